@@ -1,1 +1,36 @@
-"""optimize package."""
+"""Order decision: choose one lot per item from candidate lots under shared limits.
+
+Modules: data (inputs), pricing, candidates, evaluate (expected cost of lots), costs (stockout
+cost and obsolescence parameters), model (menu MILP), solve, explain, plan, inputs (tables ->
+Problem).
+"""
+
+from optimize.costs import obsolescence_for, stockout_cost_for_service_level
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_plan
+from optimize.inputs import build_problem
+from optimize.model import MenuModel, build_model
+from optimize.plan import Plan, PlannedLot, plan
+from optimize.solve import SolveResult, solve
+
+__all__ = [
+    "ItemProblem",
+    "Limits",
+    "LotCost",
+    "LotCosts",
+    "MenuModel",
+    "Offer",
+    "Plan",
+    "PlannedLot",
+    "PriceBreak",
+    "Problem",
+    "SolveResult",
+    "build_model",
+    "build_problem",
+    "evaluate_item",
+    "evaluate_plan",
+    "obsolescence_for",
+    "plan",
+    "solve",
+    "stockout_cost_for_service_level",
+]

@@ -1,0 +1,108 @@
+"""What a run shows planners in the Prefect UI: a table of lots and a markdown summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+import optimize
+import warehouse
+from flows.params import RunParameters
+
+LOTS_KEY = "recommended-lots"
+SUMMARY_KEY = "run-summary"
+_LOT_COLUMNS = [
+    "sku",
+    "supplier_id",
+    "quantity",
+    "unit_price",
+    "order_value",
+    "savings",
+    "expected_leftover",
+    "stockout_risk",
+    "reason",
+]
+
+
+def ordered_lots(result: optimize.Plan) -> pd.DataFrame:
+    """Lots with a positive quantity, biggest order value first."""
+    frame = result.frame()
+    lots = frame[frame["quantity"] > 0]
+    return lots.sort_values(["order_value", "sku"], ascending=[False, True])[_LOT_COLUMNS]
+
+
+def summarize(
+    params: RunParameters,
+    run_id: str,
+    report: warehouse.LoadReport,
+    result: optimize.Plan,
+    unplannable: pd.DataFrame,
+    seconds: dict[str, float],
+) -> dict[str, Any]:
+    """Key figures of a run as plain JSON-able values (also the flow's return value)."""
+    frame = result.frame()
+    lots = frame[frame["quantity"] > 0]
+    return {
+        "run_id": run_id,
+        "run_key": params.run_key(),
+        "as_of": params.as_of.isoformat(),
+        "db_path": str(params.db_path),
+        "items_planned": len(frame),
+        "items_unplannable": len(unplannable),
+        "lots": len(lots),
+        "spend": round(float(lots["order_value"].sum()), 2),
+        "savings": round(float(lots["savings"].sum()), 2),
+        "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
+        "items_at_risk": int((frame["stockout_risk"] > 1 - params.service_level).sum()),
+        "rows_quarantined": report.quarantined,
+        "solver": params.solver,
+        "solver_status": result.solver_status,
+        "gap": result.gap,
+        "optimal": result.optimal,
+        "stage_seconds": seconds,
+    }
+
+
+def publish_artifacts(summary: dict[str, Any], result: optimize.Plan) -> None:
+    """Table of lots and a markdown summary; the same keys every night version them."""
+    lots = ordered_lots(result)
+    create_table_artifact(
+        table=lots.round(3).astype(object).where(lots.notna(), None).to_dict("records"),
+        key=LOTS_KEY,
+        description=f"Recommended order lots as of {summary['as_of']} ({len(lots)} lots)",
+    )
+    create_markdown_artifact(markdown=summary_markdown(summary), key=SUMMARY_KEY)
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """A short text a planner reads first."""
+    proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in summary["stage_seconds"].items())
+    return "\n".join(
+        [
+            f"# Order recommendations as of {summary['as_of']}",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| lots to order | {summary['lots']} of {summary['items_planned']} items |",
+            f"| spend | {summary['spend']:,.2f} |",
+            f"| discount savings vs smallest lots | {summary['savings']:,.2f} |",
+            f"| expected leftover at horizon end | {summary['expected_leftover_units']:,.0f}"
+            " units |",
+            f"| items at risk of stockout | {summary['items_at_risk']} |",
+            f"| items that cannot be planned | {summary['items_unplannable']} |",
+            f"| quarantined input rows | {summary['rows_quarantined']} |",
+            f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
+            f" gap {_percent(summary['gap'])} |",
+            f"| stage times | {stages} |",
+            "",
+            f"Run `{summary['run_id']}` (key `{summary['run_key']}`), "
+            f"warehouse `{summary['db_path']}`.",
+        ]
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.3f}%"

@@ -1,0 +1,157 @@
+"""`reorder`: the command line for planners and operators."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+import pandas as pd
+
+import warehouse
+from flows.params import default_as_of
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Demand forecasting and reorder optimization for small-series parts."""
+    # The temporary local Prefect API that a run without a server starts would otherwise
+    # race its own telemetry writes on its SQLite file and print a scary traceback.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@main.command()
+@click.option("--folder", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
+@click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--items", "n_items", type=int, default=300, show_default=True)
+def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
+    """Generate demo data, load it, run the nightly flow and print the lots."""
+    from flows.nightly import nightly
+    from warehouse.demo import write_demo_data
+
+    as_of = as_of.date() if as_of else default_as_of()
+    data_dir = folder / "data"
+    made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
+    click.echo(f"demo data: {made.items} items, {made.order_lines} order lines in {data_dir}")
+    db_path = folder / "reorder.duckdb"
+    summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
+    _print_lots(db_path)
+    _print_summary(summary, data_dir)
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), required=True)
+@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
+@click.option("--config", type=click.Path(path_type=Path), help="Load config TOML.")
+@click.option("--items", help="Comma-separated skus to plan (default: all).")
+@click.option("--category", help="Plan only this item category.")
+@click.option("--freq", type=click.Choice(["W", "M"]), default="W", show_default=True)
+@click.option("--horizon", type=int, default=13, show_default=True)
+@click.option("--scenarios", type=int, default=200, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--service-level", type=float, default=0.95, show_default=True)
+@click.option("--budget", type=float, help="Spend limit for the run (currency).")
+@click.option("--capacity", type=float, help="Storage limit for the run (litres).")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--time-limit", type=float, default=60.0, show_default=True)
+def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) -> None:
+    """Run the nightly flow once, locally (no server needed)."""
+    from flows.nightly import nightly
+
+    as_of = as_of.date() if as_of else None
+    if options["items"]:
+        options["items"] = [s.strip() for s in str(options["items"]).split(",") if s.strip()]
+    summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
+    _print_lots(db_path)
+    _print_summary(summary, data_dir)
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), required=True)
+@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
+@click.option("--config", type=click.Path(path_type=Path), help="Load config TOML.")
+def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None) -> None:
+    """Load and validate input files only; print what was loaded and quarantined."""
+    as_of = as_of.date() if as_of else default_as_of()
+    with warehouse.connect(db_path) as con:
+        report = warehouse.load_folder(con, data_dir, as_of, warehouse.load_config(config))
+    click.echo(report.summary())
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@click.option("--all", "show_all", is_flag=True, help="Include items with no order.")
+def lots(db_path: Path, show_all: bool) -> None:
+    """Print the currently published recommendations."""
+    _print_lots(db_path, show_all=show_all, limit=None)
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@click.option("--limit", type=int, default=20, show_default=True)
+def runs(db_path: Path, limit: int) -> None:
+    """Print the latest runs with status, solver status and stage times."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        click.echo(_table(warehouse.run_history(con, limit)))
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@click.option("--rows", is_flag=True, help="List the rows, not only counts by reason.")
+def quarantine(db_path: Path, rows: bool) -> None:
+    """Print the quarantined input rows (counts by file and reason, or every row)."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        frame = warehouse.quarantine_rows(con) if rows else warehouse.quarantine_summary(con)
+    click.echo(_table(frame) if len(frame) else "no quarantined rows")
+
+
+def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -> None:
+    with warehouse.connect(db_path, read_only=True) as con:
+        frame = warehouse.current_recommendations(con)
+    if not show_all:
+        frame = frame[frame["quantity"] > 0]
+    frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
+    shown = frame if limit is None else frame.head(limit)
+    click.echo(f"\nRecommended order lots ({len(frame)}):")
+    click.echo(_table(shown[_LOT_VIEW]) if len(shown) else "  none")
+    if limit is not None and len(frame) > limit:
+        click.echo(f"  ... {len(frame) - limit} more: reorder lots --db {db_path}")
+
+
+_LOT_VIEW = [
+    "sku",
+    "supplier_id",
+    "quantity",
+    "unit_price",
+    "order_value",
+    "savings",
+    "expected_leftover",
+    "stockout_risk",
+    "reason",
+]
+
+
+def _print_summary(summary: dict, data_dir: Path) -> None:
+    click.echo(
+        f"\n{summary['lots']} lots, spend {summary['spend']:,.2f}, "
+        f"savings {summary['savings']:,.2f}; solver {summary['solver_status']}"
+        f" ({'proven optimal' if summary['optimal'] else 'not proven optimal'})."
+    )
+    click.echo(f"input files:  {data_dir}")
+    click.echo(f"warehouse:    {summary['db_path']} (DuckDB; tables runs, demand, forecasts,")
+    click.echo("              recommendations, quarantine, loads; view current_recommendations)")
+    click.echo(
+        f"quarantined:  {summary['rows_quarantined']} input rows"
+        f" (reorder quarantine --db {summary['db_path']})"
+    )
+
+
+def _table(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
+        return frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}")

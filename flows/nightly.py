@@ -1,0 +1,82 @@
+"""The nightly flow: load -> bucket demand -> forecast -> optimize -> publish."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Literal
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows import artifacts, tasks
+from flows.params import RunParameters, parse_parameters
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(
+    as_of: date | None = None,
+    data_dir: str = "demo/data",
+    db_path: str = "demo/reorder.duckdb",
+    config: str | None = None,
+    items: list[str] | None = None,
+    category: str | None = None,
+    freq: Literal["W", "M"] = "W",
+    horizon: int = 13,
+    scenarios: int = 200,
+    seed: int = 0,
+    service_level: float = 0.95,
+    budget: float | None = None,
+    capacity: float | None = None,
+    max_orders: int | None = None,
+    solver: Literal["highs", "cbc"] = "highs",
+    time_limit: float = 60.0,
+) -> dict:
+    """Plan tonight's order lots and publish them for review.
+
+    as_of: the last day of data to use (default: yesterday). horizon: periods of `freq`
+    (W = weeks, M = months) to forecast and plan. scenarios: demand sample paths per item.
+    budget (currency) and capacity (litres) limit the whole run; empty means no limit.
+    """
+    params = parse_parameters(**{k: v for k, v in locals().items()})
+    return run_pipeline(params)
+
+
+def run_pipeline(params: RunParameters) -> dict:
+    """Run every stage; on failure mark the run failed and keep the last good results."""
+    logger = get_run_logger()
+    run_id = tasks.start_run(params, flow_run.get_id())
+    logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
+    seconds: dict[str, float] = {}
+    try:
+        with _timed(seconds, "load"):
+            report = tasks.load(params, run_id)
+        logger.info("load: %s", report.summary())
+        with _timed(seconds, "demand"):
+            inputs = tasks.read_inputs(params)
+            demand = tasks.bucket_demand(params, inputs["items"]["sku"].tolist())
+        with _timed(seconds, "forecast"):
+            fc = tasks.forecast(params, demand, inputs["items"])
+        with _timed(seconds, "optimize"):
+            result, unplannable = tasks.plan_orders(params, inputs, fc)
+        with _timed(seconds, "publish"):
+            tasks.publish(params, run_id, demand, fc, result)
+    except Exception as err:
+        tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}")
+        raise
+    finally:
+        tasks.record_stages(params, run_id, seconds)
+    summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
+    artifacts.publish_artifacts(summary, result)
+    return summary
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] = round(time.perf_counter() - start, 3)

@@ -1,0 +1,93 @@
+"""Run parameters: typed, validated before any work starts, hashed into the run key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+#: Parameters that do not change a run's results and so stay out of its run key.
+_NOT_IN_RUN_KEY = frozenset({"db_path", "time_limit"})
+
+
+def default_as_of() -> date:
+    """Yesterday: the last complete day when the nightly run starts after midnight."""
+    return date.today() - timedelta(days=1)
+
+
+class RunParameters(BaseModel):
+    """Everything a nightly run or a rerun can be told.
+
+    Units: horizon in periods of `freq`; budget in currency; capacity in litres;
+    time_limit in seconds.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: date = Field(default_factory=default_as_of)
+    data_dir: Path = Path("demo/data")
+    db_path: Path = Path("demo/reorder.duckdb")
+    config: Path | None = None
+    items: tuple[str, ...] | None = None
+    category: str | None = None
+    freq: Literal["W", "M"] = "W"
+    horizon: int = Field(13, ge=1, le=104)
+    scenarios: int = Field(200, ge=10, le=5000)
+    seed: int = Field(0, ge=0)
+    service_level: float = Field(0.95, gt=0.0, lt=1.0)
+    budget: float | None = Field(None, ge=0.0)
+    capacity: float | None = Field(None, ge=0.0)
+    max_orders: int | None = Field(None, ge=0)
+    solver: Literal["highs", "cbc"] = "highs"
+    time_limit: float = Field(60.0, gt=0.0, le=3600.0)
+    gap: float = Field(1e-4, ge=0.0, le=0.5)
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _split_items(cls, value: object) -> object:
+        """Accept "A,B" from a CLI or UI text box as well as a list."""
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, list | tuple) and not value:
+            return None
+        return value
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _parse_as_of(cls, value: object) -> object:
+        """Give a message that names the bad date instead of pydantic's generic one."""
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"as_of {value!r} is not a date of the form YYYY-MM-DD") from None
+        return value
+
+    @property
+    def period_days(self) -> float:
+        """Length of one period in days (a month counts as 365.25 / 12 days)."""
+        return 7.0 if self.freq == "W" else 365.25 / 12
+
+    def run_key(self) -> str:
+        """as_of plus a hash of every parameter that changes results: the same night
+        rerun with the same parameters gets the same key and replaces its results."""
+        payload = self.model_dump(mode="json", exclude=set(_NOT_IN_RUN_KEY))
+        payload["data_dir"] = str(Path(payload["data_dir"]).resolve())
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        return f"{self.as_of.isoformat()}-{digest[:10]}"
+
+
+def parse_parameters(**values: object) -> RunParameters:
+    """Validate run parameters; raise ValueError naming each bad parameter."""
+    try:
+        return RunParameters(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: {e['msg']}"
+            for e in err.errors()
+        )
+        raise ValueError(f"invalid run parameters: {problems}") from None

@@ -1,0 +1,126 @@
+"""Prefect tasks: each opens what it needs by path and calls one library function.
+
+DataFrames pass between tasks, so caching is off (NO_CACHE): hashing frames for cache keys is
+slow and pointless for a nightly run whose inputs change every night.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+import models
+import optimize
+import warehouse
+from flows.params import RunParameters
+
+_TASK = {"cache_policy": NO_CACHE}
+
+
+@task(name="start-run", **_TASK)
+def start_run(params: RunParameters, flow_run_id: str | None) -> str:
+    with warehouse.connect(params.db_path) as con:
+        return warehouse.start_run(
+            con, params.run_key(), params.as_of, params.model_dump(mode="json"), flow_run_id
+        )
+
+
+@task(name="load", retries=1, retry_delay_seconds=5, **_TASK)
+def load(params: RunParameters, run_id: str) -> warehouse.LoadReport:
+    config = warehouse.load_config(params.config)
+    with warehouse.connect(params.db_path) as con:
+        return warehouse.load_folder(con, params.data_dir, params.as_of, config, run_id=run_id)
+
+
+@task(name="read-inputs", **_TASK)
+def read_inputs(params: RunParameters) -> dict[str, pd.DataFrame]:
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return warehouse.read_planning_inputs(con, skus=_selected_skus(con, params))
+
+
+@task(name="bucket-demand", **_TASK)
+def bucket_demand(params: RunParameters, skus: list[str]) -> pd.DataFrame:
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return warehouse.bucket_demand(con, params.as_of, params.freq, skus)
+
+
+@task(name="forecast", **_TASK)
+def forecast(params: RunParameters, demand: pd.DataFrame, items: pd.DataFrame) -> models.Forecast:
+    return models.forecast(
+        demand,
+        h=params.horizon,
+        freq=params.freq,
+        n_paths=params.scenarios,
+        seed=params.seed,
+        items=items.rename(columns={"sku": "unique_id"}),
+        last_period=warehouse.last_complete_start(params.as_of, params.freq),
+    )
+
+
+@task(name="optimize", **_TASK)
+def plan_orders(
+    params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
+) -> tuple[optimize.Plan, pd.DataFrame]:
+    problem, unplannable = optimize.build_problem(
+        **inputs,
+        scenarios=(fc.unique_id, fc.paths),
+        as_of=params.as_of,
+        period_days=params.period_days,
+        service_level=params.service_level,
+        budget=params.budget,
+        capacity=params.capacity,
+        max_orders=params.max_orders,
+    )
+    result = optimize.plan(
+        problem, solver=params.solver, time_limit=params.time_limit, gap=params.gap
+    )
+    return result, unplannable
+
+
+@task(name="publish", **_TASK)
+def publish(
+    params: RunParameters,
+    run_id: str,
+    demand: pd.DataFrame,
+    fc: models.Forecast,
+    result: optimize.Plan,
+) -> None:
+    with warehouse.connect(params.db_path) as con:
+        warehouse.publish_run(
+            con,
+            run_id,
+            params.run_key(),
+            demand,
+            fc.frame(),
+            result.frame(),
+            solver=_solver_fields(result),
+        )
+
+
+@task(name="record-stage", **_TASK)
+def record_stages(params: RunParameters, run_id: str, seconds: dict[str, float]) -> None:
+    with warehouse.connect(params.db_path) as con:
+        for stage, value in seconds.items():
+            warehouse.record_stage(con, run_id, stage, value)
+
+
+@task(name="fail-run", **_TASK)
+def fail_run(params: RunParameters, run_id: str, error: str) -> None:
+    with warehouse.connect(params.db_path) as con:
+        warehouse.fail_run(con, run_id, error)
+
+
+def _selected_skus(con: Any, params: RunParameters) -> list[str] | None:
+    """The item filter of the run: explicit skus, a category, or everything (None)."""
+    return warehouse.select_skus(con, params.items, params.category)
+
+
+def _solver_fields(result: optimize.Plan) -> dict[str, Any]:
+    return {
+        "solver_status": result.solver_status,
+        "solver_gap": result.gap,
+        "objective": result.objective,
+    }

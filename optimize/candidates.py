@@ -1,0 +1,60 @@
+"""Candidate lots per item: 0 (no order) plus feasible lots of every offer.
+
+Feasible lot of an offer: a multiple of `pack_size` that is >= `moq`. Lots run from the
+smallest feasible lot up to a cap that covers a high quantile of horizon demand net of stock
+plus some extra periods of mean demand (grossed up for rejects), and at least the largest break
+point. If an offer has at most `max_candidates` feasible lots below the cap, all of them are
+kept (the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
+every break point rounded up to a feasible lot, and an even grid of feasible lots in between,
+`max_candidates` in all (break points win over the grid if they are more).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimize.data import ItemProblem, Offer
+
+COVER_QUANTILE = 0.99
+EXTRA_PERIODS = 2
+
+
+def lot_cap(item: ItemProblem, offer: Offer, quantile: float = COVER_QUANTILE) -> int:
+    """Largest lot considered for `offer` (units, feasible)."""
+    total = item.scenarios.sum(axis=1)
+    net_stock = item.on_hand + int(item.base_arrivals.sum())
+    mean_per_period = float(item.scenarios.mean())
+    need = np.quantile(total, quantile) - net_stock + EXTRA_PERIODS * mean_per_period
+    need = max(need, 0.0) / (1.0 - offer.reject_rate)
+    largest_break = offer.price_breaks[-1].min_qty
+    return offer.feasible_at_least(max(int(np.ceil(need)), largest_break))
+
+
+def offer_lots(item: ItemProblem, offer: Offer, max_candidates: int = 64) -> np.ndarray:
+    """Sorted feasible lots (> 0) of one offer, at most `max_candidates` unless break
+    points alone are more."""
+    if max_candidates < 2:
+        raise ValueError("max_candidates must be at least 2")
+    first, cap, pack = offer.smallest_lot, lot_cap(item, offer), offer.pack_size
+    n_all = (cap - first) // pack + 1
+    if n_all <= max_candidates:
+        return np.arange(first, cap + 1, pack, dtype=np.int64)
+    breaks = {offer.feasible_at_least(b.min_qty) for b in offer.price_breaks}
+    keep = sorted(breaks | {first, cap})
+    n_grid = max_candidates - len(keep)
+    if n_grid <= 0:
+        return np.array(keep, dtype=np.int64)
+    # n_grid + 2 evenly spaced lot indices; both ends (first, cap) are already kept.
+    steps = np.unique(np.round(np.linspace(0, n_all - 1, n_grid + 2)).astype(np.int64))
+    grid = first + steps * pack
+    return np.unique(np.concatenate([np.array(keep, dtype=np.int64), grid]))
+
+
+def item_candidates(item: ItemProblem, max_candidates: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(offer index, quantity) per candidate; candidate 0 is no order (offer index -1)."""
+    offer_idx, qty = [np.array([-1])], [np.array([0])]
+    for k, offer in enumerate(item.offers):
+        lots = offer_lots(item, offer, max_candidates)
+        offer_idx.append(np.full(len(lots), k))
+        qty.append(lots)
+    return np.concatenate(offer_idx).astype(np.int64), np.concatenate(qty).astype(np.int64)

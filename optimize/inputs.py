@@ -1,0 +1,192 @@
+"""Turn the warehouse tables (design.md) and demand scenarios into a Problem.
+
+Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); open order
+`due_date` -> due period floor((due_date − as_of).days / period_days), overdue -> 0;
+`period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
+(costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
+`service_level` at the item's reference price (cheapest first-tier price).
+Items with scenarios but without a usable offer, or missing from `items`, are returned as
+unplannable with a reason, and so are items of `items` without scenarios.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from optimize.costs import obsolescence_for, stockout_cost_for_service_level
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+
+DAYS_PER_YEAR = 365.25
+
+
+def build_problem(
+    items: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    supplier_items: pd.DataFrame,
+    price_breaks: pd.DataFrame,
+    stock: pd.DataFrame,
+    open_orders: pd.DataFrame,
+    scenarios: tuple[np.ndarray, np.ndarray],
+    as_of: date,
+    period_days: float,
+    service_level: float = 0.95,
+    budget: float | None = None,
+    capacity: float | None = None,
+    max_orders: int | None = None,
+    obsolescence_defaults: dict[str, float] | None = None,
+) -> tuple[Problem, pd.DataFrame]:
+    """(Problem, unplannable[sku, reason]) from the input tables and scenarios (ids, paths)."""
+    ids, paths = scenarios
+    horizon = int(paths.shape[2])
+    horizon_end = as_of + timedelta(days=horizon * period_days)
+    offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
+    on_hand = dict(zip(stock["sku"], stock["on_hand"], strict=True))
+    incoming = _open_orders(open_orders, as_of, period_days)
+    rows = {r["sku"]: r for r in items.to_dict("records")}
+    planned, unplannable = [], []
+    for sku, item_paths in zip(ids, paths, strict=True):
+        sku = str(sku)
+        if sku not in rows:
+            unplannable.append((sku, "unknown sku: not in items"))
+            continue
+        if not offers.get(sku):
+            why = "; ".join(offer_errors.get(sku, [])) or "no supplier offer with price breaks"
+            unplannable.append((sku, f"no usable offer: {why}"))
+            continue
+        row = rows[sku]
+        obsolescence = obsolescence_for(
+            row["lifecycle_stage"],
+            _date(row.get("end_of_life")),
+            horizon_end,
+            obsolescence_defaults,
+        )
+        planned.append(
+            _item_problem(
+                row,
+                item_paths,
+                int(on_hand.get(sku, 0)),
+                incoming.get(sku, ()),
+                tuple(offers[sku]),
+                period_days,
+                obsolescence,
+                service_level,
+            )
+        )
+    seen = {str(s) for s in ids}
+    unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
+    limits = Limits(budget=budget, capacity=capacity, max_orders=max_orders)
+    frame = pd.DataFrame(unplannable, columns=["sku", "reason"])
+    return Problem(tuple(planned), limits), frame
+
+
+def _item_problem(
+    row: dict,
+    paths: np.ndarray,
+    on_hand: int,
+    open_orders: tuple[tuple[int, int], ...],
+    offers: tuple[Offer, ...],
+    period_days: float,
+    obsolescence: float,
+    service_level: float,
+) -> ItemProblem:
+    period_years = period_days / DAYS_PER_YEAR
+    salvage = _number(row.get("salvage_value"), 0.0)
+    stockout_cost = _number(row.get("stockout_cost"), 0.0)
+    if stockout_cost <= 0:
+        stockout_cost = stockout_cost_for_service_level(
+            service_level,
+            unit_price=min(o.price_breaks[0].unit_price for o in offers),
+            holding_cost_rate=float(row["holding_cost_rate"]),
+            horizon_years=paths.shape[1] * period_years,
+            obsolescence=obsolescence,
+            salvage_value=salvage,
+        )
+    return ItemProblem(
+        sku=str(row["sku"]),
+        scenarios=np.asarray(paths, dtype=np.int64),
+        on_hand=on_hand,
+        open_orders=open_orders,
+        offers=offers,
+        holding_cost_rate=float(row["holding_cost_rate"]),
+        period_years=period_years,
+        salvage_value=salvage,
+        obsolescence=obsolescence,
+        stockout_cost=stockout_cost,
+        unit_volume=float(row["unit_volume"]),
+    )
+
+
+def _offers(
+    suppliers: pd.DataFrame,
+    supplier_items: pd.DataFrame,
+    price_breaks: pd.DataFrame,
+    period_days: float,
+) -> tuple[dict[str, list[Offer]], dict[str, list[str]]]:
+    """Valid offers per sku, and why the others were dropped."""
+    terms = {r["supplier_id"]: r for r in suppliers.to_dict("records")}
+    breaks: dict[tuple[str, str], list[PriceBreak]] = {}
+    for r in price_breaks.itertuples(index=False):
+        key = (str(r.supplier_id), str(r.sku))
+        breaks.setdefault(key, []).append(PriceBreak(int(r.min_qty), float(r.unit_price)))
+    offers: dict[str, list[Offer]] = {}
+    errors: dict[str, list[str]] = {}
+    for r in supplier_items.to_dict("records"):
+        sku, supplier_id = str(r["sku"]), str(r["supplier_id"])
+        try:
+            offers.setdefault(sku, []).append(
+                _offer(r, terms.get(supplier_id), breaks.get((supplier_id, sku)), period_days)
+            )
+        except (ValueError, KeyError) as error:
+            errors.setdefault(sku, []).append(str(error).strip("'\""))
+    return offers, errors
+
+
+def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: float) -> Offer:
+    where = f"(sku {row['sku']}, supplier {row['supplier_id']})"
+    if terms is None:
+        raise ValueError(f"unknown supplier {where}")
+    if not breaks:
+        raise ValueError(f"no price breaks {where}")
+    return Offer(
+        supplier_id=str(row["supplier_id"]),
+        moq=int(row["moq"]),
+        pack_size=int(row["pack_size"]),
+        discount_type=row["discount_type"],
+        price_breaks=tuple(breaks),
+        fixed_cost=float(terms["fixed_cost"]),
+        lead_time=math.ceil(float(terms["lead_time"]) / period_days - 1e-9),
+        on_time_rate=_number(terms.get("on_time_rate"), 1.0),
+        reject_rate=_number(terms.get("reject_rate"), 0.0),
+        sku=str(row["sku"]),
+    )
+
+
+def _open_orders(
+    open_orders: pd.DataFrame, as_of: date, period_days: float
+) -> dict[str, tuple[tuple[int, int], ...]]:
+    """(due period, quantity) per sku; overdue orders are due in period 0."""
+    if open_orders.empty:
+        return {}
+    days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
+    period = np.maximum(np.floor(days.to_numpy() / period_days), 0).astype(int)
+    result: dict[str, list[tuple[int, int]]] = {}
+    for sku, due, qty in zip(open_orders["sku"], period, open_orders["quantity"], strict=True):
+        result.setdefault(str(sku), []).append((int(due), int(qty)))
+    return {sku: tuple(v) for sku, v in result.items()}
+
+
+def _number(value: object, default: float) -> float:
+    """float(value), or `default` for a missing value (None, NaN)."""
+    if value is None or pd.isna(value):
+        return default
+    return float(value)
+
+
+def _date(value: object) -> date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()

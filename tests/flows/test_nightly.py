@@ -1,0 +1,118 @@
+"""The nightly flow on real Prefect (test harness), real DuckDB files and real solvers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+import optimize
+import warehouse
+from flows.artifacts import LOTS_KEY
+from flows.nightly import nightly
+from tests.flows.conftest import AS_OF
+
+SMALL = {"horizon": 8, "scenarios": 60}
+
+
+def _run(demo_dir: Path, db_path: Path, **overrides: object) -> dict:
+    params = {"as_of": AS_OF, "data_dir": str(demo_dir), "db_path": str(db_path), **SMALL}
+    return nightly(**{**params, **overrides})
+
+
+def _published(db_path: Path) -> pd.DataFrame:
+    with warehouse.connect(db_path, read_only=True) as con:
+        frame = warehouse.current_recommendations(con)
+    return frame.drop(columns=["run_id"]).sort_values("sku").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def first_run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    db_path = tmp_path_factory.mktemp("wh") / "reorder.duckdb"
+    return db_path, _run(demo_dir, db_path)
+
+
+def test_nightly_publishes_feasible_lots_for_every_plannable_item(first_run) -> None:
+    db_path, summary = first_run
+    lots = _published(db_path)
+    with warehouse.connect(db_path, read_only=True) as con:
+        runs = warehouse.run_history(con)
+        inputs = warehouse.read_planning_inputs(con)
+    assert runs["status"].tolist() == ["succeeded"]
+    assert summary["lots"] > 0 and summary["optimal"]
+    assert len(lots) == summary["items_planned"] > 0
+    ordered = lots[lots["quantity"] > 0].merge(inputs["supplier_items"], on=["sku", "supplier_id"])
+    assert len(ordered) == summary["lots"]
+    assert (ordered["quantity"] >= ordered["moq"]).all()
+    assert (ordered["quantity"] % ordered["pack_size"] == 0).all()
+    assert ordered["reason"].str.len().min() > 20
+    assert all(isinstance(json.loads(e), dict) for e in ordered["explanation"])
+
+
+def test_nightly_records_stages_and_solver_status(first_run) -> None:
+    db_path, _ = first_run
+    with warehouse.connect(db_path, read_only=True) as con:
+        run = warehouse.run_history(con).iloc[0]
+    stages = json.loads(run["stage_seconds"])
+    assert set(stages) == {"load", "demand", "forecast", "optimize", "publish"}
+    assert run["solver_status"] and run["ended_at"] is not None
+
+
+def test_nightly_creates_a_table_artifact_of_the_lots(first_run) -> None:
+    _, summary = first_run
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[LOTS_KEY]))
+        )
+    assert found, "no table artifact of the lots"
+    rows = json.loads(found[-1].data) if isinstance(found[-1].data, str) else found[-1].data
+    assert len(rows) == summary["lots"]
+
+
+def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "reorder.duckdb"
+    _run(demo_dir, db_path)
+    first = _published(db_path)
+    with warehouse.connect(db_path, read_only=True) as con:
+        counts = warehouse.table_counts(con)
+    _run(demo_dir, db_path)
+    with warehouse.connect(db_path, read_only=True) as con:
+        again = warehouse.table_counts(con)
+        runs = warehouse.run_history(con)
+    pd.testing.assert_frame_equal(first, _published(db_path))
+    assert {k: v for k, v in again.items() if k != "runs"} == {
+        k: v for k, v in counts.items() if k != "runs"
+    }
+    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+
+
+def test_failure_inside_optimize_keeps_last_good_lots_and_marks_run_failed(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = tmp_path / "reorder.duckdb"
+    _run(demo_dir, db_path)
+    good = _published(db_path)
+
+    def solver_crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(optimize, "plan", solver_crash)
+    with pytest.raises(RuntimeError, match="solver crashed"):
+        _run(demo_dir, db_path, seed=5)
+    with warehouse.connect(db_path, read_only=True) as con:
+        runs = warehouse.run_history(con)
+    assert runs["status"].tolist() == ["failed", "succeeded"]
+    assert "solver crashed" in runs["error"].iloc[0]
+    pd.testing.assert_frame_equal(good, _published(db_path))
+
+
+def test_bad_parameter_is_refused_naming_it(demo_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="horizon"):
+        _run(demo_dir, tmp_path / "x.duckdb", horizon=0)
+    assert not (tmp_path / "x.duckdb").exists()

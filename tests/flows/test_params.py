@@ -1,0 +1,45 @@
+"""Run parameters are validated before any work starts, with the bad parameter named."""
+
+from datetime import date
+
+import pytest
+
+from flows.params import parse_parameters
+
+
+def test_defaults_are_valid_and_as_of_is_yesterday() -> None:
+    params = parse_parameters()
+    assert params.as_of < date.today()
+    assert params.freq == "W" and params.horizon == 13
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("horizon", 0),
+        ("scenarios", 1),
+        ("service_level", 1.0),
+        ("budget", -5.0),
+        ("solver", "gurobi"),
+        ("freq", "D"),
+        ("as_of", "2026-13-45"),
+        ("colour", "red"),
+    ],
+)
+def test_bad_value_is_refused_with_the_parameter_named(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=name):
+        parse_parameters(**{name: value})
+
+
+def test_items_accept_comma_separated_text() -> None:
+    assert parse_parameters(items="A-1, B-2").items == ("A-1", "B-2")
+    assert parse_parameters(items=[]).items is None
+
+
+def test_run_key_ignores_db_path_but_not_results_parameters() -> None:
+    base = parse_parameters(as_of="2026-06-30")
+    assert (
+        base.run_key() == parse_parameters(as_of="2026-06-30", db_path="elsewhere.duckdb").run_key()
+    )
+    assert base.run_key() != parse_parameters(as_of="2026-06-30", seed=1).run_key()
+    assert base.run_key().startswith("2026-06-30-")

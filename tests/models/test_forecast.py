@@ -1,0 +1,129 @@
+"""forecast(): long demand in, a Forecast for every item to plan out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models import QUANTILES, TSB, Empirical, forecast
+
+COLUMNS = [
+    "unique_id",
+    "ds",
+    "model",
+    "mean",
+    "q05",
+    "q10",
+    "q25",
+    "q50",
+    "q75",
+    "q90",
+    "q95",
+    "q99",
+]
+
+
+def _demand(series: dict[str, list[float]], end: str = "2024-12-01", freq: str = "MS"):
+    frames = [
+        pd.DataFrame(
+            {"unique_id": key, "ds": pd.date_range(end=end, periods=len(v), freq=freq), "y": v}
+        )
+        for key, v in series.items()
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+DONORS = {"d1": [2, 2, 2, 2], "d2": [0, 4, 0, 4], "d3": [0, 0, 0, 0]}
+
+
+def _items(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unique_id", "category", "lifecycle_stage", "end_of_life"])
+
+
+def test_frame_columns_future_ds_and_model_label():
+    fc = forecast(_demand({"a": [0, 3, 0, 1, 2]}), h=3, freq="M", n_paths=50)
+    frame = fc.frame()
+    assert list(frame.columns) == COLUMNS
+    assert list(fc.ds) == list(pd.date_range("2025-01-01", periods=3, freq="MS"))
+    assert (frame["model"] == "tsb").all() and len(frame) == 3
+    q = frame[COLUMNS[4:]].to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    assert fc.paths.shape == (1, 50, 3) and fc.quantiles.shape == (1, len(QUANTILES), 3)
+
+
+def test_weekly_future_periods_start_on_mondays_after_last_period():
+    demand = _demand({"a": [1, 0, 2, 1]}, end="2024-12-30", freq="W-MON")
+    fc = forecast(demand, h=2, freq="W", n_paths=10)
+    assert list(fc.ds) == [pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13")]
+    later = forecast(demand, h=1, freq="W", n_paths=10, last_period=pd.Timestamp("2025-01-13"))
+    assert list(later.ds) == [pd.Timestamp("2025-01-20")]
+
+
+def test_category_prior_for_new_and_one_period_items():
+    # donors of category A: rates 2, 2, 0 -> median 2; shapes d1 1 1 1 1, d2 0 2 0 2 (mean 1)
+    # -> prior mean 2 per period, paths drawn from {1, 0, 2} * 2 = {0, 2, 4}.
+    demand = _demand({**DONORS, "one": [9]})
+    items = _items(
+        [("d1", "A", "series", None), ("d2", "A", "series", None), ("d3", "A", "series", None),
+         ("new", "A", "pilot", None), ("one", "A", "pilot", None), ("lone", "B", "pilot", None)]
+    )  # fmt: skip
+    fc = forecast(demand, h=4, freq="M", n_paths=500, items=items)
+    assert list(fc.unique_id) == ["d1", "d2", "d3", "new", "one", "lone"]
+    assert list(fc.model) == ["tsb"] * 3 + ["category_prior"] * 2 + ["no_history"]
+    np.testing.assert_allclose(fc.mean[3:5], 2.0)
+    assert set(np.unique(fc.paths[3:5])) == {0, 2, 4}
+    assert (fc.mean[5] == 0).all() and (fc.paths[5] == 0).all()
+
+
+def test_items_restrict_and_order_the_output():
+    items = _items([("d2", "A", "series", None), ("d1", "A", "series", None)])
+    fc = forecast(_demand(DONORS), h=2, freq="M", n_paths=20, items=items)
+    assert list(fc.unique_id) == ["d2", "d1"]
+    assert list(fc.frame()["unique_id"].unique()) == ["d2", "d1"]
+
+
+def test_end_of_life_zeroes_periods_starting_after_it():
+    # EOL 2025-02-01: the February period starts on it (kept), March and April start after.
+    items = _items([("d1", "A", "series", "2025-02-01"), ("d2", "A", "series", None)])
+    fc = forecast(_demand(DONORS), h=4, freq="M", n_paths=50, items=items)
+    assert (fc.mean[0, :2] > 0).all() and (fc.mean[0, 2:] == 0).all()
+    assert (fc.paths[0, :, 2:] == 0).all() and (fc.quantiles[0, :, 2:] == 0).all()
+    assert (fc.mean[1] > 0).all()
+
+
+def test_all_items_new_with_empty_demand_and_last_period():
+    empty = pd.DataFrame({"unique_id": [], "ds": pd.to_datetime([]), "y": []})
+    items = _items([("x", "A", "pilot", None)])
+    fc = forecast(empty, 2, "M", items=items, last_period=pd.Timestamp("2024-12-01"))
+    assert list(fc.model) == ["no_history"] and fc.mean.sum() == 0
+    assert list(fc.ds) == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01")]
+
+
+def test_model_by_name_or_instance_and_same_seed_same_result():
+    demand = _demand({"a": [0, 3, 0, 1, 2, 5, 0, 1]})
+    by_instance = forecast(demand, 3, "M", n_paths=40, seed=4, model=Empirical(window=4))
+    by_name = forecast(demand, 3, "M", n_paths=40, seed=4, model="empirical")
+    assert list(by_instance.model) == ["empirical"]
+    # window 4: last 4 periods 2 5 0 1 -> 8 / 4 = 2; default window 12 > 8 periods: 12 / 8
+    assert by_instance.mean[0, 0] == pytest.approx(2.0)
+    assert by_name.mean[0, 0] == pytest.approx(1.5)
+    again = forecast(demand, 3, "M", n_paths=40, seed=4, model=TSB())
+    first = forecast(demand, 3, "M", n_paths=40, seed=4)
+    pd.testing.assert_frame_equal(first.frame(), again.frame())
+    np.testing.assert_array_equal(first.paths, again.paths)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"model": "prophet"}, "unknown model"),
+        ({"quantiles": (0.5, 0.975)}, "whole percent"),
+        ({"h": 0}, "h must be"),
+        ({"items": _items([("a", "A", "s", None), ("a", "A", "s", None)])}, "duplicate"),
+    ],
+)
+def test_bad_arguments_raise(kwargs, message):
+    args = {"demand": _demand({"a": [1, 2]}), "h": 2, "freq": "M", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        forecast(**args)

@@ -1,0 +1,123 @@
+"""Independent plain-Python re-simulation of a lot (loops per scenario, period and unit), and
+hypothesis strategies for small items. Written from the rules in optimize/evaluate.py's
+docstring, without numpy vectorization or any optimize/ cost code."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+from optimize.data import ItemProblem, Offer, PriceBreak
+
+CARRY_YEARS = 2.0
+
+
+def unit_prices(offer: Offer, qty: int) -> list[float]:
+    """Price paid for each of the qty units, unit by unit."""
+    breaks = sorted(offer.price_breaks, key=lambda b: b.min_qty)
+
+    def price_at(n: int) -> float:
+        price = breaks[0].unit_price
+        for b in breaks:
+            if b.min_qty <= n:
+                price = b.unit_price
+        return price
+
+    if offer.discount_type == "all_units":
+        return [price_at(qty)] * qty
+    return [price_at(k) for k in range(1, qty + 1)]
+
+
+def reference_cost(item: ItemProblem, offer: Offer | None, qty: int) -> float:
+    """Expected cost of ordering qty from offer (None/0: no order), loop by loop."""
+    ref = min(o.price_breaks[0].unit_price for o in item.offers)
+    if qty:
+        paid = unit_prices(offer, qty)
+        purchase, fixed, price = sum(paid), offer.fixed_cost, sum(paid) / qty
+        usable, arrival = math.floor(qty * (1 - offer.reject_rate) + 1e-9), offer.lead_time
+    else:
+        purchase, fixed, price, usable, arrival = 0.0, 0.0, ref, 0, None
+    per_period = item.holding_cost_rate * item.period_years
+    horizon = len(item.scenarios[0])
+    total = 0.0
+    for path in item.scenarios.tolist():
+        base, lot, short, holding = item.on_hand, 0, 0, 0.0
+        for t in range(horizon):
+            for due, q in item.open_orders:
+                if max(due, 0) == t:
+                    base += q
+            if arrival == t:
+                lot += usable
+            need = path[t]
+            take = min(base, need)
+            base, need = base - take, need - take
+            take = min(lot, need)
+            lot, need = lot - take, need - take
+            short += need
+            holding += (base * ref + lot * price) * per_period
+        if arrival is not None and arrival >= horizon:
+            lot += usable
+        total += holding + item.stockout_cost * short - _kept(item, path, base, lot, ref, price)
+    return purchase + fixed + total / len(item.scenarios)
+
+
+def _kept(item: ItemProblem, path: list[int], base: int, lot: int, ref: float, price: float):
+    mean = sum(path) / len(path)
+    usable_within = math.floor(mean * CARRY_YEARS / item.period_years + 1e-9) if mean else 0
+    value, k = 0.0, 0
+    for units, unit_value in ((base, ref), (lot, price)):
+        for _ in range(units):
+            k += 1
+            if k <= usable_within:
+                used = (
+                    unit_value - unit_value * item.holding_cost_rate * item.period_years * k / mean
+                )
+            else:
+                used = item.salvage_value
+            value += (1 - item.obsolescence) * used + item.obsolescence * item.salvage_value
+    return value
+
+
+@st.composite
+def offers(draw, sku: str, supplier_id: str, horizon: int) -> Offer:
+    n_breaks = draw(st.integers(1, 3))
+    mins = sorted(draw(st.sets(st.integers(1, 15), min_size=n_breaks, max_size=n_breaks)))
+    prices = sorted((draw(st.integers(10, 100)) / 10 for _ in range(n_breaks)), reverse=True)
+    return Offer(
+        supplier_id=supplier_id,
+        moq=draw(st.integers(1, 6)),
+        pack_size=draw(st.integers(1, 4)),
+        discount_type=draw(st.sampled_from(["all_units", "incremental"])),
+        price_breaks=tuple(PriceBreak(m, p) for m, p in zip(mins, prices, strict=True)),
+        fixed_cost=float(draw(st.integers(0, 20))),
+        lead_time=draw(st.integers(0, horizon + 1)),
+        reject_rate=draw(st.sampled_from([0.0, 0.1, 0.25])),
+        sku=sku,
+    )
+
+
+@st.composite
+def items(draw, sku: str = "P-1") -> ItemProblem:
+    horizon, n_scen = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    seed = draw(st.integers(0, 2**16))
+    rate = draw(st.sampled_from([0.3, 1.0, 3.0]))
+    scenarios = np.random.default_rng(seed).poisson(rate, (n_scen, horizon))
+    n_offers = draw(st.integers(1, 2))
+    return ItemProblem(
+        sku=sku,
+        scenarios=scenarios,
+        on_hand=draw(st.integers(0, 8)),
+        open_orders=tuple(
+            (draw(st.integers(-1, horizon + 1)), draw(st.integers(1, 5)))
+            for _ in range(draw(st.integers(0, 2)))
+        ),
+        offers=tuple(draw(offers(sku, f"S{k}", horizon)) for k in range(n_offers)),
+        holding_cost_rate=draw(st.sampled_from([0.0, 0.25, 1.0])),
+        period_years=draw(st.sampled_from([7 / 365.25, 0.25, 0.5])),
+        salvage_value=draw(st.sampled_from([0.0, 0.5])),
+        obsolescence=draw(st.sampled_from([0.0, 0.2, 1.0])),
+        stockout_cost=float(draw(st.integers(0, 20))),
+        unit_volume=draw(st.sampled_from([0.0, 0.5, 2.0])),
+    )

@@ -1,0 +1,40 @@
+import numpy as np
+
+from optimize.candidates import item_candidates, lot_cap, offer_lots
+from optimize.data import ItemProblem, Offer, PriceBreak
+
+BREAKS = (PriceBreak(1, 5.0), PriceBreak(30, 4.0))
+
+
+def make_item(scale: int, moq=3, pack=4, breaks=BREAKS):
+    offer = Offer("S1", moq, pack, "all_units", breaks, 10.0, 1, sku="P-1")
+    rng = np.random.default_rng(3)
+    return ItemProblem(
+        "P-1", rng.poisson(scale, (50, 6)), 5, (), (offer,), 0.2, 0.05, 0.0, 0.1, 9.0, 1.0
+    )
+
+
+def test_small_menu_is_every_feasible_lot_up_to_the_cap():
+    item = make_item(2)
+    lots = offer_lots(item, item.offers[0], max_candidates=64)
+    cap = lot_cap(item, item.offers[0])
+    assert lots.tolist() == list(range(4, cap + 1, 4))
+    assert cap >= 32  # at least the largest break rounded up to a pack
+    assert cap >= np.quantile(item.scenarios.sum(axis=1), 0.99) - item.on_hand
+
+
+def test_large_menu_keeps_smallest_lot_breaks_and_a_grid():
+    breaks = (PriceBreak(1, 5.0), PriceBreak(101, 4.0), PriceBreak(250, 3.5))
+    item = make_item(200, moq=10, pack=6, breaks=breaks)
+    lots = offer_lots(item, item.offers[0], max_candidates=20)
+    assert len(lots) <= 20
+    assert np.all(lots % 6 == 0) and np.all(lots >= 10)
+    assert {12, 102, 252} <= set(lots.tolist())  # smallest lot, breaks rounded up to packs
+    assert lots.max() == lot_cap(item, item.offers[0])
+    assert np.all(np.diff(lots) > 0)
+
+
+def test_candidate_zero_is_no_order():
+    offer_idx, qty = item_candidates(make_item(2))
+    assert offer_idx[0] == -1 and qty[0] == 0
+    assert np.all(qty[1:] > 0)

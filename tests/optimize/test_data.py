@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+
+BREAKS = (PriceBreak(1, 5.0),)
+
+
+def make_offer(**changes) -> Offer:
+    fields = dict(
+        supplier_id="S2",
+        moq=1,
+        pack_size=1,
+        discount_type="all_units",
+        price_breaks=BREAKS,
+        fixed_cost=0.0,
+        lead_time=0,
+        sku="P-1",
+    )
+    return Offer(**(fields | changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"moq": 0}, r"moq must be positive \(sku P-1, supplier S2\)"),
+        ({"pack_size": -2}, "pack_size must be positive"),
+        ({"discount_type": "volume"}, "discount_type must be one of"),
+        ({"price_breaks": ()}, "price_breaks must not be empty"),
+        ({"price_breaks": (PriceBreak(1, 5.0), PriceBreak(10, 6.0))}, "must not rise"),
+        ({"price_breaks": (PriceBreak(1, 5.0), PriceBreak(1, 4.0))}, "repeats"),
+        ({"reject_rate": 1.0}, "reject_rate"),
+        ({"lead_time": -1}, "lead_time must not be negative"),
+    ],
+)
+def test_offer_rejects_bad_terms_with_a_clear_message(changes, message):
+    with pytest.raises(ValueError, match=message):
+        make_offer(**changes)
+
+
+def test_offer_sorts_price_breaks_and_rounds_lots_to_packs():
+    o = make_offer(moq=7, pack_size=5, price_breaks=(PriceBreak(20, 4.0), PriceBreak(1, 5.0)))
+    assert [b.min_qty for b in o.price_breaks] == [1, 20]
+    assert o.smallest_lot == 10
+    assert o.feasible_at_least(21) == 25
+    assert o.feasible_at_least(3) == 10
+
+
+def test_item_places_open_orders_in_periods():
+    item = ItemProblem(
+        "P-1",
+        np.ones((2, 3), int),
+        0,
+        ((-2, 4), (1, 3), (3, 9)),
+        (make_offer(),),
+        0.2,
+        0.1,
+        0.0,
+        0.1,
+        1.0,
+        1.0,
+    )
+    assert item.base_arrivals.tolist() == [4, 3, 0]  # overdue -> 0, beyond horizon ignored
+    assert item.horizon == 3
+
+
+def test_item_and_problem_validation():
+    with pytest.raises(ValueError, match=r"scenarios must not be negative \(sku P-1\)"):
+        ItemProblem("P-1", -np.ones((2, 3), int), 0, (), (make_offer(),), 0, 0.1, 0, 0, 1, 1)
+    with pytest.raises(ValueError, match="obsolescence"):
+        ItemProblem("P-1", np.ones((2, 3), int), 0, (), (make_offer(),), 0, 0.1, 0, 2, 1, 1)
+    with pytest.raises(ValueError, match="budget must not be negative"):
+        Limits(budget=-1)
+    item = ItemProblem("P-1", np.ones((1, 1), int), 0, (), (make_offer(),), 0, 0.1, 0, 0, 1, 1)
+    with pytest.raises(ValueError, match="sku repeats"):
+        Problem((item, item))

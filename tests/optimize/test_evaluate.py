@@ -1,0 +1,117 @@
+from datetime import date
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimize.candidates import lot_cap
+from optimize.costs import obsolescence_for, stockout_cost_for_service_level
+from optimize.data import ItemProblem, Offer, PriceBreak
+from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
+from tests.optimize.reference import items, reference_cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(items())
+def test_every_candidate_cost_equals_the_loop_re_simulation(item):
+    menu = evaluate_item(item, max_candidates=1000)
+    for c in range(len(menu)):
+        offer = item.offer(menu.supplier_id[c]) if menu.quantity[c] else None
+        expected = reference_cost(item, offer, int(menu.quantity[c]))
+        assert menu.expected_cost[c] == pytest.approx(expected, rel=1e-9, abs=1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(items())
+def test_best_candidate_equals_exhaustive_enumeration(item):
+    menu = evaluate_item(item, max_candidates=1000)
+    best = float(menu.expected_cost.min())
+    enumerated = [reference_cost(item, None, 0)]
+    for offer in item.offers:  # every feasible lot, well past the menu's cap
+        upper = 2 * lot_cap(item, offer) + 4 * offer.pack_size
+        enumerated += [
+            reference_cost(item, offer, q)
+            for q in range(offer.smallest_lot, upper + 1, offer.pack_size)
+        ]
+    assert best == pytest.approx(min(enumerated), rel=1e-9, abs=1e-7)
+
+
+def test_newsvendor_lot_is_the_critical_fractile_of_the_scenarios():
+    rng = np.random.default_rng(11)
+    demand = rng.poisson(20, (199, 1))  # 199: no scenario share equals the ratio exactly
+    price, service_level = 4.0, 0.9
+    stockout = stockout_cost_for_service_level(service_level, price, 0.0, 1.0, 1.0, 0.0)
+    assert stockout == pytest.approx(36.0)  # c_o = price (obsolete), c_u = c_o * 0.9 / 0.1
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, price),), 0.0, 0, sku="P-1")
+    item = ItemProblem("P-1", demand, 0, (), (offer,), 0.0, 1.0, 0.0, 1.0, stockout, 1.0)
+    menu = evaluate_item(item, max_candidates=1000)
+    chosen = int(menu.quantity[np.argmin(menu.expected_cost)])
+    assert chosen == int(np.quantile(demand[:, 0], service_level, method="inverted_cdf"))
+
+
+def test_evaluate_plan_answers_what_a_given_lot_costs():
+    item = _item(lead_time=1)
+    menu = evaluate_item(item)
+    c = int(np.flatnonzero(menu.quantity == 20)[0])
+    lot = evaluate_plan(item, "S1", 20)
+    assert lot.expected_cost == pytest.approx(menu.expected_cost[c])
+    assert lot.tier_min_qty == 20 and lot.unit_price == 4.0
+    assert evaluate_plan(item, None, 0).expected_cost == pytest.approx(menu.expected_cost[0])
+    with pytest.raises(ValueError, match="not feasible"):
+        evaluate_plan(item, "S1", 7)
+
+
+def test_hand_computed_single_scenario():
+    # Demand 3 per period over 2 periods, no stock; lot 10 arrives in period 0 at 5.00:
+    # end stock 7 then 4; holding 5 * 0.5 * 0.1 = 0.25 per unit-period -> 11 * 0.25 = 2.75.
+    # Leftover 4, used at 3/period: units k=1..4 kept 5 - 0.25*k/3 each -> 20 - 0.25*10/3.
+    offer = Offer("S1", 10, 10, "all_units", (PriceBreak(1, 5.0),), 7.0, 0, sku="P-1")
+    item = ItemProblem("P-1", np.array([[3, 3]]), 0, (), (offer,), 0.5, 0.1, 0.0, 0.0, 9.0, 1)
+    lots = evaluate_lots(item, np.array([-1, 0]), np.array([0, 10]))
+    kept = 20 - 0.25 * 10 / 3
+    assert lots.expected_cost[1] == pytest.approx(50 + 7 + 2.75 - kept)
+    assert lots.expected_cost[0] == pytest.approx(6 * 9.0)
+    assert lots.stockout_risk.tolist() == [1.0, 0.0]
+    assert lots.expected_leftover.tolist() == [0.0, 4.0]
+    assert lots.leftover_value[1] == pytest.approx(20.0)
+
+
+def test_lot_arriving_after_the_horizon_is_all_left_over():
+    item = _item(lead_time=5)
+    lot = evaluate_plan(item, "S1", 20)
+    none = evaluate_plan(item, None, 0)
+    assert lot.expected_short == none.expected_short
+    assert lot.expected_leftover == pytest.approx(none.expected_leftover + 20)
+
+
+def test_obsolescence_for_stage_and_end_of_life():
+    end = date(2025, 6, 30)
+    assert obsolescence_for("series", None, end) == 0.05
+    assert obsolescence_for("pilot", date(2026, 1, 1), end) == 0.3
+    assert obsolescence_for("series", date(2025, 6, 1), end) == 1.0
+    assert obsolescence_for("series", None, end, {"series": 0.2}) == 0.2
+    with pytest.raises(ValueError, match="unknown lifecycle_stage"):
+        obsolescence_for("retired", None, end)
+
+
+@given(st.floats(0.5, 0.99), st.floats(0.1, 1.0), st.floats(0.0, 1.0))
+def test_service_level_is_the_critical_ratio(service_level, rate, obsolescence):
+    under = stockout_cost_for_service_level(service_level, 10.0, rate, 0.5, obsolescence, 1.0)
+    over = 10.0 * rate * 0.5 + obsolescence * 9.0
+    assert under / (under + over) == pytest.approx(service_level)
+
+
+def _item(lead_time: int) -> ItemProblem:
+    offer = Offer(
+        "S1",
+        5,
+        5,
+        "all_units",
+        (PriceBreak(1, 5.0), PriceBreak(20, 4.0)),
+        3.0,
+        lead_time,
+        sku="P-1",
+    )
+    demand = np.random.default_rng(5).poisson(2, (30, 4))
+    return ItemProblem("P-1", demand, 3, ((0, 2),), (offer,), 0.25, 0.1, 0.5, 0.1, 12.0, 1.0)

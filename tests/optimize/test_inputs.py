@@ -1,0 +1,95 @@
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimize.costs import stockout_cost_for_service_level
+from optimize.inputs import build_problem
+
+AS_OF = date(2025, 3, 2)
+
+
+def tables():
+    items = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C", "D"],
+            "lifecycle_stage": ["series", "phase_out", "pilot", "series"],
+            "unit_volume": [1.0, 0.5, 2.0, 1.0],
+            "holding_cost_rate": [0.2, 0.3, 0.25, 0.2],
+            "end_of_life": [None, "2025-03-20", None, None],
+            "salvage_value": [0.5, None, 0.0, 0.0],
+            "stockout_cost": [None, 40.0, None, None],
+        }
+    )
+    suppliers = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2"],
+            "lead_time": [10, 0],
+            "fixed_cost": [25.0, 5.0],
+            "reject_rate": [0.1, None],
+        }
+    )
+    supplier_items = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S2", "S1", "S2"],
+            "sku": ["A", "A", "B", "C"],
+            "moq": [10, 1, 5, 1],
+            "pack_size": [5, 1, 5, 1],
+            "discount_type": ["all_units", "incremental", "all_units", "all_units"],
+        }
+    )
+    price_breaks = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S1", "S2", "S1"],
+            "sku": ["A", "A", "A", "B"],
+            "min_qty": [1, 50, 1, 1],
+            "unit_price": [4.0, 3.5, 4.5, 10.0],
+        }
+    )
+    stock = pd.DataFrame({"sku": ["A", "B"], "on_hand": [7, 3]})
+    open_orders = pd.DataFrame(
+        {
+            "po_id": ["O1", "O2", "O3"],
+            "sku": ["A", "A", "B"],
+            "supplier_id": ["S1"] * 3,
+            "quantity": [4, 6, 2],
+            "due_date": pd.to_datetime(["2025-02-20", "2025-03-17", "2025-03-10"]),
+        }
+    )
+    return items, suppliers, supplier_items, price_breaks, stock, open_orders
+
+
+def test_tables_become_items_with_periods_costs_and_offers():
+    ids = np.array(["A", "B", "C", "E"])
+    paths = np.ones((4, 3, 4), dtype=np.int32)
+    problem, unplannable = build_problem(*tables(), (ids, paths), AS_OF, 7.0, service_level=0.9)
+    a, b = problem.items
+    assert [o.supplier_id for o in a.offers] == ["S1", "S2"]
+    assert [o.lead_time for o in a.offers] == [2, 0]  # ceil(10 / 7), ceil(0 / 7)
+    assert a.offers[0].reject_rate == 0.1 and a.offers[1].reject_rate == 0.0
+    assert a.open_orders == ((0, 4), (2, 6))  # overdue -> 0; 15 days -> period 2
+    assert a.on_hand == 7 and a.obsolescence == 0.05
+    assert a.stockout_cost == pytest.approx(
+        stockout_cost_for_service_level(0.9, 4.0, 0.2, 4 * 7 / 365.25, 0.05, 0.5)
+    )
+    assert b.obsolescence == 1.0  # end_of_life before the horizon end
+    assert b.stockout_cost == 40.0 and b.salvage_value == 0.0
+    reasons = dict(zip(unplannable["sku"], unplannable["reason"], strict=True))
+    assert set(reasons) == {"C", "D", "E"}
+    assert "no price breaks (sku C, supplier S2)" in reasons["C"]
+    assert reasons["D"] == "no demand scenarios"
+    assert reasons["E"] == "unknown sku: not in items"
+
+
+def test_limits_pass_through():
+    ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int32)
+    problem, _ = build_problem(
+        *tables(), (ids, paths), AS_OF, 30.0, budget=100.0, capacity=5.0, max_orders=1
+    )
+    assert (problem.limits.budget, problem.limits.capacity, problem.limits.max_orders) == (
+        100.0,
+        5.0,
+        1,
+    )
+    assert problem.items[0].offers[0].lead_time == 1

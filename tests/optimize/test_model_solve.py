@@ -1,0 +1,188 @@
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.evaluate import LotCosts, evaluate_item
+from optimize.model import build_model, chosen_candidates
+from optimize.plan import plan
+from optimize.solve import parse_cbc_log, proven_optimal, solve
+from tests.optimize.reference import items
+
+
+@st.composite
+def problems(draw) -> Problem:
+    n = draw(st.integers(1, 3))
+    chosen = tuple(draw(items(sku=f"P-{k}")) for k in range(n))
+    limits = Limits(
+        budget=draw(st.none() | st.sampled_from([0.0, 20.0, 60.0, 150.0])),
+        capacity=draw(st.none() | st.sampled_from([0.0, 10.0, 40.0])),
+        max_orders=draw(st.none() | st.integers(0, 2)),
+    )
+    return Problem(chosen, limits)
+
+
+def brute_force(problem: Problem, menu: list[LotCosts]) -> float:
+    """Lowest total expected cost over every combination of per-item candidates."""
+    best = np.inf
+    for combo in itertools.product(*(range(len(m)) for m in menu)):
+        if feasible(problem, menu, combo):
+            best = min(best, sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True)))
+    return best
+
+
+def feasible(problem: Problem, menu: list[LotCosts], combo) -> bool:
+    limits, tol = problem.limits, 1e-6
+    qty = [int(m.quantity[c]) for m, c in zip(menu, combo, strict=True)]
+    spend = sum(m.purchase_cost[c] for m, c in zip(menu, combo, strict=True))
+    volume = sum(q * i.unit_volume for q, i in zip(qty, problem.items, strict=True))
+    return (
+        (limits.budget is None or spend <= limits.budget + tol)
+        and (limits.capacity is None or volume <= limits.capacity + tol)
+        and (limits.max_orders is None or sum(q > 0 for q in qty) <= limits.max_orders)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems())
+def test_milp_equals_brute_force_and_the_plan_is_feasible(problem):
+    menu = [evaluate_item(item, max_candidates=6) for item in problem.items]
+    model = build_model(menu, problem.limits, problem.items)
+    result = solve(model, "highs", gap=1e-9)
+    assert result.optimal and result.status == "Optimal"
+    assert result.objective == pytest.approx(brute_force(problem, menu), rel=1e-7, abs=1e-6)
+    combo = chosen_candidates(model)
+    assert feasible(problem, menu, combo)
+    total = sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True))
+    assert total == pytest.approx(result.objective, rel=1e-7, abs=1e-6)
+    for item, m, c in zip(problem.items, menu, combo, strict=True):
+        if m.quantity[c]:
+            offer = item.offer(m.supplier_id[c])
+            assert m.quantity[c] >= offer.moq and m.quantity[c] % offer.pack_size == 0
+
+
+def test_constraints_have_readable_names():
+    problem = many_items(3, seed=2)
+    menu = [evaluate_item(i, 8) for i in problem.items]
+    model = build_model(menu, Limits(budget=100, capacity=50, max_orders=2), problem.items)
+    for name in ("one_lot_P_0", "one_lot_P_1", "one_lot_P_2", "budget", "capacity", "max_orders"):
+        assert model.problem.get_constraint_by_name(name) is not None
+    assert model.problem.numConstraints() == 6
+
+
+def test_highs_and_cbc_reach_the_same_objective():
+    problem = many_items(60, seed=4)
+    menu = [evaluate_item(i, 16) for i in problem.items]
+    limits = Limits(budget=2500.0, capacity=2000.0, max_orders=35)
+    results = [
+        solve(build_model(menu, limits, problem.items), s, time_limit=30, gap=1e-9)
+        for s in ("highs", "cbc")
+    ]
+    assert all(r.optimal for r in results), results
+    assert results[0].objective == pytest.approx(results[1].objective, rel=1e-6)
+    assert results[1].status == "Optimal solution found"
+
+
+def test_time_limited_solve_is_not_reported_optimal():
+    # 400 items sharing three tight limits with gap 1e-9: HiGHS needs seconds, gets 0.05 s.
+    problem = many_items(400, seed=1, tight=True)
+    result = plan(problem, "highs", time_limit=0.05, gap=1e-9, max_candidates=32)
+    assert not result.optimal
+    assert result.solver_status != "Optimal"
+    assert len(result.lots) == 400
+
+
+@pytest.mark.parametrize(
+    ("status", "objective", "bound", "gap", "optimal"),
+    [
+        ("Optimal", 100.0, 100.0, 0.0, True),
+        ("Optimal", 100.0, 99.99, 1e-4, True),
+        ("Optimal", 100.0, 99.0, 0.01, False),  # optimal within a looser gap than asked
+        ("Time limit reached", 100.0, 100.0, 0.0, False),
+        ("Stopped on time limit", 100.0, 99.0, 0.01, False),
+        ("Optimal solution found", 0.0, 0.0, 0.0, True),
+        ("Optimal", None, None, None, False),
+    ],
+)
+def test_status_mapping(status, objective, bound, gap, optimal):
+    assert proven_optimal(status, objective, bound, gap, 1e-4) is optimal
+
+
+def test_parse_cbc_log_reads_status_objective_and_bound():
+    stopped = "Cbc0010I ...\nResult - Stopped on time limit\n\nObjective value:   120.5\n"
+    stopped += "Lower bound:       118.0\nGap:               0.02\n"
+    assert parse_cbc_log(stopped) == ("Stopped on time limit", 120.5, 118.0)
+    done = "Result - Optimal solution found\n\nObjective value:   42.25000000\n"
+    assert parse_cbc_log(done) == ("Optimal solution found", 42.25, 42.25)
+    assert parse_cbc_log("garbage")[0] == "unknown"
+
+
+def test_model_has_one_choice_row_per_item_and_one_row_per_limit():
+    rng = np.random.default_rng(0)
+    menu = [synthetic_menu(f"P-{i}", rng) for i in range(500)]
+    items_ = [many_items(1, seed=0).items[0]] * 500
+    model = build_model(menu, Limits(budget=1e5, capacity=1e5, max_orders=300), items_)
+    assert model.problem.numConstraints() == 503
+    assert sum(len(v) for v in model.variables) == 500 * 30
+
+
+def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
+    qty = np.arange(30) * 5
+    values = {
+        name: rng.random(30)
+        for name in (
+            "unit_price",
+            "purchase_cost",
+            "fixed_cost",
+            "holding_cost",
+            "shortage_cost",
+            "leftover_credit",
+            "expected_cost",
+            "expected_short",
+            "expected_leftover",
+            "leftover_value",
+            "stockout_risk",
+        )
+    }
+    supplier = np.array([None] + ["S1"] * 29, dtype=object)
+    return LotCosts(sku=sku, supplier_id=supplier, quantity=qty, tier_min_qty=qty, **values)
+
+
+def many_items(n: int, seed: int, tight: bool = False) -> Problem:
+    rng = np.random.default_rng(seed)
+    result = []
+    for k in range(n):
+        breaks = (
+            PriceBreak(1, float(rng.uniform(2, 9))),
+            PriceBreak(int(rng.integers(20, 80)), float(rng.uniform(1, 2))),
+        )
+        offer = Offer(
+            "S1",
+            int(rng.integers(1, 20)),
+            int(rng.integers(1, 7)),
+            "all_units",
+            breaks,
+            float(rng.uniform(0, 50)),
+            int(rng.integers(0, 3)),
+            sku=f"P-{k}",
+        )
+        result.append(
+            ItemProblem(
+                f"P-{k}",
+                rng.poisson(rng.uniform(1, 8), (100, 8)),
+                int(rng.integers(0, 10)),
+                (),
+                (offer,),
+                0.25,
+                7 / 365.25,
+                0.5,
+                0.2,
+                float(rng.uniform(3, 30)),
+                float(rng.uniform(0.1, 3)),
+            )
+        )
+    limits = Limits(budget=8000, capacity=9000, max_orders=150) if tight else Limits()
+    return Problem(tuple(result), limits)

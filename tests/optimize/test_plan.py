@@ -1,0 +1,77 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.evaluate import evaluate_item
+from optimize.plan import COLUMNS, plan
+
+BREAKS = (PriceBreak(1, 5.0), PriceBreak(40, 4.0), PriceBreak(200, 3.0))
+
+
+def item(sku: str, on_hand: int, rate: float = 4.0) -> ItemProblem:
+    offer = Offer("S-03", 10, 10, "all_units", BREAKS, 15.0, 1, sku=sku)
+    demand = np.random.default_rng(len(sku) + on_hand).poisson(rate, (100, 6))
+    return ItemProblem(sku, demand, on_hand, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1, 25.0, 2.0)
+
+
+def test_frame_has_the_recommendation_columns_and_json_explanations():
+    result = plan(Problem((item("P-1", 0), item("P-2", 500))))
+    frame = result.frame()
+    assert tuple(frame.columns) == COLUMNS
+    assert result.optimal and result.solver_status == "Optimal"
+    ordered, idle = frame.iloc[0], frame.iloc[1]
+    assert ordered["quantity"] > 0 and ordered["supplier_id"] == "S-03"
+    assert ordered["order_value"] == pytest.approx(ordered["quantity"] * ordered["unit_price"])
+    assert ordered["reason"].startswith(f"Order {ordered['quantity']} from S-03 at ")
+    explanation = json.loads(ordered["explanation"])
+    cost = explanation["cost"]
+    parts = cost["purchase"] + cost["fixed"] + cost["holding"] + cost["shortage"]
+    assert parts + cost["leftover_credit"] == pytest.approx(ordered["expected_cost"])
+    assert explanation["compared_with"]["quantity"] == 10
+    assert ordered["savings"] == pytest.approx(
+        explanation["compared_with"]["expected_cost"] - ordered["expected_cost"]
+    )
+    assert idle["quantity"] == 0 and pd.isna(idle["supplier_id"])
+    assert idle["reason"].startswith("No order: stock 500 cover the horizon")
+    assert result.objective == pytest.approx(frame["expected_cost"].sum())
+
+
+def test_next_tier_is_what_the_evaluation_says():
+    result = plan(Problem((item("P-1", 0),)))
+    lot = result.lots[0]
+    nxt = lot.explanation["next_tier"]
+    menu = evaluate_item(item("P-1", 0))
+    at = int(np.flatnonzero(menu.quantity == nxt["quantity"])[0])
+    assert nxt["min_qty"] > lot.quantity
+    assert nxt["extra_expected_cost"] == pytest.approx(menu.expected_cost[at] - lot.expected_cost)
+    assert nxt["extra_expected_cost"] >= -1e-9  # the plan is optimal: the next tier costs more
+
+
+def test_binding_budget_is_named_in_the_reason():
+    result = plan(Problem((item("P-1", 0),), Limits(budget=0.0)))
+    lot = result.lots[0]
+    assert lot.quantity == 0
+    assert lot.reason.startswith("No order: budget limit")
+    assert lot.explanation["limits"] == ["budget"]
+
+
+def test_limits_hold_in_the_plan():
+    problem = Problem(
+        tuple(item(f"P-{k}", k) for k in range(6)), Limits(budget=600, capacity=300, max_orders=4)
+    )
+    frame = plan(problem, solver="cbc").frame()
+    assert frame["order_value"].sum() <= 600 + 1e-6
+    assert (frame["quantity"] * 2.0).sum() <= 300 + 1e-6
+    assert (frame["quantity"] > 0).sum() <= 4
+    assert (frame["quantity"] % 10 == 0).all()
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_no_items_give_an_empty_optimal_plan(solver):
+    result = plan(Problem((), Limits(budget=10.0)), solver=solver)
+    assert result.optimal and result.objective == 0.0
+    assert result.solver_status == "empty model"
+    assert result.frame().empty and tuple(result.frame().columns) == COLUMNS

@@ -1,0 +1,89 @@
+"""bucket_demand on hand-computed data: complete periods, zero filling, returns netted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from tests.warehouse.conftest import write_folder
+from warehouse import bucket_demand, last_complete_start, load_folder, period_start_after
+
+LINES = """\
+order_id,line,order_date,sku,quantity,unit_price,customer
+O1,1,2024-01-30,A,4,1,C1
+O2,1,2024-02-05,A,6,1,C2
+O2,2,2024-02-06,B,3,1,C2
+O3,1,2024-02-20,A,2,1,C3
+O1,2,2024-03-05,A,-1,1,C1
+O6,1,2024-03-12,B,-5,1,C6
+O4,1,2024-03-19,A,5,1,C4
+O5,1,2024-03-26,A,9,1,C5
+"""
+WEDNESDAY = date(2024, 3, 27)
+SUNDAY = date(2024, 3, 31)
+
+
+@pytest.fixture
+def loaded(con, tmp_path):
+    load_folder(con, write_folder(tmp_path / "in", order_lines__csv=LINES), SUNDAY)
+    return con
+
+
+def _rows(frame: pd.DataFrame) -> list[tuple[str, date, float]]:
+    return [(u, pd.Timestamp(d).date(), y) for u, d, y in frame.itertuples(index=False)]
+
+
+def test_weekly_demand_hand_computed(loaded):
+    frame = bucket_demand(loaded, WEDNESDAY, "W")
+    assert list(frame.columns) == ["unique_id", "ds", "y"]
+    assert frame["y"].dtype == "float64"
+    weeks = [date(2024, 1, 29)] + [
+        date(2024, m, d) for m, d in [(2, 5), (2, 12), (2, 19), (2, 26), (3, 4), (3, 11), (3, 18)]
+    ]
+    a = [3.0, 6.0, 0.0, 2.0, 0.0, 0.0, 0.0, 5.0]  # 4 sold in week 1, 1 returned in March
+    b = [3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # credit of 5 without original floors at 0
+    expected = [("A", w, y) for w, y in zip(weeks, a, strict=True)]
+    expected += [("B", w, y) for w, y in zip(weeks[1:], b, strict=True)]
+    assert _rows(frame) == expected  # week of 25 March is not complete on the 27th
+
+
+def test_monthly_demand_hand_computed(loaded):
+    assert _rows(bucket_demand(loaded, WEDNESDAY, "M")) == [
+        ("A", date(2024, 1, 1), 3.0),
+        ("A", date(2024, 2, 1), 8.0),
+        ("B", date(2024, 2, 1), 3.0),
+    ]
+    assert _rows(bucket_demand(loaded, SUNDAY, "M")) == [
+        ("A", date(2024, 1, 1), 3.0),
+        ("A", date(2024, 2, 1), 8.0),
+        ("A", date(2024, 3, 1), 14.0),
+        ("B", date(2024, 2, 1), 3.0),
+        ("B", date(2024, 3, 1), 0.0),
+    ]
+
+
+def test_sku_filter_and_empty_result(loaded):
+    only_b = bucket_demand(loaded, WEDNESDAY, "M", skus=["B"])
+    assert _rows(only_b) == [("B", date(2024, 2, 1), 3.0)]
+    assert bucket_demand(loaded, date(2024, 1, 31), "M", skus=["B"]).empty
+
+
+def test_unknown_freq_is_rejected(loaded):
+    with pytest.raises(ValueError, match="freq must be one of W, M"):
+        bucket_demand(loaded, SUNDAY, "D")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "freq", "last", "after"),
+    [
+        (date(2024, 3, 27), "W", date(2024, 3, 18), date(2024, 3, 25)),
+        (date(2024, 3, 31), "W", date(2024, 3, 25), date(2024, 4, 1)),
+        (date(2024, 3, 27), "M", date(2024, 2, 1), date(2024, 3, 1)),
+        (date(2024, 12, 31), "M", date(2024, 12, 1), date(2025, 1, 1)),
+    ],
+)
+def test_period_helpers(as_of, freq, last, after):
+    assert last_complete_start(as_of, freq) == last
+    assert period_start_after(as_of, freq) == after

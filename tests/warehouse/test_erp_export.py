@@ -1,0 +1,104 @@
+"""An ERP export (German CSV dialect, own column names) loaded through a TOML mapping."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from tests.warehouse.conftest import AS_OF, quarantined, write_folder
+from warehouse import bucket_demand, load_config, load_folder
+
+EXPORT = """\
+Belegnr;Pos;Belegdatum;Artikelnr;Menge;Einzelpreis;Kunde;Status
+RE-1001;1;04.03.2024;A;10;3,50;K1;gebucht
+RE-1001;2;04.03.2024;FRACHT-DE;1;12,00;K1;gebucht
+RE-1002;1;12.03.2024;A;1.000;3,20;K2;gebucht
+RE-1003;1;13.03.2024;B;4;6,00;K3;storniert
+RE-1001;3;20.03.2024;A;-3;3,50;K1;gebucht
+RE-1004;1;26.03.2024;B;2,5;6,00;K4;gebucht
+GS-2001;1;27.03.2024;B;-1;6,00;K5;gebucht
+"""
+
+CONFIG = """\
+[order_lines]
+files = "Auftragspositionen*.csv"
+delimiter = ";"
+decimal = ","
+date_format = "%d.%m.%Y"
+cancelled_column = "Status"
+cancelled_values = ["storniert"]
+exclude_skus = ["FRACHT*", "VERP-*"]
+returns = "{returns}"
+
+[order_lines.columns]
+order_id = "Belegnr"
+{line}order_date = "Belegdatum"
+sku = "Artikelnr"
+quantity = "Menge"
+unit_price = "Einzelpreis"
+customer = "Kunde"
+"""
+
+
+def _erp_folder(tmp_path: Path, returns: str = "net", with_line: bool = True):
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    (folder / "Auftragspositionen_2024-03.csv").write_text(EXPORT, encoding="utf-8")
+    text = CONFIG.format(returns=returns, line='line = "Pos"\n' if with_line else "")
+    (tmp_path / "load.toml").write_text(text)
+    return folder, load_config(tmp_path / "load.toml")
+
+
+def _demand(con, freq: str = "W") -> list[tuple[str, date, float]]:
+    frame = bucket_demand(con, AS_OF, freq)
+    return [(u, pd.Timestamp(d).date(), y) for u, d, y in frame.itertuples(index=False)]
+
+
+def test_erp_export_loads_with_mapping_exclusions_and_decimal_comma(con, tmp_path):
+    folder, config = _erp_folder(tmp_path)
+    report = load_folder(con, folder, AS_OF, config)
+    (entry,) = [f for f in report.files if f.table == "order_lines"]
+    assert (entry.file, entry.rows_read, entry.rows_loaded) == (
+        "Auftragspositionen_2024-03.csv",
+        7,
+        5,
+    )
+    assert (entry.rows_excluded, entry.rows_quarantined) == (2, 0)
+    assert quarantined(con, "order_lines") == []
+    rows = con.execute(
+        "SELECT order_id, line, order_date, sku, quantity, unit_price, customer FROM order_lines "
+        "ORDER BY order_id, line"
+    ).fetchall()
+    assert rows[0] == ("GS-2001", 1, date(2024, 3, 27), "B", -1.0, 6.0, "K5")
+    assert ("RE-1002", 1, date(2024, 3, 12), "A", 1000.0, 3.2, "K2") in rows
+    assert ("RE-1004", 1, date(2024, 3, 26), "B", 2.5, 6.0, "K4") in rows
+
+
+def test_erp_export_demand_nets_the_return_against_the_original_week(con, tmp_path):
+    folder, config = _erp_folder(tmp_path)
+    load_folder(con, folder, AS_OF, config)
+    assert _demand(con) == [
+        ("A", date(2024, 3, 4), 7.0),  # 10 sold, 3 returned on 20 March against this line
+        ("A", date(2024, 3, 11), 1000.0),
+        ("A", date(2024, 3, 18), 0.0),
+        ("A", date(2024, 3, 25), 0.0),
+        ("B", date(2024, 3, 25), 1.5),  # credit note without an original: its own week
+    ]
+
+
+def test_erp_export_with_returns_ignored_drops_credit_lines(con, tmp_path):
+    folder, config = _erp_folder(tmp_path, returns="ignore")
+    report = load_folder(con, folder, AS_OF, config)
+    (entry,) = [f for f in report.files if f.table == "order_lines"]
+    assert (entry.rows_loaded, entry.rows_excluded) == (3, 4)
+    assert _demand(con, "M") == [("A", date(2024, 3, 1), 1010.0), ("B", date(2024, 3, 1), 2.5)]
+
+
+def test_erp_export_without_line_column_numbers_lines_within_the_order(con, tmp_path):
+    folder, config = _erp_folder(tmp_path, with_line=False)
+    load_folder(con, folder, AS_OF, config)
+    lines = con.execute(
+        "SELECT line, quantity FROM order_lines WHERE order_id = 'RE-1001' ORDER BY line"
+    ).fetchall()
+    assert lines == [(1, 10.0), (3, -3.0)]  # line 2 was freight, numbered but excluded

@@ -1,0 +1,166 @@
+"""Idempotent loads, corrected files, unreadable and missing files, Parquet input."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
+from warehouse import LoadError, load_folder, table_counts
+
+
+def _lines(con) -> list[tuple]:
+    return con.execute(
+        "SELECT order_id, line, quantity, file FROM order_lines ORDER BY order_id, line"
+    ).fetchall()
+
+
+def test_loading_the_same_files_twice_adds_nothing(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    first = load_folder(con, folder, AS_OF)
+    counts = table_counts(con)
+    second = load_folder(con, folder, AS_OF)
+    assert not any(f.unchanged for f in first.files)
+    assert all(f.unchanged for f in second.files)
+    assert second.load_ids == ()
+    assert table_counts(con) == counts
+    assert [(f.file, f.rows_loaded) for f in second.files] == [
+        (f.file, f.rows_loaded) for f in first.files
+    ]
+    assert "unchanged" in second.summary()
+
+
+def test_corrected_order_lines_file_replaces_what_it_loaded(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    corrected = "order_id,line,order_date,sku,quantity,unit_price,customer\n"
+    corrected += "O1,1,2024-03-04,A,12,3.50,C1\nO2,1,2024-03-12,A,5,3.50,C2\n"
+    write_folder(folder, order_lines__csv=corrected)
+    report = load_folder(con, folder, AS_OF)
+    assert _lines(con) == [
+        ("O1", 1, 12.0, "order_lines.csv"),
+        ("O2", 1, 5.0, "order_lines.csv"),
+    ]
+    changed = [f.file for f in report.files if not f.unchanged]
+    assert changed == ["order_lines.csv"]
+
+
+def test_key_from_another_file_is_replaced_by_the_newer_file(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    later = (
+        "order_id,line,order_date,sku,quantity,unit_price,customer\nO2,1,2024-03-12,A,7,3.5,C2\n"
+    )
+    (folder / "order_lines_2024-03b.csv").write_text(later)
+    load_folder(con, folder, AS_OF)
+    assert ("O2", 1, 7.0, "order_lines_2024-03b.csv") in _lines(con)
+    assert len(_lines(con)) == 3
+
+
+def test_reload_replaces_the_quarantine_of_the_file(con, tmp_path):
+    bad = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,3.50,C3\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=bad)
+    load_folder(con, folder, AS_OF)
+    assert len(quarantined(con, "order_lines")) == 1
+    write_folder(folder, order_lines__csv=bad.replace(",x,", ",4,"))
+    report = load_folder(con, folder, AS_OF)
+    assert quarantined(con, "order_lines") == []
+    assert report.quarantined == 0
+    assert len(_lines(con)) == 4
+
+
+def test_later_as_of_admits_lines_quarantined_as_future(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,2024-04-02,A,1,3.50,C3\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    load_folder(con, folder, AS_OF)
+    assert len(_lines(con)) == 3
+    report = load_folder(con, folder, AS_OF + timedelta(days=7))
+    assert len(_lines(con)) == 4
+    assert quarantined(con, "order_lines") == []
+    assert [f.unchanged for f in report.files if f.table == "order_lines"] == [False]
+
+
+def test_changed_master_file_reloads_the_master_tables(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    write_folder(folder, stock__csv="sku,on_hand\nA,80\n")
+    report = load_folder(con, folder, AS_OF)
+    assert con.execute("SELECT sku, on_hand FROM stock").fetchall() == [("A", 80.0)]
+    assert {f.table for f in report.files if not f.unchanged} == {
+        "items",
+        "suppliers",
+        "supplier_items",
+        "price_breaks",
+        "stock",
+        "open_orders",
+    }
+
+
+def test_optional_tables_may_be_absent(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    write_folder(folder, stock__csv=None, open_orders__csv=None)
+    report = load_folder(con, folder, AS_OF)
+    assert table_counts(con)["stock"] == 0
+    assert table_counts(con)["open_orders"] == 0
+    assert "stock" not in {f.table for f in report.files}
+
+
+@pytest.mark.parametrize("missing", ["items.csv", "price_breaks.csv", "order_lines.csv"])
+def test_missing_required_table_raises_naming_it(con, tmp_path, missing):
+    folder = write_folder(tmp_path / "in", **{missing.replace(".", "__"): None})
+    stem = missing.removesuffix(".csv")
+    with pytest.raises(LoadError, match=stem):
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con)["items"] == 0
+
+
+def test_file_that_cannot_be_read_raises_naming_it_and_writes_nothing(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    (folder / "order_lines.csv").write_bytes(b"order_id,line\n\xff\xfe\x00garbage\n")
+    with pytest.raises(LoadError, match=r"order_lines\.csv: cannot be read: .*utf-8"):
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con)["items"] == 0
+    assert table_counts(con)["loads"] == 0
+
+
+def test_corrupt_parquet_file_raises_naming_it(con, tmp_path):
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    (folder / "order_lines.parquet").write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(LoadError, match=r"order_lines\.parquet: cannot be read"):
+        load_folder(con, folder, AS_OF)
+
+
+def test_missing_column_raises_naming_file_and_column(con, tmp_path):
+    folder = write_folder(tmp_path / "in", stock__csv="sku;on_hand\nA;5\n")
+    with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand"):
+        load_folder(con, folder, AS_OF)
+
+
+def test_parquet_files_load_with_typed_columns(con, tmp_path):
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    frame = pd.DataFrame(
+        {
+            "order_id": ["O1", "O1", "O2"],
+            "line": [1, 2, 1],
+            "order_date": pd.to_datetime(["2024-03-04", "2024-03-05", "2024-04-02"]),
+            "sku": ["A", "B", "A"],
+            "quantity": [10.0, 2.5, 1.0],
+            "unit_price": [3.5, None, 3.5],
+            "customer": ["C1", None, "C2"],
+        }
+    )
+    frame.to_parquet(folder / "order_lines.parquet")
+    report = load_folder(con, folder, AS_OF)
+    assert _lines(con) == [
+        ("O1", 1, 10.0, "order_lines.parquet"),
+        ("O1", 2, 2.5, "order_lines.parquet"),
+    ]
+    assert quarantined(con, "order_lines") == [
+        (3, "order_date", "order_date 2024-04-02 is after as_of 2024-03-31")
+    ]
+    assert report.quarantined == 1
+    dates = con.execute("SELECT DISTINCT order_date FROM order_lines ORDER BY 1").fetchall()
+    assert dates == [(date(2024, 3, 4),), (date(2024, 3, 5),)]

@@ -1,0 +1,161 @@
+"""One test per quarantine rule: the bad row goes to quarantine with a reason, good rows load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
+from warehouse import load_folder
+
+
+def _load(con, tmp_path: Path, **files: str):
+    return load_folder(con, write_folder(tmp_path / "in", **files), AS_OF)
+
+
+def _count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_unparseable_number_is_quarantined_and_good_rows_load(con, tmp_path):
+    items = BASE["items.csv"] + "C,Washer,fasteners,series,abc,0.2,,,\n"
+    report = _load(con, tmp_path, items__csv=items)
+    assert quarantined(con, "items") == [
+        (3, "unit_volume", "unit_volume 'abc' is not a number (decimal separator '.')")
+    ]
+    assert _count(con, "items") == 2
+    entry = next(f for f in report.files if f.table == "items")
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (3, 2, 1)
+
+
+def test_unparseable_date_is_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,2024-13-01,A,1,3.50,C3\n"
+    _load(con, tmp_path, order_lines__csv=lines)
+    assert quarantined(con, "order_lines") == [
+        (4, "order_date", "order_date '2024-13-01' is not a date in the format %Y-%m-%d")
+    ]
+    assert _count(con, "order_lines") == 3
+
+
+def test_missing_required_value_is_quarantined(con, tmp_path):
+    suppliers = BASE["suppliers.csv"] + "S3,Cora,,20,,\n"
+    _load(con, tmp_path, suppliers__csv=suppliers)
+    assert quarantined(con, "suppliers") == [(3, "lead_time", "lead_time is missing")]
+
+
+def test_non_positive_price_break_and_negative_sales_price_are_quarantined(con, tmp_path):
+    breaks = BASE["price_breaks.csv"] + "S1,B,50,0\n"
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1,-3.50,C3\n"
+    _load(con, tmp_path, price_breaks__csv=breaks, order_lines__csv=lines)
+    assert quarantined(con, "price_breaks") == [
+        (5, "unit_price", "unit_price 0 must be greater than 0")
+    ]
+    assert quarantined(con, "order_lines") == [
+        (4, "unit_price", "unit_price -3.50 must be at least 0")
+    ]
+
+
+def test_price_break_rising_with_quantity_is_quarantined(con, tmp_path):
+    breaks = (
+        "supplier_id,sku,min_qty,unit_price\n"
+        "S1,A,50,3.90\nS1,A,100,4.20\nS1,A,200,3.80\nS1,B,10,4\n"
+    )
+    _load(con, tmp_path, price_breaks__csv=breaks)
+    assert quarantined(con, "price_breaks") == [
+        (2, "unit_price", "unit_price 4.20 at min_qty 100 is higher than 3.90 at min_qty 50")
+    ]
+    tiers = con.execute("SELECT min_qty FROM price_breaks WHERE sku = 'A' ORDER BY 1").fetchall()
+    assert tiers == [(50.0,), (200.0,)]
+
+
+def test_moq_or_pack_size_not_positive_is_quarantined(con, tmp_path):
+    supplier_items = (
+        "supplier_id,sku,moq,pack_size,discount_type\n"
+        "S1,A,0,10,all_units\nS2,A,50,-5,incremental\nS1,B,10,1,all_units\n"
+    )
+    _load(con, tmp_path, supplier_items__csv=supplier_items)
+    assert quarantined(con, "supplier_items") == [
+        (1, "moq", "moq 0 must be greater than 0"),
+        (2, "pack_size", "pack_size -5 must be greater than 0"),
+    ]
+    assert con.execute("SELECT supplier_id, sku FROM supplier_items").fetchall() == [("S1", "B")]
+
+
+def test_unknown_sku_and_supplier_id_are_quarantined(con, tmp_path):
+    supplier_items = BASE["supplier_items.csv"] + "S9,A,1,1,all_units\n"
+    breaks = BASE["price_breaks.csv"] + "S2,B,10,4.10\n"
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,Z,1,1.00,C3\n"
+    _load(
+        con,
+        tmp_path,
+        supplier_items__csv=supplier_items,
+        price_breaks__csv=breaks,
+        order_lines__csv=lines,
+    )
+    assert quarantined(con, "supplier_items") == [
+        (4, "supplier_id", "unknown supplier_id 'S9' (not in suppliers)")
+    ]
+    assert quarantined(con, "price_breaks") == [
+        (5, "sku", "supplier_id 'S2' × sku 'B' is not in supplier_items")
+    ]
+    assert quarantined(con, "order_lines") == [(4, "sku", "unknown sku 'Z' (not in items)")]
+
+
+def test_duplicate_key_within_a_file_keeps_the_first_row(con, tmp_path):
+    items = BASE["items.csv"] + "A,Bolt M8 again,fasteners,series,0.2,0.25,,0,\n"
+    _load(con, tmp_path, items__csv=items)
+    assert quarantined(con, "items") == [(3, "sku", "duplicate key sku='A' (first at row 1)")]
+    assert con.execute("SELECT description FROM items WHERE sku = 'A'").fetchone() == ("Bolt M8",)
+
+
+def test_order_date_after_as_of_is_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,2024-04-01,A,1,3.50,C3\n"
+    _load(con, tmp_path, order_lines__csv=lines)
+    assert quarantined(con, "order_lines") == [
+        (4, "order_date", "order_date 2024-04-01 is after as_of 2024-03-31")
+    ]
+
+
+def test_unknown_lifecycle_stage_and_discount_type_are_quarantined(con, tmp_path):
+    items = BASE["items.csv"] + "C,Washer,fasteners,mass_production,0.1,0.2,,,\n"
+    supplier_items = BASE["supplier_items.csv"].replace("S1,B,10,1,all_units", "S1,B,10,1,bulk")
+    _load(con, tmp_path, items__csv=items, supplier_items__csv=supplier_items)
+    assert quarantined(con, "items") == [
+        (
+            3,
+            "lifecycle_stage",
+            "lifecycle_stage 'mass_production' is not one of pilot, ramp_up, series, phase_out",
+        )
+    ]
+    assert quarantined(con, "supplier_items") == [
+        (3, "discount_type", "discount_type 'bulk' is not one of all_units, incremental")
+    ]
+
+
+def test_rates_outside_zero_to_one_are_quarantined(con, tmp_path):
+    suppliers = BASE["suppliers.csv"] + "S3,Cora,5,20,1.2,\nS4,Dex,5,20,,-0.1\n"
+    _load(con, tmp_path, suppliers__csv=suppliers)
+    assert quarantined(con, "suppliers") == [
+        (3, "on_time_rate", "on_time_rate 1.2 must be between 0 and 1"),
+        (4, "reject_rate", "reject_rate -0.1 must be between 0 and 1"),
+    ]
+
+
+def test_supplier_item_without_valid_price_break_is_quarantined(con, tmp_path):
+    breaks = "supplier_id,sku,min_qty,unit_price\nS1,A,100,2.00\nS2,A,50,-1\nS1,B,10,4\n"
+    report = _load(con, tmp_path, price_breaks__csv=breaks)
+    assert quarantined(con, "supplier_items") == [
+        (2, "sku", "supplier_id 'S2' × sku 'A' has no valid price break")
+    ]
+    offers = con.execute("SELECT supplier_id, sku FROM supplier_items ORDER BY 1, 2").fetchall()
+    assert offers == [("S1", "A"), ("S1", "B")]
+    entry = next(f for f in report.files if f.table == "supplier_items")
+    assert (entry.rows_loaded, entry.rows_quarantined) == (2, 1)
+
+
+def test_row_with_wrong_number_of_fields_is_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1,3.50,C3,extra\n"
+    _load(con, tmp_path, order_lines__csv=lines)
+    assert quarantined(con, "order_lines") == [
+        (4, None, "row has 8 fields, the header has 7 (check the delimiter and quotes)")
+    ]
+    assert _count(con, "order_lines") == 3

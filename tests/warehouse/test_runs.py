@@ -1,0 +1,143 @@
+"""Runs: start, stages, failure, atomic publishing and what readers see."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from warehouse import (
+    current_recommendations,
+    fail_run,
+    publish_run,
+    quarantine_summary,
+    record_stage,
+    run_history,
+    start_run,
+    table_counts,
+)
+from warehouse.runs import QUANTILES
+
+AS_OF = date(2024, 3, 31)
+SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 123.4}
+
+
+def _frames(quantity: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    demand = pd.DataFrame(
+        {
+            "unique_id": ["A", "A"],
+            "ds": pd.to_datetime(["2024-03-18", "2024-03-25"]),
+            "y": [3.0, 4.0],
+        }
+    )
+    forecasts = pd.DataFrame(
+        {
+            "unique_id": ["A"],
+            "ds": pd.to_datetime(["2024-04-01"]),
+            "model": ["croston"],
+            "mean": [3.5],
+        }
+        | {q: [float(i)] for i, q in enumerate(QUANTILES)}
+    )
+    recommendations = pd.DataFrame(
+        {
+            "sku": ["A"],
+            "supplier_id": ["S1"],
+            "quantity": [quantity],
+            "unit_price": [2.0],
+            "order_value": [2.0 * quantity],
+            "tier_min_qty": [100.0],
+            "expected_cost": [250.0],
+            "savings": [10.0],
+            "expected_leftover": [12.0],
+            "stockout_risk": [0.04],
+            "reason": ["reorder"],
+            "explanation": [{"tier": 100, "lead_time_periods": 2}],
+        }
+    )
+    return demand, forecasts, recommendations
+
+
+def _publish(con, run_key: str, quantity: float) -> str:
+    run_id = start_run(con, run_key, AS_OF, {"horizon": 8}, flow_run_id="flow-1")
+    publish_run(con, run_id, run_key, *_frames(quantity), SOLVER)
+    return run_id
+
+
+def test_publish_marks_run_succeeded_and_shows_its_recommendations(con):
+    run_id = _publish(con, "2024-03-31-abc", 200.0)
+    current = current_recommendations(con)
+    assert current[["run_id", "sku", "quantity"]].values.tolist() == [[run_id, "A", 200.0]]
+    assert json.loads(current.loc[0, "explanation"]) == {"tier": 100, "lead_time_periods": 2}
+    history = run_history(con)
+    assert history.loc[0, "status"] == "succeeded"
+    assert (history.loc[0, "solver_status"], history.loc[0, "objective"]) == ("Optimal", 123.4)
+    counts = table_counts(con)
+    assert (counts["demand"], counts["forecasts"], counts["recommendations"]) == (2, 1, 1)
+
+
+def test_rerun_of_the_same_run_key_replaces_its_rows(con):
+    _publish(con, "key", 200.0)
+    second = _publish(con, "key", 300.0)
+    assert table_counts(con)["recommendations"] == 1
+    assert current_recommendations(con)[["run_id", "quantity"]].values.tolist() == [[second, 300.0]]
+
+
+def test_failed_publish_rolls_back_and_keeps_the_previous_results(con):
+    first = _publish(con, "key", 200.0)
+    before = current_recommendations(con)
+    demand, forecasts, recommendations = _frames(300.0)
+    run_id = start_run(con, "key", AS_OF, {"horizon": 8}, None)
+    broken = recommendations.drop(columns=["stockout_risk"])
+    with pytest.raises(Exception, match="stockout_risk"):
+        publish_run(con, run_id, "key", demand.assign(y=[9.0, 9.0]), forecasts, broken, SOLVER)
+    pd.testing.assert_frame_equal(current_recommendations(con), before)
+    assert con.execute("SELECT DISTINCT run_id, quantity FROM demand ORDER BY 2").fetchall() == [
+        (first, 3.0),
+        (first, 4.0),
+    ]
+    status = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert status == ("running",)
+    fail_run(con, run_id, "publish failed: stockout_risk missing")
+    history = run_history(con)
+    assert history.set_index("run_id").loc[run_id, "status"] == "failed"
+    pd.testing.assert_frame_equal(current_recommendations(con), before)
+
+
+def test_publish_of_unknown_run_is_rolled_back(con):
+    with pytest.raises(KeyError, match="no run"):
+        publish_run(con, "missing", "key", *_frames(1.0), SOLVER)
+    assert table_counts(con)["recommendations"] == 0
+
+
+def test_record_stage_merges_seconds(con):
+    run_id = start_run(con, "key", AS_OF, {}, None)
+    record_stage(con, run_id, "load", 1.25)
+    record_stage(con, run_id, "forecast", 3.5)
+    record_stage(con, run_id, "load", 1.5)
+    (stages,) = con.execute("SELECT stage_seconds FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    assert json.loads(stages) == {"load": 1.5, "forecast": 3.5}
+
+
+def test_run_history_is_newest_first_and_limited(con):
+    ids = [start_run(con, f"k{i}", AS_OF, {}, None) for i in range(3)]
+    history = run_history(con, limit=2)
+    assert history["run_id"].tolist() == [ids[2], ids[1]]
+
+
+def test_quarantine_summary_groups_reasons_of_a_runs_loads(con, tmp_path):
+    from tests.warehouse.conftest import BASE, write_folder
+    from warehouse import load_folder
+
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,1,C\nO4,1,2024-03-13,A,y,1,C\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    report = load_folder(con, folder, AS_OF, run_id="run-1")
+    summary = quarantine_summary(con, run_id="run-1")
+    assert summary[["table_name", "column_name", "rows", "first_row"]].values.tolist() == [
+        ["order_lines", "quantity", 2, 4]
+    ]
+    assert summary.loc[0, "problem"] == "quantity … is not a number (decimal separator …)"
+    assert quarantine_summary(con, load_ids=report.load_ids)["rows"].sum() == 2
+    assert quarantine_summary(con, run_id="other").empty

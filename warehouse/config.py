@@ -1,0 +1,138 @@
+"""How to read the order line export of an ERP: file pattern, CSV dialect, column names.
+
+Example (`load.toml`)::
+
+    [order_lines]
+    files = ["Auftragspositionen*.csv"]
+    delimiter = ";"
+    decimal = ","
+    date_format = "%d.%m.%Y"
+    cancelled_column = "Status"
+    cancelled_values = ["storniert"]
+    exclude_skus = ["FRACHT*", "VERP-*"]
+    returns = "net"
+
+    [order_lines.columns]
+    order_id = "Belegnr"
+    order_date = "Belegdatum"
+    sku = "Artikelnr"
+    quantity = "Menge"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from warehouse.errors import ConfigError
+
+ORDER_LINE_COLUMNS = (
+    "order_id",
+    "line",
+    "order_date",
+    "sku",
+    "quantity",
+    "unit_price",
+    "customer",
+)
+RETURNS_RULES = ("net", "ignore")
+_TEXT_KEYS = ("delimiter", "decimal", "date_format", "encoding", "cancelled_column", "returns")
+_ENCODINGS_HINT = "e.g. utf-8, utf-8-sig, cp1252, latin-1"
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """Settings for reading `order_lines` files (master data files use our own CSV format).
+
+    `columns` maps our column name to the export's column name; unmapped columns keep our
+    name. Without a `line` column, lines are numbered within an order in file order.
+    `returns`: "net" nets credit lines (negative quantity) against demand; "ignore" drops them.
+    """
+
+    files: tuple[str, ...] = ("order_lines*.csv", "order_lines*.parquet")
+    delimiter: str = ","
+    decimal: str = "."
+    date_format: str = "%Y-%m-%d"
+    encoding: str = "utf-8-sig"
+    columns: dict[str, str] = field(default_factory=dict)
+    cancelled_column: str | None = None
+    cancelled_values: tuple[str, ...] = ()
+    exclude_skus: tuple[str, ...] = ()
+    returns: str = "net"
+
+    def source_column(self, column: str) -> str:
+        """The export's name of our `column`."""
+        return self.columns.get(column, column)
+
+
+def load_config(path: str | Path | None) -> LoadConfig:
+    """Read a `LoadConfig` from a TOML file; `None` gives the defaults (our own format)."""
+    if path is None:
+        return LoadConfig()
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from error
+    return parse_config(data, str(path))
+
+
+def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
+    """Build a `LoadConfig` from parsed TOML, rejecting unknown keys and bad values."""
+    _reject_unknown(data, {"order_lines"}, source, "")
+    section = dict(data.get("order_lines", {}))
+    known = {f for f in LoadConfig.__dataclass_fields__}
+    _reject_unknown(section, known, source, "order_lines.")
+    columns = section.pop("columns", {})
+    _reject_unknown(columns, set(ORDER_LINE_COLUMNS), source, "order_lines.columns.")
+    for key in ("files", "cancelled_values", "exclude_skus"):
+        if key in section:
+            section[key] = _strings(section[key], f"order_lines.{key}", source)
+    for key, value in section.items():
+        if key in _TEXT_KEYS and not isinstance(value, str):
+            raise ConfigError(f"{source}: order_lines.{key} must be a string, not {value!r}")
+    config = LoadConfig(**section, columns={k: str(v) for k, v in columns.items()})
+    _check(config, source)
+    return config
+
+
+def _reject_unknown(data: Any, known: set[str], source: str, prefix: str) -> None:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {prefix.rstrip('.')} must be a table")
+    for key in data:
+        if key not in known:
+            allowed = ", ".join(sorted(known))
+            raise ConfigError(f"{source}: unknown key '{prefix}{key}' (allowed: {allowed})")
+
+
+def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{source}: {key} must be a string or a list of strings")
+    return tuple(values)
+
+
+def _check(config: LoadConfig, source: str) -> None:
+    problems = []
+    if len(config.delimiter) != 1:
+        problems.append(f"order_lines.delimiter must be one character, not {config.delimiter!r}")
+    if config.decimal not in (".", ","):
+        problems.append(f"order_lines.decimal must be '.' or ',', not {config.decimal!r}")
+    if config.decimal == config.delimiter:
+        problems.append("order_lines.decimal and order_lines.delimiter must differ")
+    if config.returns not in RETURNS_RULES:
+        problems.append(f"order_lines.returns must be 'net' or 'ignore', not {config.returns!r}")
+    if config.cancelled_column and not config.cancelled_values:
+        problems.append("order_lines.cancelled_values is needed with cancelled_column")
+    if not config.files:
+        problems.append("order_lines.files must name at least one pattern")
+    if "%" not in config.date_format:
+        problems.append(f"order_lines.date_format {config.date_format!r} has no % directive")
+    try:
+        "".encode(config.encoding)
+    except LookupError:
+        problems.append(f"order_lines.encoding {config.encoding!r} is unknown ({_ENCODINGS_HINT})")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))

@@ -1,0 +1,108 @@
+"""Bucket order lines into demand per item and period (the `unique_id, ds, y` long format).
+
+Periods: `W` weeks starting Monday, `M` calendar months; only complete periods (last day on or
+before as_of) count. Returns are netted: a credit line (negative quantity) counts in the period of
+the original line (same order_id and sku, positive quantity, earliest such line), or in its own
+period if there is none; net demand per item and period is floored at 0.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+FREQS = {"W": ("week", "INTERVAL 1 WEEK"), "M": ("month", "INTERVAL 1 MONTH")}
+
+_DEMAND_SQL = """
+WITH lines AS (
+    SELECT order_id, sku, order_date, quantity
+    FROM order_lines
+    WHERE order_date <= ? {sku_filter}
+),
+originals AS (
+    SELECT order_id, sku, min(order_date) AS order_date
+    FROM lines WHERE quantity > 0
+    GROUP BY order_id, sku
+),
+dated AS (
+    SELECT l.sku, l.quantity,
+        CAST(date_trunc('{unit}', CASE WHEN l.quantity < 0
+            THEN coalesce(o.order_date, l.order_date) ELSE l.order_date END) AS DATE) AS ds
+    FROM lines AS l
+    LEFT JOIN originals AS o
+        ON l.quantity < 0 AND o.order_id = l.order_id AND o.sku = l.sku
+),
+buckets AS (
+    SELECT sku, ds, greatest(sum(quantity), 0) AS y
+    FROM dated
+    WHERE ds <= ?
+    GROUP BY sku, ds
+),
+firsts AS (
+    SELECT sku, min(ds) AS first_ds FROM buckets WHERE y > 0 GROUP BY sku
+),
+grid AS (
+    SELECT sku, CAST(unnest(generate_series(
+        CAST(first_ds AS TIMESTAMP), CAST(? AS TIMESTAMP), {step})) AS DATE) AS ds
+    FROM firsts
+)
+SELECT g.sku AS unique_id, g.ds, CAST(coalesce(b.y, 0) AS DOUBLE) AS y
+FROM grid AS g
+LEFT JOIN buckets AS b ON b.sku = g.sku AND b.ds = g.ds
+ORDER BY unique_id, g.ds
+"""
+
+
+def period_start(day: date, freq: str) -> date:
+    """Start of the period containing `day`: its Monday (W) or the 1st of its month (M)."""
+    _check_freq(freq)
+    if freq == "W":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def last_complete_start(as_of: date, freq: str) -> date:
+    """Start of the last period whose last day is on or before `as_of`."""
+    return period_start(period_start_after(as_of, freq) - timedelta(days=1), freq)
+
+
+def period_start_after(as_of: date, freq: str) -> date:
+    """Start of the first period not complete at `as_of`: the first period to forecast."""
+    start = period_start(as_of, freq)
+    end = _next_start(start, freq) - timedelta(days=1)
+    return _next_start(start, freq) if end <= as_of else start
+
+
+def _next_start(start: date, freq: str) -> date:
+    if freq == "W":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _check_freq(freq: str) -> None:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+
+
+def bucket_demand(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    freq: str = "W",
+    skus: list[str] | None = None,
+) -> pd.DataFrame:
+    """Demand per item and complete period up to `as_of`: columns unique_id, ds, y (float units).
+
+    Each item's series runs from its first period with demand to the last complete period,
+    periods without demand filled with 0. `skus` limits the items (None: all).
+    """
+    _check_freq(freq)
+    unit, step = FREQS[freq]
+    last = last_complete_start(as_of, freq)
+    sql = _DEMAND_SQL.format(
+        unit=unit, step=step, sku_filter="AND list_contains(?, sku)" if skus is not None else ""
+    )
+    params: list[object] = [as_of, *([list(skus)] if skus is not None else []), last, last]
+    frame = con.execute(sql, params).df()
+    return frame.astype({"unique_id": str, "y": "float64"})

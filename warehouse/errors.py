@@ -1,0 +1,22 @@
+"""Errors raised by the warehouse: the database (busy, missing) and the input files."""
+
+from __future__ import annotations
+
+
+class DatabaseError(Exception):
+    """The DuckDB file cannot be used (busy, missing, or not a warehouse)."""
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another process holds the DuckDB file lock for longer than we were willing to wait."""
+
+
+class LoadError(Exception):
+    """An input file cannot be loaded at all (unreadable, missing, or missing columns).
+
+    Bad rows never raise: they go to the `quarantine` table.
+    """
+
+
+class ConfigError(LoadError):
+    """The load configuration (TOML) is invalid."""

@@ -1,0 +1,297 @@
+"""Load a folder of input files into the warehouse, quarantining bad rows (see docs/design.md).
+
+Master data files (items, suppliers, supplier_items, price_breaks, stock, open_orders) are
+snapshots: if any of them changed since the last load, all of them are loaded again in table
+order, so that references are checked against the new data. Order line files are incremental and
+loaded one by one; a file whose bytes, items file and config are unchanged since its last load is
+skipped (unless as_of moved past order dates it quarantined as future). Each file's load is one
+transaction. All files are read before anything is written: an unreadable file changes nothing.
+
+Returns rule ("net", the default): an order line with a negative quantity is a credit/return and is
+stored as it is; `bucket_demand` nets it against the period of the original line (same order_id
+and sku, positive quantity) or else against its own period, and floors net demand at 0.
+With `returns = "ignore"` credit lines are excluded at load (counted in rows_excluded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse import store
+from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
+from warehouse.errors import LoadError
+from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
+from warehouse.tables import MASTER_TABLES, ORDER_LINES, PRICE_BREAKS, SUPPLIER_ITEMS, Table
+from warehouse.validate import Checked, Context, check, problems_frame, unpriced
+
+SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What happened to one file; `unchanged` files were skipped (counts from their last load)."""
+
+    table: str
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_excluded: int
+    unchanged: bool
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Per-file counts of one `load_folder` call and the `loads.load_id`s it wrote."""
+
+    files: tuple[FileLoad, ...]
+    load_ids: tuple[str, ...]
+
+    @property
+    def quarantined(self) -> int:
+        """Rows of these files now in quarantine (unchanged files included)."""
+        return sum(f.rows_quarantined for f in self.files)
+
+    def summary(self) -> str:
+        """A short table for logs and the CLI."""
+        width = max([len(f.file) for f in self.files] + [4])
+        lines = []
+        for f in self.files:
+            counts = (
+                f"read {f.rows_read}, loaded {f.rows_loaded}, "
+                f"quarantined {f.rows_quarantined}, excluded {f.rows_excluded}"
+            )
+            note = " (unchanged, skipped)" if f.unchanged else ""
+            lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
+        if self.quarantined:
+            lines.append(f"{self.quarantined} row(s) in quarantine: see table quarantine")
+        return "\n".join(lines)
+
+
+def load_folder(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | Path,
+    as_of: date,
+    config: LoadConfig | None = None,
+    run_id: str | None = None,
+) -> LoadReport:
+    """Load the input files in `folder` for the night `as_of`; see the module docstring."""
+    folder = Path(folder)
+    config = config or LoadConfig()
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: input folder not found")
+    masters = {t.name: _master_file(folder, t) for t in MASTER_TABLES}
+    line_paths = _order_line_files(folder, config)
+    shas = {p: file_sha256(p) for p in [*masters.values(), *line_paths] if p is not None}
+    items_sha = shas[masters["items"]]
+    context_sha = hashlib.sha256(f"{items_sha}|{config!r}".encode()).hexdigest()
+
+    master_changed = any(
+        _last_master_load(con, t.name) != (_name(masters[t.name]), shas.get(masters[t.name]))
+        for t in MASTER_TABLES
+    )
+    master_raw = {
+        t.name: read_file(p, {c: c for c in t.names}, _required(t))
+        for t in MASTER_TABLES
+        if master_changed and (p := masters[t.name]) is not None
+    }
+    stale = [
+        p for p in line_paths if not _lines_unchanged(con, p.name, shas[p], context_sha, as_of)
+    ]
+    line_raw = {p: _read_order_lines(p, config) for p in stale}
+
+    loader = _Loader(con, as_of, run_id)
+    if master_changed:
+        loader.load_masters(masters, master_raw, shas)
+    for path in line_paths:
+        if path in line_raw:
+            loader.load_order_lines(line_raw[path], config, context_sha)
+    return _report(con, masters, line_paths, loader.load_ids)
+
+
+class _Loader:
+    """Validates and writes files, keeping the load ids and the state later tables check."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: date, run_id: str | None) -> None:
+        self.con = con
+        self.as_of = as_of
+        self.run_id = run_id
+        self.load_ids: list[str] = []
+
+    def record(self, table: str, raw: RawFile | None, sha: str | None, context: str | None):
+        load_id = str(uuid.uuid4())
+        self.load_ids.append(load_id)
+        return store.LoadRecord(
+            load_id=load_id,
+            run_id=self.run_id,
+            table=table,
+            file=raw.name if raw else None,
+            sha256=sha,
+            context_sha256=context,
+            rows_read=raw.rows_read if raw else 0,
+            as_of=self.as_of,
+            loaded_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+
+    def load_masters(
+        self, paths: dict[str, Path | None], raws: dict[str, RawFile], shas: dict[Path, str]
+    ) -> None:
+        kept: dict[str, tuple[Checked, store.LoadRecord]] = {}
+        for table in MASTER_TABLES:
+            raw = raws.get(table.name)
+            if raw is None:
+                store.record_absent(self.con, table, self.record(table.name, None, None, None))
+                continue
+            checked = _with_broken(check(table, raw.frame, self.context(raw)), raw)
+            record = self.record(table.name, raw, shas[paths[table.name]], None)
+            store.replace_snapshot(self.con, table, checked, record)
+            kept[table.name] = (checked, record)
+            if table is PRICE_BREAKS:
+                self.quarantine_unpriced(*kept[SUPPLIER_ITEMS.name], checked)
+
+    def quarantine_unpriced(
+        self, items: Checked, record: store.LoadRecord, breaks: Checked
+    ) -> None:
+        found = problems_frame(unpriced(items.valid, breaks.valid))
+        keys = items.valid.set_index(ROW).loc[found[ROW], ["supplier_id", "sku"]]
+        store.quarantine_unpriced(self.con, record, found.join(keys.reset_index(drop=True)))
+
+    def load_order_lines(self, raw: RawFile, config: LoadConfig, context_sha: str) -> None:
+        context = replace(
+            self.context(raw),
+            decimal=config.decimal,
+            date_format=config.date_format,
+            cancelled_values=config.cancelled_values,
+            exclude_skus=config.exclude_skus,
+            drop_returns=config.returns == "ignore",
+        )
+        checked = _with_broken(check(ORDER_LINES, raw.frame, context), raw)
+        record = self.record(ORDER_LINES.name, raw, raw.sha256, context_sha)
+        store.replace_order_lines(self.con, ORDER_LINES, checked, record)
+
+    def context(self, raw: RawFile) -> Context:
+        return Context(
+            as_of=self.as_of,
+            skus=frozenset(self._column("SELECT sku FROM items")),
+            suppliers=frozenset(self._column("SELECT supplier_id FROM suppliers")),
+            supplier_items=frozenset(
+                self.con.execute("SELECT supplier_id, sku FROM supplier_items").fetchall()
+            ),
+            typed=raw.typed,
+        )
+
+    def _column(self, sql: str) -> list[str]:
+        return [r[0] for r in self.con.execute(sql).fetchall()]
+
+
+def _with_broken(checked: Checked, raw: RawFile) -> Checked:
+    """Add the rows that could not be split into fields to the problems."""
+    if not raw.broken:
+        return checked
+    broken = problems_frame([(row, None, None, reason) for row, reason in raw.broken])
+    problems = pd.concat([checked.problems, broken], ignore_index=True)
+    return Checked(checked.valid, problems, checked.excluded)
+
+
+def _required(table: Table) -> set[str]:
+    return {c.name for c in table.columns if c.required}
+
+
+def _name(path: Path | None) -> str | None:
+    return path.name if path is not None else None
+
+
+def _master_file(folder: Path, table: Table) -> Path | None:
+    found = [p for s in SUFFIXES if (p := folder / f"{table.name}{s}").is_file()]
+    if len(found) > 1:
+        names = " and ".join(p.name for p in found)
+        raise LoadError(f"{folder}: both {names} found; keep one file per table")
+    if not found and table.required:
+        raise LoadError(f"{folder}: {table.name}.csv (or .parquet) is missing")
+    return found[0] if found else None
+
+
+def _order_line_files(folder: Path, config: LoadConfig) -> list[Path]:
+    paths = sorted({p for pattern in config.files for p in folder.glob(pattern) if p.is_file()})
+    if not paths:
+        raise LoadError(f"{folder}: no order_lines file matching {', '.join(config.files)}")
+    return paths
+
+
+def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:
+    """Read an order lines file with the config's dialect and column names.
+
+    Without a `line` column, lines are numbered 1, 2, ... within each order_id in file order.
+    """
+    columns = {c: config.source_column(c) for c in ORDER_LINE_COLUMNS}
+    if config.cancelled_column:
+        columns[CANCELLED] = config.cancelled_column
+    required = _required(ORDER_LINES) | ({CANCELLED} if config.cancelled_column else set())
+    numbered = "line" not in config.columns
+    raw = read_file(
+        path,
+        columns,
+        required - {"line"} if numbered else required,
+        delimiter=config.delimiter,
+        encoding=config.encoding,
+    )
+    frame = raw.frame
+    if numbered and frame["line"].isna().all():
+        order = frame["order_id"].map(lambda v: (v or "").strip())
+        frame["line"] = (order.groupby(order).cumcount() + 1).astype(str)
+    return raw
+
+
+def _last_master_load(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, str | None]:
+    row = con.execute(
+        "SELECT file, sha256 FROM loads WHERE table_name = ? ORDER BY loaded_at DESC LIMIT 1",
+        [table],
+    ).fetchone()
+    return (row[0], row[1]) if row else ("never loaded", None)
+
+
+def _lines_unchanged(
+    con: duckdb.DuckDBPyConnection, file: str, sha: str, context_sha: str, as_of: date
+) -> bool:
+    """Same bytes, same items file and config, and no future-dated rows that as_of now admits."""
+    row = con.execute(
+        "SELECT load_id, sha256, context_sha256, as_of FROM loads "
+        "WHERE table_name = 'order_lines' AND file = ? ORDER BY loaded_at DESC LIMIT 1",
+        [file],
+    ).fetchone()
+    if row is None or row[1] != sha or row[2] != context_sha:
+        return False
+    if row[3] == as_of:
+        return True
+    (future,) = con.execute(
+        "SELECT count(*) FROM quarantine WHERE load_id = ? AND reason LIKE '% is after as_of %'",
+        [row[0]],
+    ).fetchone()
+    return future == 0
+
+
+def _report(
+    con: duckdb.DuckDBPyConnection,
+    masters: dict[str, Path | None],
+    line_paths: list[Path],
+    load_ids: list[str],
+) -> LoadReport:
+    files = [(t, p.name) for t, p in masters.items() if p is not None]
+    files += [(ORDER_LINES.name, p.name) for p in line_paths]
+    fresh = set(load_ids)
+    entries = []
+    for table, name in files:
+        row = con.execute(
+            "SELECT load_id, rows_read, rows_loaded, rows_quarantined, rows_excluded FROM loads "
+            "WHERE table_name = ? AND file = ? ORDER BY loaded_at DESC LIMIT 1",
+            [table, name],
+        ).fetchone()
+        entries.append(FileLoad(table, name, *row[1:], unchanged=row[0] not in fresh))
+    return LoadReport(tuple(entries), tuple(load_ids))

@@ -1,0 +1,162 @@
+"""Read one input file into raw text values, so that a bad value can be quarantined, not fail.
+
+CSV is read with the `csv` module (strict quoting, a row with the wrong number of fields is
+reported, not fatal); Parquet with pyarrow, typed values turned into text ('.' decimals, ISO
+dates) and their columns listed in `RawFile.typed` so that they are parsed that way.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from warehouse.errors import LoadError
+
+CANCELLED = "_cancelled"
+ROW = "_row"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file's rows as text (None = empty), renamed to our column names, with `_row`.
+
+    `broken` lists (row, reason) of rows that could not be split into fields.
+    """
+
+    path: Path
+    sha256: str
+    frame: pd.DataFrame
+    typed: frozenset[str]
+    broken: tuple[tuple[int, str], ...]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.frame) + len(self.broken)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of the file's bytes: identifies a file already loaded."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_file(
+    path: Path,
+    columns: dict[str, str],
+    required: set[str],
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+) -> RawFile:
+    """Read `path` (CSV or Parquet) keeping the columns in `columns` (ours -> the file's).
+
+    Raises LoadError if the file cannot be read or lacks a column named in `required`.
+    """
+    try:
+        if path.suffix.lower() == ".parquet":
+            header, rows, numbers, typed = _read_parquet(path)
+            broken: list[tuple[int, str]] = []
+        else:
+            header, rows, numbers, broken = _read_csv(path, delimiter, encoding)
+            typed = set()
+        sha = file_sha256(path)
+    except (OSError, UnicodeError, csv.Error, pa.ArrowException, ValueError) as error:
+        raise LoadError(f"{path.name}: cannot be read: {error}") from error
+    positions = _positions(path.name, header, columns, required)
+    frame = pd.DataFrame(
+        {
+            ours: [_text(row[i]) for row in rows] if i is not None else [None] * len(rows)
+            for ours, i in positions.items()
+        },
+        dtype=object,
+    )
+    frame[ROW] = numbers
+    typed_ours = frozenset(o for o, i in positions.items() if i is not None and header[i] in typed)
+    return RawFile(path, sha, frame, typed_ours, tuple(broken))
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _positions(
+    name: str, header: list[str], columns: dict[str, str], required: set[str]
+) -> dict[str, int | None]:
+    index: dict[str, int] = {}
+    for i, column in enumerate(header):
+        index.setdefault(column, i)
+    duplicated = sorted({c for c in header if header.count(c) > 1 and c in columns.values()})
+    if duplicated:
+        raise LoadError(f"{name}: column(s) {', '.join(duplicated)} appear more than once")
+    missing = [
+        theirs for ours, theirs in columns.items() if ours in required and theirs not in index
+    ]
+    if missing:
+        found = ", ".join(header) or "nothing"
+        raise LoadError(
+            f"{name}: missing column(s) {', '.join(missing)} (found: {found}); "
+            "check the delimiter and the column mapping"
+        )
+    return {ours: index.get(theirs) for ours, theirs in columns.items()}
+
+
+def _read_csv(
+    path: Path, delimiter: str, encoding: str
+) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, str]]]:
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    broken: list[tuple[int, str]] = []
+    with path.open(newline="", encoding=encoding) as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        header = next(reader, None)
+        if header is None:
+            raise ValueError("the file is empty (no header row)")
+        header = [c.strip() for c in header]
+        for number, fields in enumerate(reader, start=1):
+            if not any(f.strip() for f in fields):
+                continue  # blank line
+            if len(fields) != len(header):
+                reason = (
+                    f"row has {len(fields)} fields, the header has {len(header)} "
+                    "(check the delimiter and quotes)"
+                )
+                broken.append((number, reason))
+                continue
+            rows.append(fields)
+            numbers.append(number)
+    return header, rows, numbers, broken
+
+
+def _read_parquet(path: Path) -> tuple[list[str], list[list[object]], list[int], set[str]]:
+    table = pq.read_table(path)
+    header = [str(c) for c in table.column_names]
+    typed: set[str] = set()
+    columns: list[list[object]] = []
+    for name, column in zip(header, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_temporal(kind):
+            typed.add(name)
+            values = [None if v is None else v.isoformat()[:10] for v in column.to_pylist()]
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            typed.add(name)
+            values = [None if v is None else str(v) for v in column.to_pylist()]
+        else:
+            values = [None if v is None else str(v) for v in column.to_pylist()]
+        columns.append(values)
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    return header, rows, list(range(1, table.num_rows + 1)), typed

@@ -1,0 +1,218 @@
+"""Record runs and publish their results atomically; read what is published.
+
+A run attempt has a `run_id`; reruns of the same night share a `run_key`. Publishing deletes the
+rows of the run_key and inserts the new ones in one transaction, so readers see either the old or
+the new results, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from warehouse.schema import ALL_TABLES
+
+QUANTILES = ("q05", "q10", "q25", "q50", "q75", "q90", "q95", "q99")
+RECOMMENDATION_COLUMNS = (
+    "sku",
+    "supplier_id",
+    "quantity",
+    "unit_price",
+    "order_value",
+    "tier_min_qty",
+    "expected_cost",
+    "savings",
+    "expected_leftover",
+    "stockout_risk",
+    "reason",
+    "explanation",
+)
+_VALUES = r"''[^'']*''|-?[0-9][0-9.,:eE+-]*"  # quoted values and numbers/dates in reasons
+_DEMAND = "_publish_demand"
+_FORECASTS = "_publish_forecasts"
+_RECOMMENDATIONS = "_publish_recommendations"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection,
+    run_key: str,
+    as_of: date,
+    parameters: dict[str, Any],
+    flow_run_id: str | None = None,
+) -> str:
+    """Insert a `running` row and return its new run_id (uuid text)."""
+    run_id = str(uuid.uuid4())
+    con.execute(
+        "INSERT INTO runs (run_id, run_key, as_of, parameters, status, started_at, "
+        "stage_seconds, flow_run_id) VALUES (?, ?, ?, ?, 'running', ?, '{}', ?)",
+        [run_id, run_key, as_of, json.dumps(parameters, default=str), _now(), flow_run_id],
+    )
+    return run_id
+
+
+def record_stage(con: duckdb.DuckDBPyConnection, run_id: str, stage: str, seconds: float) -> None:
+    """Store how long `stage` took (seconds) in the run's stage_seconds JSON."""
+    stages = _stage_seconds(con, run_id)
+    stages[stage] = round(float(seconds), 3)
+    con.execute("UPDATE runs SET stage_seconds = ? WHERE run_id = ?", [json.dumps(stages), run_id])
+
+
+def _stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, float]:
+    row = con.execute("SELECT stage_seconds FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no run {run_id}")
+    return json.loads(row[0] or "{}")
+
+
+def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
+    """Mark the attempt failed; results published earlier stay published."""
+    con.execute(
+        "UPDATE runs SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ?",
+        [_now(), error, run_id],
+    )
+
+
+def publish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    run_key: str,
+    demand: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    recommendations: pd.DataFrame,
+    solver: dict[str, Any],
+) -> None:
+    """Replace the run_key's demand, forecasts and recommendations and mark the run succeeded.
+
+    One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
+    the previously published rows stay. `solver` has solver_status, solver_gap, objective.
+    """
+    recommendations = _with_json(recommendations, "explanation")
+    frames = {_DEMAND: demand, _FORECASTS: forecasts, _RECOMMENDATIONS: recommendations}
+    for name, frame in frames.items():
+        con.register(name, frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _replace_results(con, run_id, run_key)
+        updated = con.execute(
+            "UPDATE runs SET status = 'succeeded', ended_at = ?, solver_status = ?, "
+            "solver_gap = ?, objective = ?, error = NULL WHERE run_id = ? AND run_key = ?",
+            [
+                _now(),
+                solver.get("solver_status"),
+                solver.get("solver_gap"),
+                solver.get("objective"),
+                run_id,
+                run_key,
+            ],
+        ).fetchone()
+        if not updated or updated[0] != 1:
+            raise KeyError(f"no run {run_id} with run_key {run_key}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) -> None:
+    keys = [run_key, run_id]
+    for table in ("demand", "forecasts", "recommendations"):
+        con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
+    con.execute(
+        "INSERT INTO demand (run_key, run_id, sku, period_start, quantity) "
+        f"SELECT ?, ?, unique_id, CAST(ds AS DATE), y FROM {_DEMAND}",
+        keys,
+    )
+    quantiles = ", ".join(QUANTILES)
+    con.execute(
+        f"INSERT INTO forecasts (run_key, run_id, sku, period_start, model, mean, {quantiles}) "
+        f"SELECT ?, ?, unique_id, CAST(ds AS DATE), model, mean, {quantiles} FROM {_FORECASTS}",
+        keys,
+    )
+    columns = ", ".join(RECOMMENDATION_COLUMNS)
+    con.execute(
+        f"INSERT INTO recommendations (run_key, run_id, {columns}) "
+        f"SELECT ?, ?, {columns} FROM {_RECOMMENDATIONS}",
+        keys,
+    )
+
+
+def _with_json(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Copy of `frame` with `column` as JSON text (dicts and lists are dumped)."""
+    if column not in frame:
+        return frame
+    frame = frame.copy()
+    frame[column] = [
+        v if v is None or isinstance(v, str) else json.dumps(v, default=str) for v in frame[column]
+    ]
+    return frame
+
+
+def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The recommendations of the newest succeeded run (empty if none)."""
+    return con.execute("SELECT * FROM current_recommendations ORDER BY sku, supplier_id").df()
+
+
+def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The newest `limit` runs, newest first, with their duration in seconds."""
+    return con.execute(
+        "SELECT run_id, run_key, as_of, status, started_at, ended_at, "
+        "date_diff('millisecond', started_at, ended_at) / 1000.0 AS seconds, "
+        "solver_status, solver_gap, objective, error, flow_run_id, stage_seconds "
+        "FROM runs ORDER BY started_at DESC LIMIT ?",
+        [limit],
+    ).df()
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every warehouse table."""
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ALL_TABLES}
+
+
+def quarantine_summary(
+    con: duckdb.DuckDBPyConnection,
+    load_ids: Iterable[str] | None = None,
+    run_id: str | None = None,
+) -> pd.DataFrame:
+    """Quarantine rows counted by table, file, column and problem, for some loads, the loads of
+    a run, or everything (neither given).
+
+    `problem` is the reason with its values replaced by "…", so that equal problems group;
+    `example` is one full reason and `first_row` the first 1-based data row with it.
+    """
+    where, params = "", []
+    if load_ids is not None:
+        where, params = "WHERE list_contains(?, load_id)", [list(load_ids)]
+    elif run_id is not None:
+        where = "WHERE load_id IN (SELECT load_id FROM loads WHERE run_id = ?)"
+        params = [run_id]
+    return con.execute(
+        "SELECT table_name, file, column_name, "
+        f"regexp_replace(reason, '{_VALUES}', '…', 'g') AS problem, "
+        "count(DISTINCT row_number) AS rows, min(reason) AS example, "
+        "min(row_number) AS first_row "
+        f"FROM quarantine {where} "
+        "GROUP BY ALL ORDER BY table_name, file, first_row",
+        params,
+    ).df()
+
+
+def quarantine_rows(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
+    """Quarantined rows one by one (table, file, 1-based row, column, value, reason)."""
+    return con.execute(
+        "SELECT table_name, file, row_number, column_name, value, reason FROM quarantine "
+        "ORDER BY table_name, file, row_number, column_name LIMIT ?",
+        [limit],
+    ).df()

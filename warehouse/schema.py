@@ -1,0 +1,177 @@
+"""DDL of the warehouse: input tables, `quarantine`, `loads`, run outputs (see docs/design.md).
+
+Dates are DATE, timestamps are TIMESTAMP in UTC, money and quantities are DOUBLE (units may be
+fractional, e.g. metres), JSON columns are JSON text.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+INPUT_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS items (
+    sku VARCHAR PRIMARY KEY,
+    description VARCHAR,
+    category VARCHAR,
+    lifecycle_stage VARCHAR NOT NULL,
+    unit_volume DOUBLE NOT NULL,          -- litres per unit
+    holding_cost_rate DOUBLE NOT NULL,    -- 1/year, fraction of unit price
+    end_of_life DATE,
+    salvage_value DOUBLE NOT NULL DEFAULT 0,  -- currency per unit
+    stockout_cost DOUBLE                  -- currency per unit; NULL = derive from service_level
+);
+CREATE TABLE IF NOT EXISTS suppliers (
+    supplier_id VARCHAR PRIMARY KEY,
+    name VARCHAR,
+    lead_time DOUBLE NOT NULL,            -- days
+    fixed_cost DOUBLE NOT NULL,           -- currency per order
+    on_time_rate DOUBLE NOT NULL DEFAULT 1,
+    reject_rate DOUBLE NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS supplier_items (
+    supplier_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    moq DOUBLE NOT NULL,                  -- units
+    pack_size DOUBLE NOT NULL,            -- units
+    discount_type VARCHAR NOT NULL,       -- all_units | incremental
+    PRIMARY KEY (supplier_id, sku)
+);
+CREATE TABLE IF NOT EXISTS price_breaks (
+    supplier_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    min_qty DOUBLE NOT NULL,              -- units
+    unit_price DOUBLE NOT NULL,           -- currency per unit
+    PRIMARY KEY (supplier_id, sku, min_qty)
+);
+CREATE TABLE IF NOT EXISTS stock (
+    sku VARCHAR PRIMARY KEY,
+    on_hand DOUBLE NOT NULL               -- units at as_of
+);
+CREATE TABLE IF NOT EXISTS open_orders (
+    po_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    supplier_id VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,             -- units
+    due_date DATE NOT NULL,
+    PRIMARY KEY (po_id, sku, due_date)
+);
+CREATE TABLE IF NOT EXISTS order_lines (
+    order_id VARCHAR NOT NULL,
+    line BIGINT NOT NULL,
+    order_date DATE NOT NULL,
+    sku VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,             -- units; negative = credit/return
+    unit_price DOUBLE,                    -- currency per unit
+    customer VARCHAR,
+    file VARCHAR NOT NULL,                -- name of the file the row came from
+    load_id VARCHAR NOT NULL,
+    PRIMARY KEY (order_id, line)
+);
+"""
+
+LOAD_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS loads (
+    load_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    table_name VARCHAR NOT NULL,
+    file VARCHAR,                         -- NULL: optional table absent from the folder
+    sha256 VARCHAR,                       -- of the file's bytes
+    context_sha256 VARCHAR,               -- order_lines: of the items file and the LoadConfig
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    rows_excluded BIGINT NOT NULL,
+    as_of DATE NOT NULL,
+    loaded_at TIMESTAMP NOT NULL          -- UTC
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    load_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,           -- 1-based data row, header not counted
+    column_name VARCHAR,                  -- NULL: the row as a whole
+    value VARCHAR,
+    reason VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL          -- UTC
+);
+"""
+
+OUTPUT_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    run_key VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    parameters JSON,
+    status VARCHAR NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+    started_at TIMESTAMP NOT NULL,        -- UTC
+    ended_at TIMESTAMP,                   -- UTC
+    stage_seconds JSON,
+    solver_status VARCHAR,
+    solver_gap DOUBLE,
+    objective DOUBLE,
+    error VARCHAR,
+    flow_run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS demand (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    quantity DOUBLE NOT NULL,             -- units, returns netted, >= 0
+    PRIMARY KEY (run_key, sku, period_start)
+);
+CREATE TABLE IF NOT EXISTS forecasts (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    model VARCHAR NOT NULL,
+    mean DOUBLE NOT NULL,
+    q05 DOUBLE, q10 DOUBLE, q25 DOUBLE, q50 DOUBLE,
+    q75 DOUBLE, q90 DOUBLE, q95 DOUBLE, q99 DOUBLE,
+    PRIMARY KEY (run_key, sku, period_start, model)
+);
+CREATE TABLE IF NOT EXISTS recommendations (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    supplier_id VARCHAR,
+    quantity DOUBLE NOT NULL,             -- units to order now
+    unit_price DOUBLE,                    -- currency per unit
+    order_value DOUBLE,                   -- currency
+    tier_min_qty DOUBLE,                  -- units
+    expected_cost DOUBLE,                 -- currency over the horizon
+    savings DOUBLE,                       -- currency
+    expected_leftover DOUBLE,             -- units at the end of the horizon
+    stockout_risk DOUBLE,                 -- 0..1
+    reason VARCHAR,
+    explanation JSON
+);
+CREATE VIEW IF NOT EXISTS current_recommendations AS
+SELECT r.*
+FROM recommendations AS r
+WHERE r.run_id = (
+    SELECT run_id FROM runs
+    WHERE status = 'succeeded'
+    ORDER BY ended_at DESC, started_at DESC
+    LIMIT 1
+);
+"""
+
+INPUT_TABLES = (
+    "items",
+    "suppliers",
+    "supplier_items",
+    "price_breaks",
+    "stock",
+    "open_orders",
+    "order_lines",
+)
+OUTPUT_TABLES = ("runs", "demand", "forecasts", "recommendations")
+ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table and view that is missing; existing ones are left as they are."""
+    for ddl in (INPUT_TABLES_DDL, LOAD_TABLES_DDL, OUTPUT_TABLES_DDL):
+        con.execute(ddl)

@@ -1,0 +1,126 @@
+"""Column specifications of the input tables: kind, required, bounds, key, references.
+
+The single source for what `validate.py` checks; identifiers used in SQL come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "number", "integer", "date"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column; `low`/`high` are inclusive bounds, `above` an exclusive lower bound."""
+
+    name: str
+    kind: Kind = "text"
+    required: bool = False
+    low: float | None = None
+    above: float | None = None
+    high: float | None = None
+    default: float | None = None
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input table: its columns, key and whether its file must be in the folder."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
+DISCOUNT_TYPES = ("all_units", "incremental")
+
+ITEMS = Table(
+    "items",
+    (
+        Column("sku", required=True),
+        Column("description"),
+        Column("category"),
+        Column("lifecycle_stage", required=True, allowed=LIFECYCLE_STAGES),
+        Column("unit_volume", "number", required=True, low=0),
+        Column("holding_cost_rate", "number", required=True, low=0),
+        Column("end_of_life", "date"),
+        Column("salvage_value", "number", low=0, default=0),
+        Column("stockout_cost", "number", above=0),
+    ),
+    key=("sku",),
+)
+SUPPLIERS = Table(
+    "suppliers",
+    (
+        Column("supplier_id", required=True),
+        Column("name"),
+        Column("lead_time", "number", required=True, low=0),
+        Column("fixed_cost", "number", required=True, low=0),
+        Column("on_time_rate", "number", low=0, high=1, default=1),
+        Column("reject_rate", "number", low=0, high=1, default=0),
+    ),
+    key=("supplier_id",),
+)
+SUPPLIER_ITEMS = Table(
+    "supplier_items",
+    (
+        Column("supplier_id", required=True),
+        Column("sku", required=True),
+        Column("moq", "number", required=True, above=0),
+        Column("pack_size", "number", required=True, above=0),
+        Column("discount_type", required=True, allowed=DISCOUNT_TYPES),
+    ),
+    key=("supplier_id", "sku"),
+)
+PRICE_BREAKS = Table(
+    "price_breaks",
+    (
+        Column("supplier_id", required=True),
+        Column("sku", required=True),
+        Column("min_qty", "number", required=True, above=0),
+        Column("unit_price", "number", required=True, above=0),
+    ),
+    key=("supplier_id", "sku", "min_qty"),
+)
+STOCK = Table(
+    "stock",
+    (Column("sku", required=True), Column("on_hand", "number", required=True, low=0)),
+    key=("sku",),
+    required=False,
+)
+OPEN_ORDERS = Table(
+    "open_orders",
+    (
+        Column("po_id", required=True),
+        Column("sku", required=True),
+        Column("supplier_id", required=True),
+        Column("quantity", "number", required=True, above=0),
+        Column("due_date", "date", required=True),
+    ),
+    key=("po_id", "sku", "due_date"),
+    required=False,
+)
+ORDER_LINES = Table(
+    "order_lines",
+    (
+        Column("order_id", required=True),
+        Column("line", "integer", required=True),
+        Column("order_date", "date", required=True),
+        Column("sku", required=True),
+        Column("quantity", "number", required=True),
+        Column("unit_price", "number", low=0),
+        Column("customer"),
+    ),
+    key=("order_id", "line"),
+)
+
+MASTER_TABLES = (ITEMS, SUPPLIERS, SUPPLIER_ITEMS, PRICE_BREAKS, STOCK, OPEN_ORDERS)
+TABLES = {t.name: t for t in (*MASTER_TABLES, ORDER_LINES)}

@@ -1,0 +1,291 @@
+"""Validation rules: turn a file's raw text rows into typed valid rows plus quarantine problems.
+
+Every rule yields problems as rows (`_row`, column_name, value, reason) with a reason a planner
+can act on; a row with any problem is not loaded. Pure pandas: no database access here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from warehouse.read import CANCELLED, ROW
+from warehouse.tables import ORDER_LINES, PRICE_BREAKS, Column, Table
+
+PROBLEM_COLUMNS = [ROW, "column_name", "value", "reason"]
+_NUMBER = {
+    ".": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
+    ",": r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?",
+}
+ISO_DATE = "%Y-%m-%d"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a table's rules need to know: how values are written and what is already loaded."""
+
+    as_of: date
+    decimal: str = "."
+    date_format: str = ISO_DATE
+    skus: frozenset[str] = frozenset()
+    suppliers: frozenset[str] = frozenset()
+    supplier_items: frozenset[tuple[str, str]] = frozenset()
+    typed: frozenset[str] = frozenset()
+    cancelled_values: tuple[str, ...] = ()
+    exclude_skus: tuple[str, ...] = ()
+    drop_returns: bool = False
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Typed rows to load, problems to quarantine, and how many rows were excluded on purpose."""
+
+    valid: pd.DataFrame
+    problems: pd.DataFrame
+    excluded: int = 0
+    quarantined_rows: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quarantined_rows", int(self.problems[ROW].nunique()))
+
+
+def problems_frame(rows: list[tuple[int, str | None, str | None, str]]) -> pd.DataFrame:
+    """Problems as a frame with PROBLEM_COLUMNS (empty frame if there are none)."""
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS).astype({ROW: "int64"})
+
+
+def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
+    """Apply every rule of `table` to `raw` (text values with `_row`), in this order:
+    exclusions, parsing and row rules, references, duplicate keys, rising price breaks."""
+    raw, excluded = exclude(raw, context) if table is ORDER_LINES else (raw, 0)
+    typed, found = parse(table, raw, context)
+    found += row_rules(table, typed, raw, context)
+    bad = {r[0] for r in found}
+    typed = typed[~typed[ROW].isin(bad)]
+    if table is ORDER_LINES and context.drop_returns:
+        returns = typed["quantity"] < 0
+        excluded += int(returns.sum())
+        typed = typed[~returns]
+    found += duplicate_keys(typed, raw, table.key)
+    if table is PRICE_BREAKS:
+        found += rising_prices(typed[~typed[ROW].isin({r[0] for r in found})], raw)
+    problems = problems_frame(found)
+    valid = typed[~typed[ROW].isin(set(problems[ROW]))].reset_index(drop=True)
+    return Checked(valid, problems, excluded)
+
+
+def exclude(raw: pd.DataFrame, context: Context) -> tuple[pd.DataFrame, int]:
+    """Drop lines of cancelled invoices and non-product skus (freight, packaging, service)."""
+    keep = pd.Series(True, index=raw.index)
+    if CANCELLED in raw and context.cancelled_values:
+        wanted = {v.strip().casefold() for v in context.cancelled_values}
+        status = raw[CANCELLED].map(lambda v: (v or "").strip().casefold())
+        keep &= ~status.isin(wanted)
+    if context.exclude_skus:
+        patterns = [p.casefold() for p in context.exclude_skus]
+        skus = raw["sku"].map(lambda v: (v or "").strip().casefold())
+        keep &= ~skus.map(lambda s: any(fnmatch.fnmatchcase(s, p) for p in patterns))
+    return raw[keep], int((~keep).sum())
+
+
+def parse(table: Table, raw: pd.DataFrame, context: Context) -> tuple[pd.DataFrame, list]:
+    """Typed values per column (NaN/None where empty or bad) and the parse problems."""
+    typed = pd.DataFrame({ROW: raw[ROW].to_numpy()}, index=raw.index)
+    found: list[tuple[int, str | None, str | None, str]] = []
+    for column in table.columns:
+        values = raw[column.name]
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else None)
+        parsed, reason = _parse_column(column, text, context)
+        empty = text.isna()
+        if column.required:
+            found += _rows(raw, empty, column.name, lambda _v, c=column: f"{c.name} is missing")
+        failed = ~empty & parsed.isna()
+        found += _rows(raw, failed, column.name, reason)
+        if column.default is not None:
+            parsed = parsed.where(~empty, column.default)
+        typed[column.name] = parsed
+    return typed, found
+
+
+def _parse_column(column: Column, text: pd.Series, context: Context):
+    name = column.name
+    typed = name in context.typed
+    if column.kind == "text":
+        return text.astype(object), lambda v: f"{name} {v!r} cannot be read"
+    if column.kind == "date":
+        formats = {context.date_format, ISO_DATE} if typed else {context.date_format}
+        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+        for fmt in formats:
+            attempt = pd.to_datetime(text, format=fmt, errors="coerce")
+            parsed = parsed.fillna(attempt)
+        shown = " or ".join(sorted(formats))
+        return parsed.dt.date.where(parsed.notna(), None), (
+            lambda v: f"{name} {v!r} is not a date in the format {shown}"
+        )
+    decimal = "." if typed else context.decimal
+    numbers = _numbers(text, decimal)
+    if column.kind == "integer":
+        whole = numbers.where(np.floor(numbers) == numbers)
+        return whole, lambda v: f"{name} {v!r} is not a whole number"
+    return numbers, lambda v: f"{name} {v!r} is not a number (decimal separator {decimal!r})"
+
+
+def _numbers(text: pd.Series, decimal: str) -> pd.Series:
+    valid = text.fillna("").str.fullmatch(_NUMBER[decimal])
+    cleaned = text.where(valid)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Context) -> list:
+    """Bounds, allowed values, references and table-specific rules on parsed values."""
+    found: list = []
+    for column in table.columns:
+        values = typed[column.name]
+        if column.allowed:
+            bad = values.notna() & ~values.isin(column.allowed)
+            allowed = ", ".join(column.allowed)
+            found += _rows(
+                raw,
+                bad,
+                column.name,
+                lambda v, n=column.name, a=allowed: f"{n} {v!r} is not one of {a}",
+            )
+        found += _bounds(column, values, raw)
+    found += _references(table, typed, raw, context)
+    if table is ORDER_LINES:
+        future = typed["order_date"].map(lambda d: d is not None and d > context.as_of)
+        found += _rows(
+            raw,
+            future,
+            "order_date",
+            lambda v: f"order_date {v} is after as_of {context.as_of.isoformat()}",
+        )
+        found += _rows(raw, typed["quantity"] == 0, "quantity", lambda v: "quantity is 0")
+    return found
+
+
+def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:
+    if column.kind not in ("number", "integer"):
+        return []
+    name = column.name
+    if column.above is not None:
+        return _rows(
+            raw,
+            values <= column.above,
+            name,
+            lambda v: f"{name} {v} must be greater than {column.above:g}",
+        )
+    found: list = []
+    if column.low is not None and column.high is not None:
+        outside = (values < column.low) | (values > column.high)
+        found += _rows(
+            raw,
+            outside,
+            name,
+            lambda v: f"{name} {v} must be between {column.low:g} and {column.high:g}",
+        )
+    elif column.low is not None:
+        found += _rows(
+            raw, values < column.low, name, lambda v: f"{name} {v} must be at least {column.low:g}"
+        )
+    return found
+
+
+def _references(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Context) -> list:
+    found: list = []
+    names = table.names
+    if "sku" in names and table.name != "items":
+        unknown = typed["sku"].notna() & ~typed["sku"].isin(context.skus)
+        found += _rows(raw, unknown, "sku", lambda v: f"unknown sku {v!r} (not in items)")
+    if "supplier_id" in names and table.name != "suppliers":
+        unknown = typed["supplier_id"].notna() & ~typed["supplier_id"].isin(context.suppliers)
+        found += _rows(
+            raw, unknown, "supplier_id", lambda v: f"unknown supplier_id {v!r} (not in suppliers)"
+        )
+    if table is PRICE_BREAKS:
+        known = typed["sku"].isin(context.skus) & typed["supplier_id"].isin(context.suppliers)
+        pairs = list(zip(typed["supplier_id"], typed["sku"], strict=True))
+        listed = pd.Series([p in context.supplier_items for p in pairs], index=typed.index)
+        for index in typed.index[known & ~listed]:
+            supplier, sku = typed.at[index, "supplier_id"], typed.at[index, "sku"]
+            found.append(
+                (
+                    int(raw.at[index, ROW]),
+                    "sku",
+                    sku,
+                    (f"supplier_id {supplier!r} × sku {sku!r} is not in supplier_items"),
+                )
+            )
+    return found
+
+
+def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...]) -> list:
+    """Second and later rows with a key seen before in the same file (the first one loads)."""
+    first = typed.drop_duplicates(list(key)).set_index(list(key))[ROW]
+    found = []
+    for index in typed.index[typed.duplicated(list(key))]:
+        values = tuple(typed.at[index, k] for k in key)
+        shown = ", ".join(f"{k}={raw.at[index, k]!r}" for k in key)
+        lookup = values if len(key) > 1 else values[0]
+        found.append(
+            (
+                int(typed.at[index, ROW]),
+                ",".join(key),
+                shown,
+                (f"duplicate key {shown} (first at row {int(first.loc[lookup])})"),
+            )
+        )
+    return found
+
+
+def rising_prices(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
+    """Price breaks whose unit price is higher than at a smaller min_qty of the same offer.
+
+    Within one supplier × sku sorted by min_qty, a row is quarantined if its unit_price is above
+    the lowest price of the rows before it (so one bad row does not condemn the rows after it).
+    """
+    found = []
+    ordered = typed.sort_values(["supplier_id", "sku", "min_qty"])
+    for _, group in ordered.groupby(["supplier_id", "sku"], sort=False):
+        best = None
+        for index in group.index:
+            if best is None or group.at[index, "unit_price"] <= group.at[best, "unit_price"]:
+                best = index
+                continue
+            price, qty = raw.at[index, "unit_price"], raw.at[index, "min_qty"]
+            best_price, best_qty = raw.at[best, "unit_price"], raw.at[best, "min_qty"]
+            reason = (
+                f"unit_price {price} at min_qty {qty} is higher than "
+                f"{best_price} at min_qty {best_qty}"
+            )
+            found.append((int(group.at[index, ROW]), "unit_price", price, reason))
+    return found
+
+
+def unpriced(supplier_items: pd.DataFrame, price_breaks: pd.DataFrame) -> list:
+    """Supplier items left without any valid price break: they cannot be priced."""
+    priced = set(zip(price_breaks["supplier_id"], price_breaks["sku"], strict=True))
+    rows = zip(
+        supplier_items[ROW], supplier_items["supplier_id"], supplier_items["sku"], strict=True
+    )
+    return [
+        (int(row), "sku", sku, f"supplier_id {supplier!r} × sku {sku!r} has no valid price break")
+        for row, supplier, sku in rows
+        if (supplier, sku) not in priced
+    ]
+
+
+def _rows(raw: pd.DataFrame, mask: pd.Series, column: str, reason) -> list:
+    """Problem tuples for the rows in `mask`, the reason built from the raw value."""
+    mask = mask.fillna(False).astype(bool)
+    selected = raw.loc[mask[mask].index]
+    return [
+        (int(row), column, value, reason(value))
+        for row, value in zip(selected[ROW], selected[column], strict=True)
+    ]
