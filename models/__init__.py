@@ -1,17 +1,28 @@
 """Demand forecasting for intermittent, small-series demand.
 
 Public surface: the `Forecaster` contract and its models, the registry, `forecast` (long
-frames in, `Forecast` out), the panel conversion, demand classification and the metrics.
+frames in, `Forecast` out) and its two halves `prepare_forecast` (pooled fit and selection)
+and `forecast_chunk` (per-item paths), the panel conversion, demand classification and the
+metrics.
 """
 
 from models.base import ForecastArrays, Forecaster, NotFittedError, path_quantiles
 from models.classify import classify
 from models.empirical import Empirical
-from models.forecast import QUANTILES, Forecast, forecast, quantile_names
+from models.forecast import forecast
 from models.intermittent import SBA, TSB, Croston
+from models.latent import LatentRate
 from models.metrics import bias, coverage, mase, randomized_pit, rmsse, wql
 from models.panel import Panel, future_periods, to_panel
+from models.prepare import (
+    PreparedForecast,
+    auto_candidates,
+    forecast_chunk,
+    item_rng,
+    prepare_forecast,
+)
 from models.registry import FORECASTERS, make_forecaster
+from models.result import QUANTILES, Forecast, quantile_names
 
 __all__ = [
     "FORECASTERS",
@@ -23,16 +34,22 @@ __all__ = [
     "Forecast",
     "ForecastArrays",
     "Forecaster",
+    "LatentRate",
     "NotFittedError",
     "Panel",
+    "PreparedForecast",
+    "auto_candidates",
     "bias",
     "classify",
     "coverage",
     "forecast",
+    "forecast_chunk",
     "future_periods",
+    "item_rng",
     "make_forecaster",
     "mase",
     "path_quantiles",
+    "prepare_forecast",
     "quantile_names",
     "randomized_pit",
     "rmsse",

@@ -8,6 +8,7 @@ which every quantile is read, so quantiles of all models are comparable and neve
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,6 +149,9 @@ class Forecaster:
     """
 
     name: ClassVar[str] = "forecaster"
+    # True if `predict` accepts one Generator per series (each series then draws from its own
+    # stream only, so its paths do not depend on which other series are predicted with it).
+    item_streams: ClassVar[bool] = False
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -180,16 +184,40 @@ class Forecaster:
         return self
 
     def predict(
-        self, h: int, n_paths: int = 200, seed: int | np.random.Generator = 0
+        self,
+        h: int,
+        n_paths: int = 200,
+        seed: int | np.random.Generator | Sequence[np.random.Generator] = 0,
     ) -> ForecastArrays:
-        """Forecast `h` periods ahead with `n_paths` sample paths; same seed, same paths."""
+        """Forecast `h` periods ahead with `n_paths` sample paths; same seed, same paths.
+
+        `seed` may be a list of one Generator per series if the class has `item_streams`.
+        """
         if not hasattr(self, "n_series_"):
             raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(y) first")
         h = check_positive_int(h, "h")
         n_paths = check_positive_int(n_paths, "n_paths")
-        rng = np.random.default_rng(seed)
+        if isinstance(seed, Sequence):
+            if not self.item_streams:
+                raise ValueError(f"{type(self).__name__} does not take one Generator per series")
+            rng: Any = list(seed)
+        else:
+            rng = np.random.default_rng(seed)
         mean, paths = self._predict(h, n_paths, rng)
         return ForecastArrays(mean=mean, paths=paths)
+
+    def take(self, rows: Any) -> Self:
+        """A fitted copy restricted to the series `rows` (learned arrays indexed on axis 0)."""
+        if not hasattr(self, "n_series_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted: call fit(y) first")
+        idx = np.asarray(rows, dtype=np.int64).reshape(-1)
+        out = copy.copy(self)
+        for key, value in vars(self).items():
+            per_series = isinstance(value, np.ndarray) and value.ndim >= 1
+            if key.endswith("_") and per_series and value.shape[0] == self.n_series_:
+                setattr(out, key, value[idx])
+        out.n_series_ = idx.size
+        return out
 
     def _check_params(self) -> None:
         """Raise ValueError for an invalid param (called by `fit`)."""

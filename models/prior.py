@@ -7,13 +7,53 @@ selling nothing contribute no shape. The pooled shapes are rescaled to the media
 (zero-rate donors included), deliberately below the mean rate: a new item is assumed to sell
 like a typical item of its category, not like the average, which the best sellers dominate.
 Periods are drawn i.i.d. from the pool and stochastically rounded to whole units.
+
+`category_pools` is the pooled (global) part, computed once; `sample_prior` draws one
+item's paths from its own Generator, so the result does not depend on chunking.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from models.sampling import sample_pool
+
+
+@dataclass(frozen=True)
+class CategoryPrior:
+    """rate: median donor demand per period, units; pool: donor shapes (mean 1), 1-D."""
+
+    rate: float
+    pool: np.ndarray
+
+    @property
+    def mean(self) -> float:
+        return float(self.rate * self.pool.mean()) if self.pool.size and self.rate > 0 else 0.0
+
+    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        """int32 paths of `shape` drawn i.i.d. from the pool times the rate."""
+        if self.rate <= 0:
+            return np.zeros(shape, dtype=np.int32)
+        return sample_pool(rng, self.pool, self.rate, shape)
+
+
+def category_pools(
+    donors: np.ndarray, donor_groups: np.ndarray, window: int
+) -> dict[str, CategoryPrior]:
+    """Per category with at least one donor: its prior, from donor demand (m, T) left-padded."""
+    recent = donors[:, -window:]
+    observed = (~np.isnan(recent)).sum(axis=1)
+    rate = np.nansum(recent, axis=1) / np.maximum(observed, 1)
+    out: dict[str, CategoryPrior] = {}
+    for group in dict.fromkeys(donor_groups.tolist()):
+        members = donor_groups == group
+        selling = members & (rate > 0)
+        shapes = recent[selling] / rate[selling, None]
+        pool = shapes[~np.isnan(shapes)]
+        out[group] = CategoryPrior(float(np.median(rate[members])), pool)
+    return out
 
 
 def category_prior(
@@ -34,21 +74,12 @@ def category_prior(
     mean = np.zeros((k, h))
     paths = np.zeros((k, n_paths, h), dtype=np.int32)
     found = np.zeros(k, dtype=bool)
-    recent = donors[:, -window:]
-    observed = (~np.isnan(recent)).sum(axis=1)
-    rate = np.nansum(recent, axis=1) / np.maximum(observed, 1)
+    pools = category_pools(donors, donor_groups, window)
     for group in dict.fromkeys(target_groups.tolist()):
+        if group not in pools:
+            continue
         targets = target_groups == group
-        members = donor_groups == group
-        if not members.any():
-            continue
         found[targets] = True
-        target_rate = float(np.median(rate[members]))
-        selling = members & (rate > 0)
-        shapes = recent[selling] / rate[selling, None]
-        pool = shapes[~np.isnan(shapes)]
-        if target_rate <= 0 or pool.size == 0:
-            continue
-        mean[targets] = target_rate * pool.mean()
-        paths[targets] = sample_pool(rng, pool, target_rate, (int(targets.sum()), n_paths, h))
+        mean[targets] = pools[group].mean
+        paths[targets] = pools[group].sample(rng, (int(targets.sum()), n_paths, h))
     return mean, paths, found

@@ -7,8 +7,11 @@ from typing import Any
 from models.base import Forecaster
 from models.empirical import Empirical
 from models.intermittent import SBA, TSB, Croston
+from models.latent import LatentRate
 
-FORECASTERS: dict[str, type[Forecaster]] = {cls.name: cls for cls in (Croston, SBA, TSB, Empirical)}
+FORECASTERS: dict[str, type[Forecaster]] = {
+    cls.name: cls for cls in (Croston, SBA, TSB, Empirical, LatentRate)
+}
 
 
 def make_forecaster(model: str | Forecaster, **params: Any) -> Forecaster:

@@ -42,7 +42,7 @@ def _items(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_frame_columns_future_ds_and_model_label():
-    fc = forecast(_demand({"a": [0, 3, 0, 1, 2]}), h=3, freq="M", n_paths=50)
+    fc = forecast(_demand({"a": [0, 3, 0, 1, 2]}), h=3, freq="M", n_paths=50, model="tsb")
     frame = fc.frame()
     assert list(frame.columns) == COLUMNS
     assert list(fc.ds) == list(pd.date_range("2025-01-01", periods=3, freq="MS"))
@@ -68,7 +68,7 @@ def test_category_prior_for_new_and_one_period_items():
         [("d1", "A", "series", None), ("d2", "A", "series", None), ("d3", "A", "series", None),
          ("new", "A", "pilot", None), ("one", "A", "pilot", None), ("lone", "B", "pilot", None)]
     )  # fmt: skip
-    fc = forecast(demand, h=4, freq="M", n_paths=500, items=items)
+    fc = forecast(demand, h=4, freq="M", n_paths=500, items=items, model="tsb")
     assert list(fc.unique_id) == ["d1", "d2", "d3", "new", "one", "lone"]
     assert list(fc.model) == ["tsb"] * 3 + ["category_prior"] * 2 + ["no_history"]
     np.testing.assert_allclose(fc.mean[3:5], 2.0)
@@ -109,7 +109,7 @@ def test_model_by_name_or_instance_and_same_seed_same_result():
     assert by_instance.mean[0, 0] == pytest.approx(2.0)
     assert by_name.mean[0, 0] == pytest.approx(1.5)
     again = forecast(demand, 3, "M", n_paths=40, seed=4, model=TSB())
-    first = forecast(demand, 3, "M", n_paths=40, seed=4)
+    first = forecast(demand, 3, "M", n_paths=40, seed=4, model="tsb")
     pd.testing.assert_frame_equal(first.frame(), again.frame())
     np.testing.assert_array_equal(first.paths, again.paths)
 

@@ -1,0 +1,172 @@
+"""Forecast benchmark on real intermittent demand: carparts and RAF, last 12 months held out.
+
+    .venv/bin/python bench/forecast.py [--paths 1000] [--reference] [--datasets carparts,raf]
+
+Per model (and `pipeline` = what `models.forecast` uses, model="auto"): MASE (seasonality 12),
+RMSSE (seasonality 1), WQL (0.1..0.9), cov80/cov95 (randomized-PIT coverage of the central
+interval: calibration without the over-coverage of ties at zero), icov80/icov95 (plain interval
+coverage, ends included), the lead-time scores of the 12-month totals (ltd_wql over 0.5..0.99,
+ltd_cov90/95/99 = share of items with total <= that quantile), wall seconds (fit + predict)
+and peak MB (max RSS of the process that ran only that model). Each model runs in a fresh
+process. `--reference` runs statsforecast in bench/.venv-ref (created on demand, never a
+project dependency). The last two lines are JSON, carparts then raf, for the pipeline.
+Data: ../shared/data (relative to the repository); a missing dataset is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+FILES = {"carparts": "carparts/carparts_long.parquet", "raf": "raf/raf_long.parquet"}
+HOLDOUT = 12
+MODELS = ("croston", "sba", "tsb", "empirical", "latent", "pipeline")
+LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def load(name: str):
+    """(train long frame, y_train (n, T), y_test (n, 12), ids): complete series only."""
+    import pandas as pd
+
+    long = pd.read_parquet(DATA / FILES[name])
+    wide = long.pivot(index="unique_id", columns="ds", values="y")
+    wide = wide[~wide.isna().any(axis=1)]
+    y = wide.to_numpy(dtype=float)
+    ds = wide.columns[:-HOLDOUT]
+    train = wide.iloc[:, :-HOLDOUT].stack().rename("y").reset_index()
+    train.columns = ["unique_id", "ds", "y"]
+    assert len(ds) == y.shape[1] - HOLDOUT
+    return train, y[:, :-HOLDOUT], y[:, -HOLDOUT:], wide.index.to_numpy(dtype=object)
+
+
+def ltd_scores(y_test: np.ndarray, total_q: np.ndarray) -> dict[str, float]:
+    """Lead-time WQL and coverage of the 12-month totals; total_q (n, len(LTD_LEVELS))."""
+    total = y_test.sum(axis=1)
+    lv = np.asarray(LTD_LEVELS)
+    loss = np.abs((total[:, None] - total_q) * ((total[:, None] <= total_q) - lv[None]))
+    out = {"ltd_wql": float(np.mean(2 * loss.sum(axis=0) / np.abs(total).sum()))}
+    for level, name in ((0.9, "ltd_cov90"), (0.95, "ltd_cov95"), (0.99, "ltd_cov99")):
+        out[name] = float((total <= total_q[:, LTD_LEVELS.index(level)]).mean())
+    return out
+
+
+def scores(y_train: np.ndarray, y_test: np.ndarray, fc) -> dict[str, float]:
+    import models
+
+    out = {
+        "mase": models.mase(y_test, fc, y_train, seasonality=12),
+        "rmsse": models.rmsse(y_test, fc, y_train),
+        "wql": models.wql(y_test, fc),
+    }
+    u = models.randomized_pit(y_test, fc, seed=0)
+    for level, key in ((0.8, "cov80"), (0.95, "cov95")):
+        out[key] = float(((u > (1 - level) / 2) & (u < (1 + level) / 2)).mean())
+        out["i" + key] = models.coverage(y_test, fc, level=level)
+    out.update(ltd_scores(y_test, fc.total_quantiles(LTD_LEVELS)))
+    return out
+
+
+def run_one(name: str, model: str, n_paths: int) -> dict:
+    """Fit + predict one model on one dataset in this process; metrics and resources."""
+    import pandas as pd
+
+    import models
+
+    train, y_train, y_test, ids = load(name)
+    start = time.perf_counter()
+    extra = {}
+    if model == "pipeline":
+        fc = models.forecast(train, h=HOLDOUT, freq="M", n_paths=n_paths, seed=0)
+        assert list(fc.unique_id) == list(ids)
+        extra["chosen"] = pd.Series(fc.model).value_counts().head(4).to_dict()
+        fc = fc.arrays()
+    else:
+        fc = models.make_forecaster(model).fit(y_train).predict(HOLDOUT, n_paths, seed=0)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"model": model, **scores(y_train, y_test, fc), "seconds": seconds, "peak_mb": peak,
+            **extra}  # fmt: skip
+
+
+COLUMNS = ("mase", "rmsse", "wql", "cov80", "cov95", "icov80", "icov95", "ltd_wql",
+           "ltd_cov90", "ltd_cov95", "ltd_cov99", "seconds", "peak_mb")  # fmt: skip
+
+
+def print_table(name: str, rows: list[dict]) -> None:
+    print(f"\n{name}: last {HOLDOUT} months held out")
+    print(f"{'model':<20}" + "".join(f"{c:>10}" for c in COLUMNS))
+    for row in rows:
+        cells = "".join(
+            f"{row[c]:>10.3f}" if isinstance(row.get(c), float) else f"{'n/a':>10}" for c in COLUMNS
+        )
+        print(f"{row['model']:<20}{cells}")
+
+
+def reference(name: str) -> list[dict]:
+    """statsforecast rows, run in bench/.venv-ref (created with pip on first use)."""
+    venv = ROOT / "bench" / ".venv-ref"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "pip"), "install", "-q", "statsforecast", "pandas<3", "pyarrow"]
+        subprocess.run(pip, check=True)
+    script = ROOT / "bench" / "_forecast_ref.py"
+    out = subprocess.run(
+        [str(python), str(script), str(DATA / FILES[name]), str(HOLDOUT)],
+        check=True, capture_output=True, text=True, env=ENV,
+    )  # fmt: skip
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--paths", type=int, default=1000)
+    parser.add_argument("--reference", action="store_true")
+    parser.add_argument("--datasets", default="carparts,raf")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--one", nargs=2, metavar=("DATASET", "MODEL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(*args.one, args.paths)))
+        return
+    summary = []
+    for name in args.datasets.split(","):
+        if not (DATA / FILES[name]).exists():
+            print(f"\n{name}: {DATA / FILES[name]} not found, skipped")
+            continue
+        rows = []
+        for model in args.models.split(","):
+            cmd = [sys.executable, __file__, "--one", name, model, "--paths", str(args.paths)]
+            out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+            if out.returncode:
+                raise SystemExit(f"{name} {model} failed:\n{out.stderr}")
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        ref = reference(name) if args.reference else []
+        print_table(name, rows + ref)
+        pipe = next((r for r in rows if r["model"] == "pipeline"), None)
+        if pipe:
+            print(f"pipeline chose (top groups): {pipe.get('chosen')}")
+            if ref:
+                sf = sum(r["seconds"] for r in ref)
+                print(f"time ratio pipeline / statsforecast (5 models): {pipe['seconds'] / sf:.2f}")
+            keys = ("mase", "rmsse", "wql", "cov80", "cov95", "ltd_wql", "ltd_cov90",
+                    "ltd_cov95", "ltd_cov99", "seconds", "peak_mb")  # fmt: skip
+            summary.append({"dataset": name, **{k: round(pipe[k], 4) for k in keys}})
+    print()
+    for line in summary:
+        print(json.dumps(line))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""LatentRate: smoothed occurrence and level with a per-path latent rate (the default model).
+
+Point forecast: the demand level per period is an exponentially weighted mean of demand with a
+start-up gain max(alpha, 1/c) (c = periods seen so far, so the first periods average instead of
+trusting the first value); the occurrence probability p is the same smoother over 1{y > 0}, so
+it decays while an item sells nothing (TSB-style obsolescence).
+
+Paths: each path draws a latent multiplier G ~ Gamma(k, 1/k) (mean 1) once for the whole
+horizon; in every period a demand occurs with probability min(1, p G) and its size is drawn
+from the item's own past sizes, rescaled so that the expected demand per period is level * G.
+G carries the uncertainty of the rate itself (estimated from few events, drifting), so demand
+totals over many periods spread like a negative-binomial mixture instead of a sum of
+independent periods, which under-covers. The shape k is a parameter, chosen per demand class
+by the rolling-origin selection (`models.select`): small k = wide totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from models.base import Forecaster, check_alpha
+from models.sampling import size_pool
+
+_CHUNK_CELLS = 1_000_000
+
+
+def smooth(y: np.ndarray, alpha: float) -> np.ndarray:
+    """Final exponentially weighted mean per series with start-up gain max(alpha, 1/c).
+
+    NaN (left padding) is skipped; a series without observed periods gets NaN.
+    """
+    level = np.full(y.shape[0], np.nan)
+    seen = np.zeros(y.shape[0])
+    for col in y.T:
+        observed = ~np.isnan(col)
+        seen += observed
+        gain = np.maximum(alpha, 1.0 / np.maximum(seen, 1.0))
+        level = np.where(
+            observed, np.where(np.isnan(level), col, level + gain * (col - level)), level
+        )
+    return level
+
+
+def _draws(
+    rng: np.random.Generator | Sequence[np.random.Generator], k: np.ndarray, n_paths: int, h: int
+) -> tuple[np.ndarray, ...]:
+    """Random numbers of `latent_paths`: Gamma(k) per path (n, P) and three uniforms (n, P, h).
+
+    `rng` is one Generator for the whole panel, or one Generator per series: then each series'
+    numbers come from its own stream only (chunk invariance, `models.forecast_chunk`).
+    """
+    if isinstance(rng, np.random.Generator):
+        g = rng.gamma(np.repeat(k[:, None], n_paths, axis=1), 1.0)
+        return g, *(rng.random((k.size, n_paths, h), dtype=np.float32) for _ in range(3))
+    if len(rng) != k.size:
+        raise ValueError(f"got {len(rng)} generators for {k.size} series")
+    g = np.empty((k.size, n_paths))
+    u = np.empty((3, k.size, n_paths, h), dtype=np.float32)
+    for i, item_rng in enumerate(rng):
+        g[i] = item_rng.gamma(k[i], 1.0, n_paths)
+        u[:, i] = item_rng.random((3, n_paths, h), dtype=np.float32)
+    return g, u[0], u[1], u[2]
+
+
+def latent_paths(
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    level: np.ndarray,
+    prob: np.ndarray,
+    pool: np.ndarray,
+    counts: np.ndarray,
+    k: np.ndarray,
+    n_paths: int,
+    h: int,
+) -> np.ndarray:
+    """Integer paths (n, n_paths, h) of the latent-rate compound model (module docstring).
+
+    `rng`: one Generator, or one per series (see `_draws`).
+    """
+    n = level.shape[0]
+    g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h)
+    g /= k[:, None]  # mean 1
+    pool_mean = pool.sum(axis=1) / np.maximum(counts, 1)
+    p_path = prob[:, None] * g
+    p_occ = np.minimum(p_path, 1.0)
+    # size multiplier: expected demand per period = level * g
+    denom = p_occ * pool_mean[:, None]
+    scale = np.divide(level[:, None] * g, denom, out=np.zeros_like(denom), where=denom > 0)
+    occurs = occ_u < p_occ[:, :, None]
+    width = pool.shape[1]
+    pick = (pick_u * counts[:, None, None]).astype(np.int64)
+    sizes = np.take_along_axis(pool, (width - 1 - pick).reshape(n, -1), axis=1)
+    sizes = sizes.reshape(n, n_paths, h) * scale[:, :, None]
+    values = np.where(occurs, sizes, 0.0)
+    low = np.floor(values)
+    return (low + (round_u < values - low)).astype(np.int32)
+
+
+class LatentRate(Forecaster):
+    """Smoothed level and occurrence with a per-path Gamma rate multiplier (see module doc).
+
+    alpha: smoothing constant of level and occurrence, in (0, 1].
+    shape: Gamma shape k of the per-path rate multiplier, > 0 (larger = narrower totals).
+    size_window: sample sizes from the last `size_window` demands only (None: all).
+    """
+
+    name: ClassVar[str] = "latent"
+    item_streams: ClassVar[bool] = True
+
+    def __init__(self, alpha: float = 0.1, shape: float = 1.0, size_window: int | None = None):
+        self.alpha = alpha
+        self.shape = shape
+        self.size_window = size_window
+
+    def _check_params(self) -> None:
+        check_alpha(self.alpha, "alpha")
+        s = self.shape
+        if isinstance(s, bool) or not isinstance(s, int | float) or not s > 0:
+            raise ValueError(f"shape must be a number > 0, got {s!r}")
+        w = self.size_window
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
+            raise ValueError(f"size_window must be None or an integer >= 1, got {w!r}")
+
+    def _fit(self, y: np.ndarray) -> None:
+        level = np.nan_to_num(smooth(y, self.alpha))
+        prob = np.nan_to_num(
+            smooth(np.where(np.isnan(y), np.nan, (y > 0).astype(float)), self.alpha)
+        )
+        self.pool_, self.counts_ = size_pool(y, self.size_window)
+        has = (self.counts_ > 0) & (level > 0) & (prob > 0)
+        self.mean_ = np.where(has, level, 0.0)
+        self.prob_ = np.where(has, prob, 0.0)
+        self.k_ = np.full(y.shape[0], float(self.shape))
+
+    def _predict(
+        self, h: int, n_paths: int, rng: np.random.Generator | Sequence[np.random.Generator]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        mean = np.repeat(self.mean_[:, None], h, axis=1)
+        paths = np.zeros((self.mean_.size, n_paths, h), dtype=np.int32)
+        chunk = max(1, _CHUNK_CELLS // (n_paths * h))  # bounds the float temporaries
+        for start in range(0, self.mean_.size, chunk):
+            rows = slice(start, start + chunk)
+            paths[rows] = latent_paths(
+                rng if isinstance(rng, np.random.Generator) else rng[rows],
+                self.mean_[rows],
+                self.prob_[rows],
+                self.pool_[rows],
+                self.counts_[rows],
+                self.k_[rows],
+                n_paths,
+                h,
+            )
+        return mean, paths

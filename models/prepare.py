@@ -1,0 +1,226 @@
+"""Global fit, per-chunk predict: `prepare_forecast` once, `forecast_chunk` per chunk of items.
+
+`prepare_forecast` does everything pooled across items: the history panel, the rolling-origin
+selection of a model per group of items (`models.select`), the fit of each chosen model on its
+items, and the category priors for items without history. The result is picklable and holds
+per-item parameters only (no sample paths), so a flow can ship it to workers.
+
+`forecast_chunk` draws the paths of any subset of items. Each item's random numbers come from
+its own Generator, seeded by (seed, crc32 of its unique_id): an item's paths are the same
+whichever chunk it is in, and `forecast` == `Forecast.concat` of chunks, for any chunking.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
+from models.latent import LatentRate
+from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
+from models.prior import CategoryPrior, category_pools
+from models.registry import make_forecaster
+from models.result import (
+    CATEGORY_PRIOR,
+    MIN_HISTORY,
+    NO_HISTORY,
+    QUANTILES,
+    Forecast,
+    history,
+    plan_items,
+    quantile_names,
+)
+from models.select import backtest, item_groups, select
+
+AUTO = "auto"
+# The candidates of model="auto": smoothing of level/occurrence x spread of the latent rate.
+AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0)}
+
+
+def auto_candidates() -> dict[str, Forecaster]:
+    """Label -> unfitted LatentRate over `AUTO_GRID`."""
+    return {
+        f"latent(alpha={a},shape={k})": LatentRate(alpha=a, shape=k)
+        for a in AUTO_GRID["alpha"]
+        for k in AUTO_GRID["shape"]
+    }
+
+
+def item_rng(seed: int, unique_id: str) -> np.random.Generator:
+    """The Generator of one item: seeded by (seed, crc32 of unique_id), stable across runs."""
+    return np.random.default_rng([int(seed), zlib.crc32(str(unique_id).encode())])
+
+
+@dataclass(frozen=True)
+class PreparedForecast:
+    """Everything `forecast_chunk` needs, per item in `unique_id` order.
+
+    label: model label per item; row: the item's row in `fitted[label]`; group: selection
+    group; end_of_life: datetime64 (NaT = none); score: backtest score of the chosen model
+    (lead-time WQL of the item's h-period totals, NaN if not scored); table: per-group scores.
+    """
+
+    unique_id: np.ndarray
+    ds: pd.DatetimeIndex
+    freq: str
+    label: np.ndarray
+    row: np.ndarray
+    group: np.ndarray
+    category: np.ndarray
+    end_of_life: np.ndarray
+    score: np.ndarray
+    fitted: dict[str, Forecaster]
+    priors: dict[str, CategoryPrior]
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def h(self) -> int:
+        return len(self.ds)
+
+    def selection(self) -> pd.DataFrame:
+        """unique_id, group, model, score: the chosen model per item and its backtest score."""
+        return pd.DataFrame(
+            {
+                "unique_id": self.unique_id,
+                "group": self.group,
+                "model": self.label,
+                "score": self.score,
+            }
+        )
+
+
+def _candidates(model: str | Forecaster) -> dict[str, Forecaster]:
+    if isinstance(model, str) and model == AUTO:
+        return auto_candidates()
+    forecaster = make_forecaster(model)
+    return {forecaster.name: forecaster}
+
+
+def prepare_forecast(
+    demand: pd.DataFrame,
+    items: pd.DataFrame | None = None,
+    freq: str = "M",
+    last_period: pd.Timestamp | None = None,
+    h: int = 12,
+    model: str | Forecaster = AUTO,
+    seed: int = 0,
+    n_origins: int = 2,
+    backtest_paths: int = 100,
+) -> PreparedForecast:
+    """The pooled part of `forecast` (see `models.forecast` for demand, items, freq,
+    last_period, h). model: "auto" (LatentRate over AUTO_GRID, chosen per group by backtest),
+    a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest."""
+    h = check_positive_int(h, "h")
+    candidates = _candidates(model)
+    panel = to_panel(demand, freq, last_period)
+    plan = plan_items(panel, items)
+    ids = plan["unique_id"].to_numpy(dtype=object)
+    y = history(panel, ids)
+    has = (~np.isnan(y)).sum(axis=1) >= MIN_HISTORY
+    yh = y[has]
+    n = ids.size
+    label = np.full(n, NO_HISTORY, dtype=object)
+    group = np.full(n, "short", dtype=object)
+    row = np.zeros(n, dtype=np.int64)
+    score = np.full(n, np.nan)
+    fitted: dict[str, Forecaster] = {}
+    table = pd.DataFrame()
+    if has.any():
+        ppy = PERIODS_PER_YEAR[freq]
+        groups = item_groups(yh, ppy)
+        bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed)
+        chosen, table = select(bt, groups, default=next(iter(candidates)))
+        for lab in dict.fromkeys(chosen.tolist()):
+            members = chosen == lab
+            fitted[lab] = make_forecaster(candidates[lab]).fit(yh[members])
+            row[np.flatnonzero(has)[members]] = np.arange(members.sum())
+            score[np.flatnonzero(has)[members]] = bt.item_score(lab)[members]
+        label[has], group[has] = chosen, groups
+    category = plan["group"].to_numpy(dtype=object)
+    priors = category_pools(yh, category[has], PERIODS_PER_YEAR[freq]) if (~has).any() else {}
+    new = ~has & np.isin(category, list(priors))
+    label[new] = CATEGORY_PRIOR
+    return PreparedForecast(
+        unique_id=ids,
+        ds=future_periods(panel.ds[-1], h, freq),
+        freq=freq,
+        label=label,
+        row=row,
+        group=group,
+        category=category,
+        end_of_life=plan["end_of_life"].to_numpy(dtype="datetime64[ns]"),
+        score=score,
+        fitted=fitted,
+        priors=priors,
+        table=table,
+    )
+
+
+def _positions(prepared: PreparedForecast, unique_ids: Sequence[Any]) -> np.ndarray:
+    wanted = np.asarray([str(u) for u in unique_ids], dtype=object)
+    pos = pd.Index(prepared.unique_id).get_indexer(wanted)
+    if (pos < 0).any():
+        raise ValueError(f"unique_id {wanted[pos < 0][0]!r} was not prepared")
+    return pos
+
+
+def _model_paths(
+    model: Forecaster, rngs: list[np.random.Generator], h: int, n_paths: int
+) -> ForecastArrays:
+    """Paths of a fitted model's series, each from its own Generator."""
+    if model.item_streams:
+        return model.predict(h, n_paths, rngs)
+    parts = [model.take([i]).predict(h, n_paths, rng) for i, rng in enumerate(rngs)]
+    return ForecastArrays(
+        mean=np.concatenate([p.mean for p in parts]),
+        paths=np.concatenate([p.paths for p in parts]),
+    )
+
+
+def forecast_chunk(
+    prepared: PreparedForecast,
+    unique_ids: Sequence[Any],
+    n_paths: int,
+    seed: int,
+    quantiles: Sequence[float] = QUANTILES,
+) -> Forecast:
+    """The forecast of the prepared items `unique_ids` (in that order); see module docstring."""
+    n_paths = check_positive_int(n_paths, "n_paths")
+    levels = tuple(float(q) for q in check_levels(quantiles))
+    quantile_names(levels)
+    pos = _positions(prepared, unique_ids)
+    h, k = prepared.h, pos.size
+    rngs = [item_rng(seed, uid) for uid in prepared.unique_id[pos]]
+    mean = np.zeros((k, h))
+    paths = np.zeros((k, n_paths, h), dtype=np.int32)
+    labels = prepared.label[pos]
+    for lab in dict.fromkeys(labels.tolist()):
+        sel = np.flatnonzero(labels == lab)
+        if lab in prepared.fitted:
+            model = prepared.fitted[lab].take(prepared.row[pos[sel]])
+            fc = _model_paths(model, [rngs[i] for i in sel], h, n_paths)
+            mean[sel], paths[sel] = fc.mean, fc.paths
+        elif lab == CATEGORY_PRIOR:
+            for i in sel:
+                prior = prepared.priors[prepared.category[pos[i]]]
+                mean[i] = prior.mean
+                paths[i] = prior.sample(rngs[i], (n_paths, h))
+    ended = prepared.ds.to_numpy()[None, :] > prepared.end_of_life[pos][:, None]
+    mean[ended] = 0.0
+    paths *= ~ended[:, None, :]
+    arrays = ForecastArrays(mean=mean, paths=paths)
+    return Forecast(
+        unique_id=prepared.unique_id[pos],
+        ds=prepared.ds,
+        model=labels,
+        mean=arrays.mean,
+        paths=arrays.paths,
+        quantile_levels=levels,
+        quantiles=arrays.quantiles(levels),
+        scores=prepared.score[pos],
+    )

@@ -1,0 +1,124 @@
+"""Model selection per group of items by a rolling-origin backtest on a probabilistic score.
+
+Only the history is used: for each origin the candidates are fitted on the periods before it
+and scored on the `h` periods after it (never on anything the final forecast is scored on).
+Score of a candidate on a group = (per-period WQL over 0.1..0.9 + lead-time WQL of the
+h-period totals over 0.5..0.99) / 2, each summed over the group's items and the origins before
+dividing (the definitions of `models.metrics.wql`). The group's best candidate serves all its
+items; a group with fewer than `min_group` scored items uses the best candidate over all items.
+
+Groups: the demand class of `models.classify` over the history, and `inactive` for items
+without demand in the last half year (dying items behave alike, whatever their class).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.base import Forecaster, path_quantiles
+from models.classify import _adi_cv2, _demand_class
+from models.metrics import WQL_LEVELS
+
+LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
+
+
+def item_groups(y: np.ndarray, periods_per_year: int, min_demands: int = 3) -> np.ndarray:
+    """Selection group per series of a left-padded array (module docstring)."""
+    adi, cv2, n_demands, _ = _adi_cv2(y)
+    groups = _demand_class(adi, cv2, n_demands < min_demands).astype(object)
+    recent = np.nan_to_num(y[:, -max(1, periods_per_year // 2) :]).sum(axis=1)
+    groups[(recent == 0) & (n_demands > 0)] = "inactive"
+    return groups
+
+
+def _pinball(actual: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """2 |(y - q)(1{y <= q} - level)| summed over levels' mean; actual (n, ...), q (n, L, ...)."""
+    y = actual[:, None]
+    lv = levels.reshape((1, -1) + (1,) * (q.ndim - 2))
+    return (2 * np.abs((y - q) * ((y <= q) - lv))).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Per candidate and item: summed per-period and lead-time losses and their denominators."""
+
+    period_loss: dict[str, np.ndarray]
+    total_loss: dict[str, np.ndarray]
+    actual_sum: np.ndarray
+    scored: np.ndarray
+
+    def group_score(self, label: str, mask: np.ndarray) -> float:
+        m = mask & self.scored
+        denom = max(self.actual_sum[m].sum(), 1e-9)  # Σ|y| over cells = Σ|Y| over totals
+        loss = self.period_loss[label][m].sum() + self.total_loss[label][m].sum()
+        return float(loss / 2 / denom)
+
+    def item_score(self, label: str) -> np.ndarray:
+        """Per item: lead-time WQL of its own totals (denominator at least 1 unit)."""
+        return np.where(
+            self.scored, self.total_loss[label] / np.maximum(self.actual_sum, 1.0), np.nan
+        )
+
+
+def backtest(
+    y: np.ndarray,
+    candidates: Mapping[str, Forecaster],
+    h: int,
+    n_origins: int = 2,
+    n_paths: int = 100,
+    seed: int = 0,
+) -> Backtest:
+    """Fit every candidate at origins T - h, T - 2h, ... (up to `n_origins`, keeping at least
+    h periods before each) and accumulate its losses on the h periods after each origin."""
+    n, t = y.shape
+    zeros = np.zeros(n)
+    period_loss = {label: zeros.copy() for label in candidates}
+    total_loss = {label: zeros.copy() for label in candidates}
+    actual_sum, scored = zeros.copy(), np.zeros(n, dtype=bool)
+    levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
+    rng = np.random.default_rng(seed)
+    for k in range(1, n_origins + 1):
+        cut = t - k * h
+        if cut < h:
+            break
+        train, actual = y[:, :cut], y[:, cut : cut + h]
+        ok = (~np.isnan(train)).sum(axis=1) >= 2  # fully observed after the origin too
+        actual = np.nan_to_num(actual)
+        scored |= ok
+        actual_sum += np.where(ok, actual.sum(axis=1), 0)
+        for label, model in candidates.items():
+            fc = model.fit(train[ok]).predict(h, n_paths, rng)
+            pl = _pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
+            tq = path_quantiles(fc.totals()[:, :, None], ltd_levels)[:, :, 0]
+            tl = _pinball(actual[ok].sum(axis=1), tq, ltd_levels)
+            period_loss[label][ok] += pl.sum(axis=1)
+            total_loss[label][ok] += tl
+    return Backtest(period_loss, total_loss, actual_sum, scored)
+
+
+def select(
+    bt: Backtest, groups: np.ndarray, default: str, min_group: int = 30
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Label per item (n,) and the table group, n_items, model, score (+ one column per
+    candidate's score). Without any scored item every item gets `default`."""
+    labels = list(bt.period_loss)
+    everyone = np.ones(groups.size, dtype=bool)
+    if bt.scored.any():
+        overall = {lab: bt.group_score(lab, everyone) for lab in labels}
+        fallback = min(overall, key=overall.__getitem__)
+    else:
+        fallback = default
+    chosen = np.full(groups.size, fallback, dtype=object)
+    rows = []
+    for group in sorted(set(groups.tolist())):
+        mask = groups == group
+        scores = {lab: bt.group_score(lab, mask) for lab in labels}
+        enough = (mask & bt.scored).sum() >= min_group
+        best = min(scores, key=scores.__getitem__) if enough else fallback
+        chosen[mask] = best
+        rows.append({"group": group, "n_items": int(mask.sum()), "model": best, **scores})
+    return chosen, pd.DataFrame(rows)
