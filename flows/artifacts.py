@@ -1,18 +1,31 @@
-"""What a run shows planners in the Prefect UI: a table of lots and a markdown summary."""
+"""What a run shows planners in the Prefect UI: a table of lots, a markdown summary, the
+progress of the report and a link to it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect import get_run_logger
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 
+import models
 import optimize
 import warehouse
+from flows import report
 from flows.params import RunParameters
 
 LOTS_KEY = "recommended-lots"
 SUMMARY_KEY = "run-summary"
+REPORT_KEY = "run-report"
+REPORT_PROGRESS_KEY = "run-report-progress"
 _LOT_COLUMNS = [
     "sku",
     "supplier_id",
@@ -106,3 +119,36 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.3f}%"
+
+
+def report_with_artifacts(
+    params: RunParameters,
+    run_id: str,
+    inputs: dict[str, pd.DataFrame],
+    demand: pd.DataFrame,
+    fc: models.Forecast,
+    result: optimize.Plan,
+) -> str | None:
+    """Write the run's HTML report with a progress artifact (items charted) and a link
+    artifact to it; return its path. A failing report is logged, not raised: the lots are
+    already published and stay usable without it."""
+    progress = create_progress_artifact(
+        0.0, key=REPORT_PROGRESS_KEY, description="Report: items charted"
+    )
+
+    def on_item(done: int, total: int) -> None:
+        update_progress_artifact(progress, 100.0 * done / max(total, 1))
+
+    try:
+        path = report.write_report(params, run_id, inputs, demand, fc, result, on_item=on_item)
+    except Exception as error:
+        get_run_logger().error("report failed: %s: %s", type(error).__name__, error)
+        return None
+    update_progress_artifact(progress, 100.0)
+    create_link_artifact(
+        link=Path(path).as_uri(),
+        link_text=f"Report {params.run_key()}",
+        key=REPORT_KEY,
+        description=f"HTML report of the run as of {params.as_of.isoformat()}: {path}",
+    )
+    return path

@@ -11,6 +11,7 @@ import pandas as pd
 
 import warehouse
 from flows.params import default_as_of
+from flows.review_cli import export, review_group
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -109,6 +110,24 @@ def quarantine(db_path: Path, rows: bool) -> None:
     with warehouse.connect(db_path, read_only=True) as con:
         frame = warehouse.quarantine_rows(con) if rows else warehouse.quarantine_summary(con)
     click.echo(_table(frame) if len(frame) else "no quarantined rows")
+
+
+@main.command()
+@click.option("--data-dir", help="Input folder (default: as in prefect.yaml).")
+@click.option("--db", "db_path", help="DuckDB file (default: as in prefect.yaml).")
+@click.option("--timezone", help="Time zone of the nightly cron (default: as in prefect.yaml).")
+def serve(data_dir: str | None, db_path: str | None, timezone: str | None) -> None:
+    """Serve the nightly schedule and the rerun deployment from this process (needs a
+    Prefect server: PREFECT_API_URL). Ctrl-C stops it and pauses the schedule."""
+    from flows.serve import serve_deployments
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # flow runs are subprocesses: they inherit it
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    serve_deployments(data_dir, db_path, timezone)
+
+
+main.add_command(review_group)
+main.add_command(export)
 
 
 def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -> None:

@@ -11,8 +11,21 @@ from typing import Literal
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows import artifacts, tasks
-from flows.params import RunParameters, parse_parameters
+import warehouse
+from flows import artifacts, runner, tasks
+from flows.params import (
+    ChunkSize,
+    Horizon,
+    Limit,
+    MaxOrders,
+    RunParameters,
+    Scenarios,
+    Seed,
+    ServiceLevel,
+    TaskRunner,
+    TimeLimit,
+    parse_parameters,
+)
 
 
 @flow(name="nightly", log_prints=True)
@@ -24,30 +37,39 @@ def nightly(
     items: list[str] | None = None,
     category: str | None = None,
     freq: Literal["W", "M"] = "W",
-    horizon: int = 13,
-    scenarios: int = 200,
-    seed: int = 0,
-    service_level: float = 0.95,
-    budget: float | None = None,
-    capacity: float | None = None,
-    max_orders: int | None = None,
+    horizon: Horizon = 13,
+    scenarios: Scenarios = 200,
+    seed: Seed = 0,
+    service_level: ServiceLevel = 0.95,
+    budget: Limit | None = None,
+    capacity: Limit | None = None,
+    max_orders: MaxOrders | None = None,
     solver: Literal["highs", "cbc"] = "highs",
-    time_limit: float = 60.0,
+    time_limit: TimeLimit = 60.0,
+    task_runner: TaskRunner = "threads",
+    dask_address: str | None = None,
+    chunk_size: ChunkSize = 100,
 ) -> dict:
     """Plan tonight's order lots and publish them for review.
 
     as_of: the last day of data to use (default: yesterday). horizon: periods of `freq`
     (W = weeks, M = months) to forecast and plan. scenarios: demand sample paths per item.
     budget (currency) and capacity (litres) limit the whole run; empty means no limit.
+    task_runner: where the forecast chunks (chunk_size items each) run: "threads", or "dask"
+    (a local Dask cluster, or the scheduler at dask_address such as tcp://10.0.0.5:8786).
     """
     params = parse_parameters(**{k: v for k, v in locals().items()})
-    return run_pipeline(params)
+    # One writing run per warehouse file: a second run stops here, naming the first.
+    with warehouse.run_lock(params.db_path, flow_run_id=flow_run.get_id()) as lock:
+        return run_pipeline(params, lock)
 
 
-def run_pipeline(params: RunParameters) -> dict:
+def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -> dict:
     """Run every stage; on failure mark the run failed and keep the last good results."""
     logger = get_run_logger()
     run_id = tasks.start_run(params, flow_run.get_id())
+    if lock is not None:
+        lock.describe(run_id=run_id)
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
     seconds: dict[str, float] = {}
     try:
@@ -58,7 +80,8 @@ def run_pipeline(params: RunParameters) -> dict:
             inputs = tasks.read_inputs(params)
             demand = tasks.bucket_demand(params, inputs["items"]["sku"].tolist())
         with _timed(seconds, "forecast"):
-            fc = tasks.forecast(params, demand, inputs["items"])
+            prepared = tasks.prepare_forecast(params, demand, inputs["items"])
+            fc = runner.forecast_in_chunks(params, prepared)
         with _timed(seconds, "optimize"):
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
@@ -70,6 +93,7 @@ def run_pipeline(params: RunParameters) -> dict:
         tasks.record_stages(params, run_id, seconds)
     summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
     artifacts.publish_artifacts(summary, result)
+    summary["report"] = artifacts.report_with_artifacts(params, run_id, inputs, demand, fc, result)
     return summary
 
 

@@ -6,12 +6,25 @@ import hashlib
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 #: Parameters that do not change a run's results and so stay out of its run key.
-_NOT_IN_RUN_KEY = frozenset({"db_path", "time_limit"})
+_NOT_IN_RUN_KEY = frozenset({"db_path", "time_limit", "task_runner", "dask_address", "chunk_size"})
+
+# Constrained types shared by RunParameters and the flow signature: Prefect turns the flow's
+# annotations into the deployment's parameter schema, so the server refuses an out-of-range
+# value when a run is created (before it starts), naming the parameter.
+Horizon = Annotated[int, Field(ge=1, le=104, description="periods of freq to forecast and plan")]
+Scenarios = Annotated[int, Field(ge=10, le=5000, description="demand sample paths per item")]
+Seed = Annotated[int, Field(ge=0, description="seed of the scenario sampling")]
+ServiceLevel = Annotated[float, Field(gt=0.0, lt=1.0, description="target chance of no stockout")]
+Limit = Annotated[float, Field(ge=0.0, description="shared limit; empty means none")]
+MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty means none")]
+TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
+ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast task")]
+TaskRunner = Literal["threads", "dask"]
 
 
 def default_as_of() -> date:
@@ -23,7 +36,8 @@ class RunParameters(BaseModel):
     """Everything a nightly run or a rerun can be told.
 
     Units: horizon in periods of `freq`; budget in currency; capacity in litres;
-    time_limit in seconds.
+    time_limit in seconds. task_runner, dask_address and chunk_size say where the forecast
+    chunks run (threads, a local Dask cluster or a Dask scheduler); they never change results.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -35,16 +49,19 @@ class RunParameters(BaseModel):
     items: tuple[str, ...] | None = None
     category: str | None = None
     freq: Literal["W", "M"] = "W"
-    horizon: int = Field(13, ge=1, le=104)
-    scenarios: int = Field(200, ge=10, le=5000)
-    seed: int = Field(0, ge=0)
-    service_level: float = Field(0.95, gt=0.0, lt=1.0)
-    budget: float | None = Field(None, ge=0.0)
-    capacity: float | None = Field(None, ge=0.0)
-    max_orders: int | None = Field(None, ge=0)
+    horizon: Horizon = 13
+    scenarios: Scenarios = 200
+    seed: Seed = 0
+    service_level: ServiceLevel = 0.95
+    budget: Limit | None = None
+    capacity: Limit | None = None
+    max_orders: MaxOrders | None = None
     solver: Literal["highs", "cbc"] = "highs"
-    time_limit: float = Field(60.0, gt=0.0, le=3600.0)
+    time_limit: TimeLimit = 60.0
     gap: float = Field(1e-4, ge=0.0, le=0.5)
+    task_runner: TaskRunner = "threads"
+    dask_address: str | None = None
+    chunk_size: ChunkSize = 100
 
     @field_validator("items", mode="before")
     @classmethod

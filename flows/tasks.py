@@ -38,7 +38,9 @@ def load(params: RunParameters, run_id: str) -> warehouse.LoadReport:
 @task(name="read-inputs", **_TASK)
 def read_inputs(params: RunParameters) -> dict[str, pd.DataFrame]:
     with warehouse.connect(params.db_path, read_only=True) as con:
-        return warehouse.read_planning_inputs(con, skus=_selected_skus(con, params))
+        return warehouse.read_planning_inputs(
+            con, skus=_selected_skus(con, params), as_of=params.as_of
+        )
 
 
 @task(name="bucket-demand", **_TASK)
@@ -47,17 +49,27 @@ def bucket_demand(params: RunParameters, skus: list[str]) -> pd.DataFrame:
         return warehouse.bucket_demand(con, params.as_of, params.freq, skus)
 
 
-@task(name="forecast", **_TASK)
-def forecast(params: RunParameters, demand: pd.DataFrame, items: pd.DataFrame) -> models.Forecast:
-    return models.forecast(
+@task(name="prepare-forecast", **_TASK)
+def prepare_forecast(
+    params: RunParameters, demand: pd.DataFrame, items: pd.DataFrame
+) -> models.PreparedForecast:
+    """The pooled part of the forecast (model selection and fit over all items)."""
+    return models.prepare_forecast(
         demand,
-        h=params.horizon,
-        freq=params.freq,
-        n_paths=params.scenarios,
-        seed=params.seed,
         items=items.rename(columns={"sku": "unique_id"}),
+        freq=params.freq,
         last_period=warehouse.last_complete_start(params.as_of, params.freq),
+        h=params.horizon,
+        seed=params.seed,
     )
+
+
+@task(name="forecast-chunk", **_TASK)
+def forecast_chunk(
+    params: RunParameters, prepared: models.PreparedForecast, unique_ids: list[str]
+) -> models.Forecast:
+    """Scenarios of one chunk of items (see flows.runner)."""
+    return models.forecast_chunk(prepared, unique_ids, n_paths=params.scenarios, seed=params.seed)
 
 
 @task(name="optimize", **_TASK)

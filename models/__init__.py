@@ -10,6 +10,7 @@ from models.base import ForecastArrays, Forecaster, NotFittedError, path_quantil
 from models.classify import classify
 from models.empirical import Empirical
 from models.forecast import forecast
+from models.global_rate import GlobalRate
 from models.intermittent import SBA, TSB, Croston
 from models.latent import LatentRate
 from models.metrics import bias, coverage, mase, randomized_pit, rmsse, wql
@@ -34,6 +35,7 @@ __all__ = [
     "Forecast",
     "ForecastArrays",
     "Forecaster",
+    "GlobalRate",
     "LatentRate",
     "NotFittedError",
     "Panel",

@@ -21,12 +21,14 @@ import numpy as np
 import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
+from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
 from models.prior import CategoryPrior, category_pools
 from models.registry import make_forecaster
 from models.result import (
     CATEGORY_PRIOR,
+    LAUNCH_FORECAST,
     MIN_HISTORY,
     NO_HISTORY,
     QUANTILES,
@@ -35,20 +37,26 @@ from models.result import (
     plan_items,
     quantile_names,
 )
+from models.sampling import sample_pool
 from models.select import backtest, item_groups, select
 
 AUTO = "auto"
 # The candidates of model="auto": smoothing of level/occurrence x spread of the latent rate.
 AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0)}
+# The global model's candidates differ in the spread only (they share one boosting fit).
+GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-def auto_candidates() -> dict[str, Forecaster]:
-    """Label -> unfitted LatentRate over `AUTO_GRID`."""
-    return {
+def auto_candidates(horizon: int = 12) -> dict[str, Forecaster]:
+    """Label -> unfitted candidate: LatentRate over `AUTO_GRID`, GlobalRate over
+    `GLOBAL_SHAPES` (rates learned for `horizon` periods ahead)."""
+    latent = {
         f"latent(alpha={a},shape={k})": LatentRate(alpha=a, shape=k)
         for a in AUTO_GRID["alpha"]
         for k in AUTO_GRID["shape"]
     }
+    glob = {f"global(shape={k})": GlobalRate(horizon=horizon, shape=k) for k in GLOBAL_SHAPES}
+    return {**latent, **glob}
 
 
 def item_rng(seed: int, unique_id: str) -> np.random.Generator:
@@ -77,6 +85,7 @@ class PreparedForecast:
     fitted: dict[str, Forecaster]
     priors: dict[str, CategoryPrior]
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    launch: np.ndarray | None = None
 
     @property
     def h(self) -> int:
@@ -94,9 +103,9 @@ class PreparedForecast:
         )
 
 
-def _candidates(model: str | Forecaster) -> dict[str, Forecaster]:
+def _candidates(model: str | Forecaster, h: int) -> dict[str, Forecaster]:
     if isinstance(model, str) and model == AUTO:
-        return auto_candidates()
+        return auto_candidates(h)
     forecaster = make_forecaster(model)
     return {forecaster.name: forecaster}
 
@@ -116,7 +125,7 @@ def prepare_forecast(
     last_period, h). model: "auto" (LatentRate over AUTO_GRID, chosen per group by backtest),
     a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest."""
     h = check_positive_int(h, "h")
-    candidates = _candidates(model)
+    candidates = _candidates(model, h)
     panel = to_panel(demand, freq, last_period)
     plan = plan_items(panel, items)
     ids = plan["unique_id"].to_numpy(dtype=object)
@@ -137,7 +146,8 @@ def prepare_forecast(
         chosen, table = select(bt, groups, default=next(iter(candidates)))
         for lab in dict.fromkeys(chosen.tolist()):
             members = chosen == lab
-            fitted[lab] = make_forecaster(candidates[lab]).fit(yh[members])
+            # fit on every item (a global model learns from all), keep the group's rows
+            fitted[lab] = make_forecaster(candidates[lab]).fit(yh).take(np.flatnonzero(members))
             row[np.flatnonzero(has)[members]] = np.arange(members.sum())
             score[np.flatnonzero(has)[members]] = bt.item_score(lab)[members]
         label[has], group[has] = chosen, groups
@@ -145,6 +155,8 @@ def prepare_forecast(
     priors = category_pools(yh, category[has], PERIODS_PER_YEAR[freq]) if (~has).any() else {}
     new = ~has & np.isin(category, list(priors))
     label[new] = CATEGORY_PRIOR
+    launch = plan["launch_forecast"].to_numpy(dtype=float)
+    label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
     return PreparedForecast(
         unique_id=ids,
         ds=future_periods(panel.ds[-1], h, freq),
@@ -158,6 +170,7 @@ def prepare_forecast(
         fitted=fitted,
         priors=priors,
         table=table,
+        launch=launch,
     )
 
 
@@ -180,6 +193,17 @@ def _model_paths(
         mean=np.concatenate([p.mean for p in parts]),
         paths=np.concatenate([p.paths for p in parts]),
     )
+
+
+def launch_paths(
+    rate: float, prior: CategoryPrior | None, rng: np.random.Generator, shape: tuple[int, int]
+) -> np.ndarray:
+    """Paths of a planner's launch forecast (units per period): the category prior's shapes
+    (mean 1) times the rate, so the spread relative to the mean is the category's; Poisson
+    at the rate when the category has no donor."""
+    if prior is None or prior.pool.size == 0:
+        return rng.poisson(rate, shape).astype(np.int32)
+    return sample_pool(rng, prior.pool / prior.pool.mean(), rate, shape)
 
 
 def forecast_chunk(
@@ -210,6 +234,12 @@ def forecast_chunk(
                 prior = prepared.priors[prepared.category[pos[i]]]
                 mean[i] = prior.mean
                 paths[i] = prior.sample(rngs[i], (n_paths, h))
+        elif lab == LAUNCH_FORECAST:
+            for i in sel:
+                rate = float(prepared.launch[pos[i]])
+                mean[i] = rate
+                paths[i] = launch_paths(rate, prepared.priors.get(prepared.category[pos[i]]),
+                                        rngs[i], (n_paths, h))  # fmt: skip
     ended = prepared.ds.to_numpy()[None, :] > prepared.end_of_life[pos][:, None]
     mean[ended] = 0.0
     paths *= ~ended[:, None, :]

@@ -15,6 +15,7 @@ QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
 MIN_HISTORY = 2
 CATEGORY_PRIOR = "category_prior"
 NO_HISTORY = "no_history"
+LAUNCH_FORECAST = "launch_forecast"
 NO_CATEGORY = "\x00no category"
 
 
@@ -93,10 +94,18 @@ class Forecast:
 
 
 def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
-    """The items to plan, in order: unique_id, group (category key), end_of_life."""
+    """The items to plan, in order: unique_id, group (category key), end_of_life,
+    launch_forecast (planner-entered units per period for a new item; NaN = none)."""
     if items is None:
         ids = pd.Series(panel.ids, dtype=object)
-        return pd.DataFrame({"unique_id": ids, "group": NO_CATEGORY, "end_of_life": pd.NaT})
+        return pd.DataFrame(
+            {
+                "unique_id": ids,
+                "group": NO_CATEGORY,
+                "end_of_life": pd.NaT,
+                "launch_forecast": np.nan,
+            }
+        )
     if "unique_id" not in items.columns:
         raise ValueError("items is missing column 'unique_id'")
     ids = items["unique_id"].astype(str)
@@ -104,11 +113,15 @@ def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
         raise ValueError(f"items has duplicate unique_id {ids[ids.duplicated()].iloc[0]!r}")
     category = items["category"] if "category" in items.columns else pd.Series(np.nan, ids.index)
     eol = items["end_of_life"] if "end_of_life" in items.columns else pd.Series(pd.NaT, ids.index)
+    launch = pd.to_numeric(items.get("launch_forecast", pd.Series(np.nan, ids.index)))
+    if (launch < 0).any():
+        raise ValueError(f"launch_forecast must be >= 0, got {launch[launch < 0].iloc[0]}")
     return pd.DataFrame(
         {
             "unique_id": ids.to_numpy(dtype=object),
             "group": category.astype(object).where(category.notna(), NO_CATEGORY).astype(str),
             "end_of_life": pd.to_datetime(eol).to_numpy(),
+            "launch_forecast": launch.to_numpy(dtype=float),
         }
     )
 

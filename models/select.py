@@ -24,6 +24,10 @@ from models.classify import _adi_cv2, _demand_class
 from models.metrics import WQL_LEVELS
 
 LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
+# Upper levels of the totals whose coverage is checked, and the weight of the miss in the
+# score: a sharp candidate whose 0.99 quantile holds 93% of items must not win on WQL alone.
+COVER_LEVELS = (0.9, 0.95, 0.99)
+CALIBRATION_WEIGHT = 1.0
 
 
 def item_groups(y: np.ndarray, periods_per_year: int, min_demands: int = 3) -> np.ndarray:
@@ -48,14 +52,20 @@ class Backtest:
 
     period_loss: dict[str, np.ndarray]
     total_loss: dict[str, np.ndarray]
+    covered: dict[str, np.ndarray]  # (n, len(COVER_LEVELS)) origins with total <= quantile
     actual_sum: np.ndarray
     scored: np.ndarray
+    n_origins: np.ndarray  # (n,) origins at which the item was scored
 
     def group_score(self, label: str, mask: np.ndarray) -> float:
+        """(WQL + lead-time WQL) / 2 + CALIBRATION_WEIGHT x mean |coverage - level| of the
+        totals' upper quantiles, over the group's items and origins."""
         m = mask & self.scored
         denom = max(self.actual_sum[m].sum(), 1e-9)  # Σ|y| over cells = Σ|Y| over totals
         loss = self.period_loss[label][m].sum() + self.total_loss[label][m].sum()
-        return float(loss / 2 / denom)
+        cover = self.covered[label][m].sum(axis=0) / max(self.n_origins[m].sum(), 1)
+        miss = np.abs(cover - np.asarray(COVER_LEVELS)).mean()
+        return float(loss / 2 / denom + CALIBRATION_WEIGHT * miss)
 
     def item_score(self, label: str) -> np.ndarray:
         """Per item: lead-time WQL of its own totals (denominator at least 1 unit)."""
@@ -78,7 +88,9 @@ def backtest(
     zeros = np.zeros(n)
     period_loss = {label: zeros.copy() for label in candidates}
     total_loss = {label: zeros.copy() for label in candidates}
-    actual_sum, scored = zeros.copy(), np.zeros(n, dtype=bool)
+    covered = {label: np.zeros((n, len(COVER_LEVELS))) for label in candidates}
+    actual_sum, scored, n_scored = zeros.copy(), np.zeros(n, dtype=bool), zeros.copy()
+    cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
     levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
     rng = np.random.default_rng(seed)
     for k in range(1, n_origins + 1):
@@ -89,15 +101,18 @@ def backtest(
         ok = (~np.isnan(train)).sum(axis=1) >= 2  # fully observed after the origin too
         actual = np.nan_to_num(actual)
         scored |= ok
+        n_scored += ok
         actual_sum += np.where(ok, actual.sum(axis=1), 0)
         for label, model in candidates.items():
             fc = model.fit(train[ok]).predict(h, n_paths, rng)
             pl = _pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
             tq = path_quantiles(fc.totals()[:, :, None], ltd_levels)[:, :, 0]
-            tl = _pinball(actual[ok].sum(axis=1), tq, ltd_levels)
+            total = actual[ok].sum(axis=1)
+            tl = _pinball(total, tq, ltd_levels)
             period_loss[label][ok] += pl.sum(axis=1)
             total_loss[label][ok] += tl
-    return Backtest(period_loss, total_loss, actual_sum, scored)
+            covered[label][ok] += total[:, None] <= tq[:, cover_cols]
+    return Backtest(period_loss, total_loss, covered, actual_sum, scored, n_scored)
 
 
 def select(

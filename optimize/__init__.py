@@ -6,8 +6,8 @@ Problem).
 """
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
-from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_plan
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, evaluate_plan
 from optimize.inputs import build_problem
 from optimize.model import MenuModel, build_model
 from optimize.plan import Plan, PlannedLot, plan
@@ -25,9 +25,11 @@ __all__ = [
     "PriceBreak",
     "Problem",
     "SolveResult",
+    "SupplierTier",
     "build_model",
     "build_problem",
     "evaluate_item",
+    "evaluate_items",
     "evaluate_plan",
     "obsolescence_for",
     "plan",

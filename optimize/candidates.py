@@ -19,23 +19,39 @@ COVER_QUANTILE = 0.99
 EXTRA_PERIODS = 2
 
 
-def lot_cap(item: ItemProblem, offer: Offer, quantile: float = COVER_QUANTILE) -> int:
-    """Largest lot considered for `offer` (units, feasible)."""
-    total = item.scenarios.sum(axis=1)
-    net_stock = item.on_hand + int(item.base_arrivals.sum())
-    mean_per_period = float(item.scenarios.mean())
-    need = np.quantile(total, quantile) - net_stock + EXTRA_PERIODS * mean_per_period
+def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
+    """Units to cover: the quantile of horizon demand less stock and open orders, plus
+    EXTRA_PERIODS of mean demand (before rejects)."""
+    return float(cover_needs([item], quantile)[0])
+
+
+def cover_needs(items: list[ItemProblem], quantile: float = COVER_QUANTILE) -> np.ndarray:
+    """cover_need of many items of one shape at once."""
+    if not items:
+        return np.zeros(0)
+    totals = np.stack([i.scenarios.sum(axis=1) for i in items])
+    high = np.quantile(totals, quantile, axis=1)
+    stock = np.array([i.on_hand + int(i.base_arrivals.sum()) for i in items])
+    mean = totals.mean(axis=1) / np.array([i.horizon for i in items])
+    return high - stock + EXTRA_PERIODS * mean
+
+
+def lot_cap(item: ItemProblem, offer: Offer, need: float | None = None) -> int:
+    """Largest lot considered for `offer` (units, feasible); `need` = cover_need(item)."""
+    need = cover_need(item) if need is None else need
     need = max(need, 0.0) / (1.0 - offer.reject_rate)
     largest_break = offer.price_breaks[-1].min_qty
     return offer.feasible_at_least(max(int(np.ceil(need)), largest_break))
 
 
-def offer_lots(item: ItemProblem, offer: Offer, max_candidates: int = 64) -> np.ndarray:
+def offer_lots(
+    item: ItemProblem, offer: Offer, max_candidates: int = 64, need: float | None = None
+) -> np.ndarray:
     """Sorted feasible lots (> 0) of one offer, at most `max_candidates` unless break
     points alone are more."""
     if max_candidates < 2:
         raise ValueError("max_candidates must be at least 2")
-    first, cap, pack = offer.smallest_lot, lot_cap(item, offer), offer.pack_size
+    first, cap, pack = offer.smallest_lot, lot_cap(item, offer, need), offer.pack_size
     n_all = (cap - first) // pack + 1
     if n_all <= max_candidates:
         return np.arange(first, cap + 1, pack, dtype=np.int64)
@@ -50,11 +66,14 @@ def offer_lots(item: ItemProblem, offer: Offer, max_candidates: int = 64) -> np.
     return np.unique(np.concatenate([np.array(keep, dtype=np.int64), grid]))
 
 
-def item_candidates(item: ItemProblem, max_candidates: int = 64) -> tuple[np.ndarray, np.ndarray]:
+def item_candidates(
+    item: ItemProblem, max_candidates: int = 64, need: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(offer index, quantity) per candidate; candidate 0 is no order (offer index -1)."""
+    need = cover_need(item) if need is None else need
     offer_idx, qty = [np.array([-1])], [np.array([0])]
     for k, offer in enumerate(item.offers):
-        lots = offer_lots(item, offer, max_candidates)
+        lots = offer_lots(item, offer, max_candidates, need)
         offer_idx.append(np.full(len(lots), k))
         qty.append(lots)
     return np.concatenate(offer_idx).astype(np.int64), np.concatenate(qty).astype(np.int64)

@@ -25,9 +25,11 @@ def stockout_cost_for_service_level(
     """Stockout cost (currency per unit short) whose newsvendor critical ratio is service_level.
 
     Overage cost c_o = unit_price × holding_cost_rate × horizon_years
-    + obsolescence × (unit_price − salvage_value); underage c_u = c_o × SL / (1 − SL), so that
-    c_u / (c_u + c_o) = SL. c_o is at least `min_overage_share` × unit_price, so that an item
-    that is free to hold still gets a positive stockout cost.
+    + obsolescence × (unit_price − salvage_value). A unit short costs stockout_cost but saves
+    its purchase, so the underage cost is c_u = stockout_cost − unit_price; with
+    c_u = c_o × SL / (1 − SL), c_u / (c_u + c_o) = SL. Hence stockout_cost = unit_price +
+    c_o × SL / (1 − SL). c_o is at least `min_overage_share` × unit_price, so that an item that
+    is free to hold still gets a stockout cost above its price.
     """
     if not 0 < service_level < 1:
         raise ValueError("service_level must be within 0..1 (exclusive)")
@@ -41,7 +43,7 @@ def stockout_cost_for_service_level(
         unit_price - salvage_value, 0.0
     )
     overage = max(overage, min_overage_share * unit_price)
-    return overage * service_level / (1 - service_level)
+    return unit_price + overage * service_level / (1 - service_level)
 
 
 def obsolescence_for(

@@ -39,7 +39,7 @@ class Offer:
     price_breaks: tuple[PriceBreak, ...]
     fixed_cost: float
     lead_time: int  # periods
-    on_time_rate: float = 1.0  # carried, not yet used: late deliveries come later
+    on_time_rate: float = 1.0  # a late delivery arrives LATE_PERIODS (1) period late
     reject_rate: float = 0.0
     sku: str = ""
 
@@ -84,7 +84,10 @@ class ItemProblem:
 
     `open_orders` are (due_period, quantity); overdue ones arrive in period 0, those due at or
     after the horizon are outside the decision and ignored. `obsolescence` is the probability
-    that stock left at the horizon end is never used.
+    that stock left at the horizon end is never used. `review_period`: periods until the next
+    chance to order (None: none before the horizon end); see evaluate.py for the rule.
+    `min_service_level`: optional hard target, the probability of no stockout that the lot
+    decides (before a later order can arrive); see plan.py for what happens when it cannot be met.
     """
 
     sku: str
@@ -98,6 +101,8 @@ class ItemProblem:
     obsolescence: float
     stockout_cost: float
     unit_volume: float
+    review_period: int | None = None
+    min_service_level: float | None = None
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +123,14 @@ class ItemProblem:
         _check(0 <= self.obsolescence <= 1, f"obsolescence must be within 0..1 {where}")
         _check(self.stockout_cost >= 0, f"stockout_cost must not be negative {where}")
         _check(self.unit_volume >= 0, f"unit_volume must not be negative {where}")
+        _check(
+            self.review_period is None or self.review_period >= 1,
+            f"review_period must be at least 1 period {where}",
+        )
+        _check(
+            self.min_service_level is None or 0 <= self.min_service_level < 1,
+            f"min_service_level must be within 0..1 (< 1) {where}",
+        )
         arrivals = np.zeros(self.horizon, dtype=np.int64)
         for due, qty in self.open_orders:
             _check(qty > 0, f"open order quantity must be positive {where}")
@@ -143,19 +156,74 @@ class ItemProblem:
         raise KeyError(f"no offer from supplier {supplier_id} for sku {self.sku}")
 
 
+TierBasis = Literal["spend", "units"]
+
+
+@dataclass(frozen=True)
+class SupplierTier:
+    """Supplier-wide tier: when the total bought from `supplier_id` in this run reaches
+    `threshold` (currency of purchase cost for basis "spend", units for "units"), `discount`
+    (a fraction) is taken off the whole purchase cost bought from that supplier. Of several
+    tiers of one supplier the highest one reached applies."""
+
+    supplier_id: str
+    threshold: float
+    discount: float
+    basis: TierBasis = "spend"
+
+    def __post_init__(self) -> None:
+        where = f"(supplier {self.supplier_id})"
+        _check(self.threshold > 0, f"supplier tier threshold must be positive {where}")
+        _check(0 < self.discount < 1, f"supplier tier discount must be within 0..1 {where}")
+        _check(self.basis in ("spend", "units"), f"basis must be spend or units {where}")
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Shared limits of one run: `budget` on purchase cost (currency), `capacity` on the
-    volume ordered (litres), `max_orders` on the number of items ordered. None = no limit."""
+    """Shared limits of one run: `budget` on purchase cost before supplier-wide discounts
+    (currency), `capacity` on the volume ordered (litres), `max_orders` on the number of items
+    ordered (None = no limit), and supplier-wide tiers."""
 
     budget: float | None = None
     capacity: float | None = None
     max_orders: int | None = None
+    supplier_tiers: tuple[SupplierTier, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("budget", "capacity", "max_orders"):
             value = getattr(self, name)
             _check(value is None or value >= 0, f"{name} must not be negative")
+        for supplier, tiers in self.tiers_by_supplier().items():
+            _check(
+                len({t.basis for t in tiers}) == 1,
+                f"supplier tiers of {supplier} must share one basis",
+            )
+            _check(
+                len({t.threshold for t in tiers}) == len(tiers),
+                f"supplier tier thresholds of {supplier} repeat",
+            )
+            for lo, hi in itertools.pairwise(tiers):
+                _check(
+                    hi.discount > lo.discount,
+                    f"supplier tier discounts of {supplier} must rise with the threshold",
+                )
+
+    def tiers_by_supplier(self) -> dict[str, list[SupplierTier]]:
+        """Tiers per supplier, sorted by threshold."""
+        result: dict[str, list[SupplierTier]] = {}
+        for tier in sorted(self.supplier_tiers, key=lambda t: t.threshold):
+            result.setdefault(tier.supplier_id, []).append(tier)
+        return result
+
+    @property
+    def shared(self) -> bool:
+        """True if any limit or supplier tier couples the items."""
+        return (
+            self.budget is not None
+            or self.capacity is not None
+            or self.max_orders is not None
+            or bool(self.supplier_tiers)
+        )
 
 
 @dataclass(frozen=True)

@@ -1,41 +1,53 @@
 """Exact expected cost of candidate lots over an item's demand scenarios.
 
-Rules (one item, one decision covering the whole horizon of H periods):
-- The order is placed now. Of a lot of q units only `floor(q * (1 - reject_rate))` are usable;
-  they arrive at the start of period `lead_time` (lead_time >= H: after the horizon, so every
-  usable unit is left over). `on_time_rate` is not used yet.
+Rules (one item, one lot ordered now, H planned periods):
+- Of a lot of q units only `floor(q * (1 - reject_rate))` are usable. They arrive at the start
+  of period `lead_time` with probability `on_time_rate`, else LATE_PERIODS (1) period later
+  (late deliveries as lead-time scenarios; the expectation mixes both exactly). A lot arriving
+  at or after the horizon end is all left over.
 - Open orders arrive at the start of their due period (overdue: period 0; due at or after the
   horizon: ignored). Arrivals are usable in the period they arrive.
-- Demand not met in a period is lost and costs `stockout_cost` per unit.
-- The next chance to order is at the horizon end, so holding is charged on end-of-period stock
-  in every period at unit value × holding_cost_rate × period_years.
-- Unit value: units of the lot are worth the lot's average unit price; other stock (on hand,
-  open orders) is worth the item's reference price, the cheapest first-tier price of its offers.
-- Issue order: other stock is used first, units of the lot last, so the lot is what is left.
+- Other stock (on hand, open orders) is issued first, units of the lot last.
+- Later orders (`review_period` R, None = no later order inside the horizon): the next chance
+  to order is R periods from now; its lot arrives `lead_time` later, at T = R + lead_time of
+  the chosen supplier (no order now: of the supplier with the lowest replenishment cost).
+  Demand not met from stock before T is lost and costs `stockout_cost` per unit; demand not met
+  from period T on is bought then at the replenishment cost per unit = (purchase cost + fixed
+  cost) of that supplier's smallest lot / its usable units (at most `stockout_cost`). So a
+  small lot is charged for what a later order costs, not for stockouts it could not cause.
+- Holding: end-of-period stock in every period at unit value × holding_cost_rate ×
+  period_years. Units of the lot are worth the lot's average unit price; other stock the item's
+  reference price (the cheapest first-tier price of its offers).
 - Stock left at the horizon end: with probability 1 - obsolescence it is used at the scenario's
   mean demand per period (the k-th leftover unit after k / mean periods) and is worth its unit
-  value less the holding cost until used; units not used within `max_carry_years` (2) are
-  obsolete. With probability `obsolescence` all of it is written off to `salvage_value`.
-  Obsolete units return `salvage_value` each.
-- Expected cost = purchase cost + fixed_cost (if q > 0) + holding + stockout_cost × units short
+  value less the holding cost until used; units not used within MAX_CARRY_YEARS (2) return
+  `salvage_value`. With probability `obsolescence` all of it returns `salvage_value`.
+- Expected cost = purchase + fixed_cost (q > 0) + holding + stockout cost + replenishment cost
   − value retained by leftover stock, averaged over scenarios.
 
-The simulation is vectorized over (candidates, scenarios, periods): with lost sales, end stock
-is the walk X_t = stock + arrivals − demand reflected at 0, e_t = X_t − min(0, min_{k<=t} X_k),
-and the units short up to t are −min(0, min_{k<=t} X_k).
-"""
+Method (exact, no per-candidate simulation; batched over items of one shape): with lost sales
+the end stock is the walk W_t = stock + arrivals − cumulative demand reflected at 0. For u
+usable units arriving at L, with a = units short before L and D_t = (−min_{L<=k<=t} W_k − a)^+,
+the lot's end stock in period t >= L is (u − D_t)^+ and the units short up to t are a + (D_t −
+u)^+. Every expectation is a sum of such hinge terms over scenarios, computed for all candidate
+u at once by sorting the D values once and taking prefix sums (O(S·H log + C log S) per item and
+arrival). Items that share an (arrival, first replenished period) pair are processed together in
+one array."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from optimize.candidates import item_candidates
-from optimize.data import ItemProblem
-from optimize.pricing import average_unit_price, purchase_cost, tier_min_qty
+from optimize.candidates import cover_needs, item_candidates
+from optimize.data import ItemProblem, Offer
+from optimize.pricing import purchase_cost, tier_min_qty
 
 MAX_CARRY_YEARS = 2.0
+LATE_PERIODS = 1
 
 
 @dataclass(frozen=True)
@@ -51,12 +63,16 @@ class LotCost:
     fixed_cost: float
     holding_cost: float
     shortage_cost: float
+    replenish_cost: float
     leftover_credit: float
     expected_cost: float
     expected_short: float
+    expected_replenished: float
     expected_leftover: float
     leftover_value: float
     stockout_risk: float
+    unavoidable_risk: float
+    decided_risk: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,13 +87,18 @@ class LotCosts:
     purchase_cost: np.ndarray
     fixed_cost: np.ndarray
     holding_cost: np.ndarray
-    shortage_cost: np.ndarray
+    shortage_cost: np.ndarray  # stockout_cost × units lost before a later order can arrive
+    replenish_cost: np.ndarray  # units bought by later orders × replenishment cost
     leftover_credit: np.ndarray
     expected_cost: np.ndarray
-    expected_short: np.ndarray
+    expected_short: np.ndarray  # units lost (charged at stockout_cost)
+    expected_replenished: np.ndarray  # units bought by later orders inside the horizon
     expected_leftover: np.ndarray
     leftover_value: np.ndarray  # book value of the expected leftover (units × unit value)
-    stockout_risk: np.ndarray
+    stockout_risk: np.ndarray  # P(a unit is lost before a later order can arrive)
+    unavoidable_risk: np.ndarray  # P(stock runs out before any lot ordered now can arrive)
+    decided_risk: np.ndarray  # P(a unit is lost from the earliest arrival on, before a later
+    # order can arrive): the stockout risk the decision changes
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -92,8 +113,19 @@ class LotCosts:
 
 def evaluate_item(item: ItemProblem, max_candidates: int = 64) -> LotCosts:
     """Expected cost of every candidate lot of the item (candidate 0: no order)."""
-    offer_idx, qty = item_candidates(item, max_candidates)
-    return evaluate_lots(item, offer_idx, qty)
+    return evaluate_items([item], max_candidates)[0]
+
+
+def evaluate_items(items: Sequence[ItemProblem], max_candidates: int = 64) -> list[LotCosts]:
+    """Candidate lots and their expected cost for many items at once (one batch)."""
+    needs = np.zeros(len(items))
+    shapes: dict[tuple[int, int], list[int]] = {}
+    for i, item in enumerate(items):
+        shapes.setdefault(item.scenarios.shape, []).append(i)
+    for members in shapes.values():
+        needs[members] = cover_needs([items[i] for i in members])
+    lots = [item_candidates(i, max_candidates, n) for i, n in zip(items, needs, strict=True)]
+    return evaluate_batch(items, lots)
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:
@@ -112,102 +144,348 @@ def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> 
 
 def evaluate_lots(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> LotCosts:
     """Expected cost of lots `qty` from offers `offer_idx` (-1 with qty 0: no order)."""
-    offer_idx, qty = np.asarray(offer_idx, np.int64), np.asarray(qty, np.int64)
-    price, purchase, fixed, usable, arrival, tier, supplier = _lot_terms(item, offer_idx, qty)
-    sim = _simulate(item, usable, arrival)
-    per_year = item.holding_cost_rate * item.period_years
-    ref = item.reference_price
-    holding = price[:, None] * per_year * sim["lot_stock"] + ref * per_year * sim["base_stock"]
-    shortage = item.stockout_cost * sim["short"]
-    credit = _retained_value(item, sim["base_left"], 0, ref) + _retained_value(
-        item, sim["lot_left"], sim["base_left"], price[:, None]
-    )
-    book = sim["base_left"] * ref + sim["lot_left"] * price[:, None]
-    expected = purchase + fixed + (holding + shortage - credit).mean(axis=1)
-    return LotCosts(
-        sku=item.sku,
-        supplier_id=supplier,
-        quantity=qty,
-        unit_price=price,
-        tier_min_qty=tier,
-        purchase_cost=purchase,
-        fixed_cost=fixed,
-        holding_cost=holding.mean(axis=1),
-        shortage_cost=shortage.mean(axis=1),
-        leftover_credit=credit.mean(axis=1),
-        expected_cost=expected,
-        expected_short=sim["short"].mean(axis=1),
-        expected_leftover=(sim["base_left"] + sim["lot_left"]).mean(axis=1),
-        leftover_value=book.mean(axis=1),
-        stockout_risk=(sim["short"] > 0).mean(axis=1),
-    )
+    return evaluate_batch([item], [(np.asarray(offer_idx), np.asarray(qty))])[0]
 
 
-def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> tuple:
-    """Per candidate: average unit price, purchase cost, fixed cost, usable units, arrival
-    period, tier min_qty, supplier_id."""
+def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
+    """Cost per unit bought by a later order of `offer`'s smallest lot (currency per unit)."""
+    lot = offer.smallest_lot
+    usable = math.floor(lot * (1.0 - offer.reject_rate) + 1e-9)
+    if usable <= 0:
+        return item.stockout_cost
+    per_unit = (float(purchase_cost(offer, lot)) + offer.fixed_cost) / usable
+    return min(item.stockout_cost, per_unit)
+
+
+def earliest_arrival(item: ItemProblem) -> int:
+    """First period in which a lot ordered now can arrive (the shortest lead time)."""
+    return min(min(o.lead_time for o in item.offers), item.horizon)
+
+
+def evaluate_batch(
+    items: Sequence[ItemProblem], lots: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> list[LotCosts]:
+    """Expected cost of given lots (offer index, quantity) per item; items of one shape are
+    evaluated together."""
+    result: list[LotCosts | None] = [None] * len(items)
+    shapes: dict[tuple[int, int], list[int]] = {}
+    for i, item in enumerate(items):
+        shapes.setdefault(item.scenarios.shape, []).append(i)
+    for members in shapes.values():
+        costs = _evaluate_shape([items[i] for i in members], [lots[i] for i in members])
+        for i, c in zip(members, costs, strict=True):
+            result[i] = c
+    return result  # type: ignore[return-value]
+
+
+def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCosts]:
+    terms = [
+        _lot_terms(item, np.asarray(o, np.int64), np.asarray(q, np.int64))
+        for item, (o, q) in zip(items, lots, strict=True)
+    ]
+    sizes = np.array([len(t["qty"]) for t in terms])
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    flat = {k: np.concatenate([t[k] for t in terms]) for k in terms[0] if k != "groups"}
+    owner = np.repeat(np.arange(len(items)), sizes)
+    base = _Base(items)
+    acc = {name: np.zeros(bounds[-1]) for name in NAMES}
+    buckets: dict[int, list[tuple[int, np.ndarray, float, int]]] = {}
+    for i, t in enumerate(terms):
+        for sel, arrival, weight, start in t["groups"]:
+            cands = bounds[i] + np.flatnonzero(sel)
+            buckets.setdefault(min(arrival, base.horizon), []).append((i, cands, weight, start))
+    for arrival, tasks in buckets.items():
+        rows, task_row = np.unique([i for i, _, _, _ in tasks], return_inverse=True)
+        counts = [len(c) for _, c, _, _ in tasks]
+        pairs = np.concatenate([c for _, c, _, _ in tasks])
+        pair_row = np.repeat(task_row, counts)
+        weight = np.repeat([w for _, _, w, _ in tasks], counts)
+        start = np.repeat([min(s, base.horizon) for _, _, _, s in tasks], counts)
+        curves = _curves(base, rows, arrival, pair_row, flat["usable"][pairs], start)
+        for name in NAMES:
+            np.add.at(acc[name], pairs, weight * curves[name])  # a pair may repeat
+    p = base.params
+    price = flat["price"]
+    holding = p["per_year"][owner] * (
+        price * acc["lot_stock"] + p["ref"][owner] * base.stock[owner]
+    )
+    shortage = p["stockout"][owner] * acc["lost"]
+    replenished = acc["short"] - acc["lost"]
+    replenish = flat["rep_cost"] * replenished
+    credit = base.retained[owner] + _lot_retained(p, owner, price, acc)
+    expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
+    columns = {
+        "supplier_id": flat["supplier"],
+        "quantity": flat["qty"],
+        "unit_price": price,
+        "tier_min_qty": flat["tier"],
+        "purchase_cost": flat["purchase"],
+        "fixed_cost": flat["fixed"],
+        "holding_cost": holding,
+        "shortage_cost": shortage,
+        "replenish_cost": replenish,
+        "leftover_credit": credit,
+        "expected_cost": expected,
+        "expected_short": acc["lost"],
+        "expected_replenished": replenished,
+        "expected_leftover": base.left_mean[owner] + acc["left"],
+        "leftover_value": base.left_mean[owner] * p["ref"][owner] + acc["left"] * price,
+        "stockout_risk": acc["risk"],
+        "unavoidable_risk": base.unavoidable[owner],
+        "decided_risk": acc["decided"],
+    }
+    return [
+        LotCosts(sku=item.sku, **{k: v[bounds[i] : bounds[i + 1]] for k, v in columns.items()})
+        for i, item in enumerate(items)
+    ]
+
+
+NAMES = ("lot_stock", "short", "lost", "risk", "decided", "left", "used", "carry")
+
+
+def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dict:
+    """Per candidate: average unit price, purchase cost, fixed cost, usable units, tier
+    min_qty, supplier_id, replenishment cost per unit; and the arrival groups."""
+    offer_idx = np.where(qty > 0, offer_idx, -1)
     n = len(qty)
     price = np.full(n, item.reference_price)
     purchase, fixed = np.zeros(n), np.zeros(n)
-    usable, arrival, tier = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    usable, tier = np.zeros(n, np.int64), np.zeros(n, np.int64)
     supplier = np.full(n, None, dtype=object)
+    rep_units = [replenish_unit_cost(item, o) for o in item.offers]
+    best = int(np.argmin(rep_units))
+    rep_offer, rep_cost = item.offers[best], np.full(n, rep_units[best])
+    horizon, review = item.horizon, item.review_period
+    groups = []
+    no_order = offer_idx == -1
+    if no_order.any():
+        groups.append((no_order, horizon, 1.0, _start(review, rep_offer.lead_time, horizon)))
     for k, offer in enumerate(item.offers):
-        sel = (offer_idx == k) & (qty > 0)
+        sel = offer_idx == k
         if not sel.any():
             continue
         q = qty[sel]
-        price[sel] = average_unit_price(offer, q)
-        purchase[sel] = purchase_cost(offer, q)
+        cost = purchase_cost(offer, q)
+        price[sel] = cost / q
+        purchase[sel] = cost
         fixed[sel] = offer.fixed_cost
         usable[sel] = np.floor(q * (1.0 - offer.reject_rate) + 1e-9).astype(np.int64)
-        arrival[sel] = offer.lead_time
         tier[sel] = tier_min_qty(offer, q)
         supplier[sel] = offer.supplier_id
-    return price, purchase, fixed, usable, arrival, tier, supplier
-
-
-def _reflect(walk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """End stock and cumulative units short of a lost-sales walk (last axis: periods)."""
-    low = np.minimum(np.minimum.accumulate(walk, axis=-1), 0)
-    return walk - low, -low
-
-
-def _simulate(item: ItemProblem, usable: np.ndarray, arrival: np.ndarray) -> dict:
-    """Per (candidate, scenario): stock-periods of lot units and of other stock over the
-    horizon, units short, units of other stock and of the lot left at the horizon end."""
-    horizon = item.horizon
-    base_walk = item.on_hand + np.cumsum(item.base_arrivals) - np.cumsum(item.scenarios, axis=1)
-    base_end, _ = _reflect(base_walk)  # (S, H): other stock, used first
-    arrived = np.arange(horizon)[None, :] >= arrival[:, None]  # (C, H)
-    walk = base_walk[None, :, :] + (usable[:, None] * arrived)[:, None, :]
-    end, short = _reflect(walk)  # (C, S, H)
-    lot_end = end - base_end[None]
-    late = np.where(arrival >= horizon, usable, 0)
-    base_left = np.broadcast_to(base_end[:, -1], end.shape[:2])
+        rep_cost[sel] = rep_units[k]
+        start = _start(review, offer.lead_time, horizon)
+        groups.append((sel, offer.lead_time, offer.on_time_rate, start))
+        if offer.on_time_rate < 1:
+            groups.append((sel, offer.lead_time + LATE_PERIODS, 1 - offer.on_time_rate, start))
     return {
-        "lot_stock": lot_end.sum(axis=-1),
-        "base_stock": np.broadcast_to(base_end.sum(axis=-1), end.shape[:2]),
-        "short": short[..., -1],
-        "base_left": base_left,
-        "lot_left": lot_end[..., -1] + late[:, None],
+        "qty": qty,
+        "price": price,
+        "purchase": purchase,
+        "fixed": fixed,
+        "usable": usable,
+        "tier": tier,
+        "supplier": supplier,
+        "rep_cost": rep_cost,
+        "groups": groups,
     }
 
 
-def _retained_value(
-    item: ItemProblem, units: np.ndarray, before: np.ndarray | int, value: np.ndarray | float
-) -> np.ndarray:
-    """Expected value kept by `units` leftover units that are used after `before` others.
+def _start(review: int | None, lead_time: int, horizon: int) -> int:
+    """First period whose shortage a later order can replenish (horizon: none)."""
+    return horizon if review is None else review + lead_time
 
-    The k-th leftover unit is used k / mean periods after the horizon end if that is within
-    MAX_CARRY_YEARS; it is then worth `value` less holding for that time, else salvage_value.
-    """
-    mean = item.scenarios.mean(axis=1)  # (S,) units per period after the horizon
-    used_cap = np.floor(mean * MAX_CARRY_YEARS / item.period_years + 1e-9)
-    units = np.asarray(units, dtype=float)
-    before = np.asarray(before, dtype=float)
-    used = np.clip(np.minimum(before + units, used_cap) - before, 0, None)
-    position_sum = used * before + used * (used + 1) / 2  # sum of k over the used units
-    carry = np.divide(position_sum, mean, out=np.zeros_like(position_sum), where=mean > 0)
-    rate = item.holding_cost_rate * item.period_years
-    kept = used * value - value * rate * carry + (units - used) * item.salvage_value
-    return (1 - item.obsolescence) * kept + item.obsolescence * units * item.salvage_value
+
+def _no_order_replenisher(item: ItemProblem) -> tuple[Offer, float]:
+    """The offer a later order uses when nothing is ordered now, and its cost per unit."""
+    costs = [replenish_unit_cost(item, o) for o in item.offers]
+    k = int(np.argmin(costs))
+    return item.offers[k], costs[k]
+
+
+class _Base:
+    """What does not depend on the lot, per item (rows): the walk of other stock, its
+    holding, leftover and retained value, and the leftover-carry parameters per scenario."""
+
+    def __init__(self, items: list[ItemProblem]) -> None:
+        demand = np.stack([i.scenarios for i in items])  # (N, S, H)
+        self.n, self.horizon = demand.shape[1], demand.shape[2]
+        start = np.array([[i.on_hand] for i in items]) + np.cumsum(
+            np.stack([i.base_arrivals for i in items]), axis=1
+        )
+        self.walk = start[:, None, :] - np.cumsum(demand, axis=2)
+        self.low = np.minimum.accumulate(self.walk, axis=2)
+        end = self.walk - np.minimum(self.low, 0)
+        self.params = {
+            "ref": np.array([i.reference_price for i in items]),
+            "per_year": np.array([i.holding_cost_rate * i.period_years for i in items]),
+            "stockout": np.array([i.stockout_cost for i in items]),
+            "salvage": np.array([i.salvage_value for i in items]),
+            "obsolete": np.array([i.obsolescence for i in items]),
+        }
+        self.stock = end.sum(axis=2).mean(axis=1)
+        left = end[:, :, -1].astype(float)
+        self.left_mean = left.mean(axis=1)
+        mean = demand.mean(axis=2)
+        years = np.array([[i.period_years] for i in items])
+        cap = np.floor(mean * MAX_CARRY_YEARS / years + 1e-9)
+        inv = np.divide(1.0, mean, out=np.zeros_like(mean, dtype=float), where=mean > 0)
+        used = np.minimum(left, cap)
+        carry = (used * (used + 1) / 2) * inv
+        p = self.params
+        ref, rate = p["ref"][:, None], p["per_year"][:, None]
+        kept = used * ref - ref * rate * carry + (left - used) * p["salvage"][:, None]
+        obsolete = p["obsolete"][:, None]
+        value = (1 - obsolete) * kept + obsolete * left * p["salvage"][:, None]
+        self.retained = value.mean(axis=1)
+        self.room = np.maximum(cap - left, 0)  # leftover lot units used within the carry
+        self.alpha = (left + 0.5) * inv  # carry of the lot = alpha × used + beta × used²
+        self.beta = 0.5 * inv
+        first = np.array([earliest_arrival(i) for i in items])
+        at_first = self.low[np.arange(len(items)), :, np.maximum(first - 1, 0)]  # (N, S)
+        short = np.where(first[:, None] > 0, -np.minimum(at_first, 0), 0).astype(float)
+        self.short_before_first = short  # units short before the earliest arrival
+        self.unavoidable = (short > 0).mean(axis=1)
+
+    def short_before(self, rows: np.ndarray, period: int) -> np.ndarray:
+        """Units short before `period` per (row, scenario) with no lot."""
+        if period <= 0:
+            return np.zeros((len(rows), self.n))
+        return -np.minimum(self.low[rows, :, period - 1], 0).astype(float)
+
+
+class _RowPrefix:
+    """Per row: sums of value planes over the entries whose key is < u (or <= u), for many
+    (row, u) queries at once. Rows are sorted once; one flat searchsorted with row offsets.
+    Planes: 0 = count, 1 = key, then the given values in order."""
+
+    def __init__(self, keys: np.ndarray, values: list[np.ndarray], span: int) -> None:
+        rows, width = keys.shape
+        if values:
+            order = np.argsort(keys, axis=1, kind="stable")
+            sorted_keys = np.take_along_axis(keys, order, axis=1)
+            planes = [sorted_keys] + [np.take_along_axis(v, order, axis=1) for v in values]
+        else:
+            sorted_keys = np.sort(keys, axis=1)
+            planes = [sorted_keys]
+        sums = np.empty((len(planes) + 1, rows, width + 1))
+        sums[:, :, 0] = 0.0
+        sums[0, :, 1:] = np.arange(1, width + 1)
+        for k, plane in enumerate(planes, start=1):
+            np.cumsum(plane, axis=1, out=sums[k, :, 1:])
+        self.sums, self.width, self.span = sums, width, span
+        self.flat = (sorted_keys + np.arange(rows)[:, None] * span).ravel()
+
+    def below(self, row: np.ndarray, u: np.ndarray, strict: bool = True) -> np.ndarray:
+        """(planes, pairs): sums over keys < u (strict) or <= u in each pair's row."""
+        side = "left" if strict else "right"
+        pos = np.searchsorted(self.flat, u + row * self.span, side=side) - row * self.width
+        return self.sums[:, row, pos]
+
+    def total(self, row: np.ndarray) -> np.ndarray:
+        return self.sums[:, row, -1]
+
+
+def _curves(
+    base: _Base,
+    rows: np.ndarray,
+    arrival: int,
+    pair_row: np.ndarray,
+    u: np.ndarray,
+    start: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Expected lot quantities per (row, usable units u) pair for one arrival period; `start`
+    per pair is its first replenished period: lot_stock (stock-periods of lot units), short
+    (units not met from stock), lost (units short before start), risk (P(lost > 0)), left
+    (lot units left at the end), used, carry (leftover lot units used after the horizon and
+    their summed wait in periods)."""
+    n, horizon = base.n, base.horizon
+    a = base.short_before(rows, arrival)  # (B, S)
+    if arrival < horizon:
+        low = (
+            base.low[rows, :, arrival:]
+            if arrival == 0
+            else np.minimum.accumulate(base.walk[rows, :, arrival:], axis=2)
+        )
+        deficit = np.maximum(-low - a[:, :, None].astype(np.int64), 0)  # D_t, t >= arrival
+        pooled_keys = deficit.reshape(len(rows), -1)
+    else:
+        deficit = np.zeros((len(rows), n, 1), np.int64)  # nothing arrives: D = 0
+        pooled_keys = np.zeros((len(rows), 0), np.int64)
+    span = int(max(deficit.max(initial=0), u.max(initial=0))) + 2
+    u = u.astype(float)
+    last = deficit[:, :, -1]
+    a_first = base.short_before_first[rows]  # short before the earliest arrival (<= a)
+    clean = np.stack([(a == 0), (a == a_first)]).astype(float)
+    alpha, beta, room = base.alpha[rows], base.beta[rows], base.room[rows].astype(np.int64)
+    ends = _RowPrefix(
+        last, [alpha, alpha * last, beta, beta * last, beta * last**2, clean[0], clean[1]], span
+    )  # planes: count, key, alpha, alpha·d, beta, beta·d, beta·d², a == 0, a == a_first
+    end2 = last + room
+    capped = _RowPrefix(
+        end2,
+        [alpha, alpha * end2, beta, beta * last, beta * last**2, beta * room**2],
+        span + int(room.max(initial=0)),
+    )  # planes: count, key, alpha, alpha·(d+room), beta, beta·d, beta·d², beta·room²
+    p = _RowPrefix(pooled_keys, [], span).below(pair_row, u)
+    e = ends.below(pair_row, u)
+    a_mean = a.mean(axis=1)
+    hinge_below = u * e[0] - e[1]  # Σ (u − d)^+
+    total = ends.total(pair_row)
+    hinge_above = (total[1] - e[1]) - u * (n - e[0])  # Σ (d − u)^+
+    out = {"lot_stock": (u * p[0] - p[1]) / n, "short": a_mean[pair_row] + hinge_above / n}
+    for name in ("lost", "risk", "decided"):
+        out[name] = np.zeros(len(u))
+    for first in np.unique(start):
+        m = start == first
+        lost, risk, decided = _lost(
+            base, rows, arrival, int(first), deficit, ends, clean, span, pair_row[m], u[m], a_mean
+        )
+        out["lost"][m], out["risk"][m], out["decided"][m] = lost, risk, decided
+    s = _RowPrefix.below(capped, pair_row, u)
+    out["left"] = hinge_below / n
+    out["used"] = (hinge_below - (u * s[0] - s[1])) / n
+    linear = (u * e[2] - e[3]) - (u * s[2] - s[3])
+    square = (u * u * e[4] - 2 * u * e[5] + e[6]) - (u * u * s[4] - 2 * u * s[5] + s[6] - s[7])
+    out["carry"] = (linear + square) / n
+    return out
+
+
+def _lost(
+    base: _Base,
+    rows: np.ndarray,
+    arrival: int,
+    start: int,
+    deficit: np.ndarray,
+    ends: _RowPrefix,
+    clean: np.ndarray,
+    span: int,
+    pair_row: np.ndarray,
+    u: np.ndarray,
+    a_mean: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected units lost before `start`, P(any lost) and P(any lost from the earliest
+    arrival on): lost = a + (D_{start-1} − u)^+, or the units short before `start` when a
+    later order comes before the lot."""
+    n, horizon = base.n, base.horizon
+    if start < horizon and start - 1 < arrival:  # does not depend on u
+        fixed = base.short_before(rows, start)
+        decided = (fixed > base.short_before_first[rows]).mean(axis=1)[pair_row]
+        return fixed.mean(axis=1)[pair_row], (fixed > 0).mean(axis=1)[pair_row], decided
+    if start < horizon:
+        keys = deficit[:, :, start - 1 - arrival]
+        prefix, plane = _RowPrefix(keys, [clean[0], clean[1]], span), 2
+    else:
+        prefix, plane = ends, 7
+    q = prefix.below(pair_row, u)
+    tot = prefix.total(pair_row)
+    lost = a_mean[pair_row] + ((tot[1] - q[1]) - u * (n - q[0])) / n
+    le = prefix.below(pair_row, u, strict=False)
+    return lost, (n - le[plane]) / n, (n - le[plane + 1]) / n
+
+
+def _lot_retained(p: dict, owner: np.ndarray, price: np.ndarray, acc: dict) -> np.ndarray:
+    """Expected value kept by the lot's leftover units (see the module rules)."""
+    rate, salvage, obsolete = p["per_year"][owner], p["salvage"][owner], p["obsolete"][owner]
+    used_value = price * acc["used"] - price * rate * acc["carry"]
+    kept = used_value + salvage * (acc["left"] - acc["used"])
+    return (1 - obsolete) * kept + obsolete * salvage * acc["left"]

@@ -1,9 +1,13 @@
 """Why a lot was chosen: an explanation dict and one sentence for the planner.
 
-Savings compare the chosen lot with the smallest feasible lot of the same supplier (for no
-order: with the best smallest lot of any supplier), as a difference of expected cost. The
-next tier is the smallest feasible lot reaching the next price break of the chosen supplier.
-"""
+`savings` is the discount saving of the lot: its purchase cost at the supplier's first-tier
+(base) price minus what it costs with the tier reached (0 for no order). The expected-cost
+comparison with the smallest feasible lot of the same supplier (for no order: the best smallest
+lot of any supplier) is kept as `versus_smallest_lot`. Stockout risk is split into the
+unavoidable part (stock runs out before any lot ordered now can arrive) and the part this
+decision changes (a unit lost from the earliest arrival on). The next tier is the smallest
+feasible lot reaching the next price break of the chosen supplier. Numbers in the reason are
+written for a buyer: money with thousands separators and 2 decimals, whole units, percentages."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimize.data import ItemProblem
-from optimize.evaluate import LotCost, LotCosts, evaluate_plan
+from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
 
 
 @dataclass(frozen=True)
@@ -32,13 +36,20 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     lot = lots.lot(chosen)
     best = lots.lot(int(np.argmin(lots.expected_cost)))
     blocking = _blocking_limits(item, lot, best, usage) if best.quantity != lot.quantity else []
+    unavoidable = lot.unavoidable_risk
     explanation = {
         "supplier_id": lot.supplier_id,
         "quantity": lot.quantity,
         "unit_price": lot.unit_price if lot.quantity else None,
         "tier_min_qty": lot.tier_min_qty,
+        "base_unit_price": None,
+        "savings": 0.0,
         "stockout_risk": lot.stockout_risk,
+        "stockout_risk_unavoidable": unavoidable,
+        "stockout_risk_decided": lot.decided_risk,
+        "earliest_arrival_period": earliest_arrival(item),
         "expected_short": lot.expected_short,
+        "expected_replenished": lot.expected_replenished,
         "expected_leftover": lot.expected_leftover,
         "leftover_value": lot.leftover_value,
         "cost": {
@@ -46,6 +57,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
             "fixed": lot.fixed_cost,
             "holding": lot.holding_cost,
             "shortage": lot.shortage_cost,
+            "replenish": lot.replenish_cost,
             "leftover_credit": -lot.leftover_credit,
             "expected": lot.expected_cost,
         },
@@ -53,54 +65,129 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "best_without_limits": None if not blocking else _brief(best),
     }
     if lot.quantity:
-        smallest = _lot_of(item, lots, lot.supplier_id, item.offer(lot.supplier_id).smallest_lot)
-        explanation["compared_with"] = _brief(smallest)
-        explanation["savings"] = smallest.expected_cost - lot.expected_cost
+        offer = item.offer(lot.supplier_id)
+        smallest = _lot_of(item, lots, lot.supplier_id, offer.smallest_lot)
+        base_price = offer.price_breaks[0].unit_price
+        explanation["base_unit_price"] = base_price
+        explanation["savings"] = base_price * lot.quantity - lot.purchase_cost
+        explanation["versus_smallest_lot"] = _versus(smallest, lot)
         explanation["next_tier"] = _next_tier(item, lots, lot)
-        return _order_reason(lot, smallest, blocking, best), explanation
+        return _order_reason(item, lot, smallest, blocking, best, explanation), explanation
     smallest = min(
         (_lot_of(item, lots, o.supplier_id, o.smallest_lot) for o in item.offers),
         key=lambda c: c.expected_cost,
     )
-    explanation["compared_with"] = _brief(smallest)
-    explanation["savings"] = smallest.expected_cost - lot.expected_cost
+    explanation["versus_smallest_lot"] = _versus(smallest, lot)
     explanation["next_tier"] = None
     return _no_order_reason(item, lot, blocking, best), explanation
 
 
-def _order_reason(lot: LotCost, smallest: LotCost, blocking: list[str], best: LotCost) -> str:
+def money(value: float) -> str:
+    """Currency for a buyer: thousands separators, 2 decimals."""
+    return f"{value:,.2f}"
+
+
+def units(value: float) -> str:
+    """Whole units with thousands separators."""
+    return f"{round(value):,}"
+
+
+def percent(value: float) -> str:
+    """A probability as a whole percent (below 1% but above 0: '<1%')."""
+    if 0 < value < 0.005:
+        return "<1%"
+    return f"{value:.0%}"
+
+
+def period_word(item: ItemProblem) -> str:
+    """'week', 'month' or 'period', from the length of a planning period."""
+    days = item.period_years * 365.25
+    if abs(days - 7) < 0.5:
+        return "week"
+    if 28 <= days <= 31:
+        return "month"
+    return "period"
+
+
+def _versus(smallest: LotCost, lot: LotCost) -> dict:
+    return {
+        "supplier_id": smallest.supplier_id,
+        "quantity": smallest.quantity,
+        "expected_cost": smallest.expected_cost,
+        "expected_cost_difference": smallest.expected_cost - lot.expected_cost,
+    }
+
+
+def _order_reason(
+    item: ItemProblem,
+    lot: LotCost,
+    smallest: LotCost,
+    blocking: list[str],
+    best: LotCost,
+    explanation: dict,
+) -> str:
     head = (
-        f"Order {lot.quantity} from {lot.supplier_id} at {lot.unit_price:.2f}/unit "
-        f"(tier ≥ {lot.tier_min_qty})"
+        f"Order {units(lot.quantity)} from {lot.supplier_id} at {money(lot.unit_price)}/unit "
+        f"(tier ≥ {units(lot.tier_min_qty)})"
     )
+    saving = explanation["savings"]
+    if saving > 0.005:
+        head += (
+            f", saving {money(saving)} on the base price {money(explanation['base_unit_price'])}"
+        )
     diff = smallest.expected_cost - lot.expected_cost
     if lot.quantity == smallest.quantity:
         versus = "the smallest feasible lot"
     elif diff >= 0:
-        versus = f"{diff:.2f} cheaper than the smallest lot of {smallest.quantity}"
+        versus = f"expected cost {money(diff)} below the smallest lot of {units(smallest.quantity)}"
     else:
-        versus = f"{-diff:.2f} dearer than the smallest lot of {smallest.quantity}"
+        versus = (
+            f"expected cost {money(-diff)} above the smallest lot of {units(smallest.quantity)}"
+        )
     tail = (
-        f"expected leftover {lot.expected_leftover:.0f} units ({lot.leftover_value:.2f}); "
-        f"stockout risk {lot.stockout_risk:.0%}."
+        f"expected leftover {units(lot.expected_leftover)} units "
+        f"({money(lot.leftover_value)}); {_risk_text(item, lot)}."
     )
     limited = ""
     if blocking:
         limited = f" Held back by the {' and '.join(blocking)} limit{_s(blocking)}"
-        limited += f" (best alone: {best.quantity} from {best.supplier_id})."
+        limited += f" (best alone: {units(best.quantity)} from {best.supplier_id})."
     return f"{head}: {versus}; {tail}{limited}"
 
 
+def _risk_text(item: ItemProblem, lot: LotCost) -> str:
+    """Stockout risk, split into the part no order placed now can avoid and the rest."""
+    unavoidable, decided = lot.unavoidable_risk, lot.decided_risk
+    if unavoidable <= 0:
+        return f"stockout risk {percent(lot.stockout_risk)}"
+    arrival = earliest_arrival(item)
+    incoming = int(item.base_arrivals.sum())
+    stock = f"stock {units(item.on_hand)}" + (
+        f" and open orders {units(incoming)}" if incoming else ""
+    )
+    when = f"{period_word(item)} {arrival + 1}"
+    if unavoidable >= 0.995:
+        lasts = f"{stock} runs out before a lot ordered now can arrive in {when}"
+    else:
+        lasts = (
+            f"{stock} runs out before a lot ordered now can arrive in {when} "
+            f"in {percent(unavoidable)} of scenarios"
+        )
+    return f"{lasts} (unavoidable); stockout risk this order decides {percent(decided)}"
+
+
 def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best: LotCost) -> str:
-    risk = f"stockout risk {lot.stockout_risk:.0%}"
+    risk = _risk_text(item, lot)
     if blocking:
         return (
             f"No order: {' and '.join(blocking)} limit{_s(blocking)} "
-            f"(best alone: {best.quantity} from {best.supplier_id}; {risk})."
+            f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
     incoming = int(item.base_arrivals.sum())
-    stock = f"stock {item.on_hand}" + (f" and open orders {incoming}" if incoming else "")
-    if lot.stockout_risk <= 0.1:
+    stock = f"stock {units(item.on_hand)}" + (
+        f" and open orders {units(incoming)}" if incoming else ""
+    )
+    if lot.decided_risk <= 0.1:
         return f"No order: {stock} cover the horizon ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({stock}; {risk})."
 

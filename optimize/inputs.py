@@ -4,7 +4,9 @@ Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); op
 `due_date` -> due period floor((due_date − as_of).days / period_days), overdue -> 0;
 `period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
 (costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
-`service_level` at the item's reference price (cheapest first-tier price).
+`service_level` at the item's reference price (cheapest first-tier price). `review_period`
+(periods until the next chance to order, default 1: the nightly run orders again next period)
+is set on every item; see evaluate.py for the replenishment rule.
 Items with scenarios but without a usable offer, or missing from `items`, are returned as
 unplannable with a reason, and so are items of `items` without scenarios.
 """
@@ -38,6 +40,7 @@ def build_problem(
     capacity: float | None = None,
     max_orders: int | None = None,
     obsolescence_defaults: dict[str, float] | None = None,
+    review_period: int | None = 1,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason]) from the input tables and scenarios (ids, paths)."""
     ids, paths = scenarios
@@ -74,6 +77,7 @@ def build_problem(
                 period_days,
                 obsolescence,
                 service_level,
+                review_period,
             )
         )
     seen = {str(s) for s in ids}
@@ -92,6 +96,7 @@ def _item_problem(
     period_days: float,
     obsolescence: float,
     service_level: float,
+    review_period: int | None,
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
     salvage = _number(row.get("salvage_value"), 0.0)
@@ -117,6 +122,7 @@ def _item_problem(
         obsolescence=obsolescence,
         stockout_cost=stockout_cost,
         unit_volume=float(row["unit_volume"]),
+        review_period=review_period,
     )
 
 

@@ -1,7 +1,16 @@
-"""The order decision: evaluate candidate lots, build the menu MILP, solve, explain."""
+"""The order decision: evaluate candidate lots, build the menu MILP, solve, explain.
+
+Service-level targets (`ItemProblem.min_service_level`): a candidate may be chosen only if 1 −
+decided_risk >= the target (decided_risk: P(a unit is lost from the earliest arrival of a lot
+ordered now until a later order can arrive), see evaluate.py). If the targets cannot all be met,
+the plan names why (a limit below what the targets need, or an item no lot can serve) and falls
+back to a relaxed model: every candidate is allowed, a candidate below its target costs
+RELAX_PENALTY × (1 + the largest |expected cost| of the item's menu) per unit of missing service
+level. Such a plan has `relaxed` True, `infeasible_reason` set and says so in every reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -9,11 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimize.data import Problem
-from optimize.evaluate import LotCosts, evaluate_item
-from optimize.explain import Usage, explain
-from optimize.model import build_model, chosen_candidates
-from optimize.solve import SolveResult, solve
+from optimize.data import ItemProblem, Limits, Problem
+from optimize.evaluate import LotCosts, evaluate_items
+from optimize.explain import Usage, explain, money, percent, units
+from optimize.model import build_models
+from optimize.solve import SolveResult, solve_models
+
+RELAX_PENALTY = 10.0
 
 COLUMNS = (
     "sku",
@@ -61,6 +72,9 @@ class Plan:
     gap: float | None
     solve_seconds: float
     build_seconds: float
+    relaxed: bool = False
+    infeasible_reason: str | None = None
+    supplier_discounts: dict = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
         """One row per item with the columns of the `recommendations` table; explanation as
@@ -85,34 +99,158 @@ def plan(
 ) -> Plan:
     """Choose one lot per item minimizing total expected cost under the shared limits."""
     start = time.perf_counter()
-    menu = [evaluate_item(item, max_candidates) for item in problem.items]
-    model = build_model(menu, problem.limits, problem.items)
+    menu = evaluate_items(problem.items, max_candidates)
+    allowed = _allowed(problem.items, menu)
+    reason = None if allowed is None else infeasibility(problem, menu, allowed)
+    models = build_models(menu, problem.limits, problem.items, None if reason else allowed)
     build_seconds = time.perf_counter() - start
-    result = solve(model, solver, time_limit, gap)
-    # No solution: order nothing and say why.
-    choices = [0] * len(menu) if result.objective is None else chosen_candidates(model)
-    lots = _planned_lots(problem, menu, choices, result)
+    result = solve_models(models, solver, time_limit, gap)
+    if allowed is not None and reason is None and result.infeasible:
+        reason = _combined_reason(problem, allowed)
+    if reason is not None:  # relaxed model: targets as penalties
+        start = time.perf_counter()
+        penalized = _penalized(problem.items, menu, allowed)
+        models = build_models(penalized, problem.limits, problem.items)
+        build_seconds += time.perf_counter() - start
+        result = solve_models(models, solver, time_limit, gap)
+    choices = list(result.choices) if result.choices is not None else [0] * len(menu)
+    lots = _planned_lots(problem, menu, choices, result, reason)
+    objective = result.objective
+    if reason is not None and result.choices is not None:  # report cost without penalties
+        objective = float(sum(m.expected_cost[c] for m, c in zip(menu, choices, strict=True)))
+        objective -= _discounts_total(problem.limits, menu, choices)
     return Plan(
         lots=lots,
         solver_status=result.status,
         optimal=result.optimal,
-        objective=result.objective,
+        objective=objective,
         best_bound=result.best_bound,
         gap=result.gap,
         solve_seconds=result.seconds,
         build_seconds=build_seconds,
+        relaxed=reason is not None,
+        infeasible_reason=reason,
+        supplier_discounts=supplier_discounts(problem.limits, menu, choices),
     )
 
 
+def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
+    """Per tiered supplier: bought (purchase cost, units), tier reached and its discount."""
+    result = {}
+    for supplier, tiers in limits.tiers_by_supplier().items():
+        spend = units_bought = 0.0
+        for m, c in zip(menu, choices, strict=True):
+            if m.supplier_id[c] == supplier:
+                spend += float(m.purchase_cost[c])
+                units_bought += float(m.quantity[c])
+        basis = spend if tiers[0].basis == "spend" else units_bought
+        reached = [t for t in tiers if basis >= t.threshold - 1e-9]
+        top = reached[-1] if reached else None
+        result[supplier] = {
+            "spend": spend,
+            "units": units_bought,
+            "threshold": None if top is None else top.threshold,
+            "discount_rate": 0.0 if top is None else top.discount,
+            "discount": 0.0 if top is None else top.discount * spend,
+        }
+    return result
+
+
+def _discounts_total(limits: Limits, menu: list[LotCosts], choices: list[int]) -> float:
+    return sum(v["discount"] for v in supplier_discounts(limits, menu, choices).values())
+
+
+def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.ndarray] | None:
+    """Per item, the candidates meeting its service-level target (None: no targets)."""
+    if all(i.min_service_level is None for i in items):
+        return None
+    return [
+        np.ones(len(m), bool)
+        if item.min_service_level is None
+        else _service(m) >= item.min_service_level - 1e-12
+        for item, m in zip(items, menu, strict=True)
+    ]
+
+
+def _service(lots: LotCosts) -> np.ndarray:
+    """1 − the stockout risk a lot decides (stockouts before the earliest arrival of a lot
+    ordered now do not count)."""
+    return 1.0 - lots.decided_risk
+
+
+def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]) -> str | None:
+    """Why the service-level targets cannot all be met, or None if no single cause shows."""
+    items, limits = problem.items, problem.limits
+    targeted = [k for k, i in enumerate(items) if i.min_service_level is not None]
+    hopeless = [k for k in targeted if not allowed[k].any()]
+    if hopeless:
+        named = ", ".join(
+            f"{items[k].sku} (best {percent(float(_service(menu[k]).max()))} of "
+            f"{percent(items[k].min_service_level)})"
+            for k in hopeless[:5]
+        )
+        return f"no lot meets the service level of item{'s' if len(hopeless) > 1 else ''} {named}"
+    needs = {
+        "budget": [float(menu[k].purchase_cost[allowed[k]].min()) for k in targeted],
+        "capacity": [
+            float((menu[k].quantity[allowed[k]] * items[k].unit_volume).min()) for k in targeted
+        ],
+        "max_orders": [float((menu[k].quantity[allowed[k]] > 0).all()) for k in targeted],
+    }
+    for name, fmt in (("budget", money), ("capacity", units), ("max_orders", units)):
+        bound = getattr(limits, name)
+        need = sum(needs[name])
+        if bound is not None and need > bound + 1e-6:
+            order = np.argsort(needs[name])[::-1][:3]
+            skus = ", ".join(items[targeted[j]].sku for j in order if needs[name][j] > 0)
+            return (
+                f"{name} {fmt(bound)} is below the {fmt(need)} needed to meet the service "
+                f"levels of items {skus}"
+            )
+    return None
+
+
+def _combined_reason(problem: Problem, allowed: list[np.ndarray]) -> str:
+    names = [
+        n for n in ("budget", "capacity", "max_orders") if getattr(problem.limits, n) is not None
+    ]
+    skus = ", ".join(i.sku for i in problem.items if i.min_service_level is not None)
+    return f"{', '.join(names) or 'the limits'} together cannot meet the service levels of {skus}"
+
+
+def _penalized(
+    items: tuple[ItemProblem, ...], menu: list[LotCosts], allowed: list[np.ndarray]
+) -> list[LotCosts]:
+    result = []
+    for item, m in zip(items, menu, strict=True):
+        if item.min_service_level is None:
+            result.append(m)
+            continue
+        missing = np.maximum(item.min_service_level - _service(m), 0.0)
+        scale = RELAX_PENALTY * (1.0 + float(np.abs(m.expected_cost).max()))
+        result.append(dataclasses.replace(m, expected_cost=m.expected_cost + missing * scale))
+    return result
+
+
 def _planned_lots(
-    problem: Problem, menu: list[LotCosts], choices: list[int], result: SolveResult
+    problem: Problem,
+    menu: list[LotCosts],
+    choices: list[int],
+    result: SolveResult,
+    relaxed: str | None,
 ) -> tuple[PlannedLot, ...]:
     usage = _usage(problem, menu, choices)
     lots = []
     for item, costs, c in zip(problem.items, menu, choices, strict=True):
         reason, explanation = explain(item, costs, c, usage)
-        if result.objective is None:
+        if result.choices is None:
             reason = f"No order: the solver found no plan ({result.status})."
+        elif relaxed is not None:
+            reason = f"Relaxed plan ({relaxed}): {reason}"
+            explanation["relaxed"] = relaxed
+        if item.min_service_level is not None:
+            explanation["service_level"] = float(_service(costs)[c])
+            explanation["min_service_level"] = item.min_service_level
         lot = costs.lot(c)
         lots.append(
             PlannedLot(

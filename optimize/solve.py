@@ -1,9 +1,12 @@
-"""Solve a MenuModel with HiGHS (highspy through PuLP) or CBC, and report what was proven.
+"""Solve a MenuModel with HiGHS (highspy, directly from the model's arrays) or CBC (through
+PuLP), and report what was proven.
 
 PuLP maps a time-limit stop to "Optimal" (coin-or/pulp #711, #649), so the status here is the
 solver's own: HiGHS's model status string, CBC's "Result - ..." log line. A plan is optimal
 only if the solver says so and the gap between objective and best bound is within the
-requested relative gap (or within ABS_GAP currency).
+requested relative gap (or within ABS_GAP currency). A model without columns (every item
+decided by dominance, e.g. no shared limit) needs no solver: its status is NO_SOLVER_STATUS
+when it meets every row, "Infeasible" otherwise.
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import highspy
+import numpy as np
 import pulp
 
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
 SOLVERS = ("highs", "cbc")
+NO_SOLVER_STATUS = "Optimal (each item's best lot; no shared limit binds, no solver run)"
+INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible")
 
 
 @dataclass(frozen=True)
 class SolveResult:
     """Outcome of one solve: solver status as the solver wrote it, objective and best bound
-    (currency), relative gap, wall seconds."""
+    (currency), relative gap, wall seconds, chosen candidate per item (None: no solution)."""
 
     status: str
     optimal: bool
@@ -36,26 +43,105 @@ class SolveResult:
     gap: float | None
     seconds: float
     solver: str
+    choices: tuple[int, ...] | None = None
+
+    @property
+    def infeasible(self) -> bool:
+        return self.status.strip().lower() in INFEASIBLE
 
 
 def solve(
     model: MenuModel, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4
 ) -> SolveResult:
-    """Solve in place (variable values are set on the model) and return the proven outcome."""
+    """Solve the model and return the proven outcome with the chosen candidates."""
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, not {solver!r}")
     start = time.perf_counter()
-    if not model.variables:  # nothing to decide: trivially optimal, no solver needed
-        return SolveResult("empty model", True, 0.0, 0.0, 0.0, 0.0, solver)
+    if model.n_columns == 0:
+        return _without_solver(model, solver, start)
     if solver == "highs":
-        status, objective, bound, found_gap = _solve_highs(model.problem, time_limit, gap)
+        status, objective, bound, found_gap, x = _solve_highs(model, time_limit, gap)
     else:
-        status, objective, bound, found_gap = _solve_cbc(model.problem, time_limit, gap)
+        status, objective, bound, found_gap, x = _solve_cbc(model, time_limit, gap)
     seconds = time.perf_counter() - start
     if found_gap is None:
         found_gap = relative_gap(objective, bound)
     optimal = proven_optimal(status, objective, bound, found_gap, gap)
-    return SolveResult(status, optimal, objective, bound, found_gap, seconds, solver)
+    choices = None if objective is None or x is None else tuple(model.choices(x))
+    return SolveResult(status, optimal, objective, bound, found_gap, seconds, solver, choices)
+
+
+def solve_models(
+    models: list[MenuModel], solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4
+) -> SolveResult:
+    """Solve the models of every tier state (model.build_models) within one time limit and
+    return the best plan.
+
+    States are tried from the highest tiers down. With HiGHS, a later state is first bounded
+    by its LP relaxation: if that bound is within `gap` of the best plan so far, the state
+    cannot hold a better plan and its MILP is not solved. Proven optimal only if every state
+    was solved to optimality, proven infeasible or bounded out; the reported bound is the
+    lowest bound over the states."""
+    if len(models) == 1:
+        return solve(models[0], solver, time_limit, gap)
+    start = time.perf_counter()
+    order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
+    best: SolveResult | None = None
+    bounds: list[float | None] = []
+    unproven: list[str] = []
+    for model in order:
+        left = time_limit - (time.perf_counter() - start)
+        if left <= 0:
+            unproven.append("Time limit reached")
+            bounds.append(None)
+            break
+        if best is not None and solver == "highs":
+            bound = lp_bound(model, left)
+            if bound is not None and bound >= best.objective - gap * abs(best.objective):
+                bounds.append(bound)
+                continue
+        result = solve(model, solver, left, gap)
+        if not (result.optimal or result.infeasible):
+            unproven.append(result.status)
+        if not result.infeasible:
+            bounds.append(result.best_bound)
+        if result.choices is not None and (best is None or result.objective < best.objective):
+            best = result
+    seconds = time.perf_counter() - start
+    if best is None:
+        status = unproven[0] if unproven else "Infeasible"
+        return SolveResult(status, False, None, None, None, seconds, solver)
+    bound = None if None in bounds else min(bounds)
+    found_gap = relative_gap(best.objective, bound)
+    proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
+    status = best.status if not unproven else unproven[0]
+    return SolveResult(
+        status, proven, best.objective, bound, found_gap, seconds, solver, best.choices
+    )
+
+
+def lp_bound(model: MenuModel, time_limit: float) -> float | None:
+    """Optimal value of the model's LP relaxation (a lower bound), None if not solved."""
+    if model.n_columns == 0:
+        return None
+    highs = _highs(time_limit, 1.0)
+    highs.setOptionValue("solve_relaxation", True)
+    highs.passModel(_highs_lp(model))
+    highs.run()
+    if highs.modelStatusToString(highs.getModelStatus()) != "Optimal":
+        return None
+    return float(highs.getInfo().objective_function_value)
+
+
+def _without_solver(model: MenuModel, solver: str, start: float) -> SolveResult:
+    fits = bool(np.all(model.row_lower <= 1e-9) and np.all(model.row_upper >= -1e-9))
+    seconds = time.perf_counter() - start
+    if not fits:
+        return SolveResult("Infeasible", False, None, None, None, seconds, solver)
+    objective = model.constant
+    choices = tuple(model.choices(None))
+    status = NO_SOLVER_STATUS if model.menu else "empty model"
+    return SolveResult(status, True, objective, objective, 0.0, seconds, solver, choices)
 
 
 def proven_optimal(
@@ -66,7 +152,9 @@ def proven_optimal(
     requested_gap: float,
 ) -> bool:
     """True only for an "optimal" status with a gap within the requested one."""
-    if status.strip().lower() not in ("optimal", "optimal solution found"):
+    text = status.strip().lower()
+    # CBC: "Optimal solution found" or "... (within gap tolerance)" when it stops at gapRel
+    if text != "optimal" and not text.startswith("optimal solution found"):
         return False
     if objective is None or best_bound is None or gap is None:
         return False
@@ -83,20 +171,54 @@ def relative_gap(objective: float | None, best_bound: float | None) -> float | N
     return diff / abs(objective) if objective else math.inf
 
 
-def _solve_highs(lp: pulp.LpProblem, time_limit: float, gap: float) -> tuple:
-    engine = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1)
-    lp.solve(engine)
-    highs = lp.solverModel
+def _highs(time_limit: float, gap: float) -> highspy.Highs:
+    highs = highspy.Highs()
+    for option, value in (
+        ("output_flag", False),
+        ("time_limit", float(time_limit)),
+        ("mip_rel_gap", float(gap)),
+        ("threads", 1),
+    ):
+        highs.setOptionValue(option, value)
+    return highs
+
+
+def _solve_highs(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    highs = _highs(time_limit, gap)
+    highs.passModel(_highs_lp(model))
+    highs.run()
     status = highs.modelStatusToString(highs.getModelStatus())
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     objective = float(info.objective_function_value) if has_solution else None
     bound = _finite(info.mip_dual_bound)
     found_gap = _finite(info.mip_gap) if has_solution else None
-    return status, objective, bound, found_gap
+    x = np.asarray(highs.getSolution().col_value) if has_solution else None
+    return status, objective, bound, found_gap, x
 
 
-def _solve_cbc(lp: pulp.LpProblem, time_limit: float, gap: float) -> tuple:
+def _highs_lp(model: MenuModel) -> highspy.HighsLp:
+    lp = highspy.HighsLp()
+    n, rows = model.n_columns, model.rows
+    lp.num_col_, lp.num_row_ = n, rows.shape[0]
+    lp.col_cost_ = model.cost
+    lp.offset_ = model.constant
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = np.where(np.isinf(model.col_upper), highspy.kHighsInf, model.col_upper)
+    lp.row_lower_ = np.where(np.isinf(model.row_lower), -highspy.kHighsInf, model.row_lower)
+    lp.row_upper_ = np.where(np.isinf(model.row_upper), highspy.kHighsInf, model.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, rows.shape[0]
+    lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = rows.indices.astype(np.int32)
+    lp.a_matrix_.value_ = rows.data.astype(float)
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in model.integer]
+    return lp
+
+
+def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    lp, variables = model.to_pulp()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
         with warnings.catch_warnings():  # deprecated for PuLP 4.0; the bundled CBC is this one
@@ -106,11 +228,15 @@ def _solve_cbc(lp: pulp.LpProblem, time_limit: float, gap: float) -> tuple:
             )
         lp.solve(engine)
         status, objective, bound = parse_cbc_log(log.read_text())
+    if bound is not None:  # CBC's log leaves out the objective's constant
+        bound += model.constant
+    x = None
     if objective is not None:  # the log rounds to 8 digits; PuLP has the exact values
         objective = float(pulp.value(lp.objective))
+        x = np.array([v.value() or 0.0 for v in variables])
     if status.lower().startswith("optimal"):
         bound = objective if bound is None else bound
-    return status, objective, bound, relative_gap(objective, bound)  # the log's gap: 2 digits
+    return status, objective, bound, relative_gap(objective, bound), x  # log gap: 2 digits
 
 
 def parse_cbc_log(text: str) -> tuple[str, float | None, float | None]:

@@ -5,10 +5,25 @@ The only package that imports duckdb; everything else uses these functions.
 
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import connect
+from warehouse.decisions import (
+    Decision,
+    DecisionError,
+    approved_lots,
+    check_lot,
+    decision_history,
+    latest_run,
+    planned_orders,
+    record_decisions,
+    record_report,
+    report_path,
+    review_lots,
+    supplier_terms,
+)
 from warehouse.demand import bucket_demand, last_complete_start, period_start_after
 from warehouse.errors import ConfigError, DatabaseBusyError, DatabaseError, LoadError
 from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.planning import read_planning_inputs, select_skus
+from warehouse.run_lock import RunLock, RunLockedError, run_lock
 from warehouse.runs import (
     current_recommendations,
     fail_run,
@@ -26,26 +41,41 @@ __all__ = [
     "ConfigError",
     "DatabaseBusyError",
     "DatabaseError",
+    "Decision",
+    "DecisionError",
     "FileLoad",
     "LoadConfig",
     "LoadError",
     "LoadReport",
+    "RunLock",
+    "RunLockedError",
+    "approved_lots",
     "bucket_demand",
+    "check_lot",
     "connect",
     "current_recommendations",
+    "decision_history",
     "ensure_schema",
     "fail_run",
     "last_complete_start",
+    "latest_run",
     "load_config",
     "load_folder",
     "period_start_after",
+    "planned_orders",
     "publish_run",
     "quarantine_rows",
     "quarantine_summary",
     "read_planning_inputs",
+    "record_decisions",
+    "record_report",
     "record_stage",
+    "report_path",
+    "review_lots",
     "run_history",
+    "run_lock",
     "select_skus",
     "start_run",
+    "supplier_terms",
     "table_counts",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 
+from warehouse.decisions import planned_orders
 from warehouse.schema import INPUT_TABLES
 
 PLANNING_TABLES = tuple(t for t in INPUT_TABLES if t != "order_lines")
@@ -19,12 +22,14 @@ _ORDER = {
 
 
 def read_planning_inputs(
-    con: duckdb.DuckDBPyConnection, skus: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, skus: list[str] | None = None, as_of: date | None = None
 ) -> dict[str, pd.DataFrame]:
     """Frames of items, suppliers, supplier_items, price_breaks, stock and open_orders.
 
     `skus` limits every table with a sku column to those items (None: all); suppliers are all
-    returned. Rows are sorted by their key so that results are reproducible.
+    returned. Rows are sorted by their key so that results are reproducible. With `as_of`,
+    open_orders also holds the lots planners approved on earlier nights (see
+    warehouse.decisions.planned_orders); its column `source` says `erp` or `approved`.
     """
     frames = {}
     for table in PLANNING_TABLES:
@@ -33,7 +38,22 @@ def read_planning_inputs(
         frames[table] = con.execute(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params
         ).df()
+    if as_of is not None:
+        frames["open_orders"] = _with_planned(frames["open_orders"], con, as_of, skus)
     return frames
+
+
+def _with_planned(
+    open_orders: pd.DataFrame,
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    skus: list[str] | None,
+) -> pd.DataFrame:
+    planned = planned_orders(con, as_of, skus).assign(source="approved")
+    frames = [f for f in (open_orders.assign(source="erp"), planned) if len(f)]
+    if not frames:
+        return open_orders.assign(source=pd.Series(dtype=object))
+    return pd.concat(frames, ignore_index=True)
 
 
 def select_skus(

@@ -158,6 +158,46 @@ WHERE r.run_id = (
 );
 """
 
+REVIEW_TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id VARCHAR PRIMARY KEY,
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,              -- the attempt whose recommendation was decided
+    as_of DATE NOT NULL,                  -- of that run; later nights count the lot as open order
+    sku VARCHAR NOT NULL,
+    action VARCHAR NOT NULL CHECK (action IN ('approve', 'override', 'reject')),
+    recommended_supplier_id VARCHAR,
+    recommended_quantity DOUBLE,          -- units
+    recommended_unit_price DOUBLE,        -- currency per unit
+    supplier_id VARCHAR,                  -- decided; NULL when rejected
+    quantity DOUBLE NOT NULL,             -- decided units; 0 when rejected
+    unit_price DOUBLE,                    -- currency per unit at the decided quantity
+    order_value DOUBLE NOT NULL,          -- currency
+    due_date DATE,                        -- decision day + the supplier's lead_time days
+    decided_by VARCHAR NOT NULL,
+    decided_at TIMESTAMP NOT NULL,        -- UTC
+    comment VARCHAR,
+    channel VARCHAR NOT NULL              -- cli | prefect
+);
+CREATE VIEW IF NOT EXISTS lot_decisions AS
+SELECT * FROM decisions
+QUALIFY row_number() OVER (
+    PARTITION BY run_key, sku ORDER BY decided_at DESC, decision_id DESC
+) = 1;
+CREATE VIEW IF NOT EXISTS planned_orders AS
+SELECT 'RV-' || run_key || '-' || sku AS po_id, sku, supplier_id, quantity, due_date,
+       run_key, as_of, decided_at
+FROM lot_decisions
+WHERE action IN ('approve', 'override') AND quantity > 0;
+CREATE TABLE IF NOT EXISTS reports (
+    run_key VARCHAR PRIMARY KEY,          -- a rerun replaces the night's report
+    run_id VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,                -- absolute path of the HTML file
+    items_shown BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL         -- UTC
+);
+"""
+
 INPUT_TABLES = (
     "items",
     "suppliers",
@@ -168,10 +208,11 @@ INPUT_TABLES = (
     "order_lines",
 )
 OUTPUT_TABLES = ("runs", "demand", "forecasts", "recommendations")
-ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES)
+REVIEW_TABLES = ("decisions", "reports")
+ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and view that is missing; existing ones are left as they are."""
-    for ddl in (INPUT_TABLES_DDL, LOAD_TABLES_DDL, OUTPUT_TABLES_DDL):
+    for ddl in (INPUT_TABLES_DDL, LOAD_TABLES_DDL, OUTPUT_TABLES_DDL, REVIEW_TABLES_DDL):
         con.execute(ddl)

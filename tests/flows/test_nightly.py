@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from uuid import UUID
 
 import pandas as pd
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+)
 
 import optimize
 import warehouse
@@ -63,10 +68,15 @@ def test_nightly_records_stages_and_solver_status(first_run) -> None:
 
 
 def test_nightly_creates_a_table_artifact_of_the_lots(first_run) -> None:
-    _, summary = first_run
-    with get_client(sync_client=True) as client:
+    db_path, summary = first_run
+    with warehouse.connect(db_path, read_only=True) as con:
+        flow_run_id = warehouse.run_history(con)["flow_run_id"].iloc[0]
+    with get_client(sync_client=True) as client:  # other tests' runs share the server
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[LOTS_KEY]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[LOTS_KEY]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]),
+            )
         )
     assert found, "no table artifact of the lots"
     rows = json.loads(found[-1].data) if isinstance(found[-1].data, str) else found[-1].data

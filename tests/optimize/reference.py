@@ -31,19 +31,57 @@ def unit_prices(offer: Offer, qty: int) -> list[float]:
 
 
 def reference_cost(item: ItemProblem, offer: Offer | None, qty: int) -> float:
-    """Expected cost of ordering qty from offer (None/0: no order), loop by loop."""
+    """Expected cost of ordering qty from offer (None/0: no order), loop by loop; a late
+    delivery (probability 1 - on_time_rate) arrives one period late."""
+    return reference(item, offer, qty)[0]
+
+
+def reference(item: ItemProblem, offer: Offer | None, qty: int) -> tuple[float, float, float]:
+    """(expected cost, P(a unit lost before a later order can arrive), P(a unit lost from the
+    earliest arrival of a lot ordered now until then))."""
+    if not qty:
+        return _one_arrival(item, None, 0, None)
+    on_time = offer.on_time_rate
+    result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time)]
+    if on_time < 1:
+        late = _one_arrival(item, offer, qty, offer.lead_time + 1)
+        result = [r + (1 - on_time) * v for r, v in zip(result, late, strict=True)]
+    return tuple(result)
+
+
+def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
+    """(cost per unit, lead time) of a later order: offer's smallest lot, or for no order the
+    offer whose smallest lot is cheapest per usable unit."""
+
+    def per_unit(o: Offer) -> float:
+        usable = math.floor(o.smallest_lot * (1 - o.reject_rate) + 1e-9)
+        if usable <= 0:
+            return item.stockout_cost
+        cost = sum(unit_prices(o, o.smallest_lot)) + o.fixed_cost
+        return min(item.stockout_cost, cost / usable)
+
+    if offer is None:
+        offer = min(item.offers, key=per_unit)
+    return per_unit(offer), offer.lead_time
+
+
+def _one_arrival(item: ItemProblem, offer: Offer | None, qty: int, arrival: int | None):
     ref = min(o.price_breaks[0].unit_price for o in item.offers)
     if qty:
         paid = unit_prices(offer, qty)
         purchase, fixed, price = sum(paid), offer.fixed_cost, sum(paid) / qty
-        usable, arrival = math.floor(qty * (1 - offer.reject_rate) + 1e-9), offer.lead_time
+        usable = math.floor(qty * (1 - offer.reject_rate) + 1e-9)
     else:
-        purchase, fixed, price, usable, arrival = 0.0, 0.0, ref, 0, None
-    per_period = item.holding_cost_rate * item.period_years
+        purchase, fixed, price, usable = 0.0, 0.0, ref, 0
+    rep_cost, rep_lead = replenisher(item, offer)
     horizon = len(item.scenarios[0])
-    total = 0.0
+    start = horizon if item.review_period is None else item.review_period + rep_lead
+    per_period = item.holding_cost_rate * item.period_years
+    first = min(min(o.lead_time for o in item.offers), horizon)
+    total, lost_any, decided_any = 0.0, 0, 0
     for path in item.scenarios.tolist():
-        base, lot, short, holding = item.on_hand, 0, 0, 0.0
+        base, lot, penalty, holding = item.on_hand, 0, 0.0, 0.0
+        lost = decided = False
         for t in range(horizon):
             for due, q in item.open_orders:
                 if max(due, 0) == t:
@@ -55,12 +93,17 @@ def reference_cost(item: ItemProblem, offer: Offer | None, qty: int) -> float:
             base, need = base - take, need - take
             take = min(lot, need)
             lot, need = lot - take, need - take
-            short += need
+            penalty += need * (item.stockout_cost if t < start else rep_cost)
+            lost |= need > 0 and t < start
+            decided |= need > 0 and first <= t < start
             holding += (base * ref + lot * price) * per_period
         if arrival is not None and arrival >= horizon:
             lot += usable
-        total += holding + item.stockout_cost * short - _kept(item, path, base, lot, ref, price)
-    return purchase + fixed + total / len(item.scenarios)
+        total += holding + penalty - _kept(item, path, base, lot, ref, price)
+        lost_any += lost
+        decided_any += decided
+    n = len(item.scenarios)
+    return purchase + fixed + total / n, lost_any / n, decided_any / n
 
 
 def _kept(item: ItemProblem, path: list[int], base: int, lot: int, ref: float, price: float):
@@ -94,6 +137,7 @@ def offers(draw, sku: str, supplier_id: str, horizon: int) -> Offer:
         fixed_cost=float(draw(st.integers(0, 20))),
         lead_time=draw(st.integers(0, horizon + 1)),
         reject_rate=draw(st.sampled_from([0.0, 0.1, 0.25])),
+        on_time_rate=draw(st.sampled_from([1.0, 0.8])),
         sku=sku,
     )
 
@@ -120,4 +164,5 @@ def items(draw, sku: str = "P-1") -> ItemProblem:
         obsolescence=draw(st.sampled_from([0.0, 0.2, 1.0])),
         stockout_cost=float(draw(st.integers(0, 20))),
         unit_volume=draw(st.sampled_from([0.0, 0.5, 2.0])),
+        review_period=draw(st.sampled_from([None, 1, 2])),
     )

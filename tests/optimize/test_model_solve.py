@@ -5,11 +5,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.evaluate import LotCosts, evaluate_item
-from optimize.model import build_model, chosen_candidates
+from optimize.model import build_model, build_models
 from optimize.plan import plan
-from optimize.solve import parse_cbc_log, proven_optimal, solve
+from optimize.solve import (
+    NO_SOLVER_STATUS,
+    parse_cbc_log,
+    proven_optimal,
+    solve,
+    solve_models,
+)
 from tests.optimize.reference import items
 
 
@@ -21,8 +27,30 @@ def problems(draw) -> Problem:
         budget=draw(st.none() | st.sampled_from([0.0, 20.0, 60.0, 150.0])),
         capacity=draw(st.none() | st.sampled_from([0.0, 10.0, 40.0])),
         max_orders=draw(st.none() | st.integers(0, 2)),
+        supplier_tiers=draw(
+            st.sampled_from(
+                [
+                    (),
+                    (SupplierTier("S0", 30.0, 0.05),),
+                    (SupplierTier("S0", 20.0, 0.03), SupplierTier("S0", 60.0, 0.1)),
+                    (SupplierTier("S1", 8.0, 0.2, basis="units"),),
+                ]
+            )
+        ),
     )
     return Problem(chosen, limits)
+
+
+def tier_discount(problem: Problem, menu: list[LotCosts], combo) -> float:
+    """Supplier-wide discount of a combination, computed by hand from the tiers."""
+    total = 0.0
+    for supplier, tiers in problem.limits.tiers_by_supplier().items():
+        own = [(m, c) for m, c in zip(menu, combo, strict=True) if m.supplier_id[c] == supplier]
+        spend = sum(m.purchase_cost[c] for m, c in own)
+        bought = spend if tiers[0].basis == "spend" else sum(m.quantity[c] for m, c in own)
+        rates = [t.discount for t in tiers if bought >= t.threshold - 1e-9]
+        total += max(rates, default=0.0) * spend
+    return total
 
 
 def brute_force(problem: Problem, menu: list[LotCosts]) -> float:
@@ -30,7 +58,8 @@ def brute_force(problem: Problem, menu: list[LotCosts]) -> float:
     best = np.inf
     for combo in itertools.product(*(range(len(m)) for m in menu)):
         if feasible(problem, menu, combo):
-            best = min(best, sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True)))
+            cost = sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True))
+            best = min(best, cost - tier_discount(problem, menu, combo))
     return best
 
 
@@ -50,13 +79,14 @@ def feasible(problem: Problem, menu: list[LotCosts], combo) -> bool:
 @given(problems())
 def test_milp_equals_brute_force_and_the_plan_is_feasible(problem):
     menu = [evaluate_item(item, max_candidates=6) for item in problem.items]
-    model = build_model(menu, problem.limits, problem.items)
-    result = solve(model, "highs", gap=1e-9)
-    assert result.optimal and result.status == "Optimal"
+    models = build_models(menu, problem.limits, problem.items)
+    result = solve_models(models, "highs", gap=1e-9)
+    assert result.optimal and result.status in ("Optimal", NO_SOLVER_STATUS)
     assert result.objective == pytest.approx(brute_force(problem, menu), rel=1e-7, abs=1e-6)
-    combo = chosen_candidates(model)
+    combo = result.choices
     assert feasible(problem, menu, combo)
     total = sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True))
+    total -= tier_discount(problem, menu, combo)
     assert total == pytest.approx(result.objective, rel=1e-7, abs=1e-6)
     for item, m, c in zip(problem.items, menu, combo, strict=True):
         if m.quantity[c]:
@@ -67,10 +97,15 @@ def test_milp_equals_brute_force_and_the_plan_is_feasible(problem):
 def test_constraints_have_readable_names():
     problem = many_items(3, seed=2)
     menu = [evaluate_item(i, 8) for i in problem.items]
-    model = build_model(menu, Limits(budget=100, capacity=50, max_orders=2), problem.items)
-    for name in ("one_lot_P_0", "one_lot_P_1", "one_lot_P_2", "budget", "capacity", "max_orders"):
-        assert model.problem.get_constraint_by_name(name) is not None
-    assert model.problem.numConstraints() == 6
+    limits = Limits(
+        budget=100, capacity=50, max_orders=2, supplier_tiers=(SupplierTier("S1", 50.0, 0.02),)
+    )
+    lp, _ = build_model(menu, limits, problem.items, state={"S1": 0}).to_pulp()
+    names = ("one_lot_P_0", "one_lot_P_1", "one_lot_P_2", "budget", "capacity", "max_orders")
+    names += ("tier_reach_S1",)
+    for name in names:
+        assert lp.get_constraint_by_name(name) is not None
+    assert lp.numConstraints() == len(names)
 
 
 def test_highs_and_cbc_reach_the_same_objective():
@@ -125,8 +160,33 @@ def test_model_has_one_choice_row_per_item_and_one_row_per_limit():
     menu = [synthetic_menu(f"P-{i}", rng) for i in range(500)]
     items_ = [many_items(1, seed=0).items[0]] * 500
     model = build_model(menu, Limits(budget=1e5, capacity=1e5, max_orders=300), items_)
-    assert model.problem.numConstraints() == 503
-    assert sum(len(v) for v in model.variables) == 500 * 30
+    free = [k for k in model.keep if len(k) > 1]
+    assert len(model.row_names) == len(free) + 3
+    assert model.n_columns == sum(len(k) for k in free)
+    for lots, kept in zip(menu, model.keep, strict=True):  # kept = the Pareto set, by brute force
+        use = np.stack([lots.expected_cost, lots.purchase_cost, lots.quantity * 1.0], axis=1)
+        use[:, 2] *= items_[0].unit_volume
+        use = np.column_stack([use, lots.quantity > 0])
+        pareto = [
+            c
+            for c in range(len(lots))
+            if not any(
+                np.all(use[d] <= use[c]) and (np.any(use[d] < use[c]) or d < c)
+                for d in range(len(lots))
+                if d != c
+            )
+        ]
+        assert kept.tolist() == pareto
+
+
+def test_without_shared_limits_each_item_takes_its_best_lot_and_no_solver_runs():
+    problem = many_items(30, seed=3)
+    menu = [evaluate_item(i, 16) for i in problem.items]
+    model = build_model(menu, Limits(), problem.items)
+    assert model.n_columns == 0
+    result = solve(model)
+    assert result.status == NO_SOLVER_STATUS and result.optimal
+    assert list(result.choices) == [int(np.argmin(m.expected_cost)) for m in menu]
 
 
 def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
@@ -139,12 +199,16 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
             "fixed_cost",
             "holding_cost",
             "shortage_cost",
+            "replenish_cost",
             "leftover_credit",
             "expected_cost",
             "expected_short",
+            "expected_replenished",
             "expected_leftover",
             "leftover_value",
             "stockout_risk",
+            "unavoidable_risk",
+            "decided_risk",
         )
     }
     supplier = np.array([None] + ["S1"] * 29, dtype=object)

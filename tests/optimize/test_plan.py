@@ -7,6 +7,7 @@ import pytest
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
 from optimize.evaluate import evaluate_item
 from optimize.plan import COLUMNS, plan
+from optimize.solve import NO_SOLVER_STATUS
 
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(40, 4.0), PriceBreak(200, 3.0))
 
@@ -21,7 +22,7 @@ def test_frame_has_the_recommendation_columns_and_json_explanations():
     result = plan(Problem((item("P-1", 0), item("P-2", 500))))
     frame = result.frame()
     assert tuple(frame.columns) == COLUMNS
-    assert result.optimal and result.solver_status == "Optimal"
+    assert result.optimal and result.solver_status == NO_SOLVER_STATUS
     ordered, idle = frame.iloc[0], frame.iloc[1]
     assert ordered["quantity"] > 0 and ordered["supplier_id"] == "S-03"
     assert ordered["order_value"] == pytest.approx(ordered["quantity"] * ordered["unit_price"])
@@ -29,11 +30,15 @@ def test_frame_has_the_recommendation_columns_and_json_explanations():
     explanation = json.loads(ordered["explanation"])
     cost = explanation["cost"]
     parts = cost["purchase"] + cost["fixed"] + cost["holding"] + cost["shortage"]
+    parts += cost["replenish"]
     assert parts + cost["leftover_credit"] == pytest.approx(ordered["expected_cost"])
-    assert explanation["compared_with"]["quantity"] == 10
-    assert ordered["savings"] == pytest.approx(
-        explanation["compared_with"]["expected_cost"] - ordered["expected_cost"]
+    versus = explanation["versus_smallest_lot"]
+    assert versus["quantity"] == 10
+    assert versus["expected_cost_difference"] == pytest.approx(
+        versus["expected_cost"] - ordered["expected_cost"]
     )
+    # savings: the discount against the first-tier price 5.00, nothing else
+    assert ordered["savings"] == pytest.approx(ordered["quantity"] * 5.0 - ordered["order_value"])
     assert idle["quantity"] == 0 and pd.isna(idle["supplier_id"])
     assert idle["reason"].startswith("No order: stock 500 cover the horizon")
     assert result.objective == pytest.approx(frame["expected_cost"].sum())
@@ -75,3 +80,47 @@ def test_no_items_give_an_empty_optimal_plan(solver):
     assert result.optimal and result.objective == 0.0
     assert result.solver_status == "empty model"
     assert result.frame().empty and tuple(result.frame().columns) == COLUMNS
+
+
+def test_reason_is_written_for_a_buyer():
+    big = ItemProblem(
+        "P-9",
+        np.random.default_rng(2).poisson(400, (60, 6)),
+        0,
+        (),
+        (
+            Offer(
+                "S-03",
+                10,
+                10,
+                "all_units",
+                (PriceBreak(1, 5.0), PriceBreak(2000, 4.5)),
+                15.0,
+                1,
+                sku="P-9",
+            ),
+        ),
+        0.25,
+        7 / 365.25,
+        0.5,
+        0.1,
+        25.0,
+        2.0,
+    )
+    lot = plan(Problem((big,))).lots[0]
+    assert lot.quantity >= 2000
+    assert f"Order {lot.quantity:,} from S-03 at 4.50/unit (tier ≥ 2,000)" in lot.reason
+    assert f"saving {lot.quantity * 0.5:,.2f} on the base price 5.00" in lot.reason
+    assert lot.savings == pytest.approx(lot.quantity * 0.5)
+
+
+def test_stockout_before_the_earliest_arrival_is_called_unavoidable():
+    offer = Offer("S-03", 10, 10, "all_units", BREAKS, 15.0, 1, sku="P-5")
+    demand = np.full((50, 6), 4)  # stock 0, lead time 1: week 1 is short in every scenario
+    late = ItemProblem("P-5", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1, 25.0, 2.0)
+    lot = plan(Problem((late,))).lots[0]
+    assert lot.stockout_risk == 1.0
+    assert lot.explanation["stockout_risk_unavoidable"] == 1.0
+    assert lot.explanation["stockout_risk_decided"] == 0.0
+    assert "stock 0 runs out before a lot ordered now can arrive in week 2" in lot.reason
+    assert "stockout risk this order decides 0%" in lot.reason

@@ -26,7 +26,11 @@ def test_connect_creates_folders_and_schema_and_closes(tmp_path):
         assert set(table_counts(con)) == set(ALL_TABLES)
         ensure_schema(con)  # idempotent
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-        assert views == [("current_recommendations",)]
+        assert sorted(views) == [
+            ("current_recommendations",),
+            ("lot_decisions",),
+            ("planned_orders",),
+        ]
     with pytest.raises(duckdb.ConnectionException):
         con.execute("SELECT 1")
     with connect(path, read_only=True) as reader:

@@ -1,0 +1,182 @@
+"""Benchmark of the order decision (not a test): seeded instances, HiGHS and CBC.
+
+Instances: N items × 200 scenarios × 12 weekly periods; each item has 1-3 of 3 suppliers,
+each offer 4 price breaks (all-units or incremental), moq, pack size, fixed cost, lead time
+0-3 weeks, on-time rate 0.8-1 (late deliveries as lead-time scenarios), reject rate 0-5%;
+review period 1 week. Shared limits: a budget and a storage capacity (each about 60% of what
+the items' mean demand would take), and supplier-wide tiers: S1 spend tiers (2% and 4%), S2
+units tiers (3%). Each case runs in its own process, so peak memory (max RSS) is the case's.
+
+    .venv/bin/python bench/optimize.py                  # 500, 5,000, 20,000 × highs, cbc
+    .venv/bin/python bench/optimize.py --sizes 500 --solvers highs
+
+build_s counts everything before the solver starts (candidate lots evaluated, dominance, the
+model arrays); solve_s is the solver; explain_s writes the reasons. The last line is the JSON
+of the 5,000-item case with the default solver (HiGHS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# This file is named like the package it measures: import the package, not this script.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import numpy as np  # noqa: E402
+
+from optimize import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier  # noqa: E402
+from optimize.plan import plan  # noqa: E402
+
+SCENARIOS, HORIZON, SUPPLIERS = 200, 12, ("S1", "S2", "S3")
+TIME_LIMIT = {"highs": 120.0, "cbc": 120.0}
+GAP = 1e-4  # 0.01 %
+
+
+def instance(n_items: int, seed: int = 7) -> Problem:
+    """A seeded Problem of n_items with budget, capacity and supplier-wide tiers."""
+    rng = np.random.default_rng(seed)
+    rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
+    p_active = rng.uniform(0.15, 1.0, n_items)
+    active = rng.random((n_items, SCENARIOS, HORIZON)) < p_active[:, None, None]
+    size = rng.poisson(rate[:, None, None], (n_items, SCENARIOS, HORIZON)) + 1
+    demand = (active * size).astype(np.int64)
+    price = rng.lognormal(2.0, 0.8, n_items)
+    volume = rng.uniform(0.1, 5.0, n_items)
+    mean_total = demand.sum(axis=2).mean(axis=1)
+    items = [_item(k, rng, demand[k], price[k], volume[k], mean_total[k]) for k in range(n_items)]
+    need = mean_total * price
+    offered = {s: sum(need[k] for k, i in enumerate(items) if _has(i, s)) for s in SUPPLIERS}
+    units = {s: sum(mean_total[k] for k, i in enumerate(items) if _has(i, s)) for s in SUPPLIERS}
+    limits = Limits(
+        budget=0.6 * float(need.sum()),
+        capacity=0.6 * float((mean_total * volume).sum()),
+        supplier_tiers=(
+            SupplierTier("S1", 0.2 * offered["S1"], 0.02),
+            SupplierTier("S1", 0.4 * offered["S1"], 0.04),
+            SupplierTier("S2", 0.3 * units["S2"], 0.03, basis="units"),
+        ),
+    )
+    return Problem(tuple(items), limits)
+
+
+def _has(item: ItemProblem, supplier: str) -> bool:
+    return any(o.supplier_id == supplier for o in item.offers)
+
+
+def _item(k, rng, demand, price, volume, mean_total) -> ItemProblem:
+    sku = f"P-{k:05d}"
+    chosen = rng.choice(len(SUPPLIERS), size=int(rng.integers(1, 4)), replace=False)
+    offers = tuple(_offer(SUPPLIERS[s], sku, rng, price, mean_total) for s in sorted(chosen))
+    return ItemProblem(
+        sku=sku,
+        scenarios=demand,
+        on_hand=int(rng.integers(0, max(2, int(mean_total / 3)))),
+        open_orders=(),
+        offers=offers,
+        holding_cost_rate=0.25,
+        period_years=7 / 365.25,
+        salvage_value=round(0.2 * price, 2),
+        obsolescence=float(rng.choice([0.05, 0.1, 0.3, 1.0], p=[0.5, 0.2, 0.2, 0.1])),
+        stockout_cost=round(float(price * rng.uniform(0.5, 3.0)), 2),
+        unit_volume=volume,
+        review_period=1,
+    )
+
+
+def _offer(supplier: str, sku: str, rng, price: float, mean_total: float) -> Offer:
+    pack = int(rng.choice([1, 1, 5, 10, 12]))
+    first = float(price * rng.uniform(0.9, 1.2))
+    steps = np.sort(rng.choice(np.arange(2, 40), 3, replace=False))
+    mins = [1] + [int(max(2, s * max(mean_total, 1) / 10)) for s in steps]
+    mins = sorted(set(mins))
+    prices = [round(first * (1 - 0.06 * j), 4) for j in range(len(mins))]
+    return Offer(
+        supplier_id=supplier,
+        moq=int(rng.integers(1, 20)),
+        pack_size=pack,
+        discount_type=str(rng.choice(["all_units", "incremental"])),
+        price_breaks=tuple(PriceBreak(m, p) for m, p in zip(mins, prices, strict=True)),
+        fixed_cost=round(float(rng.uniform(5, 60)), 2),
+        lead_time=int(rng.integers(0, 4)),
+        on_time_rate=float(rng.choice([1.0, 0.95, 0.8])),
+        reject_rate=float(rng.choice([0.0, 0.0, 0.02, 0.05])),
+        sku=sku,
+    )
+
+
+def run_case(n_items: int, solver: str) -> dict:
+    """Generate, plan and measure one case in this process."""
+    t0 = time.perf_counter()
+    problem = instance(n_items)
+    generate = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    result = plan(problem, solver=solver, time_limit=TIME_LIMIT[solver], gap=GAP, max_candidates=24)
+    total = time.perf_counter() - t1
+    ordered = sum(1 for lot in result.lots if lot.quantity)
+    discounts = sum(v["discount"] for v in result.supplier_discounts.values())
+    return {
+        "items": n_items,
+        "scenarios": SCENARIOS,
+        "solver": solver,
+        "status": result.solver_status,
+        "optimal": result.optimal,
+        "gap": result.gap,
+        "build_s": round(result.build_seconds, 3),
+        "solve_s": round(result.solve_seconds, 3),
+        "explain_s": round(total - result.build_seconds - result.solve_seconds, 3),
+        "generate_s": round(generate, 3),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "objective": result.objective,
+        "ordered": ordered,
+        "supplier_discount": round(discounts, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
+    parser.add_argument("--solvers", nargs="+", default=["highs", "cbc"])
+    parser.add_argument("--case", nargs=2, metavar=("ITEMS", "SOLVER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(int(args.case[0]), args.case[1])))
+        return
+    rows = []
+    for n in args.sizes:
+        for solver in args.solvers:
+            out = subprocess.run(
+                [sys.executable, __file__, "--case", str(n), solver],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            _print_row(rows[-1], header=len(rows) == 1)
+    final = next(
+        (r for r in rows if r["items"] == 5000 and r["solver"] == "highs"), rows[-1] if rows else {}
+    )
+    keys = ("items", "scenarios", "solver", "status", "gap", "build_s", "solve_s")
+    print(json.dumps({k: final.get(k) for k in keys}))
+
+
+def _print_row(row: dict, header: bool) -> None:
+    cols = ("items", "solver", "build_s", "solve_s", "explain_s", "peak_mb", "gap", "optimal")
+    if header:
+        print(" | ".join(f"{c:>9}" for c in cols) + " | status")
+    gap = "-" if row["gap"] is None else f"{row['gap']:.2e}"
+    values = [row["items"], row["solver"], row["build_s"], row["solve_s"], row["explain_s"]]
+    values += [row["peak_mb"], gap, row["optimal"]]
+    print(" | ".join(f"{v!s:>9}" for v in values) + f" | {row['status']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

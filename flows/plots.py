@@ -1,0 +1,126 @@
+"""Charts of the run report as PNG bytes (matplotlib, Agg backend: no display needed).
+
+Numbers on axes are formatted for a buyer: thousands separators, money with its currency
+label, units whole.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
+DPI = 100
+_UNITS = FuncFormatter(lambda v, _: f"{v:,.0f}")
+_BLUE, _ORANGE, _GREY = "#1f77b4", "#d95f02", "#7f7f7f"
+
+
+def _png(fig: plt.Figure) -> bytes:
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def fan_chart(sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str) -> bytes:
+    """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    ax.plot(history["ds"], history["y"], color=_GREY, lw=1.2, marker="o", ms=2.5, label="demand")
+    ds = pd.to_datetime(forecast["ds"])
+    ax.fill_between(ds, forecast["q05"], forecast["q95"], color=_BLUE, alpha=0.15, label="5-95%")
+    ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
+    ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
+    ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
+    ax.set_title(f"{sku}: demand per {'week' if freq == 'W' else 'month'} and forecast")
+    ax.set_ylabel("units")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(_UNITS)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=7, ncol=5, frameon=False)
+    ax.margins(y=0.25)
+    return _png(fig)
+
+
+def cost_curve(
+    sku: str,
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    no_order_cost: float,
+    breaks: Sequence[int],
+    chosen: tuple[str | None, int, float],
+    currency: str = "",
+) -> bytes:
+    """Expected cost against order quantity per supplier, the price breaks of the chosen
+    supplier (dotted) and the chosen lot (star); `chosen` = (supplier_id, quantity, cost)."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    supplier, quantity, cost = chosen
+    for supplier_id, (qty, values) in curves.items():
+        mine = supplier_id == supplier
+        ax.plot(
+            qty,
+            values,
+            lw=1.8 if mine else 1.0,
+            color=_BLUE if mine else None,
+            alpha=1.0 if mine else 0.7,
+            label=f"{supplier_id}" + (" (chosen)" if mine else ""),
+        )
+    ax.axhline(no_order_cost, color=_GREY, ls="--", lw=1, label="no order")
+    for i, min_qty in enumerate(breaks):
+        ax.axvline(min_qty, color=_ORANGE, ls=":", lw=1, label="price break" if i == 0 else None)
+    if quantity > 0:
+        ax.plot([quantity], [cost], marker="*", ms=14, color=_ORANGE, ls="none", zorder=5)
+        ax.annotate(
+            f"{quantity:,.0f} units\n{cost:,.2f} {currency}".rstrip(),
+            (quantity, cost),
+            textcoords="offset points",
+            xytext=(8, 10),
+            fontsize=8,
+        )
+    ax.set_title(f"{sku}: expected cost over the horizon by order quantity")
+    ax.set_xlabel("order quantity (units)")
+    ax.set_ylabel(f"expected cost ({currency or 'currency'})")
+    ax.xaxis.set_major_formatter(_UNITS)
+    ax.yaxis.set_major_formatter(_UNITS)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return _png(fig)
+
+
+def bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    xlabel: str,
+    decimals: int = 0,
+    color: str = _BLUE,
+) -> bytes:
+    """Horizontal bars, biggest on top, each labelled with its value."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(SIZE[0], max(2.2, 0.8 + 0.3 * n)))
+    y = np.arange(n)[::-1]
+    ax.barh(y, values, color=color)
+    ax.set_yticks(y, labels, fontsize=8)
+    top = max(values) if n else 1.0
+    for yi, value in zip(y, values, strict=True):
+        ax.text(value + top * 0.01, yi, f"{value:,.{decimals}f}", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(_UNITS)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)

@@ -1,0 +1,86 @@
+"""Purchase proposals: approved and overridden lots per supplier, as Excel and CSV files.
+
+Excel (openpyxl): one sheet per supplier with a header block, one row per lot, number formats
+for units (#,##0) and money (#,##0.00), and a totals row. CSV: one file with every lot.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+COLUMNS = (
+    ("po_id", "Proposal", None, 34),
+    ("sku", "SKU", None, 14),
+    ("description", "Description", None, 28),
+    ("quantity", "Quantity", "#,##0", 11),
+    ("unit_price", "Unit price", "#,##0.00", 12),
+    ("order_value", "Order value", "#,##0.00", 14),
+    ("due_date", "Due date", "yyyy-mm-dd", 12),
+    ("action", "Decision", None, 10),
+    ("decided_by", "Decided by", None, 12),
+    ("comment", "Comment", None, 30),
+)
+
+
+def write_proposals(lots: pd.DataFrame, out_dir: str | Path, run_key: str) -> list[Path]:
+    """Write `proposals_<run_key>.xlsx` and `.csv` into out_dir; return both paths.
+
+    `lots`: warehouse.approved_lots(...) rows (po_id, supplier_id, supplier_name, sku, ...).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xlsx = out_dir / f"proposals_{run_key}.xlsx"
+    csv = out_dir / f"proposals_{run_key}.csv"
+    book = Workbook()
+    book.remove(book.active)
+    for supplier_id, group in lots.groupby("supplier_id", sort=True):
+        _sheet(book, str(supplier_id), group, run_key)
+    if not book.sheetnames:
+        book.create_sheet("no lots").append(["No approved lots for run", run_key])
+    book.save(xlsx)
+    keep = ["supplier_id", "supplier_name"] + [c for c, *_ in COLUMNS]
+    lots[keep].to_csv(csv, index=False)
+    return [xlsx, csv]
+
+
+def _sheet(book: Workbook, supplier_id: str, lots: pd.DataFrame, run_key: str) -> None:
+    sheet = book.create_sheet(_sheet_name(supplier_id))
+    name = lots["supplier_name"].iloc[0]
+    sheet.append([f"Purchase proposal for {name or supplier_id} ({supplier_id})"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([f"Run {run_key}"])
+    sheet.append([])
+    sheet.append([title for _, title, _, _ in COLUMNS])
+    header = sheet.max_row
+    for cell in sheet[header]:
+        cell.font = Font(bold=True)
+    for lot in lots.itertuples(index=False):
+        sheet.append([_cell(getattr(lot, column)) for column, *_ in COLUMNS])
+    last = sheet.max_row
+    sheet.append(["Total", None, None, None, None, f"=SUM(F{header + 1}:F{last})"])
+    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+    for i, (_, _, number_format, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+        for row in range(header + 1, sheet.max_row + 1):
+            if number_format:
+                sheet.cell(row, i).number_format = number_format
+    sheet.freeze_panes = sheet.cell(header + 1, 1)
+
+
+def _cell(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
+
+
+def _sheet_name(supplier_id: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "_", supplier_id)[:31]

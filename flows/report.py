@@ -1,0 +1,287 @@
+"""The run report: one static HTML file per run_key, charts embedded as base64 PNGs so the
+file stands alone (mail it, open it from a share).
+
+Content: key figures; portfolio charts (spend by supplier, expected leftover value); a table of
+every lot; for the `max_items` lots of the biggest order value the demand history with the
+forecast fan (quantiles of the forecasts) and the expected cost against order quantity, with
+the price breaks and the chosen lot marked. The cost curves come from optimize's own
+`evaluate_lots` on the run's problem, so they are the numbers the optimizer chose from.
+Default place: `<folder of the DuckDB file>/reports/<run_key>.html`; recorded in `reports`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+import models
+import optimize
+import warehouse
+from flows import plots
+from flows.params import RunParameters
+from optimize.evaluate import evaluate_lots
+
+MAX_ITEMS = 30
+MAX_POINTS = 120  # quantities evaluated per supplier curve
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What one report shows: the run, its lots, problem items, demand and forecasts."""
+
+    run_key: str
+    run_id: str
+    as_of: str
+    freq: str
+    lots: pd.DataFrame  # optimize.Plan.frame()
+    items: dict[str, optimize.ItemProblem]
+    demand: pd.DataFrame  # unique_id, ds, y
+    forecasts: pd.DataFrame  # unique_id, ds, model, mean, q05 ... q99
+    supplier_names: dict[str, str]
+
+
+def default_path(db_path: str | Path, run_key: str) -> Path:
+    """<folder of the DuckDB file>/reports/<run_key>.html"""
+    return Path(db_path).resolve().parent / "reports" / f"{run_key}.html"
+
+
+def cost_curves(
+    item: optimize.ItemProblem, upto: int, max_points: int = MAX_POINTS
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]:
+    """Expected cost of feasible lots of every offer from its smallest lot to about `upto`
+    units (at most `max_points` per offer, the price break lots always included), and the
+    expected cost of ordering nothing."""
+    curves = {}
+    for k, offer in enumerate(item.offers):
+        qty = _lot_grid(offer, upto, max_points)
+        costs = evaluate_lots(item, np.full(len(qty), k), qty)
+        curves[offer.supplier_id] = (qty, costs.expected_cost)
+    none = evaluate_lots(item, np.array([-1]), np.array([0]))
+    return curves, float(none.expected_cost[0])
+
+
+def _lot_grid(offer: optimize.Offer, upto: int, max_points: int) -> np.ndarray:
+    first, pack = offer.smallest_lot, offer.pack_size
+    last = max(upto, first)
+    step = pack * max(1, -(-(last - first) // (pack * max_points)))
+    grid = set(range(first, last + 1, step))
+    grid |= {offer.feasible_at_least(b.min_qty) for b in offer.price_breaks if b.min_qty <= last}
+    return np.array(sorted(grid), dtype=np.int64)
+
+
+def render(
+    data: ReportData, max_items: int = MAX_ITEMS, on_item: Callable[[int, int], None] | None = None
+) -> tuple[str, int]:
+    """(HTML text, number of items with charts); `on_item(done, total)` reports progress."""
+    ordered = data.lots[data.lots["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    shown = ordered.head(max_items)
+    sections = []
+    for i, lot in enumerate(shown.itertuples(index=False), start=1):
+        sections.append(_item_section(data, lot))
+        if on_item:
+            on_item(i, len(shown))
+    body = [
+        _header(data, ordered),
+        _portfolio(data, ordered),
+        f"<h2>Lots in detail (top {len(shown)} by order value)</h2>",
+        *sections,
+        _rest(ordered.iloc[len(shown) :]),
+        _lots_table(ordered, set(shown["sku"]), data.supplier_names),
+    ]
+    return _page(data, "\n".join(body)), len(shown)
+
+
+def _item_section(data: ReportData, lot: object) -> str:
+    sku = lot.sku
+    history = data.demand[data.demand["unique_id"] == sku].sort_values("ds").tail(52)
+    fc = data.forecasts[data.forecasts["unique_id"] == sku].sort_values("ds")
+    item = data.items[sku]
+    upto = int(max(2.5 * lot.quantity, _last_break(item) * 1.3))
+    curves, none = cost_curves(item, upto)
+    breaks = [b.min_qty for b in item.offer(lot.supplier_id).price_breaks if b.min_qty > 1]
+    chosen = (lot.supplier_id, int(lot.quantity), float(lot.expected_cost))
+    images = [
+        plots.fan_chart(sku, history, fc, data.freq),
+        plots.cost_curve(sku, curves, none, breaks, chosen),
+    ]
+    figures = "".join(f'<img alt="{_e(sku)} chart" src="{_data_uri(png)}">' for png in images)
+    return (
+        f'<section class="item" id="item-{_e(sku)}"><h3>{_e(sku)}: order '
+        f"{_units(lot.quantity)} units from {_e(_supplier(data, lot.supplier_id))} for "
+        f"{_money(lot.order_value)}</h3><p>{_e(_readable(lot.reason))}</p>"
+        f'<div class="charts">{figures}</div></section>'
+    )
+
+
+def _last_break(item: optimize.ItemProblem) -> int:
+    return max(b.min_qty for o in item.offers for b in o.price_breaks)
+
+
+def _header(data: ReportData, ordered: pd.DataFrame) -> str:
+    at_risk = int((data.lots["stockout_risk"] > 0.05).sum())
+    rows = [
+        ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
+        ("spend", _money(ordered["order_value"].sum())),
+        ("discount savings vs smallest lots", _money(ordered["savings"].sum())),
+        ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
+        ("items with stockout risk above 5%", f"{at_risk:,}"),
+    ]
+    table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
+    return (
+        f"<h1>Order recommendations as of {_e(data.as_of)}</h1>"
+        f"<p class=meta>run key {_e(data.run_key)} · run {_e(data.run_id)}</p>"
+        f'<h2>Key figures</h2><table class="figures">{table}</table>'
+    )
+
+
+def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
+    if ordered.empty:
+        return "<h2>Portfolio</h2><p>No lots to order.</p>"
+    spend = ordered.groupby("supplier_id")["order_value"].sum().sort_values(ascending=False)
+    labels = [_supplier(data, s) for s in spend.index]
+    value = (ordered["expected_leftover"] * ordered["unit_price"]).rename("value")
+    leftover = pd.concat([ordered["sku"], value], axis=1).nlargest(15, "value")
+    images = [
+        plots.bars(labels, spend.tolist(), "Spend by supplier", "order value", decimals=2),
+        plots.bars(
+            leftover["sku"].tolist(),
+            leftover["value"].tolist(),
+            "Leftover risk: expected leftover value at horizon end (top 15)",
+            "leftover units × unit price",
+            decimals=2,
+            color="#d95f02",
+        ),
+    ]
+    figures = "".join(f'<img alt="portfolio chart" src="{_data_uri(p)}">' for p in images)
+    return f'<h2>Portfolio</h2><div class="charts">{figures}</div>'
+
+
+def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -> str:
+    head = (
+        "<tr><th>sku</th><th>supplier</th><th>quantity</th><th>unit price</th>"
+        "<th>order value</th><th>savings</th><th>expected leftover</th><th>stockout risk</th></tr>"
+    )
+    rows = []
+    for lot in ordered.itertuples(index=False):
+        sku = _e(lot.sku)
+        link = f'<a href="#item-{sku}">{sku}</a>' if lot.sku in shown else sku
+        rows.append(
+            f'<tr id="lot-{sku}"><td>{link}</td>'
+            f"<td>{_e(names.get(lot.supplier_id, lot.supplier_id))}</td>"
+            f"<td class=num>{_units(lot.quantity)}</td><td class=num>"
+            f"{_money(lot.unit_price)}</td><td class=num>{_money(lot.order_value)}</td>"
+            f"<td class=num>{_money(lot.savings)}</td><td class=num>"
+            f"{_units(lot.expected_leftover)}</td><td class=num>{lot.stockout_risk:.1%}</td></tr>"
+        )
+    return f'<h2>All lots ({len(ordered):,})</h2><table class="lots">{head}{"".join(rows)}</table>'
+
+
+def _rest(rest: pd.DataFrame) -> str:
+    if rest.empty:
+        return ""
+    links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in rest["sku"])
+    return f"<h2>Other lots ({len(rest):,}, without charts; see the table)</h2><p>{links}</p>"
+
+
+def _page(data: ReportData, body: str) -> str:
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<title>Order recommendations {_e(data.run_key)}</title><style>{_CSS}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#222;
+max-width:1340px}
+h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:28px;border-bottom:1px solid #ccc}
+h3{font-size:15px;margin-bottom:2px} .meta{color:#666;font-size:12px;margin-top:0}
+table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;border-bottom:1px solid #eee}
+th{text-align:left;background:#f5f5f5} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{max-width:100%;border:1px solid #eee}
+.item p{font-size:13px;color:#444;margin:2px 0 6px}
+"""
+
+
+def _supplier(data: ReportData, supplier_id: str) -> str:
+    name = data.supplier_names.get(supplier_id)
+    return f"{name} ({supplier_id})" if name and name != supplier_id else str(supplier_id)
+
+
+_LONG_NUMBER = re.compile(r"(?<![\w.-])\d{4,}(?:\.\d+)?")
+
+
+def _readable(text: str) -> str:
+    """Thousands separators in the numbers of a reason sentence (7913.77 -> 7,913.77)."""
+    return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):,.{_decimals(m.group())}f}", text)
+
+
+def _decimals(number: str) -> int:
+    return len(number.split(".")[1]) if "." in number else 0
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
+def _units(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def write_report(
+    params: RunParameters,
+    run_id: str,
+    inputs: dict[str, pd.DataFrame],
+    demand: pd.DataFrame,
+    fc: models.Forecast,
+    result: optimize.Plan,
+    on_item: Callable[[int, int], None] | None = None,
+) -> str:
+    """Write the run's HTML report, record its path in the warehouse, return the path."""
+    problem, _ = optimize.build_problem(
+        **inputs,
+        scenarios=(fc.unique_id, fc.paths),
+        as_of=params.as_of,
+        period_days=params.period_days,
+        service_level=params.service_level,
+    )
+    suppliers = inputs["suppliers"]
+    names = dict(zip(suppliers["supplier_id"], suppliers["name"].fillna(""), strict=True))
+    data = ReportData(
+        run_key=params.run_key(),
+        run_id=run_id,
+        as_of=params.as_of.isoformat(),
+        freq=params.freq,
+        lots=result.frame(),
+        items={item.sku: item for item in problem.items},
+        demand=demand,
+        forecasts=fc.frame(),
+        supplier_names=names,
+    )
+    text, shown = render(data, on_item=on_item)
+    path = default_path(params.db_path, data.run_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    with warehouse.connect(params.db_path) as con:
+        warehouse.record_report(con, data.run_key, run_id, str(path), shown)
+    return str(path)

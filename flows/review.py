@@ -1,0 +1,195 @@
+"""Planner review of recommended lots: from the terminal (`reorder review`) or the Prefect UI.
+
+The `review` flow reads the pending lots of the newest succeeded run, closes the DuckDB file,
+and waits for a typed `ReviewInput` form. `wait="suspend"` (deployed overnight review) lets the
+process exit and re-runs the flow from the top when resumed; `wait="pause"` (local run) keeps
+the process and polls every `poll_seconds`. A timeout leaves the lots pending. Input that
+breaks a rule (unknown sku, quantity below moq or off the pack_size, ...) is refused as a
+whole, the reasons go to the log and to an artifact, and the flow waits again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from prefect import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+
+import warehouse
+from optimize.data import Offer, PriceBreak
+from optimize.pricing import average_unit_price
+
+PENDING_KEY = "pending-lots"
+REFUSED_KEY = "review-refused"
+
+
+class LotInput(BaseModel):
+    """The decision on one lot, as typed in the Prefect UI form."""
+
+    sku: str = Field(description="Item of the lot")
+    action: Literal["approve", "override", "reject"]
+    quantity: int | None = Field(None, gt=0, description="override: new quantity (units)")
+    supplier_id: str | None = Field(None, description="override: another supplier")
+    comment: str = ""
+
+
+class ReviewInput(RunInput):
+    """What a planner answers: approve all pending lots, and/or decide single lots."""
+
+    planner: str = Field(min_length=1, description="Who decides (stored with each decision)")
+    approve_all: bool = Field(False, description="Approve every pending lot not listed below")
+    comment: str = Field("", description="Comment for lots without their own comment")
+    lots: list[LotInput] = Field(default_factory=list)
+
+
+def unit_price(terms: dict, sku: str, supplier_id: str, quantity: int) -> float:
+    """Average unit price (currency per unit) of `quantity` units under the supplier's breaks,
+    priced by optimize's own pricing (all_units or incremental)."""
+    offer = Offer(
+        supplier_id=supplier_id,
+        moq=int(terms["moq"]),
+        pack_size=int(terms["pack_size"]),
+        discount_type=terms["discount_type"],
+        price_breaks=tuple(PriceBreak(int(m), float(p)) for m, p in terms["price_breaks"]),
+        fixed_cost=float(terms["fixed_cost"]),
+        lead_time=0,
+        sku=sku,
+    )
+    return round(float(average_unit_price(offer, int(quantity))), 6)
+
+
+def decide(
+    con: Any,
+    decisions: list[warehouse.Decision],
+    decided_by: str,
+    channel: str = "cli",
+    run_key: str | None = None,
+) -> pd.DataFrame:
+    """Price the overrides and record all decisions in one transaction (or none:
+    warehouse.DecisionError names each sku, supplier and rule that refused)."""
+    lots = warehouse.review_lots(con, run_key, with_zero=True).set_index("sku")
+    priced = [_priced(con, d, lots) for d in decisions]
+    return warehouse.record_decisions(con, priced, decided_by, channel, run_key)
+
+
+def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> warehouse.Decision:
+    if decision.action != "override" or decision.sku not in lots.index:
+        return decision
+    lot = lots.loc[decision.sku]
+    supplier_id = decision.supplier_id or lot["supplier_id"]
+    quantity = lot["quantity"] if decision.quantity is None else decision.quantity
+    if supplier_id is None or pd.isna(supplier_id) or not quantity or quantity != int(quantity):
+        return decision  # record_decisions refuses it with the reason
+    terms = warehouse.supplier_terms(con, decision.sku, str(supplier_id))
+    if terms is None or not terms["price_breaks"]:
+        return decision
+    price = unit_price(terms, decision.sku, str(supplier_id), int(quantity))
+    return warehouse.Decision(
+        decision.sku, "override", str(supplier_id), float(quantity), decision.comment, price
+    )
+
+
+def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[warehouse.Decision]:
+    """Listed lots as decided; with approve_all every other pending lot is approved."""
+    listed = [
+        warehouse.Decision(
+            lot.sku, lot.action, lot.supplier_id, lot.quantity, lot.comment or answer.comment
+        )
+        for lot in answer.lots
+    ]
+    if answer.approve_all:
+        named = {lot.sku for lot in answer.lots}
+        listed += [
+            warehouse.Decision(sku, "approve", comment=answer.comment)
+            for sku in pending["sku"]
+            if sku not in named
+        ]
+    return listed
+
+
+@task(name="read-pending-lots", cache_policy=NO_CACHE)
+def read_pending(db_path: str) -> pd.DataFrame:
+    """Pending lots of the newest succeeded run; the connection is closed on return."""
+    with warehouse.connect(db_path) as con:
+        return warehouse.review_lots(con, status="pending")
+
+
+@task(name="record-decisions", cache_policy=NO_CACHE)
+def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
+    """Record a planner's answer for the run_key (all decisions or none)."""
+    with warehouse.connect(db_path) as con:
+        pending = warehouse.review_lots(con, run_key, status="pending")
+        return decide(
+            con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
+        )
+
+
+@flow(name="review", log_prints=True)
+def review(
+    db_path: str = "demo/reorder.duckdb",
+    wait: Literal["pause", "suspend"] = "suspend",
+    timeout_seconds: int = 12 * 3600,
+    poll_seconds: int = 10,
+    attempts: int = 3,
+) -> dict:
+    """Wait for a planner's decisions on the pending lots of the newest succeeded run.
+
+    wait: "suspend" frees the process while waiting (needs a deployment); "pause" keeps it
+    (local runs). timeout_seconds: how long to wait before leaving the lots pending.
+    attempts: how many refused answers to accept before giving up (lots stay pending).
+    """
+    logger = get_run_logger()
+    pending = read_pending(db_path)  # no DuckDB connection is open from here on while waiting
+    if pending.empty:
+        logger.info("no pending lots to review")
+        return {"status": "nothing to review", "pending": 0, "recorded": 0}
+    run_key = str(pending["run_key"].iloc[0])
+    create_markdown_artifact(markdown=pending_markdown(pending), key=PENDING_KEY)
+    for attempt in range(attempts):
+        try:
+            answer = _wait(wait, timeout_seconds, poll_seconds, f"review-{attempt}")
+        except FlowPauseTimeout:
+            logger.warning(
+                "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
+            )
+            return {"status": "timed out", "pending": len(pending), "recorded": 0}
+        try:
+            recorded = record_answer(db_path, run_key, answer)
+        except warehouse.DecisionError as error:
+            logger.error("answer refused: %s", error)
+            create_markdown_artifact(
+                markdown=f"# Review answer refused\n\n{error}", key=REFUSED_KEY
+            )
+            continue
+        logger.info("%s decisions recorded by %s", len(recorded), answer.planner)
+        return {"status": "decided", "pending": len(pending), "recorded": len(recorded)}
+    return {"status": "refused", "pending": len(pending), "recorded": 0}
+
+
+def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:
+    if wait == "suspend":
+        return suspend_flow_run(wait_for_input=ReviewInput, timeout=timeout, key=key)
+    return pause_flow_run(wait_for_input=ReviewInput, timeout=timeout, poll_interval=poll, key=key)
+
+
+def pending_markdown(pending: pd.DataFrame, limit: int = 100) -> str:
+    """The pending lots as a markdown table for the planner who fills in the form."""
+    lines = [
+        f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
+        "",
+        "| sku | supplier | quantity | unit price | order value | reason |",
+        "|---|---|--:|--:|--:|---|",
+    ]
+    for lot in pending.head(limit).itertuples():
+        lines.append(
+            f"| {lot.sku} | {lot.supplier_id} | {lot.quantity:,.0f} | {lot.unit_price:,.2f} "
+            f"| {lot.order_value:,.2f} | {lot.reason} |"
+        )
+    if len(pending) > limit:
+        lines.append(f"\n... and {len(pending) - limit} more: `reorder review list`")
+    return "\n".join(lines)

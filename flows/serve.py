@@ -1,0 +1,67 @@
+"""`reorder serve`: the nightly schedule and the rerun deployment in one local process.
+
+The one-command alternative to a work pool and worker (prefect.yaml): `prefect.serve` registers
+both deployments with the Prefect API and runs their flow runs as subprocesses of this process.
+Stopping it pauses the deployments, so the schedule stops with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+
+from flows.nightly import nightly
+
+PREFECT_YAML = Path(__file__).resolve().parent.parent / "prefect.yaml"
+
+
+def deployment_spec(name: str, path: Path = PREFECT_YAML) -> dict[str, Any]:
+    """The deployment `name` of prefect.yaml: one source for schedules and parameters."""
+    spec = yaml.safe_load(path.read_text())
+    for deployment in spec["deployments"]:
+        if deployment["name"] == name:
+            return deployment
+    raise KeyError(f"no deployment {name!r} in {path}")
+
+
+def nightly_schedule(timezone: str | None = None) -> tuple[str, str]:
+    """(cron, timezone) of the nightly deployment; `timezone` overrides the file's."""
+    schedule = deployment_spec("nightly")["schedules"][0]
+    return schedule["cron"], timezone or schedule["timezone"]
+
+
+def build_deployments(
+    data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
+) -> list[RunnerDeployment]:
+    """The `nightly` (cron) and `rerun` (no schedule) deployments, parameters as in
+    prefect.yaml with data_dir and db_path overridden when given."""
+    cron, tz = nightly_schedule(timezone)
+    built = []
+    for name in ("nightly", "rerun"):
+        spec = deployment_spec(name)
+        parameters = {**spec.get("parameters", {})}
+        parameters.update({k: v for k, v in (("data_dir", data_dir), ("db_path", db_path)) if v})
+        built.append(
+            nightly.to_deployment(
+                name=name,
+                description=spec.get("description"),
+                tags=spec.get("tags"),
+                parameters=parameters,
+                schedules=[Cron(cron, timezone=tz)] if name == "nightly" else None,
+                concurrency_limit=spec.get("concurrency_limit"),
+                enforce_parameter_schema=True,
+            )
+        )
+    return built
+
+
+def serve_deployments(
+    data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
+) -> None:
+    """Register both deployments and run their flow runs until interrupted (Ctrl-C)."""
+    serve(*build_deployments(data_dir, db_path, timezone))

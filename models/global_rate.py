@@ -1,0 +1,182 @@
+"""GlobalRate: one scikit-learn model across all items learns the demand rate ahead.
+
+Training rows: every series and origin inside the history with at least 2 observed periods
+and some demand before it (up to `max_rows`, latest origins first, evenly thinned). Target:
+the mean demand per period over the next L = min(horizon, periods left) periods and the share
+of them with demand, both divided by the series' scale (its mean demand before the origin);
+L is a feature, so short targets near the end of the history still teach the model.
+Two `HistGradientBoostingRegressor`s with Poisson loss (weights scale x L make the loss the
+Poisson deviance of the unscaled totals) predict them from `models.features` at the end of
+the history, for L = h. Items with short history get the same features, so they are served
+by what the model learned from all items (decay of dying items, shrinkage of one-off spikes).
+
+Paths: the latent-rate machinery of `models.latent` with the predicted mean as the level and
+the predicted share as the occurrence probability (per-path Gamma(shape) rate multiplier,
+sizes from the item's own past sizes).
+
+Fits of the same demand with the same boosting params are cached (a few, by content hash),
+so candidates that differ only in `shape` share one fit during model selection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from typing import Any, ClassVar
+
+import numpy as np
+
+from models.base import check_positive_int
+from models.features import FEATURES, future_targets, origin_features
+from models.latent import LatentRate
+from models.sampling import size_pool
+
+_CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_CACHE_SIZE = 4
+MIN_ROWS = 50  # fewer training rows: each item's own smoothed rates instead
+
+
+def _training_origins(y: np.ndarray, horizon: int, min_length: int, max_rows: int) -> np.ndarray:
+    """Origin period indices (latest first, thinned to about max_rows / n per series)."""
+    n, t = y.shape
+    last = t - min_length
+    if last < 1:
+        return np.zeros(0, dtype=np.int64)
+    per_series = max(1, max_rows // max(n, 1))
+    stride = max(1, int(np.ceil(last / per_series)))
+    return np.arange(last, 0, -stride, dtype=np.int64)
+
+
+def _bin_edges(x: np.ndarray, max_bins: int = 200) -> list[np.ndarray]:
+    """Per column, unweighted quantile edges. Binning the features ourselves keeps the
+    boosting on its fast path: with sample weights scikit-learn computes weighted
+    percentiles for its own bins, which took ~8 s per fit on 80k rows here."""
+    q = np.linspace(0, 1, max_bins + 1)[1:-1]
+    return [np.unique(np.nanquantile(col, q)) if np.isfinite(col).any() else np.zeros(0)
+            for col in x.T]  # fmt: skip
+
+
+def _apply_bins(x: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
+    """Bin index per cell as float32 (NaN stays NaN: the boosting routes it on its own)."""
+    out = np.empty(x.shape, dtype=np.float32)
+    for j, e in enumerate(edges):
+        out[:, j] = np.searchsorted(e, x[:, j], side="left")
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def _regressor(max_iter: int, learning_rate: float, seed: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        loss="poisson",
+        max_iter=max_iter,
+        learning_rate=learning_rate,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=seed,
+    )
+
+
+def fit_rates(
+    y: np.ndarray, horizon: int, max_iter: int, learning_rate: float, max_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per series: predicted mean demand per period and share of periods with demand over
+    the `horizon` periods after the history (units, 0..1); zeros without past demand."""
+    n, t = y.shape
+    min_length = max(1, horizon // 2)
+    origins = _training_origins(y, horizon, min_length, max_rows)
+    end = np.full((n, 1), t)
+    feats_now, scale_now = origin_features(y, end)
+    mean = np.zeros(n)
+    occ = np.zeros(n)
+    has = scale_now[:, 0] > 0
+    # too little to learn from: the item's own smoothed rates (as LatentRate(alpha=0.15))
+    mean[has] = scale_now[has, 0] * feats_now[has, 0, FEATURES.index("level_0.15")]
+    occ[has] = feats_now[has, 0, FEATURES.index("occ_level_0.15")]
+    if origins.size == 0 or not has.any():
+        return mean, occ
+    grid = np.broadcast_to(origins, (n, origins.size))
+    feats, scale = origin_features(y, grid)
+    length = np.minimum(horizon, t - grid)
+    target = future_targets(y, grid, length)
+    rows = (scale > 0) & (feats[..., FEATURES.index("age")] >= 2)
+    if rows.sum() < MIN_ROWS:
+        return mean, occ
+    x = np.concatenate([feats[rows], length[rows][:, None].astype(np.float32)], axis=1)
+    weight = scale[rows] * length[rows]
+    x_now = np.concatenate([feats_now[has, 0], np.full((has.sum(), 1), horizon, np.float32)], 1)
+    edges = _bin_edges(x)
+    x, x_now = _apply_bins(x, edges), _apply_bins(x_now, edges)
+    for k, out in enumerate((mean, occ)):
+        ratio = target[..., k][rows] / (scale[rows] if k == 0 else 1.0)
+        model = _regressor(max_iter, learning_rate, k).fit(x, ratio, sample_weight=weight)
+        pred = model.predict(x_now)
+        out[has] = pred * scale_now[has, 0] if k == 0 else np.clip(pred, 0.0, 1.0)
+    return mean, occ
+
+
+class GlobalRate(LatentRate):
+    """Rates from one gradient-boosting model across all items, latent-rate paths
+    (`LatentRate._predict` with the learned mean and occurrence).
+
+    horizon: periods ahead the rates are learned for (the forecast's h is used at predict
+    time only for the path length). shape, events: the per-path rate multiplier of an item
+    with N past demands is Gamma with shape k, 1/k = 1/shape + events / (1 + N): drift plus
+    the estimation error of a rate seen through few demands (Poisson-Gamma posterior).
+    max_iter, learning_rate: boosting size. max_rows: training rows at most (memory/speed).
+    """
+
+    name: ClassVar[str] = "global"
+    item_streams: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        horizon: int = 12,
+        shape: float = 2.0,
+        max_iter: int = 100,
+        learning_rate: float = 0.1,
+        max_rows: int = 150_000,
+        events: float = 2.0,
+    ):
+        self.horizon = horizon
+        self.shape = shape
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_rows = max_rows
+        self.events = events
+
+    def _check_params(self) -> None:
+        check_positive_int(self.horizon, "horizon")
+        check_positive_int(self.max_iter, "max_iter")
+        check_positive_int(self.max_rows, "max_rows")
+        e = self.events
+        if isinstance(e, bool) or not isinstance(e, int | float) or not e >= 0:
+            raise ValueError(f"events must be a number >= 0, got {e!r}")
+        for name in ("shape", "learning_rate"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+                raise ValueError(f"{name} must be a number > 0, got {v!r}")
+
+    def _rates(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        digest = hashlib.blake2b(np.ascontiguousarray(y).tobytes(), digest_size=16).hexdigest()
+        key = (digest, y.shape, self.horizon, self.max_iter, self.learning_rate, self.max_rows)
+        if key not in _CACHE:
+            _CACHE[key] = fit_rates(
+                y, self.horizon, self.max_iter, self.learning_rate, self.max_rows
+            )
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        mean, occ = _CACHE[key]
+        return mean.copy(), occ.copy()
+
+    def _fit(self, y: np.ndarray) -> None:
+        mean, occ = self._rates(y)
+        self.pool_, self.counts_ = size_pool(y, None)
+        has = (self.counts_ > 0) & (mean > 0) & (occ > 0)
+        self.mean_ = np.where(has, mean, 0.0)
+        self.prob_ = np.where(has, occ, 0.0)
+        # rate uncertainty: 1/k = 1/shape (drift) + events/(1 + demands seen) (estimation)
+        self.k_ = 1.0 / (1.0 / self.shape + self.events / (1.0 + self.counts_))

@@ -1,0 +1,56 @@
+"""Scale-out: forecast chunks on a 2-worker local Dask cluster give the default results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import warehouse
+from flows.nightly import nightly
+from flows.params import parse_parameters
+from flows.runner import LOCAL_CLUSTER, chunks, make_task_runner
+from tests.flows.conftest import AS_OF
+
+SMALL = {"as_of": AS_OF, "horizon": 8, "scenarios": 60}
+
+
+def _results(db_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con).drop(columns=["run_id"])
+        # Read-only check of the stored forecasts (no reader in warehouse/ needs to exist).
+        forecasts = con.sql("SELECT * EXCLUDE (run_id) FROM forecasts").df()
+    return (
+        lots.sort_values("sku").reset_index(drop=True),
+        forecasts.sort_values(["sku", "period_start"]).reset_index(drop=True),
+    )
+
+
+def test_chunks_keep_order_and_size() -> None:
+    ids = [f"P-{i}" for i in range(7)]
+    assert chunks(ids, 3) == [ids[:3], ids[3:6], ids[6:]]
+    assert chunks([], 3) == []
+
+
+def test_task_runner_is_chosen_by_parameter() -> None:
+    assert type(make_task_runner(parse_parameters())).__name__ == "ThreadPoolTaskRunner"
+    local = make_task_runner(parse_parameters(task_runner="dask"))
+    remote = make_task_runner(parse_parameters(task_runner="dask", dask_address="tcp://h:8786"))
+    assert local.cluster_kwargs == LOCAL_CLUSTER and local.address is None
+    assert remote.address == "tcp://h:8786"
+    assert LOCAL_CLUSTER["host"] == "127.0.0.1" and LOCAL_CLUSTER["dashboard_address"] is None
+
+
+@pytest.mark.slow
+def test_dask_run_equals_the_default_run(demo_dir: Path, tmp_path: Path) -> None:
+    default_db, dask_db = tmp_path / "default.duckdb", tmp_path / "dask.duckdb"
+    nightly(data_dir=str(demo_dir), db_path=str(default_db), **SMALL)
+    # 60 items in chunks of 20: three forecast-chunk tasks spread over two worker processes.
+    dask = {"task_runner": "dask", "chunk_size": 20}
+    nightly(data_dir=str(demo_dir), db_path=str(dask_db), **dask, **SMALL)
+    lots, forecasts = _results(default_db)
+    dask_lots, dask_forecasts = _results(dask_db)
+    assert len(lots) > 0 and len(forecasts) > 0
+    pd.testing.assert_frame_equal(lots, dask_lots)
+    pd.testing.assert_frame_equal(forecasts, dask_forecasts)

@@ -1,0 +1,89 @@
+"""prefect.yaml: every entrypoint imports, its parameters validate, bad values are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prefect.flows import load_flow_from_entrypoint
+from prefect.utilities.callables import parameter_schema
+from prefect.utilities.schema_tools import ValidationError, validate
+
+from flows.params import RunParameters, parse_parameters
+from flows.serve import PREFECT_YAML, build_deployments, nightly_schedule
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = yaml.safe_load(PREFECT_YAML.read_text())
+DEPLOYMENTS = {d["name"]: d for d in SPEC["deployments"]}
+
+
+def _schema(entrypoint: str) -> dict[str, Any]:
+    return parameter_schema(load_flow_from_entrypoint(str(ROOT / entrypoint)).fn).model_dump()
+
+
+def test_nightly_and_rerun_share_one_process_pool_and_run_one_at_a_time() -> None:
+    assert {"nightly", "rerun"} <= set(DEPLOYMENTS)
+    pools = {SPEC["definitions"]["work_pool"]["name"]} | {
+        d["work_pool"]["name"] for d in DEPLOYMENTS.values()
+    }
+    assert pools == {"reorder"}
+    assert all(d["concurrency_limit"] == 1 for d in DEPLOYMENTS.values())
+    assert SPEC["pull"][0]["prefect.deployments.steps.set_working_directory"] == {
+        "directory": "{{ $REORDER_HOME }}"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_entrypoint_imports_and_default_parameters_parse(name: str) -> None:
+    deployment = DEPLOYMENTS[name]
+    flow = load_flow_from_entrypoint(str(ROOT / deployment["entrypoint"]))
+    parameters = deployment.get("parameters", {})
+    assert set(parameters) <= set(parameter_schema(flow.fn).properties)
+    params = parse_parameters(**parameters)
+    assert isinstance(params, RunParameters)
+    validate(parameters, _schema(deployment["entrypoint"]), raise_on_error=True)
+
+
+def test_nightly_cron_fires_at_night_outside_the_daylight_saving_hour() -> None:
+    cron, timezone = nightly_schedule()
+    minute, hour = (int(v) for v in cron.split()[:2])
+    assert hour < 2 or 3 <= hour < 6, f"{cron} is not at night or falls in 02:00-03:00"
+    assert timezone and nightly_schedule("America/Chicago")[1] == "America/Chicago"
+    assert 0 <= minute < 60
+
+
+def test_rerun_exposes_every_planning_parameter_in_the_ui() -> None:
+    wanted = {"as_of", "items", "category", "horizon", "scenarios", "service_level", "budget"}
+    wanted |= {"solver", "time_limit", "seed", "task_runner", "dask_address"}
+    assert wanted <= set(_schema(DEPLOYMENTS["rerun"]["entrypoint"])["properties"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("horizon", 0), ("scenarios", 3), ("service_level", 1.5), ("solver", "gurobi")],
+)
+def test_server_schema_refuses_a_bad_value_naming_the_parameter(name: str, value: object) -> None:
+    """What the Prefect server checks when a run is created (enforce_parameter_schema)."""
+    with pytest.raises(ValidationError, match=name):
+        validate({name: value}, _schema("flows/nightly.py:nightly"), raise_on_error=True)
+
+
+def test_impossible_date_passes_the_schema_so_the_flow_refuses_it() -> None:
+    """JSON schema does not check `format: date` (PLATFORM.md): the flow's own check names it."""
+    validate({"as_of": "2026-13-45"}, _schema("flows/nightly.py:nightly"), raise_on_error=True)
+    with pytest.raises(ValueError, match="as_of '2026-13-45' is not a date"):
+        parse_parameters(as_of="2026-13-45")
+
+
+def test_serve_builds_the_same_deployments_as_prefect_yaml() -> None:
+    nightly, rerun = build_deployments(db_path="elsewhere.duckdb", timezone="UTC")
+    assert (nightly.name, rerun.name) == ("nightly", "rerun")
+    assert nightly.parameters["db_path"] == "elsewhere.duckdb"
+    assert nightly.parameters["data_dir"] == DEPLOYMENTS["nightly"]["parameters"]["data_dir"]
+    (schedule,) = nightly.schedules
+    assert schedule.schedule.cron == nightly_schedule()[0]
+    assert schedule.schedule.timezone == "UTC"
+    assert not rerun.schedules
+    assert nightly.concurrency_limit == rerun.concurrency_limit == 1

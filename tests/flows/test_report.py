@@ -1,0 +1,102 @@
+"""The HTML report of a real nightly run: written, complete, recorded, linked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+import optimize
+import warehouse
+from flows.artifacts import REPORT_KEY
+from flows.nightly import nightly
+from flows.report import MAX_ITEMS, _readable, cost_curves, default_path
+from tests.flows.conftest import AS_OF
+
+
+@pytest.fixture(scope="module")
+def run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    db_path = tmp_path_factory.mktemp("report") / "reorder.duckdb"
+    summary = nightly(
+        as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8, scenarios=60
+    )
+    return db_path, summary
+
+
+def test_report_is_written_next_to_the_db_and_recorded(run) -> None:
+    db_path, summary = run
+    path = default_path(db_path, summary["run_key"])
+    assert summary["report"] == str(path) and path.exists()
+    assert path.parent == db_path.parent / "reports"
+    with warehouse.connect(db_path, read_only=True) as con:
+        assert warehouse.report_path(con) == str(path)
+
+
+def test_report_has_the_sections_and_one_pair_of_charts_per_shown_item(run) -> None:
+    _, summary = run
+    text = Path(summary["report"]).read_text(encoding="utf-8")
+    for section in ("Key figures", "Portfolio", "Lots in detail", f"All lots ({summary['lots']})"):
+        assert section in text
+    shown = min(summary["lots"], MAX_ITEMS)
+    items = re.findall(r'<section class="item" id="item-([^"]+)">(.*?)</section>', text, re.S)
+    assert len(items) == shown
+    assert all(body.count('<img alt="') == 2 for _, body in items)  # fan chart and cost curve
+    assert all(
+        "data:image/png;base64," in body for _, body in items
+    )  # stands alone: no external files
+    assert text.count('alt="portfolio chart"') == 2
+    if summary["lots"] > MAX_ITEMS:
+        assert f"Other lots ({summary['lots'] - MAX_ITEMS:,}" in text
+    spend = f"{summary['spend']:,.2f}"
+    assert spend in text  # money formatted for a buyer
+
+
+def test_link_artifact_points_to_the_report(run) -> None:
+    _, summary = run
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[REPORT_KEY]))
+        )
+    assert any(Path(summary["report"]).as_uri() in str(a.data) for a in found)
+
+
+def test_reason_numbers_get_thousands_separators_but_skus_stay() -> None:
+    assert _readable("P-99047: 7913.77 cheaper (1513.76), 12000 units") == (
+        "P-99047: 7,913.77 cheaper (1,513.76), 12,000 units"
+    )
+
+
+def test_cost_curve_is_optimizes_own_evaluation_of_feasible_lots() -> None:
+    item = optimize.ItemProblem(
+        sku="A",
+        scenarios=[[1, 0, 2, 1]] * 5,
+        on_hand=0,
+        open_orders=(),
+        offers=(
+            optimize.Offer(
+                supplier_id="S",
+                moq=2,
+                pack_size=2,
+                discount_type="all_units",
+                price_breaks=(optimize.PriceBreak(1, 5.0), optimize.PriceBreak(10, 4.0)),
+                fixed_cost=10.0,
+                lead_time=1,
+            ),
+        ),
+        holding_cost_rate=0.2,
+        period_years=7 / 365.25,
+        salvage_value=0.0,
+        obsolescence=0.1,
+        stockout_cost=20.0,
+        unit_volume=1.0,
+    )
+    curves, none = cost_curves(item, upto=20)
+    qty, cost = curves["S"]
+    assert qty.tolist() == list(range(2, 21, 2))  # feasible lots: moq 2, pack_size 2
+    assert cost[qty.tolist().index(10)] == pytest.approx(
+        optimize.evaluate_plan(item, "S", 10).expected_cost
+    )
+    assert none == pytest.approx(optimize.evaluate_plan(item, None, 0).expected_cost)

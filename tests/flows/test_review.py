@@ -1,0 +1,162 @@
+"""Planner review on a warehouse prepared by a real nightly run: the CLI, the export and the
+Prefect `review` flow paused for input and resumed with it."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import StateType
+from prefect.flow_runs import resume_flow_run
+
+import optimize
+import warehouse
+from flows.cli import main
+from flows.nightly import nightly
+from flows.review import review
+from tests.flows.conftest import AS_OF
+
+
+@pytest.fixture(scope="module")
+def published(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db_path = tmp_path_factory.mktemp("review") / "reorder.duckdb"
+    nightly(as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8, scenarios=60)
+    return db_path
+
+
+@pytest.fixture
+def db(published: Path, tmp_path: Path) -> Path:
+    """A private copy of the published warehouse: each test decides on fresh pending lots."""
+    return Path(shutil.copy(published, tmp_path / "reorder.duckdb"))
+
+
+def _pending(db: Path) -> pd.DataFrame:
+    with warehouse.connect(db) as con:
+        return warehouse.review_lots(con, status="pending")
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_cli_review_and_export_round_trip(db: Path, tmp_path: Path) -> None:
+    lots = _pending(db)
+    assert len(lots) >= 3
+    a, b, c = lots["sku"].iloc[:3]
+    assert a in _cli("review", "list", "--db", str(db))
+    _cli("review", "approve", "--db", str(db), a, "--comment", "fine", "--by", "anna")
+    with warehouse.connect(db) as con:
+        terms = warehouse.supplier_terms(con, b, lots["supplier_id"].iloc[1])
+    new_qty = int(lots["quantity"].iloc[1] + terms["pack_size"])
+    _cli("review", "override", "--db", str(db), b, "--quantity", str(new_qty), "--by", "ben")
+    _cli("review", "reject", "--db", str(db), c, "--comment", "phase out", "--by", "anna")
+    bad = CliRunner().invoke(main, ["review", "override", "--db", str(db), a, "--quantity", "0"])
+    assert bad.exit_code != 0 and f"sku {a}" in bad.output and "positive" in bad.output
+
+    with warehouse.connect(db) as con:
+        history = warehouse.decision_history(con).set_index("sku")
+        status = warehouse.review_lots(con).set_index("sku")["status"]
+    assert len(history) == 3 and set(history["channel"]) == {"cli"}
+    assert history.loc[a, ["decided_by", "comment"]].tolist() == ["anna", "fine"]
+    assert history.loc[b, ["action", "quantity", "decided_by"]].tolist() == [
+        "override",
+        new_qty,
+        "ben",
+    ]
+    assert history.loc[c, ["action", "quantity"]].tolist() == ["reject", 0]
+    assert history["decided_at"].notna().all()
+    assert status[[a, b, c]].tolist() == ["approved", "overridden", "rejected"]
+
+    out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    xlsx = next((tmp_path / "out").glob("*.xlsx"))
+    assert "2 lots" in out
+    book = load_workbook(xlsx)
+    exported = {}
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=5, values_only=True):
+            if row[1] is not None:
+                exported[row[1]] = row[3]
+    assert exported == {a: lots["quantity"].iloc[0], b: new_qty}
+    assert book.worksheets[0].cell(5, 4).number_format == "#,##0"
+    csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")))
+    assert sorted(csv["sku"]) == sorted([a, b])
+
+
+def test_next_night_counts_approved_lots_as_open_orders(db: Path) -> None:
+    lots = _pending(db)
+    sku, qty = lots["sku"].iloc[0], int(lots["quantity"].iloc[0])
+    _cli("review", "approve", "--db", str(db), sku)
+    next_night = AS_OF + timedelta(days=1)
+    with warehouse.connect(db) as con:
+        same = warehouse.read_planning_inputs(con, as_of=AS_OF)
+        inputs = warehouse.read_planning_inputs(con, as_of=next_night)
+    assert (same["open_orders"]["source"] == "approved").sum() == 0
+    approved = inputs["open_orders"][inputs["open_orders"]["source"] == "approved"]
+    assert approved[["sku", "quantity"]].values.tolist() == [[sku, qty]]
+    skus = inputs["items"]["sku"].to_numpy()
+    paths = np.ones((len(skus), 20, 8), dtype=np.int64)
+    problem, _ = optimize.build_problem(
+        **inputs, scenarios=(skus, paths), as_of=next_night, period_days=7.0
+    )
+    item = next(i for i in problem.items if i.sku == sku)
+    assert qty in [q for _, q in item.open_orders]
+
+
+def _paused_run(db: Path, deadline: float) -> str:
+    state = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(state=state)):
+                if run.parameters.get("db_path") == str(db):
+                    return str(run.id)
+            time.sleep(0.5)
+    raise AssertionError("the review flow never paused")
+
+
+def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -> None:
+    pending = _pending(db)
+    rejected = pending["sku"].iloc[0]
+    result: dict = {}
+
+    def run() -> None:
+        result.update(review(db_path=str(db), wait="pause", timeout_seconds=120, poll_seconds=1))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        run_id = _paused_run(db, time.monotonic() + 60)
+        with pytest.raises(Exception):  # noqa: B017  no planner: refused, the run stays paused
+            resume_flow_run(run_id, run_input={"approve_all": True})
+        answer = {
+            "planner": "carla",
+            "approve_all": True,
+            "comment": "as planned",
+            "lots": [{"sku": rejected, "action": "reject", "comment": "customer cancelled"}],
+        }
+        resume_flow_run(run_id, run_input=answer)
+    finally:
+        thread.join(timeout=90)
+    assert result == {"status": "decided", "pending": len(pending), "recorded": len(pending)}
+    with warehouse.connect(db) as con:
+        history = warehouse.decision_history(con).set_index("sku")
+    assert len(history) == len(pending)
+    assert set(history["channel"]) == {"prefect"} and set(history["decided_by"]) == {"carla"}
+    assert history.loc[rejected, ["action", "comment"]].tolist() == ["reject", "customer cancelled"]
+    others = history.drop(index=rejected)
+    assert set(others["action"]) == {"approve"} and set(others["comment"]) == {"as planned"}

@@ -1,0 +1,62 @@
+"""GlobalRate: one boosting model across items; what it learns that per-item smoothing cannot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models import GlobalRate, LatentRate
+from models.features import FEATURES, origin_features
+from models.global_rate import fit_rates
+
+
+@pytest.fixture(scope="module")
+def dying_panel() -> np.ndarray:
+    """300 items selling ~Poisson(3) a period; half stop for good at a random period."""
+    rng = np.random.default_rng(11)
+    n, t = 300, 48
+    y = rng.poisson(3.0, (n, t)).astype(float)
+    stop = rng.integers(10, t - 4, n)
+    dies = np.arange(n) < n // 2
+    y[dies] *= np.arange(t)[None, :] < stop[dies, None]
+    return y
+
+
+def test_learns_that_items_silent_for_long_stay_dead(dying_panel):
+    """Items silent for 4+ periods never sold again in training: the global model forecasts
+    them near zero, while per-item smoothing still carries their old rate."""
+    y = dying_panel
+    silent = (y[:, -4:] == 0).all(axis=1)
+    glob = GlobalRate(horizon=6).fit(y).mean_
+    latent = LatentRate(alpha=0.15).fit(y).mean_
+    assert silent.sum() > 100
+    assert glob[silent].mean() < 0.3 * latent[silent].mean()
+    assert glob[~silent].mean() == pytest.approx(3.0, rel=0.2)
+
+
+def test_features_ignore_left_padding():
+    rng = np.random.default_rng(2)
+    y = rng.poisson(1.0, (1, 20)).astype(float)
+    padded = np.hstack([np.full((1, 7), np.nan), y])
+    a, sa = origin_features(y, np.array([[20]]))
+    b, sb = origin_features(padded, np.array([[27]]))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sa, sb)
+    assert a.shape == (1, 1, len(FEATURES))
+
+
+def test_too_little_data_falls_back_to_the_items_smoothed_rates():
+    y = np.array([[0.0, 4.0, 0.0, 2.0], [np.nan, np.nan, 0.0, 0.0]])
+    mean, occ = fit_rates(y, horizon=2, max_iter=10, learning_rate=0.1, max_rows=1000)
+    np.testing.assert_allclose(mean, [LatentRate(alpha=0.15).fit(y[:1]).mean_[0], 0.0])
+    assert 0 < occ[0] < 1 and occ[1] == 0
+
+
+def test_items_with_few_demands_get_wider_totals():
+    """1/k = 1/shape + events / (1 + N): few past demands, a more uncertain rate."""
+    y = np.zeros((2, 30))
+    y[0, ::10] = 5.0  # 3 demands
+    y[1, ::2] = 1.0  # 15 demands, same mean
+    model = GlobalRate(shape=4.0, events=2.0).fit(y)
+    np.testing.assert_allclose(model.k_, 1 / (1 / 4 + 2 / (1 + np.array([3.0, 15.0]))))
+    assert model.k_[0] < model.k_[1]

@@ -1,0 +1,59 @@
+"""Planner-entered launch forecasts for new items, and the calibration term of selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models import forecast
+from models.select import COVER_LEVELS, Backtest
+
+
+def _demand() -> pd.DataFrame:
+    ds = pd.date_range(end="2024-12-01", periods=4, freq="MS")
+    # category A donors: shapes 1 1 1 1 and 0 2 0 2 (mean 1)
+    sizes = [0.0, 4.0, 0.0, 4.0]
+    rows = [("d1", d, 2.0) for d in ds] + [("d2", d, v) for d, v in zip(ds, sizes, strict=True)]
+    return pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+
+
+def test_launch_forecast_is_used_for_new_items_with_the_category_spread():
+    items = pd.DataFrame(
+        {
+            "unique_id": ["d1", "d2", "new", "plain", "lone"],
+            "category": ["A", "A", "A", "A", "B"],
+            "launch_forecast": [50.0, np.nan, 10.0, np.nan, 3.0],
+        }
+    )
+    fc = forecast(_demand(), h=4, freq="M", n_paths=400, items=items, model="tsb")
+    assert list(fc.model) == ["tsb", "tsb", "launch_forecast", "category_prior", "launch_forecast"]
+    np.testing.assert_allclose(fc.mean[2], 10.0)  # planner's units per period
+    assert set(np.unique(fc.paths[2])) == {0, 10, 20}  # category shapes {0, 1, 2} x 10
+    assert fc.mean[0, 0] == pytest.approx(2.0, abs=0.5)  # items with history ignore it
+    np.testing.assert_allclose(fc.mean[4], 3.0)  # no donor in B: Poisson at the rate
+    assert abs(fc.paths[4].mean() - 3.0) < 0.3 and fc.paths[4].std() > 1
+
+
+def test_negative_launch_forecast_raises():
+    items = pd.DataFrame({"unique_id": ["new"], "launch_forecast": [-1.0]})
+    with pytest.raises(ValueError, match="launch_forecast must be >= 0"):
+        forecast(_demand(), h=2, freq="M", items=items)
+
+
+def test_selection_score_penalizes_miscalibrated_upper_quantiles():
+    n = 100
+    ones = np.ones(n)
+    honest = np.tile(np.asarray(COVER_LEVELS), (n, 1))  # covered share = nominal level
+    narrow = np.full((n, len(COVER_LEVELS)), 0.7)
+    bt = Backtest(
+        period_loss={"honest": ones, "narrow": ones * 0.98},
+        total_loss={"honest": ones, "narrow": ones * 0.98},
+        covered={"honest": honest, "narrow": narrow},
+        actual_sum=ones * 2,
+        scored=np.ones(n, dtype=bool),
+        n_origins=ones,
+    )
+    everyone = np.ones(n, dtype=bool)
+    assert bt.group_score("honest", everyone) == pytest.approx(0.5)
+    assert bt.group_score("narrow", everyone) > bt.group_score("honest", everyone)

@@ -1,0 +1,100 @@
+"""Service-level targets: met when the limits allow, else named and relaxed (labelled)."""
+
+import numpy as np
+import pytest
+
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.plan import plan
+
+BREAKS = (PriceBreak(1, 5.0), PriceBreak(100, 4.0))
+
+
+def item(sku: str, target: float | None, rate: float = 6.0) -> ItemProblem:
+    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 0, sku=sku)
+    demand = np.random.default_rng(len(sku)).poisson(rate, (200, 6))
+    return ItemProblem(
+        sku,
+        demand,
+        0,
+        (),
+        (offer,),
+        0.25,
+        7 / 365.25,
+        0.5,
+        0.1,
+        2.0,
+        1.0,
+        min_service_level=target,
+    )
+
+
+def test_target_is_met_when_the_limits_allow_it():
+    # stockout_cost 2.0 is below the price: without the target, nothing would be ordered
+    free = plan(Problem((item("A", None),))).lots[0]
+    assert free.quantity == 0
+    result = plan(Problem((item("A", 0.95),)))
+    lot = result.lots[0]
+    assert not result.relaxed and result.infeasible_reason is None
+    assert lot.explanation["service_level"] >= 0.95
+    assert 1 - lot.stockout_risk + lot.explanation["stockout_risk_unavoidable"] >= 0.95
+
+
+def test_budget_below_what_the_targets_need_is_named_and_the_plan_is_relaxed():
+    problem = Problem((item("A", 0.95), item("BB", 0.95), item("C", None)), Limits(budget=100.0))
+    result = plan(problem)
+    assert result.relaxed
+    assert result.infeasible_reason.startswith("budget 100.00 is below the ")
+    assert "needed to meet the service levels of items" in result.infeasible_reason
+    assert "A" in result.infeasible_reason and "BB" in result.infeasible_reason
+    assert all(lot.reason.startswith("Relaxed plan (budget 100.00") for lot in result.lots)
+    assert sum(lot.order_value for lot in result.lots) <= 100.0 + 1e-9  # the limit still holds
+    assert result.objective == pytest.approx(sum(lot.expected_cost for lot in result.lots))
+
+
+def test_item_that_no_lot_can_serve_is_named():
+    # Half the deliveries come one week late: week 2 runs short in half the scenarios
+    # whatever the lot, so no lot reaches 90%.
+    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.5, sku="Y")
+    demand = np.full((50, 6), 3)
+    late = ItemProblem(
+        "Y",
+        demand,
+        0,
+        (),
+        (offer,),
+        0.25,
+        7 / 365.25,
+        0.5,
+        0.1,
+        2.0,
+        1.0,
+        min_service_level=0.9,
+    )
+    result = plan(Problem((late,)))
+    assert result.relaxed
+    assert result.infeasible_reason == "no lot meets the service level of item Y (best 50% of 90%)"
+    lot = result.lots[0]
+    assert lot.quantity > 0  # the relaxed plan still serves what it can
+    assert lot.explanation["service_level"] == pytest.approx(0.5)
+
+
+def test_stockouts_before_the_earliest_arrival_do_not_count_against_the_target():
+    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 2, sku="Z")
+    late = ItemProblem(
+        "Z",
+        np.full((50, 6), 3),
+        0,
+        (),
+        (offer,),
+        0.25,
+        7 / 365.25,
+        0.5,
+        0.1,
+        2.0,
+        1.0,
+        min_service_level=0.9,
+    )
+    result = plan(Problem((late,)))
+    assert not result.relaxed
+    assert result.lots[0].stockout_risk == 1.0  # weeks 1-2 run short in every scenario
+    assert result.lots[0].explanation["service_level"] >= 0.9

@@ -1,0 +1,170 @@
+"""Decisions on lots: stored with who/when/what, survive reruns, become open orders later."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import warehouse
+from tests.warehouse.conftest import AS_OF, write_folder
+from warehouse import Decision, DecisionError
+from warehouse.runs import QUANTILES
+
+SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 1.0}
+NOON = datetime(2024, 4, 1, 12, 0)
+
+
+def _publish(con: duckdb.DuckDBPyConnection, as_of: date, run_key: str, qty_a: float) -> str:
+    """Publish a run with lots A (S1) and B (S1) and a no-order row for nothing else."""
+    run_id = warehouse.start_run(con, run_key, as_of, {})
+    recs = pd.DataFrame(
+        {
+            "sku": ["A", "B"],
+            "supplier_id": ["S1", "S1"],
+            "quantity": [qty_a, 20.0],
+            "unit_price": [2.0, 4.0],
+            "order_value": [2.0 * qty_a, 80.0],
+            "tier_min_qty": [100.0, 10.0],
+            "expected_cost": [1.0, 1.0],
+            "savings": [0.0, 0.0],
+            "expected_leftover": [1.0, 1.0],
+            "stockout_risk": [0.1, 0.1],
+            "reason": ["r", "r"],
+            "explanation": ["{}", "{}"],
+        }
+    )
+    demand = pd.DataFrame(columns=["unique_id", "ds", "y"])
+    fc = pd.DataFrame(columns=["unique_id", "ds", "model", "mean", *QUANTILES])
+    warehouse.publish_run(con, run_id, run_key, demand, fc, recs, SOLVER)
+    return run_id
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with warehouse.connect(tmp_path / "wh.duckdb") as connection:
+        warehouse.load_folder(connection, write_folder(tmp_path / "in"), AS_OF)
+        _publish(connection, AS_OF, "night-1", 200.0)
+        yield connection
+
+
+def test_new_lots_are_pending(con) -> None:
+    lots = warehouse.review_lots(con)
+    assert lots["sku"].tolist() == ["A", "B"]  # biggest order value first
+    assert set(lots["status"]) == {"pending"}
+
+
+def test_decisions_store_who_when_what_was_recommended_and_decided(con) -> None:
+    warehouse.record_decisions(
+        con,
+        [
+            Decision(
+                "A", "override", supplier_id="S2", quantity=55, comment="S2 faster", unit_price=2.2
+            ),
+            Decision("B", "reject", comment="phase out"),
+        ],
+        decided_by="anna",
+        now=NOON,
+    )
+    rows = warehouse.decision_history(con).set_index("sku")
+    a, b = rows.loc["A"], rows.loc["B"]
+    assert (a["action"], a["recommended_supplier_id"], a["recommended_quantity"]) == (
+        "override",
+        "S1",
+        200,
+    )
+    assert (a["supplier_id"], a["quantity"], a["order_value"]) == ("S2", 55, 121.0)
+    assert a["decided_by"] == "anna" and a["decided_at"] == pd.Timestamp(NOON)
+    assert a["comment"] == "S2 faster" and a["channel"] == "cli"
+    assert a["due_date"] == pd.Timestamp(NOON.date() + timedelta(days=7))  # S2 lead_time 7 days
+    assert (b["action"], b["quantity"], b["comment"]) == ("reject", 0, "phase out")
+    status = warehouse.review_lots(con).set_index("sku")["status"]
+    assert status.to_dict() == {"A": "overridden", "B": "rejected"}
+
+
+@pytest.mark.parametrize(
+    ("decision", "rule"),
+    [
+        (
+            Decision("A", "override", quantity=105, unit_price=2.0),
+            "not a multiple of the pack_size 10",
+        ),
+        (Decision("A", "override", quantity=90, unit_price=2.0), "below the moq 100"),
+        (
+            Decision("B", "override", supplier_id="S2", quantity=20, unit_price=4.0),
+            "does not offer",
+        ),
+        (Decision("Z", "approve"), "not among the lots"),
+    ],
+)
+def test_a_bad_decision_is_refused_naming_sku_supplier_and_rule(con, decision, rule) -> None:
+    with pytest.raises(DecisionError, match=rule) as error:
+        warehouse.record_decisions(con, [Decision("B", "approve"), decision], decided_by="anna")
+    assert f"sku {decision.sku}" in str(error.value)
+    if decision.sku != "Z":
+        assert f"supplier {decision.supplier_id or 'S1'}" in str(error.value)
+    assert warehouse.decision_history(con).empty  # all or nothing: B was not approved either
+
+
+def test_rerun_keeps_decisions_and_a_new_decision_supersedes_but_keeps_history(con) -> None:
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    _publish(con, AS_OF, "night-1", 300.0)  # rerun of the same night: new recommendation
+    status = warehouse.review_lots(con).set_index("sku")
+    assert status.loc["A", "status"] == "approved" and status.loc["B", "status"] == "pending"
+    assert status.loc["A", "quantity"] == 300 and status.loc["A", "decided_quantity"] == 200
+    later = NOON + timedelta(hours=1)
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben", now=later)
+    assert warehouse.review_lots(con).set_index("sku").loc["A", "status"] == "rejected"
+    assert len(warehouse.decision_history(con)) == 2
+
+
+def test_approved_lots_become_open_orders_of_later_nights_only(con, tmp_path: Path) -> None:
+    warehouse.record_decisions(
+        con,
+        [Decision("A", "approve"), Decision("B", "reject")],
+        decided_by="anna",
+        now=NOON,
+    )
+    next_night = AS_OF + timedelta(days=1)
+    same = warehouse.read_planning_inputs(con, as_of=AS_OF)["open_orders"]
+    later = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert same["source"].tolist() == ["erp"]  # a rerun of the decided night does not count it
+    planned = later[later["source"] == "approved"]
+    assert planned[["sku", "supplier_id", "quantity"]].values.tolist() == [["A", "S1", 200]]
+    assert pd.Timestamp(planned["due_date"].iloc[0]) == pd.Timestamp("2024-04-15")  # +14 days
+    # a reload of the open_orders snapshot from files does not wipe it
+    write_folder(tmp_path / "in", open_orders__csv="po_id,sku,supplier_id,quantity,due_date\n")
+    warehouse.load_folder(con, tmp_path / "in", next_night)
+    reloaded = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert reloaded["po_id"].tolist() == planned["po_id"].tolist()
+    # once the ERP carries the proposal's po_id, the ERP's row counts and ours does not
+    po_id = planned["po_id"].iloc[0]
+    erp = f"po_id,sku,supplier_id,quantity,due_date\n{po_id},A,S1,200,2024-04-15\n"
+    write_folder(tmp_path / "in", open_orders__csv=erp)
+    warehouse.load_folder(con, tmp_path / "in", next_night)
+    both = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert both["source"].tolist() == ["erp"] and both["po_id"].tolist() == [po_id]
+
+
+def test_approved_lots_lists_the_effective_approvals_with_supplier_names(con) -> None:
+    warehouse.record_decisions(
+        con,
+        [Decision("A", "override", quantity=500, unit_price=1.8), Decision("B", "approve")],
+        decided_by="anna",
+    )
+    lots = warehouse.approved_lots(con)
+    assert lots[["sku", "supplier_name", "quantity", "order_value"]].values.tolist() == [
+        ["A", "Acme", 500, 900.0],
+        ["B", "Acme", 20, 80.0],
+    ]
+
+
+def test_report_path_is_recorded_once_per_run_key(con) -> None:
+    run_id = warehouse.latest_run(con)[0]
+    warehouse.record_report(con, "night-1", run_id, "/x/a.html", 2)
+    warehouse.record_report(con, "night-1", run_id, "/x/b.html", 2)
+    assert warehouse.report_path(con) == "/x/b.html"
+    assert warehouse.table_counts(con)["reports"] == 1

@@ -1,0 +1,352 @@
+"""Planner decisions on recommended lots, and the open orders that approved lots become.
+
+Every decision is a row of `decisions` (who, when, channel, what was recommended, what was
+decided, comment); rows are never updated or deleted, so the history stays. The effective
+decision of a lot is the newest row per (run_key, sku) (view `lot_decisions`). Decisions are
+keyed to the run_key, not to the attempt: a rerun of the same night replaces the
+recommendations but keeps every decision; a lot without a decision stays pending.
+
+Approved and overridden lots are open orders for later nights (view `planned_orders`, po_id
+`RV-<run_key>-<sku>`, due on the decision day + the supplier's lead_time days). They live
+outside `open_orders`, so reloading the open_orders snapshot from files cannot wipe them.
+`planned_orders(con, as_of)` gives those a run as of `as_of` counts: decided on a run of an
+earlier night, not yet due before `as_of`, and not already in the ERP's open_orders under the
+same po_id (then the ERP's row counts instead, not both).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+ACTIONS = ("approve", "override", "reject")
+STATUS = {"approve": "approved", "override": "overridden", "reject": "rejected"}
+CHANNELS = ("cli", "prefect")
+
+
+class DecisionError(ValueError):
+    """A decision cannot be recorded (unknown sku, infeasible override, ...); nothing was
+    written."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a planner decided for one lot.
+
+    approve: take the recommendation. override: change the quantity (units) and/or the
+    supplier (unchanged ones keep the recommended value). reject: order nothing.
+    `unit_price` (currency per unit) is the price at the decided quantity; the caller prices
+    overrides (flows.review uses optimize's pricing), approvals keep the recommended price.
+    """
+
+    sku: str
+    action: str
+    supplier_id: str | None = None
+    quantity: float | None = None
+    comment: str = ""
+    unit_price: float | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str, date] | None:
+    """(run_id, run_key, as_of) of the newest succeeded run, or None."""
+    rows = con.execute(
+        "SELECT run_id, run_key, as_of FROM runs WHERE status = 'succeeded' "
+        "ORDER BY ended_at DESC, started_at DESC LIMIT 1"
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def review_lots(
+    con: duckdb.DuckDBPyConnection,
+    run_key: str | None = None,
+    status: str | None = None,
+    with_zero: bool = False,
+) -> pd.DataFrame:
+    """Recommendations of a run_key (default: the newest succeeded run) with their status
+    (pending | approved | overridden | rejected) and the effective decision's columns.
+
+    Only lots with a positive recommended quantity unless `with_zero` (an override may order
+    an item the plan left out). Sorted by order value, biggest first.
+    """
+    if run_key is None:
+        latest = latest_run(con)
+        if latest is None:
+            return pd.DataFrame(columns=_LOT_COLUMNS)
+        run_key = latest[1]
+    frame = con.execute(
+        f"SELECT {', '.join(_LOT_SQL)} FROM recommendations AS r "
+        "LEFT JOIN lot_decisions AS d USING (run_key, sku) "
+        "WHERE r.run_key = ? AND (? OR r.quantity > 0 OR d.sku IS NOT NULL) "
+        "ORDER BY r.order_value DESC NULLS LAST, r.sku",
+        [run_key, with_zero],
+    ).df()
+    return frame if status is None else frame[frame["status"] == status].reset_index(drop=True)
+
+
+_LOT_SQL = (
+    "r.run_key",
+    "r.run_id",
+    "r.sku",
+    "r.supplier_id",
+    "r.quantity",
+    "r.unit_price",
+    "r.order_value",
+    "r.reason",
+    "coalesce(CASE d.action WHEN 'approve' THEN 'approved' WHEN 'override' THEN 'overridden' "
+    "WHEN 'reject' THEN 'rejected' END, 'pending') AS status",
+    "d.supplier_id AS decided_supplier_id",
+    "d.quantity AS decided_quantity",
+    "d.order_value AS decided_order_value",
+    "d.decided_by",
+    "d.decided_at",
+    "d.comment",
+)
+_LOT_COLUMNS = [c.rsplit(" AS ", 1)[-1].removeprefix("r.").removeprefix("d.") for c in _LOT_SQL]
+
+
+def supplier_terms(con: duckdb.DuckDBPyConnection, sku: str, supplier_id: str) -> dict | None:
+    """moq, pack_size, discount_type, lead_time (days), fixed_cost and price_breaks
+    [(min_qty, unit_price)] of one supplier item, or None if the supplier does not offer it."""
+    rows = con.execute(
+        "SELECT si.moq, si.pack_size, si.discount_type, s.lead_time, s.fixed_cost "
+        "FROM supplier_items AS si JOIN suppliers AS s USING (supplier_id) "
+        "WHERE si.sku = ? AND si.supplier_id = ?",
+        [sku, supplier_id],
+    ).fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    breaks = con.execute(
+        "SELECT min_qty, unit_price FROM price_breaks WHERE sku = ? AND supplier_id = ? "
+        "ORDER BY min_qty",
+        [sku, supplier_id],
+    ).fetchall()
+    keys = ("moq", "pack_size", "discount_type", "lead_time", "fixed_cost")
+    return dict(zip(keys, row, strict=True)) | {"price_breaks": breaks}
+
+
+def check_lot(terms: dict | None, sku: str, supplier_id: str, quantity: float) -> None:
+    """Raise DecisionError naming sku, supplier and the rule a lot breaks."""
+    where = f"sku {sku}, supplier {supplier_id}"
+    if terms is None:
+        raise DecisionError(f"{where}: the supplier does not offer this item (supplier_items)")
+    if not terms["price_breaks"]:
+        raise DecisionError(f"{where}: no price breaks, the lot cannot be priced")
+    if quantity <= 0 or quantity != int(quantity):
+        raise DecisionError(f"{where}: quantity {quantity:g} must be a positive whole number")
+    if quantity < terms["moq"]:
+        raise DecisionError(f"{where}: quantity {quantity:g} is below the moq {terms['moq']:g}")
+    if quantity % terms["pack_size"]:
+        raise DecisionError(
+            f"{where}: quantity {quantity:g} is not a multiple of the pack_size "
+            f"{terms['pack_size']:g}"
+        )
+
+
+def record_decisions(
+    con: duckdb.DuckDBPyConnection,
+    decisions: list[Decision],
+    decided_by: str,
+    channel: str = "cli",
+    run_key: str | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """Check every decision against the run_key's lots (default: newest succeeded run) and
+    insert them in one transaction: all are recorded, or none (DecisionError lists why).
+
+    Returns the inserted rows. `now` (UTC) fixes the decision time, e.g. in tests.
+    """
+    if channel not in CHANNELS:
+        raise DecisionError(f"channel must be one of {CHANNELS}, not {channel!r}")
+    if not decided_by.strip():
+        raise DecisionError("decided_by must name the planner")
+    lots = review_lots(con, run_key, with_zero=True).set_index("sku")
+    if lots.empty:
+        raise DecisionError("no published recommendations to decide on")
+    now = now or _now()
+    rows, problems = [], []
+    for decision in decisions:
+        try:
+            rows.append(_row(con, decision, lots, decided_by, channel, now))
+        except DecisionError as error:
+            problems.append(str(error))
+    skus = [d.sku for d in decisions]
+    repeated = sorted({s for s in skus if skus.count(s) > 1})
+    if repeated:
+        problems.append(f"sku(s) decided twice in one batch: {', '.join(repeated)}")
+    if problems:
+        raise DecisionError("refused, nothing recorded: " + "; ".join(problems))
+    frame = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    _insert(con, frame)
+    return frame
+
+
+DECISION_COLUMNS = (
+    "decision_id",
+    "run_key",
+    "run_id",
+    "as_of",
+    "sku",
+    "action",
+    "recommended_supplier_id",
+    "recommended_quantity",
+    "recommended_unit_price",
+    "supplier_id",
+    "quantity",
+    "unit_price",
+    "order_value",
+    "due_date",
+    "decided_by",
+    "decided_at",
+    "comment",
+    "channel",
+)
+
+
+def _row(
+    con: duckdb.DuckDBPyConnection,
+    decision: Decision,
+    lots: pd.DataFrame,
+    decided_by: str,
+    channel: str,
+    now: datetime,
+) -> dict:
+    if decision.action not in ACTIONS:
+        raise DecisionError(f"sku {decision.sku}: action must be one of {ACTIONS}")
+    if decision.sku not in lots.index:
+        raise DecisionError(f"sku {decision.sku}: not among the lots of this run")
+    lot = lots.loc[decision.sku]
+    recommended = _none(lot["supplier_id"]), float(lot["quantity"]), _none(lot["unit_price"])
+    supplier_id, quantity, unit_price = recommended
+    if decision.action == "approve" and (supplier_id is None or quantity <= 0):
+        raise DecisionError(f"sku {decision.sku}: nothing to approve (no order recommended)")
+    if decision.action == "override":
+        supplier_id = decision.supplier_id or supplier_id
+        quantity = quantity if decision.quantity is None else float(decision.quantity)
+        if supplier_id is None:
+            raise DecisionError(f"sku {decision.sku}: an override needs a supplier")
+    if decision.action == "reject":
+        supplier_id, quantity, unit_price = None, 0.0, None
+    due = None
+    if supplier_id is not None:
+        terms = supplier_terms(con, decision.sku, supplier_id)
+        check_lot(terms, decision.sku, supplier_id, quantity)
+        due = now.date() + timedelta(days=math.ceil(float(terms["lead_time"])))
+    if decision.action == "override":
+        if decision.unit_price is None:
+            raise DecisionError(f"sku {decision.sku}: an override needs its unit_price")
+        unit_price = float(decision.unit_price)
+    return {
+        "decision_id": str(uuid.uuid4()),
+        "run_key": lot["run_key"],
+        "run_id": lot["run_id"],
+        "as_of": _run_as_of(con, lot["run_id"]),
+        "sku": decision.sku,
+        "action": decision.action,
+        "recommended_supplier_id": recommended[0],
+        "recommended_quantity": recommended[1],
+        "recommended_unit_price": recommended[2],
+        "supplier_id": supplier_id,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "order_value": round(quantity * (unit_price or 0.0), 2),
+        "due_date": due,
+        "decided_by": decided_by,
+        "decided_at": now,
+        "comment": decision.comment or None,
+        "channel": channel,
+    }
+
+
+def _run_as_of(con: duckdb.DuckDBPyConnection, run_id: str) -> date:
+    return con.execute("SELECT as_of FROM runs WHERE run_id = ?", [run_id]).fetchall()[0][0]
+
+
+def _none(value: object) -> object:
+    return None if value is None or pd.isna(value) else value
+
+
+def _insert(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    con.register("_new_decisions", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            columns = ", ".join(DECISION_COLUMNS)
+            con.execute(f"INSERT INTO decisions ({columns}) SELECT {columns} FROM _new_decisions")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("_new_decisions")
+
+
+def decision_history(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Every decision row (newest first), of one run_key or of all."""
+    where, params = ("WHERE run_key = ?", [run_key]) if run_key else ("", [])
+    return con.execute(
+        f"SELECT * FROM decisions {where} ORDER BY decided_at DESC, sku", params
+    ).df()
+
+
+def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Effective approved and overridden lots of a run_key (default: newest succeeded run)
+    with supplier name and the proposal id (po_id) the buyer quotes on the purchase order."""
+    if run_key is None:
+        latest = latest_run(con)
+        run_key = latest[1] if latest else ""
+    return con.execute(
+        "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, d.sku, i.description, "
+        "d.quantity, d.unit_price, d.order_value, d.due_date, d.action, "
+        "d.recommended_quantity, d.decided_by, d.decided_at, d.comment, d.run_key "
+        "FROM lot_decisions AS d JOIN planned_orders AS p USING (run_key, sku) "
+        "LEFT JOIN suppliers AS s ON s.supplier_id = d.supplier_id "
+        "LEFT JOIN items AS i ON i.sku = d.sku "
+        "WHERE d.run_key = ? ORDER BY d.supplier_id, d.sku",
+        [run_key],
+    ).df()
+
+
+def planned_orders(
+    con: duckdb.DuckDBPyConnection, as_of: date, skus: list[str] | None = None
+) -> pd.DataFrame:
+    """Approved lots that a run as of `as_of` counts as open orders, in the columns of
+    `open_orders` (po_id, sku, supplier_id, quantity, due_date); see the module docstring."""
+    where = "AND list_contains(?, p.sku)" if skus is not None else ""
+    params: list = [as_of, as_of] + ([list(skus)] if skus is not None else [])
+    return con.execute(
+        "SELECT p.po_id, p.sku, p.supplier_id, p.quantity, p.due_date FROM planned_orders AS p "
+        "WHERE p.as_of < ? AND p.due_date >= ? "
+        "AND NOT EXISTS (SELECT 1 FROM open_orders AS o WHERE o.po_id = p.po_id) "
+        f"{where} ORDER BY p.sku, p.due_date, p.po_id",
+        params,
+    ).df()
+
+
+def record_report(
+    con: duckdb.DuckDBPyConnection, run_key: str, run_id: str, path: str, items_shown: int
+) -> None:
+    """Remember where the run_key's HTML report is (a rerun replaces the row)."""
+    con.execute(
+        "INSERT OR REPLACE INTO reports (run_key, run_id, path, items_shown, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [run_key, run_id, path, items_shown, _now()],
+    )
+
+
+def report_path(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> str | None:
+    """Path of the run_key's report (default: newest succeeded run), or None."""
+    if run_key is None:
+        latest = latest_run(con)
+        run_key = latest[1] if latest else ""
+    rows = con.execute("SELECT path FROM reports WHERE run_key = ?", [run_key]).fetchall()
+    return rows[0][0] if rows else None

@@ -1,0 +1,108 @@
+"""One writing run per warehouse file: a run-level lock beside the DuckDB file.
+
+A run opens and closes its DuckDB connection around each step, so DuckDB's own file lock only
+serializes single steps: two runs could interleave their loads and publishes. The run lock
+(`<db>.run-lock`, an OS advisory lock via fcntl.flock) is held for the whole run; a second run
+waits up to `wait_seconds` and then stops before writing anything, naming the holder. The OS
+releases the lock when the holding process dies, so a crashed run never blocks the next night.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from warehouse.errors import DatabaseBusyError
+
+_POLL_SECONDS = 0.25
+
+
+class RunLockedError(DatabaseBusyError):
+    """Another run holds the run lock of the warehouse file."""
+
+
+def lock_path(db_path: str | Path) -> Path:
+    """The lock file of a warehouse: `reorder.duckdb` -> `reorder.duckdb.run-lock`."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".run-lock")
+
+
+class RunLock:
+    """A held run lock; `describe(run_id=...)` records who holds it for the next run's message."""
+
+    def __init__(self, handle: IO[str], info: dict[str, Any]) -> None:
+        self._handle = handle
+        self.info = info
+
+    def describe(self, **info: Any) -> None:
+        """Add facts about the holder (run_id, flow_run_id) to the lock file."""
+        self.info.update(info)
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(json.dumps(self.info, default=str))
+        self._handle.flush()
+
+
+@contextmanager
+def run_lock(db_path: str | Path, wait_seconds: float = 0.0, **info: Any) -> Iterator[RunLock]:
+    """Hold the run lock of `db_path` for the duration of the block.
+
+    Waits up to `wait_seconds` (seconds) for another run to finish, then raises
+    RunLockedError naming that run's pid, run_id and start time. `info` (e.g. flow_run_id) is
+    written to the lock file for that message.
+    """
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        _acquire(handle, path, Path(db_path), wait_seconds)
+        lock = RunLock(handle, {"pid": os.getpid(), "since": _now(), **info})
+        lock.describe()
+        try:
+            yield lock
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def _acquire(handle: IO[str], path: Path, db_path: Path, wait_seconds: float) -> None:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise RunLockedError(_locked_message(path, db_path, wait_seconds)) from None
+            time.sleep(_POLL_SECONDS)
+
+
+def _locked_message(path: Path, db_path: Path, wait_seconds: float) -> str:
+    holder = _holder(path)
+    facts = ", ".join(f"{k} {holder[k]}" for k in ("pid", "run_id", "flow_run_id") if holder.get(k))
+    since = f" since {holder['since']}" if holder.get("since") else ""
+    waited = f" (waited {wait_seconds:g} s)" if wait_seconds else ""
+    return (
+        f"another run ({facts or 'unknown'}) is writing {db_path}{since}{waited}; "
+        "this run stopped before writing anything. Start it again when that run has finished."
+    )
+
+
+def _holder(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
