@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import click
-import pandas as pd
 
 import warehouse
+from flows.console import frame_text, lots_text
 from flows.params import default_as_of
 from flows.review_cli import export, review_group
 
@@ -99,7 +99,7 @@ def lots(db_path: Path, show_all: bool) -> None:
 def runs(db_path: Path, limit: int) -> None:
     """Print the latest runs with status, solver status and stage times."""
     with warehouse.connect(db_path, read_only=True) as con:
-        click.echo(_table(warehouse.run_history(con, limit)))
+        click.echo(frame_text(warehouse.run_history(con, limit)))
 
 
 @main.command()
@@ -109,7 +109,7 @@ def quarantine(db_path: Path, rows: bool) -> None:
     """Print the quarantined input rows (counts by file and reason, or every row)."""
     with warehouse.connect(db_path, read_only=True) as con:
         frame = warehouse.quarantine_rows(con) if rows else warehouse.quarantine_summary(con)
-    click.echo(_table(frame) if len(frame) else "no quarantined rows")
+    click.echo(frame_text(frame) if len(frame) else "no quarantined rows")
 
 
 @main.command()
@@ -137,23 +137,10 @@ def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -
         frame = frame[frame["quantity"] > 0]
     frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
     shown = frame if limit is None else frame.head(limit)
-    click.echo(f"\nRecommended order lots ({len(frame)}):")
-    click.echo(_table(shown[_LOT_VIEW]) if len(shown) else "  none")
+    click.echo(f"\nRecommended order lots ({len(frame)}), largest order value first:")
+    click.echo(lots_text(shown) if len(shown) else "  none")
     if limit is not None and len(frame) > limit:
         click.echo(f"  ... {len(frame) - limit} more: reorder lots --db {db_path}")
-
-
-_LOT_VIEW = [
-    "sku",
-    "supplier_id",
-    "quantity",
-    "unit_price",
-    "order_value",
-    "savings",
-    "expected_leftover",
-    "stockout_risk",
-    "reason",
-]
 
 
 def _print_summary(summary: dict, data_dir: Path) -> None:
@@ -162,6 +149,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"savings {summary['savings']:,.2f}; solver {summary['solver_status']}"
         f" ({'proven optimal' if summary['optimal'] else 'not proven optimal'})."
     )
+    if summary.get("report"):
+        click.echo(f"report:       {summary['report']} (open it in a browser)")
     click.echo(f"input files:  {data_dir}")
     click.echo(f"warehouse:    {summary['db_path']} (DuckDB; tables runs, demand, forecasts,")
     click.echo("              recommendations, quarantine, loads; view current_recommendations)")
@@ -171,6 +160,3 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     )
 
 
-def _table(frame: pd.DataFrame) -> str:
-    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
-        return frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}")

@@ -23,11 +23,12 @@ def weekly_rate(items: pd.DataFrame, lines: pd.DataFrame, n_days: int) -> np.nda
 
 
 def draw_stock(seed: int, items: pd.DataFrame, weekly: np.ndarray) -> pd.DataFrame:
-    """on_hand of 0-10 weeks of demand for about 95% of the items, 10% of those at zero."""
+    """on_hand of 3-14 weeks of demand (a planner's usual cover, lead times included) for
+    about 95% of the items, 5% of those at zero (a stockout already under way)."""
     rng = stream(seed, "stock")
     n = len(items)
-    on_hand = np.rint(weekly * rng.uniform(0, 10, n)).astype(np.int64)
-    on_hand[rng.random(n) < 0.1] = 0
+    on_hand = np.rint(weekly * rng.uniform(3, 14, n)).astype(np.int64)
+    on_hand[rng.random(n) < 0.05] = 0
     listed = rng.random(n) < 0.95
     return pd.DataFrame({"sku": items.sku[listed], "on_hand": on_hand[listed]})
 

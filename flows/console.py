@@ -1,0 +1,47 @@
+"""Plain-text views for the terminal: lots as a buyer reads them."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+
+_NUMBERS = {
+    "quantity": "{:,.0f}",
+    "unit_price": "{:,.2f}",
+    "order_value": "{:,.2f}",
+    "savings": "{:,.2f}",
+    "expected_leftover": "{:,.0f}",
+    "stockout_risk": "{:.0%}",
+}
+_HEADERS = {
+    "sku": "sku",
+    "supplier_id": "supplier",
+    "quantity": "quantity",
+    "unit_price": "unit price",
+    "order_value": "order value",
+    "savings": "discount saved",
+    "expected_leftover": "exp. leftover",
+    "stockout_risk": "stockout risk",
+}
+
+
+def lots_text(lots: pd.DataFrame, width: int = 110) -> str:
+    """A table of the lots' figures, then one wrapped reason per lot."""
+    shown = lots[list(_HEADERS)].copy()
+    for column, fmt in _NUMBERS.items():
+        shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
+    table = shown.rename(columns=_HEADERS).to_string(index=False)
+    reasons = [
+        textwrap.fill(
+            f"{sku}: {reason}", width=width, initial_indent="  ", subsequent_indent="    "
+        )
+        for sku, reason in zip(lots["sku"], lots["reason"], strict=True)
+    ]
+    return table + "\n\nWhy:\n" + "\n".join(reasons)
+
+
+def frame_text(frame: pd.DataFrame) -> str:
+    """Any frame as an aligned table with readable numbers."""
+    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
+        return frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
