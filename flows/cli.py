@@ -158,5 +158,3 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"quarantined:  {summary['rows_quarantined']} input rows"
         f" (reorder quarantine --db {summary['db_path']})"
     )
-
-
