@@ -109,6 +109,7 @@ def publish(
             fc.frame(),
             result.frame(),
             solver=_solver_fields(result),
+            forecast_models=fc.selection(),
         )
 
 

@@ -48,6 +48,7 @@ from optimize.pricing import purchase_cost, tier_min_qty
 
 MAX_CARRY_YEARS = 2.0
 LATE_PERIODS = 1
+CHUNK = 256  # items evaluated together
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,11 @@ def evaluate_batch(
     for i, item in enumerate(items):
         shapes.setdefault(item.scenarios.shape, []).append(i)
     for members in shapes.values():
-        costs = _evaluate_shape([items[i] for i in members], [lots[i] for i in members])
-        for i, c in zip(members, costs, strict=True):
-            result[i] = c
+        for lo in range(0, len(members), CHUNK):  # bounded memory, linear time in items
+            part = members[lo : lo + CHUNK]
+            costs = _evaluate_shape([items[i] for i in part], [lots[i] for i in part])
+            for i, c in zip(part, costs, strict=True):
+                result[i] = c
     return result  # type: ignore[return-value]
 
 

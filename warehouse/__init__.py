@@ -25,6 +25,7 @@ from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, run_lock
 from warehouse.runs import (
+    current_forecast_models,
     current_recommendations,
     fail_run,
     publish_run,
@@ -53,6 +54,7 @@ __all__ = [
     "bucket_demand",
     "check_lot",
     "connect",
+    "current_forecast_models",
     "current_recommendations",
     "decision_history",
     "ensure_schema",

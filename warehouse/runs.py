@@ -37,6 +37,7 @@ _VALUES = r"''[^'']*''|-?[0-9][0-9.,:eE+-]*"  # quoted values and numbers/dates 
 _DEMAND = "_publish_demand"
 _FORECASTS = "_publish_forecasts"
 _RECOMMENDATIONS = "_publish_recommendations"
+_MODELS = "_publish_forecast_models"
 
 
 def _now() -> datetime:
@@ -90,14 +91,26 @@ def publish_run(
     forecasts: pd.DataFrame,
     recommendations: pd.DataFrame,
     solver: dict[str, Any],
+    forecast_models: pd.DataFrame | None = None,
 ) -> None:
-    """Replace the run_key's demand, forecasts and recommendations and mark the run succeeded.
+    """Replace the run_key's demand, forecasts, forecast models and recommendations and mark
+    the run succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
-    the previously published rows stay. `solver` has solver_status, solver_gap, objective.
+    the previously published rows stay. `solver` has solver_status, solver_gap, objective;
+    `forecast_models` has unique_id, model, score (the chosen model per item and its backtest
+    score; None: the models of the forecasts, without score).
     """
     recommendations = _with_json(recommendations, "explanation")
-    frames = {_DEMAND: demand, _FORECASTS: forecasts, _RECOMMENDATIONS: recommendations}
+    if forecast_models is None:
+        forecast_models = forecasts[["unique_id", "model"]].drop_duplicates("unique_id")
+        forecast_models = forecast_models.assign(score=float("nan"))
+    frames = {
+        _DEMAND: demand,
+        _FORECASTS: forecasts,
+        _MODELS: forecast_models,
+        _RECOMMENDATIONS: recommendations,
+    }
     for name, frame in frames.items():
         con.register(name, frame)
     con.execute("BEGIN TRANSACTION")
@@ -128,7 +141,7 @@ def publish_run(
 
 def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) -> None:
     keys = [run_key, run_id]
-    for table in ("demand", "forecasts", "recommendations"):
+    for table in ("demand", "forecasts", "forecast_models", "recommendations"):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
     con.execute(
         "INSERT INTO demand (run_key, run_id, sku, period_start, quantity) "
@@ -139,6 +152,11 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
     con.execute(
         f"INSERT INTO forecasts (run_key, run_id, sku, period_start, model, mean, {quantiles}) "
         f"SELECT ?, ?, unique_id, CAST(ds AS DATE), model, mean, {quantiles} FROM {_FORECASTS}",
+        keys,
+    )
+    con.execute(
+        "INSERT INTO forecast_models (run_key, run_id, sku, model, backtest_score) "
+        f"SELECT ?, ?, unique_id, model, CAST(score AS DOUBLE) FROM {_MODELS}",
         keys,
     )
     columns = ", ".join(RECOMMENDATION_COLUMNS)
@@ -163,6 +181,15 @@ def _with_json(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The recommendations of the newest succeeded run (empty if none)."""
     return con.execute("SELECT * FROM current_recommendations ORDER BY sku, supplier_id").df()
+
+
+def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per item the forecast model of the newest succeeded run and its backtest score."""
+    return con.execute(
+        "SELECT sku, model, backtest_score FROM forecast_models WHERE run_id = ("
+        "SELECT run_id FROM runs WHERE status = 'succeeded' "
+        "ORDER BY ended_at DESC, started_at DESC LIMIT 1) ORDER BY sku"
+    ).df()
 
 
 def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:

@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS items (
     holding_cost_rate DOUBLE NOT NULL,    -- 1/year, fraction of unit price
     end_of_life DATE,
     salvage_value DOUBLE NOT NULL DEFAULT 0,  -- currency per unit
-    stockout_cost DOUBLE                  -- currency per unit; NULL = derive from service_level
+    stockout_cost DOUBLE,                 -- currency per unit; NULL = derive from service_level
+    launch_forecast DOUBLE                -- units per period a planner expects of a new item
 );
 CREATE TABLE IF NOT EXISTS suppliers (
     supplier_id VARCHAR PRIMARY KEY,
@@ -131,6 +132,14 @@ CREATE TABLE IF NOT EXISTS forecasts (
     q75 DOUBLE, q90 DOUBLE, q95 DOUBLE, q99 DOUBLE,
     PRIMARY KEY (run_key, sku, period_start, model)
 );
+CREATE TABLE IF NOT EXISTS forecast_models (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    model VARCHAR NOT NULL,               -- the model chosen for the item (or its fallback)
+    backtest_score DOUBLE,                -- rolling-origin score of that model, lower is better
+    PRIMARY KEY (run_key, sku)
+);
 CREATE TABLE IF NOT EXISTS recommendations (
     run_key VARCHAR NOT NULL,
     run_id VARCHAR NOT NULL,
@@ -207,7 +216,7 @@ INPUT_TABLES = (
     "open_orders",
     "order_lines",
 )
-OUTPUT_TABLES = ("runs", "demand", "forecasts", "recommendations")
+OUTPUT_TABLES = ("runs", "demand", "forecasts", "forecast_models", "recommendations")
 REVIEW_TABLES = ("decisions", "reports")
 ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
 

@@ -54,6 +54,7 @@ ITEMS = Table(
         Column("end_of_life", "date"),
         Column("salvage_value", "number", low=0, default=0),
         Column("stockout_cost", "number", above=0),
+        Column("launch_forecast", "number", low=0),
     ),
     key=("sku",),
 )

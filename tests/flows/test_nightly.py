@@ -58,6 +58,17 @@ def test_nightly_publishes_feasible_lots_for_every_plannable_item(first_run) -> 
     assert all(isinstance(json.loads(e), dict) for e in ordered["explanation"])
 
 
+def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_run) -> None:
+    db_path, summary = first_run
+    with warehouse.connect(db_path, read_only=True) as con:
+        chosen = warehouse.current_forecast_models(con)
+        forecasts = con.execute("SELECT DISTINCT sku, model FROM forecasts").df()
+    assert len(chosen) == summary["items_planned"] + summary["items_unplannable"]
+    assert chosen.merge(forecasts, on=["sku", "model"]).shape[0] == len(chosen)
+    fitted = chosen[~chosen["model"].isin(["category_prior", "no_history", "launch_forecast"])]
+    assert len(fitted) > 0 and fitted["backtest_score"].notna().all()
+
+
 def test_nightly_records_stages_and_solver_status(first_run) -> None:
     db_path, _ = first_run
     with warehouse.connect(db_path, read_only=True) as con:

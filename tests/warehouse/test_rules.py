@@ -159,3 +159,23 @@ def test_row_with_wrong_number_of_fields_is_quarantined(con, tmp_path):
         (4, None, "row has 8 fields, the header has 7 (check the delimiter and quotes)")
     ]
     assert _count(con, "order_lines") == 3
+
+
+def test_negative_launch_forecast_is_quarantined_and_a_valid_one_loads(con, tmp_path):
+    header, *rows = BASE["items.csv"].splitlines()
+    items = "\n".join(
+        [
+            header + ",launch_forecast",
+            rows[0] + ",",
+            rows[1] + ",4",
+            "C,Washer,fasteners,pilot,0.1,0.2,,,,-1",
+        ]
+    )
+    _load(con, tmp_path, items__csv=items + "\n")
+    assert quarantined(con, "items") == [
+        (3, "launch_forecast", "launch_forecast -1 must be at least 0")
+    ]
+    assert con.execute("SELECT launch_forecast FROM items ORDER BY sku").fetchall() == [
+        (None,),
+        (4.0,),
+    ]
