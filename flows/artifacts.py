@@ -3,6 +3,7 @@ progress of the report and a link to it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ def summarize(
     """Key figures of a run as plain JSON-able values (also the flow's return value)."""
     frame = result.frame()
     lots = frame[frame["quantity"] > 0]
+    held_back = [bool(json.loads(e).get("limits")) for e in frame["explanation"]]
     return {
         "run_id": run_id,
         "run_key": params.run_key(),
@@ -68,6 +70,7 @@ def summarize(
         "spend": round(float(lots["order_value"].sum()), 2),
         "savings": round(float(lots["savings"].sum()), 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
+        "items_held_back": int(sum(held_back)),
         "items_at_risk": int((frame["stockout_risk"] > 1 - params.service_level).sum()),
         "rows_quarantined": report.quarantined,
         "solver": params.solver,
@@ -82,11 +85,30 @@ def publish_artifacts(summary: dict[str, Any], result: optimize.Plan) -> None:
     """Table of lots and a markdown summary; the same keys every night version them."""
     lots = ordered_lots(result)
     create_table_artifact(
-        table=lots.round(3).astype(object).where(lots.notna(), None).to_dict("records"),
+        table=buyer_table(lots),
         key=LOTS_KEY,
         description=f"Recommended order lots as of {summary['as_of']} ({len(lots)} lots)",
     )
     create_markdown_artifact(markdown=summary_markdown(summary), key=SUMMARY_KEY)
+
+
+_BUYER_FORMATS = {
+    "quantity": "{:,.0f}",
+    "unit_price": "{:,.2f}",
+    "order_value": "{:,.2f}",
+    "savings": "{:,.2f}",
+    "expected_leftover": "{:,.0f}",
+    "stockout_risk": "{:.0%}",
+}
+
+
+def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
+    """Rows with numbers as a buyer reads them: thousands separators, money with two
+    decimals, whole units, risks in percent."""
+    shown = lots.astype(object).where(lots.notna(), "")
+    for column, fmt in _BUYER_FORMATS.items():
+        shown[column] = [fmt.format(v) if v != "" else "" for v in shown[column]]
+    return shown.to_dict("records")
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
@@ -101,10 +123,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             "|---|---|",
             f"| lots to order | {summary['lots']} of {summary['items_planned']} items |",
             f"| spend | {summary['spend']:,.2f} |",
-            f"| discount savings vs smallest lots | {summary['savings']:,.2f} |",
+            f"| discount savings vs base prices | {summary['savings']:,.2f} |",
             f"| expected leftover at horizon end | {summary['expected_leftover_units']:,.0f}"
             " units |",
             f"| items at risk of stockout | {summary['items_at_risk']} |",
+            f"| items not ordered as wished because of a limit | {summary['items_held_back']} |",
             f"| items that cannot be planned | {summary['items_unplannable']} |",
             f"| quarantined input rows | {summary['rows_quarantined']} |",
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"

@@ -133,7 +133,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
         ("spend", _money(ordered["order_value"].sum())),
-        ("discount savings vs smallest lots", _money(ordered["savings"].sum())),
+        ("discount savings vs base prices", _money(ordered["savings"].sum())),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
         ("items with stockout risk above 5%", f"{at_risk:,}"),
     ]

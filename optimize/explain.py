@@ -187,6 +187,13 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     stock = f"stock {units(item.on_hand)}" + (
         f" and open orders {units(incoming)}" if incoming else ""
     )
+    saving = lot.expected_cost - best.expected_cost
+    if best.quantity and saving > 1e-6:  # the solver stopped within its optimality gap
+        return (
+            f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
+            f"{money(saving)} less in expectation, within the plan's optimality gap "
+            f"({stock}; {risk})."
+        )
     if lot.decided_risk <= 0.1:
         return f"No order: {stock} cover the horizon ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({stock}; {risk})."

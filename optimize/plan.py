@@ -114,7 +114,8 @@ def plan(
         build_seconds += time.perf_counter() - start
         result = solve_models(models, solver, time_limit, gap)
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
-    lots = _planned_lots(problem, menu, choices, result, reason)
+    discounts = supplier_discounts(problem.limits, menu, choices)
+    lots = _planned_lots(problem, menu, choices, result, reason, discounts)
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
         objective = float(sum(m.expected_cost[c] for m, c in zip(menu, choices, strict=True)))
@@ -130,7 +131,7 @@ def plan(
         build_seconds=build_seconds,
         relaxed=reason is not None,
         infeasible_reason=reason,
-        supplier_discounts=supplier_discounts(problem.limits, menu, choices),
+        supplier_discounts=discounts,
     )
 
 
@@ -149,9 +150,9 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
         result[supplier] = {
             "spend": spend,
             "units": units_bought,
-            "threshold": None if top is None else top.threshold,
-            "discount_rate": 0.0 if top is None else top.discount,
-            "discount": 0.0 if top is None else top.discount * spend,
+            "threshold": None if top is None else float(top.threshold),
+            "discount_rate": 0.0 if top is None else float(top.discount),
+            "discount": 0.0 if top is None else float(top.discount * spend),
         }
     return result
 
@@ -238,6 +239,7 @@ def _planned_lots(
     choices: list[int],
     result: SolveResult,
     relaxed: str | None,
+    discounts: dict,
 ) -> tuple[PlannedLot, ...]:
     usage = _usage(problem, menu, choices)
     lots = []
@@ -248,6 +250,13 @@ def _planned_lots(
         elif relaxed is not None:
             reason = f"Relaxed plan ({relaxed}): {reason}"
             explanation["relaxed"] = relaxed
+        tier = discounts.get(explanation["supplier_id"])
+        explanation["supplier_tier"] = tier
+        if tier is not None and tier["discount_rate"] > 0 and result.choices is not None:
+            reason = reason.rstrip(".") + (
+                f"; the plan reaches {explanation['supplier_id']}'s supplier-wide discount of "
+                f"{percent(tier['discount_rate'])} on {money(tier['spend'])}."
+            )
         if item.min_service_level is not None:
             explanation["service_level"] = float(_service(costs)[c])
             explanation["min_service_level"] = item.min_service_level

@@ -17,7 +17,7 @@ from prefect.client.schemas.filters import (
 
 import optimize
 import warehouse
-from flows.artifacts import LOTS_KEY
+from flows.artifacts import LOTS_KEY, buyer_table
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -92,6 +92,36 @@ def test_nightly_creates_a_table_artifact_of_the_lots(first_run) -> None:
     assert found, "no table artifact of the lots"
     rows = json.loads(found[-1].data) if isinstance(found[-1].data, str) else found[-1].data
     assert len(rows) == summary["lots"]
+    assert all(row["reason"] and row["stockout_risk"].endswith("%") for row in rows)
+
+
+def test_buyer_table_formats_money_units_and_risk() -> None:
+    lots = pd.DataFrame(
+        {
+            "sku": ["P-1"],
+            "supplier_id": ["S-1"],
+            "quantity": [1200.0],
+            "unit_price": [3.456],
+            "order_value": [4147.2],
+            "savings": [None],
+            "expected_leftover": [12.4],
+            "stockout_risk": [0.034],
+            "reason": ["Order 1,200 ..."],
+        }
+    )
+    assert buyer_table(lots) == [
+        {
+            "sku": "P-1",
+            "supplier_id": "S-1",
+            "quantity": "1,200",
+            "unit_price": "3.46",
+            "order_value": "4,147.20",
+            "savings": "",
+            "expected_leftover": "12",
+            "stockout_risk": "3%",
+            "reason": "Order 1,200 ...",
+        }
+    ]
 
 
 def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(

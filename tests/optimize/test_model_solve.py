@@ -250,3 +250,16 @@ def many_items(n: int, seed: int, tight: bool = False) -> Problem:
         )
     limits = Limits(budget=8000, capacity=9000, max_orders=150) if tight else Limits()
     return Problem(tuple(result), limits)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_tier_states_cut_short_by_the_time_limit_are_not_reported_optimal(solver):
+    problem = many_items(300, seed=5, tight=True)
+    menu = [evaluate_item(i, 16) for i in problem.items]
+    tiers = (SupplierTier("S1", 3000.0, 0.02), SupplierTier("S1", 6000.0, 0.05))
+    limits = Limits(budget=8000, capacity=9000, max_orders=150, supplier_tiers=tiers)
+    models = build_models(menu, limits, problem.items)
+    assert len(models) == 3  # no tier, tier 1, tier 2
+    result = solve_models(models, solver, time_limit=0.05, gap=1e-9)
+    assert not result.optimal
+    assert result.status not in ("Optimal", "Optimal solution found")

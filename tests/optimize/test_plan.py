@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.evaluate import evaluate_item
 from optimize.plan import COLUMNS, plan
 from optimize.solve import NO_SOLVER_STATUS
@@ -124,3 +124,23 @@ def test_stockout_before_the_earliest_arrival_is_called_unavoidable():
     assert lot.explanation["stockout_risk_decided"] == 0.0
     assert "stock 0 runs out before a lot ordered now can arrive in week 2" in lot.reason
     assert "stockout risk this order decides 0%" in lot.reason
+
+
+def test_supplier_wide_discount_is_reached_named_and_counted():
+    items_ = tuple(item(f"P-{k}", 0) for k in range(4))
+    plain = plan(Problem(items_))
+    spend = sum(lot.order_value for lot in plain.lots)
+    # a 10% discount from a spend the plan without it does not reach: worth buying up to it
+    tier = SupplierTier("S-03", threshold=spend + 60.0, discount=0.10)
+    result = plan(Problem(items_, Limits(supplier_tiers=(tier,))))
+    bought = sum(lot.order_value for lot in result.lots)
+    assert result.optimal and bought >= spend + 60.0
+    reached = result.supplier_discounts["S-03"]
+    assert reached["discount"] == pytest.approx(0.10 * bought)
+    assert result.objective == pytest.approx(
+        sum(lot.expected_cost for lot in result.lots) - reached["discount"]
+    )
+    assert result.objective < plain.objective
+    ordered = next(lot for lot in result.lots if lot.quantity)
+    assert "the plan reaches S-03's supplier-wide discount of 10% on " in ordered.reason
+    assert json.loads(result.frame()["explanation"][0])["supplier_tier"]["discount_rate"] == 0.1
