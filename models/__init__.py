@@ -7,6 +7,7 @@ metrics.
 """
 
 from models.base import ForecastArrays, Forecaster, NotFittedError, path_quantiles
+from models.blend import Blend
 from models.classify import classify
 from models.empirical import Empirical
 from models.forecast import forecast
@@ -30,6 +31,7 @@ __all__ = [
     "QUANTILES",
     "SBA",
     "TSB",
+    "Blend",
     "Croston",
     "Empirical",
     "Forecast",

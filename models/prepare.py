@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
+from models.blend import Blend
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
@@ -45,18 +46,30 @@ AUTO = "auto"
 AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0)}
 # The global model's candidates differ in the spread only (they share one boosting fit).
 GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0)
+# Blends of both (half the paths each): smoothing x (latent shape, global shape).
+BLEND_GRID = {
+    "alpha": (0.02, 0.05, 0.12),
+    "shapes": ((0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (4.0, 8.0)),
+}
 
 
 def auto_candidates(horizon: int = 12) -> dict[str, Forecaster]:
     """Label -> unfitted candidate: LatentRate over `AUTO_GRID`, GlobalRate over
-    `GLOBAL_SHAPES` (rates learned for `horizon` periods ahead)."""
+    `GLOBAL_SHAPES` (rates learned for `horizon` periods ahead), Blend over `BLEND_GRID`."""
     latent = {
         f"latent(alpha={a},shape={k})": LatentRate(alpha=a, shape=k)
         for a in AUTO_GRID["alpha"]
         for k in AUTO_GRID["shape"]
     }
     glob = {f"global(shape={k})": GlobalRate(horizon=horizon, shape=k) for k in GLOBAL_SHAPES}
-    return {**latent, **glob}
+    blend = {
+        f"blend(alpha={a},shapes={kl},{kg})": Blend(
+            alpha=a, latent_shape=kl, global_shape=kg, horizon=horizon
+        )
+        for a in BLEND_GRID["alpha"]
+        for kl, kg in BLEND_GRID["shapes"]
+    }
+    return {**latent, **glob, **blend}
 
 
 def item_rng(seed: int, unique_id: str) -> np.random.Generator:
@@ -122,7 +135,7 @@ def prepare_forecast(
     backtest_paths: int = 100,
 ) -> PreparedForecast:
     """The pooled part of `forecast` (see `models.forecast` for demand, items, freq,
-    last_period, h). model: "auto" (LatentRate over AUTO_GRID, chosen per group by backtest),
+    last_period, h). model: "auto" (`auto_candidates`, chosen per group by backtest),
     a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest."""
     h = check_positive_int(h, "h")
     candidates = _candidates(model, h)

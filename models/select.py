@@ -83,7 +83,8 @@ def backtest(
     seed: int = 0,
 ) -> Backtest:
     """Fit every candidate at origins T - h, T - 2h, ... (up to `n_origins`, keeping at least
-    h periods before each) and accumulate its losses on the h periods after each origin."""
+    h periods before each) and accumulate its losses on the h periods after each origin.
+    All candidates sample from the same seeded stream at an origin (common random numbers)."""
     n, t = y.shape
     zeros = np.zeros(n)
     period_loss = {label: zeros.copy() for label in candidates}
@@ -92,7 +93,6 @@ def backtest(
     actual_sum, scored, n_scored = zeros.copy(), np.zeros(n, dtype=bool), zeros.copy()
     cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
     levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
-    rng = np.random.default_rng(seed)
     for k in range(1, n_origins + 1):
         cut = t - k * h
         if cut < h:
@@ -104,7 +104,9 @@ def backtest(
         n_scored += ok
         actual_sum += np.where(ok, actual.sum(axis=1), 0)
         for label, model in candidates.items():
-            fc = model.fit(train[ok]).predict(h, n_paths, rng)
+            # common random numbers: every candidate draws the same stream at an origin, so
+            # their scores differ by the models, not by sampling noise
+            fc = model.fit(train[ok]).predict(h, n_paths, np.random.default_rng([seed, k]))
             pl = _pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
             tq = path_quantiles(fc.totals()[:, :, None], ltd_levels)[:, :, 0]
             total = actual[ok].sum(axis=1)
