@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 FILES = {"carparts": "carparts/carparts_long.parquet", "raf": "raf/raf_long.parquet"}
 HOLDOUT = 12
-MODELS = ("croston", "sba", "tsb", "empirical", "latent", "global", "blend", "pipeline")
+MODELS = ("croston", "sba", "tsb", "empirical", "adida", "ets", "latent", "global", "blend",
+          "pipeline")  # fmt: skip
 LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 

@@ -58,6 +58,12 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 @click.option("--service-level", type=float, default=0.95, show_default=True)
 @click.option("--budget", type=float, help="Spend limit for the run (currency).")
 @click.option("--capacity", type=float, help="Storage limit for the run (litres).")
+@click.option("--max-orders", type=int, help="Most lots to order in the run.")
+@click.option(
+    "--min-service-level",
+    type=float,
+    help="Hard service level per item, 0..1 (a relaxed plan names why it cannot be met).",
+)
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--time-limit", type=float, default=60.0, show_default=True)
 def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) -> None:
@@ -149,6 +155,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"savings {summary['savings']:,.2f}; solver {summary['solver_status']}"
         f" ({'proven optimal' if summary['optimal'] else 'not proven optimal'})."
     )
+    if summary.get("relaxed"):
+        click.echo(f"relaxed plan: {summary['infeasible_reason']}")
     if summary.get("report"):
         click.echo(f"report:       {summary['report']} (open it in a browser)")
     click.echo(f"input files:  {data_dir}")

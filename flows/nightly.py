@@ -18,6 +18,7 @@ from flows.params import (
     Horizon,
     Limit,
     MaxOrders,
+    MinServiceLevel,
     RunParameters,
     Scenarios,
     Seed,
@@ -41,6 +42,7 @@ def nightly(
     scenarios: Scenarios = 200,
     seed: Seed = 0,
     service_level: ServiceLevel = 0.95,
+    min_service_level: MinServiceLevel | None = None,
     budget: Limit | None = None,
     capacity: Limit | None = None,
     max_orders: MaxOrders | None = None,
@@ -54,7 +56,9 @@ def nightly(
 
     as_of: the last day of data to use (default: yesterday). horizon: periods of `freq`
     (W = weeks, M = months) to forecast and plan. scenarios: demand sample paths per item.
-    budget (currency) and capacity (litres) limit the whole run; empty means no limit.
+    budget (currency) and capacity (litres) limit the whole run, max_orders the number of
+    lots; empty means no limit. min_service_level: hard service level per item (empty: none);
+    if the limits cannot meet it, the run names why and uses a relaxed plan.
     task_runner: where the forecast chunks (chunk_size items each) run: "threads", or "dask"
     (a local Dask cluster, or the scheduler at dask_address such as tcp://10.0.0.5:8786).
     """
@@ -92,6 +96,9 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     finally:
         tasks.record_stages(params, run_id, seconds)
     summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
+    summary |= {"relaxed": result.relaxed, "infeasible_reason": result.infeasible_reason}
+    if result.relaxed:
+        logger.warning("relaxed plan: %s", result.infeasible_reason)
     artifacts.publish_artifacts(summary, result)
     summary["report"] = artifacts.report_with_artifacts(params, run_id, inputs, demand, fc, result)
     return summary

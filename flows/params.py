@@ -20,6 +20,14 @@ Horizon = Annotated[int, Field(ge=1, le=104, description="periods of freq to for
 Scenarios = Annotated[int, Field(ge=10, le=5000, description="demand sample paths per item")]
 Seed = Annotated[int, Field(ge=0, description="seed of the scenario sampling")]
 ServiceLevel = Annotated[float, Field(gt=0.0, lt=1.0, description="target chance of no stockout")]
+MinServiceLevel = Annotated[
+    float,
+    Field(
+        gt=0.0,
+        lt=1.0,
+        description="hard service level per item; empty means none (see README: relaxed plans)",
+    ),
+]
 Limit = Annotated[float, Field(ge=0.0, description="shared limit; empty means none")]
 MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty means none")]
 TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
@@ -36,8 +44,11 @@ class RunParameters(BaseModel):
     """Everything a nightly run or a rerun can be told.
 
     Units: horizon in periods of `freq`; budget in currency; capacity in litres;
-    time_limit in seconds. task_runner, dask_address and chunk_size say where the forecast
-    chunks run (threads, a local Dask cluster or a Dask scheduler); they never change results.
+    time_limit in seconds. service_level prices stockouts (a soft target); min_service_level
+    is a hard target per item: when the limits cannot meet it the run says why and plans with
+    a relaxed model (runs.relaxed, runs.infeasible_reason). task_runner, dask_address and
+    chunk_size say where the forecast chunks run (threads, a local Dask cluster or a Dask
+    scheduler); they never change results.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,6 +64,7 @@ class RunParameters(BaseModel):
     scenarios: Scenarios = 200
     seed: Seed = 0
     service_level: ServiceLevel = 0.95
+    min_service_level: MinServiceLevel | None = None
     budget: Limit | None = None
     capacity: Limit | None = None
     max_orders: MaxOrders | None = None

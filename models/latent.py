@@ -98,6 +98,12 @@ def latent_paths(
     return (low + (round_u < values - low)).astype(np.int32)
 
 
+def check_shape(value: object) -> None:
+    """Gamma shape of the rate multiplier: a number > 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"shape must be a number > 0, got {value!r}")
+
+
 class LatentRate(Forecaster):
     """Smoothed level and occurrence with a per-path Gamma rate multiplier (see module doc).
 
@@ -116,9 +122,7 @@ class LatentRate(Forecaster):
 
     def _check_params(self) -> None:
         check_alpha(self.alpha, "alpha")
-        s = self.shape
-        if isinstance(s, bool) or not isinstance(s, int | float) or not s > 0:
-            raise ValueError(f"shape must be a number > 0, got {s!r}")
+        check_shape(self.shape)
         w = self.size_window
         if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
             raise ValueError(f"size_window must be None or an integer >= 1, got {w!r}")

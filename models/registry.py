@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.aggregate import ADIDA
 from models.base import Forecaster
 from models.blend import Blend
 from models.empirical import Empirical
+from models.ets import ETS
 from models.global_rate import GlobalRate
 from models.intermittent import SBA, TSB, Croston
 from models.latent import LatentRate
 
 FORECASTERS: dict[str, type[Forecaster]] = {
-    cls.name: cls for cls in (Croston, SBA, TSB, Empirical, LatentRate, GlobalRate, Blend)
+    cls.name: cls
+    for cls in (Croston, SBA, TSB, Empirical, LatentRate, GlobalRate, Blend, ADIDA, ETS)
 }
 
 

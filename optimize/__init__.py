@@ -1,12 +1,14 @@
 """Order decision: choose one lot per item from candidate lots under shared limits.
 
 Modules: data (inputs), pricing, candidates, evaluate (expected cost of lots), costs (stockout
-cost and obsolescence parameters), model (menu MILP), solve, explain, plan, inputs (tables ->
-Problem).
+cost and obsolescence parameters), eoq (EOQ with quantity discounts; the cost_per_period
+objective), model (menu MILP), solve, fallback (best plan known without a solver proof),
+explain, plan, inputs (tables -> Problem).
 """
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.eoq import EOQSolution, economic_order_quantity
 from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, evaluate_plan
 from optimize.inputs import build_problem
 from optimize.model import MenuModel, build_model
@@ -14,6 +16,7 @@ from optimize.plan import Plan, PlannedLot, plan
 from optimize.solve import SolveResult, solve
 
 __all__ = [
+    "EOQSolution",
     "ItemProblem",
     "Limits",
     "LotCost",
@@ -28,6 +31,7 @@ __all__ = [
     "SupplierTier",
     "build_model",
     "build_problem",
+    "economic_order_quantity",
     "evaluate_item",
     "evaluate_items",
     "evaluate_plan",

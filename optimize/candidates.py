@@ -67,13 +67,19 @@ def offer_lots(
 
 
 def item_candidates(
-    item: ItemProblem, max_candidates: int = 64, need: float | None = None
+    item: ItemProblem,
+    max_candidates: int = 64,
+    need: float | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(offer index, quantity) per candidate; candidate 0 is no order (offer index -1)."""
+    """(offer index, quantity) per candidate; candidate 0 is no order (offer index -1).
+    `extra` adds feasible lots per supplier_id (e.g. the EOQ lots, eoq.eoq_candidates)."""
     need = cover_need(item) if need is None else need
     offer_idx, qty = [np.array([-1])], [np.array([0])]
     for k, offer in enumerate(item.offers):
         lots = offer_lots(item, offer, max_candidates, need)
+        if extra and offer.supplier_id in extra:
+            lots = np.union1d(lots, np.asarray(extra[offer.supplier_id], np.int64))
         offer_idx.append(np.full(len(lots), k))
         qty.append(lots)
     return np.concatenate(offer_idx).astype(np.int64), np.concatenate(qty).astype(np.int64)

@@ -157,6 +157,8 @@ class ItemProblem:
 
 
 TierBasis = Literal["spend", "units"]
+Objective = Literal["expected_cost", "cost_per_period"]
+OBJECTIVES: tuple[str, ...] = ("expected_cost", "cost_per_period")
 
 
 @dataclass(frozen=True)
@@ -228,14 +230,30 @@ class Limits:
 
 @dataclass(frozen=True)
 class Problem:
-    """All items of one run plus the limits they share."""
+    """All items of one run plus the limits they share.
+
+    `objective` says what the plan minimizes:
+    - "expected_cost" (default, the nightly run): the expected total cost of each item's lot
+      over the horizon's scenarios (evaluate.py). Right for sparse, ending or uncertain demand:
+      it prices leftover risk and stockouts.
+    - "cost_per_period": each lot's cost per period of the demand it covers, the classic
+      EOQ-with-quantity-discounts criterion (eoq.py): (purchase + fixed cost) × mean demand
+      per period / usable units + holding of the sawtooth (usable units / 2 at the lot's average
+      unit price); no order costs stockout_cost × mean demand per period. For steady series
+      items bought again and again, where a lot is one of many cycles and the horizon end is
+      not an end of demand: with deterministic steady demand the chosen lot is the textbook
+      EOQ answer among feasible lots (tests/optimize/test_eoq.py). It ignores variability
+      (no safety stock) and stock on hand; the explanations still show the scenario costs.
+    """
 
     items: tuple[ItemProblem, ...]
     limits: Limits = field(default_factory=Limits)
+    objective: Objective = "expected_cost"
 
     def __post_init__(self) -> None:
         skus = [i.sku for i in self.items]
         _check(len(set(skus)) == len(skus), "sku repeats among items")
+        _check(self.objective in OBJECTIVES, f"objective must be one of {OBJECTIVES}")
 
 
 def _check(condition: bool, message: str) -> None:

@@ -117,15 +117,23 @@ def evaluate_item(item: ItemProblem, max_candidates: int = 64) -> LotCosts:
     return evaluate_items([item], max_candidates)[0]
 
 
-def evaluate_items(items: Sequence[ItemProblem], max_candidates: int = 64) -> list[LotCosts]:
-    """Candidate lots and their expected cost for many items at once (one batch)."""
+def evaluate_items(
+    items: Sequence[ItemProblem],
+    max_candidates: int = 64,
+    extra: Sequence[dict[str, np.ndarray]] | None = None,
+) -> list[LotCosts]:
+    """Candidate lots and their expected cost for many items at once (one batch); `extra[i]`
+    adds lots per supplier_id to item i's candidates."""
     needs = np.zeros(len(items))
     shapes: dict[tuple[int, int], list[int]] = {}
     for i, item in enumerate(items):
         shapes.setdefault(item.scenarios.shape, []).append(i)
     for members in shapes.values():
         needs[members] = cover_needs([items[i] for i in members])
-    lots = [item_candidates(i, max_candidates, n) for i, n in zip(items, needs, strict=True)]
+    more = extra if extra is not None else [None] * len(items)
+    lots = [
+        item_candidates(i, max_candidates, n, e) for i, n, e in zip(items, needs, more, strict=True)
+    ]
     return evaluate_batch(items, lots)
 
 

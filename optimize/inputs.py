@@ -7,8 +7,10 @@ Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); op
 `service_level` at the item's reference price (cheapest first-tier price). `review_period`
 (periods until the next chance to order, default 1: the nightly run orders again next period)
 is set on every item; see evaluate.py for the replenishment rule.
-Items with scenarios but without a usable offer, or missing from `items`, are returned as
-unplannable with a reason, and so are items of `items` without scenarios.
+Supplier-wide tiers come from the optional `supplier_tiers` table (min_total -> threshold,
+discount_rate -> discount). Items with scenarios but without a usable offer, or missing from
+`items`, are returned as unplannable with a reason, and so are items of `items` without
+scenarios.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 
 DAYS_PER_YEAR = 365.25
 
@@ -41,8 +43,14 @@ def build_problem(
     max_orders: int | None = None,
     obsolescence_defaults: dict[str, float] | None = None,
     review_period: int | None = 1,
+    supplier_tiers: pd.DataFrame | None = None,
+    min_service_level: float | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
-    """(Problem, unplannable[sku, reason]) from the input tables and scenarios (ids, paths)."""
+    """(Problem, unplannable[sku, reason]) from the input tables and scenarios (ids, paths).
+
+    `supplier_tiers` (supplier_id, basis, min_total, discount_rate; optional) become
+    Limits.supplier_tiers (tiers of suppliers without an offer in the run are dropped);
+    `min_service_level` is set on every item (ItemProblem.min_service_level)."""
     ids, paths = scenarios
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
@@ -78,11 +86,18 @@ def build_problem(
                 obsolescence,
                 service_level,
                 review_period,
+                min_service_level,
             )
         )
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
-    limits = Limits(budget=budget, capacity=capacity, max_orders=max_orders)
+    used = {o.supplier_id for item in planned for o in item.offers}
+    limits = Limits(
+        budget=budget,
+        capacity=capacity,
+        max_orders=max_orders,
+        supplier_tiers=_supplier_tiers(supplier_tiers, used),
+    )
     frame = pd.DataFrame(unplannable, columns=["sku", "reason"])
     return Problem(tuple(planned), limits), frame
 
@@ -97,6 +112,7 @@ def _item_problem(
     obsolescence: float,
     service_level: float,
     review_period: int | None,
+    min_service_level: float | None = None,
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
     salvage = _number(row.get("salvage_value"), 0.0)
@@ -123,6 +139,23 @@ def _item_problem(
         stockout_cost=stockout_cost,
         unit_volume=float(row["unit_volume"]),
         review_period=review_period,
+        min_service_level=min_service_level,
+    )
+
+
+def _supplier_tiers(frame: pd.DataFrame | None, used: set[str]) -> tuple[SupplierTier, ...]:
+    """SupplierTier per row of supplier_tiers whose supplier has an offer in the run."""
+    if frame is None or frame.empty:
+        return ()
+    return tuple(
+        SupplierTier(
+            supplier_id=str(r.supplier_id),
+            threshold=float(r.min_total),
+            discount=float(r.discount_rate),
+            basis=str(r.basis),
+        )
+        for r in frame.itertuples(index=False)
+        if str(r.supplier_id) in used
     )
 
 

@@ -72,6 +72,10 @@ class MenuModel:
     def n_columns(self) -> int:
         return len(self.cost)
 
+    def objective(self, x: np.ndarray) -> float:
+        """Objective value of column values x (currency)."""
+        return float(self.constant + self.cost @ np.asarray(x, float))
+
     def choices(self, x: np.ndarray | None) -> list[int]:
         """Chosen candidate per item from the x column values (None: fixed items only,
         no order elsewhere)."""

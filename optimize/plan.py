@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.data import ItemProblem, Limits, Problem
+from optimize.eoq import cost_per_period, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.model import build_models
@@ -99,26 +100,35 @@ def plan(
 ) -> Plan:
     """Choose one lot per item minimizing total expected cost under the shared limits."""
     start = time.perf_counter()
-    menu = evaluate_items(problem.items, max_candidates)
+    per_period = problem.objective == "cost_per_period"
+    extra = [eoq_lots(i) for i in problem.items] if per_period else None
+    menu = evaluate_items(problem.items, max_candidates, extra)
+    scored = (
+        [per_period_costs(i, m) for i, m in zip(problem.items, menu, strict=True)]
+        if per_period
+        else menu
+    )
     allowed = _allowed(problem.items, menu)
     reason = None if allowed is None else infeasibility(problem, menu, allowed)
-    models = build_models(menu, problem.limits, problem.items, None if reason else allowed)
+    models = build_models(scored, problem.limits, problem.items, None if reason else allowed)
     build_seconds = time.perf_counter() - start
     result = solve_models(models, solver, time_limit, gap)
     if allowed is not None and reason is None and result.infeasible:
         reason = _combined_reason(problem, allowed)
     if reason is not None:  # relaxed model: targets as penalties
         start = time.perf_counter()
-        penalized = _penalized(problem.items, menu, allowed)
+        penalized = _penalized(problem.items, scored, allowed)
         models = build_models(penalized, problem.limits, problem.items)
         build_seconds += time.perf_counter() - start
         result = solve_models(models, solver, time_limit, gap)
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
     lots = _planned_lots(problem, menu, choices, result, reason, discounts)
+    if per_period:
+        lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, scored, choices, strict=True))
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
-        objective = float(sum(m.expected_cost[c] for m, c in zip(menu, choices, strict=True)))
+        objective = float(sum(m.expected_cost[c] for m, c in zip(scored, choices, strict=True)))
         objective -= _discounts_total(problem.limits, menu, choices)
     return Plan(
         lots=lots,
@@ -133,6 +143,41 @@ def plan(
         infeasible_reason=reason,
         supplier_discounts=discounts,
     )
+
+
+def eoq_lots(item: ItemProblem) -> dict[str, np.ndarray]:
+    """Per supplier, the lots among which the lowest cost per period of cover is (eoq.py)."""
+    rate, holding = _rates(item)
+    return {o.supplier_id: eoq_candidates(o, rate, holding) for o in item.offers}
+
+
+def per_period_costs(item: ItemProblem, lots: LotCosts) -> LotCosts:
+    """The item's candidates with expected_cost replaced by the cost per period of cover
+    (Problem.objective "cost_per_period"; currency per period)."""
+    rate, holding = _rates(item)
+    cost = np.full(len(lots), item.stockout_cost * rate)  # no order: demand is lost
+    for offer in item.offers:
+        sel = lots.supplier_id == offer.supplier_id
+        if sel.any():
+            cost[sel] = cost_per_period(offer, lots.quantity[sel], rate, holding)
+    cost = np.where(np.isfinite(cost), cost, 1e12)  # lots with no usable unit
+    return dataclasses.replace(lots, expected_cost=cost)
+
+
+def _rates(item: ItemProblem) -> tuple[float, float]:
+    """Mean demand per period (units) and holding cost rate per period."""
+    return float(item.scenarios.mean()), item.holding_cost_rate * item.period_years
+
+
+def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
+    explanation = lot.explanation | {
+        "objective": "cost_per_period",
+        "cost_per_period": float(scored.expected_cost[choice]),
+    }
+    reason = lot.reason.rstrip(".") + (
+        f"; cost per period of cover {money(float(scored.expected_cost[choice]))}."
+    )
+    return dataclasses.replace(lot, explanation=explanation, reason=reason)
 
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
@@ -250,6 +295,8 @@ def _planned_lots(
         elif relaxed is not None:
             reason = f"Relaxed plan ({relaxed}): {reason}"
             explanation["relaxed"] = relaxed
+        if result.choices is not None and not result.optimal:
+            reason = f"Not proven optimal ({result.status}): {reason}"
         tier = discounts.get(explanation["supplier_id"])
         explanation["supplier_tier"] = tier
         if tier is not None and tier["discount_rate"] > 0 and result.choices is not None:

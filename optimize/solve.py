@@ -7,12 +7,21 @@ only if the solver says so and the gap between objective and best bound is withi
 requested relative gap (or within ABS_GAP currency). A model without columns (every item
 decided by dominance, e.g. no shared limit) needs no solver: its status is NO_SOLVER_STATUS
 when it meets every row, "Infeasible" otherwise.
+
+The time limit holds for CBC too (the bundled CBC 2.10.3 overran 60 s by 20-30 s, coin-or/Cbc
+#605): CBC runs as a subprocess (the command PuLP builds: MPS file, `-sec`, `-timeMode
+elapsed`) with the time left after writing the model, and is killed at that time plus
+CBC_GRACE seconds. A killed CBC leaves no proof and no solution: the status says "Time limit
+enforced: ..., no solution proven". Whenever the solver ends without a solution and without
+proving infeasibility, the plan is the best one known (fallback.greedy_choices), the status
+gains FALLBACK_NOTE, and it is not optimal.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import subprocess
 import tempfile
 import time
 import warnings
@@ -23,9 +32,13 @@ import highspy
 import numpy as np
 import pulp
 
+from optimize.fallback import greedy_choices
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
+CBC_GRACE = 2.0  # seconds CBC may run past its time limit before it is killed
+ENFORCED = "Time limit enforced"
+FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
 NO_SOLVER_STATUS = "Optimal (each item's best lot; no shared limit binds, no solver run)"
 INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible")
@@ -63,10 +76,15 @@ def solve(
         status, objective, bound, found_gap, x = _solve_highs(model, time_limit, gap)
     else:
         status, objective, bound, found_gap, x = _solve_cbc(model, time_limit, gap)
-    seconds = time.perf_counter() - start
     if found_gap is None:
         found_gap = relative_gap(objective, bound)
     optimal = proven_optimal(status, objective, bound, found_gap, gap)
+    if (objective is None or x is None) and status.strip().lower() not in INFEASIBLE:
+        x = greedy_choices(model)
+        if x is not None:
+            status, objective, optimal = status + FALLBACK_NOTE, model.objective(x), False
+            found_gap = relative_gap(objective, bound)
+    seconds = time.perf_counter() - start
     choices = None if objective is None or x is None else tuple(model.choices(x))
     return SolveResult(status, optimal, objective, bound, found_gap, seconds, solver, choices)
 
@@ -218,15 +236,16 @@ def _highs_lp(model: MenuModel) -> highspy.HighsLp:
 
 
 def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    start = time.perf_counter()
     lp, variables = model.to_pulp()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
-        with warnings.catch_warnings():  # deprecated for PuLP 4.0; the bundled CBC is this one
-            warnings.simplefilter("ignore", DeprecationWarning)
-            engine = pulp.PULP_CBC_CMD(
-                msg=False, timeLimit=time_limit, gapRel=gap, logPath=str(log)
-            )
-        lp.solve(engine)
+        left = time_limit - (time.perf_counter() - start)
+        finished = left > 0 and run_cbc(lp, Path(tmp), left, gap, log)
+        if not finished:
+            spent = time.perf_counter() - start
+            status = f"{ENFORCED}: CBC stopped after {spent:.1f} s, no solution proven"
+            return status, None, None, None, None
         status, objective, bound = parse_cbc_log(log.read_text())
     if bound is not None:  # CBC's log leaves out the objective's constant
         bound += model.constant
@@ -237,6 +256,36 @@ def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
     if status.lower().startswith("optimal"):
         bound = objective if bound is None else bound
     return status, objective, bound, relative_gap(objective, bound), x  # log gap: 2 digits
+
+
+def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log: Path) -> bool:
+    """Run the bundled CBC on `lp` as PuLP does, killed at time_limit + CBC_GRACE wall
+    seconds; the solution goes into `lp`'s variables. False if it was killed (no solution)."""
+    with warnings.catch_warnings():  # deprecated for PuLP 4.0; the bundled CBC is this one
+        warnings.simplefilter("ignore", DeprecationWarning)
+        engine = pulp.PULP_CBC_CMD(msg=False, gapRel=gap)
+    mps, sol = folder / "model.mps", folder / "model.sol"
+    names = lp.writeMPS(str(mps), rename=1)
+    args = [engine.path, str(mps), "-sec", f"{max(time_limit, 0.01):.3f}", "-timeMode"]
+    args += ["elapsed", "-ratio", f"{gap}", "-solve", "-printingOptions", "all"]
+    args += ["-solution", str(sol)]
+    with log.open("w") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+        try:
+            code = process.wait(timeout=time_limit + CBC_GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return False
+    if code != 0 or not sol.exists():
+        raise pulp.PulpSolverError(f"CBC failed (exit code {code}): {log.read_text()[-500:]}")
+    vs, variable_names, constraint_names, _ = names
+    status, values, _, _, _, sol_status = engine.readsol_MPS(
+        str(sol), lp, vs, variable_names, constraint_names
+    )
+    lp.assignVarsVals(values)
+    lp.assignStatus(status, sol_status)
+    return True
 
 
 def parse_cbc_log(text: str) -> tuple[str, float | None, float | None]:

@@ -18,22 +18,26 @@ _ORDER = {
     "price_breaks": "sku, supplier_id, min_qty",
     "stock": "sku",
     "open_orders": "sku, due_date, po_id",
+    "supplier_tiers": "supplier_id, min_total",
 }
+_NO_SKU = ("suppliers", "supplier_tiers")
 
 
 def read_planning_inputs(
     con: duckdb.DuckDBPyConnection, skus: list[str] | None = None, as_of: date | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Frames of items, suppliers, supplier_items, price_breaks, stock and open_orders.
+    """Frames of items, suppliers, supplier_items, price_breaks, stock, open_orders and
+    supplier_tiers (empty when the optional file was absent).
 
-    `skus` limits every table with a sku column to those items (None: all); suppliers are all
-    returned. Rows are sorted by their key so that results are reproducible. With `as_of`,
-    open_orders also holds the lots planners approved on earlier nights (see
-    warehouse.decisions.planned_orders); its column `source` says `erp` or `approved`.
+    `skus` limits every table with a sku column to those items (None: all); suppliers and
+    supplier_tiers are all returned. Rows are sorted by their key so that results are
+    reproducible. With `as_of`, open_orders also holds the lots planners approved on earlier
+    nights (see warehouse.decisions.planned_orders); its column `source` says `erp` or
+    `approved`.
     """
     frames = {}
     for table in PLANNING_TABLES:
-        where = "WHERE list_contains(?, sku)" if skus is not None and table != "suppliers" else ""
+        where = "WHERE list_contains(?, sku)" if skus is not None and table not in _NO_SKU else ""
         params = [list(skus)] if where else []
         frames[table] = con.execute(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params

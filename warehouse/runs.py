@@ -97,7 +97,8 @@ def publish_run(
     the run succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
-    the previously published rows stay. `solver` has solver_status, solver_gap, objective;
+    the previously published rows stay. `solver` has solver_status, solver_gap, objective and
+    optionally relaxed (the plan came from the relaxed model) and infeasible_reason;
     `forecast_models` has unique_id, model, score (the chosen model per item and its backtest
     score; None: the models of the forecasts, without score).
     """
@@ -118,12 +119,15 @@ def publish_run(
         _replace_results(con, run_id, run_key)
         updated = con.execute(
             "UPDATE runs SET status = 'succeeded', ended_at = ?, solver_status = ?, "
-            "solver_gap = ?, objective = ?, error = NULL WHERE run_id = ? AND run_key = ?",
+            "solver_gap = ?, objective = ?, relaxed = ?, infeasible_reason = ?, error = NULL "
+            "WHERE run_id = ? AND run_key = ?",
             [
                 _now(),
                 solver.get("solver_status"),
                 solver.get("solver_gap"),
                 solver.get("objective"),
+                solver.get("relaxed"),
+                solver.get("infeasible_reason"),
                 run_id,
                 run_key,
             ],
@@ -197,8 +201,8 @@ def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame
     return con.execute(
         "SELECT run_id, run_key, as_of, status, started_at, ended_at, "
         "date_diff('millisecond', started_at, ended_at) / 1000.0 AS seconds, "
-        "solver_status, solver_gap, objective, error, flow_run_id, stage_seconds "
-        "FROM runs ORDER BY started_at DESC LIMIT ?",
+        "solver_status, solver_gap, objective, relaxed, infeasible_reason, error, flow_run_id, "
+        "stage_seconds FROM runs ORDER BY started_at DESC LIMIT ?",
         [limit],
     ).df()
 

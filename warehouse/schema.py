@@ -56,6 +56,13 @@ CREATE TABLE IF NOT EXISTS open_orders (
     due_date DATE NOT NULL,
     PRIMARY KEY (po_id, sku, due_date)
 );
+CREATE TABLE IF NOT EXISTS supplier_tiers (
+    supplier_id VARCHAR NOT NULL,
+    basis VARCHAR NOT NULL,               -- spend (currency bought) | units (units bought)
+    min_total DOUBLE NOT NULL,            -- threshold in the basis' unit, per run
+    discount_rate DOUBLE NOT NULL,        -- fraction off everything bought from the supplier
+    PRIMARY KEY (supplier_id, min_total)
+);
 CREATE TABLE IF NOT EXISTS order_lines (
     order_id VARCHAR NOT NULL,
     line BIGINT NOT NULL,
@@ -214,6 +221,7 @@ INPUT_TABLES = (
     "price_breaks",
     "stock",
     "open_orders",
+    "supplier_tiers",
     "order_lines",
 )
 OUTPUT_TABLES = ("runs", "demand", "forecasts", "forecast_models", "recommendations")
@@ -221,7 +229,17 @@ REVIEW_TABLES = ("decisions", "reports")
 ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
 
 
+# Columns added after a table was first created: existing warehouse files get them on open.
+UPGRADES = (
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS relaxed BOOLEAN",  # plan from the relaxed model
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS infeasible_reason VARCHAR",  # why targets failed
+)
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table and view that is missing; existing ones are left as they are."""
+    """Create every table and view that is missing and add columns that are missing;
+    existing rows are left as they are."""
     for ddl in (INPUT_TABLES_DDL, LOAD_TABLES_DDL, OUTPUT_TABLES_DDL, REVIEW_TABLES_DDL):
+        con.execute(ddl)
+    for ddl in UPGRADES:
         con.execute(ddl)

@@ -41,6 +41,7 @@ class Table:
 
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
+TIER_BASES = ("spend", "units")  # supplier_tiers.basis: purchase cost or units bought
 
 ITEMS = Table(
     "items",
@@ -123,5 +124,25 @@ ORDER_LINES = Table(
     key=("order_id", "line"),
 )
 
-MASTER_TABLES = (ITEMS, SUPPLIERS, SUPPLIER_ITEMS, PRICE_BREAKS, STOCK, OPEN_ORDERS)
+SUPPLIER_TIERS = Table(
+    "supplier_tiers",
+    (
+        Column("supplier_id", required=True),
+        Column("basis", required=True, allowed=TIER_BASES),
+        Column("min_total", "number", required=True, above=0),
+        Column("discount_rate", "number", required=True, above=0),
+    ),
+    key=("supplier_id", "min_total"),
+    required=False,
+)
+
+MASTER_TABLES = (
+    ITEMS,
+    SUPPLIERS,
+    SUPPLIER_ITEMS,
+    PRICE_BREAKS,
+    STOCK,
+    OPEN_ORDERS,
+    SUPPLIER_TIERS,
+)
 TABLES = {t.name: t for t in (*MASTER_TABLES, ORDER_LINES)}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.read import CANCELLED, ROW
-from warehouse.tables import ORDER_LINES, PRICE_BREAKS, Column, Table
+from warehouse.tables import ORDER_LINES, PRICE_BREAKS, SUPPLIER_TIERS, Column, Table
 
 PROBLEM_COLUMNS = [ROW, "column_name", "value", "reason"]
 _NUMBER = {
@@ -73,6 +73,8 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
     found += duplicate_keys(typed, raw, table.key)
     if table is PRICE_BREAKS:
         found += rising_prices(typed[~typed[ROW].isin({r[0] for r in found})], raw)
+    if table is SUPPLIER_TIERS:
+        found += tier_rules(typed[~typed[ROW].isin({r[0] for r in found})], raw)
     problems = problems_frame(found)
     valid = typed[~typed[ROW].isin(set(problems[ROW]))].reset_index(drop=True)
     return Checked(valid, problems, excluded)
@@ -265,6 +267,42 @@ def rising_prices(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
                 f"{best_price} at min_qty {best_qty}"
             )
             found.append((int(group.at[index, ROW]), "unit_price", price, reason))
+    return found
+
+
+def tier_rules(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
+    """Supplier-wide tiers: discount_rate below 1; within one supplier sorted by min_total,
+    one basis (rows with another basis than the first row) and discounts that rise with the
+    threshold (a row whose rate is not above every rate before it)."""
+    found = _rows(
+        raw,
+        typed["discount_rate"] >= 1,
+        "discount_rate",
+        lambda v: f"discount_rate {v} must be less than 1",
+    )
+    ordered = typed[typed["discount_rate"] < 1].sort_values(["supplier_id", "min_total"])
+    for supplier, group in ordered.groupby("supplier_id", sort=False):
+        basis, top = group["basis"].iloc[0], None
+        for index in group.index:
+            rate = group.at[index, "discount_rate"]
+            if group.at[index, "basis"] != basis:
+                reason = f"basis {raw.at[index, 'basis']!r} differs from {basis!r} of {supplier!r}"
+                found.append((int(group.at[index, ROW]), "basis", raw.at[index, "basis"], reason))
+            elif top is not None and rate <= top:
+                reason = (
+                    f"discount_rate {raw.at[index, 'discount_rate']} at min_total "
+                    f"{raw.at[index, 'min_total']} does not rise above {top:g}"
+                )
+                found.append(
+                    (
+                        int(group.at[index, ROW]),
+                        "discount_rate",
+                        raw.at[index, "discount_rate"],
+                        reason,
+                    )
+                )
+            else:
+                top = rate
     return found
 
 

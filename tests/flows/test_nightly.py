@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from uuid import UUID
 
@@ -167,3 +168,26 @@ def test_bad_parameter_is_refused_naming_it(demo_dir: Path, tmp_path: Path) -> N
     with pytest.raises(Exception, match="horizon"):
         _run(demo_dir, tmp_path / "x.duckdb", horizon=0)
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_service_level_target_under_a_tiny_budget_gives_a_recorded_relaxed_plan(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    supplier = pd.read_csv(data / "suppliers.csv")["supplier_id"].iloc[0]
+    (data / "supplier_tiers.csv").write_text(
+        f"supplier_id,basis,min_total,discount_rate\n{supplier},spend,1000,0.03\n"
+    )
+    db_path = tmp_path / "reorder.duckdb"
+    summary = _run(data, db_path, min_service_level=0.99, budget=1.0, max_orders=5)
+    with warehouse.connect(db_path, read_only=True) as con:
+        run = warehouse.run_history(con).iloc[0]
+        tiers = con.execute("SELECT supplier_id, min_total FROM supplier_tiers").fetchall()
+    assert tiers == [(supplier, 1000.0)]
+    assert summary["relaxed"] and bool(run["relaxed"])
+    assert run["infeasible_reason"] == summary["infeasible_reason"]
+    assert "service level" in run["infeasible_reason"]
+    lots = _published(db_path)
+    assert lots["reason"].str.startswith("Relaxed plan (").all()
+    assert lots["order_value"].sum() <= 1.0 + 1e-9 and (lots["quantity"] > 0).sum() <= 5

@@ -19,6 +19,8 @@ def test_defaults_are_valid_and_as_of_is_yesterday() -> None:
         ("horizon", 0),
         ("scenarios", 1),
         ("service_level", 1.0),
+        ("min_service_level", 1.5),
+        ("max_orders", -1),
         ("budget", -5.0),
         ("solver", "gurobi"),
         ("freq", "D"),

@@ -20,7 +20,17 @@ def model(request) -> Forecaster:
 
 
 def test_registry_names_match_classes():
-    assert set(FORECASTERS) == {"croston", "sba", "tsb", "empirical", "latent", "global", "blend"}
+    assert set(FORECASTERS) == {
+        "croston",
+        "sba",
+        "tsb",
+        "empirical",
+        "latent",
+        "global",
+        "blend",
+        "adida",
+        "ets",
+    }
     assert all(FORECASTERS[name].name == name for name in FORECASTERS)
 
 

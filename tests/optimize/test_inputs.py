@@ -93,3 +93,28 @@ def test_limits_pass_through():
         1,
     )
     assert problem.items[0].offers[0].lead_time == 1
+
+
+def test_supplier_tiers_and_min_service_level_reach_the_problem():
+    ids, paths = np.array(["A", "B"]), np.ones((2, 2, 3), dtype=np.int32)
+    tiers = pd.DataFrame(
+        {
+            "supplier_id": ["S1", "S1", "S9"],
+            "basis": ["spend", "spend", "units"],
+            "min_total": [500.0, 2000.0, 10.0],
+            "discount_rate": [0.02, 0.05, 0.1],
+        }
+    )
+    problem, _ = build_problem(
+        *tables(), (ids, paths), AS_OF, 7.0, supplier_tiers=tiers, min_service_level=0.9
+    )
+    # S9 sells nothing in the run: its tier is left out
+    assert [
+        (t.supplier_id, t.threshold, t.discount, t.basis) for t in problem.limits.supplier_tiers
+    ] == [
+        ("S1", 500.0, 0.02, "spend"),
+        ("S1", 2000.0, 0.05, "spend"),
+    ]
+    assert [i.min_service_level for i in problem.items] == [0.9, 0.9]
+    plain, _ = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
+    assert plain.limits.supplier_tiers == () and plain.items[0].min_service_level is None

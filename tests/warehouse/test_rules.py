@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
-from warehouse import load_folder
+from warehouse import load_folder, read_planning_inputs
 
 
 def _load(con, tmp_path: Path, **files: str):
@@ -179,3 +179,37 @@ def test_negative_launch_forecast_is_quarantined_and_a_valid_one_loads(con, tmp_
         (None,),
         (4.0,),
     ]
+
+
+def test_supplier_tiers_with_bad_rate_basis_or_order_are_quarantined_and_reach_planning(
+    con, tmp_path
+):
+    tiers = """\
+supplier_id,basis,min_total,discount_rate
+S1,spend,1000,0.02
+S1,spend,5000,0.05
+S1,units,8000,0.07
+S1,spend,9000,0.04
+S2,units,100,1.5
+S9,spend,100,0.01
+"""
+    _load(con, tmp_path, supplier_tiers__csv=tiers)
+    assert quarantined(con, "supplier_tiers") == [
+        (3, "basis", "basis 'units' differs from 'spend' of 'S1'"),
+        (4, "discount_rate", "discount_rate 0.04 at min_total 9000 does not rise above 0.05"),
+        (5, "discount_rate", "discount_rate 1.5 must be less than 1"),
+        (6, "supplier_id", "unknown supplier_id 'S9' (not in suppliers)"),
+    ]
+    frames = read_planning_inputs(con, skus=["A"])
+    assert frames["supplier_tiers"][["supplier_id", "min_total"]].values.tolist() == [
+        ["S1", 1000.0],
+        ["S1", 5000.0],
+    ]
+
+
+def test_absent_supplier_tiers_file_empties_the_table(con, tmp_path):
+    tiers = "supplier_id,basis,min_total,discount_rate\nS1,spend,1000,0.02\n"
+    _load(con, tmp_path, supplier_tiers__csv=tiers)
+    assert _count(con, "supplier_tiers") == 1
+    _load(con, tmp_path, supplier_tiers__csv=None)
+    assert _count(con, "supplier_tiers") == 0

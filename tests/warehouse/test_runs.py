@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
 from warehouse import (
+    connect,
     current_recommendations,
     fail_run,
     publish_run,
@@ -141,3 +143,32 @@ def test_quarantine_summary_groups_reasons_of_a_runs_loads(con, tmp_path):
     assert summary.loc[0, "problem"] == "quantity … is not a number (decimal separator …)"
     assert quarantine_summary(con, load_ids=report.load_ids)["rows"].sum() == 2
     assert quarantine_summary(con, run_id="other").empty
+
+
+def test_relaxed_plan_and_its_reason_are_recorded(con):
+    run_id = start_run(con, "key", AS_OF, {}, None)
+    reason = "budget 100.00 is below the 2,000.00 needed to meet the service levels of items A"
+    solver = SOLVER | {"relaxed": True, "infeasible_reason": reason}
+    publish_run(con, run_id, "key", *_frames(1.0), solver)
+    row = run_history(con).iloc[0]
+    assert bool(row["relaxed"]) and row["infeasible_reason"] == reason
+
+
+def test_an_existing_warehouse_file_gains_the_new_runs_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:  # a runs table as created before the columns
+        old.execute(
+            "CREATE TABLE runs (run_id VARCHAR PRIMARY KEY, run_key VARCHAR NOT NULL, "
+            "as_of DATE NOT NULL, parameters JSON, status VARCHAR NOT NULL, "
+            "started_at TIMESTAMP NOT NULL, ended_at TIMESTAMP, stage_seconds JSON, "
+            "solver_status VARCHAR, solver_gap DOUBLE, objective DOUBLE, error VARCHAR, "
+            "flow_run_id VARCHAR)"
+        )
+        old.execute(
+            "INSERT INTO runs (run_id, run_key, as_of, status, started_at) "
+            "VALUES ('r0', 'k0', DATE '2024-03-30', 'succeeded', TIMESTAMP '2024-03-31 01:00:00')"
+        )
+    with connect(path) as upgraded:
+        row = run_history(upgraded).iloc[0]
+    assert row["run_id"] == "r0"
+    assert pd.isna(row["relaxed"]) and row["infeasible_reason"] is None

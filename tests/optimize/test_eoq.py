@@ -1,0 +1,220 @@
+"""EOQ with quantity discounts: published examples, brute force, and the plan's
+`cost_per_period` objective agreeing with the textbook answer."""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimize.data import ItemProblem, Offer, PriceBreak, Problem
+from optimize.eoq import (
+    best_integer_lot,
+    cost_per_period,
+    economic_order_quantity,
+    eoq_cost,
+)
+from optimize.plan import plan
+
+EXAMPLES = json.loads((Path(__file__).parent / "data" / "eoq_examples.json").read_text())
+BY_NAME = {e["name"]: e for e in EXAMPLES["examples"]}
+
+
+def solve(example: dict):
+    return economic_order_quantity(
+        example["fixed_cost"],
+        example["holding_cost_rate"],
+        example["demand_rate"],
+        [tuple(b) for b in example["price_breaks"]],
+        example["discount_type"],
+    )
+
+
+def check_example(name: str) -> None:
+    example = BY_NAME[name]
+    result = solve(example)
+    # books state the lot rounded to a unit
+    assert result.order_quantity == pytest.approx(example["expected_order_quantity"], abs=0.5)
+    assert result.tier == example["expected_tier"]
+    if "expected_cost_per_period" in example:
+        assert result.cost_per_period == pytest.approx(example["expected_cost_per_period"])
+
+
+def test_snyder_shen_example_3_6_all_units():
+    check_example("snyder_shen_example_3_6")
+
+
+def test_snyder_shen_example_3_7_incremental():
+    check_example("snyder_shen_example_3_7")
+
+
+def test_stockpyl_all_units_docstring_example():
+    check_example("stockpyl_all_units_docstring")
+
+
+def test_stockpyl_incremental_docstring_example():
+    check_example("stockpyl_incremental_docstring")
+
+
+def test_evaluating_the_answer_gives_its_cost():
+    for example in EXAMPLES["examples"]:
+        result = solve(example)
+        cost = eoq_cost(
+            result.order_quantity,
+            example["fixed_cost"],
+            example["holding_cost_rate"],
+            example["demand_rate"],
+            [tuple(b) for b in example["price_breaks"]],
+            example["discount_type"],
+        )
+        assert cost == pytest.approx(result.cost_per_period)
+
+
+def test_inputs_are_checked_first():
+    with pytest.raises(ValueError, match="holding_cost_rate must be positive"):
+        economic_order_quantity(8, 0, 100, [(1, 1.0)])
+    with pytest.raises(ValueError, match="discount_type"):
+        economic_order_quantity(8, 0.2, 100, [(1, 1.0)], "some")
+
+
+breaks_strategy = st.lists(
+    st.tuples(st.integers(2, 400), st.floats(0.5, 0.99)), min_size=0, max_size=3
+).map(lambda extra: _breaks(extra))
+
+
+def _breaks(extra: list[tuple[int, float]]) -> tuple[PriceBreak, ...]:
+    """First break at 1 unit, price 10; later breaks at distinct quantities, falling."""
+    mins = sorted({m for m, _ in extra})
+    result, price = [PriceBreak(1, 10.0)], 10.0
+    for m, (_, factor) in zip(mins, sorted(extra, key=lambda e: e[0]), strict=False):
+        price *= factor
+        result.append(PriceBreak(m, round(price, 4)))
+    return tuple(result)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    breaks=breaks_strategy,
+    kind=st.sampled_from(["all_units", "incremental"]),
+    fixed=st.floats(0.5, 300),
+    rate=st.floats(0.5, 80),
+    holding=st.floats(0.001, 0.2),
+)
+def test_textbook_answer_beats_a_fine_grid(breaks, kind, fixed, rate, holding):
+    pairs = [(b.min_qty, b.unit_price) for b in breaks]
+    result = economic_order_quantity(fixed, holding, rate, pairs, kind)
+    grid = np.linspace(0.25, 3 * max(result.order_quantity, pairs[-1][0]) + 10, 4000)
+    costs = [eoq_cost(q, fixed, holding, rate, pairs, kind) for q in grid]
+    assert result.cost_per_period <= min(costs) + 1e-7 * abs(min(costs))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    breaks=breaks_strategy,
+    kind=st.sampled_from(["all_units", "incremental"]),
+    moq=st.integers(1, 60),
+    pack=st.integers(1, 12),
+    fixed=st.floats(0.5, 300),
+    rate=st.floats(0.5, 80),
+    holding=st.floats(0.001, 0.2),
+)
+def test_best_integer_lot_equals_enumeration(breaks, kind, moq, pack, fixed, rate, holding):
+    offer = Offer("S", moq, pack, kind, breaks, fixed, 0)
+    lot, cost = best_integer_lot(offer, rate, holding)
+    answer = economic_order_quantity(
+        fixed, holding, rate, [(b.min_qty, b.unit_price) for b in breaks], kind
+    )
+    top = offer.feasible_at_least(int(3 * max(answer.order_quantity, breaks[-1].min_qty)) + 10)
+    every = np.arange(offer.smallest_lot, top + 1, pack)
+    costs = cost_per_period(offer, every, rate, holding)
+    assert cost == pytest.approx(costs.min(), rel=1e-12)
+    assert lot == every[int(np.argmin(costs))] or costs[every == lot][0] == pytest.approx(cost)
+    # integer lots never beat the continuous optimum
+    assert cost >= answer.cost_per_period - 1e-9 * answer.cost_per_period
+
+
+def eoq_item(example: dict, periods_per_year: int = 12, horizon: int = 6) -> ItemProblem:
+    """The example as a deterministic item: demand_rate / periods_per_year each period, stock
+    0, lead time 0, yearly holding_cost_rate; demand that is not served costs 10× the price."""
+    per_period = example["demand_rate"] / periods_per_year
+    breaks = tuple(PriceBreak(int(m), float(p)) for m, p in example["price_breaks"])
+    offer = Offer("S", 1, 1, example["discount_type"], breaks, example["fixed_cost"], 0)
+    scenarios = np.full((3, horizon), per_period)
+    assert np.all(scenarios == np.round(scenarios)), "a whole number of units per period"
+    return ItemProblem(
+        "EOQ",
+        scenarios,
+        0,
+        (),
+        (offer,),
+        example["holding_cost_rate"],
+        1 / periods_per_year,
+        0.0,
+        0.0,
+        10 * breaks[0].unit_price,
+        0.0,
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "snyder_shen_example_3_6",
+        "snyder_shen_example_3_7",
+        "stockpyl_all_units_docstring",
+        "stockpyl_incremental_docstring",
+    ],
+)
+def test_plan_per_period_chooses_the_textbook_lot(name):
+    example = BY_NAME[name]
+    periods = 12 if example["demand_rate"] % 12 == 0 else 1
+    item = eoq_item(example, periods_per_year=periods)
+    result = plan(Problem((item,), objective="cost_per_period"))
+    chosen = result.lots[0]
+    answer = solve(example)
+    assert result.optimal
+    # the integer lot next to the continuous answer (the cost is convex in its tier)
+    assert chosen.quantity in (math.floor(answer.order_quantity), math.ceil(answer.order_quantity))
+    assert chosen.explanation["objective"] == "cost_per_period"
+    yearly = chosen.explanation["cost_per_period"] * periods
+    assert yearly == pytest.approx(answer.cost_per_period, rel=1e-6)
+
+
+def test_default_objective_is_unchanged_by_the_per_period_mode():
+    example = BY_NAME["stockpyl_incremental_docstring"]  # 2,400 a year: 200 a month
+    item = eoq_item(example)
+    horizon_plan = plan(Problem((item,)))
+    # over a short horizon without later orders the horizon objective buys about what
+    # the horizon needs, not the EOQ
+    assert abs(horizon_plan.lots[0].quantity - example["expected_order_quantity"]) > 100
+    assert "objective" not in horizon_plan.lots[0].explanation
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    breaks=breaks_strategy,
+    kind=st.sampled_from(["all_units", "incremental"]),
+    moq=st.integers(1, 40),
+    pack=st.integers(1, 10),
+    fixed=st.floats(1, 300),
+    demand=st.integers(1, 60),
+    yearly_holding=st.floats(0.05, 0.6),
+)
+def test_plan_per_period_equals_eoq_on_random_deterministic_items(
+    breaks, kind, moq, pack, fixed, demand, yearly_holding
+):
+    offer = Offer("S", moq, pack, kind, breaks, fixed, 0, sku="R")
+    item = ItemProblem(
+        "R", np.full((2, 4), demand), 0, (), (offer,), yearly_holding, 1 / 52, 0.0, 0.0, 1e4, 0.0
+    )
+    result = plan(Problem((item,), objective="cost_per_period"))
+    lot, cost = best_integer_lot(offer, float(demand), yearly_holding / 52)
+    chosen = result.lots[0]
+    assert chosen.quantity % pack == 0 and chosen.quantity >= moq
+    assert chosen.explanation["cost_per_period"] == pytest.approx(cost, rel=1e-9)
+    assert chosen.quantity == lot or cost_per_period(
+        offer, np.array([chosen.quantity]), float(demand), yearly_holding / 52
+    )[0] == pytest.approx(cost, rel=1e-12)
