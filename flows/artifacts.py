@@ -77,6 +77,8 @@ def summarize(
         "solver_status": result.solver_status,
         "gap": result.gap,
         "optimal": result.optimal,
+        "relaxed": result.relaxed,
+        "infeasible_reason": result.infeasible_reason,
         "stage_seconds": seconds,
     }
 
@@ -133,11 +135,19 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
+            *_relaxed_lines(summary),
             "",
             f"Run `{summary['run_id']}` (key `{summary['run_key']}`), "
             f"warehouse `{summary['db_path']}`.",
         ]
     )
+
+
+def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
+    """A warning under the table when the service-level targets could not all be met."""
+    if not summary.get("relaxed"):
+        return []
+    return ["", f"**Relaxed plan**: {summary['infeasible_reason']}"]
 
 
 def _percent(value: float | None) -> str:

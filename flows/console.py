@@ -42,6 +42,8 @@ def lots_text(lots: pd.DataFrame, width: int = 110) -> str:
 
 
 def frame_text(frame: pd.DataFrame) -> str:
-    """Any frame as an aligned table with readable numbers."""
+    """Any frame as an aligned table with readable numbers; missing text shows empty."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    shown = frame.astype({c: object for c in text}).fillna({c: "" for c in text})
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):
-        return frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+        return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")

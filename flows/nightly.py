@@ -34,6 +34,7 @@ def nightly(
     as_of: date | None = None,
     data_dir: str = "demo/data",
     db_path: str = "demo/reorder.duckdb",
+    reports_dir: str | None = None,
     config: str | None = None,
     items: list[str] | None = None,
     category: str | None = None,
@@ -54,7 +55,8 @@ def nightly(
 ) -> dict:
     """Plan tonight's order lots and publish them for review.
 
-    as_of: the last day of data to use (default: yesterday). horizon: periods of `freq`
+    as_of: the last day of data to use (default: yesterday). reports_dir: where the HTML
+    report goes (default: a reports folder next to db_path). horizon: periods of `freq`
     (W = weeks, M = months) to forecast and plan. scenarios: demand sample paths per item.
     budget (currency) and capacity (litres) limit the whole run, max_orders the number of
     lots; empty means no limit. min_service_level: hard service level per item (empty: none);
@@ -96,7 +98,6 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     finally:
         tasks.record_stages(params, run_id, seconds)
     summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
-    summary |= {"relaxed": result.relaxed, "infeasible_reason": result.infeasible_reason}
     if result.relaxed:
         logger.warning("relaxed plan: %s", result.infeasible_reason)
     artifacts.publish_artifacts(summary, result)

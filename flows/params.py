@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 #: Parameters that do not change a run's results and so stay out of its run key.
-_NOT_IN_RUN_KEY = frozenset({"db_path", "time_limit", "task_runner", "dask_address", "chunk_size"})
+_NOT_IN_RUN_KEY = frozenset(
+    {"db_path", "reports_dir", "time_limit", "task_runner", "dask_address", "chunk_size"}
+)
 
 # Constrained types shared by RunParameters and the flow signature: Prefect turns the flow's
 # annotations into the deployment's parameter schema, so the server refuses an out-of-range
@@ -56,6 +58,7 @@ class RunParameters(BaseModel):
     as_of: date = Field(default_factory=default_as_of)
     data_dir: Path = Path("demo/data")
     db_path: Path = Path("demo/reorder.duckdb")
+    reports_dir: Path | None = None
     config: Path | None = None
     items: tuple[str, ...] | None = None
     category: str | None = None

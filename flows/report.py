@@ -49,9 +49,11 @@ class ReportData:
     supplier_names: dict[str, str]
 
 
-def default_path(db_path: str | Path, run_key: str) -> Path:
-    """<folder of the DuckDB file>/reports/<run_key>.html"""
-    return Path(db_path).resolve().parent / "reports" / f"{run_key}.html"
+def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
+    """<reports_dir>/<run_key>.html; by default reports_dir is a reports folder next to the
+    DuckDB file."""
+    folder = Path(reports_dir) if reports_dir else Path(db_path).resolve().parent / "reports"
+    return folder.resolve() / f"{run_key}.html"
 
 
 def cost_curves(
@@ -279,7 +281,7 @@ def write_report(
         supplier_names=names,
     )
     text, shown = render(data, on_item=on_item)
-    path = default_path(params.db_path, data.run_key)
+    path = default_path(params.db_path, data.run_key, params.reports_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     with warehouse.connect(params.db_path) as con:

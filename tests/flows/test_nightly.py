@@ -18,7 +18,7 @@ from prefect.client.schemas.filters import (
 
 import optimize
 import warehouse
-from flows.artifacts import LOTS_KEY, buyer_table
+from flows.artifacts import LOTS_KEY, buyer_table, summary_markdown
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -191,3 +191,32 @@ def test_service_level_target_under_a_tiny_budget_gives_a_recorded_relaxed_plan(
     lots = _published(db_path)
     assert lots["reason"].str.startswith("Relaxed plan (").all()
     assert lots["order_value"].sum() <= 1.0 + 1e-9 and (lots["quantity"] > 0).sum() <= 5
+
+
+def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
+    summary = {
+        "as_of": "2026-06-30",
+        "lots": 2,
+        "items_planned": 5,
+        "spend": 1234.5,
+        "savings": 10.0,
+        "expected_leftover_units": 3.0,
+        "items_at_risk": 1,
+        "items_held_back": 1,
+        "items_unplannable": 0,
+        "rows_quarantined": 0,
+        "solver": "highs",
+        "solver_status": "Optimal",
+        "optimal": True,
+        "gap": 0.0,
+        "stage_seconds": {"load": 0.1},
+        "run_id": "r",
+        "run_key": "k",
+        "db_path": "x.duckdb",
+        "relaxed": True,
+        "infeasible_reason": "budget 100.00 is below the 900.00 needed to meet the service levels",
+    }
+    text = summary_markdown(summary)
+    assert "| spend | 1,234.50 |" in text
+    assert "**Relaxed plan**: budget 100.00 is below" in text
+    assert "Relaxed" not in summary_markdown({**summary, "relaxed": False})

@@ -45,3 +45,9 @@ def test_run_key_ignores_db_path_but_not_results_parameters() -> None:
     )
     assert base.run_key() != parse_parameters(as_of="2026-06-30", seed=1).run_key()
     assert base.run_key().startswith("2026-06-30-")
+
+
+def test_reports_dir_is_not_part_of_the_run_key() -> None:
+    base = parse_parameters(as_of="2026-06-30")
+    moved = parse_parameters(as_of="2026-06-30", reports_dir="/srv/reports")
+    assert moved.reports_dir is not None and base.run_key() == moved.run_key()

@@ -100,3 +100,13 @@ def test_cost_curve_is_optimizes_own_evaluation_of_feasible_lots() -> None:
         optimize.evaluate_plan(item, "S", 10).expected_cost
     )
     assert none == pytest.approx(optimize.evaluate_plan(item, None, 0).expected_cost)
+
+
+def test_reports_dir_parameter_moves_the_report(tmp_path: Path) -> None:
+    db_path = tmp_path / "wh" / "reorder.duckdb"
+    assert default_path(db_path, "2026-06-30-abc") == (
+        tmp_path / "wh" / "reports" / "2026-06-30-abc.html"
+    )
+    assert default_path(db_path, "k", tmp_path / "shared" / "reports") == (
+        tmp_path / "shared" / "reports" / "k.html"
+    )
