@@ -150,19 +150,21 @@ def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -
 
 
 def _print_summary(summary: dict, data_dir: Path) -> None:
+    db = summary["db_path"]
+    proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
     click.echo(
-        f"\n{summary['lots']} lots, spend {summary['spend']:,.2f}, "
-        f"savings {summary['savings']:,.2f}; solver {summary['solver_status']}"
-        f" ({'proven optimal' if summary['optimal'] else 'not proven optimal'})."
+        f"\n{summary['lots']} lots of {summary['items_planned']} items, spend "
+        f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}."
     )
+    click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")
     if summary.get("relaxed"):
         click.echo(f"relaxed plan: {summary['infeasible_reason']}")
     if summary.get("report"):
         click.echo(f"report:       {summary['report']} (open it in a browser)")
     click.echo(f"input files:  {data_dir}")
-    click.echo(f"warehouse:    {summary['db_path']} (DuckDB; tables runs, demand, forecasts,")
-    click.echo("              recommendations, quarantine, loads; view current_recommendations)")
+    click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
+    click.echo("              forecast_models, recommendations, quarantine, loads, decisions)")
     click.echo(
-        f"quarantined:  {summary['rows_quarantined']} input rows"
-        f" (reorder quarantine --db {summary['db_path']})"
+        f"quarantined:  {summary['rows_quarantined']} input rows (reorder quarantine --db {db})"
     )
+    click.echo(f"next:         reorder review list --db {db}   (approve, override or reject lots)")

@@ -26,11 +26,13 @@ _HEADERS = {
 }
 
 
-def lots_text(lots: pd.DataFrame, width: int = 110) -> str:
-    """A table of the lots' figures, then one wrapped reason per lot."""
-    shown = lots[list(_HEADERS)].copy()
+def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:
+    """A table of the lots' figures (and `extra` columns), then one wrapped reason per lot."""
+    shown = lots[[c for c in _HEADERS if c in lots.columns] + list(extra)].copy()
     for column, fmt in _NUMBERS.items():
-        shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
+        if column in shown:
+            shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
+    shown = shown.astype(object).where(shown.notna(), "")
     table = shown.rename(columns=_HEADERS).to_string(index=False)
     reasons = [
         textwrap.fill(

@@ -7,14 +7,13 @@ import getpass
 from pathlib import Path
 
 import click
-import pandas as pd
 
 import warehouse
+from flows.console import lots_text
 
 _DB = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
-_VIEW = ["sku", "supplier_id", "quantity", "unit_price", "order_value", "status", "reason"]
 
 
 @click.group(name="review")
@@ -38,9 +37,8 @@ def list_lots(db_path: Path, status: str) -> None:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots")
         return
     click.echo(f"{len(lots)} {status} lots of run {lots['run_key'].iloc[0]}:")
-    with pd.option_context("display.max_colwidth", 70, "display.width", 250):
-        view = _VIEW + (["decided_by", "comment"] if status != "pending" else [])
-        click.echo(lots[view].to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    extra = ("status",) if status == "pending" else ("status", "decided_by", "comment")
+    click.echo(lots_text(lots, extra=extra))
 
 
 @review_group.command()
