@@ -41,13 +41,13 @@ TIME_LIMIT = {"highs": 120.0, "cbc": 120.0}
 GAP = 1e-4  # 0.01 %
 
 
-def instance(n_items: int, seed: int = 7) -> Problem:
+def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS) -> Problem:
     """A seeded Problem of n_items with budget, capacity and supplier-wide tiers."""
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
     p_active = rng.uniform(0.15, 1.0, n_items)
-    active = rng.random((n_items, SCENARIOS, HORIZON)) < p_active[:, None, None]
-    size = rng.poisson(rate[:, None, None], (n_items, SCENARIOS, HORIZON)) + 1
+    active = rng.random((n_items, scenarios, HORIZON)) < p_active[:, None, None]
+    size = rng.poisson(rate[:, None, None], (n_items, scenarios, HORIZON)) + 1
     demand = (active * size).astype(np.int64)
     price = rng.lognormal(2.0, 0.8, n_items)
     volume = rng.uniform(0.1, 5.0, n_items)
@@ -113,10 +113,10 @@ def _offer(supplier: str, sku: str, rng, price: float, mean_total: float) -> Off
     )
 
 
-def run_case(n_items: int, solver: str) -> dict:
+def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS) -> dict:
     """Generate, plan and measure one case in this process."""
     t0 = time.perf_counter()
-    problem = instance(n_items)
+    problem = instance(n_items, scenarios=scenarios)
     generate = time.perf_counter() - t0
     t1 = time.perf_counter()
     result = plan(problem, solver=solver, time_limit=TIME_LIMIT[solver], gap=GAP, max_candidates=24)
@@ -125,7 +125,7 @@ def run_case(n_items: int, solver: str) -> dict:
     discounts = sum(v["discount"] for v in result.supplier_discounts.values())
     return {
         "items": n_items,
-        "scenarios": SCENARIOS,
+        "scenarios": scenarios,
         "solver": solver,
         "status": result.solver_status,
         "optimal": result.optimal,
@@ -145,35 +145,61 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
     parser.add_argument("--solvers", nargs="+", default=["highs", "cbc"])
-    parser.add_argument("--case", nargs=2, metavar=("ITEMS", "SOLVER"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scenarios", type=int, nargs="+", default=[SCENARIOS], help="scenario counts to run"
+    )
+    parser.add_argument("--case", nargs=3, metavar=("ITEMS", "SOLVER", "S"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(run_case(int(args.case[0]), args.case[1])))
+        print(json.dumps(run_case(int(args.case[0]), args.case[1], int(args.case[2]))))
         return
     rows = []
     for n in args.sizes:
-        for solver in args.solvers:
-            out = subprocess.run(
-                [sys.executable, __file__, "--case", str(n), solver],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            _print_row(rows[-1], header=len(rows) == 1)
+        for scenarios in args.scenarios:
+            for solver in args.solvers:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--case", str(n), solver, str(scenarios)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                _print_row(rows[-1], header=len(rows) == 1)
     final = next(
-        (r for r in rows if r["items"] == 5000 and r["solver"] == "highs"), rows[-1] if rows else {}
+        (
+            r
+            for r in rows
+            if r["items"] == 5000 and r["solver"] == "highs" and r["scenarios"] == SCENARIOS
+        ),
+        rows[-1] if rows else {},
     )
     keys = ("items", "scenarios", "solver", "status", "gap", "build_s", "solve_s")
     print(json.dumps({k: final.get(k) for k in keys}))
 
 
 def _print_row(row: dict, header: bool) -> None:
-    cols = ("items", "solver", "build_s", "solve_s", "explain_s", "peak_mb", "gap", "optimal")
+    cols = (
+        "items",
+        "scenarios",
+        "solver",
+        "build_s",
+        "solve_s",
+        "explain_s",
+        "peak_mb",
+        "gap",
+        "optimal",
+    )
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
     gap = "-" if row["gap"] is None else f"{row['gap']:.2e}"
-    values = [row["items"], row["solver"], row["build_s"], row["solve_s"], row["explain_s"]]
+    values = [
+        row["items"],
+        row["scenarios"],
+        row["solver"],
+        row["build_s"],
+        row["solve_s"],
+        row["explain_s"],
+    ]
     values += [row["peak_mb"], gap, row["optimal"]]
     print(" | ".join(f"{v!s:>9}" for v in values) + f" | {row['status']}", flush=True)
 
