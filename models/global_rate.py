@@ -28,7 +28,7 @@ import numpy as np
 
 from models.base import check_positive_int
 from models.features import FEATURES, future_targets, origin_features
-from models.latent import LatentRate
+from models.latent import LatentRate, check_law
 from models.sampling import size_pool
 
 _CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
@@ -127,6 +127,7 @@ class GlobalRate(LatentRate):
     with N past demands is Gamma with shape k, 1/k = 1/shape + events / (1 + N): drift plus
     the estimation error of a rate seen through few demands (Poisson-Gamma posterior).
     max_iter, learning_rate: boosting size. max_rows: training rows at most (memory/speed).
+    law: distribution of the multiplier (`models.latent.LAWS`; Gamma or lognormal, same moments).
     """
 
     name: ClassVar[str] = "global"
@@ -140,6 +141,7 @@ class GlobalRate(LatentRate):
         learning_rate: float = 0.1,
         max_rows: int = 150_000,
         events: float = 2.0,
+        law: str = "gamma",
     ):
         self.horizon = horizon
         self.shape = shape
@@ -147,11 +149,13 @@ class GlobalRate(LatentRate):
         self.learning_rate = learning_rate
         self.max_rows = max_rows
         self.events = events
+        self.law = law
 
     def _check_params(self) -> None:
         check_positive_int(self.horizon, "horizon")
         check_positive_int(self.max_iter, "max_iter")
         check_positive_int(self.max_rows, "max_rows")
+        check_law(self.law)
         e = self.events
         if isinstance(e, bool) or not isinstance(e, int | float) or not e >= 0:
             raise ValueError(f"events must be a number >= 0, got {e!r}")

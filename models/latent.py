@@ -5,13 +5,15 @@ start-up gain max(alpha, 1/c) (c = periods seen so far, so the first periods ave
 trusting the first value); the occurrence probability p is the same smoother over 1{y > 0}, so
 it decays while an item sells nothing (TSB-style obsolescence).
 
-Paths: each path draws a latent multiplier G ~ Gamma(k, 1/k) (mean 1) once for the whole
-horizon; in every period a demand occurs with probability min(1, p G) and its size is drawn
-from the item's own past sizes, rescaled so that the expected demand per period is level * G.
+Paths: each path draws a latent multiplier G (mean 1, variance 1/k: Gamma(k, 1/k) or a
+lognormal with the same moments, `law`) once for the whole horizon; in every period a demand
+occurs with probability min(1, p G) and its size is drawn from the item's own past sizes,
+rescaled so that the expected demand per period is level * G.
 G carries the uncertainty of the rate itself (estimated from few events, drifting), so demand
 totals over many periods spread like a negative-binomial mixture instead of a sum of
-independent periods, which under-covers. The shape k is a parameter, chosen per demand class
-by the rolling-origin selection (`models.select`): small k = wide totals.
+independent periods, which under-covers. The shape k and the law are parameters, chosen per
+demand class by the rolling-origin selection (`models.select`): small k = wide totals; the
+lognormal law narrows the totals' 0.9 quantile while keeping their 0.99 quantile.
 """
 
 from __future__ import annotations
@@ -44,23 +46,43 @@ def smooth(y: np.ndarray, alpha: float) -> np.ndarray:
     return level
 
 
+LAWS = ("gamma", "lognormal")
+
+
+def multiplier(rng: np.random.Generator, k: np.ndarray, law: str) -> np.ndarray:
+    """Per-path rate multipliers of shape k.shape: mean 1, variance 1/k, distributed by `law`.
+
+    "gamma": Gamma(k, 1/k). "lognormal": exp(s Z - s^2/2) with s^2 = log(1 + 1/k), the same
+    mean and variance but a tighter body and a longer tail (at k = 1 its 0.9 quantile is 2.06
+    against 2.30, its 0.99 quantile 4.90 against 4.61): totals less wide at 0.9, as wide at 0.99.
+    """
+    if law == "gamma":
+        return rng.gamma(k, 1.0) / k
+    s2 = np.log1p(1.0 / k)
+    return np.exp(np.sqrt(s2) * rng.standard_normal(k.shape) - s2 / 2)
+
+
 def _draws(
-    rng: np.random.Generator | Sequence[np.random.Generator], k: np.ndarray, n_paths: int, h: int
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    k: np.ndarray,
+    n_paths: int,
+    h: int,
+    law: str = "gamma",
 ) -> tuple[np.ndarray, ...]:
-    """Random numbers of `latent_paths`: Gamma(k) per path (n, P) and three uniforms (n, P, h).
+    """Random numbers of `latent_paths`: multipliers per path (n, P), three uniforms (n, P, h).
 
     `rng` is one Generator for the whole panel, or one Generator per series: then each series'
     numbers come from its own stream only (chunk invariance, `models.forecast_chunk`).
     """
     if isinstance(rng, np.random.Generator):
-        g = rng.gamma(np.repeat(k[:, None], n_paths, axis=1), 1.0)
+        g = multiplier(rng, np.repeat(k[:, None], n_paths, axis=1), law)
         return g, *(rng.random((k.size, n_paths, h), dtype=np.float32) for _ in range(3))
     if len(rng) != k.size:
         raise ValueError(f"got {len(rng)} generators for {k.size} series")
     g = np.empty((k.size, n_paths))
     u = np.empty((3, k.size, n_paths, h), dtype=np.float32)
     for i, item_rng in enumerate(rng):
-        g[i] = item_rng.gamma(k[i], 1.0, n_paths)
+        g[i] = multiplier(item_rng, np.full(n_paths, k[i]), law)
         u[:, i] = item_rng.random((3, n_paths, h), dtype=np.float32)
     return g, u[0], u[1], u[2]
 
@@ -74,14 +96,14 @@ def latent_paths(
     k: np.ndarray,
     n_paths: int,
     h: int,
+    law: str = "gamma",
 ) -> np.ndarray:
     """Integer paths (n, n_paths, h) of the latent-rate compound model (module docstring).
 
-    `rng`: one Generator, or one per series (see `_draws`).
+    `rng`: one Generator, or one per series (see `_draws`); law: of the multiplier (`LAWS`).
     """
     n = level.shape[0]
-    g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h)
-    g /= k[:, None]  # mean 1
+    g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h, law)
     pool_mean = pool.sum(axis=1) / np.maximum(counts, 1)
     p_path = prob[:, None] * g
     p_occ = np.minimum(p_path, 1.0)
@@ -104,25 +126,41 @@ def check_shape(value: object) -> None:
         raise ValueError(f"shape must be a number > 0, got {value!r}")
 
 
+def check_law(value: object) -> None:
+    """Distribution of the rate multiplier: one of `LAWS`."""
+    if value not in LAWS:
+        raise ValueError(f"law must be one of {LAWS}, got {value!r}")
+
+
 class LatentRate(Forecaster):
     """Smoothed level and occurrence with a per-path Gamma rate multiplier (see module doc).
 
     alpha: smoothing constant of level and occurrence, in (0, 1].
     shape: Gamma shape k of the per-path rate multiplier, > 0 (larger = narrower totals).
     size_window: sample sizes from the last `size_window` demands only (None: all).
+    law: distribution of the multiplier, "gamma" or "lognormal" (same mean and variance).
     """
 
     name: ClassVar[str] = "latent"
     item_streams: ClassVar[bool] = True
+    law: str = "gamma"  # subclasses without a `law` parameter sample Gamma multipliers
 
-    def __init__(self, alpha: float = 0.1, shape: float = 1.0, size_window: int | None = None):
+    def __init__(
+        self,
+        alpha: float = 0.1,
+        shape: float = 1.0,
+        size_window: int | None = None,
+        law: str = "gamma",
+    ):
         self.alpha = alpha
         self.shape = shape
         self.size_window = size_window
+        self.law = law
 
     def _check_params(self) -> None:
         check_alpha(self.alpha, "alpha")
         check_shape(self.shape)
+        check_law(self.law)
         w = self.size_window
         if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
             raise ValueError(f"size_window must be None or an integer >= 1, got {w!r}")
@@ -155,5 +193,6 @@ class LatentRate(Forecaster):
                 self.k_[rows],
                 n_paths,
                 h,
+                self.law,
             )
         return mean, paths

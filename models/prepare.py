@@ -46,6 +46,8 @@ AUTO = "auto"
 AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0)}
 # The global model's candidates differ in the spread only (they share one boosting fit).
 GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0)
+# ... and in the law of the rate multiplier (lognormal: tighter 0.9, as long a tail).
+GLOBAL_LAWS = ("gamma", "lognormal")
 # Blends of both (half the paths each): smoothing x (latent shape, global shape).
 BLEND_GRID = {
     "alpha": (0.02, 0.05, 0.12),
@@ -53,15 +55,25 @@ BLEND_GRID = {
 }
 
 
+def _law_suffix(law: str) -> str:
+    """Label part of a candidate's multiplier law: none for the Gamma default."""
+    return "" if law == "gamma" else f",law={law}"
+
+
 def auto_candidates(horizon: int = 12) -> dict[str, Forecaster]:
     """Label -> unfitted candidate: LatentRate over `AUTO_GRID`, GlobalRate over
-    `GLOBAL_SHAPES` (rates learned for `horizon` periods ahead), Blend over `BLEND_GRID`."""
+    `GLOBAL_SHAPES` x `GLOBAL_LAWS` (rates learned for `horizon` periods ahead), Blend over
+    `BLEND_GRID`."""
     latent = {
         f"latent(alpha={a},shape={k})": LatentRate(alpha=a, shape=k)
         for a in AUTO_GRID["alpha"]
         for k in AUTO_GRID["shape"]
     }
-    glob = {f"global(shape={k})": GlobalRate(horizon=horizon, shape=k) for k in GLOBAL_SHAPES}
+    glob = {
+        f"global(shape={k}{_law_suffix(law)})": GlobalRate(horizon=horizon, shape=k, law=law)
+        for law in GLOBAL_LAWS
+        for k in GLOBAL_SHAPES
+    }
     blend = {
         f"blend(alpha={a},shapes={kl},{kg})": Blend(
             alpha=a, latent_shape=kl, global_shape=kg, horizon=horizon

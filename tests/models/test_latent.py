@@ -1,0 +1,45 @@
+"""The latent rate multiplier: both laws keep mean 1 and variance 1/k, differ in shape."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models import GlobalRate, LatentRate
+from models.latent import LAWS, multiplier
+
+
+@pytest.mark.parametrize("law", LAWS)
+@pytest.mark.parametrize("k", [0.5, 1.0, 4.0])
+def test_multiplier_has_mean_one_and_variance_one_over_k(law, k):
+    g = multiplier(np.random.default_rng(0), np.full(400_000, k), law)
+    assert (g > 0).all()
+    assert g.mean() == pytest.approx(1.0, abs=0.01)
+    assert g.var() == pytest.approx(1.0 / k, rel=0.1 if k < 1 else 0.05)
+
+
+def test_lognormal_has_a_tighter_body_and_a_longer_tail_than_gamma():
+    k = np.full(400_000, 1.0)
+    gamma = multiplier(np.random.default_rng(1), k, "gamma")
+    lognormal = multiplier(np.random.default_rng(1), k, "lognormal")
+    q_gamma, q_lognormal = np.quantile(gamma, [0.9, 0.99]), np.quantile(lognormal, [0.9, 0.99])
+    assert q_lognormal[0] < q_gamma[0] - 0.15  # 2.06 vs 2.30
+    assert q_lognormal[1] > q_gamma[1] + 0.15  # 4.90 vs 4.61
+
+
+@pytest.mark.parametrize("cls", [LatentRate, GlobalRate])
+def test_lognormal_law_narrows_the_totals_0_9_quantile_only(cls):
+    rng = np.random.default_rng(2)
+    y = rng.poisson(2.0, (200, 36)).astype(float)
+    q = {}
+    for law in LAWS:
+        fc = cls(shape=1.0, law=law).fit(y).predict(12, 2000, seed=3)
+        q[law] = fc.total_quantiles([0.5, 0.9, 0.99]).mean(axis=0)
+        assert fc.paths.sum(axis=2).mean() == pytest.approx(fc.mean.sum(axis=1).mean(), rel=0.03)
+    assert q["lognormal"][1] < q["gamma"][1]
+    assert q["lognormal"][2] > q["gamma"][2] * 0.98
+
+
+def test_unknown_law_raises():
+    with pytest.raises(ValueError, match="law must be one of"):
+        LatentRate(law="cauchy").fit(np.ones((2, 5)))
