@@ -2,8 +2,9 @@
 
 Modules: data (inputs), pricing, candidates, evaluate (expected cost of lots), costs (stockout
 cost and obsolescence parameters), eoq (EOQ with quantity discounts; the cost_per_period
-objective), model (menu MILP), solve, fallback (best plan known without a solver proof),
-explain, plan, inputs (tables -> Problem).
+objective), model (menu MILP), solve, tier_search (best plan over the supplier-tier states with
+HiGHS), fallback (best plan known without a solver proof), explain, plan, inputs (tables ->
+Problem).
 """
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level

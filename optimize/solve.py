@@ -95,13 +95,18 @@ def solve_models(
     """Solve the models of every tier state (model.build_models) within one time limit and
     return the best plan.
 
-    States are tried from the highest tiers down. With HiGHS, a later state is first bounded
+    With HiGHS (every state with columns): tier_search.search_states, bounds first. Otherwise
+    states are tried from the highest tiers down; with HiGHS, a later state is first bounded
     by its LP relaxation: if that bound is within `gap` of the best plan so far, the state
     cannot hold a better plan and its MILP is not solved. Proven optimal only if every state
     was solved to optimality, proven infeasible or bounded out; the reported bound is the
     lowest bound over the states."""
     if len(models) == 1:
         return solve(models[0], solver, time_limit, gap)
+    if solver == "highs" and all(m.n_columns for m in models):
+        from optimize.tier_search import search_states  # it builds on this module
+
+        return search_states(models, time_limit, gap)
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
     best: SolveResult | None = None

@@ -2,7 +2,7 @@ from datetime import date
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import poisson
 
@@ -28,6 +28,11 @@ def test_every_candidate_cost_equals_the_loop_re_simulation(item):
 @settings(max_examples=40, deadline=None)
 @given(items())
 def test_best_candidate_equals_exhaustive_enumeration(item):
+    # Without holding cost and obsolescence, leftover units of an incremental offer keep their
+    # average unit price, which falls with every unit bought: the cost has no finite minimum
+    # and the menu's cap decides (found by hypothesis: demand 1, breaks 1.1 / 1.0).
+    free_stock = item.holding_cost_rate == 0 and item.obsolescence == 0
+    assume(not (free_stock and any(o.discount_type == "incremental" for o in item.offers)))
     menu = evaluate_item(item, max_candidates=1000)
     best = float(menu.expected_cost.min())
     enumerated = [reference_cost(item, None, 0)]

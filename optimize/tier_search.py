@@ -1,0 +1,290 @@
+"""Best plan over the tier states (model.build_models) with HiGHS, proven by bounds.
+
+Solving every state's MIP is slow and erratic (one state's MIP took 23 s for 5,000 items:
+HiGHS was slow to find a plan although the LP bound was within 0.4 of it), and so is solving
+every state's LP relaxation for 20,000 items (the dual simplex needs ~25k iterations per
+state, super-linear). Instead:
+
+1. The LP relaxation of the state with the highest tiers is solved; its duals y of the shared
+   rows (budget, capacity, max_orders, tier reach) give every other state a Lagrangian bound
+   L(y) = constant + Σ_items min_c (cost_c − y·A_c) + y·b, a valid lower bound for any y of
+   the right sign (numpy, milliseconds).
+2. States are taken from the lowest bound up. A state whose bound is within `gap` of the
+   best plan so far is bounded out, and so are all after it. A state known only by its
+   Lagrangian bound gets its LP solved first (a tighter bound) and goes back in the queue.
+3. A state with an LP solution gets a plan: items with an integral LP choice keep it, a MIP
+   over the fractional items and the items nearest to switching (least reduced cost of a
+   candidate they do not take; NEIGHBOURS of them) chooses the rest. With a handful of shared
+   rows a basic LP solution has few fractional items, and the plan is usually within the gap
+   of the LP bound. Otherwise the state's full MIP runs, warm-started with that plan.
+
+Proven optimal only if every state was bounded out, solved to optimality or proven infeasible
+within the time limit; the reported bound is the lowest over the states.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from optimize.model import MenuModel
+from optimize.solve import (
+    ABS_GAP,
+    INFEASIBLE,
+    SolveResult,
+    _finite,
+    _highs,
+    _highs_lp,
+    relative_gap,
+)
+
+NEIGHBOURS = (64, 512)  # items left to the completing MIP besides the fractional ones, per try
+
+
+@dataclass
+class _State:
+    """One tier state's model loaded in HiGHS, with its LP relaxation's value and solution."""
+
+    model: MenuModel
+    highs: highspy.Highs
+    bound: float
+    x: np.ndarray
+
+
+@dataclass
+class _Entry:
+    """A tier state in the search: its best lower bound so far (Lagrangian, LP or MIP;
+    +inf: proven infeasible, -inf: unknown), its loaded LP (None: not loaded), closed or not."""
+
+    model: MenuModel
+    bound: float
+    lp: _State | None = None
+    done: bool = False
+
+
+def search_states(models: list[MenuModel], time_limit: float, gap: float) -> SolveResult:
+    """The best plan over the tier states' models (see the module docstring)."""
+    start = time.perf_counter()
+    order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
+    first = _lp_state(order[0], time_limit, gap)
+    duals: dict[str, float] = {}
+    if not isinstance(first, _State):  # no duals: every state gets its LP in turn
+        entries = [_Entry(m, -np.inf) for m in order]
+    else:
+        duals = _row_duals(first)
+        entries = [_Entry(order[0], first.bound, first)]
+        entries += [_Entry(m, lagrangian_bound(m, duals)) for m in order[1:]]
+    unproven: list[str] = []
+    best: tuple[float, MenuModel, np.ndarray, str] | None = None
+    while True:
+        open_entries = [e for e in entries if not e.done]
+        if not open_entries:
+            break
+        entry = min(open_entries, key=lambda e: e.bound)
+        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
+            break
+        left = time_limit - (time.perf_counter() - start)
+        if left <= 0:
+            unproven.append("Time limit reached")
+            break
+        if entry.lp is None:
+            _load_lp(entry, left, gap, unproven, duals)
+            continue
+        entry.done = True
+        x0 = _completed(entry.lp, left)
+        if x0 is not None and (best is None or entry.model.objective(x0) < best[0]):
+            best = (entry.model.objective(x0), entry.model, x0, "Optimal")
+        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
+            entry.lp = None
+            continue
+        left = time_limit - (time.perf_counter() - start)
+        status, objective, bound, x = _mip_from(entry.lp, x0, left, gap)
+        entry.bound = entry.bound if bound is None else max(bound, entry.bound)
+        entry.lp = None  # frees HiGHS's copy of the model
+        if status.lower() in INFEASIBLE:
+            entry.bound = np.inf
+        elif status != "Optimal":
+            unproven.append(status)
+        if x is not None and (best is None or objective < best[0]):
+            best = (objective, entry.model, x, status)
+    seconds = time.perf_counter() - start
+    if best is None:
+        status = unproven[0] if unproven else "Infeasible"
+        return SolveResult(status, False, None, None, None, seconds, "highs")
+    bounds = [e.bound for e in entries if e.bound < np.inf]  # +inf: proven infeasible
+    bound = min(bounds) if bounds and np.isfinite(min(bounds)) else None
+    found_gap = relative_gap(best[0], bound)
+    proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
+    status = best[3] if not unproven else unproven[0]
+    choices = tuple(best[1].choices(best[2]))
+    return SolveResult(status, proven, best[0], bound, found_gap, seconds, "highs", choices)
+
+
+def _load_lp(
+    entry: _Entry, time_limit: float, gap: float, unproven: list[str], duals: dict[str, float]
+) -> None:
+    """Solve the entry's LP relaxation: a tighter bound, or the entry is closed (proven
+    infeasible: bound +inf, it holds no plan; not solved: recorded as unproven)."""
+    state = _lp_state(entry.model, time_limit, gap, duals)
+    if isinstance(state, _State):
+        entry.lp, entry.bound = state, max(state.bound, entry.bound)
+        return
+    entry.done = True
+    if state.lower() in INFEASIBLE:
+        entry.bound = np.inf
+    else:
+        unproven.append(state)
+        entry.bound = -np.inf
+
+
+def _row_duals(state: _State) -> dict[str, float]:
+    """Duals of the shared rows (every row but one_lot_*) of a solved LP, by row name."""
+    model = state.model
+    dual = np.asarray(state.highs.getSolution().row_dual)
+    return {
+        name: float(dual[r])
+        for r, name in enumerate(model.row_names)
+        if not name.startswith("one_lot")
+    }
+
+
+def lagrangian_bound(model: MenuModel, duals: dict[str, float]) -> float:
+    """Lower bound on the model's optimum from multipliers of its shared rows (by name;
+    missing: 0), each clipped to its valid sign: the one_lot rows are kept, the shared rows
+    move into the objective. Exact for the LP's optimal duals of the same model."""
+    y, rows = _multipliers(model, duals)
+    lower, upper = model.row_lower[rows], model.row_upper[rows]
+    rhs = np.where(y < 0, upper, np.where(y > 0, lower, 0.0))
+    reduced = model.cost - model.rows[rows].T @ y
+    least = np.full(len(model.menu), np.inf)
+    np.minimum.at(least, model.x_item, reduced[: len(model.x_item)])
+    return float(model.constant + least[np.isfinite(least)].sum() + y @ rhs)
+
+
+def _multipliers(model: MenuModel, duals: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers of the shared rows (by name; missing: 0) clipped to their valid sign
+    (a <= row: y <= 0, a >= row: y >= 0), and those rows' indices."""
+    rows = np.array(
+        [r for r, n in enumerate(model.row_names) if not n.startswith("one_lot")], dtype=np.int64
+    )
+    y = np.array([duals.get(model.row_names[r], 0.0) for r in rows], dtype=float)
+    y = np.where(np.isfinite(model.row_upper[rows]), np.minimum(y, 0.0), y)
+    y = np.where(np.isfinite(model.row_lower[rows]), np.maximum(y, 0.0), y)
+    return y, rows
+
+
+def _tolerance(objective: float, gap: float) -> float:
+    """How far below `objective` a bound may be for the objective to count as proven."""
+    return max(gap * abs(objective), ABS_GAP)
+
+
+def _lp_state(
+    model: MenuModel, time_limit: float, gap: float, duals: dict[str, float] | None = None
+) -> _State | str:
+    """The model loaded in HiGHS with its LP relaxation solved, or HiGHS's status. The simplex
+    starts from each item's cheapest candidate under `duals` (starting_basis): for 20,000
+    items this took tens of iterations instead of ~25,000."""
+    highs = _highs(time_limit, gap)
+    highs.passModel(_highs_lp(model))
+    highs.setBasis(starting_basis(model, duals or {}))
+    highs.setOptionValue("solve_relaxation", True)
+    highs.run()
+    highs.setOptionValue("solve_relaxation", False)
+    status = highs.modelStatusToString(highs.getModelStatus())
+    if status != "Optimal":
+        return status
+    x = np.asarray(highs.getSolution().col_value)
+    return _State(model, highs, float(highs.getInfo().objective_function_value), x)
+
+
+def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBasis:
+    """A simplex basis: per item its candidate of least reduced cost under `duals` is basic
+    (one per one_lot row), the shared rows' slacks are basic, every other column is at 0."""
+    status = highspy.HighsBasisStatus
+    shared = [not name.startswith("one_lot") for name in model.row_names]
+    reduced = model.cost - model.rows[np.flatnonzero(shared)].T @ _multipliers(model, duals)[0]
+    order = np.lexsort((reduced, model.x_item))
+    first = np.ones(len(order), bool)
+    first[1:] = model.x_item[order][1:] != model.x_item[order][:-1]
+    col = np.full(model.n_columns, status.kLower, dtype=object)
+    col[order[first]] = status.kBasic
+    basis = highspy.HighsBasis()
+    basis.col_status = col.tolist()
+    basis.row_status = [status.kBasic if s else status.kLower for s in shared]
+    basis.valid = True
+    return basis
+
+
+def _completed(state: _State, time_limit: float) -> np.ndarray | None:
+    """A plan of the state: items with a fractional LP choice, then also the items nearest to
+    switching (least reduced cost of another candidate), up to NEIGHBOURS[k] of them, are left
+    to a MIP; the others keep their LP choice (None if no such MIP finds a plan in time)."""
+    model, x = state.model, state.x
+    n_x = len(model.x_item)
+    frac = np.abs(x[:n_x] - np.round(x[:n_x])) > 1e-6
+    if not frac.any():
+        return np.round(x)
+    near = _switch_order(state)
+    for extra in NEIGHBOURS:
+        free = np.zeros(len(model.menu), bool)
+        free[model.x_item[frac]] = True
+        free[near[:extra]] = True
+        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), time_limit)
+        if found is not None:
+            return found
+    return None
+
+
+def _switch_order(state: _State) -> np.ndarray:
+    """Items by the least reduced cost of a candidate they do not take (LP), smallest first."""
+    model = state.model
+    n_x = len(model.x_item)
+    dual = np.asarray(state.highs.getSolution().col_dual)[:n_x]
+    rc = np.where(state.x[:n_x] > 1e-6, np.inf, np.abs(dual))
+    least = np.full(len(model.menu), np.inf)
+    np.minimum.at(least, model.x_item, rc)
+    return np.argsort(least, kind="stable")
+
+
+def _sub_mip(state: _State, fix: np.ndarray, time_limit: float) -> np.ndarray | None:
+    """Solve the state's MIP with columns `fix` held at their LP values; bounds restored."""
+    model, highs = state.model, state.highs
+    fix = fix.astype(np.int32)
+    value = np.round(state.x[fix])
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.changeColsBounds(len(fix), fix, value, value)
+    highs.run()
+    found = highs.getInfo().primal_solution_status == 2
+    result = np.round(np.asarray(highs.getSolution().col_value)) if found else None
+    highs.changeColsBounds(len(fix), fix, np.zeros(len(fix)), model.col_upper[fix])
+    if result is not None and not _meets_rows(model, result):
+        return None
+    return result
+
+
+def _meets_rows(model: MenuModel, x: np.ndarray) -> bool:
+    activity = model.rows @ x
+    scale = 1e-7 * (1 + np.abs(activity))
+    return bool(
+        np.all(activity >= model.row_lower - scale) and np.all(activity <= model.row_upper + scale)
+    )
+
+
+def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: float) -> tuple:
+    """The state's full MIP, started from plan x0: (status, objective, bound, x)."""
+    highs = state.highs
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if x0 is not None:
+        start = highspy.HighsSolution()
+        start.col_value = x0
+        highs.setSolution(start)
+    highs.run()
+    status = highs.modelStatusToString(highs.getModelStatus())
+    info = highs.getInfo()
+    if info.primal_solution_status != 2:
+        return status, None, _finite(info.mip_dual_bound), None
+    x = np.asarray(highs.getSolution().col_value)
+    return status, float(info.objective_function_value), _finite(info.mip_dual_bound), x
