@@ -21,6 +21,7 @@ import models
 import optimize
 import warehouse
 from flows import report
+from flows.console import BUYER_FORMATS
 from flows.params import RunParameters
 
 LOTS_KEY = "recommended-lots"
@@ -94,21 +95,11 @@ def publish_artifacts(summary: dict[str, Any], result: optimize.Plan) -> None:
     create_markdown_artifact(markdown=summary_markdown(summary), key=SUMMARY_KEY)
 
 
-_BUYER_FORMATS = {
-    "quantity": "{:,.0f}",
-    "unit_price": "{:,.2f}",
-    "order_value": "{:,.2f}",
-    "savings": "{:,.2f}",
-    "expected_leftover": "{:,.0f}",
-    "stockout_risk": "{:.0%}",
-}
-
-
 def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
     """Rows with numbers as a buyer reads them: thousands separators, money with two
     decimals, whole units, risks in percent."""
     shown = lots.astype(object).where(lots.notna(), "")
-    for column, fmt in _BUYER_FORMATS.items():
+    for column, fmt in BUYER_FORMATS.items():
         shown[column] = [fmt.format(v) if v != "" else "" for v in shown[column]]
     return shown.to_dict("records")
 

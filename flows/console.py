@@ -6,7 +6,8 @@ import textwrap
 
 import pandas as pd
 
-_NUMBERS = {
+BUYER_FORMATS = {
+    # how a buyer reads each figure of a lot
     "quantity": "{:,.0f}",
     "unit_price": "{:,.2f}",
     "order_value": "{:,.2f}",
@@ -29,7 +30,7 @@ _HEADERS = {
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:
     """A table of the lots' figures (and `extra` columns), then one wrapped reason per lot."""
     shown = lots[[c for c in _HEADERS if c in lots.columns] + list(extra)].copy()
-    for column, fmt in _NUMBERS.items():
+    for column, fmt in BUYER_FORMATS.items():
         if column in shown:
             shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
     shown = shown.astype(object).where(shown.notna(), "")
