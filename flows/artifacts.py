@@ -59,7 +59,11 @@ def summarize(
     """Key figures of a run as plain JSON-able values (also the flow's return value)."""
     frame = result.frame()
     lots = frame[frame["quantity"] > 0]
-    held_back = [bool(json.loads(e).get("limits")) for e in frame["explanation"]]
+    explained = [json.loads(e) for e in frame["explanation"]]
+    held_back = [bool(e.get("limits")) for e in explained]
+    risk = 1 - params.service_level
+    decided = [e.get("stockout_risk_decided", e.get("stockout_risk", 0.0)) for e in explained]
+    unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
     return {
         "run_id": run_id,
         "run_key": params.run_key(),
@@ -72,8 +76,10 @@ def summarize(
         "savings": round(float(lots["savings"].sum()), 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": int(sum(held_back)),
-        "items_at_risk": int((frame["stockout_risk"] > 1 - params.service_level).sum()),
+        "items_at_risk": sum(r > risk for r in decided),
+        "items_short_before_arrival": sum(r > risk for r in unavoidable),
         "rows_quarantined": report.quarantined,
+        "service_level": params.service_level,
         "solver": params.solver,
         "solver_status": result.solver_status,
         "gap": result.gap,
@@ -119,7 +125,10 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| discount savings vs base prices | {summary['savings']:,.2f} |",
             f"| expected leftover at horizon end | {summary['expected_leftover_units']:,.0f}"
             " units |",
-            f"| items at risk of stockout | {summary['items_at_risk']} |",
+            f"| items whose lot leaves a stockout risk above {_service_gap(summary)} |"
+            f" {summary['items_at_risk']} |",
+            f"| items likely short before any lot can arrive | "
+            f"{summary.get('items_short_before_arrival', 0)} |",
             f"| items not ordered as wished because of a limit | {summary['items_held_back']} |",
             f"| items that cannot be planned | {summary['items_unplannable']} |",
             f"| quarantined input rows | {summary['rows_quarantined']} |",
@@ -132,6 +141,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"warehouse `{summary['db_path']}`.",
         ]
     )
+
+
+def _service_gap(summary: dict[str, Any]) -> str:
+    """1 - service_level as a percent, e.g. 5%."""
+    return f"{1 - summary.get('service_level', 0.95):.0%}"
 
 
 def _relaxed_lines(summary: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,13 +132,18 @@ def _last_break(item: optimize.ItemProblem) -> int:
 
 
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
-    at_risk = int((data.lots["stockout_risk"] > 0.05).sum())
+    explained = [json.loads(e) for e in data.lots["explanation"]]
+    decided = sum(
+        e.get("stockout_risk_decided", e.get("stockout_risk", 0)) > 0.05 for e in explained
+    )
+    early = sum(e.get("stockout_risk_unavoidable", 0) > 0.05 for e in explained)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
         ("spend", _money(ordered["order_value"].sum())),
         ("discount savings vs base prices", _money(ordered["savings"].sum())),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
-        ("items with stockout risk above 5%", f"{at_risk:,}"),
+        ("items whose lot leaves a stockout risk above 5%", f"{decided:,}"),
+        ("items likely short before any lot can arrive", f"{early:,}"),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
     return (
