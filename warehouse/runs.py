@@ -19,20 +19,7 @@ import pandas as pd
 from warehouse.schema import ALL_TABLES
 
 QUANTILES = ("q05", "q10", "q25", "q50", "q75", "q90", "q95", "q99")
-RECOMMENDATION_COLUMNS = (
-    "sku",
-    "supplier_id",
-    "quantity",
-    "unit_price",
-    "order_value",
-    "tier_min_qty",
-    "expected_cost",
-    "savings",
-    "expected_leftover",
-    "stockout_risk",
-    "reason",
-    "explanation",
-)
+_RUN_COLUMNS = ("run_key", "run_id")
 _VALUES = r"''[^'']*''|-?[0-9][0-9.,:eE+-]*"  # quoted values and numbers/dates in reasons
 _DEMAND = "_publish_demand"
 _FORECASTS = "_publish_forecasts"
@@ -163,12 +150,23 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         f"SELECT ?, ?, unique_id, model, CAST(score AS DOUBLE) FROM {_MODELS}",
         keys,
     )
-    columns = ", ".join(RECOMMENDATION_COLUMNS)
+    columns = ", ".join(_result_columns(con, "recommendations"))
     con.execute(
         f"INSERT INTO recommendations (run_key, run_id, {columns}) "
         f"SELECT ?, ?, {columns} FROM {_RECOMMENDATIONS}",
         keys,
     )
+
+
+def _result_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of a result table less run_key/run_id, in table order: the DDL in
+    warehouse/schema.py is the one list of what a run publishes."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [name for (name,) in rows if name not in _RUN_COLUMNS]
 
 
 def _with_json(frame: pd.DataFrame, column: str) -> pd.DataFrame:
