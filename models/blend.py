@@ -18,7 +18,7 @@ import numpy as np
 
 from models.base import Forecaster, NotFittedError, check_positive_int
 from models.global_rate import GlobalRate
-from models.latent import LatentRate
+from models.latent import LatentRate, check_law
 
 
 class Blend(Forecaster):
@@ -26,6 +26,7 @@ class Blend(Forecaster):
     latent_shape) (the rest); see the module docstring.
 
     weight: share of the paths from the global model, in [0, 1].
+    law: distribution of both members' rate multipliers (`models.latent.LAWS`).
     """
 
     name: ClassVar[str] = "blend"
@@ -38,22 +39,26 @@ class Blend(Forecaster):
         latent_shape: float = 1.0,
         global_shape: float = 2.0,
         horizon: int = 12,
+        law: str = "gamma",
     ):
         self.weight = weight
         self.alpha = alpha
         self.latent_shape = latent_shape
         self.global_shape = global_shape
         self.horizon = horizon
+        self.law = law
 
     def _check_params(self) -> None:
         w = self.weight
         if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
             raise ValueError(f"weight must be a number in [0, 1], got {w!r}")
         check_positive_int(self.horizon, "horizon")
+        check_law(self.law)
 
     def _fit(self, y: np.ndarray) -> None:
-        self.global_ = GlobalRate(horizon=self.horizon, shape=self.global_shape).fit(y)
-        self.latent_ = LatentRate(alpha=self.alpha, shape=self.latent_shape).fit(y)
+        self.global_ = GlobalRate(horizon=self.horizon, shape=self.global_shape, law=self.law)
+        self.global_.fit(y)
+        self.latent_ = LatentRate(alpha=self.alpha, shape=self.latent_shape, law=self.law).fit(y)
 
     def _predict(
         self, h: int, n_paths: int, rng: np.random.Generator | Sequence[np.random.Generator]

@@ -10,6 +10,11 @@ Poisson deviance of the unscaled totals) predict them from `models.features` at 
 the history, for L = h. Items with short history get the same features, so they are served
 by what the model learned from all items (decay of dying items, shrinkage of one-off spikes).
 
+Series observed without any demand yet (dormant: a part listed but never ordered) get the
+pooled rate of series that were dormant at the latest training origins, and sample their sizes
+from the first demands of series that started late: what the history says such items do next
+(zero when no dormant series ever started).
+
 Paths: the latent-rate machinery of `models.latent` with the predicted mean as the level and
 the predicted share as the occurrence probability (per-path Gamma(shape) rate multiplier,
 sizes from the item's own past sizes).
@@ -80,6 +85,34 @@ def _regressor(max_iter: int, learning_rate: float, seed: int) -> Any:
     )
 
 
+def _dormant_rates(target: np.ndarray, length: np.ndarray, rows: np.ndarray) -> tuple[float, float]:
+    """Pooled mean demand and share of periods with demand after origins at which a series
+    had been observed without any demand (units, 0..1), over the latest such origin columns
+    (at most `length.max()` of them: recent behaviour); 0, 0 without such rows."""
+    cols = np.flatnonzero(rows.any(axis=0))[: max(1, int(length.max()))]  # latest first
+    rows, length = rows[:, cols], length[:, cols]
+    if not rows.any():
+        return 0.0, 0.0
+    w = length[rows].sum()
+    return tuple(float((target[:, cols][rows][:, k] * length[rows]).sum() / w) for k in (0, 1))
+
+
+def dormant_pool(y: np.ndarray, width: int) -> np.ndarray:
+    """(width,) sizes for series without demand yet: `width` evenly spaced order statistics
+    of the first demand of every series that sold only after 2 or more periods without demand
+    (what a dormant item's first demand looked like); zeros if there is none."""
+    x = np.nan_to_num(y)
+    observed = ~np.isnan(y)
+    pos = x > 0
+    first = np.argmax(pos, axis=1)
+    zeros_before = np.take_along_axis(np.cumsum(observed, axis=1), first[:, None], 1)[:, 0] - 1
+    woke = pos.any(axis=1) & (zeros_before >= 2)
+    sizes = np.sort(x[woke, first[woke]])
+    if sizes.size == 0:
+        return np.zeros(width)
+    return sizes[np.linspace(0, sizes.size - 1, width).round().astype(int)]
+
+
 def fit_rates(
     y: np.ndarray, horizon: int, max_iter: int, learning_rate: float, max_rows: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -102,7 +135,11 @@ def fit_rates(
     feats, scale = origin_features(y, grid)
     length = np.minimum(horizon, t - grid)
     target = future_targets(y, grid, length)
-    rows = (scale > 0) & (feats[..., FEATURES.index("age")] >= 2)
+    age = feats[..., FEATURES.index("age")]
+    dormant = (scale_now[:, 0] == 0) & (feats_now[:, 0, FEATURES.index("age")] >= 2)
+    if dormant.any():
+        mean[dormant], occ[dormant] = _dormant_rates(target, length, (scale == 0) & (age >= 2))
+    rows = (scale > 0) & (age >= 2)
     if rows.sum() < MIN_ROWS:
         return mean, occ
     x = np.concatenate([feats[rows], length[rows][:, None].astype(np.float32)], axis=1)
@@ -178,9 +215,15 @@ class GlobalRate(LatentRate):
 
     def _fit(self, y: np.ndarray) -> None:
         mean, occ = self._rates(y)
-        self.pool_, self.counts_ = size_pool(y, None)
+        self.pool_, counts = size_pool(y, None)
+        # dormant series (observed, no demand yet) sample the pooled first demands of others
+        dormant = (counts == 0) & (mean > 0)
+        self.counts_ = counts.copy()
+        if dormant.any():
+            self.pool_[dormant] = dormant_pool(y, self.pool_.shape[1])
+            self.counts_[dormant] = self.pool_.shape[1]
         has = (self.counts_ > 0) & (mean > 0) & (occ > 0)
         self.mean_ = np.where(has, mean, 0.0)
         self.prob_ = np.where(has, occ, 0.0)
         # rate uncertainty: 1/k = 1/shape (drift) + events/(1 + demands seen) (estimation)
-        self.k_ = 1.0 / (1.0 / self.shape + self.events / (1.0 + self.counts_))
+        self.k_ = 1.0 / (1.0 / self.shape + self.events / (1.0 + counts))

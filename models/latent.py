@@ -7,7 +7,8 @@ it decays while an item sells nothing (TSB-style obsolescence).
 
 Paths: each path draws a latent multiplier G (mean 1, variance 1/k: Gamma(k, 1/k) or a
 lognormal with the same moments, `law`) once for the whole horizon; in every period a demand
-occurs with probability min(1, p G) and its size is drawn from the item's own past sizes,
+occurs with probability min(1, p' G) (p' >= p chosen so that the expected occurrence stays
+p despite the cap, `occurrence_prob`) and its size is drawn from the item's own past sizes,
 rescaled so that the expected demand per period is level * G.
 G carries the uncertainty of the rate itself (estimated from few events, drifting), so demand
 totals over many periods spread like a negative-binomial mixture instead of a sum of
@@ -62,6 +63,30 @@ def multiplier(rng: np.random.Generator, k: np.ndarray, law: str) -> np.ndarray:
     return np.exp(np.sqrt(s2) * rng.standard_normal(k.shape) - s2 / 2)
 
 
+def occurrence_prob(prob: np.ndarray, k: np.ndarray, law: str) -> np.ndarray:
+    """Per-path base probability p' with E[min(1, p' G)] = prob for the multiplier G (shape k,
+    `law`): without it the cap at 1 lowers the expected occurrence of frequent items below
+    prob (the mean is kept by larger sizes), which puts too many zeros in their periods."""
+    from scipy.special import gammainc, gammaincc, ndtr
+
+    prob, k = np.broadcast_arrays(np.asarray(prob, float), np.asarray(k, float))
+    s = np.sqrt(np.log1p(1.0 / k))
+
+    def expected(p: np.ndarray) -> np.ndarray:
+        c = 1.0 / p
+        if law == "gamma":
+            return p * gammainc(k + 1, k * c) + gammaincc(k, k * c)
+        z = (np.log(c) + s**2 / 2) / s
+        return p * ndtr(z - s) + 1.0 - ndtr(z)
+
+    lo, hi = np.maximum(prob, 1e-12), np.full(prob.shape, 1e6)
+    for _ in range(60):  # bisection on log p': expected() is increasing in p'
+        mid = np.sqrt(lo * hi)
+        low = expected(mid) < prob
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return np.where(prob >= 1, np.inf, np.where(prob > 0, hi, 0.0))
+
+
 def _draws(
     rng: np.random.Generator | Sequence[np.random.Generator],
     k: np.ndarray,
@@ -105,8 +130,8 @@ def latent_paths(
     n = level.shape[0]
     g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h, law)
     pool_mean = pool.sum(axis=1) / np.maximum(counts, 1)
-    p_path = prob[:, None] * g
-    p_occ = np.minimum(p_path, 1.0)
+    base = occurrence_prob(prob, k, law)[:, None]
+    p_occ = np.where(np.isinf(base), 1.0, np.minimum(np.where(np.isinf(base), 0, base) * g, 1.0))
     # size multiplier: expected demand per period = level * g
     denom = p_occ * pool_mean[:, None]
     scale = np.divide(level[:, None] * g, denom, out=np.zeros_like(denom), where=denom > 0)

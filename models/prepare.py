@@ -75,9 +75,10 @@ def auto_candidates(horizon: int = 12) -> dict[str, Forecaster]:
         for k in GLOBAL_SHAPES
     }
     blend = {
-        f"blend(alpha={a},shapes={kl},{kg})": Blend(
-            alpha=a, latent_shape=kl, global_shape=kg, horizon=horizon
+        f"blend(alpha={a},shapes={kl},{kg}{_law_suffix(law)})": Blend(
+            alpha=a, latent_shape=kl, global_shape=kg, horizon=horizon, law=law
         )
+        for law in GLOBAL_LAWS
         for a in BLEND_GRID["alpha"]
         for kl, kg in BLEND_GRID["shapes"]
     }

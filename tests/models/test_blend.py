@@ -42,3 +42,10 @@ def test_take_restricts_both_members_and_keeps_item_paths(panel_y):
 def test_invalid_weight_raises(panel_y):
     with pytest.raises(ValueError, match="weight must be"):
         Blend(weight=1.5).fit(panel_y)
+
+
+def test_law_is_passed_to_both_members(panel_y):
+    blend = Blend(law="lognormal").fit(panel_y)
+    assert blend.global_.law == blend.latent_.law == "lognormal"
+    with pytest.raises(ValueError, match="law must be one of"):
+        Blend(law="cauchy").fit(panel_y)

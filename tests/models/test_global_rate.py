@@ -7,7 +7,7 @@ import pytest
 
 from models import GlobalRate, LatentRate
 from models.features import FEATURES, origin_features
-from models.global_rate import fit_rates
+from models.global_rate import dormant_pool, fit_rates
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,35 @@ def test_items_with_few_demands_get_wider_totals():
     model = GlobalRate(shape=4.0, events=2.0).fit(y)
     np.testing.assert_allclose(model.k_, 1 / (1 / 4 + 2 / (1 + np.array([3.0, 15.0]))))
     assert model.k_[0] < model.k_[1]
+
+
+def _panel_with_late_starters(wake: bool) -> np.ndarray:
+    """200 items selling ~Poisson(1); 100 of them start only after 6-30 periods of zeros
+    (if `wake`) or never; the last 5 items have sold nothing yet."""
+    rng = np.random.default_rng(12)
+    n, t = 200, 40
+    y = rng.poisson(1.0, (n, t)).astype(float)
+    start = rng.integers(6, 30, n) if wake else np.full(n, t)
+    late = np.arange(n) < 100
+    y[late] *= np.arange(t)[None, :] >= start[late, None]
+    y[-5:] = 0.0
+    return y
+
+
+def test_items_without_demand_yet_learn_from_items_that_started_late():
+    """Dormant items (observed, never sold) get the pooled rate of items that were dormant
+    at past origins and the first sizes of late starters; none if nobody ever woke up."""
+    y = _panel_with_late_starters(wake=True)
+    model = GlobalRate(horizon=12).fit(y)
+    fc = model.predict(12, 500, seed=0)
+    assert (model.mean_[-5:] > 0.1).all() and (model.prob_[-5:] > 0.05).all()
+    assert fc.paths[-5:].sum(axis=2).mean() > 1.0
+    never = GlobalRate(horizon=12).fit(_panel_with_late_starters(wake=False))
+    assert (never.mean_[-5:] == 0).all()
+    assert never.predict(12, 100, seed=0).paths[-5:].sum() == 0
+
+
+def test_dormant_pool_holds_the_first_sizes_of_late_starters():
+    y = np.array([[0, 0, 0, 7, 1], [0, 0, 2, 9, 9], [5, 0, 0, 3, 0], [0, 0, 0, 0, 0.0]])
+    np.testing.assert_array_equal(dormant_pool(y, 3), [2.0, 2.0, 7.0])
+    np.testing.assert_array_equal(dormant_pool(y[2:], 2), [0.0, 0.0])

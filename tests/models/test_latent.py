@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models import GlobalRate, LatentRate
-from models.latent import LAWS, multiplier
+from models.latent import LAWS, multiplier, occurrence_prob
 
 
 @pytest.mark.parametrize("law", LAWS)
@@ -43,3 +43,27 @@ def test_lognormal_law_narrows_the_totals_0_9_quantile_only(cls):
 def test_unknown_law_raises():
     with pytest.raises(ValueError, match="law must be one of"):
         LatentRate(law="cauchy").fit(np.ones((2, 5)))
+
+
+@pytest.mark.parametrize("law", LAWS)
+@pytest.mark.parametrize("k", [0.5, 1.0, 4.0])
+def test_occurrence_prob_keeps_the_expected_occurrence_despite_the_cap(law, k):
+    """min(1, p G) caps the paths where G is large: p' is raised so E[min(1, p' G)] = p."""
+    prob = np.array([0.0, 0.05, 0.4, 0.8, 1.0])
+    adjusted = occurrence_prob(prob, np.full(prob.size, k), law)
+    g = multiplier(np.random.default_rng(5), np.full(400_000, k), law)
+    got = np.minimum(1.0, adjusted[:, None] * g[None, :]).mean(axis=1)
+    np.testing.assert_allclose(got, prob, atol=0.005)
+    assert adjusted[0] == 0 and adjusted[-1] == np.inf
+    assert (adjusted[1:-1] >= prob[1:-1]).all()
+
+
+@pytest.mark.parametrize(("k", "p"), [(1.0, 0.5), (1.0, 0.7), (2.0, 0.7), (4.0, 0.9)])
+def test_frequent_items_occur_as_often_as_their_history_says(k, p):
+    """Items selling 2 units in a share p of periods: that share of the sampled periods has
+    demand (without the correction 0.43-0.79: the cap at 1 lost occurrences)."""
+    y = (np.random.default_rng(6).random((1, 400)) < p).astype(float) * 2.0
+    model = LatentRate(alpha=0.05, shape=k).fit(y)
+    paths = model.predict(12, 20_000, seed=1).paths
+    assert (paths > 0).mean() == pytest.approx(model.prob_[0], abs=0.01)
+    assert paths.mean() == pytest.approx(model.mean_[0], rel=0.02)
