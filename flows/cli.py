@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -146,7 +148,7 @@ def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -
     click.echo(f"\nRecommended order lots ({len(frame)}), largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
     if limit is not None and len(frame) > limit:
-        click.echo(f"  ... {len(frame) - limit} more: reorder lots --db {db_path}")
+        click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")
 
 
 def _print_summary(summary: dict, data_dir: Path) -> None:
@@ -165,6 +167,19 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
     click.echo("              forecast_models, recommendations, quarantine, loads, decisions)")
     click.echo(
-        f"quarantined:  {summary['rows_quarantined']} input rows (reorder quarantine --db {db})"
+        f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
     )
-    click.echo(f"next:         reorder review list --db {db}   (approve, override or reject lots)")
+    click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
+
+
+def _prog() -> str:
+    """How to call this command again: `reorder` if that is on PATH and is this program, else
+    the path it was started by (e.g. .venv/bin/reorder from a fresh clone)."""
+    started = Path(sys.argv[0])
+    found = shutil.which("reorder")
+    if started.name != "reorder" or (found and Path(found).resolve() == started.resolve()):
+        return "reorder"
+    try:
+        return os.path.relpath(started)
+    except ValueError:
+        return str(started)
