@@ -1,5 +1,7 @@
-"""The nightly schedule really creates runs on a real Prefect server (PLATFORM.md: with
-SQLAlchemy 2.1 the scheduler silently creates none; only a test like this one notices)."""
+"""Deployments on a real Prefect server: the nightly schedule really creates runs (PLATFORM.md:
+with SQLAlchemy 2.1 the scheduler silently creates none; only a test like this one notices),
+and a real process worker runs the review deployment, which suspends until a planner's form
+answer resumes it."""
 
 from __future__ import annotations
 
@@ -17,11 +19,16 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+import warehouse
+from flows.nightly import nightly as nightly_flow
+from flows.review import PENDING_KEY
 from flows.serve import nightly_schedule
+from tests.flows.conftest import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 45.0
 SCHEDULER_SECONDS = 30.0
+RUN_SECONDS = 120.0  # a worker-run flow: start the worker's subprocess, import, run
 
 pytestmark = pytest.mark.slow
 
@@ -107,10 +114,17 @@ def _deployment(api_url: str, name: str) -> dict:
     return response.json()
 
 
-def test_deploying_prefect_yaml_makes_the_scheduler_create_nightly_runs(server) -> None:
-    api_url, env = server
+@pytest.fixture(scope="module")
+def deployed(server: tuple[str, dict[str, str]]) -> tuple[str, dict[str, str]]:
+    """The server with the work pool and every deployment of prefect.yaml."""
+    _, env = server
     _prefect(env, "work-pool", "create", "reorder", "--type", "process")
     _prefect(env, "deploy", "--all")
+    return server
+
+
+def test_deploying_prefect_yaml_makes_the_scheduler_create_nightly_runs(deployed) -> None:
+    api_url, _ = deployed
     nightly, rerun = _deployment(api_url, "nightly"), _deployment(api_url, "rerun")
 
     deadline = time.monotonic() + SCHEDULER_SECONDS
@@ -131,3 +145,81 @@ def test_deploying_prefect_yaml_makes_the_scheduler_create_nightly_runs(server) 
     limits = [d["global_concurrency_limit"]["limit"] for d in (nightly, rerun)]
     assert limits == [1, 1], "one run at a time per deployment"
     assert nightly["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]
+
+
+@pytest.fixture
+def worker(deployed, tmp_path: Path) -> Iterator[None]:
+    """A real process worker of the reorder pool (REORDER_HOME = this repository)."""
+    _, env = deployed
+    env = {**env, "REORDER_HOME": str(ROOT), "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    log = (tmp_path / "worker.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "reorder"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _wait_for_state(api_url: str, run_id: str, name: str, seconds: float = RUN_SECONDS) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        run = httpx.get(f"{api_url}/flow_runs/{run_id}", timeout=10).json()
+        state = run["state"] or {}
+        if state.get("name") == name:
+            return run
+        if state.get("type") in ("FAILED", "CRASHED", "CANCELLED") or time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} is {state.get('name')}, expected {name}: {state}")
+        time.sleep(1)
+
+
+def test_review_deployment_suspends_and_a_form_answer_resumes_it(
+    deployed, worker, demo_dir: Path, tmp_path: Path
+) -> None:
+    """The deployed review run frees its process while waiting (Suspended), shows the pending
+    lots, and after the planner's answer runs again on the worker and records the decisions."""
+    api_url, _ = deployed
+    db_path = tmp_path / "reorder.duckdb"
+    nightly_flow(as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8, scenarios=60)
+    with warehouse.connect(db_path, read_only=True) as con:
+        pending = warehouse.review_lots(con, status="pending")
+    assert len(pending) > 1
+    deployment = httpx.get(f"{api_url}/deployments/name/review/review", timeout=10).json()
+    created = httpx.post(
+        f"{api_url}/deployments/{deployment['id']}/create_flow_run",
+        json={"parameters": {"db_path": str(db_path)}}, timeout=10,
+    )  # fmt: skip
+    created.raise_for_status()
+    run_id = created.json()["id"]
+
+    _wait_for_state(api_url, run_id, "Suspended")
+    artifacts = httpx.post(
+        f"{api_url}/artifacts/filter", json={"artifacts": {"key": {"any_": [PENDING_KEY]}}},
+        timeout=10,
+    ).json()  # fmt: skip
+    assert any(a["flow_run_id"] == run_id and pending["sku"].iloc[0] in a["data"]
+               for a in artifacts)  # fmt: skip
+    rejected = pending["sku"].iloc[0]
+    answer = {
+        "planner": "anna",
+        "approve_all": True,
+        "lots": [{"sku": rejected, "action": "reject", "comment": "enough stock elsewhere"}],
+    }
+    resumed = httpx.post(
+        f"{api_url}/flow_runs/{run_id}/resume", json={"run_input": answer}, timeout=10
+    )
+    resumed.raise_for_status()
+    _wait_for_state(api_url, run_id, "Completed")
+
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.review_lots(con).set_index("sku")
+    assert lots.loc[rejected, "status"] == "rejected"
+    assert (lots.drop(index=rejected)["status"] == "approved").all()
+    assert (lots["decided_by"] == "anna").all()
