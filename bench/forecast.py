@@ -1,6 +1,7 @@
 """Forecast benchmark on real intermittent demand: carparts and RAF, last 12 months held out.
 
     .venv/bin/python bench/forecast.py [--paths 1000] [--reference] [--datasets carparts,raf]
+                                       [--models ...] [--seed 0]
 
 Per model (and `pipeline` = what `models.forecast` uses, model="auto"): MASE (seasonality 12),
 RMSSE (seasonality 1), WQL (0.1..0.9), cov80/cov95 (randomized-PIT coverage of the central
@@ -78,7 +79,7 @@ def scores(y_train: np.ndarray, y_test: np.ndarray, fc) -> dict[str, float]:
     return out
 
 
-def run_one(name: str, model: str, n_paths: int) -> dict:
+def run_one(name: str, model: str, n_paths: int, seed: int = 0) -> dict:
     """Fit + predict one model on one dataset in this process; metrics and resources."""
     import pandas as pd
 
@@ -88,12 +89,12 @@ def run_one(name: str, model: str, n_paths: int) -> dict:
     start = time.perf_counter()
     extra = {}
     if model == "pipeline":
-        fc = models.forecast(train, h=HOLDOUT, freq="M", n_paths=n_paths, seed=0)
+        fc = models.forecast(train, h=HOLDOUT, freq="M", n_paths=n_paths, seed=seed)
         assert list(fc.unique_id) == list(ids)
         extra["chosen"] = pd.Series(fc.model).value_counts().head(4).to_dict()
         fc = fc.arrays()
     else:
-        fc = models.make_forecaster(model).fit(y_train).predict(HOLDOUT, n_paths, seed=0)
+        fc = models.make_forecaster(model).fit(y_train).predict(HOLDOUT, n_paths, seed=seed)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"model": model, **scores(y_train, y_test, fc), "seconds": seconds, "peak_mb": peak,
@@ -136,10 +137,11 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true")
     parser.add_argument("--datasets", default="carparts,raf")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--seed", type=int, default=0, help="seed of paths and backtest")
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(*args.one, args.paths)))
+        print(json.dumps(run_one(*args.one, args.paths, args.seed)))
         return
     summary = []
     for name in args.datasets.split(","):
@@ -148,7 +150,8 @@ def main() -> None:
             continue
         rows = []
         for model in args.models.split(","):
-            cmd = [sys.executable, __file__, "--one", name, model, "--paths", str(args.paths)]
+            cmd = [sys.executable, __file__, "--one", name, model, "--paths", str(args.paths),
+                   "--seed", str(args.seed)]  # fmt: skip
             out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
             if out.returncode:
                 raise SystemExit(f"{name} {model} failed:\n{out.stderr}")
