@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,21 +73,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     api_url = f"http://127.0.0.1:{port}/api"
     env = _environment(tmp_path_factory.mktemp("prefect-home"), api_url)
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    log = (tmp_path_factory.getbasetemp() / "prefect-server.log").open("w")
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    try:
+    log = tmp_path_factory.getbasetemp() / "prefect-server.log"
+    with _process([*cmd, "--port", str(port)], env, log) as proc:
         _wait_healthy(api_url, proc)
         yield api_url, env
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+
+
+@contextmanager
+def _process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A background process in its own session (output to `log`), killed with its children."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+            yield proc
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _prefect(env: dict[str, str], *args: str) -> str:
@@ -152,20 +159,9 @@ def worker(deployed, tmp_path: Path) -> Iterator[None]:
     """A real process worker of the reorder pool (REORDER_HOME = this repository)."""
     _, env = deployed
     env = {**env, "REORDER_HOME": str(ROOT), "PREFECT_WORKER_QUERY_SECONDS": "1"}
-    log = (tmp_path / "worker.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "reorder"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
+    cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "reorder"]
+    with _process(cmd, env, tmp_path / "worker.log"):
         yield
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def _wait_for_state(api_url: str, run_id: str, name: str, seconds: float = RUN_SECONDS) -> dict:
