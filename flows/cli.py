@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +14,22 @@ import click
 import warehouse
 from flows.console import frame_text, lots_text
 from flows.params import default_as_of
-from flows.review_cli import export, review_group
+from flows.review_cli import DB_OPTION, export, review_group
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _input_options(command: Callable) -> Callable:
+    """--data-dir, --db, --as-of and --config: what a command that loads input files takes."""
+    options = (
+        click.option("--data-dir", type=click.Path(path_type=Path), required=True),
+        DB_OPTION,
+        click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday)."),
+        click.option("--config", type=click.Path(path_type=Path), help="Load config TOML."),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,10 +61,7 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(path_type=Path), required=True)
-@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
-@click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
-@click.option("--config", type=click.Path(path_type=Path), help="Load config TOML.")
+@_input_options
 @click.option("--items", help="Comma-separated skus to plan (default: all).")
 @click.option("--category", help="Plan only this item category.")
 @click.option("--freq", type=click.Choice(["W", "M"]), default="W", show_default=True)
@@ -81,10 +92,7 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
 
 
 @main.command()
-@click.option("--data-dir", type=click.Path(path_type=Path), required=True)
-@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
-@click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
-@click.option("--config", type=click.Path(path_type=Path), help="Load config TOML.")
+@_input_options
 def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None) -> None:
     """Load and validate input files only; print what was loaded and quarantined."""
     as_of = as_of.date() if as_of else default_as_of()
@@ -94,7 +102,7 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
 
 
 @main.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@DB_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Include items with no order.")
 def lots(db_path: Path, show_all: bool) -> None:
     """Print the currently published recommendations."""
@@ -102,7 +110,7 @@ def lots(db_path: Path, show_all: bool) -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@DB_OPTION
 @click.option("--limit", type=int, default=20, show_default=True)
 def runs(db_path: Path, limit: int) -> None:
     """Print the latest runs with status, solver status and stage times."""
@@ -111,7 +119,7 @@ def runs(db_path: Path, limit: int) -> None:
 
 
 @main.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+@DB_OPTION
 @click.option("--rows", is_flag=True, help="List the rows, not only counts by reason.")
 def quarantine(db_path: Path, rows: bool) -> None:
     """Print the quarantined input rows (counts by file and reason, or every row)."""

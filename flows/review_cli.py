@@ -11,7 +11,8 @@ import click
 import warehouse
 from flows.console import lots_text
 
-_DB = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+# The warehouse file option of every command that reads or writes one (here and in flows.cli).
+DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
 
@@ -22,7 +23,7 @@ def review_group() -> None:
 
 
 @review_group.command(name="list")
-@_DB
+@DB_OPTION
 @click.option(
     "--status",
     type=click.Choice(["pending", "approved", "overridden", "rejected", "all"]),
@@ -42,7 +43,7 @@ def list_lots(db_path: Path, status: str) -> None:
 
 
 @review_group.command()
-@_DB
+@DB_OPTION
 @click.argument("skus", nargs=-1)
 @click.option("--all", "approve_all", is_flag=True, help="Approve every pending lot.")
 @_COMMENT
@@ -61,7 +62,7 @@ def approve(
 
 
 @review_group.command()
-@_DB
+@DB_OPTION
 @click.argument("sku")
 @click.option("--quantity", type=int, help="New quantity (units).")
 @click.option("--supplier", "supplier_id", help="Another supplier.")
@@ -84,7 +85,7 @@ def override(
 
 
 @review_group.command()
-@_DB
+@DB_OPTION
 @click.argument("skus", nargs=-1, required=True)
 @_COMMENT
 @_BY
@@ -107,7 +108,7 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 
 
 @click.command()
-@_DB
+@DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 def export(db_path: Path, out_dir: Path) -> None:
     """Write approved and overridden lots of the newest run as purchase proposals per supplier

@@ -130,8 +130,9 @@ def latent_paths(
     n = level.shape[0]
     g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h, law)
     pool_mean = pool.sum(axis=1) / np.maximum(counts, 1)
-    base = occurrence_prob(prob, k, law)[:, None]
-    p_occ = np.where(np.isinf(base), 1.0, np.minimum(np.where(np.isinf(base), 0, base) * g, 1.0))
+    always = (prob >= 1)[:, None]  # occurrence_prob is inf there: a demand every period
+    base = np.where(always, 0.0, occurrence_prob(prob, k, law)[:, None])
+    p_occ = np.where(always, 1.0, np.minimum(base * g, 1.0))
     # size multiplier: expected demand per period = level * g
     denom = p_occ * pool_mean[:, None]
     scale = np.divide(level[:, None] * g, denom, out=np.zeros_like(denom), where=denom > 0)

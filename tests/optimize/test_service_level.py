@@ -9,9 +9,17 @@ from optimize.plan import plan
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(100, 4.0))
 
 
-def item(sku: str, target: float | None, rate: float = 6.0) -> ItemProblem:
-    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 0, sku=sku)
-    demand = np.random.default_rng(len(sku)).poisson(rate, (200, 6))
+def item(
+    sku: str,
+    target: float | None,
+    rate: float = 6.0,
+    offer: Offer | None = None,
+    demand: np.ndarray | None = None,
+) -> ItemProblem:
+    """One item, 6 weekly periods; default: one supplier, no lead time, Poisson(rate) demand."""
+    offer = offer or Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 0, sku=sku)
+    if demand is None:
+        demand = np.random.default_rng(len(sku)).poisson(rate, (200, 6))
     return ItemProblem(
         sku,
         demand,
@@ -56,20 +64,7 @@ def test_item_that_no_lot_can_serve_is_named():
     # whatever the lot, so no lot reaches 90%.
     offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.5, sku="Y")
     demand = np.full((50, 6), 3)
-    late = ItemProblem(
-        "Y",
-        demand,
-        0,
-        (),
-        (offer,),
-        0.25,
-        7 / 365.25,
-        0.5,
-        0.1,
-        2.0,
-        1.0,
-        min_service_level=0.9,
-    )
+    late = item("Y", 0.9, offer=offer, demand=demand)
     result = plan(Problem((late,)))
     assert result.relaxed
     assert result.infeasible_reason == "no lot meets the service level of item Y (best 50% of 90%)"
@@ -80,20 +75,7 @@ def test_item_that_no_lot_can_serve_is_named():
 
 def test_stockouts_before_the_earliest_arrival_do_not_count_against_the_target():
     offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 2, sku="Z")
-    late = ItemProblem(
-        "Z",
-        np.full((50, 6), 3),
-        0,
-        (),
-        (offer,),
-        0.25,
-        7 / 365.25,
-        0.5,
-        0.1,
-        2.0,
-        1.0,
-        min_service_level=0.9,
-    )
+    late = item("Z", 0.9, offer=offer, demand=np.full((50, 6), 3))
     result = plan(Problem((late,)))
     assert not result.relaxed
     assert result.lots[0].stockout_risk == 1.0  # weeks 1-2 run short in every scenario

@@ -21,16 +21,10 @@ from warehouse.demo.files import as_text, write_csv
 from warehouse.demo.offers import draw_offers, draw_suppliers
 from warehouse.demo.stock import draw_open_orders, draw_stock, weekly_rate
 from warehouse.demo.streams import stream
+from warehouse.schema import INPUT_TABLES
 
-TABLES = (
-    "items",
-    "suppliers",
-    "supplier_items",
-    "price_breaks",
-    "stock",
-    "open_orders",
-    "order_lines",
-)
+# Every input table but the optional supplier_tiers (the demo has no supplier-wide tiers).
+TABLES = tuple(t for t in INPUT_TABLES if t != "supplier_tiers")
 
 
 @dataclass(frozen=True)
