@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -32,6 +33,20 @@ SCHEDULER_SECONDS = 30.0
 RUN_SECONDS = 120.0  # a worker-run flow: start the worker's subprocess, import, run
 
 pytestmark = pytest.mark.slow
+
+
+RETRIES = 8  # SQLite busy under load answers 503; Prefect's own client retries those too
+
+
+def _api(method: str, url: str, json: object = None) -> Any:
+    """One API call, retried with backoff on 503 (the server's "database is locked")."""
+    for attempt in range(RETRIES):
+        response = httpx.request(method, url, json=json, timeout=10)
+        if response.status_code != 503 or attempt == RETRIES - 1:
+            break
+        time.sleep(0.5 * 2**attempt)
+    response.raise_for_status()
+    return response.json()
 
 
 def _free_port() -> int:
@@ -110,15 +125,11 @@ def _scheduled_runs(api_url: str, deployment_id: str) -> list[dict]:
         "deployments": {"id": {"any_": [deployment_id]}},
         "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
     }
-    response = httpx.post(f"{api_url}/flow_runs/filter", json=body, timeout=10)
-    response.raise_for_status()
-    return response.json()
+    return _api("POST", f"{api_url}/flow_runs/filter", body)
 
 
 def _deployment(api_url: str, name: str) -> dict:
-    response = httpx.get(f"{api_url}/deployments/name/nightly/{name}", timeout=10)
-    response.raise_for_status()
-    return response.json()
+    return _api("GET", f"{api_url}/deployments/name/nightly/{name}")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +178,7 @@ def worker(deployed, tmp_path: Path) -> Iterator[None]:
 def _wait_for_state(api_url: str, run_id: str, name: str, seconds: float = RUN_SECONDS) -> dict:
     deadline = time.monotonic() + seconds
     while True:
-        run = httpx.get(f"{api_url}/flow_runs/{run_id}", timeout=10).json()
+        run = _api("GET", f"{api_url}/flow_runs/{run_id}")
         state = run["state"] or {}
         if state.get("name") == name:
             return run
@@ -187,19 +198,17 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     with warehouse.connect(db_path, read_only=True) as con:
         pending = warehouse.review_lots(con, status="pending")
     assert len(pending) > 1
-    deployment = httpx.get(f"{api_url}/deployments/name/review/review", timeout=10).json()
-    created = httpx.post(
-        f"{api_url}/deployments/{deployment['id']}/create_flow_run",
-        json={"parameters": {"db_path": str(db_path)}}, timeout=10,
+    deployment = _api("GET", f"{api_url}/deployments/name/review/review")
+    created = _api(
+        "POST", f"{api_url}/deployments/{deployment['id']}/create_flow_run",
+        {"parameters": {"db_path": str(db_path)}},
     )  # fmt: skip
-    created.raise_for_status()
-    run_id = created.json()["id"]
+    run_id = created["id"]
 
     _wait_for_state(api_url, run_id, "Suspended")
-    artifacts = httpx.post(
-        f"{api_url}/artifacts/filter", json={"artifacts": {"key": {"any_": [PENDING_KEY]}}},
-        timeout=10,
-    ).json()  # fmt: skip
+    artifacts = _api(
+        "POST", f"{api_url}/artifacts/filter", {"artifacts": {"key": {"any_": [PENDING_KEY]}}}
+    )
     assert any(a["flow_run_id"] == run_id and pending["sku"].iloc[0] in a["data"]
                for a in artifacts)  # fmt: skip
     rejected = pending["sku"].iloc[0]
@@ -208,10 +217,8 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
         "approve_all": True,
         "lots": [{"sku": rejected, "action": "reject", "comment": "enough stock elsewhere"}],
     }
-    resumed = httpx.post(
-        f"{api_url}/flow_runs/{run_id}/resume", json={"run_input": answer}, timeout=10
-    )
-    resumed.raise_for_status()
+    resumed = _api("POST", f"{api_url}/flow_runs/{run_id}/resume", {"run_input": answer})
+    assert resumed["status"] == "ACCEPT", resumed
     _wait_for_state(api_url, run_id, "Completed")
 
     with warehouse.connect(db_path, read_only=True) as con:
