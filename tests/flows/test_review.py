@@ -141,7 +141,7 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     thread.start()
     try:
         run_id = _paused_run(db, time.monotonic() + 60)
-        with pytest.raises(Exception):  # noqa: B017  no planner: refused, the run stays paused
+        with pytest.raises(RuntimeError, match=r"(?s)Cannot resume.*planner"):
             resume_flow_run(run_id, run_input={"approve_all": True})
         answer = {
             "planner": "carla",
