@@ -63,28 +63,42 @@ def multiplier(rng: np.random.Generator, k: np.ndarray, law: str) -> np.ndarray:
     return np.exp(np.sqrt(s2) * rng.standard_normal(k.shape) - s2 / 2)
 
 
+def _capped_occurrence(
+    p: np.ndarray, k: np.ndarray, law: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """E[min(1, p G)] for the multiplier G (shape k, `law`) and its derivative in p."""
+    from scipy.special import gammainc, gammaincc, ndtr
+
+    c = 1.0 / p
+    if law == "gamma":
+        below = gammainc(k + 1, k * c)  # E[G 1{G < c}]
+        return p * below + gammaincc(k, k * c), below
+    s = np.sqrt(np.log1p(1.0 / k))
+    z = (np.log(c) + s**2 / 2) / s
+    below = ndtr(z - s)
+    return p * below + 1.0 - ndtr(z), below
+
+
 def occurrence_prob(prob: np.ndarray, k: np.ndarray, law: str) -> np.ndarray:
     """Per-path base probability p' with E[min(1, p' G)] = prob for the multiplier G (shape k,
     `law`): without it the cap at 1 lowers the expected occurrence of frequent items below
-    prob (the mean is kept by larger sizes), which puts too many zeros in their periods."""
-    from scipy.special import gammainc, gammaincc, ndtr
+    prob (the mean is kept by larger sizes), which puts too many zeros in their periods.
 
+    Newton's method from p' = prob: E[min(1, p' G)] is increasing and concave in p', so the
+    iterates rise monotonically to the root without overshooting (a few steps; 0 stays 0,
+    prob >= 1 gives inf: a demand every period)."""
     prob, k = np.broadcast_arrays(np.asarray(prob, float), np.asarray(k, float))
-    s = np.sqrt(np.log1p(1.0 / k))
-
-    def expected(p: np.ndarray) -> np.ndarray:
-        c = 1.0 / p
-        if law == "gamma":
-            return p * gammainc(k + 1, k * c) + gammaincc(k, k * c)
-        z = (np.log(c) + s**2 / 2) / s
-        return p * ndtr(z - s) + 1.0 - ndtr(z)
-
-    lo, hi = np.maximum(prob, 1e-12), np.full(prob.shape, 1e6)
-    for _ in range(60):  # bisection on log p': expected() is increasing in p'
-        mid = np.sqrt(lo * hi)
-        low = expected(mid) < prob
-        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
-    return np.where(prob >= 1, np.inf, np.where(prob > 0, hi, 0.0))
+    out = np.where(prob >= 1, np.inf, np.maximum(prob, 0.0))
+    todo = np.flatnonzero((prob > 0) & (prob < 1))
+    for _ in range(200):  # only the items not yet converged: almost all need < 10 steps
+        if todo.size == 0:
+            break
+        p, target = out.ravel()[todo], prob.ravel()[todo]
+        value, slope = _capped_occurrence(p, k.ravel()[todo], law)
+        step = np.maximum((target - value) / slope, 0.0)
+        out.ravel()[todo] = p + step
+        todo = todo[step > 1e-12 * p]
+    return out
 
 
 def _draws(

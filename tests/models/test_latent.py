@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from models import GlobalRate, LatentRate
 from models.latent import LAWS, multiplier, occurrence_prob
@@ -56,6 +57,29 @@ def test_occurrence_prob_keeps_the_expected_occurrence_despite_the_cap(law, k):
     np.testing.assert_allclose(got, prob, atol=0.005)
     assert adjusted[0] == 0 and adjusted[-1] == np.inf
     assert (adjusted[1:-1] >= prob[1:-1]).all()
+
+
+def _law(law: str, k: float):
+    """The multiplier's distribution as a scipy.stats object (mean 1, variance 1/k)."""
+    if law == "gamma":
+        return stats.gamma(k, scale=1 / k)
+    s = np.sqrt(np.log1p(1 / k))
+    return stats.lognorm(s, scale=np.exp(-(s**2) / 2))
+
+
+@pytest.mark.parametrize("law", LAWS)
+def test_occurrence_prob_solves_the_cap_equation_also_for_extreme_items(law):
+    """E[min(1, p' G)] = p' (1 - E[G; G > 1/p']) + P(G > 1/p') by numerical integration (not the
+    closed form the solver uses) equals prob, also for items selling almost every period
+    with a wide multiplier, whose p' is far above 1."""
+    prob = np.array([1e-6, 0.3, 0.9, 0.999, 0.99999])
+    k = np.array([0.5, 16.0, 1.0, 0.5, 2.0])
+    adjusted = occurrence_prob(prob, k, law)
+    for p, kk, a in zip(prob, k, adjusted, strict=True):
+        dist = _law(law, kk)
+        got = a * (1 - dist.expect(lambda g: g, lb=1 / a)) + dist.sf(1 / a)
+        assert got == pytest.approx(p, rel=1e-6), (p, kk, a)
+    assert adjusted[3] > 10
 
 
 @pytest.mark.parametrize(("k", "p"), [(1.0, 0.5), (1.0, 0.7), (2.0, 0.7), (4.0, 0.9)])
