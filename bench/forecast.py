@@ -7,7 +7,9 @@ Per model (and `pipeline` = what `models.forecast` uses, model="auto"): MASE (se
 RMSSE (seasonality 1), WQL (0.1..0.9), cov80/cov95 (randomized-PIT coverage of the central
 interval: calibration without the over-coverage of ties at zero), icov80/icov95 (plain interval
 coverage, ends included), the lead-time scores of the 12-month totals (ltd_wql over 0.5..0.99,
-ltd_cov90/95/99 = share of items with total <= that quantile), wall seconds (fit + predict)
+ltd_cov90/95/99 = share of items with total <= that quantile; ltd_zero = share of items that
+sold nothing in the held-out year, which every quantile covers, and ltd_cov90_sold = ltd_cov90
+among the items that sold), wall seconds (fit + predict)
 and peak MB (max RSS of the process that ran only that model). Each model runs in a fresh
 process. `--reference` runs statsforecast in bench/.venv-ref (created on demand, never a
 project dependency). The last two lines are JSON, carparts then raf, for the pipeline.
@@ -60,6 +62,10 @@ def ltd_scores(y_test: np.ndarray, total_q: np.ndarray) -> dict[str, float]:
     out = {"ltd_wql": float(np.mean(2 * loss.sum(axis=0) / np.abs(total).sum()))}
     for level, name in ((0.9, "ltd_cov90"), (0.95, "ltd_cov95"), (0.99, "ltd_cov99")):
         out[name] = float((total <= total_q[:, LTD_LEVELS.index(level)]).mean())
+    # any quantile >= 0 covers an item that sold nothing: coverage among the items that sold
+    sold = total > 0
+    out["ltd_zero"] = float((~sold).mean())
+    out["ltd_cov90_sold"] = float((total[sold] <= total_q[sold, LTD_LEVELS.index(0.9)]).mean())
     return out
 
 
@@ -102,15 +108,18 @@ def run_one(name: str, model: str, n_paths: int, seed: int = 0) -> dict:
 
 
 COLUMNS = ("mase", "rmsse", "wql", "cov80", "cov95", "icov80", "icov95", "ltd_wql",
-           "ltd_cov90", "ltd_cov95", "ltd_cov99", "seconds", "peak_mb")  # fmt: skip
+           "ltd_cov90", "ltd_cov95", "ltd_cov99", "ltd_zero", "ltd_cov90_sold", "seconds",
+           "peak_mb")  # fmt: skip
 
 
 def print_table(name: str, rows: list[dict]) -> None:
     print(f"\n{name}: last {HOLDOUT} months held out")
-    print(f"{'model':<20}" + "".join(f"{c:>10}" for c in COLUMNS))
+    width = {c: max(10, len(c) + 1) for c in COLUMNS}
+    print(f"{'model':<20}" + "".join(f"{c:>{width[c]}}" for c in COLUMNS))
     for row in rows:
         cells = "".join(
-            f"{row[c]:>10.3f}" if isinstance(row.get(c), float) else f"{'n/a':>10}" for c in COLUMNS
+            f"{row[c]:>{width[c]}.3f}" if isinstance(row.get(c), float) else f"{'n/a':>{width[c]}}"
+            for c in COLUMNS
         )
         print(f"{row['model']:<20}{cells}")
 
