@@ -63,9 +63,7 @@ def multiplier(rng: np.random.Generator, k: np.ndarray, law: str) -> np.ndarray:
     return np.exp(np.sqrt(s2) * rng.standard_normal(k.shape) - s2 / 2)
 
 
-def _capped_occurrence(
-    p: np.ndarray, k: np.ndarray, law: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _capped_occurrence(p: np.ndarray, k: np.ndarray, law: str) -> tuple[np.ndarray, np.ndarray]:
     """E[min(1, p G)] for the multiplier G (shape k, `law`) and its derivative in p."""
     from scipy.special import gammainc, gammaincc, ndtr
 
