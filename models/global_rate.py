@@ -43,6 +43,7 @@ from models.sampling import size_pool
 _CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _CACHE_SIZE = 4
 MIN_ROWS = 50  # fewer training rows: each item's own smoothed rates instead
+BAG_MIN_ROWS = 2_000  # fewer rows per bag: one fit on all rows (15 leaves x 40 rows = 600)
 
 
 def _training_origins(y: np.ndarray, horizon: int, min_length: int, max_rows: int) -> np.ndarray:
@@ -138,12 +139,13 @@ def _subagged(
     seed: int,
 ) -> np.ndarray:
     """Mean prediction at x_now of `bags` boosting fits, each on a random `share` of the
-    training rows (subagging; one fit on all rows when bags == 1). A single fit on lumpy
-    demand depends a lot on which spikes it sees: on RAF, refitting with other row weights
-    moved the lead-time WQL by +-0.02; the average of 10 fits on 30% of the rows each is
-    stable and better (bench/README.md). The fits run in threads (the boosting releases
-    the GIL); the result does not depend on their number."""
-    if bags == 1:
+    training rows (subagging; one fit on all rows when bags == 1 or a bag would hold fewer
+    than `BAG_MIN_ROWS` rows: with min_samples_leaf=40 small bags cannot split). A single
+    fit on lumpy demand depends a lot on which spikes it sees: on RAF, refitting with other
+    row weights moved the lead-time WQL by +-0.02; the average of 10 fits on 30% of the rows
+    each is stable and better (docs/design.md). The fits run in threads (the boosting
+    releases the GIL); the result does not depend on their number."""
+    if bags == 1 or target.size * share < BAG_MIN_ROWS:
         return _regressor(max_iter, learning_rate, seed).fit(x, target, weight).predict(x_now)
 
     def one(b: int) -> np.ndarray:
@@ -213,8 +215,8 @@ class GlobalRate(LatentRate):
     max_iter, learning_rate: boosting size. max_rows: training rows at most (memory/speed).
     law: distribution of the multiplier (`models.latent.LAWS`; Gamma or lognormal, same moments).
     bags, bag_share: each rate is the mean of `bags` boosting fits on a random share
-    `bag_share` (0..1] of the training rows (bags=1: one fit on all rows); about
-    bags x bag_share times the time of one fit.
+    `bag_share` (0..1] of the training rows (bags=1, or fewer than `BAG_MIN_ROWS` rows per
+    bag: one fit on all rows); about bags x bag_share times the time of one fit.
     """
 
     name: ClassVar[str] = "global"

@@ -119,11 +119,15 @@ def test_subagging_brings_the_rates_of_lumpy_items_closer_to_the_truth():
 
 def test_fits_are_reproducible_and_bag_parameters_are_checked(monkeypatch):
     y, _ = _lumpy_panel(2, n=60, t=24)
+    monkeypatch.setattr(global_rate, "BAG_MIN_ROWS", 10)
     a = fit_rates(y, 12, 20, 0.1, 10_000, bags=4, bag_share=0.5)
     monkeypatch.setattr(global_rate, "_bag_workers", lambda bags: 1)  # any number of threads
     b = fit_rates(y, 12, 20, 0.1, 10_000, bags=4, bag_share=0.5)
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[0], fit_rates(y, 12, 20, 0.1, 10_000)[0])
+    monkeypatch.setattr(global_rate, "BAG_MIN_ROWS", 10**6)  # too few rows per bag: one fit
+    single = fit_rates(y, 12, 20, 0.1, 10_000, bags=4, bag_share=0.5)
+    np.testing.assert_array_equal(single[0], fit_rates(y, 12, 20, 0.1, 10_000)[0])
     with pytest.raises(ValueError, match="bag_share must be a number in"):
         GlobalRate(bag_share=0.0).fit(y)
     with pytest.raises(ValueError, match="bags"):
