@@ -118,13 +118,18 @@ def dormant_pool(y: np.ndarray, width: int) -> np.ndarray:
     return sizes[np.linspace(0, sizes.size - 1, width).round().astype(int)]
 
 
-def _bag_workers(bags: int) -> int:
-    """Threads for the bags: the cores the boosting's own OpenMP threads leave idle (all of
-    them when it runs single-threaded, as in the flows; none when it already uses them)."""
+def _openmp_threads() -> int:
+    """OpenMP threads the boosting would use in this thread (1 in the flows' tasks)."""
     import threadpoolctl
 
-    omp = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "openmp"]
-    return max(1, min(bags, (os.cpu_count() or 1) // max(omp, default=1)))
+    info = threadpoolctl.threadpool_info()
+    return max([i["num_threads"] for i in info if i["user_api"] == "openmp"], default=1)
+
+
+def _bag_workers(bags: int, omp: int) -> int:
+    """Threads for the bags: the cores that `omp` OpenMP threads per fit leave idle (all of
+    them when the boosting runs single-threaded, as in the flows; none when it uses them)."""
+    return max(1, min(bags, (os.cpu_count() or 1) // omp))
 
 
 def _subagged(
@@ -148,12 +153,18 @@ def _subagged(
     if bags == 1 or target.size * share < BAG_MIN_ROWS:
         return _regressor(max_iter, learning_rate, seed).fit(x, target, weight).predict(x_now)
 
+    import threadpoolctl
+
+    omp = _openmp_threads()
+
     def one(b: int) -> np.ndarray:
         keep = np.random.default_rng([seed, b]).random(target.size) < share
         model = _regressor(max_iter, learning_rate, seed)
-        return model.fit(x[keep], target[keep], weight[keep]).predict(x_now)
+        # a new thread starts with OpenMP's default (all cores), not this thread's limit
+        with threadpoolctl.threadpool_limits(omp, user_api="openmp"):
+            return model.fit(x[keep], target[keep], weight[keep]).predict(x_now)
 
-    with ThreadPoolExecutor(_bag_workers(bags)) as pool:
+    with ThreadPoolExecutor(_bag_workers(bags, omp)) as pool:
         return np.mean(list(pool.map(one, range(bags))), axis=0)
 
 

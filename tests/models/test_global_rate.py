@@ -121,7 +121,7 @@ def test_fits_are_reproducible_and_bag_parameters_are_checked(monkeypatch):
     y, _ = _lumpy_panel(2, n=60, t=24)
     monkeypatch.setattr(global_rate, "BAG_MIN_ROWS", 10)
     a = fit_rates(y, 12, 20, 0.1, 10_000, bags=4, bag_share=0.5)
-    monkeypatch.setattr(global_rate, "_bag_workers", lambda bags: 1)  # any number of threads
+    monkeypatch.setattr(global_rate, "_bag_workers", lambda bags, omp: 1)  # any thread count
     b = fit_rates(y, 12, 20, 0.1, 10_000, bags=4, bag_share=0.5)
     np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(a[0], fit_rates(y, 12, 20, 0.1, 10_000)[0])
