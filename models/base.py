@@ -231,7 +231,21 @@ class Forecaster:
         raise NotImplementedError
 
 
+def check_number(
+    value: Any, name: str, low: float, high: float = np.inf, *, open_low: bool = False
+) -> float:
+    """`value` as a float in [low, high] ((low, high] with open_low), else ValueError naming
+    `name` and the range, e.g. "shape must be a number > 0, got -1"."""
+    if high == np.inf:
+        wanted = f"{'>' if open_low else '>='} {low:g}"
+    else:
+        wanted = f"in {'(' if open_low else '['}{low:g}, {high:g}]"
+    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    if not ok or not (low < value if open_low else low <= value) or not value <= high:
+        raise ValueError(f"{name} must be a number {wanted}, got {value!r}")
+    return float(value)
+
+
 def check_alpha(value: Any, name: str) -> None:
     """Smoothing constant in (0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+    check_number(value, name, 0, 1, open_low=True)

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from models.base import Forecaster, NotFittedError, check_positive_int
+from models.base import Forecaster, NotFittedError, check_number, check_positive_int
 from models.global_rate import GlobalRate
 from models.latent import LatentRate, check_law
 
@@ -49,9 +49,7 @@ class Blend(Forecaster):
         self.law = law
 
     def _check_params(self) -> None:
-        w = self.weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w <= 1:
-            raise ValueError(f"weight must be a number in [0, 1], got {w!r}")
+        check_number(self.weight, "weight", 0, 1)
         check_positive_int(self.horizon, "horizon")
         check_law(self.law)
 

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from models.base import check_alpha, check_positive_int
+from models.base import check_alpha, check_number, check_positive_int
 from models.classify import ADI_CUTOFF, _adi_cv2
 from models.latent import LatentRate, check_shape, smooth
 from models.sampling import size_pool
@@ -82,9 +82,7 @@ class ETS(LatentRate):
         check_alpha(self.default_alpha, "default_alpha")
         check_positive_int(self.min_demands, "min_demands")
         check_positive_int(self.pool_fits, "pool_fits")
-        a = self.max_adi
-        if isinstance(a, bool) or not isinstance(a, int | float) or not a >= 1:
-            raise ValueError(f"max_adi must be a number >= 1, got {a!r}")
+        check_number(self.max_adi, "max_adi", 1)
 
     def _fitted_rows(self, y: np.ndarray) -> np.ndarray:
         adi, _, n_demands, _ = _adi_cv2(y)

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.base import check_positive_int
+from models.base import check_number, check_positive_int
 from models.features import FEATURES, future_targets, origin_features
 from models.latent import LatentRate, check_law
 from models.sampling import size_pool
@@ -261,16 +261,10 @@ class GlobalRate(LatentRate):
         check_positive_int(self.max_rows, "max_rows")
         check_positive_int(self.bags, "bags")
         check_law(self.law)
-        b = self.bag_share
-        if isinstance(b, bool) or not isinstance(b, int | float) or not 0 < b <= 1:
-            raise ValueError(f"bag_share must be a number in (0, 1], got {b!r}")
-        e = self.events
-        if isinstance(e, bool) or not isinstance(e, int | float) or not e >= 0:
-            raise ValueError(f"events must be a number >= 0, got {e!r}")
-        for name in ("shape", "learning_rate"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-                raise ValueError(f"{name} must be a number > 0, got {v!r}")
+        check_number(self.bag_share, "bag_share", 0, 1, open_low=True)
+        check_number(self.events, "events", 0)
+        check_number(self.shape, "shape", 0, open_low=True)
+        check_number(self.learning_rate, "learning_rate", 0, open_low=True)
 
     def _rates(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         digest = hashlib.blake2b(np.ascontiguousarray(y).tobytes(), digest_size=16).hexdigest()

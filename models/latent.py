@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from models.base import Forecaster, check_alpha
+from models.base import Forecaster, check_alpha, check_number
 from models.sampling import size_pool
 
 _CHUNK_CELLS = 1_000_000
@@ -160,8 +160,7 @@ def latent_paths(
 
 def check_shape(value: object) -> None:
     """Gamma shape of the rate multiplier: a number > 0."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"shape must be a number > 0, got {value!r}")
+    check_number(value, "shape", 0, open_low=True)
 
 
 def check_law(value: object) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models import ForecastArrays, path_quantiles
+from models.base import check_number
 
 
 def _arrays(values: list[int], h: int = 1) -> ForecastArrays:
@@ -50,3 +51,24 @@ def test_forecast_arrays_validate():
         ForecastArrays(mean=np.zeros((1, 2)), paths=np.ones((1, 3, 4), dtype=np.int32))
     fc = ForecastArrays(mean=np.zeros((1, 2)), paths=np.ones((1, 3, 2), dtype=np.int64))
     assert fc.paths.dtype == np.int32
+
+
+@pytest.mark.parametrize(
+    ("value", "bounds", "message"),
+    [
+        (0.0, {"low": 0, "open_low": True}, "x must be a number > 0, got 0.0"),
+        (-1, {"low": 0}, "x must be a number >= 0, got -1"),
+        (1.5, {"low": 0, "high": 1}, r"x must be a number in \[0, 1\], got 1.5"),
+        (float("nan"), {"low": 0, "high": 1, "open_low": True}, r"in \(0, 1\], got nan"),
+        (True, {"low": 0}, "got True"),
+        ("2", {"low": 0}, "got '2'"),
+    ],
+)
+def test_check_number_names_the_parameter_and_its_range(value, bounds, message):
+    with pytest.raises(ValueError, match=message):
+        check_number(value, "x", **bounds)
+
+
+def test_check_number_accepts_the_ends_it_includes():
+    assert check_number(1, "x", 0, 1) == 1.0
+    assert check_number(np.float32(0.5), "x", 0, 1, open_low=True) == 0.5
