@@ -178,30 +178,12 @@ def main() -> None:
 
 
 def _print_row(row: dict, header: bool) -> None:
-    cols = (
-        "items",
-        "scenarios",
-        "solver",
-        "build_s",
-        "solve_s",
-        "explain_s",
-        "peak_mb",
-        "gap",
-        "optimal",
-    )
+    cols = ("items", "scenarios", "solver", "build_s", "solve_s", "explain_s", "peak_mb", "gap",
+            "optimal")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
-    gap = "-" if row["gap"] is None else f"{row['gap']:.2e}"
-    values = [
-        row["items"],
-        row["scenarios"],
-        row["solver"],
-        row["build_s"],
-        row["solve_s"],
-        row["explain_s"],
-    ]
-    values += [row["peak_mb"], gap, row["optimal"]]
-    print(" | ".join(f"{v!s:>9}" for v in values) + f" | {row['status']}", flush=True)
+    shown = {**row, "gap": "-" if row["gap"] is None else f"{row['gap']:.2e}"}
+    print(" | ".join(f"{shown[c]!s:>9}" for c in cols) + f" | {row['status']}", flush=True)
 
 
 if __name__ == "__main__":
