@@ -38,7 +38,7 @@ import numpy as np
 from models.base import check_number, check_positive_int
 from models.features import FEATURES, future_targets, origin_features
 from models.latent import LatentRate, check_law
-from models.sampling import size_pool
+from models.sampling import size_pool, size_prior
 
 _CACHE: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _CACHE_SIZE = 4
@@ -228,6 +228,8 @@ class GlobalRate(LatentRate):
     bags, bag_share: each rate is the mean of `bags` boosting fits on a random share
     `bag_share` (0..1] of the training rows (bags=1, or fewer than `BAG_MIN_ROWS` rows per
     bag: one fit on all rows); about bags x bag_share times the time of one fit.
+    prior_sizes: pseudo-sizes from series of similar size added to each series' own sizes
+    (`models.sampling.size_prior`; 0 = own sizes only).
     """
 
     name: ClassVar[str] = "global"
@@ -244,6 +246,7 @@ class GlobalRate(LatentRate):
         law: str = "gamma",
         bags: int = 10,
         bag_share: float = 0.3,
+        prior_sizes: int = 10,
     ):
         self.horizon = horizon
         self.shape = shape
@@ -254,12 +257,14 @@ class GlobalRate(LatentRate):
         self.law = law
         self.bags = bags
         self.bag_share = bag_share
+        self.prior_sizes = prior_sizes
 
     def _check_params(self) -> None:
         check_positive_int(self.horizon, "horizon")
         check_positive_int(self.max_iter, "max_iter")
         check_positive_int(self.max_rows, "max_rows")
         check_positive_int(self.bags, "bags")
+        check_positive_int(self.prior_sizes, "prior_sizes", low=0)
         check_law(self.law)
         check_number(self.bag_share, "bag_share", 0, 1, open_low=True)
         check_number(self.events, "events", 0)
@@ -280,10 +285,10 @@ class GlobalRate(LatentRate):
 
     def _fit(self, y: np.ndarray) -> None:
         mean, occ = self._rates(y)
-        self.pool_, counts = size_pool(y, None)
+        own, counts = size_pool(y, None)
+        self.pool_, self.counts_ = size_prior(own, counts, self.prior_sizes)
         # dormant series (observed, no demand yet) sample the pooled first demands of others
         dormant = (counts == 0) & (mean > 0)
-        self.counts_ = counts.copy()
         if dormant.any():
             self.pool_[dormant] = dormant_pool(y, self.pool_.shape[1])
             self.counts_[dormant] = self.pool_.shape[1]

@@ -24,8 +24,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from models.base import Forecaster, check_alpha, check_number
-from models.sampling import size_pool
+from models.base import Forecaster, check_alpha, check_number, check_positive_int
+from models.sampling import size_pool, size_prior
 
 _CHUNK_CELLS = 1_000_000
 
@@ -176,6 +176,8 @@ class LatentRate(Forecaster):
     shape: Gamma shape k of the per-path rate multiplier, > 0 (larger = narrower totals).
     size_window: sample sizes from the last `size_window` demands only (None: all).
     law: distribution of the multiplier, "gamma" or "lognormal" (same mean and variance).
+    prior_sizes: pseudo-sizes from series of similar size added to each series' own sizes
+    (`models.sampling.size_prior`; 0 = own sizes only).
     """
 
     name: ClassVar[str] = "latent"
@@ -188,16 +190,19 @@ class LatentRate(Forecaster):
         shape: float = 1.0,
         size_window: int | None = None,
         law: str = "gamma",
+        prior_sizes: int = 10,
     ):
         self.alpha = alpha
         self.shape = shape
         self.size_window = size_window
         self.law = law
+        self.prior_sizes = prior_sizes
 
     def _check_params(self) -> None:
         check_alpha(self.alpha, "alpha")
         check_shape(self.shape)
         check_law(self.law)
+        check_positive_int(self.prior_sizes, "prior_sizes", low=0)
         w = self.size_window
         if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
             raise ValueError(f"size_window must be None or an integer >= 1, got {w!r}")
@@ -207,7 +212,8 @@ class LatentRate(Forecaster):
         prob = np.nan_to_num(
             smooth(np.where(np.isnan(y), np.nan, (y > 0).astype(float)), self.alpha)
         )
-        self.pool_, self.counts_ = size_pool(y, self.size_window)
+        pool, counts = size_pool(y, self.size_window)
+        self.pool_, self.counts_ = size_prior(pool, counts, self.prior_sizes)
         has = (self.counts_ > 0) & (level > 0) & (prob > 0)
         self.mean_ = np.where(has, level, 0.0)
         self.prob_ = np.where(has, prob, 0.0)

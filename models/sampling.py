@@ -36,6 +36,45 @@ def size_pool(y: np.ndarray, window: int | None) -> tuple[np.ndarray, np.ndarray
     return pool, np.minimum(total, width).astype(np.int64)
 
 
+def size_prior(
+    pool: np.ndarray, counts: np.ndarray, extra: int, bins: int = 5, min_items: int = 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """`size_pool` output with `extra` pseudo-sizes added in front of each series' own sizes:
+    evenly spaced quantiles of the relative sizes (size / the series' mean size) of all
+    series with 2 or more sizes and a similar mean size (`bins` bins of equal count on the
+    mean size, at least `min_items` series each), times the series' own mean size.
+
+    Why: a series seen through a few demands has a crude size distribution (one demand of 3
+    units says nothing about 2 or 6); drawing a size from its own N sizes with weight
+    N / (N + extra) and from what similar series showed with the rest is the empirical-Bayes
+    compromise. Series without sizes, or a panel without series of 2+ sizes, are unchanged.
+    Returns new arrays: pool (n, K + extra) and counts.
+    """
+    has = counts > 0
+    reference = counts >= 2
+    if extra == 0 or not reference.any():
+        return pool.copy(), counts.copy()
+    n, width = pool.shape
+    mean = np.divide(pool.sum(axis=1), counts, out=np.ones(n), where=has)
+    n_bins = max(1, min(bins, int(reference.sum()) // min_items))
+    inner = np.linspace(0, 1, n_bins + 1)[1:-1]
+    edges = np.quantile(np.log(mean[reference]), inner)
+    item_bin = np.searchsorted(edges, np.log(mean))
+    own = np.arange(width)[None, :] >= (width - counts)[:, None]  # cells holding sizes
+    rel = pool / mean[:, None]
+    levels = (np.arange(extra) + 0.5) / extra
+    pseudo = np.stack([
+        np.quantile(rel[own & (reference & (item_bin == b))[:, None]], levels)
+        for b in range(n_bins)
+    ])  # fmt: skip
+    out = np.zeros((n, width + extra))
+    out[:, extra:] = pool
+    rows = np.flatnonzero(has)
+    cols = (width - counts[rows])[:, None] + np.arange(extra)[None, :]
+    out[rows[:, None], cols] = pseudo[item_bin[rows]] * mean[rows, None]
+    return out, np.where(has, counts + extra, 0)
+
+
 def sample_occurrence_size(
     rng: np.random.Generator,
     prob: np.ndarray,
