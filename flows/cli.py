@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import frame_text, lots_text
+from flows.console import frame_text, lots_text, models_text
 from flows.params import default_as_of
 from flows.review_cli import DB_OPTION, export, review_group
 
@@ -116,6 +116,20 @@ def runs(db_path: Path, limit: int) -> None:
     """Print the latest runs with status, solver status and stage times."""
     with warehouse.connect(db_path, read_only=True) as con:
         click.echo(frame_text(warehouse.run_history(con, limit)))
+
+
+@main.command()
+@DB_OPTION
+@click.option("--items", "per_item", is_flag=True, help="One row per item instead of counts.")
+def models(db_path: Path, per_item: bool) -> None:
+    """Print the forecast model chosen per item with its backtest score and the item's
+    classification (demand class, ADI, CV², lifecycle stage), from the latest good run."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        chosen = warehouse.current_forecast_models(con)
+    if chosen.empty:
+        click.echo("no published run yet")
+    else:
+        click.echo(frame_text(chosen) if per_item else models_text(chosen))
 
 
 @main.command()

@@ -50,3 +50,23 @@ def frame_text(frame: pd.DataFrame) -> str:
     shown = frame.astype({c: object for c in text}).fillna({c: "" for c in text})
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):
         return shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+
+
+def models_text(chosen: pd.DataFrame) -> str:
+    """Per demand class the forecast models chosen (items, mean backtest score), then items
+    per demand class and lifecycle stage; `chosen` as `warehouse.current_forecast_models`."""
+    frame = chosen.fillna({"demand_class": "?", "lifecycle_stage": "?"})
+    models = (
+        frame.groupby(["demand_class", "model"])
+        .agg(items=("sku", "size"), mean_backtest_score=("backtest_score", "mean"))
+        .reset_index()
+        .sort_values(["demand_class", "items", "model"], ascending=[True, False, True])
+    )
+    stages = pd.crosstab(frame["demand_class"], frame["lifecycle_stage"]).reset_index()
+    stages.columns.name = None
+    return (
+        "Forecast models by demand class (backtest score: lead-time WQL, lower is better):\n"
+        + frame_text(models)
+        + "\n\nItems by demand class and lifecycle stage:\n"
+        + frame_text(stages)
+    )

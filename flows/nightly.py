@@ -91,7 +91,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         with _timed(seconds, "optimize"):
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
-            tasks.publish(params, run_id, demand, fc, result)
+            tasks.publish(params, run_id, demand, fc, result, prepared.selection())
     except Exception as err:
         tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}")
         raise

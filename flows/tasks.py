@@ -105,7 +105,10 @@ def publish(
     demand: pd.DataFrame,
     fc: models.Forecast,
     result: optimize.Plan,
+    selection: pd.DataFrame,
 ) -> None:
+    """Store the run's results; `selection`: per item the chosen model, its backtest score
+    and the item's classification (`models.PreparedForecast.selection()`)."""
     with warehouse.connect(params.db_path) as con:
         warehouse.publish_run(
             con,
@@ -115,7 +118,7 @@ def publish(
             fc.frame(),
             result.frame(),
             solver=_solver_fields(result),
-            forecast_models=fc.selection(),
+            forecast_models=selection,
         )
 
 

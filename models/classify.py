@@ -5,6 +5,9 @@ coefficient of variation of the nonzero demand sizes (population variance). Cut-
 1.32 (ADI) and 0.49 (CV²): smooth (low, low), erratic (low ADI, high CV²), intermittent
 (high ADI, low CV²), lumpy (high, high). A series with fewer than `min_demands` periods
 with demand is `short`: its ADI and CV² say little.
+
+`item_classes` adds what the item master says: the `lifecycle_stage` (pilot, ramp_up, series,
+phase_out) of every planned item, also of items without history.
 """
 
 from __future__ import annotations
@@ -59,5 +62,24 @@ def classify(demand: pd.DataFrame | Panel, freq: str = "M", min_demands: int = 3
             "n_demands": n_demands.astype(np.int64),
             "n_periods": n_periods.astype(np.int64),
             "demand_class": _demand_class(adi, cv2, n_demands < min_demands),
+        }
+    )
+
+
+def item_classes(
+    y: np.ndarray, lifecycle_stage: np.ndarray | None = None, min_demands: int = 3
+) -> pd.DataFrame:
+    """Per row of a left-padded array (n, T): demand_class, adi, cv2, n_demands and
+    lifecycle_stage (from the item master, None where unknown); rows without history are
+    `short` with NaN adi and cv2."""
+    adi, cv2, n_demands, _ = _adi_cv2(y)
+    stage = np.full(y.shape[0], None, dtype=object) if lifecycle_stage is None else lifecycle_stage
+    return pd.DataFrame(
+        {
+            "demand_class": _demand_class(adi, cv2, n_demands < min_demands),
+            "adi": adi,
+            "cv2": cv2,
+            "n_demands": n_demands.astype(np.int64),
+            "lifecycle_stage": pd.Series(stage, dtype=object).where(pd.notna(stage), None),
         }
     )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
 from models.blend import Blend
+from models.classify import item_classes
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
@@ -96,7 +97,9 @@ class PreparedForecast:
 
     label: model label per item; row: the item's row in `fitted[label]`; group: selection
     group; end_of_life: datetime64 (NaT = none); score: backtest score of the chosen model
-    (lead-time WQL of the item's h-period totals, NaN if not scored); table: per-group scores.
+    (lead-time WQL of the item's h-period totals, NaN if not scored); table: per-group scores;
+    classes: per item demand_class, adi, cv2, n_demands, lifecycle_stage
+    (`models.classify.item_classes`).
     """
 
     unique_id: np.ndarray
@@ -112,14 +115,16 @@ class PreparedForecast:
     priors: dict[str, CategoryPrior]
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     launch: np.ndarray | None = None
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def h(self) -> int:
         return len(self.ds)
 
     def selection(self) -> pd.DataFrame:
-        """unique_id, group, model, score: the chosen model per item and its backtest score."""
-        return pd.DataFrame(
+        """unique_id, group, model, score, then the item's `classes` columns: the chosen
+        model per item, its backtest score and what the item was classified as."""
+        chosen = pd.DataFrame(
             {
                 "unique_id": self.unique_id,
                 "group": self.group,
@@ -127,6 +132,7 @@ class PreparedForecast:
                 "score": self.score,
             }
         )
+        return pd.concat([chosen, self.classes.reset_index(drop=True)], axis=1)
 
 
 def _candidates(model: str | Forecaster, h: int) -> dict[str, Forecaster]:
@@ -197,6 +203,7 @@ def prepare_forecast(
         priors=priors,
         table=table,
         launch=launch,
+        classes=item_classes(y, plan["lifecycle_stage"].to_numpy(dtype=object)),
     )
 
 

@@ -95,7 +95,8 @@ class Forecast:
 
 def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
     """The items to plan, in order: unique_id, group (category key), end_of_life,
-    launch_forecast (planner-entered units per period for a new item; NaN = none)."""
+    launch_forecast (planner-entered units per period for a new item; NaN = none),
+    lifecycle_stage (None = not given)."""
     if items is None:
         ids = pd.Series(panel.ids, dtype=object)
         return pd.DataFrame(
@@ -104,6 +105,7 @@ def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
                 "group": NO_CATEGORY,
                 "end_of_life": pd.NaT,
                 "launch_forecast": np.nan,
+                "lifecycle_stage": None,
             }
         )
     if "unique_id" not in items.columns:
@@ -122,6 +124,9 @@ def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
             "group": category.astype(object).where(category.notna(), NO_CATEGORY).astype(str),
             "end_of_life": pd.to_datetime(eol).to_numpy(),
             "launch_forecast": launch.to_numpy(dtype=float),
+            "lifecycle_stage": items.get("lifecycle_stage", pd.Series(None, ids.index))
+            .astype(object)
+            .to_numpy(),
         }
     )
 

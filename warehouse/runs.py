@@ -25,6 +25,8 @@ _DEMAND = "_publish_demand"
 _FORECASTS = "_publish_forecasts"
 _RECOMMENDATIONS = "_publish_recommendations"
 _MODELS = "_publish_forecast_models"
+# the classification columns of `models.PreparedForecast.selection()` stored per item
+MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
 
 def _now() -> datetime:
@@ -87,12 +89,17 @@ def publish_run(
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
     optionally relaxed (the plan came from the relaxed model) and infeasible_reason;
     `forecast_models` has unique_id, model, score (the chosen model per item and its backtest
-    score; None: the models of the forecasts, without score).
+    score; None: the models of the forecasts, without score) and optionally the item's
+    classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`; missing
+    columns are stored as NULL).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
         forecast_models = forecasts[["unique_id", "model"]].drop_duplicates("unique_id")
         forecast_models = forecast_models.assign(score=float("nan"))
+    forecast_models = forecast_models.reindex(
+        columns=["unique_id", "model", "score", *MODEL_CLASS_COLUMNS]
+    )
     frames = {
         _DEMAND: demand,
         _FORECASTS: forecasts,
@@ -146,8 +153,11 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         keys,
     )
     con.execute(
-        "INSERT INTO forecast_models (run_key, run_id, sku, model, backtest_score) "
-        f"SELECT ?, ?, unique_id, model, CAST(score AS DOUBLE) FROM {_MODELS}",
+        "INSERT INTO forecast_models (run_key, run_id, sku, model, backtest_score, "
+        "selection_group, demand_class, adi, cv2, n_demands, lifecycle_stage) "
+        'SELECT ?, ?, unique_id, model, CAST(score AS DOUBLE), CAST("group" AS VARCHAR), '
+        "CAST(demand_class AS VARCHAR), CAST(adi AS DOUBLE), CAST(cv2 AS DOUBLE), "
+        f"CAST(n_demands AS BIGINT), CAST(lifecycle_stage AS VARCHAR) FROM {_MODELS}",
         keys,
     )
     columns = ", ".join(_result_columns(con, "recommendations"))
@@ -186,9 +196,12 @@ def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per item the forecast model of the newest succeeded run and its backtest score."""
+    """Per item the forecast model of the newest succeeded run, its backtest score and the
+    item's classification (selection_group, demand_class, adi, cv2, n_demands,
+    lifecycle_stage)."""
     return con.execute(
-        "SELECT sku, model, backtest_score FROM forecast_models WHERE run_id = ("
+        "SELECT sku, model, backtest_score, selection_group, demand_class, adi, cv2, "
+        "n_demands, lifecycle_stage FROM forecast_models WHERE run_id = ("
         "SELECT run_id FROM runs WHERE status = 'succeeded' "
         "ORDER BY ended_at DESC, started_at DESC LIMIT 1) ORDER BY sku"
     ).df()

@@ -145,6 +145,12 @@ CREATE TABLE IF NOT EXISTS forecast_models (
     sku VARCHAR NOT NULL,
     model VARCHAR NOT NULL,               -- the model chosen for the item (or its fallback)
     backtest_score DOUBLE,                -- rolling-origin score of that model, lower is better
+    selection_group VARCHAR,              -- the group the model was chosen for (class or inactive)
+    demand_class VARCHAR,                 -- smooth, erratic, intermittent, lumpy or short
+    adi DOUBLE,                           -- average demand interval, periods
+    cv2 DOUBLE,                           -- squared coefficient of variation of demand sizes
+    n_demands BIGINT,                     -- periods with demand in the history
+    lifecycle_stage VARCHAR,              -- from items, at the time of the run
     PRIMARY KEY (run_key, sku)
 );
 CREATE TABLE IF NOT EXISTS recommendations (
@@ -233,6 +239,13 @@ ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABL
 UPGRADES = (
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS relaxed BOOLEAN",  # plan from the relaxed model
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS infeasible_reason VARCHAR",  # why targets failed
+    # the item's classification next to its chosen forecast model
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS selection_group VARCHAR",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS demand_class VARCHAR",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS adi DOUBLE",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS cv2 DOUBLE",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS n_demands BIGINT",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS lifecycle_stage VARCHAR",
 )
 
 

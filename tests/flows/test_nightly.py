@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
@@ -19,6 +20,7 @@ from prefect.client.schemas.filters import (
 import optimize
 import warehouse
 from flows.artifacts import LOTS_KEY, buyer_table, summary_markdown
+from flows.cli import main
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -73,6 +75,35 @@ def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_r
     assert chosen.merge(forecasts, on=["sku", "model"]).shape[0] == len(chosen)
     fitted = chosen[~chosen["model"].isin(["category_prior", "no_history", "launch_forecast"])]
     assert len(fitted) > 0 and fitted["backtest_score"].notna().all()
+    # every item's classification: demand class from its history, stage from the item master
+    with warehouse.connect(db_path, read_only=True) as con:
+        stages = con.execute("SELECT sku, lifecycle_stage FROM items").df()
+    merged = chosen.merge(stages, on="sku", suffixes=("", "_item"))
+    assert len(merged) == len(chosen)
+    assert (merged["lifecycle_stage"] == merged["lifecycle_stage_item"]).all()
+    classes = {"smooth", "erratic", "intermittent", "lumpy", "short"}
+    assert set(chosen["demand_class"]) <= classes and chosen["demand_class"].nunique() >= 3
+    assert set(chosen["selection_group"]) <= classes | {"inactive"}
+    assert (chosen.loc[chosen["demand_class"] != "short", "n_demands"] >= 3).all()
+
+
+def test_models_command_shows_models_by_demand_class_and_each_item(first_run, tmp_path) -> None:
+    db_path, _ = first_run
+    with warehouse.connect(db_path, read_only=True) as con:
+        chosen = warehouse.current_forecast_models(con)
+    out = CliRunner().invoke(main, ["models", "--db", str(db_path)], catch_exceptions=False)
+    assert out.exit_code == 0
+    assert "Forecast models by demand class" in out.output
+    assert "Items by demand class and lifecycle stage" in out.output
+    top = chosen.groupby(["demand_class", "model"]).size().idxmax()
+    assert any(top[0] in line and top[1] in line for line in out.output.splitlines())
+    per_item = CliRunner().invoke(main, ["models", "--db", str(db_path), "--items"])
+    lines = per_item.output.strip().splitlines()
+    assert len(lines) == len(chosen) + 1 and "lifecycle_stage" in lines[0]
+    with warehouse.connect(tmp_path / "new.duckdb"):  # a warehouse without any run
+        pass
+    empty = CliRunner().invoke(main, ["models", "--db", str(tmp_path / "new.duckdb")])
+    assert empty.exit_code == 0 and "no published run yet" in empty.output
 
 
 def test_nightly_records_stages_and_solver_status(first_run) -> None:

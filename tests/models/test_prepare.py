@@ -68,7 +68,11 @@ def test_prepared_pickles_and_predicts_the_same(prepared):
 
 def test_selection_labels_and_scores(prepared):
     sel = prepared.selection()
-    assert list(sel.columns) == ["unique_id", "group", "model", "score"]
+    assert list(sel.columns) == [
+        "unique_id", "group", "model", "score",
+        "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage",
+    ]  # fmt: skip
+    assert sel["lifecycle_stage"].isna().all()  # no items given
     assert set(sel["model"]) <= set(auto_candidates())
     assert sel["score"].notna().all() and (sel["score"] >= 0).all()
     assert sel.loc[sel["unique_id"] == "i00", "group"].item() == "inactive"
@@ -116,3 +120,23 @@ def test_items_with_zero_one_or_two_periods_of_history(monthly):
     assert model["one"] == model["new"] == "category_prior"
     assert (fc.mean[-2:] > 0).all() and fc.paths[-2:].max() > 0
     assert np.isnan(fc.scores[-2:]).all()
+
+
+def test_selection_classifies_every_planned_item_with_its_lifecycle_stage(monthly):
+    last = monthly["ds"].max()
+    one = pd.DataFrame({"unique_id": ["one"], "ds": [last], "y": [2.0]})
+    ids = [*sorted(monthly["unique_id"].unique()), "one", "new"]
+    stages = ["series"] * (len(ids) - 3) + ["phase_out", "ramp_up", "pilot"]
+    items = pd.DataFrame({"unique_id": ids, "category": "A", "lifecycle_stage": stages})
+    sel = prepare_forecast(pd.concat([monthly, one]), items=items, h=4).selection()
+    assert sel["unique_id"].tolist() == ids
+    assert sel["lifecycle_stage"].tolist() == stages
+    row = sel.set_index("unique_id")
+    y = monthly[monthly["unique_id"] == "i05"]["y"].to_numpy()
+    assert row.loc["i05", "n_demands"] == (y > 0).sum()
+    assert row.loc["i05", "adi"] == pytest.approx(y.size / (y > 0).sum())
+    assert row.loc["i05", "demand_class"] in {"smooth", "erratic", "intermittent", "lumpy"}
+    assert row.loc["i00", "group"] == "inactive"  # selection group: dying, whatever its class
+    assert row.loc["one", "demand_class"] == row.loc["new", "demand_class"] == "short"
+    assert row.loc["one", "n_demands"] == 1 and row.loc["new", "n_demands"] == 0
+    assert np.isnan(row.loc["new", "adi"])

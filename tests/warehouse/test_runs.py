@@ -11,6 +11,7 @@ import pytest
 
 from warehouse import (
     connect,
+    current_forecast_models,
     current_recommendations,
     fail_run,
     publish_run,
@@ -172,3 +173,47 @@ def test_an_existing_warehouse_file_gains_the_new_runs_columns(tmp_path):
         row = run_history(upgraded).iloc[0]
     assert row["run_id"] == "r0"
     assert pd.isna(row["relaxed"]) and row["infeasible_reason"] is None
+
+
+def test_publish_stores_each_items_classification_with_its_model(con):
+    run_id = start_run(con, "key", AS_OF, {})
+    chosen = pd.DataFrame(
+        {"unique_id": ["A"], "model": ["global(shape=4.0)"], "score": [0.4],
+         "group": ["inactive"], "demand_class": ["lumpy"], "adi": [3.5], "cv2": [0.8],
+         "n_demands": [7], "lifecycle_stage": ["phase_out"]}
+    )  # fmt: skip
+    publish_run(con, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
+    row = current_forecast_models(con).iloc[0]
+    assert (row["sku"], row["model"], row["backtest_score"]) == ("A", "global(shape=4.0)", 0.4)
+    assert (row["selection_group"], row["demand_class"], row["lifecycle_stage"]) == (
+        "inactive", "lumpy", "phase_out",
+    )  # fmt: skip
+    assert (row["adi"], row["cv2"], row["n_demands"]) == (3.5, 0.8, 7)
+
+
+def test_publish_without_classification_stores_nulls(con):
+    run_id = start_run(con, "key", AS_OF, {})
+    chosen = pd.DataFrame({"unique_id": ["A"], "model": ["croston"], "score": [float("nan")]})
+    publish_run(con, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
+    row = current_forecast_models(con).iloc[0]
+    assert row["model"] == "croston" and pd.isna(row["backtest_score"])
+    assert row[["selection_group", "demand_class", "lifecycle_stage"]].isna().all()
+    assert pd.isna(row["n_demands"]) and pd.isna(row["adi"])
+
+
+def test_an_existing_forecast_models_table_gains_the_classification_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:  # forecast_models as created before the columns
+        old.execute(
+            "CREATE TABLE forecast_models (run_key VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
+            "sku VARCHAR NOT NULL, model VARCHAR NOT NULL, backtest_score DOUBLE, "
+            "PRIMARY KEY (run_key, sku))"
+        )
+    with connect(path) as upgraded:
+        run_id = start_run(upgraded, "key", AS_OF, {})
+        chosen = pd.DataFrame(
+            {"unique_id": ["A"], "model": ["tsb"], "score": [0.5], "demand_class": ["smooth"]}
+        )
+        publish_run(upgraded, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
+        row = current_forecast_models(upgraded).iloc[0]
+    assert row["demand_class"] == "smooth" and pd.isna(row["selection_group"])
