@@ -53,12 +53,13 @@ def frame_text(frame: pd.DataFrame) -> str:
 
 
 def models_text(chosen: pd.DataFrame) -> str:
-    """Per demand class the forecast models chosen (items, mean backtest score), then items
-    per demand class and lifecycle stage; `chosen` as `warehouse.current_forecast_models`."""
+    """Per demand class the forecast models chosen (items, median backtest score: an item
+    that sold nothing in the backtest scores its loss in units, which swamps a mean), then
+    items per demand class and lifecycle stage; `chosen` as `warehouse.current_forecast_models`."""
     frame = chosen.fillna({"demand_class": "?", "lifecycle_stage": "?"})
     models = (
         frame.groupby(["demand_class", "model"])
-        .agg(items=("sku", "size"), mean_backtest_score=("backtest_score", "mean"))
+        .agg(items=("sku", "size"), median_backtest_score=("backtest_score", "median"))
         .reset_index()
         .sort_values(["demand_class", "items", "model"], ascending=[True, False, True])
     )
