@@ -133,11 +133,16 @@ def check_demand(y: Any) -> np.ndarray:
     return arr
 
 
-def check_positive_int(value: Any, name: str, low: int = 1) -> int:
-    """`value` as an int >= `low` (1 by default), else ValueError naming `name`."""
+def check_int(value: Any, name: str, low: int) -> int:
+    """`value` as an int >= `low`, else ValueError naming `name`."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """`value` as an int >= 1, else ValueError naming `name`."""
+    return check_int(value, name, 1)
 
 
 class Forecaster:

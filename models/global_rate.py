@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from models.base import check_number, check_positive_int
+from models.base import check_int, check_number, check_positive_int
 from models.features import FEATURES, future_targets, origin_features
 from models.latent import LatentRate, check_law
 from models.sampling import size_pool, size_prior
@@ -264,7 +264,7 @@ class GlobalRate(LatentRate):
         check_positive_int(self.max_iter, "max_iter")
         check_positive_int(self.max_rows, "max_rows")
         check_positive_int(self.bags, "bags")
-        check_positive_int(self.prior_sizes, "prior_sizes", low=0)
+        check_int(self.prior_sizes, "prior_sizes", 0)
         check_law(self.law)
         check_number(self.bag_share, "bag_share", 0, 1, open_low=True)
         check_number(self.events, "events", 0)

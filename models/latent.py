@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from models.base import Forecaster, check_alpha, check_number, check_positive_int
+from models.base import Forecaster, check_alpha, check_int, check_number
 from models.sampling import size_pool, size_prior
 
 _CHUNK_CELLS = 1_000_000
@@ -202,7 +202,7 @@ class LatentRate(Forecaster):
         check_alpha(self.alpha, "alpha")
         check_shape(self.shape)
         check_law(self.law)
-        check_positive_int(self.prior_sizes, "prior_sizes", low=0)
+        check_int(self.prior_sizes, "prior_sizes", 0)
         w = self.size_window
         if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1):
             raise ValueError(f"size_window must be None or an integer >= 1, got {w!r}")
