@@ -134,6 +134,27 @@ def models(db_path: Path, per_item: bool) -> None:
 
 @main.command()
 @DB_OPTION
+def accuracy(db_path: Path) -> None:
+    """Print how earlier runs' forecasts did against the demand that came (newest run's
+    history): bias, demand above the forecast quantiles, weighted quantile loss."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        scores = warehouse.forecast_accuracy(con)
+    if scores.empty:
+        click.echo(
+            "no forecast to score yet: it takes a later run whose history covers an earlier "
+            "run's forecast periods"
+        )
+        return
+    click.echo(
+        "Earlier forecasts against the newest demand history (bias: forecast / actual - 1; "
+        "above_qXX: share of item-periods with demand above that quantile, ideal at most "
+        "1 - XX%; wql: 1.0 = forecasting zero, lower is better):"
+    )
+    click.echo(frame_text(scores))
+
+
+@main.command()
+@DB_OPTION
 @click.option("--rows", is_flag=True, help="List the rows, not only counts by reason.")
 def quarantine(db_path: Path, rows: bool) -> None:
     """Print the quarantined input rows (counts by file and reason, or every row)."""

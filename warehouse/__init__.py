@@ -3,6 +3,7 @@
 The only package that imports duckdb; everything else uses these functions.
 """
 
+from warehouse.accuracy import forecast_accuracy
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import connect
 from warehouse.decisions import (
@@ -59,6 +60,7 @@ __all__ = [
     "decision_history",
     "ensure_schema",
     "fail_run",
+    "forecast_accuracy",
     "last_complete_start",
     "latest_run",
     "load_config",

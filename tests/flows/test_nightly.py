@@ -106,6 +106,25 @@ def test_models_command_shows_models_by_demand_class_and_each_item(first_run, tm
     assert empty.exit_code == 0 and "no published run yet" in empty.output
 
 
+def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
+    first_run, demo_dir: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "reorder.duckdb"
+    shutil.copy(first_run[0], db_path)
+    _run(demo_dir, db_path, as_of=AS_OF - pd.Timedelta(days=35))  # an old night, run now
+    with warehouse.connect(db_path, read_only=True) as con:
+        scores = warehouse.forecast_accuracy(con)
+        latest = warehouse.run_history(con)["as_of"].max()
+    assert len(scores) == 1 and scores["as_of"].item() < latest  # the backfill is scored
+    row = scores.iloc[0]
+    assert 4 <= row["periods"] <= 5 and row["items"] > 20  # weeks between the two as_of dates
+    assert row["actual_units"] > 0 and 0 < row["wql"] < 1.0  # better than forecasting zero
+    assert 0 <= row["above_q95"] <= row["above_q90"] <= row["above_q50"] <= 1
+    out = CliRunner().invoke(main, ["accuracy", "--db", str(db_path)], catch_exceptions=False)
+    assert "Earlier forecasts against the newest demand history" in out.output
+    assert scores["run_key"].item() in out.output
+
+
 def test_nightly_records_stages_and_solver_status(first_run) -> None:
     db_path, _ = first_run
     with warehouse.connect(db_path, read_only=True) as con:
