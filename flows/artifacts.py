@@ -136,6 +136,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
+            *_accuracy_lines(summary),
             "",
             f"Run `{summary['run_id']}` (key `{summary['run_key']}`), "
             f"warehouse `{summary['db_path']}`.",
@@ -153,6 +154,29 @@ def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
     if not summary.get("relaxed"):
         return []
     return ["", f"**Relaxed plan**: {summary['infeasible_reason']}"]
+
+
+def _accuracy_lines(summary: dict[str, Any]) -> list[str]:
+    """How earlier nights' forecasts did on the periods that have passed (if any)."""
+    rows = summary.get("forecast_accuracy") or []
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## How earlier forecasts did",
+        "",
+        "| forecast as of | periods passed | items | bias (forecast / actual - 1) "
+        "| demand above the 90% quantile | WQL (1.0 = forecasting zero) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        bias = "n/a" if r["bias"] is None else f"{r['bias']:+.0%}"
+        wql = "n/a" if r["wql"] is None else f"{r['wql']:.2f}"
+        lines.append(
+            f"| {r['as_of']} | {r['periods']} | {r['items']} | {bias} "
+            f"| {r['above_q90']:.0%} of item-periods | {wql} |"
+        )
+    return lines
 
 
 def _percent(value: float | None) -> str:

@@ -6,6 +6,7 @@ slow and pointless for a nightly run whose inputs change every night.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -120,6 +121,15 @@ def publish(
             solver=_solver_fields(result),
             forecast_models=selection,
         )
+
+
+@task(name="forecast-accuracy", **_TASK)
+def forecast_accuracy(params: RunParameters, runs: int = 3) -> list[dict[str, Any]]:
+    """How the latest `runs` scored earlier runs' forecasts did (`warehouse.forecast_accuracy`),
+    as JSON-able rows for the run summary."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        scores = warehouse.forecast_accuracy(con).head(runs)
+    return json.loads(scores.assign(as_of=scores["as_of"].astype(str)).to_json(orient="records"))
 
 
 @task(name="record-stage", **_TASK)

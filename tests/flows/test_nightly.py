@@ -111,7 +111,7 @@ def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
 ) -> None:
     db_path = tmp_path / "reorder.duckdb"
     shutil.copy(first_run[0], db_path)
-    _run(demo_dir, db_path, as_of=AS_OF - pd.Timedelta(days=35))  # an old night, run now
+    summary = _run(demo_dir, db_path, as_of=AS_OF - pd.Timedelta(days=35))  # an old night
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con)
         latest = warehouse.run_history(con)["as_of"].max()
@@ -123,6 +123,12 @@ def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
     out = CliRunner().invoke(main, ["accuracy", "--db", str(db_path)], catch_exceptions=False)
     assert "Earlier forecasts against the newest demand history" in out.output
     assert scores["run_key"].item() in out.output
+    # the night's summary (flow result and Prefect markdown artifact) shows the same figures
+    (shown,) = summary["forecast_accuracy"]
+    assert shown["as_of"] == str(row["as_of"].date()) and shown["periods"] == row["periods"]
+    assert shown["wql"] == pytest.approx(row["wql"])
+    text = summary_markdown(summary)
+    assert "How earlier forecasts did" in text and f"{row['wql']:.2f}" in text
 
 
 def test_nightly_records_stages_and_solver_status(first_run) -> None:
@@ -276,3 +282,9 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert "| spend | 1,234.50 |" in text
     assert "**Relaxed plan**: budget 100.00 is below" in text
     assert "Relaxed" not in summary_markdown({**summary, "relaxed": False})
+    assert "How earlier forecasts did" not in text  # no earlier forecast has passed
+    scored = {"as_of": "2024-01-31", "periods": 4, "items": 50, "bias": -0.123,
+              "above_q90": 0.081, "wql": 0.4567}  # fmt: skip
+    text = summary_markdown({**summary, "forecast_accuracy": [scored, {**scored, "bias": None}]})
+    assert "| 2024-01-31 | 4 | 50 | -12% | 8% of item-periods | 0.46 |" in text
+    assert "| 2024-01-31 | 4 | 50 | n/a |" in text
