@@ -148,14 +148,16 @@ def latent_paths(
     # size multiplier: expected demand per period = level * g
     denom = p_occ * pool_mean[:, None]
     scale = np.divide(level[:, None] * g, denom, out=np.zeros_like(denom), where=denom > 0)
-    occurs = occ_u < p_occ[:, :, None]
-    width = pool.shape[1]
-    pick = (pick_u * counts[:, None, None]).astype(np.int64)
-    sizes = np.take_along_axis(pool, (width - 1 - pick).reshape(n, -1), axis=1)
-    sizes = sizes.reshape(n, n_paths, h) * scale[:, :, None]
-    values = np.where(occurs, sizes, 0.0)
-    low = np.floor(values)
-    return (low + (round_u < values - low)).astype(np.int32)
+    # sizes only where a demand occurs (a tenth of the cells on spare parts); the draws stay
+    # the same for every cell, so the paths do not depend on which cells occur
+    cells = np.flatnonzero(occ_u < p_occ[:, :, None])
+    series, path = cells // (n_paths * h), cells // h % n_paths
+    pick = (pick_u.reshape(-1)[cells] * counts[series]).astype(np.int64)
+    sizes = pool[series, pool.shape[1] - 1 - pick] * scale[series, path]
+    low = np.floor(sizes)
+    out = np.zeros((n, n_paths, h), dtype=np.int32)
+    out.reshape(-1)[cells] = low + (round_u.reshape(-1)[cells] < sizes - low)
+    return out
 
 
 def check_shape(value: object) -> None:

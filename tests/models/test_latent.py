@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from models import GlobalRate, LatentRate
-from models.latent import LAWS, multiplier, occurrence_prob
+from models.latent import LAWS, _draws, latent_paths, multiplier, occurrence_prob
+from models.sampling import size_pool
 
 
 @pytest.mark.parametrize("law", LAWS)
@@ -91,3 +92,42 @@ def test_frequent_items_occur_as_often_as_their_history_says(k, p):
     paths = model.predict(12, 20_000, seed=1).paths
     assert (paths > 0).mean() == pytest.approx(model.prob_[0], abs=0.01)
     assert paths.mean() == pytest.approx(model.mean_[0], rel=0.02)
+
+
+def _dense_paths(rng, level, prob, pool, counts, k, n_paths, h, law):
+    """The straightforward version of `latent_paths`: a size for every cell, kept where a
+    demand occurs (the reference the sparse version must equal exactly)."""
+    n = level.size
+    g, occ_u, pick_u, round_u = _draws(rng, k, n_paths, h, law)
+    always = (prob >= 1)[:, None]
+    base = np.where(always, 0.0, occurrence_prob(prob, k, law)[:, None])
+    p_occ = np.where(always, 1.0, np.minimum(base * g, 1.0))
+    denom = p_occ * (pool.sum(axis=1) / np.maximum(counts, 1))[:, None]
+    scale = np.divide(level[:, None] * g, denom, out=np.zeros_like(denom), where=denom > 0)
+    pick = (pick_u * counts[:, None, None]).astype(np.int64)
+    sizes = np.take_along_axis(pool, (pool.shape[1] - 1 - pick).reshape(n, -1), axis=1)
+    values = np.where(occ_u < p_occ[:, :, None], sizes.reshape(pick.shape) * scale[:, :, None], 0)
+    low = np.floor(values)
+    return (low + (round_u < values - low)).astype(np.int32)
+
+
+@pytest.mark.parametrize("law", LAWS)
+@pytest.mark.parametrize("per_series", [False, True])
+def test_paths_equal_the_dense_computation(law, per_series):
+    rng = np.random.default_rng(0)
+    n = 300
+    y = (rng.random((n, 40)) < rng.uniform(0.02, 1, n)[:, None]) * rng.geometric(0.2, (n, 40))
+    y[:5] = 0  # no demand
+    pool, counts = size_pool(y.astype(float), None)
+    level = np.where(counts > 0, rng.uniform(0, 5, n), 0.0)
+    prob = np.where(counts > 0, rng.uniform(0, 1, n), 0.0)
+    prob[10:20] = 1.0  # a demand every period
+    k = rng.uniform(0.5, 8, n)
+
+    def streams():
+        return [np.random.default_rng([5, i]) for i in range(n)] if per_series else (
+            np.random.default_rng(5))  # fmt: skip
+
+    got = latent_paths(streams(), level, prob, pool, counts, k, 100, 12, law)
+    want = _dense_paths(streams(), level, prob, pool, counts, k, 100, 12, law)
+    assert np.array_equal(got, want) and got.sum() > 0
