@@ -47,23 +47,25 @@ def _demand_class(adi: np.ndarray, cv2: np.ndarray, short: np.ndarray) -> np.nda
     return np.where(short, "short", label)
 
 
+def _classes(y: np.ndarray, min_demands: int) -> dict[str, np.ndarray]:
+    """adi, cv2, n_demands, n_periods and demand_class per row of a left-padded array."""
+    adi, cv2, n_demands, n_periods = _adi_cv2(y)
+    return {
+        "adi": adi,
+        "cv2": cv2,
+        "n_demands": n_demands.astype(np.int64),
+        "n_periods": n_periods.astype(np.int64),
+        "demand_class": _demand_class(adi, cv2, n_demands < min_demands),
+    }
+
+
 def classify(demand: pd.DataFrame | Panel, freq: str = "M", min_demands: int = 3) -> pd.DataFrame:
     """One row per series: unique_id, adi, cv2, n_demands, n_periods, demand_class.
 
     demand: long frame (unique_id, ds, y) on periods of `freq`, or a Panel (freq ignored).
     """
     panel = demand if isinstance(demand, Panel) else to_panel(demand, freq)
-    adi, cv2, n_demands, n_periods = _adi_cv2(panel.y)
-    return pd.DataFrame(
-        {
-            "unique_id": panel.ids,
-            "adi": adi,
-            "cv2": cv2,
-            "n_demands": n_demands.astype(np.int64),
-            "n_periods": n_periods.astype(np.int64),
-            "demand_class": _demand_class(adi, cv2, n_demands < min_demands),
-        }
-    )
+    return pd.DataFrame({"unique_id": panel.ids, **_classes(panel.y, min_demands)})
 
 
 def item_classes(
@@ -72,14 +74,11 @@ def item_classes(
     """Per row of a left-padded array (n, T): demand_class, adi, cv2, n_demands and
     lifecycle_stage (from the item master, None where unknown); rows without history are
     `short` with NaN adi and cv2."""
-    adi, cv2, n_demands, _ = _adi_cv2(y)
+    classes = _classes(y, min_demands)
     stage = np.full(y.shape[0], None, dtype=object) if lifecycle_stage is None else lifecycle_stage
     return pd.DataFrame(
         {
-            "demand_class": _demand_class(adi, cv2, n_demands < min_demands),
-            "adi": adi,
-            "cv2": cv2,
-            "n_demands": n_demands.astype(np.int64),
+            **{k: classes[k] for k in ("demand_class", "adi", "cv2", "n_demands")},
             "lifecycle_stage": pd.Series(stage, dtype=object).where(pd.notna(stage), None),
         }
     )

@@ -58,7 +58,9 @@ def size_prior(
     mean = np.divide(pool.sum(axis=1), counts, out=np.ones(n), where=has)
     n_bins = max(1, min(bins, int(reference.sum()) // min_items))
     inner = np.linspace(0, 1, n_bins + 1)[1:-1]
-    edges = np.quantile(np.log(mean[reference]), inner)
+    # unique: when many series share one mean size (all sizes 1 unit), quantiles repeat
+    edges = np.unique(np.quantile(np.log(mean[reference]), inner))
+    n_bins = edges.size + 1
     item_bin = np.searchsorted(edges, np.log(mean))
     own = np.arange(width)[None, :] >= (width - counts)[:, None]  # cells holding sizes
     rel = pool / mean[:, None]

@@ -40,6 +40,16 @@ def test_prior_comes_from_series_of_similar_size():
     assert set(np.round(_sizes(out, new_counts, 81)[:10], 6)) == {10.0, 30.0}
 
 
+def test_prior_when_most_series_share_one_mean_size():
+    # 100 series always selling 1 unit: the bin edges repeat; every bin must still hold series
+    ones = np.tile([1.0, 0, 1, 1, 0, 1], (100, 1))
+    other = np.tile([2.0, 0, 3, 0, 0, 0], (20, 1))
+    pool, counts = size_pool(np.vstack([ones, other]), None)
+    out, new_counts = size_prior(pool, counts, extra=10)
+    assert _sizes(out, new_counts, 0) == pytest.approx(np.ones(14))
+    assert np.isfinite(out).all() and (new_counts == counts + 10).all()
+
+
 def test_prior_without_extra_or_reference_series_changes_nothing():
     y = np.array([[0, 2, 0, 5.0], [1, 0, 0, 0]])
     for extra, rows in ((0, y), (3, y[1:])):
