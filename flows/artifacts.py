@@ -166,15 +166,18 @@ def _accuracy_lines(summary: dict[str, Any]) -> list[str]:
         "## How earlier forecasts did",
         "",
         "| forecast as of | periods passed | items | bias (forecast / actual - 1) "
-        "| demand above the 90% quantile | WQL (1.0 = forecasting zero) |",
-        "|---|---|---|---|---|---|",
+        "| demand above the 90% quantile | WQL (1.0 = forecasting zero) "
+        "| total demand above the 90% quantile of the total |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         bias = "n/a" if r["bias"] is None else f"{r['bias']:+.0%}"
         wql = "n/a" if r["wql"] is None else f"{r['wql']:.2f}"
+        total = r.get("total_above_q90")
+        total = "n/a" if total is None else f"{total:.0%} of items"
         lines.append(
             f"| {r['as_of']} | {r['periods']} | {r['items']} | {bias} "
-            f"| {r['above_q90']:.0%} of item-periods | {wql} |"
+            f"| {r['above_q90']:.0%} of item-periods | {wql} | {total} |"
         )
     return lines
 

@@ -145,12 +145,19 @@ def accuracy(db_path: Path) -> None:
             "run's forecast periods"
         )
         return
+    totals = ["run_key", "as_of", "items", *warehouse.TOTAL_COLUMNS]
     click.echo(
         "Earlier forecasts against the newest demand history (bias: forecast / actual - 1; "
         "above_qXX: share of item-periods with demand above that quantile, ideal at most "
         "1 - XX%; wql: 1.0 = forecasting zero, lower is better):"
     )
-    click.echo(frame_text(scores))
+    click.echo(frame_text(scores.drop(columns=list(warehouse.TOTAL_COLUMNS))))
+    click.echo(
+        "\nEach item's demand summed over the total_periods that have passed (what a lead time "
+        "that long needs) against the forecast of that sum (total_above_qXX: share of items "
+        "above it):"
+    )
+    click.echo(frame_text(scores[totals]))
 
 
 @main.command()

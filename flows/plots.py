@@ -124,3 +124,32 @@ def bars(
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
+
+
+def calibration_chart(calibration: pd.DataFrame, title: str, runs: int = 3) -> bytes:
+    """Share of actual demand at or below each forecast quantile against the quantile's level
+    (`warehouse.forecast_calibration` rows of one `sum`), one line per scored run (the newest
+    `runs`), and the diagonal a calibrated continuous forecast would follow."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    ax.plot([0, 1], [0, 1], color=_GREY, ls="--", lw=1, label="level = share (ideal)")
+    keys = calibration.drop_duplicates("run_key").head(runs)
+    for i, row in enumerate(keys.itertuples(index=False)):
+        line = calibration[calibration["run_key"] == row.run_key].sort_values("level")
+        ax.plot(
+            line["level"],
+            line["covered"],
+            marker="o",
+            ms=3.5,
+            lw=1.8 if i == 0 else 1.0,
+            color=_BLUE if i == 0 else None,
+            alpha=1.0 if i == 0 else 0.6,
+            label=f"forecast as of {pd.Timestamp(row.as_of):%Y-%m-%d}",
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.set_xlabel("forecast quantile level")
+    ax.set_ylabel("share of demand at or below it")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return _png(fig)

@@ -48,6 +48,8 @@ class ReportData:
     demand: pd.DataFrame  # unique_id, ds, y
     forecasts: pd.DataFrame  # unique_id, ds, model, mean, q05 ... q99
     supplier_names: dict[str, str]
+    # warehouse.forecast_calibration(): earlier runs' quantiles against the demand that came
+    calibration: pd.DataFrame | None = None
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -97,6 +99,7 @@ def render(
     body = [
         _header(data, ordered),
         _portfolio(data, ordered),
+        _calibration(data),
         f"<h2>Lots in detail (top {len(shown)} by order value)</h2>",
         *sections,
         _rest(ordered.iloc[len(shown) :]),
@@ -173,6 +176,30 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
     ]
     figures = "".join(f'<img alt="portfolio chart" src="{_data_uri(p)}">' for p in images)
     return f'<h2>Portfolio</h2><div class="charts">{figures}</div>'
+
+
+def _calibration(data: ReportData) -> str:
+    """Charts of how earlier runs' quantiles covered the demand that came (none yet: empty)."""
+    calibration = data.calibration
+    if calibration is None or calibration.empty:
+        return ""
+    titles = {
+        "period": "Demand per period at or below the forecast quantile",
+        "total": "Each item's total since the forecast at or below its quantile",
+    }
+    images = [
+        plots.calibration_chart(calibration[calibration["sum"] == name], title)
+        for name, title in titles.items()
+        if (calibration["sum"] == name).any()
+    ]
+    figures = "".join(f'<img alt="calibration chart" src="{_data_uri(p)}">' for p in images)
+    return (
+        "<h2>How earlier forecasts did</h2><p>For each quantile the forecast published, the "
+        "share of the demand that came at or below it. On the diagonal or above it is right "
+        "for whole units: a quantile of 0 covers every period without demand. Well below it, "
+        "demand came in above the forecast's spread. (<code>reorder accuracy</code> has the "
+        f'figures.)</p><div class="charts">{figures}</div>'
+    )
 
 
 def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -> str:
@@ -285,6 +312,7 @@ def write_report(
         demand=demand,
         forecasts=fc.frame(),
         supplier_names=names,
+        calibration=_read_calibration(params.db_path),
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)
@@ -293,3 +321,8 @@ def write_report(
     with warehouse.connect(params.db_path) as con:
         warehouse.record_report(con, data.run_key, run_id, str(path), shown)
     return str(path)
+
+
+def _read_calibration(db_path: str | Path) -> pd.DataFrame:
+    with warehouse.connect(db_path, read_only=True) as con:
+        return warehouse.forecast_calibration(con)

@@ -120,6 +120,7 @@ def publish(
             result.frame(),
             solver=_solver_fields(result),
             forecast_models=selection,
+            cumulative=fc.cumulative_frame(),
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.base import ForecastArrays, check_levels
+from models.base import ForecastArrays, check_levels, path_quantiles
 from models.panel import Panel
 
 QUANTILES = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
@@ -17,6 +17,7 @@ CATEGORY_PRIOR = "category_prior"
 NO_HISTORY = "no_history"
 LAUNCH_FORECAST = "launch_forecast"
 NO_CATEGORY = "\x00no category"
+_CUMULATIVE_CELLS = 4_000_000  # path cells summed at a time (32 MB of int64)
 
 
 def quantile_names(levels: Sequence[float]) -> list[str]:
@@ -62,6 +63,29 @@ class Forecast:
         )
         for j, name in enumerate(quantile_names(self.quantile_levels)):
             out[name] = self.quantiles[:, j, :].ravel()
+        return out
+
+    def cumulative_frame(self) -> pd.DataFrame:
+        """Long: unique_id, periods, last_ds, mean, q05 ...: the demand summed over the first
+        `periods` = 1..h future periods (through the period starting `last_ds`), units, with
+        quantiles read from the summed paths. What an order arriving after k periods must
+        cover: a lead time's demand, and at k = h the horizon's."""
+        n, h = self.mean.shape
+        quantiles = np.empty((n, len(self.quantile_levels), h))
+        chunk = max(1, _CUMULATIVE_CELLS // max(1, self.paths[0].size if n else 1))
+        for start in range(0, n, chunk):  # in blocks of items: the summed paths are a copy
+            totals = np.cumsum(self.paths[start : start + chunk], axis=2, dtype=np.int64)
+            quantiles[start : start + chunk] = path_quantiles(totals, self.quantile_levels)
+        out = pd.DataFrame(
+            {
+                "unique_id": np.repeat(self.unique_id, h),
+                "periods": np.tile(np.arange(1, h + 1), n),
+                "last_ds": np.tile(self.ds.to_numpy(), n),
+                "mean": np.cumsum(self.mean, axis=1).ravel(),
+            }
+        )
+        for j, name in enumerate(quantile_names(self.quantile_levels)):
+            out[name] = quantiles[:, j, :].ravel()
         return out
 
     def selection(self) -> pd.DataFrame:

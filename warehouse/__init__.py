@@ -3,7 +3,7 @@
 The only package that imports duckdb; everything else uses these functions.
 """
 
-from warehouse.accuracy import forecast_accuracy
+from warehouse.accuracy import TOTAL_COLUMNS, forecast_accuracy, forecast_calibration
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import connect
 from warehouse.decisions import (
@@ -40,6 +40,7 @@ from warehouse.runs import (
 from warehouse.schema import ensure_schema
 
 __all__ = [
+    "TOTAL_COLUMNS",
     "ConfigError",
     "DatabaseBusyError",
     "DatabaseError",
@@ -61,6 +62,7 @@ __all__ = [
     "ensure_schema",
     "fail_run",
     "forecast_accuracy",
+    "forecast_calibration",
     "last_complete_start",
     "latest_run",
     "load_config",

@@ -15,12 +15,17 @@ import pandas as pd
 from warehouse.runs import QUANTILES
 
 LEVELS = tuple(int(name[1:]) / 100 for name in QUANTILES)
-_COLUMNS = ", ".join(f"f.{q}" for q in QUANTILES)
+
+
+def _columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{q}" for q in QUANTILES)
+
+
 # column names come from QUANTILES; the levels are ? parameters
 _PINBALL = " + ".join(
     f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))" for q in QUANTILES
 )
-_ACCURACY_SQL = f"""
+_SCORED = """
 WITH latest AS (
     SELECT run_id, parameters->>'freq' AS freq FROM runs WHERE status = 'succeeded'
     ORDER BY as_of DESC, ended_at DESC, started_at DESC LIMIT 1
@@ -31,15 +36,37 @@ actuals AS (
 scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.run_id <> l.run_id AND r.parameters->>'freq' = l.freq
-),
+)"""
+# one row per scored run, item and passed period: the forecast and the demand that came
+_PERIOD_CELLS = f"""{_SCORED},
 cells AS (
-    SELECT s.run_key, s.as_of, f.sku, f.period_start, f.mean, {_COLUMNS},
+    SELECT s.run_key, s.as_of, f.sku, f.period_start, f.mean, {_columns("f")},
         coalesce(a.quantity, 0) AS y
     FROM forecasts AS f
     JOIN scored AS s ON f.run_id = s.run_id
     LEFT JOIN actuals AS a ON a.sku = f.sku AND a.period_start = f.period_start
     WHERE f.period_start <= (SELECT max(period_start) FROM actuals)
-)
+)"""
+# one row per scored run and item: the forecast of the demand summed over all the run's
+# periods that have passed, and that sum
+_TOTAL_CELLS = f"""{_SCORED},
+passed AS (
+    SELECT c.run_id, max(c.periods) AS periods, min(c.last_period) AS first_period
+    FROM cumulative_forecasts AS c JOIN scored AS s ON c.run_id = s.run_id
+    WHERE c.last_period <= (SELECT max(period_start) FROM actuals)
+    GROUP BY c.run_id
+),
+cells AS (
+    SELECT s.run_key, s.as_of, c.sku, c.periods, {_columns("c")},
+        coalesce(sum(a.quantity), 0) AS y
+    FROM cumulative_forecasts AS c
+    JOIN scored AS s ON c.run_id = s.run_id
+    JOIN passed AS p ON c.run_id = p.run_id AND c.periods = p.periods
+    LEFT JOIN actuals AS a ON a.sku = c.sku
+        AND a.period_start BETWEEN p.first_period AND c.last_period
+    GROUP BY ALL
+)"""
+_ACCURACY_SQL = f"""{_PERIOD_CELLS}
 SELECT run_key, as_of, count(DISTINCT period_start) AS periods, count(DISTINCT sku) AS items,
     sum(y) AS actual_units, sum(mean) AS forecast_units,
     sum(mean) / nullif(sum(y), 0) - 1 AS bias,
@@ -51,6 +78,28 @@ FROM cells
 GROUP BY run_key, as_of
 ORDER BY as_of DESC, run_key
 """
+_TOTALS_SQL = f"""{_TOTAL_CELLS}
+SELECT run_key, as_of, max(periods) AS total_periods,
+    avg(CASE WHEN y > q90 THEN 1 ELSE 0 END) AS total_above_q90,
+    avg(CASE WHEN y > q95 THEN 1 ELSE 0 END) AS total_above_q95,
+    avg(CASE WHEN y > q99 THEN 1 ELSE 0 END) AS total_above_q99,
+    2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0) AS total_wql
+FROM cells
+GROUP BY run_key, as_of
+"""
+# share of cells at or below each stored quantile, per scored run
+_COVERED = ", ".join(f"avg(CASE WHEN y <= {q} THEN 1 ELSE 0 END) AS {q}" for q in QUANTILES)
+_CALIBRATION_SQL = {
+    "period": f"{_PERIOD_CELLS} SELECT run_key, as_of, {_COVERED} FROM cells GROUP BY ALL",
+    "total": f"{_TOTAL_CELLS} SELECT run_key, as_of, {_COVERED} FROM cells GROUP BY ALL",
+}
+TOTAL_COLUMNS = (
+    "total_periods",
+    "total_above_q90",
+    "total_above_q95",
+    "total_above_q99",
+    "total_wql",
+)
 
 
 def forecast_accuracy(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -59,5 +108,39 @@ def forecast_accuracy(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     forecast's 0.5, 0.9 and 0.95 quantiles (ideal at most 0.5, 0.1, 0.05: for whole units with
     many zeros a calibrated forecast stays below them), and the weighted quantile loss over
     the stored quantiles (WQL, as in `models.wql`: 1.0 = the zero forecast, lower is better).
-    Empty while no earlier run's forecast periods have passed."""
-    return con.execute(_ACCURACY_SQL, list(LEVELS)).df()
+    Empty while no earlier run's forecast periods have passed.
+
+    The `total_` columns score each item's demand summed over all the run's periods that
+    have passed (`total_periods`, what a lead time of that length needs) against the run's
+    `cumulative_forecasts`: the share of items above the 0.9, 0.95 and 0.99 quantiles of
+    the total and its WQL. NULL for runs published without cumulative forecasts."""
+    scores = con.execute(_ACCURACY_SQL, list(LEVELS)).df()
+    if not _has_table(con, "cumulative_forecasts"):  # a read-only file from before the table
+        return scores.assign(**{c: None for c in TOTAL_COLUMNS})
+    totals = con.execute(_TOTALS_SQL, list(LEVELS)).df()
+    out = scores.merge(totals, on=["run_key", "as_of"], how="left")
+    return out.astype({"total_periods": "Int64"})
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def forecast_calibration(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Long: run_key, as_of, sum ("period": item-periods, "total": items' demand summed over
+    the passed periods), level, covered (share of demand at or below the forecast's quantile
+    at that level), for every run `forecast_accuracy` scores, newest first. Calibrated whole-
+    unit forecasts cover at least `level`: a quantile of 0 covers every period without
+    demand."""
+    sums = ("period", "total") if _has_table(con, "cumulative_forecasts") else ("period",)
+    frames = [con.execute(_CALIBRATION_SQL[name]).df().assign(sum=name) for name in sums]
+    wide = pd.concat(frames, ignore_index=True)
+    long = wide.melt(["run_key", "as_of", "sum"], list(QUANTILES), "level", "covered")
+    long["level"] = long["level"].map(dict(zip(QUANTILES, LEVELS, strict=True)))
+    long = long.sort_values(
+        ["as_of", "run_key", "sum", "level"], ascending=[False, True, True, True]
+    )
+    return long.reset_index(drop=True)

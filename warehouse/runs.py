@@ -25,6 +25,7 @@ _DEMAND = "_publish_demand"
 _FORECASTS = "_publish_forecasts"
 _RECOMMENDATIONS = "_publish_recommendations"
 _MODELS = "_publish_forecast_models"
+_CUMULATIVE = "_publish_cumulative_forecasts"
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
@@ -81,6 +82,7 @@ def publish_run(
     recommendations: pd.DataFrame,
     solver: dict[str, Any],
     forecast_models: pd.DataFrame | None = None,
+    cumulative: pd.DataFrame | None = None,
 ) -> None:
     """Replace the run_key's demand, forecasts, forecast models and recommendations and mark
     the run succeeded.
@@ -91,7 +93,8 @@ def publish_run(
     `forecast_models` has unique_id, model, score (the chosen model per item and its backtest
     score; None: the models of the forecasts, without score) and optionally the item's
     classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`; missing
-    columns are stored as NULL).
+    columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
+    quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
@@ -100,9 +103,12 @@ def publish_run(
     forecast_models = forecast_models.reindex(
         columns=["unique_id", "model", "score", *MODEL_CLASS_COLUMNS]
     )
+    if cumulative is None:
+        cumulative = pd.DataFrame(columns=["unique_id", "periods", "last_ds", "mean", *QUANTILES])
     frames = {
         _DEMAND: demand,
         _FORECASTS: forecasts,
+        _CUMULATIVE: cumulative,
         _MODELS: forecast_models,
         _RECOMMENDATIONS: recommendations,
     }
@@ -139,7 +145,13 @@ def publish_run(
 
 def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) -> None:
     keys = [run_key, run_id]
-    for table in ("demand", "forecasts", "forecast_models", "recommendations"):
+    for table in (
+        "demand",
+        "forecasts",
+        "cumulative_forecasts",
+        "forecast_models",
+        "recommendations",
+    ):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
     con.execute(
         "INSERT INTO demand (run_key, run_id, sku, period_start, quantity) "
@@ -150,6 +162,12 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
     con.execute(
         f"INSERT INTO forecasts (run_key, run_id, sku, period_start, model, mean, {quantiles}) "
         f"SELECT ?, ?, unique_id, CAST(ds AS DATE), model, mean, {quantiles} FROM {_FORECASTS}",
+        keys,
+    )
+    con.execute(
+        "INSERT INTO cumulative_forecasts (run_key, run_id, sku, periods, last_period, mean, "
+        f"{quantiles}) SELECT ?, ?, unique_id, CAST(periods AS BIGINT), CAST(last_ds AS DATE), "
+        f"CAST(mean AS DOUBLE), {_doubles(QUANTILES)} FROM {_CUMULATIVE}",
         keys,
     )
     con.execute(
@@ -166,6 +184,11 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         f"SELECT ?, ?, {columns} FROM {_RECOMMENDATIONS}",
         keys,
     )
+
+
+def _doubles(columns: Iterable[str]) -> str:
+    """CAST(c AS DOUBLE) for each column: an empty frame's object columns insert as numbers."""
+    return ", ".join(f"CAST({c} AS DOUBLE)" for c in columns)
 
 
 def _result_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

@@ -139,6 +139,17 @@ CREATE TABLE IF NOT EXISTS forecasts (
     q75 DOUBLE, q90 DOUBLE, q95 DOUBLE, q99 DOUBLE,
     PRIMARY KEY (run_key, sku, period_start, model)
 );
+CREATE TABLE IF NOT EXISTS cumulative_forecasts (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    periods BIGINT NOT NULL,              -- demand summed over the first `periods` periods
+    last_period DATE NOT NULL,            -- start of the last period in the sum
+    mean DOUBLE NOT NULL,                 -- units
+    q05 DOUBLE, q10 DOUBLE, q25 DOUBLE, q50 DOUBLE,
+    q75 DOUBLE, q90 DOUBLE, q95 DOUBLE, q99 DOUBLE,
+    PRIMARY KEY (run_key, sku, periods)
+);
 CREATE TABLE IF NOT EXISTS forecast_models (
     run_key VARCHAR NOT NULL,
     run_id VARCHAR NOT NULL,
@@ -230,7 +241,14 @@ INPUT_TABLES = (
     "supplier_tiers",
     "order_lines",
 )
-OUTPUT_TABLES = ("runs", "demand", "forecasts", "forecast_models", "recommendations")
+OUTPUT_TABLES = (
+    "runs",
+    "demand",
+    "forecasts",
+    "cumulative_forecasts",
+    "forecast_models",
+    "recommendations",
+)
 REVIEW_TABLES = ("decisions", "reports")
 ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
 

@@ -120,8 +120,23 @@ def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
     assert 4 <= row["periods"] <= 5 and row["items"] > 20  # weeks between the two as_of dates
     assert row["actual_units"] > 0 and 0 < row["wql"] < 1.0  # better than forecasting zero
     assert 0 <= row["above_q95"] <= row["above_q90"] <= row["above_q50"] <= 1
+    # each item's total over the passed weeks against the stored forecast of that total
+    assert row["total_periods"] == row["periods"] and 0 < row["total_wql"] < 1.0
+    assert 0 <= row["total_above_q99"] <= row["total_above_q95"] <= row["total_above_q90"] <= 1
+    with warehouse.connect(db_path, read_only=True) as con:
+        stored = con.execute(
+            "SELECT count(*), count(DISTINCT sku), max(periods) FROM cumulative_forecasts "
+            "WHERE run_key = ?",
+            [row["run_key"]],
+        ).fetchone()
+        horizon = con.execute(
+            "SELECT count(DISTINCT period_start) FROM forecasts WHERE run_key = ?",
+            [row["run_key"]],
+        ).fetchone()[0]
+    assert stored == (stored[1] * horizon, stored[1], horizon)  # every item, 1..h periods
     out = CliRunner().invoke(main, ["accuracy", "--db", str(db_path)], catch_exceptions=False)
     assert "Earlier forecasts against the newest demand history" in out.output
+    assert "total_above_q90" in out.output
     assert scores["run_key"].item() in out.output
     # the night's summary (flow result and Prefect markdown artifact) shows the same figures
     (shown,) = summary["forecast_accuracy"]
@@ -129,6 +144,13 @@ def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
     assert shown["wql"] == pytest.approx(row["wql"])
     text = summary_markdown(summary)
     assert "How earlier forecasts did" in text and f"{row['wql']:.2f}" in text
+    # ... and its HTML report charts the calibration of per-period and total quantiles
+    with warehouse.connect(db_path, read_only=True) as con:
+        calibration = warehouse.forecast_calibration(con)
+    assert set(calibration["sum"]) == {"period", "total"}
+    assert calibration["covered"].between(0, 1).all()
+    html = Path(summary["report"]).read_text(encoding="utf-8")
+    assert "How earlier forecasts did" in html and html.count('alt="calibration chart"') == 2
 
 
 def test_nightly_records_stages_and_solver_status(first_run) -> None:
@@ -286,5 +308,7 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     scored = {"as_of": "2024-01-31", "periods": 4, "items": 50, "bias": -0.123,
               "above_q90": 0.081, "wql": 0.4567}  # fmt: skip
     text = summary_markdown({**summary, "forecast_accuracy": [scored, {**scored, "bias": None}]})
-    assert "| 2024-01-31 | 4 | 50 | -12% | 8% of item-periods | 0.46 |" in text
+    assert "| 2024-01-31 | 4 | 50 | -12% | 8% of item-periods | 0.46 | n/a |" in text
     assert "| 2024-01-31 | 4 | 50 | n/a |" in text
+    text = summary_markdown({**summary, "forecast_accuracy": [{**scored, "total_above_q90": 0.07}]})
+    assert "| 0.46 | 7% of items |" in text

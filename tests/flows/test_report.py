@@ -48,6 +48,7 @@ def test_report_has_the_sections_and_one_pair_of_charts_per_shown_item(run) -> N
         "data:image/png;base64," in body for _, body in items
     )  # stands alone: no external files
     assert text.count('alt="portfolio chart"') == 2
+    assert "How earlier forecasts did" not in text  # the first night: nothing to score yet
     if summary["lots"] > MAX_ITEMS:
         assert f"Other lots ({summary['lots'] - MAX_ITEMS:,}" in text
     spend = f"{summary['spend']:,.2f}"

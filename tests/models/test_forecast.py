@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import QUANTILES, TSB, Empirical, forecast
+from models import QUANTILES, TSB, Empirical, Forecast, forecast, result
 
 COLUMNS = [
     "unique_id",
@@ -50,6 +50,43 @@ def test_frame_columns_future_ds_and_model_label():
     q = frame[COLUMNS[4:]].to_numpy()
     assert (np.diff(q, axis=1) >= 0).all()
     assert fc.paths.shape == (1, 50, 3) and fc.quantiles.shape == (1, len(QUANTILES), 3)
+
+
+def _hand_forecast(paths: list[list[list[int]]]) -> Forecast:
+    p = np.asarray(paths, dtype=np.int32)
+    return Forecast(
+        unique_id=np.array([f"i{k}" for k in range(p.shape[0])], dtype=object),
+        ds=pd.date_range("2025-01-01", periods=p.shape[2], freq="MS"),
+        model=np.array(["m"] * p.shape[0], dtype=object),
+        mean=p.mean(axis=1),
+        paths=p,
+        quantile_levels=(0.25, 0.5, 0.75),
+        quantiles=np.zeros((p.shape[0], 3, p.shape[2])),
+    )
+
+
+def test_cumulative_frame_sums_the_paths_before_taking_quantiles():
+    # 4 paths over 2 periods: totals over both periods are 1, 2, 2 and 6
+    fc = _hand_forecast([[[0, 1], [2, 0], [1, 1], [3, 3]]])
+    got = fc.cumulative_frame()
+    assert list(got.columns) == ["unique_id", "periods", "last_ds", "mean", "q25", "q50", "q75"]
+    assert got["periods"].tolist() == [1, 2]
+    assert list(got["last_ds"]) == list(fc.ds)
+    assert got["mean"].tolist() == [1.5, 2.75]  # 6 / 4, then + 5 / 4
+    # period 1 alone: 0, 1, 2, 3; both: 1, 2, 2, 6 (the sum of quantiles would be 1, 3, 4)
+    assert got[["q25", "q50", "q75"]].to_numpy().tolist() == [[0, 1, 2], [1, 2, 2]]
+
+
+def test_cumulative_frame_is_the_same_in_blocks_of_items(monkeypatch):
+    rng = np.random.default_rng(3)
+    fc = _hand_forecast(rng.poisson(1.5, size=(7, 50, 4)).tolist())
+    whole = fc.cumulative_frame()
+    monkeypatch.setattr(result, "_CUMULATIVE_CELLS", 120)  # 1 item (50 x 4 cells) per block
+    pd.testing.assert_frame_equal(fc.cumulative_frame(), whole)
+    totals = np.cumsum(fc.paths, axis=2)
+    expected = np.quantile(totals, 0.5, axis=1, method="inverted_cdf").ravel()
+    np.testing.assert_array_equal(whole["q50"].to_numpy(), expected)
+    assert (whole.groupby("unique_id")["q75"].diff().dropna() >= 0).all()  # totals only grow
 
 
 def test_weekly_future_periods_start_on_mondays_after_last_period():

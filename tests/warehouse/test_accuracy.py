@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from warehouse import fail_run, forecast_accuracy, publish_run, start_run
+from warehouse import (
+    connect,
+    fail_run,
+    forecast_accuracy,
+    forecast_calibration,
+    publish_run,
+    start_run,
+)
 from warehouse.accuracy import LEVELS
 from warehouse.runs import QUANTILES
 
@@ -35,9 +42,36 @@ def _lots() -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _publish(con, key: str, as_of: date, freq: str, demand: pd.DataFrame, periods: list[str]):
+def _publish(
+    con,
+    key: str,
+    as_of: date,
+    freq: str,
+    demand: pd.DataFrame,
+    periods: list[str],
+    cumulative: pd.DataFrame | None = None,
+):
     run_id = start_run(con, key, as_of, {"freq": freq})
-    publish_run(con, run_id, key, demand, _forecasts(periods), _lots(), SOLVER)
+    publish_run(
+        con, run_id, key, demand, _forecasts(periods), _lots(), SOLVER, cumulative=cumulative
+    )
+
+
+# q05 ... q99 of the demand summed over the first 1, 2, 3 periods, per item
+CUMULATIVE = {
+    "X": ((0, 0, 1, 2, 3, 4, 5, 8), (0, 1, 2, 4, 6, 8, 9, 14), (1, 2, 4, 6, 9, 12, 14, 20)),
+    "Y": ((0,) * 8, (0, 0, 0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 1, 1, 2)),
+}
+
+
+def _cumulative(periods: list[str]) -> pd.DataFrame:
+    rows = [
+        {"unique_id": sku, "periods": k + 1, "last_ds": pd.Timestamp(ds), "mean": 2.0 * (k + 1),
+         **dict(zip(QUANTILES, CUMULATIVE[sku][k], strict=True))}
+        for sku in CUMULATIVE
+        for k, ds in enumerate(periods)
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def _demand(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -89,3 +123,72 @@ def test_actuals_come_from_the_latest_as_of_not_the_latest_run(con):
     _publish(con, "april", date(2024, 3, 31), "M", backfill, ["2024-04-01", "2024-05-01"])
     got = forecast_accuracy(con)
     assert got["run_key"].tolist() == ["april"] and got["actual_units"].item() == 9.0
+
+
+APRIL = ["2024-04-01", "2024-05-01", "2024-06-01"]
+
+
+def test_totals_over_the_passed_periods_are_scored_against_the_cumulative_forecast(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    _publish(con, "no-totals", date(2024, 3, 31), "M", old, APRIL)  # published without them
+    # X sold 3 + 6 = 9 and Y 0 + 1 = 1 in April and May; June has not passed
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0), ("Y", "2024-05-01", 1.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    got = forecast_accuracy(con).set_index("run_key")
+    row = got.loc["april"]
+    assert row["total_periods"] == 2  # the 2-period sums are scored
+    assert row["total_above_q90"] == 1.0  # X 9 > 8, Y 1 > 0
+    assert row["total_above_q95"] == 0.5  # X 9 = 9 is not above, Y 1 > 0 is
+    assert row["total_above_q99"] == 0.0  # X 9 <= 14, Y 1 <= 1
+    y = np.array([9.0, 1.0])
+    q = np.array([CUMULATIVE["X"][1], CUMULATIVE["Y"][1]], dtype=float)
+    lv = np.asarray(LEVELS)
+    wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
+    assert row["total_wql"] == pytest.approx(wql)
+    assert row["periods"] == 2 and row["wql"] > 0  # the per-period scores are still there
+    assert got.loc["no-totals", ["total_periods", "total_wql"]].isna().all()
+
+
+def test_a_rerun_replaces_the_cumulative_forecasts(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    for _ in range(2):
+        _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    count = con.execute("SELECT count(*) FROM cumulative_forecasts").fetchone()[0]
+    assert count == 2 * len(APRIL)  # one row per item and number of periods
+    stored = con.execute(
+        "SELECT periods, last_period, q90 FROM cumulative_forecasts WHERE sku = 'X' "
+        "ORDER BY periods"
+    ).fetchall()
+    assert stored == [(1, date(2024, 4, 1), 4.0), (2, date(2024, 5, 1), 8.0),
+                      (3, date(2024, 6, 1), 12.0)]  # fmt: skip
+
+
+def test_a_read_only_file_from_before_the_cumulative_table_still_scores(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        old = _demand([("X", "2024-02-01", 1.0)])
+        _publish(con, "april", date(2024, 3, 31), "M", old, APRIL)
+        _publish(con, "june", date(2024, 5, 31), "M", _demand([("X", "2024-04-01", 3.0)]),
+                 ["2024-06-01"])  # fmt: skip
+        con.execute("DROP TABLE cumulative_forecasts")  # as a file written before it existed
+    with connect(path, read_only=True) as con:
+        got = forecast_accuracy(con)
+        calibration = forecast_calibration(con)
+    assert got["run_key"].tolist() == ["april"] and got["total_wql"].isna().all()
+    assert set(calibration["sum"]) == {"period"} and len(calibration) == len(LEVELS)
+
+
+def test_calibration_gives_the_share_at_or_below_each_quantile(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0), ("Y", "2024-05-01", 1.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    got = forecast_calibration(con)
+    assert set(got["run_key"]) == {"april"} and got["level"].tolist() == list(LEVELS) * 2
+    period = got[got["sum"] == "period"].set_index("level")["covered"]
+    # X 3 and 6 against 0, 0, 1, 2, 3, 4, 5, 8; Y 0 and 1 against zeros
+    assert period.tolist() == [0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75]
+    total = got[got["sum"] == "total"].set_index("level")["covered"]
+    # X 9 against 0, 1, 2, 4, 6, 8, 9, 14; Y 1 against 0, ..., 0, 1
+    assert total.tolist() == [0, 0, 0, 0, 0, 0, 0.5, 1.0]
