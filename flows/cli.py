@@ -215,7 +215,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"report:       {summary['report']} (open it in a browser)")
     click.echo(f"input files:  {data_dir}")
     click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
-    click.echo("              forecast_models, recommendations, quarantine, loads, decisions)")
+    click.echo("              cumulative_forecasts, forecast_models, recommendations,")
+    click.echo("              quarantine, loads, decisions)")
     click.echo(
         f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
     )

@@ -90,8 +90,10 @@ GROUP BY run_key, as_of
 # share of cells at or below each stored quantile, per scored run
 _COVERED = ", ".join(f"avg(CASE WHEN y <= {q} THEN 1 ELSE 0 END) AS {q}" for q in QUANTILES)
 _CALIBRATION_SQL = {
-    "period": f"{_PERIOD_CELLS} SELECT run_key, as_of, {_COVERED} FROM cells GROUP BY ALL",
-    "total": f"{_TOTAL_CELLS} SELECT run_key, as_of, {_COVERED} FROM cells GROUP BY ALL",
+    "period": f"{_PERIOD_CELLS} SELECT run_key, as_of, count(DISTINCT period_start) AS periods, "
+    f"{_COVERED} FROM cells GROUP BY run_key, as_of",
+    "total": f"{_TOTAL_CELLS} SELECT run_key, as_of, max(periods) AS periods, {_COVERED} "
+    "FROM cells GROUP BY run_key, as_of",
 }
 TOTAL_COLUMNS = (
     "total_periods",
@@ -131,14 +133,14 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def forecast_calibration(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Long: run_key, as_of, sum ("period": item-periods, "total": items' demand summed over
-    the passed periods), level, covered (share of demand at or below the forecast's quantile
-    at that level), for every run `forecast_accuracy` scores, newest first. Calibrated whole-
-    unit forecasts cover at least `level`: a quantile of 0 covers every period without
-    demand."""
+    the passed periods), periods (passed), level, covered (share of demand at or below the
+    forecast's quantile at that level), for every run `forecast_accuracy` scores, newest
+    first. Calibrated whole-unit forecasts cover at least `level`: a quantile of 0 covers
+    every period without demand."""
     sums = ("period", "total") if _has_table(con, "cumulative_forecasts") else ("period",)
     frames = [con.execute(_CALIBRATION_SQL[name]).df().assign(sum=name) for name in sums]
     wide = pd.concat(frames, ignore_index=True)
-    long = wide.melt(["run_key", "as_of", "sum"], list(QUANTILES), "level", "covered")
+    long = wide.melt(["run_key", "as_of", "sum", "periods"], list(QUANTILES), "level", "covered")
     long["level"] = long["level"].map(dict(zip(QUANTILES, LEVELS, strict=True)))
     long = long.sort_values(
         ["as_of", "run_key", "sum", "level"], ascending=[False, True, True, True]

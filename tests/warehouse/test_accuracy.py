@@ -186,6 +186,7 @@ def test_calibration_gives_the_share_at_or_below_each_quantile(con):
     _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
     got = forecast_calibration(con)
     assert set(got["run_key"]) == {"april"} and got["level"].tolist() == list(LEVELS) * 2
+    assert (got["periods"] == 2).all()  # April and May have passed
     period = got[got["sum"] == "period"].set_index("level")["covered"]
     # X 3 and 6 against 0, 0, 1, 2, 3, 4, 5, 8; Y 0 and 1 against zeros
     assert period.tolist() == [0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75]
