@@ -134,18 +134,23 @@ def models(db_path: Path, per_item: bool) -> None:
 
 @main.command()
 @DB_OPTION
-def accuracy(db_path: Path) -> None:
+@click.option(
+    "--by",
+    type=click.Choice(warehouse.BY_COLUMNS),
+    help="Split the scores by the item's demand class, model, ... in each scored run.",
+)
+def accuracy(db_path: Path, by: str | None) -> None:
     """Print how earlier runs' forecasts did against the demand that came (newest run's
     history): bias, demand above the forecast quantiles, weighted quantile loss."""
     with warehouse.connect(db_path, read_only=True) as con:
-        scores = warehouse.forecast_accuracy(con)
+        scores = warehouse.forecast_accuracy(con, by=by)
     if scores.empty:
         click.echo(
             "no forecast to score yet: it takes a later run whose history covers an earlier "
             "run's forecast periods"
         )
         return
-    totals = ["run_key", "as_of", "items", *warehouse.TOTAL_COLUMNS]
+    totals = ["run_key", "as_of", *([by] if by else []), "items", *warehouse.TOTAL_COLUMNS]
     click.echo(
         "Earlier forecasts against the newest demand history (bias: forecast / actual - 1; "
         "above_qXX: share of item-periods with demand above that quantile, ideal at most "

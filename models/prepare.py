@@ -26,7 +26,7 @@ from models.classify import item_classes
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
-from models.prior import CategoryPrior, category_pools
+from models.prior import CategoryPrior, category_pools, stage_scales
 from models.registry import make_forecaster
 from models.result import (
     CATEGORY_PRIOR,
@@ -99,7 +99,8 @@ class PreparedForecast:
     group; end_of_life: datetime64 (NaT = none); score: backtest score of the chosen model
     (lead-time WQL of the item's h-period totals, NaN if not scored); table: per-group scores;
     classes: per item demand_class, adi, cv2, n_demands, lifecycle_stage
-    (`models.classify.item_classes`).
+    (`models.classify.item_classes`); prior_scale: per item the factor of its lifecycle stage
+    on its category prior's rate (`models.prior.stage_scales`; None = 1).
     """
 
     unique_id: np.ndarray
@@ -116,6 +117,7 @@ class PreparedForecast:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     launch: np.ndarray | None = None
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    prior_scale: np.ndarray | None = None
 
     @property
     def h(self) -> int:
@@ -184,7 +186,13 @@ def prepare_forecast(
             score[np.flatnonzero(has)[members]] = bt.item_score(lab)[members]
         label[has], group[has] = chosen, groups
     category = plan["group"].to_numpy(dtype=object)
-    priors = category_pools(yh, category[has], PERIODS_PER_YEAR[freq]) if (~has).any() else {}
+    priors, prior_scale = {}, np.ones(n)
+    if (~has).any():
+        window = PERIODS_PER_YEAR[freq]
+        priors = category_pools(yh, category[has], window)
+        stages = plan["lifecycle_stage"].to_numpy(dtype=object)
+        scales = stage_scales(yh, category[has], stages[has], window)
+        prior_scale = np.array([scales.get(str(s), 1.0) for s in stages])
     new = ~has & np.isin(category, list(priors))
     label[new] = CATEGORY_PRIOR
     launch = plan["launch_forecast"].to_numpy(dtype=float)
@@ -204,6 +212,7 @@ def prepare_forecast(
         table=table,
         launch=launch,
         classes=item_classes(y, plan["lifecycle_stage"].to_numpy(dtype=object)),
+        prior_scale=prior_scale,
     )
 
 
@@ -265,6 +274,8 @@ def forecast_chunk(
         elif lab == CATEGORY_PRIOR:
             for i in sel:
                 prior = prepared.priors[prepared.category[pos[i]]]
+                if prepared.prior_scale is not None:
+                    prior = prior.scaled(float(prepared.prior_scale[pos[i]]))
                 mean[i] = prior.mean
                 paths[i] = prior.sample(rngs[i], (n_paths, h))
         elif lab == LAUNCH_FORECAST:

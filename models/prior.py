@@ -8,15 +8,21 @@ selling nothing contribute no shape. The pooled shapes are rescaled to the media
 like a typical item of its category, not like the average, which the best sellers dominate.
 Periods are drawn i.i.d. from the pool and stochastically rounded to whole units.
 
+A new item's lifecycle stage (items master) scales that rate when enough donors share the
+stage: a pilot part sells like a pilot part, not like a typical series part of its category
+(`stage_scales`: the median over the stage's donors of donor rate / the donor's category
+median rate, so the scale is unit-free and categories of any size pool into it).
+
 `category_pools` is the pooled (global) part, computed once; `sample_prior` draws one
 item's paths from its own Generator, so the result does not depend on chunking.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from models.sampling import sample_pool
 
@@ -32,6 +38,10 @@ class CategoryPrior:
     def mean(self) -> float:
         return float(self.rate * self.pool.mean()) if self.pool.size and self.rate > 0 else 0.0
 
+    def scaled(self, factor: float) -> CategoryPrior:
+        """The same shapes at `factor` times the rate (a lifecycle stage's scale)."""
+        return self if factor == 1.0 else replace(self, rate=self.rate * factor)
+
     def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         """int32 paths of `shape` drawn i.i.d. from the pool times the rate."""
         if self.rate <= 0:
@@ -39,13 +49,18 @@ class CategoryPrior:
         return sample_pool(rng, self.pool, self.rate, shape)
 
 
+def _recent_rates(donors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the last `window` periods (m, window), mean demand per observed period among them)."""
+    recent = donors[:, -window:]
+    observed = (~np.isnan(recent)).sum(axis=1)
+    return recent, np.nansum(recent, axis=1) / np.maximum(observed, 1)
+
+
 def category_pools(
     donors: np.ndarray, donor_groups: np.ndarray, window: int
 ) -> dict[str, CategoryPrior]:
     """Per category with at least one donor: its prior, from donor demand (m, T) left-padded."""
-    recent = donors[:, -window:]
-    observed = (~np.isnan(recent)).sum(axis=1)
-    rate = np.nansum(recent, axis=1) / np.maximum(observed, 1)
+    recent, rate = _recent_rates(donors, window)
     out: dict[str, CategoryPrior] = {}
     for group in dict.fromkeys(donor_groups.tolist()):
         members = donor_groups == group
@@ -54,6 +69,27 @@ def category_pools(
         pool = shapes[~np.isnan(shapes)]
         out[group] = CategoryPrior(float(np.median(rate[members])), pool)
     return out
+
+
+def stage_scales(
+    donors: np.ndarray,
+    donor_groups: np.ndarray,
+    donor_stages: np.ndarray,
+    window: int,
+    min_donors: int = 5,
+) -> dict[str, float]:
+    """Per lifecycle stage with at least `min_donors` donors in categories whose median
+    rate is positive: the median of (donor rate / its category's median rate) over them.
+    Stages not given (None, NaN) or with fewer donors get no scale (use 1)."""
+    _, rate = _recent_rates(donors, window)
+    groups = pd.Series(donor_groups, dtype=object)
+    median = pd.Series(rate).groupby(groups).transform("median").to_numpy()
+    stages = pd.Series(donor_stages, dtype=object)
+    usable = (median > 0) & stages.notna().to_numpy()
+    ratio = pd.Series(rate[usable] / median[usable])
+    by_stage = ratio.groupby(stages[usable].astype(str).to_numpy())
+    counts, medians = by_stage.size(), by_stage.median()
+    return {str(k): float(v) for k, v in medians[counts >= min_donors].items()}
 
 
 def category_prior(

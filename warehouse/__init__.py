@@ -3,7 +3,12 @@
 The only package that imports duckdb; everything else uses these functions.
 """
 
-from warehouse.accuracy import TOTAL_COLUMNS, forecast_accuracy, forecast_calibration
+from warehouse.accuracy import (
+    BY_COLUMNS,
+    TOTAL_COLUMNS,
+    forecast_accuracy,
+    forecast_calibration,
+)
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import connect
 from warehouse.decisions import (
@@ -40,6 +45,7 @@ from warehouse.runs import (
 from warehouse.schema import ensure_schema
 
 __all__ = [
+    "BY_COLUMNS",
     "TOTAL_COLUMNS",
     "ConfigError",
     "DatabaseBusyError",

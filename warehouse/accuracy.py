@@ -37,19 +37,42 @@ scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.run_id <> l.run_id AND r.parameters->>'freq' = l.freq
 )"""
-# one row per scored run, item and passed period: the forecast and the demand that came
-_PERIOD_CELLS = f"""{_SCORED},
+# forecast_models columns the scores can be split by (column names, never values)
+BY_COLUMNS = ("demand_class", "model", "selection_group", "lifecycle_stage")
+
+
+def _group(by: str | None, alias: str) -> tuple[str, str]:
+    """(the cells' extra column, the join that brings it): the item's `by` in the run's
+    forecast_models; nothing without `by`."""
+    if by is None:
+        return "", ""
+    if by not in BY_COLUMNS:
+        raise ValueError(f"by must be one of {', '.join(BY_COLUMNS)}, got {by!r}")
+    column = f", coalesce(CAST(m.{by} AS VARCHAR), 'unknown') AS {by}"
+    join = f"LEFT JOIN forecast_models AS m ON m.run_id = {alias}.run_id AND m.sku = {alias}.sku"
+    return column, join
+
+
+def _period_cells(by: str | None = None) -> str:
+    """One row per scored run, item and passed period: the forecast and the demand that came."""
+    column, join = _group(by, "f")
+    return f"""{_SCORED},
 cells AS (
     SELECT s.run_key, s.as_of, f.sku, f.period_start, f.mean, {_columns("f")},
-        coalesce(a.quantity, 0) AS y
+        coalesce(a.quantity, 0) AS y{column}
     FROM forecasts AS f
     JOIN scored AS s ON f.run_id = s.run_id
     LEFT JOIN actuals AS a ON a.sku = f.sku AND a.period_start = f.period_start
+    {join}
     WHERE f.period_start <= (SELECT max(period_start) FROM actuals)
 )"""
-# one row per scored run and item: the forecast of the demand summed over all the run's
-# periods that have passed, and that sum
-_TOTAL_CELLS = f"""{_SCORED},
+
+
+def _total_cells(by: str | None = None) -> str:
+    """One row per scored run and item: the forecast of the demand summed over all the run's
+    periods that have passed, and that sum."""
+    column, join = _group(by, "c")
+    return f"""{_SCORED},
 passed AS (
     SELECT c.run_id, max(c.periods) AS periods, min(c.last_period) AS first_period
     FROM cumulative_forecasts AS c JOIN scored AS s ON c.run_id = s.run_id
@@ -58,16 +81,24 @@ passed AS (
 ),
 cells AS (
     SELECT s.run_key, s.as_of, c.sku, c.periods, {_columns("c")},
-        coalesce(sum(a.quantity), 0) AS y
+        coalesce(sum(a.quantity), 0) AS y{column}
     FROM cumulative_forecasts AS c
     JOIN scored AS s ON c.run_id = s.run_id
     JOIN passed AS p ON c.run_id = p.run_id AND c.periods = p.periods
     LEFT JOIN actuals AS a ON a.sku = c.sku
         AND a.period_start BETWEEN p.first_period AND c.last_period
+    {join}
     GROUP BY ALL
 )"""
-_ACCURACY_SQL = f"""{_PERIOD_CELLS}
-SELECT run_key, as_of, count(DISTINCT period_start) AS periods, count(DISTINCT sku) AS items,
+
+
+def _keys(by: str | None) -> str:
+    return "run_key, as_of" + (f", {by}" if by else "")
+
+
+def _accuracy_sql(by: str | None) -> str:
+    return f"""{_period_cells(by)}
+SELECT {_keys(by)}, count(DISTINCT period_start) AS periods, count(DISTINCT sku) AS items,
     sum(y) AS actual_units, sum(mean) AS forecast_units,
     sum(mean) / nullif(sum(y), 0) - 1 AS bias,
     avg(CASE WHEN y > q50 THEN 1 ELSE 0 END) AS above_q50,
@@ -75,24 +106,29 @@ SELECT run_key, as_of, count(DISTINCT period_start) AS periods, count(DISTINCT s
     avg(CASE WHEN y > q95 THEN 1 ELSE 0 END) AS above_q95,
     2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0) AS wql
 FROM cells
-GROUP BY run_key, as_of
-ORDER BY as_of DESC, run_key
+GROUP BY {_keys(by)}
+ORDER BY as_of DESC, {_keys(by)}
 """
-_TOTALS_SQL = f"""{_TOTAL_CELLS}
-SELECT run_key, as_of, max(periods) AS total_periods,
+
+
+def _totals_sql(by: str | None) -> str:
+    return f"""{_total_cells(by)}
+SELECT {_keys(by)}, max(periods) AS total_periods,
     avg(CASE WHEN y > q90 THEN 1 ELSE 0 END) AS total_above_q90,
     avg(CASE WHEN y > q95 THEN 1 ELSE 0 END) AS total_above_q95,
     avg(CASE WHEN y > q99 THEN 1 ELSE 0 END) AS total_above_q99,
     2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0) AS total_wql
 FROM cells
-GROUP BY run_key, as_of
+GROUP BY {_keys(by)}
 """
+
+
 # share of cells at or below each stored quantile, per scored run
 _COVERED = ", ".join(f"avg(CASE WHEN y <= {q} THEN 1 ELSE 0 END) AS {q}" for q in QUANTILES)
 _CALIBRATION_SQL = {
-    "period": f"{_PERIOD_CELLS} SELECT run_key, as_of, count(DISTINCT period_start) AS periods, "
-    f"{_COVERED} FROM cells GROUP BY run_key, as_of",
-    "total": f"{_TOTAL_CELLS} SELECT run_key, as_of, max(periods) AS periods, {_COVERED} "
+    "period": f"{_period_cells()} SELECT run_key, as_of, "
+    f"count(DISTINCT period_start) AS periods, {_COVERED} FROM cells GROUP BY run_key, as_of",
+    "total": f"{_total_cells()} SELECT run_key, as_of, max(periods) AS periods, {_COVERED} "
     "FROM cells GROUP BY run_key, as_of",
 }
 TOTAL_COLUMNS = (
@@ -104,23 +140,26 @@ TOTAL_COLUMNS = (
 )
 
 
-def forecast_accuracy(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per earlier run (run_key, as_of): periods and items scored, actual and forecast units,
-    bias (forecast / actual - 1), the share of item-periods whose demand was above the
-    forecast's 0.5, 0.9 and 0.95 quantiles (ideal at most 0.5, 0.1, 0.05: for whole units with
-    many zeros a calibrated forecast stays below them), and the weighted quantile loss over
-    the stored quantiles (WQL, as in `models.wql`: 1.0 = the zero forecast, lower is better).
+def forecast_accuracy(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
+    """Per earlier run (run_key, as_of), and per value of `by` if given (one of `BY_COLUMNS`:
+    the item's demand class, model, ... in that run's `forecast_models`): periods and items
+    scored, actual and forecast units, bias (forecast / actual - 1), the share of
+    item-periods whose demand was above the forecast's 0.5, 0.9 and 0.95 quantiles (ideal at
+    most 0.5, 0.1, 0.05: for whole units with many zeros a calibrated forecast stays below
+    them), and the weighted quantile loss over the stored quantiles (WQL, as in
+    `models.wql`: 1.0 = the zero forecast, lower is better).
     Empty while no earlier run's forecast periods have passed.
 
     The `total_` columns score each item's demand summed over all the run's periods that
     have passed (`total_periods`, what a lead time of that length needs) against the run's
     `cumulative_forecasts`: the share of items above the 0.9, 0.95 and 0.99 quantiles of
     the total and its WQL. NULL for runs published without cumulative forecasts."""
-    scores = con.execute(_ACCURACY_SQL, list(LEVELS)).df()
+    scores = con.execute(_accuracy_sql(by), list(LEVELS)).df()
     if not _has_table(con, "cumulative_forecasts"):  # a read-only file from before the table
         return scores.assign(**{c: None for c in TOTAL_COLUMNS})
-    totals = con.execute(_TOTALS_SQL, list(LEVELS)).df()
-    out = scores.merge(totals, on=["run_key", "as_of"], how="left")
+    totals = con.execute(_totals_sql(by), list(LEVELS)).df()
+    keys = ["run_key", "as_of", *([by] if by else [])]
+    out = scores.merge(totals, on=keys, how="left")
     return out.astype({"total_periods": "Int64"})
 
 

@@ -113,6 +113,25 @@ def test_category_prior_for_new_and_one_period_items():
     assert (fc.mean[5] == 0).all() and (fc.paths[5] == 0).all()
 
 
+def test_category_prior_rate_is_scaled_by_the_lifecycle_stage():
+    # category A: 5 series donors at 4 per period, 5 pilot donors at 1 -> median rate 2.5;
+    # pilot scale 1 / 2.5, series 4 / 2.5: a new pilot item sells like the pilot donors
+    series = {f"s{k}": [4, 4, 4, 4] for k in range(5)}
+    pilots = {f"p{k}": [1, 1, 1, 1] for k in range(5)}
+    rows = [(u, "A", "series", None) for u in series] + [(u, "A", "pilot", None) for u in pilots]
+    new = [("new_pilot", "A", "pilot", None), ("new_series", "A", "series", None),
+           ("new_unstaged", "A", None, None), ("new_other", "A", "phase_out", None)]  # fmt: skip
+    fc = forecast(_demand({**series, **pilots}), h=3, freq="M", n_paths=200,
+                  items=_items(rows + new), model="tsb")  # fmt: skip
+    got = dict(zip(fc.unique_id, fc.mean[:, 0], strict=True))
+    assert list(fc.model[-4:]) == ["category_prior"] * 4
+    assert got["new_pilot"] == pytest.approx(1.0) and got["new_series"] == pytest.approx(4.0)
+    # no stage, or a stage without donors: the category's median rate
+    assert got["new_unstaged"] == got["new_other"] == pytest.approx(2.5)
+    pilot_paths = fc.paths[list(fc.unique_id).index("new_pilot")]
+    assert pilot_paths.mean() == pytest.approx(1.0, abs=0.05)
+
+
 def test_items_restrict_and_order_the_output():
     items = _items([("d2", "A", "series", None), ("d1", "A", "series", None)])
     fc = forecast(_demand(DONORS), h=2, freq="M", n_paths=20, items=items)

@@ -193,3 +193,26 @@ def test_calibration_gives_the_share_at_or_below_each_quantile(con):
     total = got[got["sum"] == "total"].set_index("level")["covered"]
     # X 9 against 0, 1, 2, 4, 6, 8, 9, 14; Y 1 against 0, ..., 0, 1
     assert total.tolist() == [0, 0, 0, 0, 0, 0, 0.5, 1.0]
+
+
+def test_scores_split_by_the_items_class_in_the_scored_run(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    run_id = start_run(con, "april", date(2024, 3, 31), {"freq": "M"})
+    chosen = pd.DataFrame({"unique_id": ["X"], "model": ["m"], "score": [0.5],
+                           "demand_class": ["lumpy"]})  # fmt: skip
+    publish_run(con, run_id, "april", old, _forecasts(APRIL), _lots(), SOLVER,
+                forecast_models=chosen, cumulative=_cumulative(APRIL))  # fmt: skip
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0), ("Y", "2024-05-01", 1.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    got = forecast_accuracy(con, by="demand_class").set_index("demand_class")
+    assert got.index.tolist() == ["lumpy", "unknown"]  # Y has no forecast_models row
+    x, y = got.loc["lumpy"], got.loc["unknown"]
+    assert (x["items"], x["actual_units"], x["forecast_units"]) == (1, 9.0, 4.0)
+    assert (y["items"], y["actual_units"], y["forecast_units"]) == (1, 1.0, 1.0)
+    assert x["above_q90"] == y["above_q90"] == 0.5  # X 6 > 4, Y 1 > 0
+    assert (x["total_above_q90"], x["total_above_q95"]) == (1.0, 0.0)  # X 9 > 8, 9 = 9
+    assert (y["total_above_q95"], y["total_above_q99"]) == (1.0, 0.0)  # Y 1 > 0, 1 = 1
+    whole = forecast_accuracy(con).iloc[0]
+    assert whole["actual_units"] == got["actual_units"].sum() and whole["items"] == 2
+    with pytest.raises(ValueError, match="by must be one of demand_class"):
+        forecast_accuracy(con, by="sku; DROP TABLE runs")
