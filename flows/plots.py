@@ -153,3 +153,41 @@ def calibration_chart(calibration: pd.DataFrame, title: str, runs: int = 3) -> b
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     return _png(fig)
+
+
+def stock_chart(
+    sku: str,
+    ds: pd.DatetimeIndex,
+    with_lot: np.ndarray,
+    without: np.ndarray,
+    arrival: int | None,
+    freq: str,
+) -> bytes:
+    """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
+    5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    # each period's stock drawn over the whole period: one more edge at the horizon end
+    step = ds[-1] - ds[-2] if len(ds) > 1 else pd.Timedelta(days=7 if freq == "W" else 30)
+    x = ds.append(pd.DatetimeIndex([ds[-1] + step]))
+    q = np.quantile(with_lot, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    q = np.concatenate([q, q[:, -1:]], axis=1)
+    none = np.median(without, axis=0)
+    none = np.append(none, none[-1])
+    ax.fill_between(x, q[0], q[4], step="post", color=_BLUE, alpha=0.15, label="5-95%")
+    ax.fill_between(x, q[1], q[3], step="post", color=_BLUE, alpha=0.3, label="25-75%")
+    ax.step(x, q[2], where="post", color=_BLUE, lw=1.4, label="median with the lot")
+    ax.step(x, none, where="post", color=_GREY, lw=1.2, ls="--", label="median without it")
+    if arrival is not None and arrival < len(ds):
+        ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
+    per = "week" if freq == "W" else "month"
+    ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
+    ax.set_ylabel("units in stock")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(_UNITS)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=7, ncol=2, framealpha=0.8)
+    ax.margins(y=0.2)
+    return _png(fig)

@@ -117,9 +117,19 @@ def _item_section(data: ReportData, lot: object) -> str:
     curves, none = cost_curves(item, upto)
     breaks = [b.min_qty for b in item.offer(lot.supplier_id).price_breaks if b.min_qty > 1]
     chosen = (lot.supplier_id, int(lot.quantity), float(lot.expected_cost))
+    ds = pd.DatetimeIndex(pd.to_datetime(fc["ds"]))
+    arrival = item.offer(lot.supplier_id).lead_time
     images = [
         plots.fan_chart(sku, history, fc, data.freq),
         plots.cost_curve(sku, curves, none, breaks, chosen),
+        plots.stock_chart(
+            sku,
+            ds,
+            optimize.projected_stock(item, lot.supplier_id, int(lot.quantity)),
+            optimize.projected_stock(item, None, 0),
+            arrival,
+            data.freq,
+        ),
     ]
     figures = "".join(f'<img alt="{_e(sku)} chart" src="{_data_uri(png)}">' for png in images)
     return (

@@ -14,6 +14,7 @@ from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, 
 from optimize.inputs import build_problem
 from optimize.model import MenuModel, build_model
 from optimize.plan import Plan, PlannedLot, plan
+from optimize.projection import projected_stock
 from optimize.solve import SolveResult, solve
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "evaluate_plan",
     "obsolescence_for",
     "plan",
+    "projected_stock",
     "solve",
     "stockout_cost_for_service_level",
 ]

@@ -43,7 +43,8 @@ def test_report_has_the_sections_and_one_pair_of_charts_per_shown_item(run) -> N
     shown = min(summary["lots"], MAX_ITEMS)
     items = re.findall(r'<section class="item" id="item-([^"]+)">(.*?)</section>', text, re.S)
     assert len(items) == shown
-    assert all(body.count('<img alt="') == 2 for _, body in items)  # fan chart and cost curve
+    # fan chart, cost curve and projected stock
+    assert all(body.count('<img alt="') == 3 for _, body in items)
     assert all(
         "data:image/png;base64," in body for _, body in items
     )  # stands alone: no external files
