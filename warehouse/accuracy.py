@@ -4,7 +4,9 @@ The actual demand is the `demand` table of the succeeded run with the latest `as
 freshest bucketed history, zeros filled; a later rerun of an old night does not replace it);
 every other published run with the same `freq` is scored on its
 forecast periods up to that history's last complete period. A run whose forecast periods
-have not passed yet has no row.
+have not passed yet has no row. Each item's demand summed over those periods is scored too,
+against the run's `cumulative_forecasts` (the totals a lead time needs), and
+`forecast_calibration` gives the share of demand at or below every stored quantile.
 """
 
 from __future__ import annotations
