@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -58,6 +58,7 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
     _print_lots(db_path)
     _print_summary(summary, data_dir)
+    click.echo(accuracy_hint(as_of, data_dir, db_path))
 
 
 @main.command()
@@ -226,6 +227,16 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
     )
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
+
+
+def accuracy_hint(as_of: date, data_dir: Path, db_path: Path, weeks: int = 8) -> str:
+    """How to see forecast accuracy on the demo at once: plan an earlier night from the same
+    files (its forecast is then scored against this night's history)."""
+    earlier = as_of - timedelta(weeks=weeks)
+    return (
+        f"accuracy:     {_prog()} run --data-dir {data_dir} --db {db_path} --as-of {earlier}"
+        f" && {_prog()} accuracy --db {db_path}   (an earlier night, scored {weeks} weeks on)"
+    )
 
 
 def _prog() -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from flows.cli import _prog
+from flows.cli import _prog, accuracy_hint
 
 
 def test_hints_name_the_command_as_it_was_started(
@@ -27,3 +28,14 @@ def test_hints_name_the_command_as_it_was_started(
     assert _prog() == "reorder"
     monkeypatch.setattr(sys, "argv", ["python -m flows.cli"])
     assert _prog() == "reorder"
+
+
+def test_demo_accuracy_hint_plans_an_earlier_night_then_scores_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["reorder"])
+    hint = accuracy_hint(date(2026, 11, 21), Path("demo/data"), Path("demo/reorder.duckdb"))
+    assert hint.startswith(
+        "accuracy:     reorder run --data-dir demo/data --db demo/reorder.duckdb "
+        "--as-of 2026-09-26 && reorder accuracy --db demo/reorder.duckdb"
+    )
