@@ -1,0 +1,107 @@
+"""Benchmark of the whole nightly flow (not a test): demo data sets of growing size, end to end.
+
+Each size runs in its own process: seeded demo files (`warehouse.demo.write_demo_data`) in a
+temporary folder, then `flows.nightly.nightly` on a new DuckDB file (Prefect starts its
+temporary local API, as `reorder run` does). Stage seconds come from the run's own
+`stage_seconds`; `other_s` is the rest of the flow's wall time (Prefect's temporary API
+starting, the HTML report, artifacts, the accuracy summary); peak MB is the
+process's max RSS; `db_mb` the DuckDB file after the run; `rows` the rows the run published
+(demand, forecasts, cumulative_forecasts, forecast_models, recommendations).
+
+    .venv/bin/python bench/nightly.py                       # 300, 1,000, 3,000 items
+    .venv/bin/python bench/nightly.py --sizes 300 --scenarios 200 --horizon 13
+
+The last line is the JSON of the largest size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# bench/optimize.py is named like the package: import the package, not that script.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+AS_OF = date(2026, 11, 21)
+PUBLISHED = ("demand", "forecasts", "cumulative_forecasts", "forecast_models", "recommendations")
+STAGES = ("load", "demand", "forecast", "optimize", "publish")
+
+
+def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
+    """One nightly run on `n_items` demo items; its timings, memory and output sizes."""
+    import duckdb
+
+    from flows.nightly import nightly
+    from warehouse.demo import write_demo_data
+
+    with tempfile.TemporaryDirectory() as folder:
+        data, db = Path(folder) / "data", Path(folder) / "reorder.duckdb"
+        start = time.perf_counter()
+        made = write_demo_data(data, AS_OF, seed=7, n_items=n_items)
+        generate_s = time.perf_counter() - start
+        start = time.perf_counter()
+        summary = nightly(
+            as_of=AS_OF, data_dir=str(data), db_path=str(db), horizon=horizon, scenarios=scenarios
+        )
+        flow_s = time.perf_counter() - start
+        with duckdb.connect(str(db), read_only=True) as con:
+            stages = json.loads(con.execute("SELECT stage_seconds FROM runs").fetchone()[0])
+            rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in PUBLISHED)
+        db_mb = db.stat().st_size / 2**20
+    return {
+        "items": n_items,
+        "order_lines": made.order_lines,
+        "generate_s": round(generate_s, 1),
+        **{f"{s}_s": round(stages.get(s, float("nan")), 1) for s in STAGES},
+        "other_s": round(flow_s - sum(stages.values()), 1),
+        "flow_s": round(flow_s, 1),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "db_mb": round(db_mb, 1),
+        "rows": rows,
+        "lots": summary["lots"],
+        "optimal": summary["optimal"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000])
+    parser.add_argument("--scenarios", type=int, default=200)
+    parser.add_argument("--horizon", type=int, default=13)
+    parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case, args.scenarios, args.horizon)))
+        return
+    rows = []
+    for n in args.sizes:
+        command = [sys.executable, __file__, "--case", str(n), "--scenarios",
+                   str(args.scenarios), "--horizon", str(args.horizon)]  # fmt: skip
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        _print_row(rows[-1], header=len(rows) == 1)
+    print(json.dumps(rows[-1]))
+
+
+def _print_row(row: dict, header: bool) -> None:
+    cols = ("items", "order_lines", *(f"{s}_s" for s in STAGES), "other_s", "flow_s",
+            "peak_mb", "db_mb", "rows", "lots")  # fmt: skip
+    if header:
+        print(" | ".join(f"{c:>11}" for c in cols))
+    print(" | ".join(f"{row[c]!s:>11}" for c in cols), flush=True)
+
+
+if __name__ == "__main__":
+    main()
