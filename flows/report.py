@@ -335,4 +335,4 @@ def write_report(
 
 def _read_calibration(db_path: str | Path) -> pd.DataFrame:
     with warehouse.connect(db_path, read_only=True) as con:
-        return warehouse.forecast_calibration(con)
+        return warehouse.forecast_calibration(con, newest=3)

@@ -129,7 +129,7 @@ def forecast_accuracy(params: RunParameters, runs: int = 3) -> list[dict[str, An
     """How the latest `runs` scored earlier runs' forecasts did (`warehouse.forecast_accuracy`),
     as JSON-able rows for the run summary."""
     with warehouse.connect(params.db_path, read_only=True) as con:
-        scores = warehouse.forecast_accuracy(con).head(runs)
+        scores = warehouse.forecast_accuracy(con, newest=runs)
     return json.loads(scores.assign(as_of=scores["as_of"].astype(str)).to_json(orient="records"))
 
 

@@ -29,7 +29,7 @@ _PINBALL = " + ".join(
 )
 _SCORED = """
 WITH latest AS (
-    SELECT run_id, parameters->>'freq' AS freq FROM runs WHERE status = 'succeeded'
+    SELECT run_id, as_of, parameters->>'freq' AS freq FROM runs WHERE status = 'succeeded'
     ORDER BY as_of DESC, ended_at DESC, started_at DESC LIMIT 1
 ),
 actuals AS (
@@ -37,7 +37,9 @@ actuals AS (
 ),
 scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
-    WHERE r.status = 'succeeded' AND r.run_id <> l.run_id AND r.parameters->>'freq' = l.freq
+    WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' = l.freq
+    ORDER BY r.as_of DESC, r.run_key
+    LIMIT ?
 )"""
 # forecast_models columns the scores can be split by (column names, never values)
 BY_COLUMNS = ("demand_class", "model", "selection_group", "lifecycle_stage")
@@ -142,7 +144,9 @@ TOTAL_COLUMNS = (
 )
 
 
-def forecast_accuracy(con: duckdb.DuckDBPyConnection, by: str | None = None) -> pd.DataFrame:
+def forecast_accuracy(
+    con: duckdb.DuckDBPyConnection, by: str | None = None, newest: int | None = None
+) -> pd.DataFrame:
     """Per earlier run (run_key, as_of), and per value of `by` if given (one of `BY_COLUMNS`:
     the item's demand class, model, ... in that run's `forecast_models`): periods and items
     scored, actual and forecast units, bias (forecast / actual - 1), the share of
@@ -155,11 +159,14 @@ def forecast_accuracy(con: duckdb.DuckDBPyConnection, by: str | None = None) -> 
     The `total_` columns score each item's demand summed over all the run's periods that
     have passed (`total_periods`, what a lead time of that length needs) against the run's
     `cumulative_forecasts`: the share of items above the 0.9, 0.95 and 0.99 quantiles of
-    the total and its WQL. NULL for runs published without cumulative forecasts."""
-    scores = con.execute(_accuracy_sql(by), list(LEVELS)).df()
+    the total and its WQL. NULL for runs published without cumulative forecasts.
+
+    newest: score only the `newest` runs by as_of (None: all; the nightly summary and report
+    need 3, and the forecasts table grows by a night's rows every night)."""
+    scores = con.execute(_accuracy_sql(by), [newest, *LEVELS]).df()
     if not _has_table(con, "cumulative_forecasts"):  # a read-only file from before the table
         return scores.assign(**{c: None for c in TOTAL_COLUMNS})
-    totals = con.execute(_totals_sql(by), list(LEVELS)).df()
+    totals = con.execute(_totals_sql(by), [newest, *LEVELS]).df()
     keys = ["run_key", "as_of", *([by] if by else [])]
     out = scores.merge(totals, on=keys, how="left")
     return out.astype({"total_periods": "Int64"})
@@ -172,14 +179,14 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found and found[0])
 
 
-def forecast_calibration(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def forecast_calibration(con: duckdb.DuckDBPyConnection, newest: int | None = None) -> pd.DataFrame:
     """Long: run_key, as_of, sum ("period": item-periods, "total": items' demand summed over
     the passed periods), periods (passed), level, covered (share of demand at or below the
     forecast's quantile at that level), for every run `forecast_accuracy` scores, newest
     first. Calibrated whole-unit forecasts cover at least `level`: a quantile of 0 covers
-    every period without demand."""
+    every period without demand. newest: as in `forecast_accuracy`."""
     sums = ("period", "total") if _has_table(con, "cumulative_forecasts") else ("period",)
-    frames = [con.execute(_CALIBRATION_SQL[name]).df().assign(sum=name) for name in sums]
+    frames = [con.execute(_CALIBRATION_SQL[name], [newest]).df().assign(sum=name) for name in sums]
     wide = pd.concat(frames, ignore_index=True)
     long = wide.melt(["run_key", "as_of", "sum", "periods"], list(QUANTILES), "level", "covered")
     long["level"] = long["level"].map(dict(zip(QUANTILES, LEVELS, strict=True)))

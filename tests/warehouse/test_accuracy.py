@@ -216,3 +216,17 @@ def test_scores_split_by_the_items_class_in_the_scored_run(con):
     assert whole["actual_units"] == got["actual_units"].sum() and whole["items"] == 2
     with pytest.raises(ValueError, match="by must be one of demand_class"):
         forecast_accuracy(con, by="sku; DROP TABLE runs")
+
+
+def test_newest_limits_the_scored_runs_to_the_latest_nights(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    for key, as_of in (("feb", date(2024, 2, 29)), ("mar", date(2024, 3, 31))):
+        _publish(con, key, as_of, "M", old, APRIL, _cumulative(APRIL))
+    _publish(con, "jan", date(2024, 1, 31), "M", old, ["2024-02-01"])
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    assert forecast_accuracy(con)["run_key"].tolist() == ["mar", "feb", "jan"]
+    newest = forecast_accuracy(con, newest=2)
+    assert newest["run_key"].tolist() == ["mar", "feb"]
+    pd.testing.assert_frame_equal(newest, forecast_accuracy(con).head(2))
+    assert set(forecast_calibration(con, newest=1)["run_key"]) == {"mar"}
