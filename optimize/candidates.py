@@ -1,7 +1,8 @@
 """Candidate lots per item: 0 (no order) plus feasible lots of every offer.
 
 Feasible lot of an offer: a multiple of `pack_size` that is >= `moq`. Lots run from the
-smallest feasible lot up to a cap that covers a high quantile of horizon demand net of stock
+smallest feasible lot up to a cap that covers a high quantile of the largest shortfall of stock
+and open orders against demand over the horizon (open orders count from their due period)
 plus some extra periods of mean demand (grossed up for rejects), and at least the largest break
 point. If an offer has at most `max_candidates` feasible lots below the cap, all of them are
 kept (the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
@@ -20,8 +21,9 @@ EXTRA_PERIODS = 2
 
 
 def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
-    """Units to cover: the quantile of horizon demand less stock and open orders, plus
-    EXTRA_PERIODS of mean demand (before rejects)."""
+    """Units to cover: the quantile over scenarios of the largest shortfall of stock and open
+    orders arrived so far against demand so far (an open order due after a peak of demand
+    does not cover it), plus EXTRA_PERIODS of mean demand (before rejects)."""
     return float(cover_needs([item], quantile)[0])
 
 
@@ -29,11 +31,12 @@ def cover_needs(items: list[ItemProblem], quantile: float = COVER_QUANTILE) -> n
     """cover_need of many items of one shape at once."""
     if not items:
         return np.zeros(0)
-    totals = np.stack([i.scenarios.sum(axis=1) for i in items])
-    high = np.quantile(totals, quantile, axis=1)
-    stock = np.array([i.on_hand + int(i.base_arrivals.sum()) for i in items])
-    mean = totals.mean(axis=1) / np.array([i.horizon for i in items])
-    return high - stock + EXTRA_PERIODS * mean
+    demand = np.cumsum(np.stack([i.scenarios for i in items]), axis=2)  # (m, S, H)
+    supply = np.stack([i.on_hand + np.cumsum(i.base_arrivals) for i in items])  # (m, H)
+    shortfall = (demand - supply[:, None, :]).max(axis=2)
+    high = np.quantile(shortfall, quantile, axis=1)
+    mean = demand[:, :, -1].mean(axis=1) / np.array([i.horizon for i in items])
+    return high + EXTRA_PERIODS * mean
 
 
 def lot_cap(item: ItemProblem, offer: Offer, need: float | None = None) -> int:

@@ -49,6 +49,7 @@ from optimize.pricing import purchase_cost, tier_min_qty
 MAX_CARRY_YEARS = 2.0
 LATE_PERIODS = 1
 CHUNK = 256  # items evaluated together
+MAX_CAP_DOUBLINGS = 6  # a menu whose cheapest lot is at the cap grows at most 64-fold
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,30 @@ def evaluate_items(
     lots = [
         item_candidates(i, max_candidates, n, e) for i, n, e in zip(items, needs, more, strict=True)
     ]
-    return evaluate_batch(items, lots)
+    menus = evaluate_batch(items, lots)
+    # The cap is a heuristic: where the cheapest lot is an offer's largest, the cost may
+    # still fall beyond it (e.g. incremental discounts lowering the average price of stock
+    # that is cheap to hold), so that item's menu is rebuilt with twice the cap.
+    for _ in range(MAX_CAP_DOUBLINGS):
+        edge = [i for i, (m, (_, q)) in enumerate(zip(menus, lots, strict=True)) if _at_cap(m, q)]
+        if not edge:
+            break
+        for i in edge:
+            needs[i] = 2.0 * max(float(needs[i]), float(lots[i][1].max()))
+            lots[i] = item_candidates(items[i], max_candidates, needs[i], more[i])
+        for i, menu in zip(edge, evaluate_batch([items[i] for i in edge], [lots[i] for i in edge]),
+                           strict=True):  # fmt: skip
+            menus[i] = menu
+    return menus
+
+
+def _at_cap(menu: LotCosts, qty: np.ndarray) -> bool:
+    """Whether the cheapest candidate is the largest lot of its offer."""
+    best = int(np.argmin(menu.expected_cost))
+    if qty[best] == 0:
+        return False
+    same = menu.supplier_id == menu.supplier_id[best]
+    return bool(qty[best] == qty[same].max())
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:

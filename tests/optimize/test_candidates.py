@@ -1,7 +1,8 @@
 import numpy as np
 
-from optimize.candidates import item_candidates, lot_cap, offer_lots
-from optimize.data import ItemProblem, Offer, PriceBreak
+from optimize.candidates import cover_need, item_candidates, lot_cap, offer_lots
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.plan import plan
 
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(30, 4.0))
 
@@ -38,3 +39,16 @@ def test_candidate_zero_is_no_order():
     offer_idx, qty = item_candidates(make_item(2))
     assert offer_idx[0] == -1 and qty[0] == 0
     assert np.all(qty[1:] > 0)
+
+
+def test_an_open_order_due_after_the_demand_does_not_shrink_the_menu():
+    # Found by test_oracle's hypothesis search: 1 unit arrives now, 3 units only in period 2,
+    # demand 3 in period 1. Netting all open orders against the total (3 - 4 < 0) capped the
+    # menu at 1 unit; the best lot is 2 (2 bought at 1.0 instead of 2 lost at 2.0 each).
+    offer = Offer("S0", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, sku="P-0")
+    item = ItemProblem("P-0", np.array([[0, 3, 0]]), 0, ((2, 3), (0, 1)), (offer,),
+                       0.0, 0.02, 0.0, 1.0, 2.0, 0.0)  # fmt: skip
+    assert cover_need(item) == 2 + 2 * 1.0  # shortfall 3 - 1 in period 1, plus 2 periods' mean
+    assert 2 in item_candidates(item)[1]
+    result = plan(Problem(items=(item,), limits=Limits()), gap=1e-9)
+    assert result.frame()["quantity"].tolist() == [2] and result.objective == 2.0

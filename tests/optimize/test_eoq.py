@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from optimize.data import ItemProblem, Offer, PriceBreak, Problem
 from optimize.eoq import (
+    MAX_COVER_PERIODS,
     best_integer_lot,
     cost_per_period,
     economic_order_quantity,
@@ -128,6 +129,11 @@ def test_best_integer_lot_equals_enumeration(breaks, kind, moq, pack, fixed, rat
         fixed, holding, rate, [(b.min_qty, b.unit_price) for b in breaks], kind
     )
     top = offer.feasible_at_least(int(3 * max(answer.order_quantity, breaks[-1].min_qty)) + 10)
+    # a lot covers at most MAX_COVER_PERIODS of demand (without holding the EOQ is unbounded):
+    # the candidates stop at the pack multiple above that cover (found by hypothesis: holding
+    # 0.001, rate 0.5, an incremental break at 236 whose minimizer lies past 1,000 periods)
+    cover = math.floor(MAX_COVER_PERIODS * rate) // pack * pack + pack
+    top = min(top, offer.feasible_at_least(cover))
     every = np.arange(offer.smallest_lot, top + 1, pack)
     costs = cost_per_period(offer, every, rate, holding)
     assert cost == pytest.approx(costs.min(), rel=1e-12)

@@ -37,12 +37,29 @@ def test_best_candidate_equals_exhaustive_enumeration(item):
     best = float(menu.expected_cost.min())
     enumerated = [reference_cost(item, None, 0)]
     for offer in item.offers:  # every feasible lot, well past the menu's cap
-        upper = 2 * lot_cap(item, offer) + 4 * offer.pack_size
+        largest = int(menu.quantity[menu.supplier_id == offer.supplier_id].max())
+        upper = max(2 * lot_cap(item, offer), largest) + 4 * offer.pack_size
         enumerated += [
             reference_cost(item, offer, q)
             for q in range(offer.smallest_lot, upper + 1, offer.pack_size)
         ]
     assert best == pytest.approx(min(enumerated), rel=1e-9, abs=1e-7)
+
+
+def test_a_cheapest_lot_at_the_cap_grows_the_menu():
+    # Found by hypothesis: incremental breaks 1.3 / 1.0 from unit 2, demand 1 in one week,
+    # holding 25%/year. Stock left over is used the next weeks and keeps the lot's average
+    # price, so buying 4 beats the cap of 3 (need 1 + 2 periods of mean demand).
+    offer = Offer("S0", 1, 1, "incremental", (PriceBreak(1, 1.3), PriceBreak(2, 1.0)), 0.0, 0,
+                  sku="P-1")  # fmt: skip
+    item = ItemProblem("P-1", np.array([[1]]), 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.0, 2.0,
+                       0.0)  # fmt: skip
+    assert lot_cap(item, offer) == 3
+    menu = evaluate_item(item)
+    best = int(np.argmin(menu.expected_cost))
+    assert menu.quantity[best] == 4 and menu.quantity.max() > 4
+    assert menu.expected_cost[best] == pytest.approx(reference_cost(item, offer, 4))
+    assert reference_cost(item, offer, 4) < min(reference_cost(item, offer, q) for q in (3, 5))
 
 
 def test_newsvendor_lot_is_the_critical_fractile_of_the_scenarios():

@@ -43,4 +43,7 @@ def linear_problems(draw) -> Problem:
 def test_menu_plan_equals_the_full_scenario_milp(problem):
     result = plan(problem, gap=1e-9, max_candidates=1000)
     assert result.optimal
-    assert result.objective == pytest.approx(full_scenario_milp(problem), rel=1e-7, abs=1e-6)
+    # HiGHS accepts integers within 1e-6 (mip_feasibility_tolerance): times cost coefficients
+    # of a few units the oracle can land a few 1e-6 below the true optimum (found by
+    # hypothesis: 1.3333323 against 1.3333333)
+    assert result.objective == pytest.approx(full_scenario_milp(problem), rel=1e-7, abs=1e-5)
