@@ -49,7 +49,8 @@ from optimize.pricing import purchase_cost, tier_min_qty
 MAX_CARRY_YEARS = 2.0
 LATE_PERIODS = 1
 CHUNK = 256  # items evaluated together
-MAX_CAP_DOUBLINGS = 6  # a menu whose cheapest lot is at the cap grows at most 64-fold
+MAX_CAP_DOUBLINGS = 6  # a menu still falling at its cap grows at most 64-fold
+CAP_MARGIN = 0.01  # ... if the cap's cost is within 1% of the cheapest candidate's
 
 
 @dataclass(frozen=True)
@@ -136,29 +137,69 @@ def evaluate_items(
         item_candidates(i, max_candidates, n, e) for i, n, e in zip(items, needs, more, strict=True)
     ]
     menus = evaluate_batch(items, lots)
-    # The cap is a heuristic: where the cheapest lot is an offer's largest, the cost may
-    # still fall beyond it (e.g. incremental discounts lowering the average price of stock
+    # The cap is a heuristic: where an offer's cost still falls at its largest lot, it may
+    # fall further beyond (e.g. incremental discounts lowering the average price of stock
     # that is cheap to hold), so that item's menu is rebuilt with twice the cap.
     for _ in range(MAX_CAP_DOUBLINGS):
         edge = [i for i, (m, (_, q)) in enumerate(zip(menus, lots, strict=True)) if _at_cap(m, q)]
         if not edge:
             break
-        for i in edge:
+        added = {}
+        for i in edge:  # only the lots the shorter menu lacks are evaluated
             needs[i] = 2.0 * max(float(needs[i]), float(lots[i][1].max()))
-            lots[i] = item_candidates(items[i], max_candidates, needs[i], more[i])
-        for i, menu in zip(edge, evaluate_batch([items[i] for i in edge], [lots[i] for i in edge]),
-                           strict=True):  # fmt: skip
-            menus[i] = menu
+            longer = item_candidates(items[i], max_candidates, needs[i], more[i])
+            added[i] = _new_pairs(lots[i], longer)
+        grown = [i for i in edge if added[i][0].size]
+        costs = evaluate_batch([items[i] for i in grown], [added[i] for i in grown])
+        for i, menu in zip(grown, costs, strict=True):
+            lots[i], menus[i] = _merged(lots[i], menus[i], added[i], menu)
+        if not grown:
+            break
     return menus
 
 
+def _new_pairs(
+    old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(offer index, quantity) candidates of `new` that are not in `old`."""
+    known = set(zip(old[0].tolist(), old[1].tolist(), strict=True))
+    keep = np.array([p not in known for p in zip(new[0].tolist(), new[1].tolist(), strict=True)])
+    return new[0][keep], new[1][keep]
+
+
+def _merged(
+    lots: tuple[np.ndarray, np.ndarray],
+    menu: LotCosts,
+    more_lots: tuple[np.ndarray, np.ndarray],
+    more: LotCosts,
+) -> tuple[tuple[np.ndarray, np.ndarray], LotCosts]:
+    """Both candidate lists and their costs as one, ordered by offer, then quantity (no order
+    first, as `item_candidates` lists them)."""
+    offer_idx = np.concatenate([lots[0], more_lots[0]])
+    qty = np.concatenate([lots[1], more_lots[1]])
+    order = np.lexsort((qty, offer_idx))
+    arrays = {
+        f.name: np.concatenate([getattr(menu, f.name), getattr(more, f.name)])[order]
+        for f in fields(LotCosts)
+        if f.name != "sku"
+    }
+    return (offer_idx[order], qty[order]), LotCosts(sku=menu.sku, **arrays)
+
+
 def _at_cap(menu: LotCosts, qty: np.ndarray) -> bool:
-    """Whether the cheapest candidate is the largest lot of its offer."""
-    best = int(np.argmin(menu.expected_cost))
-    if qty[best] == 0:
-        return False
-    same = menu.supplier_id == menu.supplier_id[best]
-    return bool(qty[best] == qty[same].max())
+    """Whether some offer's largest lot costs less than its next smaller lot (or than no
+    order if it is the offer's only lot) and at most CAP_MARGIN more than the cheapest
+    candidate: the cost is still falling where the menu stops, near the best."""
+    cost = menu.expected_cost
+    near = cost.min() + CAP_MARGIN * abs(cost.min())
+    none = cost[qty == 0].min()
+    for supplier in dict.fromkeys(menu.supplier_id[qty > 0].tolist()):
+        rows = np.flatnonzero((menu.supplier_id == supplier) & (qty > 0))
+        order = rows[np.argsort(qty[rows])]
+        before = cost[order[-2]] if order.size >= 2 else none
+        if cost[order[-1]] < before and cost[order[-1]] <= near:
+            return True
+    return False
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:

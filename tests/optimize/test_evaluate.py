@@ -62,6 +62,21 @@ def test_a_cheapest_lot_at_the_cap_grows_the_menu():
     assert reference_cost(item, offer, 4) < min(reference_cost(item, offer, q) for q in (3, 5))
 
 
+def test_a_cost_still_falling_at_the_cap_near_the_best_grows_the_menu():
+    # Found by hypothesis: packs of 3, 10% rejects, incremental break at 8. The cost has a
+    # local minimum at 18 inside the menu (cap 27) but falls again at 24 -> 27 -> 30 (55.41).
+    offer = Offer("S0", 1, 3, "incremental", (PriceBreak(1, 5.0), PriceBreak(8, 1.0)), 0.0, 2,
+                  reject_rate=0.1, sku="P-1")  # fmt: skip
+    item = ItemProblem("P-1", np.array([[3, 4, 10]]), 1, ((2, 4),), (offer,), 1.0, 7 / 365.25,
+                       0.5, 0.2, 5.0, 0.0)  # fmt: skip
+    assert lot_cap(item, offer) == 27
+    menu = evaluate_item(item)
+    best = int(np.argmin(menu.expected_cost))
+    assert menu.quantity[best] == 30
+    assert menu.expected_cost[best] == pytest.approx(reference_cost(item, offer, 30))
+    assert reference_cost(item, offer, 30) < reference_cost(item, offer, 18)
+
+
 def test_newsvendor_lot_is_the_critical_fractile_of_the_scenarios():
     rng = np.random.default_rng(11)
     demand = rng.poisson(20, (199, 1))  # 199: no scenario share equals the ratio exactly
