@@ -139,9 +139,10 @@ def evaluate_items(
     menus = evaluate_batch(items, lots)
     # The cap is a heuristic: where an offer's cost still falls at its largest lot, it may
     # fall further beyond (e.g. incremental discounts lowering the average price of stock
-    # that is cheap to hold), so that item's menu is rebuilt with twice the cap.
+    # that is cheap to hold), so that item's menu gains the lots up to twice the cap.
+    pending = range(len(items))
     for _ in range(MAX_CAP_DOUBLINGS):
-        edge = [i for i, (m, (_, q)) in enumerate(zip(menus, lots, strict=True)) if _at_cap(m, q)]
+        edge = [i for i in pending if _at_cap(menus[i], lots[i])]
         if not edge:
             break
         added = {}
@@ -153,8 +154,7 @@ def evaluate_items(
         costs = evaluate_batch([items[i] for i in grown], [added[i] for i in grown])
         for i, menu in zip(grown, costs, strict=True):
             lots[i], menus[i] = _merged(lots[i], menus[i], added[i], menu)
-        if not grown:
-            break
+        pending = grown
     return menus
 
 
@@ -186,20 +186,17 @@ def _merged(
     return (offer_idx[order], qty[order]), LotCosts(sku=menu.sku, **arrays)
 
 
-def _at_cap(menu: LotCosts, qty: np.ndarray) -> bool:
+def _at_cap(menu: LotCosts, lots: tuple[np.ndarray, np.ndarray]) -> bool:
     """Whether some offer's largest lot costs less than its next smaller lot (or than no
     order if it is the offer's only lot) and at most CAP_MARGIN more than the cheapest
-    candidate: the cost is still falling where the menu stops, near the best."""
-    cost = menu.expected_cost
+    candidate: the cost is still falling where the menu stops, near the best. `lots` lists
+    no order first, then each offer's lots in rising quantity (`item_candidates`)."""
+    offer_idx, cost = lots[0], menu.expected_cost
+    last = np.flatnonzero(np.diff(offer_idx, append=offer_idx[-1] + 1) != 0)
+    last = last[offer_idx[last] >= 0]
+    before = np.where(offer_idx[last - 1] == offer_idx[last], last - 1, 0)
     near = cost.min() + CAP_MARGIN * abs(cost.min())
-    none = cost[qty == 0].min()
-    for supplier in dict.fromkeys(menu.supplier_id[qty > 0].tolist()):
-        rows = np.flatnonzero((menu.supplier_id == supplier) & (qty > 0))
-        order = rows[np.argsort(qty[rows])]
-        before = cost[order[-2]] if order.size >= 2 else none
-        if cost[order[-1]] < before and cost[order[-1]] <= near:
-            return True
-    return False
+    return bool(np.any((cost[last] < cost[before]) & (cost[last] <= near)))
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:
