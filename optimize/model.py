@@ -299,21 +299,28 @@ def undominated(
     chunk: int = 2000,
 ) -> list[np.ndarray]:
     """Per item, the sorted indices of the candidates no other candidate of the item
-    dominates (see the module docstring); items are processed in padded chunks. `cost`
-    (flat, item after item) replaces the menu's expected cost (a tier state's discount)."""
-    result: list[np.ndarray] = []
+    dominates (see the module docstring); items are processed in padded chunks of similar
+    menu length (padding to a chunk's longest menu costs its length squared per item).
+    `cost` (flat, item after item) replaces the menu's expected cost (a tier state's
+    discount)."""
+    result: list[np.ndarray] = [np.zeros(0, np.int64)] * len(menu)
     sizes = np.array([len(m) for m in menu], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(sizes)))
+    order = np.argsort(sizes, kind="stable")
     for lo in range(0, len(menu), chunk):
-        hi = min(lo + chunk, len(menu))
-        result += _undominated_chunk(
-            menu[lo:hi],
-            volume[lo:hi],
+        idx = order[lo : lo + chunk].tolist()
+        part = _undominated_chunk(
+            [menu[i] for i in idx],
+            [volume[i] for i in idx],
             limits,
             reach,
-            None if allowed is None else allowed[lo:hi],
-            None if cost is None else cost[offset[lo] : offset[hi]],
+            None if allowed is None else [allowed[i] for i in idx],
+            None
+            if cost is None
+            else np.concatenate([cost[offset[i] : offset[i + 1]] for i in idx]),
         )
+        for i, keep in zip(idx, part, strict=True):
+            result[i] = keep
     return result
 
 
