@@ -33,6 +33,17 @@ def _png(fig: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _units_over_dates(ax: plt.Axes, ylabel: str, date_format: str) -> None:
+    """Whole units from 0 up against dates: the axes of the per-item time charts."""
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(_UNITS)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(date_format))
+    ax.grid(alpha=0.3)
+
+
 def fan_chart(sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str) -> bytes:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item."""
     fig, ax = plt.subplots(figsize=SIZE)
@@ -43,13 +54,7 @@ def fan_chart(sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
     ax.set_title(f"{sku}: demand per {'week' if freq == 'W' else 'month'} and forecast")
-    ax.set_ylabel("units")
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(_UNITS)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.grid(alpha=0.3)
+    _units_over_dates(ax, "units", "%b %Y")
     ax.legend(loc="upper left", fontsize=7, ncol=5, frameon=False)
     ax.margins(y=0.25)
     return _png(fig)
@@ -181,13 +186,7 @@ def stock_chart(
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
-    ax.set_ylabel("units in stock")
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(_UNITS)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    ax.grid(alpha=0.3)
+    _units_over_dates(ax, "units in stock", "%d %b")
     ax.legend(loc="best", fontsize=7, ncol=2, framealpha=0.8)
     ax.margins(y=0.2)
     return _png(fig)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -72,6 +72,12 @@ class Offer:
     def smallest_lot(self) -> int:
         """Smallest feasible order quantity: the first pack multiple >= moq (units)."""
         return -(-self.moq // self.pack_size) * self.pack_size
+
+    def usable(self, qty: Any) -> Any:
+        """Units of a lot of `qty` (int or int array) that arrive usable: floor(qty × (1 −
+        reject_rate)), the same in every calculation of the optimizer."""
+        units = np.floor(np.asarray(qty) * (1.0 - self.reject_rate) + 1e-9).astype(np.int64)
+        return int(units) if units.ndim == 0 else units
 
     def feasible_at_least(self, qty: int) -> int:
         """Smallest feasible lot >= qty (units)."""

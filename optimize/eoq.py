@@ -148,7 +148,7 @@ def cost_per_period(
     reject_rate)). `holding_cost_rate` per period. Lots of 0 usable units cost +inf."""
     q = np.asarray(qty, dtype=np.int64)
     purchase = purchase_cost(offer, q).astype(float)
-    usable = np.floor(q * (1.0 - offer.reject_rate) + 1e-9)
+    usable = offer.usable(q).astype(float)
     price = purchase / np.maximum(q, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_cycle = np.where(usable > 0, demand_rate / usable, np.inf)

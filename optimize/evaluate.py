@@ -36,7 +36,6 @@ one array."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -221,7 +220,7 @@ def evaluate_lots(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> 
 def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
     """Cost per unit bought by a later order of `offer`'s smallest lot (currency per unit)."""
     lot = offer.smallest_lot
-    usable = math.floor(lot * (1.0 - offer.reject_rate) + 1e-9)
+    usable = offer.usable(lot)
     if usable <= 0:
         return item.stockout_cost
     per_unit = (float(purchase_cost(offer, lot)) + offer.fixed_cost) / usable
@@ -342,7 +341,7 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         price[sel] = cost / q
         purchase[sel] = cost
         fixed[sel] = offer.fixed_cost
-        usable[sel] = np.floor(q * (1.0 - offer.reject_rate) + 1e-9).astype(np.int64)
+        usable[sel] = offer.usable(q)
         tier[sel] = tier_min_qty(offer, q)
         supplier[sel] = offer.supplier_id
         rep_cost[sel] = rep_units[k]

@@ -7,8 +7,6 @@ lot arriving on time and no later order: the picture of what this lot alone cove
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from optimize.data import ItemProblem
@@ -22,9 +20,8 @@ def projected_stock(item: ItemProblem, supplier_id: str | None, quantity: int) -
     arrivals = item.base_arrivals.copy()
     if quantity > 0 and supplier_id is not None:
         offer = item.offer(supplier_id)
-        usable = math.floor(quantity * (1.0 - offer.reject_rate) + 1e-9)
         if offer.lead_time < item.horizon:
-            arrivals[offer.lead_time] += usable
+            arrivals[offer.lead_time] += offer.usable(quantity)
     stock = np.full(item.scenarios.shape[0], item.on_hand, dtype=np.int64)
     out = np.empty_like(item.scenarios)
     for t in range(item.horizon):

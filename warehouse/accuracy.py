@@ -27,6 +27,14 @@ def _columns(alias: str) -> str:
 _PINBALL = " + ".join(
     f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))" for q in QUANTILES
 )
+_WQL = f"2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0)"
+
+
+def _above(columns: tuple[str, ...], prefix: str) -> str:
+    """Share of cells whose demand y is above each quantile column, as <prefix>_<column>."""
+    return ", ".join(f"avg(CASE WHEN y > {q} THEN 1 ELSE 0 END) AS {prefix}_{q}" for q in columns)
+
+
 _SCORED = """
 WITH latest AS (
     SELECT run_id, as_of, parameters->>'freq' AS freq FROM runs WHERE status = 'succeeded'
@@ -105,10 +113,7 @@ def _accuracy_sql(by: str | None) -> str:
 SELECT {_keys(by)}, count(DISTINCT period_start) AS periods, count(DISTINCT sku) AS items,
     sum(y) AS actual_units, sum(mean) AS forecast_units,
     sum(mean) / nullif(sum(y), 0) - 1 AS bias,
-    avg(CASE WHEN y > q50 THEN 1 ELSE 0 END) AS above_q50,
-    avg(CASE WHEN y > q90 THEN 1 ELSE 0 END) AS above_q90,
-    avg(CASE WHEN y > q95 THEN 1 ELSE 0 END) AS above_q95,
-    2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0) AS wql
+    {_above(("q50", "q90", "q95"), "above")}, {_WQL} AS wql
 FROM cells
 GROUP BY {_keys(by)}
 ORDER BY as_of DESC, {_keys(by)}
@@ -118,10 +123,7 @@ ORDER BY as_of DESC, {_keys(by)}
 def _totals_sql(by: str | None) -> str:
     return f"""{_total_cells(by)}
 SELECT {_keys(by)}, max(periods) AS total_periods,
-    avg(CASE WHEN y > q90 THEN 1 ELSE 0 END) AS total_above_q90,
-    avg(CASE WHEN y > q95 THEN 1 ELSE 0 END) AS total_above_q95,
-    avg(CASE WHEN y > q99 THEN 1 ELSE 0 END) AS total_above_q99,
-    2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0) AS total_wql
+    {_above(("q90", "q95", "q99"), "total_above")}, {_WQL} AS total_wql
 FROM cells
 GROUP BY {_keys(by)}
 """

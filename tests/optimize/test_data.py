@@ -74,3 +74,9 @@ def test_item_and_problem_validation():
     item = ItemProblem("P-1", np.ones((1, 1), int), 0, (), (make_offer(),), 0, 0.1, 0, 0, 1, 1)
     with pytest.raises(ValueError, match="sku repeats"):
         Problem((item, item))
+
+
+def test_usable_units_of_a_lot_lose_the_rejects_rounded_down():
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, reject_rate=0.1)
+    assert offer.usable(10) == 9 and offer.usable(9) == 8  # 8.1 -> 8
+    assert offer.usable(np.array([0, 10, 20])).tolist() == [0, 9, 18]  # 18.0 stays 18
