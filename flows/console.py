@@ -55,7 +55,8 @@ def frame_text(frame: pd.DataFrame) -> str:
 def models_text(chosen: pd.DataFrame) -> str:
     """Per demand class the forecast models chosen (items, median backtest score: an item
     that sold nothing in the backtest scores its loss in units, which swamps a mean), then
-    items per demand class and lifecycle stage; `chosen` as `warehouse.current_forecast_models`."""
+    items per demand class and lifecycle stage, then items per lifecycle stage and stage factor;
+    `chosen` as `warehouse.current_forecast_models`."""
     frame = chosen.fillna({"demand_class": "?", "lifecycle_stage": "?"})
     models = (
         frame.groupby(["demand_class", "model"])
@@ -65,9 +66,19 @@ def models_text(chosen: pd.DataFrame) -> str:
     )
     stages = pd.crosstab(frame["demand_class"], frame["lifecycle_stage"]).reset_index()
     stages.columns.name = None
+    factors = (
+        frame.assign(stage_factor=frame["stage_factor"].fillna(1.0).round(2))
+        .groupby(["lifecycle_stage", "stage_factor"])
+        .size()
+        .rename("items")
+        .reset_index()
+    )
     return (
         "Forecast models by demand class (backtest score: lead-time WQL, lower is better):\n"
         + frame_text(models)
         + "\n\nItems by demand class and lifecycle stage:\n"
         + frame_text(stages)
+        + "\n\nFactor of the lifecycle stage on the forecast demand (items with history: the"
+        " backtest's bias of the stage; new items: the stage's scale of the category prior;"
+        " 1 = none):\n" + frame_text(factors)
     )

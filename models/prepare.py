@@ -23,6 +23,7 @@ import pandas as pd
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
 from models.blend import Blend
 from models.classify import item_classes
+from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
@@ -99,8 +100,10 @@ class PreparedForecast:
     group; end_of_life: datetime64 (NaT = none); score: backtest score of the chosen model
     (lead-time WQL of the item's h-period totals, NaN if not scored); table: per-group scores;
     classes: per item demand_class, adi, cv2, n_demands, lifecycle_stage
-    (`models.classify.item_classes`); prior_scale: per item the factor of its lifecycle stage
-    on its category prior's rate (`models.prior.stage_scales`; None = 1).
+    (`models.classify.item_classes`); stage_factor: per item the factor of its lifecycle
+    stage on its demand (None = 1): the backtest's bias correction on the chosen model's
+    paths for items with history (`models.correction`), the stage's scale of the category
+    prior's rate for new items (`models.prior.stage_scales`).
     """
 
     unique_id: np.ndarray
@@ -117,21 +120,23 @@ class PreparedForecast:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     launch: np.ndarray | None = None
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    prior_scale: np.ndarray | None = None
+    stage_factor: np.ndarray | None = None
 
     @property
     def h(self) -> int:
         return len(self.ds)
 
     def selection(self) -> pd.DataFrame:
-        """unique_id, group, model, score, then the item's `classes` columns: the chosen
-        model per item, its backtest score and what the item was classified as."""
+        """unique_id, group, model, score, stage_factor, then the item's `classes` columns:
+        the chosen model per item, its backtest score, its lifecycle stage's factor on its
+        demand and what the item was classified as."""
         chosen = pd.DataFrame(
             {
                 "unique_id": self.unique_id,
                 "group": self.group,
                 "model": self.label,
                 "score": self.score,
+                "stage_factor": 1.0 if self.stage_factor is None else self.stage_factor,
             }
         )
         return pd.concat([chosen, self.classes.reset_index(drop=True)], axis=1)
@@ -173,6 +178,8 @@ def prepare_forecast(
     score = np.full(n, np.nan)
     fitted: dict[str, Forecaster] = {}
     table = pd.DataFrame()
+    stages = plan["lifecycle_stage"].to_numpy(dtype=object)
+    stage_factor = np.ones(n)
     if has.any():
         ppy = PERIODS_PER_YEAR[freq]
         groups = item_groups(yh, ppy)
@@ -185,18 +192,20 @@ def prepare_forecast(
             row[np.flatnonzero(has)[members]] = np.arange(members.sum())
             score[np.flatnonzero(has)[members]] = bt.item_score(lab)[members]
         label[has], group[has] = chosen, groups
+        factors = stage_corrections(bt, chosen, stages[has])
+        stage_factor[has] = [factors.get(str(s), 1.0) for s in stages[has]]
     category = plan["group"].to_numpy(dtype=object)
-    priors, prior_scale = {}, np.ones(n)
+    priors = {}
     if (~has).any():
         window = PERIODS_PER_YEAR[freq]
         priors = category_pools(yh, category[has], window)
-        stages = plan["lifecycle_stage"].to_numpy(dtype=object)
         scales = stage_scales(yh, category[has], stages[has], window)
-        prior_scale = np.array([scales.get(str(s), 1.0) for s in stages])
+        stage_factor[~has] = [scales.get(str(s), 1.0) for s in stages[~has]]
     new = ~has & np.isin(category, list(priors))
     label[new] = CATEGORY_PRIOR
     launch = plan["launch_forecast"].to_numpy(dtype=float)
     label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
+    stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     return PreparedForecast(
         unique_id=ids,
         ds=future_periods(panel.ds[-1], h, freq),
@@ -211,8 +220,8 @@ def prepare_forecast(
         priors=priors,
         table=table,
         launch=launch,
-        classes=item_classes(y, plan["lifecycle_stage"].to_numpy(dtype=object)),
-        prior_scale=prior_scale,
+        classes=item_classes(y, stages),
+        stage_factor=stage_factor,
     )
 
 
@@ -271,11 +280,16 @@ def forecast_chunk(
             model = prepared.fitted[lab].take(prepared.row[pos[sel]])
             fc = _model_paths(model, [rngs[i] for i in sel], h, n_paths)
             mean[sel], paths[sel] = fc.mean, fc.paths
+            if prepared.stage_factor is not None:
+                for i in sel[prepared.stage_factor[pos[sel]] != 1.0]:
+                    factor = float(prepared.stage_factor[pos[i]])
+                    mean[i] *= factor
+                    paths[i] = rescale_paths(paths[i], factor, rngs[i])
         elif lab == CATEGORY_PRIOR:
             for i in sel:
                 prior = prepared.priors[prepared.category[pos[i]]]
-                if prepared.prior_scale is not None:
-                    prior = prior.scaled(float(prepared.prior_scale[pos[i]]))
+                if prepared.stage_factor is not None:
+                    prior = prior.scaled(float(prepared.stage_factor[pos[i]]))
                 mean[i] = prior.mean
                 paths[i] = prior.sample(rngs[i], (n_paths, h))
         elif lab == LAUNCH_FORECAST:

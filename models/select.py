@@ -56,6 +56,10 @@ class Backtest:
     actual_sum: np.ndarray
     scored: np.ndarray
     n_origins: np.ndarray  # (n,) origins at which the item was scored
+    # (n, origins) h-period totals: actual units and each candidate's mean of its paths (NaN
+    # where the item was not scored at that origin; `models.correction` reads them)
+    actual_total: np.ndarray
+    forecast_total: dict[str, np.ndarray]
 
     def group_score(self, label: str, mask: np.ndarray) -> float:
         """(WQL + lead-time WQL) / 2 + CALIBRATION_WEIGHT x mean |coverage - level| of the
@@ -91,6 +95,8 @@ def backtest(
     total_loss = {label: zeros.copy() for label in candidates}
     covered = {label: np.zeros((n, len(COVER_LEVELS))) for label in candidates}
     actual_sum, scored, n_scored = zeros.copy(), np.zeros(n, dtype=bool), zeros.copy()
+    actual_total = np.full((n, n_origins), np.nan)
+    forecast_total = {label: actual_total.copy() for label in candidates}
     cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
     levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
     for k in range(1, n_origins + 1):
@@ -103,18 +109,23 @@ def backtest(
         scored |= ok
         n_scored += ok
         actual_sum += np.where(ok, actual.sum(axis=1), 0)
+        actual_total[ok, k - 1] = actual[ok].sum(axis=1)
         for label, model in candidates.items():
             # common random numbers: every candidate draws the same stream at an origin, so
             # their scores differ by the models, not by sampling noise
             fc = model.fit(train[ok]).predict(h, n_paths, np.random.default_rng([seed, k]))
             pl = _pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
-            tq = path_quantiles(fc.totals()[:, :, None], ltd_levels)[:, :, 0]
+            totals = fc.totals()
+            tq = path_quantiles(totals[:, :, None], ltd_levels)[:, :, 0]
             total = actual[ok].sum(axis=1)
+            forecast_total[label][ok, k - 1] = totals.mean(axis=1)
             tl = _pinball(total, tq, ltd_levels)
             period_loss[label][ok] += pl.sum(axis=1)
             total_loss[label][ok] += tl
             covered[label][ok] += total[:, None] <= tq[:, cover_cols]
-    return Backtest(period_loss, total_loss, covered, actual_sum, scored, n_scored)
+    return Backtest(
+        period_loss, total_loss, covered, actual_sum, scored, n_scored, actual_total, forecast_total
+    )
 
 
 def select(

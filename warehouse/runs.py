@@ -91,9 +91,9 @@ def publish_run(
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
     optionally relaxed (the plan came from the relaxed model) and infeasible_reason;
     `forecast_models` has unique_id, model, score (the chosen model per item and its backtest
-    score; None: the models of the forecasts, without score) and optionally the item's
-    classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`; missing
-    columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
+    score; None: the models of the forecasts, without score) and optionally stage_factor and
+    the item's classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`;
+    missing columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
     quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows).
     """
     recommendations = _with_json(recommendations, "explanation")
@@ -101,7 +101,7 @@ def publish_run(
         forecast_models = forecasts[["unique_id", "model"]].drop_duplicates("unique_id")
         forecast_models = forecast_models.assign(score=float("nan"))
     forecast_models = forecast_models.reindex(
-        columns=["unique_id", "model", "score", *MODEL_CLASS_COLUMNS]
+        columns=["unique_id", "model", "score", "stage_factor", *MODEL_CLASS_COLUMNS]
     )
     if cumulative is None:
         cumulative = pd.DataFrame(columns=["unique_id", "periods", "last_ds", "mean", *QUANTILES])
@@ -172,10 +172,11 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
     )
     con.execute(
         "INSERT INTO forecast_models (run_key, run_id, sku, model, backtest_score, "
-        "selection_group, demand_class, adi, cv2, n_demands, lifecycle_stage) "
+        "selection_group, demand_class, adi, cv2, n_demands, lifecycle_stage, stage_factor) "
         'SELECT ?, ?, unique_id, model, CAST(score AS DOUBLE), CAST("group" AS VARCHAR), '
         "CAST(demand_class AS VARCHAR), CAST(adi AS DOUBLE), CAST(cv2 AS DOUBLE), "
-        f"CAST(n_demands AS BIGINT), CAST(lifecycle_stage AS VARCHAR) FROM {_MODELS}",
+        "CAST(n_demands AS BIGINT), CAST(lifecycle_stage AS VARCHAR), "
+        f"CAST(stage_factor AS DOUBLE) FROM {_MODELS}",
         keys,
     )
     columns = ", ".join(_result_columns(con, "recommendations"))
@@ -221,10 +222,10 @@ def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per item the forecast model of the newest succeeded run, its backtest score and the
     item's classification (selection_group, demand_class, adi, cv2, n_demands,
-    lifecycle_stage)."""
+    lifecycle_stage) and the stage's factor on its demand (stage_factor)."""
     return con.execute(
         "SELECT sku, model, backtest_score, selection_group, demand_class, adi, cv2, "
-        "n_demands, lifecycle_stage FROM forecast_models WHERE run_id = ("
+        "n_demands, lifecycle_stage, stage_factor FROM forecast_models WHERE run_id = ("
         "SELECT run_id FROM runs WHERE status = 'succeeded' "
         "ORDER BY ended_at DESC, started_at DESC LIMIT 1) ORDER BY sku"
     ).df()

@@ -162,6 +162,7 @@ CREATE TABLE IF NOT EXISTS forecast_models (
     cv2 DOUBLE,                           -- squared coefficient of variation of demand sizes
     n_demands BIGINT,                     -- periods with demand in the history
     lifecycle_stage VARCHAR,              -- from items, at the time of the run
+    stage_factor DOUBLE,                  -- the lifecycle stage's factor on the demand, 1 = none
     PRIMARY KEY (run_key, sku)
 );
 CREATE TABLE IF NOT EXISTS recommendations (
@@ -264,6 +265,7 @@ UPGRADES = (
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS cv2 DOUBLE",
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS n_demands BIGINT",
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS lifecycle_stage VARCHAR",
+    "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS stage_factor DOUBLE",
 )
 
 

@@ -95,6 +95,9 @@ def test_models_command_shows_models_by_demand_class_and_each_item(first_run, tm
     assert out.exit_code == 0
     assert "Forecast models by demand class" in out.output
     assert "Items by demand class and lifecycle stage" in out.output
+    assert "Factor of the lifecycle stage on the forecast demand" in out.output
+    factors = chosen.groupby("lifecycle_stage")["stage_factor"].agg(["min", "max"])
+    assert (factors["min"] > 0).all() and factors.notna().all().all()
     top = chosen.groupby(["demand_class", "model"]).size().idxmax()
     assert any(top[0] in line and top[1] in line for line in out.output.splitlines())
     per_item = CliRunner().invoke(main, ["models", "--db", str(db_path), "--items"])

@@ -53,6 +53,8 @@ def test_selection_score_penalizes_miscalibrated_upper_quantiles():
         actual_sum=ones * 2,
         scored=np.ones(n, dtype=bool),
         n_origins=ones,
+        actual_total=np.ones((n, 1)),
+        forecast_total={"honest": np.ones((n, 1)), "narrow": np.ones((n, 1))},
     )
     everyone = np.ones(n, dtype=bool)
     assert bt.group_score("honest", everyone) == pytest.approx(0.5)

@@ -69,10 +69,11 @@ def test_prepared_pickles_and_predicts_the_same(prepared):
 def test_selection_labels_and_scores(prepared):
     sel = prepared.selection()
     assert list(sel.columns) == [
-        "unique_id", "group", "model", "score",
+        "unique_id", "group", "model", "score", "stage_factor",
         "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage",
     ]  # fmt: skip
     assert sel["lifecycle_stage"].isna().all()  # no items given
+    assert (sel["stage_factor"] == 1.0).all()  # so no stage corrects anything
     assert set(sel["model"]) <= set(auto_candidates())
     assert sel["score"].notna().all() and (sel["score"] >= 0).all()
     assert sel.loc[sel["unique_id"] == "i00", "group"].item() == "inactive"

@@ -180,7 +180,7 @@ def test_publish_stores_each_items_classification_with_its_model(con):
     chosen = pd.DataFrame(
         {"unique_id": ["A"], "model": ["global(shape=4.0)"], "score": [0.4],
          "group": ["inactive"], "demand_class": ["lumpy"], "adi": [3.5], "cv2": [0.8],
-         "n_demands": [7], "lifecycle_stage": ["phase_out"]}
+         "n_demands": [7], "lifecycle_stage": ["phase_out"], "stage_factor": [0.8]}
     )  # fmt: skip
     publish_run(con, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
     row = current_forecast_models(con).iloc[0]
@@ -189,6 +189,7 @@ def test_publish_stores_each_items_classification_with_its_model(con):
         "inactive", "lumpy", "phase_out",
     )  # fmt: skip
     assert (row["adi"], row["cv2"], row["n_demands"]) == (3.5, 0.8, 7)
+    assert row["stage_factor"] == 0.8
 
 
 def test_publish_without_classification_stores_nulls(con):
@@ -197,7 +198,7 @@ def test_publish_without_classification_stores_nulls(con):
     publish_run(con, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
     row = current_forecast_models(con).iloc[0]
     assert row["model"] == "croston" and pd.isna(row["backtest_score"])
-    assert row[["selection_group", "demand_class", "lifecycle_stage"]].isna().all()
+    assert row[["selection_group", "demand_class", "lifecycle_stage", "stage_factor"]].isna().all()
     assert pd.isna(row["n_demands"]) and pd.isna(row["adi"])
 
 
