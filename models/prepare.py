@@ -27,7 +27,7 @@ from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
-from models.prior import CategoryPrior, category_pools, stage_scales
+from models.prior import CategoryPrior, category_pools, stage_scales, young_scale
 from models.registry import make_forecaster
 from models.result import (
     CATEGORY_PRIOR,
@@ -200,7 +200,8 @@ def prepare_forecast(
         window = PERIODS_PER_YEAR[freq]
         priors = category_pools(yh, category[has], window)
         scales = stage_scales(yh, category[has], stages[has], window)
-        stage_factor[~has] = [scales.get(str(s), 1.0) for s in stages[~has]]
+        young = young_scale(yh, category[has], window)
+        stage_factor[~has] = [_prior_scale(s, scales, young) for s in stages[~has]]
     new = ~has & np.isin(category, list(priors))
     label[new] = CATEGORY_PRIOR
     launch = plan["launch_forecast"].to_numpy(dtype=float)
@@ -223,6 +224,14 @@ def prepare_forecast(
         classes=item_classes(y, stages),
         stage_factor=stage_factor,
     )
+
+
+def _prior_scale(stage: Any, scales: dict[str, float], young: float | None) -> float:
+    """A new item's factor on its category prior: its stage's scale, else (a stage with too
+    few donors) the young donors' scale, else 1 (no stage given, or neither known)."""
+    if stage is None or (isinstance(stage, float) and np.isnan(stage)):
+        return 1.0
+    return scales.get(str(stage), 1.0 if young is None else young)
 
 
 def _positions(prepared: PreparedForecast, unique_ids: Sequence[Any]) -> np.ndarray:

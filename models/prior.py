@@ -11,7 +11,10 @@ Periods are drawn i.i.d. from the pool and stochastically rounded to whole units
 A new item's lifecycle stage (items master) scales that rate when enough donors share the
 stage: a pilot part sells like a pilot part, not like a typical series part of its category
 (`stage_scales`: the median over the stage's donors of donor rate / the donor's category
-median rate, so the scale is unit-free and categories of any size pool into it).
+median rate, so the scale is unit-free and categories of any size pool into it). A stage with
+too few donors (the first pilot parts of a new product) takes the scale of the young donors
+instead, the items whose first demand came within the window (`young_scale`): a new part sells
+like parts did right after their launch.
 
 `category_pools` is the pooled (global) part, computed once; `sample_prior` draws one
 item's paths from its own Generator, so the result does not depend on chunking.
@@ -81,15 +84,33 @@ def stage_scales(
     """Per lifecycle stage with at least `min_donors` donors in categories whose median
     rate is positive: the median of (donor rate / its category's median rate) over them.
     Stages not given (None, NaN) or with fewer donors get no scale (use 1)."""
+    ratio = _ratios(donors, donor_groups, window)
+    stages = pd.Series(donor_stages, dtype=object)
+    usable = ~np.isnan(ratio) & stages.notna().to_numpy()
+    by_stage = pd.Series(ratio[usable]).groupby(stages[usable].astype(str).to_numpy())
+    counts, medians = by_stage.size(), by_stage.median()
+    return {str(k): float(v) for k, v in medians[counts >= min_donors].items()}
+
+
+def young_scale(
+    donors: np.ndarray, donor_groups: np.ndarray, window: int, min_donors: int = 5
+) -> float | None:
+    """The scale of a new item whose stage has too few donors: the median ratio (as in
+    `stage_scales`) over the young donors, whose history spans at most `window` periods (their
+    first demand came within it: how parts did right after their launch). None with fewer
+    than `min_donors` of them."""
+    ratio = _ratios(donors, donor_groups, window)
+    young = ((~np.isnan(donors)).sum(axis=1) <= window) & ~np.isnan(ratio)
+    return float(np.median(ratio[young])) if young.sum() >= min_donors else None
+
+
+def _ratios(donors: np.ndarray, donor_groups: np.ndarray, window: int) -> np.ndarray:
+    """Per donor: its rate over the last `window` periods / its category's median rate (NaN
+    where that median is 0)."""
     _, rate = _recent_rates(donors, window)
     groups = pd.Series(donor_groups, dtype=object)
     median = pd.Series(rate).groupby(groups).transform("median").to_numpy()
-    stages = pd.Series(donor_stages, dtype=object)
-    usable = (median > 0) & stages.notna().to_numpy()
-    ratio = pd.Series(rate[usable] / median[usable])
-    by_stage = ratio.groupby(stages[usable].astype(str).to_numpy())
-    counts, medians = by_stage.size(), by_stage.median()
-    return {str(k): float(v) for k, v in medians[counts >= min_donors].items()}
+    return np.divide(rate, median, out=np.full(rate.shape, np.nan), where=median > 0)
 
 
 def category_prior(

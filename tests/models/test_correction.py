@@ -114,9 +114,7 @@ def test_stage_factor_of_new_items_is_the_prior_scale_and_a_launch_rate_stays():
     t = 6
     ds = pd.date_range("2024-01-01", periods=t, freq="MS")
     rates = {**{f"s{k}": 4.0 for k in range(5)}, **{f"p{k}": 1.0 for k in range(5)}}
-    demand = pd.concat(
-        pd.DataFrame({"unique_id": u, "ds": ds, "y": r}) for u, r in rates.items()
-    )
+    demand = pd.concat(pd.DataFrame({"unique_id": u, "ds": ds, "y": r}) for u, r in rates.items())
     items = pd.DataFrame(
         {"unique_id": [*rates, "new_pilot", "launch_pilot"], "category": "A",
          "lifecycle_stage": ["series"] * 5 + ["pilot"] * 7,

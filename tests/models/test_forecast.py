@@ -126,7 +126,8 @@ def test_category_prior_rate_is_scaled_by_the_lifecycle_stage():
     got = dict(zip(fc.unique_id, fc.mean[:, 0], strict=True))
     assert list(fc.model[-4:]) == ["category_prior"] * 4
     assert got["new_pilot"] == pytest.approx(1.0) and got["new_series"] == pytest.approx(4.0)
-    # no stage, or a stage without donors: the category's median rate
+    # no stage: the category's median rate; a stage without donors: the young donors' scale
+    # (all 10 donors started within the year: median of 4 / 2.5 and 1 / 2.5 is 1)
     assert got["new_unstaged"] == got["new_other"] == pytest.approx(2.5)
     pilot_paths = fc.paths[list(fc.unique_id).index("new_pilot")]
     assert pilot_paths.mean() == pytest.approx(1.0, abs=0.05)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from models.prior import stage_scales
+from models.prior import stage_scales, young_scale
 
 
 def _constant(rates: list[float], t: int = 6) -> np.ndarray:
@@ -38,3 +39,38 @@ def test_the_window_sets_the_rates():
     stages = np.array(["p", "p", "s"], dtype=object)
     got = stage_scales(donors, groups, stages, window=2, min_donors=1)
     assert got == {"p": pytest.approx(0.75), "s": pytest.approx(1.5)}  # median rate 2
+
+
+def test_young_scale_is_the_median_ratio_over_donors_that_started_within_the_window():
+    # category median rate 2 (over the last 3 periods); young = history of at most 3 periods
+    nan = np.nan
+    donors = np.array(
+        [[2, 2, 2, 2, 2], [2, 2, 2, 2, 2], [2, 2, 2, 2, 2],  # old, rate 2
+         [nan, nan, 1, 1, 1], [nan, nan, nan, 0, 1], [nan, nan, nan, nan, 3]],  # young
+        dtype=float,
+    )  # fmt: skip
+    groups = np.array(["A"] * 6, dtype=object)
+    # young rates 1, 0.5, 3 over their observed periods -> ratios 0.5, 0.25, 1.5
+    assert young_scale(donors, groups, window=3, min_donors=3) == pytest.approx(0.5)
+    assert young_scale(donors, groups, window=3, min_donors=4) is None
+
+
+def test_a_new_item_of_a_stage_without_donors_takes_the_young_scale():
+    from models import prepare_forecast
+
+    t = 24
+    ds = pd.date_range("2023-01-01", periods=t, freq="MS")
+    rows = [pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": 4.0}) for k in range(6)]
+    rows += [pd.DataFrame({"unique_id": f"y{k}", "ds": ds[-3:], "y": 1.0}) for k in range(5)]
+    items = pd.DataFrame(
+        {"unique_id": [*(f"s{k}" for k in range(6)), *(f"y{k}" for k in range(5)),
+                       "new_pilot", "new_series", "new_unstaged"],
+         "category": "A",
+         "lifecycle_stage": ["series"] * 6 + ["ramp_up"] * 5 + ["pilot", "series", None]}
+    )  # fmt: skip
+    prepared = prepare_forecast(pd.concat(rows), items=items, freq="M", h=3, model="tsb")
+    factor = prepared.selection().set_index("unique_id")["stage_factor"]
+    # category median rate 4 (6 of 11 donors sell 4); the 5 young ramp_up donors sell 1
+    assert factor["new_pilot"] == pytest.approx(0.25)  # no pilot donor: the young donors
+    assert factor["new_series"] == pytest.approx(1.0)  # its own stage: 4 / 4
+    assert factor["new_unstaged"] == 1.0
