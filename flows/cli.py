@@ -185,8 +185,6 @@ def serve(data_dir: str | None, db_path: str | None, timezone: str | None) -> No
     Prefect server: PREFECT_API_URL). Ctrl-C stops it and pauses the schedule."""
     from flows.serve import serve_deployments
 
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # flow runs are subprocesses: they inherit it
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     serve_deployments(data_dir, db_path, timezone)
 
 
