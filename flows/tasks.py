@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import threadpoolctl
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import models
@@ -57,7 +57,7 @@ def prepare_forecast(
 ) -> models.PreparedForecast:
     """The pooled part of the forecast (model selection and fit over all items)."""
     with _one_thread():
-        return models.prepare_forecast(
+        prepared = models.prepare_forecast(
             demand,
             items=items.rename(columns={"sku": "unique_id"}),
             freq=params.freq,
@@ -65,6 +65,9 @@ def prepare_forecast(
             h=params.horizon,
             seed=params.seed,
         )
+    if note := prepared.calendar_note():
+        get_run_logger().info(note)
+    return prepared
 
 
 @task(name="forecast-chunk", **_TASK)

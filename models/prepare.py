@@ -22,6 +22,7 @@ import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
 from models.blend import Blend
+from models.calendar import calendar_factors
 from models.classify import item_classes
 from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
@@ -103,7 +104,8 @@ class PreparedForecast:
     (`models.classify.item_classes`); stage_factor: per item the factor of its lifecycle
     stage on its demand (None = 1): the backtest's bias correction on the chosen model's
     paths for items with history (`models.correction`), the stage's scale of the category
-    prior's rate for new items (`models.prior.stage_scales`).
+    prior's rate for new items (`models.prior.stage_scales`); calendar: factor per future
+    period on every item's demand (`models.calendar`; None = 1).
     """
 
     unique_id: np.ndarray
@@ -121,10 +123,19 @@ class PreparedForecast:
     launch: np.ndarray | None = None
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_factor: np.ndarray | None = None
+    calendar: np.ndarray | None = None
 
     @property
     def h(self) -> int:
         return len(self.ds)
+
+    def calendar_note(self) -> str | None:
+        """The calendar factors that move this forecast, in words (None: none)."""
+        if self.calendar is None or (self.calendar == 1.0).all():
+            return None
+        moved = [f"x{f:.2f} in the period starting {d.date()}"
+                 for d, f in zip(self.ds, self.calendar, strict=True) if f != 1.0]  # fmt: skip
+        return "calendar profile of the whole panel: demand " + ", ".join(moved)
 
     def selection(self) -> pd.DataFrame:
         """unique_id, group, model, score, stage_factor, then the item's `classes` columns:
@@ -207,9 +218,12 @@ def prepare_forecast(
     launch = plan["launch_forecast"].to_numpy(dtype=float)
     label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
+    future = future_periods(panel.ds[-1], h, freq)
+    origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
+    calendar, _ = calendar_factors(panel.y, panel.ds, future, freq, origins)
     return PreparedForecast(
         unique_id=ids,
-        ds=future_periods(panel.ds[-1], h, freq),
+        ds=future,
         freq=freq,
         label=label,
         row=row,
@@ -223,6 +237,7 @@ def prepare_forecast(
         launch=launch,
         classes=item_classes(y, stages),
         stage_factor=stage_factor,
+        calendar=calendar,
     )
 
 
@@ -232,6 +247,16 @@ def _prior_scale(stage: Any, scales: dict[str, float], young: float | None) -> f
     if stage is None or (isinstance(stage, float) and np.isnan(stage)):
         return 1.0
     return scales.get(str(stage), 1.0 if young is None else young)
+
+
+def _apply_calendar(
+    factors: np.ndarray, mean: np.ndarray, paths: np.ndarray, rngs: list[np.random.Generator]
+) -> None:
+    """Scale each period's mean and paths (in place) by its calendar factor (h,)."""
+    for j in np.flatnonzero(factors != 1.0):
+        mean[:, j] *= factors[j]
+        for i, rng in enumerate(rngs):
+            paths[i, :, j] = rescale_paths(paths[i, :, j], float(factors[j]), rng)
 
 
 def _positions(prepared: PreparedForecast, unique_ids: Sequence[Any]) -> np.ndarray:
@@ -307,6 +332,8 @@ def forecast_chunk(
                 mean[i] = rate
                 paths[i] = launch_paths(rate, prepared.priors.get(prepared.category[pos[i]]),
                                         rngs[i], (n_paths, h))  # fmt: skip
+    if prepared.calendar is not None:
+        _apply_calendar(prepared.calendar, mean, paths, rngs)
     ended = prepared.ds.to_numpy()[None, :] > prepared.end_of_life[pos][:, None]
     mean[ended] = 0.0
     paths *= ~ended[:, None, :]
