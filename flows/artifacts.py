@@ -136,6 +136,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
+            *_adjustment_lines(summary),
             *_accuracy_lines(summary),
             "",
             f"Run `{summary['run_id']}` (key `{summary['run_key']}`), "
@@ -154,6 +155,14 @@ def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
     if not summary.get("relaxed"):
         return []
     return ["", f"**Relaxed plan**: {summary['infeasible_reason']}"]
+
+
+def _adjustment_lines(summary: dict[str, Any]) -> list[str]:
+    """What moved the forecast away from the chosen models (lifecycle stages, calendar)."""
+    lines = summary.get("forecast_adjustments") or []
+    if not lines:
+        return []
+    return ["", "## Forecast adjustments", "", *(f"- {line}" for line in lines)]
 
 
 def _accuracy_lines(summary: dict[str, Any]) -> list[str]:

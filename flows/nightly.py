@@ -98,6 +98,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     finally:
         tasks.record_stages(params, run_id, seconds)
     summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
+    summary["forecast_adjustments"] = prepared.adjustments()
     summary["forecast_accuracy"] = tasks.forecast_accuracy(params)
     if result.relaxed:
         logger.warning("relaxed plan: %s", result.infeasible_reason)

@@ -10,10 +10,11 @@ only when it was seen in at least `MIN_YEARS` years and that mean departs from 1
 `Z` standard deviations of the normal periods' ratios (those within 3 MADs of the median) /
 sqrt(years seen); every other period keeps 1, so noise does not move the forecast (52 weeks
 are tested: 1 in 40 simulated panels without any calendar effect showed a bump at Z = 4, none
-of 60 at Z = 5, while a dip to 0.8 in two weeks is found from two years of a 200-item panel). The mean, not each year, must depart: a holiday of fixed dates
-falls into two weeks whose shares change with the weekday it starts on (on the demo the week
-holding January 1 sold 11%, 85% and 54% of a normal week in three years), but the two weeks
-together are as low every year.
+of 60 at Z = 5, while a dip to 0.8 in two weeks is found from two years of a 200-item panel).
+The mean, not each year, must depart: a holiday of fixed dates falls into two weeks whose
+shares change with the weekday it starts on (on the demo the week holding January 1 sold 11%,
+85% and 54% of a normal week in three years), but the two weeks together are as low every
+year.
 
 `calendar_factors` estimates the profile before each backtest origin, and only when at every
 origin the profile lowers the error of a flat forecast of the panel on the periods after it

@@ -129,6 +129,24 @@ class PreparedForecast:
     def h(self) -> int:
         return len(self.ds)
 
+    def adjustments(self) -> list[str]:
+        """What moved this forecast away from the chosen models, in words: the lifecycle
+        stages' factors (items with history: the backtest bias of their models; new items:
+        the stage's scale of the category prior) and the calendar profile."""
+        lines = []
+        if self.stage_factor is not None:
+            stage = self.classes["lifecycle_stage"].to_numpy(dtype=object)
+            kinds = np.where(self.label == CATEGORY_PRIOR, "category prior of new items",
+                             "demand of items with history")  # fmt: skip
+            moved = pd.DataFrame({"stage": stage, "kind": kinds, "factor": self.stage_factor})
+            moved = moved[moved["factor"] != 1.0]
+            for (name, kind), rows in moved.groupby(["stage", "kind"], sort=True):
+                lines.append(f"lifecycle stage {name}: {kind} x{rows['factor'].median():.2f} "
+                             f"({len(rows)} items)")  # fmt: skip
+        if note := self.calendar_note():
+            lines.append(note)
+        return lines
+
     def calendar_note(self) -> str | None:
         """The calendar factors that move this forecast, in words (None: none)."""
         if self.calendar is None or (self.calendar == 1.0).all():

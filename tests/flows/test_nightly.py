@@ -71,6 +71,12 @@ def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_r
     with warehouse.connect(db_path, read_only=True) as con:
         chosen = warehouse.current_forecast_models(con)
         forecasts = con.execute("SELECT DISTINCT sku, model FROM forecasts").df()
+    # every stage factor other than 1 is named in the run summary
+    moved = chosen[(chosen["stage_factor"] != 1.0) & chosen["stage_factor"].notna()]
+    named = " ".join(summary["forecast_adjustments"])
+    assert len(moved) > 0  # the demo has declining and growing stages
+    for stage in moved["lifecycle_stage"].unique():
+        assert f"lifecycle stage {stage}:" in named
     assert len(chosen) == summary["items_planned"] + summary["items_unplannable"]
     assert chosen.merge(forecasts, on=["sku", "model"]).shape[0] == len(chosen)
     fitted = chosen[~chosen["model"].isin(["category_prior", "no_history", "launch_forecast"])]
@@ -315,3 +321,7 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert "| 2024-01-31 | 4 | 50 | n/a |" in text
     text = summary_markdown({**summary, "forecast_accuracy": [{**scored, "total_above_q90": 0.07}]})
     assert "| 0.46 | 7% of items |" in text
+    assert "Forecast adjustments" not in text
+    moved = ["lifecycle stage phase_out: demand of items with history x0.76 (42 items)"]
+    text = summary_markdown({**summary, "forecast_adjustments": moved})
+    assert "## Forecast adjustments\n\n- lifecycle stage phase_out: demand of items" in text

@@ -75,6 +75,7 @@ def test_weekly_forecast_over_new_year_follows_the_panel_and_stays_chunk_invaria
     assert np.isin(keys, [0, 1]).any()  # the forecast spans New Year
     assert (prepared.calendar[np.isin(keys, [0, 1])] < 0.6).all()
     assert "calendar profile" in prepared.calendar_note()
+    assert prepared.adjustments() == [prepared.calendar_note()]  # no stages given
     fc = forecast_chunk(prepared, list(prepared.unique_id), n_paths=300, seed=0)
     holiday, normal = np.isin(keys, [0, 1]), ~np.isin(keys, [0, 1])
     ratio = fc.paths[:, :, holiday].mean() / fc.paths[:, :, normal].mean()

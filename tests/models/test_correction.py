@@ -95,6 +95,11 @@ def test_declining_and_growing_stages_get_their_direction_and_a_closer_mean():
     sel = prepared.selection().set_index("unique_id")
     factor = sel.groupby("lifecycle_stage")["stage_factor"].first()
     assert factor["phase_out"] < 0.95 and factor["ramp_up"] > 1.05
+    said = prepared.adjustments()
+    assert (
+        f"lifecycle stage phase_out: demand of items with history x{factor['phase_out']:.2f}"
+        " (40 items)" in said
+    )
     with_stage = forecast(history, items=items, freq="M", h=6, n_paths=400, seed=0)
     without = forecast(history, items=items.drop(columns="lifecycle_stage"), freq="M", h=6,
                        n_paths=400, seed=0)  # fmt: skip
