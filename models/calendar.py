@@ -106,6 +106,8 @@ def calendar_factors(
         return ones, {}
     checked = 0
     for origin in origins:
+        if origin < 1:
+            continue
         past = profile(panel[:origin], keys[:origin], ppy)
         h = min(len(future), panel.size - origin)
         if not past or h < 1:

@@ -262,7 +262,7 @@ def prepare_forecast(
 def _prior_scale(stage: Any, scales: dict[str, float], young: float | None) -> float:
     """A new item's factor on its category prior: its stage's scale, else (a stage with too
     few donors) the young donors' scale, else 1 (no stage given, or neither known)."""
-    if stage is None or (isinstance(stage, float) and np.isnan(stage)):
+    if pd.isna(stage):
         return 1.0
     return scales.get(str(stage), 1.0 if young is None else young)
 

@@ -54,6 +54,9 @@ def test_factors_of_the_future_periods_and_the_backtest_check():
     assert set(full) == {0, 1}
     np.testing.assert_allclose(factors, [full.get(int(k), 1.0) for k in keys])
     assert (factors[np.isin(keys, [0, 1])] < 0.6).all()
+    # origins before the history (a horizon longer than it): nothing checked, no factors
+    factors, full = calendar_factors(y[:, :t], ds[:t], future, "W", [-5, 0])
+    assert full == {} and (factors == 1.0).all()
     # a dip in weeks 20-23 of the first two years that stopped in the third: the profile
     # learned before the backtest origins makes the flat forecast worse there, so none
     stopped, ds = _weekly_panel(208, {k: 0.2 for k in range(20, 24)})
