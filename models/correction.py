@@ -7,7 +7,7 @@ the ratio of the demand that came to the chosen models' mean forecast, both summ
 stage's scored items (units / units). The correction is the ratio closest to 1 over the
 origins when every origin points the same way (1 otherwise: a bias that flips sign between
 origins is noise), shrunk toward 1 with the weight m / (m + SHRINK_ITEMS) for m scored items
-and kept within [1 / MAX_FACTOR, MAX_FACTOR].
+and kept within [1 / MAX_FACTOR, MAX_FACTOR]; a factor within 1 +- MIN_EFFECT is dropped.
 
 `rescale_paths` applies it to one item's paths with the item's own Generator: each unit kept
 with probability f (f < 1: binomial thinning, fewer and smaller demands) or each value times
@@ -26,6 +26,7 @@ from models.select import Backtest
 MIN_ITEMS = 10  # scored items of a stage at an origin, fewer: no ratio at that origin
 SHRINK_ITEMS = 20
 MAX_FACTOR = 4.0
+MIN_EFFECT = 0.05  # factors within 1 +- this are left out: not worth moving every item for
 
 
 def _agreeing(log_ratios: np.ndarray) -> float:
@@ -60,7 +61,7 @@ def stage_corrections(bt: Backtest, chosen: np.ndarray, stages: np.ndarray) -> d
                 logs.append(np.log(ratio))
         m = int(members.sum())
         factor = float(np.exp(_agreeing(np.asarray(logs)) * m / (m + SHRINK_ITEMS)))
-        if factor != 1.0:
+        if abs(factor - 1.0) > MIN_EFFECT:
             out[stage] = factor
     return out
 

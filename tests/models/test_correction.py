@@ -37,14 +37,16 @@ def test_factor_is_the_ratio_closest_to_one_shrunk_by_the_number_of_items():
     assert got == {"phase_out": pytest.approx(0.6 ** (m / (m + SHRINK_ITEMS)))}
 
 
-def test_no_factor_for_flipping_bias_few_items_or_unknown_stage():
+def test_no_factor_for_flipping_bias_few_items_unknown_stage_or_a_small_effect():
     flip = np.tile([50.0, 150.0], (12, 1))  # under at one origin, over at the other
     few = np.tile([50.0, 50.0], (5, 1))  # fewer than MIN_ITEMS scored items
     unknown = np.tile([50.0, 50.0], (12, 1))
-    actual = np.vstack([flip, few, unknown])
-    stages = np.array(["series"] * 12 + ["pilot"] * 5 + [None] * 12, dtype=object)
-    bt = _backtest(actual, np.full((29, 2), 100.0))
-    assert stage_corrections(bt, np.full(29, "m", dtype=object), stages) == {}
+    small = np.tile([97.0, 96.0], (100, 1))  # 3% below at both origins: left alone
+    actual = np.vstack([flip, few, unknown, small])
+    stages = np.array(["series"] * 12 + ["pilot"] * 5 + [None] * 12 + ["ramp_up"] * 100,
+                      dtype=object)  # fmt: skip
+    bt = _backtest(actual, np.full((129, 2), 100.0))
+    assert stage_corrections(bt, np.full(129, "m", dtype=object), stages) == {}
 
 
 def test_items_not_scored_at_an_origin_leave_it_out_and_the_factor_is_capped():
