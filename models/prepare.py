@@ -28,7 +28,15 @@ from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
-from models.prior import CategoryPrior, category_pools, stage_scales, young_scale
+from models.prior import (
+    CategoryPrior,
+    category_pools,
+    stage_scales,
+    start_counts,
+    start_paths,
+    started_share,
+    young_scale,
+)
 from models.registry import make_forecaster
 from models.result import (
     CATEGORY_PRIOR,
@@ -105,7 +113,10 @@ class PreparedForecast:
     stage on its demand (None = 1): the backtest's bias correction on the chosen model's
     paths for items with history (`models.correction`), the stage's scale of the category
     prior's rate for new items (`models.prior.stage_scales`); calendar: factor per future
-    period on every item's demand (`models.calendar`; None = 1).
+    period on every item's demand (`models.calendar`; None = 1); start_counts, waiting:
+    (started, waiting) items of the last h periods (`models.prior.start_counts`) and per item
+    whether it is on the category prior without any demand yet, so its paths start at a
+    random period (None: every item sells from the first period).
     """
 
     unique_id: np.ndarray
@@ -124,6 +135,8 @@ class PreparedForecast:
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_factor: np.ndarray | None = None
     calendar: np.ndarray | None = None
+    start_counts: tuple[int, int] | None = None
+    waiting: np.ndarray | None = None
 
     @property
     def h(self) -> int:
@@ -143,6 +156,12 @@ class PreparedForecast:
             for (name, kind), rows in moved.groupby(["stage", "kind"], sort=True):
                 lines.append(f"lifecycle stage {name}: {kind} x{rows['factor'].median():.2f} "
                              f"({len(rows)} items)")  # fmt: skip
+        if self.waiting is not None and self.waiting.any() and self.start_counts:
+            started, waiting = self.start_counts
+            lines.append(f"new items without any demand yet: each starts within the horizon "
+                         f"with probability about {(started + 1) / (waiting + 2):.0%}, as "
+                         f"{started} of {waiting} items without demand did over the last "
+                         f"{self.h} periods ({int(self.waiting.sum())} items)")  # fmt: skip
         if note := self.calendar_note():
             lines.append(note)
         return lines
@@ -236,6 +255,8 @@ def prepare_forecast(
     launch = plan["launch_forecast"].to_numpy(dtype=float)
     label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
+    counts = start_counts(y, h)
+    waiting = ~(np.nan_to_num(y) > 0).any(axis=1) & (label == CATEGORY_PRIOR)
     future = future_periods(panel.ds[-1], h, freq)
     origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
     calendar, _ = calendar_factors(panel.y, panel.ds, future, freq, origins)
@@ -256,6 +277,8 @@ def prepare_forecast(
         classes=item_classes(y, stages),
         stage_factor=stage_factor,
         calendar=calendar,
+        start_counts=counts,
+        waiting=waiting if counts is not None else None,
     )
 
 
@@ -344,6 +367,10 @@ def forecast_chunk(
                     prior = prior.scaled(float(prepared.stage_factor[pos[i]]))
                 mean[i] = prior.mean
                 paths[i] = prior.sample(rngs[i], (n_paths, h))
+                if prepared.waiting is not None and prepared.waiting[pos[i]]:
+                    counts = prepared.start_counts
+                    mean[i] *= started_share(counts, prepared.h, h)
+                    paths[i] = start_paths(paths[i], counts, prepared.h, rngs[i])
         elif lab == LAUNCH_FORECAST:
             for i in sel:
                 rate = float(prepared.launch[pos[i]])

@@ -14,7 +14,9 @@ stage: a pilot part sells like a pilot part, not like a typical series part of i
 median rate, so the scale is unit-free and categories of any size pool into it). A stage with
 too few donors (the first pilot parts of a new product) takes the scale of the young donors
 instead, the items whose first demand came within the window (`young_scale`): a new part sells
-like parts did right after their launch.
+like parts did right after their launch. An item without any demand yet may not start at
+once: each of its paths starts at a period drawn with the hazard implied by `start_counts`
+(how many of the items without demand h periods ago have had some since).
 
 `category_pools` is the pooled (global) part, computed once; `sample_prior` draws one
 item's paths from its own Generator, so the result does not depend on chunking.
@@ -102,6 +104,53 @@ def young_scale(
     ratio = _ratios(donors, donor_groups, window)
     young = ((~np.isnan(donors)).sum(axis=1) <= window) & ~np.isnan(ratio)
     return float(np.median(ratio[young])) if young.sum() >= min_donors else None
+
+
+def start_counts(y: np.ndarray, h: int, min_items: int = 5) -> tuple[int, int] | None:
+    """(started, waiting): among the items (rows of y, (n, T) left-padded, all NaN without any
+    row) that had no demand before the last h periods (waiting), those that had some in them
+    (started): how often an item without demand starts within h periods. Every such item
+    counts as listed h periods ago (the items master has no listing date), so it errs towards
+    a later start. None with fewer than `min_items` waiting items or less than 2h periods."""
+    x = np.nan_to_num(y)
+    cut = x.shape[1] - h
+    if cut < h:
+        return None
+    waiting = ~(x[:, :cut] > 0).any(axis=1)
+    if waiting.sum() < min_items:
+        return None
+    return int((x[waiting, cut:] > 0).any(axis=1).sum()), int(waiting.sum())
+
+
+def _start_probabilities(counts: tuple[int, int], size: int | None, rng=None) -> np.ndarray:
+    """Probabilities of a start within h periods: Beta(started + 1, waiting - started + 1)
+    (the uncertainty of a share seen on few items), `size` draws, or its 200 quantiles."""
+    started, waiting = counts
+    a, b = started + 1, waiting - started + 1
+    if rng is not None:
+        return rng.beta(a, b, size)
+    from scipy.stats import beta
+
+    return beta.ppf((np.arange(200) + 0.5) / 200, a, b)
+
+
+def start_paths(
+    paths: np.ndarray, counts: tuple[int, int], h: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Paths (n_paths, h) with demand only from a start period drawn per path: each path
+    draws its probability p of a start within h periods (`_start_probabilities`), then the
+    start from the geometric law with that per-period hazard, so a path may not start within
+    the horizon at all."""
+    p = _start_probabilities(counts, paths.shape[0], rng)
+    hazard = np.clip(1 - (1 - p) ** (1 / h), 1e-12, 1.0)
+    start = rng.geometric(hazard) - 1
+    return paths * (np.arange(paths.shape[1])[None, :] >= start[:, None])
+
+
+def started_share(counts: tuple[int, int], h: int, periods: int) -> np.ndarray:
+    """(periods,) probability that a start drawn as in `start_paths` came by each period."""
+    p = _start_probabilities(counts, None)[:, None]
+    return (1 - (1 - p) ** (np.arange(1, periods + 1)[None, :] / h)).mean(axis=0)
 
 
 def _ratios(donors: np.ndarray, donor_groups: np.ndarray, window: int) -> np.ndarray:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.prior import stage_scales, young_scale
+from models import prepare_forecast
+from models.prior import stage_scales, start_counts, start_paths, started_share, young_scale
 
 
 def _constant(rates: list[float], t: int = 6) -> np.ndarray:
@@ -74,3 +75,58 @@ def test_a_new_item_of_a_stage_without_donors_takes_the_young_scale():
     assert factor["new_pilot"] == pytest.approx(0.25)  # no pilot donor: the young donors
     assert factor["new_series"] == pytest.approx(1.0)  # its own stage: 4 / 4
     assert factor["new_unstaged"] == 1.0
+
+
+def test_start_counts_reads_items_without_demand_before_the_last_h_periods():
+    nan = np.nan
+    y = np.array(
+        [[1, 0, 0, 0, 0, 0],  # sold before the last 3 periods: not waiting
+         [0, 0, 0, 0, 2, 0],  # waiting, started
+         [nan, nan, nan, nan, nan, 1],  # waiting (first row late), started
+         [0, 0, 0, 0, 0, 0],  # waiting
+         [nan] * 6,  # no row at all: waiting
+         [nan, nan, 0, 0, 0, 0]],  # waiting
+        dtype=float,
+    )  # fmt: skip
+    assert start_counts(y, h=3, min_items=5) == (2, 5)
+    assert start_counts(y, h=3, min_items=6) is None
+    assert start_counts(y, h=4, min_items=1) is None  # less than 2h periods
+
+
+def test_paths_start_at_a_random_period_as_often_as_the_counts_say():
+    rng = np.random.default_rng(0)
+    paths = np.full((20_000, 6), 2, dtype=np.int32)
+    counts = (30, 100)  # p of a start within h = 6 periods about 0.3
+    out = start_paths(paths, counts, h=6, rng=rng)
+    assert out.dtype == np.int32 and set(np.unique(out)) == {0, 2}
+    started = (out > 0).any(axis=1)
+    assert started.mean() == pytest.approx(31 / 102, abs=0.02)
+    # once started, a path sells in every later period
+    first = np.argmax(out > 0, axis=1)
+    later = np.arange(6)[None, :] >= first[:, None]
+    assert (out[started][later[started]] == 2).all()
+    share = started_share(counts, h=6, periods=6)
+    np.testing.assert_allclose(share, (out > 0).mean(axis=0), atol=0.02)
+    assert np.all(np.diff(share) > 0)
+
+
+def test_a_never_ordered_item_starts_late_where_waiting_items_rarely_started():
+    from models import forecast
+
+    t = 24
+    ds = pd.date_range("2023-01-01", periods=t, freq="MS")
+    rows = [pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": 4.0}) for k in range(6)]
+    late = np.zeros(t)
+    late[-1] = 4.0
+    rows.append(pd.DataFrame({"unique_id": "late", "ds": ds, "y": late}))  # 1 of 10 started
+    ids = [*(f"s{k}" for k in range(6)), "late", *(f"w{k}" for k in range(8)), "new"]
+    items = pd.DataFrame({"unique_id": ids, "category": "A"})
+    demand = pd.concat(rows)
+    prepared = prepare_forecast(demand, items=items, freq="M", h=6, model="tsb")
+    assert prepared.start_counts == (1, 10)  # late and the 9 items without any row
+    assert prepared.waiting[-1] and not prepared.waiting[0]
+    assert any("starts within the horizon" in line for line in prepared.adjustments())
+    fc = forecast(demand, items=items, freq="M", h=6, n_paths=2000, model="tsb")
+    new = fc.mean[-1]
+    assert np.all(np.diff(new) > 0) and new[-1] < 0.3 * 4.0  # prior rate 4, rarely started
+    assert (fc.paths[-1].sum(axis=1) == 0).mean() > 0.6  # most paths never start
