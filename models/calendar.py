@@ -120,3 +120,8 @@ def calendar_factors(
     if not checked:
         return ones, {}
     return np.array([full.get(int(k), 1.0) for k in period_keys(future, freq)]), full
+
+
+def past_factors(profile: dict[int, float], ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """(T,) the profile's factor of each history period (1 where it has none)."""
+    return np.array([profile.get(int(k), 1.0) for k in period_keys(ds, freq)])

@@ -22,7 +22,7 @@ import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
 from models.blend import Blend
-from models.calendar import calendar_factors
+from models.calendar import calendar_factors, past_factors
 from models.classify import item_classes
 from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
@@ -216,9 +216,14 @@ def prepare_forecast(
     panel = to_panel(demand, freq, last_period)
     plan = plan_items(panel, items)
     ids = plan["unique_id"].to_numpy(dtype=object)
+    future = future_periods(panel.ds[-1], h, freq)
+    origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
+    calendar, profile = calendar_factors(panel.y, panel.ds, future, freq, origins)
     y = history(panel, ids)
     has = (~np.isnan(y)).sum(axis=1) >= MIN_HISTORY
-    yh = y[has]
+    # the models fit demand without the calendar's dips (a January level is not held down by
+    # the New Year weeks); the forecast gets the calendar back per future period
+    yh = y[has] / past_factors(profile, panel.ds, freq)
     n = ids.size
     label = np.full(n, NO_HISTORY, dtype=object)
     group = np.full(n, "short", dtype=object)
@@ -257,9 +262,6 @@ def prepare_forecast(
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     counts = start_counts(y, h)
     waiting = ~(np.nan_to_num(y) > 0).any(axis=1) & (label == CATEGORY_PRIOR)
-    future = future_periods(panel.ds[-1], h, freq)
-    origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
-    calendar, _ = calendar_factors(panel.y, panel.ds, future, freq, origins)
     return PreparedForecast(
         unique_id=ids,
         ds=future,

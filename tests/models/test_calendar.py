@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models import Forecast, forecast, forecast_chunk, prepare_forecast
-from models.calendar import calendar_factors, period_keys, profile
+from models.calendar import calendar_factors, past_factors, period_keys, profile
 
 
 def test_week_keys_hold_the_same_dates_every_year():
@@ -88,3 +88,17 @@ def test_weekly_forecast_over_new_year_follows_the_panel_and_stays_chunk_invaria
     np.testing.assert_array_equal(Forecast.concat(parts).paths, fc.paths)
     plain = forecast(demand[demand["ds"] < ds[40]], freq="W", h=13, model="latent")
     assert plain.mean.shape == (60, 13)  # a year of history: no profile, no error
+
+
+def test_a_forecast_made_after_new_year_is_not_held_down_by_the_holiday_weeks():
+    y, ds = _weekly_panel(158, {0: 0.3, 1: 0.3}, n=100)  # history ends 2024-01-08
+    demand = pd.DataFrame(
+        {"unique_id": np.repeat([f"i{k:02d}" for k in range(100)], ds.size),
+         "ds": np.tile(ds, 100), "y": y.ravel()}
+    )  # fmt: skip
+    prepared = prepare_forecast(demand, freq="W", h=8, seed=0, model="latent")
+    assert (prepared.calendar == 1.0).all()  # no holiday ahead
+    fc = forecast_chunk(prepared, list(prepared.unique_id), n_paths=200, seed=0)
+    # the true rate is 3 per week; the models fit the history without the dips
+    assert fc.mean.mean() == pytest.approx(3.0, rel=0.05)
+    assert past_factors({0: 0.3, 1: 0.5}, ds[-3:], "W").tolist() == [0.5, 0.3, 1.0]
