@@ -65,8 +65,8 @@ def prepare_forecast(
             h=params.horizon,
             seed=params.seed,
         )
-    if note := prepared.calendar_note():
-        get_run_logger().info(note)
+    for line in prepared.adjustments():
+        get_run_logger().info("forecast adjustment: %s", line)
     return prepared
 
 

@@ -112,16 +112,20 @@ def calendar_factors(
         h = min(len(future), panel.size - origin)
         if not past or h < 1:
             continue
-        factors = np.array([past.get(int(k), 1.0) for k in keys[origin : origin + h]])
+        factors = _factors(past, keys[origin : origin + h])
         with_ = _flat_error(panel, origin, h, factors, ppy)
         if with_ > _flat_error(panel, origin, h, np.ones(h), ppy):
             return ones, {}
         checked += 1
     if not checked:
         return ones, {}
-    return np.array([full.get(int(k), 1.0) for k in period_keys(future, freq)]), full
+    return past_factors(full, future, freq), full
 
 
 def past_factors(profile: dict[int, float], ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
-    """(T,) the profile's factor of each history period (1 where it has none)."""
-    return np.array([profile.get(int(k), 1.0) for k in period_keys(ds, freq)])
+    """The profile's factor of each period starting at ds (1 where it has none)."""
+    return _factors(profile, period_keys(ds, freq))
+
+
+def _factors(profile: dict[int, float], keys: np.ndarray) -> np.ndarray:
+    return np.array([profile.get(int(k), 1.0) for k in keys])

@@ -122,26 +122,21 @@ def start_counts(y: np.ndarray, h: int, min_items: int = 5) -> tuple[int, int] |
     return int((x[waiting, cut:] > 0).any(axis=1).sum()), int(waiting.sum())
 
 
-def _start_probabilities(counts: tuple[int, int], size: int | None, rng=None) -> np.ndarray:
-    """Probabilities of a start within h periods: Beta(started + 1, waiting - started + 1)
-    (the uncertainty of a share seen on few items), `size` draws, or its 200 quantiles."""
+def _beta(counts: tuple[int, int]) -> tuple[int, int]:
+    """Beta parameters of the probability of a start within h periods: Beta(started + 1,
+    waiting - started + 1), the uncertainty of a share seen on few items."""
     started, waiting = counts
-    a, b = started + 1, waiting - started + 1
-    if rng is not None:
-        return rng.beta(a, b, size)
-    from scipy.stats import beta
-
-    return beta.ppf((np.arange(200) + 0.5) / 200, a, b)
+    return started + 1, waiting - started + 1
 
 
 def start_paths(
     paths: np.ndarray, counts: tuple[int, int], h: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Paths (n_paths, h) with demand only from a start period drawn per path: each path
-    draws its probability p of a start within h periods (`_start_probabilities`), then the
+    draws its probability p of a start within h periods (`_beta`), then the
     start from the geometric law with that per-period hazard, so a path may not start within
     the horizon at all."""
-    p = _start_probabilities(counts, paths.shape[0], rng)
+    p = rng.beta(*_beta(counts), paths.shape[0])
     hazard = np.clip(1 - (1 - p) ** (1 / h), 1e-12, 1.0)
     start = rng.geometric(hazard) - 1
     return paths * (np.arange(paths.shape[1])[None, :] >= start[:, None])
@@ -149,7 +144,9 @@ def start_paths(
 
 def started_share(counts: tuple[int, int], h: int, periods: int) -> np.ndarray:
     """(periods,) probability that a start drawn as in `start_paths` came by each period."""
-    p = _start_probabilities(counts, None)[:, None]
+    from scipy.stats import beta
+
+    p = beta.ppf((np.arange(200) + 0.5) / 200, *_beta(counts))[:, None]  # 200 quantiles
     return (1 - (1 - p) ** (np.arange(1, periods + 1)[None, :] / h)).mean(axis=0)
 
 

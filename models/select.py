@@ -53,13 +53,25 @@ class Backtest:
     period_loss: dict[str, np.ndarray]
     total_loss: dict[str, np.ndarray]
     covered: dict[str, np.ndarray]  # (n, len(COVER_LEVELS)) origins with total <= quantile
-    actual_sum: np.ndarray
-    scored: np.ndarray
-    n_origins: np.ndarray  # (n,) origins at which the item was scored
     # (n, origins) h-period totals: actual units and each candidate's mean of its paths (NaN
     # where the item was not scored at that origin; `models.correction` reads them)
     actual_total: np.ndarray
     forecast_total: dict[str, np.ndarray]
+
+    @property
+    def n_origins(self) -> np.ndarray:
+        """(n,) origins at which the item was scored."""
+        return (~np.isnan(self.actual_total)).sum(axis=1)
+
+    @property
+    def scored(self) -> np.ndarray:
+        """(n,) the item was scored at some origin."""
+        return self.n_origins > 0
+
+    @property
+    def actual_sum(self) -> np.ndarray:
+        """(n,) units that came over the scored origins' windows."""
+        return np.nansum(self.actual_total, axis=1)
 
     def group_score(self, label: str, mask: np.ndarray) -> float:
         """(WQL + lead-time WQL) / 2 + CALIBRATION_WEIGHT x mean |coverage - level| of the
@@ -94,7 +106,6 @@ def backtest(
     period_loss = {label: zeros.copy() for label in candidates}
     total_loss = {label: zeros.copy() for label in candidates}
     covered = {label: np.zeros((n, len(COVER_LEVELS))) for label in candidates}
-    actual_sum, scored, n_scored = zeros.copy(), np.zeros(n, dtype=bool), zeros.copy()
     actual_total = np.full((n, n_origins), np.nan)
     forecast_total = {label: actual_total.copy() for label in candidates}
     cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
@@ -106,9 +117,6 @@ def backtest(
         train, actual = y[:, :cut], y[:, cut : cut + h]
         ok = (~np.isnan(train)).sum(axis=1) >= 2  # fully observed after the origin too
         actual = np.nan_to_num(actual)
-        scored |= ok
-        n_scored += ok
-        actual_sum += np.where(ok, actual.sum(axis=1), 0)
         actual_total[ok, k - 1] = actual[ok].sum(axis=1)
         for label, model in candidates.items():
             # common random numbers: every candidate draws the same stream at an origin, so
@@ -123,9 +131,7 @@ def backtest(
             period_loss[label][ok] += pl.sum(axis=1)
             total_loss[label][ok] += tl
             covered[label][ok] += total[:, None] <= tq[:, cover_cols]
-    return Backtest(
-        period_loss, total_loss, covered, actual_sum, scored, n_scored, actual_total, forecast_total
-    )
+    return Backtest(period_loss, total_loss, covered, actual_total, forecast_total)
 
 
 def select(

@@ -15,14 +15,10 @@ from models.select import Backtest
 def _backtest(actual: np.ndarray, forecast_total: np.ndarray) -> Backtest:
     n = actual.shape[0]
     zeros = np.zeros(n)
-    scored = ~np.isnan(actual).all(axis=1)
     return Backtest(
         period_loss={"m": zeros},
         total_loss={"m": zeros},
         covered={"m": np.zeros((n, 3))},
-        actual_sum=np.nansum(actual, axis=1),
-        scored=scored,
-        n_origins=(~np.isnan(actual)).sum(axis=1).astype(float),
         actual_total=actual,
         forecast_total={"m": forecast_total},
     )

@@ -50,10 +50,7 @@ def test_selection_score_penalizes_miscalibrated_upper_quantiles():
         period_loss={"honest": ones, "narrow": ones * 0.98},
         total_loss={"honest": ones, "narrow": ones * 0.98},
         covered={"honest": honest, "narrow": narrow},
-        actual_sum=ones * 2,
-        scored=np.ones(n, dtype=bool),
-        n_origins=ones,
-        actual_total=np.ones((n, 1)),
+        actual_total=np.full((n, 1), 2.0),
         forecast_total={"honest": np.ones((n, 1)), "narrow": np.ones((n, 1))},
     )
     everyone = np.ones(n, dtype=bool)
