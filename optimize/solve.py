@@ -36,12 +36,16 @@ from optimize.fallback import greedy_choices
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
+PREPROCESS = "off"
 CBC_GRACE = 2.0  # seconds CBC may run past its time limit before it is killed
 ENFORCED = "Time limit enforced"
 FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
 NO_SOLVER_STATUS = "Optimal (each item's best lot; no shared limit binds, no solver run)"
-INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible")
+INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible",
+              "problem is infeasible")  # fmt: skip
+# CBC's own line when its initial LP solve proves infeasibility (no "Result -" line then)
+CBC_EARLY_INFEASIBLE = re.compile(r"^Problem is infeasible\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -272,7 +276,10 @@ def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log
     mps, sol = folder / "model.mps", folder / "model.sol"
     names = lp.writeMPS(str(mps), rename=1)
     args = [engine.path, str(mps), "-sec", f"{max(time_limit, 0.01):.3f}", "-timeMode"]
-    args += ["elapsed", "-ratio", f"{gap}", "-solve", "-printingOptions", "all"]
+    # CBC 2.10.3's preprocessing fixed a column wrongly on a small menu model and reported a
+    # worse plan as optimal (coin-or/Cbc #293, #720): it stays off (PREPROCESS)
+    args += ["elapsed", "-ratio", f"{gap}", "-preprocess", PREPROCESS, "-solve"]
+    args += ["-printingOptions", "all"]
     args += ["-solution", str(sol)]
     with log.open("w") as out:
         process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
@@ -295,10 +302,16 @@ def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log
 
 def parse_cbc_log(text: str) -> tuple[str, float | None, float | None]:
     """(status, objective, best bound) from a CBC log: status is the text after "Result - "
-    (e.g. "Optimal solution found", "Stopped on time limit"); an optimal solve found without
-    search prints no bound, which is then the objective."""
+    (e.g. "Optimal solution found", "Stopped on time limit"), or "Problem is infeasible" when
+    CBC proved infeasibility before any search (it then prints no "Result" line); an optimal
+    solve found without search prints no bound, which is then the objective."""
     result = re.search(r"^Result - (.+?)\s*$", text, re.MULTILINE)
-    status = result.group(1) if result else "unknown"
+    if result:
+        status = result.group(1)
+    elif CBC_EARLY_INFEASIBLE.search(text):
+        status = "Problem is infeasible"
+    else:
+        status = "unknown"
     objective = _number(r"^Objective value:\s+(\S+)", text)
     bound = _number(r"^Lower bound:\s+(\S+)", text)
     if status.lower().startswith("optimal") and bound is None:

@@ -11,6 +11,7 @@ from optimize.model import build_model, build_models
 from optimize.plan import plan
 from optimize.solve import (
     NO_SOLVER_STATUS,
+    SolveResult,
     parse_cbc_log,
     proven_optimal,
     solve,
@@ -153,6 +154,31 @@ def test_parse_cbc_log_reads_status_objective_and_bound():
     done = "Result - Optimal solution found\n\nObjective value:   42.25000000\n"
     assert parse_cbc_log(done) == ("Optimal solution found", 42.25, 42.25)
     assert parse_cbc_log("garbage")[0] == "unknown"
+    # infeasibility proven by CBC's first LP solve: no "Result -" line
+    early = "Problem MODEL has 4 rows, 4 columns\nProblem is infeasible - 0.00 seconds\n"
+    assert parse_cbc_log(early) == ("Problem is infeasible", None, None)
+    assert SolveResult("Problem is infeasible", False, None, None, None, 0.0, "cbc").infeasible
+
+
+def test_cbc_plan_equals_the_highs_optimum_where_its_preprocessing_erred():
+    # Found by a brute-force check: CBC 2.10.3 with preprocessing fixed a column of this
+    # 7-column model and reported 380.90 as optimal; the optimum is 352.87 (solve.PREPROCESS).
+    p0 = ItemProblem(
+        "P0", np.array([[6, 2, 6, 4], [9, 2, 6, 8], [9, 5, 7, 10], [5, 4, 7, 8], [6, 5, 7, 8]]), 6,
+        (), (Offer("S0", 8, 5, "all_units", (PriceBreak(8, 8.0),), 9.0, 0, 0.8, 0.1, sku="P0"),),
+        0.0, 0.25, 0.5, 1.0, 14.0, 0.5,
+    )  # fmt: skip
+    breaks = (PriceBreak(8, 8.1), PriceBreak(12, 5.1), PriceBreak(34, 1.6))
+    p1 = ItemProblem(
+        "P1", np.array([[3, 2, 3, 5], [6, 3, 5, 5], [6, 2, 7, 3]]), 4, (),
+        (Offer("S0", 3, 2, "all_units", breaks, 15.0, 2, 0.8, 0.0, sku="P1"),),
+        0.0, 0.25, 0.5, 1.0, 10.0, 2.0, review_period=1,
+    )  # fmt: skip
+    problem = Problem((p0, p1), Limits(budget=107.2, capacity=48.0))
+    highs, cbc = plan(problem, "highs"), plan(problem, "cbc")
+    assert highs.optimal and cbc.optimal
+    assert highs.objective == pytest.approx(352.8667, abs=1e-4)
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-9)
 
 
 def test_model_has_one_choice_row_per_item_and_one_row_per_limit():

@@ -59,6 +59,23 @@ def test_budget_below_what_the_targets_need_is_named_and_the_plan_is_relaxed():
     assert result.objective == pytest.approx(sum(lot.expected_cost for lot in result.lots))
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_limits_that_together_cannot_meet_the_targets_are_named_by_either_solver(solver):
+    # each limit alone allows one item's lot, together neither: CBC proves that in its first
+    # LP solve and writes no "Result" line (it was read as an unknown status, no relaxed plan)
+    def one(sku: str) -> ItemProblem:
+        offer = Offer("S1", 10, 10, "all_units", (PriceBreak(1, 5.0), PriceBreak(50, 1.0)), 10.0,
+                      0, sku=sku)  # fmt: skip
+        return ItemProblem(sku, np.full((20, 4), 10), 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.1,
+                           6.0, 1.0, min_service_level=0.9)  # fmt: skip
+
+    result = plan(Problem((one("A"), one("B")), Limits(budget=100.0, capacity=80.0)), solver)
+    assert result.relaxed
+    why = "budget, capacity together cannot meet the service levels of A, B"
+    assert result.infeasible_reason == why
+    assert result.optimal
+
+
 def test_item_that_no_lot_can_serve_is_named():
     # Half the deliveries come one week late: week 2 runs short in half the scenarios
     # whatever the lot, so no lot reaches 90%.
