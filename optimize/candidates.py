@@ -4,8 +4,11 @@ Feasible lot of an offer: a multiple of `pack_size` that is >= `moq`. Lots run f
 smallest feasible lot up to a cap that covers a high quantile of the largest shortfall of stock
 and open orders against demand over the horizon (open orders count from their due period)
 plus some extra periods of mean demand (grossed up for rejects), and at least the largest break
-point. If an offer has at most `max_candidates` feasible lots below the cap, all of them are
-kept (the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
+point; for incremental discounts at least INCREMENTAL_REACH times it (there the average price
+keeps falling past the last break, and so can the expected cost when leftover stock is worth
+that average price: the menu must see the fall to extend itself, evaluate._at_cap).
+If an offer has at most `max_candidates` feasible lots below the cap, all of them are kept
+(the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
 every break point rounded up to a feasible lot, and an even grid of feasible lots in between,
 `max_candidates` in all (break points win over the grid if they are more).
 """
@@ -18,6 +21,7 @@ from optimize.data import ItemProblem, Offer
 
 COVER_QUANTILE = 0.99
 EXTRA_PERIODS = 2
+INCREMENTAL_REACH = 2
 
 
 def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
@@ -44,6 +48,8 @@ def lot_cap(item: ItemProblem, offer: Offer, need: float | None = None) -> int:
     need = cover_need(item) if need is None else need
     need = max(need, 0.0) / (1.0 - offer.reject_rate)
     largest_break = offer.price_breaks[-1].min_qty
+    if offer.discount_type == "incremental":
+        largest_break *= INCREMENTAL_REACH
     return offer.feasible_at_least(max(int(np.ceil(need)), largest_break))
 
 

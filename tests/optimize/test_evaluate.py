@@ -49,17 +49,34 @@ def test_best_candidate_equals_exhaustive_enumeration(item):
 def test_a_cheapest_lot_at_the_cap_grows_the_menu():
     # Found by hypothesis: incremental breaks 1.3 / 1.0 from unit 2, demand 1 in one week,
     # holding 25%/year. Stock left over is used the next weeks and keeps the lot's average
-    # price, so buying 4 beats the cap of 3 (need 1 + 2 periods of mean demand).
+    # price, so buying 4 beats 3 (need 1 + 2 periods of mean demand); the cap of an
+    # incremental offer reaches twice its last break (4), and the menu grows past it.
     offer = Offer("S0", 1, 1, "incremental", (PriceBreak(1, 1.3), PriceBreak(2, 1.0)), 0.0, 0,
                   sku="P-1")  # fmt: skip
     item = ItemProblem("P-1", np.array([[1]]), 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.0, 2.0,
                        0.0)  # fmt: skip
-    assert lot_cap(item, offer) == 3
+    assert lot_cap(item, offer) == 4
     menu = evaluate_item(item)
     best = int(np.argmin(menu.expected_cost))
     assert menu.quantity[best] == 4 and menu.quantity.max() > 4
     assert menu.expected_cost[best] == pytest.approx(reference_cost(item, offer, 4))
     assert reference_cost(item, offer, 4) < min(reference_cost(item, offer, q) for q in (3, 5))
+
+
+def test_an_incremental_offer_is_priced_past_its_last_break():
+    # Found by a brute-force check: the cost rises up to the last break (30) and falls past it
+    # (the average price keeps falling, leftover stock is worth it) to its minimum at 54. A
+    # cap at the break saw no fall there and was more than CAP_MARGIN above the best (10).
+    offer = Offer("S0", 3, 2, "incremental", (PriceBreak(2, 9.7), PriceBreak(30, 5.0)), 14.0, 0,
+                  on_time_rate=0.8, sku="P1")  # fmt: skip
+    item = ItemProblem("P1", np.array([[5, 4], [7, 4]]), 2, (), (offer,), 0.25, 7 / 365.25, 0.5,
+                       0.0, 20.0, 0.5)  # fmt: skip
+    enumerated = {q: reference_cost(item, offer, q) for q in range(4, 200, 2)}
+    assert min(enumerated, key=enumerated.__getitem__) == 54
+    menu = evaluate_item(item)
+    best = int(np.argmin(menu.expected_cost))
+    assert menu.quantity[best] == 54
+    assert menu.expected_cost[best] == pytest.approx(enumerated[54])
 
 
 def test_a_cost_still_falling_at_the_cap_near_the_best_grows_the_menu():
