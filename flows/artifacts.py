@@ -24,6 +24,7 @@ from flows import report
 from flows.console import BUYER_FORMATS
 from flows.params import RunParameters
 
+NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
 LOTS_KEY = "recommended-lots"
 SUMMARY_KEY = "run-summary"
 REPORT_KEY = "run-report"
@@ -70,7 +71,9 @@ def summarize(
         "as_of": params.as_of.isoformat(),
         "db_path": str(params.db_path),
         "items_planned": len(frame),
-        "items_unplannable": len(unplannable),
+        "items_unplannable": int((~unplannable["planned"]).sum()),
+        "offers_left_out": int(unplannable["planned"].sum()),
+        "not_planned": _not_planned(unplannable),
         "lots": len(lots),
         "spend": round(float(lots["order_value"].sum()), 2),
         "savings": round(float(lots["savings"].sum()), 2),
@@ -90,6 +93,12 @@ def summarize(
     }
 
 
+def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:
+    """The first `limit` items or offers the plan could not use, with the reason."""
+    return [{"sku": str(r.sku), "reason": str(r.reason)}
+            for r in unplannable.head(limit).itertuples(index=False)]  # fmt: skip
+
+
 def publish_artifacts(summary: dict[str, Any], result: optimize.Plan) -> None:
     """Table of lots and a markdown summary; the same keys every night version them."""
     lots = ordered_lots(result)
@@ -106,7 +115,7 @@ def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
     decimals, whole units, risks in percent."""
     shown = lots.astype(object).where(lots.notna(), "")
     for column, fmt in BUYER_FORMATS.items():
-        shown[column] = [fmt.format(v) if v != "" else "" for v in shown[column]]
+        shown[column] = [fmt(v) if v != "" else "" for v in shown[column]]
     return shown.to_dict("records")
 
 
@@ -131,11 +140,14 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"{summary.get('items_short_before_arrival', 0)} |",
             f"| items not ordered as wished because of a limit | {summary['items_held_back']} |",
             f"| items that cannot be planned | {summary['items_unplannable']} |",
+            f"| offers left out (the item is planned with its others) | "
+            f"{summary.get('offers_left_out', 0)} |",
             f"| quarantined input rows | {summary['rows_quarantined']} |",
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
+            *_not_planned_lines(summary),
             *_adjustment_lines(summary),
             *_accuracy_lines(summary),
             "",
@@ -155,6 +167,22 @@ def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
     if not summary.get("relaxed"):
         return []
     return ["", f"**Relaxed plan**: {summary['infeasible_reason']}"]
+
+
+def _not_planned_lines(summary: dict[str, Any]) -> list[str]:
+    """Which items (or offers) the plan could not use, and why."""
+    rows = summary.get("not_planned") or []
+    if not rows:
+        return []
+    total = summary["items_unplannable"] + summary.get("offers_left_out", 0)
+    more = total - len(rows)
+    return [
+        "",
+        "## Input the plan could not use",
+        "",
+        *(f"- {r['sku']}: {r['reason']}" for r in rows),
+        *([f"- ... and {more} more"] if more > 0 else []),
+    ]
 
 
 def _adjustment_lines(summary: dict[str, Any]) -> list[str]:

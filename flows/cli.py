@@ -224,6 +224,11 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo(
         f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
     )
+    for row in summary.get("not_planned", [])[:5]:
+        click.echo(f"not planned:  {row['sku']}: {row['reason']}")
+    left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
+    if left > 0:
+        click.echo(f"              ... {left} more in the run-summary artifact")
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
 
 

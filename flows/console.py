@@ -6,14 +6,16 @@ import textwrap
 
 import pandas as pd
 
+from optimize.explain import price
+
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
-    "quantity": "{:,.0f}",
-    "unit_price": "{:,.2f}",
-    "order_value": "{:,.2f}",
-    "savings": "{:,.2f}",
-    "expected_leftover": "{:,.0f}",
-    "stockout_risk": "{:.0%}",
+    "quantity": "{:,.0f}".format,
+    "unit_price": price,
+    "order_value": "{:,.2f}".format,
+    "savings": "{:,.2f}".format,
+    "expected_leftover": "{:,.0f}".format,
+    "stockout_risk": "{:.0%}".format,
 }
 _HEADERS = {
     "sku": "sku",
@@ -32,7 +34,7 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
     shown = lots[[c for c in _HEADERS if c in lots.columns] + list(extra)].copy()
     for column, fmt in BUYER_FORMATS.items():
         if column in shown:
-            shown[column] = [fmt.format(v) if pd.notna(v) else "" for v in shown[column]]
+            shown[column] = [fmt(v) if pd.notna(v) else "" for v in shown[column]]
     shown = shown.astype(object).where(shown.notna(), "")
     table = shown.rename(columns=_HEADERS).to_string(index=False)
     reasons = [

@@ -19,7 +19,7 @@ COLUMNS = (
     ("sku", "SKU", None, 14),
     ("description", "Description", None, 28),
     ("quantity", "Quantity", "#,##0", 11),
-    ("unit_price", "Unit price", "#,##0.00", 12),
+    ("unit_price", "Unit price", "#,##0.00###", 12),
     ("order_value", "Order value", "#,##0.00", 14),
     ("due_date", "Due date", "yyyy-mm-dd", 12),
     ("action", "Decision", None, 10),

@@ -30,6 +30,7 @@ import warehouse
 from flows import plots
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
+from optimize.explain import price
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -225,7 +226,7 @@ def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -
             f'<tr id="lot-{sku}"><td>{link}</td>'
             f"<td>{_e(names.get(lot.supplier_id, lot.supplier_id))}</td>"
             f"<td class=num>{_units(lot.quantity)}</td><td class=num>"
-            f"{_money(lot.unit_price)}</td><td class=num>{_money(lot.order_value)}</td>"
+            f"{price(lot.unit_price)}</td><td class=num>{_money(lot.order_value)}</td>"
             f"<td class=num>{_money(lot.savings)}</td><td class=num>"
             f"{_units(lot.expected_leftover)}</td><td class=num>{lot.stockout_risk:.1%}</td></tr>"
         )

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 import warehouse
 from optimize.data import Offer, PriceBreak
+from optimize.explain import price
 from optimize.pricing import average_unit_price
 
 PENDING_KEY = "pending-lots"
@@ -187,7 +188,7 @@ def pending_markdown(pending: pd.DataFrame, limit: int = 100) -> str:
     ]
     for lot in pending.head(limit).itertuples():
         lines.append(
-            f"| {lot.sku} | {lot.supplier_id} | {lot.quantity:,.0f} | {lot.unit_price:,.2f} "
+            f"| {lot.sku} | {lot.supplier_id} | {lot.quantity:,.0f} | {price(lot.unit_price)} "
             f"| {lot.order_value:,.2f} | {lot.reason} |"
         )
     if len(pending) > limit:

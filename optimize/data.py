@@ -45,6 +45,8 @@ class Offer:
 
     def __post_init__(self) -> None:
         where = f"(sku {self.sku or '?'}, supplier {self.supplier_id})"
+        _whole(self, ("moq", "pack_size", "lead_time"), where)
+        _finite(self, ("fixed_cost", "on_time_rate", "reject_rate"), where)
         _check(self.moq > 0, f"moq must be positive {where}")
         _check(self.pack_size > 0, f"pack_size must be positive {where}")
         _check(
@@ -56,6 +58,9 @@ class Offer:
         _check(0 <= self.on_time_rate <= 1, f"on_time_rate must be within 0..1 {where}")
         _check(0 <= self.reject_rate < 1, f"reject_rate must be within 0..1 (< 1) {where}")
         _check(len(self.price_breaks) > 0, f"price_breaks must not be empty {where}")
+        for b in self.price_breaks:
+            _whole(b, ("min_qty",), where, "price break ")
+            _finite(b, ("unit_price",), where, "price break ")
         breaks = tuple(sorted(self.price_breaks, key=lambda b: b.min_qty))
         for b in breaks:
             _check(b.min_qty > 0, f"price break min_qty must be positive {where}")
@@ -119,6 +124,11 @@ class ItemProblem:
         _check(np.all(paths >= 0), f"scenarios must not be negative {where}")
         _check(np.all(paths == np.round(paths)), f"scenarios must be integers {where}")
         object.__setattr__(self, "scenarios", paths.astype(np.int64))
+        _whole(self, ("on_hand",), where)
+        _finite(self, ("holding_cost_rate", "period_years", "salvage_value", "obsolescence",
+                       "stockout_cost", "unit_volume"), where)  # fmt: skip
+        if self.review_period is not None:
+            _whole(self, ("review_period",), where)
         _check(self.on_hand >= 0, f"on_hand must not be negative {where}")
         _check(len(self.offers) > 0, f"at least one offer is needed {where}")
         ids = [o.supplier_id for o in self.offers]
@@ -139,9 +149,13 @@ class ItemProblem:
         )
         arrivals = np.zeros(self.horizon, dtype=np.int64)
         for due, qty in self.open_orders:
+            whole = _is_whole(due) and _is_whole(qty)
+            _check(whole, f"open order (due {due}, quantity {qty}) must be whole numbers {where}")
             _check(qty > 0, f"open order quantity must be positive {where}")
             if due < self.horizon:
                 arrivals[max(int(due), 0)] += int(qty)
+        orders = tuple((int(due), int(qty)) for due, qty in self.open_orders)
+        object.__setattr__(self, "open_orders", orders)
         object.__setattr__(self, "base_arrivals", arrivals)
 
     @property
@@ -181,6 +195,7 @@ class SupplierTier:
 
     def __post_init__(self) -> None:
         where = f"(supplier {self.supplier_id})"
+        _finite(self, ("threshold", "discount"), where, "supplier tier ")
         _check(self.threshold > 0, f"supplier tier threshold must be positive {where}")
         _check(0 < self.discount < 1, f"supplier tier discount must be within 0..1 {where}")
         _check(self.basis in ("spend", "units"), f"basis must be spend or units {where}")
@@ -200,7 +215,11 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("budget", "capacity", "max_orders"):
             value = getattr(self, name)
+            if value is not None:
+                _finite(self, (name,), "(None = no limit)")
             _check(value is None or value >= 0, f"{name} must not be negative")
+        if self.max_orders is not None:
+            _whole(self, ("max_orders",), "(None = no limit)")
         for supplier, tiers in self.tiers_by_supplier().items():
             _check(
                 len({t.basis for t in tiers}) == 1,
@@ -265,3 +284,30 @@ class Problem:
 def _check(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)
+
+
+def _is_whole(value: Any) -> bool:
+    """A finite whole number (int, numpy integer or a float like 10.0)."""
+    try:
+        return bool(np.isfinite(value)) and float(value) == round(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _whole(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> None:
+    """Each attribute must be a whole number (units, periods); stored as int."""
+    for name in names:
+        value = getattr(obj, name)
+        _check(_is_whole(value), f"{prefix}{name} must be a whole number, got {value!r} {where}")
+        object.__setattr__(obj, name, int(value))
+
+
+def _finite(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> None:
+    """Each attribute must be a finite number (NaN and infinity have no price or volume)."""
+    for name in names:
+        value = getattr(obj, name)
+        try:
+            ok = bool(np.isfinite(float(value)))
+        except (TypeError, ValueError):
+            ok = False
+        _check(ok, f"{prefix}{name} must be a finite number, got {value!r} {where}")

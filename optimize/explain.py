@@ -35,7 +35,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     """(reason, explanation) for candidate `chosen` of the item."""
     lot = lots.lot(chosen)
     best = lots.lot(int(np.argmin(lots.expected_cost)))
-    blocking = _blocking_limits(item, lot, best, usage) if best.quantity != lot.quantity else []
+    moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
+    blocking = _blocking_limits(item, lot, best, usage) if moved else []
     unavoidable = lot.unavoidable_risk
     explanation = {
         "supplier_id": lot.supplier_id,
@@ -87,6 +88,13 @@ def money(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def price(value: float) -> str:
+    """A unit price: like `money`, but with 3 significant digits below 0.1 (0.003, not 0.00)."""
+    if 0 < abs(value) < 0.1:
+        return np.format_float_positional(value, precision=3, fractional=False)
+    return money(value)
+
+
 def units(value: float) -> str:
     """Whole units with thousands separators."""
     return f"{round(value):,}"
@@ -127,13 +135,13 @@ def _order_reason(
     explanation: dict,
 ) -> str:
     head = (
-        f"Order {units(lot.quantity)} from {lot.supplier_id} at {money(lot.unit_price)}/unit "
+        f"Order {units(lot.quantity)} from {lot.supplier_id} at {price(lot.unit_price)}/unit "
         f"(tier ≥ {units(lot.tier_min_qty)})"
     )
     saving = explanation["savings"]
     if saving > 0.005:
         head += (
-            f", saving {money(saving)} on the base price {money(explanation['base_unit_price'])}"
+            f", saving {money(saving)} on the base price {price(explanation['base_unit_price'])}"
         )
     diff = smallest.expected_cost - lot.expected_cost
     if lot.quantity == smallest.quantity:
@@ -195,6 +203,11 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"({stock}; {risk})."
         )
     if lot.decided_risk <= 0.1:
+        if earliest_arrival(item) >= item.horizon:
+            return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
+        if lot.unavoidable_risk > 0.1:
+            return (f"No order: from the earliest arrival of a lot ordered now, {stock} cover "
+                    f"the rest of the horizon ({risk}).")  # fmt: skip
         return f"No order: {stock} cover the horizon ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({stock}; {risk})."
 

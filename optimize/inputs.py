@@ -9,8 +9,8 @@ Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); op
 is set on every item; see evaluate.py for the replenishment rule.
 Supplier-wide tiers come from the optional `supplier_tiers` table (min_total -> threshold,
 discount_rate -> discount). Items with scenarios but without a usable offer, or missing from
-`items`, are returned as unplannable with a reason, and so are items of `items` without
-scenarios.
+`items`, or with a value ItemProblem refuses (e.g. a NaN stock), are returned as unplannable
+with a reason, and so are items of `items` without scenarios.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ def build_problem(
     supplier_tiers: pd.DataFrame | None = None,
     min_service_level: float | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
-    """(Problem, unplannable[sku, reason]) from the input tables and scenarios (ids, paths).
+    """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
+    (ids, paths). unplannable: the items left out of the Problem with the reason (planned
+    False), then the offers left out of planned items (planned True: the item is planned
+    with its other offers; reason "offer left out: ...", naming sku and supplier).
 
     `supplier_tiers` (supplier_id, basis, min_total, discount_rate; optional) become
     Limits.supplier_tiers (tiers of suppliers without an offer in the run are dropped);
@@ -69,28 +72,39 @@ def build_problem(
             unplannable.append((sku, f"no usable offer: {why}"))
             continue
         row = rows[sku]
-        obsolescence = obsolescence_for(
-            row["lifecycle_stage"],
-            _date(row.get("end_of_life")),
-            horizon_end,
-            obsolescence_defaults,
-        )
-        planned.append(
-            _item_problem(
-                row,
-                item_paths,
-                int(on_hand.get(sku, 0)),
-                incoming.get(sku, ()),
-                tuple(offers[sku]),
-                period_days,
-                obsolescence,
-                service_level,
-                review_period,
-                min_service_level,
+        try:
+            obsolescence = obsolescence_for(
+                row["lifecycle_stage"],
+                _date(row.get("end_of_life")),
+                horizon_end,
+                obsolescence_defaults,
             )
-        )
+            planned.append(
+                _item_problem(
+                    row,
+                    item_paths,
+                    on_hand.get(sku, 0),
+                    incoming.get(sku, ()),
+                    tuple(offers[sku]),
+                    period_days,
+                    obsolescence,
+                    service_level,
+                    review_period,
+                    min_service_level,
+                )
+            )
+        except ValueError as error:  # ItemProblem names the value; the item is left out
+            unplannable.append((sku, f"invalid input: {error}"))
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
+    not_planned = len(unplannable)
+    planned_skus = {item.sku for item in planned}
+    unplannable += [
+        (sku, f"offer left out: {why}")
+        for sku, whys in offer_errors.items()
+        if sku in planned_skus
+        for why in whys
+    ]
     used = {o.supplier_id for item in planned for o in item.offers}
     limits = Limits(
         budget=budget,
@@ -99,6 +113,7 @@ def build_problem(
         supplier_tiers=_supplier_tiers(supplier_tiers, used),
     )
     frame = pd.DataFrame(unplannable, columns=["sku", "reason"])
+    frame["planned"] = np.arange(len(frame)) >= not_planned
     return Problem(tuple(planned), limits), frame
 
 
@@ -170,7 +185,8 @@ def _offers(
     breaks: dict[tuple[str, str], list[PriceBreak]] = {}
     for r in price_breaks.itertuples(index=False):
         key = (str(r.supplier_id), str(r.sku))
-        breaks.setdefault(key, []).append(PriceBreak(int(r.min_qty), float(r.unit_price)))
+        # Offer checks the values (whole min_qty, finite price) and names the sku and supplier
+        breaks.setdefault(key, []).append(PriceBreak(r.min_qty, r.unit_price))
     offers: dict[str, list[Offer]] = {}
     errors: dict[str, list[str]] = {}
     for r in supplier_items.to_dict("records"):
@@ -192,8 +208,8 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
         raise ValueError(f"no price breaks {where}")
     return Offer(
         supplier_id=str(row["supplier_id"]),
-        moq=int(row["moq"]),
-        pack_size=int(row["pack_size"]),
+        moq=row["moq"],
+        pack_size=row["pack_size"],
         discount_type=row["discount_type"],
         price_breaks=tuple(breaks),
         fixed_cost=float(terms["fixed_cost"]),
@@ -211,10 +227,11 @@ def _open_orders(
     if open_orders.empty:
         return {}
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
-    period = np.maximum(np.floor(days.to_numpy() / period_days), 0).astype(int)
+    # a missing due date stays NaN: ItemProblem refuses it, naming the sku
+    period = np.maximum(np.floor(days.to_numpy(dtype=float) / period_days), 0)
     result: dict[str, list[tuple[int, int]]] = {}
     for sku, due, qty in zip(open_orders["sku"], period, open_orders["quantity"], strict=True):
-        result.setdefault(str(sku), []).append((int(due), int(qty)))
+        result.setdefault(str(sku), []).append((due, qty))
     return {sku: tuple(v) for sku, v in result.items()}
 
 

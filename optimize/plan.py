@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -98,7 +99,10 @@ def plan(
     gap: float = 1e-4,
     max_candidates: int = 64,
 ) -> Plan:
-    """Choose one lot per item minimizing total expected cost under the shared limits."""
+    """Choose one lot per item minimizing total expected cost under the shared limits.
+    time_limit: solver seconds (> 0); gap: relative optimality gap (>= 0) the solver may stop
+    at; max_candidates: lots per offer on the menu (candidates.offer_lots)."""
+    _check_solver_limits(time_limit, gap)
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
     extra = [eoq_lots(i) for i in problem.items] if per_period else None
@@ -349,3 +353,16 @@ def _plain(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _check_solver_limits(time_limit: float, gap: float) -> None:
+    """Refuse limits the solvers would silently ignore (HiGHS keeps its default for -1 or
+    NaN: no time limit at all)."""
+    for name, value, low in (("time_limit", time_limit, 0.0), ("gap", gap, 0.0)):
+        try:
+            ok = math.isfinite(float(value)) and float(value) >= low
+        except (TypeError, ValueError):
+            ok = False
+        if not ok or (name == "time_limit" and float(value) == 0):
+            rule = "a number of seconds > 0" if name == "time_limit" else "a fraction >= 0"
+            raise ValueError(f"{name} must be {rule}, got {value!r}")

@@ -325,3 +325,15 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     moved = ["lifecycle stage phase_out: demand of items with history x0.76 (42 items)"]
     text = summary_markdown({**summary, "forecast_adjustments": moved})
     assert "## Forecast adjustments\n\n- lifecycle stage phase_out: demand of items" in text
+    assert "could not use" not in text
+    left_out = [
+        {"sku": "P-1", "reason": "no usable offer: no price breaks (sku P-1, supplier S2)"},
+        {"sku": "P-2", "reason": "offer left out: moq must be positive (sku P-2, supplier S1)"},
+    ]
+    text = summary_markdown({**summary, "items_unplannable": 1, "offers_left_out": 2,
+                             "not_planned": left_out})  # fmt: skip
+    assert "| items that cannot be planned | 1 |" in text
+    assert "| offers left out (the item is planned with its others) | 2 |" in text
+    assert ("## Input the plan could not use\n\n- P-1: no usable offer: no price breaks (sku P-1, "
+            "supplier S2)\n- P-2: offer left out: moq must be positive") in text  # fmt: skip
+    assert "- ... and 1 more" in text

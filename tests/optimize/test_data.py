@@ -31,6 +31,11 @@ def make_offer(**changes) -> Offer:
         ({"price_breaks": (PriceBreak(1, 5.0), PriceBreak(1, 4.0))}, "repeats"),
         ({"reject_rate": 1.0}, "reject_rate"),
         ({"lead_time": -1}, "lead_time must not be negative"),
+        ({"moq": 2.5}, r"moq must be a whole number, got 2.5 \(sku P-1, supplier S2\)"),
+        ({"pack_size": float("nan")}, "pack_size must be a whole number, got nan"),
+        ({"fixed_cost": float("inf")}, "fixed_cost must be a finite number, got inf"),
+        ({"price_breaks": (PriceBreak(1, float("inf")),)}, "price break unit_price must be a fin"),
+        ({"price_breaks": (PriceBreak(1.5, 5.0),)}, "price break min_qty must be a whole number"),
     ],
 )
 def test_offer_rejects_bad_terms_with_a_clear_message(changes, message):
@@ -80,3 +85,38 @@ def test_usable_units_of_a_lot_lose_the_rejects_rounded_down():
     offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, reject_rate=0.1)
     assert offer.usable(10) == 9 and offer.usable(9) == 8  # 8.1 -> 8
     assert offer.usable(np.array([0, 10, 20])).tolist() == [0, 9, 18]  # 18.0 stays 18
+
+
+def test_whole_floats_are_stored_as_integers():
+    offer = make_offer(moq=np.float64(10.0), pack_size=5.0, lead_time=np.int64(2))
+    assert (offer.moq, offer.pack_size, offer.lead_time) == (10, 5, 2)
+    assert all(type(v) is int for v in (offer.moq, offer.pack_size, offer.lead_time))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"on_hand": 7.9}, r"on_hand must be a whole number, got 7.9 \(sku P-1\)"),
+        ({"unit_volume": float("inf")}, r"unit_volume must be a finite number, got inf \(sku P-1"),
+        ({"stockout_cost": float("inf")}, "stockout_cost must be a finite number"),
+        ({"salvage_value": float("nan")}, "salvage_value must be a finite number"),
+        ({"open_orders": ((1, 2.5),)}, r"open order \(due 1, quantity 2.5\) must be whole"),
+    ],
+)
+def test_item_rejects_non_finite_and_fractional_inputs_naming_the_sku(changes, message):
+    fields = dict(
+        sku="P-1", scenarios=np.ones((2, 3), int), on_hand=0, open_orders=(),
+        offers=(make_offer(),), holding_cost_rate=0.2, period_years=0.1, salvage_value=0.0,
+        obsolescence=0.1, stockout_cost=1.0, unit_volume=1.0,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=message):
+        ItemProblem(**(fields | changes))
+
+
+def test_limits_must_be_finite_and_max_orders_whole():
+    with pytest.raises(ValueError, match="capacity must be a finite number, got inf"):
+        Limits(capacity=float("inf"))
+    with pytest.raises(ValueError, match="budget must be a finite number, got nan"):
+        Limits(budget=float("nan"))
+    with pytest.raises(ValueError, match=r"max_orders must be a whole number, got 1\.5"):
+        Limits(max_orders=1.5)

@@ -77,9 +77,32 @@ def test_tables_become_items_with_periods_costs_and_offers():
     assert b.stockout_cost == 40.0 and b.salvage_value == 0.0
     reasons = dict(zip(unplannable["sku"], unplannable["reason"], strict=True))
     assert set(reasons) == {"C", "D", "E"}
+    assert not unplannable["planned"].any()
     assert "no price breaks (sku C, supplier S2)" in reasons["C"]
     assert reasons["D"] == "no demand scenarios"
     assert reasons["E"] == "unknown sku: not in items"
+
+
+def test_a_bad_value_leaves_out_the_offer_or_the_item_and_says_why():
+    items, suppliers, supplier_items, price_breaks, stock, open_orders = tables()
+    price_breaks.loc[2, "unit_price"] = float("nan")  # S2's only break for A
+    stock["on_hand"] = [7.0, 2.5]  # B: 2.5
+    ids = np.array(["A", "B"])
+    paths = np.ones((2, 3, 4), dtype=np.int32)
+    tables_ = (items, suppliers, supplier_items, price_breaks, stock, open_orders)
+    problem, unplannable = build_problem(*tables_, (ids, paths), AS_OF, 7.0)
+    (a,) = problem.items
+    assert a.sku == "A" and [o.supplier_id for o in a.offers] == ["S1"]
+    rows = unplannable.set_index("sku")
+    assert rows.loc["B", "reason"] == (
+        "invalid input: on_hand must be a whole number, got 2.5 (sku B)"
+    )
+    assert not rows.loc["B", "planned"]
+    assert rows.loc["A", "reason"] == (
+        "offer left out: price break unit_price must be a finite number, got nan "
+        "(sku A, supplier S2)"
+    )
+    assert rows.loc["A", "planned"]
 
 
 def test_limits_pass_through():

@@ -63,6 +63,57 @@ def test_binding_budget_is_named_in_the_reason():
     assert lot.explanation["limits"] == ["budget"]
 
 
+def test_a_limit_that_changes_only_the_supplier_is_named():
+    # Found by a probe: without a budget the best lot is 40 from S1; the budget of 196 only
+    # allows 40 from S2 (cheaper, but 2 weeks late). The quantity is the same, the supplier not.
+    s1 = Offer("S1", 40, 40, "all_units", (PriceBreak(1, 5.0),), 0.0, 0, sku="A")
+    s2 = Offer("S2", 40, 40, "all_units", (PriceBreak(1, 4.9),), 0.0, 2, sku="A")
+    one = ItemProblem("A", np.full((10, 6), 6), 0, (), (s1, s2), 0.25, 7 / 365.25, 0, 0.1, 20.0,
+                      1.0)  # fmt: skip
+    free = plan(Problem((one,))).lots[0]
+    assert (free.supplier_id, free.quantity) == ("S1", 40)
+    lot = plan(Problem((one,), Limits(budget=196.0))).lots[0]
+    assert (lot.supplier_id, lot.quantity) == ("S2", 40)
+    assert lot.explanation["limits"] == ["budget"]
+    assert lot.explanation["best_without_limits"]["supplier_id"] == "S1"
+    assert lot.reason.endswith("Held back by the budget limit (best alone: 40 from S1).")
+
+
+def test_no_order_reason_when_no_lot_can_arrive_within_the_horizon():
+    offer = Offer("S1", 1, 1, "all_units", BREAKS, 15.0, 6, sku="P-6")
+    late = ItemProblem("P-6", np.full((20, 6), 4), 0, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1,
+                       25.0, 2.0)  # fmt: skip
+    lot = plan(Problem((late,))).lots[0]
+    assert lot.quantity == 0 and lot.stockout_risk == 1.0
+    assert lot.reason.startswith("No order: a lot ordered now cannot arrive within the horizon (")
+    assert "cover" not in lot.reason
+
+
+def test_unit_prices_below_a_tenth_keep_three_significant_digits():
+    breaks = (PriceBreak(1, 0.004), PriceBreak(50_000, 0.003))
+    offer = Offer("S1", 1_000, 1_000, "all_units", breaks, 5.0, 0, sku="P-7")
+    cheap = ItemProblem("P-7", np.full((10, 6), 12_000), 0, (), (offer,), 0.25, 7 / 365.25, 0.0,
+                        0.1, 0.01, 0.001)  # fmt: skip
+    lot = plan(Problem((cheap,))).lots[0]
+    assert lot.quantity >= 50_000
+    assert "at 0.003/unit (tier ≥ 50,000)" in lot.reason
+    assert "on the base price 0.004" in lot.reason
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"time_limit": -1}, "time_limit must be a number of seconds > 0, got -1"),
+        ({"time_limit": float("nan")}, "time_limit must be a number of seconds > 0, got nan"),
+        ({"time_limit": 0}, "time_limit must be a number of seconds > 0, got 0"),
+        ({"gap": -1}, "gap must be a fraction >= 0, got -1"),
+    ],
+)
+def test_solver_limits_are_checked_before_any_work(limits, message):
+    with pytest.raises(ValueError, match=message):
+        plan(Problem((item("P-1", 0),), Limits(budget=100.0)), **limits)
+
+
 def test_limits_hold_in_the_plan():
     problem = Problem(
         tuple(item(f"P-{k}", k) for k in range(6)), Limits(budget=600, capacity=300, max_orders=4)
