@@ -106,6 +106,7 @@ def load_folder(
         p for p in line_paths if not _lines_unchanged(con, p.name, shas[p], context_sha, as_of)
     ]
     line_raw = {p: _read_order_lines(p, config) for p in stale}
+    _refuse_emptied(con, master_raw, line_raw)
 
     loader = _Loader(con, as_of, run_id)
     if master_changed:
@@ -150,6 +151,13 @@ class _Loader:
                 store.record_absent(self.con, table, self.record(table.name, None, None, None))
                 continue
             checked = _with_broken(check(table, raw.frame, self.context(raw)), raw)
+            if table.required and checked.valid.empty:
+                first = checked.problems.sort_values(ROW).iloc[0]
+                raise LoadError(
+                    f"{raw.name}: none of its {raw.rows_read} rows is valid (row "
+                    f"{first[ROW]}: {first['reason']}); it was not loaded, and a run stops here "
+                    f"rather than plan without {table.name}"
+                )
             record = self.record(table.name, raw, shas[paths[table.name]], None)
             store.replace_snapshot(self.con, table, checked, record)
             kept[table.name] = (checked, record)
@@ -189,6 +197,35 @@ class _Loader:
 
     def _column(self, sql: str) -> list[str]:
         return [r[0] for r in self.con.execute(sql).fetchall()]
+
+
+def _refuse_emptied(
+    con: duckdb.DuckDBPyConnection, masters: dict[str, RawFile], lines: dict[Path, RawFile]
+) -> None:
+    """A required file with a header and no rows is a truncated export, not a wish to delete
+    everything: refuse it before anything is written. An order lines file counts as emptied
+    when its last load had rows (a new, empty delta file is fine)."""
+    for table in MASTER_TABLES:
+        raw = masters.get(table.name)
+        if table.required and raw is not None and raw.rows_read == 0:
+            raise LoadError(
+                f"{raw.name}: no rows below the header; {table.name} is required and cannot be "
+                "empty (nothing was loaded)"
+            )
+    for raw in lines.values():
+        if raw.rows_read:
+            continue
+        row = con.execute(
+            "SELECT rows_loaded FROM loads WHERE table_name = 'order_lines' AND file = ? "
+            "ORDER BY loaded_at DESC LIMIT 1",
+            [raw.name],
+        ).fetchone()
+        if row and row[0]:
+            raise LoadError(
+                f"{raw.name}: no rows below the header, but its last load had {row[0]:,} rows; "
+                "loading it would delete them (nothing was loaded). Remove the file from the "
+                "folder to keep its rows"
+            )
 
 
 def _with_broken(checked: Checked, raw: RawFile) -> Checked:

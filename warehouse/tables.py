@@ -76,8 +76,8 @@ SUPPLIER_ITEMS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("moq", "number", required=True, above=0),
-        Column("pack_size", "number", required=True, above=0),
+        Column("moq", "integer", required=True, above=0),
+        Column("pack_size", "integer", required=True, above=0),
         Column("discount_type", required=True, allowed=DISCOUNT_TYPES),
     ),
     key=("supplier_id", "sku"),
@@ -87,7 +87,7 @@ PRICE_BREAKS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("min_qty", "number", required=True, above=0),
+        Column("min_qty", "integer", required=True, above=0),
         Column("unit_price", "number", required=True, above=0),
     ),
     key=("supplier_id", "sku", "min_qty"),

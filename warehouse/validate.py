@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ _NUMBER = {
     ",": r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?",
 }
 ISO_DATE = "%Y-%m-%d"
+MAX_DIGITS = 15
+MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
+HISTORY_YEARS = 50  # an order_date further back than this before as_of is a typo (0024-06-05)
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,8 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
     decimal = "." if typed else context.decimal
     numbers = _numbers(text, decimal)
     if column.kind == "integer":
-        whole = numbers.where(np.floor(numbers) == numbers)
-        return whole, lambda v: f"{name} {v!r} is not a whole number"
+        whole = numbers.where((np.floor(numbers) == numbers) & (numbers.abs() <= MAX_WHOLE))
+        return whole, lambda v: f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
     return numbers, lambda v: f"{name} {v!r} is not a number (decimal separator {decimal!r})"
 
 
@@ -141,7 +144,8 @@ def _numbers(text: pd.Series, decimal: str) -> pd.Series:
     cleaned = text.where(valid)
     if decimal == ",":
         cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    numbers = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))  # "1e999" reads as infinity: not a number
 
 
 def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Context) -> list:
@@ -169,6 +173,17 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
             lambda v: f"order_date {v} is after as_of {context.as_of.isoformat()}",
         )
         found += _rows(raw, typed["quantity"] == 0, "quantity", lambda v: "quantity is 0")
+        oldest = context.as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
+        ancient = typed["order_date"].map(lambda d: d is not None and d < oldest)
+        found += _rows(
+            raw,
+            ancient,
+            "order_date",
+            lambda v: (
+                f"order_date {v} is more than {HISTORY_YEARS} years before as_of "
+                f"{context.as_of.isoformat()}"
+            ),
+        )
     return found
 
 

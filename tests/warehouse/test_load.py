@@ -164,3 +164,39 @@ def test_parquet_files_load_with_typed_columns(con, tmp_path):
     assert report.quarantined == 1
     dates = con.execute("SELECT DISTINCT order_date FROM order_lines ORDER BY 1").fetchall()
     assert dates == [(date(2024, 3, 4),), (date(2024, 3, 5),)]
+
+
+@pytest.mark.parametrize("emptied", ["items.csv", "price_breaks.csv"])
+def test_a_required_file_with_only_its_header_is_refused_and_nothing_changes(
+    con, tmp_path, emptied
+):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    before = table_counts(con)
+    header = BASE[emptied].splitlines()[0] + "\n"
+    write_folder(folder, **{emptied.replace(".", "__"): header})
+    with pytest.raises(LoadError, match=rf"{emptied}: no rows below the header; .* required"):
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con) == before
+
+
+def test_an_emptied_order_lines_file_is_refused_a_new_empty_one_is_not(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    header = BASE["order_lines.csv"].splitlines()[0] + "\n"
+    (folder / "order_lines_delta.csv").write_text(header)
+    load_folder(con, folder, AS_OF)  # a new delta file without rows: nothing to refuse
+    write_folder(folder, order_lines__csv=header)
+    with pytest.raises(LoadError, match=r"order_lines\.csv: no rows below the header, but its "
+                       r"last load had 3 rows; loading it would delete them"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con)["order_lines"] == 3
+
+
+def test_a_required_file_without_one_valid_row_stops_the_load(con, tmp_path):
+    items = BASE["items.csv"].replace(",series,", ",serial,").replace(",ramp_up,", ",ramp,")
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    with pytest.raises(LoadError, match=r"items\.csv: none of its 2 rows is valid \(row 1: "
+                       r"lifecycle_stage 'serial' is not one of"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con)["items"] == 0

@@ -213,3 +213,44 @@ def test_absent_supplier_tiers_file_empties_the_table(con, tmp_path):
     assert _count(con, "supplier_tiers") == 1
     _load(con, tmp_path, supplier_tiers__csv=None)
     assert _count(con, "supplier_tiers") == 0
+
+
+def test_a_number_too_large_to_be_finite_is_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1e999,3.50,C3\n"
+    breaks = BASE["price_breaks.csv"] + "S1,B,50,1e400\n"
+    _load(con, tmp_path, order_lines__csv=lines, price_breaks__csv=breaks)
+    assert quarantined(con, "order_lines") == [
+        (4, "quantity", "quantity '1e999' is not a number (decimal separator '.')")
+    ]
+    assert quarantined(con, "price_breaks") == [
+        (5, "unit_price", "unit_price '1e400' is not a number (decimal separator '.')")
+    ]
+
+
+def test_unit_quantities_of_offers_must_be_whole(con, tmp_path):
+    supplier_items = BASE["supplier_items.csv"].replace("S1,B,10,1,", "S1,B,10,2.5,")
+    breaks = BASE["price_breaks.csv"].replace("S2,A,50,2.20", "S2,A,0.5,2.20")
+    _load(con, tmp_path, supplier_items__csv=supplier_items, price_breaks__csv=breaks)
+    assert (3, "pack_size", "pack_size '2.5' is not a whole number (at most 15 digits)") in (
+        quarantined(con, "supplier_items")
+    )
+    assert (3, "min_qty", "min_qty '0.5' is not a whole number (at most 15 digits)") in (
+        quarantined(con, "price_breaks")
+    )
+
+
+def test_a_line_number_beyond_15_digits_is_quarantined_not_a_crash(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,99999999999999999999,2024-03-13,A,1,3.50,C3\n"
+    _load(con, tmp_path, order_lines__csv=lines)
+    assert quarantined(con, "order_lines") == [
+        (4, "line", "line '99999999999999999999' is not a whole number (at most 15 digits)")
+    ]
+    assert _count(con, "order_lines") == 3
+
+
+def test_an_order_date_decades_before_as_of_is_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"] + "O3,1,0024-03-13,A,1,3.50,C3\n"
+    _load(con, tmp_path, order_lines__csv=lines)
+    assert quarantined(con, "order_lines") == [
+        (4, "order_date", "order_date 0024-03-13 is more than 50 years before as_of 2024-03-31")
+    ]
