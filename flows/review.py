@@ -1,6 +1,6 @@
 """Planner review of recommended lots: from the terminal (`reorder review`) or the Prefect UI.
 
-The `review` flow reads the pending lots of the newest succeeded run, closes the DuckDB file,
+The `review` flow reads the pending lots of the published run (current_run), closes the DuckDB file,
 and waits for a typed `ReviewInput` form. `wait="suspend"` (deployed overnight review) lets the
 process exit and re-runs the flow from the top when resumed; `wait="pause"` (local run) keeps
 the process and polls every `poll_seconds`. A timeout leaves the lots pending. Input that
@@ -115,7 +115,7 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
 
 @task(name="read-pending-lots", cache_policy=NO_CACHE)
 def read_pending(db_path: str) -> pd.DataFrame:
-    """Pending lots of the newest succeeded run; the connection is closed on return."""
+    """Pending lots of the published run (current_run); the connection is closed on return."""
     with warehouse.connect(db_path) as con:
         return warehouse.review_lots(con, status="pending")
 
@@ -138,7 +138,7 @@ def review(
     poll_seconds: int = 10,
     attempts: int = 3,
 ) -> dict:
-    """Wait for a planner's decisions on the pending lots of the newest succeeded run.
+    """Wait for a planner's decisions on the pending lots of the published run (current_run).
 
     wait: "suspend" frees the process while waiting (needs a deployment); "pause" keeps it
     (local runs). timeout_seconds: how long to wait before leaving the lots pending.

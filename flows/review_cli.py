@@ -1,5 +1,5 @@
 """`reorder review ...` and `reorder export`: planner decisions and purchase proposals from the
-terminal. Decisions apply to the lots of the newest succeeded run."""
+terminal. Decisions apply to the lots of the published run (current_run)."""
 
 from __future__ import annotations
 

@@ -57,11 +57,9 @@ def _now() -> datetime:
 
 
 def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str, date] | None:
-    """(run_id, run_key, as_of) of the newest succeeded run, or None."""
-    rows = con.execute(
-        "SELECT run_id, run_key, as_of FROM runs WHERE status = 'succeeded' "
-        "ORDER BY ended_at DESC, started_at DESC LIMIT 1"
-    ).fetchall()
+    """(run_id, run_key, as_of) of the published run (view current_run: the succeeded run of
+    the latest as_of), or None."""
+    rows = con.execute("SELECT run_id, run_key, as_of FROM current_run").fetchall()
     return rows[0] if rows else None
 
 
@@ -71,7 +69,7 @@ def review_lots(
     status: str | None = None,
     with_zero: bool = False,
 ) -> pd.DataFrame:
-    """Recommendations of a run_key (default: the newest succeeded run) with their status
+    """Recommendations of a run_key (default: the published run, current_run) with their status
     (pending | approved | overridden | rejected) and the effective decision's columns.
 
     Only lots with a positive recommended quantity unless `with_zero` (an override may order
@@ -160,7 +158,7 @@ def record_decisions(
     run_key: str | None = None,
     now: datetime | None = None,
 ) -> pd.DataFrame:
-    """Check every decision against the run_key's lots (default: newest succeeded run) and
+    """Check every decision against the run_key's lots (default: the published run, current_run) and
     insert them in one transaction: all are recorded, or none (DecisionError lists why).
 
     Returns the inserted rows. `now` (UTC) fixes the decision time, e.g. in tests.
@@ -299,7 +297,7 @@ def decision_history(con: duckdb.DuckDBPyConnection, run_key: str | None = None)
 
 
 def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
-    """Effective approved and overridden lots of a run_key (default: newest succeeded run)
+    """Effective approved and overridden lots of a run_key (default: the published run, current_run)
     with supplier name and the proposal id (po_id) the buyer quotes on the purchase order."""
     if run_key is None:
         latest = latest_run(con)
@@ -344,7 +342,7 @@ def record_report(
 
 
 def report_path(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> str | None:
-    """Path of the run_key's report (default: newest succeeded run), or None."""
+    """Path of the run_key's report (default: the published run, current_run), or None."""
     if run_key is None:
         latest = latest_run(con)
         run_key = latest[1] if latest else ""

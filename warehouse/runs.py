@@ -215,19 +215,19 @@ def _with_json(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The recommendations of the newest succeeded run (empty if none)."""
+    """The recommendations of the published run (view current_run: the succeeded run of the
+    latest as_of; empty if none)."""
     return con.execute("SELECT * FROM current_recommendations ORDER BY sku, supplier_id").df()
 
 
 def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per item the forecast model of the newest succeeded run, its backtest score and the
+    """Per item the forecast model of the published run (current_run), its backtest score and the
     item's classification (selection_group, demand_class, adi, cv2, n_demands,
     lifecycle_stage) and the stage's factor on its demand (stage_factor)."""
     return con.execute(
         "SELECT sku, model, backtest_score, selection_group, demand_class, adi, cv2, "
         "n_demands, lifecycle_stage, stage_factor FROM forecast_models WHERE run_id = ("
-        "SELECT run_id FROM runs WHERE status = 'succeeded' "
-        "ORDER BY ended_at DESC, started_at DESC LIMIT 1) ORDER BY sku"
+        "SELECT run_id FROM current_run) ORDER BY sku"
     ).df()
 
 

@@ -181,16 +181,22 @@ CREATE TABLE IF NOT EXISTS recommendations (
     reason VARCHAR,
     explanation JSON
 );
-CREATE VIEW IF NOT EXISTS current_recommendations AS
+"""
+
+# The published plan is the succeeded run of the latest night (as_of), not the run that ended
+# last: replanning an earlier night (a backtest, `reorder accuracy`) does not take it over.
+# Replaced on every read-write connection, so older warehouses get the same definition.
+VIEWS_DDL = (
+    """CREATE OR REPLACE VIEW current_run AS
+SELECT * FROM runs
+WHERE status = 'succeeded'
+ORDER BY as_of DESC, ended_at DESC, started_at DESC
+LIMIT 1""",
+    """CREATE OR REPLACE VIEW current_recommendations AS
 SELECT r.*
 FROM recommendations AS r
-WHERE r.run_id = (
-    SELECT run_id FROM runs
-    WHERE status = 'succeeded'
-    ORDER BY ended_at DESC, started_at DESC
-    LIMIT 1
-);
-"""
+WHERE r.run_id = (SELECT run_id FROM current_run)""",
+)
 
 REVIEW_TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -274,5 +280,5 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     existing rows are left as they are."""
     for ddl in (INPUT_TABLES_DDL, LOAD_TABLES_DDL, OUTPUT_TABLES_DDL, REVIEW_TABLES_DDL):
         con.execute(ddl)
-    for ddl in UPGRADES:
+    for ddl in (*UPGRADES, *VIEWS_DDL):
         con.execute(ddl)

@@ -28,6 +28,7 @@ def test_connect_creates_folders_and_schema_and_closes(tmp_path):
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         assert sorted(views) == [
             ("current_recommendations",),
+            ("current_run",),
             ("lot_decisions",),
             ("planned_orders",),
         ]

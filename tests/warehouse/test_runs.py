@@ -21,6 +21,7 @@ from warehouse import (
     start_run,
     table_counts,
 )
+from warehouse.decisions import latest_run
 from warehouse.runs import QUANTILES
 
 AS_OF = date(2024, 3, 31)
@@ -79,6 +80,33 @@ def test_publish_marks_run_succeeded_and_shows_its_recommendations(con):
     assert (history.loc[0, "solver_status"], history.loc[0, "objective"]) == ("Optimal", 123.4)
     counts = table_counts(con)
     assert (counts["demand"], counts["forecasts"], counts["recommendations"]) == (2, 1, 1)
+
+
+def test_replanning_an_earlier_night_does_not_replace_the_published_run(con):
+    tonight = _publish(con, "2024-03-31-abc", 200.0)
+    earlier = start_run(con, "2024-02-04-abc", date(2024, 2, 4), {"horizon": 8}, None)
+    publish_run(con, earlier, "2024-02-04-abc", *_frames(900.0), SOLVER)  # ends last
+    assert current_recommendations(con)[["run_id", "quantity"]].values.tolist() == [
+        [tonight, 200.0]
+    ]
+    assert latest_run(con)[:2] == (tonight, "2024-03-31-abc")
+
+
+def test_an_old_warehouse_gets_the_current_view_definition(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with connect(path) as con:
+        # the view as it was: the run that ended last
+        con.execute(
+            "CREATE OR REPLACE VIEW current_recommendations AS SELECT r.* FROM recommendations "
+            "r WHERE r.run_id = (SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY "
+            "ended_at DESC LIMIT 1)"
+        )
+        tonight = _publish(con, "k1", 200.0)
+        earlier = start_run(con, "k0", date(2024, 2, 4), {"horizon": 8}, None)
+        publish_run(con, earlier, "k0", *_frames(900.0), SOLVER)
+        assert current_recommendations(con)["run_id"].tolist() == [earlier]
+    with connect(path) as con:
+        assert current_recommendations(con)["run_id"].tolist() == [tonight]
 
 
 def test_rerun_of_the_same_run_key_replaces_its_rows(con):
