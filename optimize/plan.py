@@ -233,13 +233,42 @@ def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarr
     items, limits = problem.items, problem.limits
     targeted = [k for k, i in enumerate(items) if i.min_service_level is not None]
     hopeless = [k for k in targeted if not allowed[k].any()]
+    reasons = []
     if hopeless:
-        named = ", ".join(
-            f"{items[k].sku} (best {percent(float(_service(menu[k]).max()))} of "
-            f"{percent(items[k].min_service_level)})"
-            for k in hopeless[:5]
+        named = _first(
+            [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()))} of "
+             f"{_share(items[k].min_service_level)})" for k in hopeless]
+        )  # fmt: skip
+        reasons.append(
+            f"no lot meets the service level of item{'s' if len(hopeless) > 1 else ''} {named}"
         )
-        return f"no lot meets the service level of item{'s' if len(hopeless) > 1 else ''} {named}"
+        targeted = [k for k in targeted if allowed[k].any()]
+    if short := _limit_short(items, limits, menu, allowed, targeted):
+        reasons.append(short)
+    return "; ".join(reasons) or None
+
+
+def _share(value: float) -> str:
+    """A service level as a percent with one decimal, so 89.6% does not read as 90%."""
+    return f"{100 * value:.1f}".removesuffix(".0") + "%"
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    """The first `shown` names, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _limit_short(
+    items: tuple[ItemProblem, ...],
+    limits: Limits,
+    menu: list[LotCosts],
+    allowed: list[np.ndarray],
+    targeted: list[int],
+) -> str | None:
+    """The first limit below what the targeted items' cheapest allowed lots need, or None."""
+    if not targeted:
+        return None
     needs = {
         "budget": [float(menu[k].purchase_cost[allowed[k]].min()) for k in targeted],
         "capacity": [
@@ -251,8 +280,8 @@ def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarr
         bound = getattr(limits, name)
         need = sum(needs[name])
         if bound is not None and need > bound + 1e-6:
-            order = np.argsort(needs[name])[::-1][:3]
-            skus = ", ".join(items[targeted[j]].sku for j in order if needs[name][j] > 0)
+            order = np.argsort(needs[name])[::-1]
+            skus = _first([items[targeted[j]].sku for j in order if needs[name][j] > 0], 3)
             return (
                 f"{name} {fmt(bound)} is below the {fmt(need)} needed to meet the service "
                 f"levels of items {skus}"
@@ -264,7 +293,7 @@ def _combined_reason(problem: Problem, allowed: list[np.ndarray]) -> str:
     names = [
         n for n in ("budget", "capacity", "max_orders") if getattr(problem.limits, n) is not None
     ]
-    skus = ", ".join(i.sku for i in problem.items if i.min_service_level is not None)
+    skus = _first([i.sku for i in problem.items if i.min_service_level is not None])
     return f"{', '.join(names) or 'the limits'} together cannot meet the service levels of {skus}"
 
 

@@ -90,6 +90,21 @@ def test_item_that_no_lot_can_serve_is_named():
     assert lot.explanation["service_level"] == pytest.approx(0.5)
 
 
+def test_a_hopeless_item_and_a_short_budget_are_both_named_with_one_decimal():
+    # Y: on time in 52% of deliveries, so week 2 is short in 48% of scenarios; A and BB could
+    # meet 95%, but not within the budget.
+    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.52, sku="Y")
+    late = item("Y", 0.9, offer=offer, demand=np.full((50, 6), 3))
+    problem = Problem((late, item("A", 0.95), item("BB", 0.95)), Limits(budget=100.0))
+    reason = plan(problem).infeasible_reason
+    first, second = reason.split("; ")
+    assert first == "no lot meets the service level of item Y (best 52% of 90%)"
+    assert second.startswith("budget 100.00 is below the ")
+    assert second.endswith("needed to meet the service levels of items A, BB") or second.endswith(
+        "needed to meet the service levels of items BB, A"
+    )
+
+
 def test_stockouts_before_the_earliest_arrival_do_not_count_against_the_target():
     offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 2, sku="Z")
     late = item("Z", 0.9, offer=offer, demand=np.full((50, 6), 3))
