@@ -30,11 +30,19 @@ def start_run(params: RunParameters, flow_run_id: str | None) -> str:
         )
 
 
-@task(name="load", retries=1, retry_delay_seconds=5, **_TASK)
+def _may_pass(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a failed load only if the failure may pass by itself (a file still being
+    written, a busy disk): a bad input file (LoadError) fails the same way again."""
+    return not isinstance(getattr(state, "data", None), warehouse.LoadError)
+
+
+@task(name="load", retries=1, retry_delay_seconds=5, retry_condition_fn=_may_pass, **_TASK)
 def load(params: RunParameters, run_id: str) -> warehouse.LoadReport:
     config = warehouse.load_config(params.config)
     with warehouse.connect(params.db_path) as con:
-        return warehouse.load_folder(con, params.data_dir, params.as_of, config, run_id=run_id)
+        report = warehouse.load_folder(con, params.data_dir, params.as_of, config, run_id=run_id)
+        warehouse.check_history(con, params.as_of)
+        return report
 
 
 @task(name="read-inputs", **_TASK)

@@ -10,7 +10,7 @@ from warehouse.accuracy import (
     forecast_calibration,
 )
 from warehouse.config import LoadConfig, load_config
-from warehouse.connect import connect
+from warehouse.connect import check_path, connect
 from warehouse.decisions import (
     Decision,
     DecisionError,
@@ -25,8 +25,19 @@ from warehouse.decisions import (
     review_lots,
     supplier_terms,
 )
-from warehouse.demand import bucket_demand, last_complete_start, period_start_after
-from warehouse.errors import ConfigError, DatabaseBusyError, DatabaseError, LoadError
+from warehouse.demand import (
+    bucket_demand,
+    check_history,
+    last_complete_start,
+    period_start_after,
+)
+from warehouse.errors import (
+    ConfigError,
+    DatabaseBusyError,
+    DatabaseError,
+    HistoryError,
+    LoadError,
+)
 from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, run_lock
@@ -53,6 +64,7 @@ __all__ = [
     "Decision",
     "DecisionError",
     "FileLoad",
+    "HistoryError",
     "LoadConfig",
     "LoadError",
     "LoadReport",
@@ -60,7 +72,9 @@ __all__ = [
     "RunLockedError",
     "approved_lots",
     "bucket_demand",
+    "check_history",
     "check_lot",
+    "check_path",
     "connect",
     "current_forecast_models",
     "current_recommendations",

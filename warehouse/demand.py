@@ -13,7 +13,12 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from warehouse.errors import HistoryError
+
 FREQS = {"W": ("week", "INTERVAL 1 WEEK"), "M": ("month", "INTERVAL 1 MONTH")}
+# No order line at all in this many days before as_of: the export is stale (or as_of a typo);
+# planning on it would read the gap as zero demand for every item.
+STALE_DAYS = 90
 
 _DEMAND_SQL = """
 WITH lines AS (
@@ -84,6 +89,27 @@ def _next_start(start: date, freq: str) -> date:
 def _check_freq(freq: str) -> None:
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+
+
+def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Raise HistoryError unless order lines reach up to within STALE_DAYS of `as_of`."""
+    first, last = con.execute(
+        "SELECT min(order_date), max(order_date) FILTER (WHERE order_date <= ?) FROM order_lines",
+        [as_of],
+    ).fetchone()
+    if last is None:
+        since = f" (the loaded ones start on {first})" if first else ""
+        raise HistoryError(
+            f"no order line on or before as_of {as_of.isoformat()}{since}: nothing to forecast "
+            "from; check --as-of"
+        )
+    gap = (as_of - last).days
+    if gap > STALE_DAYS:
+        raise HistoryError(
+            f"the newest order line is from {last.isoformat()}, {gap} days before as_of "
+            f"{as_of.isoformat()}: the order history looks stale (an old export, or as_of too "
+            f"late); a plan would read {gap} days without any demand as zero demand"
+        )
 
 
 def bucket_demand(

@@ -20,3 +20,8 @@ class LoadError(Exception):
 
 class ConfigError(LoadError):
     """The load configuration (TOML) is invalid."""
+
+
+class HistoryError(LoadError):
+    """The loaded order history cannot support a plan for the night asked for (no order line
+    up to as_of, or none for months before it: a stale export)."""

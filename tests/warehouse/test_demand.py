@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from tests.warehouse.conftest import write_folder
-from warehouse import bucket_demand, last_complete_start, load_folder, period_start_after
+from warehouse import (
+    HistoryError,
+    bucket_demand,
+    check_history,
+    last_complete_start,
+    load_folder,
+    period_start_after,
+)
 
 LINES = """\
 order_id,line,order_date,sku,quantity,unit_price,customer
@@ -87,3 +94,14 @@ def test_unknown_freq_is_rejected(loaded):
 def test_period_helpers(as_of, freq, last, after):
     assert last_complete_start(as_of, freq) == last
     assert period_start_after(as_of, freq) == after
+
+
+def test_history_must_reach_as_of_and_be_recent(loaded):
+    check_history(loaded, SUNDAY)  # the newest line is 5 days old
+    check_history(loaded, date(2024, 6, 24))  # 90 days: still fine
+    with pytest.raises(HistoryError, match=r"the newest order line is from 2024-03-26, 91 days "
+                       r"before as_of 2024-06-25: the order history looks stale"):  # fmt: skip
+        check_history(loaded, date(2024, 6, 25))
+    with pytest.raises(HistoryError, match=r"no order line on or before as_of 2024-01-01 \(the "
+                       r"loaded ones start on 2024-01-30\): nothing to forecast from"):  # fmt: skip
+        check_history(loaded, date(2024, 1, 1))
