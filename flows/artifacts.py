@@ -115,7 +115,8 @@ def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
     decimals, whole units, risks in percent."""
     shown = lots.astype(object).where(lots.notna(), "")
     for column, fmt in BUYER_FORMATS.items():
-        shown[column] = [fmt(v) if v != "" else "" for v in shown[column]]
+        if column in shown:
+            shown[column] = [fmt(v) if v != "" else "" for v in shown[column]]
     return shown.to_dict("records")
 
 

@@ -13,7 +13,7 @@ import click
 
 import warehouse
 from flows.console import frame_text, lots_text, models_text
-from flows.params import default_as_of
+from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -22,7 +22,11 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 def _input_options(command: Callable) -> Callable:
     """--data-dir, --db, --as-of and --config: what a command that loads input files takes."""
     options = (
-        click.option("--data-dir", type=click.Path(path_type=Path), required=True),
+        click.option(
+            "--data-dir",
+            type=click.Path(path_type=Path, exists=True, file_okay=False),
+            required=True,
+        ),
         DB_OPTION,
         click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday)."),
         click.option("--config", type=click.Path(path_type=Path), help="Load config TOML."),
@@ -32,7 +36,29 @@ def _input_options(command: Callable) -> Callable:
     return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Errors that say what is wrong with the input, the parameters or the warehouse file: the
+# message is the whole story, a traceback would only hide it (REORDER_DEBUG=1 shows it).
+USER_ERRORS = (warehouse.LoadError, warehouse.DatabaseError, ValueError, OSError)
+
+
+class _Commands(click.Group):
+    """The `reorder` group: a user error ends the command with `Error: <message>`, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as error:
+            if os.environ.get("REORDER_DEBUG"):
+                raise
+            raise click.ClickException(_one_line(error)) from None
+
+
+def _one_line(error: BaseException) -> str:
+    """The error's own message (a failed flow run re-raises the task's exception as is)."""
+    return str(error).strip() or type(error).__name__
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Demand forecasting and reorder optimization for small-series parts."""
     # The temporary local Prefect API that a run without a server starts would otherwise
@@ -85,8 +111,13 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     from flows.nightly import nightly
 
     as_of = as_of.date() if as_of else None
-    if options["items"]:
+    if options["items"] is not None:
         options["items"] = [s.strip() for s in str(options["items"]).split(",") if s.strip()]
+        if not options["items"]:
+            raise click.BadParameter("no sku given", param_hint="--items")
+    # the flow checks these too; checked here they fail before Prefect starts, in one line
+    parse_parameters(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
+    warehouse.check_path(db_path)
     summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     _print_lots(db_path)
     _print_summary(summary, data_dir)
@@ -112,7 +143,7 @@ def lots(db_path: Path, show_all: bool) -> None:
 
 @main.command()
 @DB_OPTION
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 def runs(db_path: Path, limit: int) -> None:
     """Print the latest runs with status, solver status and stage times."""
     with warehouse.connect(db_path, read_only=True) as con:

@@ -16,6 +16,8 @@ BUYER_FORMATS = {
     "savings": "{:,.2f}".format,
     "expected_leftover": "{:,.0f}".format,
     "stockout_risk": "{:.0%}".format,
+    "decided_quantity": "{:,.0f}".format,
+    "decided_order_value": "{:,.2f}".format,
 }
 _HEADERS = {
     "sku": "sku",
@@ -28,6 +30,13 @@ _HEADERS = {
     "stockout_risk": "stockout risk",
 }
 
+_DECIDED = {
+    "decided_supplier_id": "decided supplier",
+    "decided_quantity": "decided qty",
+    "decided_order_value": "decided value",
+    "decided_by": "by",
+}
+
 
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:
     """A table of the lots' figures (and `extra` columns), then one wrapped reason per lot."""
@@ -36,7 +45,7 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
         if column in shown:
             shown[column] = [fmt(v) if pd.notna(v) else "" for v in shown[column]]
     shown = shown.astype(object).where(shown.notna(), "")
-    table = shown.rename(columns=_HEADERS).to_string(index=False)
+    table = shown.rename(columns={**_HEADERS, **_DECIDED}).to_string(index=False)
     reasons = [
         textwrap.fill(
             f"{sku}: {reason}", width=width, initial_indent="  ", subsequent_indent="    "

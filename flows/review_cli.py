@@ -12,6 +12,9 @@ import warehouse
 from flows.console import lots_text
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
+DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
+                   "comment")  # fmt: skip
+MAX_QUANTITY = 10**9  # units: an override beyond is a typo, not a lot
 DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
@@ -32,13 +35,14 @@ def review_group() -> None:
 )
 def list_lots(db_path: Path, status: str) -> None:
     """Print the lots with the given status, biggest order value first."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         lots = warehouse.review_lots(con, status=None if status == "all" else status)
     if lots.empty:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots")
         return
     click.echo(f"{len(lots)} {status} lots of run {lots['run_key'].iloc[0]}:")
-    extra = ("status",) if status == "pending" else ("status", "decided_by", "comment")
+    # a decided lot shows what was decided next to what was recommended
+    extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
     click.echo(lots_text(lots, extra=extra))
 
 
@@ -52,9 +56,12 @@ def approve(
     db_path: Path, skus: tuple[str, ...], approve_all: bool, comment: str, decided_by: str
 ) -> None:
     """Approve the lots of SKUS (or --all pending lots) as recommended."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         if approve_all:
             skus = tuple(warehouse.review_lots(con, status="pending")["sku"])
+            if not skus:
+                click.echo("no pending lots to approve")
+                return
         if not skus:
             raise click.UsageError("name at least one sku, or --all")
         decisions = [warehouse.Decision(sku, "approve", comment=comment) for sku in skus]
@@ -64,7 +71,7 @@ def approve(
 @review_group.command()
 @DB_OPTION
 @click.argument("sku")
-@click.option("--quantity", type=int, help="New quantity (units).")
+@click.option("--quantity", type=click.IntRange(max=MAX_QUANTITY), help="New quantity (units).")
 @click.option("--supplier", "supplier_id", help="Another supplier.")
 @_COMMENT
 @_BY
@@ -79,7 +86,7 @@ def override(
     """Order SKU with another quantity and/or supplier (checked against moq and pack_size)."""
     if quantity is None and supplier_id is None:
         raise click.UsageError("give --quantity and/or --supplier")
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         decision = warehouse.Decision(sku, "override", supplier_id, quantity, comment)
         _decide(con, [decision], decided_by)
 
@@ -91,7 +98,7 @@ def override(
 @_BY
 def reject(db_path: Path, skus: tuple[str, ...], comment: str, decided_by: str) -> None:
     """Order nothing for SKUS."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         _decide(con, [warehouse.Decision(s, "reject", comment=comment) for s in skus], decided_by)
 
 
@@ -115,7 +122,7 @@ def export(db_path: Path, out_dir: Path) -> None:
     (Excel: one sheet per supplier; CSV: every lot)."""
     from flows.proposals import write_proposals
 
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         latest = warehouse.latest_run(con)
         if latest is None:
             raise click.ClickException("no succeeded run yet")

@@ -20,17 +20,17 @@ _POLL_SECONDS = 0.25
 
 @contextmanager
 def connect(
-    path: str | Path, read_only: bool = False, wait_seconds: float = 30.0
+    path: str | Path, read_only: bool = False, wait_seconds: float = 30.0, create: bool = True
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to the DuckDB file at `path` and close it on exit.
 
-    Read-write: parent folders and the schema are created. Read-only: the file must exist.
+    Read-write: parent folders and the schema are created (create=False: the file must exist,
+    for commands that only work on a warehouse a run made). Read-only: the file must exist.
     DuckDB lets one process hold a read-write connection; while another process holds the
     lock we retry for up to `wait_seconds` (seconds), then raise `DatabaseBusyError`.
     """
     path = Path(path)
-    if read_only and not path.exists():
-        raise DatabaseError(f"no warehouse at {path}: run a load first")
+    check_path(path, must_exist=read_only or not create)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, wait_seconds)
@@ -40,6 +40,25 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def check_path(path: str | Path, must_exist: bool = False) -> None:
+    """Raise DatabaseError unless `path` can be the warehouse file: not a folder, not another
+    kind of file (DuckDB would open e.g. a CSV file as an in-memory database and lose every
+    write) and, with must_exist, already there."""
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder: give the path of a DuckDB file (.duckdb)")
+    if must_exist and not path.is_file():
+        raise DatabaseError(f"no warehouse at {path}: run a load first")
+    if path.is_file() and path.stat().st_size and not _is_duckdb(path):
+        raise DatabaseError(f"{path} is not a DuckDB file: give the warehouse's .duckdb file")
+
+
+def _is_duckdb(path: Path) -> bool:
+    """The file starts with DuckDB's header (magic bytes "DUCK" at offset 8)."""
+    with path.open("rb") as file:
+        return file.read(12)[8:12] == b"DUCK"
 
 
 def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:

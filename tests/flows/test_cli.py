@@ -39,3 +39,40 @@ def test_demo_accuracy_hint_plans_an_earlier_night_then_scores_it(
         "accuracy:     reorder run --data-dir demo/data --db demo/reorder.duckdb "
         "--as-of 2026-09-26 && reorder accuracy --db demo/reorder.duckdb"
     )
+
+
+def test_user_errors_end_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    def error(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        return result.output.strip().splitlines()[-1]
+
+    missing = tmp_path / "missing.duckdb"
+    expected = f"Error: no warehouse at {missing}: run a load first"
+    assert error("lots", "--db", str(missing)) == expected
+    # review and export must not create an empty warehouse for a mistyped path
+    assert error("review", "list", "--db", str(missing)).startswith("Error: no warehouse at")
+    assert not missing.exists()
+    csv = tmp_path / "items.csv"
+    csv.write_text("sku,description\nA,bolt\n")
+    assert error("review", "list", "--db", str(csv)) == (
+        f"Error: {csv} is not a DuckDB file: give the warehouse's .duckdb file"
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    # checked before Prefect starts: one line naming the parameter
+    assert error("run", "--data-dir", str(data), "--db", str(tmp_path / "w.duckdb"),
+                 "--horizon", "0") == (
+        "Error: invalid run parameters: horizon: Input should be greater than or equal to 1"
+    )  # fmt: skip
+    assert error("run", "--data-dir", str(data), "--db", str(tmp_path)) == (
+        f"Error: {tmp_path} is a folder: give the path of a DuckDB file (.duckdb)"
+    )
+    assert error("load", "--data-dir", str(data), "--db", str(tmp_path / "w.duckdb")).startswith(
+        f"Error: {data}: items.csv (or .parquet) is missing"
+    )
