@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -72,6 +74,9 @@ def read_file(
             header, rows, numbers, broken = _read_csv(path, delimiter, encoding)
             typed = set()
         sha = file_sha256(path)
+    except UnicodeDecodeError as error:
+        where = _bad_text(path, encoding, error)
+        raise LoadError(f"{path.name}: cannot be read: {where}") from error
     except (OSError, UnicodeError, csv.Error, pa.ArrowException, ValueError) as error:
         raise LoadError(f"{path.name}: cannot be read: {error}") from error
     positions = _positions(path.name, header, columns, required)
@@ -85,6 +90,24 @@ def read_file(
     frame[ROW] = numbers
     typed_ours = frozenset(o for o, i in positions.items() if i is not None and header[i] in typed)
     return RawFile(path, sha, frame, typed_ours, tuple(broken))
+
+
+def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError) -> str:
+    """Where the first byte that is not `encoding` is: line and byte offset in the file (the
+    decoder's own position counts from the start of a read buffer)."""
+    offset = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding if number == 1 else encoding.replace("-sig", ""))
+            except UnicodeDecodeError as bad:
+                byte = line[bad.start : bad.start + 1].hex()
+                return (
+                    f"byte 0x{byte} on line {number} (byte {offset + bad.start:,} of the file) "
+                    f"is not {encoding}; set `encoding` in load.toml (e.g. cp1252)"
+                )
+            offset += len(line)
+    return str(error)
 
 
 def _text(value: object) -> str | None:
@@ -127,7 +150,7 @@ def _read_csv(
         if header is None:
             raise ValueError("the file is empty (no header row)")
         header = [c.strip() for c in header]
-        for number, fields in enumerate(reader, start=1):
+        for number, fields in _numbered(reader):
             if not any(f.strip() for f in fields):
                 continue  # blank line
             if len(fields) != len(header):
@@ -142,6 +165,20 @@ def _read_csv(
     return header, rows, numbers, broken
 
 
+def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(data row number, fields); a quoting error names the line of the file it is on."""
+    number = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise csv.Error(f"line {reader.line_num}: {error} (check the quotes there)") from None
+        number += 1
+        yield number, fields
+
+
 def _read_parquet(path: Path) -> tuple[list[str], list[list[object]], list[int], set[str]]:
     table = pq.read_table(path)
     header = [str(c) for c in table.column_names]
@@ -149,7 +186,7 @@ def _read_parquet(path: Path) -> tuple[list[str], list[list[object]], list[int],
     columns: list[list[object]] = []
     for name, column in zip(header, table.columns, strict=True):
         kind = column.type
-        if pa.types.is_temporal(kind):
+        if pa.types.is_temporal(kind) and not pa.types.is_duration(kind):
             typed.add(name)
             values = [None if v is None else v.isoformat()[:10] for v in column.to_pylist()]
         elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):

@@ -200,3 +200,33 @@ def test_a_required_file_without_one_valid_row_stops_the_load(con, tmp_path):
                        r"lifecycle_stage 'serial' is not one of"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["items"] == 0
+
+
+def test_a_stray_quote_or_a_bad_byte_is_located_in_the_file(con, tmp_path):
+    lines = BASE["order_lines.csv"] + 'O3,1,2024-03-13,"A"x,1,3.50,C3\n'
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    with pytest.raises(LoadError, match=r"order_lines\.csv: cannot be read: line 5: .*quotes"):
+        load_folder(con, folder, AS_OF)
+    data = (BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1,3.50,M\xfcller\n").encode("latin-1")
+    (folder / "order_lines.csv").write_bytes(data)
+    offset = data.index(b"\xfc")
+    with pytest.raises(LoadError, match=rf"byte 0xfc on line 5 \(byte {offset} of the file\) "
+                       r"is not utf-8-sig; set `encoding` in load.toml"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con)["order_lines"] == 0
+
+
+def test_a_parquet_duration_column_is_quarantined_not_a_crash(con, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_folder(tmp_path / "in", open_orders__csv=None)
+    table = pa.table({
+        "po_id": ["PO1"], "sku": ["A"], "supplier_id": ["S1"], "quantity": [100],
+        "due_date": pa.array([timedelta(days=3)], pa.duration("s")),
+    })  # fmt: skip
+    pq.write_table(table, folder / "open_orders.parquet")
+    load_folder(con, folder, AS_OF)
+    assert quarantined(con, "open_orders") == [
+        (1, "due_date", "due_date '3 days, 0:00:00' is not a date in the format %Y-%m-%d")
+    ]
