@@ -50,17 +50,30 @@ def replace_snapshot(
 def replace_order_lines(
     con: duckdb.DuckDBPyConnection, table: Table, checked: Checked, record: LoadRecord
 ) -> None:
-    """Order lines: rows from a file of the same name and rows with the same keys are replaced."""
+    """Order lines: rows from a file of the same name are replaced; of rows with the same key
+    in several files, the file last in name order wins (whichever was loaded last), so the same
+    folder always gives the same rows. This file's rows that a later file holds count as
+    excluded."""
     with _transaction(con):
         con.execute("DELETE FROM order_lines WHERE file = ?", [record.file])
-        con.register(_ROWS, checked.valid)
+        con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
         try:
             con.execute(
-                f"DELETE FROM order_lines USING {_ROWS} AS n "
-                "WHERE order_lines.order_id = n.order_id AND order_lines.line = n.line"
+                f"DELETE FROM order_lines USING {_ROWS} AS n WHERE order_lines.order_id = "
+                "n.order_id AND order_lines.line = n.line AND order_lines.file < ?",
+                [record.file],
             )
+            ((shadowed,),) = con.execute(
+                f"SELECT list(n._pos) FROM {_ROWS} AS n JOIN order_lines AS o "
+                "ON o.order_id = n.order_id AND o.line = n.line WHERE o.file > ?",
+                [record.file],
+            ).fetchall()
         finally:
             con.unregister(_ROWS)
+        if shadowed:
+            keep = ~checked.valid.index.isin(checked.valid.index[shadowed])
+            checked = Checked(checked.valid[keep], checked.problems,
+                              checked.excluded + len(shadowed))  # fmt: skip
         _insert_rows(con, table, checked.valid, extra=(record.file, record.load_id))
         con.execute(
             "DELETE FROM quarantine WHERE table_name = ? AND file = ?", [table.name, record.file]
