@@ -128,7 +128,9 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
 def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None) -> None:
     """Load and validate input files only; print what was loaded and quarantined."""
     as_of = as_of.date() if as_of else default_as_of()
-    with warehouse.connect(db_path) as con:
+    # a load replaces input tables: not in the middle of a run on the same warehouse
+    warehouse.check_path(db_path)
+    with warehouse.run_lock(db_path, command="reorder load"), warehouse.connect(db_path) as con:
         report = warehouse.load_folder(con, data_dir, as_of, warehouse.load_config(config))
     click.echo(report.summary())
 

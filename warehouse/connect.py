@@ -80,6 +80,7 @@ def _busy_message(path: Path, message: str, wait_seconds: float) -> str:
     holder = f"process {match.group(1)}" if match else "another process"
     return (
         f"{path} is locked by {holder}; gave up after waiting {wait_seconds:g} s. "
-        "DuckDB allows one writing process at a time: wait for that run to finish "
-        "or stop it, then try again."
+        "DuckDB allows one process at a time to open it for writing, and none while another "
+        "has it open, even for reading: wait for that run or program (a DuckDB client, a "
+        "notebook) to finish or close the file, then try again."
     )

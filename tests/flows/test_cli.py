@@ -76,3 +76,21 @@ def test_user_errors_end_in_one_line_without_a_traceback(tmp_path: Path) -> None
     assert error("load", "--data-dir", str(data), "--db", str(tmp_path / "w.duckdb")).startswith(
         f"Error: {data}: items.csv (or .parquet) is missing"
     )
+
+
+def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from tests.warehouse.conftest import write_folder
+
+    folder = write_folder(tmp_path / "in")
+    db = tmp_path / "w.duckdb"
+    with warehouse.run_lock(db, run_id="r-1"):
+        result = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "r-1" in result.output
+    assert not db.exists()  # nothing was written
+    done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db)])
+    assert done.exit_code == 0, done.output
