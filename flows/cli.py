@@ -216,7 +216,16 @@ def quarantine(db_path: Path, rows: bool) -> None:
 def serve(data_dir: str | None, db_path: str | None, timezone: str | None) -> None:
     """Serve the nightly schedule and the rerun deployment from this process (needs a
     Prefect server: PREFECT_API_URL). Ctrl-C stops it and pauses the schedule."""
+    from prefect.settings import PREFECT_API_URL
+
     from flows.serve import serve_deployments
+
+    if not PREFECT_API_URL.value():
+        # without it Prefect serves on a temporary API that no UI sees and that ends with us
+        raise click.ClickException(
+            "reorder serve needs a Prefect server: start one (`prefect server start`) and set "
+            "PREFECT_API_URL, e.g. export PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
 
     serve_deployments(data_dir, db_path, timezone)
 
@@ -286,3 +295,7 @@ def _prog() -> str:
         return os.path.relpath(started)
     except ValueError:
         return str(started)
+
+
+if __name__ == "__main__":
+    main()

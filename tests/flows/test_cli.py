@@ -94,3 +94,17 @@ def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
     assert not db.exists()  # nothing was written
     done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db)])
     assert done.exit_code == 0, done.output
+
+
+def test_serve_refuses_to_start_without_a_prefect_server(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "serve"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Error: reorder serve needs a Prefect server" in done.stderr
+    assert "Traceback" not in done.stderr
