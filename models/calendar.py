@@ -19,6 +19,10 @@ year.
 `calendar_factors` estimates the profile before each backtest origin, and only when at every
 origin the profile lowers the error of a flat forecast of the panel on the periods after it
 (not worse), the forecast gets the factors of its own future periods.
+
+Bounds: factors are at most MAX_FACTOR; a panel whose median period sells nothing (slow
+movers) has no profile; a closed period (factor near 0) keeps its factor for the forecast, but
+the history is divided by at least HISTORY_FLOOR (`history_divisors`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ from models.panel import PERIODS_PER_YEAR
 
 Z = 5.0
 MIN_YEARS = 2  # a calendar effect recurs: a period of the year seen once proves nothing
+MAX_FACTOR = 4.0
+# A period the panel (nearly) closed says little about an item's rate: the history is divided
+# by at least this, so 3 units sold in a closed week (factor 0.005) do not read as 600.
+HISTORY_FLOOR = 0.25
 
 
 def period_keys(ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
@@ -68,6 +76,8 @@ def profile(panel: np.ndarray, keys: np.ndarray, ppy: int) -> dict[int, float]:
         return {}
     ratio = panel[ok] / ma[ok]
     typical = np.median(ratio)  # a normal period: the year's dips pull the average below it
+    if not typical > 0:  # most periods without any demand (slow movers): no normal period
+        return {}
     mad = 1.4826 * np.median(np.abs(ratio - typical))
     # the spread of normal periods: the MAD alone came out 20% low on Poisson panels
     sigma = np.std(ratio[np.abs(ratio - typical) <= 3 * mad])
@@ -76,7 +86,7 @@ def profile(panel: np.ndarray, keys: np.ndarray, ppy: int) -> dict[int, float]:
         seen = ratio[keys[ok] == key] / typical
         mean = float(seen.mean())
         if seen.size >= MIN_YEARS and abs(mean - 1) > Z * sigma / np.sqrt(seen.size):
-            out[int(key)] = mean
+            out[int(key)] = min(mean, MAX_FACTOR)
     return out
 
 
@@ -125,6 +135,12 @@ def calendar_factors(
 def past_factors(profile: dict[int, float], ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
     """The profile's factor of each period starting at ds (1 where it has none)."""
     return _factors(profile, period_keys(ds, freq))
+
+
+def history_divisors(profile: dict[int, float], ds: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """What the history of each period starting at ds is divided by before the models fit it:
+    its factor, at least HISTORY_FLOOR (a closed period's 0 would make 0 / 0)."""
+    return np.maximum(past_factors(profile, ds, freq), HISTORY_FLOOR)
 
 
 def _factors(profile: dict[int, float], keys: np.ndarray) -> np.ndarray:

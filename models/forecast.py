@@ -30,7 +30,8 @@ def forecast(
     last_period: pd.Timestamp | None = None,
 ) -> Forecast:
     """Forecast `h` periods after `last_period` (start of the last complete period; default:
-    the latest ds in demand) for every item in `items` (default: every unique_id in demand).
+    the latest ds in demand) for every item in `items`, in their order (default: every
+    unique_id in demand, sorted). The numbers do not depend on the items' order.
 
     demand: long (unique_id, ds, y), ds period starts of `freq` (`W` Monday weeks, `M`
     months). items: unique_id, category, end_of_life (NaT = none); items missing from demand
@@ -41,4 +42,6 @@ def forecast(
     check_positive_int(n_paths, "n_paths")
     quantile_names(check_levels(quantiles))
     prepared = prepare_forecast(demand, items, freq, last_period, h, model, seed)
-    return forecast_chunk(prepared, prepared.unique_id, n_paths, seed, quantiles)
+    # prepared in unique_id order (results do not depend on the items' order), returned in it
+    order = prepared.unique_id if items is None else items["unique_id"].astype(str).to_numpy()
+    return forecast_chunk(prepared, order, n_paths, seed, quantiles)

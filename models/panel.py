@@ -14,6 +14,9 @@ import pandas as pd
 
 FREQS = {"W": "W-MON", "M": "MS"}
 PERIODS_PER_YEAR = {"W": 52, "M": 12}
+# Units per period at most: paths are int32, and a lumpy item's paths reach ~30x its largest
+# demand (times stage and calendar factors up to 4), so 1e7 stays well below 2^31.
+MAX_UNITS = 1e7
 
 
 def check_freq(freq: str) -> str:
@@ -70,6 +73,9 @@ def _check_frame(df: pd.DataFrame) -> pd.DataFrame:
     missing = {"unique_id", "ds", "y"} - set(df.columns)
     if missing:
         raise ValueError(f"demand is missing columns {sorted(missing)}")
+    if df["unique_id"].isna().any():
+        row = df[df["unique_id"].isna()].iloc[0]
+        raise ValueError(f"demand has a row without unique_id (ds {row['ds']}, y {row['y']})")
     out = pd.DataFrame(
         {
             "unique_id": df["unique_id"].astype(str),
@@ -83,6 +89,14 @@ def _check_frame(df: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(
             f"demand must have a date and a finite y >= 0: unique_id {row.unique_id!r} "
             f"at ds {row.ds} has y={row.y}"
+        )
+    huge = out[out["y"] > MAX_UNITS]
+    if len(huge):
+        row = huge.iloc[0]
+        raise ValueError(
+            f"demand of unique_id {row.unique_id!r} at ds {row.ds} is {row.y:g} units per period, "
+            f"above {MAX_UNITS:g}: sample paths hold whole units as 32-bit integers; count in "
+            "larger units (packs, thousands)"
         )
     dup = out.duplicated(["unique_id", "ds"])
     if dup.any():
@@ -99,6 +113,8 @@ def to_panel(df: pd.DataFrame, freq: str, last_period: pd.Timestamp | None = Non
     """
     check_freq(freq)
     long = _check_frame(df)
+    for ts in long["ds"].drop_duplicates():
+        check_period_start(ts, freq, "demand ds")
     if last_period is None:
         if long.empty:
             raise ValueError("demand is empty: pass last_period to fix the panel's periods")
@@ -110,8 +126,6 @@ def to_panel(df: pd.DataFrame, freq: str, last_period: pd.Timestamp | None = Non
             f"demand has rows after last_period {last.date()}: "
             f"unique_id {late.unique_id!r} at {late.ds.date()}"
         )
-    for ts in long["ds"].drop_duplicates():
-        check_period_start(ts, freq, "demand ds")
     first = long["ds"].min() if len(long) else last
     grid = period_range(first, last, freq)
     ids = np.array(sorted(long["unique_id"].unique()), dtype=object)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
 from models.blend import Blend
-from models.calendar import calendar_factors, past_factors
+from models.calendar import calendar_factors, history_divisors
 from models.classify import item_classes
 from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
@@ -223,7 +223,7 @@ def prepare_forecast(
     has = (~np.isnan(y)).sum(axis=1) >= MIN_HISTORY
     # the models fit demand without the calendar's dips (a January level is not held down by
     # the New Year weeks); the forecast gets the calendar back per future period
-    yh = y[has] / past_factors(profile, panel.ds, freq)
+    yh = y[has] / history_divisors(profile, panel.ds, freq)
     n = ids.size
     label = np.full(n, NO_HISTORY, dtype=object)
     group = np.full(n, "short", dtype=object)

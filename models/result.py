@@ -118,9 +118,10 @@ class Forecast:
 
 
 def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
-    """The items to plan, in order: unique_id, group (category key), end_of_life,
-    launch_forecast (planner-entered units per period for a new item; NaN = none),
-    lifecycle_stage (None = not given)."""
+    """The items to plan, sorted by unique_id (the forecast must not depend on the order of
+    the items master: the global model's bags and the backtest draw by row): unique_id, group
+    (category key), end_of_life, launch_forecast (planner-entered units per period for a new
+    item; NaN = none), lifecycle_stage (None = not given)."""
     if items is None:
         ids = pd.Series(panel.ids, dtype=object)
         return pd.DataFrame(
@@ -152,7 +153,7 @@ def plan_items(panel: Panel, items: pd.DataFrame | None) -> pd.DataFrame:
             .astype(object)
             .to_numpy(),
         }
-    )
+    ).sort_values("unique_id", kind="stable", ignore_index=True)
 
 
 def history(panel: Panel, ids: np.ndarray) -> np.ndarray:

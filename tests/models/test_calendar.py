@@ -102,3 +102,44 @@ def test_a_forecast_made_after_new_year_is_not_held_down_by_the_holiday_weeks():
     # the true rate is 3 per week; the models fit the history without the dips
     assert fc.mean.mean() == pytest.approx(3.0, rel=0.05)
     assert past_factors({0: 0.3, 1: 0.5}, ds[-3:], "W").tolist() == [0.5, 0.3, 1.0]
+
+
+def _closed_over_new_year(n: int, closed_sales: float) -> pd.DataFrame:
+    """n weekly Poisson(20) items over ~4 years; the weeks holding Dec 25 and Jan 1 sell
+    `closed_sales` units for item I00 and nothing for the others (a company closure)."""
+    rng = np.random.default_rng(0)
+    ds = pd.date_range("2021-01-04", periods=200, freq="W-MON")
+    closed = period_keys(ds, "W") <= 1
+    frames = []
+    for i in range(n):
+        sales = closed_sales if i == 0 else 0.0
+        y = np.where(closed, sales, rng.poisson(20, ds.size))
+        frames.append(pd.DataFrame({"unique_id": f"I{i:02d}", "ds": ds, "y": y}))
+    return pd.concat(frames)
+
+
+def test_a_closed_period_keeps_its_zero_for_the_forecast_without_a_zero_division():
+    demand = _closed_over_new_year(30, 0.0)
+    prepared = prepare_forecast(demand, freq="W", h=12)
+    closed = period_keys(prepared.ds, "W") <= 1
+    assert closed.any() and (prepared.calendar[closed] == 0.0).all()
+    fc = forecast(demand, freq="W", h=12, n_paths=200)
+    assert np.isfinite(fc.mean).all()
+    assert (fc.paths[:, :, closed] == 0).all()
+    assert 15 < fc.mean[:, ~closed].mean() < 25  # the open weeks keep the items' rate
+
+
+def test_a_few_units_in_a_closed_period_are_not_multiplied_into_a_spike():
+    # I00 sells 3 units in each closed week: the factor is tiny (0.005), and 3 / 0.005 = 600
+    # units joined I00's demand sizes (q99 470 against 33 for its twins)
+    fc = forecast(_closed_over_new_year(30, 3.0), freq="W", h=12, n_paths=1000)
+    q99 = np.quantile(fc.paths, 0.99, axis=1)
+    assert q99[0].max() < 2 * q99[1].max()
+
+
+def test_slow_movers_whose_median_period_sells_nothing_have_no_profile():
+    ds = pd.date_range("2021-01-01", periods=48, freq="MS")
+    demand = pd.DataFrame({"unique_id": "XMAS", "ds": ds, "y": np.where(ds.month == 12, 10.0, 0.0)})
+    prepared = prepare_forecast(demand, freq="M", h=12)
+    assert (prepared.calendar == 1.0).all()
+    assert np.isfinite(forecast(demand, freq="M", h=12, n_paths=100).mean).all()

@@ -63,3 +63,20 @@ def test_future_periods_weekly_and_monthly():
     assert list(weeks) == [pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13")]
     months = future_periods(pd.Timestamp("2024-12-01"), 2, "M")
     assert list(months) == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01")]
+
+
+def test_rows_without_unique_id_or_with_too_many_units_are_refused_by_name():
+    ds = pd.date_range("2024-01-01", periods=3, freq="W-MON")
+    nameless = pd.DataFrame({"unique_id": ["A", None, "A"], "ds": ds, "y": 1.0})
+    with pytest.raises(ValueError, match="demand has a row without unique_id"):
+        to_panel(nameless, "W")
+    huge = pd.DataFrame({"unique_id": "A", "ds": ds, "y": [1.0, 2e8, 1.0]})
+    with pytest.raises(ValueError, match=r"demand of unique_id 'A' at ds 2024-01-08 00:00:00 is "
+                       r"2e\+08 units per period, above 1e\+07"):  # fmt: skip
+        to_panel(huge, "W")
+
+
+def test_misaligned_dates_are_named_as_demand_dates():
+    wednesdays = pd.date_range("2024-01-03", periods=3, freq="7D")
+    with pytest.raises(ValueError, match=r"demand ds 2024-01-03 is not a period start"):
+        to_panel(pd.DataFrame({"unique_id": "A", "ds": wednesdays, "y": 1.0}), "W")
