@@ -130,8 +130,9 @@ def test_selection_classifies_every_planned_item_with_its_lifecycle_stage(monthl
     stages = ["series"] * (len(ids) - 3) + ["phase_out", "ramp_up", "pilot"]
     items = pd.DataFrame({"unique_id": ids, "category": "A", "lifecycle_stage": stages})
     sel = prepare_forecast(pd.concat([monthly, one]), items=items, h=4).selection()
-    assert sel["unique_id"].tolist() == ids
-    assert sel["lifecycle_stage"].tolist() == stages
+    assert sel["unique_id"].tolist() == sorted(ids)  # prepared in unique_id order
+    expected = dict(zip(ids, stages, strict=True))
+    assert sel.set_index("unique_id")["lifecycle_stage"].to_dict() == expected
     row = sel.set_index("unique_id")
     y = monthly[monthly["unique_id"] == "i05"]["y"].to_numpy()
     assert row.loc["i05", "n_demands"] == (y > 0).sum()
