@@ -29,6 +29,18 @@ LOTS_KEY = "recommended-lots"
 SUMMARY_KEY = "run-summary"
 REPORT_KEY = "run-report"
 REPORT_PROGRESS_KEY = "run-report-progress"
+# A run that is not the published plan (an earlier night, some items only) versions its own
+# keys, so the keys above always show the plan that `reorder lots` and the review show.
+RERUN_SUFFIX = "-rerun"
+
+
+def artifact_keys(published: bool) -> dict[str, str]:
+    """Artifact key per kind (lots, summary, report, progress) for a published run or not."""
+    keys = {"lots": LOTS_KEY, "summary": SUMMARY_KEY, "report": REPORT_KEY,
+            "progress": REPORT_PROGRESS_KEY}  # fmt: skip
+    return keys if published else {k: v + RERUN_SUFFIX for k, v in keys.items()}
+
+
 _LOT_COLUMNS = [
     "sku",
     "supplier_id",
@@ -99,15 +111,19 @@ def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> l
             for r in unplannable.head(limit).itertuples(index=False)]  # fmt: skip
 
 
-def publish_artifacts(summary: dict[str, Any], result: optimize.Plan) -> None:
-    """Table of lots and a markdown summary; the same keys every night version them."""
+def publish_artifacts(
+    summary: dict[str, Any], result: optimize.Plan, keys: dict[str, str] | None = None
+) -> None:
+    """Table of lots and a markdown summary; the same keys every night version them
+    (`artifact_keys`)."""
+    keys = keys or artifact_keys(True)
     lots = ordered_lots(result)
     create_table_artifact(
         table=buyer_table(lots),
-        key=LOTS_KEY,
+        key=keys["lots"],
         description=f"Recommended order lots as of {summary['as_of']} ({len(lots)} lots)",
     )
-    create_markdown_artifact(markdown=summary_markdown(summary), key=SUMMARY_KEY)
+    create_markdown_artifact(markdown=summary_markdown(summary), key=keys["summary"])
 
 
 def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
@@ -231,12 +247,14 @@ def report_with_artifacts(
     demand: pd.DataFrame,
     fc: models.Forecast,
     result: optimize.Plan,
+    keys: dict[str, str] | None = None,
 ) -> str | None:
     """Write the run's HTML report with a progress artifact (items charted) and a link
     artifact to it; return its path. A failing report is logged, not raised: the lots are
     already published and stay usable without it."""
+    keys = keys or artifact_keys(True)
     progress = create_progress_artifact(
-        0.0, key=REPORT_PROGRESS_KEY, description="Report: items charted"
+        0.0, key=keys["progress"], description="Report: items charted"
     )
 
     def on_item(done: int, total: int) -> None:
@@ -251,7 +269,7 @@ def report_with_artifacts(
     create_link_artifact(
         link=Path(path).as_uri(),
         link_text=f"Report {params.run_key()}",
-        key=REPORT_KEY,
+        key=keys["report"],
         description=f"HTML report of the run as of {params.as_of.isoformat()}: {path}",
     )
     return path

@@ -91,7 +91,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         with _timed(seconds, "optimize"):
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
-            tasks.publish(params, run_id, demand, fc, result, prepared.selection())
+            published = tasks.publish(params, run_id, demand, fc, result, prepared.selection())
     except Exception as err:
         tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}")
         raise
@@ -102,8 +102,15 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     summary["forecast_accuracy"] = tasks.forecast_accuracy(params)
     if result.relaxed:
         logger.warning("relaxed plan: %s", result.infeasible_reason)
-    artifacts.publish_artifacts(summary, result)
-    summary["report"] = artifacts.report_with_artifacts(params, run_id, inputs, demand, fc, result)
+    summary["published"] = published
+    if not published:
+        logger.info("not the published plan (an earlier night, or some items only): artifacts "
+                    "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
+    keys = artifacts.artifact_keys(published)
+    artifacts.publish_artifacts(summary, result, keys)
+    summary["report"] = artifacts.report_with_artifacts(
+        params, run_id, inputs, demand, fc, result, keys
+    )
     return summary
 
 

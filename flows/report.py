@@ -51,6 +51,7 @@ class ReportData:
     supplier_names: dict[str, str]
     # warehouse.forecast_calibration(): earlier runs' quantiles against the demand that came
     calibration: pd.DataFrame | None = None
+    service_level: float = 0.95  # the run's: a lot's stockout risk above 1 - this is counted
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -147,16 +148,17 @@ def _last_break(item: optimize.ItemProblem) -> int:
 
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
+    risk = 1 - data.service_level
     decided = sum(
-        e.get("stockout_risk_decided", e.get("stockout_risk", 0)) > 0.05 for e in explained
+        e.get("stockout_risk_decided", e.get("stockout_risk", 0)) > risk for e in explained
     )
-    early = sum(e.get("stockout_risk_unavoidable", 0) > 0.05 for e in explained)
+    early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
         ("spend", _money(ordered["order_value"].sum())),
         ("discount savings vs base prices", _money(ordered["savings"].sum())),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
-        ("items whose lot leaves a stockout risk above 5%", f"{decided:,}"),
+        (f"items whose lot leaves a stockout risk above {risk:.0%}", f"{decided:,}"),
         ("items likely short before any lot can arrive", f"{early:,}"),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
@@ -324,6 +326,7 @@ def write_report(
         forecasts=fc.frame(),
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
+        service_level=params.service_level,
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)

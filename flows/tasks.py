@@ -118,9 +118,11 @@ def publish(
     fc: models.Forecast,
     result: optimize.Plan,
     selection: pd.DataFrame,
-) -> None:
+) -> bool:
     """Store the run's results; `selection`: per item the chosen model, its backtest score
-    and the item's classification (`models.PreparedForecast.selection()`)."""
+    and the item's classification (`models.PreparedForecast.selection()`). True if the run is
+    now the published one (`current_run`), False for a run of an earlier night or of some
+    items only."""
     with warehouse.connect(params.db_path) as con:
         warehouse.publish_run(
             con,
@@ -133,6 +135,7 @@ def publish(
             forecast_models=selection,
             cumulative=fc.cumulative_frame(),
         )
+        return warehouse.is_published(con, run_id)
 
 
 @task(name="forecast-accuracy", **_TASK)

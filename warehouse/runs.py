@@ -214,6 +214,11 @@ def _with_json(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame
 
 
+def is_published(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether `run_id` is the published run (view current_run)."""
+    return con.execute("SELECT run_id FROM current_run").fetchall() == [(run_id,)]
+
+
 def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The recommendations of the published run (view current_run: the succeeded run of the
     latest as_of; empty if none)."""

@@ -184,13 +184,15 @@ CREATE TABLE IF NOT EXISTS recommendations (
 """
 
 # The published plan is the succeeded run of the latest night (as_of), not the run that ended
-# last: replanning an earlier night (a backtest, `reorder accuracy`) does not take it over.
+# last: replanning an earlier night (a backtest, `reorder accuracy`) does not take it over, and
+# neither does a run limited to some items or a category while a run of all items exists.
 # Replaced on every read-write connection, so older warehouses get the same definition.
 VIEWS_DDL = (
     """CREATE OR REPLACE VIEW current_run AS
 SELECT * FROM runs
 WHERE status = 'succeeded'
-ORDER BY as_of DESC, ended_at DESC, started_at DESC
+ORDER BY (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) DESC,
+    as_of DESC, ended_at DESC, started_at DESC
 LIMIT 1""",
     """CREATE OR REPLACE VIEW current_recommendations AS
 SELECT r.*

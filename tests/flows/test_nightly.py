@@ -337,3 +337,11 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert ("## Input the plan could not use\n\n- P-1: no usable offer: no price breaks (sku P-1, "
             "supplier S2)\n- P-2: offer left out: moq must be positive") in text  # fmt: skip
     assert "- ... and 1 more" in text
+
+
+def test_a_run_that_is_not_the_published_plan_keeps_its_artifacts_apart() -> None:
+    from flows.artifacts import artifact_keys
+
+    published, other = artifact_keys(True), artifact_keys(False)
+    assert published["lots"] == LOTS_KEY
+    assert other == {kind: key + "-rerun" for kind, key in published.items()}

@@ -14,6 +14,7 @@ from warehouse import (
     current_forecast_models,
     current_recommendations,
     fail_run,
+    is_published,
     publish_run,
     quarantine_summary,
     record_stage,
@@ -90,6 +91,22 @@ def test_replanning_an_earlier_night_does_not_replace_the_published_run(con):
         [tonight, 200.0]
     ]
     assert latest_run(con)[:2] == (tonight, "2024-03-31-abc")
+
+
+def test_a_run_of_some_items_does_not_replace_the_published_run_of_all(con):
+    def run(key: str, quantity: float, **limited) -> str:
+        run_id = start_run(con, key, AS_OF, {"horizon": 8, **limited}, None)
+        publish_run(con, run_id, key, *_frames(quantity), SOLVER)
+        return run_id
+
+    first = run("some-1", 50.0, items=["A"])
+    assert latest_run(con)[0] == first  # no run of all items yet: the latest one is shown
+    full = run("all", 200.0, items=None, category=None)
+    run("some-2", 70.0, items=["A"])
+    run("fasteners", 80.0, category="fasteners")
+    assert latest_run(con)[0] == full
+    assert is_published(con, full) and not is_published(con, first)
+    assert current_recommendations(con)["quantity"].tolist() == [200.0]
 
 
 def test_an_old_warehouse_gets_the_current_view_definition(tmp_path):
