@@ -15,6 +15,7 @@ import warehouse
 from flows import artifacts, runner, tasks
 from flows.params import (
     ChunkSize,
+    Gap,
     Horizon,
     Limit,
     MaxOrders,
@@ -49,21 +50,39 @@ def nightly(
     max_orders: MaxOrders | None = None,
     solver: Literal["highs", "cbc"] = "highs",
     time_limit: TimeLimit = 60.0,
+    gap: Gap = 1e-4,
     task_runner: TaskRunner = "threads",
     dask_address: str | None = None,
     chunk_size: ChunkSize = 100,
 ) -> dict:
     """Plan tonight's order lots and publish them for review.
 
-    as_of: the last day of data to use (default: yesterday). reports_dir: where the HTML
-    report goes (default: a reports folder next to db_path). horizon: periods of `freq`
-    (W = weeks, M = months) to forecast and plan. scenarios: demand sample paths per item.
-    budget (currency) and capacity (litres) limit the whole run, max_orders the number of
-    lots; empty means no limit. min_service_level: hard service level per item (empty: none);
-    if the limits cannot meet it, the run names why and uses a relaxed plan.
-    task_runner: where the forecast chunks (chunk_size items each) run: "threads", or "dask"
-    (a local Dask cluster, or the scheduler at dask_address such as tcp://10.0.0.5:8786).
-    """
+    (Google-style Args: Prefect shows each line in the UI's run form.)
+
+    Args:
+        as_of: Last day of data to use (default: yesterday).
+        data_dir: Input folder of the ERP exports (CSV or Parquet).
+        db_path: The DuckDB warehouse file.
+        reports_dir: Where the HTML report goes (default: a reports folder next to db_path).
+        config: TOML file mapping an ERP export's columns (load.toml; empty: none).
+        items: Plan only these skus (empty: all); such a run does not replace the published plan.
+        category: Plan only this item category (empty: all); not published either.
+        freq: Demand buckets: W = weeks starting Monday, M = calendar months.
+        horizon: Periods of freq to forecast and plan (1..104).
+        scenarios: Demand sample paths per item (10..5000).
+        seed: Seed of the scenario sampling: same seed, same plan.
+        service_level: Target chance of no stockout (0..1), priced as a stockout cost.
+        min_service_level: Hard chance of no stockout per item (0..1; empty: none); if the limits cannot meet it, the run names why and plans with a relaxed model.
+        budget: Spend limit of the run, currency (empty: none).
+        capacity: Storage limit of the run, litres (empty: none).
+        max_orders: Most lots in the run (empty: none).
+        solver: MILP solver: highs (HiGHS) or cbc (PuLP's bundled CBC).
+        time_limit: Solver time limit, seconds.
+        gap: Relative optimality gap the solver may stop at (0.0001 = 0.01%).
+        task_runner: Where the forecast chunks run: threads, or dask (a local cluster or dask_address).
+        dask_address: Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (empty: local).
+        chunk_size: Items per forecast task.
+    """  # noqa: E501
     params = parse_parameters(**{k: v for k, v in locals().items()})
     # One writing run per warehouse file: a second run stops here, naming the first.
     with warehouse.run_lock(params.db_path, flow_run_id=flow_run.get_id()) as lock:

@@ -33,6 +33,7 @@ MinServiceLevel = Annotated[
 Limit = Annotated[float, Field(ge=0.0, description="shared limit; empty means none")]
 MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty means none")]
 TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
+Gap = Annotated[float, Field(ge=0.0, le=0.5, description="relative optimality gap of the solver")]
 ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast task")]
 TaskRunner = Literal["threads", "dask"]
 
@@ -73,7 +74,7 @@ class RunParameters(BaseModel):
     max_orders: MaxOrders | None = None
     solver: Literal["highs", "cbc"] = "highs"
     time_limit: TimeLimit = 60.0
-    gap: float = Field(1e-4, ge=0.0, le=0.5)
+    gap: Gap = 1e-4
     task_runner: TaskRunner = "threads"
     dask_address: str | None = None
     chunk_size: ChunkSize = 100

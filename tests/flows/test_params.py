@@ -51,3 +51,14 @@ def test_reports_dir_is_not_part_of_the_run_key() -> None:
     base = parse_parameters(as_of="2026-06-30")
     moved = parse_parameters(as_of="2026-06-30", reports_dir="/srv/reports")
     assert moved.reports_dir is not None and base.run_key() == moved.run_key()
+
+
+def test_every_flow_parameter_has_a_description_for_the_ui_form() -> None:
+    from prefect.utilities.callables import parameter_schema
+
+    from flows.nightly import nightly
+
+    schema = parameter_schema(nightly.fn).model_dump()["properties"]
+    assert set(schema) >= {"as_of", "horizon", "gap", "items"}
+    assert [name for name, p in schema.items() if not p.get("description")] == []
+    assert (schema["gap"]["minimum"], schema["gap"]["maximum"]) == (0.0, 0.5)
