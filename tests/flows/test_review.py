@@ -160,3 +160,22 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     assert history.loc[rejected, ["action", "comment"]].tolist() == ["reject", "customer cancelled"]
     others = history.drop(index=rejected)
     assert set(others["action"]) == {"approve"} and set(others["comment"]) == {"as planned"}
+
+
+def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> None:
+    lots = _pending(db)
+    sku, supplier = lots["sku"].iloc[0], lots["supplier_id"].iloc[0]
+    with warehouse.connect(db) as con:
+        pack = int(warehouse.supplier_terms(con, sku, supplier)["pack_size"])
+    qty = int(lots["quantity"].iloc[0]) + pack
+    _cli("review", "override", "--db", str(db), sku, "--quantity", str(qty))
+    listed = _cli("review", "list", "--db", str(db), "--status", "overridden")
+    header, row = listed.splitlines()[1:3]
+    assert "decided qty" in header and "decided value" in header
+    assert row.split()[0] == sku and f"{qty:,}" in row.split()
+    huge = CliRunner().invoke(
+        main, ["review", "override", "--db", str(db), sku, "--quantity", "99999999999"]
+    )
+    assert huge.exit_code == 2 and "99999999999 is not in the range" in huge.output
+    _cli("review", "approve", "--db", str(db), "--all")
+    assert "no pending lots to approve" in _cli("review", "approve", "--db", str(db), "--all")
