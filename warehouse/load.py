@@ -4,8 +4,9 @@ Master data files (items, suppliers, supplier_items, price_breaks, stock, open_o
 snapshots: if any of them changed since the last load, all of them are loaded again in table
 order, so that references are checked against the new data. Order line files are incremental and
 loaded one by one; a file whose bytes, items file and config are unchanged since its last load is
-skipped (unless as_of moved past order dates it quarantined as future). Each file's load is one
-transaction. All files are read before anything is written: an unreadable file changes nothing.
+skipped (unless as_of moved past order dates it quarantined as future). The master files load
+in one transaction, each order line file in its own. All files are read before anything is
+written: an unreadable file changes nothing.
 
 Returns rule ("net", the default): an order line with a negative quantity is a credit/return and is
 stored as it is; `bucket_demand` nets it against the period of the original line (same order_id
@@ -144,6 +145,14 @@ class _Loader:
     def load_masters(
         self, paths: dict[str, Path | None], raws: dict[str, RawFile], shas: dict[Path, str]
     ) -> None:
+        """All master files in one transaction: a file that stops the load leaves every master
+        table as it was (later tables are checked against the earlier ones' new rows)."""
+        with store.transaction(self.con):
+            self._load_masters(paths, raws, shas)
+
+    def _load_masters(
+        self, paths: dict[str, Path | None], raws: dict[str, RawFile], shas: dict[Path, str]
+    ) -> None:
         kept: dict[str, tuple[Checked, store.LoadRecord]] = {}
         for table in MASTER_TABLES:
             raw = raws.get(table.name)
@@ -155,8 +164,8 @@ class _Loader:
                 first = checked.problems.sort_values(ROW).iloc[0]
                 raise LoadError(
                     f"{raw.name}: none of its {raw.rows_read} rows is valid (row "
-                    f"{first[ROW]}: {first['reason']}); it was not loaded, and a run stops here "
-                    f"rather than plan without {table.name}"
+                    f"{first[ROW]}: {first['reason']}); no master file was loaded, and a run "
+                    f"stops here rather than plan without {table.name}"
                 )
             record = self.record(table.name, raw, shas[paths[table.name]], None)
             store.replace_snapshot(self.con, table, checked, record)

@@ -186,15 +186,29 @@ def _insert_load(con: duckdb.DuckDBPyConnection, record: LoadRecord, checked: Ch
     )
 
 
-class _transaction:
-    """BEGIN ... COMMIT, ROLLBACK and re-raise on any error."""
+_OPEN: set[int] = set()  # connections inside a transaction of this module
+
+
+class transaction:
+    """BEGIN ... COMMIT, ROLLBACK and re-raise on any error. Nested in another one on the same
+    connection it joins it: the outer one commits or rolls back everything (a load of all
+    master files is one transaction made of one per file)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self.outer = False
 
     def __enter__(self) -> None:
-        self.con.execute("BEGIN TRANSACTION")
+        if id(self.con) not in _OPEN:
+            self.con.execute("BEGIN TRANSACTION")
+            _OPEN.add(id(self.con))
+            self.outer = True
 
     def __exit__(self, kind, error, trace) -> bool:
-        self.con.execute("ROLLBACK" if kind else "COMMIT")
+        if self.outer:
+            _OPEN.discard(id(self.con))
+            self.con.execute("ROLLBACK" if kind else "COMMIT")
         return False
+
+
+_transaction = transaction

@@ -244,3 +244,17 @@ def test_a_parquet_duration_column_is_quarantined_not_a_crash(con, tmp_path):
     assert quarantined(con, "open_orders") == [
         (1, "due_date", "due_date '3 days, 0:00:00' is not a date in the format %Y-%m-%d")
     ]
+
+
+def test_master_files_load_all_or_nothing(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    before = table_counts(con)
+    items = BASE["items.csv"] + "C,Washer,fasteners,series,0.01,0.2,,,\n"
+    breaks = BASE["price_breaks.csv"].replace(",2.00\n", ",0\n").replace(",1.80\n", ",0\n")
+    breaks = breaks.replace(",2.20\n", ",0\n").replace(",4.00\n", ",0\n")
+    write_folder(folder, items__csv=items, price_breaks__csv=breaks)
+    with pytest.raises(LoadError, match=r"price_breaks\.csv: none of its 4 rows is valid .*no "
+                       r"master file was loaded"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    assert table_counts(con) == before  # items.csv, valid and loaded first, was rolled back
