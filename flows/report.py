@@ -177,7 +177,9 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
     value = (ordered["expected_leftover"] * ordered["unit_price"]).rename("value")
     leftover = pd.concat([ordered["sku"], value], axis=1).nlargest(15, "value")
     images = [
-        plots.bars(labels, spend.tolist(), "Spend by supplier", "order value", decimals=2),
+        plots.bars(
+            labels, spend.tolist(), "Spend by supplier", "order value (currency)", decimals=2
+        ),
         plots.bars(
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
