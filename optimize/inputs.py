@@ -97,9 +97,8 @@ def build_problem(
             unplannable.append((sku, f"invalid input: {error}"))
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
-    not_planned = len(unplannable)
     planned_skus = {item.sku for item in planned}
-    unplannable += [
+    dropped = [
         (sku, f"offer left out: {why}")
         for sku, whys in offer_errors.items()
         if sku in planned_skus
@@ -112,8 +111,8 @@ def build_problem(
         max_orders=max_orders,
         supplier_tiers=_supplier_tiers(supplier_tiers, used),
     )
-    frame = pd.DataFrame(unplannable, columns=["sku", "reason"])
-    frame["planned"] = np.arange(len(frame)) >= not_planned
+    left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
+    frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     return Problem(tuple(planned), limits), frame
 
 

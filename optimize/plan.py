@@ -387,11 +387,16 @@ def _plain(value: object) -> object:
 def _check_solver_limits(time_limit: float, gap: float) -> None:
     """Refuse limits the solvers would silently ignore (HiGHS keeps its default for -1 or
     NaN: no time limit at all)."""
-    for name, value, low in (("time_limit", time_limit, 0.0), ("gap", gap, 0.0)):
-        try:
-            ok = math.isfinite(float(value)) and float(value) >= low
-        except (TypeError, ValueError):
-            ok = False
-        if not ok or (name == "time_limit" and float(value) == 0):
-            rule = "a number of seconds > 0" if name == "time_limit" else "a fraction >= 0"
-            raise ValueError(f"{name} must be {rule}, got {value!r}")
+    if not (_number(time_limit) > 0):
+        raise ValueError(f"time_limit must be a number of seconds > 0, got {time_limit!r}")
+    if not (_number(gap) >= 0):
+        raise ValueError(f"gap must be a fraction >= 0, got {gap!r}")
+
+
+def _number(value: object) -> float:
+    """float(value) if it is a finite number, else NaN (every comparison with it is False)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return number if math.isfinite(number) else math.nan

@@ -39,7 +39,7 @@ def replace_snapshot(
     con: duckdb.DuckDBPyConnection, table: Table, checked: Checked, record: LoadRecord
 ) -> None:
     """Master data: the table becomes the file's valid rows; its quarantine is replaced."""
-    with _transaction(con):
+    with transaction(con):
         con.execute(f"DELETE FROM {table.name}")
         _insert_rows(con, table, checked.valid)
         con.execute("DELETE FROM quarantine WHERE table_name = ?", [table.name])
@@ -54,7 +54,7 @@ def replace_order_lines(
     in several files, the file last in name order wins (whichever was loaded last), so the same
     folder always gives the same rows. This file's rows that a later file holds count as
     excluded."""
-    with _transaction(con):
+    with transaction(con):
         con.execute("DELETE FROM order_lines WHERE file = ?", [record.file])
         con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
         try:
@@ -71,9 +71,8 @@ def replace_order_lines(
         finally:
             con.unregister(_ROWS)
         if shadowed:
-            keep = ~checked.valid.index.isin(checked.valid.index[shadowed])
-            checked = Checked(checked.valid[keep], checked.problems,
-                              checked.excluded + len(shadowed))  # fmt: skip
+            kept = checked.valid.drop(checked.valid.index[shadowed])
+            checked = Checked(kept, checked.problems, checked.excluded + len(shadowed))
         _insert_rows(con, table, checked.valid, extra=(record.file, record.load_id))
         con.execute(
             "DELETE FROM quarantine WHERE table_name = ? AND file = ?", [table.name, record.file]
@@ -91,7 +90,7 @@ def quarantine_unpriced(
     """
     if problems.empty:
         return
-    with _transaction(con):
+    with transaction(con):
         con.register(_ROWS, problems[["supplier_id", "sku"]])
         try:
             con.execute(
@@ -209,6 +208,3 @@ class transaction:
             _OPEN.discard(id(self.con))
             self.con.execute("ROLLBACK" if kind else "COMMIT")
         return False
-
-
-_transaction = transaction
