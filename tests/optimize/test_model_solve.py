@@ -289,3 +289,24 @@ def test_tier_states_cut_short_by_the_time_limit_are_not_reported_optimal(solver
     result = solve_models(models, solver, time_limit=0.05, gap=1e-9)
     assert not result.optimal
     assert result.status not in ("Optimal", "Optimal solution found")
+
+
+def test_tier_search_checks_the_solvers_objective_against_the_plan():
+    # Found by the brute-force test above: with a start, HiGHS 1.16 reported the tier state
+    # "S1 reached" solved at 0.0 (bound 0.0) for a plan that costs 4.0; that claim won.
+    week = 7 / 365.25
+    p0 = ItemProblem("P-0", np.array([[0]]), 0, (), (
+        Offer("S0", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, sku="P-0"),
+        Offer("S1", 1, 1, "incremental", (PriceBreak(2, 1.0),), 0.0, 0, sku="P-0"),
+    ), 0.0, week, 0.0, 0.0, 0.0, 0.0)  # fmt: skip
+    p1 = ItemProblem("P-1", np.array([[2]]), 0, (), (
+        Offer("S0", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 1, sku="P-1"),
+        Offer("S1", 1, 1, "incremental", (PriceBreak(1, 1.0), PriceBreak(6, 1.0)), 0.0, 0,
+              reject_rate=0.25, sku="P-1"),
+    ), 0.0, week, 0.0, 0.2, 2.0, 0.0)  # fmt: skip
+    tiers = (SupplierTier("S1", 8.0, 0.2, basis="units"),)
+    problem = Problem((p0, p1), Limits(budget=20.0, supplier_tiers=tiers))
+    menu = [evaluate_item(item, max_candidates=6) for item in problem.items]
+    result = solve_models(build_models(menu, problem.limits, problem.items), "highs", gap=1e-9)
+    assert result.optimal
+    assert result.objective == pytest.approx(brute_force(problem, menu)) == pytest.approx(3.2)
