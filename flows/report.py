@@ -27,7 +27,7 @@ from prefect.cache_policies import NO_CACHE
 import models
 import optimize
 import warehouse
-from flows import plots
+from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
 from optimize.explain import price
@@ -52,6 +52,14 @@ class ReportData:
     # warehouse.forecast_calibration(): earlier runs' quantiles against the demand that came
     calibration: pd.DataFrame | None = None
     service_level: float = 0.95  # the run's: a lot's stockout risk above 1 - this is counted
+    period_days: float = 7.0  # of the plan's periods, which start the day after as_of
+
+
+def plan_starts(data: ReportData, n: int) -> pd.DatetimeIndex:
+    """Start day of each of the first `n` plan periods (`optimize.build_problem`: the day
+    after as_of, then every period_days days)."""
+    first = pd.Timestamp(data.as_of) + pd.Timedelta(days=1)
+    return pd.DatetimeIndex([first + pd.Timedelta(days=k * data.period_days) for k in range(n)])
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -119,7 +127,7 @@ def _item_section(data: ReportData, lot: object) -> str:
     curves, none = cost_curves(item, upto)
     breaks = [b.min_qty for b in item.offer(lot.supplier_id).price_breaks if b.min_qty > 1]
     chosen = (lot.supplier_id, int(lot.quantity), float(lot.expected_cost))
-    ds = pd.DatetimeIndex(pd.to_datetime(fc["ds"]))
+    ds = plan_starts(data, item.horizon).normalize()
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
         plots.fan_chart(sku, history, fc, data.freq),
@@ -308,13 +316,7 @@ def write_report(
     on_item: Callable[[int, int], None] | None = None,
 ) -> str:
     """Write the run's HTML report, record its path in the warehouse, return the path."""
-    problem, _ = optimize.build_problem(
-        **inputs,
-        scenarios=(fc.unique_id, fc.paths),
-        as_of=params.as_of,
-        period_days=params.period_days,
-        service_level=params.service_level,
-    )
+    problem, _ = tasks.build_problem(params, inputs, fc)
     suppliers = inputs["suppliers"]
     names = dict(zip(suppliers["supplier_id"], suppliers["name"].fillna(""), strict=True))
     data = ReportData(
@@ -329,6 +331,7 @@ def write_report(
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
         service_level=params.service_level,
+        period_days=params.period_days,
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)

@@ -70,7 +70,7 @@ def prepare_forecast(
             items=items.rename(columns={"sku": "unique_id"}),
             freq=params.freq,
             last_period=warehouse.last_complete_start(params.as_of, params.freq),
-            h=params.horizon,
+            h=forecast_periods(params),
             seed=params.seed,
         )
     for line in prepared.adjustments():
@@ -89,11 +89,18 @@ def forecast_chunk(
         )
 
 
-@task(name="optimize", **_TASK)
-def plan_orders(
+def forecast_periods(params: RunParameters) -> int:
+    """Calendar periods to forecast: those the plan's `horizon` periods from the day after
+    as_of overlap, one more than `horizon` when as_of falls inside a period."""
+    first = warehouse.period_start_after(params.as_of, params.freq)
+    return params.horizon + (first <= params.as_of)
+
+
+def build_problem(
     params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
-) -> tuple[optimize.Plan, pd.DataFrame]:
-    problem, unplannable = optimize.build_problem(
+) -> tuple[optimize.Problem, pd.DataFrame]:
+    """The run's order problem (`optimize.build_problem`) from its inputs and forecast."""
+    return optimize.build_problem(
         **inputs,
         scenarios=(fc.unique_id, fc.paths),
         as_of=params.as_of,
@@ -103,7 +110,15 @@ def plan_orders(
         capacity=params.capacity,
         max_orders=params.max_orders,
         min_service_level=params.min_service_level,
+        first_period=fc.ds[0].date() if len(fc.ds) else None,
     )
+
+
+@task(name="optimize", **_TASK)
+def plan_orders(
+    params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
+) -> tuple[optimize.Plan, pd.DataFrame]:
+    problem, unplannable = build_problem(params, inputs, fc)
     result = optimize.plan(
         problem, solver=params.solver, time_limit=params.time_limit, gap=params.gap
     )

@@ -7,6 +7,11 @@ Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); op
 `service_level` at the item's reference price (cheapest first-tier price). `review_period`
 (periods until the next chance to order, default 1: the nightly run orders again next period)
 is set on every item; see evaluate.py for the replenishment rule.
+Plan periods run from the day after `as_of` (period k = days k·period_days + 1 .. (k+1)·
+period_days after it). Demand scenarios come per calendar period; when the first of them started
+before that day (`first_period`: a nightly run inside a week or month), `plan_demand` moves
+them onto the plan periods: its days up to as_of have been sold already (they are out of the
+stock on hand), so counting that period whole would buy for demand that is gone.
 Supplier-wide tiers come from the optional `supplier_tiers` table (min_total -> threshold,
 discount_rate -> discount). Items with scenarios but without a usable offer, or missing from
 `items`, or with a value ItemProblem refuses (e.g. a NaN stock), are returned as unplannable
@@ -16,6 +21,7 @@ with a reason, and so are items of `items` without scenarios.
 from __future__ import annotations
 
 import math
+import zlib
 from datetime import date, timedelta
 
 import numpy as np
@@ -45,16 +51,19 @@ def build_problem(
     review_period: int | None = 1,
     supplier_tiers: pd.DataFrame | None = None,
     min_service_level: float | None = None,
+    first_period: date | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
-    (ids, paths). unplannable: the items left out of the Problem with the reason (planned
-    False), then the offers left out of planned items (planned True: the item is planned
-    with its other offers; reason "offer left out: ...", naming sku and supplier).
-
-    `supplier_tiers` (supplier_id, basis, min_total, discount_rate; optional) become
-    Limits.supplier_tiers (tiers of suppliers without an offer in the run are dropped);
-    `min_service_level` is set on every item (ItemProblem.min_service_level)."""
+    (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
+    `first_period`; None = the day after as_of). A first period that started on or before as_of
+    makes a plan of one period fewer than the scenarios (`plan_demand`). unplannable: the items
+    left out of the Problem with the reason (planned False), then the offers left out of planned
+    items (planned True: the item is planned with its other offers; reason "offer left out: ...",
+    naming sku and supplier). `supplier_tiers` (supplier_id, basis, min_total, discount_rate;
+    optional) become Limits.supplier_tiers (tiers of suppliers without an offer in the run are
+    dropped); `min_service_level` is set on every item (ItemProblem.min_service_level)."""
     ids, paths = scenarios
+    paths = plan_demand(ids, paths, _elapsed(first_period, as_of, period_days))
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
@@ -114,6 +123,45 @@ def build_problem(
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     return Problem(tuple(planned), limits), frame
+
+
+def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarray:
+    """Demand per plan period (n, S, periods − 1) from demand per calendar period (n, S,
+    periods) when the plan starts `elapsed` (0..1) of a period after the first calendar period;
+    `paths` unchanged when elapsed is 0.
+
+    Each calendar period's demand splits into the part before and after that point by binomial
+    thinning (each unit falls before it with probability `elapsed`); plan period k gets the
+    later part of calendar period k and the earlier part of period k + 1. So the expected
+    demand of plan period k is (1 − elapsed) E[D_k] + elapsed E[D_k+1], and the units of
+    calendar period 0 before the plan starts are dropped. An item's split comes from its own
+    Generator (crc32 of its id): the same whichever other items are planned with it."""
+    if elapsed == 0:
+        return paths
+    if paths.shape[2] < 2:
+        raise ValueError(
+            "scenarios that start before the plan need 2 or more periods, got "
+            f"{paths.shape[2]}: forecast one period more than the plan's horizon"
+        )
+    out = np.empty((*paths.shape[:2], paths.shape[2] - 1), dtype=np.int64)
+    for i, (sku, demand) in enumerate(zip(ids, paths, strict=True)):
+        rng = np.random.default_rng(zlib.crc32(str(sku).encode()))
+        before = rng.binomial(np.asarray(demand, dtype=np.int64), elapsed)
+        out[i] = demand[:, :-1] - before[:, :-1] + before[:, 1:]
+    return out
+
+
+def _elapsed(first_period: date | None, as_of: date, period_days: float) -> float:
+    """Share of the first calendar period that lies before the plan (0 <= share < 1)."""
+    if first_period is None:
+        return 0.0
+    share = (as_of + timedelta(days=1) - first_period).days / period_days
+    if not 0 <= share < 1:
+        raise ValueError(
+            f"first_period {first_period} must start within one period before the plan "
+            f"(the day after as_of {as_of})"
+        )
+    return share
 
 
 def _item_problem(

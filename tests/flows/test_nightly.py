@@ -78,6 +78,12 @@ def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_r
     for stage in moved["lifecycle_stage"].unique():
         assert f"lifecycle stage {stage}:" in named
     assert len(chosen) == summary["items_planned"] + summary["items_unplannable"]
+    # AS_OF is a Tuesday: the week that started the day before is forecast as well, and the
+    # 8 plan weeks from Wednesday overlap 9 calendar weeks
+    with warehouse.connect(db_path, read_only=True) as con:
+        weeks = con.execute("SELECT DISTINCT period_start FROM forecasts ORDER BY 1").df()
+    starts = pd.to_datetime(weeks["period_start"])
+    assert len(starts) == SMALL["horizon"] + 1 and starts[0] == pd.Timestamp("2026-06-29")
     assert chosen.merge(forecasts, on=["sku", "model"]).shape[0] == len(chosen)
     fitted = chosen[~chosen["model"].isin(["category_prior", "no_history", "launch_forecast"])]
     assert len(fitted) > 0 and fitted["backtest_score"].notna().all()

@@ -141,3 +141,37 @@ def test_supplier_tiers_and_min_service_level_reach_the_problem():
     assert [i.min_service_level for i in problem.items] == [0.9, 0.9]
     plain, _ = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
     assert plain.limits.supplier_tiers == () and plain.items[0].min_service_level is None
+
+
+def test_a_plan_inside_a_week_drops_the_demand_already_sold():
+    """as_of Sunday 2025-03-02 + 3 days = Wednesday: the calendar week that started Monday
+    2025-03-03 is 3/7 gone, so plan week 0 (Thursday..Wednesday) gets 4/7 of that week's
+    demand and 3/7 of the next one's; the plan is one period shorter than the scenarios."""
+    ids = np.array(["A", "B"])
+    paths = np.zeros((2, 4000, 4), dtype=np.int64)
+    paths[:, :, 0] = 70  # calendar week 0
+    paths[:, :, 1:] = 7
+    as_of = date(2025, 3, 5)
+    problem, _ = build_problem(*tables(), (ids, paths), as_of, 7.0, first_period=date(2025, 3, 3))
+    a = problem.items[0]
+    assert a.horizon == 3
+    # expected 70 * 4/7 + 7 * 3/7 = 43 in plan week 0, 7 after; each unit moves once
+    assert a.scenarios[:, 0].mean() == pytest.approx(43, abs=0.2)
+    assert a.scenarios[:, 1:].mean() == pytest.approx(7, abs=0.1)
+    assert (a.scenarios.sum(axis=1) <= paths[0].sum(axis=1)).all()
+    # the split of an item does not depend on the items planned with it
+    alone, _ = build_problem(
+        *tables(), (ids[:1], paths[:1]), as_of, 7.0, first_period=date(2025, 3, 3)
+    )
+    assert (alone.items[0].scenarios == a.scenarios).all()
+    # aligned scenarios (the night before a Monday, or no first_period) are used as they are
+    same, _ = build_problem(*tables(), (ids, paths), date(2025, 3, 2), 7.0,
+                            first_period=date(2025, 3, 3))  # fmt: skip
+    assert same.items[0].horizon == 4 and (same.items[0].scenarios == paths[0]).all()
+
+
+@pytest.mark.parametrize("first", [date(2025, 3, 7), date(2025, 2, 26)])
+def test_scenarios_must_start_within_a_period_before_the_plan(first):
+    ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int64)
+    with pytest.raises(ValueError, match=r"first_period .* within one period before the plan"):
+        build_problem(*tables(), (ids, paths), date(2025, 3, 5), 7.0, first_period=first)
