@@ -128,7 +128,8 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
             attempt = pd.to_datetime(text, format=fmt, errors="coerce")
             parsed = parsed.fillna(attempt)
         shown = " or ".join(sorted(formats))
-        return parsed.dt.date.where(parsed.notna(), None), (
+        # astype(object): a column without a single valid date would stay datetime64 (NaT)
+        return parsed.dt.date.astype(object).where(parsed.notna(), None), (
             lambda v: f"{name} {v!r} is not a date in the format {shown}"
         )
     decimal = "." if typed else context.decimal

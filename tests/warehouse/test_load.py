@@ -258,3 +258,15 @@ def test_master_files_load_all_or_nothing(con, tmp_path):
                        r"master file was loaded"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con) == before  # items.csv, valid and loaded first, was rolled back
+
+
+def test_order_lines_whose_dates_are_all_in_another_format_are_quarantined(con, tmp_path):
+    lines = BASE["order_lines.csv"].replace("2024-03-0", "0").replace("2024-03-12", "12")
+    lines = lines.replace(",04,", ",04.03.2024,").replace(",05,", ",05.03.2024,")
+    lines = lines.replace(",12,A", ",12.03.2024,A")
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    load_folder(con, folder, AS_OF)  # a column without one valid date crashed the load
+    rows = quarantined(con, "order_lines")
+    assert [r[2] for r in rows] == [
+        f"order_date '{d}.03.2024' is not a date in the format %Y-%m-%d" for d in ("04", "05", "12")
+    ]
