@@ -38,7 +38,7 @@ def _input_options(command: Callable) -> Callable:
 
 # Errors that say what is wrong with the input, the parameters or the warehouse file: the
 # message is the whole story, a traceback would only hide it (REORDER_DEBUG=1 shows it).
-USER_ERRORS = (warehouse.LoadError, warehouse.DatabaseError, ValueError, OSError)
+USER_ERRORS = (warehouse.LoadError, *warehouse.STORAGE_ERRORS, ValueError, OSError)
 
 
 class _Commands(click.Group):

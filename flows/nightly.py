@@ -95,6 +95,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     run_id = tasks.start_run(params, flow_run.get_id())
     if lock is not None:
         lock.describe(run_id=run_id)
+        tasks.close_interrupted_runs(params, run_id)
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
     seconds: dict[str, float] = {}
     try:
@@ -111,8 +112,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection())
-    except Exception as err:
-        tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}")
+    except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
+        tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}".rstrip(": "))
         raise
     finally:
         tasks.record_stages(params, run_id, seconds)

@@ -170,6 +170,16 @@ def record_stages(params: RunParameters, run_id: str, seconds: dict[str, float])
 
 
 @task(name="fail-run", **_TASK)
+def close_interrupted_runs(params: RunParameters, run_id: str) -> None:
+    """Mark attempts left `running` by a process that died failed (call under the run lock)."""
+    with warehouse.connect(params.db_path) as con:
+        stale = warehouse.close_interrupted_runs(con, run_id)
+    if stale:
+        get_run_logger().warning(
+            "marked %d interrupted run(s) failed: %s", len(stale), ", ".join(stale)
+        )
+
+
 def fail_run(params: RunParameters, run_id: str, error: str) -> None:
     with warehouse.connect(params.db_path) as con:
         warehouse.fail_run(con, run_id, error)

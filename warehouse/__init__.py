@@ -32,6 +32,7 @@ from warehouse.demand import (
     period_start_after,
 )
 from warehouse.errors import (
+    STORAGE_ERRORS,
     ConfigError,
     DatabaseBusyError,
     DatabaseError,
@@ -42,6 +43,7 @@ from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, run_lock
 from warehouse.runs import (
+    close_interrupted_runs,
     current_forecast_models,
     current_recommendations,
     fail_run,
@@ -58,6 +60,7 @@ from warehouse.schema import ensure_schema
 
 __all__ = [
     "BY_COLUMNS",
+    "STORAGE_ERRORS",
     "TOTAL_COLUMNS",
     "ConfigError",
     "DatabaseBusyError",
@@ -76,6 +79,7 @@ __all__ = [
     "check_history",
     "check_lot",
     "check_path",
+    "close_interrupted_runs",
     "connect",
     "current_forecast_models",
     "current_recommendations",

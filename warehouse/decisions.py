@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from warehouse.store import transaction
+
 ACTIONS = ("approve", "override", "reject")
 STATUS = {"approve": "approved", "override": "overridden", "reject": "rejected"}
 CHANNELS = ("cli", "prefect")
@@ -276,14 +278,9 @@ def _none(value: object) -> object:
 def _insert(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     con.register("_new_decisions", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             columns = ", ".join(DECISION_COLUMNS)
             con.execute(f"INSERT INTO decisions ({columns}) SELECT {columns} FROM _new_decisions")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.unregister("_new_decisions")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 
 class DatabaseError(Exception):
     """The DuckDB file cannot be used (busy, missing, or not a warehouse)."""
@@ -25,3 +27,8 @@ class ConfigError(LoadError):
 class HistoryError(LoadError):
     """The loaded order history cannot support a plan for the night asked for (no order line
     up to as_of, or none for months before it: a stale export)."""
+
+
+# Errors of the database file the user can act on (disk full, no permission, file gone): the
+# CLI shows their message in one line instead of a traceback.
+STORAGE_ERRORS = (DatabaseError, duckdb.IOException, duckdb.PermissionException)

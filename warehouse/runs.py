@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.schema import ALL_TABLES
+from warehouse.store import transaction
 
 QUANTILES = ("q05", "q10", "q25", "q50", "q75", "q90", "q95", "q99")
 _RUN_COLUMNS = ("run_key", "run_id")
@@ -63,6 +64,24 @@ def _stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, flo
     if row is None:
         raise KeyError(f"no run {run_id}")
     return json.loads(row[0] or "{}")
+
+
+def close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Mark every other `running` attempt failed ("interrupted ...") and return their run_ids.
+
+    Call it holding the run lock (`warehouse.run_lock`, one writing run per file): another
+    attempt still `running` then belongs to a process that ended without finishing (killed,
+    or its machine went down), and would otherwise show as running for ever."""
+    stale = [
+        r[0]
+        for r in con.execute(
+            "SELECT run_id FROM runs WHERE status = 'running' AND run_id <> ? ORDER BY started_at",
+            [run_id],
+        ).fetchall()
+    ]
+    for old in stale:
+        fail_run(con, old, f"interrupted: the run ended without finishing (found by run {run_id})")
+    return stale
 
 
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
@@ -114,33 +133,35 @@ def publish_run(
     }
     for name, frame in frames.items():
         con.register(name, frame)
-    con.execute("BEGIN TRANSACTION")
     try:
-        _replace_results(con, run_id, run_key)
-        updated = con.execute(
-            "UPDATE runs SET status = 'succeeded', ended_at = ?, solver_status = ?, "
-            "solver_gap = ?, objective = ?, relaxed = ?, infeasible_reason = ?, error = NULL "
-            "WHERE run_id = ? AND run_key = ?",
-            [
-                _now(),
-                solver.get("solver_status"),
-                solver.get("solver_gap"),
-                solver.get("objective"),
-                solver.get("relaxed"),
-                solver.get("infeasible_reason"),
-                run_id,
-                run_key,
-            ],
-        ).fetchone()
-        if not updated or updated[0] != 1:
-            raise KeyError(f"no run {run_id} with run_key {run_key}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _publish_in_transaction(con, run_id, run_key, solver)
     finally:
         for name in frames:
             con.unregister(name)
+
+
+def _publish_in_transaction(
+    con: duckdb.DuckDBPyConnection, run_id: str, run_key: str, solver: dict[str, Any]
+) -> None:
+    _replace_results(con, run_id, run_key)
+    updated = con.execute(
+        "UPDATE runs SET status = 'succeeded', ended_at = ?, solver_status = ?, "
+        "solver_gap = ?, objective = ?, relaxed = ?, infeasible_reason = ?, error = NULL "
+        "WHERE run_id = ? AND run_key = ?",
+        [
+            _now(),
+            solver.get("solver_status"),
+            solver.get("solver_gap"),
+            solver.get("objective"),
+            solver.get("relaxed"),
+            solver.get("infeasible_reason"),
+            run_id,
+            run_key,
+        ],
+    ).fetchone()
+    if not updated or updated[0] != 1:
+        raise KeyError(f"no run {run_id} with run_key {run_key}")
 
 
 def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) -> None:

@@ -5,6 +5,7 @@ Table and column names come from `warehouse.tables`, never from input files.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -204,7 +205,14 @@ class transaction:
             self.outer = True
 
     def __exit__(self, kind, error, trace) -> bool:
-        if self.outer:
-            _OPEN.discard(id(self.con))
-            self.con.execute("ROLLBACK" if kind else "COMMIT")
+        if not self.outer:
+            return False
+        _OPEN.discard(id(self.con))
+        if kind is None:
+            self.con.execute("COMMIT")
+            return False
+        # the error may have ended the transaction itself (a COMMIT that could not write its
+        # WAL on a full disk): "cannot rollback - no transaction is active" would hide it
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("ROLLBACK")
         return False

@@ -76,6 +76,14 @@ def test_user_errors_end_in_one_line_without_a_traceback(tmp_path: Path) -> None
     assert error("load", "--data-dir", str(data), "--db", str(tmp_path / "w.duckdb")).startswith(
         f"Error: {data}: items.csv (or .parquet) is missing"
     )
+    # a damaged file (here: cut short, as by a full disk) is an I/O error, in one line
+    import duckdb
+
+    cut = tmp_path / "cut.duckdb"
+    with duckdb.connect(str(cut)) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+    cut.write_bytes(cut.read_bytes()[:20000])
+    assert error("lots", "--db", str(cut)).startswith(f"Error: cannot open {cut}: IO Error")
 
 
 def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:

@@ -229,8 +229,10 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     db_path = tmp_path / "reorder.duckdb"
     _run(demo_dir, db_path)
     first = _published(db_path)
-    with warehouse.connect(db_path, read_only=True) as con:
+    with warehouse.connect(db_path) as con:
         counts = warehouse.table_counts(con)
+        # an attempt whose process was killed (SIGKILL: nothing could mark it) stays running
+        killed = warehouse.start_run(con, "killed-key", AS_OF, {}, None)
     _run(demo_dir, db_path)
     with warehouse.connect(db_path, read_only=True) as con:
         again = warehouse.table_counts(con)
@@ -239,7 +241,11 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     assert {k: v for k, v in again.items() if k != "runs"} == {
         k: v for k, v in counts.items() if k != "runs"
     }
-    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+    statuses = dict(zip(runs["run_id"], runs["status"], strict=True))
+    assert statuses.pop(killed) == "failed"  # the next run, holding the lock, closes it
+    assert list(statuses.values()) == ["succeeded", "succeeded"]
+    error = runs.set_index("run_id").loc[killed, "error"]
+    assert error.startswith("interrupted: the run ended without finishing (found by run ")
 
 
 def test_failure_inside_optimize_keeps_last_good_lots_and_marks_run_failed(

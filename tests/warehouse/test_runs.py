@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from warehouse import (
+    close_interrupted_runs,
     connect,
     current_forecast_models,
     current_recommendations,
@@ -263,3 +264,24 @@ def test_an_existing_forecast_models_table_gains_the_classification_columns(tmp_
         publish_run(upgraded, run_id, "key", *_frames(1.0), SOLVER, forecast_models=chosen)
         row = current_forecast_models(upgraded).iloc[0]
     assert row["demand_class"] == "smooth" and pd.isna(row["selection_group"])
+
+
+def test_close_interrupted_runs_fails_every_other_running_attempt(con):
+    done = _publish(con, "2024-03-31-abc", 200.0)
+    killed = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, None)
+    current = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, None)
+    assert close_interrupted_runs(con, current) == [killed]
+    status = dict(con.execute("SELECT run_id, status FROM runs").fetchall())
+    assert status == {done: "succeeded", killed: "failed", current: "running"}
+    assert close_interrupted_runs(con, current) == []
+
+
+def test_an_error_that_ended_the_transaction_is_not_hidden_by_the_rollback(con):
+    """A COMMIT that fails (no space for the WAL) ends DuckDB's transaction; the rollback after
+    it used to raise "cannot rollback - no transaction is active" instead of the real error."""
+    from warehouse.store import transaction
+
+    with pytest.raises(ValueError, match="the real error"), transaction(con):
+        con.execute("CREATE TABLE t (x INTEGER)")
+        con.execute("COMMIT")  # the transaction is gone, as after a failed COMMIT
+        raise ValueError("the real error")
