@@ -46,6 +46,8 @@ actuals AS (
 scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' = l.freq
+        -- an attempt whose rows a rerun of its run_key replaced has none left to score
+        AND EXISTS (SELECT 1 FROM forecasts AS f WHERE f.run_id = r.run_id)
     ORDER BY r.as_of DESC, r.run_key
     LIMIT ?
 )"""

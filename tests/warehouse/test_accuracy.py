@@ -230,3 +230,14 @@ def test_newest_limits_the_scored_runs_to_the_latest_nights(con):
     assert newest["run_key"].tolist() == ["mar", "feb"]
     pd.testing.assert_frame_equal(newest, forecast_accuracy(con).head(2))
     assert set(forecast_calibration(con, newest=1)["run_key"]) == {"mar"}
+
+
+def test_reruns_of_a_night_count_once_among_the_newest(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "feb", date(2024, 2, 29), "M", old, APRIL, _cumulative(APRIL))
+    for _ in range(3):  # the same night and parameters: each attempt replaces the last one's rows
+        _publish(con, "mar", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    assert forecast_accuracy(con, newest=2)["run_key"].tolist() == ["mar", "feb"]
+    assert set(forecast_calibration(con, newest=2)["run_key"]) == {"mar", "feb"}
