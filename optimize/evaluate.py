@@ -367,6 +367,14 @@ def _start(review: int | None, lead_time: int, horizon: int) -> int:
     return horizon if review is None else review + lead_time
 
 
+def replenished_from(item: ItemProblem) -> int:
+    """With no order now, the first period whose demand a later order can serve (the horizon
+    when no later order comes inside it): the stockout risk of no order covers the periods
+    before it."""
+    offer, _ = _no_order_replenisher(item)
+    return min(item.horizon, _start(item.review_period, offer.lead_time, item.horizon))
+
+
 def _no_order_replenisher(item: ItemProblem) -> tuple[Offer, float]:
     """The offer a later order uses when nothing is ordered now, and its cost per unit."""
     costs = [replenish_unit_cost(item, o) for o in item.offers]

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimize.data import ItemProblem
-from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
+from optimize.evaluate import (
+    LotCost,
+    LotCosts,
+    earliest_arrival,
+    evaluate_plan,
+    replenished_from,
+)
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,12 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
         f" and open orders {units(incoming)}" if incoming else ""
     )
     when = f"{period_word(item)} {arrival + 1}"
-    if unavoidable >= 0.995:
+    if arrival >= item.horizon:  # no lot ordered now arrives: "before week 7" of 6 is wrong
+        lasts = (
+            f"{stock} runs out within the {item.horizon}-{period_word(item)} horizon in "
+            f"{percent(unavoidable)} of scenarios"
+        )
+    elif unavoidable >= 0.995:
         lasts = f"{stock} runs out before a lot ordered now can arrive in {when}"
     else:
         lasts = (
@@ -205,10 +216,18 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     if lot.decided_risk <= 0.1:
         if earliest_arrival(item) >= item.horizon:
             return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
+        until = replenished_from(item)
+        span = (
+            "the horizon"
+            if until >= item.horizon
+            else f"the demand until an order placed at the next review can arrive in "
+            f"{period_word(item)} {until + 1}"
+        )
         if lot.unavoidable_risk > 0.1:
+            span = span.replace("the horizon", "the rest of the horizon")
             return (f"No order: from the earliest arrival of a lot ordered now, {stock} cover "
-                    f"the rest of the horizon ({risk}).")  # fmt: skip
-        return f"No order: {stock} cover the horizon ({risk})."
+                    f"{span} ({risk}).")  # fmt: skip
+        return f"No order: {stock} cover {span} ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({stock}; {risk})."
 
 

@@ -195,3 +195,32 @@ def test_supplier_wide_discount_is_reached_named_and_counted():
     ordered = next(lot for lot in result.lots if lot.quantity)
     assert "the plan reaches S-03's supplier-wide discount of 10% on " in ordered.reason
     assert json.loads(result.frame()["explanation"][0])["supplier_tier"]["discount_rate"] == 0.1
+
+
+def _review_item(on_hand: int, lead_time: int, horizon: int = 13) -> ItemProblem:
+    offer = Offer("S1", 100, 1, "all_units", (PriceBreak(1, 10.0),), 30.0, lead_time)
+    demand = np.random.default_rng(0).poisson(3, (200, horizon))
+    return ItemProblem("A", demand, on_hand, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 50.0,
+                       1.0, review_period=1)  # fmt: skip
+
+
+def test_no_order_reason_names_the_window_its_stock_covers_not_the_horizon():
+    """Stock 6 against 3 a week lasts about 2 of 13 weeks: what it covers is the demand until
+    an order placed next week arrives (review_period 1 + lead_time 0), not the horizon."""
+    (lot,) = plan(Problem((_review_item(on_hand=6, lead_time=0),))).lots
+    assert lot.quantity == 0
+    assert lot.reason.startswith(
+        "No order: stock 6 cover the demand until an order placed at the next review can "
+        "arrive in week 2 ("
+    ), lot.reason
+    assert "horizon" not in lot.reason
+
+
+def test_a_lead_time_beyond_the_horizon_is_named_as_such():
+    (lot,) = plan(Problem((_review_item(on_hand=2, lead_time=8, horizon=6),))).lots
+    assert lot.quantity == 0
+    assert lot.reason.startswith(
+        "No order: a lot ordered now cannot arrive within the horizon (stock 2 runs out within "
+        "the 6-week horizon in 100% of scenarios (unavoidable)"
+    ), lot.reason
+    assert "week 7" not in lot.reason
