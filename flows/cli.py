@@ -123,7 +123,7 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     parse_parameters(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     warehouse.check_path(db_path)
     summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
-    _print_lots(db_path)
+    _print_lots(db_path, run_id=summary["run_id"])
     _print_summary(summary, data_dir)
 
 
@@ -238,9 +238,15 @@ main.add_command(review_group)
 main.add_command(export)
 
 
-def _print_lots(db_path: Path, show_all: bool = False, limit: int | None = 25) -> None:
+def _print_lots(
+    db_path: Path, show_all: bool = False, limit: int | None = 25, run_id: str | None = None
+) -> None:
+    """The lots of run `run_id` (None: of the published run)."""
     with warehouse.connect(db_path, read_only=True) as con:
-        frame = warehouse.current_recommendations(con)
+        if run_id is None:
+            frame = warehouse.current_recommendations(con)
+        else:
+            frame = warehouse.run_recommendations(con, run_id)
     if not show_all:
         frame = frame[frame["quantity"] > 0]
     frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
@@ -259,8 +265,13 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}."
     )
     click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")
+    if not summary.get("published", True):
+        click.echo("published:    no; an earlier night or some items only: the published plan "
+                   f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip
     if summary.get("relaxed"):
         click.echo(f"relaxed plan: {summary['infeasible_reason']}")
+    for note in summary.get("input_notes", []):
+        click.echo(f"note:         {note}")
     if summary.get("report"):
         click.echo(f"report:       {summary['report']} (open it in a browser)")
     click.echo(f"input files:  {data_dir}")

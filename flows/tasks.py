@@ -6,6 +6,7 @@ slow and pointless for a nightly run whose inputs change every night.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -41,8 +42,11 @@ def load(params: RunParameters, run_id: str) -> warehouse.LoadReport:
     config = warehouse.load_config(params.config)
     with warehouse.connect(params.db_path) as con:
         report = warehouse.load_folder(con, params.data_dir, params.as_of, config, run_id=run_id)
-        warehouse.check_history(con, params.as_of)
-        return report
+        note = warehouse.check_history(con, params.as_of)
+    if note:
+        get_run_logger().warning("order history: %s", note)
+        report = dataclasses.replace(report, notes=(*report.notes, note))
+    return report
 
 
 @task(name="read-inputs", **_TASK)

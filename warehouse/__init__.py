@@ -53,6 +53,7 @@ from warehouse.runs import (
     quarantine_summary,
     record_stage,
     run_history,
+    run_recommendations,
     start_run,
     table_counts,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "review_lots",
     "run_history",
     "run_lock",
+    "run_recommendations",
     "select_skus",
     "start_run",
     "supplier_terms",

@@ -19,6 +19,7 @@ FREQS = {"W": ("week", "INTERVAL 1 WEEK"), "M": ("month", "INTERVAL 1 MONTH")}
 # No order line at all in this many days before as_of: the export is stale (or as_of a typo);
 # planning on it would read the gap as zero demand for every item.
 STALE_DAYS = 90
+QUIET_DAYS = 14  # no order line for longer: the run notes it (a gap or a partial export)
 
 _DEMAND_SQL = """
 WITH lines AS (
@@ -91,8 +92,10 @@ def _check_freq(freq: str) -> None:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
 
 
-def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
-    """Raise HistoryError unless order lines reach up to within STALE_DAYS of `as_of`."""
+def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
+    """Raise HistoryError unless order lines reach up to within STALE_DAYS of `as_of`; return
+    a note when the newest is more than QUIET_DAYS old (the days since count as zero demand:
+    right for a quiet spell, wrong for an incomplete export), else None."""
     first, last = con.execute(
         "SELECT min(order_date), max(order_date) FILTER (WHERE order_date <= ?) FROM order_lines",
         [as_of],
@@ -110,6 +113,12 @@ def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
             f"{as_of.isoformat()}: the order history looks stale (an old export, or as_of too "
             f"late); a plan would read {gap} days without any demand as zero demand"
         )
+    if gap > QUIET_DAYS:
+        return (
+            f"the newest order line is from {last.isoformat()}, {gap} days before as_of "
+            f"{as_of.isoformat()}: those days count as zero demand (is the export complete?)"
+        )
+    return None
 
 
 def bucket_demand(

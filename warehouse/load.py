@@ -54,6 +54,7 @@ class LoadReport:
 
     files: tuple[FileLoad, ...]
     load_ids: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what a planner should know (e.g. warehouse.check_history)
 
     @property
     def quarantined(self) -> int:
@@ -73,6 +74,7 @@ class LoadReport:
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
             lines.append(f"{self.quarantined} row(s) in quarantine: see table quarantine")
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 

@@ -246,6 +246,13 @@ def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute("SELECT * FROM current_recommendations ORDER BY sku, supplier_id").df()
 
 
+def run_recommendations(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The recommendations of one run (published or not; empty if it has none left)."""
+    return con.execute(
+        "SELECT * FROM recommendations WHERE run_id = ? ORDER BY sku, supplier_id", [run_id]
+    ).df()
+
+
 def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per item the forecast model of the published run (current_run), its backtest score and the
     item's classification (selection_group, demand_class, adi, cv2, n_demands,

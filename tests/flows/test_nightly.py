@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -122,11 +123,17 @@ def test_models_command_shows_models_by_demand_class_and_each_item(first_run, tm
 
 
 def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
-    first_run, demo_dir: Path, tmp_path: Path
+    first_run, demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
+    from flows.cli import _print_lots
+
     db_path = tmp_path / "reorder.duckdb"
     shutil.copy(first_run[0], db_path)
     summary = _run(demo_dir, db_path, as_of=AS_OF - pd.Timedelta(days=35))  # an old night
+    # `reorder run` shows the lots of the run it made, not those of the published plan
+    assert summary["published"] is False
+    _print_lots(db_path, run_id=summary["run_id"])
+    assert f"Recommended order lots ({summary['lots']})" in capsys.readouterr().out
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con)
         latest = warehouse.run_history(con)["as_of"].max()
@@ -325,6 +332,8 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert "| spend | 1,234.50 |" in text
     assert "**Relaxed plan**: budget 100.00 is below" in text
     assert "Relaxed" not in summary_markdown({**summary, "relaxed": False})
+    noted = summary_markdown({**summary, "input_notes": ["the newest order line is from X"]})
+    assert "**Input:** the newest order line is from X" in noted
     assert "How earlier forecasts did" not in text  # no earlier forecast has passed
     scored = {"as_of": "2024-01-31", "periods": 4, "items": 50, "bias": -0.123,
               "above_q90": 0.081, "wql": 0.4567}  # fmt: skip
@@ -357,3 +366,29 @@ def test_a_run_that_is_not_the_published_plan_keeps_its_artifacts_apart() -> Non
     published, other = artifact_keys(True), artifact_keys(False)
     assert published["lots"] == LOTS_KEY
     assert other == {kind: key + "-rerun" for kind, key in published.items()}
+
+
+def test_a_night_weeks_after_the_newest_order_line_is_planned_with_a_note(
+    first_run, demo_dir: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "reorder.duckdb"
+    shutil.copy(first_run[0], db_path)
+    later = AS_OF + timedelta(days=20)
+    out = CliRunner().invoke(
+        main,
+        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(later),
+         "--horizon", "8", "--scenarios", "60"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    with warehouse.connect(db_path, read_only=True) as con:
+        (newest,) = con.execute("SELECT max(order_date) FROM order_lines").fetchone()
+        (runs,) = con.execute(
+            "SELECT count(*) FROM runs WHERE as_of = ? AND status = 'succeeded'", [later]
+        ).fetchone()
+    assert runs == 1 and (later - newest).days > 14
+    note = (
+        f"the newest order line is from {newest}, {(later - newest).days} days before as_of "
+        f"{later}: those days count as zero demand (is the export complete?)"
+    )
+    assert f"note:         {note}" in out.output
