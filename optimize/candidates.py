@@ -15,9 +15,13 @@ every break point rounded up to a feasible lot, and an even grid of feasible lot
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
-from optimize.data import ItemProblem, Offer
+from optimize.data import ItemProblem, Offer, SupplierTier
+from optimize.pricing import purchase_cost
 
 COVER_QUANTILE = 0.99
 EXTRA_PERIODS = 2
@@ -73,6 +77,31 @@ def offer_lots(
     steps = np.unique(np.round(np.linspace(0, n_all - 1, n_grid + 2)).astype(np.int64))
     grid = first + steps * pack
     return np.unique(np.concatenate([np.array(keep, dtype=np.int64), grid]))
+
+
+def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
+    """Feasible lots of `offer` that reach a supplier-wide tier on their own: for each tier of
+    the offer's supplier, the smallest feasible lot at or above its threshold in units, or
+    whose purchase cost is at or above its threshold in spend (one lot per price region for
+    all-units prices, whose purchase cost drops at a break). The menus stop near what demand
+    can use; without these lots a tier above that is never reached, and a plan that ignores
+    it is called optimal."""
+    lots: set[int] = set()
+    for tier in tiers:
+        if tier.supplier_id != offer.supplier_id:
+            continue
+        if tier.basis == "units":
+            lots.add(offer.feasible_at_least(math.ceil(tier.threshold - 1e-9)))
+            continue
+        for b in offer.price_breaks:  # all-units: the lot in each region; incremental: a start
+            q = offer.feasible_at_least(max(b.min_qty, math.ceil(tier.threshold / b.unit_price)))
+            for _ in range(20):  # incremental: raise q until its purchase cost reaches it
+                cost = float(purchase_cost(offer, q))
+                if cost >= tier.threshold - 1e-9:
+                    break
+                q = offer.feasible_at_least(q + math.ceil((tier.threshold - cost) / b.unit_price))
+            lots.add(q)
+    return np.array(sorted(lots), dtype=np.int64)
 
 
 def item_candidates(

@@ -111,6 +111,29 @@ def best_integer_lot(
     return int(lots[k]), float(costs[k])
 
 
+def replenishment_cost(
+    offer: Offer, demand_rate: float, holding_cost_rate: float, max_cover: float
+) -> tuple[int, float]:
+    """(lot, cost per unit of demand) of supplying demand at `demand_rate` (units per period)
+    by repeated orders of `offer`: the feasible lot with the lowest cost per period of cover
+    (`cost_per_period`) among those whose usable units cover at most `max_cover` periods (the
+    smallest lot if none does), and that cost per period / demand_rate (currency per unit:
+    its price, fixed cost and the holding of its sawtooth). `holding_cost_rate` per period.
+    Exact: g is convex inside each price region, so the best lot under the cap is one of
+    `eoq_candidates` below it or the largest feasible lot below it."""
+    if demand_rate <= 0:
+        raise ValueError("demand_rate must be positive")
+    most = math.floor(max_cover * demand_rate / (1.0 - offer.reject_rate) + 1e-9)
+    top = (most // offer.pack_size) * offer.pack_size
+    lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
+    lots = np.union1d(lots[lots <= top], [top] if top >= offer.smallest_lot else [])
+    if lots.size == 0:
+        lots = np.array([offer.smallest_lot], dtype=np.int64)
+    costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_cost_rate)
+    k = int(np.argmin(costs))
+    return int(lots[k]), float(costs[k]) / demand_rate
+
+
 def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -> np.ndarray:
     """Feasible lots of `offer` among which the one with the lowest cost per period of cover
     is (reject_rate 0: exactly; with rejects the same lots grossed up, a close set): in each

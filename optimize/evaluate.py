@@ -12,9 +12,11 @@ Rules (one item, one lot ordered now, H planned periods):
   to order is R periods from now; its lot arrives `lead_time` later, at T = R + lead_time of
   the chosen supplier (no order now: of the supplier with the lowest replenishment cost).
   Demand not met from stock before T is lost and costs `stockout_cost` per unit; demand not met
-  from period T on is bought then at the replenishment cost per unit = (purchase cost + fixed
-  cost) of that supplier's smallest lot / its usable units (at most `stockout_cost`). So a
-  small lot is charged for what a later order costs, not for stockouts it could not cause.
+  from period T on is bought then at the replenishment cost per unit (`replenish_unit_cost`:
+  later orders are the supplier's lots with the least cost per period of cover at the item's
+  mean demand, at most a horizon's worth: price, fixed cost per unit and the holding of their
+  sawtooth; at most `stockout_cost`). So a small lot is charged for what later orders cost,
+  not for stockouts it could not cause, and a large lot pays off only through its price.
 - Holding: end-of-period stock in every period at unit value × holding_cost_rate ×
   period_years. Units of the lot are worth the lot's average unit price; other stock the item's
   reference price (the cheapest first-tier price of its offers).
@@ -43,6 +45,7 @@ import numpy as np
 
 from optimize.candidates import cover_needs, item_candidates
 from optimize.data import ItemProblem, Offer
+from optimize.eoq import replenishment_cost
 from optimize.pricing import purchase_cost, tier_min_qty
 
 MAX_CARRY_YEARS = 2.0
@@ -218,7 +221,21 @@ def evaluate_lots(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> 
 
 
 def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
-    """Cost per unit bought by a later order of `offer`'s smallest lot (currency per unit)."""
+    """Cost per unit of demand served by later orders of `offer` (currency per unit), at most
+    `stockout_cost`: later orders are lots that cost the least per period of cover at the
+    item's mean demand, covering at most the horizon (`eoq.replenishment_cost`: price, fixed
+    cost per unit and the holding of the sawtooth). Without demand: the smallest lot's
+    (purchase + fixed cost) per usable unit.
+
+    Why not the smallest lot always: with moq 1 its fixed cost falls on one unit, so every
+    unit a later order would bring was priced at price + fixed cost, and a lot covering the
+    whole horizon now always looked cheaper: lots grew with the horizon (monthly periods over
+    13 months bought up to 18 months of demand)."""
+    demand_rate = float(item.scenarios.mean()) if item.scenarios.size else 0.0
+    if demand_rate > 0 and offer.usable(offer.smallest_lot) > 0:
+        rate = item.holding_cost_rate * item.period_years
+        _, per_unit = replenishment_cost(offer, demand_rate, rate, item.horizon)
+        return min(item.stockout_cost, per_unit)
     lot = offer.smallest_lot
     usable = offer.usable(lot)
     if usable <= 0:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimize.candidates import tier_lots
 from optimize.data import ItemProblem, Limits, Problem
 from optimize.eoq import cost_per_period, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items
@@ -105,7 +106,7 @@ def plan(
     _check_solver_limits(time_limit, gap)
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
-    extra = [eoq_lots(i) for i in problem.items] if per_period else None
+    extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
     menu = evaluate_items(problem.items, max_candidates, extra)
     scored = (
         [per_period_costs(i, m) for i, m in zip(problem.items, menu, strict=True)]
@@ -147,6 +148,19 @@ def plan(
         infeasible_reason=reason,
         supplier_discounts=discounts,
     )
+
+
+def _extra_lots(item: ItemProblem, limits: Limits, per_period: bool) -> dict[str, np.ndarray]:
+    """Lots added to the item's menus per supplier: those reaching a supplier-wide tier alone
+    (candidates.tier_lots) and, for the cost-per-period objective, the EOQ lots."""
+    eoq = eoq_lots(item) if per_period else {}
+    out = {}
+    for offer in item.offers:
+        lots = tier_lots(offer, limits.supplier_tiers)
+        if offer.supplier_id in eoq:
+            lots = np.union1d(lots, eoq[offer.supplier_id])
+        out[offer.supplier_id] = lots
+    return out
 
 
 def eoq_lots(item: ItemProblem) -> dict[str, np.ndarray]:

@@ -52,3 +52,23 @@ def test_an_open_order_due_after_the_demand_does_not_shrink_the_menu():
     assert 2 in item_candidates(item)[1]
     result = plan(Problem(items=(item,), limits=Limits()), gap=1e-9)
     assert result.frame()["quantity"].tolist() == [2] and result.objective == 2.0
+
+
+def test_tier_lots_reach_each_supplier_tier_alone():
+    from optimize.candidates import tier_lots
+    from optimize.data import SupplierTier
+    from optimize.pricing import purchase_cost
+
+    breaks = (PriceBreak(1, 10.0), PriceBreak(100, 8.0))
+    tiers = (SupplierTier("S1", 50, 0.02, "units"), SupplierTier("S1", 900.0, 0.05, "spend"),
+             SupplierTier("S2", 10.0, 0.1, "spend"))  # fmt: skip
+    all_units = Offer("S1", 4, 4, "all_units", breaks, 0.0, 0)
+    # units: 52 (a pack multiple); spend 900: 92 at 10.00 or, past the break, 116 at 8.00
+    assert tier_lots(all_units, tiers).tolist() == [52, 92, 116]
+    incremental = Offer("S1", 1, 1, "incremental", breaks, 0.0, 0)
+    lots = tier_lots(incremental, tiers)
+    assert 50 in lots
+    spend = [q for q in lots if q != 50]
+    # the smallest lot whose purchase cost reaches 900: 90 units at 10.00 (below the break)
+    assert min(spend) == 90 and all(purchase_cost(incremental, q) >= 900 for q in spend)
+    assert tier_lots(Offer("S3", 1, 1, "all_units", breaks, 0.0, 0), tiers).size == 0

@@ -224,3 +224,25 @@ def test_plan_per_period_equals_eoq_on_random_deterministic_items(
     assert chosen.quantity == lot or cost_per_period(
         offer, np.array([chosen.quantity]), float(demand), yearly_holding / 52
     )[0] == pytest.approx(cost, rel=1e-12)
+
+
+def test_replenishment_cost_is_the_best_lots_cost_per_unit_under_a_cover_cap():
+    from optimize.eoq import replenishment_cost
+
+    breaks = (PriceBreak(1, 10.0), PriceBreak(200, 9.5), PriceBreak(1000, 9.0))
+    offer = Offer("S", 5, 5, "all_units", breaks, 25.0, 1, reject_rate=0.02)
+    rate = 0.25 * 7 / 365.25  # holding per week, share of the price
+    # no binding cap: the textbook answer restricted to feasible lots (best_integer_lot)
+    lot, per_unit = replenishment_cost(offer, 31.0, rate, max_cover=1e6)
+    assert (lot, per_unit) == pytest.approx(
+        (best_integer_lot(offer, 31.0, rate)[0], best_integer_lot(offer, 31.0, rate)[1] / 31.0)
+    )
+    # brute force over every feasible lot that covers at most 13 weeks (403 units usable)
+    lots = np.arange(5, 412, 5)
+    lots = lots[offer.usable(lots) <= 13 * 31]
+    costs = cost_per_period(offer, lots, 31.0, rate) / 31.0
+    capped = replenishment_cost(offer, 31.0, rate, max_cover=13)
+    assert capped == (int(lots[np.argmin(costs)]), pytest.approx(costs.min()))
+    assert capped[1] > 9.0  # the 1,000-unit tier is beyond a 13-week cover
+    # a cap below the smallest lot leaves the smallest lot
+    assert replenishment_cost(offer, 0.1, rate, max_cover=2)[0] == 5

@@ -1,11 +1,12 @@
 import json
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
-from optimize.evaluate import evaluate_item
+from optimize.evaluate import evaluate_item, evaluate_plan
 from optimize.plan import COLUMNS, plan
 from optimize.solve import NO_SOLVER_STATUS
 
@@ -224,3 +225,37 @@ def test_a_lead_time_beyond_the_horizon_is_named_as_such():
         "the 6-week horizon in 100% of scenarios (unavoidable)"
     ), lot.reason
     assert "week 7" not in lot.reason
+
+
+def test_the_lot_does_not_grow_with_the_horizon_when_later_orders_can_buy_the_rest():
+    """Weekly review, 31 units a week, fixed cost 25, holding 25%/year: a lot now covers what
+    is cheapest to buy now; the rest of a longer horizon comes from later economic lots. Later
+    orders used to be priced as 1-unit lots paying the whole fixed cost each, and the lot grew
+    with the horizon: 394 units for 13 weeks, 795 for 26."""
+
+    def lot(horizon: int) -> int:
+        offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 25.0, 1)
+        demand = np.random.default_rng(1).poisson(31, (200, horizon))
+        item = ItemProblem("A", demand, 40, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 30.0,
+                           1.0, review_period=1)  # fmt: skip
+        return plan(Problem((item,))).lots[0].quantity
+
+    eoq = math.sqrt(2 * 25.0 * 31 / (0.25 * 10.0 * 7 / 365.25))  # 180 units
+    assert abs(lot(13) - lot(26)) <= 5  # scenario noise only
+    assert 0.8 * eoq < lot(26) < 1.2 * eoq
+
+
+def test_a_supplier_tier_beyond_what_demand_needs_is_on_the_menu():
+    """A spend tier of 450 at 5% off: 45 units reach it alone and cost 196.50 in expectation
+    against 199.05 for the 12 units demand alone would buy; the menu used to stop near 12,
+    and the plan called 12 optimal without running a solver."""
+    demand = np.random.default_rng(0).poisson(5, (200, 4))
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 0.0, 0)
+    item = ItemProblem("A", demand, 0, (), (offer,), 0.2, 7 / 365.25, 0.0, 0.05, 50.0, 1.0,
+                       review_period=1)  # fmt: skip
+    tier = SupplierTier("S1", 450.0, 0.05, "spend")
+    result = plan(Problem((item,), Limits(supplier_tiers=(tier,))))
+    assert result.optimal and result.lots[0].quantity == 45
+    cost = evaluate_plan(item, "S1", 45).expected_cost
+    assert result.objective == pytest.approx(cost - 0.05 * 450.0)
+    assert result.objective < evaluate_item(item).expected_cost.min()  # the best lot without it
