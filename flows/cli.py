@@ -161,7 +161,7 @@ def runs(db_path: Path, limit: int) -> None:
 @click.option("--items", "per_item", is_flag=True, help="One row per item instead of counts.")
 def models(db_path: Path, per_item: bool) -> None:
     """Print the forecast model chosen per item with its backtest score and the item's
-    classification (demand class, ADI, CV², lifecycle stage), from the latest good run."""
+    classification (demand class, ADI, CV², lifecycle stage), from the published run."""
     with warehouse.connect(db_path, read_only=True) as con:
         chosen = warehouse.current_forecast_models(con)
     if chosen.empty:

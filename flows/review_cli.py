@@ -22,7 +22,7 @@ _COMMENT = click.option("--comment", default="", help="Why (stored with the deci
 
 @click.group(name="review")
 def review_group() -> None:
-    """List, approve, override or reject the recommended lots of the newest run."""
+    """List, approve, override or reject the recommended lots of the published run."""
 
 
 @review_group.command(name="list")
@@ -118,7 +118,7 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 @DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 def export(db_path: Path, out_dir: Path) -> None:
-    """Write approved and overridden lots of the newest run as purchase proposals per supplier
+    """Write approved and overridden lots of the published run as purchase proposals per supplier
     (Excel: one sheet per supplier; CSV: every lot)."""
     from flows.proposals import write_proposals
 
