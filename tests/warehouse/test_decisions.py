@@ -168,3 +168,23 @@ def test_report_path_is_recorded_once_per_run_key(con) -> None:
     warehouse.record_report(con, "night-1", run_id, "/x/b.html", 2)
     assert warehouse.report_path(con) == "/x/b.html"
     assert warehouse.table_counts(con)["reports"] == 1
+
+
+def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
+    """A rerun with other parameters is a new run_key: its own decisions start pending. The
+    planner approves A again there (and B only on the first run): the next night counts the
+    newest decision per sku of that night, once; a later reject withdraws it."""
+    warehouse.record_decisions(con, [Decision("A", "approve"), Decision("B", "approve")],
+                               decided_by="anna", now=NOON)  # fmt: skip
+    _publish(con, AS_OF, "night-1-budget", 250.0)
+    later = NOON + timedelta(hours=1)
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=later)
+
+    def planned() -> list:
+        frame = warehouse.planned_orders(con, AS_OF + timedelta(days=1))
+        return frame[["po_id", "quantity"]].values.tolist()
+
+    assert planned() == [["RV-night-1-budget-A", 250], ["RV-night-1-B", 20]]
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben",
+                               now=later + timedelta(hours=1))  # fmt: skip
+    assert planned() == [["RV-night-1-B", 20]]
