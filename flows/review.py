@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
-from prefect.input import RunInput
+from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
@@ -26,6 +26,7 @@ from optimize.explain import price
 from optimize.pricing import average_unit_price
 
 PENDING_KEY = "pending-lots"
+SHOWN_KEY = "reviewed-run-key"  # flow run input: the run_key whose lots were shown
 REFUSED_KEY = "review-refused"
 
 
@@ -114,10 +115,11 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
 
 
 @task(name="read-pending-lots", cache_policy=NO_CACHE)
-def read_pending(db_path: str) -> pd.DataFrame:
-    """Pending lots of the published run (current_run); the connection is closed on return."""
+def read_pending(db_path: str, run_key: str | None = None) -> pd.DataFrame:
+    """Pending lots of the run_key (None: of the published run, current_run); the connection
+    is closed on return."""
     with warehouse.connect(db_path) as con:
-        return warehouse.review_lots(con, status="pending")
+        return warehouse.review_lots(con, run_key, status="pending")
 
 
 @task(name="record-decisions", cache_policy=NO_CACHE)
@@ -145,12 +147,18 @@ def review(
     attempts: how many refused answers to accept before giving up (lots stay pending).
     """
     logger = get_run_logger()
-    pending = read_pending(db_path)  # no DuckDB connection is open from here on while waiting
+    # A suspended run starts again from the top when resumed: the run_key shown the first time
+    # is kept with the flow run, so the answer goes to the lots the planner saw even if another
+    # run (a rerun, the next night) has been published meanwhile.
+    shown = read_flow_run_input(SHOWN_KEY)
+    pending = read_pending(db_path, shown)  # no DuckDB connection is open while waiting
     if pending.empty:
         logger.info("no pending lots to review")
         return {"status": "nothing to review", "pending": 0, "recorded": 0}
     run_key = str(pending["run_key"].iloc[0])
-    create_markdown_artifact(markdown=pending_markdown(pending), key=PENDING_KEY)
+    if shown is None:
+        create_flow_run_input(SHOWN_KEY, run_key)
+        create_markdown_artifact(markdown=pending_markdown(pending), key=PENDING_KEY)
     for attempt in range(attempts):
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, f"review-{attempt}")

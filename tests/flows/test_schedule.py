@@ -212,6 +212,10 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     assert any(a["flow_run_id"] == run_id and pending["sku"].iloc[0] in a["data"]
                for a in artifacts)  # fmt: skip
     rejected = pending["sku"].iloc[0]
+    # while the planner looks, a rerun with a budget publishes other lots for the same night:
+    # the answer is for the lots that were shown (the resumed run starts again from the top)
+    nightly_flow(as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8,
+                 scenarios=60, budget=5000.0)  # fmt: skip
     answer = {
         "planner": "anna",
         "approve_all": True,
@@ -221,8 +225,11 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     assert resumed["status"] == "ACCEPT", resumed
     _wait_for_state(api_url, run_id, "Completed")
 
+    shown = str(pending["run_key"].iloc[0])
     with warehouse.connect(db_path, read_only=True) as con:
-        lots = warehouse.review_lots(con).set_index("sku")
+        lots = warehouse.review_lots(con, shown).set_index("sku")
+        rerun = warehouse.review_lots(con)
     assert lots.loc[rejected, "status"] == "rejected"
     assert (lots.drop(index=rejected)["status"] == "approved").all()
     assert (lots["decided_by"] == "anna").all()
+    assert rerun["run_key"].iloc[0] != shown and (rerun["status"] == "pending").all()
