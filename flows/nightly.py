@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -28,6 +28,8 @@ from flows.params import (
     TimeLimit,
     parse_parameters,
 )
+
+T = TypeVar("T")
 
 
 @flow(name="nightly", log_prints=True)
@@ -116,10 +118,12 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}".rstrip(": "))
         raise
     finally:
-        tasks.record_stages(params, run_id, seconds)
+        _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
     summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
     summary["forecast_adjustments"] = prepared.adjustments()
-    summary["forecast_accuracy"] = tasks.forecast_accuracy(params)
+    summary["forecast_accuracy"] = (
+        _best_effort("scoring earlier forecasts", tasks.forecast_accuracy, params) or []
+    )
     if result.relaxed:
         logger.warning("relaxed plan: %s", result.infeasible_reason)
     summary["published"] = published
@@ -127,11 +131,22 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         logger.info("not the published plan (an earlier night, or some items only): artifacts "
                     "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
     keys = artifacts.artifact_keys(published)
-    artifacts.publish_artifacts(summary, result, keys)
+    _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
     summary["report"] = artifacts.report_with_artifacts(
         params, run_id, inputs, demand, fc, result, keys
     )
     return summary
+
+
+def _best_effort(what: str, call: Callable[..., T], *args: object) -> T | None:
+    """`call(*args)`, or None with the error logged: what follows the publish (stage times,
+    accuracy, artifacts) must not turn a run whose plan is already published into a failed
+    run (a warehouse locked by a reader for 30 s, a full disk)."""
+    try:
+        return call(*args)
+    except Exception as error:
+        get_run_logger().error("%s failed: %s: %s", what, type(error).__name__, error)
+        return None
 
 
 @contextmanager

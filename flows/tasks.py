@@ -173,7 +173,7 @@ def record_stages(params: RunParameters, run_id: str, seconds: dict[str, float])
             warehouse.record_stage(con, run_id, stage, value)
 
 
-@task(name="fail-run", **_TASK)
+@task(name="close-interrupted-runs", **_TASK)
 def close_interrupted_runs(params: RunParameters, run_id: str) -> None:
     """Mark attempts left `running` by a process that died failed (call under the run lock)."""
     with warehouse.connect(params.db_path) as con:
@@ -185,6 +185,8 @@ def close_interrupted_runs(params: RunParameters, run_id: str) -> None:
 
 
 def fail_run(params: RunParameters, run_id: str, error: str) -> None:
+    """Mark the run failed. A plain function, not a task: it also runs while an interrupt or a
+    cancel's SIGTERM unwinds the flow, when starting a task may itself fail."""
     with warehouse.connect(params.db_path) as con:
         warehouse.fail_run(con, run_id, error)
 

@@ -276,6 +276,24 @@ def test_failure_inside_optimize_keeps_last_good_lots_and_marks_run_failed(
     pd.testing.assert_frame_equal(good, _published(db_path))
 
 
+def test_a_failure_after_the_publish_leaves_the_run_succeeded_and_published(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is live once publish commits: a warehouse another reader keeps locked while the
+    summary scores earlier forecasts must not report a failed run."""
+    db_path = tmp_path / "reorder.duckdb"
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise warehouse.DatabaseBusyError("the warehouse is busy")
+
+    monkeypatch.setattr(warehouse, "forecast_accuracy", locked)
+    summary = _run(demo_dir, db_path)
+    assert summary["published"] and summary["forecast_accuracy"] == []
+    runs = _run_history(db_path)
+    assert runs["status"].tolist() == ["succeeded"]
+    assert len(_published(db_path)) == summary["items_planned"]
+
+
 def test_bad_parameter_is_refused_naming_it(demo_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="horizon"):
         _run(demo_dir, tmp_path / "x.duckdb", horizon=0)
