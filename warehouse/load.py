@@ -30,7 +30,14 @@ from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
 from warehouse.errors import LoadError
 from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, PRICE_BREAKS, SUPPLIER_ITEMS, Table
-from warehouse.validate import Checked, Context, check, problems_frame, unpriced
+from warehouse.validate import (
+    Checked,
+    Context,
+    check,
+    problems_frame,
+    rejected_keys,
+    unpriced,
+)
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -128,6 +135,7 @@ class _Loader:
         self.as_of = as_of
         self.run_id = run_id
         self.load_ids: list[str] = []
+        self.rejected: list[tuple[str, str, str]] = []  # Context.rejected of this load
 
     def record(self, table: str, raw: RawFile | None, sha: str | None, context: str | None):
         load_id = str(uuid.uuid4())
@@ -162,6 +170,9 @@ class _Loader:
                 store.record_absent(self.con, table, self.record(table.name, None, None, None))
                 continue
             checked = _with_broken(check(table, raw.frame, self.context(raw)), raw)
+            key = {"items": "sku", "suppliers": "supplier_id"}.get(table.name)
+            if key:
+                self.rejected += rejected_keys(checked, raw.frame, raw.name, key)
             if table.required and checked.valid.empty:
                 first = checked.problems.sort_values(ROW).iloc[0]
                 raise LoadError(
@@ -204,6 +215,7 @@ class _Loader:
                 self.con.execute("SELECT supplier_id, sku FROM supplier_items").fetchall()
             ),
             typed=raw.typed,
+            rejected=tuple(self.rejected),
         )
 
     def _column(self, sql: str) -> list[str]:

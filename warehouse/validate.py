@@ -41,6 +41,8 @@ class Context:
     cancelled_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     drop_returns: bool = False
+    # key (sku or supplier_id) -> where its row in this load's master file was quarantined
+    rejected: tuple[tuple[str, str, str], ...] = ()  # (column, key, "items.csv row 3: reason")
 
 
 @dataclass(frozen=True)
@@ -220,12 +222,10 @@ def _references(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: C
     names = table.names
     if "sku" in names and table.name != "items":
         unknown = typed["sku"].notna() & ~typed["sku"].isin(context.skus)
-        found += _rows(raw, unknown, "sku", lambda v: f"unknown sku {v!r} (not in items)")
+        found += _rows(raw, unknown, "sku", _unknown(context, "sku", "items"))
     if "supplier_id" in names and table.name != "suppliers":
         unknown = typed["supplier_id"].notna() & ~typed["supplier_id"].isin(context.suppliers)
-        found += _rows(
-            raw, unknown, "supplier_id", lambda v: f"unknown supplier_id {v!r} (not in suppliers)"
-        )
+        found += _rows(raw, unknown, "supplier_id", _unknown(context, "supplier_id", "suppliers"))
     if table is PRICE_BREAKS:
         known = typed["sku"].isin(context.skus) & typed["supplier_id"].isin(context.suppliers)
         pairs = list(zip(typed["supplier_id"], typed["sku"], strict=True))
@@ -241,6 +241,37 @@ def _references(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: C
                 )
             )
     return found
+
+
+def _unknown(context: Context, column: str, master: str):
+    """Reason for a reference to a key missing from `master`: the quarantined row of that
+    master file when the key is there but its row was quarantined (e.g. a bad optional
+    value), so the cause is named rather than "not in items"."""
+    rejected = {key: where for col, key, where in context.rejected if col == column}
+
+    def reason(value: str) -> str:
+        where = rejected.get(value)
+        if where is not None:
+            return f"{column} {value!r} is quarantined in {master} ({where})"
+        return f"unknown {column} {value!r} (not in {master})"
+
+    return reason
+
+
+def rejected_keys(checked: Checked, raw: pd.DataFrame, name: str, column: str) -> list:
+    """(column, key, "<file> row N: reason") for the keys of a master file's quarantined rows
+    that no valid row of the file holds (Context.rejected)."""
+    if column not in raw or checked.problems.empty:
+        return []
+    keys = raw.set_index(ROW)[column]
+    valid = set(checked.valid[column]) if column in checked.valid else set()
+    out = {}
+    problems = checked.problems.sort_values(ROW)
+    for row, why in zip(problems[ROW], problems["reason"], strict=True):
+        key = keys.get(row)
+        if isinstance(key, str) and key and key not in valid and key not in out:
+            out[key] = f"{name} row {row}: {why}"
+    return [(column, key, where) for key, where in out.items()]
 
 
 def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...]) -> list:

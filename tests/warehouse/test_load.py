@@ -270,3 +270,24 @@ def test_order_lines_whose_dates_are_all_in_another_format_are_quarantined(con, 
     assert [r[2] for r in rows] == [
         f"order_date '{d}.03.2024' is not a date in the format %Y-%m-%d" for d in ("04", "05", "12")
     ]
+
+
+def test_rows_of_an_item_whose_items_row_is_quarantined_name_that_row(con, tmp_path):
+    """A date in another format in the optional end_of_life quarantines item B; its stock,
+    supplier item, price break and order line then refer to it: their reason names B's
+    quarantined items row, not "unknown sku" as if B were missing from items.csv."""
+    items = BASE["items.csv"].replace("2026-12-31", "31.12.2026")
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    load_folder(con, folder, AS_OF)
+    assert [r[2] for r in quarantined(con, "items")] == [
+        "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d"
+    ]
+    where = "items.csv row 2: end_of_life '31.12.2026' is not a date in the format %Y-%m-%d"
+    for table in ("stock", "supplier_items", "order_lines"):
+        assert [r[2] for r in quarantined(con, table)] == [
+            f"sku 'B' is quarantined in items ({where})"
+        ], table
+    # a sku that is nowhere in items.csv keeps the plain reason
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,Z,1,3.50,C3\n"
+    load_folder(con, write_folder(tmp_path / "in", order_lines__csv=lines), AS_OF)
+    assert "unknown sku 'Z' (not in items)" in [r[2] for r in quarantined(con, "order_lines")]
