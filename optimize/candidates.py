@@ -86,22 +86,27 @@ def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
     all-units prices, whose purchase cost drops at a break). The menus stop near what demand
     can use; without these lots a tier above that is never reached, and a plan that ignores
     it is called optimal."""
-    lots: set[int] = set()
-    for tier in tiers:
-        if tier.supplier_id != offer.supplier_id:
-            continue
-        if tier.basis == "units":
-            lots.add(offer.feasible_at_least(math.ceil(tier.threshold - 1e-9)))
-            continue
-        for b in offer.price_breaks:  # all-units: the lot in each region; incremental: a start
-            q = offer.feasible_at_least(max(b.min_qty, math.ceil(tier.threshold / b.unit_price)))
-            for _ in range(20):  # incremental: raise q until its purchase cost reaches it
-                cost = float(purchase_cost(offer, q))
-                if cost >= tier.threshold - 1e-9:
-                    break
-                q = offer.feasible_at_least(q + math.ceil((tier.threshold - cost) / b.unit_price))
-            lots.add(q)
-    return np.array(sorted(lots), dtype=np.int64)
+    mine = [t for t in tiers if t.supplier_id == offer.supplier_id]
+    units = [math.ceil(t.threshold - 1e-9) for t in mine if t.basis == "units"]
+    spend = np.array([t.threshold for t in mine if t.basis == "spend"], dtype=float)
+    # all-units: the lot in each price region; incremental: a start raised below
+    mins = np.array([b.min_qty for b in offer.price_breaks], dtype=np.int64)
+    prices = np.array([b.unit_price for b in offer.price_breaks])
+    need = spend[:, None] - 1e-9
+    q = _feasible(offer, np.maximum(mins[None, :], np.ceil(need / prices[None, :])))
+    for _ in range(20):  # incremental: raise q until its purchase cost reaches the threshold
+        short = need - purchase_cost(offer, q)
+        if not (short > 0).any():
+            break
+        q = np.where(short > 0, _feasible(offer, q + np.ceil(short / prices[None, :])), q)
+    return np.unique(np.concatenate([_feasible(offer, np.array(units)), q.ravel()]))
+
+
+def _feasible(offer: Offer, qty: np.ndarray) -> np.ndarray:
+    """Offer.feasible_at_least of every element (int64 array)."""
+    pack = offer.pack_size
+    rounded = -(-np.asarray(qty, dtype=np.int64) // pack) * pack
+    return np.maximum(rounded, offer.smallest_lot).astype(np.int64)
 
 
 def item_candidates(
