@@ -43,6 +43,7 @@ from optimize.pricing import purchase_cost
 
 DiscountType = Literal["all_units", "incremental"]
 MAX_COVER_PERIODS = 1000
+EXACT_LOTS = 4096  # replenishment_cost tries every lot up to this many when rejects round
 
 
 @dataclass(frozen=True)
@@ -118,20 +119,33 @@ def replenishment_cost(
     by repeated orders of `offer`: the feasible lot with the lowest cost per period of cover
     (`cost_per_period`) among those whose usable units cover at most `max_cover` periods (the
     smallest lot if none does), and that cost per period / demand_rate (currency per unit:
-    its price, fixed cost and the holding of its sawtooth). `holding_cost_rate` per period.
-    Exact: g is convex inside each price region, so the best lot under the cap is one of
-    `eoq_candidates` below it or the largest feasible lot below it."""
+    its price, fixed cost and the holding of its sawtooth; inf if no lot yields a usable unit).
+    `holding_cost_rate` per period. Exact: without rejects g is convex inside each price
+    region, so the best lot under the cap is one of `eoq_candidates` below it or the largest
+    feasible lot below it; with rejects (usable units rounded down) every feasible lot under the
+    cap is tried, up to EXACT_LOTS of them."""
     if demand_rate <= 0:
         raise ValueError("demand_rate must be positive")
     most = math.floor(max_cover * demand_rate / (1.0 - offer.reject_rate) + 1e-9)
     top = (most // offer.pack_size) * offer.pack_size
-    lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
-    lots = np.union1d(lots[lots <= top], [top] if top >= offer.smallest_lot else [])
-    if lots.size == 0:
-        lots = np.array([offer.smallest_lot], dtype=np.int64)
+    first, pack = offer.smallest_lot, offer.pack_size
+    if offer.reject_rate > 0 and (top - first) // pack < EXACT_LOTS:
+        lots = np.arange(first, top + 1, pack, dtype=np.int64)
+    else:
+        lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
+        lots = np.union1d(lots[lots <= top], [top] if top >= first else [])
+    # the smallest lot with a usable unit (moq 1 with rejects: 1 unit yields none)
+    lots = np.union1d(lots, [_smallest_usable(offer)])
     costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_cost_rate)
     k = int(np.argmin(costs))
     return int(lots[k]), float(costs[k]) / demand_rate
+
+
+def _smallest_usable(offer: Offer) -> int:
+    lot = offer.feasible_at_least(math.ceil(1.0 / (1.0 - offer.reject_rate) - 1e-9))
+    while offer.usable(lot) < 1:
+        lot += offer.pack_size
+    return lot
 
 
 def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -> np.ndarray:

@@ -38,6 +38,7 @@ one array."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -232,10 +233,11 @@ def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
     whole horizon now always looked cheaper: lots grew with the horizon (monthly periods over
     13 months bought up to 18 months of demand)."""
     demand_rate = float(item.scenarios.mean()) if item.scenarios.size else 0.0
-    if demand_rate > 0 and offer.usable(offer.smallest_lot) > 0:
+    if demand_rate > 0:
         rate = item.holding_cost_rate * item.period_years
         _, per_unit = replenishment_cost(offer, demand_rate, rate, item.horizon)
-        return min(item.stockout_cost, per_unit)
+        if math.isfinite(per_unit):  # else no lot under the cap yields a usable unit
+            return min(item.stockout_cost, per_unit)
     lot = offer.smallest_lot
     usable = offer.usable(lot)
     if usable <= 0:

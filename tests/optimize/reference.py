@@ -52,9 +52,9 @@ def reference(item: ItemProblem, offer: Offer | None, qty: int) -> tuple[float, 
 def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
     """(cost per unit, lead time) of later orders of `offer` (for no order: of the offer for
     which that cost is lowest). Brute force over every feasible lot covering at most the
-    horizon at the mean demand: the least (purchase + fixed cost) per period of cover plus the
-    holding of the sawtooth, per unit of demand; without demand, the smallest lot's cost per
-    usable unit. At most the stockout cost."""
+    horizon at the mean demand, and the smallest lot with a usable unit: the least (purchase +
+    fixed cost) per period of cover plus the holding of the sawtooth, per unit of demand;
+    without demand, the smallest lot's cost per usable unit. At most the stockout cost."""
     demand = sum(map(sum, item.scenarios)) / (len(item.scenarios) * len(item.scenarios[0]))
     rate = item.holding_cost_rate * item.period_years
 
@@ -66,14 +66,16 @@ def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
         return (paid + o.fixed_cost) * demand / usable(o, q) + rate * paid / q * usable(o, q) / 2
 
     def per_unit(o: Offer) -> float:
-        if usable(o, o.smallest_lot) <= 0:
-            return item.stockout_cost
         if demand <= 0:
+            if usable(o, o.smallest_lot) <= 0:
+                return item.stockout_cost
             cost = sum(unit_prices(o, o.smallest_lot)) + o.fixed_cost
             return min(item.stockout_cost, cost / usable(o, o.smallest_lot))
         most = math.floor(len(item.scenarios[0]) * demand / (1 - o.reject_rate) + 1e-9)
-        lots = range(o.smallest_lot, most + 1, o.pack_size) or [o.smallest_lot]
-        return min(item.stockout_cost, min(per_period(o, q) for q in lots) / demand)
+        first_usable = next(q for q in range(o.smallest_lot, 10**9, o.pack_size) if usable(o, q))
+        lots = [*range(o.smallest_lot, most + 1, o.pack_size), first_usable]
+        best = min(per_period(o, q) for q in lots if usable(o, q) > 0)
+        return min(item.stockout_cost, best / demand)
 
     if offer is None:
         offer = min(item.offers, key=per_unit)

@@ -246,3 +246,28 @@ def test_replenishment_cost_is_the_best_lots_cost_per_unit_under_a_cover_cap():
     assert capped[1] > 9.0  # the 1,000-unit tier is beyond a 13-week cover
     # a cap below the smallest lot leaves the smallest lot
     assert replenishment_cost(offer, 0.1, rate, max_cover=2)[0] == 5
+
+
+@pytest.mark.parametrize(
+    ("moq", "pack", "reject", "fixed", "price", "rate", "cover"),
+    [(1, 1, 0.02, 50.0, 10.0, 20.0, 13), (5, 5, 0.05, 0.0, 18.81, 50.0, 4),
+     (3, 2, 0.3, 12.0, 7.5, 0.4, 26)],
+)  # fmt: skip
+def test_replenishment_cost_with_rejects_is_the_brute_force_best(
+    moq, pack, reject, fixed, price, rate, cover
+):
+    """Usable units are rounded down: a 1-unit lot with 2% rejects yields none (it was priced
+    at the stockout cost), and the continuous optimum grossed up for rejects missed the best
+    lot (lot 210 at 20.03 per unit where lot 20 costs 19.82)."""
+    from optimize.eoq import replenishment_cost
+
+    offer = Offer("S", moq, pack, "all_units", (PriceBreak(1, price),), fixed, 1,
+                  reject_rate=reject)  # fmt: skip
+    holding = 0.25 * 7 / 365.25
+    lots = np.arange(offer.smallest_lot, 5_000, pack)
+    usable = offer.usable(lots)
+    fits = (usable > 0) & ((usable <= cover * rate) | (lots == lots[usable > 0][0]))
+    costs = cost_per_period(offer, lots[fits], rate, holding) / rate
+    lot, per_unit = replenishment_cost(offer, rate, holding, cover)
+    assert per_unit == pytest.approx(costs.min()) and math.isfinite(per_unit)
+    assert lot == lots[fits][np.argmin(costs)]
