@@ -18,12 +18,17 @@ Rules (one item, one lot ordered now, H planned periods):
   sawtooth; at most `stockout_cost`). So a small lot is charged for what later orders cost,
   not for stockouts it could not cause, and a large lot pays off only through its price.
 - Holding: end-of-period stock in every period at unit value × holding_cost_rate ×
-  period_years. Units of the lot are worth the lot's average unit price; other stock the item's
-  reference price (the cheapest first-tier price of its offers).
+  period_years. Units of the lot are held at the lot's average unit price; other stock at the
+  item's reference price (the cheapest first-tier price of its offers).
 - Stock left at the horizon end: with probability 1 - obsolescence it is used at the scenario's
   mean demand per period (the k-th leftover unit after k / mean periods) and is worth its unit
   value less the holding cost until used; units not used within MAX_CARRY_YEARS (2) return
-  `salvage_value`. With probability `obsolescence` all of it returns `salvage_value`.
+  `salvage_value`. With probability `obsolescence` all of it returns `salvage_value`. The unit
+  value of the lot's units is what each usable unit cost, its share of the fixed cost
+  included: a later order is charged its fixed cost per unit served inside the horizon
+  (replenish_unit_cost), so a lot ordered now must not carry the share of its units used
+  after it (with stock 0 a lead time and a large fixed cost made every night defer the order);
+  other stock is worth the reference price.
 - Expected cost = purchase + fixed_cost (q > 0) + holding + stockout cost + replenishment cost
   − value retained by leftover stock, averaged over scenarios.
 
@@ -303,7 +308,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     shortage = p["stockout"][owner] * acc["lost"]
     replenished = acc["short"] - acc["lost"]
     replenish = flat["rep_cost"] * replenished
-    credit = base.retained[owner] + _lot_retained(p, owner, price, acc)
+    credit = base.retained[owner] + _lot_retained(p, owner, flat["unit_cost"], acc)
     expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
     columns = {
         "supplier_id": flat["supplier"],
@@ -340,6 +345,7 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
     offer_idx = np.where(qty > 0, offer_idx, -1)
     n = len(qty)
     price = np.full(n, item.reference_price)
+    unit_cost = price.copy()  # per usable unit, fixed cost included: what leftover is worth
     purchase, fixed = np.zeros(n), np.zeros(n)
     usable, tier = np.zeros(n, np.int64), np.zeros(n, np.int64)
     supplier = np.full(n, None, dtype=object)
@@ -358,6 +364,11 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         q = qty[sel]
         cost = purchase_cost(offer, q)
         price[sel] = cost / q
+        unit_cost[sel] = np.where(
+            offer.usable(q) > 0,
+            (cost + offer.fixed_cost) / np.maximum(offer.usable(q), 1),
+            cost / q,
+        )
         purchase[sel] = cost
         fixed[sel] = offer.fixed_cost
         usable[sel] = offer.usable(q)
@@ -371,6 +382,7 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
     return {
         "qty": qty,
         "price": price,
+        "unit_cost": unit_cost,
         "purchase": purchase,
         "fixed": fixed,
         "usable": usable,

@@ -116,7 +116,9 @@ def _one_arrival(item: ItemProblem, offer: Offer | None, qty: int, arrival: int 
             holding += (base * ref + lot * price) * per_period
         if arrival is not None and arrival >= horizon:
             lot += usable
-        total += holding + penalty - _kept(item, path, base, lot, ref, price)
+        # leftover units of the lot are worth what each usable unit cost, fixed cost included
+        value = (purchase + fixed) / usable if usable else price
+        total += holding + penalty - _kept(item, path, base, lot, ref, value)
         lost_any += lost
         decided_any += decided
     n = len(item.scenarios)

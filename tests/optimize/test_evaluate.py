@@ -65,18 +65,19 @@ def test_a_cheapest_lot_at_the_cap_grows_the_menu():
 
 def test_an_incremental_offer_is_priced_past_its_last_break():
     # Found by a brute-force check: the cost rises up to the last break (30) and falls past it
-    # (the average price keeps falling, leftover stock is worth it) to its minimum at 54. A
-    # cap at the break saw no fall there and was more than CAP_MARGIN above the best (10).
+    # (the average price keeps falling, leftover stock is worth it) to its minimum at 56 (54
+    # before leftover was worth its fixed-cost share too). A cap at the break saw no fall there
+    # and was more than CAP_MARGIN above the best (10).
     offer = Offer("S0", 3, 2, "incremental", (PriceBreak(2, 9.7), PriceBreak(30, 5.0)), 14.0, 0,
                   on_time_rate=0.8, sku="P1")  # fmt: skip
     item = ItemProblem("P1", np.array([[5, 4], [7, 4]]), 2, (), (offer,), 0.25, 7 / 365.25, 0.5,
                        0.0, 20.0, 0.5)  # fmt: skip
     enumerated = {q: reference_cost(item, offer, q) for q in range(4, 200, 2)}
-    assert min(enumerated, key=enumerated.__getitem__) == 54
+    assert min(enumerated, key=enumerated.__getitem__) == 56
     menu = evaluate_item(item)
     best = int(np.argmin(menu.expected_cost))
-    assert menu.quantity[best] == 54
-    assert menu.expected_cost[best] == pytest.approx(enumerated[54])
+    assert menu.quantity[best] == 56
+    assert menu.expected_cost[best] == pytest.approx(enumerated[56])
 
 
 def test_a_cost_still_falling_at_the_cap_near_the_best_grows_the_menu():
@@ -122,11 +123,12 @@ def test_evaluate_plan_answers_what_a_given_lot_costs():
 def test_hand_computed_single_scenario():
     # Demand 3 per period over 2 periods, no stock; lot 10 arrives in period 0 at 5.00:
     # end stock 7 then 4; holding 5 * 0.5 * 0.1 = 0.25 per unit-period -> 11 * 0.25 = 2.75.
-    # Leftover 4, used at 3/period: units k=1..4 kept 5 - 0.25*k/3 each -> 20 - 0.25*10/3.
+    # Leftover 4, used at 3/period, each worth what it cost: (50 + 7) / 10 = 5.70 (fixed cost
+    # share included); units k=1..4 kept 5.7 - 5.7*0.5*0.1*k/3 each -> 22.8 - 0.285*10/3.
     offer = Offer("S1", 10, 10, "all_units", (PriceBreak(1, 5.0),), 7.0, 0, sku="P-1")
     item = ItemProblem("P-1", np.array([[3, 3]]), 0, (), (offer,), 0.5, 0.1, 0.0, 0.0, 9.0, 1)
     lots = evaluate_lots(item, np.array([-1, 0]), np.array([0, 10]))
-    kept = 20 - 0.25 * 10 / 3
+    kept = 22.8 - 0.285 * 10 / 3
     assert lots.expected_cost[1] == pytest.approx(50 + 7 + 2.75 - kept)
     assert lots.expected_cost[0] == pytest.approx(6 * 9.0)
     assert lots.stockout_risk.tolist() == [1.0, 0.0]

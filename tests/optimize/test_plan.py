@@ -259,3 +259,19 @@ def test_a_supplier_tier_beyond_what_demand_needs_is_on_the_menu():
     cost = evaluate_plan(item, "S1", 45).expected_cost
     assert result.objective == pytest.approx(cost - 0.05 * 450.0)
     assert result.objective < evaluate_item(item).expected_cost.min()  # the best lot without it
+
+
+@pytest.mark.parametrize(("fixed_cost", "lead_time"), [(400.0, 8), (800.0, 4), (1600.0, 1)])
+def test_stock_0_and_steady_demand_orders_despite_a_large_fixed_cost(fixed_cost, lead_time):
+    """Later orders are charged their fixed cost per unit served inside the horizon; a lot
+    ordered now paid all of it while its units used after the horizon were worth their price
+    only, so deferring always looked cheaper and every night deferred again (no order, stock
+    0, 20 units a week lost)."""
+    from optimize.costs import stockout_cost_for_service_level
+
+    offer = Offer("S", 1, 1, "all_units", (PriceBreak(1, 10.0),), fixed_cost, lead_time)
+    stockout = stockout_cost_for_service_level(0.95, 10.0, 0.25, 13 * 7 / 365.25, 0.0, 0.0)
+    item = ItemProblem("A", np.full((50, 13), 20), 0, (), (offer,), 0.25, 7 / 365.25, 0.0,
+                       0.0, stockout, 1.0, review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity >= 20 * (13 - lead_time)  # at least what the horizon needs from it
