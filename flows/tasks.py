@@ -74,7 +74,8 @@ def prepare_forecast(
             items=items.rename(columns={"sku": "unique_id"}),
             freq=params.freq,
             last_period=warehouse.last_complete_start(params.as_of, params.freq),
-            h=forecast_periods(params),
+            h=params.horizon,
+            extra_periods=forecast_periods(params) - params.horizon,
             seed=params.seed,
         )
     for line in prepared.adjustments():

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.base import ForecastArrays, Forecaster, check_levels, check_positive_int
+from models.base import ForecastArrays, Forecaster, check_int, check_levels, check_positive_int
 from models.blend import Blend
 from models.calendar import calendar_factors, history_divisors
 from models.classify import item_classes
@@ -116,7 +116,8 @@ class PreparedForecast:
     period on every item's demand (`models.calendar`; None = 1); start_counts, waiting:
     (started, waiting) items of the last h periods (`models.prior.start_counts`) and per item
     whether it is on the category prior without any demand yet, so its paths start at a
-    random period (None: every item sells from the first period).
+    random period (None: every item sells from the first period); window: the h the models
+    were selected for, when `ds` holds extra periods after it (None: len(ds)).
     """
 
     unique_id: np.ndarray
@@ -137,10 +138,18 @@ class PreparedForecast:
     calendar: np.ndarray | None = None
     start_counts: tuple[int, int] | None = None
     waiting: np.ndarray | None = None
+    window: int | None = None
 
     @property
     def h(self) -> int:
+        """Periods forecast (the length of the paths)."""
         return len(self.ds)
+
+    @property
+    def horizon(self) -> int:
+        """Periods the models were selected for and start counts measured over (`window`;
+        None: h)."""
+        return self.window or self.h
 
     def adjustments(self) -> list[str]:
         """What moved this forecast away from the chosen models, in words: the lifecycle
@@ -161,7 +170,7 @@ class PreparedForecast:
             lines.append(f"new items without any demand yet: each starts within the horizon "
                          f"with probability about {(started + 1) / (waiting + 2):.0%}, as "
                          f"{started} of {waiting} items without demand did over the last "
-                         f"{self.h} periods ({int(self.waiting.sum())} items)")  # fmt: skip
+                         f"{self.horizon} periods ({int(self.waiting.sum())} items)")  # fmt: skip
         if note := self.calendar_note():
             lines.append(note)
         return lines
@@ -207,16 +216,21 @@ def prepare_forecast(
     seed: int = 0,
     n_origins: int = 2,
     backtest_paths: int = 100,
+    extra_periods: int = 0,
 ) -> PreparedForecast:
     """The pooled part of `forecast` (see `models.forecast` for demand, items, freq,
     last_period, h). model: "auto" (`auto_candidates`, chosen per group by backtest),
-    a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest."""
+    a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest.
+    extra_periods: periods drawn after the h the models are selected for (a plan that starts
+    inside the first period overlaps h + 1 of them); selection, backtest and start counts
+    stay those of h, so the chosen models do not depend on the day of the month."""
     h = check_positive_int(h, "h")
+    extra = check_int(extra_periods, "extra_periods", 0)
     candidates = _candidates(model, h)
     panel = to_panel(demand, freq, last_period)
     plan = plan_items(panel, items)
     ids = plan["unique_id"].to_numpy(dtype=object)
-    future = future_periods(panel.ds[-1], h, freq)
+    future = future_periods(panel.ds[-1], h + extra, freq)
     origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
     calendar, profile = calendar_factors(panel.y, panel.ds, future, freq, origins)
     y = history(panel, ids)
@@ -281,6 +295,7 @@ def prepare_forecast(
         calendar=calendar,
         start_counts=counts,
         waiting=waiting if counts is not None else None,
+        window=h,
     )
 
 
@@ -371,8 +386,8 @@ def forecast_chunk(
                 paths[i] = prior.sample(rngs[i], (n_paths, h))
                 if prepared.waiting is not None and prepared.waiting[pos[i]]:
                     counts = prepared.start_counts
-                    mean[i] *= started_share(counts, prepared.h, h)
-                    paths[i] = start_paths(paths[i], counts, prepared.h, rngs[i])
+                    mean[i] *= started_share(counts, prepared.horizon, h)
+                    paths[i] = start_paths(paths[i], counts, prepared.horizon, rngs[i])
         elif lab == LAUNCH_FORECAST:
             for i in sel:
                 rate = float(prepared.launch[pos[i]])

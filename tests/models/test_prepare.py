@@ -142,3 +142,18 @@ def test_selection_classifies_every_planned_item_with_its_lifecycle_stage(monthl
     assert row.loc["one", "demand_class"] == row.loc["new", "demand_class"] == "short"
     assert row.loc["one", "n_demands"] == 1 and row.loc["new", "n_demands"] == 0
     assert np.isnan(row.loc["new", "adi"])
+
+
+def test_extra_periods_lengthen_the_paths_not_the_selection(monthly, prepared):
+    """A plan starting inside a month overlaps one month more than its horizon: the paths get
+    it, but the models stay those chosen for h (with h + 1 a night one day later chose other
+    models on the same history: forecasts 17% higher)."""
+    longer = prepare_forecast(monthly, freq="M", h=6, seed=1, extra_periods=1)
+    assert (longer.h, longer.horizon, prepared.h) == (7, 6, 6)
+    assert list(longer.ds[:6]) == list(prepared.ds)
+    assert (longer.label == prepared.label).all()
+    pd.testing.assert_frame_equal(longer.table, prepared.table)
+    fc = forecast_chunk(longer, list(longer.unique_id[:5]), n_paths=50, seed=2)
+    assert fc.paths.shape == (5, 50, 7) and fc.mean.shape == (5, 7)
+    with pytest.raises(ValueError, match="extra_periods must be an integer >= 0"):
+        prepare_forecast(monthly, freq="M", h=6, extra_periods=-1)
