@@ -91,7 +91,9 @@ def build_problem(
             planned.append(
                 _item_problem(
                     row,
-                    item_paths,
+                    _until_end_of_life(
+                        item_paths, _date(row.get("end_of_life")), as_of, period_days
+                    ),
                     on_hand.get(sku, 0),
                     incoming.get(sku, ()),
                     tuple(offers[sku]),
@@ -148,6 +150,23 @@ def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarra
         rng = np.random.default_rng(zlib.crc32(str(sku).encode()))
         before = rng.binomial(np.asarray(demand, dtype=np.int64), elapsed)
         out[i] = demand[:, :-1] - before[:, :-1] + before[:, 1:]
+    return out
+
+
+def _until_end_of_life(
+    paths: np.ndarray, end_of_life: date | None, as_of: date, period_days: float
+) -> np.ndarray:
+    """Paths with zero demand in the plan periods that start after `end_of_life`. The forecast
+    zeroes calendar periods that start after it; a plan period starting inside the calendar
+    period of the end of life would otherwise still get the demand of its later days."""
+    if end_of_life is None:
+        return paths
+    starts = as_of + timedelta(days=1)
+    last = math.floor((end_of_life - starts).days / period_days)  # plan period holding it
+    if last >= paths.shape[-1] - 1:
+        return paths
+    out = np.array(paths, copy=True)
+    out[..., max(last + 1, 0) :] = 0
     return out
 
 

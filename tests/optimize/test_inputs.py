@@ -175,3 +175,20 @@ def test_scenarios_must_start_within_a_period_before_the_plan(first):
     ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int64)
     with pytest.raises(ValueError, match=r"first_period .* within one period before the plan"):
         build_problem(*tables(), (ids, paths), date(2025, 3, 5), 7.0, first_period=first)
+
+
+def test_plan_periods_after_the_end_of_life_have_no_demand():
+    """B ends on Thursday 2025-03-20: plan weeks from Monday 2025-03-03 hold it in week 2;
+    week 3 starts after it. Moved onto plan periods from a Wednesday night, the calendar week
+    of the end of life still carried demand into the plan week after it."""
+    ids = np.array(["A", "B"])
+    paths = np.full((2, 5, 6), 7, dtype=np.int64)
+    problem, _ = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
+    a, b = problem.items
+    assert (a.scenarios == 7).all()
+    assert (b.scenarios[:, :3] == 7).all() and (b.scenarios[:, 3:] == 0).all()
+    inside, _ = build_problem(*tables(), (ids, paths), date(2025, 3, 5), 7.0,
+                              first_period=date(2025, 3, 3))  # fmt: skip
+    # plan weeks from Thursday 03-06: week 2 (03-20..03-26) holds the end of life
+    assert (inside.items[1].scenarios[:, 3:] == 0).all()
+    assert inside.items[1].scenarios[:, 2].sum() > 0
