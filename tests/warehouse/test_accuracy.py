@@ -241,3 +241,16 @@ def test_reruns_of_a_night_count_once_among_the_newest(con):
     _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
     assert forecast_accuracy(con, newest=2)["run_key"].tolist() == ["mar", "feb"]
     assert set(forecast_calibration(con, newest=2)["run_key"]) == {"mar", "feb"}
+
+
+def test_actuals_do_not_come_from_a_run_of_some_items(con):
+    """A run of a category the next night holds only that category's demand: scored against
+    it, the other items' perfect forecasts counted as if nothing had sold."""
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    _publish(con, "april", date(2024, 3, 31), "M", _demand([]), ["2024-04-01", "2024-05-01"])
+    run_id = start_run(con, "june-y", date(2024, 6, 1), {"freq": "M", "category": "c2"})
+    only_y = _demand([("Y", "2024-04-01", 0.0)])
+    publish_run(con, run_id, "june-y", only_y, _forecasts(["2024-07-01"]), _lots(), SOLVER)
+    got = forecast_accuracy(con)
+    assert set(got["run_key"]) == {"april"} and got["actual_units"].sum() == 9.0
