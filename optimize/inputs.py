@@ -52,10 +52,12 @@ def build_problem(
     supplier_tiers: pd.DataFrame | None = None,
     min_service_level: float | None = None,
     first_period: date | None = None,
+    first_period_days: float | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
     (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
-    `first_period`; None = the day after as_of). A first period that started on or before as_of
+    `first_period`, `first_period_days` long (None: period_days; a month's own length is more
+    exact); None = the day after as_of). A first period that started on or before as_of
     makes a plan of one period fewer than the scenarios (`plan_demand`). unplannable: the items
     left out of the Problem with the reason (planned False), then the offers left out of planned
     items (planned True: the item is planned with its other offers; reason "offer left out: ...",
@@ -63,7 +65,7 @@ def build_problem(
     optional) become Limits.supplier_tiers (tiers of suppliers without an offer in the run are
     dropped); `min_service_level` is set on every item (ItemProblem.min_service_level)."""
     ids, paths = scenarios
-    paths = plan_demand(ids, paths, _elapsed(first_period, as_of, period_days))
+    paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)

@@ -192,3 +192,15 @@ def test_plan_periods_after_the_end_of_life_have_no_demand():
     # plan weeks from Thursday 03-06: week 2 (03-20..03-26) holds the end of life
     assert (inside.items[1].scenarios[:, 3:] == 0).all()
     assert inside.items[1].scenarios[:, 2].sum() > 0
+
+
+def test_a_month_inside_the_plan_is_split_by_its_own_length():
+    """as_of 2026-02-27: 27 of February's 28 days are gone (0.964), not 27 of 30.44 days
+    (0.887, which planned 11% of February's demand instead of 3.6%)."""
+    ids = np.array(["A"])
+    paths = np.zeros((1, 20000, 3), dtype=np.int64)
+    paths[:, :, 0] = 280  # February
+    month = 365.25 / 12
+    problem, _ = build_problem(*tables(), (ids, paths), date(2026, 2, 27), month,
+                               first_period=date(2026, 2, 1), first_period_days=28)  # fmt: skip
+    assert problem.items[0].scenarios[:, 0].mean() == pytest.approx(280 / 28, rel=0.02)
