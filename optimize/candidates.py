@@ -26,6 +26,7 @@ from optimize.pricing import purchase_cost
 COVER_QUANTILE = 0.99
 EXTRA_PERIODS = 2
 INCREMENTAL_REACH = 2
+TIER_PARTS = (0.25, 0.5, 0.75)  # shares of a tier-reaching lot also put on the menu
 
 
 def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
@@ -83,9 +84,10 @@ def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
     """Feasible lots of `offer` that reach a supplier-wide tier on their own: for each tier of
     the offer's supplier, the smallest feasible lot at or above its threshold in units, or
     whose purchase cost is at or above its threshold in spend (one lot per price region for
-    all-units prices, whose purchase cost drops at a break). The menus stop near what demand
-    can use; without these lots a tier above that is never reached, and a plan that ignores
-    it is called optimal."""
+    all-units prices, whose purchase cost drops at a break); and `TIER_PARTS` of each of them.
+    The menus stop near what demand can use; without these lots a tier above that is never
+    reached, and a plan that ignores it is called optimal. Parts help several items reach it
+    together; a tier reached only by shares other than these can still be missed."""
     mine = [t for t in tiers if t.supplier_id == offer.supplier_id]
     units = [math.ceil(t.threshold - 1e-9) for t in mine if t.basis == "units"]
     spend = np.array([t.threshold for t in mine if t.basis == "spend"], dtype=float)
@@ -99,7 +101,11 @@ def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
         if not (short > 0).any():
             break
         q = np.where(short > 0, _feasible(offer, q + np.ceil(short / prices[None, :])), q)
-    return np.unique(np.concatenate([_feasible(offer, np.array(units)), q.ravel()]))
+    alone = np.concatenate([_feasible(offer, np.array(units)), q.ravel()])
+    # parts of those lots: a tier is mostly reached by several items together, each buying
+    # more than its own menu's cap but less than the whole threshold
+    parts = _feasible(offer, np.ceil(alone[:, None] * np.array(TIER_PARTS)[None, :]).ravel())
+    return np.unique(np.concatenate([alone, parts]))
 
 
 def _feasible(offer: Offer, qty: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
-from optimize.evaluate import evaluate_item, evaluate_plan
+from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
 from optimize.plan import COLUMNS, plan
 from optimize.solve import NO_SOLVER_STATUS
 
@@ -275,3 +275,24 @@ def test_stock_0_and_steady_demand_orders_despite_a_large_fixed_cost(fixed_cost,
                        0.0, stockout, 1.0, review_period=1)  # fmt: skip
     (lot,) = plan(Problem((item,))).lots
     assert lot.quantity >= 20 * (13 - lead_time)  # at least what the horizon needs from it
+
+
+def test_a_tier_two_items_reach_together_beyond_their_menus_is_found():
+    """Two items of 10 a week over 4 weeks, dying (obsolescence 1), and a 40% units tier at
+    130: the best joint plan buys 130 between them (795.33); each menu stopped near 60 units
+    and the lot reaching the tier alone was 130, so the plan bought 10 + 10 (800.14)."""
+
+    def one(sku: str) -> ItemProblem:
+        offer = Offer("A", 1, 1, "all_units", (PriceBreak(1, 10.0),), 0.0, 0)
+        return ItemProblem(sku, np.full((20, 4), 10), 0, (), (offer,), 0.25, 7 / 365.25, 0.0,
+                           1.0, 20.0, 1.0, review_period=1)  # fmt: skip
+
+    items = (one("X"), one("Y"))
+    result = plan(Problem(items, Limits(supplier_tiers=(SupplierTier("A", 130, 0.4, "units"),))))
+    q = np.arange(201)
+    lots = [evaluate_lots(i, np.where(q > 0, 0, -1), q) for i in items]
+    joint = lots[0].expected_cost[:, None] + lots[1].expected_cost[None, :]
+    reached = (q[:, None] + q[None, :]) >= 130
+    joint -= 0.4 * reached * (lots[0].purchase_cost[:, None] + lots[1].purchase_cost[None, :])
+    assert result.optimal and result.objective == pytest.approx(joint.min())
+    assert sum(lot.quantity for lot in result.lots) >= 130
