@@ -95,12 +95,12 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     """Run every stage; on failure mark the run failed and keep the last good results."""
     logger = get_run_logger()
     run_id = tasks.start_run(params, flow_run.get_id())
-    if lock is not None:
-        lock.describe(run_id=run_id)
-        tasks.close_interrupted_runs(params, run_id)
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
     seconds: dict[str, float] = {}
     try:
+        if lock is not None:
+            lock.describe(run_id=run_id)
+            tasks.close_interrupted_runs(params, run_id)
         with _timed(seconds, "load"):
             report = tasks.load(params, run_id)
         logger.info("load: %s", report.summary())
@@ -115,7 +115,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection())
     except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
-        tasks.fail_run(params, run_id, f"{type(err).__name__}: {err}".rstrip(": "))
+        tasks.fail_run(params, run_id, type(err).__name__ + (f": {err}" if str(err) else ""))
         raise
     finally:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)

@@ -85,9 +85,13 @@ def close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[
 
 
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
-    """Mark the attempt failed; results published earlier stay published."""
+    """Mark the attempt failed if it is still running; results published earlier stay
+    published. A run that already succeeded stays succeeded: an interrupt after its publish
+    committed would otherwise un-publish it, and a rerun of the same run_key had already
+    replaced the earlier attempt's rows, leaving no plan published."""
     con.execute(
-        "UPDATE runs SET status = 'failed', ended_at = ?, error = ? WHERE run_id = ?",
+        "UPDATE runs SET status = 'failed', ended_at = ?, error = ? "
+        "WHERE run_id = ? AND status = 'running'",
         [_now(), error, run_id],
     )
 

@@ -285,3 +285,13 @@ def test_an_error_that_ended_the_transaction_is_not_hidden_by_the_rollback(con):
         con.execute("CREATE TABLE t (x INTEGER)")
         con.execute("COMMIT")  # the transaction is gone, as after a failed COMMIT
         raise ValueError("the real error")
+
+
+def test_fail_run_leaves_a_succeeded_run_published(con):
+    """An interrupt that lands after the publish committed must not un-publish the run: a rerun
+    of the same run_key had replaced the first attempt's rows, so none would be left."""
+    _publish(con, "2024-03-31-abc", 200.0)
+    again = _publish(con, "2024-03-31-abc", 300.0)
+    fail_run(con, again, "KeyboardInterrupt")
+    assert current_recommendations(con)["quantity"].tolist() == [300.0]
+    assert run_history(con)["status"].tolist() == ["succeeded", "succeeded"]
