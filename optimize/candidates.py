@@ -27,6 +27,7 @@ COVER_QUANTILE = 0.99
 EXTRA_PERIODS = 2
 INCREMENTAL_REACH = 2
 TIER_PARTS = (0.25, 0.5, 0.75)  # shares of a tier-reaching lot also put on the menu
+MAX_TIER_LOT = 10**9  # units: a tier needing more from one item is not put on its menu
 
 
 def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
@@ -83,29 +84,48 @@ def offer_lots(
 def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
     """Feasible lots of `offer` that reach a supplier-wide tier on their own: for each tier of
     the offer's supplier, the smallest feasible lot at or above its threshold in units, or
-    whose purchase cost is at or above its threshold in spend (one lot per price region for
-    all-units prices, whose purchase cost drops at a break); and `TIER_PARTS` of each of them.
-    The menus stop near what demand can use; without these lots a tier above that is never
-    reached, and a plan that ignores it is called optimal. Parts help several items reach it
-    together; a tier reached only by shares other than these can still be missed."""
-    mine = [t for t in tiers if t.supplier_id == offer.supplier_id]
-    units = [math.ceil(t.threshold - 1e-9) for t in mine if t.basis == "units"]
-    spend = np.array([t.threshold for t in mine if t.basis == "spend"], dtype=float)
-    # all-units: the lot in each price region; incremental: a start raised below
-    mins = np.array([b.min_qty for b in offer.price_breaks], dtype=np.int64)
-    prices = np.array([b.unit_price for b in offer.price_breaks])
-    need = spend[:, None] - 1e-9
-    q = _feasible(offer, np.maximum(mins[None, :], np.ceil(need / prices[None, :])))
-    for _ in range(20):  # incremental: raise q until its purchase cost reaches the threshold
-        short = need - purchase_cost(offer, q)
-        if not (short > 0).any():
-            break
-        q = np.where(short > 0, _feasible(offer, q + np.ceil(short / prices[None, :])), q)
-    alone = np.concatenate([_feasible(offer, np.array(units)), q.ravel()])
+    whose purchase cost is at or above its threshold in spend (for all-units prices one lot
+    per price region, as the purchase cost drops at a break; incremental purchase cost only
+    rises, so one lot); and `TIER_PARTS` of each of them. The menus stop near what demand
+    can use; without these lots a tier above that is never reached, and a plan that ignores
+    it is called optimal. Parts help several items reach it together; a tier reached only by
+    shares other than these can still be missed. Lots above MAX_TIER_LOT units are left out."""
+    alone: list[int] = []
+    for tier in tiers:
+        if tier.supplier_id != offer.supplier_id:
+            continue
+        if tier.basis == "units":
+            alone.append(math.ceil(tier.threshold - 1e-9))
+        elif offer.discount_type == "all_units":
+            alone += [max(b.min_qty, math.ceil(tier.threshold / b.unit_price - 1e-9))
+                      for b in offer.price_breaks]  # fmt: skip
+        else:
+            alone.append(_first_spending(offer, tier.threshold))
+    lots = np.array([q for q in alone if q <= MAX_TIER_LOT], dtype=np.int64)
+    lots = _feasible(offer, lots)
     # parts of those lots: a tier is mostly reached by several items together, each buying
     # more than its own menu's cap but less than the whole threshold
-    parts = _feasible(offer, np.ceil(alone[:, None] * np.array(TIER_PARTS)[None, :]).ravel())
-    return np.unique(np.concatenate([alone, parts]))
+    parts = _feasible(offer, np.ceil(lots[:, None] * np.array(TIER_PARTS)[None, :]).ravel())
+    return np.unique(np.concatenate([lots, parts]))
+
+
+def _first_spending(offer: Offer, threshold: float) -> int:
+    """Smallest feasible lot whose (rising, incremental) purchase cost reaches `threshold`:
+    bisection over pack multiples (MAX_TIER_LOT + 1 if none below it does)."""
+    cheapest = min(b.unit_price for b in offer.price_breaks)
+    high = offer.feasible_at_least(min(math.ceil(threshold / cheapest), MAX_TIER_LOT + 1))
+    low = offer.smallest_lot
+    if float(purchase_cost(offer, high)) < threshold - 1e-9:
+        return MAX_TIER_LOT + 1
+    while low < high:  # invariant: high reaches the threshold
+        mid = offer.feasible_at_least((low + high) // 2)
+        if mid >= high:
+            break
+        if float(purchase_cost(offer, mid)) >= threshold - 1e-9:
+            high = mid
+        else:
+            low = mid + offer.pack_size
+    return high
 
 
 def _feasible(offer: Offer, qty: np.ndarray) -> np.ndarray:

@@ -76,3 +76,18 @@ def test_tier_lots_reach_each_supplier_tier_alone():
     assert {50, 90} <= set(lots.tolist()) and purchase_cost(incremental, 90) >= 900
     assert purchase_cost(incremental, 89) < 900
     assert tier_lots(Offer("S3", 1, 1, "all_units", breaks, 0.0, 0), tiers).size == 0
+
+
+def test_tier_lots_of_incremental_prices_and_absurd_thresholds():
+    from optimize.candidates import tier_lots
+    from optimize.data import SupplierTier
+    from optimize.pricing import purchase_cost
+
+    # 99 units at 10.00, then 1.00: 5,000 is first reached at 4,109 units (the stepwise search
+    # stopped at 2,755, which costs 3,646, and at 5,000)
+    offer = Offer("S", 1, 1, "incremental", (PriceBreak(1, 10.0), PriceBreak(100, 1.0)), 0.0, 0)
+    lots = tier_lots(offer, (SupplierTier("S", 5000.0, 0.1, "spend"),))
+    assert lots.max() == 4109 and purchase_cost(offer, 4108) < 5000 <= purchase_cost(offer, 4109)
+    # thresholds no single lot can sensibly reach are left out (1e20 units overflowed int64)
+    huge = (SupplierTier("S", 1e20, 0.1, "units"), SupplierTier("S", 1e13, 0.1, "spend"))
+    assert tier_lots(offer, huge).size == 0
