@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 
 import numpy as np
@@ -296,7 +297,9 @@ def test_tier_states_cut_short_by_the_time_limit_are_not_reported_optimal(solver
 def test_tier_search_checks_the_solvers_objective_against_the_plan():
     # Found by the brute-force test above: with a start, HiGHS 1.16 reported the tier state
     # "S1 reached" solved at 0.0 (bound 0.0) for a plan that costs 4.0; that claim won over
-    # the optimum, then 3.2 (2.13 since leftover is worth its cost per usable unit).
+    # the optimum 3.2. P-1's menu costs are those of that time (leftover is now worth its
+    # cost per usable unit, and the new costs no longer lead HiGHS astray), so that the MIP is
+    # the one that did.
     week = 7 / 365.25
     p0 = ItemProblem("P-0", np.array([[0]]), 0, (), (
         Offer("S0", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, sku="P-0"),
@@ -310,6 +313,8 @@ def test_tier_search_checks_the_solvers_objective_against_the_plan():
     tiers = (SupplierTier("S1", 8.0, 0.2, basis="units"),)
     problem = Problem((p0, p1), Limits(budget=20.0, supplier_tiers=tiers))
     menu = [evaluate_item(item, max_candidates=6) for item in problem.items]
+    then = [4.0, 4.2, 4.4, 4.6, 4.8, 5.0, 5.2, 5.0, 3.2, 4.4, 4.6, 5.8, 6.4]
+    menu[1] = dataclasses.replace(menu[1], expected_cost=np.array(then))
     result = solve_models(build_models(menu, problem.limits, problem.items), "highs", gap=1e-9)
     assert result.optimal
-    assert result.objective == pytest.approx(brute_force(problem, menu)) == pytest.approx(32 / 15)
+    assert result.objective == pytest.approx(brute_force(problem, menu)) == pytest.approx(3.2)
