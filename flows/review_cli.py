@@ -118,8 +118,9 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 @DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 def export(db_path: Path, out_dir: Path) -> None:
-    """Write approved and overridden lots of the published run as purchase proposals per supplier
-    (Excel: one sheet per supplier; CSV: every lot)."""
+    """Write approved and overridden lots of the published run's night (per sku its newest
+    decision) as purchase proposals per supplier (Excel: one sheet per supplier; CSV: every
+    lot)."""
     from flows.proposals import write_proposals
 
     with warehouse.connect(db_path, create=False) as con:

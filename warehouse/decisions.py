@@ -294,8 +294,11 @@ def decision_history(con: duckdb.DuckDBPyConnection, run_key: str | None = None)
 
 
 def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
-    """Effective approved and overridden lots of a run_key (default: the published run, current_run)
-    with supplier name and the proposal id (po_id) the buyer quotes on the purchase order."""
+    """Effective approved and overridden lots of the night of a run_key (default: the
+    published run, current_run) with supplier name and the proposal id (po_id) the buyer
+    quotes on the purchase order: per sku the newest decision of that night, whichever of
+    its runs it was made on (the `planned_orders` rule, so the export and the open orders of
+    later nights agree)."""
     if run_key is None:
         latest = latest_run(con)
         run_key = latest[1] if latest else ""
@@ -303,10 +306,11 @@ def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) ->
         "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, d.sku, i.description, "
         "d.quantity, d.unit_price, d.order_value, d.due_date, d.action, "
         "d.recommended_quantity, d.decided_by, d.decided_at, d.comment, d.run_key "
-        "FROM lot_decisions AS d JOIN planned_orders AS p USING (run_key, sku) "
+        "FROM planned_orders AS p JOIN lot_decisions AS d USING (run_key, sku) "
         "LEFT JOIN suppliers AS s ON s.supplier_id = d.supplier_id "
         "LEFT JOIN items AS i ON i.sku = d.sku "
-        "WHERE d.run_key = ? ORDER BY d.supplier_id, d.sku",
+        "WHERE p.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) "
+        "ORDER BY d.supplier_id, d.sku",
         [run_key],
     ).df()
 

@@ -185,6 +185,9 @@ def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
         return frame[["po_id", "quantity"]].values.tolist()
 
     assert planned() == [["RV-night-1-budget-A", 250], ["RV-night-1-B", 20]]
+    # the export of the published run's night holds the same lots (it once held only A)
+    exported = warehouse.approved_lots(con)
+    assert exported[["po_id", "quantity"]].values.tolist() == planned()
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben",
                                now=later + timedelta(hours=1))  # fmt: skip
     assert planned() == [["RV-night-1-B", 20]]
