@@ -132,9 +132,10 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
                     "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
     keys = artifacts.artifact_keys(published)
     _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
-    summary["report"] = artifacts.report_with_artifacts(
-        params, run_id, inputs, demand, fc, result, keys
-    )
+    summary["report"] = _best_effort(
+        "writing the report", artifacts.report_with_artifacts,
+        params, run_id, inputs, demand, fc, result, keys,
+    )  # fmt: skip
     return summary
 
 

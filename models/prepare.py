@@ -116,8 +116,8 @@ class PreparedForecast:
     period on every item's demand (`models.calendar`; None = 1); start_counts, waiting:
     (started, waiting) items of the last h periods (`models.prior.start_counts`) and per item
     whether it is on the category prior without any demand yet, so its paths start at a
-    random period (None: every item sells from the first period); window: the h the models
-    were selected for, when `ds` holds extra periods after it (None: len(ds)).
+    random period (None: every item sells from the first period); selected_h: the h the
+    models were selected for, when `ds` holds extra periods after it (None: len(ds)).
     """
 
     unique_id: np.ndarray
@@ -138,7 +138,7 @@ class PreparedForecast:
     calendar: np.ndarray | None = None
     start_counts: tuple[int, int] | None = None
     waiting: np.ndarray | None = None
-    window: int | None = None
+    selected_h: int | None = None
 
     @property
     def h(self) -> int:
@@ -147,9 +147,9 @@ class PreparedForecast:
 
     @property
     def horizon(self) -> int:
-        """Periods the models were selected for and start counts measured over (`window`;
+        """Periods the models were selected for and start counts measured over (`selected_h`;
         None: h)."""
-        return self.window or self.h
+        return self.selected_h or self.h
 
     def adjustments(self) -> list[str]:
         """What moved this forecast away from the chosen models, in words: the lifecycle
@@ -295,7 +295,7 @@ def prepare_forecast(
         calendar=calendar,
         start_counts=counts,
         waiting=waiting if counts is not None else None,
-        window=h,
+        selected_h=h,
     )
 
 

@@ -117,9 +117,9 @@ def replenishment_cost(
 ) -> tuple[int, float]:
     """(lot, cost per unit of demand) of supplying demand at `demand_rate` (units per period)
     by repeated orders of `offer`: the feasible lot with the lowest cost per period of cover
-    (`cost_per_period`) among those whose usable units cover at most `max_cover` periods (the
-    smallest lot if none does), and that cost per period / demand_rate (currency per unit:
-    its price, fixed cost and the holding of its sawtooth; inf if no lot yields a usable unit).
+    (`cost_per_period`) among those whose usable units cover at most `max_cover` periods and
+    the smallest lot with a usable unit, and that cost per period / demand_rate (currency per
+    unit: its price, fixed cost and the holding of its sawtooth).
     `holding_cost_rate` per period. Exact: without rejects g is convex inside each price
     region, so the best lot under the cap is one of `eoq_candidates` below it or the largest
     feasible lot below it; with rejects (usable units rounded down) every feasible lot under the

@@ -43,7 +43,6 @@ one array."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -241,8 +240,7 @@ def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
     if demand_rate > 0:
         rate = item.holding_cost_rate * item.period_years
         _, per_unit = replenishment_cost(offer, demand_rate, rate, item.horizon)
-        if math.isfinite(per_unit):  # else no lot under the cap yields a usable unit
-            return min(item.stockout_cost, per_unit)
+        return min(item.stockout_cost, per_unit)
     lot = offer.smallest_lot
     usable = offer.usable(lot)
     if usable <= 0:

@@ -217,14 +217,13 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         if earliest_arrival(item) >= item.horizon:
             return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
         until = replenished_from(item)
-        span = (
-            "the horizon"
-            if until >= item.horizon
-            else f"the demand until an order placed at the next review can arrive in "
-            f"{period_word(item)} {until + 1}"
-        )
-        if lot.unavoidable_risk > 0.1:
-            span = span.replace("the horizon", "the rest of the horizon")
+        early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
+        if until < item.horizon:
+            span = (f"the demand until an order placed at the next review can arrive in "
+                    f"{period_word(item)} {until + 1}")  # fmt: skip
+        else:
+            span = "the rest of the horizon" if early else "the horizon"
+        if early:
             return (f"No order: from the earliest arrival of a lot ordered now, {stock} cover "
                     f"{span} ({risk}).")  # fmt: skip
         return f"No order: {stock} cover {span} ({risk})."

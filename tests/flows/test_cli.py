@@ -100,8 +100,14 @@ def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "r-1" in result.output
     assert not db.exists()  # nothing was written
-    done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db)])
+    done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                     "--as-of", "2024-03-31"])  # fmt: skip
     assert done.exit_code == 0, done.output
+    # the order history's notes, as a run would give them (its newest line is from 03-12)
+    assert "note: the newest order line is from 2024-03-12, 19 days before" in done.output
+    stale = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                      "--as-of", "2024-12-31"])  # fmt: skip
+    assert stale.exit_code == 0 and "(a run as of 2024-12-31 stops here)" in stale.output
 
 
 def test_serve_refuses_to_start_without_a_prefect_server(tmp_path: Path) -> None:
