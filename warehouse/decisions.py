@@ -10,8 +10,9 @@ Approved and overridden lots are open orders for later nights (view `planned_ord
 `RV-<run_key>-<sku>`, due on the decision day + the supplier's lead_time days). They live
 outside `open_orders`, so reloading the open_orders snapshot from files cannot wipe them.
 `planned_orders(con, as_of)` gives those a run as of `as_of` counts: decided on a run of an
-earlier night, not yet due before `as_of`, and not already in the ERP's open_orders under the
-same po_id (then the ERP's row counts instead, not both).
+earlier night, not yet due before `as_of`, and never carried by the ERP's open_orders under
+the same po_id (while it is, the ERP's row counts instead, not both; once its row has left the
+file, received or cancelled, it does not count again: table `erp_proposals`).
 """
 
 from __future__ import annotations
@@ -326,6 +327,7 @@ def planned_orders(
         "SELECT p.po_id, p.sku, p.supplier_id, p.quantity, p.due_date FROM planned_orders AS p "
         "WHERE p.as_of < ? AND p.due_date >= ? "
         "AND NOT EXISTS (SELECT 1 FROM open_orders AS o WHERE o.po_id = p.po_id) "
+        "AND NOT EXISTS (SELECT 1 FROM erp_proposals AS e WHERE e.po_id = p.po_id) "
         f"{where} ORDER BY p.sku, p.due_date, p.po_id",
         params,
     ).df()

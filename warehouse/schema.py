@@ -215,6 +215,12 @@ WHERE action IN ('approve', 'override') AND quantity > 0""",
 )
 
 REVIEW_TABLES_DDL = """
+-- RV- proposal ids the ERP's open_orders file has carried: from then on the ERP's row counts,
+-- and a proposal whose row has left the file (received or cancelled) never counts again
+CREATE TABLE IF NOT EXISTS erp_proposals (
+    po_id VARCHAR PRIMARY KEY,
+    first_seen DATE NOT NULL               -- as_of of the load that first carried it
+);
 CREATE TABLE IF NOT EXISTS decisions (
     decision_id VARCHAR PRIMARY KEY,
     run_key VARCHAR NOT NULL,
@@ -267,7 +273,7 @@ OUTPUT_TABLES = (
     "forecast_models",
     "recommendations",
 )
-REVIEW_TABLES = ("decisions", "reports")
+REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
 ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
 
 

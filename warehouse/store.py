@@ -43,6 +43,12 @@ def replace_snapshot(
     with transaction(con):
         con.execute(f"DELETE FROM {table.name}")
         _insert_rows(con, table, checked.valid)
+        if table.name == "open_orders":
+            con.execute(
+                "INSERT INTO erp_proposals SELECT DISTINCT po_id, ? FROM open_orders "
+                "WHERE starts_with(po_id, 'RV-') ON CONFLICT DO NOTHING",
+                [record.as_of],
+            )
         con.execute("DELETE FROM quarantine WHERE table_name = ?", [table.name])
         _insert_problems(con, record, checked.problems)
         _insert_load(con, record, checked)

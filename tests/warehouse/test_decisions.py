@@ -147,6 +147,11 @@ def test_approved_lots_become_open_orders_of_later_nights_only(con, tmp_path: Pa
     warehouse.load_folder(con, tmp_path / "in", next_night)
     both = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
     assert both["source"].tolist() == ["erp"] and both["po_id"].tolist() == [po_id]
+    # received (or cancelled) early: the ERP drops the row; the proposal must not come back
+    write_folder(tmp_path / "in", open_orders__csv="po_id,sku,supplier_id,quantity,due_date\n")
+    warehouse.load_folder(con, tmp_path / "in", next_night)
+    gone = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert gone.empty
 
 
 def test_approved_lots_lists_the_effective_approvals_with_supplier_names(con) -> None:
