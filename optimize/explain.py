@@ -206,12 +206,14 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     stock = f"stock {units(item.on_hand)}" + (
         f" and open orders {units(incoming)}" if incoming else ""
     )
+    # the risk text names the stock itself when it runs out before any lot could arrive
+    detail = risk if risk.startswith(stock) else f"{stock}; {risk}"
     saving = lot.expected_cost - best.expected_cost
     if best.quantity and saving > 1e-6:  # the solver stopped within its optimality gap
         return (
             f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
             f"{money(saving)} less in expectation, within the plan's optimality gap "
-            f"({stock}; {risk})."
+            f"({detail})."
         )
     if lot.decided_risk <= 0.1:
         if earliest_arrival(item) >= item.horizon:
@@ -227,7 +229,7 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             return (f"No order: from the earliest arrival of a lot ordered now, {stock} cover "
                     f"{span} ({risk}).")  # fmt: skip
         return f"No order: {stock} cover {span} ({risk})."
-    return f"No order: an order would cost more than the shortages it avoids ({stock}; {risk})."
+    return f"No order: an order would cost more than the shortages it avoids ({detail})."
 
 
 def _blocking_limits(item: ItemProblem, lot: LotCost, best: LotCost, usage: Usage) -> list[str]:

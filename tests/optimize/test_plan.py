@@ -296,3 +296,17 @@ def test_a_tier_two_items_reach_together_beyond_their_menus_is_found():
     joint -= 0.4 * reached * (lots[0].purchase_cost[:, None] + lots[1].purchase_cost[None, :])
     assert result.optimal and result.objective == pytest.approx(joint.min())
     assert sum(lot.quantity for lot in result.lots) >= 130
+
+
+def test_a_no_order_reason_names_the_stock_once():
+    offer = Offer("S1", 100, 1, "all_units", (PriceBreak(1, 10.0),), 30.0, 2)
+    demand = np.random.default_rng(0).poisson(3, (200, 13))
+    item = ItemProblem("A", demand, 6, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
+                       review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 0
+    assert lot.reason.startswith(
+        "No order: an order would cost more than the shortages it avoids (stock 6 runs out "
+        "before a lot ordered now can arrive in week 3 in 41% of scenarios (unavoidable)"
+    ), lot.reason
+    assert lot.reason.count("stock 6") == 1
