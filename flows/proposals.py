@@ -1,7 +1,8 @@
 """Purchase proposals: approved and overridden lots per supplier, as Excel and CSV files.
 
 Excel (openpyxl): one sheet per supplier with a header block, one row per lot, number formats
-for units (#,##0) and money (#,##0.00), and a totals row. CSV: one file with every lot.
+for units (#,##0) and money (#,##0.00), and a totals row. CSV: one file with every lot, whole
+units and prices rounded (`_csv_ready`).
 """
 
 from __future__ import annotations
@@ -45,8 +46,18 @@ def write_proposals(lots: pd.DataFrame, out_dir: str | Path, run_key: str) -> li
         book.create_sheet("no lots").append(["No approved lots for run", run_key])
     book.save(xlsx)
     keep = ["supplier_id", "supplier_name"] + [c for c, *_ in COLUMNS]
-    lots[keep].to_csv(csv, index=False)
+    _csv_ready(lots[keep]).to_csv(csv, index=False)
     return [xlsx, csv]
+
+
+def _csv_ready(lots: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as an ERP import reads them: whole units (100, not 100.0), unit prices to 5
+    decimals (an incremental lot's average price is not a round number), values to 2."""
+    return lots.assign(
+        quantity=lots["quantity"].round().astype("Int64"),
+        unit_price=lots["unit_price"].round(5),
+        order_value=lots["order_value"].round(2),
+    )
 
 
 def _sheet(book: Workbook, supplier_id: str, lots: pd.DataFrame, run_key: str) -> None:

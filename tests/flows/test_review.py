@@ -96,6 +96,10 @@ def test_cli_review_and_export_round_trip(db: Path, tmp_path: Path) -> None:
     assert book.worksheets[0].cell(5, 4).number_format == "#,##0"
     csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")))
     assert sorted(csv["sku"]) == sorted([a, b])
+    # whole units and rounded prices, as an ERP import reads them (not 100.0, 52.5260606...)
+    raw = pd.read_csv(next((tmp_path / "out").glob("*.csv")), dtype=str)
+    assert raw["quantity"].str.fullmatch(r"\d+").all(), raw["quantity"].tolist()
+    assert (csv["unit_price"] == csv["unit_price"].round(5)).all()
 
 
 def test_next_night_counts_approved_lots_as_open_orders(db: Path) -> None:
