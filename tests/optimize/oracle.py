@@ -65,6 +65,8 @@ def full_scenario_milp(problem: Problem) -> float:
     if limits.max_orders is not None:
         lp += pulp.lpSum(orders) <= limits.max_orders
     lp += pulp.lpSum(cost)
-    lp.solve(pulp.HiGHS(msg=False, gapRel=1e-9))
+    # threads=1 as optimize.solve: HiGHS sets up its thread pool once per process, and a
+    # solver asking another thread count afterwards returns "Not Set" without solving
+    lp.solve(pulp.HiGHS(msg=False, gapRel=1e-9, threads=1))
     assert pulp.LpStatus[lp.status] == "Optimal"
     return float(pulp.value(lp.objective))
