@@ -37,13 +37,18 @@ def list_lots(db_path: Path, status: str) -> None:
     """Print the lots with the given status, biggest order value first."""
     with warehouse.connect(db_path, create=False) as con:
         lots = warehouse.review_lots(con, status=None if status == "all" else status)
+        elsewhere = warehouse.decided_elsewhere(con)
     if lots.empty:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots")
-        return
-    click.echo(f"{len(lots)} {status} lots of run {lots['run_key'].iloc[0]}:")
-    # a decided lot shows what was decided next to what was recommended
-    extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
-    click.echo(lots_text(lots, extra=extra))
+    else:
+        click.echo(f"{len(lots)} {status} lots of run {lots['run_key'].iloc[0]}:")
+        # a decided lot shows what was decided next to what was recommended
+        extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
+        click.echo(lots_text(lots, extra=extra))
+    for other in elsewhere.itertuples(index=False):
+        click.echo(f"note: {other.lots} lots of this night were decided on run {other.run_key} "
+                   "(another run of the same night); the newest decision per sku counts as an "
+                   "open order and is in `reorder export`")  # fmt: skip
 
 
 @review_group.command()

@@ -316,6 +316,21 @@ def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) ->
     ).df()
 
 
+def decided_elsewhere(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Other runs of the night of `run_key` (default: the published run) with the number of
+    lots decided on them (run_key, lots), newest first: a rerun with other parameters starts
+    pending, and a planner should learn that the night already has decisions."""
+    if run_key is None:
+        latest = latest_run(con)
+        run_key = latest[1] if latest else ""
+    return con.execute(
+        "SELECT d.run_key, count(*) AS lots FROM lot_decisions AS d "
+        "WHERE d.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) AND d.run_key <> ? "
+        "GROUP BY d.run_key ORDER BY max(d.decided_at) DESC",
+        [run_key, run_key],
+    ).df()
+
+
 def planned_orders(
     con: duckdb.DuckDBPyConnection, as_of: date, skus: list[str] | None = None
 ) -> pd.DataFrame:

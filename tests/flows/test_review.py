@@ -183,3 +183,20 @@ def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> N
     assert huge.exit_code == 2 and "99999999999 is not in the range" in huge.output
     _cli("review", "approve", "--db", str(db), "--all")
     assert "no pending lots to approve" in _cli("review", "approve", "--db", str(db), "--all")
+
+
+def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: Path) -> None:
+    """A rerun with a budget is published with its lots pending; the planner's approvals on
+    the first run of the night still count, and the list says where they are."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        _publish(con, AS_OF, "night-1-budget", 150.0)
+    out = CliRunner().invoke(main, ["review", "list", "--db", str(db)], catch_exceptions=False)
+    assert "2 pending lots of run night-1-budget" in out.output
+    assert "note: 1 lots of this night were decided on run night-1 (another run" in out.output

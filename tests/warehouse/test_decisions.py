@@ -193,6 +193,8 @@ def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
     # the export of the published run's night holds the same lots (it once held only A)
     exported = warehouse.approved_lots(con)
     assert exported[["po_id", "quantity"]].values.tolist() == planned()
+    # the published rerun shows its own lots; the night's decisions on the first run are named
+    assert warehouse.decided_elsewhere(con).values.tolist() == [["night-1", 2]]
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben",
                                now=later + timedelta(hours=1))  # fmt: skip
     assert planned() == [["RV-night-1-B", 20]]
