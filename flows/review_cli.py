@@ -46,7 +46,9 @@ def list_lots(db_path: Path, status: str) -> None:
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
     for other in elsewhere.itertuples(index=False):
-        click.echo(f"note: {other.lots} lots of this night were decided on run {other.run_key} "
+        n = other.lots
+        lots_were = f"{n} lot of this night was" if n == 1 else f"{n} lots of this night were"
+        click.echo(f"note: {lots_were} decided on run {other.run_key} "
                    "(another run of the same night); the newest decision per sku counts as an "
                    "open order and is in `reorder export`")  # fmt: skip
 

@@ -199,4 +199,4 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
         _publish(con, AS_OF, "night-1-budget", 150.0)
     out = CliRunner().invoke(main, ["review", "list", "--db", str(db)], catch_exceptions=False)
     assert "2 pending lots of run night-1-budget" in out.output
-    assert "note: 1 lots of this night were decided on run night-1 (another run" in out.output
+    assert "note: 1 lot of this night was decided on run night-1 (another run" in out.output
