@@ -294,15 +294,21 @@ def decision_history(con: duckdb.DuckDBPyConnection, run_key: str | None = None)
     ).df()
 
 
+def _or_published(con: duckdb.DuckDBPyConnection, run_key: str | None) -> str:
+    """`run_key`, or that of the published run (current_run; "" if none)."""
+    if run_key is not None:
+        return run_key
+    latest = latest_run(con)
+    return latest[1] if latest else ""
+
+
 def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
     """Effective approved and overridden lots of the night of a run_key (default: the
     published run, current_run) with supplier name and the proposal id (po_id) the buyer
     quotes on the purchase order: per sku the newest decision of that night, whichever of
     its runs it was made on (the `planned_orders` rule, so the export and the open orders of
     later nights agree)."""
-    if run_key is None:
-        latest = latest_run(con)
-        run_key = latest[1] if latest else ""
+    run_key = _or_published(con, run_key)
     return con.execute(
         "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, d.sku, i.description, "
         "d.quantity, d.unit_price, d.order_value, d.due_date, d.action, "
@@ -320,9 +326,7 @@ def decided_elsewhere(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     """Other runs of the night of `run_key` (default: the published run) with the number of
     lots decided on them (run_key, lots), newest first: a rerun with other parameters starts
     pending, and a planner should learn that the night already has decisions."""
-    if run_key is None:
-        latest = latest_run(con)
-        run_key = latest[1] if latest else ""
+    run_key = _or_published(con, run_key)
     return con.execute(
         "SELECT d.run_key, count(*) AS lots FROM lot_decisions AS d "
         "WHERE d.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) AND d.run_key <> ? "
@@ -361,8 +365,6 @@ def record_report(
 
 def report_path(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> str | None:
     """Path of the run_key's report (default: the published run, current_run), or None."""
-    if run_key is None:
-        latest = latest_run(con)
-        run_key = latest[1] if latest else ""
+    run_key = _or_published(con, run_key)
     rows = con.execute("SELECT path FROM reports WHERE run_key = ?", [run_key]).fetchall()
     return rows[0][0] if rows else None
