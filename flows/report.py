@@ -55,13 +55,6 @@ class ReportData:
     period_days: float = 7.0  # of the plan's periods, which start the day after as_of
 
 
-def plan_starts(data: ReportData, n: int) -> pd.DatetimeIndex:
-    """Start day of each of the first `n` plan periods (`optimize.build_problem`: the day
-    after as_of, then every period_days days)."""
-    first = pd.Timestamp(data.as_of) + pd.Timedelta(days=1)
-    return pd.DatetimeIndex([first + pd.Timedelta(days=k * data.period_days) for k in range(n)])
-
-
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
     """<reports_dir>/<run_key>.html; by default reports_dir is a reports folder next to the
     DuckDB file."""
@@ -127,7 +120,8 @@ def _item_section(data: ReportData, lot: object) -> str:
     curves, none = cost_curves(item, upto)
     breaks = [b.min_qty for b in item.offer(lot.supplier_id).price_breaks if b.min_qty > 1]
     chosen = (lot.supplier_id, int(lot.quantity), float(lot.expected_cost))
-    ds = plan_starts(data, item.horizon).normalize()
+    as_of = pd.Timestamp(data.as_of).date()
+    ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
         plots.fan_chart(sku, history, fc, data.freq),

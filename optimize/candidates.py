@@ -101,11 +101,10 @@ def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
                       for b in offer.price_breaks]  # fmt: skip
         else:
             alone.append(_first_spending(offer, tier.threshold))
-    lots = np.array([q for q in alone if q <= MAX_TIER_LOT], dtype=np.int64)
-    lots = _feasible(offer, lots)
+    lots = offer.feasible_at_least(np.array([q for q in alone if q <= MAX_TIER_LOT], np.int64))
     # parts of those lots: a tier is mostly reached by several items together, each buying
     # more than its own menu's cap but less than the whole threshold
-    parts = _feasible(offer, np.ceil(lots[:, None] * np.array(TIER_PARTS)[None, :]).ravel())
+    parts = offer.feasible_at_least(np.ceil(np.outer(lots, TIER_PARTS)).ravel())
     return np.unique(np.concatenate([lots, parts]))
 
 
@@ -126,13 +125,6 @@ def _first_spending(offer: Offer, threshold: float) -> int:
         else:
             low = mid + offer.pack_size
     return high
-
-
-def _feasible(offer: Offer, qty: np.ndarray) -> np.ndarray:
-    """Offer.feasible_at_least of every element (int64 array)."""
-    pack = offer.pack_size
-    rounded = -(-np.asarray(qty, dtype=np.int64) // pack) * pack
-    return np.maximum(rounded, offer.smallest_lot).astype(np.int64)
 
 
 def item_candidates(

@@ -84,9 +84,11 @@ class Offer:
         units = np.floor(np.asarray(qty) * (1.0 - self.reject_rate) + 1e-9).astype(np.int64)
         return int(units) if units.ndim == 0 else units
 
-    def feasible_at_least(self, qty: int) -> int:
-        """Smallest feasible lot >= qty (units)."""
-        return max(self.smallest_lot, -(-int(qty) // self.pack_size) * self.pack_size)
+    def feasible_at_least(self, qty: Any) -> Any:
+        """Smallest feasible lot >= qty (units; int or int array, like `usable`)."""
+        packs = -(-np.asarray(qty, dtype=np.int64) // self.pack_size) * self.pack_size
+        lots = np.maximum(packs, self.smallest_lot)
+        return int(lots) if lots.ndim == 0 else lots
 
 
 @dataclass(frozen=True, eq=False)

@@ -361,15 +361,12 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
             continue
         q = qty[sel]
         cost = purchase_cost(offer, q)
+        got = offer.usable(q)
         price[sel] = cost / q
-        unit_cost[sel] = np.where(
-            offer.usable(q) > 0,
-            (cost + offer.fixed_cost) / np.maximum(offer.usable(q), 1),
-            cost / q,
-        )
+        unit_cost[sel] = np.where(got > 0, (cost + offer.fixed_cost) / np.maximum(got, 1), cost / q)
         purchase[sel] = cost
         fixed[sel] = offer.fixed_cost
-        usable[sel] = offer.usable(q)
+        usable[sel] = got
         tier[sel] = tier_min_qty(offer, q)
         supplier[sel] = offer.supplier_id
         rep_cost[sel] = rep_units[k]

@@ -155,6 +155,13 @@ def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarra
     return out
 
 
+def plan_period_starts(as_of: date, period_days: float, n: int) -> list[date]:
+    """Start day of each of the first `n` plan periods: the day after as_of, then every
+    period_days days (a month counts as period_days, e.g. 365.25 / 12)."""
+    first = as_of + timedelta(days=1)
+    return [first + timedelta(days=math.floor(k * period_days)) for k in range(n)]
+
+
 def _until_end_of_life(
     paths: np.ndarray, end_of_life: date | None, as_of: date, period_days: float
 ) -> np.ndarray:
@@ -163,13 +170,9 @@ def _until_end_of_life(
     period of the end of life would otherwise still get the demand of its later days."""
     if end_of_life is None:
         return paths
-    starts = as_of + timedelta(days=1)
-    last = math.floor((end_of_life - starts).days / period_days)  # plan period holding it
-    if last >= paths.shape[-1] - 1:
-        return paths
-    out = np.array(paths, copy=True)
-    out[..., max(last + 1, 0) :] = 0
-    return out
+    starts = np.array(plan_period_starts(as_of, period_days, paths.shape[-1]))
+    ended = starts > end_of_life
+    return np.where(ended, 0, paths) if ended.any() else paths
 
 
 def _elapsed(first_period: date | None, as_of: date, period_days: float) -> float:

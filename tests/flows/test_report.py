@@ -132,17 +132,3 @@ def test_reports_dir_parameter_moves_the_report(tmp_path: Path) -> None:
     assert default_path(db_path, "k", tmp_path / "shared" / "reports") == (
         tmp_path / "shared" / "reports" / "k.html"
     )
-
-
-def test_stock_charts_use_the_plans_periods_from_the_day_after_as_of() -> None:
-    import pandas as pd
-
-    from flows.report import ReportData, plan_starts
-
-    empty = pd.DataFrame()
-    weekly = ReportData("k", "r", "2026-06-30", "W", empty, {}, empty, empty, {})
-    assert list(plan_starts(weekly, 3)) == list(pd.to_datetime(["2026-07-01", "2026-07-08",
-                                                               "2026-07-15"]))  # fmt: skip
-    monthly = ReportData("k", "r", "2026-06-30", "M", empty, {}, empty, empty, {},
-                         period_days=365.25 / 12)  # fmt: skip
-    assert plan_starts(monthly, 2).normalize()[1] == pd.Timestamp("2026-07-31")

@@ -204,3 +204,11 @@ def test_a_month_inside_the_plan_is_split_by_its_own_length():
     problem, _ = build_problem(*tables(), (ids, paths), date(2026, 2, 27), month,
                                first_period=date(2026, 2, 1), first_period_days=28)  # fmt: skip
     assert problem.items[0].scenarios[:, 0].mean() == pytest.approx(280 / 28, rel=0.02)
+
+
+def test_plan_periods_start_the_day_after_as_of():
+    from optimize.inputs import plan_period_starts
+
+    weeks = plan_period_starts(date(2026, 6, 30), 7.0, 3)
+    assert weeks == [date(2026, 7, 1), date(2026, 7, 8), date(2026, 7, 15)]
+    assert plan_period_starts(date(2026, 6, 30), 365.25 / 12, 2)[1] == date(2026, 7, 31)
