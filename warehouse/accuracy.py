@@ -1,9 +1,9 @@
 """Forecast accuracy in production: earlier runs' forecasts against the demand that came.
 
-The actual demand is the `demand` table of the succeeded run of all items with the latest
-`as_of` (the freshest bucketed history, zeros filled; a later rerun of an old night does not
-replace it, and a run of some items or a category, which holds only their demand, neither);
-every other published run with the same `freq` is scored on its
+The actual demand is the `demand` table of the published run (view `current_run`: the
+succeeded run of all items with the latest `as_of`, the freshest bucketed history, zeros
+filled; neither a later rerun of an old night nor a run of some items, which holds only their
+demand, replaces it); every other published run with the same `freq` is scored on its
 forecast periods up to that history's last complete period. A run whose forecast periods
 have not passed yet has no row. Each item's demand summed over those periods is scored too,
 against the run's `cumulative_forecasts` (the totals a lead time needs), and
@@ -38,11 +38,8 @@ def _above(columns: tuple[str, ...], prefix: str) -> str:
 
 _SCORED = """
 WITH latest AS (
-    -- a run of some items or a category holds only their demand: all items' run first
-    SELECT run_id, as_of, parameters->>'freq' AS freq FROM runs WHERE status = 'succeeded'
-    ORDER BY (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) DESC,
-        as_of DESC, ended_at DESC, started_at DESC
-    LIMIT 1
+    -- the published run: a run of some items or a category holds only their demand
+    SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run
 ),
 actuals AS (
     SELECT sku, period_start, quantity FROM demand WHERE run_id = (SELECT run_id FROM latest)
