@@ -169,27 +169,32 @@ def _order_reason(
     return f"{head}: {versus}; {tail}{limited}"
 
 
+def _stock(item: ItemProblem) -> tuple[str, str]:
+    """("stock N[ and open orders M]", the verb ending that agrees with it: "s" or "")."""
+    incoming = int(item.base_arrivals.sum())
+    if incoming:
+        return f"stock {units(item.on_hand)} and open orders {units(incoming)}", ""
+    return f"stock {units(item.on_hand)}", "s"
+
+
 def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     """Stockout risk, split into the part no order placed now can avoid and the rest."""
     unavoidable, decided = lot.unavoidable_risk, lot.decided_risk
     if unavoidable <= 0:
         return f"stockout risk {percent(lot.stockout_risk)}"
     arrival = earliest_arrival(item)
-    incoming = int(item.base_arrivals.sum())
-    stock = f"stock {units(item.on_hand)}" + (
-        f" and open orders {units(incoming)}" if incoming else ""
-    )
+    stock, s = _stock(item)
     when = f"{period_word(item)} {arrival + 1}"
     if arrival >= item.horizon:  # no lot ordered now arrives: "before week 7" of 6 is wrong
         lasts = (
-            f"{stock} runs out within the {item.horizon}-{period_word(item)} horizon in "
+            f"{stock} run{s} out within the {item.horizon}-{period_word(item)} horizon in "
             f"{percent(unavoidable)} of scenarios"
         )
     elif unavoidable >= 0.995:
-        lasts = f"{stock} runs out before a lot ordered now can arrive in {when}"
+        lasts = f"{stock} run{s} out before a lot ordered now can arrive in {when}"
     else:
         lasts = (
-            f"{stock} runs out before a lot ordered now can arrive in {when} "
+            f"{stock} run{s} out before a lot ordered now can arrive in {when} "
             f"in {percent(unavoidable)} of scenarios"
         )
     return f"{lasts} (unavoidable); stockout risk this order decides {percent(decided)}"
@@ -202,10 +207,7 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"No order: {' and '.join(blocking)} limit{_s(blocking)} "
             f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
-    incoming = int(item.base_arrivals.sum())
-    stock = f"stock {units(item.on_hand)}" + (
-        f" and open orders {units(incoming)}" if incoming else ""
-    )
+    stock, s = _stock(item)
     # the risk text names the stock itself when it runs out before any lot could arrive
     detail = risk if risk.startswith(stock) else f"{stock}; {risk}"
     saving = lot.expected_cost - best.expected_cost
@@ -226,9 +228,9 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         else:
             span = "the rest of the horizon" if early else "the horizon"
         if early:
-            return (f"No order: from the earliest arrival of a lot ordered now, {stock} cover "
-                    f"{span} ({risk}).")  # fmt: skip
-        return f"No order: {stock} cover {span} ({risk})."
+            return (f"No order: from the earliest arrival of a lot ordered now, {stock} "
+                    f"cover{s} {span} ({risk}).")  # fmt: skip
+        return f"No order: {stock} cover{s} {span} ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({detail})."
 
 

@@ -41,7 +41,7 @@ def test_frame_has_the_recommendation_columns_and_json_explanations():
     # savings: the discount against the first-tier price 5.00, nothing else
     assert ordered["savings"] == pytest.approx(ordered["quantity"] * 5.0 - ordered["order_value"])
     assert idle["quantity"] == 0 and pd.isna(idle["supplier_id"])
-    assert idle["reason"].startswith("No order: stock 500 cover the horizon")
+    assert idle["reason"].startswith("No order: stock 500 covers the horizon")
     assert result.objective == pytest.approx(frame["expected_cost"].sum())
 
 
@@ -211,7 +211,7 @@ def test_no_order_reason_names_the_window_its_stock_covers_not_the_horizon():
     (lot,) = plan(Problem((_review_item(on_hand=6, lead_time=0),))).lots
     assert lot.quantity == 0
     assert lot.reason.startswith(
-        "No order: stock 6 cover the demand until an order placed at the next review can "
+        "No order: stock 6 covers the demand until an order placed at the next review can "
         "arrive in week 2 ("
     ), lot.reason
     assert "horizon" not in lot.reason
