@@ -76,6 +76,7 @@ class LotCost:
     replenish_cost: float
     leftover_credit: float
     expected_cost: float
+    discountable: float
     expected_short: float
     expected_replenished: float
     expected_leftover: float
@@ -101,6 +102,10 @@ class LotCosts:
     replenish_cost: np.ndarray  # units bought by later orders × replenishment cost
     leftover_credit: np.ndarray
     expected_cost: np.ndarray
+    # what a supplier-wide discount of 100% on the lot would take off expected_cost: its
+    # purchase cost and the holding of its units, less the purchase's share in the value of
+    # its leftover (a discount lowers what the stock is held and credited at, too)
+    discountable: np.ndarray
     expected_short: np.ndarray  # units lost (charged at stockout_cost)
     expected_replenished: np.ndarray  # units bought by later orders inside the horizon
     expected_leftover: np.ndarray
@@ -308,6 +313,13 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     replenish = flat["rep_cost"] * replenished
     credit = base.retained[owner] + _lot_retained(p, owner, flat["unit_cost"], acc)
     expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
+    share = np.divide(flat["purchase"], flat["usable"], out=np.zeros(len(price)),
+                      where=flat["usable"] > 0)  # fmt: skip
+    discountable = (
+        flat["purchase"]
+        + p["per_year"][owner] * price * acc["lot_stock"]
+        - _lot_retained(p, owner, share, acc, with_salvage=False)
+    )
     columns = {
         "supplier_id": flat["supplier"],
         "quantity": flat["qty"],
@@ -320,6 +332,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "replenish_cost": replenish,
         "leftover_credit": credit,
         "expected_cost": expected,
+        "discountable": discountable,
         "expected_short": acc["lost"],
         "expected_replenished": replenished,
         "expected_leftover": base.left_mean[owner] + acc["left"],
@@ -589,9 +602,13 @@ def _lost(
     return lost, (n - le[plane]) / n, (n - le[plane + 1]) / n
 
 
-def _lot_retained(p: dict, owner: np.ndarray, price: np.ndarray, acc: dict) -> np.ndarray:
-    """Expected value kept by the lot's leftover units (see the module rules)."""
-    rate, salvage, obsolete = p["per_year"][owner], p["salvage"][owner], p["obsolete"][owner]
+def _lot_retained(
+    p: dict, owner: np.ndarray, price: np.ndarray, acc: dict, with_salvage: bool = True
+) -> np.ndarray:
+    """Expected value kept by the lot's leftover units (see the module rules); without
+    `with_salvage` only the part that scales with the unit value `price`."""
+    rate, obsolete = p["per_year"][owner], p["obsolete"][owner]
+    salvage = p["salvage"][owner] if with_salvage else np.zeros(len(owner))
     used_value = price * acc["used"] - price * rate * acc["carry"]
     kept = used_value + salvage * (acc["left"] - acc["used"])
     return (1 - obsolete) * kept + obsolete * salvage * acc["left"]

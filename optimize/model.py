@@ -8,8 +8,10 @@ service-level target.
 
 Supplier-wide tiers (a discount on everything bought from a supplier once the total crosses a
 threshold) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
-tier it must reach (or none). Its model takes the state's discount off the purchase cost of
-that supplier's candidates and adds the row `tier_reach_<supplier>` (bought >= threshold).
+tier it must reach (or none). Its model takes the state's discount off the expected cost of
+that supplier's candidates (discount × `discountable`: the purchase cost less its share in
+the lot's holding and leftover value, which are counted at the price paid) and adds the row
+`tier_reach_<supplier>` (bought >= threshold).
 The best plan over all states is the optimum (a plan that reaches a higher tier than its state
 assumes is counted in the higher state too), and every state's model is a tight menu MILP:
 no big-M rows, whose LP bound was too weak for HiGHS (25 s for 500 items, measured).
@@ -174,6 +176,7 @@ class _Flat:
         )
         self.cost = cat("expected_cost").astype(float)
         self.purchase = cat("purchase_cost").astype(float)
+        self.discountable = cat("discountable").astype(float)
         self.quantity = cat("quantity").astype(float)
         self.supplier = cat("supplier_id") if menu else np.zeros(0, object)
         unit_volume = np.array([i.unit_volume for i in items]) if items is not None else None
@@ -198,7 +201,7 @@ class _Flat:
         reach = {s: tiers[s][k] for s, k in state.items() if k >= 0}
         cost = self.cost.copy()
         for supplier, tier in reach.items():
-            cost -= np.where(self.supplier == supplier, tier.discount * self.purchase, 0.0)
+            cost -= np.where(self.supplier == supplier, tier.discount * self.discountable, 0.0)
         menu = self.menu
         volume = [self.volume[self.offset[i] : self.offset[i + 1]] for i in range(len(menu))]
         keep = undominated(menu, volume, limits, reach, self.allowed, cost)

@@ -199,14 +199,17 @@ def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
 
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
-    """Per tiered supplier: bought (purchase cost, units), tier reached and its discount."""
+    """Per tiered supplier: bought (purchase cost, units), tier reached, its discount on the
+    invoice and `expected_saving`, what it takes off the expected cost (the discount less
+    what it also takes off the holding and leftover value of the lots)."""
     result = {}
     for supplier, tiers in limits.tiers_by_supplier().items():
-        spend = units_bought = 0.0
+        spend = units_bought = discountable = 0.0
         for m, c in zip(menu, choices, strict=True):
             if m.supplier_id[c] == supplier:
                 spend += float(m.purchase_cost[c])
                 units_bought += float(m.quantity[c])
+                discountable += float(m.discountable[c])
         basis = spend if tiers[0].basis == "spend" else units_bought
         reached = [t for t in tiers if basis >= t.threshold - 1e-9]
         top = reached[-1] if reached else None
@@ -216,12 +219,13 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
             "threshold": None if top is None else float(top.threshold),
             "discount_rate": 0.0 if top is None else float(top.discount),
             "discount": 0.0 if top is None else float(top.discount * spend),
+            "expected_saving": 0.0 if top is None else float(top.discount * discountable),
         }
     return result
 
 
 def _discounts_total(limits: Limits, menu: list[LotCosts], choices: list[int]) -> float:
-    return sum(v["discount"] for v in supplier_discounts(limits, menu, choices).values())
+    return sum(v["expected_saving"] for v in supplier_discounts(limits, menu, choices).values())
 
 
 def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.ndarray] | None:

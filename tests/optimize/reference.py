@@ -36,15 +36,18 @@ def reference_cost(item: ItemProblem, offer: Offer | None, qty: int) -> float:
     return reference(item, offer, qty)[0]
 
 
-def reference(item: ItemProblem, offer: Offer | None, qty: int) -> tuple[float, float, float]:
+def reference(
+    item: ItemProblem, offer: Offer | None, qty: int, discount: float = 0.0
+) -> tuple[float, float, float]:
     """(expected cost, P(a unit lost before a later order can arrive), P(a unit lost from the
-    earliest arrival of a lot ordered now until then))."""
+    earliest arrival of a lot ordered now until then)). `discount`: a supplier-wide discount
+    on this lot's purchase cost (later orders pay full price)."""
     if not qty:
         return _one_arrival(item, None, 0, None)
     on_time = offer.on_time_rate
-    result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time)]
+    result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time, discount)]
     if on_time < 1:
-        late = _one_arrival(item, offer, qty, offer.lead_time + 1)
+        late = _one_arrival(item, offer, qty, offer.lead_time + 1, discount)
         result = [r + (1 - on_time) * v for r, v in zip(result, late, strict=True)]
     return tuple(result)
 
@@ -82,11 +85,13 @@ def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
     return per_unit(offer), offer.lead_time
 
 
-def _one_arrival(item: ItemProblem, offer: Offer | None, qty: int, arrival: int | None):
+def _one_arrival(
+    item: ItemProblem, offer: Offer | None, qty: int, arrival: int | None, discount: float = 0.0
+):
     ref = min(o.price_breaks[0].unit_price for o in item.offers)
     if qty:
-        paid = unit_prices(offer, qty)
-        purchase, fixed, price = sum(paid), offer.fixed_cost, sum(paid) / qty
+        purchase = sum(unit_prices(offer, qty)) * (1 - discount)
+        fixed, price = offer.fixed_cost, purchase / qty
         usable = math.floor(qty * (1 - offer.reject_rate) + 1e-9)
     else:
         purchase, fixed, price, usable = 0.0, 0.0, ref, 0

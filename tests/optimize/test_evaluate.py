@@ -25,6 +25,19 @@ def test_every_candidate_cost_equals_the_loop_re_simulation(item):
         assert menu.decided_risk[c] == pytest.approx(decided, abs=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(items(), st.sampled_from([0.1, 0.35]))
+def test_a_supplier_wide_discount_takes_discount_times_discountable_off(item, discount):
+    """The lot's holding and leftover value follow the discounted price: buying far beyond
+    need to reach a tier must not earn the discount on the leftover too."""
+    menu = evaluate_item(item, max_candidates=1000)
+    for c in range(len(menu)):
+        offer = item.offer(menu.supplier_id[c]) if menu.quantity[c] else None
+        expected = reference(item, offer, int(menu.quantity[c]), discount)[0]
+        discounted = menu.expected_cost[c] - discount * menu.discountable[c]
+        assert discounted == pytest.approx(expected, rel=1e-9, abs=1e-7)
+
+
 @settings(max_examples=40, deadline=None)
 @given(items())
 def test_best_candidate_equals_exhaustive_enumeration(item):

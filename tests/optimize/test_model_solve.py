@@ -44,14 +44,15 @@ def problems(draw) -> Problem:
 
 
 def tier_discount(problem: Problem, menu: list[LotCosts], combo) -> float:
-    """Supplier-wide discount of a combination, computed by hand from the tiers."""
+    """What the supplier-wide discounts of a combination take off its expected cost, by hand
+    from the tiers: the rate of the highest tier reached × the lots' `discountable`."""
     total = 0.0
     for supplier, tiers in problem.limits.tiers_by_supplier().items():
         own = [(m, c) for m, c in zip(menu, combo, strict=True) if m.supplier_id[c] == supplier]
         spend = sum(m.purchase_cost[c] for m, c in own)
         bought = spend if tiers[0].basis == "spend" else sum(m.quantity[c] for m, c in own)
         rates = [t.discount for t in tiers if bought >= t.threshold - 1e-9]
-        total += max(rates, default=0.0) * spend
+        total += max(rates, default=0.0) * sum(m.discountable[c] for m, c in own)
     return total
 
 
@@ -231,6 +232,7 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
             "replenish_cost",
             "leftover_credit",
             "expected_cost",
+            "discountable",
             "expected_short",
             "expected_replenished",
             "expected_leftover",

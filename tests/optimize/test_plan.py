@@ -189,8 +189,9 @@ def test_supplier_wide_discount_is_reached_named_and_counted():
     assert result.optimal and bought >= spend + 60.0
     reached = result.supplier_discounts["S-03"]
     assert reached["discount"] == pytest.approx(0.10 * bought)
+    assert reached["expected_saving"] < reached["discount"]  # lots left over at a lower value
     assert result.objective == pytest.approx(
-        sum(lot.expected_cost for lot in result.lots) - reached["discount"]
+        sum(lot.expected_cost for lot in result.lots) - reached["expected_saving"]
     )
     assert result.objective < plain.objective
     ordered = next(lot for lot in result.lots if lot.quantity)
@@ -246,19 +247,28 @@ def test_the_lot_does_not_grow_with_the_horizon_when_later_orders_can_buy_the_re
 
 
 def test_a_supplier_tier_beyond_what_demand_needs_is_on_the_menu():
-    """A spend tier of 450 at 5% off: 45 units reach it alone and cost 196.50 in expectation
-    against 199.05 for the 12 units demand alone would buy; the menu used to stop near 12,
-    and the plan called 12 optimal without running a solver."""
+    """A spend tier of 450 (45 units) when demand alone buys 12 (199.08 expected): at 10% off
+    the 45 units cost 219.00 - 0.10 x 219.00 = 197.10 and are bought (the menu used to stop
+    near 12, and the plan called 12 optimal without running a solver). At 5% off they cost
+    208.05 and are not: the 33 units left over are held and worth what they cost after the
+    discount (credited at the full price, the tier paid off on stock never needed)."""
     demand = np.random.default_rng(0).poisson(5, (200, 4))
     offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 0.0, 0)
     item = ItemProblem("A", demand, 0, (), (offer,), 0.2, 7 / 365.25, 0.0, 0.05, 50.0, 1.0,
                        review_period=1)  # fmt: skip
-    tier = SupplierTier("S1", 450.0, 0.05, "spend")
-    result = plan(Problem((item,), Limits(supplier_tiers=(tier,))))
-    assert result.optimal and result.lots[0].quantity == 45
-    cost = evaluate_plan(item, "S1", 45).expected_cost
-    assert result.objective == pytest.approx(cost - 0.05 * 450.0)
-    assert result.objective < evaluate_item(item).expected_cost.min()  # the best lot without it
+    alone = plan(Problem((item,)))
+    cost = evaluate_plan(item, "S1", 45)
+    tiered = {
+        rate: plan(Problem((item,), Limits(supplier_tiers=(SupplierTier("S1", 450.0, rate),))))
+        for rate in (0.05, 0.10)
+    }
+    assert alone.lots[0].quantity == 12
+    assert tiered[0.10].optimal and tiered[0.10].lots[0].quantity == 45
+    assert tiered[0.10].objective == pytest.approx(cost.expected_cost - 0.10 * cost.discountable)
+    assert tiered[0.10].objective < alone.objective
+    assert tiered[0.05].lots[0].quantity == 12
+    assert tiered[0.05].objective == pytest.approx(alone.objective)
+    assert cost.expected_cost - 0.05 * cost.discountable > alone.objective
 
 
 @pytest.mark.parametrize(("fixed_cost", "lead_time"), [(400.0, 8), (800.0, 4), (1600.0, 1)])
@@ -279,7 +289,7 @@ def test_stock_0_and_steady_demand_orders_despite_a_large_fixed_cost(fixed_cost,
 
 def test_a_tier_two_items_reach_together_beyond_their_menus_is_found():
     """Two items of 10 a week over 4 weeks, dying (obsolescence 1), and a 40% units tier at
-    130: the best joint plan buys 130 between them (795.33); each menu stopped near 60 units
+    130: the best joint plan buys 130 between them (789.20); each menu stopped near 60 units
     and the lot reaching the tier alone was 130, so the plan bought 10 + 10 (800.14)."""
 
     def one(sku: str) -> ItemProblem:
@@ -293,7 +303,7 @@ def test_a_tier_two_items_reach_together_beyond_their_menus_is_found():
     lots = [evaluate_lots(i, np.where(q > 0, 0, -1), q) for i in items]
     joint = lots[0].expected_cost[:, None] + lots[1].expected_cost[None, :]
     reached = (q[:, None] + q[None, :]) >= 130
-    joint -= 0.4 * reached * (lots[0].purchase_cost[:, None] + lots[1].purchase_cost[None, :])
+    joint -= 0.4 * reached * (lots[0].discountable[:, None] + lots[1].discountable[None, :])
     assert result.optimal and result.objective == pytest.approx(joint.min())
     assert sum(lot.quantity for lot in result.lots) >= 130
 

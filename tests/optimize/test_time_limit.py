@@ -40,6 +40,7 @@ def hard_menu(seed: int = 0) -> list[LotCosts]:
                 replenish_cost=zero,
                 leftover_credit=zero,
                 expected_cost=cost.astype(float),
+                discountable=purchase,
                 expected_short=zero,
                 expected_replenished=zero,
                 expected_leftover=zero,
