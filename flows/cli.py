@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import frame_text, lots_text, models_text
+from flows.console import elsewhere_notes, frame_text, lots_text, models_text
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
 
@@ -263,6 +263,15 @@ def _print_lots(
         click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")
 
 
+def _print_decided_elsewhere(db_path: Path, run_key: str) -> None:
+    """Decisions on other runs of the run's night: its own lots start pending, and a planner
+    must not approve a night twice without knowing."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        elsewhere = warehouse.decided_elsewhere(con, run_key)
+    for note in elsewhere_notes(elsewhere):
+        click.echo(f"note:         {note}")
+
+
 def _print_summary(summary: dict, data_dir: Path) -> None:
     db = summary["db_path"]
     proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
@@ -292,6 +301,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
     if left > 0:
         click.echo(f"              ... {left} more in the run-summary artifact")
+    _print_decided_elsewhere(Path(db), summary["run_key"])
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
 
 

@@ -55,6 +55,18 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
     return table + "\n\nWhy:\n" + "\n".join(reasons)
 
 
+def elsewhere_notes(elsewhere: pd.DataFrame) -> list[str]:
+    """One note per other run of the night with decisions (`warehouse.decided_elsewhere`)."""
+    notes = []
+    for other in elsewhere.itertuples(index=False):
+        n = other.lots
+        lots_were = f"{n} lot of this night was" if n == 1 else f"{n} lots of this night were"
+        notes.append(f"{lots_were} decided on run {other.run_key} (another run of the same "
+                     "night); the newest decision per sku counts as an open order and is in "
+                     "`reorder export`")  # fmt: skip
+    return notes
+
+
 def frame_text(frame: pd.DataFrame) -> str:
     """Any frame as an aligned table with readable numbers; missing text shows empty."""
     text = frame.select_dtypes(include=["object", "string"]).columns

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import lots_text
+from flows.console import elsewhere_notes, lots_text
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -45,12 +45,8 @@ def list_lots(db_path: Path, status: str) -> None:
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    for other in elsewhere.itertuples(index=False):
-        n = other.lots
-        lots_were = f"{n} lot of this night was" if n == 1 else f"{n} lots of this night were"
-        click.echo(f"note: {lots_were} decided on run {other.run_key} "
-                   "(another run of the same night); the newest decision per sku counts as an "
-                   "open order and is in `reorder export`")  # fmt: skip
+    for note in elsewhere_notes(elsewhere):
+        click.echo(f"note: {note}")
 
 
 @review_group.command()

@@ -200,3 +200,25 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
     out = CliRunner().invoke(main, ["review", "list", "--db", str(db)], catch_exceptions=False)
     assert "2 pending lots of run night-1-budget" in out.output
     assert "note: 1 lot of this night was decided on run night-1 (another run" in out.output
+
+
+def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:
+    """`reorder run` prints the same note under its summary: its own lots start pending."""
+    from flows.cli import _print_decided_elsewhere
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+    _print_decided_elsewhere(db, "night-1")
+    assert capsys.readouterr().out == ""
+    with warehouse.connect(db) as con:
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        _publish(con, AS_OF, "night-1-budget", 150.0)
+    _print_decided_elsewhere(db, "night-1-budget")
+    assert capsys.readouterr().out.startswith(
+        "note:         1 lot of this night was decided on run night-1 (another run of the same "
+        "night)"
+    )
