@@ -3,6 +3,11 @@
 A run attempt has a `run_id`; reruns of the same night share a `run_key`. Publishing deletes the
 rows of the run_key and inserts the new ones in one transaction, so readers see either the old or
 the new results, never a mix.
+
+The `demand` a run forecast from (its whole bucketed history: items x periods rows per run) is
+kept for the runs of the newest DEMAND_NIGHTS_KEPT nights and for the published run only; the
+same transaction deletes the rest (accuracy reads the published run's demand; forecasts,
+recommendations and decisions are kept for every run).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ _FORECASTS = "_publish_forecasts"
 _RECOMMENDATIONS = "_publish_recommendations"
 _MODELS = "_publish_forecast_models"
 _CUMULATIVE = "_publish_cumulative_forecasts"
+DEMAND_NIGHTS_KEPT = 7
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
@@ -166,6 +172,18 @@ def _publish_in_transaction(
     ).fetchone()
     if not updated or updated[0] != 1:
         raise KeyError(f"no run {run_id} with run_key {run_key}")
+    _prune_demand(con)
+
+
+def _prune_demand(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete the demand of runs older than the newest DEMAND_NIGHTS_KEPT nights (as_of),
+    except the published run's (module docstring)."""
+    con.execute(
+        "DELETE FROM demand WHERE run_key NOT IN (SELECT run_key FROM runs WHERE as_of IN "
+        "(SELECT DISTINCT as_of FROM runs ORDER BY as_of DESC LIMIT ?)) "
+        "AND run_id NOT IN (SELECT run_id FROM current_run)",
+        [DEMAND_NIGHTS_KEPT],
+    )
 
 
 def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) -> None:

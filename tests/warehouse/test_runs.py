@@ -24,7 +24,7 @@ from warehouse import (
     table_counts,
 )
 from warehouse.decisions import latest_run
-from warehouse.runs import QUANTILES
+from warehouse.runs import DEMAND_NIGHTS_KEPT, QUANTILES
 
 AS_OF = date(2024, 3, 31)
 SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 123.4}
@@ -295,3 +295,22 @@ def test_fail_run_leaves_a_succeeded_run_published(con):
     fail_run(con, again, "KeyboardInterrupt")
     assert current_recommendations(con)["quantity"].tolist() == [300.0]
     assert run_history(con)["status"].tolist() == ["succeeded", "succeeded"]
+
+
+def test_demand_is_kept_for_the_newest_nights_and_the_published_run(con):
+    """Each run stores its whole bucketed history; older nights' copies are deleted, except
+    the published run's (accuracy reads it): here a run of all items, followed by nights that
+    planned some items only."""
+    full = start_run(con, "2024-02-01-all", date(2024, 2, 1), {}, None)
+    publish_run(con, full, "2024-02-01-all", *_frames(1.0), SOLVER)
+    nights = [date(2024, 3, d) for d in range(1, DEMAND_NIGHTS_KEPT + 4)]
+    keys = []
+    for night in nights:
+        key = f"{night}-some"
+        run_id = start_run(con, key, night, {"items": ["A"]}, None)
+        publish_run(con, run_id, key, *_frames(1.0), SOLVER)
+        keys.append(key)
+    kept = con.execute("SELECT DISTINCT run_key FROM demand ORDER BY run_key").fetchall()
+    assert [k for (k,) in kept] == ["2024-02-01-all", *keys[-DEMAND_NIGHTS_KEPT:]]
+    assert is_published(con, full)
+    assert table_counts(con)["recommendations"] == len(nights) + 1
