@@ -276,7 +276,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     db = summary["db_path"]
     proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
     click.echo(
-        f"\n{summary['lots']} lots of {summary['items_planned']} items, spend "
+        f"\n{summary['lots']} lot{'' if summary['lots'] == 1 else 's'} of "
+        f"{summary['items_planned']} items, spend "
         f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}."
     )
     click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")

@@ -10,13 +10,17 @@ Rules (one item, one lot ordered now, H planned periods):
 - Other stock (on hand, open orders) is issued first, units of the lot last.
 - Later orders (`review_period` R, None = no later order inside the horizon): the next chance
   to order is R periods from now; its lot arrives `lead_time` later, at T = R + lead_time of
-  the chosen supplier (no order now: of the supplier with the lowest replenishment cost).
-  Demand not met from stock before T is lost and costs `stockout_cost` per unit; demand not met
-  from period T on is bought then at the replenishment cost per unit (`replenish_unit_cost`:
-  later orders are the supplier's lots with the least cost per period of cover at the item's
-  mean demand, at most a horizon's worth: price, fixed cost per unit and the holding of their
-  sawtooth; at most `stockout_cost`). So a small lot is charged for what later orders cost,
-  not for stockouts it could not cause, and a large lot pays off only through its price.
+  the offer later orders use. Demand not met from stock before T is lost and costs
+  `stockout_cost` per unit; demand not met from period T on is bought then at the
+  replenishment cost per unit (`replenish_unit_cost`: later orders are the offer's lots with
+  the least cost per period of cover at the item's mean demand, at most a horizon's worth:
+  price, fixed cost per unit and the holding of their sawtooth; at most `stockout_cost`). So a
+  small lot is charged for what later orders cost, not for stockouts it could not cause, and a
+  large lot pays off only through its price. Later orders may use any offer of the item,
+  whichever supplier the lot ordered now comes from: each candidate is priced with the offer
+  whose stockouts and replenishment cost it least (near ties: the earliest arrival). When
+  later orders came from the lot's own supplier and no order from the cheapest one, a token
+  lot of a fast supplier "bought" its short lead time for the later orders, every night.
 - Holding: end-of-period stock in every period at unit value × holding_cost_rate ×
   period_years. Units of the lot are held at the lot's average unit price; other stock at the
   item's reference price (the cheapest first-tier price of its offers).
@@ -84,6 +88,8 @@ class LotCost:
     stockout_risk: float
     unavoidable_risk: float
     decided_risk: float
+    replenished_from: int
+    later_supplier_id: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +120,8 @@ class LotCosts:
     unavoidable_risk: np.ndarray  # P(stock runs out before any lot ordered now can arrive)
     decided_risk: np.ndarray  # P(a unit is lost from the earliest arrival on, before a later
     # order can arrive): the stockout risk the decision changes
+    replenished_from: np.ndarray  # first period whose demand later orders serve (H: none)
+    later_supplier_id: np.ndarray  # object: the offer whose later orders are priced
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -287,30 +295,40 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     flat = {k: np.concatenate([t[k] for t in terms]) for k in terms[0] if k != "groups"}
     owner = np.repeat(np.arange(len(items)), sizes)
     base = _Base(items)
+    # per item and later-order offer k (padded with offer 0): first replenished period, cost
+    later_start, later_cost = _later_orders(items, base.horizon)
     acc = {name: np.zeros(bounds[-1]) for name in NAMES}
-    buckets: dict[int, list[tuple[int, np.ndarray, float, int]]] = {}
+    for name in LATER_NAMES:
+        acc[name] = np.zeros((bounds[-1], later_start.shape[1]))
+    buckets: dict[int, list[tuple[int, np.ndarray, float]]] = {}
     for i, t in enumerate(terms):
-        for sel, arrival, weight, start in t["groups"]:
+        for sel, arrival, weight in t["groups"]:
             cands = bounds[i] + np.flatnonzero(sel)
-            buckets.setdefault(min(arrival, base.horizon), []).append((i, cands, weight, start))
+            buckets.setdefault(min(arrival, base.horizon), []).append((i, cands, weight))
     for arrival, tasks in buckets.items():
-        rows, task_row = np.unique([i for i, _, _, _ in tasks], return_inverse=True)
-        counts = [len(c) for _, c, _, _ in tasks]
-        pairs = np.concatenate([c for _, c, _, _ in tasks])
+        item_of = np.array([i for i, _, _ in tasks])
+        rows, task_row = np.unique(item_of, return_inverse=True)
+        counts = [len(c) for _, c, _ in tasks]
+        pairs = np.concatenate([c for _, c, _ in tasks])
         pair_row = np.repeat(task_row, counts)
-        weight = np.repeat([w for _, _, w, _ in tasks], counts)
-        start = np.repeat([min(s, base.horizon) for _, _, _, s in tasks], counts)
-        curves = _curves(base, rows, arrival, pair_row, flat["usable"][pairs], start)
+        weight = np.repeat([w for _, _, w in tasks], counts)
+        starts = later_start[np.repeat(item_of, counts)]
+        curves = _curves(base, rows, arrival, pair_row, flat["usable"][pairs], starts)
         for name in NAMES:
             np.add.at(acc[name], pairs, weight * curves[name])  # a pair may repeat
+        for name in LATER_NAMES:
+            np.add.at(acc[name], pairs, weight[:, None] * curves[name])
     p = base.params
+    later = _cheapest_later(acc, p["stockout"][owner], later_cost[owner], later_start[owner])
+    for name in LATER_NAMES:
+        acc[name] = np.take_along_axis(acc[name], later[:, None], axis=1)[:, 0]
     price = flat["price"]
     holding = p["per_year"][owner] * (
         price * acc["lot_stock"] + p["ref"][owner] * base.stock[owner]
     )
     shortage = p["stockout"][owner] * acc["lost"]
     replenished = acc["short"] - acc["lost"]
-    replenish = flat["rep_cost"] * replenished
+    replenish = later_cost[owner, later] * replenished
     credit = base.retained[owner] + _lot_retained(p, owner, flat["unit_cost"], acc)
     expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
     share = np.divide(flat["purchase"], flat["usable"], out=np.zeros(len(price)),
@@ -340,6 +358,11 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "stockout_risk": acc["risk"],
         "unavoidable_risk": base.unavoidable[owner],
         "decided_risk": acc["decided"],
+        "replenished_from": later_start[owner, later],
+        "later_supplier_id": np.array(
+            [items[o].offers[k].supplier_id for o, k in zip(owner, later, strict=True)],
+            dtype=object,
+        ),
     }
     return [
         LotCosts(sku=item.sku, **{k: v[bounds[i] : bounds[i + 1]] for k, v in columns.items()})
@@ -347,12 +370,38 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     ]
 
 
-NAMES = ("lot_stock", "short", "lost", "risk", "decided", "left", "used", "carry")
+NAMES = ("lot_stock", "short", "left", "used", "carry")
+LATER_NAMES = ("lost", "risk", "decided")  # depend on when a later order can arrive
+
+
+def _later_orders(items: list[ItemProblem], horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """(N, K) first period whose demand a later order of offer k can serve (the horizon when
+    none comes inside it) and its cost per unit (`replenish_unit_cost`); items with fewer
+    than K offers repeat their first offer."""
+    width = max(len(i.offers) for i in items)
+    start = np.empty((len(items), width), np.int64)
+    cost = np.empty((len(items), width))
+    for n, item in enumerate(items):
+        offers = list(item.offers) + [item.offers[0]] * (width - len(item.offers))
+        start[n] = [min(_start(item.review_period, o.lead_time, horizon), horizon) for o in offers]
+        cost[n] = [replenish_unit_cost(item, o) for o in offers]
+    return start, cost
+
+
+def _cheapest_later(
+    acc: dict, stockout: np.ndarray, cost: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """Per candidate, the later-order offer (column) whose stockouts and replenishment cost
+    least after it; near ties go to the earliest arrival, then the first offer."""
+    total = stockout[:, None] * acc["lost"] + cost * (acc["short"][:, None] - acc["lost"])
+    best = total.min(axis=1, keepdims=True)
+    near = total <= best + 1e-9 * (1.0 + np.abs(best))
+    return np.argmin(np.where(near, start, np.iinfo(np.int64).max), axis=1)
 
 
 def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dict:
     """Per candidate: average unit price, purchase cost, fixed cost, usable units, tier
-    min_qty, supplier_id, replenishment cost per unit; and the arrival groups."""
+    min_qty, supplier_id; and the arrival groups (candidates, arrival period, probability)."""
     offer_idx = np.where(qty > 0, offer_idx, -1)
     n = len(qty)
     price = np.full(n, item.reference_price)
@@ -360,14 +409,10 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
     purchase, fixed = np.zeros(n), np.zeros(n)
     usable, tier = np.zeros(n, np.int64), np.zeros(n, np.int64)
     supplier = np.full(n, None, dtype=object)
-    rep_units = [replenish_unit_cost(item, o) for o in item.offers]
-    best = int(np.argmin(rep_units))
-    rep_offer, rep_cost = item.offers[best], np.full(n, rep_units[best])
-    horizon, review = item.horizon, item.review_period
     groups = []
     no_order = offer_idx == -1
     if no_order.any():
-        groups.append((no_order, horizon, 1.0, _start(review, rep_offer.lead_time, horizon)))
+        groups.append((no_order, item.horizon, 1.0))
     for k, offer in enumerate(item.offers):
         sel = offer_idx == k
         if not sel.any():
@@ -382,11 +427,9 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         usable[sel] = got
         tier[sel] = tier_min_qty(offer, q)
         supplier[sel] = offer.supplier_id
-        rep_cost[sel] = rep_units[k]
-        start = _start(review, offer.lead_time, horizon)
-        groups.append((sel, offer.lead_time, offer.on_time_rate, start))
+        groups.append((sel, offer.lead_time, offer.on_time_rate))
         if offer.on_time_rate < 1:
-            groups.append((sel, offer.lead_time + LATE_PERIODS, 1 - offer.on_time_rate, start))
+            groups.append((sel, offer.lead_time + LATE_PERIODS, 1 - offer.on_time_rate))
     return {
         "qty": qty,
         "price": price,
@@ -396,7 +439,6 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         "usable": usable,
         "tier": tier,
         "supplier": supplier,
-        "rep_cost": rep_cost,
         "groups": groups,
     }
 
@@ -404,21 +446,6 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
 def _start(review: int | None, lead_time: int, horizon: int) -> int:
     """First period whose shortage a later order can replenish (horizon: none)."""
     return horizon if review is None else review + lead_time
-
-
-def replenished_from(item: ItemProblem) -> int:
-    """With no order now, the first period whose demand a later order can serve (the horizon
-    when no later order comes inside it): the stockout risk of no order covers the periods
-    before it."""
-    offer, _ = _no_order_replenisher(item)
-    return min(item.horizon, _start(item.review_period, offer.lead_time, item.horizon))
-
-
-def _no_order_replenisher(item: ItemProblem) -> tuple[Offer, float]:
-    """The offer a later order uses when nothing is ordered now, and its cost per unit."""
-    costs = [replenish_unit_cost(item, o) for o in item.offers]
-    k = int(np.argmin(costs))
-    return item.offers[k], costs[k]
 
 
 class _Base:
@@ -510,13 +537,14 @@ def _curves(
     arrival: int,
     pair_row: np.ndarray,
     u: np.ndarray,
-    start: np.ndarray,
+    starts: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Expected lot quantities per (row, usable units u) pair for one arrival period; `start`
-    per pair is its first replenished period: lot_stock (stock-periods of lot units), short
-    (units not met from stock), lost (units short before start), risk (P(lost > 0)), left
-    (lot units left at the end), used, carry (leftover lot units used after the horizon and
-    their summed wait in periods)."""
+    """Expected lot quantities per (row, usable units u) pair for one arrival period:
+    lot_stock (stock-periods of lot units), short (units not met from stock), left (lot units
+    left at the end), used, carry (leftover lot units used after the horizon and their summed
+    wait in periods); and per pair and column of `starts` (pairs, K), the first replenished
+    periods of the later orders to price: lost (units short before it), risk (P(lost > 0)),
+    decided (P(lost > 0 from the earliest arrival on))."""
     n, horizon = base.n, base.horizon
     a = base.short_before(rows, arrival)  # (B, S)
     if arrival < horizon:
@@ -552,14 +580,17 @@ def _curves(
     total = ends.total(pair_row)
     hinge_above = (total[1] - e[1]) - u * (n - e[0])  # Σ (d − u)^+
     out = {"lot_stock": (u * p[0] - p[1]) / n, "short": a_mean[pair_row] + hinge_above / n}
-    for name in ("lost", "risk", "decided"):
-        out[name] = np.zeros(len(u))
-    for first in np.unique(start):
-        m = start == first
+    for name in LATER_NAMES:  # per pair and later-order column
+        out[name] = np.zeros(starts.shape)
+    for first in np.unique(starts):
+        m = starts == first
+        hit = m.any(axis=1)
         lost, risk, decided = _lost(
-            base, rows, arrival, int(first), deficit, ends, clean, span, pair_row[m], u[m], a_mean
-        )
-        out["lost"][m], out["risk"][m], out["decided"][m] = lost, risk, decided
+            base, rows, arrival, int(first), deficit, ends, clean, span, pair_row[hit], u[hit],
+            a_mean,
+        )  # fmt: skip
+        for name, value in zip(LATER_NAMES, (lost, risk, decided), strict=True):
+            out[name][hit] = np.where(m[hit], value[:, None], out[name][hit])
     s = _RowPrefix.below(capped, pair_row, u)
     out["left"] = hinge_below / n
     out["used"] = (hinge_below - (u * s[0] - s[1])) / n

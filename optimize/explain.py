@@ -21,7 +21,6 @@ from optimize.evaluate import (
     LotCosts,
     earliest_arrival,
     evaluate_plan,
-    replenished_from,
 )
 
 
@@ -55,6 +54,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "stockout_risk_unavoidable": unavoidable,
         "stockout_risk_decided": lot.decided_risk,
         "earliest_arrival_period": earliest_arrival(item),
+        # the offer later orders are priced with and the first period they can serve
+        "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
         "expected_short": lot.expected_short,
         "expected_replenished": lot.expected_replenished,
         "expected_leftover": lot.expected_leftover,
@@ -220,7 +221,7 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     if lot.decided_risk <= 0.1:
         if earliest_arrival(item) >= item.horizon:
             return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
-        until = replenished_from(item)
+        until = lot.replenished_from
         early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
         if until < item.horizon:
             span = (f"the demand until an order placed at the next review can arrive in "

@@ -41,22 +41,35 @@ def reference(
 ) -> tuple[float, float, float]:
     """(expected cost, P(a unit lost before a later order can arrive), P(a unit lost from the
     earliest arrival of a lot ordered now until then)). `discount`: a supplier-wide discount
-    on this lot's purchase cost (later orders pay full price)."""
-    if not qty:
-        return _one_arrival(item, None, 0, None)
-    on_time = offer.on_time_rate
-    result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time, discount)]
-    if on_time < 1:
-        late = _one_arrival(item, offer, qty, offer.lead_time + 1, discount)
-        result = [r + (1 - on_time) * v for r, v in zip(result, late, strict=True)]
-    return tuple(result)
+    on this lot's purchase cost (later orders pay full price). Later orders may come from any
+    offer: the one giving the lowest expected cost (near ties: the earliest arrival, then the
+    first offer)."""
+    horizon = len(item.scenarios[0])
+    options = []
+    for k, later in enumerate(item.offers):
+        rep_cost, rep_lead = replenisher(item, later)
+        start = horizon if item.review_period is None else min(item.review_period + rep_lead,
+                                                                  horizon)  # fmt: skip
+        if not qty:
+            result = _one_arrival(item, None, 0, None, rep_cost, start)
+        else:
+            on_time = offer.on_time_rate
+            args = (rep_cost, start, discount)
+            result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time, *args)]
+            if on_time < 1:
+                late = _one_arrival(item, offer, qty, offer.lead_time + 1, *args)
+                result = [r + (1 - on_time) * v for r, v in zip(result, late, strict=True)]
+        options.append((tuple(result), start, k))
+    best = min(o[0][0] for o in options)
+    near = [o for o in options if o[0][0] <= best + 1e-9 * (1 + abs(best))]
+    return min(near, key=lambda o: (o[1], o[2]))[0]
 
 
-def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
-    """(cost per unit, lead time) of later orders of `offer` (for no order: of the offer for
-    which that cost is lowest). Brute force over every feasible lot covering at most the
-    horizon at the mean demand, and the smallest lot with a usable unit: the least (purchase +
-    fixed cost) per period of cover plus the holding of the sawtooth, per unit of demand;
+def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
+    """(cost per unit, lead time) of later orders of `offer`. Brute force over every feasible
+    lot covering at most the horizon at the mean demand, and the smallest lot with a usable
+    unit: the least (purchase + fixed cost) per period of cover plus the holding of the
+    sawtooth, per unit of demand;
     without demand, the smallest lot's cost per usable unit. At most the stockout cost."""
     demand = sum(map(sum, item.scenarios)) / (len(item.scenarios) * len(item.scenarios[0]))
     rate = item.holding_cost_rate * item.period_years
@@ -80,13 +93,17 @@ def replenisher(item: ItemProblem, offer: Offer | None) -> tuple[float, int]:
         best = min(per_period(o, q) for q in lots if usable(o, q) > 0)
         return min(item.stockout_cost, best / demand)
 
-    if offer is None:
-        offer = min(item.offers, key=per_unit)
     return per_unit(offer), offer.lead_time
 
 
 def _one_arrival(
-    item: ItemProblem, offer: Offer | None, qty: int, arrival: int | None, discount: float = 0.0
+    item: ItemProblem,
+    offer: Offer | None,
+    qty: int,
+    arrival: int | None,
+    rep_cost: float,
+    start: int,
+    discount: float = 0.0,
 ):
     ref = min(o.price_breaks[0].unit_price for o in item.offers)
     if qty:
@@ -95,9 +112,7 @@ def _one_arrival(
         usable = math.floor(qty * (1 - offer.reject_rate) + 1e-9)
     else:
         purchase, fixed, price, usable = 0.0, 0.0, ref, 0
-    rep_cost, rep_lead = replenisher(item, offer)
     horizon = len(item.scenarios[0])
-    start = horizon if item.review_period is None else item.review_period + rep_lead
     per_period = item.holding_cost_rate * item.period_years
     first = min(min(o.lead_time for o in item.offers), horizon)
     total, lost_any, decided_any = 0.0, 0, 0

@@ -209,3 +209,38 @@ def test_newsvendor_lot_converges_to_the_analytic_poisson_quantile():
         errors.append(abs(int(menu.quantity[np.argmin(menu.expected_cost)]) - analytic))
     assert errors[-1] == 0
     assert errors[-1] <= errors[0]
+
+
+SLOW = Offer("S-SLOW", 5, 5, "all_units", (PriceBreak(1, 10.0),), 40.0, 9, sku="P-1")
+FAST = Offer("S-FAST", 20, 5, "all_units", (PriceBreak(1, 10.0),), 100.0, 3, sku="P-1")
+
+
+def _two_suppliers(*offers: Offer) -> ItemProblem:
+    """130 units over 13 weeks, stock 150: it covers the horizon in most scenarios."""
+    rng = np.random.default_rng(3)
+    demand = rng.poisson(rng.gamma(4.0, 2.5, (200, 1)), (200, 13))
+    return ItemProblem("P-1", demand, 150, (), offers, 0.25, 7 / 365.25, 0.5, 0.05, 25.0, 1.0,
+                       review_period=1)  # fmt: skip
+
+
+def test_another_offer_never_makes_waiting_or_a_lot_dearer():
+    """Later orders may use any offer: adding a slow supplier cannot make no order (or a lot
+    of the fast one) cost more. Waiting used to be priced with the cheapest supplier's later
+    orders (lead time 9: 69.91) and a lot with its own supplier's (lead time 3)."""
+    both, fast = _two_suppliers(SLOW, FAST), _two_suppliers(FAST)
+    wait = evaluate_plan(both, None, 0)
+    assert wait.expected_cost <= evaluate_plan(fast, None, 0).expected_cost + 1e-9
+    assert wait.later_supplier_id == "S-FAST" and wait.replenished_from == 4
+    lot = evaluate_plan(both, "S-SLOW", 20)
+    assert lot.later_supplier_id == "S-FAST"
+    assert lot.expected_cost <= evaluate_plan(_two_suppliers(SLOW), "S-SLOW", 20).expected_cost
+    fast_lot = evaluate_plan(both, "S-FAST", 20).expected_cost
+    assert fast_lot <= evaluate_plan(fast, "S-FAST", 20).expected_cost + 1e-9
+
+
+def test_no_token_lot_buys_a_short_lead_time_for_later_orders():
+    """The demo ordered 20 units of such an item every night (P-56754, stock covering 15
+    weeks): the lot only moved the later orders' first arrival from week 10 to week 4."""
+    for offers in ((FAST,), (SLOW, FAST)):
+        menu = evaluate_item(_two_suppliers(*offers))
+        assert menu.quantity[int(np.argmin(menu.expected_cost))] == 0

@@ -243,7 +243,10 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
         )
     }
     supplier = np.array([None] + ["S1"] * 29, dtype=object)
-    return LotCosts(sku=sku, supplier_id=supplier, quantity=qty, tier_min_qty=qty, **values)
+    later = {"replenished_from": np.zeros(30, int), "later_supplier_id": supplier}
+    return LotCosts(
+        sku=sku, supplier_id=supplier, quantity=qty, tier_min_qty=qty, **values, **later
+    )
 
 
 def many_items(n: int, seed: int, tight: bool = False) -> Problem:

@@ -48,6 +48,8 @@ def hard_menu(seed: int = 0) -> list[LotCosts]:
                 stockout_risk=zero,
                 unavoidable_risk=zero,
                 decided_risk=zero,
+                replenished_from=zero.astype(int),
+                later_supplier_id=np.array(["S"] * (N_LOTS + 1), object),
             )
         )
     return menu
