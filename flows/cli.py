@@ -105,7 +105,7 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 @click.option(
     "--min-service-level",
     type=float,
-    help="Hard service level per item, 0..1 (a relaxed plan names why it cannot be met).",
+    help="Hard fill rate per item, 0..1 (a relaxed plan names why it cannot be met).",
 )
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--time-limit", type=float, default=60.0, show_default=True)

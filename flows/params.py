@@ -27,7 +27,7 @@ MinServiceLevel = Annotated[
     Field(
         gt=0.0,
         lt=1.0,
-        description="hard service level per item; empty means none (see README: relaxed plans)",
+        description="hard fill rate per item; empty means none (see README: relaxed plans)",
     ),
 ]
 Limit = Annotated[float, Field(ge=0.0, description="shared limit; empty means none")]

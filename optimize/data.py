@@ -99,8 +99,9 @@ class ItemProblem:
     after the horizon are outside the decision and ignored. `obsolescence` is the probability
     that stock left at the horizon end is never used. `review_period`: periods until the next
     chance to order (None: none before the horizon end); see evaluate.py for the rule.
-    `min_service_level`: optional hard target, the probability of no stockout that the lot
-    decides (before a later order can arrive); see plan.py for what happens when it cannot be met.
+    `min_service_level`: optional hard target, the fill rate (share of demand served from
+    stock) that the lot decides, from its earliest arrival until a later order can arrive; see
+    plan.py for what happens when it cannot be met.
     """
 
     sku: str

@@ -25,7 +25,8 @@ Rules (one item, one lot ordered now, H planned periods):
   period_years. Units of the lot are held at the lot's average unit price; other stock at the
   item's reference price (the cheapest first-tier price of its offers).
 - Stock left at the horizon end: with probability 1 - obsolescence it is used at the scenario's
-  mean demand per period (the k-th leftover unit after k / mean periods) and is worth its unit
+  rate after the horizon (`after_horizon_rate`; the k-th leftover unit after k / rate periods)
+  and is worth its unit
   value less the holding cost until used; units not used within MAX_CARRY_YEARS (2) return
   `salvage_value`. With probability `obsolescence` all of it returns `salvage_value`. The unit
   value of the lot's units is what each usable unit cost, its share of the fixed cost
@@ -90,6 +91,7 @@ class LotCost:
     decided_risk: float
     replenished_from: int
     later_supplier_id: str
+    decided_fill: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +124,9 @@ class LotCosts:
     # order can arrive): the stockout risk the decision changes
     replenished_from: np.ndarray  # first period whose demand later orders serve (H: none)
     later_supplier_id: np.ndarray  # object: the offer whose later orders are priced
+    # expected share of the demand from the earliest arrival until a later order can arrive
+    # that stock serves (1 without demand there): the fill rate the decision sets
+    decided_fill: np.ndarray
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -359,6 +364,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "unavoidable_risk": base.unavoidable[owner],
         "decided_risk": acc["decided"],
         "replenished_from": later_start[owner, later],
+        "decided_fill": base.decided_fill(owner, later_start[owner, later], acc["lost"]),
         "later_supplier_id": np.array(
             [items[o].offers[k].supplier_id for o, k in zip(owner, later, strict=True)],
             dtype=object,
@@ -448,6 +454,25 @@ def _start(review: int | None, lead_time: int, horizon: int) -> int:
     return horizon if review is None else review + lead_time
 
 
+def after_horizon_rate(demand: np.ndarray) -> np.ndarray:
+    """(N, S) demand per period at which a scenario uses stock left at the horizon end, from
+    scenarios (N, S, H): the scenario's horizon total D shrunk toward the item's mean total m,
+    ((1 - w) m + w D) / H, the posterior mean of a rate that varies between scenarios. w is
+    the share of the variance of the scenarios' counts of periods with demand (n) that the
+    rate's variation explains: 1 - v0 / Var(n), with v0 = E[n] (1 - E[n] / H) the variance of
+    a constant rate (binomial), at least 0 (counts, not units: lumpy sizes are no evidence of
+    a varying rate). A scenario without demand in the horizon is not a dead item: a slow mover
+    sells nothing in half its 13-month scenarios while its rate is unchanged, and at its own
+    mean (zero) every leftover unit was worth only its salvage value."""
+    horizon = demand.shape[2]
+    total = demand.sum(axis=2, dtype=float)
+    count = (demand > 0).sum(axis=2, dtype=float)
+    m, n = total.mean(axis=1, keepdims=True), count.mean(axis=1, keepdims=True)
+    v, v0 = count.var(axis=1, keepdims=True), n * (1 - n / horizon)
+    w = np.where(v > v0, 1 - np.divide(v0, v, out=np.ones_like(v), where=v > 0), 0.0)
+    return ((1 - w) * m + w * total) / horizon
+
+
 class _Base:
     """What does not depend on the lot, per item (rows): the walk of other stock, its
     holding, leftover and retained value, and the leftover-carry parameters per scenario."""
@@ -471,7 +496,7 @@ class _Base:
         self.stock = end.sum(axis=2).mean(axis=1)
         left = end[:, :, -1].astype(float)
         self.left_mean = left.mean(axis=1)
-        mean = demand.mean(axis=2)
+        mean = after_horizon_rate(demand)
         years = np.array([[i.period_years] for i in items])
         cap = np.floor(mean * MAX_CARRY_YEARS / years + 1e-9)
         inv = np.divide(1.0, mean, out=np.zeros_like(mean, dtype=float), where=mean > 0)
@@ -491,6 +516,21 @@ class _Base:
         short = np.where(first[:, None] > 0, -np.minimum(at_first, 0), 0).astype(float)
         self.short_before_first = short  # units short before the earliest arrival
         self.unavoidable = (short > 0).mean(axis=1)
+        self.first = first
+        # (N, H + 1) mean demand of the periods before t
+        self.demand_before = np.concatenate(
+            (np.zeros((len(items), 1)), np.cumsum(demand.mean(axis=1), axis=1)), axis=1
+        )
+
+    def decided_fill(self, owner: np.ndarray, start: np.ndarray, lost: np.ndarray) -> np.ndarray:
+        """Per candidate: 1 − units lost from the earliest arrival until `start` / the demand
+        of those periods (1 without demand)."""
+        before = self.demand_before[owner]
+        rows = np.arange(len(owner))
+        window = before[rows, start] - before[rows, np.minimum(self.first[owner], start)]
+        decided = np.maximum(lost - self.short_before_first.mean(axis=1)[owner], 0.0)
+        fill = 1.0 - np.divide(decided, window, out=np.zeros_like(window), where=window > 0)
+        return np.clip(fill, 0.0, 1.0)
 
     def short_before(self, rows: np.ndarray, period: int) -> np.ndarray:
         """Units short before `period` per (row, scenario) with no lot."""

@@ -53,6 +53,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "stockout_risk": lot.stockout_risk,
         "stockout_risk_unavoidable": unavoidable,
         "stockout_risk_decided": lot.decided_risk,
+        "fill_rate_decided": lot.decided_fill,
         "earliest_arrival_period": earliest_arrival(item),
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},

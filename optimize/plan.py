@@ -1,8 +1,11 @@
 """The order decision: evaluate candidate lots, build the menu MILP, solve, explain.
 
-Service-level targets (`ItemProblem.min_service_level`): a candidate may be chosen only if 1 −
-decided_risk >= the target (decided_risk: P(a unit is lost from the earliest arrival of a lot
-ordered now until a later order can arrive), see evaluate.py). If the targets cannot all be met,
+Service-level targets (`ItemProblem.min_service_level`): a candidate may be chosen only if its
+decided_fill >= the target (the share of the demand from the earliest arrival of a lot ordered
+now until a later order can arrive that stock serves, see evaluate.py). A fill rate, not the
+chance of no stockout: a part that sells in one month of ten has a 90% chance of no stockout
+in a month with no stock at all, so that target was met by never ordering (RAF simulation,
+bench/simulate.py). If the targets cannot all be met,
 the plan names why (a limit below what the targets need, or an item no lot can serve) and falls
 back to a relaxed model: every candidate is allowed, a candidate below its target costs
 RELAX_PENALTY × (1 + the largest |expected cost| of the item's menu) per unit of missing service
@@ -241,9 +244,9 @@ def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.nd
 
 
 def _service(lots: LotCosts) -> np.ndarray:
-    """1 − the stockout risk a lot decides (stockouts before the earliest arrival of a lot
-    ordered now do not count)."""
-    return 1.0 - lots.decided_risk
+    """The fill rate a lot decides (units lost before the earliest arrival of a lot ordered
+    now do not count)."""
+    return lots.decided_fill
 
 
 def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]) -> str | None:

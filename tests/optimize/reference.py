@@ -38,12 +38,13 @@ def reference_cost(item: ItemProblem, offer: Offer | None, qty: int) -> float:
 
 def reference(
     item: ItemProblem, offer: Offer | None, qty: int, discount: float = 0.0
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     """(expected cost, P(a unit lost before a later order can arrive), P(a unit lost from the
-    earliest arrival of a lot ordered now until then)). `discount`: a supplier-wide discount
-    on this lot's purchase cost (later orders pay full price). Later orders may come from any
-    offer: the one giving the lowest expected cost (near ties: the earliest arrival, then the
-    first offer)."""
+    earliest arrival of a lot ordered now until then), the share of the demand of those
+    periods served: 1 − E[units lost] / E[demand], 1 without demand). `discount`: a
+    supplier-wide discount on this lot's purchase cost (later orders pay full price). Later
+    orders may come from any offer: the one giving the lowest expected cost (near ties: the
+    earliest arrival, then the first offer)."""
     horizon = len(item.scenarios[0])
     options = []
     for k, later in enumerate(item.offers):
@@ -62,7 +63,8 @@ def reference(
         options.append((tuple(result), start, k))
     best = min(o[0][0] for o in options)
     near = [o for o in options if o[0][0] <= best + 1e-9 * (1 + abs(best))]
-    return min(near, key=lambda o: (o[1], o[2]))[0]
+    cost, risk, decided, lost, demand = min(near, key=lambda o: (o[1], o[2]))[0]
+    return cost, risk, decided, 1 - lost / demand if demand > 0 else 1.0
 
 
 def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
@@ -115,7 +117,7 @@ def _one_arrival(
     horizon = len(item.scenarios[0])
     per_period = item.holding_cost_rate * item.period_years
     first = min(min(o.lead_time for o in item.offers), horizon)
-    total, lost_any, decided_any = 0.0, 0, 0
+    total, lost_any, decided_any, lost_window, demand_window = 0.0, 0, 0, 0, 0
     for path in item.scenarios.tolist():
         base, lot, penalty, holding = item.on_hand, 0, 0.0, 0.0
         lost = decided = False
@@ -133,20 +135,38 @@ def _one_arrival(
             penalty += need * (item.stockout_cost if t < start else rep_cost)
             lost |= need > 0 and t < start
             decided |= need > 0 and first <= t < start
+            if first <= t < start:
+                lost_window += need
+                demand_window += path[t]
             holding += (base * ref + lot * price) * per_period
         if arrival is not None and arrival >= horizon:
             lot += usable
         # leftover units of the lot are worth what each usable unit cost, fixed cost included
         value = (purchase + fixed) / usable if usable else price
-        total += holding + penalty - _kept(item, path, base, lot, ref, value)
+        total += holding + penalty - _kept(item, _rate(item, path), base, lot, ref, value)
         lost_any += lost
         decided_any += decided
     n = len(item.scenarios)
-    return purchase + fixed + total / n, lost_any / n, decided_any / n
+    cost = purchase + fixed + total / n
+    return cost, lost_any / n, decided_any / n, lost_window / n, demand_window / n
 
 
-def _kept(item: ItemProblem, path: list[int], base: int, lot: int, ref: float, price: float):
-    mean = sum(path) / len(path)
+def _rate(item: ItemProblem, path: list[int]) -> float:
+    """Demand per period after the horizon in this scenario: its total shrunk toward the mean
+    total by the share of the variance of the counts of periods with demand above a constant
+    rate's (binomial)."""
+    paths = item.scenarios.tolist()
+    horizon = len(path)
+    totals = [sum(p) for p in paths]
+    counts = [sum(1 for d in p if d > 0) for p in paths]
+    m, n = sum(totals) / len(totals), sum(counts) / len(counts)
+    v = sum((c - n) ** 2 for c in counts) / len(counts)
+    v0 = n * (1 - n / horizon)
+    w = 1 - v0 / v if v > v0 else 0.0
+    return ((1 - w) * m + w * sum(path)) / horizon
+
+
+def _kept(item: ItemProblem, mean: float, base: int, lot: int, ref: float, price: float):
     usable_within = math.floor(mean * CARRY_YEARS / item.period_years + 1e-9) if mean else 0
     value, k = 0.0, 0
     for units, unit_value in ((base, ref), (lot, price)):

@@ -243,7 +243,8 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
         )
     }
     supplier = np.array([None] + ["S1"] * 29, dtype=object)
-    later = {"replenished_from": np.zeros(30, int), "later_supplier_id": supplier}
+    later = {"replenished_from": np.zeros(30, int), "later_supplier_id": supplier,
+             "decided_fill": np.ones(30)}  # fmt: skip
     return LotCosts(
         sku=sku, supplier_id=supplier, quantity=qty, tier_min_qty=qty, **values, **later
     )

@@ -44,7 +44,7 @@ def test_target_is_met_when_the_limits_allow_it():
     lot = result.lots[0]
     assert not result.relaxed and result.infeasible_reason is None
     assert lot.explanation["service_level"] >= 0.95
-    assert 1 - lot.stockout_risk + lot.explanation["stockout_risk_unavoidable"] >= 0.95
+    assert lot.explanation["fill_rate_decided"] >= 0.95
 
 
 def test_budget_below_what_the_targets_need_is_named_and_the_plan_is_relaxed():
@@ -77,28 +77,29 @@ def test_limits_that_together_cannot_meet_the_targets_are_named_by_either_solver
 
 
 def test_item_that_no_lot_can_serve_is_named():
-    # Half the deliveries come one week late: week 2 runs short in half the scenarios
-    # whatever the lot, so no lot reaches 90%.
+    # Half the deliveries come one week late: the 3 units of week 2 are lost in half the
+    # scenarios whatever the lot, of the 15 from week 2 to the horizon end (no later order):
+    # no lot serves more than 1 - 0.5 x 3 / 15 = 90% of that demand.
     offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.5, sku="Y")
     demand = np.full((50, 6), 3)
-    late = item("Y", 0.9, offer=offer, demand=demand)
+    late = item("Y", 0.95, offer=offer, demand=demand)
     result = plan(Problem((late,)))
     assert result.relaxed
-    assert result.infeasible_reason == "no lot meets the service level of item Y (best 50% of 90%)"
+    assert result.infeasible_reason == "no lot meets the service level of item Y (best 90% of 95%)"
     lot = result.lots[0]
     assert lot.quantity > 0  # the relaxed plan still serves what it can
-    assert lot.explanation["service_level"] == pytest.approx(0.5)
+    assert lot.explanation["service_level"] == pytest.approx(0.9)
 
 
 def test_a_hopeless_item_and_a_short_budget_are_both_named_with_one_decimal():
-    # Y: on time in 52% of deliveries, so week 2 is short in 48% of scenarios; A and BB could
-    # meet 95%, but not within the budget.
+    # Y: on time in 52% of deliveries, so the 3 units of week 2 are lost in 48% of scenarios
+    # (fill 1 - 0.48 x 3 / 15 = 90.4%); A and BB could meet 95%, but not within the budget.
     offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.52, sku="Y")
-    late = item("Y", 0.9, offer=offer, demand=np.full((50, 6), 3))
+    late = item("Y", 0.95, offer=offer, demand=np.full((50, 6), 3))
     problem = Problem((late, item("A", 0.95), item("BB", 0.95)), Limits(budget=100.0))
     reason = plan(problem).infeasible_reason
     first, second = reason.split("; ")
-    assert first == "no lot meets the service level of item Y (best 52% of 90%)"
+    assert first == "no lot meets the service level of item Y (best 90.4% of 95%)"
     assert second.startswith("budget 100.00 is below the ")
     assert second.endswith("needed to meet the service levels of items A, BB") or second.endswith(
         "needed to meet the service levels of items BB, A"

@@ -50,6 +50,7 @@ def hard_menu(seed: int = 0) -> list[LotCosts]:
                 decided_risk=zero,
                 replenished_from=zero.astype(int),
                 later_supplier_id=np.array(["S"] * (N_LOTS + 1), object),
+                decided_fill=zero + 1.0,
             )
         )
     return menu
