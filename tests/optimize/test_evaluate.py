@@ -9,7 +9,7 @@ from scipy.stats import poisson
 from optimize.candidates import lot_cap
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import ItemProblem, Offer, PriceBreak
-from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
+from optimize.evaluate import after_horizon_rate, evaluate_item, evaluate_lots, evaluate_plan
 from tests.optimize.reference import items, reference, reference_cost
 
 
@@ -245,3 +245,33 @@ def test_no_token_lot_buys_a_short_lead_time_for_later_orders():
     for offers in ((FAST,), (SLOW, FAST)):
         menu = evaluate_item(_two_suppliers(*offers))
         assert menu.quantity[int(np.argmin(menu.expected_cost))] == 0
+
+
+def test_leftover_of_a_slow_mover_is_used_at_its_rate_not_at_a_scenarios_zero():
+    """A constant rate of 0.1 a month: half the 13-month scenarios sell nothing, yet the rate
+    after the horizon is the item's in every scenario. With rates that really vary between
+    scenarios (Gamma, shape 1), a scenario without demand keeps a lower rate, above zero."""
+    rng = np.random.default_rng(5)
+    steady = rng.poisson(0.1, (1, 4000, 13))
+    rate = after_horizon_rate(steady)
+    quiet = steady[0].sum(axis=1) == 0
+    assert 0.2 < quiet.mean() < 0.35
+    assert np.allclose(rate[0, quiet], steady.mean(), rtol=0.15)
+    mixed = rng.poisson(rng.gamma(1.0, 0.1, (1, 4000, 1)), (1, 4000, 13))
+    quiet = mixed[0].sum(axis=1) == 0
+    rate = after_horizon_rate(mixed)[0]
+    assert 0 < rate[quiet].max() < 0.8 * mixed.mean()
+    assert rate[~quiet].mean() > mixed.mean()
+
+
+def test_a_slow_movers_leftover_unit_keeps_most_of_its_value():
+    """Price 10, 0.1 a month, stock 0, no later order: the unit bought now and not sold within
+    the horizon is used about 10 months later; it was credited at salvage (0) in the
+    scenarios without demand, half of them."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 0.0, 0)
+    demand = np.random.default_rng(2).poisson(0.1, (400, 13))
+    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 1 / 12, 0.0, 0.0, 30.0, 1.0)
+    lot = evaluate_plan(item, "S1", 1)
+    left = lot.expected_leftover
+    assert 0.2 < left < 0.35
+    assert lot.leftover_credit > 0.75 * 10.0 * left
