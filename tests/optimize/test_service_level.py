@@ -116,11 +116,11 @@ def test_stockouts_before_the_earliest_arrival_do_not_count_against_the_target()
 
 
 def test_a_slow_mover_with_no_stock_orders_for_a_fill_rate_target():
-    """0.1 units a week, stock 0, weekly review, no lead time: 90% of the weeks have no
+    """0.08 units a week, stock 0, weekly review, no lead time: 92% of the weeks have no
     demand, so a 90% chance of no stockout (the old meaning of the target) held without any
     order; 90% of the demand served does not."""
     offer = Offer("S1", 1, 1, "all_units", BREAKS, 15.0, 0, sku="R")
-    slow = ItemProblem("R", np.random.default_rng(4).poisson(0.1, (400, 6)), 0, (), (offer,),
+    slow = ItemProblem("R", np.random.default_rng(4).poisson(0.08, (400, 6)), 0, (), (offer,),
                        0.25, 7 / 365.25, 0.5, 0.1, 2.0, 1.0, review_period=1,
                        min_service_level=0.9)  # fmt: skip
     result = plan(Problem((slow,)))
