@@ -219,11 +219,12 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"{money(saving)} less in expectation, within the plan's optimality gap "
             f"({detail})."
         )
-    if lot.decided_risk <= 0.1:
+    early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
+    # "stock covers" only where it does: not when 10% unavoidable and 10% decided add up
+    if lot.decided_risk <= 0.1 and (early or lot.stockout_risk <= 0.1):
         if earliest_arrival(item) >= item.horizon:
             return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
         until = lot.replenished_from
-        early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
         if until < item.horizon:
             span = (f"the demand until an order placed at the next review can arrive in "
                     f"{period_word(item)} {until + 1}")  # fmt: skip

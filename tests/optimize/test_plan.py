@@ -320,3 +320,18 @@ def test_a_no_order_reason_names_the_stock_once():
         "before a lot ordered now can arrive in week 3 in 41% of scenarios (unavoidable)"
     ), lot.reason
     assert lot.reason.count("stock 6") == 1
+
+
+def test_no_order_does_not_say_stock_covers_when_it_runs_out_in_a_fifth_of_scenarios():
+    """Stock 0, 0.1 a week, lead time 1: short before any lot can arrive in ~10% of scenarios
+    and in the week a lot could serve in another ~10%. The reason said "stock 0 covers the
+    demand until ..." next to a stockout risk of 18%."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 50.0, 1)
+    demand = np.random.default_rng(6).poisson(0.1, (400, 6))
+    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
+                       review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 0 and lot.stockout_risk > 0.1
+    assert lot.explanation["stockout_risk_unavoidable"] <= 0.1
+    assert "covers" not in lot.reason
+    assert lot.reason.startswith("No order: an order would cost more than the shortages it avoids")
