@@ -39,7 +39,7 @@ Assumptions (all policies, all in GBP and units):
   review_period 1) and `optimize.plan` (HiGHS). The forecast does not depend on the service
   level or the stock, so it runs once per month and its seconds count in every pipeline row.
 - pipeline_min: the same plan with `min_service_level` = the service level (the hard
-  control: only lots whose chance of no stockout from their arrival until a later order can
+  control: only lots whose fill rate from their arrival until a later order can
   arrive reaches it; the service level alone is a stockout cost, which against a fixed cost
   per order can make a lost sale of a cheap part cheaper than an order).
 - pipeline_once: the same plan with review_period None (the plan counts on no later order

@@ -21,7 +21,7 @@ _NOT_IN_RUN_KEY = frozenset(
 Horizon = Annotated[int, Field(ge=1, le=104, description="periods of freq to forecast and plan")]
 Scenarios = Annotated[int, Field(ge=10, le=5000, description="demand sample paths per item")]
 Seed = Annotated[int, Field(ge=0, description="seed of the scenario sampling")]
-ServiceLevel = Annotated[float, Field(gt=0.0, lt=1.0, description="target chance of no stockout")]
+ServiceLevel = Annotated[float, Field(gt=0.0, lt=1.0, description="soft service target")]
 MinServiceLevel = Annotated[
     float,
     Field(
