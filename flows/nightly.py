@@ -74,7 +74,7 @@ def nightly(
         scenarios: Demand sample paths per item (10..5000).
         seed: Seed of the scenario sampling: same seed, same plan.
         service_level: Service target (0..1), priced as a stockout cost (a soft target).
-        min_service_level: Hard fill rate per item (0..1; empty: none), the share of demand served from stock from a lot's arrival until a later order can arrive; if the limits cannot meet it, the run names why and plans with a relaxed model.
+        min_service_level: Hard fill rate per item (0..1; empty: none), the share of demand served from stock from the earliest possible arrival of a lot until a later order can arrive; if the limits cannot meet it, the run names why and plans with a relaxed model.
         budget: Spend limit of the run, currency (empty: none).
         capacity: Storage limit of the run, litres (empty: none).
         max_orders: Most lots in the run (empty: none).

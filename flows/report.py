@@ -30,7 +30,7 @@ import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
-from optimize.explain import price
+from optimize.explain import fill_rate_decided, price
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -151,16 +151,17 @@ def _last_break(item: optimize.ItemProblem) -> int:
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
     risk = 1 - data.service_level
-    decided = sum(
-        e.get("stockout_risk_decided", e.get("stockout_risk", 0)) > risk for e in explained
-    )
+    decided = sum(fill_rate_decided(e) < data.service_level - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
         ("spend", _money(ordered["order_value"].sum())),
         ("discount savings vs base prices", _money(ordered["savings"].sum())),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
-        (f"items whose lot leaves a stockout risk above {risk:.0%}", f"{decided:,}"),
+        (
+            f"items whose lot serves less than {data.service_level:.0%} of the demand it decides",
+            f"{decided:,}",
+        ),
         ("items likely short before any lot can arrive", f"{early:,}"),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)

@@ -43,8 +43,8 @@ usable units arriving at L, with a = units short before L and D_t = (−min_{L<=
 the lot's end stock in period t >= L is (u − D_t)^+ and the units short up to t are a + (D_t −
 u)^+. Every expectation is a sum of such hinge terms over scenarios, computed for all candidate
 u at once by sorting the D values once and taking prefix sums (O(S·H log + C log S) per item and
-arrival). Items that share an (arrival, first replenished period) pair are processed together in
-one array."""
+arrival). Items that share an arrival period are processed together in one array, for every
+later-order offer's first replenished period at once (`starts`, one column per offer)."""
 
 from __future__ import annotations
 

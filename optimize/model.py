@@ -9,8 +9,9 @@ service-level target.
 Supplier-wide tiers (a discount on everything bought from a supplier once the total crosses a
 threshold) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
 tier it must reach (or none). Its model takes the state's discount off the expected cost of
-that supplier's candidates (discount × `discountable`: the purchase cost less its share in
-the lot's holding and leftover value, which are counted at the price paid) and adds the row
+that supplier's candidates (discount × `discountable`: the purchase cost plus the holding of
+the lot's units less the purchase's share in its leftover value: stock is held and credited
+at the price paid) and adds the row
 `tier_reach_<supplier>` (bought >= threshold).
 The best plan over all states is the optimum (a plan that reaches a higher tier than its state
 assumes is counted in the higher state too), and every state's model is a tight menu MILP:

@@ -203,8 +203,9 @@ def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
     """Per tiered supplier: bought (purchase cost, units), tier reached, its discount on the
-    invoice and `expected_saving`, what it takes off the expected cost (the discount less
-    what it also takes off the holding and leftover value of the lots)."""
+    invoice and `expected_saving`, what it takes off the expected cost (the discount on the
+    purchase and on the holding of the lots' units, less what it takes off their leftover
+    value)."""
     result = {}
     for supplier, tiers in limits.tiers_by_supplier().items():
         spend = units_bought = discountable = 0.0

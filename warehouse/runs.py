@@ -5,9 +5,9 @@ rows of the run_key and inserts the new ones in one transaction, so readers see 
 the new results, never a mix.
 
 The `demand` a run forecast from (its whole bucketed history: items x periods rows per run) is
-kept for the runs of the newest DEMAND_NIGHTS_KEPT nights and for the published run only; the
-same transaction deletes the rest (accuracy reads the published run's demand; forecasts,
-recommendations and decisions are kept for every run).
+kept for the runs of the newest DEMAND_NIGHTS_KEPT nights with a succeeded run, the published
+run and the run publishing; the same transaction deletes the rest (accuracy reads the
+published run's demand; forecasts, recommendations and decisions are kept for every run).
 """
 
 from __future__ import annotations
@@ -172,17 +172,19 @@ def _publish_in_transaction(
     ).fetchone()
     if not updated or updated[0] != 1:
         raise KeyError(f"no run {run_id} with run_key {run_key}")
-    _prune_demand(con)
+    _prune_demand(con, run_id)
 
 
-def _prune_demand(con: duckdb.DuckDBPyConnection) -> None:
-    """Delete the demand of runs older than the newest DEMAND_NIGHTS_KEPT nights (as_of),
-    except the published run's (module docstring)."""
+def _prune_demand(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Delete the demand of runs older than the newest DEMAND_NIGHTS_KEPT nights (as_of) with
+    a succeeded run, except the published run's and `run_id`'s (the run publishing now, also
+    when it replans an old night) (module docstring)."""
     con.execute(
         "DELETE FROM demand WHERE run_key NOT IN (SELECT run_key FROM runs WHERE as_of IN "
-        "(SELECT DISTINCT as_of FROM runs ORDER BY as_of DESC LIMIT ?)) "
-        "AND run_id NOT IN (SELECT run_id FROM current_run)",
-        [DEMAND_NIGHTS_KEPT],
+        "(SELECT DISTINCT as_of FROM runs WHERE status = 'succeeded' "
+        "ORDER BY as_of DESC LIMIT ?)) "
+        "AND run_id NOT IN (SELECT run_id FROM current_run) AND run_id <> ?",
+        [DEMAND_NIGHTS_KEPT, run_id],
     )
 
 

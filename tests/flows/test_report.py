@@ -54,11 +54,14 @@ def test_report_has_the_sections_and_one_pair_of_charts_per_shown_item(run) -> N
         assert f"Other lots ({summary['lots'] - MAX_ITEMS:,}" in text
     spend = f"{summary['spend']:,.2f}"
     assert spend in text  # money formatted for a buyer
-    at_risk = f"stockout risk above 5%</th><td class=num>{summary['items_at_risk']:,}</td>"
+    at_risk = (
+        "serves less than 95% of the demand it decides</th>"
+        f"<td class=num>{summary['items_at_risk']:,}</td>"
+    )
     assert at_risk in text  # the same count as the run summary's
 
 
-def test_key_figures_count_the_risk_above_the_runs_service_level(run) -> None:
+def test_key_figures_count_the_fill_below_the_runs_service_level(run) -> None:
     import json
 
     import pandas as pd
@@ -68,12 +71,14 @@ def test_key_figures_count_the_risk_above_the_runs_service_level(run) -> None:
     db_path, _ = run
     with warehouse.connect(db_path, read_only=True) as con:
         lots = warehouse.current_recommendations(con)
-    risks = [json.loads(e).get("stockout_risk_decided", 0.0) for e in lots["explanation"]]
+    fills = [json.loads(e)["fill_rate_decided"] for e in lots["explanation"]]
     empty = pd.DataFrame()
     data = ReportData("k", "r", "2026-01-01", "W", lots, {}, empty, empty, {}, service_level=0.8)
     text = _header(data, lots[lots["quantity"] > 0])
-    expected = sum(r > 1 - 0.8 for r in risks)
-    assert f"stockout risk above 20%</th><td class=num>{expected:,}</td>" in text
+    expected = sum(f < 0.8 for f in fills)
+    assert 0 < expected < len(fills)  # the count can tell lots apart
+    label = "serves less than 80% of the demand it decides"
+    assert f"{label}</th><td class=num>{expected:,}</td>" in text
 
 
 def test_link_artifact_points_to_the_report(run) -> None:

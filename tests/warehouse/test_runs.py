@@ -314,3 +314,23 @@ def test_demand_is_kept_for_the_newest_nights_and_the_published_run(con):
     assert [k for (k,) in kept] == ["2024-02-01-all", *keys[-DEMAND_NIGHTS_KEPT:]]
     assert is_published(con, full)
     assert table_counts(con)["recommendations"] == len(nights) + 1
+    # a replan of an old night keeps the demand it just published
+    old = start_run(con, "2023-12-01-some", date(2023, 12, 1), {"items": ["A"]}, None)
+    publish_run(con, old, "2023-12-01-some", *_frames(1.0), SOLVER)
+    assert con.execute("SELECT count(*) FROM demand WHERE run_id = ?", [old]).fetchone() == (2,)
+
+
+def test_failed_nights_do_not_push_a_succeeded_nights_demand_out(con):
+    """Nights whose runs all failed stored no demand and are not among the nights kept; a
+    replan of an old night keeps its own demand when it publishes."""
+    full = start_run(con, "2024-02-01-all", date(2024, 2, 1), {}, None)
+    publish_run(con, full, "2024-02-01-all", *_frames(1.0), SOLVER)
+    some = start_run(con, "2024-02-02-some", date(2024, 2, 2), {"items": ["A"]}, None)
+    publish_run(con, some, "2024-02-02-some", *_frames(1.0), SOLVER)
+    for day in range(1, DEMAND_NIGHTS_KEPT + 4):
+        failed = start_run(con, f"2024-03-{day:02d}-x", date(2024, 3, day), {}, None)
+        fail_run(con, failed, "boom")
+    old = start_run(con, "2023-12-01-some", date(2023, 12, 1), {"items": ["A"]}, None)
+    publish_run(con, old, "2023-12-01-some", *_frames(1.0), SOLVER)
+    kept = con.execute("SELECT DISTINCT run_key FROM demand ORDER BY run_key").fetchall()
+    assert [k for (k,) in kept] == ["2023-12-01-some", "2024-02-01-all", "2024-02-02-some"]
