@@ -23,7 +23,6 @@ import warehouse
 from flows import report
 from flows.console import BUYER_FORMATS
 from flows.params import RunParameters
-from optimize.explain import fill_rate_decided
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
 LOTS_KEY = "recommended-lots"
@@ -76,7 +75,7 @@ def summarize(
     explained = [json.loads(e) for e in frame["explanation"]]
     held_back = [bool(e.get("limits")) for e in explained]
     risk = 1 - params.service_level
-    fills = [fill_rate_decided(e) for e in explained]
+    fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
     return {
         "run_id": run_id,

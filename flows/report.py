@@ -30,7 +30,7 @@ import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
-from optimize.explain import fill_rate_decided, price
+from optimize.explain import price
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -151,7 +151,7 @@ def _last_break(item: optimize.ItemProblem) -> int:
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
     risk = 1 - data.service_level
-    decided = sum(fill_rate_decided(e) < data.service_level - 1e-9 for e in explained)
+    decided = sum(e["fill_rate_decided"] < data.service_level - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),

@@ -26,14 +26,13 @@ Rules (one item, one lot ordered now, H planned periods):
   item's reference price (the cheapest first-tier price of its offers).
 - Stock left at the horizon end: with probability 1 - obsolescence it is used at the scenario's
   rate after the horizon (`after_horizon_rate`; the k-th leftover unit after k / rate periods)
-  and is worth its unit
-  value less the holding cost until used; units not used within MAX_CARRY_YEARS (2) return
-  `salvage_value`. With probability `obsolescence` all of it returns `salvage_value`. The unit
-  value of the lot's units is what each usable unit cost, its share of the fixed cost
-  included: a later order is charged its fixed cost per unit served inside the horizon
-  (replenish_unit_cost), so a lot ordered now must not carry the share of its units used
-  after it (with stock 0 a lead time and a large fixed cost made every night defer the order);
-  other stock is worth the reference price.
+  and is worth its unit value less the holding cost until used; units not used within
+  MAX_CARRY_YEARS (2) return `salvage_value`. With probability `obsolescence` all of it returns
+  `salvage_value`. The unit value of the lot's units is what each usable unit cost, its share
+  of the fixed cost included: a later order is charged its fixed cost per unit served inside
+  the horizon (replenish_unit_cost), so a lot ordered now must not carry the share of its
+  units used after it (with stock 0 a lead time and a large fixed cost made every night defer
+  the order); other stock is worth the reference price.
 - Expected cost = purchase + fixed_cost (q > 0) + holding + stockout cost + replenishment cost
   − value retained by leftover stock, averaged over scenarios.
 

@@ -16,12 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimize.data import ItemProblem
-from optimize.evaluate import (
-    LotCost,
-    LotCosts,
-    earliest_arrival,
-    evaluate_plan,
-)
+from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
 
 
 @dataclass(frozen=True)
@@ -284,13 +279,3 @@ def _brief(lot: LotCost) -> dict:
 
 def _s(names: list[str]) -> str:
     return "s" if len(names) > 1 else ""
-
-
-def fill_rate_decided(explanation: dict) -> float:
-    """The fill rate a lot decides, from its explanation (JSON of a stored recommendation;
-    explanations written before the fill rate existed: 1 − the stockout risk it decides)."""
-    if "fill_rate_decided" in explanation:
-        return float(explanation["fill_rate_decided"])
-    return 1.0 - float(
-        explanation.get("stockout_risk_decided", explanation.get("stockout_risk", 0))
-    )

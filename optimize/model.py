@@ -11,8 +11,7 @@ threshold) are solved by tier states (`tier_states`): a state fixes, per tiered 
 tier it must reach (or none). Its model takes the state's discount off the expected cost of
 that supplier's candidates (discount × `discountable`: the purchase cost plus the holding of
 the lot's units less the purchase's share in its leftover value: stock is held and credited
-at the price paid) and adds the row
-`tier_reach_<supplier>` (bought >= threshold).
+at the price paid) and adds the row `tier_reach_<supplier>` (bought >= threshold).
 The best plan over all states is the optimum (a plan that reaches a higher tier than its state
 assumes is counted in the higher state too), and every state's model is a tight menu MILP:
 no big-M rows, whose LP bound was too weak for HiGHS (25 s for 500 items, measured).
