@@ -206,26 +206,25 @@ def _review_item(on_hand: int, lead_time: int, horizon: int = 13) -> ItemProblem
                        1.0, review_period=1)  # fmt: skip
 
 
-def test_no_order_reason_names_the_window_its_stock_covers_not_the_horizon():
-    """Stock 6 against 3 a week lasts about 2 of 13 weeks: what it covers is the demand until
-    an order placed next week arrives (review_period 1 + lead_time 0), not the horizon."""
-    (lot,) = plan(Problem((_review_item(on_hand=6, lead_time=0),))).lots
+@pytest.mark.parametrize(
+    ("on_hand", "lead_time", "horizon", "start", "absent"),
+    [
+        # stock 6 against 3 a week lasts about 2 of 13 weeks: it covers the demand until an
+        # order placed next week arrives (review_period 1 + lead_time 0), not the horizon
+        (6, 0, 13, "No order: stock 6 covers the demand until an order placed at the next "
+         "review can arrive in week 2 (", "horizon"),
+        # no lot arrives within 6 weeks: "before week 7" would name a week beyond the plan
+        (2, 8, 6, "No order: a lot ordered now cannot arrive within the horizon (stock 2 runs "
+         "out within the 6-week horizon in 100% of scenarios (unavoidable)", "week 7"),
+    ],
+)  # fmt: skip
+def test_a_no_order_reason_names_the_window_the_stock_really_covers(
+    on_hand, lead_time, horizon, start, absent
+):
+    (lot,) = plan(Problem((_review_item(on_hand, lead_time, horizon),))).lots
     assert lot.quantity == 0
-    assert lot.reason.startswith(
-        "No order: stock 6 covers the demand until an order placed at the next review can "
-        "arrive in week 2 ("
-    ), lot.reason
-    assert "horizon" not in lot.reason
-
-
-def test_a_lead_time_beyond_the_horizon_is_named_as_such():
-    (lot,) = plan(Problem((_review_item(on_hand=2, lead_time=8, horizon=6),))).lots
-    assert lot.quantity == 0
-    assert lot.reason.startswith(
-        "No order: a lot ordered now cannot arrive within the horizon (stock 2 runs out within "
-        "the 6-week horizon in 100% of scenarios (unavoidable)"
-    ), lot.reason
-    assert "week 7" not in lot.reason
+    assert lot.reason.startswith(start), lot.reason
+    assert absent not in lot.reason
 
 
 def test_the_lot_does_not_grow_with_the_horizon_when_later_orders_can_buy_the_rest():
