@@ -75,6 +75,20 @@ CREATE TABLE IF NOT EXISTS order_lines (
     load_id VARCHAR NOT NULL,
     PRIMARY KEY (order_id, line)
 );
+-- valid order lines that a file later in name order overrides (same order_id, line): kept
+-- aside, so that they come back when that file no longer holds the key
+CREATE TABLE IF NOT EXISTS order_lines_overridden (
+    order_id VARCHAR NOT NULL,
+    line BIGINT NOT NULL,
+    order_date DATE NOT NULL,
+    sku VARCHAR NOT NULL,
+    quantity DOUBLE NOT NULL,
+    unit_price DOUBLE,
+    customer VARCHAR,
+    file VARCHAR NOT NULL,
+    load_id VARCHAR NOT NULL,
+    PRIMARY KEY (order_id, line, file)
+);
 """
 
 LOAD_TABLES_DDL = """
@@ -274,7 +288,14 @@ OUTPUT_TABLES = (
     "recommendations",
 )
 REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
-ALL_TABLES = (*INPUT_TABLES, "loads", "quarantine", *OUTPUT_TABLES, *REVIEW_TABLES)
+ALL_TABLES = (
+    *INPUT_TABLES,
+    "order_lines_overridden",
+    "loads",
+    "quarantine",
+    *OUTPUT_TABLES,
+    *REVIEW_TABLES,
+)
 
 
 # Columns added after a table was first created: existing warehouse files get them on open.

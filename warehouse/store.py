@@ -59,33 +59,82 @@ def replace_order_lines(
 ) -> None:
     """Order lines: rows from a file of the same name are replaced; of rows with the same key
     in several files, the file last in name order wins (whichever was loaded last), so the same
-    folder always gives the same rows. This file's rows that a later file holds count as
-    excluded."""
+    folder always gives the same rows. The rows it overrides wait in `order_lines_overridden`
+    (and count as excluded in their file's `loads` record) until no later file holds their
+    key: then the row of the file last in name order comes back."""
+    file = record.file
     with transaction(con):
-        con.execute("DELETE FROM order_lines WHERE file = ?", [record.file])
+        released = con.execute("SELECT order_id, line FROM order_lines WHERE file = ?", [file]).df()
+        con.execute("DELETE FROM order_lines WHERE file = ?", [file])
+        con.execute("DELETE FROM order_lines_overridden WHERE file = ?", [file])
         con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
         try:
-            con.execute(
-                f"DELETE FROM order_lines USING {_ROWS} AS n WHERE order_lines.order_id = "
-                "n.order_id AND order_lines.line = n.line AND order_lines.file < ?",
-                [record.file],
-            )
+            _set_aside(con, f"SELECT order_id, line, file FROM {_ROWS} AS n JOIN order_lines "
+                       "AS o USING (order_id, line) WHERE o.file < ?", [file])  # fmt: skip
             ((shadowed,),) = con.execute(
                 f"SELECT list(n._pos) FROM {_ROWS} AS n JOIN order_lines AS o "
                 "ON o.order_id = n.order_id AND o.line = n.line WHERE o.file > ?",
-                [record.file],
+                [file],
             ).fetchall()
         finally:
             con.unregister(_ROWS)
+        valid = checked.valid
         if shadowed:
-            kept = checked.valid.drop(checked.valid.index[shadowed])
-            checked = Checked(kept, checked.problems, checked.excluded + len(shadowed))
-        _insert_rows(con, table, checked.valid, extra=(record.file, record.load_id))
-        con.execute(
-            "DELETE FROM quarantine WHERE table_name = ? AND file = ?", [table.name, record.file]
-        )
+            aside = valid.index[shadowed]
+            _insert_rows(con, table, valid.loc[aside], (file, record.load_id), OVERRIDDEN)
+            checked = Checked(valid.drop(aside), checked.problems, checked.excluded + len(aside))
+        _insert_rows(con, table, checked.valid, extra=(file, record.load_id))
+        _bring_back(con, released)
+        con.execute("DELETE FROM quarantine WHERE table_name = ? AND file = ?", [table.name, file])
         _insert_problems(con, record, checked.problems)
         _insert_load(con, record, checked)
+
+
+OVERRIDDEN = "order_lines_overridden"
+_LINE_COLUMNS = "order_id, line, order_date, sku, quantity, unit_price, customer, file, load_id"
+_KEYS = "_load_keys"
+
+
+def _set_aside(con: duckdb.DuckDBPyConnection, keys_sql: str, params: list[object]) -> None:
+    """Move the order_lines rows whose (order_id, line, file) `keys_sql` selects to
+    order_lines_overridden, moving their count from loaded to excluded in their loads."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys_sql}", params)
+    match = f"(order_id, line, file) IN (SELECT (order_id, line, file) FROM {_KEYS})"
+    _move_counts(con, f"SELECT load_id, -count(*) FROM order_lines WHERE {match} GROUP BY 1")
+    con.execute(f"INSERT INTO {OVERRIDDEN} SELECT {_LINE_COLUMNS} FROM order_lines WHERE {match}")
+    con.execute(f"DELETE FROM order_lines WHERE {match}")
+    con.execute(f"DROP TABLE {_KEYS}")
+
+
+def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
+    """Keys no file holds any more in order_lines get back their overridden row of the file
+    last in name order."""
+    if released.empty:
+        return
+    con.register(_ROWS, released)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS SELECT order_id, line, max(file) AS file "
+            f"FROM {OVERRIDDEN} JOIN {_ROWS} USING (order_id, line) WHERE (order_id, line) NOT "
+            "IN (SELECT (order_id, line) FROM order_lines) GROUP BY order_id, line"
+        )
+    finally:
+        con.unregister(_ROWS)
+    match = f"(order_id, line, file) IN (SELECT (order_id, line, file) FROM {_KEYS})"
+    _move_counts(con, f"SELECT load_id, count(*) FROM {OVERRIDDEN} WHERE {match} GROUP BY 1")
+    con.execute(f"INSERT INTO order_lines SELECT {_LINE_COLUMNS} FROM {OVERRIDDEN} WHERE {match}")
+    con.execute(f"DELETE FROM {OVERRIDDEN} WHERE {match}")
+    con.execute(f"DROP TABLE {_KEYS}")
+
+
+def _move_counts(con: duckdb.DuckDBPyConnection, counts_sql: str) -> None:
+    """Add each (load_id, k) of `counts_sql` to rows_loaded and take it from rows_excluded."""
+    for load_id, k in con.execute(counts_sql).fetchall():
+        con.execute(
+            "UPDATE loads SET rows_loaded = rows_loaded + ?, rows_excluded = rows_excluded - ? "
+            "WHERE load_id = ?",
+            [k, k, load_id],
+        )
 
 
 def quarantine_unpriced(
@@ -132,7 +181,9 @@ def _insert_rows(
     table: Table,
     rows: pd.DataFrame,
     extra: tuple[str | None, str] | None = None,
+    into: str | None = None,
 ) -> None:
+    """Insert rows with the table's column casts into `table` (or the table `into`)."""
     casts = [f"CAST({c.name} AS {_SQL_TYPES[c.kind]})" for c in table.columns]
     names = list(table.names)
     params: list[object] = []
@@ -143,7 +194,8 @@ def _insert_rows(
     con.register(_ROWS, rows[list(table.names)])
     try:
         con.execute(
-            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(casts)} FROM {_ROWS}",
+            f"INSERT INTO {into or table.name} ({', '.join(names)}) "
+            f"SELECT {', '.join(casts)} FROM {_ROWS}",
             params,
         )
     finally:

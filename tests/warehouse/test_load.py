@@ -73,6 +73,40 @@ def test_key_from_another_file_is_replaced_by_the_newer_file(con, tmp_path):
         assert sorted(_lines(other)) == sorted(_lines(con))
 
 
+def test_a_line_dropped_by_the_later_file_comes_back_from_the_earlier(con, tmp_path):
+    """Order lines overridden by a later file are kept aside, not deleted: when the later
+    file no longer holds the key (or the earlier file is loaded last), the earlier row is
+    what a fresh load of the folder gives."""
+    header = "order_id,line,order_date,sku,quantity,unit_price,customer\n"
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    later = folder / "order_lines_2024-03b.csv"
+    later.write_text(header + "O2,1,2024-03-12,A,7,3.5,C2\nO9,1,2024-03-14,A,1,3.5,C9\n")
+    load_folder(con, folder, AS_OF)
+    assert ("O2", 1, 7.0, "order_lines_2024-03b.csv") in _lines(con)
+    later.write_text(header + "O9,1,2024-03-14,A,1,3.5,C9\n")
+    report = load_folder(con, folder, AS_OF)
+    assert ("O2", 1, 5.0, "order_lines.csv") in _lines(con)
+    entry = next(f for f in report.files if f.file == "order_lines.csv")
+    assert entry.unchanged and (entry.rows_loaded, entry.rows_excluded) == (3, 0)
+    with warehouse.connect(tmp_path / "fresh.duckdb") as other:
+        load_folder(other, folder, AS_OF)
+        assert _lines(other) == _lines(con)
+    # the other way round: the earlier file reloaded while a later one holds the key keeps
+    # its row aside too, and gets it back when the later file is emptied of it
+    later.write_text(header + "O1,1,2024-03-04,A,3,3.5,C1\n")
+    load_folder(con, folder, AS_OF)
+    write_folder(folder, order_lines__csv=BASE["order_lines.csv"].replace(",10,", ",11,"))
+    load_folder(con, folder, AS_OF)
+    assert ("O1", 1, 3.0, "order_lines_2024-03b.csv") in _lines(con)
+    later.write_text(header + "O9,1,2024-03-14,A,1,3.5,C9\n")
+    load_folder(con, folder, AS_OF)
+    assert ("O1", 1, 11.0, "order_lines.csv") in _lines(con)
+    with warehouse.connect(tmp_path / "fresh2.duckdb") as other:
+        load_folder(other, folder, AS_OF)
+        assert _lines(other) == _lines(con)
+
+
 def test_reload_replaces_the_quarantine_of_the_file(con, tmp_path):
     bad = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,3.50,C3\n"
     folder = write_folder(tmp_path / "in", order_lines__csv=bad)
