@@ -70,6 +70,7 @@ def build_problem(
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
     on_hand = dict(zip(stock["sku"], stock["on_hand"], strict=True))
+    unknown = _unknown_stock(stock)
     incoming = _open_orders(open_orders, as_of, period_days)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
@@ -81,6 +82,9 @@ def build_problem(
         if not offers.get(sku):
             why = "; ".join(offer_errors.get(sku, [])) or "no supplier offer with price breaks"
             unplannable.append((sku, f"no usable offer: {why}"))
+            continue
+        if sku in unknown:
+            unplannable.append((sku, f"stock unknown: {unknown[sku]}"))
             continue
         row = rows[sku]
         try:
@@ -127,6 +131,15 @@ def build_problem(
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     return Problem(tuple(planned), limits), frame
+
+
+def _unknown_stock(stock: pd.DataFrame) -> dict[str, str]:
+    """sku -> why its stock is unknown: rows with a `problem` (optional column; e.g. the stock
+    row is in quarantine). Such an item is left out rather than planned with nothing on hand."""
+    if "problem" not in stock:
+        return {}
+    rows = stock[stock["problem"].notna()]
+    return dict(zip(rows["sku"].astype(str), rows["problem"].astype(str), strict=True))
 
 
 def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarray:

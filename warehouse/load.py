@@ -117,6 +117,8 @@ def load_folder(
     ]
     line_raw = {p: _read_order_lines(p, config) for p in stale}
     _refuse_emptied(con, master_raw, line_raw)
+    if master_changed:
+        _refuse_lost_stock(con, masters["stock"], master_raw.get("stock"))
 
     loader = _Loader(con, as_of, run_id)
     if master_changed:
@@ -169,7 +171,8 @@ class _Loader:
             if raw is None:
                 store.record_absent(self.con, table, self.record(table.name, None, None, None))
                 continue
-            checked = _with_broken(check(table, raw.frame, self.context(raw)), raw)
+            checked = _with_sku(_with_broken(check(table, raw.frame, self.context(raw)), raw),
+                                raw.frame)  # fmt: skip
             key = {"items": "sku", "suppliers": "supplier_id"}.get(table.name)
             if key:
                 self.rejected += rejected_keys(checked, raw.frame, raw.name, key)
@@ -202,7 +205,7 @@ class _Loader:
             exclude_skus=config.exclude_skus,
             drop_returns=config.returns == "ignore",
         )
-        checked = _with_broken(check(ORDER_LINES, raw.frame, context), raw)
+        checked = _with_sku(_with_broken(check(ORDER_LINES, raw.frame, context), raw), raw.frame)
         record = self.record(ORDER_LINES.name, raw, raw.sha256, context_sha)
         store.replace_order_lines(self.con, ORDER_LINES, checked, record)
 
@@ -251,12 +254,41 @@ def _refuse_emptied(
             )
 
 
+def _refuse_lost_stock(
+    con: duckdb.DuckDBPyConnection, path: Path | None, raw: RawFile | None
+) -> None:
+    """stock.csv may be missing, but a stock file that disappears or loses all its rows after
+    a load with rows is a truncated export: every item would be planned with nothing on hand
+    and bought again. Refuse it before anything is written."""
+    if path is not None and raw is not None and raw.rows_read:
+        return
+    ((held,),) = con.execute("SELECT count(*) FROM stock").fetchall()
+    if not held:
+        return
+    head = "stock.csv is missing" if path is None else f"{path.name} has no rows below the header"
+    raise LoadError(
+        f"{head}, but the stock table holds {held:,} rows: loading it would plan every item "
+        "with nothing on hand (nothing was loaded). Put the stock file back, or list the items "
+        "without stock with on_hand 0"
+    )
+
+
 def _with_broken(checked: Checked, raw: RawFile) -> Checked:
     """Add the rows that could not be split into fields to the problems."""
     if not raw.broken:
         return checked
     broken = problems_frame([(row, None, None, reason) for row, reason in raw.broken])
     problems = pd.concat([checked.problems, broken], ignore_index=True)
+    return Checked(checked.valid, problems, checked.excluded)
+
+
+def _with_sku(checked: Checked, frame: pd.DataFrame) -> Checked:
+    """Problems get the sku text of their row (None: no sku column or a row not split)."""
+    if "sku" not in frame or checked.problems.empty:
+        return checked
+    skus = frame.set_index(ROW)["sku"].map(lambda v: v.strip() if isinstance(v, str) else None)
+    sku = checked.problems[ROW].map(skus).astype(object)
+    problems = checked.problems.assign(sku=sku.where(sku.notna(), None))
     return Checked(checked.valid, problems, checked.excluded)
 
 

@@ -42,9 +42,30 @@ def read_planning_inputs(
         frames[table] = con.execute(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params
         ).df()
+    frames["stock"] = _with_unknown_stock(frames["stock"], con, skus)
     if as_of is not None:
         frames["open_orders"] = _with_planned(frames["open_orders"], con, as_of, skus)
     return frames
+
+
+def _with_unknown_stock(
+    stock: pd.DataFrame, con: duckdb.DuckDBPyConnection, skus: list[str] | None
+) -> pd.DataFrame:
+    """stock plus, for items whose only stock rows are in quarantine, on_hand NaN and in
+    `problem` where and why (the plan leaves them out rather than plan them with nothing on
+    hand); `problem` is None for the loaded rows."""
+    unknown = con.execute(
+        "SELECT sku, NULL AS on_hand, first(file || ' row ' || row_number || ': ' || reason "
+        "ORDER BY row_number) AS problem FROM quarantine WHERE table_name = 'stock' "
+        "AND sku IS NOT NULL AND sku NOT IN (SELECT sku FROM stock) "
+        "AND (? IS NULL OR list_contains(?, sku)) GROUP BY sku ORDER BY sku",
+        [skus, skus],
+    ).df()
+    known = stock.assign(problem=None)
+    if unknown.empty:
+        return known.astype({"problem": object})
+    unknown["on_hand"] = unknown["on_hand"].astype(float)
+    return pd.concat([known, unknown], ignore_index=True).astype({"problem": object})
 
 
 def _with_planned(

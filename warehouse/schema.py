@@ -310,6 +310,9 @@ UPGRADES = (
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS n_demands BIGINT",
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS lifecycle_stage VARCHAR",
     "ALTER TABLE forecast_models ADD COLUMN IF NOT EXISTS stage_factor DOUBLE",
+    # the sku of a quarantined row (tables with a sku column): a quarantined stock row leaves
+    # its item unplanned instead of planned as if nothing were on hand
+    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS sku VARCHAR",
 )
 
 

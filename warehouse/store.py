@@ -207,15 +207,18 @@ def _insert_problems(
 ) -> None:
     if problems.empty:
         return
-    frame = problems[[ROW, "column_name", "value", "reason"]].astype(
-        {"column_name": object, "value": object, "reason": object}
+    if "sku" not in problems:
+        problems = problems.assign(sku=None)
+    frame = problems[[ROW, "column_name", "value", "reason", "sku"]].astype(
+        {"column_name": object, "value": object, "reason": object, "sku": object}
     )
     con.register(_PROBLEMS, frame)
     try:
         con.execute(
-            "INSERT INTO quarantine SELECT ?, ?, ?, CAST(_row AS BIGINT), "
-            f"CAST(column_name AS VARCHAR), CAST(value AS VARCHAR), CAST(reason AS VARCHAR), ? "
-            f"FROM {_PROBLEMS} ORDER BY _row",
+            "INSERT INTO quarantine (load_id, table_name, file, row_number, column_name, value, "
+            "reason, loaded_at, sku) SELECT ?, ?, ?, CAST(_row AS BIGINT), "
+            "CAST(column_name AS VARCHAR), CAST(value AS VARCHAR), CAST(reason AS VARCHAR), ?, "
+            f"CAST(sku AS VARCHAR) FROM {_PROBLEMS} ORDER BY _row",
             [record.load_id, record.table, record.file, record.loaded_at],
         )
     finally:

@@ -105,6 +105,21 @@ def test_a_bad_value_leaves_out_the_offer_or_the_item_and_says_why():
     assert rows.loc["A", "planned"]
 
 
+def test_an_item_whose_stock_is_unknown_is_left_out_with_the_reason():
+    items, suppliers, supplier_items, price_breaks, stock, open_orders = tables()
+    stock = stock.assign(problem=[None, "stock.csv row 2: on_hand 'x' is not a number"])
+    stock.loc[1, "on_hand"] = float("nan")
+    ids, paths = np.array(["A", "B"]), np.ones((2, 3, 4), dtype=np.int32)
+    tables_ = (items, suppliers, supplier_items, price_breaks, stock, open_orders)
+    problem, unplannable = build_problem(*tables_, (ids, paths), AS_OF, 7.0)
+    assert [i.sku for i in problem.items] == ["A"]
+    rows = unplannable.set_index("sku")
+    assert rows.loc["B", "reason"] == (
+        "stock unknown: stock.csv row 2: on_hand 'x' is not a number"
+    )
+    assert not rows.loc["B", "planned"]
+
+
 def test_limits_pass_through():
     ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int32)
     problem, _ = build_problem(

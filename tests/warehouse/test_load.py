@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,6 +108,39 @@ def test_a_line_dropped_by_the_later_file_comes_back_from_the_earlier(con, tmp_p
         assert _lines(other) == _lines(con)
 
 
+def test_an_item_whose_stock_row_is_quarantined_has_unknown_stock(con, tmp_path):
+    folder = write_folder(tmp_path / "in", stock__csv='sku,on_hand\nA,5\nB,"1,292"\n')
+    load_folder(con, folder, AS_OF)
+    assert con.execute("SELECT sku FROM quarantine WHERE table_name = 'stock'").fetchall() == [
+        ("B",)
+    ]
+    stock = warehouse.read_planning_inputs(con)["stock"]
+    assert stock["sku"].tolist() == ["A", "B"]
+    assert stock["on_hand"].iloc[0] == 5 and np.isnan(stock["on_hand"].iloc[1])
+    assert stock["problem"].iloc[0] is None
+    assert stock["problem"].iloc[1].startswith("stock.csv row 2: on_hand '1,292' is not a number")
+    # the item is known again once its row loads
+    write_folder(folder, stock__csv="sku,on_hand\nA,5\nB,1292\n")
+    load_folder(con, folder, AS_OF)
+    assert warehouse.read_planning_inputs(con)["stock"]["problem"].isna().all()
+
+
+@pytest.mark.parametrize("emptied", ["header only", "missing"])
+def test_a_stock_file_that_loses_all_its_rows_is_refused(con, tmp_path, emptied):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    before = table_counts(con)
+    write_folder(folder, stock__csv=None if emptied == "missing" else "sku,on_hand\n")
+    with pytest.raises(LoadError, match=r"stock.* but the stock table holds 2 rows") as error:
+        load_folder(con, folder, AS_OF)
+    assert "on_hand 0" in str(error.value)
+    assert table_counts(con) == before
+    # an all-zero stock file is what a planner writes when nothing is on hand
+    write_folder(folder, stock__csv="sku,on_hand\nA,0\n")
+    load_folder(con, folder, AS_OF)
+    assert con.execute("SELECT sku, on_hand FROM stock").fetchall() == [("A", 0.0)]
+
+
 def test_reload_replaces_the_quarantine_of_the_file(con, tmp_path):
     bad = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,3.50,C3\n"
     folder = write_folder(tmp_path / "in", order_lines__csv=bad)
@@ -147,13 +181,17 @@ def test_changed_master_file_reloads_the_master_tables(con, tmp_path):
 
 
 def test_optional_tables_may_be_absent(con, tmp_path):
-    folder = write_folder(tmp_path / "in")
-    load_folder(con, folder, AS_OF)
-    write_folder(folder, stock__csv=None, open_orders__csv=None)
+    folder = write_folder(tmp_path / "in", stock__csv=None, open_orders__csv=None)
     report = load_folder(con, folder, AS_OF)
     assert table_counts(con)["stock"] == 0
     assert table_counts(con)["open_orders"] == 0
     assert "stock" not in {f.table for f in report.files}
+    # open orders may all be gone (stock may not: see the test below)
+    write_folder(folder, stock__csv=None)
+    load_folder(con, folder, AS_OF)
+    write_folder(folder, stock__csv=None, open_orders__csv=None)
+    load_folder(con, folder, AS_OF)
+    assert table_counts(con)["open_orders"] == 0
 
 
 @pytest.mark.parametrize("missing", ["items.csv", "price_breaks.csv", "order_lines.csv"])
