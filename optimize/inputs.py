@@ -53,6 +53,7 @@ def build_problem(
     min_service_level: float | None = None,
     first_period: date | None = None,
     first_period_days: float | None = None,
+    unknown_inputs: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
     (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
@@ -63,14 +64,17 @@ def build_problem(
     items (planned True: the item is planned with its other offers; reason "offer left out: ...",
     naming sku and supplier). `supplier_tiers` (supplier_id, basis, min_total, discount_rate;
     optional) become Limits.supplier_tiers (tiers of suppliers without an offer in the run are
-    dropped); `min_service_level` is set on every item (ItemProblem.min_service_level)."""
+    dropped); `min_service_level` is set on every item (ItemProblem.min_service_level).
+    unknown_inputs (sku, reason; optional): items whose stock or open orders are not known for
+    sure (e.g. a row in quarantine); they are left out with the reason, as are items with an
+    open order of a quantity that is not a whole number > 0 or without a due date."""
     ids, paths = scenarios
     paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
     on_hand = dict(zip(stock["sku"], stock["on_hand"], strict=True))
-    unknown = _unknown_stock(stock)
+    unknown = _unknown(unknown_inputs, open_orders)
     incoming = _open_orders(open_orders, as_of, period_days)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
@@ -84,7 +88,7 @@ def build_problem(
             unplannable.append((sku, f"no usable offer: {why}"))
             continue
         if sku in unknown:
-            unplannable.append((sku, f"stock unknown: {unknown[sku]}"))
+            unplannable.append((sku, f"stock or open orders unknown: {unknown[sku]}"))
             continue
         row = rows[sku]
         try:
@@ -133,13 +137,26 @@ def build_problem(
     return Problem(tuple(planned), limits), frame
 
 
-def _unknown_stock(stock: pd.DataFrame) -> dict[str, str]:
-    """sku -> why its stock is unknown: rows with a `problem` (optional column; e.g. the stock
-    row is in quarantine). Such an item is left out rather than planned with nothing on hand."""
-    if "problem" not in stock:
-        return {}
-    rows = stock[stock["problem"].notna()]
-    return dict(zip(rows["sku"].astype(str), rows["problem"].astype(str), strict=True))
+def _unknown(unknown_inputs: pd.DataFrame | None, open_orders: pd.DataFrame) -> dict[str, str]:
+    """sku -> why its stock or open orders are not known for sure: `unknown_inputs` (sku,
+    reason), then open orders without a due date or whose quantity is not a whole number > 0."""
+    out = {}
+    if unknown_inputs is not None:
+        out = dict(zip(unknown_inputs["sku"].astype(str), unknown_inputs["reason"], strict=True))
+    if open_orders.empty:
+        return out
+    qty = pd.to_numeric(open_orders["quantity"], errors="coerce").to_numpy(dtype=float)
+    due = pd.to_datetime(open_orders["due_date"])
+    bad = ~((qty > 0) & (qty == np.floor(qty))) | due.isna().to_numpy()
+    names = open_orders.get("po_id", pd.Series("", index=open_orders.index)).astype(str)
+    for sku, name, day, q in zip(open_orders["sku"][bad], names[bad], due[bad], qty[bad],
+                                 strict=True):  # fmt: skip
+        if pd.isna(day):
+            why = f"open order {name} has no due date"
+        else:
+            why = f"open order {name} due {day.date()}: quantity {q:g} is not a whole number > 0"
+        out.setdefault(str(sku), why)
+    return out
 
 
 def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarray:

@@ -42,30 +42,24 @@ def read_planning_inputs(
         frames[table] = con.execute(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params
         ).df()
-    frames["stock"] = _with_unknown_stock(frames["stock"], con, skus)
+    frames["unknown_inputs"] = _unknown_inputs(con, skus)
     if as_of is not None:
         frames["open_orders"] = _with_planned(frames["open_orders"], con, as_of, skus)
     return frames
 
 
-def _with_unknown_stock(
-    stock: pd.DataFrame, con: duckdb.DuckDBPyConnection, skus: list[str] | None
-) -> pd.DataFrame:
-    """stock plus, for items whose only stock rows are in quarantine, on_hand NaN and in
-    `problem` where and why (the plan leaves them out rather than plan them with nothing on
-    hand); `problem` is None for the loaded rows."""
-    unknown = con.execute(
-        "SELECT sku, NULL AS on_hand, first(file || ' row ' || row_number || ': ' || reason "
-        "ORDER BY row_number) AS problem FROM quarantine WHERE table_name = 'stock' "
-        "AND sku IS NOT NULL AND sku NOT IN (SELECT sku FROM stock) "
-        "AND (? IS NULL OR list_contains(?, sku)) GROUP BY sku ORDER BY sku",
+def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:
+    """sku, reason: items whose stock (no loaded stock row, one in quarantine) or open orders
+    (a row in quarantine) are not known for sure, with the first such row. The plan leaves
+    them out rather than plan them with nothing on hand or without an order on its way."""
+    return con.execute(
+        "SELECT sku, first(file || ' row ' || row_number || ' is in quarantine (' || reason || "
+        "')' ORDER BY table_name DESC, row_number) AS reason FROM quarantine "
+        "WHERE sku IS NOT NULL AND (table_name = 'open_orders' OR (table_name = 'stock' "
+        "AND sku NOT IN (SELECT sku FROM stock))) AND (? IS NULL OR list_contains(?, sku)) "
+        "GROUP BY sku ORDER BY sku",
         [skus, skus],
     ).df()
-    known = stock.assign(problem=None)
-    if unknown.empty:
-        return known.astype({"problem": object})
-    unknown["on_hand"] = unknown["on_hand"].astype(float)
-    return pd.concat([known, unknown], ignore_index=True).astype({"problem": object})
 
 
 def _with_planned(

@@ -105,19 +105,24 @@ def test_a_bad_value_leaves_out_the_offer_or_the_item_and_says_why():
     assert rows.loc["A", "planned"]
 
 
-def test_an_item_whose_stock_is_unknown_is_left_out_with_the_reason():
+def test_items_whose_stock_or_open_orders_are_unknown_are_left_out_with_the_reason():
     items, suppliers, supplier_items, price_breaks, stock, open_orders = tables()
-    stock = stock.assign(problem=[None, "stock.csv row 2: on_hand 'x' is not a number"])
-    stock.loc[1, "on_hand"] = float("nan")
+    open_orders["quantity"] = [4.0, 6.0, 2.5]  # B's only open order: 2.5
+    unknown = pd.DataFrame({"sku": ["A"], "reason": ["stock.csv row 1 is in quarantine (x)"]})
     ids, paths = np.array(["A", "B"]), np.ones((2, 3, 4), dtype=np.int32)
     tables_ = (items, suppliers, supplier_items, price_breaks, stock, open_orders)
     problem, unplannable = build_problem(*tables_, (ids, paths), AS_OF, 7.0)
     assert [i.sku for i in problem.items] == ["A"]
     rows = unplannable.set_index("sku")
     assert rows.loc["B", "reason"] == (
-        "stock unknown: stock.csv row 2: on_hand 'x' is not a number"
+        "stock or open orders unknown: open order O3 due 2025-03-10: quantity 2.5 is not a "
+        "whole number > 0"
     )
-    assert not rows.loc["B", "planned"]
+    problem, unplannable = build_problem(*tables_, (ids, paths), AS_OF, 7.0, unknown_inputs=unknown)
+    assert problem.items == ()
+    reasons = unplannable.set_index("sku")["reason"]
+    assert reasons["A"] == "stock or open orders unknown: stock.csv row 1 is in quarantine (x)"
+    assert not unplannable["planned"].any()
 
 
 def test_limits_pass_through():

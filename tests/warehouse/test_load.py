@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,21 +107,28 @@ def test_a_line_dropped_by_the_later_file_comes_back_from_the_earlier(con, tmp_p
         assert _lines(other) == _lines(con)
 
 
-def test_an_item_whose_stock_row_is_quarantined_has_unknown_stock(con, tmp_path):
-    folder = write_folder(tmp_path / "in", stock__csv='sku,on_hand\nA,5\nB,"1,292"\n')
+def test_items_with_stock_or_open_order_rows_in_quarantine_are_unknown_inputs(con, tmp_path):
+    opens = BASE["open_orders.csv"] + "PO9,B,S1,-2,2024-04-20\n"
+    stock = 'sku,on_hand\nA,5\nB,"1,292"\n'
+    folder = write_folder(tmp_path / "in", stock__csv=stock, open_orders__csv=opens)
     load_folder(con, folder, AS_OF)
-    assert con.execute("SELECT sku FROM quarantine WHERE table_name = 'stock'").fetchall() == [
-        ("B",)
+    skus = "SELECT table_name, sku FROM quarantine ORDER BY table_name"
+    assert con.execute(skus).fetchall() == [("open_orders", "B"), ("stock", "B")]
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["sku"].tolist() == ["B"]
+    assert (
+        unknown["reason"]
+        .iloc[0]
+        .startswith("stock.csv row 2 is in quarantine (on_hand '1,292' is not a number")
+    )
+    assert warehouse.read_planning_inputs(con, ["A"])["unknown_inputs"].empty
+    # known again once the rows load
+    write_folder(folder, stock__csv="sku,on_hand\nA,5\nB,1292\n", open_orders__csv=opens)
+    load_folder(con, folder, AS_OF)
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["reason"].tolist() == [
+        "open_orders.csv row 2 is in quarantine (quantity -2 must be greater than 0)"
     ]
-    stock = warehouse.read_planning_inputs(con)["stock"]
-    assert stock["sku"].tolist() == ["A", "B"]
-    assert stock["on_hand"].iloc[0] == 5 and np.isnan(stock["on_hand"].iloc[1])
-    assert stock["problem"].iloc[0] is None
-    assert stock["problem"].iloc[1].startswith("stock.csv row 2: on_hand '1,292' is not a number")
-    # the item is known again once its row loads
-    write_folder(folder, stock__csv="sku,on_hand\nA,5\nB,1292\n")
-    load_folder(con, folder, AS_OF)
-    assert warehouse.read_planning_inputs(con)["stock"]["problem"].isna().all()
 
 
 @pytest.mark.parametrize("emptied", ["header only", "missing"])
