@@ -261,6 +261,24 @@ def _print_lots(
     click.echo(lots_text(shown) if len(shown) else "  none")
     if limit is not None and len(frame) > limit:
         click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")
+    if limit is None:
+        _print_not_planned(db_path, run_id)
+
+
+def _print_not_planned(db_path: Path, run_id: str | None) -> None:
+    """The items and offers the run could not use, with the reason (nothing when none)."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        rows = warehouse.not_planned(con, run_id)
+    items = rows[~rows["planned"]]
+    if len(items):
+        click.echo(f"\nNot planned ({len(items)} item{'' if len(items) == 1 else 's'}):")
+        for r in items.itertuples(index=False):
+            click.echo(f"  {r.sku}: {r.reason}")
+    offers = rows[rows["planned"]]
+    if len(offers):
+        click.echo(f"\nOffers left out of planned items ({len(offers)}):")
+        for r in offers.itertuples(index=False):
+            click.echo(f"  {r.sku}: {r.reason}")
 
 
 def _print_decided_elsewhere(db_path: Path, run_key: str) -> None:
@@ -293,7 +311,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo(f"input files:  {data_dir}")
     click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
     click.echo("              cumulative_forecasts, forecast_models, recommendations,")
-    click.echo("              quarantine, loads, decisions)")
+    click.echo("              not_planned, quarantine, loads, decisions)")
     click.echo(
         f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
     )
@@ -301,7 +319,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"not planned:  {row['sku']}: {row['reason']}")
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
     if left > 0:
-        click.echo(f"              ... {left} more in the run-summary artifact")
+        click.echo(f"              ... {left} more: {_prog()} lots --db {db}")
     _print_decided_elsewhere(Path(db), summary["run_key"])
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
 

@@ -113,7 +113,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         with _timed(seconds, "optimize"):
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
-            published = tasks.publish(params, run_id, demand, fc, result, prepared.selection())
+            published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
+                                      unplannable)  # fmt: skip
     except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
         tasks.fail_run(params, run_id, type(err).__name__ + (f": {err}" if str(err) else ""))
         raise

@@ -139,9 +139,11 @@ def publish(
     fc: models.Forecast,
     result: optimize.Plan,
     selection: pd.DataFrame,
+    unplannable: pd.DataFrame | None = None,
 ) -> bool:
     """Store the run's results; `selection`: per item the chosen model, its backtest score
-    and the item's classification (`models.PreparedForecast.selection()`). True if the run is
+    and the item's classification (`models.PreparedForecast.selection()`); `unplannable`: the
+    items and offers the plan could not use (`optimize.build_problem`). True if the run is
     now the published one (`current_run`), False for a run of an earlier night or of some
     items only."""
     with warehouse.connect(params.db_path) as con:
@@ -155,6 +157,7 @@ def publish(
             solver=_solver_fields(result),
             forecast_models=selection,
             cumulative=fc.cumulative_frame(),
+            not_planned=unplannable,
         )
         return warehouse.is_published(con, run_id)
 

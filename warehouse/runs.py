@@ -32,6 +32,7 @@ _FORECASTS = "_publish_forecasts"
 _RECOMMENDATIONS = "_publish_recommendations"
 _MODELS = "_publish_forecast_models"
 _CUMULATIVE = "_publish_cumulative_forecasts"
+_NOT_PLANNED = "_publish_not_planned"
 DEMAND_NIGHTS_KEPT = 7
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
@@ -112,9 +113,10 @@ def publish_run(
     solver: dict[str, Any],
     forecast_models: pd.DataFrame | None = None,
     cumulative: pd.DataFrame | None = None,
+    not_planned: pd.DataFrame | None = None,
 ) -> None:
-    """Replace the run_key's demand, forecasts, forecast models and recommendations and mark
-    the run succeeded.
+    """Replace the run_key's demand, forecasts, forecast models, recommendations and
+    not_planned rows and mark the run succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
@@ -123,7 +125,8 @@ def publish_run(
     score; None: the models of the forecasts, without score) and optionally stage_factor and
     the item's classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`;
     missing columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
-    quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows).
+    quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows);
+    `not_planned` has sku, reason, planned (`optimize.build_problem`'s unplannable; None: none).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
@@ -134,7 +137,10 @@ def publish_run(
     )
     if cumulative is None:
         cumulative = pd.DataFrame(columns=["unique_id", "periods", "last_ds", "mean", *QUANTILES])
+    if not_planned is None:
+        not_planned = pd.DataFrame(columns=["sku", "reason", "planned"])
     frames = {
+        _NOT_PLANNED: not_planned,
         _DEMAND: demand,
         _FORECASTS: forecasts,
         _CUMULATIVE: cumulative,
@@ -196,8 +202,14 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         "cumulative_forecasts",
         "forecast_models",
         "recommendations",
+        "not_planned",
     ):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
+    con.execute(
+        "INSERT INTO not_planned (run_key, run_id, sku, reason, planned) SELECT ?, ?, CAST(sku "
+        f"AS VARCHAR), CAST(reason AS VARCHAR), CAST(planned AS BOOLEAN) FROM {_NOT_PLANNED}",
+        keys,
+    )
     con.execute(
         "INSERT INTO demand (run_key, run_id, sku, period_start, quantity) "
         f"SELECT ?, ?, unique_id, CAST(ds AS DATE), y FROM {_DEMAND}",
@@ -268,6 +280,16 @@ def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The recommendations of the published run (view current_run: the succeeded run of the
     latest as_of; empty if none)."""
     return con.execute("SELECT * FROM current_recommendations ORDER BY sku, supplier_id").df()
+
+
+def not_planned(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pd.DataFrame:
+    """sku, reason, planned of run `run_id` (None: the published run): the items it could not
+    plan (planned False) first, then the offers it left out of planned items."""
+    return con.execute(
+        "SELECT sku, reason, planned FROM not_planned WHERE run_id = coalesce(?, "
+        "(SELECT run_id FROM current_run)) ORDER BY planned, sku, reason",
+        [run_id],
+    ).df()
 
 
 def run_recommendations(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:

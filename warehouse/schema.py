@@ -195,6 +195,15 @@ CREATE TABLE IF NOT EXISTS recommendations (
     reason VARCHAR,
     explanation JSON
 );
+-- per run_key: items the plan could not use (planned false) and offers left out of planned
+-- items (planned true), with the reason
+CREATE TABLE IF NOT EXISTS not_planned (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    planned BOOLEAN NOT NULL
+);
 """
 
 # The published plan is the succeeded run of the latest night (as_of), not the run that ended
@@ -286,6 +295,7 @@ OUTPUT_TABLES = (
     "cumulative_forecasts",
     "forecast_models",
     "recommendations",
+    "not_planned",
 )
 REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
 ALL_TABLES = (

@@ -410,3 +410,29 @@ def test_a_night_weeks_after_the_newest_order_line_is_planned_with_a_note(
         f"{later}: those days count as zero demand (is the export complete?)"
     )
     assert f"note:         {note}" in out.output
+
+
+def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    stock = pd.read_csv(folder / "stock.csv", dtype=str)
+    sku = stock["sku"].iloc[0]
+    stock.loc[0, "on_hand"] = "-3"
+    stock.to_csv(folder / "stock.csv", index=False)
+    db_path = tmp_path / "reorder.duckdb"
+    summary = _run(folder, db_path)
+    with warehouse.connect(db_path, read_only=True) as con:
+        rows = warehouse.not_planned(con)
+    assert len(rows[~rows["planned"]]) == summary["items_unplannable"] >= 1
+    reason = rows.set_index("sku").loc[sku, "reason"]
+    assert reason == (
+        "stock or open orders unknown: stock.csv row 1 is in quarantine (on_hand -3 must be "
+        "at least 0)"
+    )
+    assert sku not in set(_published(db_path)["sku"])
+    printed = CliRunner().invoke(main, ["lots", "--db", str(db_path)])
+    assert printed.exit_code == 0, printed.output
+    assert f"Not planned ({summary['items_unplannable']} item" in printed.output
+    assert f"  {sku}: {reason}" in printed.output
