@@ -100,11 +100,12 @@ def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
         "SELECT min(order_date), max(order_date) FILTER (WHERE order_date <= ?) FROM order_lines",
         [as_of],
     ).fetchone()
+    if last is None and first is None:
+        raise HistoryError(f"no order line is loaded: nothing to forecast from{_lines_held(con)}")
     if last is None:
-        since = f" (the loaded ones start on {first})" if first else ""
         raise HistoryError(
-            f"no order line on or before as_of {as_of.isoformat()}{since}: nothing to forecast "
-            "from; check --as-of"
+            f"no order line on or before as_of {as_of.isoformat()} (the loaded ones start on "
+            f"{first}): nothing to forecast from; check --as-of"
         )
     gap = (as_of - last).days
     if gap > STALE_DAYS:
@@ -119,6 +120,19 @@ def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
             f"{as_of.isoformat()}: those days count as zero demand (is the export complete?)"
         )
     return None
+
+
+def _lines_held(con: duckdb.DuckDBPyConnection) -> str:
+    """Where the order lines went, when none loaded: the quarantine's count and first reason."""
+    count, file, row, reason = con.execute(
+        "SELECT count(*), arg_min(file, (file, row_number)), arg_min(row_number, (file, "
+        "row_number)), arg_min(reason, (file, row_number)) FROM quarantine "
+        "WHERE table_name = 'order_lines'"
+    ).fetchone()
+    if not count:
+        return ""
+    return (f"; all {count:,} rows read are in quarantine (first: {file} row {row}: {reason}); "
+            "see `reorder quarantine`")  # fmt: skip
 
 
 def bucket_demand(

@@ -38,6 +38,19 @@ def loaded(con, tmp_path):
     return con
 
 
+def test_a_history_lost_to_quarantine_says_so(con, tmp_path):
+    german = LINES.replace("2024-01-30", "30.01.2024").replace("2024-02-05", "05.02.2024")
+    german = "\n".join(line for line in german.splitlines() if "-" not in line.split(",")[2])
+    load_folder(con, write_folder(tmp_path / "in", order_lines__csv=german + "\n"), SUNDAY)
+    with pytest.raises(HistoryError) as error:
+        check_history(con, SUNDAY)
+    assert str(error.value).startswith(
+        "no order line is loaded: nothing to forecast from; all 2 rows read are in quarantine "
+        "(first: order_lines.csv row 1: order_date '30.01.2024' "
+    )
+    assert "as_of" not in str(error.value)
+
+
 def _rows(frame: pd.DataFrame) -> list[tuple[str, date, float]]:
     return [(u, pd.Timestamp(d).date(), y) for u, d, y in frame.itertuples(index=False)]
 
