@@ -335,7 +335,7 @@ def quarantine_summary(
     a run, or everything (neither given).
 
     `problem` is the reason with its values replaced by "…", so that equal problems group;
-    `example` is one full reason and `first_row` the first 1-based data row with it.
+    `example` is the full reason of `first_row`, the first 1-based data row with the problem.
     """
     where, params = "", []
     if load_ids is not None:
@@ -346,7 +346,7 @@ def quarantine_summary(
     return con.execute(
         "SELECT table_name, file, column_name, "
         f"regexp_replace(reason, '{_VALUES}', '…', 'g') AS problem, "
-        "count(DISTINCT row_number) AS rows, min(reason) AS example, "
+        "count(DISTINCT row_number) AS rows, arg_min(reason, row_number) AS example, "
         "min(row_number) AS first_row "
         f"FROM quarantine {where} "
         "GROUP BY ALL ORDER BY table_name, file, first_row",

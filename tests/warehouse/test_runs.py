@@ -180,7 +180,7 @@ def test_quarantine_summary_groups_reasons_of_a_runs_loads(con, tmp_path):
     from tests.warehouse.conftest import BASE, write_folder
     from warehouse import load_folder
 
-    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,1,C\nO4,1,2024-03-13,A,y,1,C\n"
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,y,1,C\nO4,1,2024-03-13,A,x,1,C\n"
     folder = write_folder(tmp_path / "in", order_lines__csv=lines)
     report = load_folder(con, folder, AS_OF, run_id="run-1")
     summary = quarantine_summary(con, run_id="run-1")
@@ -188,6 +188,7 @@ def test_quarantine_summary_groups_reasons_of_a_runs_loads(con, tmp_path):
         ["order_lines", "quantity", 2, 4]
     ]
     assert summary.loc[0, "problem"] == "quantity … is not a number (decimal separator …)"
+    assert summary.loc[0, "example"].startswith("quantity 'y' ")  # the reason of first_row
     assert quarantine_summary(con, load_ids=report.load_ids)["rows"].sum() == 2
     assert quarantine_summary(con, run_id="other").empty
 
