@@ -17,6 +17,9 @@ Example (`load.toml`)::
     order_date = "Belegdatum"
     sku = "Artikelnr"
     quantity = "Menge"
+
+    [master_files]          # items.csv, suppliers.csv, ...: our columns, only the encoding
+    encoding = "cp1252"
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class LoadConfig:
     `columns` maps our column name to the export's column name; unmapped columns keep our
     name. Without a `line` column, lines are numbered within an order in file order.
     `returns`: "net" nets credit lines (negative quantity) against demand; "ignore" drops them.
+    `master_encoding`: the text encoding of the master data CSV files (`[master_files]`).
     """
 
     files: tuple[str, ...] = ("order_lines*.csv", "order_lines*.parquet")
@@ -61,6 +65,7 @@ class LoadConfig:
     cancelled_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     returns: str = "net"
+    master_encoding: str = "utf-8-sig"
 
     def source_column(self, column: str) -> str:
         """The export's name of our `column`."""
@@ -81,9 +86,11 @@ def load_config(path: str | Path | None) -> LoadConfig:
 
 def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     """Build a `LoadConfig` from parsed TOML, rejecting unknown keys and bad values."""
-    _reject_unknown(data, {"order_lines"}, source, "")
+    _reject_unknown(data, {"order_lines", "master_files"}, source, "")
+    masters = dict(data.get("master_files", {}))
+    _reject_unknown(masters, {"encoding"}, source, "master_files.")
     section = dict(data.get("order_lines", {}))
-    known = {f for f in LoadConfig.__dataclass_fields__}
+    known = {f for f in LoadConfig.__dataclass_fields__} - {"master_encoding"}
     _reject_unknown(section, known, source, "order_lines.")
     columns = section.pop("columns", {})
     _reject_unknown(columns, set(ORDER_LINE_COLUMNS), source, "order_lines.columns.")
@@ -93,7 +100,12 @@ def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     for key, value in section.items():
         if key in _TEXT_KEYS and not isinstance(value, str):
             raise ConfigError(f"{source}: order_lines.{key} must be a string, not {value!r}")
-    config = LoadConfig(**section, columns={k: str(v) for k, v in columns.items()})
+    encoding = masters.get("encoding", LoadConfig.master_encoding)
+    if not isinstance(encoding, str):
+        raise ConfigError(f"{source}: master_files.encoding must be a string, not {encoding!r}")
+    config = LoadConfig(
+        **section, columns={k: str(v) for k, v in columns.items()}, master_encoding=encoding
+    )
     _check(config, source)
     return config
 
@@ -130,9 +142,13 @@ def _check(config: LoadConfig, source: str) -> None:
         problems.append("order_lines.files must name at least one pattern")
     if "%" not in config.date_format:
         problems.append(f"order_lines.date_format {config.date_format!r} has no % directive")
-    try:
-        "".encode(config.encoding)
-    except LookupError:
-        problems.append(f"order_lines.encoding {config.encoding!r} is unknown ({_ENCODINGS_HINT})")
+    for key, encoding in (
+        ("order_lines", config.encoding),
+        ("master_files", config.master_encoding),
+    ):
+        try:
+            "".encode(encoding)
+        except LookupError:
+            problems.append(f"{key}.encoding {encoding!r} is unknown ({_ENCODINGS_HINT})")
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))

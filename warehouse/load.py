@@ -108,7 +108,13 @@ def load_folder(
         for t in MASTER_TABLES
     )
     master_raw = {
-        t.name: read_file(p, {c: c for c in t.names}, _required(t))
+        t.name: read_file(
+            p,
+            {c: c for c in t.names},
+            _required(t),
+            encoding=config.master_encoding,
+            section="master_files",
+        )
         for t in MASTER_TABLES
         if master_changed and (p := masters[t.name]) is not None
     }

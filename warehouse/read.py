@@ -61,8 +61,10 @@ def read_file(
     required: set[str],
     delimiter: str = ",",
     encoding: str = "utf-8-sig",
+    section: str = "order_lines",
 ) -> RawFile:
-    """Read `path` (CSV or Parquet) keeping the columns in `columns` (ours -> the file's).
+    """Read `path` (CSV or Parquet) keeping the columns in `columns` (ours -> the file's);
+    `section`: the load.toml section whose `encoding` a hint names.
 
     Raises LoadError if the file cannot be read or lacks a column named in `required`.
     """
@@ -75,7 +77,7 @@ def read_file(
             typed = set()
         sha = file_sha256(path)
     except UnicodeDecodeError as error:
-        where = _bad_text(path, encoding, error)
+        where = _bad_text(path, encoding, error, section)
         raise LoadError(f"{path.name}: cannot be read: {where}") from error
     except (OSError, UnicodeError, csv.Error, pa.ArrowException, ValueError) as error:
         raise LoadError(f"{path.name}: cannot be read: {error}") from error
@@ -92,7 +94,7 @@ def read_file(
     return RawFile(path, sha, frame, typed_ours, tuple(broken))
 
 
-def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError) -> str:
+def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str) -> str:
     """Where the first byte that is not `encoding` is: line and byte offset in the file (the
     decoder's own position counts from the start of a read buffer)."""
     offset = 0
@@ -104,7 +106,8 @@ def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError) -> str:
                 byte = line[bad.start : bad.start + 1].hex()
                 return (
                     f"byte 0x{byte} on line {number} (byte {offset + bad.start:,} of the file) "
-                    f"is not {encoding}; set `encoding` in load.toml (e.g. cp1252)"
+                    f"is not {encoding}; set `encoding` under [{section}] in load.toml (e.g. "
+                    "cp1252) and pass it with --config"
                 )
             offset += len(line)
     return str(error)

@@ -40,6 +40,7 @@ def test_full_section_is_read(tmp_path):
         ("[orders]\n", "'orders'"),
         ("[order_lines]\ndelimeter = ';'\n", "'order_lines.delimeter'"),
         ("[order_lines.columns]\nprice = 'Preis'\n", "'order_lines.columns.price'"),
+        ("[master_files]\ndelimiter = ';'\n", "'master_files.delimiter'"),
     ],
 )
 def test_unknown_key_is_named(tmp_path, text, key):
@@ -55,6 +56,8 @@ def test_unknown_key_is_named(tmp_path, text, key):
         ("[order_lines]\ncancelled_column = 'Status'\n", "cancelled_values is needed"),
         ("[order_lines]\ndelimiter = 1\n", "delimiter must be a string"),
         ("[order_lines]\nencoding = 'klingon'\n", "encoding 'klingon' is unknown"),
+        ("[master_files]\nencoding = 'klingon'\n", "master_files.encoding 'klingon' is unknown"),
+        ("[master_files]\nencoding = 1\n", "master_files.encoding must be a string"),
         ("[order_lines\n", "cannot be read"),
     ],
 )

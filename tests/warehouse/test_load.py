@@ -303,9 +303,26 @@ def test_a_stray_quote_or_a_bad_byte_is_located_in_the_file(con, tmp_path):
     (folder / "order_lines.csv").write_bytes(data)
     offset = data.index(b"\xfc")
     with pytest.raises(LoadError, match=rf"byte 0xfc on line 5 \(byte {offset} of the file\) "
-                       r"is not utf-8-sig; set `encoding` in load.toml"):  # fmt: skip
+                       r"is not utf-8-sig; set `encoding` under \[order_lines\] in "
+                       r"load.toml"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["order_lines"] == 0
+
+
+def test_a_master_file_in_another_encoding_loads_with_master_files_encoding(con, tmp_path):
+    from warehouse.config import parse_config
+
+    folder = write_folder(tmp_path / "in")
+    text = BASE["items.csv"].splitlines()
+    text[1] = text[1].replace("Bolt M8", "Schraube M\xfcller")
+    (folder / "items.csv").write_bytes(("\n".join(text) + "\n").encode("cp1252"))
+    with pytest.raises(LoadError, match=r"items\.csv: cannot be read: byte 0xfc .*set "
+                       r"`encoding` under \[master_files\] in load.toml"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    config = parse_config({"master_files": {"encoding": "cp1252"}})
+    load_folder(con, folder, AS_OF, config)
+    descriptions = [r[0] for r in con.execute("SELECT description FROM items").fetchall()]
+    assert "Schraube M\xfcller" in descriptions
 
 
 def test_a_parquet_duration_column_is_quarantined_not_a_crash(con, tmp_path):
