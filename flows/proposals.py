@@ -46,7 +46,8 @@ def write_proposals(lots: pd.DataFrame, out_dir: str | Path, run_key: str) -> li
         book.create_sheet("no lots").append(["No approved lots for run", run_key])
     book.save(xlsx)
     keep = ["supplier_id", "supplier_name"] + [c for c, *_ in COLUMNS]
-    _csv_ready(lots[keep]).to_csv(csv, index=False)
+    # with a byte-order mark, so that Excel reads names like "Müller" as UTF-8
+    _csv_ready(lots[keep]).to_csv(csv, index=False, encoding="utf-8-sig")
     return [xlsx, csv]
 
 

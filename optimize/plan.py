@@ -258,8 +258,8 @@ def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarr
     reasons = []
     if hopeless:
         named = _first(
-            [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()))} of "
-             f"{_share(items[k].min_service_level)})" for k in hopeless]
+            [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()), short=True)} "
+             f"of {_share(items[k].min_service_level)})" for k in hopeless]
         )  # fmt: skip
         reasons.append(
             f"no lot meets the service level of item{'s' if len(hopeless) > 1 else ''} {named}"
@@ -270,9 +270,11 @@ def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarr
     return "; ".join(reasons) or None
 
 
-def _share(value: float) -> str:
-    """A service level as a percent with one decimal, so 89.6% does not read as 90%."""
-    return f"{100 * value:.1f}".removesuffix(".0") + "%"
+def _share(value: float, short: bool = False) -> str:
+    """A service level as a percent with one decimal, so 89.6% does not read as 90%; `short`:
+    a level that falls short of a target, rounded down so 98.96% does not read as 99%."""
+    percent = math.floor(1000 * value + 1e-9) / 10 if short else round(100 * value, 1)
+    return f"{percent:.1f}".removesuffix(".0") + "%"
 
 
 def _first(names: list[str], shown: int = 5) -> str:

@@ -100,6 +100,10 @@ def test_cli_review_and_export_round_trip(db: Path, tmp_path: Path) -> None:
     raw = pd.read_csv(next((tmp_path / "out").glob("*.csv")), dtype=str)
     assert raw["quantity"].str.fullmatch(r"\d+").all(), raw["quantity"].tolist()
     assert (csv["unit_price"] == csv["unit_price"].round(5)).all()
+    # a byte-order mark: Excel opens the CSV as UTF-8 (supplier names with umlauts)
+    assert (
+        next((tmp_path / "out").glob("*.csv")).read_bytes().startswith(b"\xef\xbb\xbfsupplier_id,")
+    )
 
 
 def test_next_night_counts_approved_lots_as_open_orders(db: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
-from optimize.plan import COLUMNS, plan
+from optimize.plan import COLUMNS, _share, plan
 from optimize.solve import NO_SOLVER_STATUS
 
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(40, 4.0), PriceBreak(200, 3.0))
@@ -334,3 +334,9 @@ def test_no_order_does_not_say_stock_covers_when_it_runs_out_in_a_fifth_of_scena
     assert lot.explanation["stockout_risk_unavoidable"] <= 0.1
     assert "covers" not in lot.reason
     assert lot.reason.startswith("No order: an order would cost more than the shortages it avoids")
+
+
+def test_a_level_short_of_its_target_never_reads_as_the_target() -> None:
+    assert [_share(0.9), _share(0.896), _share(0.95)] == ["90%", "89.6%", "95%"]
+    assert _share(0.98996, short=True) == "98.9%"  # rounded it read "99%" beside a 99% target
+    assert [_share(0.29, short=True), _share(0.5, short=True)] == ["29%", "50%"]
