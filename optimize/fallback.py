@@ -20,15 +20,16 @@ TOL = 1e-7
 
 def greedy_choices(model: MenuModel, max_steps: int | None = None) -> np.ndarray | None:
     """0/1 column values of a feasible plan of `model`, or None if the repair fails."""
-    n = model.n_columns
-    if n == 0:
+    if model.n_columns == 0:
         return np.zeros(0)
-    limit_rows = [r for r, name in enumerate(model.row_names) if not name.startswith("one_lot")]
-    dense = model.rows[limit_rows].toarray() if limit_rows else np.zeros((0, n))
+    n = len(model.x_item)  # the compact model's tier columns keep their no-tier values
+    skip = ("one_lot", "tier_") if len(model.rest) else ("one_lot",)  # tier rows hold at rest
+    limit_rows = [r for r, name in enumerate(model.row_names) if not name.startswith(skip)]
+    dense = model.rows[limit_rows][:, :n].toarray() if limit_rows else np.zeros((0, n))
     lower, upper = model.row_lower[limit_rows], model.row_upper[limit_rows]
     scale = np.maximum(np.abs(np.where(np.isfinite(upper), upper, lower)), 1.0)
     items = model.x_item
-    current = _cheapest(model.cost, items)
+    current = _cheapest(model.cost[:n], items)
     activity = dense[:, current].sum(axis=1)
     steps = max_steps if max_steps is not None else 4 * len(current) + 10
     for _ in range(steps):
@@ -36,14 +37,14 @@ def greedy_choices(model: MenuModel, max_steps: int | None = None) -> np.ndarray
         if violation.sum() <= TOL:
             x = np.zeros(n)
             x[current] = 1.0
-            return x
+            return np.concatenate((x, model.rest))
         at = np.searchsorted(np.unique(items), items)  # column -> position in `current`
         was = current[at]
         moved = activity[:, None] + dense - dense[:, was]  # activity if column c is taken
         removed = violation.sum() - _violation(
             moved, lower[:, None], upper[:, None], scale[:, None]
         ).sum(0)
-        extra = model.cost - model.cost[was]
+        extra = model.cost[:n] - model.cost[was]
         score = np.where(removed > TOL, np.maximum(extra, 0.0) / np.maximum(removed, TOL), np.inf)
         best = int(np.argmin(score))
         if not np.isfinite(score[best]):

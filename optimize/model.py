@@ -16,6 +16,19 @@ The best plan over all states is the optimum (a plan that reaches a higher tier 
 assumes is counted in the higher state too), and every state's model is a tight menu MILP:
 no big-M rows, whose LP bound was too weak for HiGHS (25 s for 500 items, measured).
 
+Many tiered suppliers: the states are Π over tiered suppliers of (tiers + 1), 65,536 for 16
+suppliers with one tier each (a 60-item plan took 300 s and was not proven optimal; 0.3 s and
+proven optimal with the compact model). Above MAX_TIER_STATES states one compact model
+replaces them: per supplier s and tier k a binary z_s_k (Σ_k z_s_k <= 1, row `tier_one_<s>`;
+`tier_reach_<s>_<k>`: bought >= threshold × z) and a continuous w_s_k, the discount taken
+off, with `tier_discount_<s>_<k>` (w <= rate × discountable bought − L (1 − z)) and
+`tier_discount_cap_<s>_<k>` (w <= U z), L and U the least and greatest rate × discountable
+the items' kept candidates can buy (L <= 0 <= U); the objective subtracts w. Minimizing
+pushes w to its bound: the discount when z = 1, 0 otherwise. Exact, but the big-M rows make
+its LP bound weak (500 bench items with 6 states: 68 s against 1.2 s by states, measured), so
+it is used only where the states are too many. Dominance there requires a candidate to be no
+dearer both without discount and at its supplier's top discount.
+
 Candidates that cannot be in any optimal plan are dropped before the model is built (exact
 dominance): c is dropped if another candidate c' of the same item costs no more in
 expectation and uses no more of every limit in force (purchase cost under a budget, volume
@@ -42,6 +55,8 @@ from optimize.data import ItemProblem, Limits, SupplierTier
 from optimize.evaluate import LotCosts
 
 INF = float("inf")
+# More tier states than this (2^6: six suppliers with one tier each) get one compact model
+MAX_TIER_STATES = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +84,9 @@ class MenuModel:
     row_upper: np.ndarray
     constant: float
     state: dict[str, int] = field(default_factory=dict)  # supplier -> tier reached (index)
+    # values of the columns after the x columns in a plan that reaches no supplier-wide tier
+    # (the compact model's tier columns; empty otherwise)
+    rest: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_columns(self) -> int:
@@ -117,6 +135,11 @@ class MenuModel:
         return lp, variables
 
 
+def n_tier_states(limits: Limits) -> int:
+    """How many tier states `tier_states` gives: Π over tiered suppliers of (tiers + 1)."""
+    return int(np.prod([len(t) + 1 for t in limits.tiers_by_supplier().values()]))
+
+
 def tier_states(limits: Limits) -> list[dict[str, int]]:
     """Every combination of tiers to reach, one per tiered supplier (-1: no tier)."""
     states: list[dict[str, int]] = [{}]
@@ -130,11 +153,15 @@ def build_models(
     limits: Limits,
     items: Sequence[ItemProblem] | None = None,
     allowed: Sequence[np.ndarray] | None = None,
+    max_states: int = MAX_TIER_STATES,
 ) -> list[MenuModel]:
     """One model per tier state (one model without supplier-wide tiers); states whose tiers
-    cannot be reached even buying every item's largest candidate are left out."""
+    cannot be reached even buying every item's largest candidate are left out. More than
+    `max_states` tier states: one compact model (`_Flat.compact_model`)."""
     flat = _Flat(menu, limits, items, allowed)
     tiers = limits.tiers_by_supplier()
+    if n_tier_states(limits) > max_states:
+        return [flat.compact_model()]
     models = []
     for state in tier_states(limits):
         reach = {s: tiers[s][k] for s, k in state.items() if k >= 0}
@@ -195,6 +222,7 @@ class _Flat:
         return float(np.maximum.reduceat(own, self.offset[:-1][self.sizes > 0]).sum())
 
     def model(self, state: dict[str, int]) -> MenuModel:
+        """The tight model of one tier state (module docstring)."""
         limits = self.limits
         tiers = limits.tiers_by_supplier()
         state = {s: -1 for s in tiers} | state
@@ -202,7 +230,85 @@ class _Flat:
         cost = self.cost.copy()
         for supplier, tier in reach.items():
             cost -= np.where(self.supplier == supplier, tier.discount * self.discountable, 0.0)
-        menu = self.menu
+        part = self._x_part(cost, reach)
+        for supplier, tier in reach.items():
+            own = self._bought(supplier, tier.basis)
+            done = float(own[part.fixed_flat].sum())
+            part.rows.single(f"tier_reach_{supplier}", own[part.cols], tier.threshold - done, INF)
+        return part.model(self, cost, state=state)
+
+    def compact_model(self) -> MenuModel:
+        """One model for every tier state (module docstring, "Many tiered suppliers"): per
+        supplier s and tier k a binary z_s_k (tier reached) and the discount it takes off,
+        w_s_k = rate_k × discountable bought from s when z = 1, else 0, shifted by its least
+        value so that every column starts at 0."""
+        tiers = self.limits.tiers_by_supplier()
+        top = {s: t[-1] for s, t in tiers.items()}
+        rate = np.zeros(len(self.cost))
+        for supplier, tier in top.items():
+            rate[self.supplier == supplier] = tier.discount
+        # a candidate dominates only if it is no dearer both without and at the top discount
+        part = self._x_part(np.stack([self.cost, self.cost - rate * self.discountable]), top)
+        cols, fixed_flat, rows = part.cols, part.fixed_flat, part.rows
+        n_x = len(cols)
+        extra_names, extra_cost, extra_upper, extra_int, rest = [], [], [], [], []
+        for supplier, levels in tiers.items():
+            own = self.supplier == supplier
+            disc = np.where(own, self.discountable, 0.0)
+            lo, hi = self._extremes(disc, part.keep)
+            bought = self._bought(supplier, levels[0].basis)
+            z_cols = []
+            for k, tier in enumerate(levels):
+                z, w = n_x + len(extra_names), n_x + len(extra_names) + 1
+                z_cols.append(z)
+                # w = 0 (no tier) must lie in [lmin, lmax]
+                lmin, lmax = min(0.0, tier.discount * lo), max(0.0, tier.discount * hi)
+                extra_names += [f"z_{supplier}_{k}", f"w_{supplier}_{k}"]
+                extra_cost += [0.0, -1.0]
+                extra_upper += [1.0, lmax - lmin]
+                extra_int += [True, False]
+                rest += [0.0, -lmin]  # no tier: z = 0, w = 0
+                done = float(bought[fixed_flat].sum())
+                coef = np.append(bought[cols], -tier.threshold)
+                rows.block([_clean(f"tier_reach_{supplier}_{k}")],
+                           np.zeros(n_x + 1, np.int64), np.append(np.arange(n_x), z), coef,
+                           -done, INF)  # fmt: skip
+                # w <= rate × discountable bought - lmin (1 - z) and w <= lmax z (w - lmin)
+                fixed_disc = tier.discount * float(disc[fixed_flat].sum())
+                coef = np.concatenate((-tier.discount * disc[cols], [-lmin, 1.0]))
+                rows.block([_clean(f"tier_discount_{supplier}_{k}")],
+                           np.zeros(n_x + 2, np.int64), np.concatenate((np.arange(n_x), [z, w])),
+                           coef, -INF, fixed_disc - 2 * lmin)  # fmt: skip
+                rows.block([_clean(f"tier_discount_cap_{supplier}_{k}")], [0, 0], [z, w],
+                           [-lmax, 1.0], -INF, -lmin)  # fmt: skip
+            rows.block([_clean(f"tier_one_{supplier}")], np.zeros(len(z_cols), np.int64),
+                       z_cols, np.ones(len(z_cols)), -INF, 1.0)  # fmt: skip
+        shift = float(sum(rest))  # objective −w = −w' − lmin, and rest = −lmin
+        return part.model(
+            self,
+            self.cost,
+            extra=(extra_names, np.array(extra_cost), np.array(extra_upper), np.array(extra_int),
+                   np.array(rest)),
+            constant=shift,
+        )  # fmt: skip
+
+    def _bought(self, supplier: str, basis: str) -> np.ndarray:
+        """Per candidate (flat): purchase cost (spend) or units bought from `supplier`."""
+        amount = self.purchase if basis == "spend" else self.quantity
+        return np.where(self.supplier == supplier, amount, 0.0)
+
+    def _extremes(self, value: np.ndarray, keep: Sequence[np.ndarray]) -> tuple[float, float]:
+        """Least and greatest Σ over items of the value (flat) of one kept candidate each."""
+        lo = hi = 0.0
+        for i, k in enumerate(keep):
+            own = value[self.offset[i] + k]
+            lo, hi = lo + float(own.min()), hi + float(own.max())
+        return lo, hi
+
+    def _x_part(self, cost: np.ndarray, reach: dict[str, SupplierTier]) -> _XPart:
+        """The candidate columns and the one_lot and limit rows; `cost` (flat, or rows of
+        costs that must all be no higher for a candidate to dominate) decides dominance."""
+        limits, menu = self.limits, self.menu
         volume = [self.volume[self.offset[i] : self.offset[i + 1]] for i in range(len(menu))]
         keep = undominated(menu, volume, limits, reach, self.allowed, cost)
         if any(len(k) == 0 for k in keep):
@@ -215,7 +321,6 @@ class _Flat:
         fixed = np.array([k[0] if len(k) == 1 else -1 for k in keep], dtype=np.int64)
         cols = chosen[free_flat]  # flat candidate index of every x column
         fixed_flat = chosen[~free_flat]
-        x_item, x_cand = self.item[cols], self.local[cols]
         rows = _Rows()
         free_items = np.flatnonzero(counts > 1)
         one_row = np.repeat(np.arange(len(free_items)), counts[free_items])
@@ -235,29 +340,59 @@ class _Flat:
         ):
             if bound is not None:
                 rows.single(name, use[cols], -INF, bound - float(use[fixed_flat].sum()))
-        for supplier, tier in reach.items():
-            amount = self.purchase if tier.basis == "spend" else self.quantity
-            own = np.where(self.supplier == supplier, amount, 0.0)
-            done = float(own[fixed_flat].sum())
-            rows.single(f"tier_reach_{supplier}", own[cols], tier.threshold - done, INF)
-        n = len(cols)
+        return _XPart(tuple(keep), fixed, cols, fixed_flat, rows)
+
+
+@dataclass
+class _XPart:
+    """The candidate columns of a model and its rows so far."""
+
+    keep: tuple[np.ndarray, ...]
+    fixed: np.ndarray
+    cols: np.ndarray
+    fixed_flat: np.ndarray
+    rows: _Rows
+
+    def model(
+        self,
+        flat: _Flat,
+        cost: np.ndarray,
+        state: dict[str, int] | None = None,
+        extra: tuple | None = None,
+        constant: float = 0.0,
+    ) -> MenuModel:
+        """The MenuModel of these columns (costs from the flat `cost`) and `extra` columns
+        (names, cost, upper, integer, rest) after them."""
+        cols = self.cols
+        x_item, x_cand = flat.item[cols], flat.local[cols]
+        names = [f"x_{i}_{c}" for i, c in zip(x_item.tolist(), x_cand.tolist(), strict=True)]
+        col_cost, upper, integer = cost[cols], np.ones(len(cols)), np.ones(len(cols), bool)
+        rest = np.zeros(0)
+        if extra is not None:
+            extra_names, extra_cost, extra_upper, extra_int, rest = extra
+            names += list(extra_names)
+            col_cost = np.concatenate((col_cost, extra_cost))
+            upper = np.concatenate((upper, extra_upper))
+            integer = np.concatenate((integer, extra_int))
+        n = len(names)
         return MenuModel(
-            menu=tuple(menu),
-            limits=limits,
-            keep=tuple(keep),
-            fixed=fixed,
+            menu=flat.menu,
+            limits=flat.limits,
+            keep=self.keep,
+            fixed=self.fixed,
             x_item=x_item,
             x_cand=x_cand,
-            col_names=[f"x_{i}_{c}" for i, c in zip(x_item.tolist(), x_cand.tolist(), strict=True)],
-            cost=cost[cols],
-            col_upper=np.ones(n),
-            integer=np.ones(n, bool),
-            rows=rows.matrix(n),
-            row_names=rows.names,
-            row_lower=np.array(rows.lower, float),
-            row_upper=np.array(rows.upper, float),
-            constant=float(cost[fixed_flat].sum()),
-            state=state,
+            col_names=names,
+            cost=col_cost,
+            col_upper=upper,
+            integer=integer,
+            rows=self.rows.matrix(n),
+            row_names=self.rows.names,
+            row_lower=np.array(self.rows.lower, float),
+            row_upper=np.array(self.rows.upper, float),
+            constant=float(cost[self.fixed_flat].sum()) + constant,
+            state=state or {},
+            rest=rest,
         )
 
 
@@ -304,8 +439,8 @@ def undominated(
     """Per item, the sorted indices of the candidates no other candidate of the item
     dominates (see the module docstring); items are processed in padded chunks of similar
     menu length (padding to a chunk's longest menu costs its length squared per item).
-    `cost` (flat, item after item) replaces the menu's expected cost (a tier state's
-    discount)."""
+    `cost` (flat, item after item; or rows of such costs, each of which a dominating
+    candidate must not exceed) replaces the menu's expected cost (a tier state's discount)."""
     result: list[np.ndarray] = [np.zeros(0, np.int64)] * len(menu)
     sizes = np.array([len(m) for m in menu], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(sizes)))
@@ -320,7 +455,7 @@ def undominated(
             None if allowed is None else [allowed[i] for i in idx],
             None
             if cost is None
-            else np.concatenate([cost[offset[i] : offset[i + 1]] for i in idx]),
+            else np.concatenate([cost[..., offset[i] : offset[i + 1]] for i in idx], axis=-1),
         )
         for i, keep in zip(idx, part, strict=True):
             result[i] = keep
@@ -357,7 +492,7 @@ def _usage_columns(menu, volume, limits, reach, cost) -> np.ndarray:
     """Expected cost and the use of every limit in force, candidates of all items in a row."""
     if cost is None:
         cost = np.concatenate([m.expected_cost for m in menu])
-    rows = [cost]
+    rows = list(np.atleast_2d(cost))
     if limits.budget is not None:
         rows.append(np.concatenate([m.purchase_cost for m in menu]))
     if limits.capacity is not None:

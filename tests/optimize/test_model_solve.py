@@ -97,6 +97,43 @@ def test_milp_equals_brute_force_and_the_plan_is_feasible(problem):
             assert m.quantity[c] >= offer.moq and m.quantity[c] % offer.pack_size == 0
 
 
+@st.composite
+def tiered_problems(draw) -> Problem:
+    """problems() with tiers on both suppliers, some reachable by a single lot."""
+    problem = draw(problems())
+    s0 = draw(
+        st.sampled_from(
+            [
+                (SupplierTier("S0", 5.0, 0.05),),
+                (SupplierTier("S0", 20.0, 0.03), SupplierTier("S0", 60.0, 0.1)),
+            ]
+        )
+    )
+    s1 = draw(st.sampled_from([(SupplierTier("S1", 1.0, 0.1, basis="units"),),
+                               (SupplierTier("S1", 8.0, 0.2, basis="units"),)]))  # fmt: skip
+    return Problem(problem.items, dataclasses.replace(problem.limits, supplier_tiers=s0 + s1))
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@settings(max_examples=30, deadline=None)
+@given(problem=tiered_problems())
+def test_the_compact_tier_model_equals_brute_force(solver, problem):
+    """Many tiered suppliers get one model with tier binaries instead of one model per tier
+    state (Π (tiers + 1) of them); forced here on small instances (max_states=0)."""
+    menu = [evaluate_item(item, max_candidates=6) for item in problem.items]
+    (model,) = build_models(menu, problem.limits, problem.items, max_states=0)
+    assert any(name.startswith("z_") for name in model.col_names)
+    result = solve_models([model], solver, gap=1e-9)
+    assert result.optimal
+    assert result.objective == pytest.approx(brute_force(problem, menu), rel=1e-6, abs=1e-5)
+    combo = result.choices
+    assert feasible(problem, menu, combo)
+    total = sum(m.expected_cost[c] for m, c in zip(menu, combo, strict=True))
+    assert total - tier_discount(problem, menu, combo) == pytest.approx(
+        result.objective, rel=1e-6, abs=1e-5
+    )
+
+
 def test_constraints_have_readable_names():
     problem = many_items(3, seed=2)
     menu = [evaluate_item(i, 8) for i in problem.items]

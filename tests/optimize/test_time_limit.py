@@ -114,3 +114,20 @@ def _x(model: MenuModel, choices: tuple[int, ...]) -> np.ndarray:
     return np.array(
         [float(choices[i] == c) for i, c in zip(model.x_item, model.x_cand, strict=True)]
     )
+
+
+def test_greedy_repair_of_the_compact_tier_model_is_a_feasible_plan_without_tiers():
+    from optimize.data import SupplierTier
+    from optimize.model import build_models
+
+    tiers = (SupplierTier("S", 50_000.0, 0.02), SupplierTier("S", 90_000.0, 0.04))
+    limits = Limits(budget=0.5 * N_ITEMS * 500, supplier_tiers=tiers)
+    (model,) = build_models(hard_menu(), limits, max_states=0)
+    x = greedy_choices(model)
+    assert x is not None and len(x) == model.n_columns
+    activity = model.rows @ x
+    assert (activity >= model.row_lower - 1e-6).all() and (activity <= model.row_upper + 1e-6).all()
+    # the tier columns keep their no-tier values: the objective is the lots' cost alone
+    choices = model.choices(x)
+    lots = sum(m.expected_cost[c] for m, c in zip(hard_menu(), choices, strict=True))
+    assert model.objective(x) == pytest.approx(lots)
