@@ -77,6 +77,7 @@ def summarize(
     risk = 1 - params.service_level
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
+    invoice_discount = result.supplier_discount
     return {
         "run_id": run_id,
         "run_key": params.run_key(),
@@ -87,8 +88,10 @@ def summarize(
         "offers_left_out": int(unplannable["planned"].sum()),
         "not_planned": _not_planned(unplannable),
         "lots": len(lots),
-        "spend": round(float(lots["order_value"].sum()), 2),
-        "savings": round(float(lots["savings"].sum()), 2),
+        # supplier-wide tiers come off the invoice, not off the lots' order_value
+        "spend": round(float(lots["order_value"].sum()) - invoice_discount, 2),
+        "savings": round(float(lots["savings"].sum()) + invoice_discount, 2),
+        "supplier_discount": round(invoice_discount, 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": int(sum(held_back)),
         # a fill rate below the service level: what a planner setting it would not expect
@@ -138,6 +141,13 @@ def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
     return shown.to_dict("records")
 
 
+def _supplier_discount_lines(summary: dict[str, Any]) -> list[str]:
+    if not summary.get("supplier_discount"):
+        return []
+    return [f"| of which supplier-wide tiers (off the invoices) | "
+            f"{summary['supplier_discount']:,.2f} |"]  # fmt: skip
+
+
 def summary_markdown(summary: dict[str, Any]) -> str:
     """A short text a planner reads first."""
     proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
@@ -151,6 +161,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| lots to order | {summary['lots']} of {summary['items_planned']} items |",
             f"| spend | {summary['spend']:,.2f} |",
             f"| discount savings vs base prices | {summary['savings']:,.2f} |",
+            *_supplier_discount_lines(summary),
             f"| expected leftover at horizon end | {summary['expected_leftover_units']:,.0f}"
             " units |",
             f"| items whose lot serves less than {_service(summary)} of the demand it decides |"

@@ -293,10 +293,12 @@ def _print_decided_elsewhere(db_path: Path, run_key: str) -> None:
 def _print_summary(summary: dict, data_dir: Path) -> None:
     db = summary["db_path"]
     proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
+    tiers = summary.get("supplier_discount")
     click.echo(
         f"\n{summary['lots']} lot{'' if summary['lots'] == 1 else 's'} of "
         f"{summary['items_planned']} items, spend "
-        f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}."
+        f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}"
+        + (f" (of which supplier-wide tiers {tiers:,.2f})." if tiers else ".")
     )
     click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")
     if not summary.get("published", True):

@@ -53,6 +53,7 @@ class ReportData:
     calibration: pd.DataFrame | None = None
     service_level: float = 0.95  # the run's: a lot's stockout risk above 1 - this is counted
     period_days: float = 7.0  # of the plan's periods, which start the day after as_of
+    supplier_discount: float = 0.0  # supplier-wide tier discounts, currency off the invoices
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -155,8 +156,16 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
-        ("spend", _money(ordered["order_value"].sum())),
-        ("discount savings vs base prices", _money(ordered["savings"].sum())),
+        ("spend", _money(ordered["order_value"].sum() - data.supplier_discount)),
+        (
+            "discount savings vs base prices",
+            _money(ordered["savings"].sum() + data.supplier_discount),
+        ),
+        *(
+            [("of which supplier-wide tiers (off the invoices)", _money(data.supplier_discount))]
+            if data.supplier_discount
+            else []
+        ),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
         (
             f"items whose lot serves less than {data.service_level:.0%} of the demand it decides",
@@ -327,6 +336,7 @@ def write_report(
         calibration=_read_calibration(params.db_path),
         service_level=params.service_level,
         period_days=params.period_days,
+        supplier_discount=result.supplier_discount,
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)

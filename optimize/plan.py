@@ -82,6 +82,12 @@ class Plan:
     infeasible_reason: str | None = None
     supplier_discounts: dict = field(default_factory=dict)
 
+    @property
+    def supplier_discount(self) -> float:
+        """Currency the supplier-wide tiers take off the invoices (`supplier_discounts`); the
+        lots' order_value is before it."""
+        return float(sum(d["discount"] for d in self.supplier_discounts.values()))
+
     def frame(self) -> pd.DataFrame:
         """One row per item with the columns of the `recommendations` table; explanation as
         JSON text."""

@@ -436,3 +436,22 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     assert printed.exit_code == 0, printed.output
     assert f"Not planned ({summary['items_unplannable']} item" in printed.output
     assert f"  {sku}: {reason}" in printed.output
+
+
+def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    suppliers = pd.read_csv(data / "suppliers.csv")["supplier_id"]
+    rows = "".join(f"{s},spend,1,0.03\n" for s in suppliers)  # 3% off any purchase
+    (data / "supplier_tiers.csv").write_text("supplier_id,basis,min_total,discount_rate\n" + rows)
+    db_path = tmp_path / "reorder.duckdb"
+    summary = _run(data, db_path)
+    lots = _published(db_path)
+    lots = lots[lots["quantity"] > 0]
+    invoiced = lots["order_value"].sum()
+    assert summary["supplier_discount"] == pytest.approx(0.03 * invoiced, abs=0.01)
+    assert summary["spend"] == pytest.approx(invoiced - summary["supplier_discount"], abs=0.01)
+    assert summary["savings"] == pytest.approx(
+        lots["savings"].sum() + summary["supplier_discount"], abs=0.01
+    )
+    assert "| of which supplier-wide tiers (off the invoices) |" in summary_markdown(summary)
