@@ -335,3 +335,15 @@ def test_failed_nights_do_not_push_a_succeeded_nights_demand_out(con):
     publish_run(con, old, "2023-12-01-some", *_frames(1.0), SOLVER)
     kept = con.execute("SELECT DISTINCT run_key FROM demand ORDER BY run_key").fetchall()
     assert [k for (k,) in kept] == ["2023-12-01-some", "2024-02-01-all", "2024-02-02-some"]
+
+
+def test_quarantine_rows_name_the_sku_of_the_row(con, tmp_path):
+    from tests.warehouse.conftest import write_folder
+    from warehouse import load_folder, quarantine_rows
+
+    folder = write_folder(tmp_path / "in", stock__csv="sku,on_hand\nA,5\nB,-1\n")
+    load_folder(con, folder, AS_OF)
+    rows = quarantine_rows(con)
+    assert rows[["table_name", "row_number", "sku", "column_name"]].values.tolist() == [
+        ["stock", 2, "B", "on_hand"]
+    ]
