@@ -254,6 +254,7 @@ class _Flat:
         cols, fixed_flat, rows = part.cols, part.fixed_flat, part.rows
         n_x = len(cols)
         extra_names, extra_cost, extra_upper, extra_int, rest = [], [], [], [], []
+        taken: set[str] = set()
         for supplier, levels in tiers.items():
             own = self.supplier == supplier
             disc = np.where(own, self.discountable, 0.0)
@@ -265,7 +266,7 @@ class _Flat:
                 z_cols.append(z)
                 # w = 0 (no tier) must lie in [lmin, lmax]
                 lmin, lmax = min(0.0, tier.discount * lo), max(0.0, tier.discount * hi)
-                extra_names += [f"z_{supplier}_{k}", f"w_{supplier}_{k}"]
+                extra_names += [_unique(_clean(f"{v}_{supplier}_{k}"), taken) for v in "zw"]
                 extra_cost += [0.0, -1.0]
                 extra_upper += [1.0, lmax - lmin]
                 extra_int += [True, False]
@@ -409,6 +410,9 @@ class _Rows:
         self.taken: set[str] = set()
 
     def block(self, names, row, col, val, lower, upper) -> None:
+        val = np.asarray(val, float)
+        nz = val != 0
+        row, col, val = np.asarray(row)[nz], np.asarray(col)[nz], val[nz]
         base = len(self.names)
         for name in names:
             self.names.append(_unique(name, self.taken))

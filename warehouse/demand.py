@@ -125,13 +125,13 @@ def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
 def _lines_held(con: duckdb.DuckDBPyConnection) -> str:
     """Where the order lines went, when none loaded: the quarantine's count and first reason."""
     count, file, row, reason = con.execute(
-        "SELECT count(*), arg_min(file, (file, row_number)), arg_min(row_number, (file, "
-        "row_number)), arg_min(reason, (file, row_number)) FROM quarantine "
-        "WHERE table_name = 'order_lines'"
+        "SELECT count(DISTINCT (file, row_number)), arg_min(file, (file, row_number)), "
+        "arg_min(row_number, (file, row_number)), arg_min(reason, (file, row_number)) "
+        "FROM quarantine WHERE table_name = 'order_lines'"
     ).fetchone()
     if not count:
         return ""
-    return (f"; all {count:,} rows read are in quarantine (first: {file} row {row}: {reason}); "
+    return (f"; {count:,} rows are in quarantine (first: {file} row {row}: {reason}); "
             "see `reorder quarantine`")  # fmt: skip
 
 

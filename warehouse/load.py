@@ -103,8 +103,11 @@ def load_folder(
     items_sha = shas[masters["items"]]
     context_sha = hashlib.sha256(f"{items_sha}|{config!r}".encode()).hexdigest()
 
+    # the master files' encoding is part of what they loaded as: a changed one reloads them
+    master_context = hashlib.sha256(config.master_encoding.encode()).hexdigest()
     master_changed = any(
-        _last_master_load(con, t.name) != (_name(masters[t.name]), shas.get(masters[t.name]))
+        _last_master_load(con, t.name)
+        != (_name(masters[t.name]), shas.get(masters[t.name]), master_context)
         for t in MASTER_TABLES
     )
     master_raw = {
@@ -128,7 +131,7 @@ def load_folder(
 
     loader = _Loader(con, as_of, run_id)
     if master_changed:
-        loader.load_masters(masters, master_raw, shas)
+        loader.load_masters(masters, master_raw, shas, master_context)
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
@@ -161,21 +164,29 @@ class _Loader:
         )
 
     def load_masters(
-        self, paths: dict[str, Path | None], raws: dict[str, RawFile], shas: dict[Path, str]
+        self,
+        paths: dict[str, Path | None],
+        raws: dict[str, RawFile],
+        shas: dict[Path, str],
+        context: str | None = None,
     ) -> None:
         """All master files in one transaction: a file that stops the load leaves every master
         table as it was (later tables are checked against the earlier ones' new rows)."""
         with store.transaction(self.con):
-            self._load_masters(paths, raws, shas)
+            self._load_masters(paths, raws, shas, context)
 
     def _load_masters(
-        self, paths: dict[str, Path | None], raws: dict[str, RawFile], shas: dict[Path, str]
+        self,
+        paths: dict[str, Path | None],
+        raws: dict[str, RawFile],
+        shas: dict[Path, str],
+        context: str | None,
     ) -> None:
         kept: dict[str, tuple[Checked, store.LoadRecord]] = {}
         for table in MASTER_TABLES:
             raw = raws.get(table.name)
             if raw is None:
-                store.record_absent(self.con, table, self.record(table.name, None, None, None))
+                store.record_absent(self.con, table, self.record(table.name, None, None, context))
                 continue
             checked = _with_sku(_with_broken(check(table, raw.frame, self.context(raw)), raw),
                                 raw.frame)  # fmt: skip
@@ -189,7 +200,7 @@ class _Loader:
                     f"{first[ROW]}: {first['reason']}); no master file was loaded, and a run "
                     f"stops here rather than plan without {table.name}"
                 )
-            record = self.record(table.name, raw, shas[paths[table.name]], None)
+            record = self.record(table.name, raw, shas[paths[table.name]], context)
             store.replace_snapshot(self.con, table, checked, record)
             kept[table.name] = (checked, record)
             if table is PRICE_BREAKS:
@@ -248,13 +259,14 @@ def _refuse_emptied(
         if raw.rows_read:
             continue
         row = con.execute(
-            "SELECT rows_loaded FROM loads WHERE table_name = 'order_lines' AND file = ? "
-            "ORDER BY loaded_at DESC LIMIT 1",
+            "SELECT (SELECT count(*) FROM order_lines WHERE file = $1) "
+            "+ (SELECT count(*) FROM order_lines_overridden WHERE file = $1)",
             [raw.name],
         ).fetchone()
         if row and row[0]:
             raise LoadError(
-                f"{raw.name}: no rows below the header, but its last load had {row[0]:,} rows; "
+                f"{raw.name}: no rows below the header, but the warehouse holds {row[0]:,} of "
+                "its rows; "
                 "loading it would delete them (nothing was loaded). Remove the file from the "
                 "folder to keep its rows"
             )
@@ -347,12 +359,15 @@ def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:
     return raw
 
 
-def _last_master_load(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, str | None]:
+def _last_master_load(
+    con: duckdb.DuckDBPyConnection, table: str
+) -> tuple[str | None, str | None, str | None]:
     row = con.execute(
-        "SELECT file, sha256 FROM loads WHERE table_name = ? ORDER BY loaded_at DESC LIMIT 1",
+        "SELECT file, sha256, context_sha256 FROM loads WHERE table_name = ? "
+        "ORDER BY loaded_at DESC LIMIT 1",
         [table],
     ).fetchone()
-    return (row[0], row[1]) if row else ("never loaded", None)
+    return (row[0], row[1], row[2]) if row else ("never loaded", None, None)
 
 
 def _lines_unchanged(

@@ -53,11 +53,12 @@ def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> p
     (a row in quarantine) are not known for sure, with the first such row. The plan leaves
     them out rather than plan them with nothing on hand or without an order on its way."""
     return con.execute(
-        "SELECT sku, first(file || ' row ' || row_number || ' is in quarantine (' || reason || "
-        "')' ORDER BY table_name DESC, row_number) AS reason FROM quarantine "
-        "WHERE sku IS NOT NULL AND (table_name = 'open_orders' OR (table_name = 'stock' "
-        "AND sku NOT IN (SELECT sku FROM stock))) AND (? IS NULL OR list_contains(?, sku)) "
-        "GROUP BY sku ORDER BY sku",
+        "SELECT i.sku, first(q.file || ' row ' || q.row_number || ' is in quarantine (' || "
+        "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
+        "JOIN quarantine AS q ON (q.sku = i.sku AND (q.table_name = 'open_orders' OR "
+        "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
+        "WHERE (q.table_name = 'open_orders' OR i.sku NOT IN (SELECT sku FROM stock)) "
+        "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
         [skus, skus],
     ).df()
 

@@ -285,6 +285,10 @@ def current_recommendations(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def not_planned(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pd.DataFrame:
     """sku, reason, planned of run `run_id` (None: the published run): the items it could not
     plan (planned False) first, then the offers it left out of planned items."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'not_planned'"
+    ).fetchone()[0]:  # a warehouse not yet upgraded (read-only connections do not upgrade)
+        return pd.DataFrame({"sku": [], "reason": [], "planned": pd.Series([], dtype=bool)})
     return con.execute(
         "SELECT sku, reason, planned FROM not_planned WHERE run_id = coalesce(?, "
         "(SELECT run_id FROM current_run)) ORDER BY planned, sku, reason",

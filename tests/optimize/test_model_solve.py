@@ -361,3 +361,20 @@ def test_tier_search_checks_the_solvers_objective_against_the_plan():
     result = solve_models(build_models(menu, problem.limits, problem.items), "highs", gap=1e-9)
     assert result.optimal
     assert result.objective == pytest.approx(brute_force(problem, menu)) == pytest.approx(3.2)
+
+
+def test_compact_tier_columns_of_suppliers_whose_names_clean_alike_stay_apart():
+    problem = many_items(4, seed=3)
+    menu = [evaluate_item(i, 6) for i in problem.items]
+    names = ("A-1", "A_1", "A-1", "A_1")  # PuLP writes both as A_1
+    menu = [
+        dataclasses.replace(m, supplier_id=np.where(m.supplier_id == None, None, name))  # noqa: E711
+        for m, name in zip(menu, names, strict=True)
+    ]
+    tiers = (SupplierTier("A-1", 10.0, 0.05), SupplierTier("A_1", 10.0, 0.05))
+    (model,) = build_models(menu, Limits(supplier_tiers=tiers), problem.items, max_states=0)
+    lp, _ = model.to_pulp()
+    assert len({v.name for v in lp.variables()}) == model.n_columns
+    results = [solve(model, s, time_limit=30, gap=1e-9) for s in ("highs", "cbc")]
+    assert all(r.optimal for r in results)
+    assert results[0].objective == pytest.approx(results[1].objective, rel=1e-7, abs=1e-6)

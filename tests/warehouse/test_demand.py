@@ -45,7 +45,7 @@ def test_a_history_lost_to_quarantine_says_so(con, tmp_path):
     with pytest.raises(HistoryError) as error:
         check_history(con, SUNDAY)
     assert str(error.value).startswith(
-        "no order line is loaded: nothing to forecast from; all 2 rows read are in quarantine "
+        "no order line is loaded: nothing to forecast from; 2 rows are in quarantine "
         "(first: order_lines.csv row 1: order_date '30.01.2024' "
     )
     assert "as_of" not in str(error.value)

@@ -131,6 +131,39 @@ def test_items_with_stock_or_open_order_rows_in_quarantine_are_unknown_inputs(co
     ]
 
 
+def test_an_unsplittable_stock_row_leaves_the_items_without_stock_rows_unknown(con, tmp_path):
+    """`B,1,292` has one field too many: its sku cannot be trusted, so no item without a
+    loaded stock row is planned as if nothing were on hand."""
+    folder = write_folder(tmp_path / "in", stock__csv="sku,on_hand\nA,5\nB,1,292\n")
+    load_folder(con, folder, AS_OF)
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["sku"].tolist() == ["B"]
+    assert unknown["reason"].iloc[0].startswith("stock.csv row 2 is in quarantine (row has 3")
+
+
+def test_changing_the_master_files_encoding_reloads_them(con, tmp_path):
+    from warehouse.config import parse_config
+
+    folder = write_folder(tmp_path / "in")
+    text = BASE["items.csv"].replace("Bolt M8", "Schraube M\xfcller")
+    (folder / "items.csv").write_text(text, encoding="utf-8")
+    load_folder(con, folder, AS_OF, parse_config({"master_files": {"encoding": "cp1252"}}))
+    load_folder(con, folder, AS_OF)  # the right encoding, the same bytes
+    descriptions = [r[0] for r in con.execute("SELECT description FROM items").fetchall()]
+    assert "Schraube M\xfcller" in descriptions
+
+
+def test_an_earlier_file_emptied_while_a_later_one_overrides_it_is_refused(con, tmp_path):
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    lines = BASE["order_lines.csv"]
+    (folder / "order_lines_b.csv").write_text(lines)  # overrides all 3 keys
+    load_folder(con, folder, AS_OF)
+    write_folder(folder, order_lines__csv=lines.splitlines()[0] + "\n")
+    with pytest.raises(LoadError, match=r"the warehouse holds 3 of its rows"):
+        load_folder(con, folder, AS_OF)
+
+
 @pytest.mark.parametrize("emptied", ["header only", "missing"])
 def test_a_stock_file_that_loses_all_its_rows_is_refused(con, tmp_path, emptied):
     folder = write_folder(tmp_path / "in")
@@ -279,8 +312,8 @@ def test_an_emptied_order_lines_file_is_refused_a_new_empty_one_is_not(con, tmp_
     (folder / "order_lines_delta.csv").write_text(header)
     load_folder(con, folder, AS_OF)  # a new delta file without rows: nothing to refuse
     write_folder(folder, order_lines__csv=header)
-    with pytest.raises(LoadError, match=r"order_lines\.csv: no rows below the header, but its "
-                       r"last load had 3 rows; loading it would delete them"):  # fmt: skip
+    with pytest.raises(LoadError, match=r"order_lines\.csv: no rows below the header, but the "
+                       r"warehouse holds 3 of its rows; loading it would delete them"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["order_lines"] == 3
 

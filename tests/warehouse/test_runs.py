@@ -347,3 +347,13 @@ def test_quarantine_rows_name_the_sku_of_the_row(con, tmp_path):
     assert rows[["table_name", "row_number", "sku", "column_name"]].values.tolist() == [
         ["stock", 2, "B", "on_hand"]
     ]
+
+
+def test_not_planned_of_a_warehouse_from_before_the_table_is_empty(tmp_path):
+    import warehouse
+
+    path = tmp_path / "old.duckdb"
+    with warehouse.connect(path) as con:
+        con.execute("DROP TABLE not_planned")
+    with warehouse.connect(path, read_only=True) as con:
+        assert warehouse.not_planned(con).empty
