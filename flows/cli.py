@@ -148,9 +148,12 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
 @main.command()
 @DB_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Include items with no order.")
-def lots(db_path: Path, show_all: bool) -> None:
-    """Print the currently published recommendations."""
-    _print_lots(db_path, show_all=show_all, limit=None)
+@click.option(
+    "--run-id", help="The lots of this run instead of the published plan's (reorder runs)."
+)
+def lots(db_path: Path, show_all: bool, run_id: str | None) -> None:
+    """Print the currently published recommendations, then the items the plan could not use."""
+    _print_lots(db_path, show_all=show_all, limit=None, run_id=run_id)
 
 
 @main.command()
@@ -321,7 +324,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"not planned:  {row['sku']}: {row['reason']}")
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
     if left > 0:
-        click.echo(f"              ... {left} more: {_prog()} lots --db {db}")
+        click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "
+                   f"{summary['run_id']}")  # fmt: skip
     _print_decided_elsewhere(Path(db), summary["run_key"])
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
 

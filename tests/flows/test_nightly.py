@@ -436,6 +436,12 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     assert printed.exit_code == 0, printed.output
     assert f"Not planned ({summary['items_unplannable']} item" in printed.output
     assert f"  {sku}: {reason}" in printed.output
+    # a run that is not the published plan: its own list, by its run_id
+    other = _run(folder, db_path, items=[sku])
+    assert not other["published"]
+    printed = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", other["run_id"]])
+    assert printed.exit_code == 0, printed.output
+    assert "Recommended order lots (0)" in printed.output and f"  {sku}: {reason}" in printed.output
 
 
 def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path: Path) -> None:
