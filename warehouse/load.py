@@ -260,7 +260,8 @@ def _refuse_emptied(
             continue
         row = con.execute(
             "SELECT (SELECT count(*) FROM order_lines WHERE file = $1) "
-            "+ (SELECT count(*) FROM order_lines_overridden WHERE file = $1)",
+            "+ (SELECT count(*) FROM order_lines_overridden WHERE file = $1) "
+            "+ (SELECT count(*) FROM order_lines_excluded WHERE file = $1)",
             [raw.name],
         ).fetchone()
         if row and row[0]:
@@ -297,7 +298,7 @@ def _with_broken(checked: Checked, raw: RawFile) -> Checked:
         return checked
     broken = problems_frame([(row, None, None, reason) for row, reason in raw.broken])
     problems = pd.concat([checked.problems, broken], ignore_index=True)
-    return Checked(checked.valid, problems, checked.excluded)
+    return replace(checked, problems=problems)
 
 
 def _with_sku(checked: Checked, frame: pd.DataFrame) -> Checked:
@@ -307,7 +308,7 @@ def _with_sku(checked: Checked, frame: pd.DataFrame) -> Checked:
     skus = frame.set_index(ROW)["sku"].map(lambda v: v.strip() if isinstance(v, str) else None)
     sku = checked.problems[ROW].map(skus).astype(object)
     problems = checked.problems.assign(sku=sku.where(sku.notna(), None))
-    return Checked(checked.valid, problems, checked.excluded)
+    return replace(checked, problems=problems)
 
 
 def _required(table: Table) -> set[str]:

@@ -89,6 +89,14 @@ CREATE TABLE IF NOT EXISTS order_lines_overridden (
     load_id VARCHAR NOT NULL,
     PRIMARY KEY (order_id, line, file)
 );
+-- (order_id, line) of order lines a file excludes on purpose (a cancelled line, a non-product
+-- sku, an ignored credit): like a row, it overrides the line of files earlier in name order
+CREATE TABLE IF NOT EXISTS order_lines_excluded (
+    order_id VARCHAR NOT NULL,
+    line BIGINT NOT NULL,
+    file VARCHAR NOT NULL,
+    PRIMARY KEY (order_id, line, file)
+);
 """
 
 LOAD_TABLES_DDL = """

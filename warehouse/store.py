@@ -6,7 +6,7 @@ Table and column names come from `warehouse.tables`, never from input files.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -57,32 +57,50 @@ def replace_snapshot(
 def replace_order_lines(
     con: duckdb.DuckDBPyConnection, table: Table, checked: Checked, record: LoadRecord
 ) -> None:
-    """Order lines: rows from a file of the same name are replaced; of rows with the same key
+    """Order lines: rows from a file of the same name are replaced; of a key (order_id, line)
     in several files, the file last in name order wins (whichever was loaded last), so the same
-    folder always gives the same rows. The rows it overrides wait in `order_lines_overridden`
-    (and count as excluded in their file's `loads` record) until no later file holds their
-    key: then the row of the file last in name order comes back."""
+    folder always gives the same rows. A file's row excluded on purpose (a cancelled line, ...)
+    holds its key too (`order_lines_excluded`): the latest file's word on a line counts. The
+    rows a later file overrides wait in `order_lines_overridden` (and count as excluded in
+    their file's `loads` record) until no later file holds their key: then the row of the file
+    last in name order comes back, unless a later file excluded that line."""
     file = record.file
     with transaction(con):
-        released = con.execute("SELECT order_id, line FROM order_lines WHERE file = ?", [file]).df()
-        con.execute("DELETE FROM order_lines WHERE file = ?", [file])
-        con.execute("DELETE FROM order_lines_overridden WHERE file = ?", [file])
+        released = con.execute(
+            "SELECT order_id, line FROM order_lines WHERE file = $1 UNION "
+            "SELECT order_id, line FROM order_lines_excluded WHERE file = $1",
+            [file],
+        ).df()
+        for name in ("order_lines", OVERRIDDEN, EXCLUDED):
+            con.execute(f"DELETE FROM {name} WHERE file = ?", [file])
+        gone = checked.excluded_keys.astype({"order_id": str, "line": "int64"})
         con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
+        con.register(_GONE, gone)
         try:
-            _set_aside(con, f"SELECT order_id, line, file FROM {_ROWS} AS n JOIN order_lines "
+            _set_aside(con, "SELECT order_id, line, o.file FROM (SELECT order_id, line FROM "
+                       f"{_ROWS} UNION SELECT order_id, line FROM {_GONE}) JOIN order_lines "
                        "AS o USING (order_id, line) WHERE o.file < ?", [file])  # fmt: skip
             ((shadowed,),) = con.execute(
-                f"SELECT list(n._pos) FROM {_ROWS} AS n JOIN order_lines AS o "
-                "ON o.order_id = n.order_id AND o.line = n.line WHERE o.file > ?",
+                f"SELECT list(n._pos) FROM {_ROWS} AS n WHERE EXISTS (SELECT 1 FROM "
+                "order_lines AS o WHERE o.order_id = n.order_id AND o.line = n.line AND "
+                "o.file > $1) OR EXISTS (SELECT 1 FROM order_lines_excluded AS e WHERE "
+                "e.order_id = n.order_id AND e.line = n.line AND e.file > $1)",
                 [file],
             ).fetchall()
+            con.execute(
+                f"INSERT INTO {EXCLUDED} SELECT DISTINCT CAST(order_id AS VARCHAR), "
+                f"CAST(line AS BIGINT), ? FROM {_GONE}",
+                [file],
+            )
         finally:
             con.unregister(_ROWS)
+            con.unregister(_GONE)
         valid = checked.valid
         if shadowed:
             aside = valid.index[shadowed]
             _insert_rows(con, table, valid.loc[aside], (file, record.load_id), OVERRIDDEN)
-            checked = Checked(valid.drop(aside), checked.problems, checked.excluded + len(aside))
+            checked = replace(checked, valid=valid.drop(aside),
+                              excluded=checked.excluded + len(aside))  # fmt: skip
         _insert_rows(con, table, checked.valid, extra=(file, record.load_id))
         _bring_back(con, released)
         con.execute("DELETE FROM quarantine WHERE table_name = ? AND file = ?", [table.name, file])
@@ -91,6 +109,8 @@ def replace_order_lines(
 
 
 OVERRIDDEN = "order_lines_overridden"
+EXCLUDED = "order_lines_excluded"
+_GONE = "_load_excluded_keys"
 _LINE_COLUMNS = "order_id, line, order_date, sku, quantity, unit_price, customer, file, load_id"
 _KEYS = "_load_keys"
 
@@ -108,7 +128,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection, keys_sql: str, params: list[objec
 
 def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
     """Keys no file holds any more in order_lines get back their overridden row of the file
-    last in name order."""
+    last in name order (unless a file after it excluded the line)."""
     if released.empty:
         return
     con.register(_ROWS, released)
@@ -117,6 +137,11 @@ def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
             f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS SELECT order_id, line, max(file) AS file "
             f"FROM {OVERRIDDEN} JOIN {_ROWS} USING (order_id, line) WHERE (order_id, line) NOT "
             "IN (SELECT (order_id, line) FROM order_lines) GROUP BY order_id, line"
+        )
+        # a line excluded by a file after the one that would come back stays excluded
+        con.execute(
+            f"DELETE FROM {_KEYS} AS k WHERE EXISTS (SELECT 1 FROM {EXCLUDED} AS e WHERE "
+            "e.order_id = k.order_id AND e.line = k.line AND e.file > k.file)"
         )
     finally:
         con.unregister(_ROWS)

@@ -52,6 +52,11 @@ class Checked:
     valid: pd.DataFrame
     problems: pd.DataFrame
     excluded: int = 0
+    # order lines: (order_id, line) of the rows excluded on purpose (a cancelled line, a
+    # non-product sku, an ignored credit): the file's latest word on that line
+    excluded_keys: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"order_id": [], "line": []})
+    )
     quarantined_rows: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -66,14 +71,20 @@ def problems_frame(rows: list[tuple[int, str | None, str | None, str]]) -> pd.Da
 def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
     """Apply every rule of `table` to `raw` (text values with `_row`), in this order:
     exclusions, parsing and row rules, references, duplicate keys, rising price breaks."""
-    raw, excluded = exclude(raw, context) if table is ORDER_LINES else (raw, 0)
+    dropped = raw.iloc[:0]
+    if table is ORDER_LINES:
+        kept = exclude(raw, context)
+        raw, dropped = raw[kept], raw[~kept]
+    excluded = len(dropped)
     typed, found = parse(table, raw, context)
     found += row_rules(table, typed, raw, context)
     bad = {r[0] for r in found}
     typed = typed[~typed[ROW].isin(bad)]
+    keys = [_keys(parse(table, dropped, context)[0])]
     if table is ORDER_LINES and context.drop_returns:
         returns = typed["quantity"] < 0
         excluded += int(returns.sum())
+        keys.append(_keys(typed[returns]))
         typed = typed[~returns]
     found += duplicate_keys(typed, raw, table.key)
     if table is PRICE_BREAKS:
@@ -82,11 +93,23 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
         found += tier_rules(typed[~typed[ROW].isin({r[0] for r in found})], raw)
     problems = problems_frame(found)
     valid = typed[~typed[ROW].isin(set(problems[ROW]))].reset_index(drop=True)
-    return Checked(valid, problems, excluded)
+    if table is not ORDER_LINES:
+        return Checked(valid, problems, excluded)
+    excluded_keys = pd.concat(keys, ignore_index=True).drop_duplicates(ignore_index=True)
+    return Checked(valid, problems, excluded, excluded_keys)
 
 
-def exclude(raw: pd.DataFrame, context: Context) -> tuple[pd.DataFrame, int]:
-    """Drop lines of cancelled invoices and non-product skus (freight, packaging, service)."""
+def _keys(typed: pd.DataFrame) -> pd.DataFrame:
+    """(order_id, line) of typed order lines whose key parsed."""
+    if "order_id" not in typed:
+        return pd.DataFrame({"order_id": [], "line": []})
+    ok = typed["order_id"].notna() & typed["line"].notna()
+    return typed.loc[ok, ["order_id", "line"]].reset_index(drop=True)
+
+
+def exclude(raw: pd.DataFrame, context: Context) -> pd.Series:
+    """Rows to keep: not lines of cancelled invoices or of non-product skus (freight,
+    packaging, service)."""
     keep = pd.Series(True, index=raw.index)
     if CANCELLED in raw and context.cancelled_values:
         wanted = {v.strip().casefold() for v in context.cancelled_values}
@@ -96,7 +119,7 @@ def exclude(raw: pd.DataFrame, context: Context) -> tuple[pd.DataFrame, int]:
         patterns = [p.casefold() for p in context.exclude_skus]
         skus = raw["sku"].map(lambda v: (v or "").strip().casefold())
         keep &= ~skus.map(lambda s: any(fnmatch.fnmatchcase(s, p) for p in patterns))
-    return raw[keep], int((~keep).sum())
+    return keep
 
 
 def parse(table: Table, raw: pd.DataFrame, context: Context) -> tuple[pd.DataFrame, list]:

@@ -180,6 +180,39 @@ def test_a_stock_file_that_loses_all_its_rows_is_refused(con, tmp_path, emptied)
     assert con.execute("SELECT sku, on_hand FROM stock").fetchall() == [("A", 0.0)]
 
 
+def test_a_line_a_later_file_cancels_stays_cancelled(con, tmp_path):
+    """The latest file's word on a line counts, also when that word is "cancelled": the
+    earlier file's row does not come back as demand."""
+    from warehouse.config import parse_config
+
+    config = parse_config(
+        {"order_lines": {"cancelled_column": "status", "cancelled_values": ["storniert"]}}
+    )
+    header = "order_id,line,order_date,sku,quantity,unit_price,customer,status\n"
+    base = header + "O1,1,2024-03-04,A,10,3.5,C1,ok\nO2,1,2024-03-12,A,5,3.5,C2,ok\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=base)
+    later = folder / "order_lines_b.csv"
+    later.write_text(header + "O2,1,2024-03-12,A,5,3.5,C2,ok\n")
+    load_folder(con, folder, AS_OF, config)
+    later.write_text(header + "O2,1,2024-03-12,A,5,3.5,C2,storniert\n")
+    load_folder(con, folder, AS_OF, config)
+    assert [k for k, *_ in _lines(con)] == ["O1"]
+    with warehouse.connect(tmp_path / "fresh.duckdb") as other:
+        load_folder(other, folder, AS_OF, config)
+        assert _lines(other) == _lines(con)
+    # the later file cancels it, then drops it: the earlier row comes back
+    later.write_text(header)
+    (folder / "order_lines_c.csv").write_text(header + "O9,1,2024-03-14,A,1,3.5,C9,ok\n")
+    with pytest.raises(LoadError, match="holds 1 of its rows"):  # an emptied export
+        load_folder(con, folder, AS_OF, config)
+    later.write_text(header + "O8,1,2024-03-14,A,1,3.5,C8,ok\n")
+    load_folder(con, folder, AS_OF, config)
+    assert ("O2", 1, 5.0, "order_lines.csv") in _lines(con)
+    with warehouse.connect(tmp_path / "fresh2.duckdb") as other:
+        load_folder(other, folder, AS_OF, config)
+        assert _lines(other) == _lines(con)
+
+
 def test_reload_replaces_the_quarantine_of_the_file(con, tmp_path):
     bad = BASE["order_lines.csv"] + "O3,1,2024-03-13,A,x,3.50,C3\n"
     folder = write_folder(tmp_path / "in", order_lines__csv=bad)
