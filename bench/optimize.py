@@ -9,6 +9,7 @@ units tiers (3%). Each case runs in its own process, so peak memory (max RSS) is
 
     .venv/bin/python bench/optimize.py                  # 500, 5,000, 20,000 × highs, cbc
     .venv/bin/python bench/optimize.py --sizes 500 --solvers highs
+    .venv/bin/python bench/optimize.py --sizes 100 1000 --solvers highs --tiers 4   # 125 states
 
 build_s counts everything before the solver starts (candidate lots evaluated, dominance, the
 model arrays); solve_s is the solver; explain_s writes the reasons. The last line is the JSON
@@ -34,6 +35,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 import numpy as np  # noqa: E402
 
 from optimize import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier  # noqa: E402
+from optimize.model import n_tier_states  # noqa: E402
 from optimize.plan import plan  # noqa: E402
 
 SCENARIOS, HORIZON, SUPPLIERS = 200, 12, ("S1", "S2", "S3")
@@ -41,8 +43,9 @@ TIME_LIMIT = {"highs": 120.0, "cbc": 120.0}
 GAP = 1e-4  # 0.01 %
 
 
-def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS) -> Problem:
-    """A seeded Problem of n_items with budget, capacity and supplier-wide tiers."""
+def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int = 0) -> Problem:
+    """A seeded Problem of n_items with budget, capacity and supplier-wide tiers; `tiers` > 0:
+    each of the three suppliers gets that many spend tiers instead ((tiers + 1)^3 states)."""
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
     p_active = rng.uniform(0.15, 1.0, n_items)
@@ -56,14 +59,20 @@ def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS) -> Problem
     need = mean_total * price
     offered = {s: sum(need[k] for k, i in enumerate(items) if _has(i, s)) for s in SUPPLIERS}
     units = {s: sum(mean_total[k] for k, i in enumerate(items) if _has(i, s)) for s in SUPPLIERS}
+    standard = (
+        SupplierTier("S1", 0.2 * offered["S1"], 0.02),
+        SupplierTier("S1", 0.4 * offered["S1"], 0.04),
+        SupplierTier("S2", 0.3 * units["S2"], 0.03, basis="units"),
+    )
+    many = tuple(
+        SupplierTier(s, (k + 1) / (2 * tiers) * offered[s], 0.01 * (k + 1))
+        for s in SUPPLIERS
+        for k in range(tiers)
+    )
     limits = Limits(
         budget=0.6 * float(need.sum()),
         capacity=0.6 * float((mean_total * volume).sum()),
-        supplier_tiers=(
-            SupplierTier("S1", 0.2 * offered["S1"], 0.02),
-            SupplierTier("S1", 0.4 * offered["S1"], 0.04),
-            SupplierTier("S2", 0.3 * units["S2"], 0.03, basis="units"),
-        ),
+        supplier_tiers=many if tiers else standard,
     )
     return Problem(tuple(items), limits)
 
@@ -113,10 +122,10 @@ def _offer(supplier: str, sku: str, rng, price: float, mean_total: float) -> Off
     )
 
 
-def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS) -> dict:
+def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int = 0) -> dict:
     """Generate, plan and measure one case in this process."""
     t0 = time.perf_counter()
-    problem = instance(n_items, scenarios=scenarios)
+    problem = instance(n_items, scenarios=scenarios, tiers=tiers)
     generate = time.perf_counter() - t0
     t1 = time.perf_counter()
     result = plan(problem, solver=solver, time_limit=TIME_LIMIT[solver], gap=GAP, max_candidates=24)
@@ -127,6 +136,7 @@ def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS) -> dict:
         "items": n_items,
         "scenarios": scenarios,
         "solver": solver,
+        "states": n_tier_states(problem.limits),
         "status": result.solver_status,
         "optimal": result.optimal,
         "gap": result.gap,
@@ -148,17 +158,31 @@ def main() -> None:
     parser.add_argument(
         "--scenarios", type=int, nargs="+", default=[SCENARIOS], help="scenario counts to run"
     )
-    parser.add_argument("--case", nargs=3, metavar=("ITEMS", "SOLVER", "S"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--tiers", type=int, default=0, help="spend tiers per supplier (0: the standard tiers)"
+    )
+    parser.add_argument(
+        "--case", nargs=4, metavar=("ITEMS", "SOLVER", "S", "T"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.case:
-        print(json.dumps(run_case(int(args.case[0]), args.case[1], int(args.case[2]))))
+        n, solver, scenarios, tiers = args.case
+        print(json.dumps(run_case(int(n), solver, int(scenarios), int(tiers))))
         return
     rows = []
     for n in args.sizes:
         for scenarios in args.scenarios:
             for solver in args.solvers:
                 out = subprocess.run(
-                    [sys.executable, __file__, "--case", str(n), solver, str(scenarios)],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--case",
+                        str(n),
+                        solver,
+                        str(scenarios),
+                        str(args.tiers),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -178,8 +202,8 @@ def main() -> None:
 
 
 def _print_row(row: dict, header: bool) -> None:
-    cols = ("items", "scenarios", "solver", "build_s", "solve_s", "explain_s", "peak_mb", "gap",
-            "optimal")  # fmt: skip
+    cols = ("items", "scenarios", "solver", "states", "build_s", "solve_s", "explain_s",
+            "peak_mb", "gap", "optimal")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
     shown = {**row, "gap": "-" if row["gap"] is None else f"{row['gap']:.2e}"}
