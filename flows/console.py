@@ -27,7 +27,9 @@ _HEADERS = {
     "order_value": "order value",
     "savings": "discount saved",
     "expected_leftover": "exp. leftover",
-    "stockout_risk": "stockout risk",
+    # both parts: before a lot can arrive (unavoidable) and what this lot decides (the reason
+    # splits them)
+    "stockout_risk": "total stockout risk",
 }
 
 _DECIDED = {
