@@ -272,16 +272,15 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
     """The items and offers the run could not use, with the reason (nothing when none)."""
     with warehouse.connect(db_path, read_only=True) as con:
         rows = warehouse.not_planned(con, run_id)
-    items = rows[~rows["planned"]]
-    if len(items):
-        click.echo(f"\nNot planned ({len(items)} item{'' if len(items) == 1 else 's'}):")
-        for r in items.itertuples(index=False):
-            click.echo(f"  {r.sku}: {r.reason}")
-    offers = rows[rows["planned"]]
-    if len(offers):
-        click.echo(f"\nOffers left out of planned items ({len(offers)}):")
-        for r in offers.itertuples(index=False):
-            click.echo(f"  {r.sku}: {r.reason}")
+    for planned, title in (
+        (False, "Not planned (items)"),
+        (True, "Offers left out of planned items"),
+    ):
+        part = rows[rows["planned"] == planned]
+        if len(part):
+            click.echo(f"\n{title}: {len(part)}")
+            for r in part.itertuples(index=False):
+                click.echo(f"  {r.sku}: {r.reason}")
 
 
 def _print_decided_elsewhere(db_path: Path, run_key: str) -> None:

@@ -217,8 +217,7 @@ class _Flat:
         self.names = [_clean(f"one_lot_{m.sku}") for m in menu]
 
     def most_bought(self, supplier: str, basis: str) -> float:
-        amount = self.purchase if basis == "spend" else self.quantity
-        own = np.where(self.supplier == supplier, amount, 0.0)
+        own = self._bought(supplier, basis)
         if not len(own):
             return 0.0
         return float(np.maximum.reduceat(own, self.offset[:-1][self.sizes > 0]).sum())

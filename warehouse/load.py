@@ -168,10 +168,11 @@ class _Loader:
         paths: dict[str, Path | None],
         raws: dict[str, RawFile],
         shas: dict[Path, str],
-        context: str | None = None,
+        context: str,
     ) -> None:
         """All master files in one transaction: a file that stops the load leaves every master
-        table as it was (later tables are checked against the earlier ones' new rows)."""
+        table as it was (later tables are checked against the earlier ones' new rows).
+        `context`: hash of the master files' encoding, kept in their `loads` rows."""
         with store.transaction(self.con):
             self._load_masters(paths, raws, shas, context)
 
@@ -180,7 +181,7 @@ class _Loader:
         paths: dict[str, Path | None],
         raws: dict[str, RawFile],
         shas: dict[Path, str],
-        context: str | None,
+        context: str,
     ) -> None:
         kept: dict[str, tuple[Checked, store.LoadRecord]] = {}
         for table in MASTER_TABLES:

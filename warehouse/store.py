@@ -119,11 +119,7 @@ def _set_aside(con: duckdb.DuckDBPyConnection, keys_sql: str, params: list[objec
     """Move the order_lines rows whose (order_id, line, file) `keys_sql` selects to
     order_lines_overridden, moving their count from loaded to excluded in their loads."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS {keys_sql}", params)
-    match = f"(order_id, line, file) IN (SELECT (order_id, line, file) FROM {_KEYS})"
-    _move_counts(con, f"SELECT load_id, -count(*) FROM order_lines WHERE {match} GROUP BY 1")
-    con.execute(f"INSERT INTO {OVERRIDDEN} SELECT {_LINE_COLUMNS} FROM order_lines WHERE {match}")
-    con.execute(f"DELETE FROM order_lines WHERE {match}")
-    con.execute(f"DROP TABLE {_KEYS}")
+    _move_keyed_rows(con, "order_lines", OVERRIDDEN, -1)
 
 
 def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
@@ -145,21 +141,24 @@ def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
         )
     finally:
         con.unregister(_ROWS)
+    _move_keyed_rows(con, OVERRIDDEN, "order_lines", 1)
+
+
+def _move_keyed_rows(con: duckdb.DuckDBPyConnection, source: str, target: str, sign: int) -> None:
+    """Move the rows of `source` whose (order_id, line, file) is in the temp table _KEYS to
+    `target` (then drop _KEYS); `sign` × their count moves from rows_excluded to rows_loaded in
+    their loads (+1: they load again, -1: they are set aside)."""
     match = f"(order_id, line, file) IN (SELECT (order_id, line, file) FROM {_KEYS})"
-    _move_counts(con, f"SELECT load_id, count(*) FROM {OVERRIDDEN} WHERE {match} GROUP BY 1")
-    con.execute(f"INSERT INTO order_lines SELECT {_LINE_COLUMNS} FROM {OVERRIDDEN} WHERE {match}")
-    con.execute(f"DELETE FROM {OVERRIDDEN} WHERE {match}")
-    con.execute(f"DROP TABLE {_KEYS}")
-
-
-def _move_counts(con: duckdb.DuckDBPyConnection, counts_sql: str) -> None:
-    """Add each (load_id, k) of `counts_sql` to rows_loaded and take it from rows_excluded."""
-    for load_id, k in con.execute(counts_sql).fetchall():
+    counts = con.execute(f"SELECT load_id, count(*) FROM {source} WHERE {match} GROUP BY 1")
+    for load_id, k in counts.fetchall():
         con.execute(
             "UPDATE loads SET rows_loaded = rows_loaded + ?, rows_excluded = rows_excluded - ? "
             "WHERE load_id = ?",
-            [k, k, load_id],
+            [sign * k, sign * k, load_id],
         )
+    con.execute(f"INSERT INTO {target} SELECT {_LINE_COLUMNS} FROM {source} WHERE {match}")
+    con.execute(f"DELETE FROM {source} WHERE {match}")
+    con.execute(f"DROP TABLE {_KEYS}")
 
 
 def quarantine_unpriced(

@@ -80,11 +80,11 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
     found += row_rules(table, typed, raw, context)
     bad = {r[0] for r in found}
     typed = typed[~typed[ROW].isin(bad)]
-    keys = [_keys(parse(table, dropped, context)[0])]
+    gone = [parse(table, dropped, context)[0]]  # order lines excluded on purpose
     if table is ORDER_LINES and context.drop_returns:
         returns = typed["quantity"] < 0
         excluded += int(returns.sum())
-        keys.append(_keys(typed[returns]))
+        gone.append(typed[returns])
         typed = typed[~returns]
     found += duplicate_keys(typed, raw, table.key)
     if table is PRICE_BREAKS:
@@ -95,16 +95,13 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
     valid = typed[~typed[ROW].isin(set(problems[ROW]))].reset_index(drop=True)
     if table is not ORDER_LINES:
         return Checked(valid, problems, excluded)
-    excluded_keys = pd.concat(keys, ignore_index=True).drop_duplicates(ignore_index=True)
-    return Checked(valid, problems, excluded, excluded_keys)
+    return Checked(valid, problems, excluded, _keys(pd.concat(gone, ignore_index=True)))
 
 
 def _keys(typed: pd.DataFrame) -> pd.DataFrame:
-    """(order_id, line) of typed order lines whose key parsed."""
-    if "order_id" not in typed:
-        return pd.DataFrame({"order_id": [], "line": []})
+    """Distinct (order_id, line) of typed order lines whose key parsed."""
     ok = typed["order_id"].notna() & typed["line"].notna()
-    return typed.loc[ok, ["order_id", "line"]].reset_index(drop=True)
+    return typed.loc[ok, ["order_id", "line"]].drop_duplicates(ignore_index=True)
 
 
 def exclude(raw: pd.DataFrame, context: Context) -> pd.Series:

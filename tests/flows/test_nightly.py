@@ -434,7 +434,7 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     assert sku not in set(_published(db_path)["sku"])
     printed = CliRunner().invoke(main, ["lots", "--db", str(db_path)])
     assert printed.exit_code == 0, printed.output
-    assert f"Not planned ({summary['items_unplannable']} item" in printed.output
+    assert f"Not planned (items): {summary['items_unplannable']}\n" in printed.output
     assert f"  {sku}: {reason}" in printed.output
     # a run that is not the published plan: its own list, by its run_id
     other = _run(folder, db_path, items=[sku])
