@@ -139,6 +139,7 @@ class ItemProblem:
         _check(self.holding_cost_rate >= 0, f"holding_cost_rate must not be negative {where}")
         _check(self.period_years > 0, f"period_years must be positive {where}")
         _check(self.salvage_value >= 0, f"salvage_value must not be negative {where}")
+        _check_salvage(self, where)
         _check(0 <= self.obsolescence <= 1, f"obsolescence must be within 0..1 {where}")
         _check(self.stockout_cost >= 0, f"stockout_cost must not be negative {where}")
         _check(self.unit_volume >= 0, f"unit_volume must not be negative {where}")
@@ -314,3 +315,18 @@ def _finite(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> N
         except (TypeError, ValueError):
             ok = False
         _check(ok, f"{prefix}{name} must be a finite number, got {value!r} {where}")
+
+
+def _check_salvage(item: ItemProblem, where: str) -> None:
+    """A leftover unit worth more than the cheapest unit price would make every extra unit
+    bought a gain: the plan would buy without end (a probe: salvage_value 1.5 against price
+    breaks down to 1.02 bought 109,192 units). Equal is allowed: holding costs still bound it."""
+    offer, cheapest = min(
+        ((o, b) for o in item.offers for b in o.price_breaks), key=lambda ob: ob[1].unit_price
+    )
+    _check(
+        item.salvage_value <= cheapest.unit_price,
+        f"salvage_value {item.salvage_value:g} is above the lowest unit price "
+        f"{cheapest.unit_price:g} ({offer.supplier_id}, min_qty {cheapest.min_qty:g}): "
+        f"a leftover unit would be worth more than it costs {where}",
+    )

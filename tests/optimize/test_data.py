@@ -101,6 +101,11 @@ def test_whole_floats_are_stored_as_integers():
         ({"stockout_cost": float("inf")}, "stockout_cost must be a finite number"),
         ({"salvage_value": float("nan")}, "salvage_value must be a finite number"),
         ({"open_orders": ((1, 2.5),)}, r"open order \(due 1, quantity 2.5\) must be whole"),
+        (
+            {"salvage_value": 9.5},
+            r"salvage_value 9.5 is above the lowest unit price 5 \(S2, min_qty 1\): a "
+            r"leftover unit would be worth more than it costs \(sku P-1\)",
+        ),
     ],
 )
 def test_item_rejects_non_finite_and_fractional_inputs_naming_the_sku(changes, message):

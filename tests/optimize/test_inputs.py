@@ -105,6 +105,18 @@ def test_a_bad_value_leaves_out_the_offer_or_the_item_and_says_why():
     assert rows.loc["A", "planned"]
 
 
+def test_a_salvage_value_above_every_price_leaves_the_item_out_naming_the_cheapest_break():
+    items, *rest = tables()
+    items.loc[1, "salvage_value"] = 12.0  # B: S1 sells it at 10.0
+    ids = np.array(["A", "B"])
+    problem, unplannable = build_problem(items, *rest, (ids, np.ones((2, 3, 4), int)), AS_OF, 7.0)
+    assert [i.sku for i in problem.items] == ["A"]
+    assert unplannable.set_index("sku").loc["B", "reason"] == (
+        "invalid input: salvage_value 12 is above the lowest unit price 10 (S1, min_qty 1): "
+        "a leftover unit would be worth more than it costs (sku B)"
+    )
+
+
 def test_items_whose_stock_or_open_orders_are_unknown_are_left_out_with_the_reason():
     items, suppliers, supplier_items, price_breaks, stock, open_orders = tables()
     open_orders["quantity"] = [4.0, 6.0, 2.5]  # B's only open order: 2.5
