@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import elsewhere_notes, frame_text, lots_text, models_text
+from flows.console import changed_notes, elsewhere_notes, frame_text, lots_text, models_text
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
 
@@ -283,12 +283,14 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
                 click.echo(f"  {r.sku}: {r.reason}")
 
 
-def _print_decided_elsewhere(db_path: Path, run_key: str) -> None:
-    """Decisions on other runs of the run's night: its own lots start pending, and a planner
-    must not approve a night twice without knowing."""
+def _print_decision_notes(db_path: Path, run_key: str) -> None:
+    """Decisions on other runs of the run's night (its own lots start pending, and a planner
+    must not approve a night twice without knowing), and decisions of a rerun's night made on
+    a lot it no longer recommends (they still count)."""
     with warehouse.connect(db_path, read_only=True) as con:
         elsewhere = warehouse.decided_elsewhere(con, run_key)
-    for note in elsewhere_notes(elsewhere):
+        changed = warehouse.changed_decisions(con, run_key)
+    for note in elsewhere_notes(elsewhere) + changed_notes(changed):
         click.echo(f"note:         {note}")
 
 
@@ -325,7 +327,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     if left > 0:
         click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "
                    f"{summary['run_id']}")  # fmt: skip
-    _print_decided_elsewhere(Path(db), summary["run_key"])
+    _print_decision_notes(Path(db), summary["run_key"])
     click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
 
 

@@ -69,6 +69,37 @@ def elsewhere_notes(elsewhere: pd.DataFrame) -> list[str]:
     return notes
 
 
+def changed_notes(changed: pd.DataFrame) -> list[str]:
+    """One note per decision made on a recommendation the night's latest run no longer gives
+    (`warehouse.changed_decisions`): the decision still counts, so the planner must see it."""
+    notes = []
+    for d in changed.itertuples(index=False):
+        then = _lot(d.recommended_quantity, d.recommended_supplier_id)
+        now = (
+            "no lot (the item is not in the plan)"
+            if pd.isna(d.quantity_now)
+            else _lot(d.quantity_now, d.supplier_id_now)
+        )
+        holds = "it still counts as an open order and is in `reorder export`"
+        if d.action == "reject":
+            decided, holds = f"rejected {then}", "the rejection still holds"
+        elif d.action == "approve":
+            decided = f"approved {then}"
+        else:
+            decided = f"overridden to {_lot(d.quantity, d.supplier_id)} ({then} recommended)"
+        notes.append(
+            f"{d.sku}: {decided}; the latest run of the night recommends {now}; {holds}: "
+            "decide again with `reorder review` if it should change"
+        )
+    return notes
+
+
+def _lot(quantity: object, supplier_id: object) -> str:
+    if pd.isna(quantity) or float(quantity) <= 0:
+        return "no order"
+    return f"{float(quantity):,.0f} from {supplier_id}"
+
+
 def frame_text(frame: pd.DataFrame) -> str:
     """Any frame as an aligned table with readable numbers; missing text shows empty."""
     text = frame.select_dtypes(include=["object", "string"]).columns

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import elsewhere_notes, lots_text
+from flows.console import changed_notes, elsewhere_notes, lots_text
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -38,6 +38,7 @@ def list_lots(db_path: Path, status: str) -> None:
     with warehouse.connect(db_path, create=False) as con:
         lots = warehouse.review_lots(con, status=None if status == "all" else status)
         elsewhere = warehouse.decided_elsewhere(con)
+        changed = warehouse.changed_decisions(con)
     if lots.empty:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots")
     else:
@@ -45,7 +46,7 @@ def list_lots(db_path: Path, status: str) -> None:
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    for note in elsewhere_notes(elsewhere):
+    for note in elsewhere_notes(elsewhere) + changed_notes(changed):
         click.echo(f"note: {note}")
 
 
@@ -131,9 +132,12 @@ def export(db_path: Path, out_dir: Path) -> None:
         if latest is None:
             raise click.ClickException("no succeeded run yet")
         lots = warehouse.approved_lots(con, latest[1])
+        changed = warehouse.changed_decisions(con, latest[1])
     for path in write_proposals(lots, out_dir, latest[1]):
         click.echo(f"wrote {path}")
     click.echo(
         f"{len(lots)} lots, {lots['supplier_id'].nunique()} suppliers, "
         f"order value {lots['order_value'].sum():,.2f}"
     )
+    for note in changed_notes(changed[changed["action"] != "reject"]):
+        click.echo(f"note: {note}")

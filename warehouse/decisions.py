@@ -335,6 +335,26 @@ def decided_elsewhere(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     ).df()
 
 
+def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Decisions of a run_key (default: the published run) made on a recommendation its
+    latest run no longer gives: a rerun of the night (corrected stock, prices, ...) replaced
+    the lots but kept the decisions, which still count. Columns: sku, action, supplier_id and
+    quantity decided, recommended_supplier_id and recommended_quantity then, supplier_id_now
+    and quantity_now (units; both NULL: the item is not in the plan any more)."""
+    run_key = _or_published(con, run_key)
+    return con.execute(
+        "SELECT d.sku, d.action, d.supplier_id, d.quantity, d.recommended_supplier_id, "
+        "d.recommended_quantity, r.supplier_id AS supplier_id_now, r.quantity AS quantity_now "
+        "FROM lot_decisions AS d LEFT JOIN recommendations AS r USING (run_key, sku) "
+        "WHERE d.run_key = ? AND (r.sku IS NULL "
+        "OR coalesce(r.quantity, 0) <> coalesce(d.recommended_quantity, 0) "
+        "OR (coalesce(r.quantity, 0) > 0 "
+        "AND r.supplier_id IS DISTINCT FROM d.recommended_supplier_id)) "
+        "ORDER BY d.sku",
+        [run_key],
+    ).df()
+
+
 def planned_orders(
     con: duckdb.DuckDBPyConnection, as_of: date, skus: list[str] | None = None
 ) -> pd.DataFrame:

@@ -208,7 +208,7 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
 
 def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:
     """`reorder run` prints the same note under its summary: its own lots start pending."""
-    from flows.cli import _print_decided_elsewhere
+    from flows.cli import _print_decision_notes
     from tests.warehouse.conftest import AS_OF, write_folder
     from tests.warehouse.test_decisions import _publish
 
@@ -216,13 +216,70 @@ def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, c
     with warehouse.connect(db) as con:
         warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
         _publish(con, AS_OF, "night-1", 200.0)
-    _print_decided_elsewhere(db, "night-1")
+    _print_decision_notes(db, "night-1")
     assert capsys.readouterr().out == ""
     with warehouse.connect(db) as con:
         warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
         _publish(con, AS_OF, "night-1-budget", 150.0)
-    _print_decided_elsewhere(db, "night-1-budget")
+    _print_decision_notes(db, "night-1-budget")
     assert capsys.readouterr().out.startswith(
         "note:         1 lot of this night was decided on run night-1 (another run of the same "
         "night)"
+    )
+
+
+def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
+    tmp_path: Path, capsys
+) -> None:
+    """A rerun of the night (corrected stock) no longer recommends the approved lot: the
+    approval still counts (nothing a planner decided is dropped), and the run, the list and
+    the export say which decision was made on another recommendation (a probe exported 780.00
+    for a lot the plan no longer wanted, labelled as an approval, without a word)."""
+    from flows.cli import _print_decision_notes
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        decisions = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "reject")]
+        warehouse.record_decisions(con, decisions, decided_by="anna")
+        _publish(con, AS_OF, "night-1", 0.0)  # the rerun recommends no order of A
+    note = (
+        "A: approved 200 from S1; the latest run of the night recommends no order; it still "
+        "counts as an open order and is in `reorder export`: decide again with `reorder review` "
+        "if it should change"
+    )
+    _print_decision_notes(db, "night-1")
+    assert capsys.readouterr().out == f"note:         {note}\n"  # B is unchanged: no note
+    listed = _cli("review", "list", "--db", str(db), "--status", "all")
+    assert f"note: {note}" in listed
+    exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    assert "1 lots, 1 suppliers, order value 400.00" in exported and f"note: {note}" in exported
+
+
+def test_changed_notes_word_rejections_overrides_and_items_left_out_of_the_plan() -> None:
+    from flows.console import changed_notes
+
+    changed = pd.DataFrame(
+        {
+            "sku": ["K", "M"],
+            "action": ["reject", "override"],
+            "supplier_id": [None, "S2"],
+            "quantity": [0.0, 400.0],
+            "recommended_supplier_id": ["S1", "S1"],
+            "recommended_quantity": [109192.0, 500.0],
+            "supplier_id_now": ["S1", None],
+            "quantity_now": [200.0, None],
+        }
+    )
+    k, m = changed_notes(changed)
+    assert k.startswith(
+        "K: rejected 109,192 from S1; the latest run of the night recommends 200 from S1; "
+        "the rejection still holds: decide again"
+    )
+    assert m.startswith(
+        "M: overridden to 400 from S2 (500 from S1 recommended); the latest run of the night "
+        "recommends no lot (the item is not in the plan); it still counts as an open order"
     )

@@ -121,6 +121,27 @@ def test_rerun_keeps_decisions_and_a_new_decision_supersedes_but_keeps_history(c
     assert len(warehouse.decision_history(con)) == 2
 
 
+def test_decisions_on_a_lot_a_rerun_no_longer_recommends_are_listed(con) -> None:
+    decisions = [Decision("A", "approve"), Decision("B", "reject")]
+    warehouse.record_decisions(con, decisions, decided_by="anna", now=NOON)
+    assert warehouse.changed_decisions(con).empty  # decided on what is recommended
+    _publish(con, AS_OF, "night-1", 300.0)  # rerun: A 200 -> 300, B unchanged
+    changed = warehouse.changed_decisions(con)
+    assert changed.to_dict("records") == [
+        {
+            "sku": "A", "action": "approve", "supplier_id": "S1", "quantity": 200.0,
+            "recommended_supplier_id": "S1", "recommended_quantity": 200.0,
+            "supplier_id_now": "S1", "quantity_now": 300.0,
+        }
+    ]  # fmt: skip
+    # the approval still counts: its 200 units are in the export
+    assert warehouse.approved_lots(con)["quantity"].tolist() == [200.0]
+    warehouse.record_decisions(
+        con, [Decision("A", "approve")], decided_by="anna", now=NOON + timedelta(hours=1)
+    )
+    assert warehouse.changed_decisions(con).empty
+
+
 def test_approved_lots_become_open_orders_of_later_nights_only(con, tmp_path: Path) -> None:
     warehouse.record_decisions(
         con,
