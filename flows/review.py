@@ -10,6 +10,7 @@ whole, the reasons go to the log and to an artifact, and the flow waits again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,6 +22,7 @@ from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
+from flows.console import changed_notes
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -122,6 +124,13 @@ def read_pending(db_path: str, run_key: str | None = None) -> pd.DataFrame:
         return warehouse.review_lots(con, run_key, status="pending")
 
 
+@task(name="read-changed-decisions", cache_policy=NO_CACHE)
+def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
+    """Notes on the decisions a rerun of the night no longer recommends (they still count)."""
+    with warehouse.connect(db_path) as con:
+        return changed_notes(warehouse.changed_decisions(con, run_key))
+
+
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
@@ -152,13 +161,16 @@ def review(
     # run (a rerun, the next night) has been published meanwhile.
     shown = read_flow_run_input(SHOWN_KEY)
     pending = read_pending(db_path, shown)  # no DuckDB connection is open while waiting
+    changed = read_changed(db_path, shown)
+    for note in changed:
+        logger.warning("decided on another recommendation: %s", note)
     if pending.empty:
         logger.info("no pending lots to review")
-        return {"status": "nothing to review", "pending": 0, "recorded": 0}
+        return {"status": "nothing to review", "pending": 0, "recorded": 0, "changed": changed}
     run_key = str(pending["run_key"].iloc[0])
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
-        create_markdown_artifact(markdown=pending_markdown(pending), key=PENDING_KEY)
+        create_markdown_artifact(markdown=pending_markdown(pending, changed), key=PENDING_KEY)
     for attempt in range(attempts):
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, f"review-{attempt}")
@@ -166,7 +178,12 @@ def review(
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
             )
-            return {"status": "timed out", "pending": len(pending), "recorded": 0}
+            return {
+                "status": "timed out",
+                "pending": len(pending),
+                "recorded": 0,
+                "changed": changed,
+            }
         try:
             recorded = record_answer(db_path, run_key, answer)
         except warehouse.DecisionError as error:
@@ -176,8 +193,9 @@ def review(
             )
             continue
         logger.info("%s decisions recorded by %s", len(recorded), answer.planner)
-        return {"status": "decided", "pending": len(pending), "recorded": len(recorded)}
-    return {"status": "refused", "pending": len(pending), "recorded": 0}
+        done = {"status": "decided", "pending": len(pending), "recorded": len(recorded)}
+        return done | {"changed": changed}
+    return {"status": "refused", "pending": len(pending), "recorded": 0, "changed": changed}
 
 
 def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:
@@ -186,8 +204,9 @@ def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:
     return pause_flow_run(wait_for_input=ReviewInput, timeout=timeout, poll_interval=poll, key=key)
 
 
-def pending_markdown(pending: pd.DataFrame, limit: int = 100) -> str:
-    """The pending lots as a markdown table for the planner who fills in the form."""
+def pending_markdown(pending: pd.DataFrame, changed: Sequence[str] = (), limit: int = 100) -> str:
+    """The pending lots as a markdown table for the planner who fills in the form, then the
+    decisions made on a lot the night's latest run no longer recommends (`changed`)."""
     lines = [
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
         "",
@@ -201,4 +220,7 @@ def pending_markdown(pending: pd.DataFrame, limit: int = 100) -> str:
         )
     if len(pending) > limit:
         lines.append(f"\n... and {len(pending) - limit} more: `reorder review list`")
+    if changed:
+        lines += ["", "## Decided on another recommendation (still counts)", ""]
+        lines += [f"- {note}" for note in changed]
     return "\n".join(lines)

@@ -160,7 +160,9 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
         resume_flow_run(run_id, run_input=answer)
     finally:
         thread.join(timeout=90)
-    assert result == {"status": "decided", "pending": len(pending), "recorded": len(pending)}
+    assert result == {
+        "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": []
+    }  # fmt: skip
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con).set_index("sku")
     assert len(history) == len(pending)
@@ -283,3 +285,23 @@ def test_changed_notes_word_rejections_overrides_and_items_left_out_of_the_plan(
         "M: overridden to 400 from S2 (500 from S1 recommended); the latest run of the night "
         "recommends no lot (the item is not in the plan); it still counts as an open order"
     )
+
+
+def test_review_flow_names_decisions_a_rerun_no_longer_recommends(tmp_path: Path) -> None:
+    """Nothing is pending after the planner decided every lot, but a rerun changed one: the
+    flow says so (its result and a warning) instead of only "nothing to review"."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        decisions = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "approve")]
+        warehouse.record_decisions(con, decisions, decided_by="anna")
+        _publish(con, AS_OF, "night-1", 300.0)
+    result = review(db_path=str(db), wait="pause", timeout_seconds=5)
+    assert result["status"] == "nothing to review"
+    assert [n.split(";")[:2] for n in result["changed"]] == [
+        ["A: approved 200 from S1", " the latest run of the night recommends 300 from S1"]
+    ]
