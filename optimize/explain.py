@@ -220,6 +220,8 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         if earliest_arrival(item) >= item.horizon:
             return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
         until = lot.replenished_from
+        if early and _nothing_left(item, lot):
+            return _little_demand_reason(item, until, risk)
         if until < item.horizon:
             span = (f"the demand until an order placed at the next review can arrive in "
                     f"{period_word(item)} {until + 1}")  # fmt: skip
@@ -230,6 +232,23 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
                     f"cover{s} {span} ({risk}).")  # fmt: skip
         return f"No order: {stock} cover{s} {span} ({risk})."
     return f"No order: an order would cost more than the shortages it avoids ({detail})."
+
+
+def _nothing_left(item: ItemProblem, lot: LotCost) -> bool:
+    """Nothing on hand or on order, or stock gone before the earliest arrival of a lot
+    ordered now in most scenarios: then it is the little demand from that arrival on, not
+    the stock, that makes no order enough ("stock 0 covers the demand" contradicts itself)."""
+    return item.on_hand + int(item.base_arrivals.sum()) <= 0 or lot.unavoidable_risk >= 0.5
+
+
+def _little_demand_reason(item: ItemProblem, until: int, risk: str) -> str:
+    word = period_word(item)
+    since = f"from {word} {earliest_arrival(item) + 1}, the earliest arrival of a lot ordered now"
+    if until < item.horizon:
+        span = f"until an order placed at the next review can arrive in {word} {until + 1}"
+    else:
+        span = "to the end of the horizon"
+    return f"No order: little or no demand is expected {since}, {span} ({risk})."
 
 
 def _blocking_limits(item: ItemProblem, lot: LotCost, best: LotCost, usage: Usage) -> list[str]:

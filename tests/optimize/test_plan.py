@@ -336,6 +336,26 @@ def test_no_order_does_not_say_stock_covers_when_it_runs_out_in_a_fifth_of_scena
     assert lot.reason.startswith("No order: an order would cost more than the shortages it avoids")
 
 
+def test_a_no_order_reason_for_stock_0_does_not_say_the_stock_covers_the_demand():
+    """Stock 0, 0.08 a week, lead time 2: short before any lot can arrive in ~15% of scenarios,
+    in the week after the earliest arrival in ~8%. The reason said "from the earliest arrival
+    of a lot ordered now, stock 0 covers the demand until ..." beside "stock 0 runs out"."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 50.0, 2)
+    demand = np.random.default_rng(0).poisson(0.08, (400, 6))
+    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
+                       review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 0
+    assert lot.explanation["stockout_risk_unavoidable"] > 0.1
+    assert lot.explanation["stockout_risk_decided"] <= 0.1
+    assert "cover" not in lot.reason
+    assert lot.reason.startswith(
+        "No order: little or no demand is expected from week 3, the earliest arrival of a lot "
+        "ordered now, until an order placed at the next review can arrive in week 4 (stock 0 "
+        "runs out before a lot ordered now can arrive in week 3 in 14% of scenarios"
+    ), lot.reason
+
+
 def test_a_level_short_of_its_target_never_reads_as_the_target() -> None:
     assert [_share(0.9), _share(0.896), _share(0.95)] == ["90%", "89.6%", "95%"]
     assert _share(0.98996, short=True) == "98.9%"  # rounded it read "99%" beside a 99% target
