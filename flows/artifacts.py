@@ -21,7 +21,7 @@ import models
 import optimize
 import warehouse
 from flows import report
-from flows.console import BUYER_FORMATS
+from flows.console import BUYER_FORMATS, held_back_note
 from flows.params import RunParameters
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
@@ -94,6 +94,7 @@ def summarize(
         "supplier_discount": round(invoice_discount, 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": int(sum(held_back)),
+        "held_back": _held_back(frame["sku"], explained),
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.service_level - 1e-9 for f in fills),
         "items_short_before_arrival": sum(r > risk for r in unavoidable),
@@ -108,6 +109,17 @@ def summarize(
         "infeasible_reason": result.infeasible_reason,
         "stage_seconds": seconds,
     }
+
+
+def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_SHOWN) -> list:
+    """Per set of shared limits that held items back (the explanation's `limits`, e.g.
+    ["budget"]): how many items and the first `shown` skus, the largest group first."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for sku, explanation in zip(skus, explained, strict=True):
+        if explanation.get("limits"):
+            groups.setdefault(tuple(explanation["limits"]), []).append(str(sku))
+    ordered = sorted(groups.items(), key=lambda g: -len(g[1]))
+    return [{"limits": list(k), "items": len(v), "skus": v[:shown]} for k, v in ordered]
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:
@@ -177,6 +189,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
+            *[f"\n**Limits:** {held_back_note(group)}" for group in summary.get("held_back", [])],
             *[f"\n**Input:** {note}" for note in summary.get("input_notes", [])],
             *_not_planned_lines(summary),
             *_adjustment_lines(summary),

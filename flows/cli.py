@@ -12,7 +12,14 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import changed_notes, elsewhere_notes, frame_text, lots_text, models_text
+from flows.console import (
+    changed_notes,
+    elsewhere_notes,
+    frame_text,
+    held_back_note,
+    lots_text,
+    models_text,
+)
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
 
@@ -305,6 +312,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         + (f" (of which supplier-wide tiers {tiers:,.2f})." if tiers else ".")
     )
     click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")
+    for group in summary.get("held_back", []):
+        click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
+                   f"--run-id {summary['run_id']} --all)")  # fmt: skip
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip

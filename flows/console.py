@@ -57,6 +57,16 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
     return table + "\n\nWhy:\n" + "\n".join(reasons)
 
 
+def held_back_note(group: dict, shown: int = 20) -> str:
+    """'7 items held back by the budget limit: MB-1000, ...' for one group of the run
+    summary's `held_back` (limits, items, skus), with the first `shown` skus."""
+    n, limits = group["items"], group["limits"]
+    skus = group["skus"][:shown]
+    more = f" and {n - len(skus)} more" if n > len(skus) else ""
+    return (f"{n} item{'' if n == 1 else 's'} held back by the {' and '.join(limits)} "
+            f"limit{'s' if len(limits) > 1 else ''}: {', '.join(skus)}{more}")  # fmt: skip
+
+
 def elsewhere_notes(elsewhere: pd.DataFrame) -> list[str]:
     """One note per other run of the night with decisions (`warehouse.decided_elsewhere`)."""
     notes = []

@@ -20,8 +20,8 @@ from prefect.client.schemas.filters import (
 
 import optimize
 import warehouse
-from flows.artifacts import LOTS_KEY, buyer_table, summary_markdown
-from flows.cli import main
+from flows.artifacts import LOTS_KEY, _held_back, buyer_table, summary_markdown
+from flows.cli import _prog, main
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -321,6 +321,51 @@ def test_service_level_target_under_a_tiny_budget_gives_a_recorded_relaxed_plan(
     lots = _published(db_path)
     assert lots["reason"].str.startswith("Relaxed plan (").all()
     assert lots["order_value"].sum() <= 1.0 + 1e-9 and (lots["quantity"] > 0).sum() <= 5
+
+
+def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """--budget 1 printed "Recommended order lots (0) ... none" and "0 lots of 60 items"; only
+    `reorder lots --all` showed "No order: budget limit (best alone: ...)" per item."""
+    db_path = tmp_path / "reorder.duckdb"
+    out = CliRunner().invoke(
+        main,
+        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(AS_OF),
+         "--horizon", "8", "--scenarios", "60", "--budget", "1"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    lots = _published(db_path)
+    held = lots[lots["reason"].str.startswith("No order: budget limit (best alone:")]["sku"]
+    assert (lots["quantity"] == 0).all() and len(held) > 1
+    shown = ", ".join(held.head(10)) + (f" and {len(held) - 10} more" if len(held) > 10 else "")
+    run_id = _run_history(db_path)["run_id"].iloc[0]
+    assert (
+        f"limits:       {len(held)} items held back by the budget limit: {shown} ({_prog()} lots "
+        f"--db {db_path} --run-id {run_id} --all)"
+    ) in out.output
+
+
+def test_summary_lists_the_items_each_limit_held_back() -> None:
+    explained = [{"limits": ["budget"]}, {"limits": []}, {"limits": ["budget", "capacity"]},
+                 {"limits": ["budget"]}]  # fmt: skip
+    groups = _held_back(pd.Series(["A", "B", "C", "D"]), explained)
+    assert groups == [{"limits": ["budget"], "items": 2, "skus": ["A", "D"]},
+                      {"limits": ["budget", "capacity"], "items": 1, "skus": ["C"]}]  # fmt: skip
+    summary = {"as_of": "2026-06-30", "lots": 0, "items_planned": 4, "spend": 0.0,
+               "savings": 0.0, "expected_leftover_units": 0.0, "items_at_risk": 0,
+               "items_held_back": 3, "items_unplannable": 0, "rows_quarantined": 0,
+               "solver": "highs", "solver_status": "Optimal", "optimal": True, "gap": 0.0,
+               "stage_seconds": {}, "run_id": "r", "run_key": "k",
+               "db_path": "x.duckdb"}  # fmt: skip
+    text = summary_markdown({**summary, "held_back": groups})
+    assert "**Limits:** 2 items held back by the budget limit: A, D" in text
+    assert "**Limits:** 1 item held back by the budget and capacity limits: C" in text
+    many = {"limits": ["max_orders"], "items": 25, "skus": [f"P-{k}" for k in range(20)]}
+    assert ": P-0, P-1," in summary_markdown({**summary, "held_back": [many]})
+    assert "P-19 and 5 more" in summary_markdown({**summary, "held_back": [many]})
+    assert "**Limits:**" not in summary_markdown(summary)
 
 
 def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
