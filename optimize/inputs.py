@@ -54,6 +54,7 @@ def build_problem(
     first_period: date | None = None,
     first_period_days: float | None = None,
     unknown_inputs: pd.DataFrame | None = None,
+    quarantined_supplier_items: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
     (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
@@ -67,7 +68,9 @@ def build_problem(
     dropped); `min_service_level` is set on every item (ItemProblem.min_service_level).
     unknown_inputs (sku, reason; optional): items whose stock or open orders are not known for
     sure (e.g. a row in quarantine); they are left out with the reason, as are items with an
-    open order of a quantity that is not a whole number > 0 or without a due date."""
+    open order of a quantity that is not a whole number > 0 or without a due date.
+    quarantined_supplier_items (sku, file, row_number, reason; optional): an item left without
+    a usable offer names these rows as the reason rather than "no supplier offer"."""
     ids, paths = scenarios
     paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
@@ -75,6 +78,7 @@ def build_problem(
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
     on_hand = dict(zip(stock["sku"], stock["on_hand"], strict=True))
     unknown = _unknown(unknown_inputs, open_orders)
+    quarantined = _quarantined(quarantined_supplier_items)
     incoming = _open_orders(open_orders, as_of, period_days)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
@@ -84,7 +88,8 @@ def build_problem(
             unplannable.append((sku, "unknown sku: not in items"))
             continue
         if not offers.get(sku):
-            why = "; ".join(offer_errors.get(sku, [])) or "no supplier offer with price breaks"
+            whys = offer_errors.get(sku, []) + quarantined.get(sku, [])
+            why = "; ".join(whys) or "no supplier offer with price breaks"
             unplannable.append((sku, f"no usable offer: {why}"))
             continue
         if sku in unknown:
@@ -135,6 +140,18 @@ def build_problem(
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     return Problem(tuple(planned), limits), frame
+
+
+def _quarantined(rows: pd.DataFrame | None) -> dict[str, list[str]]:
+    """sku -> "supplier_items.csv row 12 is in quarantine (reason)" per quarantined row."""
+    out: dict[str, list[str]] = {}
+    if rows is None:
+        return out
+    for r in rows.itertuples(index=False):
+        out.setdefault(str(r.sku), []).append(
+            f"{r.file} row {r.row_number} is in quarantine ({r.reason})"
+        )
+    return out
 
 
 def _unknown(unknown_inputs: pd.DataFrame | None, open_orders: pd.DataFrame) -> dict[str, str]:

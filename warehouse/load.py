@@ -31,6 +31,7 @@ from warehouse.errors import LoadError
 from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, PRICE_BREAKS, SUPPLIER_ITEMS, Table
 from warehouse.validate import (
+    SUPPLIER_ITEM,
     Checked,
     Context,
     check,
@@ -191,7 +192,8 @@ class _Loader:
                 continue
             checked = _with_sku(_with_broken(check(table, raw.frame, self.context(raw)), raw),
                                 raw.frame)  # fmt: skip
-            key = {"items": "sku", "suppliers": "supplier_id"}.get(table.name)
+            key = {"items": "sku", "suppliers": "supplier_id",
+                   "supplier_items": SUPPLIER_ITEM}.get(table.name)  # fmt: skip
             if key:
                 self.rejected += rejected_keys(checked, raw.frame, raw.name, key)
             if table.required and checked.valid.empty:

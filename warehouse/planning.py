@@ -33,7 +33,8 @@ def read_planning_inputs(
     supplier_tiers are all returned. Rows are sorted by their key so that results are
     reproducible. With `as_of`, open_orders also holds the lots planners approved on earlier
     nights (see warehouse.decisions.planned_orders); its column `source` says `erp` or
-    `approved`.
+    `approved`. `unknown_inputs` (sku, reason) and `quarantined_supplier_items` (sku, file,
+    row_number, reason) are the quarantined rows that leave items unplanned.
     """
     frames = {}
     for table in PLANNING_TABLES:
@@ -43,6 +44,7 @@ def read_planning_inputs(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params
         ).df()
     frames["unknown_inputs"] = _unknown_inputs(con, skus)
+    frames["quarantined_supplier_items"] = _quarantined_supplier_items(con, skus)
     if as_of is not None:
         frames["open_orders"] = _with_planned(frames["open_orders"], con, as_of, skus)
     return frames
@@ -59,6 +61,20 @@ def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> p
         "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
         "WHERE (q.table_name = 'open_orders' OR i.sku NOT IN (SELECT sku FROM stock)) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
+        [skus, skus],
+    ).df()
+
+
+def _quarantined_supplier_items(
+    con: duckdb.DuckDBPyConnection, skus: list[str] | None
+) -> pd.DataFrame:
+    """sku, file, row_number, reason: the quarantined rows of supplier_items (their problems
+    joined by '; '), so that an item left without an offer is not reported as having none."""
+    return con.execute(
+        "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) AS reason "
+        "FROM quarantine WHERE table_name = 'supplier_items' AND sku IS NOT NULL "
+        "AND (? IS NULL OR list_contains(?, sku)) GROUP BY sku, file, row_number "
+        "ORDER BY sku, row_number",
         [skus, skus],
     ).df()
 

@@ -24,6 +24,7 @@ _NUMBER = {
 ISO_DATE = "%Y-%m-%d"
 MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
+SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
 HISTORY_YEARS = 50  # an order_date further back than this before as_of is a typo (0024-06-05)
 
 
@@ -41,8 +42,9 @@ class Context:
     cancelled_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     drop_returns: bool = False
-    # key (sku or supplier_id) -> where its row in this load's master file was quarantined
-    rejected: tuple[tuple[str, str, str], ...] = ()  # (column, key, "items.csv row 3: reason")
+    # key (sku, supplier_id or a (supplier_id, sku) pair) -> where its row in this load's
+    # master file was quarantined: (column(s), key, "items.csv row 3: reason")
+    rejected: tuple[tuple[str | tuple[str, ...], str | tuple[str, ...], str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,24 +252,29 @@ def _references(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: C
         known = typed["sku"].isin(context.skus) & typed["supplier_id"].isin(context.suppliers)
         pairs = list(zip(typed["supplier_id"], typed["sku"], strict=True))
         listed = pd.Series([p in context.supplier_items for p in pairs], index=typed.index)
+        rejected = _rejected(context, SUPPLIER_ITEM)
         for index in typed.index[known & ~listed]:
             supplier, sku = typed.at[index, "supplier_id"], typed.at[index, "sku"]
-            found.append(
-                (
-                    int(raw.at[index, ROW]),
-                    "sku",
-                    sku,
-                    (f"supplier_id {supplier!r} × sku {sku!r} is not in supplier_items"),
-                )
-            )
+            pair = f"supplier_id {supplier!r} × sku {sku!r}"
+            where = rejected.get((supplier, sku))
+            if where is not None:
+                reason = f"{pair} is quarantined in supplier_items ({where})"
+            else:
+                reason = f"{pair} is not in supplier_items"
+            found.append((int(raw.at[index, ROW]), "sku", sku, reason))
     return found
+
+
+def _rejected(context: Context, column: str | tuple[str, ...]) -> dict:
+    """key -> "<file> row N: reason" of the keys of `column` in Context.rejected."""
+    return {key: where for col, key, where in context.rejected if col == column}
 
 
 def _unknown(context: Context, column: str, master: str):
     """Reason for a reference to a key missing from `master`: the quarantined row of that
     master file when the key is there but its row was quarantined (e.g. a bad optional
     value), so the cause is named rather than "not in items"."""
-    rejected = {key: where for col, key, where in context.rejected if col == column}
+    rejected = _rejected(context, column)
 
     def reason(value: str) -> str:
         where = rejected.get(value)
@@ -278,18 +285,27 @@ def _unknown(context: Context, column: str, master: str):
     return reason
 
 
-def rejected_keys(checked: Checked, raw: pd.DataFrame, name: str, column: str) -> list:
+def rejected_keys(
+    checked: Checked, raw: pd.DataFrame, name: str, column: str | tuple[str, ...]
+) -> list:
     """(column, key, "<file> row N: reason") for the keys of a master file's quarantined rows
-    that no valid row of the file holds (Context.rejected)."""
-    if column not in raw or checked.problems.empty:
+    that no valid row of the file holds (Context.rejected). A tuple of columns (a supplier
+    item's supplier_id and sku) gives keys that are tuples of their values."""
+    columns = [column] if isinstance(column, str) else list(column)
+    if any(c not in raw for c in columns) or checked.problems.empty:
         return []
-    keys = raw.set_index(ROW)[column]
-    valid = set(checked.valid[column]) if column in checked.valid else set()
+    keys = raw.set_index(ROW)[columns].apply(tuple, axis=1)
+    valid = set()
+    if all(c in checked.valid for c in columns):
+        valid = set(checked.valid[columns].itertuples(index=False, name=None))
     out = {}
     problems = checked.problems.sort_values(ROW)
     for row, why in zip(problems[ROW], problems["reason"], strict=True):
-        key = keys.get(row)
-        if isinstance(key, str) and key and key not in valid and key not in out:
+        values = keys.get(row)
+        if values is None or not all(isinstance(v, str) and v for v in values):
+            continue
+        key = values[0] if isinstance(column, str) else values
+        if values not in valid and key not in out:
             out[key] = f"{name} row {row}: {why}"
     return [(column, key, where) for key, where in out.items()]
 

@@ -137,6 +137,32 @@ def test_items_whose_stock_or_open_orders_are_unknown_are_left_out_with_the_reas
     assert not unplannable["planned"].any()
 
 
+def test_an_item_whose_supplier_items_row_is_quarantined_names_that_row():
+    """D's only supplier_items row was quarantined (pack_size 0): the reason said "no supplier
+    offer with price breaks" as if D had no offer in the files."""
+    ids, paths = np.array(["A", "D"]), np.ones((2, 3, 4), dtype=np.int32)
+    quarantined = pd.DataFrame(
+        {
+            "sku": ["A", "D"],
+            "file": ["supplier_items.csv"] * 2,
+            "row_number": [4, 5],
+            "reason": ["moq 0 must be greater than 0", "pack_size 0 must be greater than 0"],
+        }
+    )
+    _, plain = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
+    assert plain.set_index("sku").loc["D", "reason"] == (
+        "no usable offer: no supplier offer with price breaks"
+    )
+    problem, unplannable = build_problem(
+        *tables(), (ids, paths), AS_OF, 7.0, quarantined_supplier_items=quarantined
+    )
+    assert [i.sku for i in problem.items] == ["A"]  # A is planned with its loaded offers
+    assert unplannable.set_index("sku").loc["D", "reason"] == (
+        "no usable offer: supplier_items.csv row 5 is in quarantine (pack_size 0 must be "
+        "greater than 0)"
+    )
+
+
 def test_limits_pass_through():
     ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int32)
     problem, _ = build_problem(

@@ -131,6 +131,28 @@ def test_items_with_stock_or_open_order_rows_in_quarantine_are_unknown_inputs(co
     ]
 
 
+def test_price_breaks_of_a_quarantined_supplier_item_name_its_row(con, tmp_path):
+    """pack_size 0 quarantines S1 × B in supplier_items; its price break said "supplier_id
+    'S1' × sku 'B' is not in supplier_items" although the row is in the file."""
+    offers = BASE["supplier_items.csv"].replace("S1,B,10,1,", "S1,B,10,0,")
+    breaks = BASE["price_breaks.csv"] + "S2,B,10,4.50\n"
+    folder = write_folder(tmp_path / "in", supplier_items__csv=offers, price_breaks__csv=breaks)
+    load_folder(con, folder, AS_OF)
+    assert quarantined(con, "supplier_items") == [
+        (3, "pack_size", "pack_size 0 must be greater than 0")
+    ]
+    assert [r[2] for r in quarantined(con, "price_breaks")] == [
+        "supplier_id 'S1' × sku 'B' is quarantined in supplier_items (supplier_items.csv row 3: "
+        "pack_size 0 must be greater than 0)",
+        "supplier_id 'S2' × sku 'B' is not in supplier_items",  # nowhere in the file
+    ]
+    rows = warehouse.read_planning_inputs(con)["quarantined_supplier_items"]
+    assert rows.values.tolist() == [
+        ["B", "supplier_items.csv", 3, "pack_size 0 must be greater than 0"]
+    ]
+    assert warehouse.read_planning_inputs(con, ["A"])["quarantined_supplier_items"].empty
+
+
 def test_an_unsplittable_stock_row_leaves_the_items_without_stock_rows_unknown(con, tmp_path):
     """`B,1,292` has one field too many: its sku cannot be trusted, so no item without a
     loaded stock row is planned as if nothing were on hand."""
