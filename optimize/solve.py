@@ -28,11 +28,11 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import highspy
 import numpy as np
 import pulp
 
 from optimize.fallback import greedy_choices
+from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs, outcome
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
@@ -151,9 +151,9 @@ def lp_bound(model: MenuModel, time_limit: float) -> float | None:
     """Optimal value of the model's LP relaxation (a lower bound), None if not solved."""
     if model.n_columns == 0:
         return None
-    highs = _highs(time_limit, 1.0)
+    highs = new_highs(time_limit, 1.0)
     highs.setOptionValue("solve_relaxation", True)
-    highs.passModel(_highs_lp(model))
+    highs.passModel(highs_lp(model_arrays(model)))
     highs.run()
     if highs.modelStatusToString(highs.getModelStatus()) != "Optimal":
         return None
@@ -198,50 +198,20 @@ def relative_gap(objective: float | None, best_bound: float | None) -> float | N
     return diff / abs(objective) if objective else math.inf
 
 
-def _highs(time_limit: float, gap: float) -> highspy.Highs:
-    highs = highspy.Highs()
-    for option, value in (
-        ("output_flag", False),
-        ("time_limit", float(time_limit)),
-        ("mip_rel_gap", float(gap)),
-        ("threads", 1),
-    ):
-        highs.setOptionValue(option, value)
-    return highs
-
-
 def _solve_highs(model: MenuModel, time_limit: float, gap: float) -> tuple:
-    highs = _highs(time_limit, gap)
-    highs.passModel(_highs_lp(model))
+    highs = new_highs(time_limit, gap)
+    highs.passModel(highs_lp(model_arrays(model)))
     highs.run()
-    status = highs.modelStatusToString(highs.getModelStatus())
-    info = highs.getInfo()
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    objective = float(info.objective_function_value) if has_solution else None
-    bound = _finite(info.mip_dual_bound)
-    found_gap = _finite(info.mip_gap) if has_solution else None
-    x = np.asarray(highs.getSolution().col_value) if has_solution else None
-    return status, objective, bound, found_gap, x
+    return outcome(highs)
 
 
-def _highs_lp(model: MenuModel) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
-    n, rows = model.n_columns, model.rows
-    lp.num_col_, lp.num_row_ = n, rows.shape[0]
-    lp.col_cost_ = model.cost
-    lp.offset_ = model.constant
-    lp.col_lower_ = np.zeros(n)
-    lp.col_upper_ = np.where(np.isinf(model.col_upper), highspy.kHighsInf, model.col_upper)
-    lp.row_lower_ = np.where(np.isinf(model.row_lower), -highspy.kHighsInf, model.row_lower)
-    lp.row_upper_ = np.where(np.isinf(model.row_upper), highspy.kHighsInf, model.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, rows.shape[0]
-    lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = rows.indices.astype(np.int32)
-    lp.a_matrix_.value_ = rows.data.astype(float)
-    kinds = highspy.HighsVarType
-    lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in model.integer]
-    return lp
+def meets_rows(model: MenuModel, x: np.ndarray) -> bool:
+    """True if column values x meet every row of the model (relative tolerance 1e-7)."""
+    activity = model.rows @ x
+    scale = 1e-7 * (1 + np.abs(activity))
+    return bool(
+        np.all(activity >= model.row_lower - scale) and np.all(activity <= model.row_upper + scale)
+    )
 
 
 def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
@@ -324,11 +294,6 @@ def _number(pattern: str, text: str) -> float | None:
     if not found:
         return None
     try:
-        return _finite(float(found.group(1)))
+        return finite(float(found.group(1)))
     except ValueError:
         return None
-
-
-def _finite(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) and abs(value) < 1e29 else None

@@ -30,16 +30,9 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs
 from optimize.model import MenuModel
-from optimize.solve import (
-    ABS_GAP,
-    INFEASIBLE,
-    SolveResult,
-    _finite,
-    _highs,
-    _highs_lp,
-    relative_gap,
-)
+from optimize.solve import ABS_GAP, INFEASIBLE, SolveResult, meets_rows, relative_gap
 
 NEIGHBOURS = (64, 512)  # items left to the completing MIP besides the fractional ones, per try
 
@@ -187,8 +180,8 @@ def _lp_state(
     """The model loaded in HiGHS with its LP relaxation solved, or HiGHS's status. The simplex
     starts from each item's cheapest candidate under `duals` (starting_basis): for 20,000
     items this took tens of iterations instead of ~25,000."""
-    highs = _highs(time_limit, gap)
-    highs.passModel(_highs_lp(model))
+    highs = new_highs(time_limit, gap)
+    highs.passModel(highs_lp(model_arrays(model)))
     highs.setBasis(starting_basis(model, duals or {}))
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
@@ -260,17 +253,9 @@ def _sub_mip(state: _State, fix: np.ndarray, time_limit: float) -> np.ndarray | 
     found = highs.getInfo().primal_solution_status == 2
     result = np.round(np.asarray(highs.getSolution().col_value)) if found else None
     highs.changeColsBounds(len(fix), fix, np.zeros(len(fix)), model.col_upper[fix])
-    if result is not None and not _meets_rows(model, result):
+    if result is not None and not meets_rows(model, result):
         return None
     return result
-
-
-def _meets_rows(model: MenuModel, x: np.ndarray) -> bool:
-    activity = model.rows @ x
-    scale = 1e-7 * (1 + np.abs(activity))
-    return bool(
-        np.all(activity >= model.row_lower - scale) and np.all(activity <= model.row_upper + scale)
-    )
 
 
 def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: float) -> tuple:
@@ -300,6 +285,6 @@ def _run_mip(highs: highspy.Highs) -> tuple:
     status = highs.modelStatusToString(highs.getModelStatus())
     info = highs.getInfo()
     if info.primal_solution_status != 2:
-        return status, None, _finite(info.mip_dual_bound), None
+        return status, None, finite(info.mip_dual_bound), None
     x = np.asarray(highs.getSolution().col_value)
-    return status, float(info.objective_function_value), _finite(info.mip_dual_bound), x
+    return status, float(info.objective_function_value), finite(info.mip_dual_bound), x

@@ -1,0 +1,174 @@
+"""HiGHS on a MenuModel's arrays, in this process or as a worker process of its own.
+
+HiGHS 1.16 does not keep its time limit on big models (see optimize.solve), so solve.py runs
+them in a child process that it can kill:
+
+    python highs_worker.py FOLDER TIME_LIMIT GAP
+
+reads the model arrays from FOLDER/model.npz (`model_arrays`, written by the parent), solves,
+writes every improving MIP solution HiGHS reports to FOLDER/improving.npz (x, objective, the
+dual bound at that time, seconds since the solve started; replaced atomically, so a kill
+never leaves half a file) and at the end the outcome to FOLDER/result.npz (`outcome`: status,
+objective, bound, gap, x). This module imports only numpy and highspy, so the child starts in
+about 0.1 s (importing the optimize package takes 0.5 s). The in-process path uses the same
+`new_highs`, `highs_lp` and `outcome`, so both give the same result.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import highspy
+import numpy as np
+
+if TYPE_CHECKING:
+    from optimize.model import MenuModel
+
+MODEL, IMPROVING, RESULT = "model.npz", "improving.npz", "result.npz"
+
+
+def new_highs(time_limit: float, gap: float) -> highspy.Highs:
+    """A silent single-thread HiGHS with the time limit (s) and relative gap."""
+    highs = highspy.Highs()
+    for option, value in (
+        ("output_flag", False),
+        ("time_limit", float(time_limit)),
+        ("mip_rel_gap", float(gap)),
+        ("threads", 1),
+    ):
+        highs.setOptionValue(option, value)
+    return highs
+
+
+def model_arrays(model: MenuModel) -> dict[str, np.ndarray]:
+    """The arrays `highs_lp` needs from a MenuModel (what the parent writes to model.npz)."""
+    rows = model.rows
+    return {
+        "cost": np.asarray(model.cost, float),
+        "constant": np.asarray(model.constant, float),
+        "col_upper": np.asarray(model.col_upper, float),
+        "integer": np.asarray(model.integer, bool),
+        "row_lower": np.asarray(model.row_lower, float),
+        "row_upper": np.asarray(model.row_upper, float),
+        "start": rows.indptr.astype(np.int32),
+        "index": rows.indices.astype(np.int32),
+        "value": rows.data.astype(float),
+        "n_rows": np.asarray(rows.shape[0]),
+    }
+
+
+def highs_lp(arrays: dict[str, np.ndarray]) -> highspy.HighsLp:
+    """The model (`model_arrays`) as a HiGHS LP: row-wise matrix, columns from 0."""
+    lp = highspy.HighsLp()
+    n, m = len(arrays["cost"]), int(arrays["n_rows"])
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = arrays["cost"]
+    lp.offset_ = float(arrays["constant"])
+    lp.col_lower_ = np.zeros(n)
+    lp.col_upper_ = _highs_inf(arrays["col_upper"])
+    lp.row_lower_ = _highs_inf(arrays["row_lower"])
+    lp.row_upper_ = _highs_inf(arrays["row_upper"])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+    lp.a_matrix_.start_ = arrays["start"]
+    lp.a_matrix_.index_ = arrays["index"]
+    lp.a_matrix_.value_ = arrays["value"]
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
+    return lp
+
+
+def _highs_inf(values: np.ndarray) -> np.ndarray:
+    inf = highspy.kHighsInf
+    return np.where(values == np.inf, inf, np.where(values == -np.inf, -inf, values))
+
+
+def outcome(highs: highspy.Highs) -> tuple:
+    """(status, objective, bound, gap, x) of a finished run: HiGHS's model status string;
+    objective, gap and x None without a feasible solution; bound None if not finite."""
+    status = highs.modelStatusToString(highs.getModelStatus())
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = float(info.objective_function_value) if has_solution else None
+    bound = finite(info.mip_dual_bound)
+    found_gap = finite(info.mip_gap) if has_solution else None
+    x = np.asarray(highs.getSolution().col_value) if has_solution else None
+    return status, objective, bound, found_gap, x
+
+
+def finite(value: float) -> float | None:
+    """The value, None if it is not finite (HiGHS writes infinity as >= 1e30)."""
+    value = float(value)
+    return value if math.isfinite(value) and abs(value) < 1e29 else None
+
+
+def save(path: Path, **arrays) -> None:
+    """Write arrays to an .npz file atomically: a reader sees the old file or the new one."""
+    part = path.with_name(f".{path.name}.part")
+    with part.open("wb") as out:
+        np.savez(out, **arrays)
+    os.replace(part, path)
+
+
+def load(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of an .npz file, None if there is none."""
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        return dict(data)
+
+
+def save_outcome(path: Path, result: tuple) -> None:
+    """`outcome` as an .npz file (None: NaN, or no `x`)."""
+    status, objective, bound, found_gap, x = result
+    nan = float("nan")
+    arrays = {"status": np.asarray(status)}
+    for name, value in (("objective", objective), ("bound", bound), ("gap", found_gap)):
+        arrays[name] = np.asarray(nan if value is None else value, float)
+    if x is not None:
+        arrays["x"] = np.asarray(x, float)
+    save(path, **arrays)
+
+
+def load_outcome(path: Path) -> tuple | None:
+    """What `save_outcome` wrote (the same tuple), None if there is no such file."""
+    data = load(path)
+    if data is None:
+        return None
+
+    def number(name: str) -> float | None:
+        value = float(data[name])
+        return None if math.isnan(value) else value
+
+    status = str(data["status"])
+    return status, number("objective"), number("bound"), number("gap"), data.get("x")
+
+
+def run(folder: Path, time_limit: float, gap: float) -> None:
+    """Solve FOLDER/model.npz, writing improving solutions and the outcome (module docstring)."""
+    highs = new_highs(time_limit, gap)
+    highs.passModel(highs_lp(load(folder / MODEL)))
+    start = time.perf_counter()
+
+    def improving(event) -> None:
+        out = event.data_out
+        save(
+            folder / IMPROVING,
+            x=np.array(out.mip_solution, float),
+            objective=np.asarray(float(out.objective_function_value)),
+            bound=np.asarray(float(out.mip_dual_bound)),
+            seconds=np.asarray(time.perf_counter() - start),
+        )
+
+    highs.cbMipImprovingSolution += improving  # Highs() has enabled callbacks already
+    highs.run()
+    save_outcome(folder / RESULT, outcome(highs))
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]))
