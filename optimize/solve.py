@@ -12,7 +12,23 @@ The time limit holds for CBC too (the bundled CBC 2.10.3 overran 60 s by 20-30 s
 #605): CBC runs as a subprocess (the command PuLP builds: MPS file, `-sec`, `-timeMode
 elapsed`) with the time left after writing the model, and is killed at that time plus
 CBC_GRACE seconds. A killed CBC leaves no proof and no solution: the status says "Time limit
-enforced: ..., no solution proven". Whenever the solver ends without a solution and without
+enforced: ..., no solution proven".
+
+HiGHS (highspy 1.16) does not keep its time limit on big models either: the compact
+supplier-tier model of `bench/optimize.py --sizes 1000 --tiers 6` (1,059 rows, 110,516
+columns, 1.6M nonzeros) ran 628 s against a limit of 120 s, 578 s of it in one sub-MIP of a
+root heuristic (gdb: rootReducedCost -> solveSubMip -> ... -> linesearchRounding ->
+HighsDomain::propagate -> propagateConflict, a loop that neither checks the clock nor calls
+the callbacks; with that heuristic off it stuck the same way in RENS). No option or
+callback can stop it, so a model with at least GUARD_NONZEROS nonzeros is solved in a worker
+process (optimize/highs_worker.py: the model arrays go through a file) that is killed at the
+time left plus HIGHS_GRACE seconds (`finish_worker`); the worker costs about 0.15 s more than
+solving in this process. A worker that finishes gives exactly the in-process result. The
+worker writes every improving solution as HiGHS finds it, so a killed one leaves its last:
+if it meets the model (objective and rows) it is the plan, with the bound HiGHS had then,
+status "Time limit enforced: HiGHS stopped after ..., plan: its last improving solution
+...", not optimal; otherwise "..., no solution found". Whenever the solver ends without a
+solution and without
 proving infeasibility, the plan is the best one known (fallback.greedy_choices), the status
 gains FALLBACK_NOTE, and it is not optimal.
 """
@@ -22,6 +38,7 @@ from __future__ import annotations
 import math
 import re
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -31,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pulp
 
+from optimize import highs_worker
 from optimize.fallback import greedy_choices
 from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs, outcome
 from optimize.model import MenuModel
@@ -38,6 +56,9 @@ from optimize.model import MenuModel
 ABS_GAP = 1e-6
 PREPROCESS = "off"
 CBC_GRACE = 2.0  # seconds CBC may run past its time limit before it is killed
+HIGHS_GRACE = 3.0  # seconds the HiGHS worker may run past its time limit before it is killed
+# HiGHS runs in a worker process (highs_worker) for models with at least this many nonzeros
+GUARD_NONZEROS = 100_000
 ENFORCED = "Time limit enforced"
 FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
@@ -199,10 +220,72 @@ def relative_gap(objective: float | None, best_bound: float | None) -> float | N
 
 
 def _solve_highs(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    if model.rows.nnz >= GUARD_NONZEROS:
+        return _solve_highs_guarded(model, time_limit, gap)
     highs = new_highs(time_limit, gap)
     highs.passModel(highs_lp(model_arrays(model)))
     highs.run()
     return outcome(highs)
+
+
+def _solve_highs_guarded(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    """_solve_highs in a worker process (highs_worker), killed at the time limit + grace."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="highs-") as tmp:
+        folder = Path(tmp)
+        highs_worker.save(folder / highs_worker.MODEL, **model_arrays(model))
+        left = max(time_limit - (time.perf_counter() - start), 0.01)
+        # -P: the worker's folder (optimize/) is not put first on the child's sys.path
+        args = [sys.executable, "-P", highs_worker.__file__, str(folder), repr(left), repr(gap)]
+        with (folder / "worker.log").open("w") as log:
+            process = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        return finish_worker(process, model, folder, left, start)
+
+
+def finish_worker(
+    process: subprocess.Popen, model: MenuModel, folder: Path, time_limit: float, start: float
+) -> tuple:
+    """Wait for a HiGHS worker writing into `folder` up to time_limit + HIGHS_GRACE seconds
+    and kill it then: (status, objective, bound, gap, x) as _solve_highs gives them. A worker
+    that finished gives its outcome. A killed one gives its last improving solution if that
+    meets the model (objective and rows), with the bound HiGHS had then; otherwise no
+    solution. `start`: when the solve started (perf_counter), for the status."""
+    try:
+        code = process.wait(timeout=time_limit + HIGHS_GRACE)
+    except subprocess.TimeoutExpired:
+        code = None
+    finally:
+        if process.poll() is None:  # timed out, or interrupted while waiting
+            process.kill()
+            process.wait()
+    if code is None:
+        return _killed_worker(model, folder, time.perf_counter() - start)
+    result = highs_worker.load_outcome(folder / highs_worker.RESULT)
+    if code != 0 or result is None:
+        log = folder / "worker.log"
+        tail = log.read_text()[-500:] if log.exists() else ""
+        raise RuntimeError(f"HiGHS worker failed (exit code {code}): {tail}")
+    return result
+
+
+def _killed_worker(model: MenuModel, folder: Path, seconds: float) -> tuple:
+    status = f"{ENFORCED}: HiGHS stopped after {seconds:.1f} s"
+    found = highs_worker.load(folder / highs_worker.IMPROVING)
+    if found is None:
+        return status + ", no solution found", None, None, None, None
+    x = np.asarray(found["x"], float)
+    objective = model.objective(x) if x.shape == (model.n_columns,) else math.nan
+    recorded = float(found["objective"])
+    if not (
+        abs(objective - recorded) <= max(1e-7 * abs(recorded), ABS_GAP)
+        and meets_rows(model, x)
+        and _integral(model, x)
+    ):
+        status += ", its last solution does not meet the model: no solution kept"
+        return status, None, None, None, None
+    when = float(found["seconds"])
+    status += f", plan: its last improving solution (found at {when:.1f} s), not proven optimal"
+    return status, objective, finite(found["bound"]), None, x
 
 
 def meets_rows(model: MenuModel, x: np.ndarray) -> bool:
@@ -212,6 +295,10 @@ def meets_rows(model: MenuModel, x: np.ndarray) -> bool:
     return bool(
         np.all(activity >= model.row_lower - scale) and np.all(activity <= model.row_upper + scale)
     )
+
+
+def _integral(model: MenuModel, x: np.ndarray) -> bool:
+    return bool(np.all(np.abs(x[model.integer] - np.round(x[model.integer])) <= 1e-6))
 
 
 def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:

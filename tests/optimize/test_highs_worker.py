@@ -1,0 +1,159 @@
+"""HiGHS on big models runs in a worker process: the same result when it finishes, the time
+limit kept when it does not (optimize.solve: HiGHS 1.16 ran 628 s against 120 s)."""
+
+import dataclasses
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimize import highs_worker
+from optimize.data import Limits, SupplierTier
+from optimize.fallback import greedy_choices
+from optimize.model import MenuModel, build_models
+from optimize.solve import ENFORCED, FALLBACK_NOTE, HIGHS_GRACE, finish_worker, solve
+from tests.optimize.test_time_limit import N_ITEMS, assert_feasible, hard_menu, hard_model
+
+SOLVE = sys.modules["optimize.solve"]  # `optimize.solve` is also the package's function
+
+
+def compact_tier_model() -> MenuModel:
+    tiers = (SupplierTier("S", 50_000.0, 0.02), SupplierTier("S", 90_000.0, 0.04))
+    limits = Limits(budget=0.5 * N_ITEMS * 500, supplier_tiers=tiers)
+    (model,) = build_models(hard_menu(), limits, max_states=0)
+    return model
+
+
+def infeasible_model() -> MenuModel:
+    model = hard_model()
+    upper = np.where(np.array(model.row_names) == "budget", -1.0, model.row_upper)
+    return dataclasses.replace(model, row_upper=upper)
+
+
+CASES = {  # name: (model, time limit, gap, HiGHS's own status)
+    "optimal": (hard_model, 30.0, 0.0, "Optimal"),
+    "with a constant": (
+        lambda: dataclasses.replace(hard_model(), constant=1234.5),
+        30.0,
+        1e-4,
+        "Optimal",
+    ),
+    "compact tiers": (compact_tier_model, 30.0, 1e-4, "Optimal"),
+    "infeasible": (infeasible_model, 30.0, 0.0, "Infeasible"),
+    # HiGHS reaches its own time limit before its first solution: the greedy fallback follows
+    "time limit reached": (hard_model, 0.01, 0.0, "Time limit reached"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_worker_gives_the_in_process_result(monkeypatch, case):
+    build, time_limit, gap, status = CASES[case]
+    model = build()
+    in_process = solve(model, "highs", time_limit, gap)
+    started = []
+    popen = subprocess.Popen
+
+    def spy(args, **kwargs):
+        started.append(args)
+        return popen(args, **kwargs)
+
+    monkeypatch.setattr(SOLVE.subprocess, "Popen", spy)
+    monkeypatch.setattr(SOLVE, "GUARD_NONZEROS", 0)
+    guarded = solve(model, "highs", time_limit, gap)
+    assert [Path(a[2]).name for a in started] == ["highs_worker.py"]
+    assert guarded.status.startswith(status)
+    for field in ("status", "optimal", "objective", "best_bound", "gap", "choices"):
+        assert getattr(guarded, field) == getattr(in_process, field), field
+
+
+def test_small_models_stay_in_process(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("a worker was started")
+
+    monkeypatch.setattr(SOLVE.subprocess, "Popen", fail)
+    assert hard_model().rows.nnz < SOLVE.GUARD_NONZEROS
+    assert solve(hard_model(), "highs", 30.0, 0.0).optimal
+
+
+# A stand-in for a HiGHS stuck past its limit: it reports one improving solution (the one the
+# test left in plan.npz), then sleeps far past any limit.
+STUCK = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {folder!r})
+import highs_worker as w
+folder = Path(sys.argv[1])
+if (folder / "plan.npz").exists():
+    w.save(folder / w.IMPROVING, **w.load(folder / "plan.npz"))
+time.sleep(120)
+"""
+
+
+def stuck_worker(folder: Path) -> subprocess.Popen:
+    code = STUCK.format(folder=str(Path(highs_worker.__file__).parent))
+    return subprocess.Popen([sys.executable, "-c", code, str(folder)])
+
+
+def test_a_stuck_worker_is_killed_and_its_last_improving_solution_is_the_plan(tmp_path):
+    model = hard_model()
+    x = greedy_choices(model)
+    highs_worker.save(
+        tmp_path / "plan.npz",
+        x=x,
+        objective=np.asarray(model.objective(x)),
+        bound=np.asarray(-80_000.0),
+        seconds=np.asarray(0.2),
+    )
+    start = time.perf_counter()
+    status, objective, bound, gap, found = finish_worker(
+        stuck_worker(tmp_path), model, tmp_path, 1.0, start
+    )
+    assert time.perf_counter() - start <= 1.0 + HIGHS_GRACE + 1.0
+    assert gap is None  # solve() computes it from objective and bound
+    assert status.startswith(f"{ENFORCED}: HiGHS stopped after")
+    assert "plan: its last improving solution (found at 0.2 s), not proven optimal" in status
+    assert objective == pytest.approx(model.objective(x))
+    assert bound == -80_000.0
+    assert np.array_equal(found, x)
+    assert_feasible(model, tuple(model.choices(found)))
+
+
+def test_a_killed_worker_s_solution_that_breaks_a_row_is_not_the_plan(monkeypatch, tmp_path):
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.5)
+    model = hard_model()
+    x = np.zeros(model.n_columns)  # no lot chosen: every one_lot row is broken
+    highs_worker.save(
+        tmp_path / "plan.npz",
+        x=x,
+        objective=np.asarray(model.objective(x)),
+        bound=np.asarray(-80_000.0),
+        seconds=np.asarray(0.2),
+    )
+    start = time.perf_counter()
+    status, objective, bound, _, found = finish_worker(
+        stuck_worker(tmp_path), model, tmp_path, 0.5, start
+    )
+    assert status.startswith(ENFORCED) and "no solution kept" in status
+    assert objective is None and bound is None and found is None
+
+
+def test_a_killed_worker_without_a_solution_leaves_the_greedy_plan(monkeypatch, tmp_path):
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.5)
+    model = hard_model()
+    start = time.perf_counter()
+    status, objective, *_ = finish_worker(stuck_worker(tmp_path), model, tmp_path, 0.5, start)
+    assert time.perf_counter() - start <= 0.5 + 0.5 + 1.0
+    assert status.startswith(ENFORCED) and status.endswith("no solution found")
+    assert objective is None
+    # through solve(): the worker killed 0.05 s after it starts, long before a first solution
+    monkeypatch.setattr(SOLVE, "GUARD_NONZEROS", 0)
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", -0.95)
+    result = solve(model, "highs", time_limit=1.0, gap=0.0)
+    assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
+    assert result.status.endswith(", no solution found" + FALLBACK_NOTE)
+    assert not result.optimal and result.best_bound is None
+    assert_feasible(model, result.choices)
+    assert result.objective == pytest.approx(model.objective(greedy_choices(model)))
