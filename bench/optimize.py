@@ -5,7 +5,9 @@ each offer 4 price breaks (all-units or incremental), moq, pack size, fixed cost
 0-3 weeks, on-time rate 0.8-1 (late deliveries as lead-time scenarios), reject rate 0-5%;
 review period 1 week. Shared limits: a budget and a storage capacity (each about 60% of what
 the items' mean demand would take), and supplier-wide tiers: S1 spend tiers (2% and 4%), S2
-units tiers (3%). Each case runs in its own process, so peak memory (max RSS) is the case's.
+units tiers (3%). Each case runs in its own process, so peak memory (max RSS) is the case's;
+child_mb is the largest solver process it started (the CBC binary, or the HiGHS worker of a big
+model: optimize.solve.GUARD_NONZEROS), 0 if none.
 
     .venv/bin/python bench/optimize.py                  # 500, 5,000, 20,000 × highs, cbc
     .venv/bin/python bench/optimize.py --sizes 500 --solvers highs
@@ -145,6 +147,7 @@ def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int =
         "explain_s": round(total - result.build_seconds - result.solve_seconds, 3),
         "generate_s": round(generate, 3),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "child_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "objective": result.objective,
         "ordered": ordered,
         "supplier_discount": round(discounts, 2),
@@ -203,7 +206,7 @@ def main() -> None:
 
 def _print_row(row: dict, header: bool) -> None:
     cols = ("items", "scenarios", "solver", "states", "build_s", "solve_s", "explain_s",
-            "peak_mb", "gap", "optimal")  # fmt: skip
+            "peak_mb", "child_mb", "gap", "optimal")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
     shown = {**row, "gap": "-" if row["gap"] is None else f"{row['gap']:.2e}"}
