@@ -70,7 +70,8 @@ def build_problem(
     sure (e.g. a row in quarantine); they are left out with the reason, as are items with an
     open order of a quantity that is not a whole number > 0 or without a due date.
     quarantined_supplier_items (sku, file, row_number, reason; optional): an item left without
-    a usable offer names these rows as the reason rather than "no supplier offer"."""
+    a usable offer names these rows as the reason rather than "no supplier offer"; a planned
+    item lists each as an offer left out."""
     ids, paths = scenarios
     paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
@@ -126,7 +127,8 @@ def build_problem(
     planned_skus = {item.sku for item in planned}
     dropped = [
         (sku, f"offer left out: {why}")
-        for sku, whys in offer_errors.items()
+        for errors in (offer_errors, quarantined)
+        for sku, whys in errors.items()
         if sku in planned_skus
         for why in whys
     ]

@@ -157,6 +157,10 @@ def test_an_item_whose_supplier_items_row_is_quarantined_names_that_row():
         *tables(), (ids, paths), AS_OF, 7.0, quarantined_supplier_items=quarantined
     )
     assert [i.sku for i in problem.items] == ["A"]  # A is planned with its loaded offers
+    a = unplannable.set_index("sku").loc["A"]
+    assert a["planned"] and a["reason"] == (
+        "offer left out: supplier_items.csv row 4 is in quarantine (moq 0 must be greater than 0)"
+    )
     assert unplannable.set_index("sku").loc["D", "reason"] == (
         "no usable offer: supplier_items.csv row 5 is in quarantine (pack_size 0 must be "
         "greater than 0)"
