@@ -219,3 +219,16 @@ def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben",
                                now=later + timedelta(hours=1))  # fmt: skip
     assert planned() == [["RV-night-1-B", 20]]
+
+
+def test_a_decision_superseded_on_another_run_of_the_night_is_not_a_changed_one(con) -> None:
+    """A approved on night-1, then rejected on night-1-budget (newer): the approval no longer
+    counts, so a rerun of night-1 must not list it as "still counts ... in export"."""
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    _publish(con, AS_OF, "night-1-budget", 200.0)
+    later = NOON + timedelta(hours=1)
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="bob", now=later)
+    _publish(con, AS_OF, "night-1", 300.0)  # rerun of night-1, published again
+    assert warehouse.latest_run(con)[1] == "night-1"
+    assert warehouse.approved_lots(con).empty
+    assert warehouse.changed_decisions(con).empty
