@@ -342,7 +342,8 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     quantity decided, recommended_supplier_id and recommended_quantity then, supplier_id_now
     and quantity_now (units; both NULL: the item is not in the plan any more). Only decisions
     that still count: one superseded by a newer decision on another run of the night
-    (`planned_orders`' rule) is left out."""
+    (`planned_orders`' rule) is left out, and so is a rejection where the rerun recommends no
+    order either: both say order nothing."""
     run_key = _or_published(con, run_key)
     return con.execute(
         "SELECT d.sku, d.action, d.supplier_id, d.quantity, d.recommended_supplier_id, "
@@ -354,6 +355,7 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
         "OR coalesce(r.quantity, 0) <> coalesce(d.recommended_quantity, 0) "
         "OR (coalesce(r.quantity, 0) > 0 "
         "AND r.supplier_id IS DISTINCT FROM d.recommended_supplier_id)) "
+        "AND NOT (d.action = 'reject' AND coalesce(r.quantity, 0) = 0) "
         "ORDER BY d.sku",
         [run_key],
     ).df()

@@ -18,16 +18,18 @@ SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 1.0}
 NOON = datetime(2024, 4, 1, 12, 0)
 
 
-def _publish(con: duckdb.DuckDBPyConnection, as_of: date, run_key: str, qty_a: float) -> str:
+def _publish(
+    con: duckdb.DuckDBPyConnection, as_of: date, run_key: str, qty_a: float, qty_b: float = 20.0
+) -> str:
     """Publish a run with lots A (S1) and B (S1) and a no-order row for nothing else."""
     run_id = warehouse.start_run(con, run_key, as_of, {})
     recs = pd.DataFrame(
         {
             "sku": ["A", "B"],
             "supplier_id": ["S1", "S1"],
-            "quantity": [qty_a, 20.0],
+            "quantity": [qty_a, qty_b],
             "unit_price": [2.0, 4.0],
-            "order_value": [2.0 * qty_a, 80.0],
+            "order_value": [2.0 * qty_a, 4.0 * qty_b],
             "tier_min_qty": [100.0, 10.0],
             "expected_cost": [1.0, 1.0],
             "savings": [0.0, 0.0],
@@ -232,3 +234,12 @@ def test_a_decision_superseded_on_another_run_of_the_night_is_not_a_changed_one(
     assert warehouse.latest_run(con)[1] == "night-1"
     assert warehouse.approved_lots(con).empty
     assert warehouse.changed_decisions(con).empty
+
+
+def test_a_rejection_of_a_lot_the_rerun_no_longer_recommends_is_not_a_changed_one(con) -> None:
+    """B rejected, the rerun recommends no order of B: nothing to decide again."""
+    warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna", now=NOON)
+    _publish(con, AS_OF, "night-1", 200.0, qty_b=0.0)
+    assert warehouse.changed_decisions(con).empty
+    _publish(con, AS_OF, "night-1", 200.0, qty_b=30.0)
+    assert warehouse.changed_decisions(con)["sku"].tolist() == ["B"]
