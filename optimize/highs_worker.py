@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from optimize.model import MenuModel
 
 MODEL, IMPROVING, RESULT = "model.npz", "improving.npz", "result.npz"
+# CPU seconds past its time limit after which the kernel kills a worker: the parent kills it
+# at HIGHS_GRACE (3 s) wall seconds, but a parent that died without its `finally` (SIGTERM,
+# e.g. a cancelled flow run) cannot, and a stuck HiGHS would run on for many minutes
+ORPHAN_GRACE = 10.0
 
 
 def new_highs(time_limit: float, gap: float) -> highspy.Highs:
@@ -151,6 +156,8 @@ def load_outcome(path: Path) -> tuple | None:
 
 def run(folder: Path, time_limit: float, gap: float) -> None:
     """Solve FOLDER/model.npz, writing improving solutions and the outcome (module docstring)."""
+    cpu = math.ceil(time_limit + ORPHAN_GRACE)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))  # soft = hard: SIGKILL, no core file
     highs = new_highs(time_limit, gap)
     highs.passModel(highs_lp(load(folder / MODEL)))
     start = time.perf_counter()

@@ -157,3 +157,38 @@ def test_a_killed_worker_without_a_solution_leaves_the_greedy_plan(monkeypatch, 
     assert not result.optimal and result.best_bound is None
     assert_feasible(model, result.choices)
     assert result.objective == pytest.approx(model.objective(greedy_choices(model)))
+
+
+# A worker whose HiGHS never returns (the 578 s sub-MIP) and whose parent is gone: nobody
+# calls finish_worker, so only the worker's own CPU limit ends it.
+ORPHAN = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {folder!r})
+import highs_worker as w
+
+class Hook:
+    def __iadd__(self, callback):
+        return self
+
+class Stuck:
+    cbMipImprovingSolution = Hook()
+    def passModel(self, lp):
+        pass
+    def run(self):
+        while True:
+            pass
+
+w.new_highs = lambda time_limit, gap: Stuck()
+w.highs_lp = w.load = lambda *args: None
+w.ORPHAN_GRACE = 0.0
+w.run(Path(sys.argv[1]), 1.0, 0.0)
+"""
+
+
+def test_a_worker_without_its_parent_stops_at_its_cpu_limit(tmp_path):
+    code = ORPHAN.format(folder=str(Path(highs_worker.__file__).parent))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], timeout=30)
+    assert done.returncode == -9  # SIGKILL from the kernel at RLIMIT_CPU
+    assert time.perf_counter() - start < 10
