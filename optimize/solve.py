@@ -261,6 +261,8 @@ def finish_worker(
         if process.poll() is None:  # timed out, or interrupted while waiting
             process.kill()
             process.wait()
+    if code is None and process.returncode == 0:  # it finished between the timeout and kill
+        code = 0
     if code is None:
         return _killed_worker(model, folder, time.perf_counter() - start)
     result = highs_worker.load_outcome(folder / highs_worker.RESULT)

@@ -192,3 +192,18 @@ def test_a_worker_without_its_parent_stops_at_its_cpu_limit(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], timeout=30)
     assert done.returncode == -9  # SIGKILL from the kernel at RLIMIT_CPU
     assert time.perf_counter() - start < 10
+
+
+def test_a_worker_that_ends_as_its_wait_times_out_gives_its_outcome(tmp_path):
+    model = hard_model()
+    highs_worker.save(tmp_path / highs_worker.MODEL, **highs_worker.model_arrays(model))
+    args = [sys.executable, "-P", highs_worker.__file__, str(tmp_path), "30", "0"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process.wait()
+
+    def timed_out(timeout=None):  # the worker ended just after the parent's wait gave up
+        raise subprocess.TimeoutExpired(args, timeout)
+
+    process.wait = timed_out
+    status, *_ = finish_worker(process, model, tmp_path, 30.0, time.perf_counter())
+    assert status == "Optimal"
