@@ -6,7 +6,7 @@ import textwrap
 
 import pandas as pd
 
-from optimize.explain import price
+from optimize.explain import price, units
 
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
@@ -107,7 +107,7 @@ def changed_notes(changed: pd.DataFrame) -> list[str]:
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"
-    return f"{float(quantity):,.0f} from {supplier_id}"
+    return f"{units(float(quantity))} from {supplier_id}"
 
 
 def frame_text(frame: pd.DataFrame) -> str:

@@ -9,7 +9,9 @@ reads the model arrays from FOLDER/model.npz (`model_arrays`, written by the par
 writes every improving MIP solution HiGHS reports to FOLDER/improving.npz (x, objective, the
 dual bound at that time, seconds since the solve started; replaced atomically, so a kill
 never leaves half a file) and at the end the outcome to FOLDER/result.npz (`outcome`: status,
-objective, bound, gap, x). This module imports only numpy and highspy, so the child starts in
+objective, bound, gap, x). The worker limits its own CPU time to the time limit +
+ORPHAN_GRACE seconds (RLIMIT_CPU), so it ends even when its parent died without killing it.
+This module imports only numpy and highspy, so the child starts in
 about 0.1 s (importing the optimize package takes 0.5 s). The in-process path uses the same
 `new_highs`, `highs_lp` and `outcome`, so both give the same result.
 """
