@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs
+from optimize.highs_worker import highs_lp, model_arrays, new_highs, outcome
 from optimize.model import MenuModel
 from optimize.solve import ABS_GAP, INFEASIBLE, SolveResult, meets_rows, relative_gap
 
@@ -282,9 +282,5 @@ def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: floa
 def _run_mip(highs: highspy.Highs) -> tuple:
     """Run the loaded MIP: (status, objective, bound, x); objective and x None without a plan."""
     highs.run()
-    status = highs.modelStatusToString(highs.getModelStatus())
-    info = highs.getInfo()
-    if info.primal_solution_status != 2:
-        return status, None, finite(info.mip_dual_bound), None
-    x = np.asarray(highs.getSolution().col_value)
-    return status, float(info.objective_function_value), finite(info.mip_dual_bound), x
+    status, objective, bound, _, x = outcome(highs)
+    return status, objective, bound, x
