@@ -30,8 +30,10 @@ Assumptions (all policies, all in GBP and units):
   lost unit is a unit not bought).
 - start: stock on hand = round(mean demand of the 24 months before the window × (L + 1)), no
   open orders; the same for every policy (roughly a reorder point without safety stock).
-- pipeline: `models.forecast` (model "auto", monthly, 200 paths, seed + t) on the history of
-  the sampled parts before month t; horizon = max lead time in the sample + 7 months (later
+- pipeline: `models.prepare_forecast` + `forecast_chunk` (model "auto", monthly, 200 paths,
+  seed + t; each group keeps last month's model while within --keep-margin of the best, as the
+  nightly flow keeps an earlier night's) on the history of the sampled parts before month t;
+  horizon = max lead time in the sample + 7 months (later
   orders arrive from L + 1 on, then 6 more months: 13 with --max-lead 6; the nightly flow
   plans all items over one horizon too), `optimize.build_problem` from plain tables (items,
   suppliers, supplier_items, price_breaks, stock, open_orders; as_of = the last day of month
@@ -90,6 +92,7 @@ import pandas as pd  # noqa: E402
 
 import models  # noqa: E402
 import optimize  # noqa: E402
+from models.select import KEEP_MARGIN  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "raf"
@@ -171,8 +174,12 @@ def stockout_costs(parts: Parts, service_level: float) -> np.ndarray:
     )
 
 
-def forecasts(parts: Parts, months: int, seed: int) -> tuple[list[models.Forecast], float]:
-    """One forecast per simulated month on the history before it; wall seconds of all."""
+def forecasts(
+    parts: Parts, months: int, seed: int, margin: float | None = KEEP_MARGIN
+) -> tuple[list[models.Forecast], float]:
+    """One forecast per simulated month on the history before it; wall seconds of all.
+    margin: a group keeps last month's model while within it of the best (None: no
+    incumbent, every month selects afresh)."""
     long = pd.DataFrame(
         {
             "unique_id": np.repeat(parts.ids, len(parts.ds)),
@@ -180,10 +187,15 @@ def forecasts(parts: Parts, months: int, seed: int) -> tuple[list[models.Forecas
             "y": parts.demand.ravel().astype(float),
         }
     )
-    out, begin = [], time.perf_counter()
+    out, begin, incumbent = [], time.perf_counter(), None
     for t in range(months):
         history = long[long["ds"] < parts.ds[parts.start + t]]
-        fc = models.forecast(history, h=parts.horizon, freq="M", n_paths=N_PATHS, seed=seed + t)
+        prepared = models.prepare_forecast(
+            history, h=parts.horizon, freq="M", seed=seed + t, incumbent=incumbent,
+            margin=margin or 0.0,
+        )  # fmt: skip
+        fc = models.forecast_chunk(prepared, prepared.unique_id, N_PATHS, seed + t)
+        incumbent = None if margin is None else prepared.group_models()
         if list(fc.unique_id) != list(parts.ids):
             raise RuntimeError("forecast items are not the sampled parts in order")
         out.append(fc)
@@ -436,6 +448,11 @@ def main() -> None:
     parser.add_argument("--fixed-cost", type=float, default=20.0, help="GBP per order")
     parser.add_argument("--policies", nargs="+", default=list(POLICIES), choices=POLICIES)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--keep-margin", type=float, default=KEEP_MARGIN,
+        help="a group keeps last month's model while within this relative score of the best "
+        "(negative: select afresh every month)",
+    )  # fmt: skip
     args = parser.parse_args()
     wall = time.perf_counter()
     parts = load(args.items, args.months, args.max_lead, args.seed)
@@ -444,7 +461,8 @@ def main() -> None:
     _describe(parts, args)
     fc, fc_seconds = [], 0.0
     if any(p.startswith("pipeline") for p in args.policies):
-        fc, fc_seconds = forecasts(parts, args.months, args.seed)
+        margin = None if args.keep_margin < 0 else args.keep_margin
+        fc, fc_seconds = forecasts(parts, args.months, args.seed, margin)
     rows = []
     for sl in args.service_levels:
         penalty = stockout_costs(parts, sl)

@@ -67,7 +67,11 @@ def bucket_demand(params: RunParameters, skus: list[str]) -> pd.DataFrame:
 def prepare_forecast(
     params: RunParameters, demand: pd.DataFrame, items: pd.DataFrame
 ) -> models.PreparedForecast:
-    """The pooled part of the forecast (model selection and fit over all items)."""
+    """The pooled part of the forecast (model selection and fit over all items); a group
+    keeps the model of the latest earlier night while it is nearly as good."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        earlier = warehouse.previous_forecast_models(con, params.as_of, params.freq, params.horizon)
+    incumbent = models.group_incumbents(earlier, models.auto_candidates(params.horizon))
     with _one_thread():
         prepared = models.prepare_forecast(
             demand,
@@ -77,6 +81,7 @@ def prepare_forecast(
             h=params.horizon,
             extra_periods=forecast_periods(params) - params.horizon,
             seed=params.seed,
+            incumbent=incumbent,
         )
     for line in prepared.adjustments():
         get_run_logger().info("forecast adjustment: %s", line)

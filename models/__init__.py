@@ -25,6 +25,7 @@ from models.prepare import (
 )
 from models.registry import FORECASTERS, make_forecaster
 from models.result import QUANTILES, Forecast, quantile_names
+from models.select import group_incumbents
 
 __all__ = [
     "FORECASTERS",
@@ -49,6 +50,7 @@ __all__ = [
     "forecast",
     "forecast_chunk",
     "future_periods",
+    "group_incumbents",
     "item_rng",
     "make_forecaster",
     "mase",

@@ -9,7 +9,7 @@ category has no history either. Periods starting after an item's end_of_life get
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ def forecast(
     items: pd.DataFrame | None = None,
     quantiles: Sequence[float] = QUANTILES,
     last_period: pd.Timestamp | None = None,
+    incumbent: Mapping[str, str] | None = None,
 ) -> Forecast:
     """Forecast `h` periods after `last_period` (start of the last complete period; default:
     the latest ds in demand) for every item in `items`, in their order (default: every
@@ -36,12 +37,15 @@ def forecast(
     demand: long (unique_id, ds, y), ds period starts of `freq` (`W` Monday weeks, `M`
     months). items: unique_id, category, end_of_life (NaT = none); items missing from demand
     are new items. model: "auto" (selected per group by backtest, `models.prepare`), a
-    registry name (`models.FORECASTERS`) or a Forecaster instance.
+    registry name (`models.FORECASTERS`) or a Forecaster instance. incumbent: selection group
+    -> model label chosen last time, kept while nearly as good (`prepare_forecast`).
     """
     check_positive_int(h, "h")
     check_positive_int(n_paths, "n_paths")
     quantile_names(check_levels(quantiles))
-    prepared = prepare_forecast(demand, items, freq, last_period, h, model, seed)
+    prepared = prepare_forecast(
+        demand, items, freq, last_period, h, model, seed, incumbent=incumbent
+    )
     # prepared in unique_id order (results do not depend on the items' order), returned in it
     order = prepared.unique_id if items is None else items["unique_id"].astype(str).to_numpy()
     return forecast_chunk(prepared, order, n_paths, seed, quantiles)

@@ -13,7 +13,7 @@ whichever chunk it is in, and `forecast` == `Forecast.concat` of chunks, for any
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +50,7 @@ from models.result import (
     quantile_names,
 )
 from models.sampling import sample_pool
-from models.select import backtest, item_groups, select
+from models.select import KEEP_MARGIN, backtest, item_groups, select
 
 AUTO = "auto"
 # The candidates of model="auto": smoothing of level/occurrence x spread of the latent rate.
@@ -154,7 +154,8 @@ class PreparedForecast:
     def adjustments(self) -> list[str]:
         """What moved this forecast away from the chosen models, in words: the lifecycle
         stages' factors (items with history: the backtest bias of their models; new items:
-        the stage's scale of the category prior) and the calendar profile."""
+        the stage's scale of the category prior), the calendar profile and the selection
+        groups that kept an earlier night's model over a slightly better one."""
         lines = []
         if self.stage_factor is not None:
             stage = self.classes["lifecycle_stage"].to_numpy(dtype=object)
@@ -173,6 +174,11 @@ class PreparedForecast:
                          f"{self.horizon} periods ({int(self.waiting.sum())} items)")  # fmt: skip
         if note := self.calendar_note():
             lines.append(note)
+        if "kept" in self.table:
+            for row in self.table[self.table["kept"]].itertuples(index=False):
+                lines.append(f"selection group {row.group}: the earlier night's model "
+                             f"{row.model} kept, its backtest score within the margin of the "
+                             f"best ({row.n_items} items)")  # fmt: skip
         return lines
 
     def calendar_note(self) -> str | None:
@@ -182,6 +188,12 @@ class PreparedForecast:
         moved = [f"x{f:.2f} in the period starting {d.date()}"
                  for d, f in zip(self.ds, self.calendar, strict=True) if f != 1.0]  # fmt: skip
         return "calendar profile of the whole panel: demand " + ", ".join(moved)
+
+    def group_models(self) -> dict[str, str]:
+        """Selection group -> the model label chosen for it: next night's `incumbent`."""
+        if self.table.empty:
+            return {}
+        return dict(zip(self.table["group"].astype(str), self.table["model"], strict=True))
 
     def selection(self) -> pd.DataFrame:
         """unique_id, group, model, score, stage_factor, then the item's `classes` columns:
@@ -217,13 +229,18 @@ def prepare_forecast(
     n_origins: int = 2,
     backtest_paths: int = 100,
     extra_periods: int = 0,
+    incumbent: Mapping[str, str] | None = None,
+    margin: float = KEEP_MARGIN,
 ) -> PreparedForecast:
     """The pooled part of `forecast` (see `models.forecast` for demand, items, freq,
     last_period, h). model: "auto" (`auto_candidates`, chosen per group by backtest),
     a registry name or a Forecaster. n_origins, backtest_paths: size of the backtest.
     extra_periods: periods drawn after the h the models are selected for (a plan that starts
     inside the first period overlaps h + 1 of them); selection, backtest and start counts
-    stay those of h, so the chosen models do not depend on the day of the month."""
+    stay those of h, so the chosen models do not depend on the day of the month.
+    incumbent: selection group -> model label chosen last time (`PreparedForecast.selection()`
+    of last night); a group keeps it while its backtest score is within `margin` (relative)
+    of the best (`models.select.select`)."""
     h = check_positive_int(h, "h")
     extra = check_int(extra_periods, "extra_periods", 0)
     candidates = _candidates(model, h)
@@ -251,7 +268,9 @@ def prepare_forecast(
         ppy = PERIODS_PER_YEAR[freq]
         groups = item_groups(yh, ppy)
         bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed)
-        chosen, table = select(bt, groups, default=next(iter(candidates)))
+        chosen, table = select(
+            bt, groups, default=next(iter(candidates)), incumbent=incumbent, margin=margin
+        )
         for lab in dict.fromkeys(chosen.tolist()):
             members = chosen == lab
             # fit on every item (a global model learns from all), keep the group's rows

@@ -13,7 +13,8 @@ without demand in the last half year (dying items behave alike, whatever their c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
 # score: a sharp candidate whose 0.99 quantile holds 93% of items must not win on WQL alone.
 COVER_LEVELS = (0.9, 0.95, 0.99)
 CALIBRATION_WEIGHT = 1.0
+# How much worse (relative score) last night's model of a group may be and still be kept
+KEEP_MARGIN = 0.1
 
 
 def item_groups(y: np.ndarray, periods_per_year: int, min_demands: int = 3) -> np.ndarray:
@@ -135,24 +138,67 @@ def backtest(
 
 
 def select(
-    bt: Backtest, groups: np.ndarray, default: str, min_group: int = 30
+    bt: Backtest,
+    groups: np.ndarray,
+    default: str,
+    min_group: int = 30,
+    incumbent: Mapping[str, str] | None = None,
+    margin: float = 0.0,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Label per item (n,) and the table group, n_items, model, score (+ one column per
-    candidate's score). Without any scored item every item gets `default`."""
+    """Label per item (n,) and the table group, n_items, model, alone (the group had
+    `min_group` scored items to choose by; else it took the choice over all items), kept (an
+    incumbent kept over a better score), then one column per candidate's score. Without any
+    scored item every item gets `default`.
+
+    incumbent: group -> the label chosen last time (e.g. last night); a group keeps it while
+    its score is within `margin` (relative) of the best, and the groups too small to choose
+    alone keep the most common incumbent while it is within `margin` over all items. Among
+    dozens of candidates the best changes with the noise of two origins, and every change
+    moves the forecast's tail, which the order decision follows (bench/simulate.py: more and
+    smaller orders)."""
     labels = list(bt.period_loss)
     everyone = np.ones(groups.size, dtype=bool)
+    incumbent = incumbent or {}
+    fresh = fallback = default
     if bt.scored.any():
         overall = {lab: bt.group_score(lab, everyone) for lab in labels}
-        fallback = min(overall, key=overall.__getitem__)
-    else:
-        fallback = default
+        fresh = min(overall, key=overall.__getitem__)
+        # the groups too small to choose alone shared last night's most common model
+        common = Counter(incumbent.values()).most_common(1)
+        fallback = _keep(overall, fresh, common[0][0] if common else None, margin)
     chosen = np.full(groups.size, fallback, dtype=object)
     rows = []
     for group in sorted(set(groups.tolist())):
         mask = groups == group
         scores = {lab: bt.group_score(lab, mask) for lab in labels}
-        enough = (mask & bt.scored).sum() >= min_group
-        best = min(scores, key=scores.__getitem__) if enough else fallback
-        chosen[mask] = best
-        rows.append({"group": group, "n_items": int(mask.sum()), "model": best, **scores})
+        alone = (mask & bt.scored).sum() >= min_group
+        if alone:
+            best = min(scores, key=scores.__getitem__)
+            label = _keep(scores, best, incumbent.get(group), margin)
+        else:
+            best, label = fresh, fallback
+        chosen[mask] = label
+        rows.append({"group": group, "n_items": int(mask.sum()), "model": label,
+                     "alone": bool(alone), "kept": label != best, **scores})  # fmt: skip
     return chosen, pd.DataFrame(rows)
+
+
+def _keep(scores: Mapping[str, float], best: str, previous: str | None, margin: float) -> str:
+    """`previous` if it is a candidate scoring within `margin` (relative) of `best`, else best."""
+    if previous in scores and scores[previous] <= scores[best] * (1 + margin):
+        return str(previous)
+    return best
+
+
+def group_incumbents(selection: pd.DataFrame, candidates: Iterable[str]) -> dict[str, str]:
+    """Selection group -> the candidate label most of its items had (`selection`: model,
+    selection_group per item of an earlier night); labels that are no candidate (a category
+    prior, a launch forecast) do not count."""
+    known = selection[selection["model"].isin(set(candidates))]
+    if known.empty:
+        return {}
+    counts = known.groupby(["selection_group", "model"]).size().reset_index(name="n")
+    top = counts.sort_values(["n", "model"], ascending=[False, True]).drop_duplicates(
+        "selection_group"
+    )
+    return dict(zip(top["selection_group"].astype(str), top["model"], strict=True))

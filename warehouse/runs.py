@@ -314,6 +314,23 @@ def current_forecast_models(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def previous_forecast_models(
+    con: duckdb.DuckDBPyConnection, as_of: date, freq: str, horizon: int
+) -> pd.DataFrame:
+    """sku, model, selection_group of the latest succeeded run of all items of an earlier
+    night (as_of before `as_of`) with the same freq and horizon: the models a night keeps
+    while they are nearly as good (models.group_incumbents). Reruns of a night read the same
+    run, so they choose the same models."""
+    return con.execute(
+        "SELECT sku, model, selection_group FROM forecast_models WHERE run_id = ("
+        "SELECT run_id FROM runs WHERE status = 'succeeded' AND as_of < ? "
+        "AND parameters->>'items' IS NULL AND parameters->>'category' IS NULL "
+        "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
+        "ORDER BY as_of DESC, ended_at DESC LIMIT 1) ORDER BY sku",
+        [as_of, freq, horizon],
+    ).df()
+
+
 def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
     """The newest `limit` runs, newest first, with their duration in seconds."""
     return con.execute(

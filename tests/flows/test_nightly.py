@@ -506,3 +506,59 @@ def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path
         lots["savings"].sum() + summary["supplier_discount"], abs=0.01
     )
     assert "| of which supplier-wide tiers (off the invoices) |" in summary_markdown(summary)
+
+
+def test_a_night_keeps_an_earlier_nights_model_while_it_is_nearly_as_good(
+    tmp_path: Path,
+) -> None:
+    """The prepare-forecast task reads the models of the latest earlier night from the
+    warehouse: a group keeps its model while its backtest score is within KEEP_MARGIN of the
+    best, and drops it beyond (the demo's data with seed 0 and seed 7 chose other models for
+    two of five groups: noise, which moves the forecast's tail and with it the orders)."""
+    from flows import tasks
+    from flows.params import parse_parameters
+    from models.select import KEEP_MARGIN
+    from warehouse.demo import write_demo_data
+
+    folder, db = tmp_path / "data", tmp_path / "wh.duckdb"
+    write_demo_data(folder, AS_OF, seed=3, n_items=200)  # groups of >= 30 items choose alone
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, folder, AS_OF)
+    params = parse_parameters(as_of=AS_OF, data_dir=str(folder), db_path=str(db), **SMALL)
+    items = tasks.read_inputs(params)["items"]
+    demand = tasks.bucket_demand(params, items["sku"].tolist())
+    fresh = tasks.prepare_forecast(params, demand, items)  # no earlier night yet
+    table = fresh.table.set_index("group")
+    scores = table.drop(columns=["n_items", "model", "alone", "kept"])[table["alone"]]
+    ratio = scores.div(scores.min(axis=1), axis=0)  # 1: the group's best
+    near = ratio[(ratio > 1) & (ratio <= 1 + KEEP_MARGIN)].stack().dropna()
+    far = ratio[ratio > 1 + 2 * KEEP_MARGIN].stack().dropna()
+    (group, close) = near.index[0]
+    (other, worse) = far[far.index.get_level_values(0) != group].index[0]
+    # an earlier night (same freq and horizon) that chose those two models
+    earlier = fresh.selection().rename(columns={"model": "chosen"})
+    earlier["model"] = earlier["group"].map({group: close, other: worse}).fillna(earlier["chosen"])
+    with warehouse.connect(db) as con:
+        night = AS_OF - timedelta(days=1)
+        run_id = warehouse.start_run(con, "earlier", night, {"freq": "W", "horizon": 8})
+        warehouse.publish_run(
+            con, run_id, "earlier", pd.DataFrame(columns=["unique_id", "ds", "y"]),
+            pd.DataFrame(columns=["unique_id", "ds", "model", "mean", *warehouse.runs.QUANTILES]),
+            _one_lot(), {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 1.0},
+            forecast_models=earlier,
+        )  # fmt: skip
+    again = tasks.prepare_forecast(params, demand, items).table.set_index("group")
+    assert (again.loc[group, "model"], again.loc[group, "kept"]) == (close, True)
+    assert again.loc[other, "model"] == table.loc[other, "model"]  # too far: not kept
+    assert not again.loc[other, "kept"]
+
+
+def _one_lot() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sku": ["A"], "supplier_id": ["S1"], "quantity": [1.0], "unit_price": [1.0],
+            "order_value": [1.0], "tier_min_qty": [1.0], "expected_cost": [1.0],
+            "savings": [0.0], "expected_leftover": [0.0], "stockout_risk": [0.0],
+            "reason": ["r"], "explanation": ["{}"],
+        }
+    )  # fmt: skip

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from models import LatentRate
-from models.select import backtest
+from models.select import backtest, select
 
 
 def test_identical_candidates_get_identical_scores():
@@ -17,3 +18,69 @@ def test_identical_candidates_get_identical_scores():
     assert bt.scored.any()
     np.testing.assert_array_equal(bt.period_loss["a"], bt.period_loss["b"])
     np.testing.assert_array_equal(bt.total_loss["a"], bt.total_loss["b"])
+
+
+def _two_candidates() -> tuple:
+    rng = np.random.default_rng(8)
+    y = ((rng.random((40, 36)) < 0.5) * rng.poisson(4.0, (40, 36))).astype(float)
+    candidates = {"slow": LatentRate(alpha=0.02), "fast": LatentRate(alpha=0.5)}
+    bt = backtest(y, candidates, h=6, n_origins=2, n_paths=50, seed=1)
+    return bt, np.full(40, "smooth", dtype=object)
+
+
+def test_a_group_keeps_last_nights_model_while_it_is_within_the_margin():
+    bt, groups = _two_candidates()
+    mask = np.ones(40, bool)
+    scores = {lab: bt.group_score(lab, mask) for lab in ("slow", "fast")}
+    best, other = sorted(scores, key=scores.__getitem__)
+    worse = scores[other] / scores[best] - 1  # relative: how much worse the other one is
+    assert worse > 0
+    fresh, _ = select(bt, groups, default=best)
+    assert set(fresh) == {best}
+    kept, table = select(bt, groups, default=best, incumbent={"smooth": other}, margin=worse * 1.01)
+    assert set(kept) == {other} and table[["model", "kept"]].values.tolist() == [[other, True]]
+    dropped, _ = select(bt, groups, default=best, incumbent={"smooth": other}, margin=worse * 0.99)
+    assert set(dropped) == {best}
+    unknown, _ = select(bt, groups, default=best, incumbent={"smooth": "gone"}, margin=1.0)
+    assert set(unknown) == {best}  # a label that is no candidate any more is not kept
+
+
+def test_prepare_forecast_hands_its_group_models_to_the_next_night():
+    from models import prepare_forecast
+
+    rng = np.random.default_rng(3)
+    ds = pd.date_range("2022-01-01", periods=30, freq="MS")
+    demand = pd.DataFrame(
+        {
+            "unique_id": np.repeat([f"P{i}" for i in range(40)], 30),
+            "ds": np.tile(ds, 40),
+            "y": (rng.random(1200) < 0.5) * rng.poisson(3.0, 1200),
+        }
+    )
+    first = prepare_forecast(demand, h=6, backtest_paths=30)
+    incumbent = first.group_models()
+    assert incumbent and set(incumbent) == set(first.table["group"])
+    # everything within a margin of 100%: each group keeps what it had, whatever the noise
+    later = demand[demand["ds"] < ds[-1]]
+    again = prepare_forecast(later, h=6, backtest_paths=30, incumbent=incumbent, margin=1.0)
+    for group, model in again.group_models().items():
+        assert model == incumbent.get(group, model)
+    kept = again.table[again.table["kept"]]
+    lines = [a for a in again.adjustments() if a.startswith("selection group")]
+    assert len(lines) == len(kept) and all("earlier night's model" in a for a in lines)
+
+
+def test_group_incumbents_take_each_groups_most_common_candidate():
+    from models import group_incumbents
+
+    selection = pd.DataFrame(
+        {
+            "model": ["a", "a", "b", "category_prior", "category_prior", "c", "b"],
+            "selection_group": ["lumpy", "lumpy", "lumpy", "short", "short", "short", "smooth"],
+        }
+    )
+    # a category prior is no candidate: the short group's chosen model is c
+    assert group_incumbents(selection, ["a", "b", "c"]) == {
+        "lumpy": "a", "short": "c", "smooth": "b"
+    }  # fmt: skip
+    assert group_incumbents(selection.iloc[3:5], ["a"]) == {}

@@ -16,6 +16,7 @@ from warehouse import (
     current_recommendations,
     fail_run,
     is_published,
+    previous_forecast_models,
     publish_run,
     quarantine_summary,
     record_stage,
@@ -357,3 +358,24 @@ def test_not_planned_of_a_warehouse_from_before_the_table_is_empty(tmp_path):
         con.execute("DROP TABLE not_planned")
     with warehouse.connect(path, read_only=True) as con:
         assert warehouse.not_planned(con).empty
+
+
+def test_previous_forecast_models_come_from_the_latest_earlier_night_of_all_items(con):
+    def run(key: str, as_of: date, model: str, **parameters) -> None:
+        run_id = start_run(con, key, as_of, {"freq": "W", "horizon": 8, **parameters}, None)
+        chosen = pd.DataFrame({"unique_id": ["A"], "model": [model], "score": [0.5],
+                               "group": ["lumpy"]})  # fmt: skip
+        publish_run(con, run_id, key, *_frames(10.0), SOLVER, forecast_models=chosen)
+
+    assert previous_forecast_models(con, AS_OF, "W", 8).empty  # no earlier night
+    run("feb-1", date(2024, 2, 1), "latent(alpha=0.1,shape=2.0)")
+    run("feb-8", date(2024, 2, 8), "global(shape=8.0)")
+    run("feb-8-some", date(2024, 2, 8), "blend(x)", items=["A"])  # some items only
+    run("feb-9-monthly", date(2024, 2, 9), "blend(y)", freq="M")  # another freq
+    run("feb-9-h12", date(2024, 2, 9), "blend(z)", horizon=12)  # another horizon
+    run("tonight", AS_OF, "blend(w)")  # this night itself: a rerun must not read its own
+    found = previous_forecast_models(con, AS_OF, "W", 8)
+    assert found.values.tolist() == [["A", "global(shape=8.0)", "lumpy"]]
+    assert previous_forecast_models(con, date(2024, 2, 8), "W", 8)["model"].tolist() == [
+        "latent(alpha=0.1,shape=2.0)"
+    ]
