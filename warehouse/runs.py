@@ -318,16 +318,19 @@ def previous_forecast_models(
     con: duckdb.DuckDBPyConnection, as_of: date, freq: str, horizon: int
 ) -> pd.DataFrame:
     """sku, model, selection_group of the latest succeeded run of all items of an earlier
-    night (as_of before `as_of`) with the same freq and horizon: the models a night keeps
-    while they are nearly as good (models.group_incumbents). Reruns of a night read the same
-    run, so they choose the same models."""
+    night (as_of before `as_of`) with the same freq and horizon that started before the first
+    run of the night `as_of`: the models a night keeps while they are nearly as good
+    (models.group_incumbents). Reruns of a night read the same run, so they choose the same
+    models, even after an earlier night was replanned (e.g. for `reorder accuracy`)."""
     return con.execute(
         "SELECT sku, model, selection_group FROM forecast_models WHERE run_id = ("
         "SELECT run_id FROM runs WHERE status = 'succeeded' AND as_of < ? "
         "AND parameters->>'items' IS NULL AND parameters->>'category' IS NULL "
         "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
+        "AND started_at < coalesce((SELECT min(started_at) FROM runs WHERE as_of = ?), "
+        "'infinity'::TIMESTAMP) "
         "ORDER BY as_of DESC, ended_at DESC LIMIT 1) ORDER BY sku",
-        [as_of, freq, horizon],
+        [as_of, freq, horizon, as_of],
     ).df()
 
 

@@ -376,6 +376,10 @@ def test_previous_forecast_models_come_from_the_latest_earlier_night_of_all_item
     run("tonight", AS_OF, "blend(w)")  # this night itself: a rerun must not read its own
     found = previous_forecast_models(con, AS_OF, "W", 8)
     assert found.values.tolist() == [["A", "global(shape=8.0)", "lumpy"]]
+    # an earlier night planned after this night's first run (reorder accuracy replans one):
+    # a rerun of this night keeps reading what its first run read
+    run("feb-20-later", date(2024, 2, 20), "blend(v)")
+    assert previous_forecast_models(con, AS_OF, "W", 8).equals(found)
     assert previous_forecast_models(con, date(2024, 2, 8), "W", 8)["model"].tolist() == [
         "latent(alpha=0.1,shape=2.0)"
     ]
