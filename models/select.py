@@ -152,34 +152,40 @@ def select(
 
     incumbent: group -> the label chosen last time (e.g. last night); a group keeps it while
     its score is within `margin` (relative) of the best, and the groups too small to choose
-    alone keep the most common incumbent while it is within `margin` over all items. Among
-    dozens of candidates the best changes with the noise of two origins, and every change
-    moves the forecast's tail, which the order decision follows (bench/simulate.py: more and
-    smaller orders)."""
+    alone keep the incumbent most of their items had while it is within `margin` over all
+    items. Among dozens of candidates the best changes with the noise of two origins, and
+    every change moves the forecast's tail, which the order decision follows
+    (bench/simulate.py: more and smaller orders)."""
     labels = list(bt.period_loss)
     everyone = np.ones(groups.size, dtype=bool)
     incumbent = incumbent or {}
+    names = sorted(set(groups.tolist()))
+    alone = {g: int(((groups == g) & bt.scored).sum()) >= min_group for g in names}
     fresh = fallback = default
     if bt.scored.any():
         overall = {lab: bt.group_score(lab, everyone) for lab in labels}
         fresh = min(overall, key=overall.__getitem__)
-        # the groups too small to choose alone shared last night's most common model
-        common = Counter(incumbent.values()).most_common(1)
-        fallback = _keep(overall, fresh, common[0][0] if common else None, margin)
+        # the groups too small to choose alone keep the model most of their items had last
+        # time (not the one most groups that chose alone had)
+        small: Counter[str] = Counter()
+        for g in names:
+            if not alone[g] and g in incumbent:
+                small[incumbent[g]] += int((groups == g).sum())
+        previous = min(small, key=lambda lab: (-small[lab], lab)) if small else None
+        fallback = _keep(overall, fresh, previous, margin)
     chosen = np.full(groups.size, fallback, dtype=object)
     rows = []
-    for group in sorted(set(groups.tolist())):
+    for group in names:
         mask = groups == group
         scores = {lab: bt.group_score(lab, mask) for lab in labels}
-        alone = (mask & bt.scored).sum() >= min_group
-        if alone:
+        if alone[group]:
             best = min(scores, key=scores.__getitem__)
             label = _keep(scores, best, incumbent.get(group), margin)
         else:
             best, label = fresh, fallback
         chosen[mask] = label
         rows.append({"group": group, "n_items": int(mask.sum()), "model": label,
-                     "alone": bool(alone), "kept": label != best, **scores})  # fmt: skip
+                     "alone": alone[group], "kept": label != best, **scores})  # fmt: skip
     return chosen, pd.DataFrame(rows)
 
 

@@ -84,3 +84,28 @@ def test_group_incumbents_take_each_groups_most_common_candidate():
         "lumpy": "a", "short": "c", "smooth": "b"
     }  # fmt: skip
     assert group_incumbents(selection.iloc[3:5], ["a"]) == {}
+
+
+def _losses(losses: dict[str, np.ndarray]):
+    """A Backtest whose group scores are the items' mean loss (+ the same coverage miss)."""
+    from models.select import Backtest
+
+    n = next(iter(losses.values())).size
+    actual, covered = np.ones((n, 1)), np.ones((n, 3))
+    half = {lab: loss / 2 for lab, loss in losses.items()}
+    return Backtest(half, half, dict.fromkeys(losses, covered), actual, dict.fromkeys(losses))
+
+
+def test_small_groups_keep_the_model_they_had_not_the_one_most_groups_had():
+    """Three groups chose x alone, the two small ones shared y: tonight y is still the best
+    over all items, so the small groups keep y (x, the most common incumbent, is within the
+    margin but was never theirs)."""
+    groups = np.array(["a"] * 30 + ["b"] * 30 + ["c"] * 30 + ["s1"] * 10 + ["s2"] * 10)
+    x = np.r_[np.full(90, 1.0), np.full(20, 1.2)]
+    y = np.r_[np.full(90, 1.02), np.full(20, 1.0)]
+    bt = _losses({"x": x, "y": y})
+    incumbent = {"a": "x", "b": "x", "c": "x", "s1": "y", "s2": "y"}
+    _, table = select(bt, groups.astype(object), default="x", incumbent=incumbent, margin=0.1)
+    small = table[~table["alone"]]
+    assert small["model"].tolist() == ["y", "y"] and not small["kept"].any()
+    assert table.loc[table["alone"], "model"].tolist() == ["x", "x", "x"]
