@@ -320,16 +320,18 @@ def previous_forecast_models(
     """sku, model, selection_group of the latest succeeded run of all items of an earlier
     night (as_of before `as_of`) with the same freq and horizon that started before the first
     run of the night `as_of`: the models a night keeps while they are nearly as good
-    (models.group_incumbents). Reruns of a night read the same run, so they choose the same
+    (models.group_incumbents). Reruns of a night read the same run_key, so they choose the same
     models, even after an earlier night was replanned (e.g. for `reorder accuracy`)."""
+    # by run_key: a replan of that night with the same parameters (same run_key) replaces its
+    # rows, and the run_id that this night's first run read then has none left
     return con.execute(
-        "SELECT sku, model, selection_group FROM forecast_models WHERE run_id = ("
-        "SELECT run_id FROM runs WHERE status = 'succeeded' AND as_of < ? "
+        "SELECT sku, model, selection_group FROM forecast_models WHERE run_key = ("
+        "SELECT run_key FROM runs WHERE status = 'succeeded' AND as_of < ? "
         "AND parameters->>'items' IS NULL AND parameters->>'category' IS NULL "
         "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
         "AND started_at < coalesce((SELECT min(started_at) FROM runs WHERE as_of = ?), "
         "'infinity'::TIMESTAMP) "
-        "ORDER BY as_of DESC, ended_at DESC LIMIT 1) ORDER BY sku",
+        "GROUP BY run_key, as_of ORDER BY as_of DESC, max(ended_at) DESC LIMIT 1) ORDER BY sku",
         [as_of, freq, horizon, as_of],
     ).df()
 

@@ -383,3 +383,22 @@ def test_previous_forecast_models_come_from_the_latest_earlier_night_of_all_item
     assert previous_forecast_models(con, date(2024, 2, 8), "W", 8)["model"].tolist() == [
         "latent(alpha=0.1,shape=2.0)"
     ]
+
+
+def test_previous_forecast_models_survive_a_replan_of_the_earlier_night_with_its_run_key(con):
+    """The earlier night replanned with the same parameters (same run_key, e.g. `reorder run`
+    of that night again) replaces that run_key's rows: a rerun of this night still finds the
+    earlier night's models instead of none."""
+    chosen = pd.DataFrame({"unique_id": ["A"], "model": ["global(shape=8.0)"], "score": [0.5],
+                           "group": ["lumpy"]})  # fmt: skip
+
+    def run(key: str, as_of: date) -> None:
+        run_id = start_run(con, key, as_of, {"freq": "W", "horizon": 8}, None)
+        publish_run(con, run_id, key, *_frames(10.0), SOLVER, forecast_models=chosen)
+
+    run("feb-8", date(2024, 2, 8))
+    run("tonight", AS_OF)
+    found = previous_forecast_models(con, AS_OF, "W", 8)
+    assert found["model"].tolist() == ["global(shape=8.0)"]
+    run("feb-8", date(2024, 2, 8))  # the earlier night again, same run_key
+    assert previous_forecast_models(con, AS_OF, "W", 8).equals(found)
