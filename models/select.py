@@ -147,8 +147,8 @@ def select(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Label per item (n,) and the table group, n_items, model, alone (the group had
     `min_group` scored items to choose by; else it took the choice over all items), kept (an
-    incumbent kept over a better score), then one column per candidate's score. Without any
-    scored item every item gets `default`.
+    incumbent kept over a better score; an equal one is not), then one column per candidate's
+    score. Without any scored item every item gets `default`.
 
     incumbent: group -> the label chosen last time (e.g. last night); a group keeps it while
     its score is within `margin` (relative) of the best, and the groups too small to choose
@@ -161,7 +161,7 @@ def select(
     incumbent = incumbent or {}
     names = sorted(set(groups.tolist()))
     alone = {g: int(((groups == g) & bt.scored).sum()) >= min_group for g in names}
-    fresh = fallback = default
+    fallback, fallback_kept = default, False
     if bt.scored.any():
         overall = {lab: bt.group_score(lab, everyone) for lab in labels}
         fresh = min(overall, key=overall.__getitem__)
@@ -173,6 +173,7 @@ def select(
                 small[incumbent[g]] += int((groups == g).sum())
         previous = min(small, key=lambda lab: (-small[lab], lab)) if small else None
         fallback = _keep(overall, fresh, previous, margin)
+        fallback_kept = overall[fallback] > overall[fresh]  # a tie is no choice kept
     chosen = np.full(groups.size, fallback, dtype=object)
     rows = []
     for group in names:
@@ -181,11 +182,12 @@ def select(
         if alone[group]:
             best = min(scores, key=scores.__getitem__)
             label = _keep(scores, best, incumbent.get(group), margin)
+            kept = scores[label] > scores[best]
         else:
-            best, label = fresh, fallback
+            label, kept = fallback, fallback_kept
         chosen[mask] = label
         rows.append({"group": group, "n_items": int(mask.sum()), "model": label,
-                     "alone": alone[group], "kept": label != best, **scores})  # fmt: skip
+                     "alone": alone[group], "kept": bool(kept), **scores})  # fmt: skip
     return chosen, pd.DataFrame(rows)
 
 

@@ -109,3 +109,13 @@ def test_small_groups_keep_the_model_they_had_not_the_one_most_groups_had():
     small = table[~table["alone"]]
     assert small["model"].tolist() == ["y", "y"] and not small["kept"].any()
     assert table.loc[table["alone"], "model"].tolist() == ["x", "x", "x"]
+
+
+def test_an_incumbent_as_good_as_the_best_is_taken_but_not_called_kept():
+    rng = np.random.default_rng(5)
+    y = ((rng.random((40, 30)) < 0.4) * rng.poisson(3.0, (40, 30))).astype(float)
+    same = {"a": LatentRate(alpha=0.1), "b": LatentRate(alpha=0.1)}  # equal scores
+    bt = backtest(y, same, h=6, n_origins=2, n_paths=50, seed=4)
+    chosen, table = select(bt, np.full(40, "g", dtype=object), "a", min_group=5,
+                           incumbent={"g": "b"}, margin=0.1)  # fmt: skip
+    assert set(chosen) == {"b"} and table[["alone", "kept"]].values.tolist() == [[True, False]]
