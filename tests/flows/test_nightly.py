@@ -514,7 +514,7 @@ def test_a_night_keeps_an_earlier_nights_model_while_it_is_nearly_as_good(
     """The prepare-forecast task reads the models of the latest earlier night from the
     warehouse: a group keeps its model while its backtest score is within KEEP_MARGIN of the
     best, and drops it beyond (the demo's data with seed 0 and seed 7 chose other models for
-    two of five groups: noise, which moves the forecast's tail and with it the orders)."""
+    four of five groups: noise, which moves the forecast's tail and with it the orders)."""
     from flows import tasks
     from flows.params import parse_parameters
     from models.select import KEEP_MARGIN
