@@ -21,7 +21,7 @@ import models
 import optimize
 import warehouse
 from flows import report
-from flows.console import BUYER_FORMATS, held_back_note
+from flows.console import BUYER_FORMATS, held_back_note, quarantined_text
 from flows.params import RunParameters
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
@@ -99,6 +99,7 @@ def summarize(
         "items_at_risk": sum(f < params.service_level - 1e-9 for f in fills),
         "items_short_before_arrival": sum(r > risk for r in unavoidable),
         "rows_quarantined": report.quarantined,
+        "rows_after_as_of": report.after_as_of,
         "input_notes": list(report.notes),
         "service_level": params.service_level,
         "solver": params.solver,
@@ -184,7 +185,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| items that cannot be planned | {summary['items_unplannable']} |",
             f"| offers left out (the item is planned with its others) | "
             f"{summary.get('offers_left_out', 0)} |",
-            f"| quarantined input rows | {summary['rows_quarantined']} |",
+            f"| quarantined | {quarantined_text(summary)} |",
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",

@@ -19,6 +19,7 @@ from flows.console import (
     held_back_note,
     lots_text,
     models_text,
+    quarantined_text,
 )
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
@@ -328,9 +329,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
     click.echo("              cumulative_forecasts, forecast_models, recommendations,")
     click.echo("              not_planned, quarantine, loads, decisions)")
-    click.echo(
-        f"quarantined:  {summary['rows_quarantined']} input rows ({_prog()} quarantine --db {db})"
-    )
+    click.echo(f"quarantined:  {quarantined_text(summary)} ({_prog()} quarantine --db {db})")
     for row in summary.get("not_planned", [])[:5]:
         click.echo(f"not planned:  {row['sku']}: {row['reason']}")
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5

@@ -54,6 +54,7 @@ class FileLoad:
     rows_quarantined: int
     rows_excluded: int
     unchanged: bool
+    rows_after_as_of: int = 0  # of rows_quarantined: order lines dated after the load's as_of
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,12 @@ class LoadReport:
     def quarantined(self) -> int:
         """Rows of these files now in quarantine (unchanged files included)."""
         return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def after_as_of(self) -> int:
+        """Of `quarantined`, the order lines dated after as_of: expected when an earlier night
+        is planned from today's files; they load again when as_of reaches their date."""
+        return sum(f.rows_after_as_of for f in self.files)
 
     def summary(self) -> str:
         """A short table for logs and the CLI."""
@@ -387,11 +394,17 @@ def _lines_unchanged(
         return False
     if row[3] == as_of:
         return True
+    return _after_as_of(con, row[0]) == 0
+
+
+def _after_as_of(con: duckdb.DuckDBPyConnection, load_id: str) -> int:
+    """Rows of a load quarantined because their order_date is after its as_of
+    (validate.check's reason "order_date ... is after as_of ...")."""
     (future,) = con.execute(
         "SELECT count(*) FROM quarantine WHERE load_id = ? AND reason LIKE '% is after as_of %'",
-        [row[0]],
+        [load_id],
     ).fetchone()
-    return future == 0
+    return int(future)
 
 
 def _report(
@@ -410,5 +423,6 @@ def _report(
             "WHERE table_name = ? AND file = ? ORDER BY loaded_at DESC LIMIT 1",
             [table, name],
         ).fetchone()
-        entries.append(FileLoad(table, name, *row[1:], unchanged=row[0] not in fresh))
+        after = _after_as_of(con, row[0]) if table == ORDER_LINES.name else 0
+        entries.append(FileLoad(table, name, *row[1:], row[0] not in fresh, after))
     return LoadReport(tuple(entries), tuple(load_ids))

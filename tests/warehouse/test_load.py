@@ -341,7 +341,9 @@ def test_parquet_files_load_with_typed_columns(con, tmp_path):
     assert quarantined(con, "order_lines") == [
         (3, "order_date", "order_date 2024-04-02 is after as_of 2024-03-31")
     ]
-    assert report.quarantined == 1
+    assert report.quarantined == 1 and report.after_as_of == 1
+    again = load_folder(con, folder, AS_OF)  # skipped, unchanged: counts of its last load
+    assert again.files[-1].unchanged and again.after_as_of == 1
     dates = con.execute("SELECT DISTINCT order_date FROM order_lines ORDER BY 1").fetchall()
     assert dates == [(date(2024, 3, 4),), (date(2024, 3, 5),)]
 
