@@ -69,12 +69,12 @@ def held_back_note(group: dict, shown: int = 20) -> str:
 
 def quarantined_text(summary: dict) -> str:
     """'5,378 input rows, 5,371 of them order lines dated after as_of ...' for the run summary:
-    an earlier night planned from today's files quarantines the later lines, on purpose."""
+    an earlier night planned from today's files quarantines the later lines on purpose (and a
+    typo'd future date is quarantined the same way)."""
     text = f"{summary['rows_quarantined']:,} input rows"
     after = summary.get("rows_after_as_of", 0)
     if after:
-        text += (f", {after:,} of them order lines dated after as_of (expected when an earlier "
-                 "night is planned: they load again when as_of reaches their date)")  # fmt: skip
+        text += f", {after:,} of them order lines dated after as_of (a later night loads them)"
     return text
 
 
