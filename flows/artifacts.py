@@ -23,6 +23,7 @@ import warehouse
 from flows import report
 from flows.console import BUYER_FORMATS, held_back_note, quarantined_text
 from flows.params import RunParameters
+from flows.report import totals
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
 LOTS_KEY = "recommended-lots"
@@ -78,6 +79,7 @@ def summarize(
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
     invoice_discount = result.supplier_discount
+    spend, savings = totals(lots, invoice_discount)
     return {
         "run_id": run_id,
         "run_key": params.run_key(),
@@ -88,9 +90,8 @@ def summarize(
         "offers_left_out": int(unplannable["planned"].sum()),
         "not_planned": _not_planned(unplannable),
         "lots": len(lots),
-        # supplier-wide tiers come off the invoice, not off the lots' order_value
-        "spend": round(float(lots["order_value"].sum()) - invoice_discount, 2),
-        "savings": round(float(lots["savings"].sum()) + invoice_discount, 2),
+        "spend": round(spend, 2),
+        "savings": round(savings, 2),
         "supplier_discount": round(invoice_discount, 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": int(sum(held_back)),

@@ -149,18 +149,24 @@ def _last_break(item: optimize.ItemProblem) -> int:
     return max(b.min_qty for o in item.offers for b in o.price_breaks)
 
 
+def totals(ordered: pd.DataFrame, supplier_discount: float) -> tuple[float, float]:
+    """(spend, discount savings) of the lots to order (currency): supplier-wide tier discounts
+    come off the invoices, not off the lots' order_value, so they lower the spend and add to
+    the savings (the run summary and the report header show the same figures)."""
+    spend = float(ordered["order_value"].sum()) - supplier_discount
+    return spend, float(ordered["savings"].sum()) + supplier_discount
+
+
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
     risk = 1 - data.service_level
     decided = sum(e["fill_rate_decided"] < data.service_level - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
+    spend, savings = totals(ordered, data.supplier_discount)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
-        ("spend", _money(ordered["order_value"].sum() - data.supplier_discount)),
-        (
-            "discount savings vs base prices",
-            _money(ordered["savings"].sum() + data.supplier_discount),
-        ),
+        ("spend", _money(spend)),
+        ("discount savings vs base prices", _money(savings)),
         *(
             [("of which supplier-wide tiers (off the invoices)", _money(data.supplier_discount))]
             if data.supplier_discount
