@@ -74,7 +74,7 @@ def summarize(
     frame = result.frame()
     lots = frame[frame["quantity"] > 0]
     explained = [json.loads(e) for e in frame["explanation"]]
-    held_back = [bool(e.get("limits")) for e in explained]
+    held_back = _held_back(frame["sku"], explained)
     risk = 1 - params.service_level
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
@@ -94,8 +94,8 @@ def summarize(
         "savings": round(savings, 2),
         "supplier_discount": round(invoice_discount, 2),
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
-        "items_held_back": int(sum(held_back)),
-        "held_back": _held_back(frame["sku"], explained),
+        "items_held_back": sum(group["items"] for group in held_back),
+        "held_back": held_back,
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.service_level - 1e-9 for f in fills),
         "items_short_before_arrival": sum(r > risk for r in unavoidable),

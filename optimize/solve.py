@@ -253,16 +253,7 @@ def finish_worker(
     that finished gives its outcome. A killed one gives its last improving solution if that
     meets the model (objective and rows), with the bound HiGHS had then; otherwise no
     solution. `start`: when the solve started (perf_counter), for the status."""
-    try:
-        code = process.wait(timeout=time_limit + HIGHS_GRACE)
-    except subprocess.TimeoutExpired:
-        code = None
-    finally:
-        if process.poll() is None:  # timed out, or interrupted while waiting
-            process.kill()
-            process.wait()
-    if code is None and process.returncode == 0:  # it finished between the timeout and kill
-        code = 0
+    code = wait_or_kill(process, time_limit + HIGHS_GRACE)
     if code is None:
         return _killed_worker(model, folder, time.perf_counter() - start)
     result = highs_worker.load_outcome(folder / highs_worker.RESULT)
@@ -271,6 +262,23 @@ def finish_worker(
         tail = log.read_text()[-500:] if log.exists() else ""
         raise RuntimeError(f"HiGHS worker failed (exit code {code}): {tail}")
     return result
+
+
+def wait_or_kill(process: subprocess.Popen, timeout: float) -> int | None:
+    """The exit code of a solver process waited for up to `timeout` seconds, None if this
+    killed it then (an interrupt while waiting kills it too; a process that ended between
+    the timeout and the kill gives its own exit code, and so does one that crashed)."""
+    killed = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            killed = True
+    return None if killed else process.returncode
 
 
 def _killed_worker(model: MenuModel, folder: Path, seconds: float) -> tuple:
@@ -345,12 +353,9 @@ def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log
     args += ["-solution", str(sol)]
     with log.open("w") as out:
         process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-        try:
-            code = process.wait(timeout=time_limit + CBC_GRACE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return False
+        code = wait_or_kill(process, time_limit + CBC_GRACE)
+    if code is None:
+        return False
     if code != 0 or not sol.exists():
         raise pulp.PulpSolverError(f"CBC failed (exit code {code}): {log.read_text()[-500:]}")
     vs, variable_names, constraint_names, _ = names

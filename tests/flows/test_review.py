@@ -230,6 +230,22 @@ def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, c
     )
 
 
+def _rerun_after_decisions(tmp_path: Path, action_b: str, rerun_a: float) -> Path:
+    """A warehouse whose night-1 recommended A 200 and B 20, A approved and B decided with
+    `action_b`, then rerun (same run_key) with A at `rerun_a` units."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        decisions = [warehouse.Decision("A", "approve"), warehouse.Decision("B", action_b)]
+        warehouse.record_decisions(con, decisions, decided_by="anna")
+        _publish(con, AS_OF, "night-1", rerun_a)
+    return db
+
+
 def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
     tmp_path: Path, capsys
 ) -> None:
@@ -238,16 +254,8 @@ def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
     the export say which decision was made on another recommendation (a probe exported 780.00
     for a lot the plan no longer wanted, labelled as an approval, without a word)."""
     from flows.cli import _print_decision_notes
-    from tests.warehouse.conftest import AS_OF, write_folder
-    from tests.warehouse.test_decisions import _publish
 
-    db = tmp_path / "wh.duckdb"
-    with warehouse.connect(db) as con:
-        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
-        _publish(con, AS_OF, "night-1", 200.0)
-        decisions = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "reject")]
-        warehouse.record_decisions(con, decisions, decided_by="anna")
-        _publish(con, AS_OF, "night-1", 0.0)  # the rerun recommends no order of A
+    db = _rerun_after_decisions(tmp_path, "reject", 0.0)  # no order of A any more
     note = (
         "A: approved 200 from S1; the latest run of the night recommends no order; it still "
         "counts as an open order and is in `reorder export`: decide again with `reorder review` "
@@ -290,16 +298,8 @@ def test_changed_notes_word_rejections_overrides_and_items_left_out_of_the_plan(
 def test_review_flow_names_decisions_a_rerun_no_longer_recommends(tmp_path: Path) -> None:
     """Nothing is pending after the planner decided every lot, but a rerun changed one: the
     flow says so (its result and a warning) instead of only "nothing to review"."""
-    from tests.warehouse.conftest import AS_OF, write_folder
-    from tests.warehouse.test_decisions import _publish
 
-    db = tmp_path / "wh.duckdb"
-    with warehouse.connect(db) as con:
-        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
-        _publish(con, AS_OF, "night-1", 200.0)
-        decisions = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "approve")]
-        warehouse.record_decisions(con, decisions, decided_by="anna")
-        _publish(con, AS_OF, "night-1", 300.0)
+    db = _rerun_after_decisions(tmp_path, "approve", 300.0)
     result = review(db_path=str(db), wait="pause", timeout_seconds=5)
     assert result["status"] == "nothing to review"
     assert [n.split(";")[:2] for n in result["changed"]] == [

@@ -92,6 +92,17 @@ time.sleep(120)
 """
 
 
+def leave_plan(folder: Path, model: MenuModel, x: np.ndarray) -> None:
+    """The improving solution a stuck worker reports (found at 0.2 s, bound -80,000)."""
+    highs_worker.save(
+        folder / "plan.npz",
+        x=x,
+        objective=np.asarray(model.objective(x)),
+        bound=np.asarray(-80_000.0),
+        seconds=np.asarray(0.2),
+    )
+
+
 def stuck_worker(folder: Path) -> subprocess.Popen:
     code = STUCK.format(folder=str(Path(highs_worker.__file__).parent))
     return subprocess.Popen([sys.executable, "-c", code, str(folder)])
@@ -100,13 +111,7 @@ def stuck_worker(folder: Path) -> subprocess.Popen:
 def test_a_stuck_worker_is_killed_and_its_last_improving_solution_is_the_plan(tmp_path):
     model = hard_model()
     x = greedy_choices(model)
-    highs_worker.save(
-        tmp_path / "plan.npz",
-        x=x,
-        objective=np.asarray(model.objective(x)),
-        bound=np.asarray(-80_000.0),
-        seconds=np.asarray(0.2),
-    )
+    leave_plan(tmp_path, model, x)
     start = time.perf_counter()
     status, objective, bound, gap, found = finish_worker(
         stuck_worker(tmp_path), model, tmp_path, 1.0, start
@@ -125,13 +130,7 @@ def test_a_killed_worker_s_solution_that_breaks_a_row_is_not_the_plan(monkeypatc
     monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.5)
     model = hard_model()
     x = np.zeros(model.n_columns)  # no lot chosen: every one_lot row is broken
-    highs_worker.save(
-        tmp_path / "plan.npz",
-        x=x,
-        objective=np.asarray(model.objective(x)),
-        bound=np.asarray(-80_000.0),
-        seconds=np.asarray(0.2),
-    )
+    leave_plan(tmp_path, model, x)
     start = time.perf_counter()
     status, objective, bound, _, found = finish_worker(
         stuck_worker(tmp_path), model, tmp_path, 0.5, start
@@ -207,3 +206,16 @@ def test_a_worker_that_ends_as_its_wait_times_out_gives_its_outcome(tmp_path):
     process.wait = timed_out
     status, *_ = finish_worker(process, model, tmp_path, 30.0, time.perf_counter())
     assert status == "Optimal"
+
+
+def test_wait_or_kill_tells_a_killed_solver_from_one_that_ended_on_its_own():
+    from optimize.solve import wait_or_kill
+
+    def child(code: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-c", code])
+
+    assert wait_or_kill(child("import sys; sys.exit(3)"), 30.0) == 3  # a crash is no kill
+    start = time.perf_counter()
+    sleeper = child("import time; time.sleep(60)")
+    assert wait_or_kill(sleeper, 0.5) is None and sleeper.returncode is not None
+    assert time.perf_counter() - start < 10

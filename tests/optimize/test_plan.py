@@ -307,12 +307,18 @@ def test_a_tier_two_items_reach_together_beyond_their_menus_is_found():
     assert sum(lot.quantity for lot in result.lots) >= 130
 
 
-def test_a_no_order_reason_names_the_stock_once():
-    offer = Offer("S1", 100, 1, "all_units", (PriceBreak(1, 10.0),), 30.0, 2)
-    demand = np.random.default_rng(0).poisson(3, (200, 13))
-    item = ItemProblem("A", demand, 6, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
-                       review_period=1)  # fmt: skip
+def _one_item_lot(on_hand, rate, shape, seed, moq, fixed_cost, lead_time):
+    """The planned lot of one item (price 10.0, weekly Poisson demand of `rate`, review 1)."""
+    offer = Offer("S1", moq, 1, "all_units", (PriceBreak(1, 10.0),), fixed_cost, lead_time)
+    demand = np.random.default_rng(seed).poisson(rate, shape)
+    item = ItemProblem("A", demand, on_hand, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0,
+                       1.0, review_period=1)  # fmt: skip
     (lot,) = plan(Problem((item,))).lots
+    return lot
+
+
+def test_a_no_order_reason_names_the_stock_once():
+    lot = _one_item_lot(6, 3.0, (200, 13), seed=0, moq=100, fixed_cost=30.0, lead_time=2)
     assert lot.quantity == 0
     assert lot.reason.startswith(
         "No order: an order would cost more than the shortages it avoids (stock 6 runs out "
@@ -325,11 +331,7 @@ def test_no_order_does_not_say_stock_covers_when_it_runs_out_in_a_fifth_of_scena
     """Stock 0, 0.1 a week, lead time 1: short before any lot can arrive in ~10% of scenarios
     and in the week a lot could serve in another ~10%. The reason said "stock 0 covers the
     demand until ..." next to a stockout risk of 18%."""
-    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 50.0, 1)
-    demand = np.random.default_rng(6).poisson(0.1, (400, 6))
-    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
-                       review_period=1)  # fmt: skip
-    (lot,) = plan(Problem((item,))).lots
+    lot = _one_item_lot(0, 0.1, (400, 6), seed=6, moq=1, fixed_cost=50.0, lead_time=1)
     assert lot.quantity == 0 and lot.stockout_risk > 0.1
     assert lot.explanation["stockout_risk_unavoidable"] <= 0.1
     assert "covers" not in lot.reason
@@ -340,11 +342,7 @@ def test_a_no_order_reason_for_stock_0_does_not_say_the_stock_covers_the_demand(
     """Stock 0, 0.08 a week, lead time 2: short before any lot can arrive in ~15% of scenarios,
     in the week after the earliest arrival in ~8%. The reason said "from the earliest arrival
     of a lot ordered now, stock 0 covers the demand until ..." beside "stock 0 runs out"."""
-    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 50.0, 2)
-    demand = np.random.default_rng(0).poisson(0.08, (400, 6))
-    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 12.0, 1.0,
-                       review_period=1)  # fmt: skip
-    (lot,) = plan(Problem((item,))).lots
+    lot = _one_item_lot(0, 0.08, (400, 6), seed=0, moq=1, fixed_cost=50.0, lead_time=2)
     assert lot.quantity == 0
     assert lot.explanation["stockout_risk_unavoidable"] > 0.1
     assert lot.explanation["stockout_risk_decided"] <= 0.1
