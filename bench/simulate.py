@@ -30,16 +30,17 @@ Assumptions (all policies, all in GBP and units):
   lost unit is a unit not bought).
 - start: stock on hand = round(mean demand of the 24 months before the window × (L + 1)), no
   open orders; the same for every policy (roughly a reorder point without safety stock).
-- pipeline: `models.prepare_forecast` + `forecast_chunk` (model "auto", monthly, 200 paths,
-  seed + t; each group keeps last month's model while within --keep-margin of the best, as the
-  nightly flow keeps an earlier night's) on the history of the sampled parts before month t;
-  horizon = max lead time in the sample + 7 months (later
-  orders arrive from L + 1 on, then 6 more months: 13 with --max-lead 6; the nightly flow
-  plans all items over one horizon too), `optimize.build_problem` from plain tables (items,
-  suppliers, supplier_items, price_breaks, stock, open_orders; as_of = the last day of month
-  t − 1, open orders due mid-month of their arrival month, lead time in days = L × 365.25 / 12,
-  review_period 1) and `optimize.plan` (HiGHS). The forecast does not depend on the service
-  level or the stock, so it runs once per month and its seconds count in every pipeline row.
+- pipeline: `models.prepare_forecast` + `forecast_chunk` (model "auto", monthly, 200 paths, the
+  same --seed every month, as the nightly flow samples with its seed 0 every night; each group
+  keeps last month's model while within --keep-margin of the best, as the nightly flow keeps an
+  earlier night's) on the history of the sampled parts before month t; horizon = max lead time
+  in the sample + 7 months (later orders arrive from L + 1 on, then 6 more months: 13 with
+  --max-lead 6; the nightly flow plans all items over one horizon too), `optimize.build_problem`
+  from plain tables (items, suppliers, supplier_items, price_breaks, stock, open_orders; as_of =
+  the last day of month t − 1, open orders due mid-month of their arrival month, lead time in
+  days = L × 365.25 / 12, review_period 1) and `optimize.plan` (HiGHS). The forecast does not
+  depend on the service level or the stock, so it runs once per month and its seconds count in
+  every pipeline row.
 - pipeline_min: the same plan with `min_service_level` = the service level (the hard
   control: only lots whose fill rate from their arrival until a later order can
   arrive reaches it; the service level alone is a stockout cost, which against a fixed cost
@@ -191,10 +192,10 @@ def forecasts(
     for t in range(months):
         history = long[long["ds"] < parts.ds[parts.start + t]]
         prepared = models.prepare_forecast(
-            history, h=parts.horizon, freq="M", seed=seed + t, incumbent=incumbent,
+            history, h=parts.horizon, freq="M", seed=seed, incumbent=incumbent,
             margin=margin or 0.0,
         )  # fmt: skip
-        fc = models.forecast_chunk(prepared, prepared.unique_id, N_PATHS, seed + t)
+        fc = models.forecast_chunk(prepared, prepared.unique_id, N_PATHS, seed)
         incumbent = None if margin is None else prepared.group_models()
         if list(fc.unique_id) != list(parts.ids):
             raise RuntimeError("forecast items are not the sampled parts in order")

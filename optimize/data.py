@@ -79,9 +79,12 @@ class Offer:
         return -(-self.moq // self.pack_size) * self.pack_size
 
     def usable(self, qty: Any) -> Any:
-        """Units of a lot of `qty` (int or int array) that arrive usable: floor(qty × (1 −
-        reject_rate)), the same in every calculation of the optimizer."""
-        units = np.floor(np.asarray(qty) * (1.0 - self.reject_rate) + 1e-9).astype(np.int64)
+        """Units of a lot of `qty` (int or int array) that arrive usable: qty × (1 −
+        reject_rate) rounded to the nearest unit (halves up), the same in every calculation of
+        the optimizer. Rounded down, a 1% reject rate took a whole unit off every lot below
+        100, so the plan bought 2 units where it wanted 1."""
+        usable = np.asarray(qty) * (1.0 - self.reject_rate)
+        units = np.floor(usable + 0.5 + 1e-9).astype(np.int64)
         return int(units) if units.ndim == 0 else units
 
     def feasible_at_least(self, qty: Any) -> Any:

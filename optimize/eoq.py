@@ -122,19 +122,22 @@ def replenishment_cost(
     unit: its price, fixed cost and the holding of its sawtooth).
     `holding_cost_rate` per period. Exact: without rejects g is convex inside each price
     region, so the best lot under the cap is one of `eoq_candidates` below it or the largest
-    feasible lot below it; with rejects (usable units rounded down) every feasible lot under the
+    feasible lot below it; with rejects (usable units rounded) every feasible lot under the
     cap is tried, up to EXACT_LOTS of them."""
     if demand_rate <= 0:
         raise ValueError("demand_rate must be positive")
-    most = math.floor(max_cover * demand_rate / (1.0 - offer.reject_rate) + 1e-9)
-    top = (most // offer.pack_size) * offer.pack_size
+    cap = max_cover * demand_rate + 1e-9  # usable units
+    most = math.floor((cap + 0.5) / (1.0 - offer.reject_rate))  # usable(most + 1) > cap
     first, pack = offer.smallest_lot, offer.pack_size
+    top = (most // pack) * pack
+    while top >= first and offer.usable(top) > cap:
+        top -= pack
     if offer.reject_rate > 0 and (top - first) // pack < EXACT_LOTS:
         lots = np.arange(first, top + 1, pack, dtype=np.int64)
     else:
         lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
         lots = np.union1d(lots[lots <= top], [top] if top >= first else [])
-    # the smallest lot with a usable unit (moq 1 with rejects: 1 unit yields none)
+    # the smallest lot with a usable unit (moq 1 with rejects of 50% or more: 1 unit yields none)
     lots = np.union1d(lots, [_smallest_usable(offer)])
     costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_cost_rate)
     k = int(np.argmin(costs))
@@ -142,7 +145,7 @@ def replenishment_cost(
 
 
 def _smallest_usable(offer: Offer) -> int:
-    lot = offer.feasible_at_least(math.ceil(1.0 / (1.0 - offer.reject_rate) - 1e-9))
+    lot = offer.feasible_at_least(math.ceil(0.5 / (1.0 - offer.reject_rate) - 1e-9))
     while offer.usable(lot) < 1:
         lot += offer.pack_size
     return lot
@@ -181,8 +184,9 @@ def cost_per_period(
 ) -> np.ndarray:
     """g(Q) of lots `qty` of `offer` (currency per period): purchase and fixed cost per period
     of cover plus holding of the sawtooth (usable units / 2 on average, valued at the lot's
-    average unit price). Cover = usable units / demand_rate periods, usable = floor(Q × (1 −
-    reject_rate)). `holding_cost_rate` per period. Lots of 0 usable units cost +inf."""
+    average unit price). Cover = usable units / demand_rate periods, usable = Q × (1 −
+    reject_rate) rounded (Offer.usable). `holding_cost_rate` per period. Lots of 0 usable
+    units cost +inf."""
     q = np.asarray(qty, dtype=np.int64)
     purchase = purchase_cost(offer, q).astype(float)
     usable = offer.usable(q).astype(float)

@@ -1,10 +1,10 @@
 """Exact expected cost of candidate lots over an item's demand scenarios.
 
 Rules (one item, one lot ordered now, H planned periods):
-- Of a lot of q units only `floor(q * (1 - reject_rate))` are usable. They arrive at the start
-  of period `lead_time` with probability `on_time_rate`, else LATE_PERIODS (1) period later
-  (late deliveries as lead-time scenarios; the expectation mixes both exactly). A lot arriving
-  at or after the horizon end is all left over.
+- Of a lot of q units `q * (1 - reject_rate)`, rounded to the nearest unit, are usable. They
+  arrive at the start of period `lead_time` with probability `on_time_rate`, else
+  LATE_PERIODS (1) period later (late deliveries as lead-time scenarios; the expectation
+  mixes both exactly). A lot arriving at or after the horizon end is all left over.
 - Open orders arrive at the start of their due period (overdue: period 0; due at or after the
   horizon: ignored). Arrivals are usable in the period they arrive.
 - Other stock (on hand, open orders) is issued first, units of the lot last.

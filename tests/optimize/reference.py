@@ -77,7 +77,7 @@ def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
     rate = item.holding_cost_rate * item.period_years
 
     def usable(o: Offer, q: int) -> int:
-        return math.floor(q * (1 - o.reject_rate) + 1e-9)
+        return math.floor(q * (1 - o.reject_rate) + 0.5 + 1e-9)
 
     def per_period(o: Offer, q: int) -> float:
         paid = sum(unit_prices(o, q))
@@ -89,9 +89,11 @@ def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
                 return item.stockout_cost
             cost = sum(unit_prices(o, o.smallest_lot)) + o.fixed_cost
             return min(item.stockout_cost, cost / usable(o, o.smallest_lot))
-        most = math.floor(len(item.scenarios[0]) * demand / (1 - o.reject_rate) + 1e-9)
+        cap = len(item.scenarios[0]) * demand + 1e-9
+        most = math.floor((cap + 1) / (1 - o.reject_rate))
         first_usable = next(q for q in range(o.smallest_lot, 10**9, o.pack_size) if usable(o, q))
-        lots = [*range(o.smallest_lot, most + 1, o.pack_size), first_usable]
+        covered = [q for q in range(o.smallest_lot, most + 1, o.pack_size) if usable(o, q) <= cap]
+        lots = [*covered, first_usable]
         best = min(per_period(o, q) for q in lots if usable(o, q) > 0)
         return min(item.stockout_cost, best / demand)
 
@@ -111,7 +113,7 @@ def _one_arrival(
     if qty:
         purchase = sum(unit_prices(offer, qty)) * (1 - discount)
         fixed, price = offer.fixed_cost, purchase / qty
-        usable = math.floor(qty * (1 - offer.reject_rate) + 1e-9)
+        usable = math.floor(qty * (1 - offer.reject_rate) + 0.5 + 1e-9)
     else:
         purchase, fixed, price, usable = 0.0, 0.0, ref, 0
     horizon = len(item.scenarios[0])

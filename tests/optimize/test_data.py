@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -81,10 +83,15 @@ def test_item_and_problem_validation():
         Problem((item, item))
 
 
-def test_usable_units_of_a_lot_lose_the_rejects_rounded_down():
+def test_usable_units_of_a_lot_lose_the_rejects_rounded_to_the_nearest_unit():
     offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, reject_rate=0.1)
     assert offer.usable(10) == 9 and offer.usable(9) == 8  # 8.1 -> 8
-    assert offer.usable(np.array([0, 10, 20])).tolist() == [0, 9, 18]  # 18.0 stays 18
+    assert offer.usable(np.array([0, 10, 20, 15])).tolist() == [0, 9, 18, 14]  # 13.5 -> 14
+    # 1% rejects: rounded down, every lot below 100 lost a whole unit (a lot of 1 gave none)
+    lots = np.array([1, 2, 49, 50, 51, 149, 150])
+    usable = dataclasses.replace(offer, reject_rate=0.01).usable(lots)
+    assert usable.tolist() == [1, 2, 49, 50, 50, 148, 149]
+    assert dataclasses.replace(offer, reject_rate=0.6).usable(1) == 0  # 0.4 units
 
 
 def test_whole_floats_are_stored_as_integers():

@@ -251,14 +251,14 @@ def test_replenishment_cost_is_the_best_lots_cost_per_unit_under_a_cover_cap():
 @pytest.mark.parametrize(
     ("moq", "pack", "reject", "fixed", "price", "rate", "cover"),
     [(1, 1, 0.02, 50.0, 10.0, 20.0, 13), (5, 5, 0.05, 0.0, 18.81, 50.0, 4),
-     (3, 2, 0.3, 12.0, 7.5, 0.4, 26)],
+     (3, 2, 0.3, 12.0, 7.5, 0.4, 26), (1, 1, 0.6, 20.0, 10.0, 0.3, 13)],
 )  # fmt: skip
 def test_replenishment_cost_with_rejects_is_the_brute_force_best(
     moq, pack, reject, fixed, price, rate, cover
 ):
-    """Usable units are rounded down: a 1-unit lot with 2% rejects yields none (it was priced
-    at the stockout cost), and the continuous optimum grossed up for rejects missed the best
-    lot (lot 210 at 20.03 per unit where lot 20 costs 19.82)."""
+    """Usable units are rounded: a 1-unit lot with 60% rejects yields none, so the smallest lot
+    with a usable unit is 2; the continuous optimum grossed up for rejects missed the best lot
+    (lot 210 at 20.03 per unit where lot 20 costs 19.82)."""
     from optimize.eoq import replenishment_cost
 
     offer = Offer("S", moq, pack, "all_units", (PriceBreak(1, price),), fixed, 1,

@@ -358,3 +358,18 @@ def test_a_level_short_of_its_target_never_reads_as_the_target() -> None:
     assert [_share(0.9), _share(0.896), _share(0.95)] == ["90%", "89.6%", "95%"]
     assert _share(0.98996, short=True) == "98.9%"  # rounded it read "99%" beside a 99% target
     assert [_share(0.29, short=True), _share(0.5, short=True)] == ["29%", "50%"]
+
+
+@pytest.mark.parametrize("reject_rate", [0.0, 0.01])
+def test_a_small_reject_rate_does_not_add_a_unit_to_a_one_unit_lot(reject_rate):
+    """Each scenario needs exactly 1 unit in week 2. Usable units were rounded down, so with 1%
+    rejects a lot of 1 counted as 0 units and the plan bought 2 of a 5,498.94 part (a fresh
+    user's RAF data: 33.6k spend against 23.6k without the reject rate)."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 5498.94),), 50.0, 1,
+                  reject_rate=reject_rate)  # fmt: skip
+    demand = np.zeros((50, 8), np.int64)
+    demand[:, 1] = 1
+    item = ItemProblem("RAF-1899", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05,
+                       3 * 5498.94, 0.0)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 1 and lot.stockout_risk == 0
