@@ -21,7 +21,7 @@ import models
 import optimize
 import warehouse
 from flows import report
-from flows.console import BUYER_FORMATS, held_back_note, quarantined_text
+from flows.console import BUYER_FORMATS, beyond_horizon_note, held_back_note, quarantined_text
 from flows.params import RunParameters
 from flows.report import totals
 
@@ -75,6 +75,7 @@ def summarize(
     lots = frame[frame["quantity"] > 0]
     explained = [json.loads(e) for e in frame["explanation"]]
     held_back = _held_back(frame["sku"], explained)
+    beyond = beyond_horizon(frame["sku"], explained, "week" if params.freq == "W" else "month")
     risk = 1 - params.service_level
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
@@ -96,6 +97,7 @@ def summarize(
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": sum(group["items"] for group in held_back),
         "held_back": held_back,
+        "beyond_horizon": beyond,
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.service_level - 1e-9 for f in fills),
         "items_short_before_arrival": sum(r > risk for r in unavoidable),
@@ -122,6 +124,24 @@ def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_
             groups.setdefault(tuple(explanation["limits"]), []).append(str(sku))
     ordered = sorted(groups.items(), key=lambda g: -len(g[1]))
     return [{"limits": list(k), "items": len(v), "skus": v[:shown]} for k, v in ordered]
+
+
+def beyond_horizon(
+    skus: pd.Series, explained: list[dict], period: str, shown: int = NOT_PLANNED_SHOWN
+) -> dict | None:
+    """Items no lot ordered now can reach within the horizon (lead time at or past its end):
+    how many, the first `shown` skus and how many periods past the end the latest arrives;
+    None if there are none. Each item's reason says it, but a planner must see it at once:
+    raising the horizon is the only way to plan them."""
+    late = [
+        (str(sku), e["shortest_lead_time"] - e["horizon_periods"] + 1)
+        for sku, e in zip(skus, explained, strict=True)
+        if e["shortest_lead_time"] >= e["horizon_periods"]
+    ]
+    if not late:
+        return None
+    return {"items": len(late), "skus": [s for s, _ in late[:shown]],
+            "periods_after": max(k for _, k in late), "period": period}  # fmt: skip
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:
@@ -192,6 +212,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
             *[f"\n**Limits:** {held_back_note(group)}" for group in summary.get("held_back", [])],
+            *_beyond_horizon_lines(summary),
             *[f"\n**Input:** {note}" for note in summary.get("input_notes", [])],
             *_not_planned_lines(summary),
             *_adjustment_lines(summary),
@@ -206,6 +227,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 def _service(summary: dict[str, Any]) -> str:
     """service_level as a percent, e.g. 95%."""
     return f"{summary.get('service_level', 0.95):.0%}"
+
+
+def _beyond_horizon_lines(summary: dict[str, Any]) -> list[str]:
+    group = summary.get("beyond_horizon")
+    return [f"\n**Lead times:** {beyond_horizon_note(group)}"] if group else []
 
 
 def _relaxed_lines(summary: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ import click
 
 import warehouse
 from flows.console import (
+    beyond_horizon_note,
     changed_notes,
     elsewhere_notes,
     frame_text,
@@ -316,6 +317,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     for group in summary.get("held_back", []):
         click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
                    f"--run-id {summary['run_id']} --all)")  # fmt: skip
+    if summary.get("beyond_horizon"):
+        click.echo(f"lead times:   {beyond_horizon_note(summary['beyond_horizon'], shown=10)} "
+                   "(--horizon)")  # fmt: skip
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip

@@ -67,6 +67,18 @@ def held_back_note(group: dict, shown: int = 20) -> str:
             f"limit{'s' if len(limits) > 1 else ''}: {', '.join(skus)}{more}")  # fmt: skip
 
 
+def beyond_horizon_note(group: dict, shown: int = 20) -> str:
+    """'52 items cannot be ordered: ...' for the run summary's `beyond_horizon` group."""
+    n, period, after = group["items"], group["period"], group["periods_after"]
+    skus = group["skus"][:shown]
+    more = f" and {n - len(skus)} more" if n > len(skus) else ""
+    return (
+        f"{n} item{'' if n == 1 else 's'} cannot be ordered: a lot ordered now arrives after the "
+        f"horizon (up to {after} {period}{'' if after == 1 else 's'} after its end): "
+        f"{', '.join(skus)}{more}; a longer horizon plans them"
+    )
+
+
 def quarantined_text(summary: dict) -> str:
     """'5,378 input rows, 5,371 of them order lines dated after as_of ...' for the run summary:
     an earlier night planned from today's files quarantines the later lines on purpose (and a

@@ -162,6 +162,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     risk = 1 - data.service_level
     decided = sum(e["fill_rate_decided"] < data.service_level - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
+    late = sum(e.get("shortest_lead_time", 0) >= e.get("horizon_periods", 1e9) for e in explained)
     spend, savings = totals(ordered, data.supplier_discount)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),
@@ -178,6 +179,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
             f"{decided:,}",
         ),
         ("items likely short before any lot can arrive", f"{early:,}"),
+        *([("items no lot can reach within the horizon (lead time)", f"{late:,}")] if late else []),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
     return (

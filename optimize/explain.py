@@ -50,6 +50,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "stockout_risk_decided": lot.decided_risk,
         "fill_rate_decided": lot.decided_fill,
         "earliest_arrival_period": earliest_arrival(item),
+        "horizon_periods": item.horizon,
+        "shortest_lead_time": min(o.lead_time for o in item.offers),  # periods, not clipped
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
         "expected_short": lot.expected_short,
@@ -204,6 +206,8 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"No order: {' and '.join(blocking)} limit{_s(blocking)} "
             f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
+    if earliest_arrival(item) >= item.horizon:  # whatever the risks: no lot can help
+        return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
     stock, s = _stock(item)
     # the risk text names the stock itself when it runs out before any lot could arrive
     detail = risk if risk.startswith(stock) else f"{stock}; {risk}"
@@ -217,8 +221,6 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
     # "stock covers" only where it does: not when 10% unavoidable and 10% decided add up
     if lot.decided_risk <= 0.1 and (early or lot.stockout_risk <= 0.1):
-        if earliest_arrival(item) >= item.horizon:
-            return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
         until = lot.replenished_from
         if early and _nothing_left(item, lot):
             return _little_demand_reason(item, until, risk)

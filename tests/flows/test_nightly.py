@@ -20,7 +20,13 @@ from prefect.client.schemas.filters import (
 
 import optimize
 import warehouse
-from flows.artifacts import LOTS_KEY, _held_back, buyer_table, summary_markdown
+from flows.artifacts import (
+    LOTS_KEY,
+    _held_back,
+    beyond_horizon,
+    buyer_table,
+    summary_markdown,
+)
 from flows.cli import _prog, main
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
@@ -347,18 +353,21 @@ def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
     ) in out.output
 
 
+_SUMMARY = {"as_of": "2026-06-30", "lots": 0, "items_planned": 4, "spend": 0.0,
+            "savings": 0.0, "expected_leftover_units": 0.0, "items_at_risk": 0,
+            "items_held_back": 3, "items_unplannable": 0, "rows_quarantined": 0,
+            "solver": "highs", "solver_status": "Optimal", "optimal": True, "gap": 0.0,
+            "stage_seconds": {}, "run_id": "r", "run_key": "k",
+            "db_path": "x.duckdb"}  # fmt: skip
+
+
 def test_summary_lists_the_items_each_limit_held_back() -> None:
     explained = [{"limits": ["budget"]}, {"limits": []}, {"limits": ["budget", "capacity"]},
                  {"limits": ["budget"]}]  # fmt: skip
     groups = _held_back(pd.Series(["A", "B", "C", "D"]), explained)
     assert groups == [{"limits": ["budget"], "items": 2, "skus": ["A", "D"]},
                       {"limits": ["budget", "capacity"], "items": 1, "skus": ["C"]}]  # fmt: skip
-    summary = {"as_of": "2026-06-30", "lots": 0, "items_planned": 4, "spend": 0.0,
-               "savings": 0.0, "expected_leftover_units": 0.0, "items_at_risk": 0,
-               "items_held_back": 3, "items_unplannable": 0, "rows_quarantined": 0,
-               "solver": "highs", "solver_status": "Optimal", "optimal": True, "gap": 0.0,
-               "stage_seconds": {}, "run_id": "r", "run_key": "k",
-               "db_path": "x.duckdb"}  # fmt: skip
+    summary = _SUMMARY
     text = summary_markdown({**summary, "held_back": groups})
     assert "**Limits:** 2 items held back by the budget limit: A, D" in text
     assert "**Limits:** 1 item held back by the budget and capacity limits: C" in text
@@ -571,3 +580,49 @@ def test_the_summary_says_how_many_quarantined_rows_are_order_lines_after_as_of(
     assert quarantined_text({"rows_quarantined": 5378, "rows_after_as_of": 5371}) == (
         "5,378 input rows, 5,371 of them order lines dated after as_of (a later night loads them)"
     )
+
+
+def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A planner's RAF data with 17-month lead times and the default 13-period horizon: 52 of
+    400 items could never be ordered, and only each item's reason said so."""
+    db_path = tmp_path / "reorder.duckdb"
+    out = CliRunner().invoke(
+        main,
+        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(AS_OF),
+         "--horizon", "4", "--scenarios", "60"],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    lots = _published(db_path)
+    late = lots[lots["reason"].str.startswith("No order: a lot ordered now cannot arrive")]
+    assert 1 < len(late) < len(lots) and (late["quantity"] == 0).all()
+    shown = ", ".join(late["sku"].head(10)) + (
+        f" and {len(late) - 10} more" if len(late) > 10 else ""
+    )
+    line = next(x for x in out.output.splitlines() if x.startswith("lead times:"))
+    assert line.startswith(
+        f"lead times:   {len(late)} items cannot be ordered: a lot ordered now arrives after "
+        "the horizon (up to "
+    )
+    assert line.endswith(f" weeks after its end): {shown}; a longer horizon plans them (--horizon)")
+    report = next(x for x in out.output.splitlines() if x.startswith("report:"))
+    html = Path(report.split()[1]).read_text()
+    assert (
+        f"items no lot can reach within the horizon (lead time)</th><td class=num>{len(late)}<"
+        in html
+    )
+
+
+def test_summary_names_the_items_beyond_the_horizon() -> None:
+    explained = [{"shortest_lead_time": a, "horizon_periods": 6} for a in (2, 6, 5, 9)]
+    group = beyond_horizon(pd.Series(["A", "B", "C", "D"]), explained, "month")
+    assert group == {"items": 2, "skus": ["B", "D"], "periods_after": 4, "period": "month"}
+    assert beyond_horizon(pd.Series(["A"]), explained[:1], "week") is None
+    text = summary_markdown({**_SUMMARY, "beyond_horizon": group})
+    assert (
+        "**Lead times:** 2 items cannot be ordered: a lot ordered now arrives after the "
+        "horizon (up to 4 months after its end): B, D; a longer horizon plans them"
+    ) in text
+    assert "**Lead times:**" not in summary_markdown(_SUMMARY)
