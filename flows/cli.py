@@ -269,7 +269,10 @@ def _print_lots(
         frame = frame[frame["quantity"] > 0]
     frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
     shown = frame if limit is None else frame.head(limit)
-    click.echo(f"\nRecommended order lots ({len(frame)}), largest order value first:")
+    ordered = int((frame["quantity"] > 0).sum())
+    title = (f"Recommendations for {len(frame)} items ({ordered} to order)" if show_all
+             else f"Recommended order lots ({len(frame)})")  # fmt: skip
+    click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
     if limit is not None and len(frame) > limit:
         click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")

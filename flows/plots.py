@@ -148,7 +148,8 @@ def calibration_chart(calibration: pd.DataFrame, title: str, runs: int = 3) -> b
             lw=1.8 if i == 0 else 1.0,
             color=_BLUE if i == 0 else None,
             alpha=1.0 if i == 0 else 0.6,
-            label=f"forecast as of {pd.Timestamp(row.as_of):%Y-%m-%d}, {row.periods} periods",
+            label=f"forecast as of {pd.Timestamp(row.as_of):%Y-%m-%d}, {row.periods} "
+            f"period{'' if row.periods == 1 else 's'}",
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)

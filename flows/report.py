@@ -189,13 +189,20 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     )
 
 
+def leftover_values(ordered: pd.DataFrame) -> pd.DataFrame:
+    """sku, value: the book value of each lot's expected leftover, as its reason gives it
+    (what the units cost, fixed cost included; the lot's unit price alone read 237.50 on the
+    chart where the reason said 217.62)."""
+    booked = [json.loads(e)["leftover_value"] for e in ordered["explanation"]]
+    return pd.DataFrame({"sku": ordered["sku"].to_numpy(), "value": booked})
+
+
 def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
     if ordered.empty:
         return "<h2>Portfolio</h2><p>No lots to order.</p>"
     spend = ordered.groupby("supplier_id")["order_value"].sum().sort_values(ascending=False)
     labels = [_supplier(data, s) for s in spend.index]
-    value = (ordered["expected_leftover"] * ordered["unit_price"]).rename("value")
-    leftover = pd.concat([ordered["sku"], value], axis=1).nlargest(15, "value")
+    leftover = leftover_values(ordered).nlargest(15, "value")
     images = [
         plots.bars(
             labels, spend.tolist(), "Spend by supplier", "order value (currency)", decimals=2
@@ -204,7 +211,7 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
             "Leftover risk: expected leftover value at horizon end (top 15)",
-            "leftover units × unit price",
+            "book value of the expected leftover (as in the reason)",
             decimals=2,
             color="#d95f02",
         ),

@@ -105,6 +105,12 @@ def units(value: float) -> str:
     return f"{round(value):,}"
 
 
+def few_units(value: float) -> str:
+    """An expected number of units: one decimal below 10 ('0.4 units', not '0 units' next to a
+    value of 405.06), whole units above."""
+    return f"{value:.1f} units" if value < 9.95 else f"{units(value)} units"
+
+
 def percent(value: float) -> str:
     """A probability as a whole percent (below 1% but above 0: '<1%')."""
     if 0 < value < 0.005:
@@ -158,7 +164,7 @@ def _order_reason(
             f"expected cost {money(-diff)} above the smallest lot of {units(smallest.quantity)}"
         )
     tail = (
-        f"expected leftover {units(lot.expected_leftover)} units "
+        f"expected leftover {few_units(lot.expected_leftover)} "
         f"({money(lot.leftover_value)}); {_risk_text(item, lot)}."
     )
     limited = ""

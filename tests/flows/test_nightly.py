@@ -607,6 +607,10 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
         "the horizon (up to "
     )
     assert line.endswith(f" weeks after its end): {shown}; a longer horizon plans them (--horizon)")
+    # `lots --all` lists every item, most with no order: its title says so
+    every = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"]).output
+    ordered = int((lots["quantity"] > 0).sum())
+    assert f"Recommendations for {len(lots)} items ({ordered} to order), largest" in every
     report = next(x for x in out.output.splitlines() if x.startswith("report:"))
     html = Path(report.split()[1]).read_text()
     assert (

@@ -137,3 +137,22 @@ def test_reports_dir_parameter_moves_the_report(tmp_path: Path) -> None:
     assert default_path(db_path, "k", tmp_path / "shared" / "reports") == (
         tmp_path / "shared" / "reports" / "k.html"
     )
+
+
+def test_the_leftover_chart_shows_the_value_the_reason_gives(run) -> None:
+    """The chart multiplied leftover units by the lot's unit price: 237.50 where the lot's
+    reason said 217.62 (the book value counts what the units cost, fixed cost included)."""
+    from flows.report import leftover_values
+    from optimize.explain import money
+
+    db_path, _ = run
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+    ordered = lots[lots["quantity"] > 0]
+    values = leftover_values(ordered)
+    assert values["sku"].tolist() == ordered["sku"].tolist()
+    for value, reason in zip(values["value"], ordered["reason"], strict=True):
+        assert f"({money(value)}); " in reason
+    # the unit price alone differs (fixed cost): the chart would not match the reasons
+    by_price = (ordered["expected_leftover"] * ordered["unit_price"]).to_numpy()
+    assert (abs(by_price - values["value"].to_numpy()) > 0.005).any()

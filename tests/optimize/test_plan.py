@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -373,3 +374,14 @@ def test_a_small_reject_rate_does_not_add_a_unit_to_a_one_unit_lot(reject_rate):
                        3 * 5498.94, 0.0)  # fmt: skip
     (lot,) = plan(Problem((item,))).lots
     assert lot.quantity == 1 and lot.stockout_risk == 0
+
+
+def test_a_small_expected_leftover_is_not_written_as_0_units():
+    """'expected leftover 0 units (405.06)': 0.38 units were rounded away next to their value."""
+    from optimize.explain import few_units
+
+    assert [few_units(v) for v in (0.0, 0.38, 1.0, 9.94, 9.96, 1234.4)] == [
+        "0.0 units", "0.4 units", "1.0 units", "9.9 units", "10 units", "1,234 units"]  # fmt: skip
+    lot = _one_item_lot(0, 2.0, (200, 8), 1, 1, 5.0, 1)  # 12 units, 0.7 expected left
+    assert lot.quantity > 0
+    assert re.search(r"expected leftover \d\.\d units \(\d", lot.reason), lot.reason
