@@ -239,7 +239,19 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             return (f"No order: from the earliest arrival of a lot ordered now, {stock} "
                     f"cover{s} {span} ({risk}).")  # fmt: skip
         return f"No order: {stock} cover{s} {span} ({risk})."
-    return f"No order: an order would cost more than the shortages it avoids ({detail})."
+    avoids = f"an order would cost more than the shortages it avoids{_until(item, lot)}"
+    return f"No order: {avoids} ({detail})."
+
+
+def _until(item: ItemProblem, lot: LotCost) -> str:
+    """' until an order placed at the next review can arrive in week 3': the plan counts on
+    that order (a planner deferring every night must see it), '' when none is in the horizon."""
+    if lot.replenished_from >= item.horizon:
+        return ""
+    word = period_word(item)
+    return (
+        f" until an order placed at the next review can arrive in {word} {lot.replenished_from + 1}"
+    )
 
 
 def _nothing_left(item: ItemProblem, lot: LotCost) -> bool:

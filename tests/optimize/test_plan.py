@@ -322,7 +322,8 @@ def test_a_no_order_reason_names_the_stock_once():
     lot = _one_item_lot(6, 3.0, (200, 13), seed=0, moq=100, fixed_cost=30.0, lead_time=2)
     assert lot.quantity == 0
     assert lot.reason.startswith(
-        "No order: an order would cost more than the shortages it avoids (stock 6 runs out "
+        "No order: an order would cost more than the shortages it avoids until an order placed "
+        "at the next review can arrive in week 4 (stock 6 runs out "
         "before a lot ordered now can arrive in week 3 in 41% of scenarios (unavoidable)"
     ), lot.reason
     assert lot.reason.count("stock 6") == 1
