@@ -5,15 +5,16 @@ them in a child process that it can kill:
 
     python highs_worker.py FOLDER TIME_LIMIT GAP
 
-reads the model arrays from FOLDER/model.npz (`model_arrays`, written by the parent), solves,
-writes every improving MIP solution HiGHS reports to FOLDER/improving.npz (x, objective, the
-dual bound at that time, seconds since the solve started; replaced atomically, so a kill
-never leaves half a file) and at the end the outcome to FOLDER/result.npz (`outcome`: status,
-objective, bound, gap, x). The worker limits its own CPU time to the time limit +
-ORPHAN_GRACE seconds (RLIMIT_CPU), so it ends even when its parent died without killing it.
-This module imports only numpy and highspy, so the child starts in
-about 0.1 s (importing the optimize package takes 0.5 s). The in-process path uses the same
-`new_highs`, `highs_lp` and `outcome`, so both give the same result.
+reads the model arrays from FOLDER/model.npz (`model_arrays`, written by the parent; its
+column bounds may be narrowed, e.g. columns fixed, and an optional `x0` is the start
+solution), solves, writes every improving MIP solution HiGHS reports to FOLDER/improving.npz
+(x, objective, the dual bound at that time, seconds since the solve started; replaced
+atomically, so a kill never leaves half a file) and at the end the outcome to
+FOLDER/result.npz (`outcome`: status, objective, bound, gap, x). The worker limits its own CPU
+time to the time limit + ORPHAN_GRACE seconds (RLIMIT_CPU), so it ends even when its parent
+died without killing it. This module imports only numpy and highspy, so the child starts in
+about 0.1 s (importing the optimize package takes 0.5 s). The in-process path runs the same
+`solve_arrays`, so both give the same result.
 """
 
 from __future__ import annotations
@@ -53,12 +54,14 @@ def new_highs(time_limit: float, gap: float) -> highspy.Highs:
 
 
 def model_arrays(model: MenuModel) -> dict[str, np.ndarray]:
-    """The arrays `highs_lp` needs from a MenuModel (what the parent writes to model.npz)."""
+    """The arrays `highs_lp` needs from a MenuModel (what the parent writes to model.npz);
+    own copies of the column bounds, so a caller may narrow them (fix columns)."""
     rows = model.rows
     return {
         "cost": np.asarray(model.cost, float),
         "constant": np.asarray(model.constant, float),
-        "col_upper": np.asarray(model.col_upper, float),
+        "col_lower": np.zeros(model.n_columns),
+        "col_upper": np.array(model.col_upper, float),
         "integer": np.asarray(model.integer, bool),
         "row_lower": np.asarray(model.row_lower, float),
         "row_upper": np.asarray(model.row_upper, float),
@@ -76,7 +79,7 @@ def highs_lp(arrays: dict[str, np.ndarray]) -> highspy.HighsLp:
     lp.num_col_, lp.num_row_ = n, m
     lp.col_cost_ = arrays["cost"]
     lp.offset_ = float(arrays["constant"])
-    lp.col_lower_ = np.zeros(n)
+    lp.col_lower_ = arrays["col_lower"]
     lp.col_upper_ = _highs_inf(arrays["col_upper"])
     lp.row_lower_ = _highs_inf(arrays["row_lower"])
     lp.row_upper_ = _highs_inf(arrays["row_upper"])
@@ -93,6 +96,23 @@ def highs_lp(arrays: dict[str, np.ndarray]) -> highspy.HighsLp:
 def _highs_inf(values: np.ndarray) -> np.ndarray:
     inf = highspy.kHighsInf
     return np.where(values == np.inf, inf, np.where(values == -np.inf, -inf, values))
+
+
+def solve_arrays(
+    arrays: dict[str, np.ndarray], time_limit: float, gap: float, improving=None
+) -> tuple:
+    """`outcome` of HiGHS on the model arrays, started from `arrays["x0"]` if given;
+    `improving`: a callback for every improving MIP solution (the worker's, see `run`)."""
+    highs = new_highs(time_limit, gap)
+    highs.passModel(highs_lp(arrays))
+    if "x0" in arrays:
+        start = highspy.HighsSolution()
+        start.col_value = np.asarray(arrays["x0"], float)
+        highs.setSolution(start)
+    if improving is not None:
+        highs.cbMipImprovingSolution += improving  # Highs() has enabled callbacks already
+    highs.run()
+    return outcome(highs)
 
 
 def outcome(highs: highspy.Highs) -> tuple:
@@ -160,8 +180,6 @@ def run(folder: Path, time_limit: float, gap: float) -> None:
     """Solve FOLDER/model.npz, writing improving solutions and the outcome (module docstring)."""
     cpu = math.ceil(time_limit + ORPHAN_GRACE)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))  # soft = hard: SIGKILL, no core file
-    highs = new_highs(time_limit, gap)
-    highs.passModel(highs_lp(load(folder / MODEL)))
     start = time.perf_counter()
 
     def improving(event) -> None:
@@ -174,9 +192,7 @@ def run(folder: Path, time_limit: float, gap: float) -> None:
             seconds=np.asarray(time.perf_counter() - start),
         )
 
-    highs.cbMipImprovingSolution += improving  # Highs() has enabled callbacks already
-    highs.run()
-    save_outcome(folder / RESULT, outcome(highs))
+    save_outcome(folder / RESULT, solve_arrays(load(folder / MODEL), time_limit, gap, improving))
 
 
 if __name__ == "__main__":

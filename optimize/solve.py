@@ -53,7 +53,7 @@ import pulp
 
 from optimize import highs_worker
 from optimize.fallback import greedy_choices
-from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs, outcome
+from optimize.highs_worker import finite, highs_lp, model_arrays, new_highs
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
@@ -223,20 +223,24 @@ def relative_gap(objective: float | None, best_bound: float | None) -> float | N
 
 
 def _solve_highs(model: MenuModel, time_limit: float, gap: float) -> tuple:
+    return run_highs(model, model_arrays(model), time_limit, gap)
+
+
+def run_highs(model: MenuModel, arrays: dict, time_limit: float, gap: float) -> tuple:
+    """HiGHS on `arrays` (highs_worker.model_arrays of `model`, perhaps with narrowed column
+    bounds and a start `x0`): (status, objective, bound, gap, x). In a worker process killed
+    at the time limit (s) + HIGHS_GRACE if the model has GUARD_NONZEROS nonzeros or more."""
     if model.rows.nnz >= GUARD_NONZEROS:
-        return _solve_highs_guarded(model, time_limit, gap)
-    highs = new_highs(time_limit, gap)
-    highs.passModel(highs_lp(model_arrays(model)))
-    highs.run()
-    return outcome(highs)
+        return _solve_highs_guarded(model, arrays, time_limit, gap)
+    return highs_worker.solve_arrays(arrays, time_limit, gap)
 
 
-def _solve_highs_guarded(model: MenuModel, time_limit: float, gap: float) -> tuple:
-    """_solve_highs in a worker process (highs_worker), killed at the time limit + grace."""
+def _solve_highs_guarded(model: MenuModel, arrays: dict, time_limit: float, gap: float) -> tuple:
+    """run_highs in a worker process (highs_worker), killed at the time limit + grace."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="highs-") as tmp:
         folder = Path(tmp)
-        highs_worker.save(folder / highs_worker.MODEL, **model_arrays(model))
+        highs_worker.save(folder / highs_worker.MODEL, **arrays)
         left = max(time_limit - (time.perf_counter() - start), 0.01)
         # -P: the worker's folder (optimize/) is not put first on the child's sys.path
         args = [sys.executable, "-P", highs_worker.__file__, str(folder), repr(left), repr(gap)]

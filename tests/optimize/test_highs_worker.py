@@ -179,7 +179,8 @@ class Stuck:
             pass
 
 w.new_highs = lambda time_limit, gap: Stuck()
-w.highs_lp = w.load = lambda *args: None
+w.highs_lp = lambda *args: None
+w.load = lambda *args: dict()
 w.ORPHAN_GRACE = 0.0
 w.run(Path(sys.argv[1]), 1.0, 0.0)
 """
@@ -193,15 +194,62 @@ def test_a_worker_without_its_parent_stops_at_its_cpu_limit(tmp_path):
     assert time.perf_counter() - start < 10
 
 
+def start_worker(folder: Path, arrays: dict, time_limit: float, gap: float) -> subprocess.Popen:
+    """The worker as solve.py starts it, on model arrays left in `folder`."""
+    highs_worker.save(folder / highs_worker.MODEL, **arrays)
+    args = [sys.executable, "-P", highs_worker.__file__, str(folder), repr(time_limit), repr(gap)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def worker_outcome(folder: Path, arrays: dict, time_limit: float, gap: float) -> tuple:
+    assert start_worker(folder, arrays, time_limit, gap).wait(timeout=60) == 0
+    return highs_worker.load_outcome(folder / highs_worker.RESULT)
+
+
+def assert_same_outcome(found: tuple, expected: tuple) -> None:
+    assert found[:4] == expected[:4]
+    assert (found[4] is None) == (expected[4] is None)
+    if found[4] is not None:
+        assert np.array_equal(found[4], expected[4])
+
+
+def test_the_worker_keeps_fixed_columns_as_in_process(tmp_path):
+    model = hard_model()
+    arrays = highs_worker.model_arrays(model)
+    *_, best = highs_worker.solve_arrays(arrays, 30.0, 0.0)
+    lots = np.arange(len(model.x_item))
+    # items 0-2 get a lot the optimum does not take, items 3-5 may not take theirs
+    forced = [lots[(model.x_item == i) & (best[lots] < 0.5)][0] for i in range(3)]
+    taken = [lots[(model.x_item == i) & (best[lots] > 0.5)][0] for i in range(3, 6)]
+    arrays["col_lower"][forced] = arrays["col_upper"][forced] = 1.0
+    arrays["col_upper"][taken] = 0.0
+    found = worker_outcome(tmp_path, arrays, 30.0, 0.0)
+    assert found[0] == "Optimal"
+    assert np.all(found[4][forced] == 1.0) and np.all(found[4][taken] == 0.0)
+    assert found[1] > model.objective(best)
+    assert_same_outcome(found, highs_worker.solve_arrays(arrays, 30.0, 0.0))
+
+
+def test_the_worker_starts_from_the_given_solution(tmp_path):
+    model = hard_model()
+    x0 = greedy_choices(model)
+    arrays = {**highs_worker.model_arrays(model), "x0": x0}
+    # time limit 0: HiGHS stops before any search; the start is its only solution
+    found = worker_outcome(tmp_path, arrays, 0.0, 0.0)
+    assert found[0] == "Time limit reached"
+    assert found[1] == model.objective(x0) and np.array_equal(found[4], x0)
+    assert_same_outcome(found, highs_worker.solve_arrays(arrays, 0.0, 0.0))
+    del arrays["x0"]
+    assert worker_outcome(tmp_path, arrays, 0.0, 0.0)[1] is None
+
+
 def test_a_worker_that_ends_as_its_wait_times_out_gives_its_outcome(tmp_path):
     model = hard_model()
-    highs_worker.save(tmp_path / highs_worker.MODEL, **highs_worker.model_arrays(model))
-    args = [sys.executable, "-P", highs_worker.__file__, str(tmp_path), "30", "0"]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_worker(tmp_path, highs_worker.model_arrays(model), 30.0, 0.0)
     process.wait()
 
     def timed_out(timeout=None):  # the worker ended just after the parent's wait gave up
-        raise subprocess.TimeoutExpired(args, timeout)
+        raise subprocess.TimeoutExpired(process.args, timeout)
 
     process.wait = timed_out
     status, *_ = finish_worker(process, model, tmp_path, 30.0, time.perf_counter())
