@@ -28,8 +28,9 @@ solution HiGHS reports, so a killed one leaves its last: if it meets the model (
 rows) it is the plan, with the bound HiGHS had then, status "Time limit enforced: HiGHS
 stopped after ..., plan: its last improving solution ..., not proven optimal"; otherwise
 "..., no solution found". The case above now stops at 123.1 s with the plan HiGHS had found
-at 49 s (1.6% dearer than its plan after 628 s). The tier states' models (tier_search) are
-still solved in this process: one HiGHS per state serves its LP and its MIPs.
+at 49 s (1.6% dearer than its plan after 628 s). The same rule (`run_highs`) holds for the
+MIPs of the tier states' models (tier_search: a start solution and fixed columns go to the
+worker with the model); their LP relaxations are solved in this process.
 
 Whenever the solver ends without a solution and without proving infeasibility, the plan is
 the best one known (fallback.greedy_choices), the status gains FALLBACK_NOTE, and it is not

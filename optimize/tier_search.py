@@ -18,6 +18,10 @@ state, super-linear). Instead:
    rows a basic LP solution has few fractional items, and the plan is usually within the gap
    of the LP bound. Otherwise the state's full MIP runs, warm-started with that plan.
 
+The LP relaxations are solved here (the simplex keeps its time limit); the MIPs go through
+solve.run_highs, so a state's model with GUARD_NONZEROS nonzeros or more is solved by a worker
+process killed at its time limit + HIGHS_GRACE (HiGHS 1.16 overran its limit on big MIPs).
+
 Proven optimal only if every state was bounded out, solved to optimality or proven infeasible
 within the time limit; the reported bound is the lowest over the states.
 """
@@ -30,16 +34,17 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from optimize.highs_worker import highs_lp, model_arrays, new_highs, outcome
+from optimize.highs_worker import highs_lp, model_arrays, new_highs
 from optimize.model import MenuModel
-from optimize.solve import ABS_GAP, INFEASIBLE, SolveResult, meets_rows, relative_gap
+from optimize.solve import ABS_GAP, INFEASIBLE, SolveResult, meets_rows, relative_gap, run_highs
 
 NEIGHBOURS = (64, 512)  # items left to the completing MIP besides the fractional ones, per try
 
 
 @dataclass
 class _State:
-    """One tier state's model loaded in HiGHS, with its LP relaxation's value and solution."""
+    """One tier state's model with its LP relaxation solved in `highs` (duals), its value and
+    solution."""
 
     model: MenuModel
     highs: highspy.Highs
@@ -87,7 +92,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
             _load_lp(entry, left, gap, unproven, duals)
             continue
         entry.done = True
-        x0 = _completed(entry.lp, left)
+        x0 = _completed(entry.lp, left, gap)
         if x0 is not None and (best is None or entry.model.objective(x0) < best[0]):
             best = (entry.model.objective(x0), entry.model, x0, "Optimal")
         if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
@@ -185,7 +190,6 @@ def _lp_state(
     highs.setBasis(starting_basis(model, duals or {}))
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
-    highs.setOptionValue("solve_relaxation", False)
     status = highs.modelStatusToString(highs.getModelStatus())
     if status != "Optimal":
         return status
@@ -211,7 +215,7 @@ def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBa
     return basis
 
 
-def _completed(state: _State, time_limit: float) -> np.ndarray | None:
+def _completed(state: _State, time_limit: float, gap: float) -> np.ndarray | None:
     """A plan of the state: items with a fractional LP choice, then also the items nearest to
     switching (least reduced cost of another candidate), up to NEIGHBOURS[k] of them, are left
     to a MIP; the others keep their LP choice (None if no such MIP finds a plan in time)."""
@@ -225,7 +229,7 @@ def _completed(state: _State, time_limit: float) -> np.ndarray | None:
         free = np.zeros(len(model.menu), bool)
         free[model.x_item[frac]] = True
         free[near[:extra]] = True
-        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), time_limit)
+        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), time_limit, gap)
         if found is not None:
             return found
     return None
@@ -242,18 +246,15 @@ def _switch_order(state: _State) -> np.ndarray:
     return np.argsort(least, kind="stable")
 
 
-def _sub_mip(state: _State, fix: np.ndarray, time_limit: float) -> np.ndarray | None:
-    """Solve the state's MIP with columns `fix` held at their LP values; bounds restored."""
-    model, highs = state.model, state.highs
-    fix = fix.astype(np.int32)
+def _sub_mip(state: _State, fix: np.ndarray, time_limit: float, gap: float) -> np.ndarray | None:
+    """A plan from the state's MIP with columns `fix` held at their LP values (None if none
+    that meets the model was found within time_limit seconds)."""
+    arrays = model_arrays(state.model)
     value = np.round(state.x[fix])
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    highs.changeColsBounds(len(fix), fix, value, value)
-    highs.run()
-    found = highs.getInfo().primal_solution_status == 2
-    result = np.round(np.asarray(highs.getSolution().col_value)) if found else None
-    highs.changeColsBounds(len(fix), fix, np.zeros(len(fix)), model.col_upper[fix])
-    if result is not None and not meets_rows(model, result):
+    arrays["col_lower"][fix] = arrays["col_upper"][fix] = value
+    x = _run_mip(state.model, arrays, time_limit, gap)[3]
+    result = None if x is None else np.round(x)
+    if result is not None and not meets_rows(state.model, result):
         return None
     return result
 
@@ -264,23 +265,23 @@ def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: floa
     The result is checked against the model: HiGHS 1.16, given a start, once reported 0.0
     (and a bound of 0.0, "Optimal") for a plan that costs 4.0, below the LP bound 3.2 (found
     by tests/optimize/test_model_solve.py). A result whose objective is not the plan's cost
-    is thrown away and the MIP solved again from scratch, without the start."""
-    highs = state.highs
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    is thrown away and the MIP solved again from scratch, without the start, in the time
+    left."""
+    start = time.perf_counter()
+    arrays = model_arrays(state.model)
     if x0 is not None:
-        start = highspy.HighsSolution()
-        start.col_value = x0
-        highs.setSolution(start)
-    result = _run_mip(highs)
+        arrays["x0"] = x0
+    result = _run_mip(state.model, arrays, time_limit, gap)
     x = result[3]
     if x is not None and abs(result[1] - state.model.objective(x)) > _tolerance(result[1], 1e-7):
-        highs.clearSolver()
-        result = _run_mip(highs)
+        arrays.pop("x0", None)
+        left = time_limit - (time.perf_counter() - start)
+        result = _run_mip(state.model, arrays, left, gap)
     return result
 
 
-def _run_mip(highs: highspy.Highs) -> tuple:
-    """Run the loaded MIP: (status, objective, bound, x); objective and x None without a plan."""
-    highs.run()
-    status, objective, bound, _, x = outcome(highs)
+def _run_mip(model: MenuModel, arrays: dict, time_limit: float, gap: float) -> tuple:
+    """The MIP of `arrays` (solve.run_highs: in a worker for a big model), at least 0.01 s:
+    (status, objective, bound, x); objective and x None without a plan."""
+    status, objective, bound, _, x = run_highs(model, arrays, max(time_limit, 0.01), gap)
     return status, objective, bound, x

@@ -103,9 +103,10 @@ def leave_plan(folder: Path, model: MenuModel, x: np.ndarray) -> None:
     )
 
 
-def stuck_worker(folder: Path) -> subprocess.Popen:
+def stuck_worker(folder: Path, popen=subprocess.Popen) -> subprocess.Popen:
+    """The STUCK stand-in on `folder` (`popen`: the real one, also where a test replaced it)."""
     code = STUCK.format(folder=str(Path(highs_worker.__file__).parent))
-    return subprocess.Popen([sys.executable, "-c", code, str(folder)])
+    return popen([sys.executable, "-c", code, str(folder)])
 
 
 def test_a_stuck_worker_is_killed_and_its_last_improving_solution_is_the_plan(tmp_path):

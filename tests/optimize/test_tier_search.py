@@ -1,13 +1,21 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from optimize import highs_worker, tier_search
 from optimize.data import Limits, SupplierTier
 from optimize.evaluate import evaluate_item
+from optimize.fallback import greedy_choices
 from optimize.model import build_models
-from optimize.solve import solve
+from optimize.solve import ENFORCED, meets_rows, run_highs, solve
 from optimize.tier_search import _lp_state, _row_duals, lagrangian_bound, search_states
+from tests.optimize.test_highs_worker import stuck_worker
 from tests.optimize.test_model_solve import many_items
 
+SOLVE = sys.modules["optimize.solve"]  # `optimize.solve` is also the package's function
 TIERS = (SupplierTier("S1", 3000.0, 0.02), SupplierTier("S1", 6000.0, 0.05))
 
 
@@ -43,3 +51,103 @@ def test_search_finds_the_best_state_proven_within_the_gap(models):
         assert result.gap <= gap + 1e-12
         chosen = np.array(result.choices)
         assert len(chosen) == len(models[0].menu)
+
+
+def state_costs(models, choices) -> list[float]:
+    """The plan's cost in each tier state whose model it meets (its own state: the least)."""
+    costs = []
+    for model in models:
+        chosen = zip(model.x_item, model.x_cand, strict=True)
+        x = np.array([float(choices[i] == c) for i, c in chosen])
+        if meets_rows(model, x):
+            costs.append(model.objective(x))
+    return costs
+
+
+def worker_starts(monkeypatch, launch=subprocess.Popen) -> list[str]:
+    """Big-model rule for every model; the kind of MIP each worker got: 'fixed' (columns held
+    at their LP values), 'start' (a start solution) or 'plain'. `launch` starts the worker."""
+    monkeypatch.setattr(SOLVE, "GUARD_NONZEROS", 0)
+    started = []
+
+    def spy(args, **kwargs):
+        assert Path(args[2]).name == "highs_worker.py"
+        arrays = highs_worker.load(Path(args[3]) / highs_worker.MODEL)
+        kind = "start" if "x0" in arrays else "fixed" if arrays["col_lower"].any() else "plain"
+        started.append(kind)
+        return launch(args, **kwargs)
+
+    monkeypatch.setattr(SOLVE.subprocess, "Popen", spy)
+    return started
+
+
+@pytest.mark.parametrize("gap, mips", [(1e-9, ["fixed", "start"]), (1e-4, ["fixed"])])
+def test_big_state_models_are_solved_by_workers_with_the_in_process_result(
+    monkeypatch, models, gap, mips
+):
+    in_process = search_states(models, 60.0, gap)
+    started = worker_starts(monkeypatch)
+    guarded = search_states(models, 60.0, gap)
+    assert started == mips  # the completing sub-MIP, then (gap 1e-9) the state's full MIP
+    assert guarded.optimal
+    for field in ("status", "optimal", "objective", "best_bound", "gap", "choices"):
+        assert getattr(guarded, field) == getattr(in_process, field), field
+
+
+def test_a_state_s_mip_worker_killed_without_a_plan_leaves_no_plan_and_says_why(
+    monkeypatch, models
+):
+    started = worker_starts(monkeypatch, lambda args, **kwargs: stuck_worker(Path(args[3])))
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
+    result = search_states(models, 1.0, 1e-9)
+    assert started[0] == "fixed"  # the first sub-MIP's worker was killed
+    assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
+    assert result.status.endswith(", no solution found")
+    assert not result.optimal and result.objective is None and result.choices is None
+
+
+def stuck_after_its_plan(args, **kwargs) -> subprocess.Popen:
+    """A worker that reported HiGHS's plan for its MIP (found at 0.1 s), then got stuck."""
+    folder = Path(args[3])
+    arrays = highs_worker.load(folder / highs_worker.MODEL)
+    _, objective, bound, _, x = highs_worker.solve_arrays(arrays, 30.0, 1e-9)
+    highs_worker.save(
+        folder / highs_worker.IMPROVING,
+        x=x,
+        objective=np.asarray(objective),
+        bound=np.asarray(bound),
+        seconds=np.asarray(0.1),
+    )
+    return stuck_worker(folder)
+
+
+def test_a_state_s_mip_worker_killed_after_a_plan_keeps_that_plan(monkeypatch, models):
+    best = search_states(models, 60.0, 1e-9).objective
+    started = worker_starts(monkeypatch, stuck_after_its_plan)
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
+    result = search_states(models, 1.0, 1e-9)
+    assert started[0] == "fixed"
+    assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
+    assert "plan: its last improving solution (found at 0.1 s), not proven optimal" in result.status
+    assert not result.optimal and result.choices is not None
+    assert result.objective == pytest.approx(min(state_costs(models, result.choices)))
+    assert result.objective >= best - 1e-6
+
+
+def test_a_claimed_objective_that_is_not_the_plan_s_cost_is_solved_again_without_start(
+    monkeypatch, models
+):
+    runs = []
+
+    def claiming_zero(model, arrays, time_limit, gap):  # as HiGHS 1.16 once did with a start
+        runs.append("x0" in arrays)
+        found = run_highs(model, arrays, time_limit, gap)
+        return ("Optimal", 0.0, 0.0, 0.0, found[4]) if "x0" in arrays else found
+
+    monkeypatch.setattr(tier_search, "run_highs", claiming_zero)
+    model = models[0]
+    state = _lp_state(model, 30.0, 1e-9)
+    status, objective, _, x = tier_search._mip_from(state, greedy_choices(model), 30.0, 1e-9)
+    assert runs == [True, False]
+    assert status == "Optimal" and objective == pytest.approx(model.objective(x))
+    assert objective == pytest.approx(solve(model, "highs", 30.0, 1e-9).objective)
