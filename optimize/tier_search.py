@@ -218,7 +218,9 @@ def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBa
 def _completed(state: _State, time_limit: float, gap: float) -> np.ndarray | None:
     """A plan of the state: items with a fractional LP choice, then also the items nearest to
     switching (least reduced cost of another candidate), up to NEIGHBOURS[k] of them, are left
-    to a MIP; the others keep their LP choice (None if no such MIP finds a plan in time)."""
+    to a MIP; the others keep their LP choice (None if no such MIP finds a plan in time).
+    The tries share time_limit seconds."""
+    end = time.perf_counter() + time_limit
     model, x = state.model, state.x
     n_x = len(model.x_item)
     frac = np.abs(x[:n_x] - np.round(x[:n_x])) > 1e-6
@@ -229,7 +231,8 @@ def _completed(state: _State, time_limit: float, gap: float) -> np.ndarray | Non
         free = np.zeros(len(model.menu), bool)
         free[model.x_item[frac]] = True
         free[near[:extra]] = True
-        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), time_limit, gap)
+        left = end - time.perf_counter()
+        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), left, gap)
         if found is not None:
             return found
     return None

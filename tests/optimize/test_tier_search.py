@@ -64,17 +64,19 @@ def state_costs(models, choices) -> list[float]:
     return costs
 
 
-def worker_starts(monkeypatch, launch=subprocess.Popen) -> list[str]:
-    """Big-model rule for every model; the kind of MIP each worker got: 'fixed' (columns held
-    at their LP values), 'start' (a start solution) or 'plain'. `launch` starts the worker."""
+def worker_starts(monkeypatch, launch=subprocess.Popen) -> list[tuple[str, float]]:
+    """Big-model rule for every model; the kind of MIP each worker got, 'fixed' (columns held
+    at their LP values), 'start' (a start solution) or 'plain', and its time limit (s).
+    `launch` starts the worker."""
     monkeypatch.setattr(SOLVE, "GUARD_NONZEROS", 0)
     started = []
 
     def spy(args, **kwargs):
         assert Path(args[2]).name == "highs_worker.py"
         arrays = highs_worker.load(Path(args[3]) / highs_worker.MODEL)
-        kind = "start" if "x0" in arrays else "fixed" if arrays["col_lower"].any() else "plain"
-        started.append(kind)
+        fixed = (arrays["col_lower"] == arrays["col_upper"]).any()
+        kind = "start" if "x0" in arrays else "fixed" if fixed else "plain"
+        started.append((kind, float(args[4])))
         return launch(args, **kwargs)
 
     monkeypatch.setattr(SOLVE.subprocess, "Popen", spy)
@@ -88,7 +90,8 @@ def test_big_state_models_are_solved_by_workers_with_the_in_process_result(
     in_process = search_states(models, 60.0, gap)
     started = worker_starts(monkeypatch)
     guarded = search_states(models, 60.0, gap)
-    assert started == mips  # the completing sub-MIP, then (gap 1e-9) the state's full MIP
+    # the completing sub-MIP, then (gap 1e-9) the state's full MIP
+    assert [kind for kind, _ in started] == mips
     assert guarded.optimal
     for field in ("status", "optimal", "objective", "best_bound", "gap", "choices"):
         assert getattr(guarded, field) == getattr(in_process, field), field
@@ -100,7 +103,10 @@ def test_a_state_s_mip_worker_killed_without_a_plan_leaves_no_plan_and_says_why(
     started = worker_starts(monkeypatch, lambda args, **kwargs: stuck_worker(Path(args[3])))
     monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
     result = search_states(models, 1.0, 1e-9)
-    assert started[0] == "fixed"  # the first sub-MIP's worker was killed
+    # both completing sub-MIPs (the second frees every item of 120) killed without a plan,
+    # then the full MIP without a start
+    assert [kind for kind, _ in started] == ["fixed", "plain", "plain"]
+    assert started[0][1] + started[1][1] <= 1.0 + 0.01  # they share it (each gets >= 0.01 s)
     assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
     assert result.status.endswith(", no solution found")
     assert not result.optimal and result.objective is None and result.choices is None
@@ -126,7 +132,7 @@ def test_a_state_s_mip_worker_killed_after_a_plan_keeps_that_plan(monkeypatch, m
     started = worker_starts(monkeypatch, stuck_after_its_plan)
     monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
     result = search_states(models, 1.0, 1e-9)
-    assert started[0] == "fixed"
+    assert started[0][0] == "fixed"
     assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
     assert "plan: its last improving solution (found at 0.1 s), not proven optimal" in result.status
     assert not result.optimal and result.choices is not None
