@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +135,34 @@ def solve_models(
     if solver == "highs" and all(m.n_columns for m in models):
         from optimize.tier_search import search_states  # it builds on this module
 
-        return search_states(models, time_limit, gap)
+        return _or_greedy(models, search_states(models, time_limit, gap))
+    return _or_greedy(models, _solve_states(models, solver, time_limit, gap))
+
+
+def _or_greedy(models: list[MenuModel], result: SolveResult) -> SolveResult:
+    """`result`, or when it holds no plan and no state was proven infeasible (e.g. every
+    state's solver was stopped at the time limit without one), the cheapest greedy plan over
+    the states, as `solve` does for one model."""
+    if result.choices is not None or result.infeasible:
+        return result
+    plans = [(m.objective(x), m, x) for m in models if (x := greedy_choices(m)) is not None]
+    if not plans:
+        return result
+    objective, model, x = min(plans, key=lambda p: p[0])
+    return replace(
+        result,
+        status=result.status + FALLBACK_NOTE,
+        optimal=False,
+        objective=objective,
+        gap=relative_gap(objective, result.best_bound),
+        choices=tuple(model.choices(x)),
+    )
+
+
+def _solve_states(
+    models: list[MenuModel], solver: str, time_limit: float, gap: float
+) -> SolveResult:
+    """solve_models without tier_search: the states one after another (see there)."""
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
     best: SolveResult | None = None

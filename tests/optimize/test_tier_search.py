@@ -112,6 +112,20 @@ def test_a_state_s_mip_worker_killed_without_a_plan_leaves_no_plan_and_says_why(
     assert not result.optimal and result.objective is None and result.choices is None
 
 
+def test_tier_states_without_any_plan_fall_back_to_the_greedy_plan(monkeypatch, models):
+    """As `solve` does for one model: a search whose workers were all stopped without a plan
+    ordered nothing at all."""
+    worker_starts(monkeypatch, lambda args, **kwargs: stuck_worker(Path(args[3])))
+    monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
+    result = SOLVE.solve_models(models, "highs", 1.0, 1e-9)
+    assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
+    assert result.status.endswith(SOLVE.FALLBACK_NOTE) and not result.optimal
+    plans = {m.objective(x): m for m in models if (x := greedy_choices(m)) is not None}
+    assert result.objective == min(plans) and result.choices is not None
+    chosen = plans[result.objective]
+    assert result.choices == tuple(chosen.choices(greedy_choices(chosen)))
+
+
 def stuck_after_its_plan(args, **kwargs) -> subprocess.Popen:
     """A worker that reported HiGHS's plan for its MIP (found at 0.1 s), then got stuck."""
     folder = Path(args[3])
