@@ -7,7 +7,8 @@ review period 1 week. Shared limits: a budget and a storage capacity (each about
 the items' mean demand would take), and supplier-wide tiers: S1 spend tiers (2% and 4%), S2
 units tiers (3%). Each case runs in its own process, so peak memory (max RSS) is the case's;
 child_mb is the largest solver process it started (the CBC binary, or the HiGHS worker of a big
-model: optimize.solve.GUARD_NONZEROS), 0 if none.
+model: optimize.solve.GUARD_NONZEROS), 0 if none; Linux counts a child's memory from the fork,
+so it is at least what the planning process held then (a small worker shows the parent's size).
 
     .venv/bin/python bench/optimize.py                  # 500, 5,000, 20,000 × highs, cbc
     .venv/bin/python bench/optimize.py --sizes 500 --solvers highs
