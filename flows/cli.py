@@ -21,6 +21,7 @@ from flows.console import (
     lots_text,
     models_text,
     quarantined_text,
+    rejected_notes,
 )
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group
@@ -297,12 +298,14 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
 
 def _print_decision_notes(db_path: Path, run_key: str) -> None:
     """Decisions on other runs of the run's night (its own lots start pending, and a planner
-    must not approve a night twice without knowing), and decisions of a rerun's night made on
-    a lot it no longer recommends (they still count)."""
+    must not approve a night twice without knowing), decisions of a rerun's night made on a
+    lot it no longer recommends (they still count), and lots recommended again after an
+    earlier night rejected them."""
     with warehouse.connect(db_path, read_only=True) as con:
         elsewhere = warehouse.decided_elsewhere(con, run_key)
         changed = warehouse.changed_decisions(con, run_key)
-    for note in elsewhere_notes(elsewhere) + changed_notes(changed):
+        rejected = warehouse.earlier_rejections(con, run_key)
+    for note in elsewhere_notes(elsewhere) + changed_notes(changed) + rejected_notes(rejected):
         click.echo(f"note:         {note}")
 
 

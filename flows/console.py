@@ -127,6 +127,20 @@ def changed_notes(changed: pd.DataFrame) -> list[str]:
     return notes
 
 
+def rejected_notes(rejected: pd.DataFrame) -> list[str]:
+    """One note per lot recommended again after its item's lot was rejected on an earlier
+    night (`warehouse.earlier_rejections`), so a rejection does not go unseen."""
+    notes = []
+    for r in rejected.itertuples(index=False):
+        said = f": '{r.comment}'" if isinstance(r.comment, str) and r.comment else ""
+        notes.append(
+            f"{r.sku}: {_lot(r.recommended_quantity, r.recommended_supplier_id)} was rejected "
+            f"on the night of {pd.Timestamp(r.rejected_as_of):%Y-%m-%d} (by {r.decided_by}"
+            f"{said}); tonight's plan recommends {_lot(r.quantity_now, r.supplier_id_now)}"
+        )
+    return notes
+
+
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"

@@ -22,7 +22,7 @@ from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
-from flows.console import changed_notes
+from flows.console import changed_notes, rejected_notes
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -131,6 +131,13 @@ def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
         return changed_notes(warehouse.changed_decisions(con, run_key))
 
 
+@task(name="read-earlier-rejections", cache_policy=NO_CACHE)
+def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
+    """Notes on the lots recommended again after an earlier night rejected them."""
+    with warehouse.connect(db_path) as con:
+        return rejected_notes(warehouse.earlier_rejections(con, run_key))
+
+
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
@@ -170,7 +177,10 @@ def review(
     run_key = str(pending["run_key"].iloc[0])
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
-        create_markdown_artifact(markdown=pending_markdown(pending, changed), key=PENDING_KEY)
+        rejected = read_rejected(db_path, run_key)
+        create_markdown_artifact(
+            markdown=pending_markdown(pending, changed, rejected), key=PENDING_KEY
+        )
     for attempt in range(attempts):
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, f"review-{attempt}")
@@ -204,9 +214,15 @@ def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:
     return pause_flow_run(wait_for_input=ReviewInput, timeout=timeout, poll_interval=poll, key=key)
 
 
-def pending_markdown(pending: pd.DataFrame, changed: Sequence[str] = (), limit: int = 100) -> str:
+def pending_markdown(
+    pending: pd.DataFrame,
+    changed: Sequence[str] = (),
+    rejected: Sequence[str] = (),
+    limit: int = 100,
+) -> str:
     """The pending lots as a markdown table for the planner who fills in the form, then the
-    decisions made on a lot the night's latest run no longer recommends (`changed`)."""
+    decisions made on a lot the night's latest run no longer recommends (`changed`) and the
+    lots recommended again after an earlier night rejected them (`rejected`)."""
     lines = [
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
         "",
@@ -223,4 +239,7 @@ def pending_markdown(pending: pd.DataFrame, changed: Sequence[str] = (), limit: 
     if changed:
         lines += ["", "## Decided on another recommendation (still counts)", ""]
         lines += [f"- {note}" for note in changed]
+    if rejected:
+        lines += ["", "## Rejected on an earlier night, recommended again", ""]
+        lines += [f"- {note}" for note in rejected]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 import warehouse
-from flows.console import changed_notes, elsewhere_notes, lots_text
+from flows.console import changed_notes, elsewhere_notes, lots_text, rejected_notes
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -39,6 +39,7 @@ def list_lots(db_path: Path, status: str) -> None:
         lots = warehouse.review_lots(con, status=None if status == "all" else status)
         elsewhere = warehouse.decided_elsewhere(con)
         changed = warehouse.changed_decisions(con)
+        rejected = warehouse.earlier_rejections(con)
     if lots.empty:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots")
     else:
@@ -46,7 +47,7 @@ def list_lots(db_path: Path, status: str) -> None:
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    for note in elsewhere_notes(elsewhere) + changed_notes(changed):
+    for note in elsewhere_notes(elsewhere) + changed_notes(changed) + rejected_notes(rejected):
         click.echo(f"note: {note}")
 
 

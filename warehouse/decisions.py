@@ -361,6 +361,27 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     ).df()
 
 
+def earlier_rejections(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Lots of a run_key (default: the published run) not yet decided on its night whose
+    item's newest decision on an earlier night was a rejection: a planner who rejected a lot
+    sees it recommended again the next night and should know it was rejected. Columns: sku,
+    rejected_as_of (that night), recommended_supplier_id and recommended_quantity then (units),
+    decided_by, comment, supplier_id_now and quantity_now (units)."""
+    run_key = _or_published(con, run_key)
+    return con.execute(
+        "WITH night AS (SELECT max(as_of) AS as_of FROM runs WHERE run_key = ?), "
+        "last AS (SELECT * FROM decisions WHERE as_of < (SELECT as_of FROM night) "
+        "QUALIFY row_number() OVER (PARTITION BY sku "
+        "ORDER BY as_of DESC, decided_at DESC, decision_id DESC) = 1) "
+        "SELECT r.sku, l.as_of AS rejected_as_of, l.recommended_supplier_id, "
+        "l.recommended_quantity, l.decided_by, l.comment, r.supplier_id AS supplier_id_now, "
+        "r.quantity AS quantity_now FROM recommendations AS r JOIN last AS l USING (sku) "
+        "WHERE r.run_key = ? AND r.quantity > 0 AND l.action = 'reject' AND r.sku NOT IN "
+        "(SELECT sku FROM decisions WHERE as_of = (SELECT as_of FROM night)) ORDER BY r.sku",
+        [run_key, run_key],
+    ).df()
+
+
 def planned_orders(
     con: duckdb.DuckDBPyConnection, as_of: date, skus: list[str] | None = None
 ) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import optimize
 import warehouse
 from flows.cli import main
 from flows.nightly import nightly
-from flows.review import review
+from flows.review import pending_markdown, review
 from tests.flows.conftest import AS_OF
 
 
@@ -305,3 +305,57 @@ def test_review_flow_names_decisions_a_rerun_no_longer_recommends(tmp_path: Path
     assert [n.split(";")[:2] for n in result["changed"]] == [
         ["A: approved 200 from S1", " the latest run of the night recommends 300 from S1"]
     ]
+
+
+def _rejected_then_recommended_again(tmp_path: Path) -> Path:
+    """A warehouse whose night 1 recommended B 20, rejected ('phase out'), and whose night 2
+    recommends B 30 again, pending."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        rejected = warehouse.Decision("B", "reject", comment="phase out")
+        warehouse.record_decisions(con, [rejected], decided_by="anna")
+        _publish(con, AS_OF + timedelta(days=1), "night-2", 200.0, qty_b=30.0)
+    return db
+
+
+def test_a_lot_rejected_on_an_earlier_night_is_named_when_recommended_again(
+    tmp_path: Path, capsys
+) -> None:
+    """A planner rejected a 330-unit lot on night 1; night 2 recommended it again, pending,
+    and neither `review list` nor the run said it had been rejected."""
+    from flows.cli import _print_decision_notes
+    from tests.warehouse.conftest import AS_OF
+
+    db = _rejected_then_recommended_again(tmp_path)
+    note = (
+        f"B: 20 from S1 was rejected on the night of {AS_OF:%Y-%m-%d} (by anna: 'phase out'); "
+        "tonight's plan recommends 30 from S1"
+    )
+    assert f"note: {note}\n" in _cli("review", "list", "--db", str(db))
+    _print_decision_notes(db, "night-2")
+    assert capsys.readouterr().out == f"note:         {note}\n"
+    markdown = pending_markdown(_pending(db), rejected=[note])
+    assert markdown.endswith(f"## Rejected on an earlier night, recommended again\n\n- {note}")
+
+
+def test_review_flow_shows_lots_rejected_on_an_earlier_night(tmp_path: Path) -> None:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.review import PENDING_KEY
+
+    db = _rejected_then_recommended_again(tmp_path)
+    result = review(db_path=str(db), wait="pause", timeout_seconds=2, poll_seconds=1)
+    assert result["status"] == "timed out" and result["pending"] == 2
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[PENDING_KEY]))
+        )
+    newest = max(found, key=lambda a: a.created)
+    assert "## Rejected on an earlier night, recommended again\n\n- B: 20 from S1 was rejected" in (
+        str(newest.data)
+    )

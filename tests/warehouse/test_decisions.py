@@ -243,3 +243,34 @@ def test_a_rejection_of_a_lot_the_rerun_no_longer_recommends_is_not_a_changed_on
     assert warehouse.changed_decisions(con).empty
     _publish(con, AS_OF, "night-1", 200.0, qty_b=30.0)
     assert warehouse.changed_decisions(con)["sku"].tolist() == ["B"]
+
+
+def test_a_lot_recommended_again_after_a_rejection_on_an_earlier_night_is_listed(con) -> None:
+    """A planner's RAF-4008 (330 units) was rejected on night 1 and recommended again,
+    unchanged and pending, on night 2 with nothing to say it had been rejected."""
+    warehouse.record_decisions(
+        con, [Decision("A", "approve"), Decision("B", "reject", comment="phase out")],
+        decided_by="anna", now=NOON,
+    )  # fmt: skip
+    assert warehouse.earlier_rejections(con).empty  # decided tonight
+    night_2 = AS_OF + timedelta(days=1)
+    _publish(con, night_2, "night-2", 200.0, qty_b=30.0)
+    assert warehouse.earlier_rejections(con).to_dict("records") == [
+        {
+            "sku": "B", "rejected_as_of": pd.Timestamp(AS_OF), "recommended_supplier_id": "S1",
+            "recommended_quantity": 20.0, "decided_by": "anna", "comment": "phase out",
+            "supplier_id_now": "S1", "quantity_now": 30.0,
+        }
+    ]  # fmt: skip
+    # no note where tonight's plan orders nothing of the rejected item
+    _publish(con, night_2, "night-2b", 200.0, qty_b=0.0)
+    assert warehouse.earlier_rejections(con, "night-2b").empty
+    # decided again on night 2: nothing left to point out
+    warehouse.record_decisions(
+        con, [Decision("B", "approve")], decided_by="ben", now=NOON + timedelta(days=1),
+        run_key="night-2",
+    )  # fmt: skip
+    assert warehouse.earlier_rejections(con, "night-2").empty
+    # a later night's newest earlier decision is night 2's approval, not night 1's rejection
+    _publish(con, night_2 + timedelta(days=1), "night-3", 200.0, qty_b=30.0)
+    assert warehouse.earlier_rejections(con).empty
