@@ -79,13 +79,22 @@ class Offer:
         return -(-self.moq // self.pack_size) * self.pack_size
 
     def usable(self, qty: Any) -> Any:
-        """Units of a lot of `qty` (int or int array) that arrive usable: qty × (1 −
-        reject_rate) rounded to the nearest unit (halves up), the same in every calculation of
-        the optimizer. Rounded down, a 1% reject rate took a whole unit off every lot below
-        100, so the plan bought 2 units where it wanted 1."""
-        usable = np.asarray(qty) * (1.0 - self.reject_rate)
-        units = np.floor(usable + 0.5 + 1e-9).astype(np.int64)
-        return int(units) if units.ndim == 0 else units
+        """Expected usable units of a lot of `qty` (int or int array): qty × (1 −
+        reject_rate), a float (array)."""
+        usable = np.asarray(qty, dtype=float) * (1.0 - self.reject_rate)
+        return float(usable) if usable.ndim == 0 else usable
+
+    def usable_split(self, qty: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(whole, share): a lot of `qty` (int array) yields whole + 1 usable units with
+        probability `share` and `whole` otherwise, so that it yields `usable` units on average.
+        The evaluation mixes both exactly, as it mixes late deliveries. Why not one whole
+        number: rounded down, a 1% reject rate took a whole unit off every lot below 100 (the
+        plan bought 2 units where it wanted 1); rounded to the nearest unit, a 1-unit lot with
+        50% rejects counted as 1 sure unit."""
+        usable = np.asarray(qty, dtype=float) * (1.0 - self.reject_rate)
+        whole = np.floor(usable + 1e-9)
+        share = np.clip(usable - whole, 0.0, 1.0)
+        return whole.astype(np.int64), np.where(share < 1e-9, 0.0, share)
 
     def feasible_at_least(self, qty: Any) -> Any:
         """Smallest feasible lot >= qty (units; int or int array, like `usable`)."""

@@ -43,7 +43,6 @@ from optimize.pricing import purchase_cost
 
 DiscountType = Literal["all_units", "incremental"]
 MAX_COVER_PERIODS = 1000
-EXACT_LOTS = 4096  # replenishment_cost tries every lot up to this many when rejects round
 
 
 @dataclass(frozen=True)
@@ -117,43 +116,27 @@ def replenishment_cost(
 ) -> tuple[int, float]:
     """(lot, cost per unit of demand) of supplying demand at `demand_rate` (units per period)
     by repeated orders of `offer`: the feasible lot with the lowest cost per period of cover
-    (`cost_per_period`) among those whose usable units cover at most `max_cover` periods and
-    the smallest lot with a usable unit, and that cost per period / demand_rate (currency per
-    unit: its price, fixed cost and the holding of its sawtooth).
-    `holding_cost_rate` per period. Exact: without rejects g is convex inside each price
-    region, so the best lot under the cap is one of `eoq_candidates` below it or the largest
-    feasible lot below it; with rejects (usable units rounded) every feasible lot under the
-    cap is tried, up to EXACT_LOTS of them."""
+    (`cost_per_period`) among those whose expected usable units cover at most `max_cover`
+    periods and the smallest lot, and that cost per period / demand_rate (currency per unit:
+    its price, fixed cost and the holding of its sawtooth). `holding_cost_rate` per period.
+    Exact: g is convex inside each price region (usable units are q × (1 − reject_rate)), so
+    the best lot under the cap is one of `eoq_candidates` below it or the largest feasible lot
+    below it."""
     if demand_rate <= 0:
         raise ValueError("demand_rate must be positive")
-    cap = max_cover * demand_rate + 1e-9  # usable units
-    most = math.floor((cap + 0.5) / (1.0 - offer.reject_rate))  # usable(most + 1) > cap
+    most = math.floor(max_cover * demand_rate / (1.0 - offer.reject_rate) + 1e-9)
     first, pack = offer.smallest_lot, offer.pack_size
     top = (most // pack) * pack
-    while top >= first and offer.usable(top) > cap:
-        top -= pack
-    if offer.reject_rate > 0 and (top - first) // pack < EXACT_LOTS:
-        lots = np.arange(first, top + 1, pack, dtype=np.int64)
-    else:
-        lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
-        lots = np.union1d(lots[lots <= top], [top] if top >= first else [])
-    # the smallest lot with a usable unit (moq 1 with rejects of 50% or more: 1 unit yields none)
-    lots = np.union1d(lots, [_smallest_usable(offer)])
+    lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
+    lots = np.union1d(lots[lots <= top], [first, top] if top >= first else [first])
     costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_cost_rate)
     k = int(np.argmin(costs))
     return int(lots[k]), float(costs[k]) / demand_rate
 
 
-def _smallest_usable(offer: Offer) -> int:
-    lot = offer.feasible_at_least(math.ceil(0.5 / (1.0 - offer.reject_rate) - 1e-9))
-    while offer.usable(lot) < 1:
-        lot += offer.pack_size
-    return lot
-
-
 def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -> np.ndarray:
     """Feasible lots of `offer` among which the one with the lowest cost per period of cover
-    is (reject_rate 0: exactly; with rejects the same lots grossed up, a close set): in each
+    is (exactly; with rejects the lots are grossed up by 1 / (1 − reject_rate)): in each
     tier region the two feasible lots around the region's continuous minimizer clipped to the
     region, and the first feasible lot of each region. A lot covers at most MAX_COVER_PERIODS
     periods of demand (without holding cost the EOQ is unbounded)."""
@@ -185,7 +168,7 @@ def cost_per_period(
     """g(Q) of lots `qty` of `offer` (currency per period): purchase and fixed cost per period
     of cover plus holding of the sawtooth (usable units / 2 on average, valued at the lot's
     average unit price). Cover = usable units / demand_rate periods, usable = Q × (1 −
-    reject_rate) rounded (Offer.usable). `holding_cost_rate` per period. Lots of 0 usable
+    reject_rate) on average (Offer.usable). `holding_cost_rate` per period. Lots of 0 usable
     units cost +inf."""
     q = np.asarray(qty, dtype=np.int64)
     purchase = purchase_cost(offer, q).astype(float)

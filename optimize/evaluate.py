@@ -1,10 +1,12 @@
 """Exact expected cost of candidate lots over an item's demand scenarios.
 
 Rules (one item, one lot ordered now, H planned periods):
-- Of a lot of q units `q * (1 - reject_rate)`, rounded to the nearest unit, are usable. They
-  arrive at the start of period `lead_time` with probability `on_time_rate`, else
-  LATE_PERIODS (1) period later (late deliveries as lead-time scenarios; the expectation
-  mixes both exactly). A lot arriving at or after the horizon end is all left over.
+- Of a lot of q units `q * (1 - reject_rate)` are usable on average: u = floor of that with
+  probability 1 − f and u + 1 with probability f (f its fractional part; both evaluated and
+  mixed exactly). They arrive at the start of period `lead_time` with probability
+  `on_time_rate`, else LATE_PERIODS (1) period later (late deliveries as lead-time scenarios;
+  the expectation mixes both exactly). A lot arriving at or after the horizon end is all
+  left over.
 - Open orders arrive at the start of their due period (overdue: period 0; due at or after the
   horizon: ignored). Arrivals are usable in the period they arrive.
 - Other stock (on hand, open orders) is issued first, units of the lot last.
@@ -28,11 +30,11 @@ Rules (one item, one lot ordered now, H planned periods):
   rate after the horizon (`after_horizon_rate`; the k-th leftover unit after k / rate periods)
   and is worth its unit value less the holding cost until used; units not used within
   MAX_CARRY_YEARS (2) return `salvage_value`. With probability `obsolescence` all of it returns
-  `salvage_value`. The unit value of the lot's units is what each usable unit cost, its share
-  of the fixed cost included: a later order is charged its fixed cost per unit served inside
-  the horizon (replenish_unit_cost), so a lot ordered now must not carry the share of its
-  units used after it (with stock 0 a lead time and a large fixed cost made every night defer
-  the order); other stock is worth the reference price.
+  `salvage_value`. The unit value of the lot's units is what each usable unit cost on average
+  ((purchase + fixed cost) / expected usable units): a later order is charged its fixed cost per
+  unit served inside the horizon (replenish_unit_cost), so a lot ordered now must not carry the
+  share of its units used after it (with stock 0 a lead time and a large fixed cost made every
+  night defer the order); other stock is worth the reference price.
 - Expected cost = purchase + fixed_cost (q > 0) + holding + stockout cost + replenishment cost
   − value retained by leftover stock, averaged over scenarios.
 
@@ -304,20 +306,22 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     acc = {name: np.zeros(bounds[-1]) for name in NAMES}
     for name in LATER_NAMES:
         acc[name] = np.zeros((bounds[-1], later_start.shape[1]))
-    buckets: dict[int, list[tuple[int, np.ndarray, float]]] = {}
+    buckets: dict[int, list[tuple[int, np.ndarray, np.ndarray, int]]] = {}
     for i, t in enumerate(terms):
-        for sel, arrival, weight in t["groups"]:
-            cands = bounds[i] + np.flatnonzero(sel)
-            buckets.setdefault(min(arrival, base.horizon), []).append((i, cands, weight))
+        for sel, arrival, weight, extra in t["groups"]:
+            idx = np.flatnonzero(sel)
+            task = (i, bounds[i] + idx, weight[idx], extra)
+            buckets.setdefault(min(arrival, base.horizon), []).append(task)
     for arrival, tasks in buckets.items():
-        item_of = np.array([i for i, _, _ in tasks])
+        item_of = np.array([i for i, _, _, _ in tasks])
         rows, task_row = np.unique(item_of, return_inverse=True)
-        counts = [len(c) for _, c, _ in tasks]
-        pairs = np.concatenate([c for _, c, _ in tasks])
+        counts = [len(c) for _, c, _, _ in tasks]
+        pairs = np.concatenate([c for _, c, _, _ in tasks])
         pair_row = np.repeat(task_row, counts)
-        weight = np.repeat([w for _, _, w in tasks], counts)
+        weight = np.concatenate([w for _, _, w, _ in tasks])
+        usable = flat["usable"][pairs] + np.repeat([e for _, _, _, e in tasks], counts)
         starts = later_start[np.repeat(item_of, counts)]
-        curves = _curves(base, rows, arrival, pair_row, flat["usable"][pairs], starts)
+        curves = _curves(base, rows, arrival, pair_row, usable, starts)
         for name in NAMES:
             np.add.at(acc[name], pairs, weight * curves[name])  # a pair may repeat
         for name in LATER_NAMES:
@@ -335,8 +339,8 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     replenish = later_cost[owner, later] * replenished
     credit = base.retained[owner] + _lot_retained(p, owner, flat["unit_cost"], acc)
     expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
-    share = np.divide(flat["purchase"], flat["usable"], out=np.zeros(len(price)),
-                      where=flat["usable"] > 0)  # fmt: skip
+    share = np.divide(flat["purchase"], flat["expected_usable"], out=np.zeros(len(price)),
+                      where=flat["expected_usable"] > 0)  # fmt: skip
     discountable = (
         flat["purchase"]
         + p["per_year"][owner] * price * acc["lot_stock"]
@@ -405,19 +409,22 @@ def _cheapest_later(
 
 
 def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dict:
-    """Per candidate: average unit price, purchase cost, fixed cost, usable units, tier
-    min_qty, supplier_id; and the arrival groups (candidates, arrival period, probability)."""
+    """Per candidate: average unit price, purchase cost, fixed cost, whole usable units
+    (`Offer.usable_split`), expected usable units, tier min_qty, supplier_id; and the groups
+    (candidates, arrival period, probability per candidate, extra usable unit 0 or 1): late
+    deliveries and the two whole numbers of usable units, mixed exactly."""
     offer_idx = np.where(qty > 0, offer_idx, -1)
     n = len(qty)
     price = np.full(n, item.reference_price)
     unit_cost = price.copy()  # per usable unit, fixed cost included: what leftover is worth
     purchase, fixed = np.zeros(n), np.zeros(n)
     usable, tier = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    expected = np.zeros(n)
     supplier = np.full(n, None, dtype=object)
     groups = []
     no_order = offer_idx == -1
     if no_order.any():
-        groups.append((no_order, item.horizon, 1.0))
+        groups.append((no_order, item.horizon, np.ones(n), 0))
     for k, offer in enumerate(item.offers):
         sel = offer_idx == k
         if not sel.any():
@@ -426,15 +433,17 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         cost = purchase_cost(offer, q)
         got = offer.usable(q)
         price[sel] = cost / q
-        unit_cost[sel] = np.where(got > 0, (cost + offer.fixed_cost) / np.maximum(got, 1), cost / q)
+        unit_cost[sel] = (cost + offer.fixed_cost) / got
         purchase[sel] = cost
         fixed[sel] = offer.fixed_cost
-        usable[sel] = got
+        usable[sel], extra = offer.usable_split(q)
+        expected[sel] = got
         tier[sel] = tier_min_qty(offer, q)
         supplier[sel] = offer.supplier_id
-        groups.append((sel, offer.lead_time, offer.on_time_rate))
+        groups += _usable_groups(sel, extra, offer.lead_time, offer.on_time_rate)
         if offer.on_time_rate < 1:
-            groups.append((sel, offer.lead_time + LATE_PERIODS, 1 - offer.on_time_rate))
+            late = 1 - offer.on_time_rate
+            groups += _usable_groups(sel, extra, offer.lead_time + LATE_PERIODS, late)
     return {
         "qty": qty,
         "price": price,
@@ -442,10 +451,22 @@ def _lot_terms(item: ItemProblem, offer_idx: np.ndarray, qty: np.ndarray) -> dic
         "purchase": purchase,
         "fixed": fixed,
         "usable": usable,
+        "expected_usable": expected,
         "tier": tier,
         "supplier": supplier,
         "groups": groups,
     }
+
+
+def _usable_groups(sel: np.ndarray, extra: np.ndarray, arrival: int, weight: float) -> list:
+    """The groups of the candidates `sel` arriving in `arrival` with probability `weight`:
+    their whole usable units with probability 1 − extra, one more with probability extra."""
+    share = np.zeros(len(sel))
+    share[sel] = extra
+    groups = [(sel & (share < 1), arrival, weight * (1 - share), 0)]
+    if (share > 0).any():
+        groups.append((sel & (share > 0), arrival, weight * share, 1))
+    return groups
 
 
 def _start(review: int | None, lead_time: int, horizon: int) -> int:

@@ -54,12 +54,24 @@ def reference(
         if not qty:
             result = _one_arrival(item, None, 0, None, rep_cost, start)
         else:
+            # late deliveries one period late; usable units: the whole number below the
+            # expected q × (1 − reject_rate), one more with its fractional part's probability
+            expected = qty * (1 - offer.reject_rate)
+            whole = math.floor(expected + 1e-9)
+            share = max(expected - whole, 0.0) if expected - whole > 1e-9 else 0.0
             on_time = offer.on_time_rate
-            args = (rep_cost, start, discount)
-            result = [on_time * v for v in _one_arrival(item, offer, qty, offer.lead_time, *args)]
-            if on_time < 1:
-                late = _one_arrival(item, offer, qty, offer.lead_time + 1, *args)
-                result = [r + (1 - on_time) * v for r, v in zip(result, late, strict=True)]
+            result = [0.0] * 5
+            for arrival, p_arrival in (
+                (offer.lead_time, on_time),
+                (offer.lead_time + 1, 1 - on_time),
+            ):
+                for units, p_units in ((whole, 1 - share), (whole + 1, share)):
+                    if p_arrival * p_units > 0:
+                        one = _one_arrival(item, offer, qty, arrival, rep_cost, start, discount,
+                                           units)  # fmt: skip
+                        result = [
+                            r + p_arrival * p_units * v for r, v in zip(result, one, strict=True)
+                        ]
         options.append((tuple(result), start, k))
     best = min(o[0][0] for o in options)
     near = [o for o in options if o[0][0] <= best + 1e-9 * (1 + abs(best))]
@@ -69,15 +81,15 @@ def reference(
 
 def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
     """(cost per unit, lead time) of later orders of `offer`. Brute force over every feasible
-    lot covering at most the horizon at the mean demand, and the smallest lot with a usable
-    unit: the least (purchase + fixed cost) per period of cover plus the holding of the
-    sawtooth, per unit of demand;
-    without demand, the smallest lot's cost per usable unit. At most the stockout cost."""
+    lot covering at most the horizon at the mean demand, and the smallest lot: the least
+    (purchase + fixed cost) per period of cover plus the holding of the sawtooth, per unit
+    of demand; without demand, the smallest lot's cost per usable unit. At most the stockout
+    cost."""
     demand = sum(map(sum, item.scenarios)) / (len(item.scenarios) * len(item.scenarios[0]))
     rate = item.holding_cost_rate * item.period_years
 
-    def usable(o: Offer, q: int) -> int:
-        return math.floor(q * (1 - o.reject_rate) + 0.5 + 1e-9)
+    def usable(o: Offer, q: int) -> float:
+        return q * (1 - o.reject_rate)
 
     def per_period(o: Offer, q: int) -> float:
         paid = sum(unit_prices(o, q))
@@ -85,16 +97,12 @@ def replenisher(item: ItemProblem, offer: Offer) -> tuple[float, int]:
 
     def per_unit(o: Offer) -> float:
         if demand <= 0:
-            if usable(o, o.smallest_lot) <= 0:
-                return item.stockout_cost
             cost = sum(unit_prices(o, o.smallest_lot)) + o.fixed_cost
             return min(item.stockout_cost, cost / usable(o, o.smallest_lot))
         cap = len(item.scenarios[0]) * demand + 1e-9
         most = math.floor((cap + 1) / (1 - o.reject_rate))
-        first_usable = next(q for q in range(o.smallest_lot, 10**9, o.pack_size) if usable(o, q))
         covered = [q for q in range(o.smallest_lot, most + 1, o.pack_size) if usable(o, q) <= cap]
-        lots = [*covered, first_usable]
-        best = min(per_period(o, q) for q in lots if usable(o, q) > 0)
+        best = min(per_period(o, q) for q in [*covered, o.smallest_lot])
         return min(item.stockout_cost, best / demand)
 
     return per_unit(offer), offer.lead_time
@@ -108,12 +116,13 @@ def _one_arrival(
     rep_cost: float,
     start: int,
     discount: float = 0.0,
+    usable: int = 0,
 ):
+    """One arrival period and one whole number of usable units of the lot."""
     ref = min(o.price_breaks[0].unit_price for o in item.offers)
     if qty:
         purchase = sum(unit_prices(offer, qty)) * (1 - discount)
         fixed, price = offer.fixed_cost, purchase / qty
-        usable = math.floor(qty * (1 - offer.reject_rate) + 0.5 + 1e-9)
     else:
         purchase, fixed, price, usable = 0.0, 0.0, ref, 0
     horizon = len(item.scenarios[0])
@@ -143,8 +152,9 @@ def _one_arrival(
             holding += (base * ref + lot * price) * per_period
         if arrival is not None and arrival >= horizon:
             lot += usable
-        # leftover units of the lot are worth what each usable unit cost, fixed cost included
-        value = (purchase + fixed) / usable if usable else price
+        # leftover units of the lot are worth what each usable unit cost on average, fixed cost
+        # included
+        value = (purchase + fixed) / (qty * (1 - offer.reject_rate)) if qty else price
         total += holding + penalty - _kept(item, _rate(item, path), base, lot, ref, value)
         lost_any += lost
         decided_any += decided

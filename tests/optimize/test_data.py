@@ -83,15 +83,17 @@ def test_item_and_problem_validation():
         Problem((item, item))
 
 
-def test_usable_units_of_a_lot_lose_the_rejects_rounded_to_the_nearest_unit():
+def test_usable_units_of_a_lot_are_the_rejects_expectation_split_into_two_whole_numbers():
     offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, reject_rate=0.1)
-    assert offer.usable(10) == 9 and offer.usable(9) == 8  # 8.1 -> 8
-    assert offer.usable(np.array([0, 10, 20, 15])).tolist() == [0, 9, 18, 14]  # 13.5 -> 14
-    # 1% rejects: rounded down, every lot below 100 lost a whole unit (a lot of 1 gave none)
-    lots = np.array([1, 2, 49, 50, 51, 149, 150])
-    usable = dataclasses.replace(offer, reject_rate=0.01).usable(lots)
-    assert usable.tolist() == [1, 2, 49, 50, 50, 148, 149]
-    assert dataclasses.replace(offer, reject_rate=0.6).usable(1) == 0  # 0.4 units
+    assert offer.usable(10) == pytest.approx(9.0) and offer.usable(9) == pytest.approx(8.1)
+    whole, share = offer.usable_split(np.array([0, 10, 9, 15]))
+    assert whole.tolist() == [0, 9, 8, 13] and share == pytest.approx([0, 0, 0.1, 0.5])
+    # rounded down, 1% rejects took a whole unit off every lot below 100 (a lot of 1 gave
+    # none); rounded to the nearest unit, 50% rejects made a lot of 1 a sure unit
+    whole, share = dataclasses.replace(offer, reject_rate=0.01).usable_split(np.array([1, 100]))
+    assert whole.tolist() == [0, 99] and share == pytest.approx([0.99, 0.0])
+    whole, share = dataclasses.replace(offer, reject_rate=0.5).usable_split(np.array([1, 3]))
+    assert whole.tolist() == [0, 1] and share == pytest.approx([0.5, 0.5])
 
 
 def test_whole_floats_are_stored_as_integers():

@@ -256,9 +256,10 @@ def test_replenishment_cost_is_the_best_lots_cost_per_unit_under_a_cover_cap():
 def test_replenishment_cost_with_rejects_is_the_brute_force_best(
     moq, pack, reject, fixed, price, rate, cover
 ):
-    """Usable units are rounded: a 1-unit lot with 60% rejects yields none, so the smallest lot
-    with a usable unit is 2; the continuous optimum grossed up for rejects missed the best lot
-    (lot 210 at 20.03 per unit where lot 20 costs 19.82)."""
+    """Usable units are q × (1 − reject_rate) on average, so the EOQ grossed up by 1 / (1 −
+    reject_rate) is exact (rounded down, a 1-unit lot with 2% rejects yielded none, and the
+    grossed-up optimum missed the best lot: lot 210 at 20.03 per unit where lot 20 cost
+    19.82)."""
     from optimize.eoq import replenishment_cost
 
     offer = Offer("S", moq, pack, "all_units", (PriceBreak(1, price),), fixed, 1,

@@ -366,7 +366,8 @@ def test_a_level_short_of_its_target_never_reads_as_the_target() -> None:
 def test_a_small_reject_rate_does_not_add_a_unit_to_a_one_unit_lot(reject_rate):
     """Each scenario needs exactly 1 unit in week 2. Usable units were rounded down, so with 1%
     rejects a lot of 1 counted as 0 units and the plan bought 2 of a 5,498.94 part (a fresh
-    user's RAF data: 33.6k spend against 23.6k without the reject rate)."""
+    user's RAF data: 33.6k spend against 23.6k without the reject rate). Now 1 unit, and its
+    risk is the 1% chance that the unit is rejected."""
     offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 5498.94),), 50.0, 1,
                   reject_rate=reject_rate)  # fmt: skip
     demand = np.zeros((50, 8), np.int64)
@@ -374,7 +375,20 @@ def test_a_small_reject_rate_does_not_add_a_unit_to_a_one_unit_lot(reject_rate):
     item = ItemProblem("RAF-1899", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05,
                        3 * 5498.94, 0.0)  # fmt: skip
     (lot,) = plan(Problem((item,))).lots
-    assert lot.quantity == 1 and lot.stockout_risk == 0
+    assert lot.quantity == 1 and lot.stockout_risk == pytest.approx(reject_rate)
+
+
+def test_a_large_reject_rate_is_not_rounded_into_a_sure_unit():
+    """Rounded to the nearest unit, a lot of 1 with 50% rejects counted as 1 sure unit: the
+    plan ordered 1 and reported no stockout risk. Its risk is the 50% chance of a reject."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 100.0),), 0.0, 1, reject_rate=0.5)
+    demand = np.zeros((50, 8), np.int64)
+    demand[:, 1] = 1
+    item = ItemProblem("P", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 300.0, 0.0)
+    one = evaluate_lots(item, np.array([0]), np.array([1]))
+    assert one.stockout_risk[0] == pytest.approx(0.5) and one.expected_short[0] == 0.5
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 2  # 2 units: 1 usable, the expectation (a whole number)
 
 
 def test_a_small_expected_leftover_is_not_written_as_0_units():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import pytest
@@ -32,9 +31,9 @@ def test_stock_walks_through_arrivals_and_lost_demand_by_hand():
 
 
 def test_rejected_units_and_lots_after_the_horizon_do_not_count():
-    rejects = _item(reject_rate=0.25)  # usable units rounded: 5 -> 3.75 -> 4, 6 -> 4.5 -> 5
-    assert projected_stock(rejects, "S1", 5)[0].tolist() == [1, 1, 3, 1]
-    assert projected_stock(rejects, "S1", 6)[0].tolist() == [1, 1, 4, 2]
+    rejects = _item(reject_rate=0.25)  # 8 -> 6 usable; 6 -> 4.5: 4 or 5 units, half each
+    assert projected_stock(rejects, "S1", 8)[0].tolist() == [1, 1, 5, 3]
+    assert projected_stock(rejects, "S1", 6)[0].tolist() == [1, 1, 3.5, 1.5]
     late = _item(lead_time=4)  # arrives after the 4 planned periods
     np.testing.assert_array_equal(projected_stock(late, "S1", 6), projected_stock(late, None, 0))
     with pytest.raises(KeyError, match="P-1"):
@@ -51,7 +50,7 @@ def test_mean_end_stock_is_the_optimizers_expected_leftover(item):
         for qty in (0, offer.smallest_lot, offer.smallest_lot + 3 * offer.pack_size):
             stock = projected_stock(item, offer.supplier_id if qty else None, qty)
             costs = evaluate_lots(item, np.array([k if qty else -1]), np.array([qty]))
-            usable = math.floor(qty * (1 - offer.reject_rate) + 0.5 + 1e-9)
+            usable = qty * (1 - offer.reject_rate)
             after = usable if qty and offer.lead_time >= item.horizon else 0  # all left over
             assert stock[:, -1].mean() + after == pytest.approx(costs.expected_leftover[0])
             assert (stock >= 0).all()
