@@ -129,10 +129,11 @@ def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_
 def beyond_horizon(
     skus: pd.Series, explained: list[dict], period: str, shown: int = NOT_PLANNED_SHOWN
 ) -> dict | None:
-    """Items no lot ordered now can reach within the horizon (lead time at or past its end):
-    how many, the first `shown` skus and how many periods past the end the latest arrives;
-    None if there are none. Each item's reason says it, but a planner must see it at once:
-    raising the horizon is the only way to plan them."""
+    """Items whose lots cannot arrive within the horizon (shortest lead time at or past its
+    end): how many, the first `shown` skus and by how many periods the horizon falls short of
+    the latest one (a lot arriving in period L needs L + 1 periods); None if there are none.
+    Each item's reason says it, but a planner must see it at once: a longer horizon is the
+    only way to plan them."""
     late = [
         (str(sku), e["shortest_lead_time"] - e["horizon_periods"] + 1)
         for sku, e in zip(skus, explained, strict=True)
@@ -141,7 +142,7 @@ def beyond_horizon(
     if not late:
         return None
     return {"items": len(late), "skus": [s for s, _ in late[:shown]],
-            "periods_after": max(k for _, k in late), "period": period}  # fmt: skip
+            "periods_short": max(k for _, k in late), "period": period}  # fmt: skip
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:

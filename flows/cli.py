@@ -271,7 +271,8 @@ def _print_lots(
     frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
     shown = frame if limit is None else frame.head(limit)
     ordered = int((frame["quantity"] > 0).sum())
-    title = (f"Recommendations for {len(frame)} items ({ordered} to order)" if show_all
+    items = f"{len(frame)} item{'' if len(frame) == 1 else 's'}"
+    title = (f"Recommendations for {items} ({ordered} to order)" if show_all
              else f"Recommended order lots ({len(frame)})")  # fmt: skip
     click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")

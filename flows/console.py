@@ -6,7 +6,7 @@ import textwrap
 
 import pandas as pd
 
-from optimize.explain import price, units
+from optimize.explain import expected_units, price, units
 
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
@@ -14,7 +14,7 @@ BUYER_FORMATS = {
     "unit_price": price,
     "order_value": "{:,.2f}".format,
     "savings": "{:,.2f}".format,
-    "expected_leftover": "{:,.0f}".format,
+    "expected_leftover": expected_units,
     "stockout_risk": "{:.0%}".format,
     "decided_quantity": "{:,.0f}".format,
     "decided_order_value": "{:,.2f}".format,
@@ -68,14 +68,15 @@ def held_back_note(group: dict, shown: int = 20) -> str:
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:
-    """'52 items cannot be ordered: ...' for the run summary's `beyond_horizon` group."""
-    n, period, after = group["items"], group["period"], group["periods_after"]
+    """'52 items whose lots cannot arrive within the horizon (...)' for the run summary's
+    `beyond_horizon` group."""
+    n, period, short = group["items"], group["period"], group["periods_short"]
     skus = group["skus"][:shown]
     more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (
-        f"{n} item{'' if n == 1 else 's'} cannot be ordered: a lot ordered now arrives after the "
-        f"horizon (up to {after} {period}{'' if after == 1 else 's'} after its end): "
-        f"{', '.join(skus)}{more}; a longer horizon plans them"
+        f"{n} item{'' if n == 1 else 's'} whose lots cannot arrive within the horizon (a "
+        f"horizon up to {short} {period}{'' if short == 1 else 's'} longer plans them): "
+        f"{', '.join(skus)}{more}"
     )
 
 

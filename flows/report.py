@@ -30,7 +30,7 @@ import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
-from optimize.explain import price
+from optimize.explain import expected_units, price
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -179,7 +179,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
             f"{decided:,}",
         ),
         ("items likely short before any lot can arrive", f"{early:,}"),
-        *([("items no lot can reach within the horizon (lead time)", f"{late:,}")] if late else []),
+        *([("items whose lots cannot arrive within the horizon", f"{late:,}")] if late else []),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
     return (
@@ -259,7 +259,8 @@ def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -
             f"<td class=num>{_units(lot.quantity)}</td><td class=num>"
             f"{price(lot.unit_price)}</td><td class=num>{_money(lot.order_value)}</td>"
             f"<td class=num>{_money(lot.savings)}</td><td class=num>"
-            f"{_units(lot.expected_leftover)}</td><td class=num>{lot.stockout_risk:.1%}</td></tr>"
+            f"{expected_units(lot.expected_leftover)}</td><td class=num>{lot.stockout_risk:.1%}"
+            "</td></tr>"
         )
     return f'<h2>All lots ({len(ordered):,})</h2><table class="lots">{head}{"".join(rows)}</table>'
 

@@ -171,13 +171,16 @@ def review(
     changed = read_changed(db_path, shown)
     for note in changed:
         logger.warning("decided on another recommendation: %s", note)
+    rejected = read_rejected(db_path, shown)
+    for note in rejected:
+        logger.info("rejected on an earlier night: %s", note)
+    notes = {"changed": changed, "rejected": rejected}
     if pending.empty:
         logger.info("no pending lots to review")
-        return {"status": "nothing to review", "pending": 0, "recorded": 0, "changed": changed}
+        return {"status": "nothing to review", "pending": 0, "recorded": 0} | notes
     run_key = str(pending["run_key"].iloc[0])
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
-        rejected = read_rejected(db_path, run_key)
         create_markdown_artifact(
             markdown=pending_markdown(pending, changed, rejected), key=PENDING_KEY
         )
@@ -188,12 +191,7 @@ def review(
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
             )
-            return {
-                "status": "timed out",
-                "pending": len(pending),
-                "recorded": 0,
-                "changed": changed,
-            }
+            return {"status": "timed out", "pending": len(pending), "recorded": 0} | notes
         try:
             recorded = record_answer(db_path, run_key, answer)
         except warehouse.DecisionError as error:
@@ -203,9 +201,8 @@ def review(
             )
             continue
         logger.info("%s decisions recorded by %s", len(recorded), answer.planner)
-        done = {"status": "decided", "pending": len(pending), "recorded": len(recorded)}
-        return done | {"changed": changed}
-    return {"status": "refused", "pending": len(pending), "recorded": 0, "changed": changed}
+        return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
+    return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
 
 
 def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:

@@ -105,10 +105,15 @@ def units(value: float) -> str:
     return f"{round(value):,}"
 
 
+def expected_units(value: float) -> str:
+    """An expected number of units: one decimal below 10 ('0.4', not '0' next to a value of
+    405.06), whole units with thousands separators above."""
+    return f"{value:.1f}" if value < 9.95 else units(value)
+
+
 def few_units(value: float) -> str:
-    """An expected number of units: one decimal below 10 ('0.4 units', not '0 units' next to a
-    value of 405.06), whole units above."""
-    return f"{value:.1f} units" if value < 9.95 else f"{units(value)} units"
+    """`expected_units` with the word: '0.4 units'."""
+    return f"{expected_units(value)} units"
 
 
 def percent(value: float) -> str:
@@ -231,26 +236,27 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         if early and _nothing_left(item, lot):
             return _little_demand_reason(item, until, risk)
         if until < item.horizon:
-            span = (f"the demand until an order placed at the next review can arrive in "
-                    f"{period_word(item)} {until + 1}")  # fmt: skip
+            span = f"the demand{_until(item, until)}"
         else:
             span = "the rest of the horizon" if early else "the horizon"
         if early:
             return (f"No order: from the earliest arrival of a lot ordered now, {stock} "
                     f"cover{s} {span} ({risk}).")  # fmt: skip
         return f"No order: {stock} cover{s} {span} ({risk})."
-    avoids = f"an order would cost more than the shortages it avoids{_until(item, lot)}"
+    avoids = (
+        f"an order would cost more than the shortages it avoids{_until(item, lot.replenished_from)}"
+    )
     return f"No order: {avoids} ({detail})."
 
 
-def _until(item: ItemProblem, lot: LotCost) -> str:
-    """' until an order placed at the next review can arrive in week 3': the plan counts on
-    that order (a planner deferring every night must see it), '' when none is in the horizon."""
-    if lot.replenished_from >= item.horizon:
+def _until(item: ItemProblem, until: int) -> str:
+    """' until an order placed at the next review can arrive in week 3' (period `until`, from
+    0): the plan counts on that order (a planner deferring every night must see it); '' when
+    none can arrive within the horizon."""
+    if until >= item.horizon:
         return ""
-    word = period_word(item)
     return (
-        f" until an order placed at the next review can arrive in {word} {lot.replenished_from + 1}"
+        f" until an order placed at the next review can arrive in {period_word(item)} {until + 1}"
     )
 
 
@@ -264,10 +270,7 @@ def _nothing_left(item: ItemProblem, lot: LotCost) -> bool:
 def _little_demand_reason(item: ItemProblem, until: int, risk: str) -> str:
     word = period_word(item)
     since = f"from {word} {earliest_arrival(item) + 1}, the earliest arrival of a lot ordered now"
-    if until < item.horizon:
-        span = f"until an order placed at the next review can arrive in {word} {until + 1}"
-    else:
-        span = "to the end of the horizon"
+    span = _until(item, until).lstrip() or "to the end of the horizon"
     return f"No order: little or no demand is expected {since}, {span} ({risk})."
 
 

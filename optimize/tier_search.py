@@ -92,13 +92,18 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
             _load_lp(entry, left, gap, unproven, duals)
             continue
         entry.done = True
-        x0 = _completed(entry.lp, left, gap)
+        x0, completing = _completed(entry.lp, left, gap)
         if x0 is not None and (best is None or entry.model.objective(x0) < best[0]):
             best = (entry.model.objective(x0), entry.model, x0, "Optimal")
         if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
             entry.lp = None
             continue
         left = time_limit - (time.perf_counter() - start)
+        if left <= 0:  # no worker is started only to be killed HIGHS_GRACE later
+            unproven.append(completing if completing != "Optimal" else "Time limit reached")
+            entry.bound = max(entry.bound, entry.lp.bound)
+            entry.lp = None
+            break
         status, objective, bound, x = _mip_from(entry.lp, x0, left, gap)
         entry.bound = entry.bound if bound is None else max(bound, entry.bound)
         entry.lp = None  # frees HiGHS's copy of the model
@@ -109,11 +114,11 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
         if x is not None and (best is None or objective < best[0]):
             best = (objective, entry.model, x, status)
     seconds = time.perf_counter() - start
-    if best is None:
-        status = unproven[0] if unproven else "Infeasible"
-        return SolveResult(status, False, None, None, None, seconds, "highs")
     bounds = [e.bound for e in entries if e.bound < np.inf]  # +inf: proven infeasible
     bound = min(bounds) if bounds and np.isfinite(min(bounds)) else None
+    if best is None:  # the bound still tells how good a fallback plan is (solve._or_greedy)
+        status = unproven[0] if unproven else "Infeasible"
+        return SolveResult(status, False, None, bound, None, seconds, "highs")
     found_gap = relative_gap(best[0], bound)
     proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
     status = best[3] if not unproven else unproven[0]
@@ -215,27 +220,31 @@ def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBa
     return basis
 
 
-def _completed(state: _State, time_limit: float, gap: float) -> np.ndarray | None:
-    """A plan of the state: items with a fractional LP choice, then also the items nearest to
-    switching (least reduced cost of another candidate), up to NEIGHBOURS[k] of them, are left
-    to a MIP; the others keep their LP choice (None if no such MIP finds a plan in time).
-    The tries share time_limit seconds."""
+def _completed(state: _State, time_limit: float, gap: float) -> tuple[np.ndarray | None, str]:
+    """(plan, status of the last MIP run for it): items with a fractional LP choice, then also
+    the items nearest to switching (least reduced cost of another candidate), up to
+    NEIGHBOURS[k] of them, are left to a MIP; the others keep their LP choice (None if no such
+    MIP finds a plan in time). The tries share time_limit seconds; none starts without time
+    left."""
     end = time.perf_counter() + time_limit
     model, x = state.model, state.x
     n_x = len(model.x_item)
     frac = np.abs(x[:n_x] - np.round(x[:n_x])) > 1e-6
     if not frac.any():
-        return np.round(x)
+        return np.round(x), "Optimal"
     near = _switch_order(state)
+    status = "Time limit reached"
     for extra in NEIGHBOURS:
         free = np.zeros(len(model.menu), bool)
         free[model.x_item[frac]] = True
         free[near[:extra]] = True
         left = end - time.perf_counter()
-        found = _sub_mip(state, np.flatnonzero(~free[model.x_item]), left, gap)
+        if left <= 0:
+            break
+        found, status = _sub_mip(state, np.flatnonzero(~free[model.x_item]), left, gap)
         if found is not None:
-            return found
-    return None
+            return found, status
+    return None, status
 
 
 def _switch_order(state: _State) -> np.ndarray:
@@ -249,17 +258,19 @@ def _switch_order(state: _State) -> np.ndarray:
     return np.argsort(least, kind="stable")
 
 
-def _sub_mip(state: _State, fix: np.ndarray, time_limit: float, gap: float) -> np.ndarray | None:
-    """A plan from the state's MIP with columns `fix` held at their LP values (None if none
-    that meets the model was found within time_limit seconds)."""
+def _sub_mip(
+    state: _State, fix: np.ndarray, time_limit: float, gap: float
+) -> tuple[np.ndarray | None, str]:
+    """(plan, solver status) from the state's MIP with columns `fix` held at their LP values
+    (plan None if none that meets the model was found within time_limit seconds)."""
     arrays = model_arrays(state.model)
     value = np.round(state.x[fix])
     arrays["col_lower"][fix] = arrays["col_upper"][fix] = value
-    x = _run_mip(state.model, arrays, time_limit, gap)[3]
+    status, _, _, x = _run_mip(state.model, arrays, time_limit, gap)
     result = None if x is None else np.round(x)
     if result is not None and not meets_rows(state.model, result):
-        return None
-    return result
+        return None, status
+    return result, status
 
 
 def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: float) -> tuple:
@@ -279,7 +290,11 @@ def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: floa
     if x is not None and abs(result[1] - state.model.objective(x)) > _tolerance(result[1], 1e-7):
         arrays.pop("x0", None)
         left = time_limit - (time.perf_counter() - start)
-        result = _run_mip(state.model, arrays, left, gap)
+        result = (
+            _run_mip(state.model, arrays, left, gap)
+            if left > 0
+            else ("Time limit reached", None, result[2], None)
+        )
     return result
 
 

@@ -161,7 +161,8 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     finally:
         thread.join(timeout=90)
     assert result == {
-        "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": []
+        "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": [],
+        "rejected": []
     }  # fmt: skip
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con).set_index("sku")
@@ -347,10 +348,14 @@ def test_review_flow_shows_lots_rejected_on_an_earlier_night(tmp_path: Path) -> 
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.review import PENDING_KEY
+    from tests.warehouse.conftest import AS_OF
 
     db = _rejected_then_recommended_again(tmp_path)
     result = review(db_path=str(db), wait="pause", timeout_seconds=2, poll_seconds=1)
     assert result["status"] == "timed out" and result["pending"] == 2
+    assert [n.split(" (by")[0] for n in result["rejected"]] == [
+        f"B: 20 from S1 was rejected on the night of {AS_OF:%Y-%m-%d}"
+    ]
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[PENDING_KEY]))
