@@ -233,7 +233,7 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     # "stock covers" only where it does: not when 10% unavoidable and 10% decided add up
     if lot.decided_risk <= 0.1 and (early or lot.stockout_risk <= 0.1):
         until = lot.replenished_from
-        if early and _nothing_left(item, lot):
+        if _nothing_left(item, lot):  # "stock 0 covers the demand" with a 3% risk, too
             return _little_demand_reason(item, until, risk)
         if until < item.horizon:
             span = f"the demand{_until(item, until)}"

@@ -400,3 +400,13 @@ def test_a_small_expected_leftover_is_not_written_as_0_units():
     lot = _one_item_lot(0, 2.0, (200, 8), 1, 1, 5.0, 1)  # 12 units, 0.7 expected left
     assert lot.quantity > 0
     assert re.search(r"expected leftover \d\.\d units \(\d", lot.reason), lot.reason
+
+
+def test_stock_0_with_a_small_risk_does_not_read_as_stock_that_covers_the_demand():
+    """Stock 0, lead time 0, 0.01 a week: nothing runs out before a lot could arrive, so the
+    reason said "stock 0 covers the demand until ..." (23 items of a planner's RAF night, with
+    a fill of 0%)."""
+    lot = _one_item_lot(0, 0.01, (400, 8), 3, 1, 50.0, 0)
+    assert lot.quantity == 0 and 0 < lot.stockout_risk < 0.1
+    assert "cover" not in lot.reason
+    assert lot.reason.startswith("No order: little or no demand is expected from week 1")
