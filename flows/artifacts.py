@@ -99,7 +99,8 @@ def summarize(
         "held_back": held_back,
         "beyond_horizon": beyond,
         # a fill rate below the service level: what a planner setting it would not expect
-        "items_at_risk": sum(f < params.service_level - 1e-9 for f in fills),
+        "items_at_risk": sum(f < params.fill_target() - 1e-9 for f in fills),
+        "fill_target": params.fill_target(),
         "items_short_before_arrival": sum(r > risk for r in unavoidable),
         "rows_quarantined": report.quarantined,
         "rows_after_as_of": report.after_as_of,
@@ -226,8 +227,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 
 def _service(summary: dict[str, Any]) -> str:
-    """service_level as a percent, e.g. 95%."""
-    return f"{summary.get('service_level', 0.95):.0%}"
+    """The fill target (min_service_level, else service_level) as a percent, e.g. 95%."""
+    return f"{summary.get('fill_target', summary.get('service_level', 0.95)):.0%}"
 
 
 def _beyond_horizon_lines(summary: dict[str, Any]) -> list[str]:

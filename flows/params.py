@@ -105,6 +105,24 @@ class RunParameters(BaseModel):
         """Length of one period in days (a month counts as 365.25 / 12 days)."""
         return 7.0 if self.freq == "W" else 365.25 / 12
 
+    def fill_target(self) -> float:
+        """The fill rate a lot is judged by in summaries: min_service_level when set (the
+        hard target), else service_level."""
+        return self.service_level if self.min_service_level is None else self.min_service_level
+
+    def settings_text(self) -> str:
+        """The settings a planner needs beside the numbers, e.g. 'weekly, horizon 13 weeks,
+        service level 95%, min service level 90%, budget 15,000.00'."""
+        word = "week" if self.freq == "W" else "month"
+        parts = [f"{word}ly", f"horizon {self.horizon} {word}s",
+                 f"service level {self.service_level:.0%}"]  # fmt: skip
+        if self.min_service_level is not None:
+            parts.append(f"min service level {self.min_service_level:.0%}")
+        for name, fmt in (("budget", "{:,.2f}"), ("capacity", "{:,.0f} l"), ("max_orders", "{}")):
+            if (value := getattr(self, name)) is not None:
+                parts.append(f"{name} {fmt.format(value)}")
+        return ", ".join(parts)
+
     def run_key(self) -> str:
         """as_of plus a hash of every parameter that changes results: the same night
         rerun with the same parameters gets the same key and replaces its results."""

@@ -54,6 +54,9 @@ class ReportData:
     service_level: float = 0.95  # the run's: a lot's stockout risk above 1 - this is counted
     period_days: float = 7.0  # of the plan's periods, which start the day after as_of
     supplier_discount: float = 0.0  # supplier-wide tier discounts, currency off the invoices
+    fill_target: float | None = None  # min_service_level if set; None: service_level
+    settings: str = ""  # RunParameters.settings_text()
+    relaxed: str | None = None  # why the service-level targets could not all be met
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -139,7 +142,8 @@ def _item_section(data: ReportData, lot: object) -> str:
     figures = "".join(f'<img alt="{_e(sku)} chart" src="{_data_uri(png)}">' for png in images)
     return (
         f'<section class="item" id="item-{_e(sku)}"><h3>{_e(sku)}: order '
-        f"{_units(lot.quantity)} units from {_e(_supplier(data, lot.supplier_id))} for "
+        f"{_units(lot.quantity)} unit{'' if lot.quantity == 1 else 's'} from "
+        f"{_e(_supplier(data, lot.supplier_id))} for "
         f"{_money(lot.order_value)}</h3><p>{_e(_readable(lot.reason))}</p>"
         f'<div class="charts">{figures}</div></section>'
     )
@@ -160,7 +164,8 @@ def totals(ordered: pd.DataFrame, supplier_discount: float) -> tuple[float, floa
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
     risk = 1 - data.service_level
-    decided = sum(e["fill_rate_decided"] < data.service_level - 1e-9 for e in explained)
+    target = data.service_level if data.fill_target is None else data.fill_target
+    decided = sum(e["fill_rate_decided"] < target - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
     late = sum(e.get("shortest_lead_time", 0) >= e.get("horizon_periods", 1e9) for e in explained)
     spend, savings = totals(ordered, data.supplier_discount)
@@ -175,17 +180,21 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
         ),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
         (
-            f"items whose lot serves less than {data.service_level:.0%} of the demand it decides",
+            f"items whose lot serves less than {target:.0%} of the demand it decides",
             f"{decided:,}",
         ),
         ("items likely short before any lot can arrive", f"{early:,}"),
         *([("items whose lots cannot arrive within the horizon", f"{late:,}")] if late else []),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
+    settings = f"<p class=meta>{_e(data.settings)}</p>" if data.settings else ""
+    relaxed = (
+        f"<p class=warning><b>Relaxed plan:</b> {_e(data.relaxed)}</p>" if data.relaxed else ""
+    )
     return (
         f"<h1>Order recommendations as of {_e(data.as_of)}</h1>"
-        f"<p class=meta>run key {_e(data.run_key)} · run {_e(data.run_id)}</p>"
-        f'<h2>Key figures</h2><table class="figures">{table}</table>'
+        f"<p class=meta>run key {_e(data.run_key)} · run {_e(data.run_id)}</p>{settings}"
+        f'{relaxed}<h2>Key figures</h2><table class="figures">{table}</table>'
     )
 
 
@@ -289,6 +298,7 @@ table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;border-bot
 th{text-align:left;background:#f5f5f5} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{max-width:100%;border:1px solid #eee}
 .item p{font-size:13px;color:#444;margin:2px 0 6px}
+.warning{background:#fff4e5;border-left:4px solid #d95f02;padding:6px 10px;font-size:13px}
 """
 
 
@@ -353,6 +363,9 @@ def write_report(
         service_level=params.service_level,
         period_days=params.period_days,
         supplier_discount=result.supplier_discount,
+        fill_target=params.fill_target(),
+        settings=params.settings_text(),
+        relaxed=result.infeasible_reason if result.relaxed else None,
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)

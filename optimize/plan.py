@@ -33,6 +33,7 @@ from optimize.model import build_models
 from optimize.solve import SolveResult, solve_models
 
 RELAX_PENALTY = 10.0
+_HOPELESS = "no lot meets the service level of item"  # infeasibility's part on such items
 
 COLUMNS = (
     "sku",
@@ -139,7 +140,7 @@ def plan(
         result = solve_models(models, solver, time_limit, gap)
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
-    lots = _planned_lots(problem, menu, choices, result, reason, discounts)
+    lots = _planned_lots(problem, menu, choices, result, reason, discounts, allowed)
     if per_period:
         lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, scored, choices, strict=True))
     objective = result.objective
@@ -269,13 +270,34 @@ def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarr
             [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()), short=True)} "
              f"of {_share(items[k].min_service_level)})" for k in hopeless]
         )  # fmt: skip
-        reasons.append(
-            f"no lot meets the service level of item{'s' if len(hopeless) > 1 else ''} {named}"
-        )
+        reasons.append(f"{_HOPELESS}{'s' if len(hopeless) > 1 else ''} {named}")
         targeted = [k for k in targeted if allowed[k].any()]
     if short := _limit_short(items, limits, menu, allowed, targeted):
         reasons.append(short)
     return "; ".join(reasons) or None
+
+
+def _relaxed_why(
+    item: ItemProblem, costs: LotCosts, allowed: list[np.ndarray] | None, k: int, relaxed: str
+) -> str:
+    """Why item k's reason is from a relaxed plan, briefly: its own target when no lot meets
+    it, else the run's reason (`infeasibility`) with the items no lot can serve counted, not
+    listed (a planner's RAF night put the same 300 characters naming five other items in
+    front of all 335 reasons; the run's infeasible_reason keeps the list)."""
+    if allowed is None:
+        return relaxed
+    if item.min_service_level is not None and not allowed[k].any():
+        best = float(_service(costs).max())
+        return (f"no lot meets its service level: best {_share(best, short=True)} of "
+                f"{_share(item.min_service_level)}")  # fmt: skip
+    n = sum(1 for j, ok in enumerate(allowed) if not ok.any() and j != k)
+    parts = [
+        f"no lot meets the service level of {n} other item{'s' if n > 1 else ''}"
+        if part.startswith(_HOPELESS)
+        else part
+        for part in relaxed.split("; ")
+    ]
+    return "; ".join(parts)
 
 
 def _share(value: float, short: bool = False) -> str:
@@ -360,15 +382,17 @@ def _planned_lots(
     result: SolveResult,
     relaxed: str | None,
     discounts: dict,
+    allowed: list[np.ndarray] | None = None,
 ) -> tuple[PlannedLot, ...]:
     usage = _usage(problem, menu, choices)
     lots = []
-    for item, costs, c in zip(problem.items, menu, choices, strict=True):
+    for k, (item, costs, c) in enumerate(zip(problem.items, menu, choices, strict=True)):
         reason, explanation = explain(item, costs, c, usage)
         if result.choices is None:
             reason = f"No order: the solver found no plan ({result.status})."
         elif relaxed is not None:
-            reason = f"Relaxed plan ({relaxed}): {reason}"
+            why = _relaxed_why(item, costs, allowed, k, relaxed)
+            reason = f"Relaxed plan ({why}): {reason}"
             explanation["relaxed"] = relaxed
         if result.choices is not None and not result.optimal:
             reason = f"Not proven optimal ({result.status}): {reason}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import timedelta
+from html import escape
 from pathlib import Path
 from uuid import UUID
 
@@ -327,6 +328,12 @@ def test_service_level_target_under_a_tiny_budget_gives_a_recorded_relaxed_plan(
     lots = _published(db_path)
     assert lots["reason"].str.startswith("Relaxed plan (").all()
     assert lots["order_value"].sum() <= 1.0 + 1e-9 and (lots["quantity"] > 0).sum() <= 5
+    # the report shows the settings, the warning and counts against the hard target
+    html = Path(summary["report"]).read_text()
+    assert "min service level 99%, budget 1.00, max_orders 5</p>" in html
+    assert f"<p class=warning><b>Relaxed plan:</b> {escape(run['infeasible_reason'])}</p>" in html
+    assert summary["fill_target"] == 0.99
+    assert "serves less than 99% of the demand it decides</th>" in html
 
 
 def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(

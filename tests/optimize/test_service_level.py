@@ -1,5 +1,7 @@
 """Service-level targets: met when the limits allow, else named and relaxed (labelled)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -153,3 +155,9 @@ def test_an_item_that_can_meet_its_target_meets_it_in_a_relaxed_plan(seed, on_ha
         result.infeasible_reason
     )
     assert result.lots[1].explanation["fill_rate_decided"] >= 0.9 - 1e-9
+    # each reason says briefly why the plan is relaxed; the run's reason lists the items
+    assert re.match(r"Relaxed plan \(no lot meets its service level: best \d+(\.\d)?% of 90%\): ",
+                    result.lots[0].reason)  # fmt: skip
+    assert result.lots[1].reason.startswith(
+        "Relaxed plan (no lot meets the service level of 1 other item): "
+    )
