@@ -29,6 +29,7 @@ from optimize.data import ItemProblem, Limits, Problem
 from optimize.eoq import cost_per_period, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items
 from optimize.explain import Usage, explain, money, percent, units
+from optimize.explain import share as _share
 from optimize.model import build_models
 from optimize.solve import SolveResult, solve_models
 
@@ -298,13 +299,6 @@ def _relaxed_why(
         for part in relaxed.split("; ")
     ]
     return "; ".join(parts)
-
-
-def _share(value: float, short: bool = False) -> str:
-    """A service level as a percent with one decimal, so 89.6% does not read as 90%; `short`:
-    a level that falls short of a target, rounded down so 98.96% does not read as 99%."""
-    percent = math.floor(1000 * value + 1e-9) / 10 if short else round(100 * value, 1)
-    return f"{percent:.1f}".removesuffix(".0") + "%"
 
 
 def _first(names: list[str], shown: int = 5) -> str:

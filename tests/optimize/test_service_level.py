@@ -161,3 +161,17 @@ def test_an_item_that_can_meet_its_target_meets_it_in_a_relaxed_plan(seed, on_ha
     assert result.lots[1].reason.startswith(
         "Relaxed plan (no lot meets the service level of 1 other item): "
     )
+
+
+def test_a_lot_the_target_makes_dearer_says_so():
+    """A planner's 7-unit lot of a part that sold 5 in 5 years read only "expected cost
+    4,399.73 above the smallest lot": not that the target asked for it."""
+    lot = plan(Problem((_lumpy("B", 562, 7, 50.0),))).lots[0]
+    assert lot.quantity == 1
+    assert ": the smallest feasible lot; the cheapest lot that meets the service level 90% " in (
+        lot.reason
+    )
+    assert re.search(r"\(serves 9\d\.\d% of the demand it decides; the cheapest of all, no "
+                     r"order, serves 89\.\d%\)", lot.reason)  # fmt: skip
+    alone = plan(Problem((_lumpy("B", 562, 20, 50.0),))).lots[0]  # stock meets it anyway
+    assert alone.quantity == 0 and "service level" not in alone.reason
