@@ -1,6 +1,7 @@
 """Turn the warehouse tables (design.md) and demand scenarios into a Problem.
 
-Conversions: supplier `lead_time` days -> periods = ceil(days / period_days); open order
+Conversions: supplier `lead_time` days -> periods = ceil(days / period_days −
+LEAD_TIME_TOLERANCE); open order
 `due_date` -> due period floor((due_date − as_of).days / period_days), overdue -> 0;
 `period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
 (costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
@@ -31,6 +32,18 @@ from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 
 DAYS_PER_YEAR = 365.25
+
+
+# A lot due within this share of a period after the period starts counts from its start: plan
+# months are 30.44 days while calendar months run 28-31, so a "2-month" lead time entered as
+# 61 days (July + August) planned as 3 months and a "1-month" one of 31 days as 2.
+LEAD_TIME_TOLERANCE = 0.05
+
+
+def lead_time_periods(days: float, period_days: float) -> int:
+    """Whole periods until a lot ordered now arrives: days rounded up to periods, less
+    LEAD_TIME_TOLERANCE (7 days is 1 week, 8 days 2 weeks; 31 or 61 days 1 or 2 months)."""
+    return max(math.ceil(days / period_days - LEAD_TIME_TOLERANCE - 1e-9), 0)
 
 
 def build_problem(
@@ -333,7 +346,7 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
         discount_type=row["discount_type"],
         price_breaks=tuple(breaks),
         fixed_cost=float(terms["fixed_cost"]),
-        lead_time=math.ceil(float(terms["lead_time"]) / period_days - 1e-9),
+        lead_time=lead_time_periods(float(terms["lead_time"]), period_days),
         on_time_rate=_number(terms.get("on_time_rate"), 1.0),
         reject_rate=_number(terms.get("reject_rate"), 0.0),
         sku=str(row["sku"]),

@@ -274,3 +274,14 @@ def test_plan_periods_start_the_day_after_as_of():
     weeks = plan_period_starts(date(2026, 6, 30), 7.0, 3)
     assert weeks == [date(2026, 7, 1), date(2026, 7, 8), date(2026, 7, 15)]
     assert plan_period_starts(date(2026, 6, 30), 365.25 / 12, 2)[1] == date(2026, 7, 31)
+
+
+def test_lead_times_in_days_become_whole_periods_with_a_tolerance_for_calendar_months():
+    """A planner's "2-month" supplier (61 days) planned as arriving in month 4 and an
+    "11-month" one (335 days) in month 13: plan months are 30.44 days."""
+    from optimize.inputs import lead_time_periods
+
+    week, month = 7.0, 365.25 / 12
+    assert [lead_time_periods(d, week) for d in (0, 1, 7, 8, 14, 15)] == [0, 1, 1, 2, 2, 3]
+    assert [lead_time_periods(d, month) for d in (7, 30, 31, 32, 61, 62, 335)] == [
+        1, 1, 1, 2, 2, 2, 11]  # fmt: skip
