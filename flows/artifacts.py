@@ -24,6 +24,7 @@ from flows import report
 from flows.console import BUYER_FORMATS, beyond_horizon_note, held_back_note, quarantined_text
 from flows.params import RunParameters
 from flows.report import totals
+from optimize.explain import share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
 LOTS_KEY = "recommended-lots"
@@ -228,7 +229,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 
 def _service(summary: dict[str, Any]) -> str:
     """The fill target (min_service_level, else service_level) as a percent, e.g. 95%."""
-    return f"{summary.get('fill_target', summary.get('service_level', 0.95)):.0%}"
+    return share(summary.get("fill_target", summary.get("service_level", 0.95)))
 
 
 def _beyond_horizon_lines(summary: dict[str, Any]) -> list[str]:

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from optimize.explain import share
+
 #: Parameters that do not change a run's results and so stay out of its run key.
 _NOT_IN_RUN_KEY = frozenset(
     {"db_path", "reports_dir", "time_limit", "task_runner", "dask_address", "chunk_size"}
@@ -115,9 +117,9 @@ class RunParameters(BaseModel):
         service level 95%, min service level 90%, budget 15,000.00'."""
         word = "week" if self.freq == "W" else "month"
         parts = [f"{word}ly", f"horizon {self.horizon} {word}s",
-                 f"service level {self.service_level:.0%}"]  # fmt: skip
+                 f"service level {share(self.service_level)}"]  # fmt: skip
         if self.min_service_level is not None:
-            parts.append(f"min service level {self.min_service_level:.0%}")
+            parts.append(f"min service level {share(self.min_service_level)}")
         for name, fmt in (("budget", "{:,.2f}"), ("capacity", "{:,.0f} l"), ("max_orders", "{}")):
             if (value := getattr(self, name)) is not None:
                 parts.append(f"{name} {fmt.format(value)}")

@@ -30,7 +30,7 @@ import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
-from optimize.explain import expected_units, price
+from optimize.explain import expected_units, price, share
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -180,7 +180,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
         ),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
         (
-            f"items whose lot serves less than {target:.0%} of the demand it decides",
+            f"items whose lot serves less than {share(target)} of the demand it decides",
             f"{decided:,}",
         ),
         ("items likely short before any lot can arrive", f"{early:,}"),

@@ -198,7 +198,8 @@ def _target_text(item: ItemProblem, lot: LotCost, best: LotCost, blocking: list[
         return ""
     serves = f"serves {share(lot.decided_fill, short=True)} of the demand it decides"
     cheaper = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
-    if cheaper and not blocking and best.decided_fill < target - 1e-12:
+    meets = lot.decided_fill >= target - 1e-12  # a relaxed plan's lot may miss it
+    if meets and cheaper and not blocking and best.decided_fill < target - 1e-12:
         of_all = f"{units(best.quantity)} from {best.supplier_id}" if best.quantity else "no order"
         return (
             f"; the cheapest lot that meets the service level {share(target)} ({serves}; the "

@@ -34,9 +34,13 @@ from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, Suppl
 DAYS_PER_YEAR = 365.25
 
 
-# A lot due within this share of a period after the period starts counts from its start: plan
-# months are 30.44 days while calendar months run 28-31, so a "2-month" lead time entered as
-# 61 days (July + August) planned as 3 months and a "1-month" one of 31 days as 2.
+# A lot ordered now is taken to arrive `lead_time` days after as_of ends (time in days from
+# then; plan period k is (k, k + 1] × period_days); arriving within this share of a period
+# after the period starts, it counts from that start. Plan months are 30.44 days while
+# calendar months run 28-31, so a "2-month" lead time of 61 days (July + August) planned as 3
+# months and a "1-month" one of 31 days as 2. (Open orders count from period floor(days until
+# their due date / period_days): as arriving when their due date starts, a day before a new
+# lot due the same date.)
 LEAD_TIME_TOLERANCE = 0.05
 
 

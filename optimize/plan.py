@@ -78,8 +78,8 @@ class Plan:
     solver_status: str
     optimal: bool
     objective: float | None
-    best_bound: float | None
-    gap: float | None
+    best_bound: float | None  # None for a relaxed plan (its solver's bound includes penalties)
+    gap: float | None  # a relaxed plan's: of the penalized model
     solve_seconds: float
     build_seconds: float
     relaxed: bool = False
@@ -153,7 +153,7 @@ def plan(
         solver_status=result.status,
         optimal=result.optimal,
         objective=objective,
-        best_bound=result.best_bound,
+        best_bound=None if reason is not None else result.best_bound,  # relaxed: penalized
         gap=result.gap,
         solve_seconds=result.seconds,
         build_seconds=build_seconds,
@@ -365,6 +365,9 @@ def _penalized(
         if ok.any():
             spread = float(m.expected_cost.max() - m.expected_cost.min())
             penalty = penalty + np.where(ok, 0.0, 1.0 + spread)
+        # less the item's least penalty, which no choice avoids: the solver's relative gap
+        # then is not measured against a constant dwarfing the costs
+        penalty = penalty - penalty.min()
         result.append(dataclasses.replace(m, expected_cost=m.expected_cost + penalty))
     return result
 
