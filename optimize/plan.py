@@ -34,7 +34,6 @@ from optimize.model import build_models
 from optimize.solve import SolveResult, solve_models
 
 RELAX_PENALTY = 10.0
-_HOPELESS = "no lot meets the service level of item"  # infeasibility's part on such items
 
 COLUMNS = (
     "sku",
@@ -127,12 +126,13 @@ def plan(
         else menu
     )
     allowed = _allowed(problem.items, menu)
-    reason = None if allowed is None else infeasibility(problem, menu, allowed)
-    models = build_models(scored, problem.limits, problem.items, None if reason else allowed)
+    parts = [] if allowed is None else infeasibility(problem, menu, allowed)
+    models = build_models(scored, problem.limits, problem.items, None if parts else allowed)
     build_seconds = time.perf_counter() - start
     result = solve_models(models, solver, time_limit, gap)
-    if allowed is not None and reason is None and result.infeasible:
-        reason = _combined_reason(problem, allowed)
+    if allowed is not None and not parts and result.infeasible:
+        parts = [("limits", _combined_reason(problem, allowed))]
+    reason = "; ".join(text for _, text in parts) or None
     if reason is not None:  # relaxed model: targets as penalties
         start = time.perf_counter()
         penalized = _penalized(problem.items, scored, allowed)
@@ -141,7 +141,7 @@ def plan(
         result = solve_models(models, solver, time_limit, gap)
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
-    lots = _planned_lots(problem, menu, choices, result, reason, discounts, allowed)
+    lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed)
     if per_period:
         lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, scored, choices, strict=True))
     objective = result.objective
@@ -260,45 +260,47 @@ def _service(lots: LotCosts) -> np.ndarray:
     return lots.decided_fill
 
 
-def infeasibility(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]) -> str | None:
-    """Why the service-level targets cannot all be met, or None if no single cause shows."""
+def infeasibility(
+    problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]
+) -> list[tuple[str, str]]:
+    """Why the service-level targets cannot all be met, as (kind, text) parts: "items" (no lot
+    meets the targets of these) and "limits" (a limit below what the others need); empty if
+    no single cause shows. The run's reason joins the texts with "; "."""
     items, limits = problem.items, problem.limits
     targeted = [k for k, i in enumerate(items) if i.min_service_level is not None]
     hopeless = [k for k in targeted if not allowed[k].any()]
-    reasons = []
+    parts = []
     if hopeless:
         named = _first(
             [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()), short=True)} "
              f"of {_share(items[k].min_service_level)})" for k in hopeless]
         )  # fmt: skip
-        reasons.append(f"{_HOPELESS}{'s' if len(hopeless) > 1 else ''} {named}")
+        s = "s" if len(hopeless) > 1 else ""
+        parts.append(("items", f"no lot meets the service level of item{s} {named}"))
         targeted = [k for k in targeted if allowed[k].any()]
     if short := _limit_short(items, limits, menu, allowed, targeted):
-        reasons.append(short)
-    return "; ".join(reasons) or None
+        parts.append(("limits", short))
+    return parts
 
 
 def _relaxed_why(
-    item: ItemProblem, costs: LotCosts, allowed: list[np.ndarray] | None, k: int, relaxed: str
+    item: ItemProblem,
+    costs: LotCosts,
+    allowed: list[np.ndarray],
+    k: int,
+    parts: list[tuple[str, str]],
 ) -> str:
     """Why item k's reason is from a relaxed plan, briefly: its own target when no lot meets
-    it, else the run's reason (`infeasibility`) with the items no lot can serve counted, not
-    listed (a planner's RAF night put the same 300 characters naming five other items in
-    front of all 335 reasons; the run's infeasible_reason keeps the list)."""
-    if allowed is None:
-        return relaxed
+    it, else the run's reason (`infeasibility` parts) with the items no lot can serve
+    counted, not listed (a planner's RAF night put the same 300 characters naming five other
+    items in front of all 335 reasons; the run's infeasible_reason keeps the list)."""
     if item.min_service_level is not None and not allowed[k].any():
         best = float(_service(costs).max())
         return (f"no lot meets its service level: best {_share(best, short=True)} of "
                 f"{_share(item.min_service_level)}")  # fmt: skip
     n = sum(1 for j, ok in enumerate(allowed) if not ok.any() and j != k)
-    parts = [
-        f"no lot meets the service level of {n} other item{'s' if n > 1 else ''}"
-        if part.startswith(_HOPELESS)
-        else part
-        for part in relaxed.split("; ")
-    ]
-    return "; ".join(parts)
+    counted = f"no lot meets the service level of {n} other item{'s' if n > 1 else ''}"
+    return "; ".join(counted if kind == "items" else text for kind, text in parts)
 
 
 def _first(names: list[str], shown: int = 5) -> str:
@@ -377,20 +379,22 @@ def _planned_lots(
     menu: list[LotCosts],
     choices: list[int],
     result: SolveResult,
-    relaxed: str | None,
+    relaxed: list[tuple[str, str]],
     discounts: dict,
-    allowed: list[np.ndarray] | None = None,
+    allowed: list[np.ndarray] | None,
 ) -> tuple[PlannedLot, ...]:
+    """The planned lot per item with its reason; `relaxed`: the `infeasibility` parts of a
+    relaxed plan (empty: not relaxed)."""
     usage = _usage(problem, menu, choices)
     lots = []
     for k, (item, costs, c) in enumerate(zip(problem.items, menu, choices, strict=True)):
         reason, explanation = explain(item, costs, c, usage)
         if result.choices is None:
             reason = f"No order: the solver found no plan ({result.status})."
-        elif relaxed is not None:
+        elif relaxed and allowed is not None:
             why = _relaxed_why(item, costs, allowed, k, relaxed)
             reason = f"Relaxed plan ({why}): {reason}"
-            explanation["relaxed"] = relaxed
+            explanation["relaxed"] = "; ".join(text for _, text in relaxed)
         if result.choices is not None and not result.optimal:
             reason = f"Not proven optimal ({result.status}): {reason}"
         tier = discounts.get(explanation["supplier_id"])
