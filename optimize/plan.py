@@ -428,16 +428,33 @@ def _planned_lots(
 
 
 def _usage(problem: Problem, menu: list[LotCosts], choices: list[int]) -> Usage:
+    """What the plan uses of each limit, and which limits could not also take the extra that
+    every item's best lot alone (its cheapest by expected cost) needs over the plan's lot."""
     qty = np.array([m.quantity[c] for m, c in zip(menu, choices, strict=True)], dtype=float)
     volume = np.array([i.unit_volume for i in problem.items], dtype=float)
     limits = problem.limits
+    used = {
+        "budget": float(sum(m.purchase_cost[c] for m, c in zip(menu, choices, strict=True))),
+        "capacity": float((qty * volume).sum()),
+        "max_orders": float((qty > 0).sum()),
+    }
+    extra = dict.fromkeys(used, 0.0)
+    for m, c, v in zip(menu, choices, volume, strict=True):
+        b = int(np.argmin(m.expected_cost))
+        extra["budget"] += max(m.purchase_cost[b] - m.purchase_cost[c], 0.0)
+        extra["capacity"] += max((m.quantity[b] - m.quantity[c]) * v, 0.0)
+        extra["max_orders"] += max(int(m.quantity[b] > 0) - int(m.quantity[c] > 0), 0)
+    bounds = {"budget": limits.budget, "capacity": limits.capacity, "max_orders": limits.max_orders}
+    short = tuple(n for n, bound in bounds.items()
+                  if bound is not None and used[n] + extra[n] > bound + 1e-6)  # fmt: skip
     return Usage(
-        budget=float(sum(m.purchase_cost[c] for m, c in zip(menu, choices, strict=True))),
-        capacity=float((qty * volume).sum()),
-        orders=int((qty > 0).sum()),
+        budget=used["budget"],
+        capacity=used["capacity"],
+        orders=int(used["max_orders"]),
         budget_limit=limits.budget,
         capacity_limit=limits.capacity,
         orders_limit=limits.max_orders,
+        short_together=short,
     )
 
 

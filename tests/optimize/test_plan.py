@@ -410,3 +410,30 @@ def test_stock_0_with_a_small_risk_does_not_read_as_stock_that_covers_the_demand
     assert lot.quantity == 0 and 0 < lot.stockout_risk < 0.1
     assert "cover" not in lot.reason
     assert lot.reason.startswith("No order: little or no demand is expected from week 1")
+
+
+def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():
+    """A planner's budget run cut 795 items; 227 of them named no limit, because each one's
+    best lot alone fit in the 75.75 the plan left, though together they needed 10,022."""
+
+    def one(k: int) -> ItemProblem:
+        rng = np.random.default_rng(2400 + k)
+        demand = rng.poisson(rng.uniform(0.5, 3), (100, 8))
+        price = float(np.random.default_rng(24 * 7 + k).choice([3, 8, 20]))
+        offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, price), PriceBreak(20, 0.9 * price)),
+                      5.0, 1, sku=f"I{k}")  # fmt: skip
+        return ItemProblem(f"I{k}", demand, int(rng.integers(0, 4)), (), (offer,), 0.25,
+                           7 / 365.25, 0.0, 0.05, 3 * price, 0.0, review_period=1)  # fmt: skip
+
+    items = tuple(one(k) for k in range(12))
+    free = plan(Problem(items))
+    budget = 0.85 * sum(lot.order_value for lot in free.lots)
+    result = plan(Problem(items, Limits(budget=budget)))
+    left = budget - sum(lot.order_value for lot in result.lots)
+    cut = [(lot, alone) for lot, alone in zip(result.lots, free.lots, strict=True)
+           if lot.quantity != alone.quantity]  # fmt: skip
+    fits = [lot for lot, alone in cut if alone.order_value - lot.order_value <= left]
+    assert len(cut) >= 2 and fits  # some cut item alone would fit in what is left
+    for lot, _ in cut:
+        assert "budget limit" in lot.reason, lot.reason
+        assert lot.explanation["limits"] == ["budget"]
