@@ -214,9 +214,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f" gap {_percent(summary['gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
-            *[f"\n**Limits:** {held_back_note(group)}" for group in summary.get("held_back", [])],
-            *_beyond_horizon_lines(summary),
-            *[f"\n**Input:** {note}" for note in summary.get("input_notes", [])],
+            *[f"\n**{label}:** {text}" for label, text in exception_notes(summary)],
             *_not_planned_lines(summary),
             *_adjustment_lines(summary),
             *_accuracy_lines(summary),
@@ -232,9 +230,25 @@ def _service(summary: dict[str, Any]) -> str:
     return share(summary.get("fill_target", summary.get("service_level", 0.95)))
 
 
-def _beyond_horizon_lines(summary: dict[str, Any]) -> list[str]:
-    group = summary.get("beyond_horizon")
-    return [f"\n**Lead times:** {beyond_horizon_note(group)}"] if group else []
+def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """exception_notes and the items or offers the plan could not use (the summary's first
+    ones, then how many more)."""
+    rows = summary.get("not_planned") or []
+    more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
+    unused = [("Not planned", f"{r['sku']}: {r['reason']}") for r in rows]
+    if more > 0:
+        unused.append(("Not planned", f"... and {more} more (reorder lots --all)"))
+    return exception_notes(summary) + unused
+
+
+def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) of what a planner must see beside the lots: items held back per limit,
+    items whose lots cannot arrive within the horizon, notes on the input files. The run
+    summary and the HTML report show the same."""
+    notes = [("Limits", held_back_note(group)) for group in summary.get("held_back", [])]
+    if summary.get("beyond_horizon"):
+        notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
+    return notes + [("Input", note) for note in summary.get("input_notes", [])]
 
 
 def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
@@ -306,10 +320,12 @@ def report_with_artifacts(
     fc: models.Forecast,
     result: optimize.Plan,
     keys: dict[str, str] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> str | None:
     """Write the run's HTML report with a progress artifact (items charted) and a link
     artifact to it; return its path. A failing report is logged, not raised: the lots are
-    already published and stay usable without it."""
+    already published and stay usable without it. `summary`: the run summary, whose
+    exceptions the report lists (report_notes)."""
     keys = keys or artifact_keys(True)
     progress = create_progress_artifact(
         0.0, key=keys["progress"], description="Report: items charted"
@@ -319,7 +335,8 @@ def report_with_artifacts(
         update_progress_artifact(progress, 100.0 * done / max(total, 1))
 
     try:
-        path = report.write_report(params, run_id, inputs, demand, fc, result, on_item=on_item)
+        notes = tuple(report_notes(summary)) if summary else ()
+        path = report.write_report(params, run_id, inputs, demand, fc, result, on_item, notes)
     except Exception as error:
         get_run_logger().error("report failed: %s: %s", type(error).__name__, error)
         return None

@@ -135,7 +135,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
     summary["report"] = _best_effort(
         "writing the report", artifacts.report_with_artifacts,
-        params, run_id, inputs, demand, fc, result, keys,
+        params, run_id, inputs, demand, fc, result, keys, summary,
     )  # fmt: skip
     return summary
 

@@ -57,6 +57,8 @@ class ReportData:
     fill_target: float | None = None  # min_service_level if set; None: service_level
     settings: str = ""  # RunParameters.settings_text()
     relaxed: str | None = None  # why the service-level targets could not all be met
+    # (label, text) of what a planner must see beside the lots: artifacts.report_notes
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -105,6 +107,7 @@ def render(
             on_item(i, len(shown))
     body = [
         _header(data, ordered),
+        _notes(data),
         _portfolio(data, ordered),
         _calibration(data),
         f"<h2>Lots in detail (top {len(shown)} by order value)</h2>",
@@ -113,6 +116,15 @@ def render(
         _lots_table(ordered, set(shown["sku"]), data.supplier_names),
     ]
     return _page(data, "\n".join(body)), len(shown)
+
+
+def _notes(data: ReportData) -> str:
+    """The run's exceptions (held back by limits, lead times past the horizon, input the plan
+    could not use) as a list; empty without any."""
+    if not data.notes:
+        return ""
+    items = "".join(f"<li><b>{_e(label)}:</b> {_e(text)}</li>" for label, text in data.notes)
+    return f"<h2>Exceptions</h2><ul class=notes>{items}</ul>"
 
 
 def _item_section(data: ReportData, lot: object) -> str:
@@ -344,8 +356,10 @@ def write_report(
     fc: models.Forecast,
     result: optimize.Plan,
     on_item: Callable[[int, int], None] | None = None,
+    notes: tuple[tuple[str, str], ...] = (),
 ) -> str:
-    """Write the run's HTML report, record its path in the warehouse, return the path."""
+    """Write the run's HTML report, record its path in the warehouse, return the path.
+    `notes`: (label, text) of the run's exceptions (artifacts.report_notes)."""
     problem, _ = tasks.build_problem(params, inputs, fc)
     suppliers = inputs["suppliers"]
     names = dict(zip(suppliers["supplier_id"], suppliers["name"].fillna(""), strict=True))
@@ -366,6 +380,7 @@ def write_report(
         fill_target=params.fill_target(),
         settings=params.settings_text(),
         relaxed=result.infeasible_reason if result.relaxed else None,
+        notes=notes,
     )
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)

@@ -625,6 +625,14 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     assert f"Recommendations for {len(lots)} items ({ordered} to order), largest" in every
     report = next(x for x in out.output.splitlines() if x.startswith("report:"))
     html = Path(report.split()[1]).read_text()
+    # the report lists the exceptions the run printed (a planner at 5,000 parts found the
+    # held-back items, the unplanned ones and these skus only in the terminal)
+    head = line.removeprefix("lead times:   ").split(": ")[0]  # the CLI shows 10 skus, it 20
+    listed = ", ".join(late["sku"].head(20)) + (f" and {len(late) - 20} more" * (len(late) > 20))
+    note = escape(f"{head}: {listed}")
+    assert f"<h2>Exceptions</h2><ul class=notes><li><b>Lead times:</b> {note}</li>" in html
+    unplanned = next(x for x in out.output.splitlines() if x.startswith("not planned:"))
+    assert f"<b>Not planned:</b> {escape(unplanned.removeprefix('not planned:  '))}</li>" in html
     assert (
         f"items whose lots cannot arrive within the horizon</th><td class=num>{len(late)}<" in html
     )
