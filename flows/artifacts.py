@@ -27,6 +27,8 @@ from flows.report import totals
 from optimize.explain import share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
+# lots in the table artifact: Prefect refuses events above 1.5 MB (4,739 lots made 3.3 MB)
+TABLE_ROWS = 1000
 LOTS_KEY = "recommended-lots"
 SUMMARY_KEY = "run-summary"
 REPORT_KEY = "run-report"
@@ -161,9 +163,9 @@ def publish_artifacts(
     keys = keys or artifact_keys(True)
     lots = ordered_lots(result)
     create_table_artifact(
-        table=buyer_table(lots),
+        table=buyer_table(lots.head(TABLE_ROWS)),
         key=keys["lots"],
-        description=f"Recommended order lots as of {summary['as_of']} ({len(lots)} lots)",
+        description=_table_description(summary, len(lots)),
     )
     create_markdown_artifact(markdown=summary_markdown(summary), key=keys["summary"])
 
@@ -176,6 +178,15 @@ def buyer_table(lots: pd.DataFrame) -> list[dict[str, str]]:
         if column in shown:
             shown[column] = [fmt(v) if v != "" else "" for v in shown[column]]
     return shown.to_dict("records")
+
+
+def _table_description(summary: dict[str, Any], n: int) -> str:
+    """'Recommended order lots as of ... (N lots)', saying when only the first are shown."""
+    text = f"Recommended order lots as of {summary['as_of']} ({n:,} lots"
+    if n <= TABLE_ROWS:
+        return text + ")"
+    return (f"{text}; the {TABLE_ROWS:,} of the largest order value here, all: "
+            f"reorder lots --db {summary['db_path']})")  # fmt: skip
 
 
 def _supplier_discount_lines(summary: dict[str, Any]) -> list[str]:
