@@ -185,7 +185,7 @@ def _table_description(summary: dict[str, Any], n: int) -> str:
     text = f"Recommended order lots as of {summary['as_of']} ({n:,} lots"
     if n <= TABLE_ROWS:
         return text + ")"
-    return (f"{text}; the {TABLE_ROWS:,} of the largest order value here, all: "
+    return (f"{text}; the {TABLE_ROWS:,} largest by order value shown, all: "
             f"reorder lots --db {summary['db_path']})")  # fmt: skip
 
 

@@ -658,8 +658,8 @@ def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:
     summary = {"as_of": "2001-09-30", "db_path": "wh.duckdb"}
     assert _table_description(summary, 12) == "Recommended order lots as of 2001-09-30 (12 lots)"
     assert _table_description(summary, 4739) == (
-        f"Recommended order lots as of 2001-09-30 (4,739 lots; the {TABLE_ROWS:,} of the "
-        "largest order value here, all: reorder lots --db wh.duckdb)"
+        f"Recommended order lots as of 2001-09-30 (4,739 lots; the {TABLE_ROWS:,} largest by "
+        "order value shown, all: reorder lots --db wh.duckdb)"
     )
     rows = pd.DataFrame({"sku": [f"P-{k}" for k in range(4739)], "quantity": 1.0})
     assert len(buyer_table(rows.head(TABLE_ROWS))) == TABLE_ROWS <= 1000
