@@ -623,6 +623,15 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     every = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"]).output
     ordered = int((lots["quantity"] > 0).sum())
     assert f"Recommendations for {len(lots)} items ({ordered} to order), largest" in every
+    # one item or a few, with or without an order (at 5,000 items --all printed 20,000 lines)
+    pick = [late["sku"].iloc[0], lots[lots["quantity"] > 0]["sku"].iloc[0]]
+    some = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--sku", pick[0],
+                                     "--sku", pick[1]]).output  # fmt: skip
+    assert "Recommendations for 2 items (1 to order), largest" in some
+    assert all(f"  {s}" in some or f"{s} " in some for s in pick)
+    assert "Not planned" not in some and len(some.splitlines()) < len(every.splitlines())
+    bad = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--sku", "NOPE"])
+    assert bad.exit_code == 2 and "no recommendation for sku NOPE in that run" in bad.output
     report = next(x for x in out.output.splitlines() if x.startswith("report:"))
     html = Path(report.split()[1]).read_text()
     # the report lists the exceptions the run printed (a planner at 5,000 parts found the
