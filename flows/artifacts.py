@@ -24,7 +24,7 @@ from flows import report
 from flows.console import BUYER_FORMATS, beyond_horizon_note, held_back_note, quarantined_text
 from flows.params import RunParameters
 from flows.report import totals
-from optimize.explain import share
+from optimize.explain import periods_short, share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
 # lots in the table artifact: Prefect refuses events above 1.5 MB (4,739 lots made 3.3 MB)
@@ -78,7 +78,7 @@ def summarize(
     lots = frame[frame["quantity"] > 0]
     explained = [json.loads(e) for e in frame["explanation"]]
     held_back = _held_back(frame["sku"], explained)
-    beyond = beyond_horizon(frame["sku"], explained, "week" if params.freq == "W" else "month")
+    beyond = beyond_horizon(frame["sku"], explained, params.period_word)
     risk = 1 - params.service_level
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
@@ -138,11 +138,8 @@ def beyond_horizon(
     the latest one (a lot arriving in period L needs L + 1 periods); None if there are none.
     Each item's reason says it, but a planner must see it at once: a longer horizon is the
     only way to plan them."""
-    late = [
-        (str(sku), e["shortest_lead_time"] - e["horizon_periods"] + 1)
-        for sku, e in zip(skus, explained, strict=True)
-        if e["shortest_lead_time"] >= e["horizon_periods"]
-    ]
+    short = [(str(sku), periods_short(e)) for sku, e in zip(skus, explained, strict=True)]
+    late = [(sku, k) for sku, k in short if k > 0]
     if not late:
         return None
     return {"items": len(late), "skus": [s for s, _ in late[:shown]],

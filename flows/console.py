@@ -61,23 +61,26 @@ def held_back_note(group: dict, shown: int = 20) -> str:
     """'7 items held back by the budget limit: MB-1000, ...' for one group of the run
     summary's `held_back` (limits, items, skus), with the first `shown` skus."""
     n, limits = group["items"], group["limits"]
-    skus = group["skus"][:shown]
-    more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (f"{n} item{'' if n == 1 else 's'} held back by the {' and '.join(limits)} "
-            f"limit{'s' if len(limits) > 1 else ''}: {', '.join(skus)}{more}")  # fmt: skip
+            f"limit{'s' if len(limits) > 1 else ''}: {_skus(group, shown)}")  # fmt: skip
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:
     """'52 items whose lots cannot arrive within the horizon (...)' for the run summary's
     `beyond_horizon` group."""
     n, period, short = group["items"], group["period"], group["periods_short"]
-    skus = group["skus"][:shown]
-    more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (
         f"{n} item{'' if n == 1 else 's'} whose lots cannot arrive within the horizon (a "
         f"horizon up to {short} {period}{'' if short == 1 else 's'} longer plans them): "
-        f"{', '.join(skus)}{more}"
+        f"{_skus(group, shown)}"
     )
+
+
+def _skus(group: dict, shown: int) -> str:
+    """'A, B and 5 more': the first `shown` skus of a summary group of `items` items."""
+    skus = group["skus"][:shown]
+    more = group["items"] - len(skus)
+    return ", ".join(skus) + (f" and {more} more" if more > 0 else "")
 
 
 def quarantined_text(summary: dict) -> str:

@@ -107,6 +107,11 @@ class RunParameters(BaseModel):
         """Length of one period in days (a month counts as 365.25 / 12 days)."""
         return 7.0 if self.freq == "W" else 365.25 / 12
 
+    @property
+    def period_word(self) -> str:
+        """'week' or 'month', for messages."""
+        return "week" if self.freq == "W" else "month"
+
     def fill_target(self) -> float:
         """The fill rate a lot is judged by in summaries: min_service_level when set (the
         hard target), else service_level."""
@@ -115,7 +120,7 @@ class RunParameters(BaseModel):
     def settings_text(self) -> str:
         """The settings a planner needs beside the numbers, e.g. 'weekly, horizon 13 weeks,
         service level 95%, min service level 90%, budget 15,000.00'."""
-        word = "week" if self.freq == "W" else "month"
+        word = self.period_word
         parts = [f"{word}ly", f"horizon {self.horizon} {word}s",
                  f"service level {share(self.service_level)}"]  # fmt: skip
         if self.min_service_level is not None:

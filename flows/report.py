@@ -30,7 +30,7 @@ import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
 from optimize.evaluate import evaluate_lots
-from optimize.explain import expected_units, price, share
+from optimize.explain import expected_units, periods_short, price, share
 
 MAX_ITEMS = 30
 MAX_POINTS = 120  # quantities evaluated per supplier curve
@@ -179,7 +179,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     target = data.service_level if data.fill_target is None else data.fill_target
     decided = sum(e["fill_rate_decided"] < target - 1e-9 for e in explained)
     early = sum(e.get("stockout_risk_unavoidable", 0) > risk for e in explained)
-    late = sum(e.get("shortest_lead_time", 0) >= e.get("horizon_periods", 1e9) for e in explained)
+    late = sum(periods_short(e) > 0 for e in explained)
     spend, savings = totals(ordered, data.supplier_discount)
     rows = [
         ("lots to order", f"{len(ordered):,} of {len(data.lots):,} items"),

@@ -109,6 +109,13 @@ def units(value: float) -> str:
     return f"{round(value):,}"
 
 
+def periods_short(explanation: dict) -> int:
+    """By how many periods the horizon falls short of the item's earliest possible arrival
+    (a lot arriving in period L needs L + 1 periods); 0 or less: a lot can arrive within it.
+    From an explanation as `explain` writes it (older ones without the keys: 0)."""
+    return explanation.get("shortest_lead_time", 0) - explanation.get("horizon_periods", 1) + 1
+
+
 def expected_units(value: float) -> str:
     """An expected number of units: one decimal below 10 ('0.4', not '0' next to a value of
     405.06), whole units with thousands separators above."""

@@ -211,7 +211,7 @@ def _reach_targets(
 def _bracket(item: ItemProblem, lots: LotCosts) -> np.ndarray:
     """2 × TARGET_STEPS lots from the largest below the item's target to the smallest lot
     meeting it (units)."""
-    ok = _service(lots) >= item.min_service_level - 1e-12
+    ok = _meeting(item, lots)
     high = float(lots.quantity[ok].min())
     below = lots.quantity[~ok & (lots.quantity < high)]
     low = float(below.max()) if below.size else 1.0
@@ -220,8 +220,14 @@ def _bracket(item: ItemProblem, lots: LotCosts) -> np.ndarray:
 
 def _meets(item: ItemProblem, lots: LotCosts) -> bool:
     """True if the item has no target or a lot on its menu meets it."""
-    target = item.min_service_level
-    return target is None or bool((_service(lots) >= target - 1e-12).any())
+    return bool(_meeting(item, lots).any())
+
+
+def _meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:
+    """Per candidate, whether it meets the item's service-level target (all: no target)."""
+    if item.min_service_level is None:
+        return np.ones(len(lots), bool)
+    return _service(lots) >= item.min_service_level - 1e-12
 
 
 def _with_lots(
@@ -318,12 +324,7 @@ def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.nd
     """Per item, the candidates meeting its service-level target (None: no targets)."""
     if all(i.min_service_level is None for i in items):
         return None
-    return [
-        np.ones(len(m), bool)
-        if item.min_service_level is None
-        else _service(m) >= item.min_service_level - 1e-12
-        for item, m in zip(items, menu, strict=True)
-    ]
+    return [_meeting(item, m) for item, m in zip(items, menu, strict=True)]
 
 
 def _service(lots: LotCosts) -> np.ndarray:

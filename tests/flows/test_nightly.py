@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from html import escape
 from pathlib import Path
 from uuid import UUID
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
@@ -38,6 +38,18 @@ SMALL = {"horizon": 8, "scenarios": 60}
 def _run(demo_dir: Path, db_path: Path, **overrides: object) -> dict:
     params = {"as_of": AS_OF, "data_dir": str(demo_dir), "db_path": str(db_path), **SMALL}
     return nightly(**{**params, **overrides})
+
+
+def _cli_run(demo_dir: Path, db_path: Path, as_of: date, *options: str) -> Result:
+    """`reorder run` on the demo files with 60 scenarios and `options`; it must exit 0."""
+    out = CliRunner().invoke(
+        main,
+        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(as_of),
+         "--scenarios", "60", *options],
+        catch_exceptions=False,
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    return out
 
 
 def _published(db_path: Path) -> pd.DataFrame:
@@ -342,13 +354,7 @@ def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
     """--budget 1 printed "Recommended order lots (0) ... none" and "0 lots of 60 items"; only
     `reorder lots --all` showed "No order: budget limit (best alone: ...)" per item."""
     db_path = tmp_path / "reorder.duckdb"
-    out = CliRunner().invoke(
-        main,
-        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(AS_OF),
-         "--horizon", "8", "--scenarios", "60", "--budget", "1"],
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert out.exit_code == 0, out.output
+    out = _cli_run(demo_dir, db_path, AS_OF, "--horizon", "8", "--budget", "1")
     lots = _published(db_path)
     held = lots[lots["reason"].str.startswith("No order: budget limit (best alone:")]["sku"]
     assert (lots["quantity"] == 0).all() and len(held) > 1
@@ -453,13 +459,7 @@ def test_a_night_weeks_after_the_newest_order_line_is_planned_with_a_note(
     db_path = tmp_path / "reorder.duckdb"
     shutil.copy(first_run[0], db_path)
     later = AS_OF + timedelta(days=20)
-    out = CliRunner().invoke(
-        main,
-        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(later),
-         "--horizon", "8", "--scenarios", "60"],
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert out.exit_code == 0, out.output
+    out = _cli_run(demo_dir, db_path, later, "--horizon", "8")
     with warehouse.connect(db_path, read_only=True) as con:
         (newest,) = con.execute("SELECT max(order_date) FROM order_lines").fetchone()
         (runs,) = con.execute(
@@ -595,13 +595,7 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     """A planner's RAF data with 17-month lead times and the default 13-period horizon: 52 of
     400 items could never be ordered, and only each item's reason said so."""
     db_path = tmp_path / "reorder.duckdb"
-    out = CliRunner().invoke(
-        main,
-        ["run", "--data-dir", str(demo_dir), "--db", str(db_path), "--as-of", str(AS_OF),
-         "--horizon", "4", "--scenarios", "60"],
-        catch_exceptions=False,
-    )  # fmt: skip
-    assert out.exit_code == 0, out.output
+    out = _cli_run(demo_dir, db_path, AS_OF, "--horizon", "4")
     lots = _published(db_path)
     late = lots[lots["reason"].str.startswith("No order: a lot ordered now cannot arrive")]
     assert 1 < len(late) < len(lots) and (late["quantity"] == 0).all()
