@@ -40,6 +40,11 @@ _DECIDED = {
 }
 
 
+def counted(n: int, word: str) -> str:
+    """'1 lot', '3 lots'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:
     """A table of the lots' figures (and `extra` columns), then one wrapped reason per lot."""
     shown = lots[[c for c in _HEADERS if c in lots.columns] + list(extra)].copy()

@@ -47,6 +47,10 @@ class ReviewInput(RunInput):
 
     planner: str = Field(min_length=1, description="Who decides (stored with each decision)")
     approve_all: bool = Field(False, description="Approve every pending lot not listed below")
+    approve_suppliers: list[str] = Field(
+        default_factory=list,
+        description="Approve every pending lot of these suppliers not listed below",
+    )
     comment: str = Field("", description="Comment for lots without their own comment")
     lots: list[LotInput] = Field(default_factory=list)
 
@@ -99,20 +103,21 @@ def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> wareh
 
 
 def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[warehouse.Decision]:
-    """Listed lots as decided; with approve_all every other pending lot is approved."""
+    """Listed lots as decided; with approve_all every other pending lot is approved, with
+    approve_suppliers every other pending lot recommended from one of them."""
     listed = [
         warehouse.Decision(
             lot.sku, lot.action, lot.supplier_id, lot.quantity, lot.comment or answer.comment
         )
         for lot in answer.lots
     ]
-    if answer.approve_all:
-        named = {lot.sku for lot in answer.lots}
-        listed += [
-            warehouse.Decision(sku, "approve", comment=answer.comment)
-            for sku in pending["sku"]
-            if sku not in named
-        ]
+    named = {lot.sku for lot in answer.lots}
+    chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
+    listed += [
+        warehouse.Decision(sku, "approve", comment=answer.comment)
+        for sku in pending.loc[chosen, "sku"]
+        if sku not in named
+    ]
     return listed
 
 
@@ -142,6 +147,11 @@ def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
     with warehouse.connect(db_path) as con:
+        unknown = warehouse.unknown_suppliers(con, answer.approve_suppliers)
+        if unknown:
+            raise warehouse.DecisionError(
+                f"approve_suppliers: unknown supplier {', '.join(unknown)} (not in suppliers.csv)"
+            )
         pending = warehouse.review_lots(con, run_key, status="pending")
         return decide(
             con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
@@ -220,8 +230,17 @@ def pending_markdown(
     """The pending lots as a markdown table for the planner who fills in the form, then the
     decisions made on a lot the night's latest run no longer recommends (`changed`) and the
     lots recommended again after an earlier night rejected them (`rejected`)."""
+    by_supplier = (
+        pending.groupby("supplier_id")["order_value"]
+        .agg(["size", "sum"])
+        .sort_values("sum", ascending=False)
+    )
     lines = [
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
+        "",
+        "| supplier | lots | order value |",
+        "|---|--:|--:|",
+        *(f"| {s} | {n} | {v:,.2f} |" for s, n, v in by_supplier.itertuples()),
         "",
         "| sku | supplier | quantity | unit price | order value | reason |",
         "|---|---|--:|--:|--:|---|",

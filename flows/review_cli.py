@@ -4,12 +4,14 @@ terminal. Decisions apply to the lots of the published run (current_run)."""
 from __future__ import annotations
 
 import getpass
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
+import pandas as pd
 
 import warehouse
-from flows.console import changed_notes, elsewhere_notes, lots_text, rejected_notes
+from flows.console import changed_notes, counted, elsewhere_notes, lots_text, rejected_notes
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -18,6 +20,9 @@ MAX_QUANTITY = 10**9  # units: an override beyond is a typo, not a lot
 DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
+_SUPPLIER = click.option(
+    "--supplier", "suppliers", multiple=True, help="Only this supplier's lots (repeat for more)."
+)
 
 
 @click.group(name="review")
@@ -33,17 +38,29 @@ def review_group() -> None:
     default="pending",
     show_default=True,
 )
-def list_lots(db_path: Path, status: str) -> None:
-    """Print the lots with the given status, biggest order value first."""
+@_SUPPLIER
+@click.option("--sku", "skus", multiple=True, help="Only this item's lot (repeat for more).")
+def list_lots(
+    db_path: Path, status: str, suppliers: tuple[str, ...], skus: tuple[str, ...]
+) -> None:
+    """Print the lots with the given status, biggest order value first (a supplier's lots are
+    those recommended from it or decided for it)."""
     with warehouse.connect(db_path, create=False) as con:
-        lots = warehouse.review_lots(con, status=None if status == "all" else status)
+        _check_suppliers(con, suppliers)
+        lots = warehouse.review_lots(
+            con, status=None if status == "all" else status, suppliers=suppliers, skus=skus
+        )
         elsewhere = warehouse.decided_elsewhere(con)
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
+    if skus or suppliers:
+        changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
+    of = f" of {_names('supplier', suppliers)}" if suppliers else ""
+    of += f" of {_names('sku', skus)}" if skus else ""
     if lots.empty:
-        click.echo(f"no {'' if status == 'all' else status + ' '}lots")
+        click.echo(f"no {'' if status == 'all' else status + ' '}lots{of}")
     else:
-        click.echo(f"{len(lots)} {status} lots of run {lots['run_key'].iloc[0]}:")
+        click.echo(f"{counted(len(lots), status + ' lot')}{of} of run {lots['run_key'].iloc[0]}:")
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
@@ -54,23 +71,25 @@ def list_lots(db_path: Path, status: str) -> None:
 @review_group.command()
 @DB_OPTION
 @click.argument("skus", nargs=-1)
-@click.option("--all", "approve_all", is_flag=True, help="Approve every pending lot.")
+@click.option("--all", "every", is_flag=True, help="Approve every pending lot.")
+@_SUPPLIER
 @_COMMENT
 @_BY
 def approve(
-    db_path: Path, skus: tuple[str, ...], approve_all: bool, comment: str, decided_by: str
+    db_path: Path,
+    skus: tuple[str, ...],
+    every: bool,
+    suppliers: tuple[str, ...],
+    comment: str,
+    decided_by: str,
 ) -> None:
-    """Approve the lots of SKUS (or --all pending lots) as recommended."""
+    """Approve the lots of SKUS (or --all pending lots, with --supplier those of a supplier)
+    as recommended."""
     with warehouse.connect(db_path, create=False) as con:
-        if approve_all:
-            skus = tuple(warehouse.review_lots(con, status="pending")["sku"])
-            if not skus:
-                click.echo("no pending lots to approve")
-                return
-        if not skus:
-            raise click.UsageError("name at least one sku, or --all")
-        decisions = [warehouse.Decision(sku, "approve", comment=comment) for sku in skus]
-        _decide(con, decisions, decided_by)
+        skus = _chosen(con, skus, every, suppliers, "approve")
+        if skus:
+            decisions = [warehouse.Decision(sku, "approve", comment=comment) for sku in skus]
+            _decide(con, decisions, decided_by)
 
 
 @review_group.command()
@@ -98,13 +117,73 @@ def override(
 
 @review_group.command()
 @DB_OPTION
-@click.argument("skus", nargs=-1, required=True)
+@click.argument("skus", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Reject every pending lot.")
+@_SUPPLIER
 @_COMMENT
 @_BY
-def reject(db_path: Path, skus: tuple[str, ...], comment: str, decided_by: str) -> None:
-    """Order nothing for SKUS."""
+def reject(
+    db_path: Path,
+    skus: tuple[str, ...],
+    every: bool,
+    suppliers: tuple[str, ...],
+    comment: str,
+    decided_by: str,
+) -> None:
+    """Order nothing for SKUS (or --all pending lots, with --supplier those of a supplier)."""
     with warehouse.connect(db_path, create=False) as con:
-        _decide(con, [warehouse.Decision(s, "reject", comment=comment) for s in skus], decided_by)
+        skus = _chosen(con, skus, every, suppliers, "reject")
+        if skus:
+            decisions = [warehouse.Decision(s, "reject", comment=comment) for s in skus]
+            _decide(con, decisions, decided_by)
+
+
+def _chosen(
+    con: object, skus: tuple[str, ...], every: bool, suppliers: tuple[str, ...], action: str
+) -> tuple[str, ...]:
+    """The skus a decision command acts on: SKUS, or with --all the pending lots (of
+    --supplier); () after saying there are none."""
+    if suppliers and not every:
+        raise click.UsageError("--supplier selects among the pending lots: add --all")
+    if every and skus:
+        raise click.UsageError("name skus or give --all, not both")
+    if not every:
+        if not skus:
+            raise click.UsageError("name at least one sku, or --all")
+        return skus
+    _check_suppliers(con, suppliers)
+    skus = tuple(warehouse.review_lots(con, status="pending", suppliers=suppliers)["sku"])
+    if not skus:
+        of = f" of {_names('supplier', suppliers)}" if suppliers else ""
+        click.echo(f"no pending lots{of} to {action}")
+    return skus
+
+
+def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
+    unknown = warehouse.unknown_suppliers(con, suppliers)
+    if unknown:
+        raise click.BadParameter(
+            f"unknown {_names('supplier', unknown)} (not in suppliers.csv)",
+            param_hint="--supplier",
+        )
+
+
+def _names(word: str, values: Sequence[str]) -> str:
+    """'supplier S1' or 'suppliers S1, S2'."""
+    return f"{word}{'s' if len(values) > 1 else ''} {', '.join(values)}"
+
+
+def _only(notes: pd.DataFrame, skus: Sequence[str], suppliers: Sequence[str]) -> pd.DataFrame:
+    """The rows of a notes frame (changed or earlier-rejected lots) about `skus` and lots of
+    `suppliers` (recommended or decided)."""
+    keep = pd.Series(True, index=notes.index)
+    if skus:
+        keep &= notes["sku"].isin(skus)
+    if suppliers:
+        columns = [c for c in ("supplier_id", "recommended_supplier_id", "supplier_id_now")
+                   if c in notes.columns]  # fmt: skip
+        keep &= notes[columns].isin(suppliers).any(axis=1)
+    return notes[keep]
 
 
 def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -> None:
@@ -122,7 +201,8 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 @click.command()
 @DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
-def export(db_path: Path, out_dir: Path) -> None:
+@_SUPPLIER
+def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
     """Write approved and overridden lots of the published run's night (per sku its newest
     decision) as purchase proposals per supplier (Excel: one sheet per supplier; CSV: every
     lot)."""
@@ -132,12 +212,13 @@ def export(db_path: Path, out_dir: Path) -> None:
         latest = warehouse.latest_run(con)
         if latest is None:
             raise click.ClickException("no succeeded run yet")
-        lots = warehouse.approved_lots(con, latest[1])
-        changed = warehouse.changed_decisions(con, latest[1])
+        _check_suppliers(con, suppliers)
+        lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
+        changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
     for path in write_proposals(lots, out_dir, latest[1]):
         click.echo(f"wrote {path}")
     click.echo(
-        f"{len(lots)} lots, {lots['supplier_id'].nunique()} suppliers, "
+        f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
         f"order value {lots['order_value'].sum():,.2f}"
     )
     for note in changed_notes(changed[changed["action"] != "reject"]):

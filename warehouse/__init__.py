@@ -27,6 +27,7 @@ from warehouse.decisions import (
     report_path,
     review_lots,
     supplier_terms,
+    unknown_suppliers,
 )
 from warehouse.demand import (
     bucket_demand,
@@ -122,4 +123,5 @@ __all__ = [
     "start_run",
     "supplier_terms",
     "table_counts",
+    "unknown_suppliers",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -71,12 +72,15 @@ def review_lots(
     run_key: str | None = None,
     status: str | None = None,
     with_zero: bool = False,
+    suppliers: Sequence[str] = (),
+    skus: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Recommendations of a run_key (default: the published run, current_run) with their status
     (pending | approved | overridden | rejected) and the effective decision's columns.
 
     Only lots with a positive recommended quantity unless `with_zero` (an override may order
-    an item the plan left out). Sorted by order value, biggest first.
+    an item the plan left out); only lots recommended from or decided for one of `suppliers`,
+    and only `skus`, when given. Sorted by order value, biggest first.
     """
     if run_key is None:
         latest = latest_run(con)
@@ -87,8 +91,10 @@ def review_lots(
         f"SELECT {', '.join(_LOT_SQL)} FROM recommendations AS r "
         "LEFT JOIN lot_decisions AS d USING (run_key, sku) "
         "WHERE r.run_key = ? AND (? OR r.quantity > 0 OR d.sku IS NOT NULL) "
+        "AND (? OR list_contains(?, r.supplier_id) OR list_contains(?, d.supplier_id)) "
+        "AND (? OR list_contains(?, r.sku)) "
         "ORDER BY r.order_value DESC NULLS LAST, r.sku",
-        [run_key, with_zero],
+        [run_key, with_zero, *_any_of(suppliers), list(suppliers), *_any_of(skus)],
     ).df()
     return frame if status is None else frame[frame["status"] == status].reset_index(drop=True)
 
@@ -302,12 +308,14 @@ def _or_published(con: duckdb.DuckDBPyConnection, run_key: str | None) -> str:
     return latest[1] if latest else ""
 
 
-def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+def approved_lots(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None, suppliers: Sequence[str] = ()
+) -> pd.DataFrame:
     """Effective approved and overridden lots of the night of a run_key (default: the
     published run, current_run) with supplier name and the proposal id (po_id) the buyer
     quotes on the purchase order: per sku the newest decision of that night, whichever of
     its runs it was made on (the `planned_orders` rule, so the export and the open orders of
-    later nights agree)."""
+    later nights agree); only those decided for one of `suppliers` when given."""
     run_key = _or_published(con, run_key)
     return con.execute(
         "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, d.sku, i.description, "
@@ -317,9 +325,23 @@ def approved_lots(con: duckdb.DuckDBPyConnection, run_key: str | None = None) ->
         "LEFT JOIN suppliers AS s ON s.supplier_id = d.supplier_id "
         "LEFT JOIN items AS i ON i.sku = d.sku "
         "WHERE p.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) "
+        "AND (? OR list_contains(?, d.supplier_id)) "
         "ORDER BY d.supplier_id, d.sku",
-        [run_key],
+        [run_key, *_any_of(suppliers)],
     ).df()
+
+
+def unknown_suppliers(con: duckdb.DuckDBPyConnection, suppliers: Sequence[str]) -> list[str]:
+    """The ids of `suppliers` that the suppliers table does not hold, sorted."""
+    known = con.execute(
+        "SELECT supplier_id FROM suppliers WHERE list_contains(?, supplier_id)", [list(suppliers)]
+    ).fetchall()
+    return sorted(set(suppliers) - {row[0] for row in known})
+
+
+def _any_of(values: Sequence[str]) -> list:
+    """Parameters of a `(? OR list_contains(?, column))` filter: no values let every row pass."""
+    return [not values, list(values)]
 
 
 def decided_elsewhere(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:

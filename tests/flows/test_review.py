@@ -16,7 +16,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
@@ -27,7 +30,7 @@ import optimize
 import warehouse
 from flows.cli import main
 from flows.nightly import nightly
-from flows.review import pending_markdown, review
+from flows.review import REFUSED_KEY, pending_markdown, review
 from tests.flows.conftest import AS_OF
 
 
@@ -173,6 +176,78 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     assert set(others["action"]) == {"approve"} and set(others["comment"]) == {"as planned"}
 
 
+def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
+    pending = _pending(db)
+    supplier = pending["supplier_id"].value_counts().index[0]
+    theirs = set(pending.loc[pending["supplier_id"] == supplier, "sku"])
+    assert 0 < len(theirs) < len(pending)
+    markdown = pending_markdown(pending)
+    assert f"| {supplier} | {len(theirs)} |" in markdown  # the per-supplier summary
+    result: dict = {}
+
+    def run() -> None:
+        result.update(review(db_path=str(db), wait="pause", timeout_seconds=120, poll_seconds=1))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        run_id = _paused_run(db, time.monotonic() + 60)
+        typo = {"planner": "dora", "approve_suppliers": [supplier, "NOPE-1"]}
+        resume_flow_run(run_id, run_input=typo)  # refused: the flow waits again
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with get_client(sync_client=True) as client:
+                if client.read_flow_run(run_id).state.is_paused():
+                    break
+            time.sleep(0.5)
+        resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": [supplier]})
+    finally:
+        thread.join(timeout=90)
+    assert result["status"] == "decided" and result["recorded"] == len(theirs)
+    with warehouse.connect(db) as con:
+        history = warehouse.decision_history(con)
+    assert set(history["sku"]) == theirs and set(history["action"]) == {"approve"}
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[REFUSED_KEY])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    assert len(found) == 1 and "approve_suppliers: unknown supplier NOPE-1" in str(found[0].data)
+
+
+def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
+    pending = _pending(db)
+    counts = pending["supplier_id"].value_counts()
+    first, second = counts.index[:2]
+    of_first = set(pending.loc[pending["supplier_id"] == first, "sku"])
+    listed = _cli("review", "list", "--db", str(db), "--supplier", first)
+    assert listed.startswith(f"{len(of_first)} pending lots of supplier {first} of run ")
+    table = listed.split("\n\nWhy:")[0].splitlines()[2:]
+    assert {line.split()[0] for line in table} == of_first
+    one = sorted(of_first)[0]
+    assert _cli("review", "list", "--db", str(db), "--sku", one).startswith("1 pending lot of sku ")
+    typo = CliRunner().invoke(main, ["review", "list", "--db", str(db), "--supplier", "NOPE-1"])
+    assert typo.exit_code == 2 and "unknown supplier NOPE-1" in typo.output
+    alone = CliRunner().invoke(main, ["review", "approve", "--db", str(db), "--supplier", first])
+    assert alone.exit_code == 2 and "add --all" in alone.output
+
+    _cli("review", "approve", "--db", str(db), "--all", "--supplier", first, "--by", "anna")
+    _cli("review", "reject", "--db", str(db), "--all", "--supplier", second, "--by", "anna")
+    with warehouse.connect(db) as con:
+        status = warehouse.review_lots(con).set_index("sku")["status"]
+    assert set(status[list(of_first)]) == {"approved"}
+    of_second = pending.loc[pending["supplier_id"] == second, "sku"]
+    assert set(status[of_second]) == {"rejected"}
+    assert set(status.drop(index=[*of_first, *of_second])) == {"pending"}
+    again = _cli("review", "approve", "--db", str(db), "--all", "--supplier", first)
+    assert again.strip() == f"no pending lots of supplier {first} to approve"
+
+    out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"), "--supplier", first)
+    assert f"{len(of_first)} lots, 1 supplier," in out
+    csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")))
+    assert set(csv["sku"]) == of_first and set(csv["supplier_id"]) == {first}
+
+
 def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> None:
     lots = _pending(db)
     sku, supplier = lots["sku"].iloc[0], lots["supplier_id"].iloc[0]
@@ -267,7 +342,7 @@ def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
     listed = _cli("review", "list", "--db", str(db), "--status", "all")
     assert f"note: {note}" in listed
     exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
-    assert "1 lots, 1 suppliers, order value 400.00" in exported and f"note: {note}" in exported
+    assert "1 lot, 1 supplier, order value 400.00" in exported and f"note: {note}" in exported
 
 
 def test_changed_notes_word_rejections_overrides_and_items_left_out_of_the_plan() -> None:

@@ -87,6 +87,27 @@ def test_decisions_store_who_when_what_was_recommended_and_decided(con) -> None:
     assert status.to_dict() == {"A": "overridden", "B": "rejected"}
 
 
+def test_lots_filter_by_supplier_recommended_or_decided_and_by_sku(con) -> None:
+    def skus(**filters) -> list[str]:
+        return warehouse.review_lots(con, **filters)["sku"].tolist()
+
+    assert skus(suppliers=["S1"]) == ["A", "B"] and skus(suppliers=["S2"]) == []
+    assert skus(skus=["B"]) == ["B"] and skus(skus=["B", "Z"]) == ["B"]
+    warehouse.record_decisions(
+        con,
+        [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)],
+        decided_by="anna",
+        now=NOON,
+    )
+    assert skus(suppliers=["S2"]) == ["A"]  # decided for S2, recommended from S1
+    assert skus(suppliers=["S1"], status="pending") == ["B"]
+    assert skus(suppliers=["S1", "S2"], skus=["A"]) == ["A"]
+    assert warehouse.approved_lots(con, suppliers=["S2"])["sku"].tolist() == ["A"]
+    assert warehouse.approved_lots(con, suppliers=["S1"]).empty
+    assert warehouse.unknown_suppliers(con, ["S2", "S9", "s1"]) == ["S9", "s1"]
+    assert warehouse.unknown_suppliers(con, []) == []
+
+
 @pytest.mark.parametrize(
     ("decision", "rule"),
     [
