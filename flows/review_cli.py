@@ -4,8 +4,9 @@ terminal. Decisions apply to the lots of the published run (current_run)."""
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -68,28 +69,26 @@ def list_lots(
         click.echo(f"note: {note}")
 
 
+def _many_lots(action: str) -> Callable[[Callable], Callable]:
+    """The arguments of a decision on many lots: SKUS, --all, --supplier, --comment, --by."""
+    help_all = f"{action.title()} every pending lot."
+    every = click.option("--all", "every", is_flag=True, help=help_all)
+    options = (DB_OPTION, click.argument("skus", nargs=-1), every, _SUPPLIER, _COMMENT, _BY)
+
+    def wrap(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return wrap
+
+
 @review_group.command()
-@DB_OPTION
-@click.argument("skus", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="Approve every pending lot.")
-@_SUPPLIER
-@_COMMENT
-@_BY
-def approve(
-    db_path: Path,
-    skus: tuple[str, ...],
-    every: bool,
-    suppliers: tuple[str, ...],
-    comment: str,
-    decided_by: str,
-) -> None:
+@_many_lots("approve")
+def approve(**arguments: Any) -> None:
     """Approve the lots of SKUS (or --all pending lots, with --supplier those of a supplier)
     as recommended."""
-    with warehouse.connect(db_path, create=False) as con:
-        skus = _chosen(con, skus, every, suppliers, "approve")
-        if skus:
-            decisions = [warehouse.Decision(sku, "approve", comment=comment) for sku in skus]
-            _decide(con, decisions, decided_by)
+    _decide_many("approve", **arguments)
 
 
 @review_group.command()
@@ -116,13 +115,14 @@ def override(
 
 
 @review_group.command()
-@DB_OPTION
-@click.argument("skus", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="Reject every pending lot.")
-@_SUPPLIER
-@_COMMENT
-@_BY
-def reject(
+@_many_lots("reject")
+def reject(**arguments: Any) -> None:
+    """Order nothing for SKUS (or --all pending lots, with --supplier those of a supplier)."""
+    _decide_many("reject", **arguments)
+
+
+def _decide_many(
+    action: str,
     db_path: Path,
     skus: tuple[str, ...],
     every: bool,
@@ -130,11 +130,10 @@ def reject(
     comment: str,
     decided_by: str,
 ) -> None:
-    """Order nothing for SKUS (or --all pending lots, with --supplier those of a supplier)."""
     with warehouse.connect(db_path, create=False) as con:
-        skus = _chosen(con, skus, every, suppliers, "reject")
+        skus = _chosen(con, skus, every, suppliers, action)
         if skus:
-            decisions = [warehouse.Decision(s, "reject", comment=comment) for s in skus]
+            decisions = [warehouse.Decision(sku, action, comment=comment) for sku in skus]
             _decide(con, decisions, decided_by)
 
 

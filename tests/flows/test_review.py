@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -140,9 +142,10 @@ def _paused_run(db: Path, deadline: float) -> str:
     raise AssertionError("the review flow never paused")
 
 
-def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -> None:
-    pending = _pending(db)
-    rejected = pending["sku"].iloc[0]
+@contextmanager
+def _paused_review(db: Path) -> Iterator[tuple[str, dict]]:
+    """The review flow of `db` running in a thread until it pauses for input: its flow run id,
+    and the dict its result fills once it has ended (after the block)."""
     result: dict = {}
 
     def run() -> None:
@@ -151,7 +154,15 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     thread = threading.Thread(target=run)
     thread.start()
     try:
-        run_id = _paused_run(db, time.monotonic() + 60)
+        yield _paused_run(db, time.monotonic() + 60), result
+    finally:
+        thread.join(timeout=90)
+
+
+def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -> None:
+    pending = _pending(db)
+    rejected = pending["sku"].iloc[0]
+    with _paused_review(db) as (run_id, result):
         with pytest.raises(RuntimeError, match=r"(?s)Cannot resume.*planner"):
             resume_flow_run(run_id, run_input={"approve_all": True})
         answer = {
@@ -161,8 +172,6 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
             "lots": [{"sku": rejected, "action": "reject", "comment": "customer cancelled"}],
         }
         resume_flow_run(run_id, run_input=answer)
-    finally:
-        thread.join(timeout=90)
     assert result == {
         "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": [],
         "rejected": []
@@ -183,26 +192,11 @@ def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
     assert 0 < len(theirs) < len(pending)
     markdown = pending_markdown(pending)
     assert f"| {supplier} | {len(theirs)} |" in markdown  # the per-supplier summary
-    result: dict = {}
-
-    def run() -> None:
-        result.update(review(db_path=str(db), wait="pause", timeout_seconds=120, poll_seconds=1))
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        run_id = _paused_run(db, time.monotonic() + 60)
+    with _paused_review(db) as (run_id, result):
         typo = {"planner": "dora", "approve_suppliers": [supplier, "NOPE-1"]}
         resume_flow_run(run_id, run_input=typo)  # refused: the flow waits again
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with get_client(sync_client=True) as client:
-                if client.read_flow_run(run_id).state.is_paused():
-                    break
-            time.sleep(0.5)
+        assert _paused_run(db, time.monotonic() + 60) == run_id
         resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": [supplier]})
-    finally:
-        thread.join(timeout=90)
     assert result["status"] == "decided" and result["recorded"] == len(theirs)
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con)
