@@ -24,7 +24,7 @@ from flows.console import (
     rejected_notes,
 )
 from flows.params import default_as_of, parse_parameters
-from flows.review_cli import DB_OPTION, export, review_group
+from flows.review_cli import DB_OPTION, export, review_group, warn_failed
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -267,9 +267,13 @@ def _print_lots(
 ) -> None:
     """The lots of run `run_id` (None: of the published run); `skus`: only these items, with
     or without an order (at 5,000 items `lots --all` printed 20,000 lines)."""
+    night = ""
     with warehouse.connect(db_path, read_only=True) as con:
         if run_id is None:
             frame = warehouse.current_recommendations(con)
+            latest = warehouse.latest_run(con)
+            night = f" of night {latest[2]:%Y-%m-%d}" if latest else ""
+            warn_failed(con)
         else:
             frame = warehouse.run_recommendations(con, run_id)
     if skus:
@@ -286,8 +290,8 @@ def _print_lots(
     shown = frame if limit is None else frame.head(limit)
     ordered = int((frame["quantity"] > 0).sum())
     items = f"{len(frame)} item{'' if len(frame) == 1 else 's'}"
-    title = (f"Recommendations for {items} ({ordered} to order)" if show_all
-             else f"Recommended order lots ({len(frame)})")  # fmt: skip
+    title = (f"Recommendations{night} for {items} ({ordered} to order)" if show_all
+             else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
     click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
     if limit is not None and len(frame) > limit:

@@ -150,6 +150,30 @@ def rejected_notes(rejected: pd.DataFrame) -> list[str]:
     return notes
 
 
+def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) -> list[str]:
+    """One warning per failed run since the published one (`warehouse.failed_since_published`,
+    newest first): the lots a planner reads are then older than the newest night, or not the
+    latest attempt of theirs."""
+    notes = []
+    for f in failed.head(shown).itertuples(index=False):
+        night, started = f"{pd.Timestamp(f.as_of):%Y-%m-%d}", pd.Timestamp(f.started_at)
+        error = str(f.error or "no error recorded").splitlines()[0]
+        error = error if len(error) <= 200 else error[:199] + "…"
+        if published_as_of is None:
+            plan = "no plan is published yet"
+        elif pd.Timestamp(f.as_of) == pd.Timestamp(published_as_of):
+            plan = "the published lots are those of an earlier run of that night"
+        else:
+            plan = f"the published lots are of night {pd.Timestamp(published_as_of):%Y-%m-%d}"
+        notes.append(
+            f"the run of night {night} started {started:%Y-%m-%d %H:%M} UTC failed ({error}); "
+            f"{plan}"
+        )
+    if len(failed) > shown:
+        notes.append(f"{len(failed) - shown} more failed runs since: `reorder runs`")
+    return notes
+
+
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"

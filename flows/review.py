@@ -22,7 +22,7 @@ from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
-from flows.console import changed_notes, rejected_notes
+from flows.console import changed_notes, failed_notes, rejected_notes
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -136,6 +136,15 @@ def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
         return changed_notes(warehouse.changed_decisions(con, run_key))
 
 
+@task(name="read-failed-runs", cache_policy=NO_CACHE)
+def read_failed(db_path: str) -> list[str]:
+    """Warnings on the runs that failed since the published one (its lots are not the
+    newest night's, or not the latest attempt)."""
+    with warehouse.connect(db_path) as con:
+        latest = warehouse.latest_run(con)
+        return failed_notes(warehouse.failed_since_published(con), latest and latest[2])
+
+
 @task(name="read-earlier-rejections", cache_policy=NO_CACHE)
 def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
     """Notes on the lots recommended again after an earlier night rejected them."""
@@ -184,7 +193,10 @@ def review(
     rejected = read_rejected(db_path, shown)
     for note in rejected:
         logger.info("rejected on an earlier night: %s", note)
-    notes = {"changed": changed, "rejected": rejected}
+    failed = read_failed(db_path)
+    for note in failed:
+        logger.warning(note)
+    notes = {"changed": changed, "rejected": rejected, "failed": failed}
     if pending.empty:
         logger.info("no pending lots to review")
         return {"status": "nothing to review", "pending": 0, "recorded": 0} | notes
@@ -192,7 +204,7 @@ def review(
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, changed, rejected), key=PENDING_KEY
+            markdown=pending_markdown(pending, changed, rejected, failed), key=PENDING_KEY
         )
     for attempt in range(attempts):
         try:
@@ -225,11 +237,13 @@ def pending_markdown(
     pending: pd.DataFrame,
     changed: Sequence[str] = (),
     rejected: Sequence[str] = (),
+    failed: Sequence[str] = (),
     limit: int = 100,
 ) -> str:
-    """The pending lots as a markdown table for the planner who fills in the form, then the
-    decisions made on a lot the night's latest run no longer recommends (`changed`) and the
-    lots recommended again after an earlier night rejected them (`rejected`)."""
+    """The pending lots as a markdown table for the planner who fills in the form (below the
+    runs that `failed` since they were published), then the decisions made on a lot the
+    night's latest run no longer recommends (`changed`) and the lots recommended again after
+    an earlier night rejected them (`rejected`)."""
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
@@ -238,6 +252,7 @@ def pending_markdown(
     lines = [
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
         "",
+        *(f"> **Warning:** {note}\n" for note in failed),
         "| supplier | lots | order value |",
         "|---|--:|--:|",
         *(f"| {s} | {n} | {v:,.2f} |" for s, n, v in by_supplier.itertuples()),

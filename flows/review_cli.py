@@ -12,7 +12,14 @@ import click
 import pandas as pd
 
 import warehouse
-from flows.console import changed_notes, counted, elsewhere_notes, lots_text, rejected_notes
+from flows.console import (
+    changed_notes,
+    counted,
+    elsewhere_notes,
+    failed_notes,
+    lots_text,
+    rejected_notes,
+)
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -54,6 +61,7 @@ def list_lots(
         elsewhere = warehouse.decided_elsewhere(con)
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
+        warn_failed(con)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
     of = f" of {_names('supplier', suppliers)}" if suppliers else ""
@@ -158,6 +166,13 @@ def _chosen(
     return skus
 
 
+def warn_failed(con: object) -> None:
+    """Say so when a run failed since the published one: its lots are then not the newest."""
+    latest = warehouse.latest_run(con)
+    for note in failed_notes(warehouse.failed_since_published(con), latest and latest[2]):
+        click.echo(f"warning: {note}")
+
+
 def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
     unknown = warehouse.unknown_suppliers(con, suppliers)
     if unknown:
@@ -212,6 +227,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         if latest is None:
             raise click.ClickException("no succeeded run yet")
         _check_suppliers(con, suppliers)
+        warn_failed(con)
         lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
     for path in write_proposals(lots, out_dir, latest[1]):

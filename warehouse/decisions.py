@@ -67,6 +67,20 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str, date] | None:
     return rows[0] if rows else None
 
 
+def failed_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Failed runs of all items that started after the published run (current_run) did, of
+    its night or a later one (or every failed run of all items when none is published), newest
+    first: as_of, run_key, started_at, error. A planner reading the published lots must know
+    that a newer night has no plan, or that a rerun of the night did not replace it."""
+    return con.execute(
+        "SELECT as_of, run_key, started_at, error FROM runs AS f "
+        "WHERE status = 'failed' AND parameters->>'items' IS NULL "
+        "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
+        "WHERE f.as_of < c.as_of OR f.started_at <= c.started_at) "
+        "ORDER BY started_at DESC"
+    ).df()
+
+
 def review_lots(
     con: duckdb.DuckDBPyConnection,
     run_key: str | None = None,

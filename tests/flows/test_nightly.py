@@ -616,12 +616,13 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     # `lots --all` lists every item, most with no order: its title says so
     every = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"]).output
     ordered = int((lots["quantity"] > 0).sum())
-    assert f"Recommendations for {len(lots)} items ({ordered} to order), largest" in every
+    night = f"of night {AS_OF:%Y-%m-%d}"
+    assert f"Recommendations {night} for {len(lots)} items ({ordered} to order), largest" in every
     # one item or a few, with or without an order (at 5,000 items --all printed 20,000 lines)
     pick = [late["sku"].iloc[0], lots[lots["quantity"] > 0]["sku"].iloc[0]]
     some = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--sku", pick[0],
                                      "--sku", pick[1]]).output  # fmt: skip
-    assert "Recommendations for 2 items (1 to order), largest" in some
+    assert f"Recommendations {night} for 2 items (1 to order), largest" in some
     assert all(f"  {s}" in some or f"{s} " in some for s in pick)
     assert "Not planned" not in some and len(some.splitlines()) < len(every.splitlines())
     bad = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--sku", "NOPE"])

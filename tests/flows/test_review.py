@@ -174,7 +174,7 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
         resume_flow_run(run_id, run_input=answer)
     assert result == {
         "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": [],
-        "rejected": []
+        "rejected": [], "failed": []
     }  # fmt: skip
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con).set_index("sku")
@@ -240,6 +240,23 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     assert f"{len(of_first)} lots, 1 supplier," in out
     csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")))
     assert set(csv["sku"]) == of_first and set(csv["supplier_id"]) == {first}
+
+
+def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
+    later = AS_OF + timedelta(days=200)  # the demo's order lines end at AS_OF: a stale history
+    with pytest.raises(warehouse.HistoryError):
+        nightly(as_of=later, data_dir=str(demo_dir), db_path=str(db), horizon=8, scenarios=60)
+    warning = (
+        f"warning: the run of night {later:%Y-%m-%d} started "  # then the time, then the error
+    )
+    stale = "(HistoryError: the newest order line is from "
+    published = f"the published lots are of night {AS_OF:%Y-%m-%d}"
+    for args in (["lots"], ["review", "list"], ["export", "--out", str(db.parent / "out")]):
+        first = _cli(*args, "--db", str(db)).splitlines()[0]
+        assert first.startswith(warning) and stale in first and first.endswith(published), first
+    assert f"Recommended order lots of night {AS_OF:%Y-%m-%d} (" in _cli("lots", "--db", str(db))
+    result = review(db_path=str(db), wait="pause", timeout_seconds=1, poll_seconds=1)
+    assert [note.startswith(warning[9:]) for note in result["failed"]] == [True]
 
 
 def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> None:

@@ -108,6 +108,23 @@ def test_lots_filter_by_supplier_recommended_or_decided_and_by_sku(con) -> None:
     assert warehouse.unknown_suppliers(con, []) == []
 
 
+def test_failed_runs_since_the_published_one_are_listed_newest_first(con) -> None:
+    def failed(as_of: date, key: str, parameters: dict | None = None) -> None:
+        warehouse.fail_run(con, warehouse.start_run(con, key, as_of, parameters or {}), "Boom")
+
+    assert warehouse.failed_since_published(con).empty  # night-1 is published
+    failed(AS_OF - timedelta(days=7), "earlier-night")  # a replan of an earlier night
+    failed(AS_OF + timedelta(days=1), "some-items", {"items": ["A"]})  # never published
+    assert warehouse.failed_since_published(con).empty
+    failed(AS_OF, "night-1")  # a rerun of the published night
+    failed(AS_OF + timedelta(days=1), "night-2")
+    found = warehouse.failed_since_published(con)
+    assert found["run_key"].tolist() == ["night-2", "night-1"]
+    assert found["error"].tolist() == ["Boom", "Boom"]
+    _publish(con, AS_OF + timedelta(days=1), "night-2", 100.0)  # the next attempt succeeds
+    assert warehouse.failed_since_published(con).empty
+
+
 @pytest.mark.parametrize(
     ("decision", "rule"),
     [
