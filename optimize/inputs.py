@@ -72,6 +72,7 @@ def build_problem(
     first_period_days: float | None = None,
     unknown_inputs: pd.DataFrame | None = None,
     quarantined_supplier_items: pd.DataFrame | None = None,
+    quarantined_items: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
     (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
@@ -88,7 +89,9 @@ def build_problem(
     open order of a quantity that is not a whole number > 0 or without a due date.
     quarantined_supplier_items (sku, file, row_number, reason; optional): an item left without
     a usable offer names these rows as the reason rather than "no supplier offer"; a planned
-    item lists each as an offer left out."""
+    item lists each as an offer left out. quarantined_items (same columns; optional): items
+    whose own row is in quarantine, left out with it as the reason ("not in items: items.csv
+    row 7 is in quarantine (...)"), whether or not they have demand scenarios."""
     ids, paths = scenarios
     paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
@@ -97,13 +100,14 @@ def build_problem(
     on_hand = dict(zip(stock["sku"], stock["on_hand"], strict=True))
     unknown = _unknown(unknown_inputs, open_orders)
     quarantined = _quarantined(quarantined_supplier_items)
+    lost_items = {sku: "; ".join(whys) for sku, whys in _quarantined(quarantined_items).items()}
     incoming = _open_orders(open_orders, as_of, period_days)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
     for sku, item_paths in zip(ids, paths, strict=True):
         sku = str(sku)
         if sku not in rows:
-            unplannable.append((sku, "unknown sku: not in items"))
+            unplannable.append((sku, _not_in_items(sku, lost_items)))
             continue
         if not offers.get(sku):
             whys = offer_errors.get(sku, []) + quarantined.get(sku, [])
@@ -141,6 +145,7 @@ def build_problem(
             unplannable.append((sku, f"invalid input: {error}"))
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
+    unplannable += [(s, _not_in_items(s, lost_items)) for s in sorted(lost_items) if s not in seen]
     planned_skus = {item.sku for item in planned}
     dropped = [
         (sku, f"offer left out: {why}")
@@ -159,6 +164,13 @@ def build_problem(
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     return Problem(tuple(planned), limits), frame
+
+
+def _not_in_items(sku: str, lost_items: dict[str, str]) -> str:
+    """Why an item is not in `items`: its row is in quarantine, or there is none."""
+    if sku in lost_items:
+        return f"not in items: {lost_items[sku]}"
+    return "unknown sku: not in items"
 
 
 def _quarantined(rows: pd.DataFrame | None) -> dict[str, list[str]]:

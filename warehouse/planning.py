@@ -33,8 +33,9 @@ def read_planning_inputs(
     supplier_tiers are all returned. Rows are sorted by their key so that results are
     reproducible. With `as_of`, open_orders also holds the lots planners approved on earlier
     nights (see warehouse.decisions.planned_orders); its column `source` says `erp` or
-    `approved`. `unknown_inputs` (sku, reason) and `quarantined_supplier_items` (sku, file,
-    row_number, reason) are the quarantined rows that leave items unplanned.
+    `approved`. `unknown_inputs` (sku, reason), `quarantined_supplier_items` and
+    `quarantined_items` (sku, file, row_number, reason) are the quarantined rows that leave
+    items unplanned (of items, only those of skus that no loaded row holds).
     """
     frames = {}
     for table in PLANNING_TABLES:
@@ -44,38 +45,45 @@ def read_planning_inputs(
             f"SELECT * FROM {table} {where} ORDER BY {_ORDER[table]}", params
         ).df()
     frames["unknown_inputs"] = _unknown_inputs(con, skus)
-    frames["quarantined_supplier_items"] = _quarantined_supplier_items(con, skus)
+    frames["quarantined_supplier_items"] = _quarantined_rows(con, "supplier_items", skus)
+    frames["quarantined_items"] = _quarantined_rows(con, "items", skus)
     if as_of is not None:
         frames["open_orders"] = _with_planned(frames["open_orders"], con, as_of, skus)
     return frames
 
 
 def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:
-    """sku, reason: items whose stock (no loaded stock row, one in quarantine) or open orders
-    (a row in quarantine) are not known for sure, with the first such row. The plan leaves
-    them out rather than plan them with nothing on hand or without an order on its way."""
+    """sku, reason: items whose stock (a row of theirs in quarantine, e.g. a second row of a
+    sku, or no loaded stock row and one without a sku in quarantine) or open orders (a row in
+    quarantine) are not known for sure, with the first such row. The plan leaves them out
+    rather than plan them with nothing on hand, with one of two conflicting stock rows, or
+    without an order on its way."""
     return con.execute(
         "SELECT i.sku, first(q.file || ' row ' || q.row_number || ' is in quarantine (' || "
         "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
         "JOIN quarantine AS q ON (q.sku = i.sku AND (q.table_name = 'open_orders' OR "
         "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
-        "WHERE (q.table_name = 'open_orders' OR i.sku NOT IN (SELECT sku FROM stock)) "
+        "WHERE (q.table_name = 'open_orders' OR q.sku = i.sku "
+        "OR i.sku NOT IN (SELECT sku FROM stock)) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
         [skus, skus],
     ).df()
 
 
-def _quarantined_supplier_items(
-    con: duckdb.DuckDBPyConnection, skus: list[str] | None
+def _quarantined_rows(
+    con: duckdb.DuckDBPyConnection, table: str, skus: list[str] | None
 ) -> pd.DataFrame:
-    """sku, file, row_number, reason: the quarantined rows of supplier_items (their problems
-    joined by '; '), so that an item left without an offer is not reported as having none."""
+    """sku, file, row_number, reason: the quarantined rows of supplier_items or items (their
+    problems joined by '; '), so that an item left without an offer is not reported as having
+    none, and an item whose own row is in quarantine is named rather than left out silently
+    (items: only skus without a loaded row)."""
     return con.execute(
         "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) AS reason "
-        "FROM quarantine WHERE table_name = 'supplier_items' AND sku IS NOT NULL "
-        "AND (? IS NULL OR list_contains(?, sku)) GROUP BY sku, file, row_number "
-        "ORDER BY sku, row_number",
-        [skus, skus],
+        "FROM quarantine WHERE table_name = ? AND sku IS NOT NULL "
+        "AND (? IS NULL OR list_contains(?, sku)) "
+        "AND (table_name <> 'items' OR sku NOT IN (SELECT sku FROM items)) "
+        "GROUP BY sku, file, row_number ORDER BY sku, row_number",
+        [table, skus, skus],
     ).df()
 
 

@@ -167,6 +167,21 @@ def test_an_item_whose_supplier_items_row_is_quarantined_names_that_row():
     )
 
 
+def test_an_item_whose_own_row_is_quarantined_is_left_out_naming_that_row():
+    """Q's items row is in quarantine: with demand (order lines loaded before) or without
+    (its order lines quarantined with it), it is named, not left out silently."""
+    lost = pd.DataFrame(
+        {"sku": ["Q", "R"], "file": ["items.csv"] * 2, "row_number": [4, 6],
+         "reason": ["end_of_life '31.12.2026' is not a date"] * 2}
+    )  # fmt: skip
+    ids, paths = np.array(["A", "Q", "Z"]), np.ones((3, 3, 4), dtype=np.int32)
+    _, unplannable = build_problem(*tables(), (ids, paths), AS_OF, 7.0, quarantined_items=lost)
+    reasons = unplannable.set_index("sku")["reason"]
+    why = "not in items: items.csv row {} is in quarantine (end_of_life '31.12.2026' is not a date)"
+    assert reasons["Q"] == why.format(4) and reasons["R"] == why.format(6)
+    assert reasons["Z"] == "unknown sku: not in items"
+
+
 def test_limits_pass_through():
     ids, paths = np.array(["A"]), np.ones((1, 2, 3), dtype=np.int32)
     problem, _ = build_problem(

@@ -153,6 +153,29 @@ def test_price_breaks_of_a_quarantined_supplier_item_name_its_row(con, tmp_path)
     assert warehouse.read_planning_inputs(con, ["A"])["quarantined_supplier_items"].empty
 
 
+def test_a_second_stock_row_of_a_sku_leaves_its_stock_unknown(con, tmp_path):
+    """Two rows for A (two locations, or a doubled export): the first loaded, the second went
+    to quarantine, and A was planned on the first row's 0 units as if it were all."""
+    load_folder(
+        con, write_folder(tmp_path / "in", stock__csv="sku,on_hand\nA,0\nB,5\nA,500\n"), AS_OF
+    )
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["sku"].tolist() == ["A"]
+    assert unknown["reason"].iloc[0].startswith("stock.csv row 3 is in quarantine (duplicate key")
+
+
+def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
+    """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
+    vanished from the plan without a word, neither among the lots nor among the items the
+    plan could not use."""
+    items = BASE["items.csv"].replace("2026-12-31", "31.12.2026")
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+    rows = warehouse.read_planning_inputs(con)["quarantined_items"]
+    assert rows[["sku", "file", "row_number"]].values.tolist() == [["B", "items.csv", 2]]
+    assert "end_of_life" in rows["reason"].iloc[0]
+    assert warehouse.read_planning_inputs(con, ["A"])["quarantined_items"].empty
+
+
 def test_an_unsplittable_stock_row_leaves_the_items_without_stock_rows_unknown(con, tmp_path):
     """`B,1,292` has one field too many: its sku cannot be trusted, so no item without a
     loaded stock row is planned as if nothing were on hand."""
