@@ -170,7 +170,7 @@ def _order_reason(
 ) -> str:
     head = (
         f"Order {units(lot.quantity)} from {lot.supplier_id} at {price(lot.unit_price)}/unit "
-        f"(tier ≥ {units(lot.tier_min_qty)})"
+        f"(tier ≥ {units(lot.tier_min_qty)}){_arrives(item, lot)}"
     )
     saving = explanation["savings"]
     if saving > 0.005:
@@ -196,6 +196,15 @@ def _order_reason(
         limited = f" Held back by the {' and '.join(blocking)} limit{_s(blocking)}"
         limited += f" (best alone: {units(best.quantity)} from {best.supplier_id})."
     return f"{head}: {versus}; {tail}{limited}"
+
+
+def _arrives(item: ItemProblem, lot: LotCost) -> str:
+    """', arriving in week 10' (on time): the risk text counts from the earliest arrival of
+    any offer, which a slower supplier's lot does not share."""
+    lead = min(o.lead_time for o in item.offers if o.supplier_id == lot.supplier_id)
+    if lead >= item.horizon:
+        return ", arriving after the horizon"
+    return f", arriving in {period_word(item)} {lead + 1}"
 
 
 def _target_text(item: ItemProblem, lot: LotCost, best: LotCost, blocking: list[str]) -> str:
@@ -233,17 +242,19 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
         return f"stockout risk {percent(lot.stockout_risk)}"
     arrival = earliest_arrival(item)
     stock, s = _stock(item)
+    # open orders may come after the shortage: they fall short in time, they do not run out
+    out = f"run{s} out" if s else "fall short"
     when = f"{period_word(item)} {arrival + 1}"
     if arrival >= item.horizon:  # no lot ordered now arrives: "before week 7" of 6 is wrong
         lasts = (
-            f"{stock} run{s} out within the {item.horizon}-{period_word(item)} horizon in "
+            f"{stock} {out} within the {item.horizon}-{period_word(item)} horizon in "
             f"{percent(unavoidable)} of scenarios"
         )
     elif unavoidable >= 0.995:
-        lasts = f"{stock} run{s} out before a lot ordered now can arrive in {when}"
+        lasts = f"{stock} {out} before a lot ordered now can arrive in {when}"
     else:
         lasts = (
-            f"{stock} run{s} out before a lot ordered now can arrive in {when} "
+            f"{stock} {out} before a lot ordered now can arrive in {when} "
             f"in {percent(unavoidable)} of scenarios"
         )
     return f"{lasts} (unavoidable); stockout risk this order decides {percent(decided)}"
@@ -301,9 +312,14 @@ def _until(item: ItemProblem, until: int) -> str:
 
 def _nothing_left(item: ItemProblem, lot: LotCost) -> bool:
     """Nothing on hand or on order, or stock gone before the earliest arrival of a lot
-    ordered now in most scenarios: then it is the little demand from that arrival on, not
-    the stock, that makes no order enough ("stock 0 covers the demand" contradicts itself)."""
-    return item.on_hand + int(item.base_arrivals.sum()) <= 0 or lot.unavoidable_risk >= 0.5
+    ordered now in most scenarios and no open order arriving after period 0 to refill it
+    before a later order can: then it is the little demand from that arrival on, not the
+    stock, that makes no order enough ("stock 0 covers the demand" contradicts itself; with
+    400 units on order "little or no demand" blamed a forecast of 74 a week)."""
+    refill = int(item.base_arrivals[1 : min(lot.replenished_from, item.horizon)].sum())
+    if item.on_hand + int(item.base_arrivals.sum()) <= 0:
+        return True
+    return lot.unavoidable_risk >= 0.5 and not refill
 
 
 def _little_demand_reason(item: ItemProblem, until: int, risk: str) -> str:

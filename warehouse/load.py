@@ -16,6 +16,7 @@ With `returns = "ignore"` credit lines are excluded at load (counted in rows_exc
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
@@ -105,8 +106,9 @@ def load_folder(
     config = config or LoadConfig()
     if not folder.is_dir():
         raise LoadError(f"{folder}: input folder not found")
-    masters = {t.name: _master_file(folder, t) for t in MASTER_TABLES}
-    line_paths = _order_line_files(folder, config)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    masters = {t.name: _master_file(folder, t, files) for t in MASTER_TABLES}
+    line_paths = _order_line_files(folder, config, files)
     shas = {p: file_sha256(p) for p in [*masters.values(), *line_paths] if p is not None}
     items_sha = shas[masters["items"]]
     context_sha = hashlib.sha256(f"{items_sha}|{config!r}".encode()).hexdigest()
@@ -137,13 +139,16 @@ def load_folder(
     if master_changed:
         _refuse_lost_stock(con, masters["stock"], master_raw.get("stock"))
 
+    notes = _unread_files(files, masters, line_paths, config) + _unused_columns(master_raw)
+    notes += _open_orders_notes(con, master_raw.get("open_orders"), as_of)
+    notes += _vanished_stock(con, master_raw.get("stock"))
     loader = _Loader(con, as_of, run_id)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
-    return _report(con, masters, line_paths, loader.load_ids)
+    return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))
 
 
 class _Loader:
@@ -329,8 +334,10 @@ def _name(path: Path | None) -> str | None:
     return path.name if path is not None else None
 
 
-def _master_file(folder: Path, table: Table) -> Path | None:
-    found = [p for s in SUFFIXES if (p := folder / f"{table.name}{s}").is_file()]
+def _master_file(folder: Path, table: Table, files: list[Path]) -> Path | None:
+    """The table's file, its name in any case (an ERP on Windows writes STOCK.CSV)."""
+    names = {f"{table.name}{s}" for s in SUFFIXES}
+    found = [p for p in files if p.name.lower() in names]
     if len(found) > 1:
         names = " and ".join(p.name for p in found)
         raise LoadError(f"{folder}: both {names} found; keep one file per table")
@@ -339,8 +346,13 @@ def _master_file(folder: Path, table: Table) -> Path | None:
     return found[0] if found else None
 
 
-def _order_line_files(folder: Path, config: LoadConfig) -> list[Path]:
-    paths = sorted({p for pattern in config.files for p in folder.glob(pattern) if p.is_file()})
+def _order_line_files(folder: Path, config: LoadConfig, files: list[Path]) -> list[Path]:
+    """Files matching a pattern of `config.files`, in name order; a file of the folder itself
+    matches in any case (order_lines_0621.CSV)."""
+    patterns = [pattern.lower() for pattern in config.files]
+    paths = {p for pattern in config.files for p in folder.glob(pattern) if p.is_file()}
+    paths |= {p for p in files if any(fnmatch.fnmatchcase(p.name.lower(), x) for x in patterns)}
+    paths = sorted(paths)
     if not paths:
         raise LoadError(f"{folder}: no order_lines file matching {', '.join(config.files)}")
     return paths
@@ -368,6 +380,81 @@ def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:
         order = frame["order_id"].map(lambda v: (v or "").strip())
         frame["line"] = (order.groupby(order).cumcount() + 1).astype(str)
     return raw
+
+
+DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
+
+
+def _unread_files(
+    files: list[Path], masters: dict[str, Path | None], lines: list[Path], config: LoadConfig
+) -> list[str]:
+    """A note naming the data files of the folder that no table reads (a misspelled stock
+    file would otherwise plan every item with nothing on hand, without a word)."""
+    read = {p for p in masters.values() if p is not None} | set(lines)
+    unread = [p.name for p in files if p.suffix.lower() in DATA_SUFFIXES and p not in read]
+    if not unread:
+        return []
+    tables = ", ".join(t.name for t in MASTER_TABLES)
+    return [
+        f"files not read: {', '.join(unread)} (the load reads {tables} as .csv or .parquet, "
+        f"and order lines matching {', '.join(config.files)}; an Excel file must be saved as "
+        "CSV)"
+    ]
+
+
+def _unused_columns(raws: dict[str, RawFile]) -> list[str]:
+    """A note per master file with columns that are not ours (a misspelled optional column
+    such as `End_of_Life ` would otherwise be dropped without a word)."""
+    return [
+        f"{raw.name}: columns not used: {', '.join(raw.unused)} (known: {', '.join(table.names)})"
+        for table in MASTER_TABLES
+        if (raw := raws.get(table.name)) is not None and raw.unused
+    ]
+
+
+def _open_orders_notes(con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date) -> list:
+    """Notes on an open_orders file that lost every row since the last load (a cut export
+    would order every item again), and on orders long overdue (they count as arriving now)."""
+    ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
+    if raw is not None and raw.rows_read == 0 and held:
+        orders = f"{held:,} open order{'' if held == 1 else 's'}"
+        return [f"{raw.name} has no rows below the header, the last load had {orders}: if some "
+                "are still open, the export was cut short and every item will be ordered "
+                "again"]  # fmt: skip
+    if raw is None or raw.frame.empty:
+        return []
+    due = pd.to_datetime(raw.frame["due_date"], errors="coerce", format="ISO8601")
+    late = raw.frame[due < pd.Timestamp(as_of) - pd.Timedelta(days=OVERDUE_DAYS)]
+    if late.empty:
+        return []
+    names = ", ".join(f"{r.po_id} ({r.sku}, due {r.due_date})" for r in late.head(5).itertuples())
+    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+    return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
+            f"now: {names}{more}; cancel or re-date them in the ERP if they will not "
+            "come"]  # fmt: skip
+
+
+def _vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list[str]:
+    """A note naming the items that had stock at the last load and have no row in the new
+    stock file: they are planned with nothing on hand, right when the export leaves out items
+    without stock, wrong when rows were lost."""
+    if raw is None or not raw.rows_read:
+        return []
+    rows = raw.frame["sku"].dropna().map(str.strip)
+    gone = con.execute(
+        "SELECT sku, on_hand FROM stock WHERE on_hand > 0 AND NOT list_contains(?, sku) "
+        "ORDER BY on_hand DESC, sku",
+        [sorted(set(rows))],
+    ).fetchall()
+    if not gone:
+        return []
+    names = ", ".join(f"{sku} ({on_hand:,.0f})" for sku, on_hand in gone[:5])
+    more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
+    return [f"{raw.name}: {len(gone)} item(s) with stock at the last load have no row now and "
+            f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
+
+
+OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
 
 
 def _last_master_load(

@@ -28,7 +28,8 @@ ROW = "_row"
 class RawFile:
     """A file's rows as text (None = empty), renamed to our column names, with `_row`.
 
-    `broken` lists (row, reason) of rows that could not be split into fields.
+    `broken` lists (row, reason) of rows that could not be split into fields; `unused` the
+    file's columns that none of ours reads.
     """
 
     path: Path
@@ -36,6 +37,7 @@ class RawFile:
     frame: pd.DataFrame
     typed: frozenset[str]
     broken: tuple[tuple[int, str], ...]
+    unused: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -72,6 +74,8 @@ def read_file(
         if path.suffix.lower() == ".parquet":
             header, rows, numbers, typed = _read_parquet(path)
             broken: list[tuple[int, str]] = []
+        elif _blank(path):  # an ERP job with nothing to export writes 0 bytes: no rows
+            header, rows, numbers, broken, typed = list(columns.values()), [], [], [], set()
         else:
             header, rows, numbers, broken = _read_csv(path, delimiter, encoding)
             typed = set()
@@ -91,7 +95,9 @@ def read_file(
     )
     frame[ROW] = numbers
     typed_ours = frozenset(o for o, i in positions.items() if i is not None and header[i] in typed)
-    return RawFile(path, sha, frame, typed_ours, tuple(broken))
+    used = set(positions.values())
+    unused = tuple(c for i, c in enumerate(header) if i not in used)
+    return RawFile(path, sha, frame, typed_ours, tuple(broken), unused)
 
 
 def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str) -> str:
@@ -129,6 +135,15 @@ def _positions(
     duplicated = sorted({c for c in header if header.count(c) > 1 and c in columns.values()})
     if duplicated:
         raise LoadError(f"{name}: column(s) {', '.join(duplicated)} appear more than once")
+    # a header spelled another way (End_of_Life, "salvage value", OnTimeRate) is the column it
+    # spells when no other header spells it too
+    loose: dict[str, list[int]] = {}
+    for i, column in enumerate(header):
+        loose.setdefault(_loose(column), []).append(i)
+    for theirs in columns.values():
+        near = loose.get(_loose(theirs), [])
+        if theirs not in index and len(near) == 1 and header[near[0]] not in columns.values():
+            index[theirs] = near[0]
     missing = [
         theirs for ours, theirs in columns.items() if ours in required and theirs not in index
     ]
@@ -139,6 +154,18 @@ def _positions(
             "check the delimiter and the column mapping"
         )
     return {ours: index.get(theirs) for ours, theirs in columns.items()}
+
+
+def _blank(path: Path) -> bool:
+    """True for a file of no bytes, or only a byte-order mark and whitespace."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    return len(head) < 4096 and not head.removeprefix(b"\xef\xbb\xbf").strip()
+
+
+def _loose(column: str) -> str:
+    """A column name without case, spaces and punctuation."""
+    return "".join(ch for ch in column.lower() if ch.isalnum())
 
 
 def _read_csv(

@@ -13,7 +13,8 @@ Kind = Literal["text", "number", "integer", "date"]
 
 @dataclass(frozen=True)
 class Column:
-    """One input column; `low`/`high` are inclusive bounds, `above` an exclusive lower bound."""
+    """One input column; `low`/`high` are inclusive bounds, `above` an exclusive lower bound,
+    `magnitude` an inclusive bound on the absolute value."""
 
     name: str
     kind: Kind = "text"
@@ -23,6 +24,7 @@ class Column:
     high: float | None = None
     default: float | None = None
     allowed: tuple[str, ...] = ()
+    magnitude: float | None = None  # |value| at most this
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Table:
         return tuple(c.name for c in self.columns)
 
 
+# units on one order line, either sign: beyond is a typo (an EAN or a date pasted into the
+# quantity), and one such line would stop the forecast of every item (models' limit per period)
+MAX_LINE_UNITS = 1e7
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
 TIER_BASES = ("spend", "units")  # supplier_tiers.basis: purchase cost or units bought
@@ -117,7 +122,7 @@ ORDER_LINES = Table(
         Column("line", "integer", required=True),
         Column("order_date", "date", required=True),
         Column("sku", required=True),
-        Column("quantity", "number", required=True),
+        Column("quantity", "number", required=True, magnitude=MAX_LINE_UNITS),
         Column("unit_price", "number", low=0),
         Column("customer"),
     ),

@@ -216,6 +216,14 @@ def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:
     if column.kind not in ("number", "integer"):
         return []
     name = column.name
+    if column.magnitude is not None:
+        limit = column.magnitude
+        return _rows(
+            raw,
+            values.abs() > limit,
+            name,
+            lambda v: f"{name} {v} is beyond ±{limit:,.0f}: a typo (an EAN, a date?), not units",
+        )
     if column.above is not None:
         return _rows(
             raw,

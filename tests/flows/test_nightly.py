@@ -91,13 +91,17 @@ def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_r
     with warehouse.connect(db_path, read_only=True) as con:
         chosen = warehouse.current_forecast_models(con)
         forecasts = con.execute("SELECT DISTINCT sku, model FROM forecasts").df()
+        left_out = warehouse.not_planned(con)
     # every stage factor other than 1 is named in the run summary
     moved = chosen[(chosen["stage_factor"] != 1.0) & chosen["stage_factor"].notna()]
     named = " ".join(summary["forecast_adjustments"])
     assert len(moved) > 0  # the demo has declining and growing stages
     for stage in moved["lifecycle_stage"].unique():
         assert f"lifecycle stage {stage}:" in named
-    assert len(chosen) == summary["items_planned"] + summary["items_unplannable"]
+    # an item whose own items row is in quarantine has no forecast, but it is named
+    lost = left_out[left_out["reason"].str.startswith("not in items: items.csv row ")]
+    assert len(lost) == 1
+    assert len(chosen) == summary["items_planned"] + summary["items_unplannable"] - len(lost)
     # AS_OF is a Tuesday: the week that started the day before is forecast as well, and the
     # 8 plan weeks from Wednesday overlap 9 calendar weeks
     with warehouse.connect(db_path, read_only=True) as con:

@@ -412,6 +412,26 @@ def test_stock_0_with_a_small_risk_does_not_read_as_stock_that_covers_the_demand
     assert lot.reason.startswith("No order: little or no demand is expected from week 1")
 
 
+def test_open_orders_that_refill_the_stock_are_the_reason_not_little_demand():
+    """Stock 0, about 3 a week, 400 units on order arriving in week 2, a lot ordered now in
+    week 3: short in week 1 in every scenario, so the reason said "little or no demand is
+    expected from week 3", beside a forecast of 3 a week (14 of 56 reasons of a planner's
+    weekly night)."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 20.0, 2)
+    demand = np.random.default_rng(5).poisson(3.0, (200, 8)).astype(np.int64) + 1
+    item = ItemProblem("P", demand, 0, ((1, 400),), (offer,), 0.25, 7 / 365.25, 0.0, 0.05,
+                       30.0, 0.0, review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity == 0 and lot.explanation["stockout_risk_unavoidable"] > 0.5
+    assert "little or no demand" not in lot.reason
+    assert lot.reason.startswith(
+        "No order: from the earliest arrival of a lot ordered now, stock 0 and open orders 400 "
+        "cover the demand until an order placed at the next review can arrive in week 4 "
+        "(stock 0 and open orders 400 fall short before a lot ordered now can arrive in week 3 "
+        "(unavoidable)"
+    ), lot.reason
+
+
 def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():
     """A planner's budget run cut 795 items; 227 of them named no limit, because each one's
     best lot alone fit in the 75.75 the plan left, though together they needed 10,022."""

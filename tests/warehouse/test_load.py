@@ -499,3 +499,106 @@ def test_rows_of_an_item_whose_items_row_is_quarantined_name_that_row(con, tmp_p
     lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,Z,1,3.50,C3\n"
     load_folder(con, write_folder(tmp_path / "in", order_lines__csv=lines), AS_OF)
     assert "unknown sku 'Z' (not in items)" in [r[2] for r in quarantined(con, "order_lines")]
+
+
+def test_files_named_in_another_case_are_read_and_unread_data_files_are_named(con, tmp_path):
+    """STOCK.CSV, Open_Orders.csv and order_lines_0621.CSV were skipped without a word: every
+    item would have been planned with nothing on hand and nothing on order."""
+    folder = write_folder(tmp_path / "in")
+    (folder / "stock.csv").rename(folder / "STOCK.CSV")
+    (folder / "open_orders.csv").rename(folder / "Open_Orders.csv")
+    header = BASE["order_lines.csv"].splitlines()[0]
+    (folder / "order_lines_0621.CSV").write_text(f"{header}\nO3,1,2024-03-20,B,4,6.00,C3\n")
+    (folder / "Stock_2024.csv").write_text("sku,on_hand\nA,1\n")
+    (folder / "items.xlsx").write_bytes(b"PK\x03\x04")
+    report = load_folder(con, folder, AS_OF)
+    counts = table_counts(con)
+    assert (counts["stock"], counts["open_orders"], counts["order_lines"]) == (2, 1, 4)
+    assert report.notes == (
+        "files not read: Stock_2024.csv, items.xlsx (the load reads items, suppliers, "
+        "supplier_items, price_breaks, stock, open_orders, supplier_tiers as .csv or .parquet, "
+        "and order lines matching order_lines*.csv, order_lines*.parquet; an Excel file must "
+        "be saved as CSV)",
+    )
+    assert "note: files not read: Stock_2024.csv" in report.summary()
+
+
+def test_master_headers_spelled_another_way_are_read_and_unknown_ones_named(con, tmp_path):
+    """`End_of_Life`, `salvage value` and `OnTimeRate` were dropped without a word: no end of
+    life, no salvage value, every supplier always on time."""
+    items = (
+        BASE["items.csv"]
+        .replace(
+            "lifecycle_stage,unit_volume,holding_cost_rate,end_of_life,salvage_value,stockout_cost",
+            "Lifecycle Stage,unit_volume,holding_cost_rate,End_of_Life,salvage value,stockout_cost",
+        )
+        .replace("\n", ",\n")
+        .replace("stockout_cost,", "stockout_cost,Colour", 1)
+    )
+    suppliers = BASE["suppliers.csv"].replace("on_time_rate", "OnTimeRate")
+    folder = write_folder(tmp_path / "in", items__csv=items, suppliers__csv=suppliers)
+    report = load_folder(con, folder, AS_OF)
+    b = con.execute("SELECT end_of_life, salvage_value FROM items WHERE sku = 'B'").fetchall()
+    assert b == [(date(2026, 12, 31), 0.5)]
+    rates = con.execute("SELECT on_time_rate FROM suppliers ORDER BY supplier_id").fetchall()
+    assert rates == [(0.95,), (1.0,)]
+    assert report.notes == (
+        "items.csv: columns not used: Colour (known: sku, description, category, "
+        "lifecycle_stage, unit_volume, holding_cost_rate, end_of_life, salvage_value, "
+        "stockout_cost, launch_forecast)",
+    )
+
+
+def test_a_blank_file_is_a_file_without_rows(con, tmp_path):
+    """An ERP job with nothing to export writes 0 bytes: 'cannot be read: the file is empty'
+    stopped the whole load."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    (folder / "order_lines_0701.csv").write_bytes(b"")
+    (folder / "open_orders.csv").write_bytes(b"\xef\xbb\xbf\n")
+    report = load_folder(con, folder, AS_OF)
+    assert table_counts(con)["open_orders"] == 0 and table_counts(con)["order_lines"] == 3
+    assert report.notes == (
+        "open_orders.csv has no rows below the header, the last load had 1 open order: if "
+        "some are still open, the export was cut short and every item will be ordered again",
+    )
+    (folder / "items.csv").write_bytes(b"")
+    with pytest.raises(LoadError, match=r"items\.csv: no rows below the header; items is required"):
+        load_folder(con, folder, AS_OF)
+
+
+def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_path):
+    """A purchase order two years overdue counted as arriving now, and an item whose stock
+    row left the file was planned with nothing on hand, both without a word."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    opens = BASE["open_orders.csv"] + "PO9,B,S1,5000,2022-03-01\nPO8,A,S1,10,2024-03-20\n"
+    write_folder(folder, open_orders__csv=opens, stock__csv="sku,on_hand\nA,120\n")
+    report = load_folder(con, folder, AS_OF)
+    assert report.notes == (
+        "1 open order(s) more than 30 days overdue count as arriving now: PO9 (B, due "
+        "2022-03-01); cancel or re-date them in the ERP if they will not come",
+        "stock.csv: 1 item(s) with stock at the last load have no row now and are planned with "
+        "nothing on hand: B (5) (on hand then)",
+    )
+
+
+def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp_path):
+    """An EAN pasted into the quantity loaded, then stopped the forecast of every item."""
+    lines = (
+        BASE["order_lines.csv"]
+        + "O3,1,2024-03-25,A,4006381333931,3.50,C1\nO4,1,2024-03-25,A,-20000000,3.50,C1\n"
+    )
+    load_folder(con, write_folder(tmp_path / "in", order_lines__csv=lines), AS_OF)
+    assert quarantined(con, "order_lines") == [
+        (
+            4,
+            "quantity",
+            "quantity 4006381333931 is beyond ±10,000,000: a typo (an EAN, a date?), not units",
+        ),
+        (
+            5,
+            "quantity",
+            "quantity -20000000 is beyond ±10,000,000: a typo (an EAN, a date?), not units",
+        ),
+    ]
