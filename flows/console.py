@@ -111,6 +111,22 @@ def elsewhere_notes(elsewhere: pd.DataFrame) -> list[str]:
     return notes
 
 
+def other_run_notes(lots: pd.DataFrame) -> list[str]:
+    """One note per pending lot whose item was decided on another run of the night
+    (`warehouse.review_lots`' other_* columns): that decision counts for the night, and
+    `--all` leaves the lot alone rather than order the item twice."""
+    notes = []
+    for r in lots[lots["other_run_key"].notna()].itertuples(index=False):
+        lot = _lot(r.other_quantity, r.other_supplier_id)
+        decided = {"approve": f"approved {lot}", "override": f"overridden to {lot}"}.get(
+            r.other_action, "rejected"
+        )
+        notes.append(f"{r.sku}: {decided} on run {r.other_run_key} (another run of this night), "
+                     "which counts for the night; `--all` leaves this lot alone: name the sku "
+                     "to decide it on this run")  # fmt: skip
+    return notes
+
+
 def changed_notes(changed: pd.DataFrame) -> list[str]:
     """One note per decision made on a recommendation the night's latest run no longer gives
     (`warehouse.changed_decisions`): the decision still counts, so the planner must see it."""

@@ -22,7 +22,7 @@ from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
-from flows.console import changed_notes, failed_notes, rejected_notes
+from flows.console import changed_notes, failed_notes, other_run_notes, rejected_notes
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -104,7 +104,8 @@ def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> wareh
 
 def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[warehouse.Decision]:
     """Listed lots as decided; with approve_all every other pending lot is approved, with
-    approve_suppliers every other pending lot recommended from one of them."""
+    approve_suppliers every other pending lot recommended from one of them; neither touches
+    a lot whose item was decided on another run of the night (that decision counts)."""
     listed = [
         warehouse.Decision(
             lot.sku, lot.action, lot.supplier_id, lot.quantity, lot.comment or answer.comment
@@ -113,6 +114,7 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
     ]
     named = {lot.sku for lot in answer.lots}
     chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
+    chosen &= pending["other_run_key"].isna()  # decided on another run of the night: it counts
     listed += [
         warehouse.Decision(sku, "approve", comment=answer.comment)
         for sku in pending.loc[chosen, "sku"]
@@ -267,6 +269,10 @@ def pending_markdown(
         )
     if len(pending) > limit:
         lines.append(f"\n... and {len(pending) - limit} more: `reorder review list`")
+    other = other_run_notes(pending) if "other_run_key" in pending else []
+    if other:
+        lines += ["", "## Decided on another run of this night (approve all leaves them)", ""]
+        lines += [f"- {note}" for note in other]
     if changed:
         lines += ["", "## Decided on another recommendation (still counts)", ""]
         lines += [f"- {note}" for note in changed]

@@ -18,6 +18,7 @@ from flows.console import (
     elsewhere_notes,
     failed_notes,
     lots_text,
+    other_run_notes,
     rejected_notes,
 )
 
@@ -73,7 +74,8 @@ def list_lots(
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    for note in elsewhere_notes(elsewhere) + changed_notes(changed) + rejected_notes(rejected):
+    notes = elsewhere_notes(elsewhere) + other_run_notes(lots[lots["status"] == "pending"])
+    for note in notes + changed_notes(changed) + rejected_notes(rejected):
         click.echo(f"note: {note}")
 
 
@@ -159,11 +161,23 @@ def _chosen(
             raise click.UsageError("name at least one sku, or --all")
         return skus
     _check_suppliers(con, suppliers)
-    skus = tuple(warehouse.review_lots(con, status="pending", suppliers=suppliers)["sku"])
+    pending = warehouse.review_lots(con, status="pending", suppliers=suppliers)
+    elsewhere = pending["other_run_key"].notna()
+    if elsewhere.any():
+        click.echo(f"left alone: {counted(int(elsewhere.sum()), 'lot')} whose item was decided "
+                   f"on another run of this night ({_listed(pending.loc[elsewhere, 'sku'])}); "
+                   "name a sku to decide it on this run")  # fmt: skip
+    skus = tuple(pending.loc[~elsewhere, "sku"])
     if not skus:
         of = f" of {_names('supplier', suppliers)}" if suppliers else ""
         click.echo(f"no pending lots{of} to {action}")
     return skus
+
+
+def _listed(skus: pd.Series, shown: int = 10) -> str:
+    """'A, B, C' or 'A, ..., J and 5 more'."""
+    more = f" and {len(skus) - shown} more" if len(skus) > shown else ""
+    return ", ".join(skus.head(shown)) + more
 
 
 def warn_failed(con: object) -> None:

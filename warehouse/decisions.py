@@ -90,7 +90,10 @@ def review_lots(
     skus: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Recommendations of a run_key (default: the published run, current_run) with their status
-    (pending | approved | overridden | rejected) and the effective decision's columns.
+    (pending | approved | overridden | rejected) and the effective decision's columns; a
+    pending lot whose item was decided on another run of the night has that run's newest
+    decision in other_run_key, other_action, other_quantity and other_supplier_id (it counts
+    for the night until this run's lot is decided).
 
     Only lots with a positive recommended quantity unless `with_zero` (an override may order
     an item the plan left out); only lots recommended from or decided for one of `suppliers`,
@@ -104,11 +107,15 @@ def review_lots(
     frame = con.execute(
         f"SELECT {', '.join(_LOT_SQL)} FROM recommendations AS r "
         "LEFT JOIN lot_decisions AS d USING (run_key, sku) "
+        "LEFT JOIN (SELECT * FROM decisions WHERE run_key <> ? AND as_of = "
+        "(SELECT max(as_of) FROM runs WHERE run_key = ?) QUALIFY row_number() OVER ("
+        "PARTITION BY sku ORDER BY decided_at DESC, decision_id DESC) = 1) AS o "
+        "ON o.sku = r.sku AND d.sku IS NULL "
         "WHERE r.run_key = ? AND (? OR r.quantity > 0 OR d.sku IS NOT NULL) "
         "AND (? OR list_contains(?, r.supplier_id) OR list_contains(?, d.supplier_id)) "
         "AND (? OR list_contains(?, r.sku)) "
         "ORDER BY r.order_value DESC NULLS LAST, r.sku",
-        [run_key, with_zero, *_any_of(suppliers), list(suppliers), *_any_of(skus)],
+        [run_key] * 3 + [with_zero, *_any_of(suppliers), list(suppliers), *_any_of(skus)],
     ).df()
     return frame if status is None else frame[frame["status"] == status].reset_index(drop=True)
 
@@ -130,6 +137,11 @@ _LOT_SQL = (
     "d.decided_by",
     "d.decided_at",
     "d.comment",
+    # a pending lot's item decided on another run of the night: that decision counts
+    "o.run_key AS other_run_key",
+    "o.action AS other_action",
+    "o.quantity AS other_quantity",
+    "o.supplier_id AS other_supplier_id",
 )
 _LOT_COLUMNS = [c.rsplit(" AS ", 1)[-1].removeprefix("r.").removeprefix("d.") for c in _LOT_SQL]
 
@@ -422,14 +434,18 @@ def planned_orders(
     con: duckdb.DuckDBPyConnection, as_of: date, skus: list[str] | None = None
 ) -> pd.DataFrame:
     """Approved lots that a run as of `as_of` counts as open orders, in the columns of
-    `open_orders` (po_id, sku, supplier_id, quantity, due_date); see the module docstring."""
+    `open_orders` (po_id, sku, supplier_id, quantity, due_date); see the module docstring.
+    Once the ERP carries a proposal of a night and sku, no proposal of that night and sku
+    counts any more, whichever of the night's runs it came from (the lot approved on the
+    nightly run was ordered; one decided again on a budget rerun counted as well)."""
     where = "AND list_contains(?, p.sku)" if skus is not None else ""
     params: list = [as_of, as_of] + ([list(skus)] if skus is not None else [])
     return con.execute(
         "SELECT p.po_id, p.sku, p.supplier_id, p.quantity, p.due_date FROM planned_orders AS p "
-        "WHERE p.as_of < ? AND p.due_date >= ? "
-        "AND NOT EXISTS (SELECT 1 FROM open_orders AS o WHERE o.po_id = p.po_id) "
-        "AND NOT EXISTS (SELECT 1 FROM erp_proposals AS e WHERE e.po_id = p.po_id) "
+        "WHERE p.as_of < ? AND p.due_date >= ? AND NOT EXISTS (SELECT 1 FROM ("
+        "SELECT po_id FROM open_orders UNION SELECT po_id FROM erp_proposals) AS e "
+        "JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
+        "ON e.po_id = 'RV-' || r.run_key || '-' || p.sku WHERE r.as_of = p.as_of) "
         f"{where} ORDER BY p.sku, p.due_date, p.po_id",
         params,
     ).df()

@@ -293,6 +293,40 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
     out = CliRunner().invoke(main, ["review", "list", "--db", str(db)], catch_exceptions=False)
     assert "2 pending lots of run night-1-budget" in out.output
     assert "note: 1 lot of this night was decided on run night-1 (another run" in out.output
+    assert (
+        "note: A: approved 200 from S1 on run night-1 (another run of this night), which counts "
+        "for the night; `--all` leaves this lot alone: name the sku to decide it on this run"
+    ) in out.output
+    # `approve --all` on the rerun approved A again: the ERP then carried both proposals
+    out = CliRunner().invoke(main, ["review", "approve", "--db", str(db), "--all"],
+                             catch_exceptions=False)  # fmt: skip
+    assert out.output.splitlines() == [
+        "left alone: 1 lot whose item was decided on another run of this night (A); name a sku "
+        "to decide it on this run",
+        "B: approve (20 from S1) by " + out.output.splitlines()[1].rsplit(" by ", 1)[1],
+    ]
+    with warehouse.connect(db) as con:
+        assert warehouse.approved_lots(con)[["po_id", "quantity"]].values.tolist() == [
+            ["RV-night-1-A", 200], ["RV-night-1-budget-B", 20]]  # fmt: skip
+
+
+def test_the_review_form_leaves_lots_decided_on_another_run_of_the_night_alone() -> None:
+    from flows.review import ReviewInput, decisions_from_input
+
+    pending = pd.DataFrame({
+        "sku": ["A", "B", "C"], "supplier_id": ["S1", "S1", "S2"], "run_key": "night-1-budget",
+        "quantity": [200.0, 20.0, 5.0], "unit_price": 1.0, "order_value": [200.0, 20.0, 5.0],
+        "reason": "r", "other_run_key": ["night-1", None, None],
+        "other_action": ["approve", None, None], "other_quantity": [200.0, None, None],
+        "other_supplier_id": ["S1", None, None],
+    })  # fmt: skip
+    every = decisions_from_input(pending, ReviewInput(planner="p", approve_all=True))
+    by_supplier = decisions_from_input(pending, ReviewInput(planner="p", approve_suppliers=["S1"]))
+    named = ReviewInput(planner="p", lots=[{"sku": "A", "action": "reject"}], approve_all=True)
+    assert [d.sku for d in every] == ["B", "C"] and [d.sku for d in by_supplier] == ["B"]
+    assert [(d.sku, d.action) for d in decisions_from_input(pending, named)] == [
+        ("A", "reject"), ("B", "approve"), ("C", "approve")]  # fmt: skip
+    assert "- A: approved 200 from S1 on run night-1" in pending_markdown(pending)
 
 
 def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:

@@ -261,6 +261,26 @@ def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
     assert planned() == [["RV-night-1-B", 20]]
 
 
+def test_a_lot_the_erp_carries_from_one_run_of_a_night_does_not_count_again(con, tmp_path):
+    """A approved (200) on night-1 and ordered; on the budget rerun of the night, published
+    later, A showed as plain pending and `approve --all` approved it again (100). Once the
+    ERP carried RV-night-1-A, the next night counted its 200 and the rerun's 100 as well."""
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    _publish(con, AS_OF, "night-1-budget", 100.0)
+    lots = warehouse.review_lots(con).set_index("sku")
+    other = ["status", "other_run_key", "other_action", "other_quantity"]
+    assert lots.loc["A", other].tolist() == ["pending", "night-1", "approve", 200.0]
+    assert lots.loc["B", ["status", "other_run_key"]].isna().tolist() == [False, True]
+    later = NOON + timedelta(hours=1)
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=later)
+    assert pd.isna(warehouse.review_lots(con).set_index("sku").loc["A", "other_run_key"])
+    next_night = AS_OF + timedelta(days=1)
+    erp = "po_id,sku,supplier_id,quantity,due_date\nRV-night-1-A,A,S1,200,2024-04-15\n"
+    warehouse.load_folder(con, write_folder(tmp_path / "in", open_orders__csv=erp), next_night)
+    orders = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert orders[["po_id", "source", "quantity"]].values.tolist() == [["RV-night-1-A", "erp", 200]]
+
+
 def test_a_decision_superseded_on_another_run_of_the_night_is_not_a_changed_one(con) -> None:
     """A approved on night-1, then rejected on night-1-budget (newer): the approval no longer
     counts, so a rerun of night-1 must not list it as "still counts ... in export"."""
