@@ -171,41 +171,74 @@ def _loose(column: str) -> str:
 def _read_csv(
     path: Path, delimiter: str, encoding: str
 ) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, str]]]:
+    """Header, rows, their data row numbers and the rows that could not be split. A quoting
+    error (a stray quote in one description) does not stop the file: it is read again line by
+    line, and each line that cannot be split is a broken row (a quoted field spanning lines
+    is then broken too, but named rather than lost)."""
+    try:
+        with path.open(newline="", encoding=encoding) as handle:
+            return _split(csv.reader(handle, delimiter=delimiter, strict=True), _numbered)
+    except csv.Error:
+        with path.open(newline="", encoding=encoding) as handle:
+            lines = (line.rstrip("\r\n") for line in handle)
+            return _split(lines, lambda rows: _by_line(rows, delimiter))
+
+
+def _split(
+    source: Any, numbered: Any
+) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, str]]]:
     rows: list[list[str]] = []
     numbers: list[int] = []
     broken: list[tuple[int, str]] = []
-    with path.open(newline="", encoding=encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter, strict=True)
-        header = next(reader, None)
-        if header is None:
-            raise ValueError("the file is empty (no header row)")
-        header = [c.strip() for c in header]
-        for number, fields in _numbered(reader):
-            if not any(f.strip() for f in fields):
-                continue  # blank line
-            if len(fields) != len(header):
-                reason = (
-                    f"row has {len(fields)} fields, the header has {len(header)} "
-                    "(check the delimiter and quotes)"
-                )
-                broken.append((number, reason))
-                continue
-            rows.append(fields)
-            numbers.append(number)
+    reader = numbered(source)
+    first = next(reader, None)
+    if first is None:
+        raise ValueError("the file is empty (no header row)")
+    if isinstance(first[1], str):
+        raise csv.Error(f"line 1: {first[1]} (check the quotes there)")
+    header = [c.strip() for c in first[1]]
+    for number, fields in reader:
+        if isinstance(fields, str):
+            broken.append((number - 1, fields))
+            continue
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        if len(fields) != len(header):
+            reason = (
+                f"row has {len(fields)} fields, the header has {len(header)} "
+                "(check the delimiter and quotes)"
+            )
+            broken.append((number - 1, reason))
+            continue
+        rows.append(fields)
+        numbers.append(number - 1)
     return header, rows, numbers, broken
 
 
+def _by_line(lines: Any, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(line number, fields, or why the line cannot be split) per physical line."""
+    for number, line in enumerate(lines, start=1):
+        try:
+            yield number, next(csv.reader([line], delimiter=delimiter, strict=True), [])
+        except csv.Error as error:
+            yield number, f"line {number} cannot be split: {error} (a stray quote?)"
+
+
 def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """(data row number, fields); a quoting error names the line of the file it is on."""
-    number = 0
+    """(record number, header = 1, fields) of a csv reader. A quoting error stops it, and so
+    does a record over several lines that does not fit the header: an unclosed quote that
+    swallowed the rows up to the next quote (they would be lost inside one broken row)."""
+    number, line, width = 0, 0, None
     while True:
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except csv.Error as error:
-            raise csv.Error(f"line {reader.line_num}: {error} (check the quotes there)") from None
         number += 1
+        spans, line = reader.line_num - line > 1, reader.line_num
+        width = len(fields) if width is None else width
+        if spans and len(fields) != width:
+            raise csv.Error(f"record {number} runs over several lines and does not fit the header")
         yield number, fields
 
 

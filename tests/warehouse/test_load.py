@@ -407,11 +407,24 @@ def test_a_required_file_without_one_valid_row_stops_the_load(con, tmp_path):
     assert table_counts(con)["items"] == 0
 
 
-def test_a_stray_quote_or_a_bad_byte_is_located_in_the_file(con, tmp_path):
+def test_a_stray_quote_quarantines_its_row_and_a_bad_byte_is_located_in_the_file(con, tmp_path):
+    """One description `"Special" bolt` stopped the whole load ("cannot be read: line 4"),
+    and an unclosed quote swallowed the rows up to the next quote into one broken row."""
     lines = BASE["order_lines.csv"] + 'O3,1,2024-03-13,"A"x,1,3.50,C3\n'
-    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
-    with pytest.raises(LoadError, match=r"order_lines\.csv: cannot be read: line 5: .*quotes"):
-        load_folder(con, folder, AS_OF)
+    lines += "O4,1,2024-03-14,A,2,3.5,C4\n"
+    items = BASE["items.csv"].replace("Nut M8", '"Nut 3/4"" x 10m') + (
+        'C,"Hose",fasteners,series,0.1,0.25,,0,\nD,Disc,fasteners,series,0.1,0.25,,0,\n'
+    )
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines, items__csv=items)
+    load_folder(con, folder, AS_OF)
+    assert quarantined(con, "order_lines") == [
+        (2, "sku", "unknown sku 'B' (not in items)"),  # B's items row is the broken one
+        (4, None, "line 5 cannot be split: ',' expected after '\"' (a stray quote?)"),
+    ]
+    assert table_counts(con)["order_lines"] == 3  # O4 loads
+    assert [r[0] for r in con.execute("SELECT sku FROM items ORDER BY sku").fetchall()] == [
+        "A", "C", "D"]  # fmt: skip
+    assert quarantined(con, "items")[0][:2] == (2, None)
     data = (BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1,3.50,M\xfcller\n").encode("latin-1")
     (folder / "order_lines.csv").write_bytes(data)
     offset = data.index(b"\xfc")
@@ -419,7 +432,7 @@ def test_a_stray_quote_or_a_bad_byte_is_located_in_the_file(con, tmp_path):
                        r"is not utf-8-sig; set `encoding` under \[order_lines\] in "
                        r"load.toml"):  # fmt: skip
         load_folder(con, folder, AS_OF)
-    assert table_counts(con)["order_lines"] == 0
+    assert table_counts(con)["order_lines"] == 3  # the unreadable file changed nothing
 
 
 def test_a_master_file_in_another_encoding_loads_with_master_files_encoding(con, tmp_path):
