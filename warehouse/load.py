@@ -148,6 +148,7 @@ def load_folder(
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
+    notes += _numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
     return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))
 
 
@@ -379,6 +380,7 @@ def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:
     if numbered and frame["line"].isna().all():
         order = frame["order_id"].map(lambda v: (v or "").strip())
         frame["line"] = (order.groupby(order).cumcount() + 1).astype(str)
+        return replace(raw, numbered=True)
     return raw
 
 
@@ -452,6 +454,31 @@ def _vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list
     more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
     return [f"{raw.name}: {len(gone)} item(s) with stock at the last load have no row now and "
             f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
+
+
+def _numbered_note(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+    """A note when lines the load numbered in `files` (no `line` column) share their
+    (order_id, line) with another file's: the file last in name order wins, right for a
+    re-exported order, wrong for new lines of an old order (a credit numbered 1 replaced the
+    order's sale)."""
+    if not files:
+        return []
+    ((orders, first, names),) = con.execute(
+        "WITH rows AS (SELECT order_id, line, file FROM order_lines UNION ALL "
+        "SELECT order_id, line, file FROM order_lines_overridden), keys AS ("
+        "SELECT order_id, line FROM rows GROUP BY order_id, line "
+        "HAVING count(DISTINCT file) > 1 AND bool_or(list_contains(?, file))) "
+        "SELECT count(DISTINCT order_id), min(order_id), (SELECT list(DISTINCT file ORDER BY "
+        "file) FROM rows JOIN keys USING (order_id, line)) FROM keys",
+        [files],
+    ).fetchall()
+    if not orders:
+        return []
+    return [f"lines numbered by the load (no line column) of {orders:,} order(s) are in "
+            f"several files (first: {first}; {', '.join(names)}) under the same numbers: the "
+            "file last in name order wins. Right for a re-exported order; for new lines of "
+            "an order (a credit) map the export's position column as `line` in "
+            "load.toml"]  # fmt: skip
 
 
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now

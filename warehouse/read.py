@@ -29,7 +29,7 @@ class RawFile:
     """A file's rows as text (None = empty), renamed to our column names, with `_row`.
 
     `broken` lists (row, reason) of rows that could not be split into fields; `unused` the
-    file's columns that none of ours reads.
+    file's columns that none of ours reads; `numbered`: order lines numbered by the load.
     """
 
     path: Path
@@ -38,6 +38,7 @@ class RawFile:
     typed: frozenset[str]
     broken: tuple[tuple[int, str], ...]
     unused: tuple[str, ...] = ()
+    numbered: bool = False  # order lines without a line column, numbered within each order
 
     @property
     def name(self) -> str:

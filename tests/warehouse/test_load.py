@@ -615,3 +615,21 @@ def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp
             "quantity -20000000 is beyond ±10,000,000: a typo (an EAN, a date?), not units",
         ),
     ]
+
+
+def test_numbered_lines_of_an_order_in_two_files_are_named(con, tmp_path):
+    """Without a line column, a credit for O1 in a later file was numbered 1 and replaced
+    O1's sale of 10 units with no word but 'excluded 1'."""
+    head = "order_id,order_date,sku,quantity,unit_price,customer\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=head + "O1,2024-03-04,A,10,3.5,C1\n")
+    (folder / "order_lines_2.csv").write_text(head + "O1,2024-03-20,A,-3,3.5,C1\n")
+    report = load_folder(con, folder, AS_OF)
+    assert _lines(con) == [("O1", 1, -3.0, "order_lines_2.csv")]
+    assert report.notes == (
+        "lines numbered by the load (no line column) of 1 order(s) are in several files "
+        "(first: O1; order_lines.csv, order_lines_2.csv) under the same numbers: the file last "
+        "in name order wins. Right for a re-exported order; for new lines of an order (a "
+        "credit) map the export's position column as `line` in load.toml",
+    )
+    (folder / "order_lines_2.csv").write_text(head + "O2,2024-03-20,A,-3,3.5,C1\n")
+    assert load_folder(con, folder, AS_OF).notes == ()
