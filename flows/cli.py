@@ -157,6 +157,23 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
 
 @main.command()
 @DB_OPTION
+@click.argument("file")
+def forget(db_path: Path, file: str) -> None:
+    """Drop every order line that FILE (an order-lines file name) loaded, e.g. a copy loaded
+    by mistake and removed from the folder: rows of other files it overrode count again."""
+    with (
+        warehouse.run_lock(db_path, command="reorder forget"),
+        warehouse.connect(db_path, create=False) as con,
+    ):
+        dropped, back = warehouse.forget_order_lines(con, file)
+    if not dropped:
+        raise click.BadParameter(f"no order lines of a file named {file!r}", param_hint="FILE")
+    click.echo(f"dropped {dropped:,} order lines of {file}; {back:,} of other files count again")
+    click.echo("a file of that name still in the input folder loads again on the next load")
+
+
+@main.command()
+@DB_OPTION
 @click.option("--all", "show_all", is_flag=True, help="Include items with no order.")
 @click.option(
     "--run-id", help="The lots of this run instead of the published plan's (reorder runs)."

@@ -65,6 +65,7 @@ from warehouse.runs import (
     table_counts,
 )
 from warehouse.schema import ensure_schema
+from warehouse.store import forget_order_lines
 
 __all__ = [
     "BY_COLUMNS",
@@ -100,6 +101,7 @@ __all__ = [
     "failed_since_published",
     "forecast_accuracy",
     "forecast_calibration",
+    "forget_order_lines",
     "is_published",
     "last_complete_start",
     "latest_run",

@@ -149,6 +149,7 @@ def load_folder(
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
     notes += _numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
+    notes += _absent_overriding(con, [p.name for p in line_paths])
     return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))
 
 
@@ -479,6 +480,21 @@ def _numbered_note(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str
             "file last in name order wins. Right for a re-exported order; for new lines of "
             "an order (a credit) map the export's position column as `line` in "
             "load.toml"]  # fmt: skip
+
+
+def _absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> list[str]:
+    """A note when rows of order-lines files no longer in the folder (kept: an ERP's delta
+    files may be archived once loaded) still override rows of files in it: a correction in
+    the file at hand then does not count, which nobody guesses."""
+    rows = con.execute(
+        "SELECT l.file, count(*) FROM order_lines AS l JOIN order_lines_overridden AS o "
+        "USING (order_id, line) WHERE NOT list_contains(?, l.file) "
+        "AND list_contains(?, o.file) GROUP BY l.file ORDER BY l.file",
+        [present, present],
+    ).fetchall()
+    return [f"{file}: no longer in the folder, but its rows stay loaded (delta exports may be "
+            f"archived) and override {n:,} row(s) of files in it; put it back corrected, or "
+            f"drop its rows with `reorder forget --db ... {file}`" for file, n in rows]  # fmt: skip
 
 
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now

@@ -108,6 +108,31 @@ def replace_order_lines(
         _insert_load(con, record, checked)
 
 
+def forget_order_lines(con: duckdb.DuckDBPyConnection, file: str) -> tuple[int, int]:
+    """Drop every row an order-lines file loaded (valid, set aside, excluded), its quarantine
+    and its `loads` records, so that a copy loaded by mistake stops counting and a file of
+    that name loads afresh; rows of other files it overrode count again. Returns (rows
+    dropped, rows back)."""
+    with transaction(con):
+        released = con.execute(
+            "SELECT order_id, line FROM order_lines WHERE file = $1 UNION "
+            "SELECT order_id, line FROM order_lines_excluded WHERE file = $1",
+            [file],
+        ).df()
+        ((valid, aside, before),) = con.execute(
+            "SELECT (SELECT count(*) FROM order_lines WHERE file = $1), (SELECT count(*) FROM "
+            "order_lines_overridden WHERE file = $1), (SELECT count(*) FROM order_lines)",
+            [file],
+        ).fetchall()
+        for name in ("order_lines", OVERRIDDEN, EXCLUDED):
+            con.execute(f"DELETE FROM {name} WHERE file = ?", [file])
+        _bring_back(con, released)
+        con.execute("DELETE FROM quarantine WHERE table_name = 'order_lines' AND file = ?", [file])
+        con.execute("DELETE FROM loads WHERE table_name = 'order_lines' AND file = ?", [file])
+        ((after,),) = con.execute("SELECT count(*) FROM order_lines").fetchall()
+    return int(valid + aside), int(after - (before - valid))
+
+
 OVERRIDDEN = "order_lines_overridden"
 EXCLUDED = "order_lines_excluded"
 _GONE = "_load_excluded_keys"

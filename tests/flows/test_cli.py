@@ -122,3 +122,29 @@ def test_serve_refuses_to_start_without_a_prefect_server(tmp_path: Path) -> None
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Error: reorder serve needs a Prefect server" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_forget_drops_a_files_order_lines_and_names_a_file_it_never_loaded(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from tests.warehouse.conftest import BASE, write_folder
+
+    folder = write_folder(tmp_path / "in")
+    (folder / "order_lines_copy.csv").write_text(BASE["order_lines.csv"])
+    db = tmp_path / "w.duckdb"
+    loaded = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                       "--as-of", "2024-03-31"])  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    out = CliRunner().invoke(main, ["forget", "--db", str(db), "order_lines_copy.csv"])
+    assert out.exit_code == 0 and out.output.splitlines()[0] == (
+        "dropped 3 order lines of order_lines_copy.csv; 3 of other files count again"
+    )
+    with warehouse.connect(db, read_only=True) as con:
+        files = con.execute("SELECT DISTINCT file FROM order_lines").fetchall()
+    assert files == [("order_lines.csv",)]
+    typo = CliRunner().invoke(main, ["forget", "--db", str(db), "order_lines_cpy.csv"])
+    assert typo.exit_code == 2 and "no order lines of a file named 'order_lines_cpy.csv'" in (
+        typo.output
+    )

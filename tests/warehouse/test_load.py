@@ -633,3 +633,28 @@ def test_numbered_lines_of_an_order_in_two_files_are_named(con, tmp_path):
     )
     (folder / "order_lines_2.csv").write_text(head + "O2,2024-03-20,A,-3,3.5,C1\n")
     assert load_folder(con, folder, AS_OF).notes == ()
+
+
+def test_a_removed_copy_that_overrides_is_named_and_can_be_forgotten(con, tmp_path):
+    """A copy of order_lines.csv loaded by mistake, then deleted: its rows kept overriding
+    order_lines.csv, whose correction (10 -> 90) never counted, and nothing said so."""
+    folder = write_folder(tmp_path / "in")
+    (folder / "order_lines_20240331.csv").write_text(BASE["order_lines.csv"])
+    load_folder(con, folder, AS_OF)
+    (folder / "order_lines_20240331.csv").unlink()
+    lines = BASE["order_lines.csv"].replace("O1,1,2024-03-04,A,10,", "O1,1,2024-03-04,A,90,")
+    report = load_folder(con, write_folder(folder, order_lines__csv=lines), AS_OF)
+    assert _lines(con)[0] == ("O1", 1, 10.0, "order_lines_20240331.csv")
+    assert report.notes == (
+        "order_lines_20240331.csv: no longer in the folder, but its rows stay loaded (delta "
+        "exports may be archived) and override 3 row(s) of files in it; put it back corrected, "
+        "or drop its rows with `reorder forget --db ... order_lines_20240331.csv`",
+    )
+    assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (3, 3)
+    assert _lines(con) == [
+        ("O1", 1, 90.0, "order_lines.csv"),
+        ("O1", 2, 2.0, "order_lines.csv"),
+        ("O2", 1, 5.0, "order_lines.csv"),
+    ]
+    assert load_folder(con, folder, AS_OF).notes == ()
+    assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (0, 0)
