@@ -190,6 +190,16 @@ def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) 
     return notes
 
 
+def end_of_life_notes(late: pd.DataFrame) -> list[str]:
+    """One note per decided lot due after its item's end of life
+    (`warehouse.past_end_of_life`)."""
+    return [
+        f"{r.sku}: the lot is due {pd.Timestamp(r.due_date):%Y-%m-%d}, after the item's end of "
+        f"life {pd.Timestamp(r.end_of_life):%Y-%m-%d} (the plan expects no demand after it)"
+        for r in late.itertuples(index=False)
+    ]
+
+
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"

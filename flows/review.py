@@ -22,7 +22,13 @@ from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from pydantic import BaseModel, Field
 
 import warehouse
-from flows.console import changed_notes, failed_notes, other_run_notes, rejected_notes
+from flows.console import (
+    changed_notes,
+    end_of_life_notes,
+    failed_notes,
+    other_run_notes,
+    rejected_notes,
+)
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -164,9 +170,12 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
                 f"approve_suppliers: unknown supplier {', '.join(unknown)} (not in suppliers.csv)"
             )
         pending = warehouse.review_lots(con, run_key, status="pending")
-        return decide(
+        recorded = decide(
             con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
         )
+        for note in end_of_life_notes(warehouse.past_end_of_life(con, recorded)):
+            get_run_logger().warning(note)
+        return recorded
 
 
 @flow(name="review", log_prints=True)

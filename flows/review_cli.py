@@ -16,6 +16,7 @@ from flows.console import (
     changed_notes,
     counted,
     elsewhere_notes,
+    end_of_life_notes,
     failed_notes,
     lots_text,
     other_run_notes,
@@ -224,6 +225,8 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
     for row in rows.itertuples(index=False):
         what = f"{row.quantity:,.0f} from {row.supplier_id}" if row.quantity else "nothing"
         click.echo(f"{row.sku}: {row.action} ({what}) by {row.decided_by}")
+    for note in end_of_life_notes(warehouse.past_end_of_life(con, rows)):
+        click.echo(f"note: {note}")
 
 
 @click.command()

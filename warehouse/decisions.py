@@ -223,6 +223,21 @@ def record_decisions(
     return frame
 
 
+def past_end_of_life(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame) -> pd.DataFrame:
+    """Of decided rows (`record_decisions`' frame), the lots due after their item's
+    end_of_life: sku, due_date, end_of_life. An override may order them (a last buy), but
+    the planner must see it; the plan itself counts no demand after end_of_life."""
+    ordered = decided[decided["quantity"] > 0]
+    if ordered.empty:
+        return pd.DataFrame(columns=["sku", "due_date", "end_of_life"])
+    return con.execute(
+        "SELECT sku, d.due_date, i.end_of_life FROM (SELECT unnest(?) AS sku, "
+        "unnest(?)::DATE AS due_date) AS d JOIN items AS i USING (sku) "
+        "WHERE d.due_date > i.end_of_life ORDER BY sku",
+        [ordered["sku"].tolist(), [str(pd.Timestamp(v).date()) for v in ordered["due_date"]]],
+    ).df()
+
+
 DECISION_COLUMNS = (
     "decision_id",
     "run_key",

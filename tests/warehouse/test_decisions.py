@@ -125,6 +125,25 @@ def test_failed_runs_since_the_published_one_are_listed_newest_first(con) -> Non
     assert warehouse.failed_since_published(con).empty
 
 
+def test_lots_due_after_their_items_end_of_life_are_found(con) -> None:
+    """A planner's override of a phase_out part was due 4 days after its end of life, and
+    nothing said so."""
+    from flows.console import end_of_life_notes
+
+    late = datetime(2026, 12, 25, 12)  # B: end_of_life 2026-12-31, S1's lead time 14 days
+    rows = warehouse.record_decisions(
+        con, [Decision("A", "approve"), Decision("B", "approve")], decided_by="anna", now=late
+    )
+    found = warehouse.past_end_of_life(con, rows)
+    assert found.values.tolist() == [["B", pd.Timestamp("2027-01-08"), pd.Timestamp("2026-12-31")]]
+    assert end_of_life_notes(found) == [
+        "B: the lot is due 2027-01-08, after the item's end of life 2026-12-31 (the plan "
+        "expects no demand after it)"
+    ]
+    rejected = warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna")
+    assert warehouse.past_end_of_life(con, rejected).empty
+
+
 @pytest.mark.parametrize(
     ("decision", "rule"),
     [
