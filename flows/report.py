@@ -63,9 +63,11 @@ class ReportData:
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
     """<reports_dir>/<run_key>.html; by default reports_dir is a reports folder next to the
-    DuckDB file."""
+    DuckDB file. A warehouse not named reorder.duckdb prefixes its file stem: two warehouses
+    in one folder planning the same night overwrote each other's report."""
     folder = Path(reports_dir) if reports_dir else Path(db_path).resolve().parent / "reports"
-    return folder.resolve() / f"{run_key}.html"
+    stem = Path(db_path).stem
+    return folder.resolve() / (f"{run_key}.html" if stem == "reorder" else f"{stem}-{run_key}.html")
 
 
 def cost_curves(

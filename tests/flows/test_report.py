@@ -137,6 +137,10 @@ def test_reports_dir_parameter_moves_the_report(tmp_path: Path) -> None:
     assert default_path(db_path, "k", tmp_path / "shared" / "reports") == (
         tmp_path / "shared" / "reports" / "k.html"
     )
+    # two warehouses in one folder planning one night overwrote each other's report
+    assert default_path(tmp_path / "wh" / "test.duckdb", "2026-06-30-abc") == (
+        tmp_path / "wh" / "reports" / "test-2026-06-30-abc.html"
+    )
 
 
 def test_the_leftover_chart_shows_the_value_the_reason_gives(run) -> None:
