@@ -86,7 +86,7 @@ def read_file(
         raise LoadError(f"{path.name}: cannot be read: {where}") from error
     except (OSError, UnicodeError, csv.Error, pa.ArrowException, ValueError) as error:
         raise LoadError(f"{path.name}: cannot be read: {error}") from error
-    positions = _positions(path.name, header, columns, required)
+    positions = _positions(path.name, header, columns, required, section)
     frame = pd.DataFrame(
         {
             ours: [_text(row[i]) for row in rows] if i is not None else [None] * len(rows)
@@ -128,7 +128,7 @@ def _text(value: object) -> str | None:
 
 
 def _positions(
-    name: str, header: list[str], columns: dict[str, str], required: set[str]
+    name: str, header: list[str], columns: dict[str, str], required: set[str], section: str
 ) -> dict[str, int | None]:
     index: dict[str, int] = {}
     for i, column in enumerate(header):
@@ -150,10 +150,12 @@ def _positions(
     ]
     if missing:
         found = ", ".join(header) or "nothing"
-        raise LoadError(
-            f"{name}: missing column(s) {', '.join(missing)} (found: {found}); "
-            "check the delimiter and the column mapping"
+        hint = (
+            "master files are comma-separated with our column names (see README, Data formats)"
+            if section == "master_files"
+            else "check the delimiter and the column mapping"
         )
+        raise LoadError(f"{name}: missing column(s) {', '.join(missing)} (found: {found}); {hint}")
     return {ours: index.get(theirs) for ours, theirs in columns.items()}
 
 

@@ -338,7 +338,16 @@ def test_corrupt_parquet_file_raises_naming_it(con, tmp_path):
 
 def test_missing_column_raises_naming_file_and_column(con, tmp_path):
     folder = write_folder(tmp_path / "in", stock__csv="sku;on_hand\nA;5\n")
-    with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand"):
+    with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand") as error:
+        load_folder(con, folder, AS_OF)
+    # a master file has no delimiter or mapping setting to check: the hint said so anyway
+    assert str(error.value).endswith(
+        "(found: sku;on_hand); master files are comma-separated with our column names (see "
+        "README, Data formats)"
+    )
+    lines = "Belegnr,Pos,Datum,Artikel,Menge\nO1,1,2024-03-04,A,1\n"
+    write_folder(folder, stock__csv="sku,on_hand\nA,5\n", order_lines__csv=lines)
+    with pytest.raises(LoadError, match=r"check the delimiter and the column mapping$"):
         load_folder(con, folder, AS_OF)
 
 
