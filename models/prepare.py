@@ -174,12 +174,29 @@ class PreparedForecast:
                          f"{self.horizon} periods ({int(self.waiting.sum())} items)")  # fmt: skip
         if note := self.calendar_note():
             lines.append(note)
+        if note := self.unused_launch_note():
+            lines.append(note)
         if "kept" in self.table:
             for row in self.table[self.table["kept"]].itertuples(index=False):
                 lines.append(f"selection group {row.group}: the earlier night's model "
                              f"{row.model} kept, its backtest score within the margin of the "
                              f"best ({row.n_items} items)")  # fmt: skip
         return lines
+
+    def unused_launch_note(self, shown: int = 10) -> str | None:
+        """Items with a launch_forecast that their demand history overrides (the forecast is
+        the chosen model's; a planner who entered a launch rate must see it is not used)."""
+        if self.launch is None:
+            return None
+        unused = (self.label != LAUNCH_FORECAST) & ~np.isnan(self.launch)
+        unused &= ~np.isin(self.label, (CATEGORY_PRIOR, NO_HISTORY))
+        if not unused.any():
+            return None
+        ids = [str(u) for u in self.unique_id[unused]]
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        return (f"launch_forecast not used for {len(ids)} item(s) with demand history, "
+                f"forecast by their model: {', '.join(ids[:shown])}{more} (clear it once an "
+                "item sells)")  # fmt: skip
 
     def calendar_note(self) -> str | None:
         """The calendar factors that move this forecast, in words (None: none)."""
@@ -336,6 +353,30 @@ def _apply_calendar(
             paths[i, :, j] = rescale_paths(paths[i, :, j], float(factors[j]), rng)
 
 
+def end_of_life_shares(ds: pd.DatetimeIndex, end_of_life: np.ndarray) -> np.ndarray:
+    """(k, h) share of each period's days up to and including each item's end_of_life
+    (datetime64, NaT = none): 1 before it, 0 after it, the share of days in the period it
+    falls in (a monthly plan counted January whole for an end of life on 10 January)."""
+    starts = ds.to_numpy()
+    step = ds.freq or (ds[1] - ds[0] if len(ds) > 1 else pd.Timedelta(days=7))
+    ends = (ds + step).to_numpy()  # exclusive
+    last = end_of_life.astype("datetime64[ns]")[:, None] + np.timedelta64(1, "D")
+    share = (last - starts[None, :]) / (ends - starts)[None, :]
+    share = np.clip(np.nan_to_num(share.astype(float), nan=1.0), 0.0, 1.0)
+    return np.where(np.isnat(last), 1.0, share)
+
+
+def _until_end_of_life(
+    shares: np.ndarray, mean: np.ndarray, paths: np.ndarray, rngs: list[np.random.Generator]
+) -> None:
+    """Scale mean and paths (in place) by the share of each period before the end of life:
+    zero after it, thinned in the period it falls in."""
+    mean *= shares
+    paths *= (shares > 0)[:, None, :]
+    for i, j in zip(*np.nonzero((shares > 0) & (shares < 1)), strict=True):
+        paths[i, :, j] = rescale_paths(paths[i, :, j], float(shares[i, j]), rngs[i])
+
+
 def _positions(prepared: PreparedForecast, unique_ids: Sequence[Any]) -> np.ndarray:
     wanted = np.asarray([str(u) for u in unique_ids], dtype=object)
     pos = pd.Index(prepared.unique_id).get_indexer(wanted)
@@ -415,9 +456,8 @@ def forecast_chunk(
                                         rngs[i], (n_paths, h))  # fmt: skip
     if prepared.calendar is not None:
         _apply_calendar(prepared.calendar, mean, paths, rngs)
-    ended = prepared.ds.to_numpy()[None, :] > prepared.end_of_life[pos][:, None]
-    mean[ended] = 0.0
-    paths *= ~ended[:, None, :]
+    _until_end_of_life(end_of_life_shares(prepared.ds, prepared.end_of_life[pos]), mean, paths,
+                       rngs)  # fmt: skip
     arrays = ForecastArrays(mean=mean, paths=paths)
     return Forecast(
         unique_id=prepared.unique_id[pos],

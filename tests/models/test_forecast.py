@@ -141,12 +141,27 @@ def test_items_restrict_and_order_the_output():
 
 
 def test_end_of_life_zeroes_periods_starting_after_it():
-    # EOL 2025-02-01: the February period starts on it (kept), March and April start after.
+    # EOL 2025-02-01: the February period starts on it (its first day kept), March and April
+    # start after.
     items = _items([("d1", "A", "series", "2025-02-01"), ("d2", "A", "series", None)])
     fc = forecast(_demand(DONORS), h=4, freq="M", n_paths=50, items=items)
     assert (fc.mean[0, :2] > 0).all() and (fc.mean[0, 2:] == 0).all()
     assert (fc.paths[0, :, 2:] == 0).all() and (fc.quantiles[0, :, 2:] == 0).all()
     assert (fc.mean[1] > 0).all()
+
+
+def test_the_period_of_the_end_of_life_keeps_only_its_days_up_to_it():
+    """A monthly plan counted January whole for an end of life on 10 January: 47 units over
+    two months where the days up to the end of life hold about 27, and the lot's extra units
+    were scrap."""
+    steady = {"d1": [20] * 24, "d2": [20] * 24}
+    items = _items([("d1", "A", "series", "2025-02-10"), ("d2", "A", "series", None)])
+    fc = forecast(_demand(steady), h=3, freq="M", n_paths=2000, items=items, model="empirical")
+    assert fc.mean[0, 0] == pytest.approx(fc.mean[1, 0])  # January whole
+    assert fc.mean[0, 1] == pytest.approx(fc.mean[1, 1] * 10 / 28)  # 10 of February's 28 days
+    assert fc.mean[0, 2] == 0 and (fc.paths[0, :, 2] == 0).all()
+    assert fc.paths[0, :, 1].mean() == pytest.approx(fc.mean[0, 1], rel=0.05)
+    assert fc.paths.dtype == np.int32
 
 
 def test_all_items_new_with_empty_demand_and_last_period():

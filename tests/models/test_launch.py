@@ -35,6 +35,23 @@ def test_launch_forecast_is_used_for_new_items_with_the_category_spread():
     assert abs(fc.paths[4].mean() - 3.0) < 0.3 and fc.paths[4].std() > 1
 
 
+def test_a_launch_forecast_that_history_overrides_is_named():
+    """A planner's launch rate of 20 for an item with 3 periods of sales was not used, and
+    nothing said so (its forecast was the fitted model's 5 a week)."""
+    from models import prepare_forecast
+
+    items = pd.DataFrame({"unique_id": ["d1", "d2", "new"], "category": "A",
+                          "launch_forecast": [50.0, np.nan, 10.0]})  # fmt: skip
+    prepared = prepare_forecast(_demand(), items, freq="M", h=4, model="tsb")
+    assert prepared.adjustments() == [
+        "launch_forecast not used for 1 item(s) with demand history, forecast by their model: "
+        "d1 (clear it once an item sells)"
+    ]
+    assert (
+        prepare_forecast(_demand(), items.iloc[1:], freq="M", h=4, model="tsb").adjustments() == []
+    )
+
+
 def test_negative_launch_forecast_raises():
     items = pd.DataFrame({"unique_id": ["new"], "launch_forecast": [-1.0]})
     with pytest.raises(ValueError, match="launch_forecast must be >= 0"):
