@@ -54,9 +54,9 @@ from models.select import KEEP_MARGIN, backtest, item_groups, select
 
 AUTO = "auto"
 # The candidates of model="auto": smoothing of level/occurrence x spread of the latent rate.
-AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0)}
+AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0, 32.0, 128.0)}
 # The global model's candidates differ in the spread only (they share one boosting fit).
-GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0)
+GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 # ... and in the law of the rate multiplier (lognormal: tighter 0.9, as long a tail).
 GLOBAL_LAWS = ("gamma", "lognormal")
 # Blends of both (half the paths each): smoothing x (latent shape, global shape).

@@ -82,3 +82,24 @@ def test_auto_horizon_totals_cover_nominal(auto_forecast, level):
     totals, fc = auto_forecast
     covered = (totals <= fc.arrays().total_quantiles([level])[:, 0]).mean()
     assert level - 0.06 <= covered <= level + (0.08 if level == 0.9 else 0.06)
+
+
+def test_steady_sellers_get_intervals_near_poissons():
+    """40 sellers of Poisson 5 a week for two years: with spreads down to a Gamma shape of 16
+    the 12-week totals' q05-q95 was 2.5 times Poisson's width (q05 32, q95 91 against 48 and
+    73) and none of the held-out totals fell outside it; safety stock was bought against a
+    tail that is not there. Measured now: 1.24 times, 2 of 40 outside."""
+    rng = np.random.default_rng(1)
+    n, weeks = 40, 104
+    y = rng.poisson(5.0, (n, weeks + H)).astype(float)
+    ds = pd.date_range(end="2026-11-23", periods=weeks, freq="W-MON")
+    ids = [f"s{i:02d}" for i in range(n)]
+    demand = pd.DataFrame(
+        {"unique_id": np.repeat(ids, weeks), "ds": np.tile(ds, n), "y": y[:, :weeks].ravel()}
+    )
+    fc = forecast(demand, h=H, freq="W", n_paths=1000, seed=0)
+    q05, q50, q95 = fc.arrays().total_quantiles([0.05, 0.5, 0.95]).T
+    poisson_width = (73 - 48) / 60  # q05-q95 of Poisson(60), relative to its median
+    assert np.median((q95 - q05) / q50) < 1.5 * poisson_width
+    totals = y[:, weeks:].sum(axis=1)
+    assert 0 < ((totals < q05) | (totals > q95)).mean() < 0.2
