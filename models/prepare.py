@@ -27,6 +27,7 @@ from models.classify import item_classes
 from models.correction import rescale_paths, stage_corrections
 from models.global_rate import GlobalRate
 from models.latent import LatentRate
+from models.outliers import CAP_RATIO, cap_outliers
 from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
 from models.prior import (
     CategoryPrior,
@@ -54,7 +55,10 @@ from models.select import KEEP_MARGIN, backtest, item_groups, select
 
 AUTO = "auto"
 # The candidates of model="auto": smoothing of level/occurrence x spread of the latent rate.
-AUTO_GRID = {"alpha": (0.02, 0.04, 0.07, 0.12, 0.2), "shape": (0.5, 1.0, 2.0, 4.0, 8.0, 32.0, 128.0)}
+AUTO_GRID = {
+    "alpha": (0.02, 0.04, 0.07, 0.12, 0.2),
+    "shape": (0.5, 1.0, 2.0, 4.0, 8.0, 32.0, 128.0),
+}
 # The global model's candidates differ in the spread only (they share one boosting fit).
 GLOBAL_SHAPES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 # ... and in the law of the rate multiplier (lognormal: tighter 0.9, as long a tail).
@@ -133,6 +137,7 @@ class PreparedForecast:
     priors: dict[str, CategoryPrior]
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     launch: np.ndarray | None = None
+    capped: tuple[str, ...] = ()  # one-off demands capped before fitting (models.outliers)
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_factor: np.ndarray | None = None
     calendar: np.ndarray | None = None
@@ -176,6 +181,12 @@ class PreparedForecast:
             lines.append(note)
         if note := self.unused_launch_note():
             lines.append(note)
+        if self.capped:
+            shown = ", ".join(self.capped[:10])
+            more = f" and {len(self.capped) - 10} more" if len(self.capped) > 10 else ""
+            lines.append(f"one-off demands capped before fitting at {CAP_RATIO:g} times the "
+                         f"item's 75th percentile of period demand ({len(self.capped)} items): "
+                         f"{shown}{more}")  # fmt: skip
         if "kept" in self.table:
             for row in self.table[self.table["kept"]].itertuples(index=False):
                 lines.append(f"selection group {row.group}: the earlier night's model "
@@ -272,6 +283,8 @@ def prepare_forecast(
     # the models fit demand without the calendar's dips (a January level is not held down by
     # the New Year weeks); the forecast gets the calendar back per future period
     yh = y[has] / history_divisors(profile, panel.ds, freq)
+    raw, (yh, caps) = yh, cap_outliers(yh)
+    capped = _capped_notes(ids[has], raw, caps, y[has], panel.ds)
     n = ids.size
     label = np.full(n, NO_HISTORY, dtype=object)
     group = np.full(n, "short", dtype=object)
@@ -326,6 +339,7 @@ def prepare_forecast(
         priors=priors,
         table=table,
         launch=launch,
+        capped=capped,
         classes=item_classes(y, stages),
         stage_factor=stage_factor,
         calendar=calendar,
@@ -375,6 +389,18 @@ def _until_end_of_life(
     paths *= (shares > 0)[:, None, :]
     for i, j in zip(*np.nonzero((shares > 0) & (shares < 1)), strict=True):
         paths[i, :, j] = rescale_paths(paths[i, :, j], float(shares[i, j]), rngs[i])
+
+
+def _capped_notes(
+    ids: np.ndarray, scaled: np.ndarray, caps: np.ndarray, y: np.ndarray, ds: pd.DatetimeIndex
+) -> tuple[str, ...]:
+    """'P-1: 1,000 in the period starting 2026-10-05' per item with a capped period (its
+    largest, in units as sold)."""
+    notes = []
+    for i in np.flatnonzero(~np.isnan(caps)):
+        t = int(np.nanargmax(scaled[i]))
+        notes.append(f"{ids[i]}: {y[i, t]:,.0f} in the period starting {ds[t].date()}")
+    return tuple(notes)
 
 
 def _positions(prepared: PreparedForecast, unique_ids: Sequence[Any]) -> np.ndarray:
