@@ -66,13 +66,7 @@ def replace_order_lines(
     last in name order comes back, unless a later file excluded that line."""
     file = record.file
     with transaction(con):
-        released = con.execute(
-            "SELECT order_id, line FROM order_lines WHERE file = $1 UNION "
-            "SELECT order_id, line FROM order_lines_excluded WHERE file = $1",
-            [file],
-        ).df()
-        for name in ("order_lines", OVERRIDDEN, EXCLUDED):
-            con.execute(f"DELETE FROM {name} WHERE file = ?", [file])
+        released = _drop_file(con, file)
         gone = checked.excluded_keys.astype({"order_id": str, "line": "int64"})
         con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
         con.register(_GONE, gone)
@@ -114,23 +108,29 @@ def forget_order_lines(con: duckdb.DuckDBPyConnection, file: str) -> tuple[int, 
     that name loads afresh; rows of other files it overrode count again. Returns (rows
     dropped, rows back)."""
     with transaction(con):
-        released = con.execute(
-            "SELECT order_id, line FROM order_lines WHERE file = $1 UNION "
-            "SELECT order_id, line FROM order_lines_excluded WHERE file = $1",
-            [file],
-        ).df()
         ((valid, aside, before),) = con.execute(
             "SELECT (SELECT count(*) FROM order_lines WHERE file = $1), (SELECT count(*) FROM "
             "order_lines_overridden WHERE file = $1), (SELECT count(*) FROM order_lines)",
             [file],
         ).fetchall()
-        for name in ("order_lines", OVERRIDDEN, EXCLUDED):
-            con.execute(f"DELETE FROM {name} WHERE file = ?", [file])
-        _bring_back(con, released)
+        _bring_back(con, _drop_file(con, file))
         con.execute("DELETE FROM quarantine WHERE table_name = 'order_lines' AND file = ?", [file])
         con.execute("DELETE FROM loads WHERE table_name = 'order_lines' AND file = ?", [file])
         ((after,),) = con.execute("SELECT count(*) FROM order_lines").fetchall()
     return int(valid + aside), int(after - (before - valid))
+
+
+def _drop_file(con: duckdb.DuckDBPyConnection, file: str) -> pd.DataFrame:
+    """Delete a file's order lines (valid, set aside, excluded); the keys it held in
+    order_lines or excluded (order_id, line), whose overridden rows may come back."""
+    released = con.execute(
+        "SELECT order_id, line FROM order_lines WHERE file = $1 UNION "
+        "SELECT order_id, line FROM order_lines_excluded WHERE file = $1",
+        [file],
+    ).df()
+    for name in ("order_lines", OVERRIDDEN, EXCLUDED):
+        con.execute(f"DELETE FROM {name} WHERE file = ?", [file])
+    return released
 
 
 OVERRIDDEN = "order_lines_overridden"
