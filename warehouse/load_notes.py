@@ -1,0 +1,128 @@
+"""Notes a load gives beside its counts: what it read differently from what a planner may
+think (files and columns it did not use, open orders and stock rows that vanished or are long
+overdue, order lines numbered by the load that collide across files, rows of files no longer
+in the folder that still count). Nothing here changes what is loaded."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from warehouse.config import LoadConfig
+from warehouse.read import RawFile
+from warehouse.tables import MASTER_TABLES
+
+DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
+OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
+
+
+def unread_files(
+    files: list[Path], masters: dict[str, Path | None], lines: list[Path], config: LoadConfig
+) -> list[str]:
+    """A note naming the data files of the folder that no table reads (a misspelled stock
+    file would otherwise plan every item with nothing on hand, without a word)."""
+    read = {p for p in masters.values() if p is not None} | set(lines)
+    unread = [p.name for p in files if p.suffix.lower() in DATA_SUFFIXES and p not in read]
+    if not unread:
+        return []
+    tables = ", ".join(t.name for t in MASTER_TABLES)
+    return [
+        f"files not read: {', '.join(unread)} (the load reads {tables} as .csv or .parquet, "
+        f"and order lines matching {', '.join(config.files)}; an Excel file must be saved as "
+        "CSV)"
+    ]
+
+
+def unused_columns(raws: dict[str, RawFile]) -> list[str]:
+    """A note per master file with columns that are not ours (a misspelled optional column
+    such as `End_of_Life ` would otherwise be dropped without a word)."""
+    return [
+        f"{raw.name}: columns not used: {', '.join(raw.unused)} (known: {', '.join(table.names)})"
+        for table in MASTER_TABLES
+        if (raw := raws.get(table.name)) is not None and raw.unused
+    ]
+
+
+def open_orders_notes(con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date) -> list:
+    """Notes on an open_orders file that lost every row since the last load (a cut export
+    would order every item again), and on orders long overdue (they count as arriving now)."""
+    ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
+    if raw is not None and raw.rows_read == 0 and held:
+        orders = f"{held:,} open order{'' if held == 1 else 's'}"
+        return [f"{raw.name} has no rows below the header, the last load had {orders}: if some "
+                "are still open, the export was cut short and every item will be ordered "
+                "again"]  # fmt: skip
+    if raw is None or raw.frame.empty:
+        return []
+    due = pd.to_datetime(raw.frame["due_date"], errors="coerce", format="ISO8601")
+    late = raw.frame[due < pd.Timestamp(as_of) - pd.Timedelta(days=OVERDUE_DAYS)]
+    if late.empty:
+        return []
+    names = ", ".join(f"{r.po_id} ({r.sku}, due {r.due_date})" for r in late.head(5).itertuples())
+    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+    return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
+            f"now: {names}{more}; cancel or re-date them in the ERP if they will not "
+            "come"]  # fmt: skip
+
+
+def vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list[str]:
+    """A note naming the items that had stock at the last load and have no row in the new
+    stock file: they are planned with nothing on hand, right when the export leaves out items
+    without stock, wrong when rows were lost."""
+    if raw is None or not raw.rows_read:
+        return []
+    rows = raw.frame["sku"].dropna().map(str.strip)
+    gone = con.execute(
+        "SELECT sku, on_hand FROM stock WHERE on_hand > 0 AND NOT list_contains(?, sku) "
+        "ORDER BY on_hand DESC, sku",
+        [sorted(set(rows))],
+    ).fetchall()
+    if not gone:
+        return []
+    names = ", ".join(f"{sku} ({on_hand:,.0f})" for sku, on_hand in gone[:5])
+    more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
+    return [f"{raw.name}: {len(gone)} item(s) with stock at the last load have no row now and "
+            f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
+
+
+def numbered_note(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:
+    """A note when lines the load numbered in `files` (no `line` column) share their
+    (order_id, line) with another file's: the file last in name order wins, right for a
+    re-exported order, wrong for new lines of an old order (a credit numbered 1 replaced the
+    order's sale)."""
+    if not files:
+        return []
+    ((orders, first, names),) = con.execute(
+        "WITH rows AS (SELECT order_id, line, file FROM order_lines UNION ALL "
+        "SELECT order_id, line, file FROM order_lines_overridden), keys AS ("
+        "SELECT order_id, line FROM rows GROUP BY order_id, line "
+        "HAVING count(DISTINCT file) > 1 AND bool_or(list_contains(?, file))) "
+        "SELECT count(DISTINCT order_id), min(order_id), (SELECT list(DISTINCT file ORDER BY "
+        "file) FROM rows JOIN keys USING (order_id, line)) FROM keys",
+        [files],
+    ).fetchall()
+    if not orders:
+        return []
+    return [f"lines numbered by the load (no line column) of {orders:,} order(s) are in "
+            f"several files (first: {first}; {', '.join(names)}) under the same numbers: the "
+            "file last in name order wins. Right for a re-exported order; for new lines of "
+            "an order (a credit) map the export's position column as `line` in "
+            "load.toml"]  # fmt: skip
+
+
+def absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> list[str]:
+    """A note when rows of order-lines files no longer in the folder (kept: an ERP's delta
+    files may be archived once loaded) still override rows of files in it: a correction in
+    the file at hand then does not count, which nobody guesses."""
+    rows = con.execute(
+        "SELECT l.file, count(*) FROM order_lines AS l JOIN order_lines_overridden AS o "
+        "USING (order_id, line) WHERE NOT list_contains(?, l.file) "
+        "AND list_contains(?, o.file) GROUP BY l.file ORDER BY l.file",
+        [present, present],
+    ).fetchall()
+    return [f"{file}: no longer in the folder, but its rows stay loaded (delta exports may be "
+            f"archived) and override {n:,} row(s) of files in it; put it back corrected, or "
+            f"drop its rows with `reorder forget --db ... {file}`" for file, n in rows]  # fmt: skip
