@@ -91,7 +91,9 @@ def build_problem(
     a usable offer names these rows as the reason rather than "no supplier offer"; a planned
     item lists each as an offer left out. quarantined_items (same columns; optional): items
     whose own row is in quarantine, left out with it as the reason ("not in items: items.csv
-    row 7 is in quarantine (...)"), whether or not they have demand scenarios."""
+    row 7 is in quarantine (...)"), whether or not they have demand scenarios; an item of
+    `items` listed there (a second row that disagrees) is left out too ("items rows disagree:
+    ...")."""
     ids, paths = scenarios
     paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
     horizon = int(paths.shape[2])
@@ -108,6 +110,9 @@ def build_problem(
         sku = str(sku)
         if sku not in rows:
             unplannable.append((sku, _not_in_items(sku, lost_items)))
+            continue
+        if sku in lost_items:  # a second items row disagrees with the loaded one
+            unplannable.append((sku, f"items rows disagree: {lost_items[sku]}"))
             continue
         if not offers.get(sku):
             whys = offer_errors.get(sku, []) + quarantined.get(sku, [])

@@ -54,17 +54,17 @@ def read_planning_inputs(
 
 def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:
     """sku, reason: items whose stock (a row of theirs in quarantine, e.g. a second row of a
-    sku, or no loaded stock row and one without a sku in quarantine) or open orders (a row in
-    quarantine) are not known for sure, with the first such row. The plan leaves them out
-    rather than plan them with nothing on hand, with one of two conflicting stock rows, or
-    without an order on its way."""
+    sku with another on_hand, or no loaded stock row and one without a sku in quarantine) or
+    open orders (a row in quarantine) are not known for sure, with the first such row. The
+    plan leaves them out rather than plan them with nothing on hand, with one of two
+    conflicting stock rows, or without an order on its way."""
     return con.execute(
         "SELECT i.sku, first(q.file || ' row ' || q.row_number || ' is in quarantine (' || "
         "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
         "JOIN quarantine AS q ON (q.sku = i.sku AND (q.table_name = 'open_orders' OR "
         "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
-        "WHERE (q.table_name = 'open_orders' OR q.sku = i.sku "
-        "OR i.sku NOT IN (SELECT sku FROM stock)) "
+        "WHERE (q.table_name = 'open_orders' OR (q.sku = i.sku AND NOT ends_with(q.reason, "
+        "', same values)')) OR i.sku NOT IN (SELECT sku FROM stock)) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
         [skus, skus],
     ).df()
@@ -76,12 +76,14 @@ def _quarantined_rows(
     """sku, file, row_number, reason: the quarantined rows of supplier_items or items (their
     problems joined by '; '), so that an item left without an offer is not reported as having
     none, and an item whose own row is in quarantine is named rather than left out silently
-    (items: only skus without a loaded row)."""
+    (items: skus without a loaded row, and second rows of a sku that disagree with its first:
+    which of them is right is not known)."""
     return con.execute(
         "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) AS reason "
         "FROM quarantine WHERE table_name = ? AND sku IS NOT NULL "
         "AND (? IS NULL OR list_contains(?, sku)) "
-        "AND (table_name <> 'items' OR sku NOT IN (SELECT sku FROM items)) "
+        "AND (table_name <> 'items' OR sku NOT IN (SELECT sku FROM items) OR ("
+        "starts_with(reason, 'duplicate key ') AND NOT ends_with(reason, ', same values)'))) "
         "GROUP BY sku, file, row_number ORDER BY sku, row_number",
         [table, skus, skus],
     ).df()

@@ -319,19 +319,27 @@ def rejected_keys(
 
 
 def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...]) -> list:
-    """Second and later rows with a key seen before in the same file (the first one loads)."""
-    first = typed.drop_duplicates(list(key)).set_index(list(key))[ROW]
+    """Second and later rows with a key seen before in the same file (the first one loads);
+    the reason ends in ", same values" when the row repeats the first one (a doubled export
+    line), so that only rows that disagree make an item unknown (`warehouse.planning`)."""
+    firsts = typed.drop_duplicates(list(key))
+    first = pd.Series(firsts.index, index=firsts.set_index(list(key)).index)
+    columns = [c for c in typed.columns if c != ROW]
     found = []
     for index in typed.index[typed.duplicated(list(key))]:
         values = tuple(typed.at[index, k] for k in key)
         shown = ", ".join(f"{k}={raw.at[index, k]!r}" for k in key)
         lookup = values if len(key) > 1 else values[0]
+        earlier = first.loc[lookup]
+        same = (
+            ", same values" if typed.loc[index, columns].equals(typed.loc[earlier, columns]) else ""
+        )
         found.append(
             (
                 int(typed.at[index, ROW]),
                 ",".join(key),
                 shown,
-                (f"duplicate key {shown} (first at row {int(first.loc[lookup])})"),
+                f"duplicate key {shown} (first at row {int(typed.at[earlier, ROW])}{same})",
             )
         )
     return found

@@ -180,6 +180,15 @@ def test_an_item_whose_own_row_is_quarantined_is_left_out_naming_that_row():
     why = "not in items: items.csv row {} is in quarantine (end_of_life '31.12.2026' is not a date)"
     assert reasons["Q"] == why.format(4) and reasons["R"] == why.format(6)
     assert reasons["Z"] == "unknown sku: not in items"
+    # A's own row loaded, a second row that disagrees is in quarantine: which is right?
+    second = pd.DataFrame({"sku": ["A"], "file": ["items.csv"], "row_number": [5],
+                           "reason": ["duplicate key sku='A' (first at row 1)"]})  # fmt: skip
+    problem, left_out = build_problem(*tables(), (ids, paths), AS_OF, 7.0, quarantined_items=second)
+    assert "A" not in [i.sku for i in problem.items]
+    assert left_out.set_index("sku").loc["A", "reason"] == (
+        "items rows disagree: items.csv row 5 is in quarantine (duplicate key sku='A' (first at "
+        "row 1))"
+    )
 
 
 def test_limits_pass_through():

@@ -164,6 +164,23 @@ def test_a_second_stock_row_of_a_sku_leaves_its_stock_unknown(con, tmp_path):
     assert unknown["reason"].iloc[0].startswith("stock.csv row 3 is in quarantine (duplicate key")
 
 
+def test_a_doubled_row_is_harmless_and_rows_that_disagree_leave_the_item_unknown(con, tmp_path):
+    """A doubled export line (same values) left the item's stock unknown; two items rows of
+    B with other holding costs planned B on the first, as if it were right."""
+    items = BASE["items.csv"] + "B,Nut M8,fasteners,ramp_up,0.05,0.9,2026-12-31,0.5,12\n"
+    stock = "sku,on_hand\nA,120\nB,5\nA,120\n"
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items, stock__csv=stock), AS_OF)
+    assert [r[2] for r in quarantined(con, "stock")] == [
+        "duplicate key sku='A' (first at row 1, same values)"
+    ]
+    inputs = warehouse.read_planning_inputs(con)
+    assert inputs["unknown_inputs"].empty
+    lost = inputs["quarantined_items"]
+    assert lost[["sku", "row_number", "reason"]].values.tolist() == [
+        ["B", 3, "duplicate key sku='B' (first at row 2)"]
+    ]
+
+
 def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
     """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
     vanished from the plan without a word, neither among the lots nor among the items the
