@@ -33,6 +33,7 @@ from warehouse.load_notes import (
     absent_overriding,
     numbered_note,
     open_orders_notes,
+    read_as_empty,
     unread_files,
     unused_columns,
     vanished_stock,
@@ -150,6 +151,8 @@ def load_folder(
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
     notes += open_orders_notes(con, master_raw.get("open_orders"), as_of)
     notes += vanished_stock(con, master_raw.get("stock"))
+    notes += read_as_empty([(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
+                           + [(ORDER_LINES, raw) for raw in line_raw.values()])  # fmt: skip
     loader = _Loader(con, as_of, run_id)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)

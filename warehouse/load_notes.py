@@ -12,8 +12,9 @@ import duckdb
 import pandas as pd
 
 from warehouse.config import LoadConfig
-from warehouse.read import RawFile
-from warehouse.tables import MASTER_TABLES
+from warehouse.read import ROW, RawFile
+from warehouse.tables import MASTER_TABLES, Table
+from warehouse.validate import EMPTY_MARKERS
 
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
@@ -44,6 +45,31 @@ def unused_columns(raws: dict[str, RawFile]) -> list[str]:
         for table in MASTER_TABLES
         if (raw := raws.get(table.name)) is not None and raw.unused
     ]
+
+
+def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
+    """A note per file whose optional columns hold "N/A", "-" or the like: they read as empty
+    (the column's default), which is what a spreadsheet means by them, but a planner who
+    typed "-" for 0 or for "never" should see which was taken."""
+    notes = []
+    for table, raw in raws:
+        found = []
+        for column in table.columns:
+            if column.required or column.name not in raw.frame:
+                continue
+            values = raw.frame[column.name]
+            hit = values.map(lambda v: isinstance(v, str) and v.strip().casefold() in EMPTY_MARKERS)
+            if hit.any():
+                first = int(raw.frame.loc[hit, ROW].iloc[0])
+                value = values[hit].iloc[0].strip()
+                where = (
+                    f"row {first}" if hit.sum() == 1 else f"{hit.sum():,} rows, first row {first}"
+                )
+                found.append(f"{column.name} {value!r} ({where})")
+        if found:
+            notes.append(f"{raw.name}: read as empty, so the column's default applies: "
+                         f"{', '.join(found)}")  # fmt: skip
+    return notes
 
 
 def open_orders_notes(con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date) -> list:

@@ -26,6 +26,14 @@ MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
 SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
 HISTORY_YEARS = 50  # an order_date further back than this before as_of is a typo (0024-06-05)
+# what spreadsheets and database exports write for "no value" (compared case-insensitively):
+# empty in an optional column, missing in a required one
+EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u2013", "\u2014"})
+# spreadsheet error values: a formula broke in the export, so the row is quarantined
+SHEET_ERRORS = frozenset(
+    {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!"}
+    | {"#getting_data", "#field!", "#blocked!"}
+)
 
 
 @dataclass(frozen=True)
@@ -128,12 +136,28 @@ def parse(table: Table, raw: pd.DataFrame, context: Context) -> tuple[pd.DataFra
     for column in table.columns:
         values = raw[column.name]
         text = values.map(lambda v: v.strip() if isinstance(v, str) else None)
+        folded = text.map(lambda v: v.casefold() if isinstance(v, str) else None)
+        marker, broken = folded.isin(EMPTY_MARKERS), folded.isin(SHEET_ERRORS)
+        text = text.where(~marker & ~broken, None)
         parsed, reason = _parse_column(column, text, context)
-        empty = text.isna()
+        empty = text.isna() & ~marker & ~broken
         if column.required:
             found += _rows(raw, empty, column.name, lambda _v, c=column: f"{c.name} is missing")
-        failed = ~empty & parsed.isna()
+            found += _rows(
+                raw, marker, column.name, lambda v, c=column: f"{c.name} is missing ({v.strip()!r})"
+            )
+        found += _rows(
+            raw,
+            broken,
+            column.name,
+            lambda v, c=column: (
+                f"{c.name} {v.strip()!r} is a spreadsheet error value (a formula broke in "
+                "the export)"
+            ),
+        )
+        failed = text.notna() & parsed.isna()
         found += _rows(raw, failed, column.name, reason)
+        empty |= marker
         if column.default is not None:
             parsed = parsed.where(~empty, column.default)
         typed[column.name] = parsed

@@ -254,3 +254,41 @@ def test_an_order_date_decades_before_as_of_is_quarantined(con, tmp_path):
     assert quarantined(con, "order_lines") == [
         (4, "order_date", "order_date 0024-03-13 is more than 50 years before as_of 2024-03-31")
     ]
+
+
+def test_empty_markers_read_as_empty_in_optional_columns_and_missing_in_required(con, tmp_path):
+    """A spreadsheet's "N/A" or "-" means no value: optional columns take their default (and
+    the load says so), a required column is missing; the item is not lost over it."""
+    items = (
+        BASE["items.csv"].replace(
+            "A,Bolt M8,fasteners,series,0.1,0.25,,0,",
+            "A,Bolt M8,fasteners,series,0.1,0.25,-,n/a,N/A",
+        )
+        + "C,Washer,fasteners,series,NULL,0.2,,,\n"
+    )
+    report = _load(con, tmp_path, items__csv=items)
+    assert quarantined(con, "items") == [(3, "unit_volume", "unit_volume is missing ('NULL')")]
+    row = con.execute(
+        "SELECT end_of_life, salvage_value, stockout_cost FROM items WHERE sku = 'A'"
+    ).fetchall()
+    assert row == [(None, 0.0, None)]
+    assert (
+        "items.csv: read as empty, so the column's default applies: end_of_life '-' (row 1), "
+        "salvage_value 'n/a' (row 1), stockout_cost 'N/A' (row 1)"
+    ) in report.notes
+
+
+def test_spreadsheet_error_values_are_quarantined_not_loaded_as_skus(con, tmp_path):
+    """Excel's #N/A (a lookup that found nothing) is not a part number, and #REF! in an
+    optional column is a broken formula, not "no value"."""
+    items = BASE["items.csv"] + "#N/A,Lookup failed,fasteners,series,0.1,0.2,,,\n"
+    items += "C,Washer,fasteners,series,0.1,0.2,,#REF!,\n"
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-13,#N/A,1,3.50,C3\n"
+    _load(con, tmp_path, items__csv=items, order_lines__csv=lines)
+    reason = "is a spreadsheet error value (a formula broke in the export)"
+    assert quarantined(con, "items") == [
+        (3, "sku", f"sku '#N/A' {reason}"),
+        (4, "salvage_value", f"salvage_value '#REF!' {reason}"),
+    ]
+    assert quarantined(con, "order_lines") == [(4, "sku", f"sku '#N/A' {reason}")]
+    assert sorted(r[0] for r in con.execute("SELECT sku FROM items").fetchall()) == ["A", "B"]
