@@ -151,6 +151,8 @@ def load_folder(
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
     notes += open_orders_notes(con, master_raw.get("open_orders"), as_of)
     notes += vanished_stock(con, master_raw.get("stock"))
+    raws = [*master_raw.values(), *line_raw.values()]
+    notes += [raw.encoding_note for raw in raws if raw.encoding_note]
     notes += read_as_empty([(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
                            + [(ORDER_LINES, raw) for raw in line_raw.values()])  # fmt: skip
     loader = _Loader(con, as_of, run_id)

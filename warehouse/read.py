@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.encoding import choose as choose_encoding
 from warehouse.errors import LoadError
 
 CANCELLED = "_cancelled"
@@ -39,6 +40,7 @@ class RawFile:
     broken: tuple[tuple[int, str], ...]
     unused: tuple[str, ...] = ()
     numbered: bool = False  # order lines without a line column, numbered within each order
+    encoding_note: str | None = None  # read in another encoding than configured (why)
 
     @property
     def name(self) -> str:
@@ -71,6 +73,7 @@ def read_file(
 
     Raises LoadError if the file cannot be read or lacks a column named in `required`.
     """
+    note = None
     try:
         if path.suffix.lower() == ".parquet":
             header, rows, numbers, typed = _read_parquet(path)
@@ -78,6 +81,7 @@ def read_file(
         elif _blank(path):  # an ERP job with nothing to export writes 0 bytes: no rows
             header, rows, numbers, broken, typed = list(columns.values()), [], [], [], set()
         else:
+            encoding, note = choose_encoding(path, encoding, section)
             header, rows, numbers, broken = _read_csv(path, delimiter, encoding)
             typed = set()
         sha = file_sha256(path)
@@ -98,7 +102,7 @@ def read_file(
     typed_ours = frozenset(o for o, i in positions.items() if i is not None and header[i] in typed)
     used = set(positions.values())
     unused = tuple(c for i, c in enumerate(header) if i not in used)
-    return RawFile(path, sha, frame, typed_ours, tuple(broken), unused)
+    return RawFile(path, sha, frame, typed_ours, tuple(broken), unused, encoding_note=note)
 
 
 def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str) -> str:

@@ -451,30 +451,45 @@ def test_a_stray_quote_quarantines_its_row_and_a_bad_byte_is_located_in_the_file
     assert [r[0] for r in con.execute("SELECT sku FROM items ORDER BY sku").fetchall()] == [
         "A", "C", "D"]  # fmt: skip
     assert quarantined(con, "items")[0][:2] == (2, None)
-    data = (BASE["order_lines.csv"] + "O3,1,2024-03-13,A,1,3.50,M\xfcller\n").encode("latin-1")
+    # 0x81 is neither UTF-8 nor cp1252 (the fallback): no guess, the byte is named
+    data = BASE["order_lines.csv"].encode() + b"O3,1,2024-03-13,A,1,3.50,M\x81ller\n"
     (folder / "order_lines.csv").write_bytes(data)
-    offset = data.index(b"\xfc")
-    with pytest.raises(LoadError, match=rf"byte 0xfc on line 5 \(byte {offset} of the file\) "
+    offset = data.index(b"\x81")
+    with pytest.raises(LoadError, match=rf"byte 0x81 on line 5 \(byte {offset} of the file\) "
                        r"is not utf-8-sig; set `encoding` under \[order_lines\] in "
                        r"load.toml"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["order_lines"] == 3  # the unreadable file changed nothing
 
 
-def test_a_master_file_in_another_encoding_loads_with_master_files_encoding(con, tmp_path):
+def test_a_file_in_the_other_encoding_than_configured_is_read_right_with_a_note(con, tmp_path):
+    """Excel saves CSV in cp1252, ERPs write UTF-8: an umlaut in items.csv stopped the night
+    ("cannot be read: byte 0xfc") and, with cp1252 configured, a UTF-8 stock.csv read
+    "Müller" as "MÃ¼ller" without a word."""
     from warehouse.config import parse_config
 
     folder = write_folder(tmp_path / "in")
-    text = BASE["items.csv"].splitlines()
-    text[1] = text[1].replace("Bolt M8", "Schraube M\xfcller")
-    (folder / "items.csv").write_bytes(("\n".join(text) + "\n").encode("cp1252"))
-    with pytest.raises(LoadError, match=r"items\.csv: cannot be read: byte 0xfc .*set "
-                       r"`encoding` under \[master_files\] in load.toml"):  # fmt: skip
-        load_folder(con, folder, AS_OF)
-    config = parse_config({"master_files": {"encoding": "cp1252"}})
-    load_folder(con, folder, AS_OF, config)
-    descriptions = [r[0] for r in con.execute("SELECT description FROM items").fetchall()]
-    assert "Schraube M\xfcller" in descriptions
+    text = BASE["items.csv"].replace("Bolt M8", "Schraube M\xfcller")
+    (folder / "items.csv").write_bytes(text.encode("cp1252"))
+    lines = BASE["order_lines.csv"].replace(",C1\n", ",K\xf6ln\n")
+    (folder / "order_lines.csv").write_bytes(lines.encode("utf-8"))
+    cp1252 = parse_config({"master_files": {"encoding": "cp1252"}, "order_lines": {
+        "encoding": "cp1252"}})  # fmt: skip
+    for config, notes in ((None, ["items.csv: read as cp1252, not UTF-8: its bytes are not "
+                                  "UTF-8 (line 2: 'A,Schraube M\xfcller,"]),
+                          (cp1252, ["order_lines.csv: read as UTF-8, not cp1252: its text is "
+                                    "UTF-8, which cp1252 would misread (line 2: "])):  # fmt: skip
+        con.execute("DELETE FROM loads")  # load everything again
+        report = load_folder(con, folder, AS_OF, config)
+        found = [n for n in report.notes if " read as " in n]
+        assert [n[: len(want)] for n, want in zip(found, notes, strict=True)] == notes
+        assert found[0].endswith("set `encoding` under [master_files] in load.toml") == (
+            config is None
+        )
+        descriptions = [r[0] for r in con.execute("SELECT description FROM items").fetchall()]
+        assert "Schraube M\xfcller" in descriptions
+        customers = [r[0] for r in con.execute("SELECT customer FROM order_lines").fetchall()]
+        assert "K\xf6ln" in customers
 
 
 def test_a_parquet_duration_column_is_quarantined_not_a_crash(con, tmp_path):

@@ -1,0 +1,69 @@
+"""Which text encoding a CSV file is read with: the configured one, unless the bytes say
+otherwise. Excel saves CSV in the Windows code page (cp1252 in Western Europe) and ERPs mostly
+write UTF-8, so one folder often holds both; a night should not stop over an umlaut, nor turn
+"für" into "fÃ¼r" in another file, without saying so."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+FALLBACK = "cp1252"  # what Excel's "CSV" writes on Western European Windows
+_BLOCK = 1 << 20
+
+
+def _decodes(path: Path, encoding: str) -> tuple[bool, bool]:
+    """(every byte decodes as `encoding`, some byte is not ASCII), read in blocks."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    non_ascii = False
+    with path.open("rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(_BLOCK), b""):
+                non_ascii = non_ascii or not block.isascii()
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False, True
+    return True, non_ascii
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def _sample(path: Path, encoding: str) -> str:
+    """The first line with a character beyond ASCII, as `encoding` reads it (60 characters
+    around it at most), so that a planner sees whether the guess reads right."""
+    with path.open(encoding=encoding, errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            pos = next((i for i, ch in enumerate(line) if ord(ch) > 127), None)
+            if pos is not None:
+                start = max(0, pos - 30)
+                return f"line {number}: {line[start : start + 60].strip()!r}"
+    return ""
+
+
+def choose(path: Path, configured: str, section: str) -> tuple[str, str | None]:
+    """The encoding to read `path` with, and a note when it is not `configured`:
+    a file configured as UTF-8 that is not, but is valid cp1252, is read as cp1252; a file
+    configured otherwise whose bytes are valid UTF-8 with some beyond ASCII is read as UTF-8
+    (text in another single-byte encoding almost never forms valid UTF-8). Otherwise the
+    configured encoding, whose error (if any) names the byte."""
+    utf8, non_ascii = _decodes(path, "utf-8-sig")
+    if _is_utf8(configured):
+        if utf8 or not _decodes(path, FALLBACK)[0]:
+            return configured, None
+        chosen, why = FALLBACK, "its bytes are not UTF-8"
+    elif utf8 and non_ascii:
+        chosen, why = "utf-8-sig", f"its text is UTF-8, which {configured} would misread"
+    else:
+        return configured, None
+    return chosen, (
+        f"{path.name}: read as {_shown(chosen)}, not {_shown(configured)}: {why} "
+        f"({_sample(path, chosen)}); if that text reads wrong, set `encoding` under "
+        f"[{section}] in load.toml"
+    )
+
+
+def _shown(encoding: str) -> str:
+    return "UTF-8" if _is_utf8(encoding) else encoding
