@@ -13,13 +13,16 @@ _BLOCK = 1 << 20
 
 
 def _decodes(path: Path, encoding: str) -> tuple[bool, bool]:
-    """(every byte decodes as `encoding`, some byte is not ASCII), read in blocks."""
+    """(every byte decodes as `encoding` and none is NUL, some byte is not ASCII), read in
+    blocks. NUL bytes are binary or UTF-16 (Excel's "Unicode text"), never cp1252 text."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     non_ascii = False
     with path.open("rb") as handle:
         try:
             for block in iter(lambda: handle.read(_BLOCK), b""):
                 non_ascii = non_ascii or not block.isascii()
+                if b"\x00" in block:
+                    return False, non_ascii
                 decoder.decode(block)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
