@@ -7,6 +7,7 @@ units and prices rounded (`_csv_ready`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -29,15 +30,20 @@ COLUMNS = (
 )
 
 
-def write_proposals(lots: pd.DataFrame, out_dir: str | Path, run_key: str) -> list[Path]:
+def write_proposals(
+    lots: pd.DataFrame, out_dir: str | Path, run_key: str, suppliers: tuple[str, ...] = ()
+) -> list[Path]:
     """Write `proposals_<run_key>.xlsx` and `.csv` into out_dir; return both paths.
 
     `lots`: warehouse.approved_lots(...) rows (po_id, supplier_id, supplier_name, sku, ...).
+    `suppliers`: the export was limited to these; their ids go into the file names, so that
+    one supplier's proposal never overwrites the full one (or another supplier's).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    xlsx = out_dir / f"proposals_{run_key}.xlsx"
-    csv = out_dir / f"proposals_{run_key}.csv"
+    stem = f"proposals_{run_key}{_suppliers_part(suppliers)}"
+    xlsx = out_dir / f"{stem}.xlsx"
+    csv = out_dir / f"{stem}.csv"
     book = Workbook()
     book.remove(book.active)
     for supplier_id, group in lots.groupby("supplier_id", sort=True):
@@ -49,6 +55,19 @@ def write_proposals(lots: pd.DataFrame, out_dir: str | Path, run_key: str) -> li
     # with a byte-order mark, so that Excel reads names like "Müller" as UTF-8
     _csv_ready(lots[keep]).to_csv(csv, index=False, encoding="utf-8-sig")
     return [xlsx, csv]
+
+
+def _suppliers_part(suppliers: tuple[str, ...]) -> str:
+    """ "_S-104_S-113" for a file name (characters a file name cannot hold become "-"); many
+    suppliers: their count and a digest of their ids."""
+    if not suppliers:
+        return ""
+    ids = sorted(set(suppliers))
+    part = "".join("_" + re.sub(r"[^\w.-]", "-", s) for s in ids)
+    if len(part) <= 80:
+        return part
+    digest = hashlib.sha1("\n".join(ids).encode()).hexdigest()[:8]
+    return f"_{len(ids)}-suppliers-{digest}"
 
 
 def _csv_ready(lots: pd.DataFrame) -> pd.DataFrame:

@@ -247,7 +247,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         warn_failed(con)
         lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
-    for path in write_proposals(lots, out_dir, latest[1]):
+    for path in write_proposals(lots, out_dir, latest[1], suppliers):
         click.echo(f"wrote {path}")
     click.echo(
         f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "

@@ -236,10 +236,18 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     again = _cli("review", "approve", "--db", str(db), "--all", "--supplier", first)
     assert again.strip() == f"no pending lots of supplier {first} to approve"
 
+    _cli("review", "approve", "--db", str(db), "--all")  # the other suppliers' lots
+    everything = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    (full,) = (tmp_path / "out").glob("*.csv")
     out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"), "--supplier", first)
     assert f"{len(of_first)} lots, 1 supplier," in out
-    csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")))
+    # the supplier's proposal has its own files: the full export is still there, whole
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.csv")) == sorted(
+        [full.name, full.name.replace(".csv", f"_{first}.csv")]
+    )
+    csv = pd.read_csv(full.with_name(full.name.replace(".csv", f"_{first}.csv")))
     assert set(csv["sku"]) == of_first and set(csv["supplier_id"]) == {first}
+    assert len(pd.read_csv(full)) == int(everything.split("\n")[-2].split()[0]) > len(csv)
 
 
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
