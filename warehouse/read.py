@@ -179,16 +179,16 @@ def _read_csv(
     path: Path, delimiter: str, encoding: str
 ) -> tuple[list[str], list[list[str]], list[int], list[tuple[int, str]]]:
     """Header, rows, their data row numbers and the rows that could not be split. A quoting
-    error (a stray quote in one description) does not stop the file: it is read again line by
-    line, and each line that cannot be split is a broken row (a quoted field spanning lines
-    is then broken too, but named rather than lost)."""
+    error (a stray quote in one description) does not stop the file: it is read again record
+    by record from its lines (`_by_record`), and a line whose quote does not close where a row
+    would is a broken row, while the rows after it, quoted line breaks included, still load."""
     try:
         with path.open(newline="", encoding=encoding) as handle:
             return _split(csv.reader(handle, delimiter=delimiter, strict=True), _numbered)
     except csv.Error:
         with path.open(newline="", encoding=encoding) as handle:
-            lines = (line.rstrip("\r\n") for line in handle)
-            return _split(lines, lambda rows: _by_line(rows, delimiter))
+            lines = handle.readlines()
+        return _split(lines, lambda rows: _by_record(rows, delimiter))
 
 
 def _split(
@@ -222,20 +222,64 @@ def _split(
     return header, rows, numbers, broken
 
 
-def _by_line(lines: Any, delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
-    """(line number, fields, or why the line cannot be split) per physical line."""
-    for number, line in enumerate(lines, start=1):
+class _From:
+    """An iterator over `lines` from index `start` on (a csv reader per record, no copies)."""
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines, self.i = lines, start
+
+    def __iter__(self) -> _From:
+        return self
+
+    def __next__(self) -> str:
+        if self.i >= len(self.lines):
+            raise StopIteration
+        self.i += 1
+        return self.lines[self.i - 1]
+
+
+def _by_record(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line number, fields, or why the line cannot be split) per record: a record
+    that cannot be read, or runs over several lines and looks like rows inside an unclosed
+    quote (`_swallowed`), makes its first line a broken row, and reading goes on at the next
+    line. Numbers are line numbers (a quoted line break moves the rows after it by one)."""
+    start, width = 0, None
+    while start < len(lines):
+        source = _From(lines, start)
+        reader = csv.reader(source, delimiter=delimiter, strict=True)
         try:
-            yield number, next(csv.reader([line], delimiter=delimiter, strict=True), [])
+            fields = next(reader, None)
         except csv.Error as error:
-            yield number, f"line {number} cannot be split: {error} (a stray quote?)"
+            fields, why = None, f"{error} (a stray quote?)"
+        else:
+            why = "a quote opened on it does not close on it"
+        width = len(fields) if width is None and fields is not None else width
+        spans = source.i - start > 1
+        if fields is not None and not (spans and _swallowed(fields, width, delimiter)):
+            yield start + 1, fields
+            start = source.i
+            continue
+        yield start + 1, f"line {start + 1} cannot be split: {why}"
+        start += 1
+
+
+def _swallowed(fields: list[str], width: int | None, delimiter: str) -> bool:
+    """A record over several lines is rows inside an unclosed quote if it does not fit the
+    header, or a field holding a line break also holds as many delimiters as a whole row."""
+    if width is None:
+        return False
+    return len(fields) != width or any(
+        "\n" in f and f.count(delimiter) >= width - 1 for f in fields
+    )
 
 
 def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
     """(record number, header = 1, fields) of a csv reader. A quoting error stops it, and so
-    does a record over several lines that does not fit the header: an unclosed quote that
-    swallowed the rows up to the next quote (they would be lost inside one broken row)."""
+    does a record over several lines that looks like rows inside an unclosed quote
+    (`_swallowed`): the rows would be lost, or the record would load with the last swallowed
+    row's values."""
     number, line, width = 0, 0, None
+    delimiter = reader.dialect.delimiter
     while True:
         try:
             fields = next(reader)
@@ -244,8 +288,8 @@ def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
         number += 1
         spans, line = reader.line_num - line > 1, reader.line_num
         width = len(fields) if width is None else width
-        if spans and len(fields) != width:
-            raise csv.Error(f"record {number} runs over several lines and does not fit the header")
+        if spans and _swallowed(fields, width, delimiter):
+            raise csv.Error(f"record {number} looks like rows inside an unclosed quote")
         yield number, fields
 
 

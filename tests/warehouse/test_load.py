@@ -699,3 +699,27 @@ def test_a_removed_copy_that_overrides_is_named_and_can_be_forgotten(con, tmp_pa
     ]
     assert load_folder(con, folder, AS_OF).notes == ()
     assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (0, 0)
+
+
+def test_an_unclosed_quote_closed_by_a_later_inch_mark_loads_no_merged_row(con, tmp_path):
+    """`"Bolt M8` left open until `Pipe 1/2",` two rows down made one record of the header's
+    width: A loaded with C's values and B and C vanished without a quarantine row."""
+    header = BASE["items.csv"].splitlines()[0]
+    items = (
+        f"{header}\n"
+        'A,"Bolt M8,fasteners,series,0.1,0.25,,0,\n'
+        "B,Nut M8,fasteners,ramp_up,0.05,0.2,2026-12-31,0.5,12\n"
+        'C,Pipe 1/2",plumbing,pilot,0.3,0.3,,0,\n'
+        'D,"Washer\nzinc plated",fasteners,series,0.1,0.25,,0,\n'
+    )
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    load_folder(con, folder, AS_OF)
+    loaded = con.execute("SELECT sku, description, category FROM items ORDER BY sku").fetchall()
+    assert loaded == [
+        ("B", "Nut M8", "fasteners"),
+        ("C", 'Pipe 1/2"', "plumbing"),
+        ("D", "Washer\nzinc plated", "fasteners"),  # a quoted line break still loads
+    ]
+    assert quarantined(con, "items") == [
+        (1, None, "line 2 cannot be split: a quote opened on it does not close on it")
+    ]
