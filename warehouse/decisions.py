@@ -76,7 +76,7 @@ def failed_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT as_of, run_key, started_at, error FROM runs AS f "
         "WHERE status = 'failed' AND parameters->>'items' IS NULL "
         "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
-        "WHERE f.as_of < c.as_of OR f.started_at <= c.started_at) "
+        "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
         "ORDER BY started_at DESC"
     ).df()
 

@@ -121,6 +121,9 @@ def test_failed_runs_since_the_published_one_are_listed_newest_first(con) -> Non
     found = warehouse.failed_since_published(con)
     assert found["run_key"].tolist() == ["night-2", "night-1"]
     assert found["error"].tolist() == ["Boom", "Boom"]
+    # a rerun of the published night succeeds: night-2 still has no plan
+    _publish(con, AS_OF, "night-1", 100.0)
+    assert warehouse.failed_since_published(con)["run_key"].tolist() == ["night-2"]
     _publish(con, AS_OF + timedelta(days=1), "night-2", 100.0)  # the next attempt succeeds
     assert warehouse.failed_since_published(con).empty
 
