@@ -165,9 +165,10 @@ def forget(db_path: Path, file: str) -> None:
         warehouse.run_lock(db_path, command="reorder forget"),
         warehouse.connect(db_path, create=False) as con,
     ):
-        dropped, back = warehouse.forget_order_lines(con, file)
-    if not dropped:
+        forgotten = warehouse.forget_order_lines(con, file)
+    if forgotten is None:
         raise click.BadParameter(f"no order lines of a file named {file!r}", param_hint="FILE")
+    dropped, back = forgotten
     click.echo(f"dropped {dropped:,} order lines of {file}; {back:,} of other files count again")
     click.echo("a file of that name still in the input folder loads again on the next load")
 

@@ -102,22 +102,31 @@ def replace_order_lines(
         _insert_load(con, record, checked)
 
 
-def forget_order_lines(con: duckdb.DuckDBPyConnection, file: str) -> tuple[int, int]:
+def forget_order_lines(con: duckdb.DuckDBPyConnection, file: str) -> tuple[int, int] | None:
     """Drop every row an order-lines file loaded (valid, set aside, excluded), its quarantine
     and its `loads` records, so that a copy loaded by mistake stops counting and a file of
     that name loads afresh; rows of other files it overrode count again. Returns (rows
-    dropped, rows back)."""
+    dropped, excluded ones included; rows back), or None, changing nothing, when nothing of
+    a file of that name is in the warehouse."""
     with transaction(con):
-        ((valid, aside, before),) = con.execute(
-            "SELECT (SELECT count(*) FROM order_lines WHERE file = $1), (SELECT count(*) FROM "
-            "order_lines_overridden WHERE file = $1), (SELECT count(*) FROM order_lines)",
+        ((dropped, known, before),) = con.execute(
+            "SELECT (SELECT count(*) FROM order_lines WHERE file = $1) + (SELECT count(*) FROM "
+            "order_lines_overridden WHERE file = $1) + (SELECT count(*) FROM "
+            "order_lines_excluded WHERE file = $1), (SELECT count(*) FROM loads WHERE "
+            "table_name = 'order_lines' AND file = $1) + (SELECT count(*) FROM quarantine "
+            "WHERE table_name = 'order_lines' AND file = $1), (SELECT count(*) FROM order_lines)",
             [file],
+        ).fetchall()
+        if not dropped and not known:
+            return None
+        ((own,),) = con.execute(
+            "SELECT count(*) FROM order_lines WHERE file = ?", [file]
         ).fetchall()
         _bring_back(con, _drop_file(con, file))
         con.execute("DELETE FROM quarantine WHERE table_name = 'order_lines' AND file = ?", [file])
         con.execute("DELETE FROM loads WHERE table_name = 'order_lines' AND file = ?", [file])
         ((after,),) = con.execute("SELECT count(*) FROM order_lines").fetchall()
-    return int(valid + aside), int(after - (before - valid))
+    return int(dropped), int(after - (before - own))
 
 
 def _drop_file(con: duckdb.DuckDBPyConnection, file: str) -> pd.DataFrame:

@@ -698,7 +698,25 @@ def test_a_removed_copy_that_overrides_is_named_and_can_be_forgotten(con, tmp_pa
         ("O2", 1, 5.0, "order_lines.csv"),
     ]
     assert load_folder(con, folder, AS_OF).notes == ()
-    assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (0, 0)
+    assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") is None
+
+
+def test_forgetting_a_file_of_excluded_lines_only_brings_back_what_it_overrode(con, tmp_path):
+    """With returns ignored, a file holding one credit excluded the sale it overrode; forget
+    brought the sale back, then said "no order lines of a file named ..." (exit 2)."""
+    from warehouse.config import parse_config
+
+    config = parse_config({"order_lines": {"returns": "ignore"}})
+    folder = write_folder(tmp_path / "in")
+    (folder / "order_lines_z.csv").write_text(
+        BASE["order_lines.csv"].splitlines()[0] + "\nO1,1,2024-03-04,A,-10,3.5,C1\n"
+    )
+    load_folder(con, folder, AS_OF, config)
+    assert ("O1", 1) not in [row[:2] for row in _lines(con)]  # the credit's key excludes it
+    (folder / "order_lines_z.csv").unlink()
+    assert warehouse.forget_order_lines(con, "order_lines_z.csv") == (1, 1)
+    assert _lines(con)[0] == ("O1", 1, 10.0, "order_lines.csv")
+    assert warehouse.forget_order_lines(con, "order_lines_z.csv") is None
 
 
 def test_an_unclosed_quote_closed_by_a_later_inch_mark_loads_no_merged_row(con, tmp_path):
