@@ -367,7 +367,7 @@ def _order_line_files(folder: Path, config: LoadConfig, files: list[Path]) -> li
     patterns = [pattern.lower() for pattern in config.files]
     paths = {p for pattern in config.files for p in folder.glob(pattern) if p.is_file()}
     paths |= {p for p in files if any(fnmatch.fnmatchcase(p.name.lower(), x) for x in patterns)}
-    paths = sorted(paths)
+    paths = sorted(paths, key=lambda p: (p.name.lower(), p.name))  # as store._named
     if not paths:
         raise LoadError(f"{folder}: no order_lines file matching {', '.join(config.files)}")
     return paths

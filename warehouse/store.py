@@ -73,12 +73,14 @@ def replace_order_lines(
         try:
             _set_aside(con, "SELECT order_id, line, o.file FROM (SELECT order_id, line FROM "
                        f"{_ROWS} UNION SELECT order_id, line FROM {_GONE}) JOIN order_lines "
-                       "AS o USING (order_id, line) WHERE o.file < ?", [file])  # fmt: skip
+                       f"AS o USING (order_id, line) WHERE {_named('o.file')} < {_named('?')}",
+                       [file, file])  # fmt: skip
             ((shadowed,),) = con.execute(
                 f"SELECT list(n._pos) FROM {_ROWS} AS n WHERE EXISTS (SELECT 1 FROM "
                 "order_lines AS o WHERE o.order_id = n.order_id AND o.line = n.line AND "
-                "o.file > $1) OR EXISTS (SELECT 1 FROM order_lines_excluded AS e WHERE "
-                "e.order_id = n.order_id AND e.line = n.line AND e.file > $1)",
+                f"{_named('o.file')} > {_named('$1')}) OR EXISTS (SELECT 1 FROM "
+                "order_lines_excluded AS e WHERE e.order_id = n.order_id AND e.line = n.line "
+                f"AND {_named('e.file')} > {_named('$1')})",
                 [file],
             ).fetchall()
             con.execute(
@@ -142,6 +144,13 @@ def _drop_file(con: duckdb.DuckDBPyConnection, file: str) -> pd.DataFrame:
     return released
 
 
+def _named(expr: str) -> str:
+    """SQL sort key of a file name: name order ignores case (files match their patterns in
+    any case, so ORDER_LINES_0622.CSV comes after order_lines_0621.csv); names that differ
+    only in case fall back to their bytes."""
+    return f"[lower({expr}), {expr}]"
+
+
 OVERRIDDEN = "order_lines_overridden"
 EXCLUDED = "order_lines_excluded"
 _GONE = "_load_excluded_keys"
@@ -164,14 +173,16 @@ def _bring_back(con: duckdb.DuckDBPyConnection, released: pd.DataFrame) -> None:
     con.register(_ROWS, released)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS SELECT order_id, line, max(file) AS file "
+            f"CREATE OR REPLACE TEMP TABLE {_KEYS} AS SELECT order_id, line, "
+            f"arg_max(file, {_named('file')}) AS file "
             f"FROM {OVERRIDDEN} JOIN {_ROWS} USING (order_id, line) WHERE (order_id, line) NOT "
             "IN (SELECT (order_id, line) FROM order_lines) GROUP BY order_id, line"
         )
         # a line excluded by a file after the one that would come back stays excluded
         con.execute(
             f"DELETE FROM {_KEYS} AS k WHERE EXISTS (SELECT 1 FROM {EXCLUDED} AS e WHERE "
-            "e.order_id = k.order_id AND e.line = k.line AND e.file > k.file)"
+            f"e.order_id = k.order_id AND e.line = k.line AND {_named('e.file')} > "
+            f"{_named('k.file')})"
         )
     finally:
         con.unregister(_ROWS)

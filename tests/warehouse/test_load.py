@@ -741,3 +741,21 @@ def test_an_unclosed_quote_closed_by_a_later_inch_mark_loads_no_merged_row(con, 
     assert quarantined(con, "items") == [
         (1, None, "line 2 cannot be split: a quote opened on it does not close on it")
     ]
+
+
+def test_name_order_of_order_line_files_ignores_case(con, tmp_path):
+    """Files match their patterns in any case, so ORDER_LINES_0622.CSV is the newer export
+    of order_lines_0621.csv; byte order put it first and its correction (10 -> 8) was
+    dropped without a note."""
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    head = BASE["order_lines.csv"].splitlines()[0]
+    (folder / "order_lines_0621.csv").write_text(f"{head}\nO1,1,2024-03-04,A,10,3.5,C1\n")
+    (folder / "ORDER_LINES_0622.CSV").write_text(f"{head}\nO1,1,2024-03-04,A,8,3.5,C1\n")
+    load_folder(con, folder, AS_OF)
+    assert _lines(con) == [("O1", 1, 8.0, "ORDER_LINES_0622.CSV")]
+    # reloading the older file alone (a changed byte) keeps the newer one's word
+    (folder / "order_lines_0621.csv").write_text(f"{head}\nO1,1,2024-03-04,A,11,3.5,C1\n")
+    load_folder(con, folder, AS_OF)
+    assert _lines(con) == [("O1", 1, 8.0, "ORDER_LINES_0622.CSV")]
+    warehouse.forget_order_lines(con, "ORDER_LINES_0622.CSV")
+    assert _lines(con) == [("O1", 1, 11.0, "order_lines_0621.csv")]
