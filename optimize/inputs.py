@@ -95,7 +95,15 @@ def build_problem(
     `items` listed there (a second row that disagrees) is left out too ("items rows disagree:
     ...")."""
     ids, paths = scenarios
-    paths = plan_demand(ids, paths, _elapsed(first_period, as_of, first_period_days or period_days))
+    first_days = first_period_days or period_days
+    elapsed = _elapsed(first_period, as_of, first_days)
+    if elapsed:
+        ends = dict(zip(items["sku"].astype(str), items.get("end_of_life", pd.Series()),
+                        strict=False))  # fmt: skip
+        days = _days_until_end(ids, ends, first_period, first_days, period_days, paths.shape[2])
+        paths = plan_demand(ids, paths, elapsed, days)
+    else:
+        paths = plan_demand(ids, paths, elapsed)
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
@@ -212,7 +220,9 @@ def _unknown(unknown_inputs: pd.DataFrame | None, open_orders: pd.DataFrame) -> 
     return out
 
 
-def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarray:
+def plan_demand(
+    ids: np.ndarray, paths: np.ndarray, elapsed: float, days: np.ndarray | None = None
+) -> np.ndarray:
     """Demand per plan period (n, S, periods − 1) from demand per calendar period (n, S,
     periods) when the plan starts `elapsed` (0..1) of a period after the first calendar period;
     `paths` unchanged when elapsed is 0.
@@ -221,10 +231,19 @@ def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarra
     thinning (each unit falls before it with probability `elapsed`); plan period k gets the
     later part of calendar period k and the earlier part of period k + 1. So the expected
     demand of plan period k is (1 − elapsed) E[D_k] + elapsed E[D_k+1], and the units of
-    calendar period 0 before the plan starts are dropped. An item's split comes from its own
-    Generator (crc32 of its id): the same whichever other items are planned with it."""
+    calendar period 0 before the plan starts are dropped. `days` (n, periods), optional: the
+    share of each calendar period that has demand (1; less in the period of an item's end of
+    life, whose forecast holds only the days up to it): a unit falls before the point with
+    probability min(1, elapsed / share), so an end of life on Friday of a week planned from
+    Thursday keeps two days of demand, not the share of the whole week after Wednesday. An
+    item's split comes from its own Generator (crc32 of its id): the same whichever other
+    items are planned with it."""
     if elapsed == 0:
         return paths
+    before_p = np.full(paths.shape[::2], elapsed) if days is None else np.divide(
+        elapsed, days, out=np.full(days.shape, elapsed), where=days > 0
+    )  # fmt: skip
+    before_p = np.minimum(before_p, 1.0)
     if paths.shape[2] < 2:
         raise ValueError(
             "scenarios that start before the plan need 2 or more periods, got "
@@ -233,8 +252,32 @@ def plan_demand(ids: np.ndarray, paths: np.ndarray, elapsed: float) -> np.ndarra
     out = np.empty((*paths.shape[:2], paths.shape[2] - 1), dtype=np.int64)
     for i, (sku, demand) in enumerate(zip(ids, paths, strict=True)):
         rng = np.random.default_rng(zlib.crc32(str(sku).encode()))
-        before = rng.binomial(np.asarray(demand, dtype=np.int64), elapsed)
+        before = rng.binomial(np.asarray(demand, dtype=np.int64), before_p[i])
         out[i] = demand[:, :-1] - before[:, :-1] + before[:, 1:]
+    return out
+
+
+def _days_until_end(
+    ids: np.ndarray,
+    ends: dict[str, object],
+    first_period: date | None,
+    first_days: float,
+    period_days: float,
+    periods: int,
+) -> np.ndarray:
+    """(n, periods) share of each calendar period up to and including the item's end_of_life
+    (1 without one), as the forecast thinned it (`models.prepare.end_of_life_shares`): the
+    first period starts on first_period and is first_days long, later ones period_days."""
+    out = np.ones((len(ids), periods))
+    if first_period is None:
+        return out
+    starts = np.array([0.0] + [first_days + k * period_days for k in range(periods - 1)])
+    lengths = np.array([first_days] + [period_days] * (periods - 1))
+    for i, sku in enumerate(ids):
+        end = _date(ends.get(str(sku)))
+        if end is not None:
+            last = (end - first_period).days + 1.0  # days from the first start, inclusive
+            out[i] = np.clip((last - starts) / lengths, 0.0, 1.0)
     return out
 
 

@@ -280,6 +280,21 @@ def test_plan_periods_after_the_end_of_life_have_no_demand():
     assert inside.items[1].scenarios[:, 2].sum() > 0
 
 
+def test_the_week_of_the_end_of_life_keeps_only_its_days_after_as_of():
+    """B ends on Thursday 2025-03-20. The forecast holds its week's demand up to then (Monday
+    to Thursday, 4 x 10 units); planned from Wednesday night, only Thursday's 10 are left.
+    Thinned once for the end of life and again for the elapsed days, the plan kept 4/7 of
+    the 40 (22.9)."""
+    ids = np.array(["A", "B"])
+    paths = np.zeros((2, 20000, 3), dtype=np.int64)
+    paths[0, :, 0], paths[1, :, 0] = 70, 40  # A has no end of life: 70 a week
+    problem, _ = build_problem(*tables(), (ids, paths), date(2025, 3, 19), 7.0,
+                               first_period=date(2025, 3, 17))  # fmt: skip
+    a, b = problem.items
+    assert b.scenarios[:, 0].mean() == pytest.approx(10, abs=0.1)
+    assert a.scenarios[:, 0].mean() == pytest.approx(40, abs=0.2)  # 4 of 7 days, as before
+
+
 def test_a_month_inside_the_plan_is_split_by_its_own_length():
     """as_of 2026-02-27: 27 of February's 28 days are gone (0.964), not 27 of 30.44 days
     (0.887, which planned 11% of February's demand instead of 3.6%)."""
