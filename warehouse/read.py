@@ -101,7 +101,11 @@ def read_file(
     frame[ROW] = numbers
     typed_ours = frozenset(o for o, i in positions.items() if i is not None and header[i] in typed)
     used = set(positions.values())
-    unused = tuple(c for i, c in enumerate(header) if i not in used)
+    unused = tuple(
+        c or f"an unnamed column {i + 1}"
+        for i, c in enumerate(header)
+        if i not in used and (c or any(_text(row[i]) for row in rows if i < len(row)))
+    )  # a trailing delimiter makes a nameless, empty column: nothing to note
     return RawFile(path, sha, frame, typed_ours, tuple(broken), unused, encoding_note=note)
 
 

@@ -759,3 +759,18 @@ def test_name_order_of_order_line_files_ignores_case(con, tmp_path):
     assert _lines(con) == [("O1", 1, 8.0, "ORDER_LINES_0622.CSV")]
     warehouse.forget_order_lines(con, "ORDER_LINES_0622.CSV")
     assert _lines(con) == [("O1", 1, 11.0, "order_lines_0621.csv")]
+
+
+def test_a_trailing_delimiter_is_no_unused_column_but_unnamed_data_is(con, tmp_path):
+    """Excel's trailing comma gave `suppliers.csv: columns not used:  (known: ...)`."""
+    trailing = "".join(line + ",\n" for line in BASE["suppliers.csv"].splitlines())
+    report = load_folder(con, write_folder(tmp_path / "a", suppliers__csv=trailing), AS_OF)
+    assert not [n for n in report.notes if "not used" in n]
+    assert table_counts(con)["suppliers"] == 2
+    lines = BASE["suppliers.csv"].splitlines()
+    unnamed = lines[0] + ",\n" + "".join(line + ",x\n" for line in lines[1:])
+    report = load_folder(con, write_folder(tmp_path / "b", suppliers__csv=unnamed), AS_OF)
+    assert [n for n in report.notes if "not used" in n] == [
+        "suppliers.csv: columns not used: an unnamed column 7 (known: supplier_id, name, "
+        "lead_time, fixed_cost, on_time_rate, reject_rate)"
+    ]
