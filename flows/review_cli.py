@@ -71,7 +71,8 @@ def list_lots(
     if lots.empty:
         click.echo(f"no {'' if status == 'all' else status + ' '}lots{of}")
     else:
-        click.echo(f"{counted(len(lots), status + ' lot')}{of} of run {lots['run_key'].iloc[0]}:")
+        lot = "lot" if status == "all" else f"{status} lot"
+        click.echo(f"{counted(len(lots), lot)}{of} of run {lots['run_key'].iloc[0]}:")
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))

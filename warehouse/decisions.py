@@ -96,8 +96,9 @@ def review_lots(
     for the night until this run's lot is decided).
 
     Only lots with a positive recommended quantity unless `with_zero` (an override may order
-    an item the plan left out); only lots recommended from or decided for one of `suppliers`,
-    and only `skus`, when given. Sorted by order value, biggest first.
+    an item the plan left out); only lots of one of `suppliers` (the supplier decided for,
+    else the one recommended: an override to another supplier moves the lot), and only
+    `skus`, when given. Sorted by order value, biggest first.
     """
     if run_key is None:
         latest = latest_run(con)
@@ -112,10 +113,10 @@ def review_lots(
         "PARTITION BY sku ORDER BY decided_at DESC, decision_id DESC) = 1) AS o "
         "ON o.sku = r.sku AND d.sku IS NULL "
         "WHERE r.run_key = ? AND (? OR r.quantity > 0 OR d.sku IS NOT NULL) "
-        "AND (? OR list_contains(?, r.supplier_id) OR list_contains(?, d.supplier_id)) "
+        "AND (? OR list_contains(?, coalesce(d.supplier_id, r.supplier_id))) "
         "AND (? OR list_contains(?, r.sku)) "
         "ORDER BY r.order_value DESC NULLS LAST, r.sku",
-        [run_key] * 3 + [with_zero, *_any_of(suppliers), list(suppliers), *_any_of(skus)],
+        [run_key] * 3 + [with_zero, *_any_of(suppliers), *_any_of(skus)],
     ).df()
     return frame if status is None else frame[frame["status"] == status].reset_index(drop=True)
 

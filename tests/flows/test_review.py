@@ -393,7 +393,7 @@ def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
     _print_decision_notes(db, "night-1")
     assert capsys.readouterr().out == f"note:         {note}\n"  # B is unchanged: no note
     listed = _cli("review", "list", "--db", str(db), "--status", "all")
-    assert f"note: {note}" in listed
+    assert f"note: {note}" in listed and listed.startswith("2 lots of run ")  # not "2 all lots"
     exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
     assert "1 lot, 1 supplier, order value 400.00" in exported and f"note: {note}" in exported
 

@@ -100,6 +100,7 @@ def test_lots_filter_by_supplier_recommended_or_decided_and_by_sku(con) -> None:
         now=NOON,
     )
     assert skus(suppliers=["S2"]) == ["A"]  # decided for S2, recommended from S1
+    assert skus(suppliers=["S1"]) == ["B"]  # the override moved A to S2
     assert skus(suppliers=["S1"], status="pending") == ["B"]
     assert skus(suppliers=["S1", "S2"], skus=["A"]) == ["A"]
     assert warehouse.approved_lots(con, suppliers=["S2"])["sku"].tolist() == ["A"]
