@@ -149,7 +149,8 @@ def load_folder(
         _refuse_lost_stock(con, masters["stock"], master_raw.get("stock"))
 
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
-    notes += open_orders_notes(con, master_raw.get("open_orders"), as_of)
+    notes += open_orders_notes(con, master_raw.get("open_orders"), as_of,
+                               absent=masters["open_orders"] is None)  # fmt: skip
     notes += vanished_stock(con, master_raw.get("stock"))
     raws = [*master_raw.values(), *line_raw.values()]
     notes += [raw.encoding_note for raw in raws if raw.encoding_note]

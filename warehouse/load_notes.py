@@ -72,12 +72,19 @@ def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
     return notes
 
 
-def open_orders_notes(con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date) -> list:
-    """Notes on an open_orders file that lost every row since the last load (a cut export
+def open_orders_notes(
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date, absent: bool = False
+) -> list:
+    """Notes on an open_orders file that lost every row since the last load, or is no longer
+    in the folder (`absent`) while the last load had rows (a cut export or a file moved away
     would order every item again), and on orders long overdue (they count as arriving now)."""
     ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
+    orders = f"{held:,} open order{'' if held == 1 else 's'}"
+    if absent and held:
+        return [f"open_orders.csv is not in the folder, the last load had {orders}: the load "
+                "takes that as no open orders, so if some are still open every item will be "
+                "ordered again"]  # fmt: skip
     if raw is not None and raw.rows_read == 0 and held:
-        orders = f"{held:,} open order{'' if held == 1 else 's'}"
         return [f"{raw.name} has no rows below the header, the last load had {orders}: if some "
                 "are still open, the export was cut short and every item will be ordered "
                 "again"]  # fmt: skip

@@ -621,6 +621,21 @@ def test_a_blank_file_is_a_file_without_rows(con, tmp_path):
         load_folder(con, folder, AS_OF)
 
 
+def test_an_open_orders_file_gone_from_the_folder_is_named(con, tmp_path):
+    """Deleting open_orders.csv after a load with open orders emptied the table without a
+    word: every item on order would be ordered again."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    (folder / "open_orders.csv").unlink()
+    report = load_folder(con, folder, AS_OF)
+    assert table_counts(con)["open_orders"] == 0
+    assert report.notes == (
+        "open_orders.csv is not in the folder, the last load had 1 open order: the load takes "
+        "that as no open orders, so if some are still open every item will be ordered again",
+    )
+    assert load_folder(con, folder, AS_OF).notes == ()  # said once: the table is empty now
+
+
 def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_path):
     """A purchase order two years overdue counted as arriving now, and an item whose stock
     row left the file was planned with nothing on hand, both without a word."""
