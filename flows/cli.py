@@ -125,6 +125,8 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     from flows.nightly import nightly
 
     as_of = as_of.date() if as_of else None
+    if options["config"] is not None:  # the flow's parameter is a string (Prefect's schema)
+        options["config"] = str(options["config"])
     if options["items"] is not None:
         options["items"] = [s.strip() for s in str(options["items"]).split(",") if s.strip()]
         if not options["items"]:

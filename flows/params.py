@@ -32,7 +32,9 @@ MinServiceLevel = Annotated[
         description="hard fill rate per item; empty means none (see README: relaxed plans)",
     ),
 ]
-Limit = Annotated[float, Field(ge=0.0, description="shared limit; empty means none")]
+Limit = Annotated[
+    float, Field(ge=0.0, allow_inf_nan=False, description="shared limit; empty means none")
+]
 MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty means none")]
 TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
 Gap = Annotated[float, Field(ge=0.0, le=0.5, description="relative optimality gap of the solver")]
@@ -102,6 +104,20 @@ class RunParameters(BaseModel):
                 raise ValueError(f"as_of {value!r} is not a date of the form YYYY-MM-DD") from None
         return value
 
+    @field_validator("as_of")
+    @classmethod
+    def _not_ahead(cls, value: date) -> date:
+        """A night is planned once its day is over: a later as_of (a typo such as 2026-12-16
+        for 2026-12-06) would count the days to come as days without demand and, as the
+        latest night, replace the published plan. One day of slack for time zones."""
+        today = date.today()
+        if value > today + timedelta(days=1):
+            raise ValueError(
+                f"as_of {value.isoformat()} is after today ({today.isoformat()}): a night is "
+                "planned once its day is over, its order lines known"
+            )
+        return value
+
     @property
     def period_days(self) -> float:
         """Length of one period in days (a month counts as 365.25 / 12 days)."""
@@ -145,7 +161,8 @@ def parse_parameters(**values: object) -> RunParameters:
         return RunParameters(**{k: v for k, v in values.items() if v is not None})
     except ValidationError as err:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: {e['msg']}"
+            f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
             for e in err.errors()
         )
         raise ValueError(f"invalid run parameters: {problems}") from None

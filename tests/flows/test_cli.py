@@ -148,3 +148,21 @@ def test_forget_drops_a_files_order_lines_and_names_a_file_it_never_loaded(tmp_p
     assert typo.exit_code == 2 and "no order lines of a file named 'order_lines_cpy.csv'" in (
         typo.output
     )
+
+
+def test_run_takes_a_load_config(tmp_path: Path) -> None:
+    """`reorder run --config load.toml` failed on every call: the flow's parameter is a string
+    and the CLI passed a Path (a Prefect ParameterTypeError with a traceback)."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+    from tests.warehouse.conftest import write_folder
+
+    folder = write_folder(tmp_path / "in")
+    (tmp_path / "load.toml").write_text('[order_lines]\nreturns = "ignore"\n')
+    result = CliRunner().invoke(main, [
+        "run", "--data-dir", str(folder), "--db", str(tmp_path / "w.duckdb"), "--as-of",
+        "2024-03-31", "--config", str(tmp_path / "load.toml"), "--horizon", "4",
+        "--scenarios", "20"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "lots of 2 items, spend" in result.output and "Traceback" not in result.output

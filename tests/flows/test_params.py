@@ -22,6 +22,8 @@ def test_defaults_are_valid_and_as_of_is_yesterday() -> None:
         ("min_service_level", 1.5),
         ("max_orders", -1),
         ("budget", -5.0),
+        ("budget", float("inf")),
+        ("capacity", float("inf")),
         ("solver", "gurobi"),
         ("freq", "D"),
         ("as_of", "2026-13-45"),
@@ -62,3 +64,14 @@ def test_every_flow_parameter_has_a_description_for_the_ui_form() -> None:
     assert set(schema) >= {"as_of", "horizon", "gap", "items"}
     assert [name for name, p in schema.items() if not p.get("description")] == []
     assert (schema["gap"]["minimum"], schema["gap"]["maximum"]) == (0.0, 0.5)
+
+
+def test_a_night_after_today_is_refused() -> None:
+    """A typo such as 2026-12-16 for 2026-12-06 planned the days to come as days without
+    demand and, as the latest night, replaced the published plan."""
+    from datetime import timedelta
+
+    ahead = date.today() + timedelta(days=10)
+    with pytest.raises(ValueError, match=rf"as_of: as_of {ahead} is after today"):
+        parse_parameters(as_of=ahead.isoformat())
+    assert parse_parameters(as_of=date.today() + timedelta(days=1)).as_of  # time zones

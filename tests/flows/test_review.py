@@ -251,7 +251,7 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
 
 
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
-    later = AS_OF + timedelta(days=200)  # the demo's order lines end at AS_OF: a stale history
+    later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
         nightly(as_of=later, data_dir=str(demo_dir), db_path=str(db), horizon=8, scenarios=60)
     warning = (
