@@ -287,7 +287,7 @@ def _print_lots(
 ) -> None:
     """The lots of run `run_id` (None: of the published run); `skus`: only these items, with
     or without an order (at 5,000 items `lots --all` printed 20,000 lines)."""
-    night = ""
+    night, status = "", None
     with warehouse.connect(db_path, read_only=True) as con:
         if run_id is None:
             frame = warehouse.current_recommendations(con)
@@ -295,7 +295,15 @@ def _print_lots(
             night = f" of night {latest[2]:%Y-%m-%d}" if latest else ""
             warn_failed(con)
         else:
+            status = warehouse.run_status(con, run_id)
             frame = warehouse.run_recommendations(con, run_id)
+    if run_id is not None and status is None:
+        raise click.BadParameter(
+            f"no run {run_id!r} (`reorder runs` lists them)", param_hint="--run-id"
+        )
+    if run_id is not None and status[0] != "succeeded":
+        why = f": {status[1]}" if status[1] else ""
+        raise click.UsageError(f"run {run_id} has no lots: its status is {status[0]}{why}")
     if skus:
         unknown = sorted(set(skus) - set(frame["sku"]))
         if unknown:

@@ -62,6 +62,7 @@ from warehouse.runs import (
     record_stage,
     run_history,
     run_recommendations,
+    run_status,
     start_run,
     table_counts,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "run_history",
     "run_lock",
     "run_recommendations",
+    "run_status",
     "select_skus",
     "start_run",
     "supplier_terms",

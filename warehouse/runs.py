@@ -296,6 +296,12 @@ def not_planned(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pd
     ).df()
 
 
+def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, str | None] | None:
+    """(status, error) of one run, or None when no run has that id."""
+    rows = con.execute("SELECT status, error FROM runs WHERE run_id = ?", [run_id]).fetchall()
+    return rows[0] if rows else None
+
+
 def run_recommendations(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """The recommendations of one run (published or not; empty if it has none left)."""
     return con.execute(

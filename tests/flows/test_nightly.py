@@ -507,6 +507,9 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     printed = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", other["run_id"]])
     assert printed.exit_code == 0, printed.output
     assert "Recommended order lots (0)" in printed.output and f"  {sku}: {reason}" in printed.output
+    # a mistyped run id printed an empty plan and exit 0
+    typo = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", "nope"])
+    assert typo.exit_code == 2 and "no run 'nope' (`reorder runs` lists them)" in typo.output
 
 
 def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path: Path) -> None:
