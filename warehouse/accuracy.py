@@ -47,8 +47,12 @@ actuals AS (
 scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' = l.freq
+        -- what-if runs of some items or a category were never published
+        AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL
         -- an attempt whose rows a rerun of its run_key replaced has none left to score
         AND EXISTS (SELECT 1 FROM forecasts AS f WHERE f.run_id = r.run_id)
+    -- the night's published run: its run that ended last (as current_run picks it)
+    QUALIFY row_number() OVER (PARTITION BY r.as_of ORDER BY r.ended_at DESC, r.started_at DESC) = 1
     ORDER BY r.as_of DESC, r.run_key
     LIMIT ?
 )"""

@@ -116,6 +116,20 @@ def test_a_rerun_of_the_newest_night_keeps_the_scores(con):
     assert len(first) == 1 and first["items"].item() == 2
 
 
+def test_only_the_run_each_earlier_night_published_is_scored(con):
+    """A what-if of one category and a budget rerun of the same night were scored as three
+    runs of the night, pushing real earlier nights out of the last three the run summary
+    shows."""
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, ["2024-04-01"])
+    _publish(con, "april-budget", date(2024, 3, 31), "M", old, ["2024-04-01"])  # published
+    run_id = start_run(con, "what-if", date(2024, 3, 31), {"freq": "M", "category": "c"})
+    publish_run(con, run_id, "what-if", old, _forecasts(["2024-04-01"]), _lots(), SOLVER)
+    _publish(con, "may", date(2024, 4, 30), "M", _demand([("X", "2024-04-01", 3.0)]),
+             ["2024-05-01"])  # fmt: skip
+    assert forecast_accuracy(con)["run_key"].tolist() == ["april-budget"]
+
+
 def test_actuals_come_from_the_latest_as_of_not_the_latest_run(con):
     new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0)])
     _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
@@ -131,7 +145,7 @@ APRIL = ["2024-04-01", "2024-05-01", "2024-06-01"]
 def test_totals_over_the_passed_periods_are_scored_against_the_cumulative_forecast(con):
     old = _demand([("X", "2024-02-01", 1.0)])
     _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
-    _publish(con, "no-totals", date(2024, 3, 31), "M", old, APRIL)  # published without them
+    _publish(con, "no-totals", date(2024, 3, 30), "M", old, APRIL)  # published without them
     # X sold 3 + 6 = 9 and Y 0 + 1 = 1 in April and May; June has not passed
     new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0), ("Y", "2024-05-01", 1.0)])
     _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
