@@ -40,9 +40,31 @@ MODEL, IMPROVING, RESULT = "model.npz", "improving.npz", "result.npz"
 ORPHAN_GRACE = 10.0
 
 
+_QUIET = {"done": False}
+
+
+def _first_highs() -> highspy.Highs:
+    """highspy.Highs(), the first one of the process with file descriptor 1 pointed at
+    /dev/null: HiGHS prints its banner ("Running HiGHS 1.16.0 ... Copyright") to stdout on the
+    first construction, before any option can turn its output off, and it landed in the
+    middle of `reorder run`'s output."""
+    if _QUIET["done"]:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        _QUIET["done"] = True
+
+
 def new_highs(time_limit: float, gap: float) -> highspy.Highs:
     """A silent single-thread HiGHS with the time limit (s) and relative gap."""
-    highs = highspy.Highs()
+    highs = _first_highs()
     for option, value in (
         ("output_flag", False),
         ("time_limit", float(time_limit)),

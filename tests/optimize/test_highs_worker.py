@@ -268,3 +268,18 @@ def test_wait_or_kill_tells_a_killed_solver_from_one_that_ended_on_its_own():
     sleeper = child("import time; time.sleep(60)")
     assert wait_or_kill(sleeper, 0.5) is None and sleeper.returncode is not None
     assert time.perf_counter() - start < 10
+
+
+def test_the_first_highs_of_a_process_prints_no_banner() -> None:
+    """HiGHS printed "Running HiGHS 1.16.0 ... Copyright" to stdout on its first construction,
+    into the middle of `reorder run`'s output; later prints still reach stdout."""
+    code = (
+        "from optimize.highs_worker import new_highs\n"
+        "new_highs(1.0, 0.1)\n"
+        "print('after', flush=True)\n"
+        "new_highs(1.0, 0.1)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                         check=True)  # fmt: skip
+    assert out.stdout == "after\n"
