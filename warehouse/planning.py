@@ -119,11 +119,17 @@ def select_skus(
         missing = sorted(set(skus) - {sku for sku, _ in items})
         if missing:
             raise ValueError(f"items filter: unknown sku(s) {', '.join(missing)}")
+    wanted = None if category is None else category.strip().casefold()
+    if wanted is not None and wanted not in {str(cat).casefold() for _, cat in items}:
+        known = ", ".join(sorted({str(cat) for _, cat in items}))
+        raise ValueError(f"items filter: no item has category {category!r} (known: {known})")
     selected = [
         sku
         for sku, cat in items
-        if (skus is None or sku in skus) and (category is None or cat == category)
+        if (skus is None or sku in skus) and (wanted is None or str(cat).casefold() == wanted)
     ]
     if not selected:
-        raise ValueError(f"items filter: no item matches skus={skus} category={category!r}")
+        raise ValueError(
+            f"items filter: none of the skus {', '.join(skus or [])} has category {category!r}"
+        )
     return selected

@@ -1,0 +1,24 @@
+"""Which items a run plans: the --items and --category filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.warehouse.conftest import AS_OF, write_folder
+from warehouse import load_folder
+from warehouse.planning import select_skus
+
+
+def test_category_matches_in_any_case_and_a_wrong_one_lists_the_known(con, tmp_path: Path):
+    """`--category Fasteners` said `no item matches skus=None category='Fasteners'`: case
+    mattered, Python leaked into the message, and the known categories were not named."""
+    load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+    assert select_skus(con) is None
+    assert select_skus(con, category=" Fasteners") == ["A", "B"]
+    assert select_skus(con, skus=["B"], category="fasteners") == ["B"]
+    with pytest.raises(ValueError, match=r"no item has category 'bolts' \(known: fasteners\)"):
+        select_skus(con, category="bolts")
+    with pytest.raises(ValueError, match=r"unknown sku\(s\) Z"):
+        select_skus(con, skus=["Z"])
