@@ -5,10 +5,15 @@ and scored on the `h` periods after it (never on anything the final forecast is 
 Score of a candidate on a group = (per-period WQL over 0.1..0.9 + lead-time WQL of the
 h-period totals over 0.5..0.99) / 2, each summed over the group's items and the origins before
 dividing (the definitions of `models.metrics.wql`). The group's best candidate serves all its
-items; a group with fewer than `min_group` scored items uses the best candidate over all items.
+items; a group with fewer than `min_group` scored items uses the best candidate over all items,
+except `inactive`, which chooses by its own items whenever one is scored.
 
 Groups: the demand class of `models.classify` over the history, and `inactive` for items
-without demand in the last half year (dying items behave alike, whatever their class).
+without demand in the last half year (dying items behave alike, whatever their class). The
+best candidate over all items is what the selling items need (on a small panel, the slowest
+smoother): it kept an item silent for 8 months at 9 units a week, and with no stock it was
+ordered. How fast demand dies is only seen on the items that died, so `inactive` always
+chooses by them.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from models.base import Forecaster, path_quantiles
 from models.classify import _adi_cv2, _demand_class
 from models.metrics import WQL_LEVELS
 
+INACTIVE = "inactive"
 LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
 # Upper levels of the totals whose coverage is checked, and the weight of the miss in the
 # score: a sharp candidate whose 0.99 quantile holds 93% of items must not win on WQL alone.
@@ -38,7 +44,7 @@ def item_groups(y: np.ndarray, periods_per_year: int, min_demands: int = 3) -> n
     adi, cv2, n_demands, _ = _adi_cv2(y)
     groups = _demand_class(adi, cv2, n_demands < min_demands).astype(object)
     recent = np.nan_to_num(y[:, -max(1, periods_per_year // 2) :]).sum(axis=1)
-    groups[(recent == 0) & (n_demands > 0)] = "inactive"
+    groups[(recent == 0) & (n_demands > 0)] = INACTIVE
     return groups
 
 
@@ -146,7 +152,8 @@ def select(
     margin: float = 0.0,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Label per item (n,) and the table group, n_items, model, alone (the group had
-    `min_group` scored items to choose by; else it took the choice over all items), kept (an
+    `min_group` scored items to choose by, `inactive` one; else it took the choice over all
+    items), kept (an
     incumbent kept over a better score; an equal one is not), then one column per candidate's
     score. Without any scored item every item gets `default`.
 
@@ -160,7 +167,8 @@ def select(
     everyone = np.ones(groups.size, dtype=bool)
     incumbent = incumbent or {}
     names = sorted(set(groups.tolist()))
-    alone = {g: int(((groups == g) & bt.scored).sum()) >= min_group for g in names}
+    scored = {g: int(((groups == g) & bt.scored).sum()) for g in names}
+    alone = {g: scored[g] >= (1 if g == INACTIVE else min_group) for g in names}
     fallback, fallback_kept = default, False
     if bt.scored.any():
         overall = {lab: bt.group_score(lab, everyone) for lab in labels}

@@ -119,3 +119,17 @@ def test_an_incumbent_as_good_as_the_best_is_taken_but_not_called_kept():
     chosen, table = select(bt, np.full(40, "g", dtype=object), "a", min_group=5,
                            incumbent={"g": "b"}, margin=0.1)  # fmt: skip
     assert set(chosen) == {"b"} and table[["alone", "kept"]].values.tolist() == [[True, False]]
+
+
+def test_inactive_items_choose_by_themselves_however_few():
+    """On a small panel the best model over all items suits the selling ones: an item
+    silent for 8 months kept 9 units a week from the slowest smoother, and with no stock it
+    was ordered. Two inactive items that score `fast` better choose `fast`; another small
+    group still takes the choice over all items."""
+    groups = np.array(["smooth"] * 40 + ["inactive"] * 2 + ["lumpy"] * 2, dtype=object)
+    slow = np.r_[np.full(40, 1.0), np.full(2, 3.0), np.full(2, 1.0)]
+    fast = np.r_[np.full(40, 1.3), np.full(2, 0.5), np.full(2, 1.3)]
+    chosen, table = select(_losses({"slow": slow, "fast": fast}), groups, default="slow")
+    assert chosen.tolist() == ["slow"] * 40 + ["fast"] * 2 + ["slow"] * 2
+    alone = table.set_index("group")["alone"]
+    assert alone.to_dict() == {"inactive": True, "lumpy": False, "smooth": True}
