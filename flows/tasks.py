@@ -121,7 +121,7 @@ def build_problem(
         max_orders=params.max_orders,
         min_service_level=params.min_service_level,
         first_period=fc.ds[0].date() if len(fc.ds) else None,
-        first_period_days=(fc.ds[1] - fc.ds[0]).days if len(fc.ds) > 1 else None,
+        period_lengths=models.period_lengths(fc.ds) if len(fc.ds) else None,
     )
 
 

@@ -21,6 +21,7 @@ from models.prepare import (
     auto_candidates,
     forecast_chunk,
     item_rng,
+    period_lengths,
     prepare_forecast,
 )
 from models.registry import FORECASTERS, make_forecaster
@@ -55,6 +56,7 @@ __all__ = [
     "make_forecaster",
     "mase",
     "path_quantiles",
+    "period_lengths",
     "prepare_forecast",
     "quantile_names",
     "randomized_pit",

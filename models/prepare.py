@@ -367,15 +367,26 @@ def _apply_calendar(
             paths[i, :, j] = rescale_paths(paths[i, :, j], float(factors[j]), rng)
 
 
+def period_lengths(ds: pd.DatetimeIndex) -> np.ndarray:
+    """Length in days of each period starting at `ds` (a month its own 28-31 days); the
+    step is ds.freq, else the one inferred from 3 or more starts, else the gap between the
+    first two, else a week."""
+    inferred = pd.infer_freq(ds) if len(ds) > 2 else None
+    step = ds.freq or (
+        pd.tseries.frequencies.to_offset(inferred) if inferred
+        else ds[1] - ds[0] if len(ds) > 1 else pd.Timedelta(days=7)
+    )  # fmt: skip
+    return ((ds + step) - ds).days.to_numpy().astype(float)
+
+
 def end_of_life_shares(ds: pd.DatetimeIndex, end_of_life: np.ndarray) -> np.ndarray:
     """(k, h) share of each period's days up to and including each item's end_of_life
     (datetime64, NaT = none): 1 before it, 0 after it, the share of days in the period it
     falls in (a monthly plan counted January whole for an end of life on 10 January)."""
     starts = ds.to_numpy()
-    step = ds.freq or (ds[1] - ds[0] if len(ds) > 1 else pd.Timedelta(days=7))
-    ends = (ds + step).to_numpy()  # exclusive
+    lengths = period_lengths(ds) * np.timedelta64(1, "D")
     last = end_of_life.astype("datetime64[ns]")[:, None] + np.timedelta64(1, "D")
-    share = (last - starts[None, :]) / (ends - starts)[None, :]
+    share = (last - starts[None, :]) / lengths[None, :]
     share = np.clip(np.nan_to_num(share.astype(float), nan=1.0), 0.0, 1.0)
     return np.where(np.isnat(last), 1.0, share)
 

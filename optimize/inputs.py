@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -69,38 +70,44 @@ def build_problem(
     supplier_tiers: pd.DataFrame | None = None,
     min_service_level: float | None = None,
     first_period: date | None = None,
-    first_period_days: float | None = None,
+    period_lengths: Sequence[float] | None = None,
     unknown_inputs: pd.DataFrame | None = None,
     quarantined_supplier_items: pd.DataFrame | None = None,
     quarantined_items: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
-    """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios
-    (ids, paths (n, S, periods) of demand in units per calendar period, the first starting on
-    `first_period`, `first_period_days` long (None: period_days; a month's own length is more
-    exact); None = the day after as_of). A first period that started on or before as_of
-    makes a plan of one period fewer than the scenarios (`plan_demand`). unplannable: the items
-    left out of the Problem with the reason (planned False), then the offers left out of planned
-    items (planned True: the item is planned with its other offers; reason "offer left out: ...",
-    naming sku and supplier). `supplier_tiers` (supplier_id, basis, min_total, discount_rate;
-    optional) become Limits.supplier_tiers (tiers of suppliers without an offer in the run are
-    dropped); `min_service_level` is set on every item (ItemProblem.min_service_level).
-    unknown_inputs (sku, reason; optional): items whose stock or open orders are not known for
-    sure (e.g. a row in quarantine); they are left out with the reason, as are items with an
-    open order of a quantity that is not a whole number > 0 or without a due date.
-    quarantined_supplier_items (sku, file, row_number, reason; optional): an item left without
-    a usable offer names these rows as the reason rather than "no supplier offer"; a planned
-    item lists each as an offer left out. quarantined_items (same columns; optional): items
-    whose own row is in quarantine, left out with it as the reason ("not in items: items.csv
-    row 7 is in quarantine (...)"), whether or not they have demand scenarios; an item of
-    `items` listed there (a second row that disagrees) is left out too ("items rows disagree:
-    ...")."""
+    """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios (ids, paths
+    (n, S, periods) of demand in units per calendar period, the first starting on `first_period`
+    (None = the day after as_of), each as many days long as `period_lengths` says (the
+    forecast's own: a month its 28-31 days; None: period_days each). A first period that started
+    on or before as_of makes a plan of one period fewer than the scenarios (`plan_demand`).
+    unplannable: the items left out of the Problem with the reason (planned False), then the
+    offers left out of planned items (planned True: the item is planned with its other offers;
+    reason "offer left out: ...", naming sku and supplier). `supplier_tiers` (supplier_id,
+    basis, min_total, discount_rate; optional) become Limits.supplier_tiers (tiers of suppliers
+    without an offer in the run are dropped); `min_service_level` is set on every item
+    (ItemProblem.min_service_level). unknown_inputs (sku, reason; optional): items whose stock
+    or open orders are not known for sure (e.g. a row in quarantine); they are left out with the
+    reason, as are items with an open order of a quantity that is not a whole number > 0 or
+    without a due date. quarantined_supplier_items (sku, file, row_number, reason; optional): an
+    item left without a usable offer names these rows as the reason rather than "no supplier
+    offer"; a planned item lists each as an offer left out. quarantined_items (same columns;
+    optional): items whose own row is in quarantine, left out with it as the reason ("not in
+    items: items.csv row 7 is in quarantine (...)"), whether or not they have demand scenarios;
+    an item of `items` listed there (a second row that disagrees) is left out too ("items rows
+    disagree: ...")."""
     ids, paths = scenarios
-    first_days = first_period_days or period_days
-    elapsed = _elapsed(first_period, as_of, first_days)
+    lengths = np.full(paths.shape[2], period_days) if period_lengths is None else (
+        np.asarray(period_lengths, dtype=float)
+    )  # fmt: skip
+    if len(lengths) != paths.shape[2]:
+        raise ValueError(
+            f"period_lengths has {len(lengths)} values for scenarios of {paths.shape[2]} periods"
+        )
+    elapsed = _elapsed(first_period, as_of, float(lengths[0]) if len(lengths) else period_days)
     if elapsed:
         ends = dict(zip(items["sku"].astype(str), items.get("end_of_life", pd.Series()),
                         strict=False))  # fmt: skip
-        days = _days_until_end(ids, ends, first_period, first_days, period_days, paths.shape[2])
+        days = _days_until_end(ids, ends, first_period, lengths)
         paths = plan_demand(ids, paths, elapsed, days)
     else:
         paths = plan_demand(ids, paths, elapsed)
@@ -261,18 +268,15 @@ def _days_until_end(
     ids: np.ndarray,
     ends: dict[str, object],
     first_period: date | None,
-    first_days: float,
-    period_days: float,
-    periods: int,
+    lengths: np.ndarray,
 ) -> np.ndarray:
     """(n, periods) share of each calendar period up to and including the item's end_of_life
     (1 without one), as the forecast thinned it (`models.prepare.end_of_life_shares`): the
-    first period starts on first_period and is first_days long, later ones period_days."""
-    out = np.ones((len(ids), periods))
+    first period starts on first_period, each is `lengths` days long."""
+    out = np.ones((len(ids), len(lengths)))
     if first_period is None:
         return out
-    starts = np.array([0.0] + [first_days + k * period_days for k in range(periods - 1)])
-    lengths = np.array([first_days] + [period_days] * (periods - 1))
+    starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
     for i, sku in enumerate(ids):
         end = _date(ends.get(str(sku)))
         if end is not None:
