@@ -269,12 +269,13 @@ def _by_record(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str
 
 def _swallowed(fields: list[str], width: int | None, delimiter: str) -> bool:
     """A record over several lines is rows inside an unclosed quote if it does not fit the
-    header, or a field holding a line break also holds as many delimiters as a whole row."""
+    header, or each of its lines holds the delimiters of a whole row (width - 1 or more):
+    `A,"Bolt` left open until `C,Pipe 1/2",` two rows down. A quoted address over two lines
+    ('Supply Ltd, Unit 4,' then 'Hull, UK",14,...') holds them only across its lines."""
     if width is None:
         return False
-    return len(fields) != width or any(
-        "\n" in f and f.count(delimiter) >= width - 1 for f in fields
-    )
+    lines = delimiter.join(fields).split("\n")
+    return len(fields) != width or all(line.count(delimiter) >= width - 1 for line in lines)
 
 
 def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:

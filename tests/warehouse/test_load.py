@@ -758,6 +758,36 @@ def test_an_unclosed_quote_closed_by_a_later_inch_mark_loads_no_merged_row(con, 
     ]
 
 
+def test_an_unclosed_quote_closed_on_the_next_line_loads_no_merged_row(con, tmp_path):
+    """No row between them: each of the record's two lines still holds a whole row's
+    delimiters, so A is quarantined and C loads (not A with C's values)."""
+    header = BASE["items.csv"].splitlines()[0]
+    items = (
+        f"{header}\n"
+        'A,"Bolt M8,fasteners,series,0.1,0.25,,0,\n'
+        'C,Pipe 1/2",plumbing,pilot,0.3,0.3,,0,\n'
+        "B,Nut M8,fasteners,ramp_up,0.05,0.2,2026-12-31,0.5,12\n"
+    )
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+    loaded = con.execute("SELECT sku, description FROM items ORDER BY sku").fetchall()
+    assert loaded == [("B", "Nut M8"), ("C", 'Pipe 1/2"')]
+    assert [r[0] for r in quarantined(con, "items")] == [1]
+
+
+def test_a_quoted_address_over_two_lines_with_commas_loads(con, tmp_path):
+    """A supplier name holding a line break and as many commas as a row in all was taken
+    for rows inside an unclosed quote: S1 was quarantined, and with it its offers."""
+    suppliers = BASE["suppliers.csv"].replace(
+        "S1,Acme,", 'S1,"Acme Supply Ltd, Unit 4, Riverside Park,\nHull, HU1 2AB, UK",'
+    )
+    load_folder(con, write_folder(tmp_path / "in", suppliers__csv=suppliers), AS_OF)
+    assert con.execute("SELECT supplier_id, name, lead_time FROM suppliers").fetchall() == [
+        ("S1", "Acme Supply Ltd, Unit 4, Riverside Park,\nHull, HU1 2AB, UK", 14),
+        ("S2", "Brix", 7),
+    ]
+    assert quarantined(con, "suppliers") == []
+
+
 def test_name_order_of_order_line_files_ignores_case(con, tmp_path):
     """Files match their patterns in any case, so ORDER_LINES_0622.CSV is the newer export
     of order_lines_0621.csv; byte order put it first and its correction (10 -> 8) was
