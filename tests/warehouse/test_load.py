@@ -460,6 +460,12 @@ def test_a_stray_quote_quarantines_its_row_and_a_bad_byte_is_located_in_the_file
                        r"load.toml"):  # fmt: skip
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["order_lines"] == 3  # the unreadable file changed nothing
+    # a UTF-8 byte order mark says UTF-8: 0xfc (cp1252's u-umlaut) is named, not read as
+    # cp1252 with the mark turned into a header 'ï»¿order_id' ("missing column order_id")
+    data = b"\xef\xbb\xbf" + BASE["order_lines.csv"].encode() + b"O3,1,2024-03-13,A,1,3,M\xfc\n"
+    (folder / "order_lines.csv").write_bytes(data)
+    with pytest.raises(LoadError, match=r"byte 0xfc on line 5 .* is not utf-8-sig"):
+        load_folder(con, folder, AS_OF)
 
 
 def test_a_file_in_the_other_encoding_than_configured_is_read_right_with_a_note(con, tmp_path):
