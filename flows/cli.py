@@ -304,6 +304,11 @@ def _print_lots(
     if run_id is not None and status[0] != "succeeded":
         why = f": {status[1]}" if status[1] else ""
         raise click.UsageError(f"run {run_id} has no lots: its status is {status[0]}{why}")
+    if run_id is not None and frame.empty and status[2]:
+        raise click.UsageError(
+            f"run {run_id} has no lots left: a later run of the same night and parameters, "
+            f"{status[2]}, replaced its results (`reorder lots --run-id {status[2]}`)"
+        )
     if skus:
         unknown = sorted(set(skus) - set(frame["sku"]))
         if unknown:

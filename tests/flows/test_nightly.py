@@ -510,6 +510,16 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     # a mistyped run id printed an empty plan and exit 0
     typo = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", "nope"])
     assert typo.exit_code == 2 and "no run 'nope' (`reorder runs` lists them)" in typo.output
+    # its rerun (same night, same parameters) replaced its rows: no empty plan, exit 0
+    again = _run(folder, db_path, items=[sku])
+    printed = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", other["run_id"]])
+    assert (
+        printed.exit_code == 2
+        and (
+            f"a later run of the same night and parameters, {again['run_id']}, replaced its results"
+        )
+        in printed.output
+    )
 
 
 def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path: Path) -> None:
