@@ -120,13 +120,15 @@ def select_skus(
         if missing:
             raise ValueError(f"items filter: unknown sku(s) {', '.join(missing)}")
     wanted = None if category is None else category.strip().casefold()
-    if wanted is not None and wanted not in {str(cat).casefold() for _, cat in items}:
-        known = ", ".join(sorted({str(cat) for _, cat in items}))
+    named = {str(cat).casefold() for _, cat in items if cat is not None}
+    if wanted is not None and wanted not in named:
+        known = ", ".join(sorted({str(cat) for _, cat in items if cat is not None})) or "none"
         raise ValueError(f"items filter: no item has category {category!r} (known: {known})")
     selected = [
         sku
         for sku, cat in items
-        if (skus is None or sku in skus) and (wanted is None or str(cat).casefold() == wanted)
+        if (skus is None or sku in skus)
+        and (wanted is None or (cat is not None and str(cat).casefold() == wanted))
     ]
     if not selected:
         raise ValueError(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.warehouse.conftest import AS_OF, write_folder
+from tests.warehouse.conftest import AS_OF, BASE, write_folder
 from warehouse import load_folder
 from warehouse.planning import select_skus
 
@@ -22,3 +22,13 @@ def test_category_matches_in_any_case_and_a_wrong_one_lists_the_known(con, tmp_p
         select_skus(con, category="bolts")
     with pytest.raises(ValueError, match=r"unknown sku\(s\) Z"):
         select_skus(con, skus=["Z"])
+
+
+def test_an_item_without_category_matches_no_category(con, tmp_path: Path):
+    """An empty category matched --category none (its text 'None') and was listed as the
+    known category 'None'."""
+    items = BASE["items.csv"].replace("B,Nut M8,fasteners,", "B,Nut M8,,")
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+    with pytest.raises(ValueError, match=r"no item has category 'none' \(known: fasteners\)"):
+        select_skus(con, category="none")
+    assert select_skus(con, category="fasteners") == ["A"]
