@@ -47,11 +47,17 @@ def _first_highs() -> highspy.Highs:
     """highspy.Highs(), the first one of the process with file descriptor 1 pointed at
     /dev/null: HiGHS prints its banner ("Running HiGHS 1.16.0 ... Copyright") to stdout on the
     first construction, before any option can turn its output off, and it landed in the
-    middle of `reorder run`'s output."""
+    middle of `reorder run`'s output. Without a file descriptor 1 (stdout closed) there is
+    nothing to silence."""
     if _QUIET["done"]:
         return highspy.Highs()
-    sys.stdout.flush()
-    saved = os.dup(1)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:
+        _QUIET["done"] = True
+        return highspy.Highs()
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 1)

@@ -283,3 +283,9 @@ def test_the_first_highs_of_a_process_prints_no_banner() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
                          check=True)  # fmt: skip
     assert out.stdout == "after\n"
+    # with stdout closed (sys.stdout None, no file descriptor 1) there is nothing to silence
+    closed = "import os, sys; os.close(1); sys.stdout = None\n" + code.replace(
+        "print('after', flush=True)\n", ""
+    )
+    subprocess.run([sys.executable, "-c", closed], cwd=root, check=True, capture_output=False,
+                   stderr=subprocess.PIPE)  # fmt: skip
