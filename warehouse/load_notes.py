@@ -81,7 +81,12 @@ def open_orders_notes(
     ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
     orders = f"{held:,} open order{'' if held == 1 else 's'}"
     if absent and held:
-        return [f"open_orders.csv is not in the folder, the last load had {orders}: the load "
+        last = con.execute(
+            "SELECT file FROM loads WHERE table_name = 'open_orders' AND file IS NOT NULL "
+            "ORDER BY loaded_at DESC LIMIT 1"
+        ).fetchall()
+        name = last[0][0] if last else "open_orders.csv"
+        return [f"{name} is not in the folder, the last load had {orders}: the load "
                 "takes that as no open orders, so if some are still open every item will be "
                 "ordered again"]  # fmt: skip
     if raw is not None and raw.rows_read == 0 and held:

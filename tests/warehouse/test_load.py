@@ -640,6 +640,16 @@ def test_an_open_orders_file_gone_from_the_folder_is_named(con, tmp_path):
         "that as no open orders, so if some are still open every item will be ordered again",
     )
     assert load_folder(con, folder, AS_OF).notes == ()  # said once: the table is empty now
+    # the file it names is the one the last load read (it said open_orders.csv for a parquet)
+    parquet = tmp_path / "pq"
+    write_folder(parquet)
+    orders = pd.read_csv(parquet / "open_orders.csv", dtype=str)
+    (parquet / "open_orders.csv").unlink()
+    orders.to_parquet(parquet / "open_orders.parquet")
+    load_folder(con, parquet, AS_OF)
+    (parquet / "open_orders.parquet").unlink()
+    notes = load_folder(con, parquet, AS_OF).notes
+    assert notes[0].startswith("open_orders.parquet is not in the folder, the last load had 1")
 
 
 def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_path):
