@@ -4,8 +4,9 @@ The `review` flow reads the pending lots of the published run (current_run), clo
 and waits for a typed `ReviewInput` form. `wait="suspend"` (deployed overnight review) lets the
 process exit and re-runs the flow from the top when resumed; `wait="pause"` (local run) keeps
 the process and polls every `poll_seconds`. A timeout leaves the lots pending. Input that
-breaks a rule (unknown sku, quantity below moq or off the pack_size, ...) is refused as a
-whole, the reasons go to the log and to an artifact, and the flow waits again.
+breaks a rule (unknown sku, quantity below moq or the first price break or off the
+pack_size, ...) is refused as a whole, the reasons go to the log and to an artifact, and the
+flow waits again.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ def override(
     comment: str,
     decided_by: str,
 ) -> None:
-    """Order SKU with another quantity and/or supplier (checked against moq and pack_size)."""
+    """Order SKU with another quantity and/or supplier (checked against moq, the first price
+    break and pack_size)."""
     if quantity is None and supplier_id is None:
         raise click.UsageError("give --quantity and/or --supplier")
     with warehouse.connect(db_path, create=False) as con:

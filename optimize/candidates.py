@@ -1,17 +1,17 @@
 """Candidate lots per item: 0 (no order) plus feasible lots of every offer.
 
-Feasible lot of an offer: a multiple of `pack_size` that is >= `moq`. Lots run from the
-smallest feasible lot up to a cap that covers a high quantile of the largest shortfall of stock
-and open orders against demand over the horizon (open orders count from their due period)
-plus some extra periods of mean demand (grossed up for rejects), and at least the largest break
-point; for incremental discounts at least INCREMENTAL_REACH times it (there the average price
-keeps falling past the last break, and so can the expected cost when leftover stock is worth
-that average price: the menu must see the fall to extend itself, evaluate._at_cap).
-If an offer has at most `max_candidates` feasible lots below the cap, all of them are kept
-(the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
-every break point rounded up to a feasible lot, and an even grid of feasible lots in between,
-`max_candidates` in all (break points win over the grid if they are more).
-"""
+Feasible lot of an offer: a multiple of `pack_size` that is >= `Offer.min_lot` (the moq, or the
+first price break when higher). Lots run from the smallest feasible lot up to a cap that covers
+a high quantile of the largest shortfall of stock and open orders against demand over the
+horizon (open orders count from their due period) plus some extra periods of mean demand
+(grossed up for rejects), and at least the largest break point; for incremental discounts at
+least INCREMENTAL_REACH times it (there the average price keeps falling past the last break, and
+so can the expected cost when leftover stock is worth that average price: the menu must see the
+fall to extend itself, evaluate._at_cap). If an offer has at most `max_candidates` feasible lots
+below the cap, all of them are kept (the menu is exhaustive up to the cap). Otherwise the menu
+keeps the smallest feasible lot, every break point rounded up to a feasible lot, and an even
+grid of feasible lots in between, `max_candidates` in all (break points win over the grid if
+they are more)."""
 
 from __future__ import annotations
 

@@ -74,9 +74,16 @@ class Offer:
         object.__setattr__(self, "price_breaks", breaks)
 
     @property
+    def min_lot(self) -> int:
+        """Fewest units a lot may hold: the moq, or the first price break's min_qty when that is
+        higher (the supplier quotes no price for fewer; pricing them at the first break
+        claimed a tier the lot does not reach)."""
+        return max(self.moq, self.price_breaks[0].min_qty)
+
+    @property
     def smallest_lot(self) -> int:
-        """Smallest feasible order quantity: the first pack multiple >= moq (units)."""
-        return -(-self.moq // self.pack_size) * self.pack_size
+        """Smallest feasible order quantity: the first pack multiple >= min_lot (units)."""
+        return -(-self.min_lot // self.pack_size) * self.pack_size
 
     def usable(self, qty: Any) -> Any:
         """Expected usable units of a lot of `qty` (int or int array): qty × (1 −

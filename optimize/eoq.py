@@ -102,7 +102,7 @@ def eoq_cost(
 def best_integer_lot(
     offer: Offer, demand_rate: float, holding_cost_rate: float
 ) -> tuple[int, float]:
-    """Cheapest feasible lot of `offer` (a pack multiple >= moq) by cost per period of cover,
+    """Cheapest feasible lot of `offer` (a pack multiple >= min_lot) by cost per period of cover,
     and its cost per period: the textbook answer restricted to the lots an order can have.
     `holding_cost_rate` per period. Exact: the candidates are eoq_candidates(offer, ...)."""
     lots = eoq_candidates(offer, demand_rate, holding_cost_rate)

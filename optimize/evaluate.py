@@ -231,9 +231,10 @@ def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> 
         return evaluate_lots(item, np.array([-1]), np.array([0])).lot(0)
     offer = item.offer(supplier_id)
     k = item.offers.index(offer)
-    if quantity < offer.moq or quantity % offer.pack_size:
+    if quantity < offer.min_lot or quantity % offer.pack_size:
         raise ValueError(
-            f"lot {quantity} is not feasible: moq {offer.moq}, pack_size {offer.pack_size} "
+            f"lot {quantity} is not feasible: moq {offer.moq}, first price break "
+            f"{offer.price_breaks[0].min_qty}, pack_size {offer.pack_size} "
             f"(sku {item.sku}, supplier {supplier_id})"
         )
     return evaluate_lots(item, np.array([k]), np.array([quantity])).lot(0)

@@ -2,7 +2,8 @@
 
 `all_units`: the price of the highest break reached applies to every unit.
 `incremental`: each break's price applies to the units inside its band
-[min_qty, next min_qty - 1]. Below the first break the first price applies (see data.py).
+[min_qty, next min_qty - 1]. No lot is below the first break (`Offer.min_lot`); at 0 units
+the first price is what `average_unit_price` shows.
 """
 
 from __future__ import annotations

@@ -179,6 +179,12 @@ def check_lot(terms: dict | None, sku: str, supplier_id: str, quantity: float) -
         raise DecisionError(f"{where}: quantity {quantity:g} must be a positive whole number")
     if quantity < terms["moq"]:
         raise DecisionError(f"{where}: quantity {quantity:g} is below the moq {terms['moq']:g}")
+    first = terms["price_breaks"][0][0]
+    if quantity < first:
+        raise DecisionError(
+            f"{where}: quantity {quantity:g} is below the first price break ({first:g} units): "
+            "the supplier quotes no price for fewer"
+        )
     if quantity % terms["pack_size"]:
         raise DecisionError(
             f"{where}: quantity {quantity:g} is not a multiple of the pack_size "

@@ -53,6 +53,15 @@ def test_offer_sorts_price_breaks_and_rounds_lots_to_packs():
     assert o.feasible_at_least(3) == 10
 
 
+def test_no_lot_is_below_the_first_price_break():
+    """A supplier that quotes 500.00 from 5 units quotes no price for 1: with moq 1 a lot of 1
+    was priced at 500.00 and reported as reaching the tier of 5."""
+    o = make_offer(moq=1, price_breaks=(PriceBreak(5, 500.0),))
+    assert (o.min_lot, o.smallest_lot) == (5, 5)
+    assert make_offer(moq=1, pack_size=4, price_breaks=(PriceBreak(5, 500.0),)).smallest_lot == 8
+    assert make_offer(moq=7, price_breaks=(PriceBreak(5, 500.0),)).min_lot == 7
+
+
 def test_item_places_open_orders_in_periods():
     item = ItemProblem(
         "P-1",

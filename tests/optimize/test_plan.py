@@ -46,6 +46,20 @@ def test_frame_has_the_recommendation_columns_and_json_explanations():
     assert result.objective == pytest.approx(frame["expected_cost"].sum())
 
 
+def test_a_lot_below_the_first_price_break_is_not_bought_at_its_price():
+    """S4 quotes 500.00 from 5 units (moq 1), S3 650.00 from 1: the plan ordered 1 from S4 at
+    500.00, a price S4 never quoted for one unit."""
+    s3 = Offer("S3", 1, 1, "all_units", (PriceBreak(1, 650.0),), 0.0, 0, sku="P")
+    s4 = Offer("S4", 1, 1, "all_units", (PriceBreak(5, 500.0),), 0.0, 0, sku="P")
+    demand = np.zeros((200, 6), dtype=np.int64)
+    demand[:, 0] = 1  # one unit now, nothing after: 5 units leave 4 on the shelf
+    unit = ItemProblem("P", demand, 0, (), (s3, s4), 0.25, 7 / 365.25, 0.0, 1.0, 5000.0, 1.0)
+    lot = plan(Problem((unit,))).lots[0]
+    assert (lot.supplier_id, lot.quantity) == ("S3", 1)
+    with pytest.raises(ValueError, match="lot 1 is not feasible: moq 1, first price break 5"):
+        evaluate_plan(unit, "S4", 1)
+
+
 def test_next_tier_is_what_the_evaluation_says():
     result = plan(Problem((item("P-1", 0),)))
     lot = result.lots[0]

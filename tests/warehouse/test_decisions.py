@@ -172,6 +172,16 @@ def test_a_bad_decision_is_refused_naming_sku_supplier_and_rule(con, decision, r
     assert warehouse.decision_history(con).empty  # all or nothing: B was not approved either
 
 
+def test_an_override_below_the_first_price_break_is_refused(con) -> None:
+    """With moq 1 and the first break at 10, an override of 5 was priced at 4.00 a unit."""
+    con.execute("UPDATE supplier_items SET moq = 1 WHERE sku = 'B' AND supplier_id = 'S1'")
+    with pytest.raises(DecisionError, match=r"sku B, supplier S1: quantity 5 is below the first "
+                       r"price break \(10 units\)"):  # fmt: skip
+        warehouse.record_decisions(
+            con, [Decision("B", "override", quantity=5, unit_price=4.0)], decided_by="anna"
+        )
+
+
 def test_rerun_keeps_decisions_and_a_new_decision_supersedes_but_keeps_history(con) -> None:
     warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
     _publish(con, AS_OF, "night-1", 300.0)  # rerun of the same night: new recommendation
