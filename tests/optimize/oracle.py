@@ -35,7 +35,7 @@ def full_scenario_milp(problem: Problem) -> float:
                 z = lp.add_variable(f"z_{i}_{o}_{k}", cat="Binary")
                 packs = lp.add_variable(f"n_{i}_{o}_{k}", lowBound=0, cat="Integer")
                 qty = offer.pack_size * packs
-                low = max(offer.moq, brk.min_qty if k else 1)
+                low = max(offer.moq, brk.min_qty)  # no price is quoted below the first break
                 high = breaks[k + 1].min_qty - 1 if k + 1 < len(breaks) else upper + low
                 high += 0 if k + 1 < len(breaks) else breaks[-1].min_qty
                 lp += qty >= low * z
