@@ -33,6 +33,7 @@ from warehouse.load_notes import (
     absent_overriding,
     numbered_note,
     open_orders_notes,
+    overdue_orders,
     read_as_empty,
     unread_files,
     unused_columns,
@@ -149,7 +150,7 @@ def load_folder(
         _refuse_lost_stock(con, masters["stock"], master_raw.get("stock"))
 
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
-    notes += open_orders_notes(con, master_raw.get("open_orders"), as_of,
+    notes += open_orders_notes(con, master_raw.get("open_orders"),
                                absent=masters["open_orders"] is None)  # fmt: skip
     notes += vanished_stock(con, master_raw.get("stock"))
     raws = [*master_raw.values(), *line_raw.values()]
@@ -162,6 +163,7 @@ def load_folder(
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
+    notes += overdue_orders(con, as_of)
     notes += numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
     notes += absent_overriding(con, [p.name for p in line_paths])
     return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))

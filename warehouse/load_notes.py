@@ -5,11 +5,10 @@ in the folder that still count). Nothing here changes what is loaded."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from warehouse.config import LoadConfig
 from warehouse.read import ROW, RawFile
@@ -73,11 +72,11 @@ def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
 
 
 def open_orders_notes(
-    con: duckdb.DuckDBPyConnection, raw: RawFile | None, as_of: date, absent: bool = False
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, absent: bool = False
 ) -> list:
     """Notes on an open_orders file that lost every row since the last load, or is no longer
     in the folder (`absent`) while the last load had rows (a cut export or a file moved away
-    would order every item again), and on orders long overdue (they count as arriving now)."""
+    would order every item again)."""
     ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
     orders = f"{held:,} open order{'' if held == 1 else 's'}"
     if absent and held:
@@ -93,13 +92,20 @@ def open_orders_notes(
         return [f"{raw.name} has no rows below the header, the last load had {orders}: if some "
                 "are still open, the export was cut short and every item will be ordered "
                 "again"]  # fmt: skip
-    if raw is None or raw.frame.empty:
+    return []
+
+
+def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
+    """A note on the loaded open orders long overdue on `as_of` (they count as arriving now),
+    on every load: an unchanged file is not read again, and the note must not go with it."""
+    late = con.execute(
+        "SELECT po_id, sku, due_date FROM open_orders WHERE due_date < ? "
+        "ORDER BY due_date, po_id, sku",
+        [as_of - timedelta(days=OVERDUE_DAYS)],
+    ).fetchall()
+    if not late:
         return []
-    due = pd.to_datetime(raw.frame["due_date"], errors="coerce", format="ISO8601")
-    late = raw.frame[due < pd.Timestamp(as_of) - pd.Timedelta(days=OVERDUE_DAYS)]
-    if late.empty:
-        return []
-    names = ", ".join(f"{r.po_id} ({r.sku}, due {r.due_date})" for r in late.head(5).itertuples())
+    names = ", ".join(f"{po} ({sku}, due {due:%Y-%m-%d})" for po, sku, due in late[:5])
     more = f" and {len(late) - 5} more" if len(late) > 5 else ""
     return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
             f"now: {names}{more}; cancel or re-date them in the ERP if they will not "

@@ -660,12 +660,17 @@ def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_pat
     opens = BASE["open_orders.csv"] + "PO9,B,S1,5000,2022-03-01\nPO8,A,S1,10,2024-03-20\n"
     write_folder(folder, open_orders__csv=opens, stock__csv="sku,on_hand\nA,120\n")
     report = load_folder(con, folder, AS_OF)
-    assert report.notes == (
+    overdue = (
         "1 open order(s) more than 30 days overdue count as arriving now: PO9 (B, due "
-        "2022-03-01); cancel or re-date them in the ERP if they will not come",
+        "2022-03-01); cancel or re-date them in the ERP if they will not come"
+    )
+    assert report.notes == (
         "stock.csv: 1 item(s) with stock at the last load have no row now and are planned with "
         "nothing on hand: B (5) (on hand then)",
+        overdue,
     )
+    # the next night's load reads no file again (none changed): the order is still overdue
+    assert load_folder(con, folder, AS_OF + timedelta(days=1)).notes == (overdue,)
 
 
 def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp_path):
