@@ -118,7 +118,12 @@ def select_skus(
     if skus is not None:
         missing = sorted(set(skus) - {sku for sku, _ in items})
         if missing:
-            raise ValueError(f"items filter: unknown sku(s) {', '.join(missing)}")
+            folded = {sku.casefold(): sku for sku, _ in items}
+            named = [
+                f"{m} (items has {folded[m.casefold()]})" if m.casefold() in folded else m
+                for m in missing
+            ]
+            raise ValueError(f"items filter: unknown sku(s) {', '.join(named)}; skus match exactly")
     wanted = None if category is None else category.strip().casefold()
     named = {str(cat).casefold() for _, cat in items if cat is not None}
     if wanted is not None and wanted not in named:

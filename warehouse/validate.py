@@ -307,12 +307,18 @@ def _unknown(context: Context, column: str, master: str):
     master file when the key is there but its row was quarantined (e.g. a bad optional
     value), so the cause is named rather than "not in items"."""
     rejected = _rejected(context, column)
+    known = context.skus if column == "sku" else context.suppliers
+    folded: dict[str, str] = {}
 
     def reason(value: str) -> str:
         where = rejected.get(value)
         if where is not None:
             return f"{column} {value!r} is quarantined in {master} ({where})"
-        return f"unknown {column} {value!r} (not in {master})"
+        if not folded:
+            folded.update((k.casefold(), k) for k in sorted(known, reverse=True))
+        near = folded.get(str(value).casefold())
+        hint = f", which has {near!r}" if near else ""
+        return f"unknown {column} {value!r} (not in {master}{hint})"
 
     return reason
 

@@ -673,6 +673,17 @@ def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_pat
     assert load_folder(con, folder, AS_OF + timedelta(days=1)).notes == (overdue,)
 
 
+def test_an_unknown_sku_in_other_case_names_the_known_one(con, tmp_path):
+    """'a' in the order lines was quarantined as "unknown sku 'a' (not in items)" with no
+    word of the item A; skus are matched exactly, so it stays quarantined."""
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-25,a,4,3.50,C1\nO4,1,2024-03-25,Z,4,3.5,C1\n"
+    load_folder(con, write_folder(tmp_path / "in", order_lines__csv=lines), AS_OF)
+    assert quarantined(con, "order_lines") == [
+        (4, "sku", "unknown sku 'a' (not in items, which has 'A')"),
+        (5, "sku", "unknown sku 'Z' (not in items)"),
+    ]
+
+
 def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp_path):
     """An EAN pasted into the quantity loaded, then stopped the forecast of every item."""
     lines = (
