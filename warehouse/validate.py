@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -178,7 +178,7 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
         shown = " or ".join(sorted(formats))
         # astype(object): a column without a single valid date would stay datetime64 (NaT)
         return parsed.dt.date.astype(object).where(parsed.notna(), None), (
-            lambda v: f"{name} {v!r} is not a date in the format {shown}"
+            lambda v: f"{name} {v!r} {_no_date(str(v), formats, shown)}"
         )
     decimal = "." if typed else context.decimal
     numbers = _numbers(text, decimal)
@@ -186,6 +186,18 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
         whole = numbers.where((np.floor(numbers) == numbers) & (numbers.abs() <= MAX_WHOLE))
         return whole, lambda v: f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
     return numbers, lambda v: f"{name} {v!r} is not a number (decimal separator {decimal!r})"
+
+
+def _no_date(value: str, formats: set[str], shown: str) -> str:
+    """Why `value` is no date: written in a format but past the end of its month
+    ('2026-11-31'), or not in the format."""
+    for fmt in formats:
+        try:
+            datetime.strptime(value.strip(), fmt)
+        except ValueError as error:
+            if "out of range" in str(error):
+                return f"is past the end of its month (format {shown})"
+    return f"is not a date in the format {shown}"
 
 
 def _numbers(text: pd.Series, decimal: str) -> pd.Series:

@@ -28,10 +28,16 @@ def test_unparseable_number_is_quarantined_and_good_rows_load(con, tmp_path):
 
 
 def test_unparseable_date_is_quarantined(con, tmp_path):
-    lines = BASE["order_lines.csv"] + "O3,1,2024-13-01,A,1,3.50,C3\n"
+    lines = BASE["order_lines.csv"] + "O3,1,2024-13-01,A,1,3.50,C3\nO4,1,2023-02-29,A,1,3.5,C\n"
     _load(con, tmp_path, order_lines__csv=lines)
     assert quarantined(con, "order_lines") == [
-        (4, "order_date", "order_date '2024-13-01' is not a date in the format %Y-%m-%d")
+        (4, "order_date", "order_date '2024-13-01' is not a date in the format %Y-%m-%d"),
+        # it said 'not a date in the format %Y-%m-%d' of a date in that very format
+        (
+            5,
+            "order_date",
+            "order_date '2023-02-29' is past the end of its month (format %Y-%m-%d)",
+        ),
     ]
     assert _count(con, "order_lines") == 3
 
