@@ -368,15 +368,15 @@ def _apply_calendar(
 
 
 def period_lengths(ds: pd.DatetimeIndex) -> np.ndarray:
-    """Length in days of each period starting at `ds` (a month its own 28-31 days); the
-    step is ds.freq, else the one inferred from 3 or more starts, else the gap between the
-    first two, else a week."""
-    inferred = pd.infer_freq(ds) if len(ds) > 2 else None
-    step = ds.freq or (
-        pd.tseries.frequencies.to_offset(inferred) if inferred
-        else ds[1] - ds[0] if len(ds) > 1 else pd.Timedelta(days=7)
-    )  # fmt: skip
-    return ((ds + step) - ds).days.to_numpy().astype(float)
+    """Length in days of each period starting at `ds` (a month its own 28-31 days): by
+    ds.freq; else starts on the 1st of consecutive months are months, and other starts last
+    until the next (the last as long as the one before; a single one a week)."""
+    if ds.freq is not None:
+        return ((ds + ds.freq) - ds).days.to_numpy().astype(float)
+    if len(ds) > 1 and (ds.day == 1).all() and (np.diff(ds.month) % 12 == 1).all():
+        return ds.days_in_month.to_numpy().astype(float)
+    gaps = np.diff(ds.to_numpy()) / np.timedelta64(1, "D")
+    return np.append(gaps, gaps[-1] if len(gaps) else 7.0).astype(float)
 
 
 def end_of_life_shares(ds: pd.DatetimeIndex, end_of_life: np.ndarray) -> np.ndarray:

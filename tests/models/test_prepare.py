@@ -157,3 +157,14 @@ def test_extra_periods_lengthen_the_paths_not_the_selection(monthly, prepared):
     assert fc.paths.shape == (5, 50, 7) and fc.mean.shape == (5, 7)
     with pytest.raises(ValueError, match="extra_periods must be an integer >= 0"):
         prepare_forecast(monthly, freq="M", h=6, extra_periods=-1)
+
+
+def test_period_lengths_are_each_period_s_own_days():
+    from models import period_lengths
+
+    months = pd.date_range("2026-12-01", periods=3, freq="MS")
+    assert period_lengths(months).tolist() == [31, 31, 28]
+    assert period_lengths(pd.DatetimeIndex(months.to_numpy())).tolist() == [31, 31, 28]
+    weeks = pd.DatetimeIndex(["2026-06-01", "2026-06-08"])  # a Monday on the 1st: no month
+    assert period_lengths(weeks).tolist() == [7, 7]
+    assert period_lengths(pd.DatetimeIndex(["2026-06-01"])).tolist() == [7]
