@@ -200,6 +200,22 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
     ]
 
 
+def tier_notes(missed: pd.DataFrame) -> list[str]:
+    """One note per supplier-wide tier the plan reached and the decided lots miss
+    (`warehouse.missed_supplier_tiers`)."""
+    notes = []
+    for r in missed.itertuples(index=False):
+        shown = (lambda v: f"{v:,.2f}") if r.basis == "spend" else (lambda v: f"{v:,.0f} units")
+        notes.append(
+            f"{r.supplier_id}: the lots as decided total {shown(r.now)}, below the "
+            f"{shown(r.min_total)} its supplier-wide discount of {r.discount_rate:.0%} needs; the "
+            f"plan reached it with {shown(r.planned)} and may have sized lots for it: review "
+            f"{r.supplier_id}'s lots (`reorder review list --status all --supplier "
+            f"{r.supplier_id}`)"
+        )
+    return notes
+
+
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"

@@ -29,6 +29,7 @@ from flows.console import (
     failed_notes,
     other_run_notes,
     rejected_notes,
+    tier_notes,
 )
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
@@ -174,7 +175,8 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         recorded = decide(
             con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
         )
-        for note in end_of_life_notes(warehouse.past_end_of_life(con, recorded)):
+        notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
+        for note in notes + tier_notes(warehouse.missed_supplier_tiers(con, run_key)):
             get_run_logger().warning(note)
         return recorded
 

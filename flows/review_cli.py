@@ -21,6 +21,7 @@ from flows.console import (
     lots_text,
     other_run_notes,
     rejected_notes,
+    tier_notes,
 )
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
@@ -54,7 +55,7 @@ def list_lots(
     db_path: Path, status: str, suppliers: tuple[str, ...], skus: tuple[str, ...]
 ) -> None:
     """Print the lots with the given status, biggest order value first (a supplier's lots are
-    those recommended from it or decided for it)."""
+    those decided for it, else recommended from it)."""
     with warehouse.connect(db_path, create=False) as con:
         _check_suppliers(con, suppliers)
         lots = warehouse.review_lots(
@@ -63,6 +64,7 @@ def list_lots(
         elsewhere = warehouse.decided_elsewhere(con)
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
+        missed = warehouse.missed_supplier_tiers(con)
         warn_failed(con)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
@@ -77,7 +79,9 @@ def list_lots(
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
     notes = elsewhere_notes(elsewhere) + other_run_notes(lots[lots["status"] == "pending"])
-    for note in notes + changed_notes(changed) + rejected_notes(rejected):
+    if suppliers:
+        missed = missed[missed["supplier_id"].isin(suppliers)]
+    for note in notes + changed_notes(changed) + rejected_notes(rejected) + tier_notes(missed):
         click.echo(f"note: {note}")
 
 
@@ -229,6 +233,8 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
         click.echo(f"{row.sku}: {row.action} ({what}) by {row.decided_by}")
     for note in end_of_life_notes(warehouse.past_end_of_life(con, rows)):
         click.echo(f"note: {note}")
+    for note in tier_notes(warehouse.missed_supplier_tiers(con)):
+        click.echo(f"note: {note}")
 
 
 @click.command()
@@ -249,6 +255,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         warn_failed(con)
         lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
+        missed = warehouse.missed_supplier_tiers(con, latest[1])
     for path in write_proposals(lots, out_dir, latest[1], suppliers):
         click.echo(f"wrote {path}")
     click.echo(
@@ -256,4 +263,8 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         f"order value {lots['order_value'].sum():,.2f}"
     )
     for note in changed_notes(changed[changed["action"] != "reject"]):
+        click.echo(f"note: {note}")
+    if suppliers:
+        missed = missed[missed["supplier_id"].isin(suppliers)]
+    for note in tier_notes(missed):
         click.echo(f"note: {note}")

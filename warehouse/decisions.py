@@ -489,3 +489,47 @@ def report_path(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> s
     run_key = _or_published(con, run_key)
     rows = con.execute("SELECT path FROM reports WHERE run_key = ?", [run_key]).fetchall()
     return rows[0][0] if rows else None
+
+
+MISSED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "planned", "now"]
+
+
+def missed_supplier_tiers(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None
+) -> pd.DataFrame:
+    """Per supplier, the best supplier-wide tier (supplier_tiers) that the run_key's plan
+    reached (default: the published run) and its lots as decided no longer reach: planned =
+    the recommended lots' total, now = approved and pending lots as recommended, overridden as
+    decided, rejected ones not at all (spend in currency before the tier's discount, or
+    units). The plan may have sized lots to reach the tier; after an override they can cost
+    more than they save."""
+    tiers = con.execute("SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers")
+    tiers = tiers.df()
+    lots = review_lots(con, run_key, with_zero=True)
+    if tiers.empty or lots.empty:
+        return pd.DataFrame(columns=MISSED_TIER_COLUMNS)
+    overridden = lots["status"] == "overridden"
+    now = pd.DataFrame({
+        "supplier_id": lots["decided_supplier_id"].where(overridden, lots["supplier_id"]),
+        "units": lots["decided_quantity"].where(overridden, lots["quantity"]),
+        "spend": lots["decided_order_value"].where(overridden, lots["order_value"]),
+    })[lots["status"] != "rejected"]  # fmt: skip
+    planned = lots.rename(columns={"quantity": "units", "order_value": "spend"})
+    totals = {name: _totals(frame) for name, frame in (("planned", planned), ("now", now))}
+    rows = []
+    for tier in tiers.itertuples(index=False):
+        key = (tier.supplier_id, tier.basis)
+        was, is_ = totals["planned"].get(key, 0.0), totals["now"].get(key, 0.0)
+        if was >= tier.min_total > is_:
+            rows.append((*tier, was, is_))
+    out = pd.DataFrame(rows, columns=MISSED_TIER_COLUMNS)
+    out = out.sort_values(["supplier_id", "discount_rate", "min_total"])
+    out = out.drop_duplicates("supplier_id", keep="last")
+    return out.reset_index(drop=True)
+
+
+def _totals(lots: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """(supplier_id, basis) -> total of lots with a positive quantity."""
+    lots = lots[lots["units"].fillna(0) > 0]
+    sums = lots.groupby("supplier_id")[["spend", "units"]].sum()
+    return {(s, basis): float(sums.at[s, basis]) for s in sums.index for basis in sums.columns}

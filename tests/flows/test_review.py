@@ -235,6 +235,16 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     assert set(status.drop(index=[*of_first, *of_second])) == {"pending"}
     again = _cli("review", "approve", "--db", str(db), "--all", "--supplier", first)
     assert again.strip() == f"no pending lots of supplier {first} to approve"
+    # a supplier-wide tier the plan's lots reached and the rejections miss is named
+    spend = pending.loc[pending["supplier_id"] == second, "order_value"].sum()
+    with warehouse.connect(db) as con:
+        con.execute("INSERT INTO supplier_tiers VALUES (?, 'spend', ?, 0.03)", [second, spend])
+    missed = (
+        f"note: {second}: the lots as decided total 0.00, below the {spend:,.2f} its "
+        "supplier-wide discount of 3% needs; the plan reached it with "
+    )
+    assert missed in _cli("review", "list", "--db", str(db))
+    assert missed not in _cli("review", "list", "--db", str(db), "--supplier", first)
 
     _cli("review", "approve", "--db", str(db), "--all")  # the other suppliers' lots
     everything = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
@@ -247,7 +257,9 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     )
     csv = pd.read_csv(full.with_name(full.name.replace(".csv", f"_{first}.csv")))
     assert set(csv["sku"]) == of_first and set(csv["supplier_id"]) == {first}
-    assert len(pd.read_csv(full)) == int(everything.split("\n")[-2].split()[0]) > len(csv)
+    summary = next(line for line in everything.splitlines() if " lots, " in line)
+    assert len(pd.read_csv(full)) == int(summary.split()[0]) > len(csv)
+    assert missed in everything
 
 
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:

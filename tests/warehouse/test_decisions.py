@@ -365,3 +365,29 @@ def test_a_lot_recommended_again_after_a_rejection_on_an_earlier_night_is_listed
     # a later night's newest earlier decision is night 2's approval, not night 1's rejection
     _publish(con, night_2 + timedelta(days=1), "night-3", 200.0, qty_b=30.0)
     assert warehouse.earlier_rejections(con).empty
+
+
+def test_a_supplier_wide_tier_the_decisions_no_longer_reach_is_named(con) -> None:
+    """A's 200 from S1 helped reach S1's 2% on a spend of 450 (A 400 + B 80); moving A to S2
+    left 80 with S1, and approve, override and export said nothing."""
+    from flows.console import tier_notes
+
+    con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02), "
+                "('S1', 'spend', 100, 0.01), ('S2', 'units', 10, 0.05)")  # fmt: skip
+    warehouse.record_decisions(con, [Decision("B", "approve")], decided_by="anna")
+    assert warehouse.missed_supplier_tiers(con).empty  # as recommended: 480 reach 450
+    warehouse.record_decisions(
+        con, [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)], "anna"
+    )
+    missed = warehouse.missed_supplier_tiers(con)
+    # S1 keeps B's 80: below both of its tiers, the better one is named; S2 gains a tier
+    assert missed.values.tolist() == [["S1", "spend", 450.0, 0.02, 480.0, 80.0]]
+    assert tier_notes(missed) == [
+        "S1: the lots as decided total 80.00, below the 450.00 its supplier-wide discount of 2% "
+        "needs; the plan reached it with 480.00 and may have sized lots for it: review S1's "
+        "lots (`reorder review list --status all --supplier S1`)"
+    ]
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna")
+    assert warehouse.missed_supplier_tiers(con).empty  # the newest decision counts
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
+    assert warehouse.missed_supplier_tiers(con)["now"].tolist() == [80.0]  # rejected: nothing
