@@ -1,0 +1,87 @@
+"""Stop what a killed command started.
+
+`reorder run` starts Prefect's temporary API server as a child process and stops it at exit;
+killed with SIGKILL (the OOM killer, `kill -9`) it cannot, and the server (about 225 MB) ran on
+for good, one more after every such night. `guard()` starts a small process that notes the
+command's children every second and, once the command is gone, sends each of them that is still
+the same process SIGTERM. Linux only (it reads /proc); elsewhere it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+POLL_SECONDS = 1.0
+_PROC = Path("/proc")
+
+
+_GUARDS: dict[int, subprocess.Popen] = {}  # pid -> its watchdog (one per process)
+
+
+def guard() -> subprocess.Popen | None:
+    """Start the watchdog of this process, once (None where /proc is missing). It runs in a
+    session of its own, so Ctrl-C in the terminal reaches the command, not the watchdog."""
+    pid = os.getpid()
+    if pid not in _GUARDS and (_PROC / str(pid) / "stat").exists():
+        _GUARDS[pid] = subprocess.Popen(
+            [sys.executable, "-m", "flows.watchdog", str(pid)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return _GUARDS.get(pid)
+
+
+def started(pid: int) -> int | None:
+    """The process's start time (clock ticks after boot), None if there is no such process:
+    with the pid it tells a process from a later one that got the same pid."""
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22 of proc(5)
+
+
+def children(pid: int) -> list[int]:
+    """The pids whose parent is `pid`."""
+    out = []
+    for entry in _PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def watch(parent: int, poll: float = POLL_SECONDS) -> list[int]:
+    """Note `parent`'s children until it is gone, then SIGTERM those still running; returns
+    the pids signalled."""
+    birth = started(parent)
+    seen: dict[int, int] = {}
+    while birth is not None and started(parent) == birth:
+        for pid in children(parent):
+            if pid != os.getpid() and (start := started(pid)) is not None:
+                seen.setdefault(pid, start)
+        time.sleep(poll)
+    stopped = []
+    for pid, start in seen.items():
+        if started(pid) == start:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                continue
+            stopped.append(pid)
+    return stopped
+
+
+if __name__ == "__main__":
+    watch(int(sys.argv[1]))
