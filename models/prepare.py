@@ -296,7 +296,7 @@ def prepare_forecast(
     stage_factor = np.ones(n)
     if has.any():
         ppy = PERIODS_PER_YEAR[freq]
-        groups = item_groups(yh, ppy)
+        groups = item_groups(yh, ppy, stages=stages[has])
         bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed)
         chosen, table = select(
             bt, groups, default=next(iter(candidates)), incumbent=incumbent, margin=margin

@@ -6,14 +6,15 @@ Score of a candidate on a group = (per-period WQL over 0.1..0.9 + lead-time WQL 
 h-period totals over 0.5..0.99) / 2, each summed over the group's items and the origins before
 dividing (the definitions of `models.metrics.wql`). The group's best candidate serves all its
 items; a group with fewer than `min_group` scored items uses the best candidate over all items,
-except `inactive`, which chooses by its own items whenever one is scored.
+except `inactive` and `phase_out`, which choose by their own items whenever one is scored.
 
-Groups: the demand class of `models.classify` over the history, and `inactive` for items
-without demand in the last half year (dying items behave alike, whatever their class). The
-best candidate over all items is what the selling items need (on a small panel, the slowest
-smoother): it kept an item silent for 8 months at 9 units a week, and with no stock it was
-ordered. How fast demand dies is only seen on the items that died, so `inactive` always
-chooses by them.
+Groups: the demand class of `models.classify` over the history, `inactive` for items without
+demand in the last half year (dying items behave alike, whatever their class), and
+`phase_out` for the other items the item master says are being phased out. The best candidate
+over all items is what the selling items need (on a small panel, the slowest smoother): it
+kept an item silent for 8 months at 9 units a week, and with no stock it was ordered, and a
+phase-out part whose weekly demand fell from 45 to 4 at 12.8 a week. How fast demand dies is
+only seen on the items that die, so these groups always choose by them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from models.classify import _adi_cv2, _demand_class
 from models.metrics import WQL_LEVELS
 
 INACTIVE = "inactive"
+PHASE_OUT = "phase_out"  # the lifecycle stage, and the selection group of its selling items
+OWN_GROUPS = (INACTIVE, PHASE_OUT)  # groups that choose by their own items however few
 LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
 # Upper levels of the totals whose coverage is checked, and the weight of the miss in the
 # score: a sharp candidate whose 0.99 quantile holds 93% of items must not win on WQL alone.
@@ -39,10 +42,18 @@ CALIBRATION_WEIGHT = 1.0
 KEEP_MARGIN = 0.1
 
 
-def item_groups(y: np.ndarray, periods_per_year: int, min_demands: int = 3) -> np.ndarray:
-    """Selection group per series of a left-padded array (module docstring)."""
+def item_groups(
+    y: np.ndarray,
+    periods_per_year: int,
+    min_demands: int = 3,
+    stages: np.ndarray | None = None,
+) -> np.ndarray:
+    """Selection group per series of a left-padded array (module docstring); `stages`: the
+    items' lifecycle_stage (None: not known)."""
     adi, cv2, n_demands, _ = _adi_cv2(y)
     groups = _demand_class(adi, cv2, n_demands < min_demands).astype(object)
+    if stages is not None:
+        groups[np.asarray(stages, dtype=object) == PHASE_OUT] = PHASE_OUT
     recent = np.nan_to_num(y[:, -max(1, periods_per_year // 2) :]).sum(axis=1)
     groups[(recent == 0) & (n_demands > 0)] = INACTIVE
     return groups
@@ -152,8 +163,8 @@ def select(
     margin: float = 0.0,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Label per item (n,) and the table group, n_items, model, alone (the group had
-    `min_group` scored items to choose by, `inactive` one; else it took the choice over all
-    items), kept (an
+    `min_group` scored items to choose by, `inactive` and `phase_out` one; else it took the
+    choice over all items), kept (an
     incumbent kept over a better score; an equal one is not), then one column per candidate's
     score. Without any scored item every item gets `default`.
 
@@ -168,7 +179,7 @@ def select(
     incumbent = incumbent or {}
     names = sorted(set(groups.tolist()))
     scored = {g: int(((groups == g) & bt.scored).sum()) for g in names}
-    alone = {g: scored[g] >= (1 if g == INACTIVE else min_group) for g in names}
+    alone = {g: scored[g] >= (1 if g in OWN_GROUPS else min_group) for g in names}
     fallback, fallback_kept = default, False
     if bt.scored.any():
         overall = {lab: bt.group_score(lab, everyone) for lab in labels}

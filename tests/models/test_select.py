@@ -133,3 +133,26 @@ def test_inactive_items_choose_by_themselves_however_few():
     assert chosen.tolist() == ["slow"] * 40 + ["fast"] * 2 + ["slow"] * 2
     alone = table.set_index("group")["alone"]
     assert alone.to_dict() == {"inactive": True, "lumpy": False, "smooth": True}
+
+
+def test_phase_out_items_are_a_group_that_chooses_by_itself():
+    """A phase-out part whose weekly demand fell from 45 to 4 over two years took the slowest
+    smoother that the steady items of a small panel needed: 12.8 a week. The item master's
+    phase_out makes its own group (a dead one stays inactive), choosing however few."""
+    from models.select import item_groups
+
+    weeks = np.arange(99)
+    steady = np.random.default_rng(3).poisson(20.0, (12, 99)).astype(float)
+    dying = np.maximum(45.0 - 0.42 * weeks, 1.0)[None, :]
+    dead = np.r_[np.full(60, 5.0), np.zeros(39)][None, :]
+    y = np.vstack([steady, dying, dead])
+    stages = np.array(["series"] * 12 + ["phase_out", "phase_out"], dtype=object)
+    groups = item_groups(y, 52, stages=stages)
+    assert groups.tolist()[-2:] == ["phase_out", "inactive"]
+    assert set(item_groups(y, 52).tolist()[:-1]) == {"smooth"}  # without stages: no group
+    slow = np.r_[np.full(12, 1.0), 3.0, 1.0]
+    fast = np.r_[np.full(12, 1.3), 0.5, 1.3]
+    chosen, table = select(_losses({"slow": slow, "fast": fast}), groups, default="slow")
+    assert chosen.tolist() == ["slow"] * 12 + ["fast", "slow"]
+    assert table.set_index("group")["alone"].to_dict() == {
+        "inactive": True, "phase_out": True, "smooth": False}  # fmt: skip
