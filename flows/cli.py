@@ -384,6 +384,10 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip
+    else:
+        click.echo("published:    yes; `lots` and `review` show this plan of the night until a "
+                   "later run of all items (other parameters too, e.g. a --budget what-if) "
+                   f"replaces it ({_prog()} runs --db {db})")  # fmt: skip
     if summary.get("relaxed"):
         click.echo(f"relaxed plan: {summary['infeasible_reason']}")
     for note in summary.get("input_notes", []):

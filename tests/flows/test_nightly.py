@@ -368,6 +368,8 @@ def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
         f"limits:       {len(held)} items held back by the budget limit: {shown} ({_prog()} lots "
         f"--db {db_path} --run-id {run_id} --all)"
     ) in out.output
+    # a what-if of all items becomes the published plan: the output says so
+    assert "published:    yes; `lots` and `review` show this plan of the night" in out.output
 
 
 _SUMMARY = {"as_of": "2026-06-30", "lots": 0, "items_planned": 4, "spend": 0.0,
