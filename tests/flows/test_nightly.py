@@ -119,7 +119,9 @@ def test_nightly_stores_the_chosen_forecast_model_and_its_score_per_item(first_r
     assert (merged["lifecycle_stage"] == merged["lifecycle_stage_item"]).all()
     classes = {"smooth", "erratic", "intermittent", "lumpy", "short"}
     assert set(chosen["demand_class"]) <= classes and chosen["demand_class"].nunique() >= 3
-    assert set(chosen["selection_group"]) <= classes | {"inactive"}
+    assert set(chosen["selection_group"]) <= classes | {"inactive", "phase_out"}
+    phase_out = merged["lifecycle_stage_item"] == "phase_out"
+    assert set(merged.loc[phase_out, "selection_group"]) <= {"phase_out", "inactive", "short"}
     assert (chosen.loc[chosen["demand_class"] != "short", "n_demands"] >= 3).all()
 
 
