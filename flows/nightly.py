@@ -97,6 +97,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     run_id = tasks.start_run(params, flow_run.get_id())
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
     seconds: dict[str, float] = {}
+    report = result = unplannable = None
     try:
         if lock is not None:
             lock.describe(run_id=run_id)
@@ -116,7 +117,10 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
                                       unplannable)  # fmt: skip
     except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
-        tasks.fail_run(params, run_id, type(err).__name__ + (f": {err}" if str(err) else ""))
+        why = type(err).__name__ + (f": {err}" if str(err) else "")
+        tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded
+        if result is not None:
+            _after_interrupted_publish(params, run_id, why, (report, result, unplannable, seconds))
         raise
     finally:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
@@ -138,6 +142,24 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         params, run_id, inputs, demand, fc, result, keys, summary,
     )  # fmt: skip
     return summary
+
+
+def _after_interrupted_publish(params: RunParameters, run_id: str, why: str, parts: tuple) -> None:
+    """An interrupt that came as the publish committed (DuckDB raised "Query interrupted" from
+    a COMMIT that took effect): the run's plan stands, so its lots artifact and summary are
+    written (the artifacts showed the plan before it) and the log says so; the HTML report is
+    left out, the process is being stopped."""
+    published = _best_effort("checking the publish", tasks.published_anyway, params, run_id)
+    if published is None:
+        return
+    get_run_logger().warning(
+        "interrupted (%s) after run %s was written: it stands%s; its HTML report is not "
+        "written", why, run_id, " as the published plan" if published else ""
+    )  # fmt: skip
+    summary = artifacts.summarize(params, run_id, *parts)
+    summary["published"] = published
+    _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, parts[1],
+                 artifacts.artifact_keys(published))  # fmt: skip
 
 
 def _best_effort(what: str, call: Callable[..., T], *args: object) -> T | None:

@@ -201,6 +201,18 @@ def fail_run(params: RunParameters, run_id: str, error: str) -> None:
         warehouse.fail_run(con, run_id, error)
 
 
+def published_anyway(params: RunParameters, run_id: str) -> bool | None:
+    """After an interrupt: None if the run did not succeed, else whether its plan is the
+    published one (current_run). DuckDB can raise "Query interrupted" from a COMMIT that
+    took effect, so the warehouse, not the exception, says whether the publish happened."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        status = warehouse.run_status(con, run_id)
+        if status is None or status[0] != "succeeded":
+            return None
+        latest = warehouse.latest_run(con)
+    return latest is not None and latest[0] == run_id
+
+
 def _one_thread() -> threadpoolctl.threadpool_limits:
     """One OpenMP/BLAS thread per task: parallelism comes from chunks on the task runner.
     Measured on 2 cores: the demo's forecast took 85 s with the default threads (the

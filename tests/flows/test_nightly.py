@@ -319,6 +319,37 @@ def test_a_failure_after_the_publish_leaves_the_run_succeeded_and_published(
     assert len(_published(db_path)) == summary["items_planned"]
 
 
+def test_an_interrupt_as_the_publish_commits_keeps_the_plan_and_writes_its_lots_artifact(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel arriving during the COMMIT: DuckDB raised "Query interrupted" although the
+    COMMIT took effect. The run stayed succeeded and published (right), but the lots artifact
+    still showed the plan before it."""
+    db_path = tmp_path / "reorder.duckdb"
+    publish = warehouse.publish_run
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        publish(*args, **kwargs)
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(warehouse, "publish_run", interrupted)
+    with pytest.raises(RuntimeError, match="Query interrupted"):
+        _run(demo_dir, db_path)
+    runs = _run_history(db_path)
+    assert runs["status"].tolist() == ["succeeded"]
+    lots = _published(db_path)
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[LOTS_KEY]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(runs["flow_run_id"].iloc[0])]),
+            )
+        )
+    assert found, "the published plan has no lots artifact"
+    rows = json.loads(found[-1].data) if isinstance(found[-1].data, str) else found[-1].data
+    assert len(rows) == (lots["quantity"] > 0).sum()
+
+
 def test_bad_parameter_is_refused_naming_it(demo_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="horizon"):
         _run(demo_dir, tmp_path / "x.duckdb", horizon=0)
