@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+import os
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -42,9 +44,28 @@ ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast 
 TaskRunner = Literal["threads", "dask"]
 
 
+# IANA time zone of "today" (the nightly schedule's: prefect.yaml's work pool and `reorder
+# serve` set it); unset: the machine's local date. A worker on UTC with the schedule at 01:30
+# in Berlin ran at 23:30 UTC in summer and planned the day before yesterday.
+TIMEZONE_ENV = "REORDER_TIMEZONE"
+
+
+def today() -> date:
+    """Today's date in REORDER_TIMEZONE, else the machine's local date."""
+    name = os.environ.get(TIMEZONE_ENV, "").strip()
+    if not name:
+        return date.today()
+    try:
+        return datetime.now(ZoneInfo(name)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{TIMEZONE_ENV}={name!r} is not an IANA time zone (e.g. Europe/Berlin)"
+        ) from None
+
+
 def default_as_of() -> date:
-    """Yesterday: the last complete day when the nightly run starts after midnight."""
-    return date.today() - timedelta(days=1)
+    """Yesterday (`today`): the last complete day when the nightly run starts after midnight."""
+    return today() - timedelta(days=1)
 
 
 class RunParameters(BaseModel):
@@ -110,10 +131,10 @@ class RunParameters(BaseModel):
         """A night is planned once its day is over: a later as_of (a typo such as 2026-12-16
         for 2026-12-06) would count the days to come as days without demand and, as the
         latest night, replace the published plan. One day of slack for time zones."""
-        today = date.today()
-        if value > today + timedelta(days=1):
+        now = today()
+        if value > now + timedelta(days=1):
             raise ValueError(
-                f"as_of {value.isoformat()} is after today ({today.isoformat()}): a night is "
+                f"as_of {value.isoformat()} is after today ({now.isoformat()}): a night is "
                 "planned once its day is over, its order lines known"
             )
         return value

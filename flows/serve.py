@@ -7,6 +7,7 @@ Stopping it pauses the deployments, so the schedule stops with it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.nightly import nightly
+from flows.params import TIMEZONE_ENV
 
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "prefect.yaml"
 
@@ -63,5 +65,8 @@ def build_deployments(
 def serve_deployments(
     data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
 ) -> None:
-    """Register both deployments and run their flow runs until interrupted (Ctrl-C)."""
-    serve(*build_deployments(data_dir, db_path, timezone))
+    """Register both deployments and run their flow runs until interrupted (Ctrl-C). The
+    flow runs (subprocesses) take "today" in the schedule's time zone (REORDER_TIMEZONE)."""
+    deployments = build_deployments(data_dir, db_path, timezone)
+    os.environ[TIMEZONE_ENV] = nightly_schedule(timezone)[1]
+    serve(*deployments)

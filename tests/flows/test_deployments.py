@@ -87,3 +87,9 @@ def test_serve_builds_the_same_deployments_as_prefect_yaml() -> None:
     assert schedule.schedule.timezone == "UTC"
     assert not rerun.schedules
     assert nightly.concurrency_limit == rerun.concurrency_limit == 1
+
+
+def test_the_work_pool_s_today_is_the_nightly_schedule_s_time_zone() -> None:
+    """as_of defaults to yesterday in REORDER_TIMEZONE: it must be the cron's zone."""
+    env = SPEC["definitions"]["work_pool"]["job_variables"]["env"]
+    assert env["REORDER_TIMEZONE"] == nightly_schedule()[1]

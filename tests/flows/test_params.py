@@ -75,3 +75,22 @@ def test_a_night_after_today_is_refused() -> None:
     with pytest.raises(ValueError, match=rf"as_of: as_of {ahead} is after today"):
         parse_parameters(as_of=ahead.isoformat())
     assert parse_parameters(as_of=date.today() + timedelta(days=1)).as_of  # time zones
+
+
+def test_today_is_the_schedule_s_time_zone_s_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default as_of used the machine's date: a worker on UTC running the 01:30 Berlin
+    schedule at 23:30 UTC (summer) planned the day before yesterday."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from flows.params import TIMEZONE_ENV, default_as_of, today
+
+    monkeypatch.setenv(TIMEZONE_ENV, "Pacific/Kiritimati")  # UTC+14
+    ahead = default_as_of()
+    assert ahead == datetime.now(ZoneInfo("Pacific/Kiritimati")).date() - timedelta(days=1)
+    monkeypatch.setenv(TIMEZONE_ENV, "Pacific/Pago_Pago")  # UTC-11: always a day or two behind
+    assert 1 <= (ahead - default_as_of()).days <= 2
+    assert parse_parameters().as_of == default_as_of()
+    monkeypatch.setenv(TIMEZONE_ENV, "Mars/Olympus")
+    with pytest.raises(ValueError, match="REORDER_TIMEZONE='Mars/Olympus' is not an IANA"):
+        today()
