@@ -65,6 +65,14 @@ class _Commands(click.Group):
             if os.environ.get("REORDER_DEBUG"):
                 raise
             raise click.ClickException(_one_line(error)) from None
+        except RuntimeError as error:
+            if not str(error).startswith("Failed to reach API") or os.environ.get("REORDER_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"{error}: no Prefect server answers at PREFECT_API_URL; start it "
+                "(`prefect server start`) or unset PREFECT_API_URL, and a run starts a "
+                "temporary local one by itself"
+            ) from None
 
 
 def _one_line(error: BaseException) -> str:

@@ -124,6 +124,27 @@ def test_serve_refuses_to_start_without_a_prefect_server(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
+def test_a_run_against_a_server_that_does_not_answer_ends_in_one_line(tmp_path: Path) -> None:
+    """README's step order set PREFECT_API_URL before `prefect server start`: `reorder demo`
+    printed 60 lines of traceback ending in 'RuntimeError: Failed to reach API'."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "demo", "--folder", str(tmp_path / "demo"),
+         "--items", "20"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Error: Failed to reach API at http://127.0.0.1:9/api/: no Prefect server answers at "
+        "PREFECT_API_URL; start it (`prefect server start`) or unset PREFECT_API_URL, and a run "
+        "starts a temporary local one by itself"
+    )
+
+
 def test_forget_drops_a_files_order_lines_and_names_a_file_it_never_loaded(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
