@@ -104,6 +104,13 @@ class RunParameters(BaseModel):
     dask_address: str | None = None
     chunk_size: ChunkSize = 100
 
+    @field_validator("reports_dir", "config", "category", "dask_address", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """An empty text box of the UI form means none, as the descriptions say: config ""
+        became Path('.') and failed the run with "Is a directory: '.'"."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("items", mode="before")
     @classmethod
     def _split_items(cls, value: object) -> object:

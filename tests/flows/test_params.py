@@ -94,3 +94,12 @@ def test_today_is_the_schedule_s_time_zone_s_when_set(monkeypatch: pytest.Monkey
     monkeypatch.setenv(TIMEZONE_ENV, "Mars/Olympus")
     with pytest.raises(ValueError, match="REORDER_TIMEZONE='Mars/Olympus' is not an IANA"):
         today()
+
+
+def test_an_empty_text_box_means_none() -> None:
+    """The form's descriptions say "(empty: none)" / "(empty: all)": config "" became
+    Path('.') and failed the run with "Is a directory: '.'"; category "" matched no item."""
+    params = parse_parameters(config="", category=" ", reports_dir="", dask_address="")
+    assert (params.config, params.category, params.reports_dir, params.dask_address) == (
+        None, None, None, None)  # fmt: skip
+    assert params.run_key() == parse_parameters().run_key()
