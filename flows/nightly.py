@@ -18,6 +18,7 @@ from flows.params import (
     Gap,
     Horizon,
     Limit,
+    LockWait,
     MaxOrders,
     MinServiceLevel,
     RunParameters,
@@ -56,6 +57,7 @@ def nightly(
     task_runner: TaskRunner = "threads",
     dask_address: str | None = None,
     chunk_size: ChunkSize = 100,
+    lock_wait: LockWait = 0.0,
 ) -> dict:
     """Plan tonight's order lots and publish them for review.
 
@@ -84,10 +86,13 @@ def nightly(
         task_runner: Where the forecast chunks run: threads, or dask (a local cluster or dask_address).
         dask_address: Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (empty: local).
         chunk_size: Items per forecast task.
+        lock_wait: Minutes to wait for another run writing the same warehouse before stopping (the nightly deployment: 60; 0: stop at once).
     """  # noqa: E501
     params = parse_parameters(**{k: v for k, v in locals().items()})
-    # One writing run per warehouse file: a second run stops here, naming the first.
-    with warehouse.run_lock(params.db_path, flow_run_id=flow_run.get_id()) as lock:
+    # One writing run per warehouse file: a second run waits lock_wait minutes, then stops
+    # naming the first.
+    with warehouse.run_lock(params.db_path, wait_seconds=60 * params.lock_wait,
+                            flow_run_id=flow_run.get_id()) as lock:  # fmt: skip
         return run_pipeline(params, lock)
 
 

@@ -16,7 +16,15 @@ from optimize.explain import share
 
 #: Parameters that do not change a run's results and so stay out of its run key.
 _NOT_IN_RUN_KEY = frozenset(
-    {"db_path", "reports_dir", "time_limit", "task_runner", "dask_address", "chunk_size"}
+    {
+        "db_path",
+        "reports_dir",
+        "time_limit",
+        "task_runner",
+        "dask_address",
+        "chunk_size",
+        "lock_wait",
+    }
 )
 
 # Constrained types shared by RunParameters and the flow signature: Prefect turns the flow's
@@ -41,6 +49,7 @@ MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty 
 TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
 Gap = Annotated[float, Field(ge=0.0, le=0.5, description="relative optimality gap of the solver")]
 ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast task")]
+LockWait = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False, description="minutes")]
 TaskRunner = Literal["threads", "dask"]
 
 
@@ -103,6 +112,7 @@ class RunParameters(BaseModel):
     task_runner: TaskRunner = "threads"
     dask_address: str | None = None
     chunk_size: ChunkSize = 100
+    lock_wait: LockWait = 0.0
 
     @field_validator("reports_dir", "config", "category", "dask_address", mode="before")
     @classmethod

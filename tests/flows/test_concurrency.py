@@ -136,3 +136,18 @@ def test_a_killed_run_does_not_block_the_next(tmp_path: Path) -> None:
     holder.wait(timeout=10)
     with warehouse.run_lock(db_path) as lock:
         assert lock.info["pid"] == os.getpid()
+
+
+def test_a_run_with_lock_wait_waits_for_the_run_before_it(demo_dir: Path, tmp_path: Path) -> None:
+    """The scheduled nightly found a late rerun still writing and failed at once; with
+    lock_wait (the nightly deployment's: 60 minutes) it runs once that run is done."""
+    from flows.nightly import nightly
+
+    db_path, held = tmp_path / "reorder.duckdb", tmp_path / "held"
+    holder = _start(_HOLDER, str(db_path), str(held), "2")
+    _wait_for(held.exists, "holder taking the lock")
+    held.unlink()  # the holder lets go 2 s from now
+    start = time.monotonic()
+    summary = nightly(**RUN, data_dir=str(demo_dir), db_path=str(db_path), lock_wait=1.0)
+    assert holder.wait(timeout=5) == 0 and time.monotonic() - start > 1.5
+    assert summary["published"]
