@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from optimize.explain import share
 
@@ -121,6 +128,16 @@ class RunParameters(BaseModel):
         became Path('.') and failed the run with "Is a directory: '.'"."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @model_validator(mode="after")
+    def _dask_address_needs_dask(self) -> RunParameters:
+        """A Dask scheduler given with the thread runner went unused without a word."""
+        if self.dask_address and self.task_runner != "dask":
+            raise ValueError(
+                f"dask_address {self.dask_address!r} is only used with task_runner 'dask' "
+                f"(it is {self.task_runner!r})"
+            )
+        return self
+
     @field_validator("items", mode="before")
     @classmethod
     def _split_items(cls, value: object) -> object:
@@ -199,7 +216,7 @@ def parse_parameters(**values: object) -> RunParameters:
         return RunParameters(**{k: v for k, v in values.items() if v is not None})
     except ValidationError as err:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: "
+            f"{'.'.join(str(p) for p in e['loc']) + ': ' if e['loc'] else ''}"
             f"{e['msg'].removeprefix('Value error, ')}"
             for e in err.errors()
         )

@@ -28,6 +28,7 @@ def test_defaults_are_valid_and_as_of_is_yesterday() -> None:
         ("freq", "D"),
         ("as_of", "2026-13-45"),
         ("colour", "red"),
+        ("dask_address", "tcp://10.0.0.5:8786"),  # with the default task_runner threads
     ],
 )
 def test_bad_value_is_refused_with_the_parameter_named(name: str, value: object) -> None:
@@ -103,3 +104,11 @@ def test_an_empty_text_box_means_none() -> None:
     assert (params.config, params.category, params.reports_dir, params.dask_address) == (
         None, None, None, None)  # fmt: skip
     assert params.run_key() == parse_parameters().run_key()
+
+
+def test_a_dask_address_needs_the_dask_runner() -> None:
+    """dask_address 'garbage' with task_runner threads was ignored without a word."""
+    with pytest.raises(ValueError, match=r"^invalid run parameters: dask_address 'x' is only "
+                       r"used with task_runner 'dask' \(it is 'threads'\)$"):  # fmt: skip
+        parse_parameters(dask_address="x")
+    assert parse_parameters(dask_address="tcp://h:1", task_runner="dask").dask_address
