@@ -221,8 +221,11 @@ def review(
             markdown=pending_markdown(pending, changed, rejected, failed), key=PENDING_KEY
         )
     for attempt in range(attempts):
+        key = f"review-{attempt}"
+        if read_flow_run_input(f"{key}-refused") is not None:
+            continue  # refused before this (suspended) run started again from the top
         try:
-            answer = _wait(wait, timeout_seconds, poll_seconds, f"review-{attempt}")
+            answer = _wait(wait, timeout_seconds, poll_seconds, key)
         except FlowPauseTimeout:
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
@@ -235,8 +238,12 @@ def review(
             create_markdown_artifact(
                 markdown=f"# Review answer refused\n\n{error}", key=REFUSED_KEY
             )
+            # a suspended run reads its earlier answers again when resumed: this one is done
+            create_flow_run_input(f"{key}-refused", str(error))
             continue
-        logger.info("%s decisions recorded by %s", len(recorded), answer.planner)
+        left = len(pending) - len(recorded)
+        logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
+                    answer.planner, left)  # fmt: skip
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
 

@@ -23,7 +23,7 @@ import pytest
 
 import warehouse
 from flows.nightly import nightly as nightly_flow
-from flows.review import PENDING_KEY
+from flows.review import PENDING_KEY, REFUSED_KEY
 from flows.serve import nightly_schedule
 from tests.flows.conftest import AS_OF
 
@@ -187,6 +187,19 @@ def _wait_for_state(api_url: str, run_id: str, name: str, seconds: float = RUN_S
         time.sleep(1)
 
 
+def _refused(api_url: str, run_id: str) -> list[dict]:
+    found = _api("POST", f"{api_url}/artifacts/filter",
+                 {"artifacts": {"key": {"any_": [REFUSED_KEY]}}})  # fmt: skip
+    return [a for a in found if a["flow_run_id"] == run_id]
+
+
+def _wait_for_refused(api_url: str, run_id: str, count: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while len(_refused(api_url, run_id)) < count:
+        assert time.monotonic() < deadline, "no review-refused artifact"
+        time.sleep(1)
+
+
 def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     deployed, worker, demo_dir: Path, tmp_path: Path
 ) -> None:
@@ -216,6 +229,13 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     # the answer is for the lots that were shown (the resumed run starts again from the top)
     nightly_flow(as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8,
                  scenarios=60, budget=5000.0)  # fmt: skip
+    # an answer naming an unknown sku is refused and the run suspends again; the next resume
+    # must not read the refused answer again (it repeated the error and its artifact)
+    typo = {"planner": "anna", "lots": [{"sku": "NO-SUCH-SKU", "action": "approve"}]}
+    resumed = _api("POST", f"{api_url}/flow_runs/{run_id}/resume", {"run_input": typo})
+    assert resumed["status"] == "ACCEPT", resumed
+    _wait_for_refused(api_url, run_id, 1)
+    _wait_for_state(api_url, run_id, "Suspended")
     answer = {
         "planner": "anna",
         "approve_all": True,
@@ -224,6 +244,7 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     resumed = _api("POST", f"{api_url}/flow_runs/{run_id}/resume", {"run_input": answer})
     assert resumed["status"] == "ACCEPT", resumed
     _wait_for_state(api_url, run_id, "Completed")
+    assert len(_refused(api_url, run_id)) == 1
 
     shown = str(pending["run_key"].iloc[0])
     with warehouse.connect(db_path, read_only=True) as con:
