@@ -73,7 +73,7 @@ def today() -> date:
         return date.today()
     try:
         return datetime.now(ZoneInfo(name)).date()
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a folder of zones
         raise ValueError(
             f"{TIMEZONE_ENV}={name!r} is not an IANA time zone (e.g. Europe/Berlin)"
         ) from None

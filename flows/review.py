@@ -241,7 +241,7 @@ def review(
             # a suspended run reads its earlier answers again when resumed: this one is done
             create_flow_run_input(f"{key}-refused", str(error))
             continue
-        left = max(0, len(pending) - len(recorded))
+        left = len(set(pending["sku"]) - set(recorded["sku"]))
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes

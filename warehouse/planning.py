@@ -127,8 +127,9 @@ def select_skus(
     wanted = None if category is None else category.strip().casefold()
     named = {str(cat).casefold() for _, cat in items if cat is not None}
     if wanted is not None and wanted not in named:
-        known = ", ".join(sorted({str(cat) for _, cat in items if cat is not None})) or "none"
-        raise ValueError(f"items filter: no item has category {category!r} (known: {known})")
+        known = ", ".join(sorted({str(cat) for _, cat in items if cat is not None}))
+        known = f"known: {known}" if known else "no item has a category"
+        raise ValueError(f"items filter: no item has category {category!r} ({known})")
     selected = [
         sku
         for sku, cat in items

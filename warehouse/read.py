@@ -269,13 +269,16 @@ def _by_record(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str
 
 def _swallowed(fields: list[str], width: int | None, delimiter: str) -> bool:
     """A record over several lines is rows inside an unclosed quote if it does not fit the
-    header, or each of its lines holds the delimiters of a whole row (width - 1 or more):
-    `A,"Bolt` left open until `C,Pipe 1/2",` two rows down. A quoted address over two lines
-    ('Supply Ltd, Unit 4,' then 'Hull, UK",14,...') holds them only across its lines."""
+    header, or its first and last lines (blank ones aside) each hold the delimiters of a
+    whole row (width - 1 or more): `A,"Bolt` left open until `C,Pipe 1/2",` two rows down,
+    whatever lies between. A quoted address over two lines ('S1,"Supply Ltd, Unit 4,' then
+    'Hull, UK",14,...') holds them only across its lines."""
     if width is None:
         return False
-    lines = delimiter.join(fields).split("\n")
-    return len(fields) != width or all(line.count(delimiter) >= width - 1 for line in lines)
+    lines = [line for line in delimiter.join(fields).split("\n") if line.strip()]
+    return len(fields) != width or all(
+        line.count(delimiter) >= width - 1 for line in (lines[0], lines[-1])
+    )
 
 
 def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:

@@ -176,6 +176,7 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
             attempt = pd.to_datetime(text, format=fmt, errors="coerce")
             parsed = parsed.fillna(attempt)
         shown = " or ".join(sorted(formats))
+        parsed = parsed.where(parsed.dt.year >= 1)  # year 0 parses, but no Python date holds it
         # astype(object): a column without a single valid date would stay datetime64 (NaT)
         return parsed.dt.date.astype(object).where(parsed.notna(), None), (
             lambda v: f"{name} {v!r} {_no_date(str(v), formats, shown)}"
@@ -195,7 +196,7 @@ def _no_date(value: str, formats: set[str], shown: str) -> str:
         try:
             datetime.strptime(value.strip(), fmt)
         except ValueError as error:
-            if "out of range" in str(error):
+            if "day is out of range for month" in str(error):
                 return f"is past the end of its month (format {shown})"
     return f"is not a date in the format {shown}"
 

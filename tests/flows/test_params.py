@@ -92,9 +92,10 @@ def test_today_is_the_schedule_s_time_zone_s_when_set(monkeypatch: pytest.Monkey
     monkeypatch.setenv(TIMEZONE_ENV, "Pacific/Pago_Pago")  # UTC-11: always a day or two behind
     assert 1 <= (ahead - default_as_of()).days <= 2
     assert parse_parameters().as_of == default_as_of()
-    monkeypatch.setenv(TIMEZONE_ENV, "Mars/Olympus")
-    with pytest.raises(ValueError, match="REORDER_TIMEZONE='Mars/Olympus' is not an IANA"):
-        today()
+    for wrong in ("Mars/Olympus", "Europe"):  # Europe: a folder of zones, IsADirectoryError
+        monkeypatch.setenv(TIMEZONE_ENV, wrong)
+        with pytest.raises(ValueError, match=f"REORDER_TIMEZONE='{wrong}' is not an IANA"):
+            today()
 
 
 def test_an_empty_text_box_means_none() -> None:

@@ -804,6 +804,11 @@ def test_an_unclosed_quote_closed_on_the_next_line_loads_no_merged_row(con, tmp_
     loaded = con.execute("SELECT sku, description FROM items ORDER BY sku").fetchall()
     assert loaded == [("B", "Nut M8"), ("C", 'Pipe 1/2"')]
     assert [r[0] for r in quarantined(con, "items")] == [1]
+    # a blank or short line inside the quote (no whole row) hid the swallowed row C again
+    gap = items.replace("C,Pipe", "\nnote\nC,Pipe")
+    load_folder(con, write_folder(tmp_path / "gap", items__csv=gap), AS_OF)
+    loaded = con.execute("SELECT sku, description FROM items ORDER BY sku").fetchall()
+    assert ("C", 'Pipe 1/2"') in loaded and "A" not in [sku for sku, _ in loaded]
 
 
 def test_a_quoted_address_over_two_lines_with_commas_loads(con, tmp_path):

@@ -34,3 +34,6 @@ def test_an_item_without_category_matches_no_category(con, tmp_path: Path):
     with pytest.raises(ValueError, match=r"no item has category 'none' \(known: fasteners\)"):
         select_skus(con, category="none")
     assert select_skus(con, category="fasteners") == ["A"]
+    con.execute("UPDATE items SET category = NULL")
+    with pytest.raises(ValueError, match=r"category 'fasteners' \(no item has a category\)"):
+        select_skus(con, category="fasteners")

@@ -29,6 +29,7 @@ def test_unparseable_number_is_quarantined_and_good_rows_load(con, tmp_path):
 
 def test_unparseable_date_is_quarantined(con, tmp_path):
     lines = BASE["order_lines.csv"] + "O3,1,2024-13-01,A,1,3.50,C3\nO4,1,2023-02-29,A,1,3.5,C\n"
+    lines += "O5,1,0000-01-01,A,1,3.5,C\n"  # year 0 parsed, then stopped the load (no date)
     _load(con, tmp_path, order_lines__csv=lines)
     assert quarantined(con, "order_lines") == [
         (4, "order_date", "order_date '2024-13-01' is not a date in the format %Y-%m-%d"),
@@ -38,6 +39,7 @@ def test_unparseable_date_is_quarantined(con, tmp_path):
             "order_date",
             "order_date '2023-02-29' is past the end of its month (format %Y-%m-%d)",
         ),
+        (6, "order_date", "order_date '0000-01-01' is not a date in the format %Y-%m-%d"),
     ]
     assert _count(con, "order_lines") == 3
 
