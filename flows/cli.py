@@ -103,8 +103,8 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
     click.echo(f"demo data: {made.items} items, {made.order_lines} order lines in {data_dir}")
     db_path = folder / "reorder.duckdb"
-    watchdog.guard()  # stops Prefect's temporary server should this process be killed
-    summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
+    with watchdog.guarded():  # stops Prefect's temporary server should this process be killed
+        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
     _print_lots(db_path)
     _print_summary(summary, data_dir)
     click.echo(accuracy_hint(as_of, data_dir, db_path))
@@ -144,8 +144,8 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     # the flow checks these too; checked here they fail before Prefect starts, in one line
     parse_parameters(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     warehouse.check_path(db_path)
-    watchdog.guard()
-    summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
+    with watchdog.guarded():
+        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     _print_lots(db_path, run_id=summary["run_id"])
     _print_summary(summary, data_dir)
 

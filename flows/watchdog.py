@@ -2,7 +2,7 @@
 
 `reorder run` starts Prefect's temporary API server as a child process and stops it at exit;
 killed with SIGKILL (the OOM killer, `kill -9`) it cannot, and the server (about 225 MB) ran on
-for good, one more after every such night. `guard()` starts a small process that notes the
+for good, one more after every such night. `guarded()` starts a small process that notes the
 command's children every second and, once the command is gone, sends each of them that is still
 the same process SIGTERM. Linux only (it reads /proc); elsewhere it does nothing.
 """
@@ -14,38 +14,48 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 POLL_SECONDS = 1.0
 _PROC = Path("/proc")
 
 
-_GUARDS: dict[int, subprocess.Popen] = {}  # pid -> its watchdog (one per process)
-
-
-def guard() -> subprocess.Popen | None:
-    """Start the watchdog of this process, once (None where /proc is missing). It runs in a
-    session of its own, so Ctrl-C in the terminal reaches the command, not the watchdog."""
+@contextmanager
+def guarded() -> Iterator[subprocess.Popen | None]:
+    """Watch this process for the block (None where /proc is missing): killed inside it, its
+    children get SIGTERM; leaving it normally stops the watchdog, so a process that goes on
+    (a test session, a notebook) keeps its later children. The watchdog runs in a session of
+    its own, so Ctrl-C in the terminal reaches the command, not the watchdog."""
     pid = os.getpid()
-    if pid not in _GUARDS and (_PROC / str(pid) / "stat").exists():
-        _GUARDS[pid] = subprocess.Popen(
-            [sys.executable, "-m", "flows.watchdog", str(pid)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    return _GUARDS.get(pid)
+    if not (_PROC / str(pid) / "stat").exists():
+        yield None
+        return
+    watchdog = subprocess.Popen(
+        [sys.executable, "-m", "flows.watchdog", str(pid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield watchdog
+    finally:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def started(pid: int) -> int | None:
-    """The process's start time (clock ticks after boot), None if there is no such process:
-    with the pid it tells a process from a later one that got the same pid."""
+    """The process's start time (clock ticks after boot), None if there is no such process
+    or it has exited (a zombie not yet reaped): with the pid it tells a process from a later
+    one that got the same pid."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    return int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22 of proc(5)
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return None if fields[0] in ("Z", "X") else int(fields[19])  # state; field 22 of proc(5)
 
 
 def children(pid: int) -> list[int]:
