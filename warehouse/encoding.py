@@ -30,7 +30,7 @@ def _decodes(path: Path, encoding: str) -> tuple[bool, bool]:
     return True, non_ascii
 
 
-def _has_bom(path: Path) -> bool:
+def has_bom(path: Path) -> bool:
     """A UTF-8 byte order mark: the file was written as UTF-8, so a byte that does not decode
     is an error to name, not a sign of cp1252 (which would read the mark as 'ï»¿')."""
     with path.open("rb") as handle:
@@ -57,16 +57,19 @@ def choose(path: Path, configured: str, section: str) -> tuple[str, str | None]:
     """The encoding to read `path` with, and a note when it is not `configured`:
     a file configured as UTF-8 that is not, but is valid cp1252, is read as cp1252; a file
     configured otherwise whose bytes are valid UTF-8 with some beyond ASCII is read as UTF-8
-    (text in another single-byte encoding almost never forms valid UTF-8). Otherwise (and for
-    a file that starts with a UTF-8 byte order mark) the configured encoding, whose error (if
-    any) names the byte."""
+    (text in another single-byte encoding almost never forms valid UTF-8). A file that starts
+    with a UTF-8 byte order mark is read as UTF-8 whatever is configured (another encoding
+    would make the mark part of the first column's name), its error naming the damaged byte.
+    Otherwise the configured encoding, whose error (if any) names the byte."""
     utf8, non_ascii = _decodes(path, "utf-8-sig")
     if _is_utf8(configured):
-        if utf8 or _has_bom(path) or not _decodes(path, FALLBACK)[0]:
+        if utf8 or has_bom(path) or not _decodes(path, FALLBACK)[0]:
             return configured, None
         chosen, why = FALLBACK, "its bytes are not UTF-8"
     elif utf8 and non_ascii:
         chosen, why = "utf-8-sig", f"its text is UTF-8, which {configured} would misread"
+    elif has_bom(path):  # damaged UTF-8: read as UTF-8, the error names the byte
+        return "utf-8-sig", None
     else:
         return configured, None
     return chosen, (

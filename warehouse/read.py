@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.encoding import choose as choose_encoding
+from warehouse.encoding import has_bom
 from warehouse.errors import LoadError
 
 CANCELLED = "_cancelled"
@@ -119,10 +120,16 @@ def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str
                 line.decode(encoding if number == 1 else encoding.replace("-sig", ""))
             except UnicodeDecodeError as bad:
                 byte = line[bad.start : bad.start + 1].hex()
+                where = f"byte 0x{byte} on line {number} (byte {offset + bad.start:,} of the file)"
+                if has_bom(path):  # another encoding would read the mark as part of the header
+                    return (
+                        f"{where} is not UTF-8, though the file starts with UTF-8's byte order "
+                        "mark: it was written as UTF-8 and then damaged (or edited in another "
+                        "encoding); export it again"
+                    )
                 return (
-                    f"byte 0x{byte} on line {number} (byte {offset + bad.start:,} of the file) "
-                    f"is not {encoding}; set `encoding` under [{section}] in load.toml (e.g. "
-                    "cp1252) and pass it with --config"
+                    f"{where} is not {encoding}; set `encoding` under [{section}] in load.toml "
+                    "(e.g. cp1252) and pass it with --config"
                 )
             offset += len(line)
     return str(error)
