@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import click
+import httpx
 
 import warehouse
 from flows import watchdog
@@ -65,13 +66,19 @@ class _Commands(click.Group):
             if os.environ.get("REORDER_DEBUG"):
                 raise
             raise click.ClickException(_one_line(error)) from None
-        except RuntimeError as error:
-            if not str(error).startswith("Failed to reach API") or os.environ.get("REORDER_DEBUG"):
+        except (RuntimeError, httpx.ConnectError) as error:
+            unreachable = isinstance(error, httpx.ConnectError) or str(error).startswith(
+                "Failed to reach API"
+            )
+            if not unreachable or os.environ.get("REORDER_DEBUG"):
                 raise
+            url = os.environ.get("PREFECT_API_URL", "PREFECT_API_URL")
+            unset = "" if ctx.invoked_subcommand == "serve" else (
+                "; or unset PREFECT_API_URL: a run then starts a temporary local server itself"
+            )  # fmt: skip
             raise click.ClickException(
-                f"{error}: no Prefect server answers at PREFECT_API_URL; start it "
-                "(`prefect server start`) or unset PREFECT_API_URL, and a run starts a "
-                "temporary local one by itself"
+                f"no Prefect API answers at {url} (is `prefect server start` running, and "
+                f"does the URL end in /api?){unset}"
             ) from None
 
 
