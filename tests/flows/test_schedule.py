@@ -39,9 +39,18 @@ RETRIES = 8  # SQLite busy under load answers 503; Prefect's own client retries 
 
 
 def _api(method: str, url: str, json: object = None) -> Any:
-    """One API call, retried with backoff on 503 (the server's "database is locked")."""
+    """One API call, retried with backoff on 503 (the server's "database is locked") and a
+    read on a read timeout (on 2 cores the server, the worker and a flow run share them: a GET
+    once took over 10 s on a fresh clone's run)."""
     for attempt in range(RETRIES):
-        response = httpx.request(method, url, json=json, timeout=10)
+        try:
+            response = httpx.request(method, url, json=json, timeout=30)
+        except httpx.ReadTimeout:
+            reading = method == "GET" or url.endswith("/filter")  # safe to ask again
+            if not reading or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+            continue
         if response.status_code != 503 or attempt == RETRIES - 1:
             break
         time.sleep(0.5 * 2**attempt)
