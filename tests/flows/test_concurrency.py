@@ -144,10 +144,15 @@ def test_a_run_with_lock_wait_waits_for_the_run_before_it(demo_dir: Path, tmp_pa
     from flows.nightly import nightly
 
     db_path, held = tmp_path / "reorder.duckdb", tmp_path / "held"
-    holder = _start(_HOLDER, str(db_path), str(held), "2")
+    holder = _start(_HOLDER, str(db_path), str(held), "5")
     _wait_for(held.exists, "holder taking the lock")
-    held.unlink()  # the holder lets go 2 s from now
-    start = time.monotonic()
+    held.unlink()  # the holder lets go 5 s from now, well after the flow asks for the lock
     summary = nightly(**RUN, data_dir=str(demo_dir), db_path=str(db_path), lock_wait=1.0)
-    assert holder.wait(timeout=5) == 0 and time.monotonic() - start > 1.5
+    assert holder.wait(timeout=5) == 0
     assert summary["published"]
+    with pytest.raises(warehouse.RunLockedError):  # the same without lock_wait: stops at once
+        holder = _start(_HOLDER, str(db_path), str(held), "5")
+        _wait_for(held.exists, "holder taking the lock")
+        held.unlink()
+        nightly(**RUN, data_dir=str(demo_dir), db_path=str(db_path))
+    holder.wait(timeout=30)
