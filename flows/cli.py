@@ -22,6 +22,7 @@ from flows.console import (
     held_back_note,
     lots_text,
     models_text,
+    prior_notes,
     quarantined_text,
     rejected_notes,
 )
@@ -345,6 +346,10 @@ def _print_lots(
              else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
     click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
+    with warehouse.connect(db_path, read_only=True) as con:
+        models = warehouse.run_forecast_models(con, sorted(set(shown["run_id"])))
+    for note in prior_notes(shown, models):
+        click.echo(f"note:         {note}")
     if limit is not None and len(frame) > limit:
         click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")
     if limit is None and not skus:

@@ -200,6 +200,23 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
     ]
 
 
+def prior_notes(lots: pd.DataFrame, models: pd.DataFrame) -> list[str]:
+    """One note per lot of an item whose forecast is not its own history (`forecast_models`:
+    the category prior, a planner's launch_forecast): a lot sized on a category's typical item
+    wants a planner's look (an item that sold 12 units in its one period got 360)."""
+    chosen = lots[lots["quantity"] > 0].merge(models, on="sku")
+    notes = []
+    for r in chosen.itertuples(index=False):
+        if r.model == "category_prior":
+            own = int(r.n_demands) if pd.notna(r.n_demands) else 0
+            seen = f"{own} period{'' if own == 1 else 's'} with demand" if own else "none yet"
+            notes.append(f"{r.sku}: forecast from its category's typical item, not from its own "
+                         f"demand ({seen}): check the lot")  # fmt: skip
+        elif r.model == "launch_forecast":
+            notes.append(f"{r.sku}: forecast from its launch_forecast (items file), no history")
+    return notes
+
+
 def tier_notes(missed: pd.DataFrame) -> list[str]:
     """One note per supplier-wide tier the plan reached and the decided lots miss
     (`warehouse.missed_supplier_tiers`)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -314,6 +314,15 @@ def run_recommendations(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataF
     """The recommendations of one run (published or not; empty if it has none left)."""
     return con.execute(
         "SELECT * FROM recommendations WHERE run_id = ? ORDER BY sku, supplier_id", [run_id]
+    ).df()
+
+
+def run_forecast_models(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> pd.DataFrame:
+    """sku, model and n_demands (periods with demand) of the runs' forecast_models."""
+    return con.execute(
+        "SELECT sku, model, n_demands FROM forecast_models WHERE list_contains(?, run_id) "
+        "ORDER BY sku",
+        [list(run_ids)],
     ).df()
 
 

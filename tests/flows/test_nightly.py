@@ -719,3 +719,28 @@ def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:
     )
     rows = pd.DataFrame({"sku": [f"P-{k}" for k in range(4739)], "quantity": 1.0})
     assert len(buyer_table(rows.head(TABLE_ROWS))) == TABLE_ROWS <= 1000
+
+
+def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> None:
+    """An item that sold 12 units in its one week got a lot of 360 sized on its category's
+    typical item, and nothing in `reorder lots` said the forecast was not its own."""
+    from flows.console import prior_notes
+
+    lots = pd.DataFrame({"sku": ["N1", "N2", "L1", "S1"], "quantity": [360, 0, 100, 50]})
+    models = pd.DataFrame({"sku": ["N1", "N2", "L1", "S1"], "n_demands": [1, 0, 0, 40],
+                           "model": ["category_prior", "category_prior", "launch_forecast",
+                                     "global(shape=8.0)"]})  # fmt: skip
+    assert prior_notes(lots, models) == [
+        "N1: forecast from its category's typical item, not from its own demand (1 period with "
+        "demand): check the lot",
+        "L1: forecast from its launch_forecast (items file), no history",
+    ]
+    db_path, _ = first_run
+    out = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"])
+    assert out.exit_code == 0, out.output
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+        models = warehouse.run_forecast_models(con, [lots["run_id"].iloc[0]])
+    expected = prior_notes(lots, models)
+    printed = [line[14:] for line in out.output.splitlines() if line.startswith("note:")]
+    assert len(expected) > 0 and sorted(printed[: len(expected)]) == sorted(expected)
