@@ -121,7 +121,8 @@ def build_problem(
         max_orders=params.max_orders,
         min_service_level=params.min_service_level,
         first_period=fc.ds[0].date() if len(fc.ds) else None,
-        period_lengths=models.period_lengths(fc.ds) if len(fc.ds) else None,
+        first_period_days=float(models.period_lengths(fc.ds)[0]) if len(fc.ds) else None,
+        day_shares=fc.day_shares,
     )
 
 

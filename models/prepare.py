@@ -493,8 +493,8 @@ def forecast_chunk(
                                         rngs[i], (n_paths, h))  # fmt: skip
     if prepared.calendar is not None:
         _apply_calendar(prepared.calendar, mean, paths, rngs)
-    _until_end_of_life(end_of_life_shares(prepared.ds, prepared.end_of_life[pos]), mean, paths,
-                       rngs)  # fmt: skip
+    shares = end_of_life_shares(prepared.ds, prepared.end_of_life[pos])
+    _until_end_of_life(shares, mean, paths, rngs)
     arrays = ForecastArrays(mean=mean, paths=paths)
     return Forecast(
         unique_id=prepared.unique_id[pos],
@@ -505,4 +505,5 @@ def forecast_chunk(
         quantile_levels=levels,
         quantiles=arrays.quantiles(levels),
         scores=prepared.score[pos],
+        day_shares=shares,
     )

@@ -36,7 +36,10 @@ class Forecast:
     """unique_id (n,); ds (h,) future period starts; model (n,) label per item;
     mean (n, h) units; paths (n, n_paths, h) int32 (the scenarios); quantile_levels (q,);
     quantiles (n, q, h) read from the paths; scores (n,) backtest score of the item's model
-    (lead-time WQL of its h-period totals at the last origins; NaN = not scored)."""
+    (lead-time WQL of its h-period totals at the last origins; NaN = not scored); day_shares
+    (n, h) share of each period's days the forecast holds demand for (1; less in the period of
+    an item's end of life, 0 after it; None = 1), so a plan that starts inside a period splits
+    it as the forecast did."""
 
     unique_id: np.ndarray
     ds: pd.DatetimeIndex
@@ -46,6 +49,7 @@ class Forecast:
     quantile_levels: tuple[float, ...]
     quantiles: np.ndarray
     scores: np.ndarray | None = None
+    day_shares: np.ndarray | None = None
 
     def arrays(self) -> ForecastArrays:
         return ForecastArrays(mean=self.mean, paths=self.paths)
@@ -105,6 +109,7 @@ class Forecast:
             if part.paths.shape[1:] != first.paths.shape[1:]:
                 raise ValueError("Forecasts to concat must share n_paths and horizon")
         has_scores = all(p.scores is not None for p in parts)
+        has_shares = all(p.day_shares is not None for p in parts)
         return Forecast(
             unique_id=np.concatenate([p.unique_id for p in parts]),
             ds=first.ds,
@@ -114,6 +119,7 @@ class Forecast:
             quantile_levels=first.quantile_levels,
             quantiles=np.concatenate([p.quantiles for p in parts]),
             scores=np.concatenate([p.scores for p in parts]) if has_scores else None,
+            day_shares=np.concatenate([p.day_shares for p in parts]) if has_shares else None,
         )
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -70,16 +69,19 @@ def build_problem(
     supplier_tiers: pd.DataFrame | None = None,
     min_service_level: float | None = None,
     first_period: date | None = None,
-    period_lengths: Sequence[float] | None = None,
+    first_period_days: float | None = None,
+    day_shares: np.ndarray | None = None,
     unknown_inputs: pd.DataFrame | None = None,
     quarantined_supplier_items: pd.DataFrame | None = None,
     quarantined_items: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios (ids, paths
     (n, S, periods) of demand in units per calendar period, the first starting on `first_period`
-    (None = the day after as_of), each as many days long as `period_lengths` says (the
-    forecast's own: a month its 28-31 days; None: period_days each). A first period that started
-    on or before as_of makes a plan of one period fewer than the scenarios (`plan_demand`).
+    (None = the day after as_of) and `first_period_days` long (a month its own 28-31 days; None:
+    period_days); `day_shares` (n, periods; None = 1): the share of each period's days the
+    forecast holds demand for (`models.Forecast.day_shares`: less in the period of an end of
+    life). A first period that started on or before as_of makes a plan of one period fewer than
+    the scenarios (`plan_demand`).
     unplannable: the items left out of the Problem with the reason (planned False), then the
     offers left out of planned items (planned True: the item is planned with its other offers;
     reason "offer left out: ...", naming sku and supplier). `supplier_tiers` (supplier_id,
@@ -96,21 +98,8 @@ def build_problem(
     an item of `items` listed there (a second row that disagrees) is left out too ("items rows
     disagree: ...")."""
     ids, paths = scenarios
-    lengths = np.full(paths.shape[2], period_days) if period_lengths is None else (
-        np.asarray(period_lengths, dtype=float)
-    )  # fmt: skip
-    if len(lengths) != paths.shape[2]:
-        raise ValueError(
-            f"period_lengths has {len(lengths)} values for scenarios of {paths.shape[2]} periods"
-        )
-    elapsed = _elapsed(first_period, as_of, float(lengths[0]) if len(lengths) else period_days)
-    if elapsed:
-        ends = dict(zip(items["sku"].astype(str), items.get("end_of_life", pd.Series()),
-                        strict=False))  # fmt: skip
-        days = _days_until_end(ids, ends, first_period, lengths)
-        paths = plan_demand(ids, paths, elapsed, days)
-    else:
-        paths = plan_demand(ids, paths, elapsed)
+    elapsed = _elapsed(first_period, as_of, first_period_days or period_days)
+    paths = plan_demand(ids, paths, elapsed, day_shares)
     horizon = int(paths.shape[2])
     horizon_end = as_of + timedelta(days=horizon * period_days)
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
@@ -240,7 +229,8 @@ def plan_demand(
     demand of plan period k is (1 − elapsed) E[D_k] + elapsed E[D_k+1], and the units of
     calendar period 0 before the plan starts are dropped. `days` (n, periods), optional: the
     share of each calendar period that has demand (1; less in the period of an item's end of
-    life, whose forecast holds only the days up to it): a unit falls before the point with
+    life, whose forecast holds only the days up to it; `models.Forecast.day_shares`): a unit
+    falls before the point with
     probability min(1, elapsed / share), so an end of life on Friday of a week planned from
     Thursday keeps two days of demand, not the share of the whole week after Wednesday. An
     item's split comes from its own Generator (crc32 of its id): the same whichever other
@@ -261,27 +251,6 @@ def plan_demand(
         rng = np.random.default_rng(zlib.crc32(str(sku).encode()))
         before = rng.binomial(np.asarray(demand, dtype=np.int64), before_p[i])
         out[i] = demand[:, :-1] - before[:, :-1] + before[:, 1:]
-    return out
-
-
-def _days_until_end(
-    ids: np.ndarray,
-    ends: dict[str, object],
-    first_period: date | None,
-    lengths: np.ndarray,
-) -> np.ndarray:
-    """(n, periods) share of each calendar period up to and including the item's end_of_life
-    (1 without one), as the forecast thinned it (`models.prepare.end_of_life_shares`): the
-    first period starts on first_period, each is `lengths` days long."""
-    out = np.ones((len(ids), len(lengths)))
-    if first_period is None:
-        return out
-    starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
-    for i, sku in enumerate(ids):
-        end = _date(ends.get(str(sku)))
-        if end is not None:
-            last = (end - first_period).days + 1.0  # days from the first start, inclusive
-            out[i] = np.clip((last - starts) / lengths, 0.0, 1.0)
     return out
 
 

@@ -162,6 +162,11 @@ def test_the_period_of_the_end_of_life_keeps_only_its_days_up_to_it():
     assert fc.mean[0, 2] == 0 and (fc.paths[0, :, 2] == 0).all()
     assert fc.paths[0, :, 1].mean() == pytest.approx(fc.mean[0, 1], rel=0.05)
     assert fc.paths.dtype == np.int32
+    # the shares go with the forecast, so a plan starting inside a month splits it the same way
+    np.testing.assert_allclose(fc.day_shares, [[1.0, 10 / 28, 0.0], [1.0, 1.0, 1.0]])
+    parts = [Forecast.concat([fc]), fc]
+    assert all(p.day_shares is not None for p in parts)
+    np.testing.assert_array_equal(Forecast.concat(parts).day_shares[2:], fc.day_shares)
 
 
 def test_all_items_new_with_empty_demand_and_last_period():

@@ -288,8 +288,9 @@ def test_the_week_of_the_end_of_life_keeps_only_its_days_after_as_of():
     ids = np.array(["A", "B"])
     paths = np.zeros((2, 20000, 3), dtype=np.int64)
     paths[0, :, 0], paths[1, :, 0] = 70, 40  # A has no end of life: 70 a week
+    shares = np.array([[1.0, 1.0, 1.0], [4 / 7, 0.0, 0.0]])  # the forecast's (Forecast.day_shares)
     problem, _ = build_problem(*tables(), (ids, paths), date(2025, 3, 19), 7.0,
-                               first_period=date(2025, 3, 17))  # fmt: skip
+                               first_period=date(2025, 3, 17), day_shares=shares)  # fmt: skip
     a, b = problem.items
     assert b.scenarios[:, 0].mean() == pytest.approx(10, abs=0.1)
     assert a.scenarios[:, 0].mean() == pytest.approx(40, abs=0.2)  # 4 of 7 days, as before
@@ -303,24 +304,24 @@ def test_a_month_inside_the_plan_is_split_by_its_own_length():
     paths[:, :, 0] = 280  # February
     month = 365.25 / 12
     problem, _ = build_problem(*tables(), (ids, paths), date(2026, 2, 27), month,
-                               first_period=date(2026, 2, 1),
-                               period_lengths=[28, 31, 30])  # fmt: skip
+                               first_period=date(2026, 2, 1), first_period_days=28)  # fmt: skip
     assert problem.items[0].scenarios[:, 0].mean() == pytest.approx(280 / 28, rel=0.02)
 
 
-def test_an_end_of_life_in_a_later_month_is_split_by_that_month_s_own_days():
+def test_an_end_of_life_in_a_later_month_is_split_by_the_forecast_s_own_shares():
     """B ends on 2027-03-01: the forecast keeps 1/31 of March (31 units, all on March 1st),
-    which falls in plan period 2 (from February 7th). Counting later months as 30.44 days put
-    March's start 1.9 days late, so March looked wholly past the end of life and 81% of its
-    units were moved into plan period 3, which starts after it and was zeroed."""
+    which falls in plan period 2 (from February 7th). The plan recomputed the shares with
+    months after the first of 30.44 days: March looked wholly past the end of life and 81% of
+    its units were moved into plan period 3, which starts after it and was zeroed."""
     items, *rest = tables()
     items = items.assign(end_of_life=[None, "2027-03-01", None, None])
     ids = np.array(["B"])
     paths = np.zeros((1, 2000, 5), dtype=np.int64)
     paths[0, :, 3] = 31  # March
+    shares = np.array([[1.0, 1.0, 1.0, 1 / 31, 0.0]])
     problem, _ = build_problem(items, *rest, (ids, paths), date(2026, 12, 6), 365.25 / 12,
-                               first_period=date(2026, 12, 1),
-                               period_lengths=[31, 31, 28, 31, 30])  # fmt: skip
+                               first_period=date(2026, 12, 1), first_period_days=31,
+                               day_shares=shares)  # fmt: skip
     assert (problem.items[0].scenarios[:, 2] == 31).all()
     assert problem.items[0].scenarios[:, 3:].sum() == 0
 
