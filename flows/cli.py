@@ -316,6 +316,7 @@ def _print_lots(
         else:
             status = warehouse.run_status(con, run_id)
             frame = warehouse.run_recommendations(con, run_id)
+        models = warehouse.run_forecast_models(con, sorted(set(frame["run_id"])))
     if run_id is not None and status is None:
         raise click.BadParameter(
             f"no run {run_id!r} (`reorder runs` lists them)", param_hint="--run-id"
@@ -346,8 +347,6 @@ def _print_lots(
              else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
     click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
-    with warehouse.connect(db_path, read_only=True) as con:
-        models = warehouse.run_forecast_models(con, sorted(set(shown["run_id"])))
     for note in prior_notes(shown, models):
         click.echo(f"note:         {note}")
     if limit is not None and len(frame) > limit:

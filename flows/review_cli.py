@@ -64,7 +64,7 @@ def list_lots(
         elsewhere = warehouse.decided_elsewhere(con)
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
-        missed = warehouse.missed_supplier_tiers(con)
+        missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
         warn_failed(con)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
@@ -79,8 +79,6 @@ def list_lots(
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
     notes = elsewhere_notes(elsewhere) + other_run_notes(lots[lots["status"] == "pending"])
-    if suppliers:
-        missed = missed[missed["supplier_id"].isin(suppliers)]
     for note in notes + changed_notes(changed) + rejected_notes(rejected) + tier_notes(missed):
         click.echo(f"note: {note}")
 
@@ -255,7 +253,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         warn_failed(con)
         lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
-        missed = warehouse.missed_supplier_tiers(con, latest[1])
+        missed = warehouse.missed_supplier_tiers(con, latest[1], suppliers)
     for path in write_proposals(lots, out_dir, latest[1], suppliers):
         click.echo(f"wrote {path}")
     click.echo(
@@ -264,7 +262,5 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
     )
     for note in changed_notes(changed[changed["action"] != "reject"]):
         click.echo(f"note: {note}")
-    if suppliers:
-        missed = missed[missed["supplier_id"].isin(suppliers)]
     for note in tier_notes(missed):
         click.echo(f"note: {note}")

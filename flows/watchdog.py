@@ -46,30 +46,33 @@ def guarded() -> Iterator[subprocess.Popen | None]:
         watchdog.wait()
 
 
-def started(pid: int) -> int | None:
-    """The process's start time (clock ticks after boot), None if there is no such process
-    or it has exited (a zombie not yet reaped): with the pid it tells a process from a later
-    one that got the same pid."""
+def _stat(pid: int | str) -> list[str] | None:
+    """/proc/<pid>/stat from field 3 (state) on, None if there is no such process; the command
+    name before it may hold spaces and parentheses."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return None if fields[0] in ("Z", "X") else int(fields[19])  # state; field 22 of proc(5)
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def started(pid: int) -> int | None:
+    """The process's start time (clock ticks after boot), None if there is no such process
+    or it has exited (a zombie not yet reaped): with the pid it tells a process from a later
+    one that got the same pid."""
+    fields = _stat(pid)
+    if fields is None or fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])  # field 22 of proc(5)
 
 
 def children(pid: int) -> list[int]:
-    """The pids whose parent is `pid`."""
-    out = []
-    for entry in _PROC.iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
+    """The pids whose parent is `pid` (field 4 of proc(5))."""
+    return [
+        int(entry.name)
+        for entry in _PROC.iterdir()
+        if entry.name.isdigit() and (fields := _stat(entry.name)) and int(fields[1]) == pid
+    ]
 
 
 def watch(parent: int, poll: float = POLL_SECONDS) -> list[int]:

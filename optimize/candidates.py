@@ -7,11 +7,12 @@ horizon (open orders count from their due period) plus some extra periods of mea
 (grossed up for rejects), and at least the largest break point; for incremental discounts at
 least INCREMENTAL_REACH times it (there the average price keeps falling past the last break, and
 so can the expected cost when leftover stock is worth that average price: the menu must see the
-fall to extend itself, evaluate._at_cap). If an offer has at most `max_candidates` feasible lots
-below the cap, all of them are kept (the menu is exhaustive up to the cap). Otherwise the menu
-keeps the smallest feasible lot, every break point rounded up to a feasible lot, and an even
-grid of feasible lots in between, `max_candidates` in all (break points win over the grid if
-they are more)."""
+fall to extend itself, evaluate._at_cap).
+If an offer has at most `max_candidates` feasible lots below the cap, all of them are kept
+(the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
+every break point rounded up to a feasible lot, and an even grid of feasible lots in between,
+`max_candidates` in all (break points win over the grid if they are more).
+"""
 
 from __future__ import annotations
 

@@ -495,16 +495,19 @@ MISSED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "pl
 
 
 def missed_supplier_tiers(
-    con: duckdb.DuckDBPyConnection, run_key: str | None = None
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None, suppliers: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Per supplier, the best supplier-wide tier (supplier_tiers) that the run_key's plan
     reached (default: the published run) and its lots as decided no longer reach: planned =
     the recommended lots' total, now = approved and pending lots as recommended, overridden as
     decided, rejected ones not at all (spend in currency before the tier's discount, or
     units). The plan may have sized lots to reach the tier; after an override they can cost
-    more than they save."""
-    tiers = con.execute("SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers")
-    tiers = tiers.df()
+    more than they save. Only `suppliers`' tiers, when given."""
+    tiers = con.execute(
+        "SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers "
+        "WHERE ? OR list_contains(?, supplier_id)",
+        _any_of(suppliers),
+    ).df()
     lots = review_lots(con, run_key, with_zero=True)
     if tiers.empty or lots.empty:
         return pd.DataFrame(columns=MISSED_TIER_COLUMNS)
