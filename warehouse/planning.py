@@ -9,6 +9,7 @@ import pandas as pd
 
 from warehouse.decisions import planned_orders
 from warehouse.schema import INPUT_TABLES
+from warehouse.validate import DUPLICATE_KEY, SAME_VALUES
 
 PLANNING_TABLES = tuple(t for t in INPUT_TABLES if t != "order_lines")
 _ORDER = {
@@ -63,10 +64,10 @@ def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> p
         "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
         "JOIN quarantine AS q ON (q.sku = i.sku AND (q.table_name = 'open_orders' OR "
         "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
-        "WHERE (q.table_name = 'open_orders' OR (q.sku = i.sku AND NOT ends_with(q.reason, "
-        "', same values)')) OR i.sku NOT IN (SELECT sku FROM stock)) "
+        "WHERE (q.table_name = 'open_orders' OR (q.sku = i.sku AND NOT ends_with(q.reason, ?)) "
+        "OR i.sku NOT IN (SELECT sku FROM stock)) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
-        [skus, skus],
+        [SAME_VALUES, skus, skus],
     ).df()
 
 
@@ -83,9 +84,9 @@ def _quarantined_rows(
         "FROM quarantine WHERE table_name = ? AND sku IS NOT NULL "
         "AND (? IS NULL OR list_contains(?, sku)) "
         "AND (table_name <> 'items' OR sku NOT IN (SELECT sku FROM items) OR ("
-        "starts_with(reason, 'duplicate key ') AND NOT ends_with(reason, ', same values)'))) "
+        "starts_with(reason, ?) AND NOT ends_with(reason, ?))) "
         "GROUP BY sku, file, row_number ORDER BY sku, row_number",
-        [table, skus, skus],
+        [table, skus, skus, DUPLICATE_KEY, SAME_VALUES],
     ).df()
 
 

@@ -30,6 +30,10 @@ HISTORY_YEARS = 50  # an order_date further back than this before as_of is a typ
 # empty in an optional column, missing in a required one
 EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u2013", "\u2014"})
 # spreadsheet error values: a formula broke in the export, so the row is quarantined
+# how a duplicate key's reason begins, and how it ends when the row repeats the first one
+# exactly (a doubled export line: harmless); `warehouse.planning` matches on both
+DUPLICATE_KEY = "duplicate key "
+SAME_VALUES = ", same values)"
 SHEET_ERRORS = frozenset(
     {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!"}
     | {"#getting_data", "#field!", "#blocked!"}
@@ -363,7 +367,7 @@ def rejected_keys(
 
 def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...]) -> list:
     """Second and later rows with a key seen before in the same file (the first one loads);
-    the reason ends in ", same values" when the row repeats the first one (a doubled export
+    the reason ends in `SAME_VALUES` when the row repeats the first one (a doubled export
     line), so that only rows that disagree make an item unknown (`warehouse.planning`)."""
     firsts = typed.drop_duplicates(list(key))
     first = pd.Series(firsts.index, index=firsts.set_index(list(key)).index)
@@ -374,17 +378,10 @@ def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...])
         shown = ", ".join(f"{k}={raw.at[index, k]!r}" for k in key)
         lookup = values if len(key) > 1 else values[0]
         earlier = first.loc[lookup]
-        same = (
-            ", same values" if typed.loc[index, columns].equals(typed.loc[earlier, columns]) else ""
-        )
-        found.append(
-            (
-                int(typed.at[index, ROW]),
-                ",".join(key),
-                shown,
-                f"duplicate key {shown} (first at row {int(typed.at[earlier, ROW])}{same})",
-            )
-        )
+        same = typed.loc[index, columns].equals(typed.loc[earlier, columns])
+        reason = f"{DUPLICATE_KEY}{shown} (first at row {int(typed.at[earlier, ROW])}"
+        reason += SAME_VALUES if same else ")"
+        found.append((int(typed.at[index, ROW]), ",".join(key), shown, reason))
     return found
 
 
