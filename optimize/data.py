@@ -158,7 +158,8 @@ class ItemProblem:
         _check(self.holding_cost_rate >= 0, f"holding_cost_rate must not be negative {where}")
         _check(self.period_years > 0, f"period_years must be positive {where}")
         _check(self.salvage_value >= 0, f"salvage_value must not be negative {where}")
-        _check_salvage(self, where)
+        error = salvage_error(self)
+        _check(error is None, f"{error} {where}")
         _check(0 <= self.obsolescence <= 1, f"obsolescence must be within 0..1 {where}")
         _check(self.stockout_cost >= 0, f"stockout_cost must not be negative {where}")
         _check(self.unit_volume >= 0, f"unit_volume must not be negative {where}")
@@ -302,6 +303,9 @@ class Problem:
         skus = [i.sku for i in self.items]
         _check(len(set(skus)) == len(skus), "sku repeats among items")
         _check(self.objective in OBJECTIVES, f"objective must be one of {OBJECTIVES}")
+        for item in self.items:
+            error = salvage_error(item, self.limits.supplier_tiers)
+            _check(error is None, f"{error} (sku {item.sku})")
 
 
 def _check(condition: bool, message: str) -> None:
@@ -336,16 +340,33 @@ def _finite(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> N
         _check(ok, f"{prefix}{name} must be a finite number, got {value!r} {where}")
 
 
-def _check_salvage(item: ItemProblem, where: str) -> None:
-    """A leftover unit worth more than the cheapest unit price would make every extra unit
-    bought a gain: the plan would buy without end (a probe: salvage_value 1.5 against price
-    breaks down to 1.02 bought 109,192 units). Equal is allowed: holding costs still bound it."""
+def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> str | None:
+    """Why the item's salvage_value cannot be planned with, or None. A leftover unit worth
+    more than the cheapest unit price, after the largest supplier-wide discount of `tiers`
+    (which lowers the price paid but not what a leftover is worth), would make every extra
+    unit bought a gain: the plan would buy without end (a probe: salvage_value 1.5 against
+    price breaks down to 1.02 bought 109,192 units). Equal is allowed: holding costs still
+    bound it."""
+    best: dict[str, SupplierTier] = {}
+    for tier in tiers:
+        if tier.supplier_id not in best or tier.discount > best[tier.supplier_id].discount:
+            best[tier.supplier_id] = tier
+    rate = {s: t.discount for s, t in best.items()}
     offer, cheapest = min(
-        ((o, b) for o in item.offers for b in o.price_breaks), key=lambda ob: ob[1].unit_price
+        ((o, b) for o in item.offers for b in o.price_breaks),
+        key=lambda ob: ob[1].unit_price * (1 - rate.get(ob[0].supplier_id, 0.0)),
     )
-    _check(
-        item.salvage_value <= cheapest.unit_price,
-        f"salvage_value {item.salvage_value:g} is above the lowest unit price "
-        f"{cheapest.unit_price:g} ({offer.supplier_id}, min_qty {cheapest.min_qty:g}): "
-        f"a leftover unit would be worth more than it costs {where}",
+    paid = cheapest.unit_price * (1 - rate.get(offer.supplier_id, 0.0))
+    if item.salvage_value <= paid:
+        return None
+    tier = best.get(offer.supplier_id)
+    less = ""
+    if tier is not None:
+        unit = "units" if tier.basis == "units" else "spent"
+        reached = f"{tier.threshold:g} {unit}"
+        less = f", less its supplier-wide discount of {tier.discount * 100:g}% from {reached}"
+    return (
+        f"salvage_value {item.salvage_value:g} is above the lowest unit price {paid:g} "
+        f"({offer.supplier_id}, min_qty {cheapest.min_qty:g}{less}): a leftover unit would be "
+        "worth more than it costs"
     )

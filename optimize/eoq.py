@@ -32,6 +32,7 @@ Algorithms (both exact for the continuous model):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -162,21 +163,32 @@ def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -
     return np.array(sorted(lots), dtype=np.int64)
 
 
+def discounted(offer: Offer, discount: float) -> Offer:
+    """`offer` with every unit price less `discount` (a fraction; fixed cost unchanged)."""
+    breaks = tuple(PriceBreak(b.min_qty, b.unit_price * (1 - discount)) for b in offer.price_breaks)
+    return dataclasses.replace(offer, price_breaks=breaks)
+
+
 def cost_per_period(
-    offer: Offer, qty: np.ndarray, demand_rate: float, holding_cost_rate: float
+    offer: Offer,
+    qty: np.ndarray,
+    demand_rate: float,
+    holding_cost_rate: float,
+    fixed_cost: bool = True,
 ) -> np.ndarray:
     """g(Q) of lots `qty` of `offer` (currency per period): purchase and fixed cost per period
     of cover plus holding of the sawtooth (usable units / 2 on average, valued at the lot's
     average unit price). Cover = usable units / demand_rate periods, usable = Q × (1 −
     reject_rate) on average (Offer.usable). `holding_cost_rate` per period. Lots of 0 usable
-    units cost +inf."""
+    units cost +inf. Without `fixed_cost`: only the part a supplier-wide discount scales."""
     q = np.asarray(qty, dtype=np.int64)
     purchase = purchase_cost(offer, q).astype(float)
     usable = offer.usable(q).astype(float)
     price = purchase / np.maximum(q, 1)
+    fixed = offer.fixed_cost if fixed_cost else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         per_cycle = np.where(usable > 0, demand_rate / usable, np.inf)
-        cost = (purchase + offer.fixed_cost) * per_cycle + holding_cost_rate * price * usable / 2
+        cost = (purchase + fixed) * per_cycle + holding_cost_rate * price * usable / 2
     return np.where(usable > 0, cost, np.inf)
 
 

@@ -29,7 +29,15 @@ import numpy as np
 import pandas as pd
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.data import (
+    ItemProblem,
+    Limits,
+    Offer,
+    PriceBreak,
+    Problem,
+    SupplierTier,
+    salvage_error,
+)
 
 DAYS_PER_YEAR = 365.25
 
@@ -152,6 +160,12 @@ def build_problem(
             )
         except ValueError as error:  # ItemProblem names the value; the item is left out
             unplannable.append((sku, f"invalid input: {error}"))
+    tiers = _supplier_tiers(supplier_tiers, {o.supplier_id for i in planned for o in i.offers})
+    for item in [i for i in planned if salvage_error(i, tiers) is not None]:
+        planned.remove(item)
+        unplannable.append(
+            (item.sku, f"invalid input: {salvage_error(item, tiers)} (sku {item.sku})")
+        )
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
     unplannable += [(s, _not_in_items(s, lost_items)) for s in sorted(lost_items) if s not in seen]

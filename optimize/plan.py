@@ -26,7 +26,7 @@ import pandas as pd
 
 from optimize.candidates import tier_lots
 from optimize.data import ItemProblem, Limits, Problem
-from optimize.eoq import cost_per_period, eoq_candidates
+from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
@@ -150,7 +150,7 @@ def plan(
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
         objective = float(sum(m.expected_cost[c] for m, c in zip(scored, choices, strict=True)))
-        objective -= _discounts_total(problem.limits, menu, choices)
+        objective -= _discounts_total(problem.limits, scored, choices)
     return Plan(
         lots=lots,
         solver_status=result.status,
@@ -244,7 +244,7 @@ def _with_lots(
 def _extra_lots(item: ItemProblem, limits: Limits, per_period: bool) -> dict[str, np.ndarray]:
     """Lots added to the item's menus per supplier: those reaching a supplier-wide tier alone
     (candidates.tier_lots) and, for the cost-per-period objective, the EOQ lots."""
-    eoq = eoq_lots(item) if per_period else {}
+    eoq = eoq_lots(item, limits) if per_period else {}
     out = {}
     for offer in item.offers:
         lots = tier_lots(offer, limits.supplier_tiers)
@@ -254,23 +254,40 @@ def _extra_lots(item: ItemProblem, limits: Limits, per_period: bool) -> dict[str
     return out
 
 
-def eoq_lots(item: ItemProblem) -> dict[str, np.ndarray]:
-    """Per supplier, the lots among which the lowest cost per period of cover is (eoq.py)."""
+def eoq_lots(item: ItemProblem, limits: Limits) -> dict[str, np.ndarray]:
+    """Per supplier, the lots among which the lowest cost per period of cover is (eoq.py),
+    at its prices and at its prices less each of its supplier-wide discounts (a discount
+    scales all but the fixed cost, so the economic lot grows when a tier is reached)."""
     rate, holding = _rates(item)
-    return {o.supplier_id: eoq_candidates(o, rate, holding) for o in item.offers}
+    tiers = limits.tiers_by_supplier()
+    out = {}
+    for offer in item.offers:
+        lots = [eoq_candidates(offer, rate, holding)]
+        for tier in tiers.get(offer.supplier_id, []):
+            lots.append(eoq_candidates(discounted(offer, tier.discount), rate, holding))
+        out[offer.supplier_id] = np.unique(np.concatenate(lots))
+    return out
 
 
 def per_period_costs(item: ItemProblem, lots: LotCosts) -> LotCosts:
     """The item's candidates with expected_cost replaced by the cost per period of cover
-    (Problem.objective "cost_per_period"; currency per period)."""
+    (Problem.objective "cost_per_period"; currency per period), and discountable by the part
+    of it a supplier-wide discount scales (the horizon's figure would be taken off a cost
+    per period)."""
     rate, holding = _rates(item)
     cost = np.full(len(lots), item.stockout_cost * rate)  # no order: demand is lost
+    discountable = np.zeros(len(lots))
     for offer in item.offers:
         sel = lots.supplier_id == offer.supplier_id
         if sel.any():
             cost[sel] = cost_per_period(offer, lots.quantity[sel], rate, holding)
-    cost = np.where(np.isfinite(cost), cost, 1e12)  # lots with no usable unit
-    return dataclasses.replace(lots, expected_cost=cost)
+            discountable[sel] = cost_per_period(offer, lots.quantity[sel], rate, holding, False)
+    usable = np.isfinite(cost)
+    return dataclasses.replace(
+        lots,
+        expected_cost=np.where(usable, cost, 1e12),  # lots with no usable unit
+        discountable=np.where(usable, discountable, 0.0),
+    )
 
 
 def _rates(item: ItemProblem) -> tuple[float, float]:

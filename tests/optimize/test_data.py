@@ -3,7 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 
 BREAKS = (PriceBreak(1, 5.0),)
 
@@ -143,3 +143,22 @@ def test_limits_must_be_finite_and_max_orders_whole():
         Limits(budget=float("nan"))
     with pytest.raises(ValueError, match=r"max_orders must be a whole number, got 1\.5"):
         Limits(max_orders=1.5)
+
+
+def test_problem_refuses_salvage_above_the_price_after_a_supplier_wide_discount():
+    # 2.00 a unit less 20% from 10 units is 1.60: every leftover unit (worth 2.00) would be
+    # a gain, and the plan bought as far as its menu reached and called it optimal
+    offer = Offer("S", 1, 1, "all_units", (PriceBreak(1, 2.0),), 0.0, 0)
+    item = ItemProblem(
+        "A", np.array([[2, 2]]), 0, (), (offer,), holding_cost_rate=0.0, period_years=1 / 12,
+        salvage_value=2.0, obsolescence=1.0, stockout_cost=10.0, unit_volume=0.0,
+    )  # fmt: skip
+    Problem((item,))  # without the tier: salvage equal to the price is allowed
+    tier = SupplierTier("S", 10.0, 0.2, "units")
+    with pytest.raises(ValueError) as raised:
+        Problem((item,), Limits(supplier_tiers=(SupplierTier("T", 5.0, 0.5), tier)))
+    assert str(raised.value) == (
+        "salvage_value 2 is above the lowest unit price 1.6 (S, min_qty 1, less its "
+        "supplier-wide discount of 20% from 10 units): a leftover unit would be worth more "
+        "than it costs (sku A)"
+    )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimize.data import ItemProblem, Offer, PriceBreak, Problem
+from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.eoq import (
     MAX_COVER_PERIODS,
     best_integer_lot,
@@ -187,6 +187,32 @@ def test_plan_per_period_chooses_the_textbook_lot(name):
     assert chosen.explanation["objective"] == "cost_per_period"
     yearly = chosen.explanation["cost_per_period"] * periods
     assert yearly == pytest.approx(answer.cost_per_period, rel=1e-6)
+
+
+def test_per_period_objective_takes_a_supplier_wide_discount_per_period():
+    # 10 a period at 1.00 with 50 per order: the EOQ is 316. 10% off from 3,000 spent does
+    # not pay (3,000 units cost 22.67 a period); the discount had been taken off the cost per
+    # period at its size over the horizon, so the plan bought 3,000 at an objective of -289
+    offer = Offer("S", 1, 1, "all_units", (PriceBreak(1, 1.0),), 50.0, 0)
+    item = ItemProblem(
+        "A", np.full((1, 12), 10), 0, (), (offer,), holding_cost_rate=0.12,
+        period_years=1 / 12, salvage_value=0.0, obsolescence=0.0, stockout_cost=5.0,
+        unit_volume=0.0,
+    )  # fmt: skip
+    tier = Limits(supplier_tiers=(SupplierTier("S", 3000.0, 0.1, "spend"),))
+    plain = plan(Problem((item,), objective="cost_per_period"), gap=1e-9)
+    tiered = plan(Problem((item,), tier, objective="cost_per_period"), gap=1e-9)
+    assert plain.lots[0].quantity == tiered.lots[0].quantity == 316
+    assert tiered.objective == pytest.approx(plain.objective) == pytest.approx(13.1623, abs=1e-4)
+    # a discount that pays is still taken, per period: brute force over every lot
+    deep = Limits(supplier_tiers=(SupplierTier("S", 400.0, 0.4, "spend"),))
+    cheap = plan(Problem((item,), deep, objective="cost_per_period"), gap=1e-9)
+    q = np.arange(1, 5000)
+    fixed = 50.0 * 10 / q
+    costs = np.where(q >= 400, 0.6 * (cost_per_period(offer, q, 10.0, 0.01) - fixed), 0.0)
+    costs += np.where(q >= 400, fixed, cost_per_period(offer, q, 10.0, 0.01))
+    assert cheap.lots[0].quantity == q[costs.argmin()] >= 400
+    assert cheap.objective == pytest.approx(costs.min(), rel=1e-9)
 
 
 def test_default_objective_is_unchanged_by_the_per_period_mode():

@@ -117,6 +117,24 @@ def test_a_salvage_value_above_every_price_leaves_the_item_out_naming_the_cheape
     )
 
 
+def test_salvage_above_the_price_after_a_supplier_wide_discount_leaves_the_item_out():
+    items, *rest = tables()
+    items.loc[1, "salvage_value"] = 9.5  # B: S1 sells it at 10.0, less 10% from 500 spent
+    tiers = pd.DataFrame(
+        {"supplier_id": ["S1"], "basis": ["spend"], "min_total": [500.0], "discount_rate": [0.1]}
+    )
+    ids = np.array(["A", "B"])
+    paths = (ids, np.ones((2, 3, 4), int))
+    problem, unplannable = build_problem(items, *rest, paths, AS_OF, 7.0, supplier_tiers=tiers)
+    assert [i.sku for i in problem.items] == ["A"]
+    assert unplannable.set_index("sku").loc["B", "reason"] == (
+        "invalid input: salvage_value 9.5 is above the lowest unit price 9 (S1, min_qty 1, "
+        "less its supplier-wide discount of 10% from 500 spent): a leftover unit would be "
+        "worth more than it costs (sku B)"
+    )
+    assert [t.supplier_id for t in problem.limits.supplier_tiers] == ["S1"]  # A buys from S1
+
+
 def test_items_whose_stock_or_open_orders_are_unknown_are_left_out_with_the_reason():
     items, suppliers, supplier_items, price_breaks, stock, open_orders = tables()
     open_orders["quantity"] = [4.0, 6.0, 2.5]  # B's only open order: 2.5
