@@ -352,11 +352,13 @@ def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "cbc.log"
         left = time_limit - (time.perf_counter() - start)
-        finished = left > 0 and run_cbc(lp, Path(tmp), left, gap, log)
-        if not finished:
+        outcome = run_cbc(lp, Path(tmp), left, gap, log) if left > 0 else None
+        if outcome is None:
             spent = time.perf_counter() - start
             status = f"{ENFORCED}: CBC stopped after {spent:.1f} s, no solution proven"
             return status, None, None, None, None
+        if outcome:  # its exit code: the bundled CBC crashes on some tiny tier-state models
+            return f"CBC failed (exit code {outcome}), no solution", None, None, None, None
         status, objective, bound = parse_cbc_log(log.read_text())
     if bound is not None:  # CBC's log leaves out the objective's constant
         bound += model.constant
@@ -369,9 +371,13 @@ def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
     return status, objective, bound, relative_gap(objective, bound), x  # log gap: 2 digits
 
 
-def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log: Path) -> bool:
+def run_cbc(
+    lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log: Path
+) -> int | None:
     """Run the bundled CBC on `lp` as PuLP does, killed at time_limit + CBC_GRACE wall
-    seconds; the solution goes into `lp`'s variables. False if it was killed (no solution)."""
+    seconds; the solution goes into `lp`'s variables. 0 when it finished, its exit code when
+    it failed (no solution: CBC 2.10 segfaults on some models with a few equal-cost binaries
+    that are LP-feasible and integer-infeasible), None if it was killed."""
     with warnings.catch_warnings():  # deprecated for PuLP 4.0; the bundled CBC is this one
         warnings.simplefilter("ignore", DeprecationWarning)
         engine = pulp.PULP_CBC_CMD(msg=False, gapRel=gap)
@@ -386,17 +392,17 @@ def run_cbc(lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log
     with log.open("w") as out:
         process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
         code = wait_or_kill(process, time_limit + CBC_GRACE)
-    if code is None:
-        return False
-    if code != 0 or not sol.exists():
-        raise pulp.PulpSolverError(f"CBC failed (exit code {code}): {log.read_text()[-500:]}")
+    if code is None or code != 0:
+        return code
+    if not sol.exists():
+        return -1
     vs, variable_names, constraint_names, _ = names
     status, values, _, _, _, sol_status = engine.readsol_MPS(
         str(sol), lp, vs, variable_names, constraint_names
     )
     lp.assignVarsVals(values)
     lp.assignStatus(status, sol_status)
-    return True
+    return 0
 
 
 def parse_cbc_log(text: str) -> tuple[str, float | None, float | None]:

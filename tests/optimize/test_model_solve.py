@@ -1,5 +1,6 @@
 import dataclasses
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -378,3 +379,34 @@ def test_compact_tier_columns_of_suppliers_whose_names_clean_alike_stay_apart():
     results = [solve(model, s, time_limit=30, gap=1e-9) for s in ("highs", "cbc")]
     assert all(r.optimal for r in results)
     assert results[0].objective == pytest.approx(results[1].objective, rel=1e-7, abs=1e-6)
+
+
+def test_a_cbc_crash_gives_the_best_known_plan_marked_unproven_not_an_exception():
+    # one tier state needs lots from S0 and S1 together: 3 equal-cost binaries, LP-feasible,
+    # integer-infeasible, on which the bundled CBC 2.10 segfaults; plan() raised
+    b = PriceBreak
+    offers = (
+        Offer("S1", 5, 5, "all_units", (b(1, 7.5), b(9, 4.3)), 0.0, 0, on_time_rate=0.5,
+              reject_rate=0.1),
+        Offer("S2", 2, 1, "all_units", (b(9, 9.3), b(11, 2.8), b(18, 2.2)), 5.0, 2,
+              on_time_rate=0.8),
+        Offer("S0", 1, 4, "all_units", (b(16, 9.1), b(18, 6.5)), 0.0, 3),
+    )  # fmt: skip
+    item = ItemProblem(
+        "P0", np.array([[3, 1], [2, 1]]), 8, ((-1, 2),), offers, holding_cost_rate=0.0,
+        period_years=7 / 365.25, salvage_value=2.2, obsolescence=0.0, stockout_cost=0.0,
+        unit_volume=1.0,
+    )  # fmt: skip
+    tiers = (SupplierTier("S1", 8.0, 0.02, "units"), SupplierTier("S0", 4.0, 0.2, "units"))
+    problem = Problem((item,), Limits(supplier_tiers=tiers))
+    highs, cbc = plan(problem, solver="highs"), plan(problem, solver="cbc")
+    assert highs.optimal
+    assert [(x.supplier_id, x.quantity) for x in cbc.lots] == [
+        (x.supplier_id, x.quantity) for x in highs.lots
+    ]
+    assert cbc.objective == pytest.approx(highs.objective)
+    if cbc.solver_status.startswith("CBC failed"):  # the crash, reported
+        assert re.fullmatch(r"CBC failed \(exit code -?\d+\), no solution.*", cbc.solver_status)
+        assert not cbc.optimal
+    else:  # a CBC that does not crash here proves the plan
+        assert cbc.optimal
