@@ -49,7 +49,7 @@ later-order offer's first replenished period at once (`starts`, one column per o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -149,9 +149,11 @@ def evaluate_items(
     items: Sequence[ItemProblem],
     max_candidates: int = 64,
     extra: Sequence[dict[str, np.ndarray]] | None = None,
+    discounts: Mapping[str, float] | None = None,
 ) -> list[LotCosts]:
     """Candidate lots and their expected cost for many items at once (one batch); `extra[i]`
-    adds lots per supplier_id to item i's candidates."""
+    adds lots per supplier_id to item i's candidates; `discounts`: supplier_id -> its largest
+    supplier-wide discount (a fraction), which a menu's cap allows for (`_at_cap`)."""
     needs = np.zeros(len(items))
     shapes: dict[tuple[int, int], list[int]] = {}
     for i, item in enumerate(items):
@@ -168,7 +170,7 @@ def evaluate_items(
     # that is cheap to hold), so that item's menu gains the lots up to twice the cap.
     pending = range(len(items))
     for _ in range(MAX_CAP_DOUBLINGS):
-        edge = [i for i in pending if _at_cap(menus[i], lots[i])]
+        edge = [i for i in pending if _at_cap(menus[i], lots[i], items[i], discounts or {})]
         if not edge:
             break
         added = {}
@@ -212,17 +214,37 @@ def _merged(
     return (offer_idx[order], qty[order]), LotCosts(sku=menu.sku, **arrays)
 
 
-def _at_cap(menu: LotCosts, lots: tuple[np.ndarray, np.ndarray]) -> bool:
+def _at_cap(
+    menu: LotCosts,
+    lots: tuple[np.ndarray, np.ndarray],
+    item: ItemProblem,
+    discounts: Mapping[str, float],
+) -> bool:
     """Whether some offer's largest lot costs less than its next smaller lot (or than no
     order if it is the offer's only lot) and at most CAP_MARGIN more than the cheapest
-    candidate: the cost is still falling where the menu stops, near the best. `lots` lists
-    no order first, then each offer's lots in rising quantity (`item_candidates`)."""
-    offer_idx, cost = lots[0], menu.expected_cost
+    candidate the plan may choose: the cost is still falling where the menu stops, near the
+    best. Costs are taken less the supplier's largest discount (`discounts`), and with a
+    min_service_level only the lots meeting it count as the cheapest (no order, cost 0
+    without stockout cost, had stopped a menu at 10 units where 54 were the best that met
+    the target). `lots` lists no order first, then each offer's lots in rising quantity."""
+    offer_idx = lots[0]
+    rate = np.array([discounts.get(str(s), 0.0) for s in menu.supplier_id])
+    cost = menu.expected_cost - rate * menu.discountable
+    allowed = meeting(item, menu)
+    best = cost[allowed].min() if allowed.any() else cost.min()
     last = np.flatnonzero(np.diff(offer_idx, append=offer_idx[-1] + 1) != 0)
     last = last[offer_idx[last] >= 0]
     before = np.where(offer_idx[last - 1] == offer_idx[last], last - 1, 0)
-    near = cost.min() + CAP_MARGIN * abs(cost.min())
+    near = best + CAP_MARGIN * abs(best)
     return bool(np.any((cost[last] < cost[before]) & (cost[last] <= near)))
+
+
+def meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:
+    """Per candidate, whether the fill rate it decides (`decided_fill`) meets the item's
+    min_service_level (all: no target)."""
+    if item.min_service_level is None:
+        return np.ones(len(lots), bool)
+    return lots.decided_fill >= item.min_service_level - 1e-12
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:

@@ -27,7 +27,7 @@ import pandas as pd
 from optimize.candidates import tier_lots
 from optimize.data import ItemProblem, Limits, Problem
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
-from optimize.evaluate import LotCosts, evaluate_items
+from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models
@@ -121,8 +121,11 @@ def plan(
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
-    menu = evaluate_items(problem.items, max_candidates, extra)
-    menu = _reach_targets(problem.items, menu, max_candidates, extra)
+    largest = {
+        s: max(t.discount for t in ts) for s, ts in problem.limits.tiers_by_supplier().items()
+    }
+    menu = evaluate_items(problem.items, max_candidates, extra, largest)
+    menu = _reach_targets(problem.items, menu, max_candidates, extra, largest)
     scored = (
         [per_period_costs(i, m) for i, m in zip(problem.items, menu, strict=True)]
         if per_period
@@ -171,6 +174,7 @@ def _reach_targets(
     menu: list[LotCosts],
     max_candidates: int,
     extra: list[dict[str, np.ndarray]],
+    discounts: dict[str, float],
 ) -> list[LotCosts]:
     """Menus of the items with a min_service_level that no lot on their menu meets, grown by
     larger lots (up to TARGET_REACH times the largest, in TARGET_STEPS) until one meets it or
@@ -190,7 +194,7 @@ def _reach_targets(
             steps = np.geomspace(tops[k], tops[k] * factor, TARGET_STEPS)
             lots[k] = _with_lots(items[k], steps, extra[k])
         menus = evaluate_items([items[k] for k in pending], max_candidates,
-                               [lots[k] for k in pending])  # fmt: skip
+                               [lots[k] for k in pending], discounts)  # fmt: skip
         still = []
         for k, m in zip(pending, menus, strict=True):
             rising = float(_service(m).max()) > float(_service(menu[k]).max()) + 1e-6
@@ -202,7 +206,7 @@ def _reach_targets(
         pending = still
     if met:  # between the largest lot below the target and the smallest meeting it, finer
         finer = [_with_lots(items[k], _bracket(items[k], menu[k]), lots[k]) for k in met]
-        menus = evaluate_items([items[k] for k in met], max_candidates, finer)
+        menus = evaluate_items([items[k] for k in met], max_candidates, finer, discounts)
         for k, m in zip(met, menus, strict=True):
             menu[k] = m
     return menu
@@ -211,7 +215,7 @@ def _reach_targets(
 def _bracket(item: ItemProblem, lots: LotCosts) -> np.ndarray:
     """2 × TARGET_STEPS lots from the largest below the item's target to the smallest lot
     meeting it (units)."""
-    ok = _meeting(item, lots)
+    ok = meeting(item, lots)
     high = float(lots.quantity[ok].min())
     below = lots.quantity[~ok & (lots.quantity < high)]
     low = float(below.max()) if below.size else 1.0
@@ -220,14 +224,7 @@ def _bracket(item: ItemProblem, lots: LotCosts) -> np.ndarray:
 
 def _meets(item: ItemProblem, lots: LotCosts) -> bool:
     """True if the item has no target or a lot on its menu meets it."""
-    return bool(_meeting(item, lots).any())
-
-
-def _meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:
-    """Per candidate, whether it meets the item's service-level target (all: no target)."""
-    if item.min_service_level is None:
-        return np.ones(len(lots), bool)
-    return _service(lots) >= item.min_service_level - 1e-12
+    return bool(meeting(item, lots).any())
 
 
 def _with_lots(
@@ -341,7 +338,7 @@ def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.nd
     """Per item, the candidates meeting its service-level target (None: no targets)."""
     if all(i.min_service_level is None for i in items):
         return None
-    return [_meeting(item, m) for item, m in zip(items, menu, strict=True)]
+    return [meeting(item, m) for item, m in zip(items, menu, strict=True)]
 
 
 def _service(lots: LotCosts) -> np.ndarray:

@@ -471,3 +471,23 @@ def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():
     for lot, _ in cut:
         assert "budget limit" in lot.reason, lot.reason
         assert lot.explanation["limits"] == ["budget"]
+
+
+def test_a_menu_grows_while_its_cost_less_the_supplier_discount_falls():
+    # 30% off from 28 units: the cost without the discount rises at the menu's end, with it
+    # it still falls, and the menu had stopped 0.07 short of the best lot (a seeded instance)
+    offer = Offer("S", 2, 2, "incremental", (PriceBreak(1, 4.5),), 2.0, 0, on_time_rate=0.5,
+                  reject_rate=0.5)  # fmt: skip
+    item = ItemProblem(
+        "A", np.array([[1, 5, 5], [9, 8, 3], [7, 5, 7], [7, 12, 4]]), 1, (), (offer,),
+        holding_cost_rate=0.0, period_years=1 / 12, salvage_value=0.0, obsolescence=0.0,
+        stockout_cost=8.0, unit_volume=0.5, review_period=1,
+    )  # fmt: skip
+    tier = SupplierTier("S", 28.0, 0.3, "units")
+    q = np.arange(2, 400, 2)
+    lots = evaluate_lots(item, np.zeros(q.size, int), q)
+    cost = lots.expected_cost - np.where(q >= 28, 0.3 * lots.discountable, 0.0)
+    best = min(cost.min(), evaluate_plan(item, None, 0).expected_cost)
+    result = plan(Problem((item,), Limits(supplier_tiers=(tier,))), gap=1e-9, max_candidates=1000)
+    assert result.optimal
+    assert result.objective == pytest.approx(best, rel=1e-9)

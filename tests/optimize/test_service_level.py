@@ -218,3 +218,22 @@ def test_a_target_that_only_a_lot_beyond_the_menu_meets_is_met():
     # close to the smallest lot that meets it: 10 units less serve less than the target
     less = evaluate_lots(item, np.array([0]), np.array([lot.quantity - 10]))
     assert less.decided_fill[0] < 0.5
+
+
+def test_a_menu_grows_while_its_cost_falls_among_the_lots_that_meet_the_target():
+    # incremental breaks, no holding: the cost falls up to 54 units. The menu stopped at 10
+    # because no order (cost 0, which the target forbids) was the cheapest candidate
+    offer = Offer("S", 1, 1, "incremental", (PriceBreak(1, 10.0), PriceBreak(5, 5.0)), 0.0, 0)
+    item = ItemProblem(
+        "A", np.array([[2, 2, 2]]), 0, (), (offer,), holding_cost_rate=0.0,
+        period_years=1 / 12, salvage_value=0.0, obsolescence=0.0, stockout_cost=0.0,
+        unit_volume=0.0, min_service_level=0.9,
+    )  # fmt: skip
+    q = np.arange(1, 300)
+    lots = evaluate_lots(item, np.zeros(q.size, int), q)
+    cost = np.where(lots.decided_fill >= 0.9, lots.expected_cost, np.inf)
+    assert q[cost.argmin()] == 54
+    exact = plan(Problem((item,)), gap=1e-9, max_candidates=1000)
+    assert exact.lots[0].quantity == 54 and exact.objective == pytest.approx(cost.min())
+    default = plan(Problem((item,)), gap=1e-9)  # 64 lots per offer: within the grid's step
+    assert default.objective <= cost.min() * 1.01
