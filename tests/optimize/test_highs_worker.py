@@ -43,9 +43,11 @@ CASES = {  # name: (model, time limit, gap, HiGHS's own status)
     ),
     "compact tiers": (compact_tier_model, 30.0, 1e-4, "Optimal"),
     "infeasible": (infeasible_model, 30.0, 0.0, "Infeasible"),
-    # HiGHS reaches its own time limit before its first solution: the greedy fallback follows
+    # HiGHS reaches its own time limit, most often before its first solution (the greedy
+    # fallback follows), sometimes after it: which one is a race on either side
     "time limit reached": (hard_model, 1e-6, 0.0, "Time limit reached"),
 }
+RACES = {"time limit reached"}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -65,6 +67,11 @@ def test_the_worker_gives_the_in_process_result(monkeypatch, case):
     guarded = solve(model, "highs", time_limit, gap)
     assert [Path(a[2]).name for a in started] == ["highs_worker.py"]
     assert guarded.status.startswith(status)
+    if case in RACES:  # a plan either way, not proven
+        for result in (in_process, guarded):
+            assert result.status.startswith(status) and not result.optimal
+            assert result.choices is not None and np.isfinite(result.objective)
+        return
     for field in ("status", "optimal", "objective", "best_bound", "gap", "choices"):
         assert getattr(guarded, field) == getattr(in_process, field), field
 
