@@ -11,8 +11,8 @@ Approved and overridden lots are open orders for later nights (view `planned_ord
 outside `open_orders`, so reloading the open_orders snapshot from files cannot wipe them.
 `planned_orders(con, as_of)` gives those a run as of `as_of` counts: decided on a run of an
 earlier night, not yet due before `as_of`, and never carried by the ERP's open_orders under
-the same po_id (while it is, the ERP's row counts instead, not both; once its row has left the
-file, received or cancelled, it does not count again: table `erp_proposals`).
+the same po_id, in any case (while it is, the ERP's row counts instead, not both; once its row
+has left the file, received or cancelled, it does not count again: table `erp_proposals`).
 """
 
 from __future__ import annotations
@@ -467,7 +467,7 @@ def planned_orders(
         "WHERE p.as_of < ? AND p.due_date >= ? AND NOT EXISTS (SELECT 1 FROM ("
         "SELECT po_id FROM open_orders UNION SELECT po_id FROM erp_proposals) AS e "
         "JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
-        "ON e.po_id = 'RV-' || r.run_key || '-' || p.sku WHERE r.as_of = p.as_of) "
+        "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || p.sku) WHERE r.as_of = p.as_of) "
         f"{where} ORDER BY p.sku, p.due_date, p.po_id",
         params,
     ).df()

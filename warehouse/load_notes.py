@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.config import LoadConfig
+from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
 from warehouse.tables import MASTER_TABLES, Table
 from warehouse.validate import EMPTY_MARKERS
@@ -110,6 +111,25 @@ def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
             f"now: {names}{more}; cancel or re-date them in the ERP if they will not "
             "come"]  # fmt: skip
+
+
+def twin_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
+    """A note on each ERP open order under the ERP's own po_id with the sku, supplier and
+    quantity of an approved lot that still counts on `as_of`: if the ERP ordered that lot
+    under its own number, both count and the plan under-orders (on every load, like
+    `overdue_orders`)."""
+    planned = planned_orders(con, as_of)
+    if planned.empty:
+        return []
+    erp = con.execute(
+        "SELECT po_id AS erp_id, sku, supplier_id, quantity FROM open_orders "
+        "WHERE NOT starts_with(upper(po_id), 'RV-') ORDER BY sku, po_id"
+    ).df()
+    twins = erp.merge(planned, on=["sku", "supplier_id", "quantity"])
+    return [f"open order {t.erp_id} ({t.sku} from {t.supplier_id}, {t.quantity:g}) has the "
+            f"supplier and quantity of the approved lot {t.po_id}: both count as open orders; "
+            "if they are one order, put the lot's po_id on the ERP's order so that only it "
+            "counts" for t in twins.itertuples(index=False)]  # fmt: skip
 
 
 def vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list[str]:

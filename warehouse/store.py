@@ -46,7 +46,7 @@ def replace_snapshot(
         if table.name == "open_orders":
             con.execute(
                 "INSERT INTO erp_proposals SELECT DISTINCT po_id, ? FROM open_orders "
-                "WHERE starts_with(po_id, 'RV-') ON CONFLICT DO NOTHING",
+                "WHERE starts_with(upper(po_id), 'RV-') ON CONFLICT DO NOTHING",
                 [record.as_of],
             )
         con.execute("DELETE FROM quarantine WHERE table_name = ?", [table.name])

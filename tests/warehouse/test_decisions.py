@@ -248,6 +248,40 @@ def test_approved_lots_become_open_orders_of_later_nights_only(con, tmp_path: Pa
     assert gone.empty
 
 
+def test_the_erp_carrying_a_proposal_in_upper_case_counts_it_once(con, tmp_path: Path) -> None:
+    """Many ERPs upper-case their order references: RV-NIGHT-1-A counted as well as the
+    approved RV-night-1-A (the plan under-ordered by the whole lot, with no warning)."""
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    next_night = AS_OF + timedelta(days=1)
+    erp = "po_id,sku,supplier_id,quantity,due_date\nRV-NIGHT-1-A,A,S1,200,2024-04-15\n"
+    report = warehouse.load_folder(con, write_folder(tmp_path / "in", open_orders__csv=erp),
+                                   next_night)  # fmt: skip
+    orders = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert orders[["po_id", "source", "quantity"]].values.tolist() == [["RV-NIGHT-1-A", "erp", 200]]
+    assert not [n for n in report.notes if "approved lot" in n]
+
+
+def test_an_erp_order_under_its_own_po_id_like_an_approved_lot_is_noted(con, tmp_path: Path):
+    """The ERP ordered the approved lot under its own number: both count, and only a note can
+    tell the planner (the probe's part got no order for three nights)."""
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    next_night = AS_OF + timedelta(days=1)
+    erp = "po_id,sku,supplier_id,quantity,due_date\n"
+    erp += "PO-2001,A,S1,200,2024-04-20\nPO-7,A,S1,5,2024-04-09\n"
+    report = warehouse.load_folder(con, write_folder(tmp_path / "in", open_orders__csv=erp),
+                                   next_night)  # fmt: skip
+    orders = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
+    assert sorted(orders["source"]) == ["approved", "erp", "erp"]
+    assert [n for n in report.notes if "approved lot" in n] == [
+        "open order PO-2001 (A from S1, 200) has the supplier and quantity of the approved "
+        "lot RV-night-1-A: both count as open orders; if they are one order, put the lot's "
+        "po_id on the ERP's order so that only it counts"
+    ]
+    # noted on every load, not only when the file changed
+    again = warehouse.load_folder(con, tmp_path / "in", next_night)
+    assert [n for n in again.notes if "approved lot" in n] != []
+
+
 def test_approved_lots_lists_the_effective_approvals_with_supplier_names(con) -> None:
     warehouse.record_decisions(
         con,
