@@ -190,6 +190,29 @@ def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) 
     return notes
 
 
+def unfinished_notes(runs: pd.DataFrame, published_as_of: object) -> list[str]:
+    """One warning per run still `running` since the published one
+    (`warehouse.unfinished_since_published`): one whose process is gone was killed, and the
+    lots a planner reads are not the newest; one that runs may replace them soon."""
+    notes = []
+    for r in runs.itertuples(index=False):
+        night, started = f"{pd.Timestamp(r.as_of):%Y-%m-%d}", pd.Timestamp(r.started_at)
+        if published_as_of is None:
+            plan = "no plan is published yet"
+        elif pd.Timestamp(r.as_of) == pd.Timestamp(published_as_of):
+            plan = "the published lots are those of an earlier run of that night"
+        else:
+            plan = f"the published lots are of night {pd.Timestamp(published_as_of):%Y-%m-%d}"
+        if r.alive:
+            notes.append(f"the run of night {night} started {started:%Y-%m-%d %H:%M} UTC is "
+                         f"still running; {plan} until it publishes")  # fmt: skip
+        else:
+            notes.append(f"the run of night {night} started {started:%Y-%m-%d %H:%M} UTC did not "
+                         "finish (its process is gone: killed?) and may have loaded newer "
+                         f"inputs; {plan}; run the night again")  # fmt: skip
+    return notes
+
+
 def end_of_life_notes(late: pd.DataFrame) -> list[str]:
     """One note per decided lot due after its item's end of life
     (`warehouse.past_end_of_life`)."""

@@ -30,6 +30,7 @@ from flows.console import (
     other_run_notes,
     rejected_notes,
     tier_notes,
+    unfinished_notes,
 )
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
@@ -148,11 +149,13 @@ def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
 
 @task(name="read-failed-runs", cache_policy=NO_CACHE)
 def read_failed(db_path: str) -> list[str]:
-    """Warnings on the runs that failed since the published one (its lots are not the
-    newest night's, or not the latest attempt)."""
+    """Warnings on the runs that failed, were killed or still run since the published one
+    (its lots are not the newest night's, or not the latest attempt)."""
     with warehouse.connect(db_path) as con:
         latest = warehouse.latest_run(con)
-        return failed_notes(warehouse.failed_since_published(con), latest and latest[2])
+        published = latest and latest[2]
+        unfinished = unfinished_notes(warehouse.unfinished_since_published(con), published)
+        return unfinished + failed_notes(warehouse.failed_since_published(con), published)
 
 
 @task(name="read-earlier-rejections", cache_policy=NO_CACHE)

@@ -22,6 +22,7 @@ from flows.console import (
     other_run_notes,
     rejected_notes,
     tier_notes,
+    unfinished_notes,
 )
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
@@ -186,9 +187,12 @@ def _listed(skus: pd.Series, shown: int = 10) -> str:
 
 
 def warn_failed(con: object) -> None:
-    """Say so when a run failed since the published one: its lots are then not the newest."""
+    """Say so when a run failed, was killed or still runs since the published one: its lots
+    are then not the newest."""
     latest = warehouse.latest_run(con)
-    for note in failed_notes(warehouse.failed_since_published(con), latest and latest[2]):
+    published = latest and latest[2]
+    notes = unfinished_notes(warehouse.unfinished_since_published(con), published)
+    for note in notes + failed_notes(warehouse.failed_since_published(con), published):
         click.echo(f"warning: {note}")
 
 

@@ -30,6 +30,7 @@ from warehouse.decisions import (
     report_path,
     review_lots,
     supplier_terms,
+    unfinished_since_published,
     unknown_suppliers,
 )
 from warehouse.demand import (
@@ -135,5 +136,6 @@ __all__ = [
     "start_run",
     "supplier_terms",
     "table_counts",
+    "unfinished_since_published",
     "unknown_suppliers",
 ]

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 import duckdb
 import pandas as pd
 
+from warehouse.run_lock import live_holder
 from warehouse.store import transaction
 
 ACTIONS = ("approve", "override", "reject")
@@ -79,6 +80,27 @@ def failed_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
         "ORDER BY started_at DESC"
     ).df()
+
+
+def unfinished_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Runs of all items still `running` that started after the published run did (as
+    `failed_since_published`), newest first: as_of, run_key, started_at, alive (its process
+    holds the run lock now). One that is not alive was killed (SIGKILL, a machine that went
+    down): it stays `running` until the next run marks it interrupted, and may have loaded
+    new inputs that the published lots were not planned with."""
+    runs = con.execute(
+        "SELECT run_id, as_of, run_key, started_at FROM runs AS f "
+        "WHERE status = 'running' AND parameters->>'items' IS NULL "
+        "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
+        "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
+        "ORDER BY started_at DESC"
+    ).df()
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    holder = live_holder(path[0]) if path and path[0] else None
+    runs["alive"] = runs["run_id"] == (holder or {}).get("run_id")
+    return runs.drop(columns="run_id")
 
 
 def review_lots(

@@ -97,6 +97,24 @@ def _locked_message(path: Path, db_path: Path, wait_seconds: float) -> str:
     )
 
 
+def live_holder(db_path: str | Path) -> dict[str, Any] | None:
+    """What the run lock file says about its holder (pid, run_id, since) if that process
+    still runs, else None. Reads the file only, never takes the lock (a run starting at that
+    moment must not find it taken): a finished run empties the file, a killed one leaves its
+    pid behind."""
+    holder = _holder(lock_path(db_path))
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # another user's process: it runs
+        return holder
+    return holder
+
+
 def _holder(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text() or "{}")

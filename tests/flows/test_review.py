@@ -3,7 +3,9 @@ Prefect `review` flow paused for input and resumed with it."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from flows.cli import main
 from flows.nightly import nightly
 from flows.review import REFUSED_KEY, pending_markdown, review
 from tests.flows.conftest import AS_OF
+from warehouse.run_lock import lock_path, run_lock
 
 
 @pytest.fixture(scope="module")
@@ -277,6 +280,34 @@ def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path
     assert f"Recommended order lots of night {AS_OF:%Y-%m-%d} (" in _cli("lots", "--db", str(db))
     result = review(db_path=str(db), wait="pause", timeout_seconds=1, poll_seconds=1)
     assert [note.startswith(warning[9:]) for note in result["failed"]] == [True]
+
+
+def test_lots_and_review_warn_that_a_later_run_was_killed_or_still_runs(db: Path) -> None:
+    """A run killed with SIGKILL stays `running` until the next run; lots, review list and
+    export showed the published plan without a word, while the killed run had already loaded
+    newer stock."""
+    later = AS_OF + timedelta(days=7)
+    with warehouse.connect(db) as con:
+        run_id = warehouse.start_run(con, "night-later", later, {})
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock_path(db).write_text(json.dumps({"pid": gone.pid, "run_id": run_id}))
+    killed = f"warning: the run of night {later:%Y-%m-%d} started "  # then the time
+    tail = (
+        "UTC did not finish (its process is gone: killed?) and may have loaded newer inputs; "
+        f"the published lots are of night {AS_OF:%Y-%m-%d}; run the night again"
+    )
+    for args in (["lots"], ["review", "list"], ["export", "--out", str(db.parent / "out")]):
+        first = _cli(*args, "--db", str(db)).splitlines()[0]
+        assert first.startswith(killed) and first.endswith(tail), first
+    with run_lock(db) as lock:  # the same run, alive: it holds the run lock
+        lock.describe(run_id=run_id)
+        first = _cli("lots", "--db", str(db)).splitlines()[0]
+    assert first.startswith(killed) and first.endswith(
+        f"UTC is still running; the published lots are of night {AS_OF:%Y-%m-%d} until it publishes"
+    ), first
+    result = review(db_path=str(db), wait="pause", timeout_seconds=1, poll_seconds=1)
+    assert [note.endswith(tail) for note in result["failed"]] == [True]
 
 
 def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> None:
