@@ -3,7 +3,8 @@
 The actual demand is the `demand` table of the published run (view `current_run`: the
 succeeded run of all items with the latest `as_of`, the freshest bucketed history, zeros
 filled; neither a later rerun of an old night nor a run of some items, which holds only their
-demand, replaces it); every other published run with the same `freq` is scored on its
+demand, replaces it; items no longer in the item master are left out, their demand is not
+known); every other published run with the same `freq` is scored on its
 forecast periods up to that history's last complete period. A run whose forecast periods
 have not passed yet has no row. Each item's demand summed over those periods is scored too,
 against the run's `cumulative_forecasts` (the totals a lead time needs), and
@@ -56,6 +57,10 @@ scored AS (
     ORDER BY r.as_of DESC, r.run_key
     LIMIT ?
 )"""
+# An item is scored if the published run has its demand, or if it is still in the item
+# master (then it has sold nothing yet: its series starts at its first demand). An item that
+# has left the master has its order lines in quarantine: its demand is not known, not zero.
+_KNOWN = "({0}.sku IN (SELECT sku FROM actuals) OR {0}.sku IN (SELECT sku FROM items))"
 # forecast_models columns the scores can be split by (column names, never values)
 BY_COLUMNS = ("demand_class", "model", "selection_group", "lifecycle_stage")
 
@@ -83,7 +88,7 @@ cells AS (
     JOIN scored AS s ON f.run_id = s.run_id
     LEFT JOIN actuals AS a ON a.sku = f.sku AND a.period_start = f.period_start
     {join}
-    WHERE f.period_start <= (SELECT max(period_start) FROM actuals)
+    WHERE f.period_start <= (SELECT max(period_start) FROM actuals) AND {_KNOWN.format("f")}
 )"""
 
 
@@ -107,6 +112,7 @@ cells AS (
     LEFT JOIN actuals AS a ON a.sku = c.sku
         AND a.period_start BETWEEN p.first_period AND c.last_period
     {join}
+    WHERE {_KNOWN.format("c")}
     GROUP BY ALL
 )"""
 

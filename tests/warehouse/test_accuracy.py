@@ -79,6 +79,31 @@ def _demand(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
     return frame.assign(ds=pd.to_datetime(frame["ds"]))
 
 
+@pytest.fixture
+def con(con):
+    """The conftest's warehouse with X and Y in the item master."""
+    con.execute(
+        "INSERT INTO items (sku, lifecycle_stage, unit_volume, holding_cost_rate) "
+        "VALUES ('X', 'series', 1, 0.2), ('Y', 'series', 1, 0.2)"
+    )
+    return con
+
+
+def test_an_item_no_longer_in_the_master_is_not_scored_as_selling_nothing(con):
+    """Y left the item master, so its order lines went to quarantine and the newest run has
+    no demand of it: its forecast was scored against zero, inflating the bias."""
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, ["2024-04-01"])
+    new = _demand([("X", "2024-04-01", 3.0)])
+    _publish(con, "may", date(2024, 4, 30), "M", new, ["2024-05-01"])
+    both = forecast_accuracy(con)
+    assert (both["items"].item(), both["forecast_units"].item()) == (2, 2.5)  # Y sold nothing
+    con.execute("DELETE FROM items WHERE sku = 'Y'")
+    only_x = forecast_accuracy(con)
+    assert (only_x["items"].item(), only_x["forecast_units"].item()) == (1, 2.0)
+    assert only_x["actual_units"].item() == 3.0
+
+
 def test_earlier_forecasts_are_scored_against_the_newest_demand(con):
     old = _demand([("X", "2024-02-01", 1.0)])
     _publish(con, "april", date(2024, 3, 31), "M", old, ["2024-04-01", "2024-05-01", "2024-06-01"])
