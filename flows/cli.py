@@ -350,7 +350,8 @@ def _print_lots(
     for note in prior_notes(shown, models):
         click.echo(f"note:         {note}")
     if limit is not None and len(frame) > limit:
-        click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}")
+        this = f" --run-id {run_id}" if run_id is not None else ""
+        click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}{this}")
     if limit is None and not skus:
         _print_not_planned(db_path, run_id)
 
@@ -370,7 +371,7 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
                 click.echo(f"  {r.sku}: {r.reason}")
 
 
-def _print_decision_notes(db_path: Path, run_key: str) -> None:
+def _print_decision_notes(db_path: Path, run_key: str, published: bool) -> None:
     """Decisions on other runs of the run's night (its own lots start pending, and a planner
     must not approve a night twice without knowing), decisions of a rerun's night made on a
     lot it no longer recommends (they still count), and lots recommended again after an
@@ -379,7 +380,8 @@ def _print_decision_notes(db_path: Path, run_key: str) -> None:
         elsewhere = warehouse.decided_elsewhere(con, run_key)
         changed = warehouse.changed_decisions(con, run_key)
         rejected = warehouse.earlier_rejections(con, run_key)
-    for note in elsewhere_notes(elsewhere) + changed_notes(changed) + rejected_notes(rejected):
+    notes = elsewhere_notes(elsewhere) + changed_notes(changed, published)
+    for note in notes + rejected_notes(rejected):
         click.echo(f"note:         {note}")
 
 
@@ -424,8 +426,14 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     if left > 0:
         click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "
                    f"{summary['run_id']}")  # fmt: skip
-    _print_decision_notes(Path(db), summary["run_key"])
-    click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject lots)")
+    published = summary.get("published", True)
+    _print_decision_notes(Path(db), summary["run_key"], published)
+    if published:
+        click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject "
+                   "lots)")  # fmt: skip
+    else:
+        click.echo(f"next:         `review` and `export` act on the published plan ({_prog()} "
+                   f"lots --db {db}), not on this run's lots")  # fmt: skip
 
 
 def accuracy_hint(as_of: date, data_dir: Path, db_path: Path, weeks: int = 8) -> str:

@@ -127,10 +127,16 @@ def other_run_notes(lots: pd.DataFrame) -> list[str]:
     return notes
 
 
-def changed_notes(changed: pd.DataFrame) -> list[str]:
+def changed_notes(changed: pd.DataFrame, published: bool = True) -> list[str]:
     """One note per decision made on a recommendation the night's latest run no longer gives
-    (`warehouse.changed_decisions`): the decision still counts, so the planner must see it."""
+    (`warehouse.changed_decisions`): the decision still counts, so the planner must see it.
+    published: whether that run is the published one (review and export act on it only)."""
     notes = []
+    todo = (
+        "decide again with `reorder review` if it should change"
+        if published
+        else "`reorder review` and `export` act on the published plan, not on this night"
+    )
     for d in changed.itertuples(index=False):
         then = _lot(d.recommended_quantity, d.recommended_supplier_id)
         now = (
@@ -138,7 +144,9 @@ def changed_notes(changed: pd.DataFrame) -> list[str]:
             if pd.isna(d.quantity_now)
             else _lot(d.quantity_now, d.supplier_id_now)
         )
-        holds = "it still counts as an open order and is in `reorder export`"
+        holds = "it still counts as an open order" + (
+            " and is in `reorder export`" if published else ""
+        )
         if d.action == "reject":
             decided, holds = f"rejected {then}", "the rejection still holds"
         elif d.action == "approve":
@@ -146,8 +154,7 @@ def changed_notes(changed: pd.DataFrame) -> list[str]:
         else:
             decided = f"overridden to {_lot(d.quantity, d.supplier_id)} ({then} recommended)"
         notes.append(
-            f"{d.sku}: {decided}; the latest run of the night recommends {now}; {holds}: "
-            "decide again with `reorder review` if it should change"
+            f"{d.sku}: {decided}; the latest run of the night recommends {now}; {holds}: {todo}"
         )
     return notes
 

@@ -4,6 +4,7 @@ Prefect `review` flow paused for input and resumed with it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -310,6 +311,19 @@ def test_lots_and_review_warn_that_a_later_run_was_killed_or_still_runs(db: Path
     assert [note.endswith(tail) for note in result["failed"]] == [True]
 
 
+def test_the_more_hint_under_a_runs_lots_names_that_run(db: Path, capsys) -> None:
+    """`reorder run` of an earlier night ended its lots with `... 3 more: reorder lots --db X`,
+    which shows the published night's plan, not these lots."""
+    from flows.cli import _print_lots
+
+    with warehouse.connect(db, read_only=True) as con:
+        run_id = warehouse.latest_run(con)[0]
+    _print_lots(db, limit=1, run_id=run_id)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert re.fullmatch(rf"  \.\.\. \d+ more: \S*reorder lots --db {re.escape(str(db))} "
+                        rf"--run-id {run_id}", last), last  # fmt: skip
+
+
 def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> None:
     lots = _pending(db)
     sku, supplier = lots["sku"].iloc[0], lots["supplier_id"].iloc[0]
@@ -433,8 +447,15 @@ def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
         "counts as an open order and is in `reorder export`: decide again with `reorder review` "
         "if it should change"
     )
-    _print_decision_notes(db, "night-1")
+    _print_decision_notes(db, "night-1", published=True)
     assert capsys.readouterr().out == f"note:         {note}\n"  # B is unchanged: no note
+    # a run that is not the published one (an earlier night): review and export cannot act
+    _print_decision_notes(db, "night-1", published=False)
+    assert capsys.readouterr().out == (
+        "note:         A: approved 200 from S1; the latest run of the night recommends no "
+        "order; it still counts as an open order: `reorder review` and `export` act on the "
+        "published plan, not on this night\n"
+    )
     listed = _cli("review", "list", "--db", str(db), "--status", "all")
     assert f"note: {note}" in listed and listed.startswith("2 lots of run ")  # not "2 all lots"
     exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
