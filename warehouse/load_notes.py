@@ -132,17 +132,19 @@ def twin_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
             "counts" for t in twins.itertuples(index=False)]  # fmt: skip
 
 
-def vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list[str]:
+def vanished_stock(
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, items: RawFile | None = None
+) -> list[str]:
     """A note naming the items that had stock at the last load and have no row in the new
     stock file: they are planned with nothing on hand, right when the export leaves out items
-    without stock, wrong when rows were lost."""
+    without stock, wrong when rows were lost. Items that left the item master too (`items`:
+    the new items file, when read) are not planned at all: `vanished_items` names them."""
     if raw is None or not raw.rows_read:
         return []
-    rows = raw.frame["sku"].dropna().map(str.strip)
     gone = con.execute(
         "SELECT sku, on_hand FROM stock WHERE on_hand > 0 AND NOT list_contains(?, sku) "
-        "ORDER BY on_hand DESC, sku",
-        [sorted(set(rows))],
+        "AND NOT list_contains(?, sku) ORDER BY on_hand DESC, sku",
+        [_skus(raw), vanished_rows(con, items)],
     ).fetchall()
     if not gone:
         return []
@@ -150,6 +152,34 @@ def vanished_stock(con: duckdb.DuckDBPyConnection, raw: RawFile | None) -> list[
     more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
     return [f"{raw.name}: {len(gone)} item(s) with stock at the last load have no row now and "
             f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
+
+
+def vanished_items(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
+    """A note naming the items of the last load that the new items file no longer has: they
+    are not planned any more, and their order lines, stock and open orders go to quarantine
+    as unknown skus (a part dropped by mistake would otherwise vanish from the plan with only
+    a count of quarantined rows)."""
+    gone = vanished_rows(con, items)
+    if not gone:
+        return []
+    names = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+    return [f"{items.name}: {len(gone)} item(s) of the last load have no row now and are no "
+            f"longer planned: {names}; their order lines, stock and open orders go to "
+            "quarantine as unknown skus"]  # fmt: skip
+
+
+def vanished_rows(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
+    """Skus in the loaded items table without a row in the new items file (none: not read)."""
+    if items is None or not items.rows_read:
+        return []
+    rows = con.execute(
+        "SELECT sku FROM items WHERE NOT list_contains(?, sku) ORDER BY sku", [_skus(items)]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _skus(raw: RawFile) -> list[str]:
+    return sorted(set(raw.frame["sku"].dropna().map(str.strip)))
 
 
 def numbered_note(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]:

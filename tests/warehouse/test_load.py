@@ -680,6 +680,21 @@ def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_pat
     assert load_folder(con, folder, AS_OF + timedelta(days=1)).notes == (overdue,)
 
 
+def test_an_item_that_left_the_master_is_named_once_not_as_planned_without_stock(con, tmp_path):
+    """B left items.csv (and so stock.csv): the load said B was "planned with nothing on
+    hand", while it was not planned at all, and nothing named the item that left."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    items = "\n".join(BASE["items.csv"].splitlines()[:2]) + "\n"  # header and A
+    stock = "sku,on_hand\nA,120\n"
+    report = load_folder(con, write_folder(folder, items__csv=items, stock__csv=stock), AS_OF)
+    assert [n for n in report.notes if "no row now" in n] == [
+        "items.csv: 1 item(s) of the last load have no row now and are no longer planned: B; "
+        "their order lines, stock and open orders go to quarantine as unknown skus"
+    ]
+    assert (2, "sku", "unknown sku 'B' (not in items)") in quarantined(con, "order_lines")
+
+
 def test_an_unknown_sku_in_other_case_names_the_known_one(con, tmp_path):
     """'a' in the order lines was quarantined as "unknown sku 'a' (not in items)" with no
     word of the item A; skus are matched exactly, so it stays quarantined."""
