@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
 import httpx
+import pandas as pd
 
 import warehouse
 from flows import watchdog
@@ -111,7 +113,8 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
     click.echo(f"demo data: {made.items} items, {made.order_lines} order lines in {data_dir}")
     db_path = folder / "reorder.duckdb"
-    with watchdog.guarded():  # stops Prefect's temporary server should this process be killed
+    # the watchdog stops Prefect's temporary server should this process be killed
+    with watchdog.guarded(), _interrupted(db_path):
         summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
     _print_lots(db_path)
     _print_summary(summary, data_dir)
@@ -152,10 +155,45 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     # the flow checks these too; checked here they fail before Prefect starts, in one line
     parse_parameters(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     warehouse.check_path(db_path)
-    with watchdog.guarded():
+    with watchdog.guarded(), _interrupted(db_path):
         summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)
     _print_lots(db_path, run_id=summary["run_id"])
     _print_summary(summary, data_dir)
+
+
+@contextmanager
+def _interrupted(db_path: Path) -> Iterator[None]:
+    """On Ctrl-C, say what the run left instead of click's bare "Aborted!", and exit 130."""
+    started = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: {_interrupt_outcome(db_path, started)}", err=True)
+        raise SystemExit(130) from None
+
+
+def _interrupt_outcome(db_path: Path, started: datetime) -> str:
+    """What an interrupted run left in the warehouse: its status and the published plan."""
+    runs = f"`{_prog()} runs --db {db_path}`"
+    try:
+        with warehouse.connect(db_path, read_only=True, wait_seconds=5) as con:
+            newest = warehouse.run_history(con, 1)
+            latest = warehouse.latest_run(con)
+    except (warehouse.DatabaseError, OSError):
+        return f"{runs} says what the run left"
+    if newest.empty or pd.Timestamp(newest["started_at"].iloc[0]) < pd.Timestamp(started):
+        return "the run had not started: nothing was planned or published"
+    run = newest.iloc[0]
+    lots = f"`{_prog()} lots --db {db_path}`"
+    if latest and latest[0] == run["run_id"]:
+        return f"the run of night {run['as_of']:%Y-%m-%d} had published its plan ({lots})"
+    kept = (
+        f"the plan of night {latest[2]:%Y-%m-%d} stays published ({lots})"
+        if latest
+        else "no plan is published yet"
+    )
+    night = f"{run['as_of']:%Y-%m-%d}"
+    return f"the run of night {night} is recorded as {run['status']} and published nothing; {kept}"
 
 
 @main.command()

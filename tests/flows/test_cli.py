@@ -195,3 +195,34 @@ def test_run_takes_a_load_config(tmp_path: Path) -> None:
         "--scenarios", "20"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "lots of 2 items, spend" in result.output and "Traceback" not in result.output
+
+
+def test_ctrl_c_says_what_the_run_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C ended `reorder run` with click's bare "Aborted!": nothing said that the run was
+    recorded as failed and the last good plan stays published."""
+    from click.testing import CliRunner
+
+    import flows.nightly
+    import warehouse
+    from flows.cli import main
+
+    db, data = tmp_path / "w.duckdb", tmp_path / "data"
+    data.mkdir()
+    nights = iter([date(2024, 3, 31), None])
+
+    def interrupted(**params: object) -> dict:
+        night = next(nights)
+        if night is not None:  # the flow records the interrupt as a failure, as Prefect's does
+            with warehouse.connect(params["db_path"]) as con:
+                warehouse.fail_run(con, warehouse.start_run(con, "k", night, {}), "Aborted")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(flows.nightly, "nightly", interrupted)
+    for expected in (
+        "interrupted: the run of night 2024-03-31 is recorded as failed and published nothing; "
+        "no plan is published yet",
+        "interrupted: the run had not started: nothing was planned or published",
+    ):
+        result = CliRunner().invoke(main, ["run", "--data-dir", str(data), "--db", str(db)])
+        assert result.exit_code == 130 and "Aborted!" not in result.output, result.output
+        assert result.output.strip().splitlines()[-1] == expected
