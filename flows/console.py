@@ -63,11 +63,13 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
 
 
 def held_back_note(group: dict, shown: int = 20) -> str:
-    """'7 items held back by the budget limit: MB-1000, ...' for one group of the run
-    summary's `held_back` (limits, items, skus), with the first `shown` skus."""
+    """'7 items held back (a smaller lot or none) by the budget limit: MB-1000, ...' for one
+    group of the run summary's `held_back` (limits, items, skus), with the first `shown`
+    skus."""
     n, limits = group["items"], group["limits"]
-    return (f"{n} item{'' if n == 1 else 's'} held back by the {' and '.join(limits)} "
-            f"limit{'s' if len(limits) > 1 else ''}: {_skus(group, shown)}")  # fmt: skip
+    return (f"{n} item{'' if n == 1 else 's'} held back (a smaller lot or none) by the "
+            f"{' and '.join(limits)} limit{'s' if len(limits) > 1 else ''}: "
+            f"{_skus(group, shown)}")  # fmt: skip
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:

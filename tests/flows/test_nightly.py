@@ -398,8 +398,8 @@ def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
     shown = ", ".join(held.head(10)) + (f" and {len(held) - 10} more" if len(held) > 10 else "")
     run_id = _run_history(db_path)["run_id"].iloc[0]
     assert (
-        f"limits:       {len(held)} items held back by the budget limit: {shown} ({_prog()} lots "
-        f"--db {db_path} --run-id {run_id} --all)"
+        f"limits:       {len(held)} items held back (a smaller lot or none) by the budget "
+        f"limit: {shown} ({_prog()} lots --db {db_path} --run-id {run_id} --all)"
     ) in out.output
     # a what-if of all items becomes the published plan: the output says so
     assert "published:    yes; `lots` and `review` show this plan of the night" in out.output
@@ -421,8 +421,9 @@ def test_summary_lists_the_items_each_limit_held_back() -> None:
                       {"limits": ["budget", "capacity"], "items": 1, "skus": ["C"]}]  # fmt: skip
     summary = _SUMMARY
     text = summary_markdown({**summary, "held_back": groups})
-    assert "**Limits:** 2 items held back by the budget limit: A, D" in text
-    assert "**Limits:** 1 item held back by the budget and capacity limits: C" in text
+    held = "held back (a smaller lot or none) by the"
+    assert f"**Limits:** 2 items {held} budget limit: A, D" in text
+    assert f"**Limits:** 1 item {held} budget and capacity limits: C" in text
     many = {"limits": ["max_orders"], "items": 25, "skus": [f"P-{k}" for k in range(20)]}
     assert ": P-0, P-1," in summary_markdown({**summary, "held_back": [many]})
     assert "P-19 and 5 more" in summary_markdown({**summary, "held_back": [many]})
