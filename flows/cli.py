@@ -19,6 +19,7 @@ from flows import watchdog
 from flows.console import (
     beyond_horizon_note,
     changed_notes,
+    counted_note,
     elsewhere_notes,
     frame_text,
     held_back_note,
@@ -387,6 +388,10 @@ def _print_lots(
     click.echo(lots_text(shown) if len(shown) else "  none")
     for note in prior_notes(shown, models):
         click.echo(f"note:         {note}")
+    if skus:  # the items asked for: what the plan counted on hand and on order
+        for sku, explanation in zip(shown["sku"], shown["explanation"], strict=True):
+            if counted := counted_note(sku, explanation):
+                click.echo(f"counted:      {counted}")
     if limit is not None and len(frame) > limit:
         this = f" --run-id {run_id}" if run_id is not None else ""
         click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}{this}")

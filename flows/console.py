@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pandas as pd
@@ -60,6 +61,21 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
         for sku, reason in zip(lots["sku"], lots["reason"], strict=True)
     ]
     return table + "\n\nWhy:\n" + "\n".join(reasons)
+
+
+def counted_note(sku: str, explanation: object) -> str | None:
+    """'A-1: stock 26; open orders PO-2001 80 (due in period 1), RV-... 38 (due now)': what
+    the plan counted for the item (a planner checking that an approved lot the ERP carries
+    counts once); None for an explanation without these fields (older runs)."""
+    info = json.loads(explanation) if isinstance(explanation, str) else explanation
+    if not isinstance(info, dict) or "on_hand" not in info:
+        return None
+    orders = [
+        f"{o.get('po_id') or '(no po_id)'} {o['quantity']:,}"
+        f" ({'due now' if o['due_period'] == 0 else 'due in period ' + str(o['due_period'])})"
+        for o in info.get("open_orders", [])
+    ]
+    return f"{sku}: stock {info['on_hand']:,}; open orders " + (", ".join(orders) or "none")
 
 
 def held_back_note(group: dict, shown: int = 20) -> str:

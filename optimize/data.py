@@ -120,7 +120,9 @@ class ItemProblem:
     chance to order (None: none before the horizon end); see evaluate.py for the rule.
     `min_service_level`: optional hard target, the fill rate (share of demand served from
     stock) that the lot decides, from its earliest arrival until a later order can arrive; see
-    plan.py for what happens when it cannot be met.
+    plan.py for what happens when it cannot be met. `open_order_ids`: the po_id of each open
+    order, in order (for the explanation, so a planner can check what the plan counted;
+    empty: not known).
     """
 
     sku: str
@@ -136,6 +138,7 @@ class ItemProblem:
     unit_volume: float
     review_period: int | None = None
     min_service_level: float | None = None
+    open_order_ids: tuple[str, ...] = ()
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -170,6 +173,10 @@ class ItemProblem:
         _check(
             self.min_service_level is None or 0 <= self.min_service_level < 1,
             f"min_service_level must be within 0..1 (< 1) {where}",
+        )
+        _check(
+            not self.open_order_ids or len(self.open_order_ids) == len(self.open_orders),
+            f"open_order_ids must name every open order or none {where}",
         )
         arrivals = np.zeros(self.horizon, dtype=np.int64)
         for due, qty in self.open_orders:

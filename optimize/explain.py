@@ -54,6 +54,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "stockout_risk_decided": lot.decided_risk,
         "fill_rate_decided": lot.decided_fill,
         "earliest_arrival_period": earliest_arrival(item),
+        "on_hand": item.on_hand,
+        "open_orders": counted_orders(item),
         "horizon_periods": item.horizon,
         "shortest_lead_time": min(o.lead_time for o in item.offers),  # periods, not clipped
         # the offer later orders are priced with and the first period they can serve
@@ -90,6 +92,14 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     explanation["versus_smallest_lot"] = _versus(smallest, lot)
     explanation["next_tier"] = None
     return _no_order_reason(item, lot, blocking, best), explanation
+
+
+def counted_orders(item: ItemProblem) -> list[dict]:
+    """The open orders the plan counted: po_id (None: not known), due_period (0: now or
+    overdue; at or past the horizon: outside the decision), quantity (units)."""
+    ids = item.open_order_ids or (None,) * len(item.open_orders)
+    return [{"po_id": po_id, "due_period": due, "quantity": qty}
+            for (due, qty), po_id in zip(item.open_orders, ids, strict=True)]  # fmt: skip
 
 
 def money(value: float) -> str:

@@ -305,7 +305,7 @@ def _item_problem(
     row: dict,
     paths: np.ndarray,
     on_hand: int,
-    open_orders: tuple[tuple[int, int], ...],
+    open_orders: tuple[tuple[int, int, str], ...],
     offers: tuple[Offer, ...],
     period_days: float,
     obsolescence: float,
@@ -329,7 +329,7 @@ def _item_problem(
         sku=str(row["sku"]),
         scenarios=np.asarray(paths, dtype=np.int64),
         on_hand=on_hand,
-        open_orders=open_orders,
+        open_orders=tuple((due, qty) for due, qty, _ in open_orders),
         offers=offers,
         holding_cost_rate=float(row["holding_cost_rate"]),
         period_years=period_years,
@@ -339,6 +339,7 @@ def _item_problem(
         unit_volume=float(row["unit_volume"]),
         review_period=review_period,
         min_service_level=min_service_level,
+        open_order_ids=tuple(po_id for _, _, po_id in open_orders),
     )
 
 
@@ -406,16 +407,19 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
 
 def _open_orders(
     open_orders: pd.DataFrame, as_of: date, period_days: float
-) -> dict[str, tuple[tuple[int, int], ...]]:
-    """(due period, quantity) per sku; overdue orders are due in period 0."""
+) -> dict[str, tuple[tuple[int, int, str], ...]]:
+    """(due period, quantity, po_id) per sku; overdue orders are due in period 0."""
     if open_orders.empty:
         return {}
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
     # a missing due date stays NaN: ItemProblem refuses it, naming the sku
     period = np.maximum(np.floor(days.to_numpy(dtype=float) / period_days), 0)
-    result: dict[str, list[tuple[int, int]]] = {}
-    for sku, due, qty in zip(open_orders["sku"], period, open_orders["quantity"], strict=True):
-        result.setdefault(str(sku), []).append((due, qty))
+    ids = open_orders["po_id"] if "po_id" in open_orders else pd.Series([""] * len(period))
+    result: dict[str, list[tuple[int, int, str]]] = {}
+    for sku, due, qty, po_id in zip(
+        open_orders["sku"], period, open_orders["quantity"], ids, strict=True
+    ):
+        result.setdefault(str(sku), []).append((due, qty, str(po_id)))
     return {sku: tuple(v) for sku, v in result.items()}
 
 

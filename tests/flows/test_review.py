@@ -311,6 +311,23 @@ def test_lots_and_review_warn_that_a_later_run_was_killed_or_still_runs(db: Path
     assert [note.endswith(tail) for note in result["failed"]] == [True]
 
 
+def test_lots_of_one_item_say_what_the_plan_counted_on_hand_and_on_order(db: Path) -> None:
+    """A planner checking that an approved lot the ERP carries counts once had to read the
+    warehouse with Python: no output said which open orders a plan counted."""
+    with warehouse.connect(db, read_only=True) as con:
+        as_of = warehouse.latest_run(con)[2]
+        inputs = warehouse.read_planning_inputs(con, as_of=as_of)
+    orders = inputs["open_orders"].sort_values(["sku", "due_date", "po_id"])
+    sku = orders["sku"].iloc[0]
+    on_hand = inputs["stock"].set_index("sku")["on_hand"].get(sku, 0)
+    mine = orders[orders["sku"] == sku]
+    out = _cli("lots", "--db", str(db), "--sku", sku)
+    line = next(x for x in out.splitlines() if x.startswith("counted:"))
+    assert line.startswith(f"counted:      {sku}: stock {int(on_hand):,}; open orders ")
+    for po_id, qty in zip(mine["po_id"], mine["quantity"], strict=True):
+        assert f"{po_id} {int(qty):,} (due " in line
+
+
 def test_the_more_hint_under_a_runs_lots_names_that_run(db: Path, capsys) -> None:
     """`reorder run` of an earlier night ended its lots with `... 3 more: reorder lots --db X`,
     which shows the published night's plan, not these lots."""

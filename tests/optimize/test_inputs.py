@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -361,3 +362,20 @@ def test_lead_times_in_days_become_whole_periods_with_a_tolerance_for_calendar_m
     assert [lead_time_periods(d, week) for d in (0, 1, 7, 8, 14, 15)] == [0, 1, 1, 2, 2, 3]
     assert [lead_time_periods(d, month) for d in (7, 30, 31, 32, 61, 62, 335)] == [
         1, 1, 1, 2, 2, 2, 11]  # fmt: skip
+
+
+def test_the_explanation_names_the_open_orders_and_stock_the_plan_counted():
+    from optimize.plan import plan
+
+    ids, paths = np.array(["A", "B"]), np.ones((2, 3, 4), dtype=np.int32)
+    problem, _ = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
+    a = problem.items[0]
+    assert (a.sku, a.open_order_ids, a.open_orders) == ("A", ("O1", "O2"), ((0, 4), (2, 6)))
+    explanation = plan(problem).lots[0].explanation
+    assert explanation["on_hand"] == 7
+    assert explanation["open_orders"] == [
+        {"po_id": "O1", "due_period": 0, "quantity": 4},  # overdue: counted as arriving now
+        {"po_id": "O2", "due_period": 2, "quantity": 6},
+    ]
+    with pytest.raises(ValueError, match="open_order_ids must name every open order or none"):
+        dataclasses.replace(a, open_order_ids=("O1",))
