@@ -287,10 +287,19 @@ def accuracy(db_path: Path, by: str | None) -> None:
         )
         return
     totals = ["run_key", "as_of", *([by] if by else []), "items", *warehouse.TOTAL_COLUMNS]
+    undefined = bool(scores[["bias", "wql"]].isna().any(axis=None))
+    for column in scores.columns:  # no demand came, or no totals stored
+        if scores[column].isna().any():
+            scores[column] = [
+                "n/a" if pd.isna(v) else f"{v:,.2f}" if isinstance(v, float) else str(v)
+                for v in scores[column]
+            ]
     click.echo(
         "Earlier forecasts against the newest demand history (bias: forecast / actual - 1; "
         "above_qXX: share of item-periods with demand above that quantile, ideal at most "
-        "1 - XX%; wql: 1.0 = forecasting zero, lower is better):"
+        "1 - XX%; wql: 1.0 = forecasting zero, lower is better"
+        + ("; n/a: no demand came there, and bias and wql divide by it" if undefined else "")
+        + "):"
     )
     click.echo(frame_text(scores.drop(columns=list(warehouse.TOTAL_COLUMNS))))
     click.echo(

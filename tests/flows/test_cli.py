@@ -226,3 +226,27 @@ def test_ctrl_c_says_what_the_run_left(tmp_path: Path, monkeypatch: pytest.Monke
         result = CliRunner().invoke(main, ["run", "--data-dir", str(data), "--db", str(db)])
         assert result.exit_code == 130 and "Aborted!" not in result.output, result.output
         assert result.output.strip().splitlines()[-1] == expected
+
+
+def test_accuracy_says_n_a_where_no_demand_came(tmp_path: Path) -> None:
+    """A night whose scored items sold nothing printed NaN for bias and wql, unexplained."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from tests.warehouse.test_accuracy import _demand, _publish
+
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        con.execute(
+            "INSERT INTO items (sku, lifecycle_stage, unit_volume, holding_cost_rate) "
+            "VALUES ('X', 'series', 1, 0.2), ('Y', 'series', 1, 0.2)"
+        )
+        _publish(con, "april", date(2024, 3, 31), "M", _demand([("X", "2024-02-01", 1.0)]),
+                 ["2024-04-01"])  # fmt: skip
+        nothing = _demand([("X", "2024-02-01", 1.0), ("X", "2024-04-01", 0.0)])
+        _publish(con, "may", date(2024, 4, 30), "M", nothing, ["2024-05-01"])
+    out = CliRunner().invoke(main, ["accuracy", "--db", str(db)], catch_exceptions=False).output
+    assert "; n/a: no demand came there, and bias and wql divide by it):" in out
+    row = next(line for line in out.splitlines() if line.lstrip().startswith("april"))
+    assert row.split()[-1] == "n/a" and "NaN" not in out
