@@ -423,7 +423,7 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
                 click.echo(f"  {r.sku}: {r.reason}")
 
 
-def _print_decision_notes(db_path: Path, run_key: str, published: bool) -> None:
+def _print_decision_notes(db_path: Path, run_key: str, published: bool = True) -> None:
     """Decisions on other runs of the run's night (its own lots start pending, and a planner
     must not approve a night twice without knowing), decisions of a rerun's night made on a
     lot it no longer recommends (they still count), and lots recommended again after an
