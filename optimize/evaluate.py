@@ -170,7 +170,9 @@ def evaluate_items(
     # that is cheap to hold), so that item's menu gains the lots up to twice the cap.
     pending = range(len(items))
     for _ in range(MAX_CAP_DOUBLINGS):
-        edge = [i for i in pending if _at_cap(menus[i], lots[i], items[i], discounts or {})]
+        edge = [
+            i for i in pending if _at_cap(menus[i], lots[i], items[i], discounts or {}, more[i])
+        ]
         if not edge:
             break
         added = {}
@@ -219,24 +221,39 @@ def _at_cap(
     lots: tuple[np.ndarray, np.ndarray],
     item: ItemProblem,
     discounts: Mapping[str, float],
+    extra: dict[str, np.ndarray] | None = None,
 ) -> bool:
     """Whether some offer's largest lot costs less than its next smaller lot (or than no
-    order if it is the offer's only lot) and at most CAP_MARGIN more than the cheapest
-    candidate the plan may choose: the cost is still falling where the menu stops, near the
-    best. Costs are taken less the supplier's largest discount (`discounts`), and with a
-    min_service_level only the lots meeting it count as the cheapest (no order, cost 0
-    without stockout cost, had stopped a menu at 10 units where 54 were the best that met
-    the target). `lots` lists no order first, then each offer's lots in rising quantity."""
-    offer_idx = lots[0]
+    order if it is the offer's only lot) and, falling on at that rate for as many units
+    again, would come within CAP_MARGIN of the cheapest candidate the plan may choose: the
+    cost is still falling where the menu stops, and may fall below the best (a cost that
+    dips at a small lot, jumps at a tier and then falls slowly had stopped at 40 units,
+    114.82, 3% above the dip, where 84 units cost 106.23). Costs are taken less the
+    supplier's largest discount (`discounts`), and with a min_service_level only the lots
+    meeting it count as the cheapest (no order, cost 0 without stockout cost, had stopped a
+    menu at 10 units where 54 were the best that met the target). The largest lot is each
+    offer's largest, and the largest of the menu's own too, without the `extra` lots (per
+    supplier_id: tier lots far above it had hidden a cost still falling at 8 units). `lots`
+    lists no order first, then each offer's lots in rising quantity."""
+    offer_idx, qty = lots
     rate = np.array([discounts.get(str(s), 0.0) for s in menu.supplier_id])
     cost = menu.expected_cost - rate * menu.discountable
     allowed = meeting(item, menu)
     best = cost[allowed].min() if allowed.any() else cost.min()
-    last = np.flatnonzero(np.diff(offer_idx, append=offer_idx[-1] + 1) != 0)
-    last = last[offer_idx[last] >= 0]
+    own = offer_idx >= 0
+    for k, offer in enumerate(item.offers):
+        added = (extra or {}).get(offer.supplier_id)
+        if added is not None and len(added):
+            own &= ~((offer_idx == k) & np.isin(qty, added))
+    rows = np.arange(len(qty))
+    tops = [rows[mask & (offer_idx == k)].max() for mask in (own, offer_idx >= 0)
+            for k in np.unique(offer_idx[mask])]  # fmt: skip
+    last = np.unique(np.array(tops, dtype=int))
     before = np.where(offer_idx[last - 1] == offer_idx[last], last - 1, 0)
+    fall = (cost[before] - cost[last]) / np.maximum(qty[last] - qty[before], 1)
+    reach = cost[last] - fall * qty[last]
     near = best + CAP_MARGIN * abs(best)
-    return bool(np.any((cost[last] < cost[before]) & (cost[last] <= near)))
+    return bool(np.any((cost[last] < cost[before]) & (reach <= near)))
 
 
 def meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:

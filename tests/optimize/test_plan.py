@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 import re
@@ -491,3 +492,60 @@ def test_a_menu_grows_while_its_cost_less_the_supplier_discount_falls():
     result = plan(Problem((item,), Limits(supplier_tiers=(tier,))), gap=1e-9, max_candidates=1000)
     assert result.optimal
     assert result.objective == pytest.approx(best, rel=1e-9)
+
+
+def _brute_single(item: ItemProblem, top: int = 200) -> float:
+    """The cheapest lot of a lone item (no shared limits) meeting its target, by scanning
+    every feasible lot of every offer up to `top` units."""
+    best = evaluate_plan(item, None, 0).expected_cost if item.min_service_level is None else np.inf
+    for k, offer in enumerate(item.offers):
+        q = np.arange(offer.min_lot, top + 1)
+        q = q[q % offer.pack_size == 0]
+        lots = evaluate_lots(item, np.full(q.size, k), q)
+        ok = lots.decided_fill >= (item.min_service_level or 0) - 1e-12
+        best = min(best, float(np.min(lots.expected_cost[ok], initial=np.inf)))
+    return best
+
+
+def test_a_menu_grows_where_a_slow_fall_after_a_tier_jump_ends_below_an_early_dip():
+    # incremental breaks: the cost dips at 12 units (111.80), jumps at the break at 17, then
+    # falls slowly to 106.23 at 84; the menu stopped at 40 units (114.82, 3% above the dip)
+    b = PriceBreak
+    offers = (
+        Offer("S0", 2, 1, "all_units", (b(1, 8.1), b(9, 3.0)), 5.0, 0, on_time_rate=0.8),
+        Offer("S1", 5, 3, "incremental", (b(1, 6.5), b(19, 4.5)), 2.0, 1),
+        Offer("S2", 3, 4, "incremental", (b(1, 8.9), b(17, 2.9), b(19, 2.6)), 5.0, 0,
+              reject_rate=0.25),
+    )  # fmt: skip
+    item = ItemProblem(
+        "P0", np.array([[6, 6], [7, 4], [7, 4], [4, 12], [10, 6]]), 0, ((3, 1),), offers,
+        holding_cost_rate=0.0, period_years=7 / 365.25, salvage_value=2.6, obsolescence=0.3,
+        stockout_cost=0.0, unit_volume=2.0, review_period=1, min_service_level=0.95,
+    )  # fmt: skip
+    result = plan(Problem((item,)), gap=1e-9, max_candidates=1000)
+    assert result.optimal and (result.lots[0].supplier_id, result.lots[0].quantity) == ("S2", 84)
+    assert result.objective == pytest.approx(_brute_single(item), rel=1e-9)
+
+
+def test_a_menu_grows_where_its_own_lots_still_fall_below_the_tier_lots_above_them():
+    # the menu's own lots end at 8 units with the cost still falling (best: 10); the lots
+    # that reach S0's tiers alone (up to 24) sat above them and hid that edge
+    b = PriceBreak
+    offers = (
+        Offer("S0", 5, 1, "incremental", (b(1, 4.2),), 20.0, 1),
+        Offer("S1", 3, 4, "incremental", (b(1, 6.1), b(11, 1.5)), 0.0, 1, on_time_rate=0.8,
+              reject_rate=0.1),
+    )  # fmt: skip
+    item = ItemProblem(
+        "P0", np.array([[1, 0], [0, 1], [1, 1], [0, 1], [1, 4]]), 0, (), offers,
+        holding_cost_rate=0.25, period_years=7 / 365.25, salvage_value=0.0, obsolescence=0.0,
+        stockout_cost=30.0, unit_volume=0.5,
+    )  # fmt: skip
+    tiers = (SupplierTier("S0", 16.0, 0.05, "units"), SupplierTier("S0", 24.0, 0.1, "units"))
+    result = plan(Problem((item,), Limits(supplier_tiers=tiers)), gap=1e-9, max_candidates=1000)
+    q = np.arange(5, 200)
+    lots = evaluate_lots(item, np.zeros(q.size, int), q)
+    rate = np.select([q >= 24, q >= 16], [0.1, 0.05], 0.0)
+    best = min(_brute_single(dataclasses.replace(item, offers=offers[1:])),
+               float(np.min(lots.expected_cost - rate * lots.discountable)))  # fmt: skip
+    assert result.optimal and result.objective == pytest.approx(best, rel=1e-9)
