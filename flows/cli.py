@@ -176,6 +176,8 @@ def _interrupted(db_path: Path) -> Iterator[None]:
 def _interrupt_outcome(db_path: Path, started: datetime) -> str:
     """What an interrupted run left in the warehouse: its status and the published plan."""
     runs = f"`{_prog()} runs --db {db_path}`"
+    if not Path(db_path).is_file():
+        return "the run had not started: nothing was planned or published"
     try:
         with warehouse.connect(db_path, read_only=True, wait_seconds=5) as con:
             newest = warehouse.run_history(con, 1)
@@ -288,6 +290,7 @@ def accuracy(db_path: Path, by: str | None) -> None:
         return
     totals = ["run_key", "as_of", *([by] if by else []), "items", *warehouse.TOTAL_COLUMNS]
     undefined = bool(scores[["bias", "wql"]].isna().any(axis=None))
+    missing_totals = bool(scores["total_periods"].isna().any())
     for column in scores.columns:  # no demand came, or no totals stored
         if scores[column].isna().any():
             scores[column] = [
@@ -302,10 +305,11 @@ def accuracy(db_path: Path, by: str | None) -> None:
         + "):"
     )
     click.echo(frame_text(scores.drop(columns=list(warehouse.TOTAL_COLUMNS))))
+    no_totals = "; n/a: the run stored no totals" if missing_totals else ""
     click.echo(
         "\nEach item's demand summed over the total_periods that have passed (what a lead time "
         "that long needs) against the forecast of that sum (total_above_qXX: share of items "
-        "above it):"
+        f"above it{no_totals}):"
     )
     click.echo(frame_text(scores[totals]))
 

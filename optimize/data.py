@@ -364,7 +364,7 @@ def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> st
         key=lambda ob: ob[1].unit_price * (1 - rate.get(ob[0].supplier_id, 0.0)),
     )
     paid = cheapest.unit_price * (1 - rate.get(offer.supplier_id, 0.0))
-    if item.salvage_value <= paid:
+    if item.salvage_value <= paid * (1 + 1e-9) + 1e-12:  # 1.30 less 30% is 0.9099999...
         return None
     tier = best.get(offer.supplier_id)
     less = ""

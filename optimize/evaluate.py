@@ -228,10 +228,11 @@ def _at_cap(
     again, would come within CAP_MARGIN of the cheapest candidate the plan may choose: the
     cost is still falling where the menu stops, and may fall below the best (a cost that
     dips at a small lot, jumps at a tier and then falls slowly had stopped at 40 units,
-    114.82, 3% above the dip, where 84 units cost 106.23). Costs are taken less the
-    supplier's largest discount (`discounts`), and with a min_service_level only the lots
-    meeting it count as the cheapest (no order, cost 0 without stockout cost, had stopped a
-    menu at 10 units where 54 were the best that met the target). The largest lot is each
+    114.82, 3% above the dip, where 84 units cost 106.23). The menu's edge is taken less
+    the supplier's largest discount (`discounts`), the cheapest candidate without it, and
+    with a min_service_level only the lots meeting it count as the cheapest (no order, cost
+    0 without stockout cost, had stopped a menu at 10 units where 54 were the best that met
+    the target). The largest lot is each
     offer's largest, and the largest of the menu's own too, without the `extra` lots (per
     supplier_id: tier lots far above it had hidden a cost still falling at 8 units). `lots`
     lists no order first, then each offer's lots in rising quantity."""
@@ -239,7 +240,10 @@ def _at_cap(
     rate = np.array([discounts.get(str(s), 0.0) for s in menu.supplier_id])
     cost = menu.expected_cost - rate * menu.discountable
     allowed = meeting(item, menu)
-    best = cost[allowed].min() if allowed.any() else cost.min()
+    # the best without discounts: a small lot less a tier discount it cannot reach had set
+    # the bar too low for the menu to grow (8% worse plans called optimal)
+    plain = menu.expected_cost
+    best = plain[allowed].min() if allowed.any() else plain.min()
     own = offer_idx >= 0
     for k, offer in enumerate(item.offers):
         added = (extra or {}).get(offer.supplier_id)

@@ -489,7 +489,10 @@ def planned_orders(
         "WHERE p.as_of < ? AND p.due_date >= ? AND NOT EXISTS (SELECT 1 FROM ("
         "SELECT po_id FROM open_orders UNION SELECT po_id FROM erp_proposals) AS e "
         "JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
-        "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || p.sku) WHERE r.as_of = p.as_of) "
+        "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || p.sku) WHERE r.as_of = p.as_of "
+        # the sku part in another case only where no other item's sku differs by case alone
+        "AND (ends_with(e.po_id, '-' || p.sku) OR NOT EXISTS (SELECT 1 FROM items AS i "
+        "WHERE upper(i.sku) = upper(p.sku) AND i.sku <> p.sku))) "
         f"{where} ORDER BY p.sku, p.due_date, p.po_id",
         params,
     ).df()

@@ -208,7 +208,7 @@ def test_ctrl_c_says_what_the_run_left(tmp_path: Path, monkeypatch: pytest.Monke
 
     db, data = tmp_path / "w.duckdb", tmp_path / "data"
     data.mkdir()
-    nights = iter([date(2024, 3, 31), None])
+    nights = iter([date(2024, 3, 31), None, None])
 
     def interrupted(**params: object) -> dict:
         night = next(nights)
@@ -226,6 +226,10 @@ def test_ctrl_c_says_what_the_run_left(tmp_path: Path, monkeypatch: pytest.Monke
         result = CliRunner().invoke(main, ["run", "--data-dir", str(data), "--db", str(db)])
         assert result.exit_code == 130 and "Aborted!" not in result.output, result.output
         assert result.output.strip().splitlines()[-1] == expected
+    # before the warehouse file exists (Prefect still starting): nothing to look up
+    fresh = tmp_path / "new.duckdb"
+    result = CliRunner().invoke(main, ["run", "--data-dir", str(data), "--db", str(fresh)])
+    assert result.output.strip().splitlines()[-1] == expected and not fresh.exists()
 
 
 def test_accuracy_says_n_a_where_no_demand_came(tmp_path: Path) -> None:
@@ -248,5 +252,6 @@ def test_accuracy_says_n_a_where_no_demand_came(tmp_path: Path) -> None:
         _publish(con, "may", date(2024, 4, 30), "M", nothing, ["2024-05-01"])
     out = CliRunner().invoke(main, ["accuracy", "--db", str(db)], catch_exceptions=False).output
     assert "; n/a: no demand came there, and bias and wql divide by it):" in out
+    assert "above it; n/a: the run stored no totals):" in out  # published without totals
     row = next(line for line in out.splitlines() if line.lstrip().startswith("april"))
     assert row.split()[-1] == "n/a" and "NaN" not in out

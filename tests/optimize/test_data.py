@@ -154,6 +154,10 @@ def test_problem_refuses_salvage_above_the_price_after_a_supplier_wide_discount(
         salvage_value=2.0, obsolescence=1.0, stockout_cost=10.0, unit_volume=0.0,
     )  # fmt: skip
     Problem((item,))  # without the tier: salvage equal to the price is allowed
+    # equal after the discount is allowed too: 1.30 less 30% is 0.9099999... in floats
+    cheap = dataclasses.replace(item, offers=(dataclasses.replace(offer, price_breaks=(
+        PriceBreak(1, 1.3),)),), salvage_value=0.91)  # fmt: skip
+    Problem((cheap,), Limits(supplier_tiers=(SupplierTier("S", 10.0, 0.3, "units"),)))
     tier = SupplierTier("S", 10.0, 0.2, "units")
     with pytest.raises(ValueError) as raised:
         Problem((item,), Limits(supplier_tiers=(SupplierTier("T", 5.0, 0.5), tier)))

@@ -549,3 +549,29 @@ def test_a_menu_grows_where_its_own_lots_still_fall_below_the_tier_lots_above_th
     best = min(_brute_single(dataclasses.replace(item, offers=offers[1:])),
                float(np.min(lots.expected_cost - rate * lots.discountable)))  # fmt: skip
     assert result.optimal and result.objective == pytest.approx(best, rel=1e-9)
+
+
+def test_a_menu_grows_past_a_small_lot_less_a_tier_discount_it_cannot_reach():
+    # the cheapest candidate had been an 8-unit lot less S0's 30% from 27 units, which it
+    # cannot reach: the bar fell below the menu's edge and a plan at 30 units, 31.4608, was
+    # called optimal where 32 units cost 31.4414 (a review's random campaign: 26 in 18,365)
+    b = PriceBreak
+    offers = (
+        Offer("S0", 3, 2, "incremental", (b(1, 5.5), b(14, 3.2)), 5.0, 0, on_time_rate=0.8,
+              reject_rate=0.1),
+        Offer("S1", 5, 2, "incremental", (b(1, 7.3), b(16, 4.1), b(23, 3.7)), 2.0, 0,
+              on_time_rate=0.8),
+    )  # fmt: skip
+    item = ItemProblem(
+        "P", np.array([[4, 1], [10, 8], [9, 6], [8, 7], [2, 5]]), 4, (), offers,
+        holding_cost_rate=0.1, period_years=7 / 365.25, salvage_value=0.642, obsolescence=0.1,
+        stockout_cost=0.0, unit_volume=1.0, review_period=1, min_service_level=0.9,
+    )  # fmt: skip
+    tier = SupplierTier("S0", 27.0, 0.3, "units")
+    result = plan(Problem((item,), Limits(supplier_tiers=(tier,))), gap=1e-9, max_candidates=1000)
+    q = np.arange(4, 200, 2)
+    lots = evaluate_lots(item, np.zeros(q.size, int), q)
+    cost = lots.expected_cost - np.where(q >= 27, 0.3 * lots.discountable, 0.0)
+    cost = np.where(lots.decided_fill >= 0.9 - 1e-12, cost, np.inf)
+    best = min(_brute_single(dataclasses.replace(item, offers=offers[1:])), float(cost.min()))
+    assert result.optimal and result.objective == pytest.approx(best, rel=1e-9)

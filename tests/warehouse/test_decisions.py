@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import warehouse
-from tests.warehouse.conftest import AS_OF, write_folder
+from tests.warehouse.conftest import AS_OF, BASE, write_folder
 from warehouse import Decision, DecisionError
 from warehouse.runs import QUANTILES
 
@@ -259,6 +259,35 @@ def test_the_erp_carrying_a_proposal_in_upper_case_counts_it_once(con, tmp_path:
     orders = warehouse.read_planning_inputs(con, as_of=next_night)["open_orders"]
     assert orders[["po_id", "source", "quantity"]].values.tolist() == [["RV-NIGHT-1-A", "erp", 200]]
     assert not [n for n in report.notes if "approved lot" in n]
+
+
+def test_skus_that_differ_only_in_case_keep_their_own_proposals(tmp_path: Path) -> None:
+    """Items A and a: the ERP carrying RV-night-1-A made a's approved lot stop counting too
+    once the ids were compared in any case."""
+    items = BASE["items.csv"] + "a,Bolt m8 (other part),fasteners,series,0.1,0.25,,0,\n"
+    extra = {"supplier_items__csv": BASE["supplier_items.csv"] + "S1,a,10,1,all_units\n",
+             "price_breaks__csv": BASE["price_breaks.csv"] + "S1,a,10,2.00\n"}  # fmt: skip
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in", items__csv=items, **extra), AS_OF)
+        run_id = warehouse.start_run(con, "night-1", AS_OF, {})
+        recs = pd.DataFrame({
+            "sku": ["A", "a"], "supplier_id": ["S1", "S1"], "quantity": [200.0, 30.0],
+            "unit_price": [2.0, 2.0], "order_value": [400.0, 60.0],
+            "tier_min_qty": [100.0, 10.0], "expected_cost": [1.0, 1.0], "savings": [0.0, 0.0],
+            "expected_leftover": [1.0, 1.0], "stockout_risk": [0.1, 0.1], "reason": ["r", "r"],
+            "explanation": ["{}", "{}"],
+        })  # fmt: skip
+        demand = pd.DataFrame(columns=["unique_id", "ds", "y"])
+        fc = pd.DataFrame(columns=["unique_id", "ds", "model", "mean", *QUANTILES])
+        warehouse.publish_run(con, run_id, "night-1", demand, fc, recs, SOLVER)
+        warehouse.record_decisions(con, [Decision("A", "approve"), Decision("a", "approve")],
+                                   decided_by="anna", now=NOON)  # fmt: skip
+        nxt = AS_OF + timedelta(days=1)
+        erp = "po_id,sku,supplier_id,quantity,due_date\nRV-night-1-A,A,S1,200,2024-04-15\n"
+        folder = write_folder(tmp_path / "in", items__csv=items, open_orders__csv=erp, **extra)
+        warehouse.load_folder(con, folder, nxt)
+        counted = warehouse.planned_orders(con, nxt)[["po_id", "quantity"]].values.tolist()
+    assert counted == [["RV-night-1-a", 30]]
 
 
 def test_an_erp_order_under_its_own_po_id_like_an_approved_lot_is_noted(con, tmp_path: Path):
