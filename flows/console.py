@@ -207,12 +207,7 @@ def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) 
         night, started = f"{pd.Timestamp(f.as_of):%Y-%m-%d}", pd.Timestamp(f.started_at)
         error = str(f.error or "no error recorded").splitlines()[0]
         error = error if len(error) <= 200 else error[:199] + "…"
-        if published_as_of is None:
-            plan = "no plan is published yet"
-        elif pd.Timestamp(f.as_of) == pd.Timestamp(published_as_of):
-            plan = "the published lots are those of an earlier run of that night"
-        else:
-            plan = f"the published lots are of night {pd.Timestamp(published_as_of):%Y-%m-%d}"
+        plan = _published_plan(f.as_of, published_as_of)
         notes.append(
             f"the run of night {night} started {started:%Y-%m-%d %H:%M} UTC failed ({error}); "
             f"{plan}"
@@ -222,6 +217,15 @@ def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) 
     return notes
 
 
+def _published_plan(night: object, published_as_of: object) -> str:
+    """Which lots are published while a run of `night` failed or has not finished."""
+    if published_as_of is None:
+        return "no plan is published yet"
+    if pd.Timestamp(night) == pd.Timestamp(published_as_of):
+        return "the published lots are those of an earlier run of that night"
+    return f"the published lots are of night {pd.Timestamp(published_as_of):%Y-%m-%d}"
+
+
 def unfinished_notes(runs: pd.DataFrame, published_as_of: object) -> list[str]:
     """One warning per run still `running` since the published one
     (`warehouse.unfinished_since_published`): one whose process is gone was killed, and the
@@ -229,12 +233,7 @@ def unfinished_notes(runs: pd.DataFrame, published_as_of: object) -> list[str]:
     notes = []
     for r in runs.itertuples(index=False):
         night, started = f"{pd.Timestamp(r.as_of):%Y-%m-%d}", pd.Timestamp(r.started_at)
-        if published_as_of is None:
-            plan = "no plan is published yet"
-        elif pd.Timestamp(r.as_of) == pd.Timestamp(published_as_of):
-            plan = "the published lots are those of an earlier run of that night"
-        else:
-            plan = f"the published lots are of night {pd.Timestamp(published_as_of):%Y-%m-%d}"
+        plan = _published_plan(r.as_of, published_as_of)
         if r.alive:
             notes.append(f"the run of night {night} started {started:%Y-%m-%d %H:%M} UTC is "
                          f"still running; {plan} until it publishes")  # fmt: skip
