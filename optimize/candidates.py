@@ -117,15 +117,16 @@ def _first_spending(offer: Offer, threshold: float) -> int:
     low = offer.smallest_lot
     if float(purchase_cost(offer, high)) < threshold - 1e-9:
         return MAX_TIER_LOT + 1
-    while low < high:  # invariant: high reaches the threshold
-        mid = offer.feasible_at_least((low + high) // 2)
-        if mid >= high:
-            break
-        if float(purchase_cost(offer, mid)) >= threshold - 1e-9:
-            high = mid
+    # over the lots low + k pack_size, k = 0..top (all pack multiples): the midpoint rounded
+    # up to a feasible lot had met `high` and ended the search one pack above the answer
+    first, top = 0, (high - low) // offer.pack_size
+    while first < top:  # invariant: the lot at `top` reaches the threshold
+        mid = (first + top) // 2
+        if float(purchase_cost(offer, low + mid * offer.pack_size)) >= threshold - 1e-9:
+            top = mid
         else:
-            low = mid + offer.pack_size
-    return high
+            first = mid + 1
+    return low + top * offer.pack_size
 
 
 def item_candidates(

@@ -91,3 +91,18 @@ def test_tier_lots_of_incremental_prices_and_absurd_thresholds():
     # thresholds no single lot can sensibly reach are left out (1e20 units overflowed int64)
     huge = (SupplierTier("S", 1e20, 0.1, "units"), SupplierTier("S", 1e13, 0.1, "spend"))
     assert tier_lots(offer, huge).size == 0
+
+
+def test_the_first_lot_reaching_a_spend_tier_is_exact_for_every_pack_and_moq():
+    """168 spent is first reached at 81 units (pack 3); the search returned 84: its midpoint,
+    rounded up to a feasible lot, met the upper end and stopped one pack too high."""
+    from optimize.candidates import _first_spending
+    from optimize.pricing import purchase_cost
+
+    for moq, pack in [(4, 3), (1, 1), (5, 4), (12, 5), (2, 7)]:
+        offer = Offer("S", moq, pack, "incremental", (PriceBreak(1, 2.29), PriceBreak(37, 2.0)),
+                      5.0, 0)  # fmt: skip
+        lots = np.arange(offer.smallest_lot, 400, pack)
+        for threshold in (10.0, 82.44, 168.0, 200.0, 555.5):
+            first = lots[purchase_cost(offer, lots) >= threshold - 1e-9].min()
+            assert _first_spending(offer, threshold) == first, (moq, pack, threshold)
