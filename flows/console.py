@@ -65,9 +65,9 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
 
 def counted_note(sku: str, explanation: object) -> str | None:
     """'A-1: stock 26; open orders PO-2001 80 (due in period 1), RV-... 38 (due now)': what
-    the plan counted for the item (an order due at or after the horizon is listed as not
-    counted) (a planner checking that an approved lot the ERP carries
-    counts once); None for an explanation without these fields (older runs)."""
+    the plan counted for the item, so a planner can check that an approved lot the ERP
+    carries counts once (an order due at or after the horizon is listed as not counted);
+    None for an explanation without these fields (older runs)."""
     info = json.loads(explanation) if isinstance(explanation, str) else explanation
     if not isinstance(info, dict) or "on_hand" not in info:
         return None

@@ -347,6 +347,15 @@ def _finite(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> N
         _check(ok, f"{prefix}{name} must be a finite number, got {value!r} {where}")
 
 
+def largest_tiers(tiers: tuple[SupplierTier, ...]) -> dict[str, SupplierTier]:
+    """Per supplier_id, its tier with the largest discount."""
+    best: dict[str, SupplierTier] = {}
+    for tier in tiers:
+        if tier.supplier_id not in best or tier.discount > best[tier.supplier_id].discount:
+            best[tier.supplier_id] = tier
+    return best
+
+
 def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> str | None:
     """Why the item's salvage_value cannot be planned with, or None. A leftover unit worth
     more than the cheapest unit price, after the largest supplier-wide discount of `tiers`
@@ -354,10 +363,7 @@ def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> st
     unit bought a gain: the plan would buy without end (a probe: salvage_value 1.5 against
     price breaks down to 1.02 bought 109,192 units). Equal is allowed: holding costs still
     bound it."""
-    best: dict[str, SupplierTier] = {}
-    for tier in tiers:
-        if tier.supplier_id not in best or tier.discount > best[tier.supplier_id].discount:
-            best[tier.supplier_id] = tier
+    best = largest_tiers(tiers)
     rate = {s: t.discount for s, t in best.items()}
     offer, cheapest = min(
         ((o, b) for o in item.offers for b in o.price_breaks),

@@ -232,10 +232,10 @@ def _at_cap(
     the supplier's largest discount (`discounts`), the cheapest candidate without it, and
     with a min_service_level only the lots meeting it count as the cheapest (no order, cost
     0 without stockout cost, had stopped a menu at 10 units where 54 were the best that met
-    the target). The largest lot is each
-    offer's largest, and the largest of the menu's own too, without the `extra` lots (per
-    supplier_id: tier lots far above it had hidden a cost still falling at 8 units). `lots`
-    lists no order first, then each offer's lots in rising quantity."""
+    the target). The largest lot is each offer's largest, and the largest of the menu's own
+    too, without the `extra` lots (per supplier_id: tier lots far above it had hidden a cost
+    still falling at 8 units). `lots` lists no order first, then each offer's lots in rising
+    quantity."""
     offer_idx, qty = lots
     rate = np.array([discounts.get(str(s), 0.0) for s in menu.supplier_id])
     cost = menu.expected_cost - rate * menu.discountable

@@ -161,11 +161,10 @@ def build_problem(
         except ValueError as error:  # ItemProblem names the value; the item is left out
             unplannable.append((sku, f"invalid input: {error}"))
     tiers = _supplier_tiers(supplier_tiers, {o.supplier_id for i in planned for o in i.offers})
-    for item in [i for i in planned if salvage_error(i, tiers) is not None]:
-        planned.remove(item)
-        unplannable.append(
-            (item.sku, f"invalid input: {salvage_error(item, tiers)} (sku {item.sku})")
-        )
+    for item in list(planned):
+        if (error := salvage_error(item, tiers)) is not None:
+            planned.remove(item)
+            unplannable.append((item.sku, f"invalid input: {error} (sku {item.sku})"))
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
     unplannable += [(s, _not_in_items(s, lost_items)) for s in sorted(lost_items) if s not in seen]
@@ -414,10 +413,9 @@ def _open_orders(
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
     # a missing due date stays NaN: ItemProblem refuses it, naming the sku
     period = np.maximum(np.floor(days.to_numpy(dtype=float) / period_days), 0)
-    ids = open_orders["po_id"] if "po_id" in open_orders else pd.Series([""] * len(period))
     result: dict[str, list[tuple[int, int, str]]] = {}
     for sku, due, qty, po_id in zip(
-        open_orders["sku"], period, open_orders["quantity"], ids, strict=True
+        open_orders["sku"], period, open_orders["quantity"], open_orders["po_id"], strict=True
     ):
         result.setdefault(str(sku), []).append((due, qty, str(po_id)))
     return {sku: tuple(v) for sku, v in result.items()}

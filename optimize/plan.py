@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.candidates import tier_lots
-from optimize.data import ItemProblem, Limits, Problem
+from optimize.data import ItemProblem, Limits, Problem, largest_tiers
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
@@ -121,9 +121,7 @@ def plan(
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
-    largest = {
-        s: max(t.discount for t in ts) for s, ts in problem.limits.tiers_by_supplier().items()
-    }
+    largest = {s: t.discount for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)
     menu = _reach_targets(problem.items, menu, max_candidates, extra, largest)
     scored = (

@@ -392,7 +392,7 @@ def run_cbc(
     with log.open("w") as out:
         process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
         code = wait_or_kill(process, time_limit + CBC_GRACE)
-    if code is None or code != 0:
+    if code != 0:  # killed (None) or failed
         return code
     if not sol.exists():
         return -1

@@ -73,12 +73,20 @@ def failed_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     its night or a later one (or every failed run of all items when none is published), newest
     first: as_of, run_key, started_at, error. A planner reading the published lots must know
     that a newer night has no plan, or that a rerun of the night did not replace it."""
+    return _since_published(con, "failed").drop(columns="run_id")
+
+
+def _since_published(con: duckdb.DuckDBPyConnection, status: str) -> pd.DataFrame:
+    """Runs of all items with `status` that started after the published run (current_run)
+    did, of its night or a later one (every such run when none is published), newest first:
+    run_id, as_of, run_key, started_at, error."""
     return con.execute(
-        "SELECT as_of, run_key, started_at, error FROM runs AS f "
-        "WHERE status = 'failed' AND parameters->>'items' IS NULL "
+        "SELECT run_id, as_of, run_key, started_at, error FROM runs AS f "
+        "WHERE status = ? AND parameters->>'items' IS NULL "
         "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
         "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
-        "ORDER BY started_at DESC"
+        "ORDER BY started_at DESC",
+        [status],
     ).df()
 
 
@@ -88,13 +96,7 @@ def unfinished_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     holds the run lock now). One that is not alive was killed (SIGKILL, a machine that went
     down): it stays `running` until the next run marks it interrupted, and may have loaded
     new inputs that the published lots were not planned with."""
-    runs = con.execute(
-        "SELECT run_id, as_of, run_key, started_at FROM runs AS f "
-        "WHERE status = 'running' AND parameters->>'items' IS NULL "
-        "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
-        "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
-        "ORDER BY started_at DESC"
-    ).df()
+    runs = _since_published(con, "running").drop(columns="error")
     path = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()

@@ -39,6 +39,7 @@ from warehouse.load_notes import (
     unread_files,
     unused_columns,
     vanished_items,
+    vanished_rows,
     vanished_stock,
 )
 from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
@@ -154,8 +155,9 @@ def load_folder(
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
     notes += open_orders_notes(con, master_raw.get("open_orders"),
                                absent=masters["open_orders"] is None)  # fmt: skip
-    notes += vanished_items(con, master_raw.get("items"))
-    notes += vanished_stock(con, master_raw.get("stock"), master_raw.get("items"))
+    gone = vanished_rows(con, master_raw.get("items"))
+    notes += vanished_items(master_raw.get("items"), gone)
+    notes += vanished_stock(con, master_raw.get("stock"), gone)
     raws = [*master_raw.values(), *line_raw.values()]
     notes += [raw.encoding_note for raw in raws if raw.encoding_note]
     notes += read_as_empty([(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]

@@ -5,6 +5,7 @@ in the folder that still count). Nothing here changes what is loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -133,18 +134,18 @@ def twin_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
 
 
 def vanished_stock(
-    con: duckdb.DuckDBPyConnection, raw: RawFile | None, items: RawFile | None = None
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, gone_items: Sequence[str] = ()
 ) -> list[str]:
     """A note naming the items that had stock at the last load and have no row in the new
     stock file: they are planned with nothing on hand, right when the export leaves out items
-    without stock, wrong when rows were lost. Items that left the item master too (`items`:
-    the new items file, when read) are not planned at all: `vanished_items` names them."""
+    without stock, wrong when rows were lost. Items that left the item master too
+    (`gone_items`, `vanished_rows`) are not planned at all: `vanished_items` names them."""
     if raw is None or not raw.rows_read:
         return []
     gone = con.execute(
         "SELECT sku, on_hand FROM stock WHERE on_hand > 0 AND NOT list_contains(?, sku) "
         "AND NOT list_contains(?, sku) ORDER BY on_hand DESC, sku",
-        [_skus(raw), vanished_rows(con, items)],
+        [_skus(raw), list(gone_items)],
     ).fetchall()
     if not gone:
         return []
@@ -154,13 +155,12 @@ def vanished_stock(
             f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
 
 
-def vanished_items(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
-    """A note naming the items of the last load that the new items file no longer has: they
-    are not planned any more, and their order lines, stock and open orders go to quarantine
-    as unknown skus (a part dropped by mistake would otherwise vanish from the plan with only
-    a count of quarantined rows)."""
-    gone = vanished_rows(con, items)
-    if not gone:
+def vanished_items(items: RawFile | None, gone: list[str]) -> list[str]:
+    """A note naming the items of the last load that the new items file no longer has
+    (`gone`, `vanished_rows`): they are not planned any more, and their order lines, stock and
+    open orders go to quarantine as unknown skus (a part dropped by mistake would otherwise
+    vanish from the plan with only a count of quarantined rows)."""
+    if items is None or not gone:
         return []
     names = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
     return [f"{items.name}: {len(gone)} item(s) of the last load have no row now and are no "
