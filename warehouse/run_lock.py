@@ -63,7 +63,8 @@ def run_lock(db_path: str | Path, wait_seconds: float = 0.0, **info: Any) -> Ite
     handle = path.open("a+")
     try:
         _acquire(handle, path, Path(db_path), wait_seconds)
-        lock = RunLock(handle, {"pid": os.getpid(), "since": _now(), **info})
+        pid = os.getpid()
+        lock = RunLock(handle, {"pid": pid, "started": process_start(pid), "since": _now(), **info})
         lock.describe()
         try:
             yield lock
@@ -101,10 +102,14 @@ def live_holder(db_path: str | Path) -> dict[str, Any] | None:
     """What the run lock file says about its holder (pid, run_id, since) if that process
     still runs, else None. Reads the file only, never takes the lock (a run starting at that
     moment must not find it taken): a finished run empties the file, a killed one leaves its
-    pid behind."""
+    pid behind. Where /proc tells (Linux), a zombie or a later process that got the same pid
+    is not the holder."""
     holder = _holder(lock_path(db_path))
     pid = holder.get("pid")
     if not isinstance(pid, int) or pid <= 0:
+        return None
+    recorded = holder.get("started")
+    if isinstance(recorded, int) and process_start(pid) != recorded:
         return None
     try:
         os.kill(pid, 0)
@@ -113,6 +118,17 @@ def live_holder(db_path: str | Path) -> dict[str, Any] | None:
     except PermissionError:  # another user's process: it runs
         return holder
     return holder
+
+
+def process_start(pid: int) -> int | None:
+    """Start time of a running process (clock ticks after boot, field 22 of /proc/<pid>/stat),
+    None for a zombie, a process that is gone, or where there is no /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and ")"
+    return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
 def _holder(path: Path) -> dict[str, Any]:
