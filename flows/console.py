@@ -256,18 +256,21 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
 
 def prior_notes(lots: pd.DataFrame, models: pd.DataFrame) -> list[str]:
     """One note per lot of an item whose forecast is not its own history (`forecast_models`:
-    the category prior, a planner's launch_forecast): a lot sized on a category's typical item
-    wants a planner's look (an item that sold 12 units in its one period got 360)."""
+    the category prior, a planner's launch_forecast, weighed with the one period of demand
+    the item may have): a lot sized on a category's typical item wants a planner's look (an
+    item that sold 12 units in its one period got 360)."""
     chosen = lots[lots["quantity"] > 0].merge(models, on="sku")
     notes = []
     for r in chosen.itertuples(index=False):
-        if r.model == "category_prior":
-            own = int(r.n_demands) if pd.notna(r.n_demands) else 0
-            seen = f"{own} period{'' if own == 1 else 's'} with demand" if own else "none yet"
-            notes.append(f"{r.sku}: forecast from its category's typical item, not from its own "
-                         f"demand ({seen}): check the lot")  # fmt: skip
-        elif r.model == "launch_forecast":
-            notes.append(f"{r.sku}: forecast from its launch_forecast (items file), no history")
+        source = {"category_prior": "its category's typical item",
+                  "launch_forecast": "its launch_forecast (items file)"}.get(r.model)  # fmt: skip
+        if source is None:
+            continue
+        own = int(r.n_demands) if pd.notna(r.n_demands) else 0
+        seen = (f" weighed with its own demand ({own} period{'' if own == 1 else 's'} with "
+                "demand)" if own else ", no demand of its own yet")  # fmt: skip
+        check = ": check the lot" if r.model == "category_prior" else ""
+        notes.append(f"{r.sku}: forecast from {source}{seen}{check}")
     return notes
 
 

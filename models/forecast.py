@@ -3,8 +3,9 @@
 The convenience that runs `prepare_forecast` (pooled: selection, fits, category priors) and
 `forecast_chunk` (per item sampling) over all items at once. Items with >= 2 periods of
 history get their selected model; items with less (including new items without rows in
-`demand`) get the category prior (`models.prior`), or zeros labelled `no_history` when their
-category has no history either. Periods starting after an item's end_of_life get zero demand.
+`demand`) get the category prior (`models.prior`) or their launch_forecast, weighed with the
+one period they may have (`PreparedForecast.own_rate`), or zeros labelled `no_history` when
+their category has no history either. Periods starting after an item's end_of_life get zero demand.
 """
 
 from __future__ import annotations

@@ -731,10 +731,14 @@ def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> No
     models = pd.DataFrame({"sku": ["N1", "N2", "L1", "S1"], "n_demands": [1, 0, 0, 40],
                            "model": ["category_prior", "category_prior", "launch_forecast",
                                      "global(shape=8.0)"]})  # fmt: skip
+    models.loc[2, "n_demands"] = 1
+    lots.loc[1, "quantity"] = 5
     assert prior_notes(lots, models) == [
-        "N1: forecast from its category's typical item, not from its own demand (1 period with "
-        "demand): check the lot",
-        "L1: forecast from its launch_forecast (items file), no history",
+        "N1: forecast from its category's typical item weighed with its own demand (1 period "
+        "with demand): check the lot",
+        "N2: forecast from its category's typical item, no demand of its own yet: check the lot",
+        "L1: forecast from its launch_forecast (items file) weighed with its own demand (1 "
+        "period with demand)",
     ]
     db_path, _ = first_run
     out = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"])

@@ -52,6 +52,23 @@ def test_a_launch_forecast_that_history_overrides_is_named():
     )
 
 
+def test_one_period_of_sales_is_weighed_against_the_launch_forecast_and_the_prior():
+    """A new item with a launch_forecast of 3 a week sold 30 in its first week and stayed on
+    3 a week (an item without one on its category's 1.9): its own sales were not used until
+    a second week came."""
+    ds = pd.date_range(end="2024-12-30", periods=4, freq="W-MON")
+    rows = [("d1", d, 2.0) for d in ds] + [("n1", ds[-1], 30.0), ("n2", ds[-1], 30.0)]
+    demand = pd.DataFrame(rows, columns=["unique_id", "ds", "y"])
+    items = pd.DataFrame({"unique_id": ["d1", "n1", "n2"], "category": "A",
+                          "launch_forecast": [np.nan, 3.0, np.nan]})  # fmt: skip
+    fc = forecast(demand, h=13, freq="W", n_paths=400, items=items, model="tsb")
+    assert list(fc.model) == ["tsb", "launch_forecast", "category_prior"]
+    weeks = 52 * 10 / 12  # the prior weighs as 10 months of the item's own weeks
+    np.testing.assert_allclose(fc.mean[1], (weeks * 3.0 + 30) / (weeks + 1))
+    np.testing.assert_allclose(fc.mean[2], (weeks * 2.0 + 30) / (weeks + 1))
+    assert abs(fc.paths[1].mean() - fc.mean[1, 0]) < 0.1
+
+
 def test_negative_launch_forecast_raises():
     items = pd.DataFrame({"unique_id": ["new"], "launch_forecast": [-1.0]})
     with pytest.raises(ValueError, match="launch_forecast must be >= 0"):
