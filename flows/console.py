@@ -64,25 +64,27 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
 
 
 def counted_note(sku: str, explanation: object) -> str | None:
-    """'A-1: stock 26; open orders PO-2001 80 (due in period 1), RV-... 38 (due now)': what
+    """'A-1: stock 26; open orders PO-2001 80 (counted from week 2), RV-... 38 (due now)': what
     the plan counted for the item, so a planner can check that an approved lot the ERP
     carries counts once (an order due at or after the horizon is listed as not counted);
     None for an explanation without these fields (older runs)."""
     info = json.loads(explanation) if isinstance(explanation, str) else explanation
     if not isinstance(info, dict) or "on_hand" not in info:
         return None
-    horizon = info.get("horizon_periods")
+    horizon, word = info.get("horizon_periods"), info.get("period", "period")
     orders = [
-        f"{o.get('po_id') or '(no po_id)'} {o['quantity']:,} ({_due(o['due_period'], horizon)})"
+        f"{o.get('po_id') or '(no po_id)'} {o['quantity']:,} "
+        f"({_due(o['due_period'], horizon, word)})"
         for o in info.get("open_orders", [])
     ]
     return f"{sku}: stock {info['on_hand']:,}; open orders " + (", ".join(orders) or "none")
 
 
-def _due(period: int, horizon: int | None) -> str:
+def _due(period: int, horizon: int | None, word: str) -> str:
+    """When an open order counts, numbered as the reasons number periods (the first is 1)."""
     if horizon is not None and period >= horizon:
-        return f"due in period {period}, after the horizon: not counted"
-    return "due now" if period == 0 else f"due in period {period}"
+        return f"due after the {horizon}-{word} horizon: not counted"
+    return "due now" if period == 0 else f"counted from {word} {period + 1}"
 
 
 def held_back_note(group: dict, shown: int = 20) -> str:

@@ -57,6 +57,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "on_hand": item.on_hand,
         "open_orders": counted_orders(item),
         "horizon_periods": item.horizon,
+        "period": period_word(item),
         "shortest_lead_time": min(o.lead_time for o in item.offers),  # periods, not clipped
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
@@ -237,9 +238,10 @@ def _target_text(item: ItemProblem, lot: LotCost, best: LotCost, blocking: list[
     return f"; it {serves} (service level {share(target)})"
 
 
-def _stock(item: ItemProblem) -> tuple[str, str]:
-    """("stock N[ and open orders M]", the verb ending that agrees with it: "s" or "")."""
-    incoming = int(item.base_arrivals.sum())
+def _stock(item: ItemProblem, before: int | None = None) -> tuple[str, str]:
+    """("stock N[ and open orders M]", the verb ending that agrees with it: "s" or ""); open
+    orders counted from a period before `before` only (None: all within the horizon)."""
+    incoming = int(item.base_arrivals[:before].sum())
     if incoming:
         return f"stock {units(item.on_hand)} and open orders {units(incoming)}", ""
     return f"stock {units(item.on_hand)}", "s"
@@ -251,7 +253,8 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     if unavoidable <= 0:
         return f"stockout risk {percent(lot.stockout_risk)}"
     arrival = earliest_arrival(item)
-    stock, s = _stock(item)
+    # only the open orders that come before a lot ordered now could (all without such a lot)
+    stock, s = _stock(item, before=arrival if arrival < item.horizon else None)
     # open orders may come after the shortage: they fall short in time, they do not run out
     out = f"run{s} out" if s else "fall short"
     when = f"{period_word(item)} {arrival + 1}"

@@ -1,8 +1,9 @@
 """Turn the warehouse tables (design.md) and demand scenarios into a Problem.
 
 Conversions: supplier `lead_time` days -> periods = ceil(days / period_days −
-LEAD_TIME_TOLERANCE); open order
-`due_date` -> due period floor((due_date − as_of).days / period_days), overdue -> 0;
+LEAD_TIME_TOLERANCE); open order `due_date` -> due period by the same rule on
+(due_date − as_of).days (an open order counts from the period a new lot due that day would),
+overdue -> 0;
 `period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
 (costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
 `service_level` at the item's reference price (cheapest first-tier price). `review_period`
@@ -46,9 +47,9 @@ DAYS_PER_YEAR = 365.25
 # then; plan period k is (k, k + 1] × period_days); arriving within this share of a period
 # after the period starts, it counts from that start. Plan months are 30.44 days while
 # calendar months run 28-31, so a "2-month" lead time of 61 days (July + August) planned as 3
-# months and a "1-month" one of 31 days as 2. (Open orders count from period floor(days until
-# their due date / period_days): as arriving when their due date starts, a day before a new
-# lot due the same date.)
+# months and a "1-month" one of 31 days as 2. Open orders count from the period a new lot due
+# the same day would (they counted from the period their due date fell in: an order due in 6
+# days covered this week's demand, a lot arriving the same day only next week's).
 LEAD_TIME_TOLERANCE = 0.05
 
 
@@ -407,12 +408,14 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
 def _open_orders(
     open_orders: pd.DataFrame, as_of: date, period_days: float
 ) -> dict[str, tuple[tuple[int, int, str], ...]]:
-    """(due period, quantity, po_id) per sku; overdue orders are due in period 0."""
+    """(due period, quantity, po_id) per sku: the period a new lot arriving on the due date
+    counts from (`lead_time_periods`); overdue orders are due in period 0."""
     if open_orders.empty:
         return {}
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
     # a missing due date stays NaN: ItemProblem refuses it, naming the sku
-    period = np.maximum(np.floor(days.to_numpy(dtype=float) / period_days), 0)
+    periods = days.to_numpy(dtype=float) / period_days - LEAD_TIME_TOLERANCE - 1e-9
+    period = np.maximum(np.ceil(periods), 0)
     result: dict[str, list[tuple[int, int, str]]] = {}
     for sku, due, qty, po_id in zip(
         open_orders["sku"], period, open_orders["quantity"], open_orders["po_id"], strict=True

@@ -331,14 +331,14 @@ def test_lots_of_one_item_say_what_the_plan_counted_on_hand_and_on_order(db: Pat
 def test_the_counted_line_marks_orders_after_the_horizon_as_not_counted() -> None:
     from flows.console import counted_note
 
-    explanation = {"on_hand": 1200, "horizon_periods": 4, "open_orders": [
+    explanation = {"on_hand": 1200, "horizon_periods": 4, "period": "week", "open_orders": [
         {"po_id": "PO-1", "due_period": 0, "quantity": 10},
         {"po_id": None, "due_period": 1, "quantity": 5},
         {"po_id": "PO-LATE", "due_period": 9, "quantity": 500},
     ]}  # fmt: skip
     assert counted_note("A", json.dumps(explanation)) == (
-        "A: stock 1,200; open orders PO-1 10 (due now), (no po_id) 5 (due in period 1), "
-        "PO-LATE 500 (due in period 9, after the horizon: not counted)"
+        "A: stock 1,200; open orders PO-1 10 (due now), (no po_id) 5 (counted from week 2), "
+        "PO-LATE 500 (due after the 4-week horizon: not counted)"
     )
     assert counted_note("A", "{}") is None  # a run from before these fields
 

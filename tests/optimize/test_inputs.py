@@ -69,7 +69,7 @@ def test_tables_become_items_with_periods_costs_and_offers():
     assert [o.supplier_id for o in a.offers] == ["S1", "S2"]
     assert [o.lead_time for o in a.offers] == [2, 0]  # ceil(10 / 7), ceil(0 / 7)
     assert a.offers[0].reject_rate == 0.1 and a.offers[1].reject_rate == 0.0
-    assert a.open_orders == ((0, 4), (2, 6))  # overdue -> 0; 15 days -> period 2
+    assert a.open_orders == ((0, 4), (3, 6))  # overdue -> 0; 15 days -> period 3, as a lead time
     assert a.on_hand == 7 and a.obsolescence == 0.05
     assert a.stockout_cost == pytest.approx(
         stockout_cost_for_service_level(0.9, 4.0, 0.2, 4 * 7 / 365.25, 0.05, 0.5)
@@ -370,12 +370,30 @@ def test_the_explanation_names_the_open_orders_and_stock_the_plan_counted():
     ids, paths = np.array(["A", "B"]), np.ones((2, 3, 4), dtype=np.int32)
     problem, _ = build_problem(*tables(), (ids, paths), AS_OF, 7.0)
     a = problem.items[0]
-    assert (a.sku, a.open_order_ids, a.open_orders) == ("A", ("O1", "O2"), ((0, 4), (2, 6)))
+    # O2 is due in 15 days: counted from week 3, as a lot with a lead time of 15 days
+    assert (a.sku, a.open_order_ids, a.open_orders) == ("A", ("O1", "O2"), ((0, 4), (3, 6)))
     explanation = plan(problem).lots[0].explanation
     assert explanation["on_hand"] == 7
     assert explanation["open_orders"] == [
         {"po_id": "O1", "due_period": 0, "quantity": 4},  # overdue: counted as arriving now
-        {"po_id": "O2", "due_period": 2, "quantity": 6},
+        {"po_id": "O2", "due_period": 3, "quantity": 6},
     ]
     with pytest.raises(ValueError, match="open_order_ids must name every open order or none"):
         dataclasses.replace(a, open_order_ids=("O1",))
+
+
+def test_an_open_order_counts_from_the_period_a_new_lot_due_that_day_would():
+    """An order due in 6 days counted for this whole week (stockout risk 0% with nothing on
+    hand), while a lot with a lead time of 6 days arrives only next week; monthly, an order due
+    on 29 December counted for all of December."""
+    from optimize.inputs import _open_orders, lead_time_periods
+
+    for period_days, days in ((7.0, range(-3, 30)), (365.25 / 12, range(-3, 100))):
+        orders = pd.DataFrame({
+            "sku": "A", "po_id": [f"P{d}" for d in days], "quantity": 1,
+            "due_date": [AS_OF + pd.Timedelta(days=d) for d in days],
+        })  # fmt: skip
+        due = [p for p, _, _ in _open_orders(orders, AS_OF, period_days)["A"]]
+        assert due == [lead_time_periods(max(d, 0), period_days) for d in days]
+    assert [p for p, _, _ in _open_orders(orders.iloc[[3, 4, 9, 32]], AS_OF, 7.0)["A"]] == [
+        0, 1, 1, 5]  # fmt: skip

@@ -447,6 +447,19 @@ def test_open_orders_that_refill_the_stock_are_the_reason_not_little_demand():
     ), lot.reason
 
 
+def test_the_unavoidable_shortage_names_only_the_open_orders_that_come_before_a_lot_could():
+    """'stock 0 and open orders 12 fall short before a lot ordered now can arrive in week 2'
+    named 12 units due in week 7: they cannot help before week 2."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 20.0, 1)
+    demand = np.random.default_rng(5).poisson(3.0, (200, 8)).astype(np.int64) + 1
+    item = ItemProblem("P", demand, 0, ((6, 12),), (offer,), 0.25, 7 / 365.25, 0.0, 0.05,
+                       30.0, 0.0, review_period=1)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert "stock 0 runs out before a lot ordered now can arrive in week 2 (unavoidable)" in (
+        lot.reason
+    ), lot.reason
+
+
 def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():
     """A planner's budget run cut 795 items; 227 of them named no limit, because each one's
     best lot alone fit in the 75.75 the plan left, though together they needed 10,022."""
