@@ -136,14 +136,14 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
 def read_pending(db_path: str, run_key: str | None = None) -> pd.DataFrame:
     """Pending lots of the run_key (None: of the published run, current_run); the connection
     is closed on return."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         return warehouse.review_lots(con, run_key, status="pending")
 
 
 @task(name="read-changed-decisions", cache_policy=NO_CACHE)
 def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
     """Notes on the decisions a rerun of the night no longer recommends (they still count)."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         return changed_notes(warehouse.changed_decisions(con, run_key))
 
 
@@ -151,7 +151,7 @@ def read_changed(db_path: str, run_key: str | None = None) -> list[str]:
 def read_failed(db_path: str) -> list[str]:
     """Warnings on the runs that failed, were killed or still run since the published one
     (its lots are not the newest night's, or not the latest attempt)."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         latest = warehouse.latest_run(con)
         published = latest and latest[2]
         unfinished = unfinished_notes(warehouse.unfinished_since_published(con), published)
@@ -161,14 +161,14 @@ def read_failed(db_path: str) -> list[str]:
 @task(name="read-earlier-rejections", cache_policy=NO_CACHE)
 def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
     """Notes on the lots recommended again after an earlier night rejected them."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         return rejected_notes(warehouse.earlier_rejections(con, run_key))
 
 
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
-    with warehouse.connect(db_path) as con:
+    with warehouse.connect(db_path, create=False) as con:
         unknown = warehouse.unknown_suppliers(con, answer.approve_suppliers)
         if unknown:
             raise warehouse.DecisionError(
@@ -198,6 +198,10 @@ def review(
     (local runs). timeout_seconds: how long to wait before leaving the lots pending.
     attempts: how many refused answers to accept before giving up (lots stay pending).
     """
+    for name, value in (("timeout_seconds", timeout_seconds), ("poll_seconds", poll_seconds),
+                        ("attempts", attempts)):  # fmt: skip
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1 (got {value})")
     logger = get_run_logger()
     # A suspended run starts again from the top when resumed: the run_key shown the first time
     # is kept with the flow run, so the answer goes to the lots the planner saw even if another
@@ -248,6 +252,13 @@ def review(
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
+    logger.error(
+        "%s answers refused, giving up (attempts=%s): %s lots stay pending; start the review "
+        "again to answer",
+        attempts,
+        attempts,
+        len(pending),
+    )
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
 
 

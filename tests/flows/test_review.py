@@ -147,13 +147,14 @@ def _paused_run(db: Path, deadline: float) -> str:
 
 
 @contextmanager
-def _paused_review(db: Path) -> Iterator[tuple[str, dict]]:
+def _paused_review(db: Path, attempts: int = 3) -> Iterator[tuple[str, dict]]:
     """The review flow of `db` running in a thread until it pauses for input: its flow run id,
     and the dict its result fills once it has ended (after the block)."""
     result: dict = {}
 
     def run() -> None:
-        result.update(review(db_path=str(db), wait="pause", timeout_seconds=120, poll_seconds=1))
+        result.update(review(db_path=str(db), wait="pause", timeout_seconds=120, poll_seconds=1,
+                             attempts=attempts))  # fmt: skip
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -187,6 +188,29 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
     assert history.loc[rejected, ["action", "comment"]].tolist() == ["reject", "customer cancelled"]
     others = history.drop(index=rejected)
     assert set(others["action"]) == {"approve"} and set(others["comment"]) == {"as planned"}
+
+
+def test_review_flow_says_when_it_gives_up_after_refused_answers(db: Path, caplog) -> None:
+    """After its last refused answer the run ended Completed with status refused and no word
+    in its log; the lots stayed pending."""
+    pending = _pending(db)
+    with _paused_review(db, attempts=1) as (run_id, result):
+        resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": ["NOPE-1"]})
+    assert result["status"] == "refused" and result["recorded"] == 0
+    assert f"1 answers refused, giving up (attempts=1): {len(pending)} lots stay pending" in (
+        caplog.text
+    )
+    assert len(_pending(db)) == len(pending)
+
+
+def test_review_flow_refuses_a_misspelled_warehouse_and_bad_numbers(tmp_path: Path) -> None:
+    """A mistyped db_path created an empty warehouse and reported nothing to review."""
+    typo = tmp_path / "reoder.duckdb"
+    with pytest.raises(warehouse.DatabaseError, match=r"no warehouse at .*reoder\.duckdb"):
+        review(db_path=str(typo), wait="pause", timeout_seconds=1, poll_seconds=1)
+    assert not typo.exists()
+    with pytest.raises(ValueError, match=r"timeout_seconds must be at least 1 \(got -1\)"):
+        review(db_path=str(typo), wait="pause", timeout_seconds=-1)
 
 
 def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
