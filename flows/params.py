@@ -121,6 +121,15 @@ class RunParameters(BaseModel):
     chunk_size: ChunkSize = 100
     lock_wait: LockWait = 0.0
 
+    @field_validator("data_dir", "db_path", mode="before")
+    @classmethod
+    def _path_given(cls, value: object) -> object:
+        """An empty data_dir read the working folder and failed the run after it started
+        (marked failed until the next night); an empty db_path failed deep in the run lock."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a folder (data_dir) or a .duckdb file (db_path), not ''")
+        return value
+
     @field_validator("reports_dir", "config", "category", "dask_address", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -164,12 +173,16 @@ class RunParameters(BaseModel):
     def _not_ahead(cls, value: date) -> date:
         """A night is planned once its day is over: a later as_of (a typo such as 2026-12-16
         for 2026-12-06) would count the days to come as days without demand and, as the
-        latest night, replace the published plan. One day of slack for time zones."""
+        latest night, replace the published plan. Today is REORDER_TIMEZONE's (`today`);
+        without it the machine's date may be a day behind the planner's, so one day of slack
+        (with it, tomorrow got published and the next scheduled night was only a rerun)."""
         now = today()
-        if value > now + timedelta(days=1):
+        zone = os.environ.get(TIMEZONE_ENV, "").strip()
+        if value > now + timedelta(days=0 if zone else 1):
+            where = f" in {zone}" if zone else ""
             raise ValueError(
-                f"as_of {value.isoformat()} is after today ({now.isoformat()}): a night is "
-                "planned once its day is over, its order lines known"
+                f"as_of {value.isoformat()} is after today ({now.isoformat()}{where}): a night "
+                "is planned once its day is over, its order lines known"
             )
         return value
 

@@ -78,6 +78,27 @@ def test_a_night_after_today_is_refused() -> None:
     assert parse_parameters(as_of=date.today() + timedelta(days=1)).as_of  # time zones
 
 
+def test_with_the_schedule_s_time_zone_tomorrow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rerun for tomorrow (deployments know the time zone) was published, and the next
+    scheduled night then ran as a mere rerun of an earlier night."""
+    from datetime import timedelta
+
+    from flows.params import TIMEZONE_ENV, today
+
+    monkeypatch.setenv(TIMEZONE_ENV, "Europe/Berlin")
+    now = today()
+    ahead = now + timedelta(days=1)
+    with pytest.raises(ValueError, match=rf"as_of {ahead} is after today \({now} in Europe/Berlin"):
+        parse_parameters(as_of=ahead.isoformat())
+    assert parse_parameters(as_of=now.isoformat()).as_of == now
+
+
+@pytest.mark.parametrize("name", ["data_dir", "db_path"])
+def test_an_empty_path_is_refused_naming_the_parameter(name: str) -> None:
+    with pytest.raises(ValueError, match=rf"{name}: .*must name a folder"):
+        parse_parameters(**{name: ""})
+
+
 def test_today_is_the_schedule_s_time_zone_s_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default as_of used the machine's date: a worker on UTC running the 01:30 Berlin
     schedule at 23:30 UTC (summer) planned the day before yesterday."""
