@@ -15,6 +15,7 @@ import yaml
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
+from prefect.utilities.callables import ParameterSchema
 
 from flows.nightly import nightly
 from flows.params import TIMEZONE_ENV
@@ -37,6 +38,15 @@ def nightly_schedule(timezone: str | None = None) -> tuple[str, str]:
     return schedule["cron"], timezone or schedule["timezone"]
 
 
+class ClosedParameterSchema(ParameterSchema):
+    """The flow's parameter schema that also refuses names it does not list: the server then
+    answers a misspelled parameter (`horizn`) with "Additional properties are not allowed
+    ('horizn' was unexpected)" when the run is created; with Prefect's open schema the run was
+    created and crashed ("Process exited with status code: 1")."""
+
+    additionalProperties: bool = False
+
+
 def build_deployments(
     data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
 ) -> list[RunnerDeployment]:
@@ -48,17 +58,21 @@ def build_deployments(
         spec = deployment_spec(name)
         parameters = {**spec.get("parameters", {})}
         parameters.update({k: v for k, v in (("data_dir", data_dir), ("db_path", db_path)) if v})
-        built.append(
-            nightly.to_deployment(
-                name=name,
-                description=spec.get("description"),
-                tags=spec.get("tags"),
-                parameters=parameters,
-                schedules=[Cron(cron, timezone=tz)] if name == "nightly" else None,
-                concurrency_limit=spec.get("concurrency_limit"),
-                enforce_parameter_schema=True,
-            )
+        deployment = nightly.to_deployment(
+            name=name,
+            description=spec.get("description"),
+            tags=spec.get("tags"),
+            parameters=parameters,
+            schedules=[Cron(cron, timezone=tz)] if name == "nightly" else None,
+            concurrency_limit=spec.get("concurrency_limit"),
+            enforce_parameter_schema=True,
         )
+        # the schema is a private attribute of RunnerDeployment (Prefect 3.x has no option)
+        schema = deployment._parameter_openapi_schema.model_dump()
+        deployment._parameter_openapi_schema = ClosedParameterSchema(
+            **schema, additionalProperties=False
+        )
+        built.append(deployment)
     return built
 
 

@@ -89,6 +89,22 @@ def test_serve_builds_the_same_deployments_as_prefect_yaml() -> None:
     assert nightly.concurrency_limit == rerun.concurrency_limit == 1
 
 
+def test_served_deployments_refuse_a_misspelled_parameter_naming_it() -> None:
+    """A misspelled name sent through the API was accepted and the run crashed ("Process
+    exited with status code: 1"); the server checks the deployment's schema as here."""
+    from prefect import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    rerun = build_deployments(timezone="UTC")[1]
+    deployment_id = rerun.apply()  # on the test harness's server
+    with get_client(sync_client=True) as client:
+        with pytest.raises(PrefectHTTPStatusError, match="'horizn' was unexpected"):
+            client.create_flow_run_from_deployment(deployment_id, parameters={"horizn": 8})
+        run = client.create_flow_run_from_deployment(deployment_id, parameters={"horizon": 8})
+        client.delete_flow_run(run.id)  # created, never run
+        client.delete_deployment(deployment_id)
+
+
 def test_the_work_pool_s_today_is_the_nightly_schedule_s_time_zone() -> None:
     """as_of defaults to yesterday in REORDER_TIMEZONE: it must be the cron's zone."""
     env = SPEC["definitions"]["work_pool"]["job_variables"]["env"]
