@@ -89,11 +89,21 @@ def nightly(
         lock_wait: Minutes to wait for another run writing the same warehouse before stopping (the nightly deployment: 60; 0: stop at once).
     """  # noqa: E501
     params = parse_parameters(**{k: v for k, v in locals().items()})
+    _check_inputs(params)
     # One writing run per warehouse file: a second run waits lock_wait minutes, then stops
     # naming the first.
     with warehouse.run_lock(params.db_path, wait_seconds=60 * params.lock_wait,
                             flow_run_id=flow_run.get_id()) as lock:  # fmt: skip
         return run_pipeline(params, lock)
+
+
+def _check_inputs(params: RunParameters) -> None:
+    """Refuse a missing input folder or an unreadable config before the run is recorded: found
+    by the load, they failed a recorded run, and `lots`, `review` and `export` warned of it
+    until the next night."""
+    if not params.data_dir.is_dir():
+        raise warehouse.LoadError(f"data_dir {params.data_dir}: input folder not found")
+    warehouse.load_config(params.config)
 
 
 def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -> dict:
@@ -129,24 +139,32 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         raise
     finally:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
-    summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
-    summary["forecast_adjustments"] = prepared.adjustments()
-    summary["forecast_accuracy"] = (
-        _best_effort("scoring earlier forecasts", tasks.forecast_accuracy, params) or []
-    )
-    if result.relaxed:
-        logger.warning("relaxed plan: %s", result.infeasible_reason)
-    summary["published"] = published
-    if not published:
-        logger.info("not the published plan (an earlier night, or some items only): artifacts "
-                    "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
-    keys = artifacts.artifact_keys(published)
-    _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
-    summary["report"] = _best_effort(
-        "writing the report", artifacts.report_with_artifacts,
-        params, run_id, inputs, demand, fc, result, keys, summary,
-    )  # fmt: skip
-    return summary
+    try:
+        summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
+        summary["forecast_adjustments"] = prepared.adjustments()
+        summary["forecast_accuracy"] = (
+            _best_effort("scoring earlier forecasts", tasks.forecast_accuracy, params) or []
+        )
+        if result.relaxed:
+            logger.warning("relaxed plan: %s", result.infeasible_reason)
+        summary["published"] = published
+        if not published:
+            logger.info("not the published plan (an earlier night, or some items only): artifacts "
+                        "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
+        keys = artifacts.artifact_keys(published)
+        _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
+        summary["report"] = _best_effort(
+            "writing the report", artifacts.report_with_artifacts,
+            params, run_id, inputs, demand, fc, result, keys, summary,
+        )  # fmt: skip
+        return summary
+    except BaseException as err:  # a cancel now leaves the run written: say so
+        get_run_logger().warning(
+            "interrupted (%s) after run %s was written: it stands%s; its artifacts or HTML "
+            "report may be missing", type(err).__name__, run_id,
+            " as the published plan" if published else "",
+        )  # fmt: skip
+        raise
 
 
 def _after_interrupted_publish(params: RunParameters, run_id: str, why: str, parts: tuple) -> None:

@@ -350,6 +350,48 @@ def test_an_interrupt_as_the_publish_commits_keeps_the_plan_and_writes_its_lots_
     assert len(rows) == (lots["quantity"] > 0).sum()
 
 
+def test_a_cancel_after_the_publish_says_the_plan_stands(
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A cancel (Prefect's TerminationSignal, a BaseException that Prefect turns back into
+    SIGTERM, so a stand-in here) while the report was written showed the run as Cancelled,
+    with nothing in the log saying its plan was published."""
+    from flows import artifacts
+
+    class Cancelled(BaseException):
+        pass
+
+    def cancelled(*args: object, **kwargs: object) -> None:
+        raise Cancelled
+
+    monkeypatch.setattr(artifacts, "report_with_artifacts", cancelled)
+    db_path = tmp_path / "reorder.duckdb"
+    with pytest.raises(Cancelled):
+        _run(demo_dir, db_path)
+    runs = _run_history(db_path)
+    assert runs["status"].tolist() == ["succeeded"] and len(_published(db_path)) > 0
+    assert (
+        f"interrupted (Cancelled) after run {runs['run_id'].iloc[0]} was written: it "
+        "stands as the published plan; its artifacts or HTML report may be missing"
+    ) in caplog.text
+
+
+def test_a_missing_input_folder_or_config_is_refused_before_the_run_is_recorded(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Found by the load, they failed a recorded run, and lots, review and export warned of it
+    until the next night."""
+    db_path = tmp_path / "reorder.duckdb"
+    with pytest.raises(warehouse.LoadError, match=r"data_dir .*nope: input folder not found"):
+        _run(demo_dir, db_path, data_dir=str(tmp_path / "nope"))
+    with pytest.raises(warehouse.ConfigError, match=r"nope\.toml: cannot be read"):
+        _run(demo_dir, db_path, config=str(tmp_path / "nope.toml"))
+    assert not db_path.exists()
+
+
 def test_bad_parameter_is_refused_naming_it(demo_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="horizon"):
         _run(demo_dir, tmp_path / "x.duckdb", horizon=0)
