@@ -303,12 +303,12 @@ def _master_tables(parts: Parts, fixed_cost: float) -> dict[str, pd.DataFrame]:
 
 
 def _open_orders(parts: Parts, incoming: np.ndarray, as_of: date) -> pd.DataFrame:
-    """Open orders arriving k = 1.. months after month t, due mid-month (the plan's periods
-    are 365.25 / 12 days from the day after as_of: the 1st of a month after a February would
-    fall in the period before)."""
+    """Open orders arriving k = 1.. months after month t, due on the first day of plan period
+    k (periods of 365.25 / 12 days from the day after as_of; an open order counts from the
+    period a lot arriving that day would, so a due date inside a period counts from the next)."""
     rows, ks = np.nonzero(incoming)
-    month = pd.Timestamp(as_of) + pd.Timedelta(days=1)
-    due = [(month + pd.DateOffset(months=int(k) + 1)).replace(day=15) for k in ks]
+    starts = optimize.plan_period_starts(as_of, PERIOD_DAYS, incoming.shape[1] + 1)
+    due = [starts[int(k) + 1] for k in ks]
     return pd.DataFrame(
         {
             "po_id": [f"PO-{i}-{k}" for i, k in zip(rows, ks, strict=True)],
