@@ -83,7 +83,7 @@ def counted_note(sku: str, explanation: object) -> str | None:
 def _due(period: int, horizon: int | None, word: str) -> str:
     """When an open order counts, numbered as the reasons number periods (the first is 1)."""
     if horizon is not None and period >= horizon:
-        return f"due after the {horizon}-{word} horizon: not counted"
+        return f"counts from {word} {period + 1}, after the {horizon}-{word} horizon: not counted"
     return "due now" if period == 0 else f"counted from {word} {period + 1}"
 
 

@@ -54,6 +54,8 @@ from models.sampling import sample_pool
 from models.select import KEEP_MARGIN, backtest, item_groups, select
 
 AUTO = "auto"
+# The prior key of items with a period of demand in a category without history
+ALL_ITEMS = "(all items)"
 # Weight of the category prior (or a planner's launch_forecast) against an item's own demand
 # when it has fewer than MIN_HISTORY periods: worth this many years of the item's own periods.
 # Chosen on carparts and RAF (each item's first demand after 12 periods without, rate over the
@@ -337,8 +339,8 @@ def prepare_forecast(
         stage_factor[has] = [factors.get(str(s), 1.0) for s in stages[has]]
     category = plan["group"].to_numpy(dtype=object)
     priors = {}
+    window = PERIODS_PER_YEAR[freq]
     if (~has).any():
-        window = PERIODS_PER_YEAR[freq]
         priors = category_pools(yh, category[has], window)
         scales = stage_scales(yh, category[has], stages[has], window)
         young = young_scale(yh, category[has], window)
@@ -347,6 +349,13 @@ def prepare_forecast(
     label[new] = CATEGORY_PRIOR
     launch = plan["launch_forecast"].to_numpy(dtype=float)
     label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
+    # an item with a period of its own in a category without history: all items' prior
+    alone = (label == NO_HISTORY) & ((~np.isnan(y)).sum(axis=1) > 0)
+    if alone.any() and has.any():
+        pooled = np.full(int(has.sum()), ALL_ITEMS, dtype=object)
+        priors[ALL_ITEMS] = category_pools(yh, pooled, window)[ALL_ITEMS]
+        category = np.where(alone, ALL_ITEMS, category)
+        label[alone] = CATEGORY_PRIOR
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     counts = start_counts(y, h)
     short = ~has & (label != NO_HISTORY)

@@ -283,8 +283,9 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
     if earliest_arrival(item) >= item.horizon:  # whatever the risks: no lot can help
         return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
     stock, s = _stock(item)
-    # the risk text names the stock itself when it runs out before any lot could arrive
-    detail = risk if risk.startswith(stock) else f"{stock}; {risk}"
+    # the risk text names the stock itself (with the open orders that come before any lot
+    # could) when it runs out before any lot could arrive
+    detail = risk if risk.startswith("stock ") else f"{stock}; {risk}"
     saving = lot.expected_cost - best.expected_cost
     if best.quantity and saving > 1e-6:  # the solver stopped within its optimality gap
         return (

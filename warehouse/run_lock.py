@@ -102,16 +102,18 @@ def live_holder(db_path: str | Path) -> dict[str, Any] | None:
     """What the run lock file says about its holder (pid, run_id, since) if that process
     still runs, else None. Reads the file only, never takes the lock (a run starting at that
     moment must not find it taken): a finished run empties the file, a killed one leaves its
-    pid behind. Where /proc tells (Linux), a zombie or a later process that got the same pid
-    is not the holder."""
+    pid behind. Where /proc shows the process (Linux), a zombie or a later process that got
+    the same pid is not the holder."""
     holder = _holder(lock_path(db_path))
     pid = holder.get("pid")
     if not isinstance(pid, int) or pid <= 0:
         return None
-    recorded = holder.get("started")
-    if isinstance(recorded, int) and process_start(pid) != recorded:
-        return None
-    try:
+    state = _proc_state(pid)
+    if state is not None:
+        recorded = holder.get("started")
+        zombie, started = state
+        return None if zombie or (isinstance(recorded, int) and started != recorded) else holder
+    try:  # no /proc, or another user's process hidden from us (hidepid)
         os.kill(pid, 0)
     except ProcessLookupError:
         return None
@@ -122,13 +124,19 @@ def live_holder(db_path: str | Path) -> dict[str, Any] | None:
 
 def process_start(pid: int) -> int | None:
     """Start time of a running process (clock ticks after boot, field 22 of /proc/<pid>/stat),
-    None for a zombie, a process that is gone, or where there is no /proc."""
+    None for a zombie, a process that is gone, or where /proc does not show it."""
+    state = _proc_state(pid)
+    return None if state is None or state[0] else state[1]
+
+
+def _proc_state(pid: int) -> tuple[bool, int] | None:
+    """(zombie, start time) from /proc/<pid>/stat; None where it cannot be read."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()  # the command name may hold spaces and ")"
-    return None if fields[0] in ("Z", "X") else int(fields[19])
+    return fields[0] in ("Z", "X"), int(fields[19])
 
 
 def _holder(path: Path) -> dict[str, Any]:

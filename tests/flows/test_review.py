@@ -36,6 +36,7 @@ import warehouse
 from flows.cli import main
 from flows.nightly import nightly
 from flows.review import REFUSED_KEY, pending_markdown, review
+from optimize.inputs import lead_time_periods
 from tests.flows.conftest import AS_OF
 from warehouse.run_lock import lock_path, run_lock
 
@@ -342,14 +343,17 @@ def test_lots_of_one_item_say_what_the_plan_counted_on_hand_and_on_order(db: Pat
         as_of = warehouse.latest_run(con)[2]
         inputs = warehouse.read_planning_inputs(con, as_of=as_of)
     orders = inputs["open_orders"].sort_values(["sku", "due_date", "po_id"])
-    sku = orders["sku"].iloc[0]
+    days = (pd.to_datetime(orders["due_date"]) - pd.Timestamp(as_of)).dt.days
+    sku = orders["sku"][days > 7].iloc[0]  # an item with an order due in a later week
     on_hand = inputs["stock"].set_index("sku")["on_hand"].get(sku, 0)
     mine = orders[orders["sku"] == sku]
     out = _cli("lots", "--db", str(db), "--sku", sku)
     line = next(x for x in out.splitlines() if x.startswith("counted:"))
     assert line.startswith(f"counted:      {sku}: stock {int(on_hand):,}; open orders ")
-    for po_id, qty in zip(mine["po_id"], mine["quantity"], strict=True):
-        assert f"{po_id} {int(qty):,} (due " in line
+    for po_id, qty, day in zip(mine["po_id"], mine["quantity"], days[mine.index], strict=True):
+        week = lead_time_periods(max(day, 0), 7.0) + 1  # as a lot due then, from 1
+        when = "due now" if week == 1 else f"counted from week {week}"
+        assert f"{po_id} {int(qty):,} ({when}" in line, line
 
 
 def test_the_counted_line_marks_orders_after_the_horizon_as_not_counted() -> None:
@@ -362,7 +366,7 @@ def test_the_counted_line_marks_orders_after_the_horizon_as_not_counted() -> Non
     ]}  # fmt: skip
     assert counted_note("A", json.dumps(explanation)) == (
         "A: stock 1,200; open orders PO-1 10 (due now), (no po_id) 5 (counted from week 2), "
-        "PO-LATE 500 (due after the 4-week horizon: not counted)"
+        "PO-LATE 500 (counts from week 10, after the 4-week horizon: not counted)"
     )
     assert counted_note("A", "{}") is None  # a run from before these fields
 

@@ -69,6 +69,19 @@ def test_one_period_of_sales_is_weighed_against_the_launch_forecast_and_the_prio
     assert abs(fc.paths[1].mean() - fc.mean[1, 0]) < 0.1
 
 
+def test_one_period_in_a_category_without_history_weighs_against_all_items_prior():
+    """An item of a new category that sold 30 in its one period was forecast zero (no prior
+    of its category), so it got no lot and no note."""
+    items = pd.DataFrame({"unique_id": ["d1", "d2", "x1", "x2"], "category": ["A", "A", "B", "B"]})
+    demand = pd.concat([_demand(), pd.DataFrame({"unique_id": ["x1"],
+                        "ds": [pd.Timestamp("2024-12-01")], "y": [30.0]})])  # fmt: skip
+    fc = forecast(demand, h=4, freq="M", n_paths=400, items=items, model="tsb")
+    assert list(fc.model) == ["tsb", "tsb", "category_prior", "no_history"]
+    # all items' prior: donor rates 2 and 2 (median 2), shapes of mean 1
+    np.testing.assert_allclose(fc.mean[2], (10 * 2.0 + 30) / 11)
+    assert (fc.mean[3] == 0).all()  # nothing of its own: still no forecast
+
+
 def test_negative_launch_forecast_raises():
     items = pd.DataFrame({"unique_id": ["new"], "launch_forecast": [-1.0]})
     with pytest.raises(ValueError, match="launch_forecast must be >= 0"):

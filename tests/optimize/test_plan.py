@@ -458,6 +458,11 @@ def test_the_unavoidable_shortage_names_only_the_open_orders_that_come_before_a_
     assert "stock 0 runs out before a lot ordered now can arrive in week 2 (unavoidable)" in (
         lot.reason
     ), lot.reason
+    # a no-order reason names the stock once (it said "(stock 0 and open orders 100; stock 0
+    # runs out before ...)")
+    late = dataclasses.replace(item, stockout_cost=1.0, open_orders=((2, 100),))
+    (lot,) = plan(Problem((late,))).lots
+    assert lot.quantity == 0 and lot.reason.count("stock 0") == 1, lot.reason
 
 
 def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():

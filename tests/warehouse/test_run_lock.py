@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -54,3 +55,15 @@ def test_the_holder_of_a_held_lock_is_live(tmp_path: Path) -> None:
         holder = live_holder(db)
         assert holder is not None and holder["pid"] == os.getpid() and holder["run_id"] == "r3"
     assert live_holder(db) is None
+
+
+def test_a_holder_that_proc_does_not_show_is_judged_by_a_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With /proc mounted hidepid, another user's running holder has no readable stat: it was
+    reported as gone ("killed?") while it ran."""
+    module = importlib.import_module("warehouse.run_lock")  # the package exports run_lock()
+    db = tmp_path / "reorder.duckdb"
+    monkeypatch.setattr(module, "_proc_state", lambda pid: None)
+    _write_holder(db, pid=os.getpid(), started=12345, run_id="r4")
+    assert live_holder(db) is not None
