@@ -7,6 +7,7 @@ import textwrap
 
 import pandas as pd
 
+from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, units
 
 BUYER_FORMATS = {
@@ -268,6 +269,8 @@ def prior_notes(lots: pd.DataFrame, models: pd.DataFrame) -> list[str]:
                   "launch_forecast": "its launch_forecast (items file)"}.get(r.model)  # fmt: skip
         if source is None:
             continue
+        if getattr(r, "group", None) == ALL_ITEMS:
+            source = "all items' typical item (no item of its category has history)"
         own = int(r.n_demands) if pd.notna(r.n_demands) else 0
         seen = (f" weighed with its own demand ({own} period{'' if own == 1 else 's'} with "
                 "demand)" if own else ", no demand of its own yet")  # fmt: skip

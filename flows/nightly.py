@@ -136,10 +136,10 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded
         if result is not None:
             _after_interrupted_publish(params, run_id, why, (report, result, unplannable, seconds))
-        raise
-    finally:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
+        raise
     try:
+        _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
         summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
         summary["forecast_adjustments"] = prepared.adjustments()
         summary["forecast_accuracy"] = (
@@ -158,10 +158,11 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             params, run_id, inputs, demand, fc, result, keys, summary,
         )  # fmt: skip
         return summary
-    except BaseException as err:  # a cancel now leaves the run written: say so
+    except BaseException as err:  # a cancel (or a bug) now leaves the run written: say so
+        what = "failed" if isinstance(err, Exception) else "interrupted"
         get_run_logger().warning(
-            "interrupted (%s) after run %s was written: it stands%s; its artifacts or HTML "
-            "report may be missing", type(err).__name__, run_id,
+            "%s (%s) after run %s was written: it stands%s; its artifacts or HTML report may "
+            "be missing", what, type(err).__name__, run_id,
             " as the published plan" if published else "",
         )  # fmt: skip
         raise

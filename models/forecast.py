@@ -5,7 +5,8 @@ The convenience that runs `prepare_forecast` (pooled: selection, fits, category 
 history get their selected model; items with less (including new items without rows in
 `demand`) get the category prior (`models.prior`) or their launch_forecast, weighed with the
 one period they may have (`PreparedForecast.own_rate`), or zeros labelled `no_history` when
-their category has no history either. Periods starting after an item's end_of_life get zero demand.
+their category has no history either (with a period of their own: all items' prior, group
+`(all items)`). Periods starting after an item's end_of_life get zero demand.
 """
 
 from __future__ import annotations

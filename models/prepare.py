@@ -355,7 +355,7 @@ def prepare_forecast(
         pooled = np.full(int(has.sum()), ALL_ITEMS, dtype=object)
         priors[ALL_ITEMS] = category_pools(yh, pooled, window)[ALL_ITEMS]
         category = np.where(alone, ALL_ITEMS, category)
-        label[alone] = CATEGORY_PRIOR
+        label[alone], group[alone] = CATEGORY_PRIOR, ALL_ITEMS
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     counts = start_counts(y, h)
     short = ~has & (label != NO_HISTORY)

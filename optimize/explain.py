@@ -247,6 +247,17 @@ def _stock(item: ItemProblem, before: int | None = None) -> tuple[str, str]:
     return f"stock {units(item.on_hand)}", "s"
 
 
+def _later_orders(item: ItemProblem) -> str:
+    """'; open orders 100 arrive from week 3': the open orders that come when a lot ordered
+    now could, or later (none: "")."""
+    arrival = earliest_arrival(item)
+    later = item.base_arrivals[arrival:]
+    if not later.sum():
+        return ""
+    first = arrival + int(np.flatnonzero(later)[0])
+    return f"; open orders {units(int(later.sum()))} arrive from {period_word(item)} {first + 1}"
+
+
 def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     """Stockout risk, split into the part no order placed now can avoid and the rest."""
     unavoidable, decided = lot.unavoidable_risk, lot.decided_risk
@@ -284,8 +295,8 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
     stock, s = _stock(item)
     # the risk text names the stock itself (with the open orders that come before any lot
-    # could) when it runs out before any lot could arrive
-    detail = risk if risk.startswith("stock ") else f"{stock}; {risk}"
+    # could) when it runs out before any lot could arrive; the later orders are named after it
+    detail = f"{risk}{_later_orders(item)}" if risk.startswith("stock ") else f"{stock}; {risk}"
     saving = lot.expected_cost - best.expected_cost
     if best.quantity and saving > 1e-6:  # the solver stopped within its optimality gap
         return (

@@ -318,9 +318,11 @@ def run_recommendations(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataF
 
 
 def run_forecast_models(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str]) -> pd.DataFrame:
-    """sku, model and n_demands (periods with demand) of the runs' forecast_models."""
+    """sku, model, n_demands (periods with demand) and selection group of the runs'
+    forecast_models."""
     return con.execute(
-        "SELECT sku, model, n_demands FROM forecast_models WHERE list_contains(?, run_id) "
+        'SELECT sku, model, n_demands, selection_group AS "group" FROM forecast_models '
+        "WHERE list_contains(?, run_id) "
         "ORDER BY sku",
         [list(run_ids)],
     ).df()

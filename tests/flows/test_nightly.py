@@ -350,32 +350,44 @@ def test_an_interrupt_as_the_publish_commits_keeps_the_plan_and_writes_its_lots_
     assert len(rows) == (lots["quantity"] > 0).sum()
 
 
-def test_a_cancel_after_the_publish_says_the_plan_stands(
+class _Cancelled(BaseException):
+    """A stand-in for Prefect's TerminationSignal (which Prefect turns back into SIGTERM)."""
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "error", "what"),
+    [
+        ("artifacts", "report_with_artifacts", _Cancelled, "interrupted (_Cancelled)"),
+        ("tasks", "record_stages", _Cancelled, "interrupted (_Cancelled)"),
+        ("artifacts", "summarize", KeyError, "failed (KeyError)"),
+    ],
+)
+def test_a_cancel_or_an_error_after_the_publish_says_the_plan_stands(
     demo_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    module: str,
+    name: str,
+    error: type[BaseException],
+    what: str,
 ) -> None:
-    """A cancel (Prefect's TerminationSignal, a BaseException that Prefect turns back into
-    SIGTERM, so a stand-in here) while the report was written showed the run as Cancelled,
-    with nothing in the log saying its plan was published."""
-    from flows import artifacts
+    """A cancel while the report (or the stage times) was written showed the run as
+    Cancelled, with nothing in the log saying its plan was published."""
+    import importlib
 
-    class Cancelled(BaseException):
-        pass
+    def stop(*args: object, **kwargs: object) -> None:
+        raise error("stop")
 
-    def cancelled(*args: object, **kwargs: object) -> None:
-        raise Cancelled
-
-    monkeypatch.setattr(artifacts, "report_with_artifacts", cancelled)
+    monkeypatch.setattr(importlib.import_module(f"flows.{module}"), name, stop)
     db_path = tmp_path / "reorder.duckdb"
-    with pytest.raises(Cancelled):
+    with pytest.raises(error):
         _run(demo_dir, db_path)
     runs = _run_history(db_path)
     assert runs["status"].tolist() == ["succeeded"] and len(_published(db_path)) > 0
     assert (
-        f"interrupted (Cancelled) after run {runs['run_id'].iloc[0]} was written: it "
-        "stands as the published plan; its artifacts or HTML report may be missing"
+        f"{what} after run {runs['run_id'].iloc[0]} was written: it stands as the published "
+        "plan; its artifacts or HTML report may be missing"
     ) in caplog.text
 
 
@@ -775,6 +787,12 @@ def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> No
                                      "global(shape=8.0)"]})  # fmt: skip
     models.loc[2, "n_demands"] = 1
     lots.loc[1, "quantity"] = 5
+    alone = pd.DataFrame({"sku": ["X1"], "model": ["category_prior"], "n_demands": [1],
+                          "group": ["(all items)"]})  # fmt: skip
+    assert prior_notes(pd.DataFrame({"sku": ["X1"], "quantity": [9]}), alone) == [
+        "X1: forecast from all items' typical item (no item of its category has history) "
+        "weighed with its own demand (1 period with demand): check the lot"
+    ]
     assert prior_notes(lots, models) == [
         "N1: forecast from its category's typical item weighed with its own demand (1 period "
         "with demand): check the lot",

@@ -463,6 +463,7 @@ def test_the_unavoidable_shortage_names_only_the_open_orders_that_come_before_a_
     late = dataclasses.replace(item, stockout_cost=1.0, open_orders=((2, 100),))
     (lot,) = plan(Problem((late,))).lots
     assert lot.quantity == 0 and lot.reason.count("stock 0") == 1, lot.reason
+    assert "; open orders 100 arrive from week 3)" in lot.reason, lot.reason
 
 
 def test_items_a_budget_cut_together_name_it_even_when_each_would_fit_alone():
