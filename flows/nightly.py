@@ -98,12 +98,14 @@ def nightly(
 
 
 def _check_inputs(params: RunParameters) -> None:
-    """Refuse a missing input folder or an unreadable config before the run is recorded: found
-    by the load, they failed a recorded run, and `lots`, `review` and `export` warned of it
-    until the next night."""
+    """Refuse a missing input folder, an unreadable config or a Dask scheduler that does not
+    answer before the run is recorded: found later, they failed a recorded run, and `lots`,
+    `review` and `export` warned of it until the next night."""
     if not params.data_dir.is_dir():
         raise warehouse.LoadError(f"data_dir {params.data_dir}: input folder not found")
     warehouse.load_config(params.config)
+    if params.task_runner == "dask" and params.dask_address:
+        runner.check_scheduler(params.dask_address)
 
 
 def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -> dict:

@@ -8,6 +8,7 @@ the same for any chunking and any task runner.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 
 from prefect import unmapped
@@ -37,6 +38,23 @@ def make_task_runner(params: RunParameters) -> TaskRunner:
     if params.dask_address:
         return DaskTaskRunner(address=params.dask_address)
     return DaskTaskRunner(cluster_kwargs=dict(LOCAL_CLUSTER))
+
+
+def check_scheduler(address: str, timeout: float = 10.0) -> None:
+    """Raise ConnectionError naming `address` unless a TCP connection to the Dask scheduler
+    opens within `timeout` seconds (tcp:// or host:port; other protocols are not checked):
+    the run found it only after its load, 30 s later, and failed a recorded run."""
+    scheme, _, rest = address.rpartition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme not in ("", "tcp") or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout).close()
+    except OSError as error:
+        raise ConnectionError(
+            f"dask_address {address}: no Dask scheduler answers there ({error}); start it or "
+            "leave dask_address empty for a local cluster"
+        ) from None
 
 
 def chunks(unique_ids: Sequence[str], size: int) -> list[list[str]]:

@@ -10,7 +10,7 @@ import pytest
 import warehouse
 from flows.nightly import nightly
 from flows.params import parse_parameters
-from flows.runner import LOCAL_CLUSTER, chunks, make_task_runner
+from flows.runner import LOCAL_CLUSTER, check_scheduler, chunks, make_task_runner
 from tests.flows.conftest import AS_OF
 
 SMALL = {"as_of": AS_OF, "horizon": 8, "scenarios": 60}
@@ -54,3 +54,26 @@ def test_dask_run_equals_the_default_run(demo_dir: Path, tmp_path: Path) -> None
     assert len(lots) > 0 and len(forecasts) > 0
     pd.testing.assert_frame_equal(lots, dask_lots)
     pd.testing.assert_frame_equal(forecasts, dask_forecasts)
+
+
+def test_a_dask_scheduler_that_does_not_answer_is_refused_before_the_run_is_recorded(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """An unreachable dask_address failed the run after its load (a 30 s timeout), recorded
+    as a failed night."""
+    import socket
+
+    with socket.socket() as free:  # a port nothing listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    db_path = tmp_path / "reorder.duckdb"
+    with pytest.raises(ConnectionError, match=f"dask_address tcp://127.0.0.1:{port}: no Dask"):
+        nightly(data_dir=str(demo_dir), db_path=str(db_path), task_runner="dask",
+                dask_address=f"tcp://127.0.0.1:{port}")  # fmt: skip
+    assert not db_path.exists()
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        check_scheduler(f"tcp://127.0.0.1:{listening.getsockname()[1]}")  # answers: no error
+        check_scheduler(f"127.0.0.1:{listening.getsockname()[1]}")
+    check_scheduler("inproc://whatever")  # not checked
