@@ -66,9 +66,14 @@ TaskRunner = Literal["threads", "dask"]
 TIMEZONE_ENV = "REORDER_TIMEZONE"
 
 
+def timezone_name() -> str:
+    """REORDER_TIMEZONE ("" when not set)."""
+    return os.environ.get(TIMEZONE_ENV, "").strip()
+
+
 def today() -> date:
     """Today's date in REORDER_TIMEZONE, else the machine's local date."""
-    name = os.environ.get(TIMEZONE_ENV, "").strip()
+    name = timezone_name()
     if not name:
         return date.today()
     try:
@@ -177,7 +182,7 @@ class RunParameters(BaseModel):
         without it the machine's date may be a day behind the planner's, so one day of slack
         (with it, tomorrow got published and the next scheduled night was only a rerun)."""
         now = today()
-        zone = os.environ.get(TIMEZONE_ENV, "").strip()
+        zone = timezone_name()
         if value > now + timedelta(days=0 if zone else 1):
             where = f" in {zone}" if zone else ""
             raise ValueError(

@@ -252,13 +252,8 @@ def review(
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
-    logger.error(
-        "%s answers refused, giving up (attempts=%s): %s lots stay pending; start the review "
-        "again to answer",
-        attempts,
-        attempts,
-        len(pending),
-    )
+    logger.error("giving up after %s refused answers (attempts): %s lots stay pending; start "
+                 "the review again to answer", attempts, len(pending))  # fmt: skip
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
 
 

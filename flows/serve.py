@@ -67,7 +67,8 @@ def build_deployments(
             concurrency_limit=spec.get("concurrency_limit"),
             enforce_parameter_schema=True,
         )
-        # the schema is a private attribute of RunnerDeployment (Prefect 3.x has no option)
+        # the schema is a private attribute of RunnerDeployment (Prefect 3.x has no option);
+        # additionalProperties is set explicitly: apply() sends the schema with exclude_unset
         schema = deployment._parameter_openapi_schema.model_dump()
         deployment._parameter_openapi_schema = ClosedParameterSchema(
             **schema, additionalProperties=False

@@ -209,13 +209,13 @@ class PreparedForecast:
                              f"best ({row.n_items} items)")  # fmt: skip
         return lines
 
-    def own_rate(self, i: int, prior_rate: float) -> float | None:
+    def own_rate(self, i: int, prior_rate: float) -> float:
         """Demand per period (units) of item `i` on a prior of `prior_rate` (units per
         period), weighed with its own periods: (a * prior_rate + own units) / (a + own
-        periods), a = `prior_periods` (the Gamma-Poisson posterior mean); None without own
-        periods (the prior alone)."""
+        periods), a = `prior_periods` (the Gamma-Poisson posterior mean); the prior's rate
+        without own periods."""
         if self.own_periods is None or self.own_units is None or self.own_periods[i] == 0:
-            return None
+            return prior_rate
         a = self.prior_periods
         own = max(float(self.own_units[i]), 0.0)
         return (a * prior_rate + own) / (a + float(self.own_periods[i]))
@@ -305,7 +305,8 @@ def prepare_forecast(
     origins = [panel.ds.size - k * h for k in range(1, n_origins + 1)]
     calendar, profile = calendar_factors(panel.y, panel.ds, future, freq, origins)
     y = history(panel, ids)
-    has = (~np.isnan(y)).sum(axis=1) >= MIN_HISTORY
+    observed = (~np.isnan(y)).sum(axis=1)  # periods of history per item
+    has = observed >= MIN_HISTORY
     # the models fit demand without the calendar's dips (a January level is not held down by
     # the New Year weeks); the forecast gets the calendar back per future period
     divisors = history_divisors(profile, panel.ds, freq)
@@ -350,7 +351,7 @@ def prepare_forecast(
     launch = plan["launch_forecast"].to_numpy(dtype=float)
     label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
     # an item with a period of its own in a category without history: all items' prior
-    alone = (label == NO_HISTORY) & ((~np.isnan(y)).sum(axis=1) > 0)
+    alone = (label == NO_HISTORY) & (observed > 0)
     if alone.any() and has.any():
         pooled = np.full(int(has.sum()), ALL_ITEMS, dtype=object)
         priors[ALL_ITEMS] = category_pools(yh, pooled, window)[ALL_ITEMS]
@@ -359,7 +360,7 @@ def prepare_forecast(
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     counts = start_counts(y, h)
     short = ~has & (label != NO_HISTORY)
-    own_periods = np.where(short, (~np.isnan(y)).sum(axis=1), 0)
+    own_periods = np.where(short, observed, 0)
     own_units = np.where(short, np.nansum(y / divisors, axis=1), 0.0)
     waiting = ~(np.nan_to_num(y) > 0).any(axis=1) & (label == CATEGORY_PRIOR)
     return PreparedForecast(
@@ -520,22 +521,15 @@ def forecast_chunk(
                 prior = prepared.priors[prepared.category[pos[i]]]
                 if prepared.stage_factor is not None:
                     prior = prior.scaled(float(prepared.stage_factor[pos[i]]))
-                rate = prepared.own_rate(pos[i], prior.mean)
-                if rate is None:
-                    mean[i] = prior.mean
-                    paths[i] = prior.sample(rngs[i], (n_paths, h))
-                else:
-                    mean[i] = rate
-                    paths[i] = launch_paths(rate, prior, rngs[i], (n_paths, h))
+                mean[i] = prepared.own_rate(pos[i], prior.mean)
+                paths[i] = launch_paths(float(mean[i, 0]), prior, rngs[i], (n_paths, h))
                 if prepared.waiting is not None and prepared.waiting[pos[i]]:
                     counts = prepared.start_counts
                     mean[i] *= started_share(counts, prepared.horizon, h)
                     paths[i] = start_paths(paths[i], counts, prepared.horizon, rngs[i])
         elif lab == LAUNCH_FORECAST:
             for i in sel:
-                launch = float(prepared.launch[pos[i]])
-                rate = prepared.own_rate(pos[i], launch)
-                rate = launch if rate is None else rate
+                rate = prepared.own_rate(pos[i], float(prepared.launch[pos[i]]))
                 mean[i] = rate
                 paths[i] = launch_paths(rate, prepared.priors.get(prepared.category[pos[i]]),
                                         rngs[i], (n_paths, h))  # fmt: skip

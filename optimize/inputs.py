@@ -414,8 +414,10 @@ def _open_orders(
         return {}
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
     # a missing due date stays NaN: ItemProblem refuses it, naming the sku
-    periods = days.to_numpy(dtype=float) / period_days - LEAD_TIME_TOLERANCE - 1e-9
-    period = np.maximum(np.ceil(periods), 0)
+    period = [
+        d if np.isnan(d) else lead_time_periods(max(d, 0.0), period_days)
+        for d in days.to_numpy(dtype=float)
+    ]
     result: dict[str, list[tuple[int, int, str]]] = {}
     for sku, due, qty, po_id in zip(
         open_orders["sku"], period, open_orders["quantity"], open_orders["po_id"], strict=True

@@ -198,7 +198,7 @@ def test_review_flow_says_when_it_gives_up_after_refused_answers(db: Path, caplo
     with _paused_review(db, attempts=1) as (run_id, result):
         resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": ["NOPE-1"]})
     assert result["status"] == "refused" and result["recorded"] == 0
-    assert f"1 answers refused, giving up (attempts=1): {len(pending)} lots stay pending" in (
+    assert f"giving up after 1 refused answers (attempts): {len(pending)} lots stay pending" in (
         caplog.text
     )
     assert len(_pending(db)) == len(pending)
