@@ -282,11 +282,13 @@ def accuracy(db_path: Path, by: str | None) -> None:
     history): bias, demand above the forecast quantiles, weighted quantile loss."""
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con, by=by)
+        notes = warehouse.accuracy_notes(con)
     if scores.empty:
         click.echo(
             "no forecast to score yet: it takes a later run whose history covers an earlier "
             "run's forecast periods"
         )
+        _echo_notes(notes)
         return
     totals = ["run_key", "as_of", *([by] if by else []), "items", *warehouse.TOTAL_COLUMNS]
     undefined = bool(scores[["bias", "wql"]].isna().any(axis=None))
@@ -312,6 +314,13 @@ def accuracy(db_path: Path, by: str | None) -> None:
         f"above it{no_totals}):"
     )
     click.echo(frame_text(scores[totals]))
+    _echo_notes(notes)
+
+
+def _echo_notes(notes: list[str]) -> None:
+    """What the scores leave out (`warehouse.accuracy_notes`), a line each."""
+    for note in notes:
+        click.echo(f"note: {note}")
 
 
 @main.command()

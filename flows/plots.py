@@ -131,10 +131,11 @@ def bars(
     return _png(fig)
 
 
-def calibration_chart(calibration: pd.DataFrame, title: str, runs: int = 3) -> bytes:
-    """Share of actual demand at or below each forecast quantile against the quantile's level
-    (`warehouse.forecast_calibration` rows of one `sum`), one line per scored run (the newest
-    `runs`), and the diagonal a calibrated continuous forecast would follow."""
+def calibration_chart(calibration: pd.DataFrame, title: str, ylabel: str, runs: int = 3) -> bytes:
+    """Share of item-periods (or items' totals) whose actual demand is at or below each
+    forecast quantile against the quantile's level (`warehouse.forecast_calibration` rows of
+    one `sum`; ylabel says which), one line per scored run (the newest `runs`), and the
+    diagonal a calibrated continuous forecast would follow."""
     fig, ax = plt.subplots(figsize=SIZE)
     ax.plot([0, 1], [0, 1], color=_GREY, ls="--", lw=1, label="level = share (ideal)")
     keys = calibration.drop_duplicates("run_key").head(runs)
@@ -155,7 +156,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, runs: int = 3) -> b
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     ax.set_xlabel("forecast quantile level")
-    ax.set_ylabel("share of demand at or below it")
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     return _png(fig)

@@ -249,18 +249,21 @@ def _calibration(data: ReportData) -> str:
     if calibration is None or calibration.empty:
         return ""
     titles = {
-        "period": "Demand per period at or below the forecast quantile",
-        "total": "Each item's total since the forecast at or below its quantile",
-    }
+        "period": ("Demand per period at or below the forecast quantile",
+                   "share of item-periods at or below it"),
+        "total": ("Each item's total over the passed periods at or below its quantile",
+                  "share of items at or below it"),
+    }  # fmt: skip
     images = [
-        plots.calibration_chart(calibration[calibration["sum"] == name], title)
-        for name, title in titles.items()
+        plots.calibration_chart(calibration[calibration["sum"] == name], *labels)
+        for name, labels in titles.items()
         if (calibration["sum"] == name).any()
     ]
     figures = "".join(f'<img alt="calibration chart" src="{_data_uri(p)}">' for p in images)
     return (
         "<h2>How earlier forecasts did</h2><p>For each quantile the forecast published, the "
-        "share of the demand that came at or below it. On the diagonal or above it is right "
+        "share of item-periods (and of items' totals) whose demand came at or below it. On "
+        "the diagonal or above it is right "
         "for whole units: a quantile of 0 covers every period without demand. Well below it, "
         "demand came in above the forecast's spread. (<code>reorder accuracy</code> has the "
         f'figures.)</p><div class="charts">{figures}</div>'

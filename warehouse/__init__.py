@@ -6,6 +6,7 @@ The only package that imports duckdb; everything else uses these functions.
 from warehouse.accuracy import (
     BY_COLUMNS,
     TOTAL_COLUMNS,
+    accuracy_notes,
     forecast_accuracy,
     forecast_calibration,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "LoadReport",
     "RunLock",
     "RunLockedError",
+    "accuracy_notes",
     "approved_lots",
     "bucket_demand",
     "changed_decisions",

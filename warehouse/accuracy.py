@@ -5,10 +5,13 @@ succeeded run of all items with the latest `as_of`, the freshest bucketed histor
 filled; neither a later rerun of an old night nor a run of some items, which holds only their
 demand, replaces it; items no longer in the item master are left out, their demand is not
 known); every other published run with the same `freq` is scored on its
-forecast periods up to that history's last complete period. A run whose forecast periods
+forecast periods up to the last period of that history in which any item has demand (the
+periods after it have no order line at all: an export that stopped early, not a fall in
+demand; `scored_until` tells them apart). A run whose forecast periods
 have not passed yet has no row. Each item's demand summed over those periods is scored too,
 against the run's `cumulative_forecasts` (the totals a lead time needs), and
-`forecast_calibration` gives the share of demand at or below every stored quantile.
+`forecast_calibration` gives the share of item-periods (and of items' totals) at or below
+every stored quantile.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ import pandas as pd
 from warehouse.runs import QUANTILES
 
 LEVELS = tuple(int(name[1:]) / 100 for name in QUANTILES)
+# The WQL's quantiles: the stored ones symmetric about the median (q99 has no q01), so that
+# the zero forecast scores exactly 1.0 as in `models.wql` (over all 8 it would score 1.12).
+WQL_QUANTILES = tuple(q for q in QUANTILES if q != "q99")
+WQL_LEVELS = tuple(int(name[1:]) / 100 for name in WQL_QUANTILES)
+assert abs(sum(WQL_LEVELS) / len(WQL_LEVELS) - 0.5) < 1e-12
 
 
 def _columns(alias: str) -> str:
@@ -27,9 +35,9 @@ def _columns(alias: str) -> str:
 
 # column names come from QUANTILES; the levels are ? parameters
 _PINBALL = " + ".join(
-    f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))" for q in QUANTILES
+    f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))" for q in WQL_QUANTILES
 )
-_WQL = f"2 * ({_PINBALL}) / {len(QUANTILES)} / nullif(sum(y), 0)"
+_WQL = f"2 * ({_PINBALL}) / {len(WQL_QUANTILES)} / nullif(sum(y), 0)"
 
 
 def _above(columns: tuple[str, ...], prefix: str) -> str:
@@ -45,6 +53,8 @@ WITH latest AS (
 actuals AS (
     SELECT sku, period_start, quantity FROM demand WHERE run_id = (SELECT run_id FROM latest)
 ),
+-- the last period in which any item has demand: after it the history has no order line
+until AS (SELECT max(period_start) FILTER (WHERE quantity > 0) AS period_start FROM actuals),
 scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' = l.freq
@@ -88,7 +98,7 @@ cells AS (
     JOIN scored AS s ON f.run_id = s.run_id
     LEFT JOIN actuals AS a ON a.sku = f.sku AND a.period_start = f.period_start
     {join}
-    WHERE f.period_start <= (SELECT max(period_start) FROM actuals) AND {_KNOWN.format("f")}
+    WHERE f.period_start <= (SELECT period_start FROM until) AND {_KNOWN.format("f")}
 )"""
 
 
@@ -100,7 +110,7 @@ def _total_cells(by: str | None = None) -> str:
 passed AS (
     SELECT c.run_id, max(c.periods) AS periods, min(c.last_period) AS first_period
     FROM cumulative_forecasts AS c JOIN scored AS s ON c.run_id = s.run_id
-    WHERE c.last_period <= (SELECT max(period_start) FROM actuals)
+    WHERE c.last_period <= (SELECT period_start FROM until)
     GROUP BY c.run_id
 ),
 cells AS (
@@ -167,8 +177,8 @@ def forecast_accuracy(
     scored, actual and forecast units, bias (forecast / actual - 1), the share of
     item-periods whose demand was above the forecast's 0.5, 0.9 and 0.95 quantiles (ideal at
     most 0.5, 0.1, 0.05: for whole units with many zeros a calibrated forecast stays below
-    them), and the weighted quantile loss over the stored quantiles (WQL, as in
-    `models.wql`: 1.0 = the zero forecast, lower is better).
+    them), and the weighted quantile loss over the stored quantiles 0.05 ... 0.95
+    (`WQL_QUANTILES`; as `models.wql`: 1.0 = the zero forecast, lower is better).
     Empty while no earlier run's forecast periods have passed.
 
     The `total_` columns score each item's demand summed over all the run's periods that
@@ -178,10 +188,10 @@ def forecast_accuracy(
 
     newest: score only the `newest` runs by as_of (None: all; the nightly summary and report
     need 3, and the forecasts table grows by a night's rows every night)."""
-    scores = con.execute(_accuracy_sql(by), [newest, *LEVELS]).df()
+    scores = con.execute(_accuracy_sql(by), [newest, *WQL_LEVELS]).df()
     if not _has_table(con, "cumulative_forecasts"):  # a read-only file from before the table
         return scores.assign(**{c: None for c in TOTAL_COLUMNS})
-    totals = con.execute(_totals_sql(by), [newest, *LEVELS]).df()
+    totals = con.execute(_totals_sql(by), [newest, *WQL_LEVELS]).df()
     keys = ["run_key", "as_of", *([by] if by else [])]
     out = scores.merge(totals, on=keys, how="left")
     return out.astype({"total_periods": "Int64"})
@@ -196,10 +206,11 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def forecast_calibration(con: duckdb.DuckDBPyConnection, newest: int | None = None) -> pd.DataFrame:
     """Long: run_key, as_of, sum ("period": item-periods, "total": items' demand summed over
-    the passed periods), periods (passed), level, covered (share of demand at or below the
-    forecast's quantile at that level), for every run `forecast_accuracy` scores, newest
-    first. Calibrated whole-unit forecasts cover at least `level`: a quantile of 0 covers
-    every period without demand. newest: as in `forecast_accuracy`."""
+    the passed periods), periods (passed), level, covered (share of item-periods, or of
+    items' totals, at or below the forecast's quantile at that level), for every run
+    `forecast_accuracy` scores, newest first. Calibrated whole-unit forecasts cover at least
+    `level`: a quantile of 0 covers every period without demand.
+    newest: as in `forecast_accuracy`."""
     sums = ("period", "total") if _has_table(con, "cumulative_forecasts") else ("period",)
     frames = [con.execute(_CALIBRATION_SQL[name], [newest]).df().assign(sum=name) for name in sums]
     wide = pd.concat(frames, ignore_index=True)
@@ -209,3 +220,42 @@ def forecast_calibration(con: duckdb.DuckDBPyConnection, newest: int | None = No
         ["as_of", "run_key", "sum", "level"], ascending=[False, True, True, True]
     )
     return long.reset_index(drop=True)
+
+
+_WINDOW_SQL = """
+WITH latest AS (SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run)
+SELECT (SELECT freq FROM latest),
+    max(period_start), max(period_start) FILTER (WHERE quantity > 0),
+    (SELECT count(*) FROM runs AS r, latest AS l
+     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
+         AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL),
+    (SELECT string_agg(DISTINCT r.parameters->>'freq', ', ') FROM runs AS r, latest AS l
+     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
+         AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL)
+FROM demand WHERE run_id = (SELECT run_id FROM latest)
+"""
+
+
+def accuracy_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What `forecast_accuracy` leaves out and why, in a planner's words: the periods after
+    the last one in which any item has demand, and earlier runs of another `freq` than the
+    published run (scored only against a later run of their own freq)."""
+    row = con.execute(_WINDOW_SQL).fetchone()
+    if row is None or row[0] is None:
+        return []
+    freq, history_end, with_demand, other_runs, other_freqs = row
+    notes = []
+    if history_end is not None and (with_demand is None or with_demand < history_end):
+        after = "in no period" if with_demand is None else f"after the period of {with_demand}"
+        notes.append(
+            f"no item has demand {after} in the published run's history (up to the period of "
+            f"{history_end}): periods without any order line look like an export that ended "
+            "early, not like no demand, so they are not scored"
+        )
+    if other_runs:
+        notes.append(
+            f"{other_runs} earlier run{'s' if other_runs != 1 else ''} with freq {other_freqs} "
+            f"{'are' if other_runs != 1 else 'is'} not scored: the published run plans with "
+            f"freq {freq}, and a run is scored against the history of a later run of its freq"
+        )
+    return notes

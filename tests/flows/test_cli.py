@@ -232,26 +232,58 @@ def test_ctrl_c_says_what_the_run_left(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.output.strip().splitlines()[-1] == expected and not fresh.exists()
 
 
-def test_accuracy_says_n_a_where_no_demand_came(tmp_path: Path) -> None:
-    """A night whose scored items sold nothing printed NaN for bias and wql, unexplained."""
+def _accuracy_cli(db: Path, *args: str) -> str:
     from click.testing import CliRunner
 
-    import warehouse
     from flows.cli import main
+
+    return CliRunner().invoke(main, ["accuracy", "--db", str(db), *args]).output
+
+
+def _two_items(con) -> None:
+    con.execute(
+        "INSERT INTO items (sku, lifecycle_stage, unit_volume, holding_cost_rate) "
+        "VALUES ('X', 'series', 1, 0.2), ('Y', 'series', 1, 0.2)"
+    )
+
+
+def test_accuracy_says_n_a_where_no_demand_came(tmp_path: Path) -> None:
+    """Items of a class that sold nothing printed NaN for bias and wql, unexplained."""
+    import pandas as pd
+
+    import warehouse
+    from tests.warehouse.test_accuracy import SOLVER, _demand, _forecasts, _lots, _publish
+
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        run_id = warehouse.start_run(con, "april", date(2024, 3, 31), {"freq": "M"})
+        chosen = pd.DataFrame({"unique_id": ["X", "Y"], "model": ["m", "m"], "score": [1, 1],
+                               "demand_class": ["lumpy", "dead"]})  # fmt: skip
+        old = _demand([("X", "2024-02-01", 1.0)])
+        warehouse.publish_run(con, run_id, "april", old, _forecasts(["2024-04-01"]), _lots(),
+                              SOLVER, forecast_models=chosen)  # fmt: skip
+        only_x = _demand([("X", "2024-02-01", 1.0), ("X", "2024-04-01", 2.0)])  # Y sold nothing
+        _publish(con, "may", date(2024, 4, 30), "M", only_x, ["2024-05-01"])
+    out = _accuracy_cli(db, "--by", "demand_class")
+    assert "; n/a: no demand came there, and bias and wql divide by it):" in out
+    assert "above it; n/a: the run stored no totals):" in out  # published without totals
+    row = next(line for line in out.splitlines() if " dead " in line)
+    assert row.split()[-1] == "n/a" and "NaN" not in out
+
+
+def test_accuracy_notes_what_it_does_not_score(tmp_path: Path) -> None:
+    """A monthly run published after weekly nights: "no forecast to score yet", no reason."""
+    import warehouse
     from tests.warehouse.test_accuracy import _demand, _publish
 
     db = tmp_path / "w.duckdb"
     with warehouse.connect(db) as con:
-        con.execute(
-            "INSERT INTO items (sku, lifecycle_stage, unit_volume, holding_cost_rate) "
-            "VALUES ('X', 'series', 1, 0.2), ('Y', 'series', 1, 0.2)"
-        )
-        _publish(con, "april", date(2024, 3, 31), "M", _demand([("X", "2024-02-01", 1.0)]),
+        _two_items(con)
+        _publish(con, "weekly", date(2024, 3, 31), "W", _demand([("X", "2024-02-01", 1.0)]),
                  ["2024-04-01"])  # fmt: skip
-        nothing = _demand([("X", "2024-02-01", 1.0), ("X", "2024-04-01", 0.0)])
-        _publish(con, "may", date(2024, 4, 30), "M", nothing, ["2024-05-01"])
-    out = CliRunner().invoke(main, ["accuracy", "--db", str(db)], catch_exceptions=False).output
-    assert "; n/a: no demand came there, and bias and wql divide by it):" in out
-    assert "above it; n/a: the run stored no totals):" in out  # published without totals
-    row = next(line for line in out.splitlines() if line.lstrip().startswith("april"))
-    assert row.split()[-1] == "n/a" and "NaN" not in out
+        _publish(con, "monthly", date(2024, 4, 30), "M", _demand([("X", "2024-04-01", 3.0)]),
+                 ["2024-05-01"])  # fmt: skip
+    out = _accuracy_cli(db)
+    assert out.startswith("no forecast to score yet")
+    assert "\nnote: 1 earlier run with freq W is not scored: the published run plans" in out

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from warehouse import (
+    accuracy_notes,
     connect,
     fail_run,
     forecast_accuracy,
@@ -16,7 +17,7 @@ from warehouse import (
     publish_run,
     start_run,
 )
-from warehouse.accuracy import LEVELS
+from warehouse.accuracy import LEVELS, WQL_LEVELS
 from warehouse.runs import QUANTILES
 
 SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 1.0}
@@ -124,10 +125,57 @@ def test_earlier_forecasts_are_scored_against_the_newest_demand(con):
     assert row["above_q50"] == 0.75
     assert row["above_q90"] == row["above_q95"] == 0.5  # X 6 > 4 and 5, Y 1 > 0
     y = np.array([3.0, 6.0, 0.0, 1.0])
-    q = np.array([X_QUANTILES, X_QUANTILES, [0] * 8, [0] * 8], dtype=float)
-    lv = np.asarray(LEVELS)
+    q = np.array([X_QUANTILES, X_QUANTILES, [0] * 8, [0] * 8], dtype=float)[:, :-1]  # no q99
+    lv = np.asarray(WQL_LEVELS)
     wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
     assert row["wql"] == pytest.approx(wql)
+    # every period has demand; the weekly run is named as not scored
+    assert [n[:40] for n in accuracy_notes(con)] == ["1 earlier run with freq W is not scored:"]
+
+
+def test_the_zero_forecast_scores_a_wql_of_one(con):
+    """The WQL averaged the pinball losses over all 8 stored quantiles, whose levels average
+    0.56 (q99 has no q01): the zero forecast scored 1.12 where every label says 1.0."""
+    old = _demand([("X", "2024-02-01", 1.0)])
+    run_id = start_run(con, "april", date(2024, 3, 31), {"freq": "M"})
+    chosen = pd.DataFrame({"unique_id": ["X", "Y"], "model": ["m", "zero"], "score": [0.5, 1.0]})
+    publish_run(con, run_id, "april", old, _forecasts(APRIL), _lots(), SOLVER,
+                forecast_models=chosen, cumulative=_cumulative(APRIL))  # fmt: skip
+    new = _demand([("X", "2024-04-01", 3.0), ("Y", "2024-04-01", 2.0), ("Y", "2024-05-01", 5.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    y = forecast_accuracy(con, by="model").set_index("model").loc["zero"]  # Y: all quantiles 0
+    assert y["actual_units"] == 7.0 and y["wql"] == pytest.approx(1.0)
+    # Y's total over April and May (7) against its cumulative quantiles: all 0 but q99 = 1
+    assert y["total_wql"] == pytest.approx(1.0)
+
+
+def test_periods_after_the_last_demand_of_any_item_are_not_scored(con):
+    """An export that stopped early left weeks without a single order line in the history:
+    they were scored as if nothing had sold (bias +2.31 on a probe's data), with no word."""
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    # the newest history: X sold in April, then no item has any demand in May and June
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 0.0), ("Y", "2024-06-01", 0.0)])
+    _publish(con, "july", date(2024, 6, 30), "M", new, ["2024-07-01"])
+    row = forecast_accuracy(con).iloc[0]
+    assert (row["periods"], row["actual_units"], row["total_periods"]) == (1, 3.0, 1)
+    (note,) = accuracy_notes(con)
+    assert "no item has demand after the period of 2024-04-01" in note
+    assert "(up to the period of 2024-06-01)" in note and "not scored" in note
+
+
+def test_runs_of_another_freq_are_named_in_a_note(con):
+    """A monthly run of all items became the published plan, and `reorder accuracy` said
+    "no forecast to score yet" although three weekly nights had been scored a moment before."""
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "weekly", date(2024, 3, 31), "W", old, ["2024-04-01"])
+    _publish(con, "weekly-2", date(2024, 4, 7), "W", old, ["2024-04-08"])
+    _publish(con, "monthly", date(2024, 4, 30), "M", _demand([("X", "2024-04-01", 3.0)]),
+             ["2024-05-01"])  # fmt: skip
+    assert forecast_accuracy(con).empty
+    (note,) = accuracy_notes(con)
+    assert note.startswith("2 earlier runs with freq W are not scored")
+    assert "the published run plans with freq M" in note
 
 
 def test_a_rerun_of_the_newest_night_keeps_the_scores(con):
@@ -181,8 +229,8 @@ def test_totals_over_the_passed_periods_are_scored_against_the_cumulative_foreca
     assert row["total_above_q95"] == 0.5  # X 9 = 9 is not above, Y 1 > 0 is
     assert row["total_above_q99"] == 0.0  # X 9 <= 14, Y 1 <= 1
     y = np.array([9.0, 1.0])
-    q = np.array([CUMULATIVE["X"][1], CUMULATIVE["Y"][1]], dtype=float)
-    lv = np.asarray(LEVELS)
+    q = np.array([CUMULATIVE["X"][1], CUMULATIVE["Y"][1]], dtype=float)[:, :-1]  # no q99
+    lv = np.asarray(WQL_LEVELS)
     wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
     assert row["total_wql"] == pytest.approx(wql)
     assert row["periods"] == 2 and row["wql"] > 0  # the per-period scores are still there
