@@ -31,7 +31,8 @@ from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models
-from optimize.solve import SolveResult, solve_models
+from optimize.solve import SolveResult
+from optimize.states import solve_models
 
 RELAX_PENALTY = 10.0
 # menus of items whose target no lot meets grow up to this many times their largest lot

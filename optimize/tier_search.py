@@ -116,7 +116,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
     seconds = time.perf_counter() - start
     bounds = [e.bound for e in entries if e.bound < np.inf]  # +inf: proven infeasible
     bound = min(bounds) if bounds and np.isfinite(min(bounds)) else None
-    if best is None:  # the bound still tells how good a fallback plan is (solve._or_greedy)
+    if best is None:  # the bound still tells how good a fallback plan is (states._or_greedy)
         status = unproven[0] if unproven else "Infeasible"
         return SolveResult(status, False, None, bound, None, seconds, "highs")
     found_gap = relative_gap(best[0], bound)

@@ -17,8 +17,8 @@ from optimize.solve import (
     parse_cbc_log,
     proven_optimal,
     solve,
-    solve_models,
 )
+from optimize.states import solve_models
 from tests.optimize.reference import items
 
 

@@ -11,6 +11,7 @@ from optimize.evaluate import evaluate_item
 from optimize.fallback import greedy_choices
 from optimize.model import build_models
 from optimize.solve import ENFORCED, meets_rows, run_highs, solve
+from optimize.states import solve_models
 from optimize.tier_search import _lp_state, _row_duals, lagrangian_bound, search_states
 from tests.optimize.test_highs_worker import stuck_worker
 from tests.optimize.test_model_solve import many_items
@@ -117,7 +118,7 @@ def test_tier_states_without_any_plan_fall_back_to_the_greedy_plan(monkeypatch, 
     ordered nothing at all."""
     worker_starts(monkeypatch, lambda args, **kwargs: stuck_worker(Path(args[3])))
     monkeypatch.setattr(SOLVE, "HIGHS_GRACE", 0.0)
-    result = SOLVE.solve_models(models, "highs", 1.0, 1e-9)
+    result = solve_models(models, "highs", 1.0, 1e-9)
     assert result.status.startswith(f"{ENFORCED}: HiGHS stopped after")
     assert result.status.endswith(SOLVE.FALLBACK_NOTE) and not result.optimal
     plans = {m.objective(x): m for m in models if (x := greedy_choices(m)) is not None}
