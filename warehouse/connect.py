@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterator
@@ -25,9 +26,12 @@ def connect(
     """Yield a connection to the DuckDB file at `path` and close it on exit.
 
     Read-write: parent folders and the schema are created (create=False: the file must exist,
-    for commands that only work on a warehouse a run made). Read-only: the file must exist.
-    DuckDB lets one process hold a read-write connection; while another process holds the
-    lock we retry for up to `wait_seconds` (seconds), then raise `DatabaseBusyError`.
+    for commands that only work on a warehouse a run made). Read-only: the file must exist;
+    a file an older version wrote (a table, view or column missing) is upgraded first by a
+    read-write open (`reorder lots` as the first command after an upgrade failed on the
+    missing view `current_run`). DuckDB lets one process hold a read-write connection; while
+    another process holds the lock we retry for up to `wait_seconds` (seconds), then raise
+    `DatabaseBusyError`.
     """
     path = Path(path)
     check_path(path, must_exist=read_only or not create)
@@ -37,7 +41,49 @@ def connect(
     try:
         if not read_only:
             ensure_schema(con)
+        elif not _current_schema(con):
+            con.close()
+            _upgrade(path, wait_seconds)
+            con = _open(path, read_only, wait_seconds)
         yield con
+    finally:
+        con.close()
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, str]]:
+    """(table or view, column) of every table and view in the file."""
+    rows = con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall()
+    return frozenset(rows)
+
+
+@functools.cache
+def _schema_columns() -> frozenset[tuple[str, str]]:
+    """(table or view, column) of the schema this version writes (`ensure_schema`)."""
+    con = duckdb.connect(":memory:")
+    try:
+        ensure_schema(con)
+        return _columns(con)
+    finally:
+        con.close()
+
+
+def _current_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    return _schema_columns() <= _columns(con)
+
+
+def _upgrade(path: Path, wait_seconds: float) -> None:
+    """Add what an older version's file lacks (`ensure_schema`), or say why it cannot be."""
+    try:
+        con = _open(path, False, wait_seconds)
+    except DatabaseError as error:
+        raise DatabaseError(
+            f"{path} was written by an older version of reorder and its tables need upgrading, "
+            f"which takes opening it for writing once: {error}"
+        ) from error
+    try:
+        ensure_schema(con)
     finally:
         con.close()
 

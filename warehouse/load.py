@@ -54,6 +54,12 @@ from warehouse.validate import (
     unpriced,
 )
 
+# Version of the rules that turn order line files into rows: part of what a skipped file must
+# have been loaded under, so every order line file loads again once after it changes. 2: lines
+# a later file excludes (cancelled, ...) are kept in order_lines_excluded (2026-12-06); a file
+# loaded before that was skipped as unchanged, and a line it had cancelled stayed demand.
+LINE_RULES = 2
+
 SUFFIXES = (".csv", ".parquet")
 
 
@@ -124,7 +130,7 @@ def load_folder(
     line_paths = _order_line_files(folder, config, files)
     shas = {p: file_sha256(p) for p in [*masters.values(), *line_paths] if p is not None}
     items_sha = shas[masters["items"]]
-    context_sha = hashlib.sha256(f"{items_sha}|{config!r}".encode()).hexdigest()
+    context_sha = hashlib.sha256(f"{items_sha}|{config!r}|{LINE_RULES}".encode()).hexdigest()
 
     # the master files' encoding is part of what they loaded as: a changed one reloads them
     master_context = hashlib.sha256(config.master_encoding.encode()).hexdigest()

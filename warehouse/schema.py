@@ -233,6 +233,11 @@ WHERE r.run_id = (SELECT run_id FROM current_run)""",
     # made on: a rerun with other parameters (a new run_key) re-approved the same lot would
     # otherwise count twice as an open order, and a later reject would not withdraw it; one
     # approved on the earlier run only still counts.
+    """CREATE OR REPLACE VIEW lot_decisions AS
+SELECT * FROM decisions
+QUALIFY row_number() OVER (
+    PARTITION BY run_key, sku ORDER BY decided_at DESC, decision_id DESC
+) = 1""",
     """CREATE OR REPLACE VIEW planned_orders AS
 SELECT 'RV-' || run_key || '-' || sku AS po_id, sku, supplier_id, quantity, due_date,
        run_key, as_of, decided_at
@@ -272,11 +277,6 @@ CREATE TABLE IF NOT EXISTS decisions (
     comment VARCHAR,
     channel VARCHAR NOT NULL              -- cli | prefect
 );
-CREATE VIEW IF NOT EXISTS lot_decisions AS
-SELECT * FROM decisions
-QUALIFY row_number() OVER (
-    PARTITION BY run_key, sku ORDER BY decided_at DESC, decision_id DESC
-) = 1;
 CREATE TABLE IF NOT EXISTS reports (
     run_key VARCHAR PRIMARY KEY,          -- a rerun replaces the night's report
     run_id VARCHAR NOT NULL,

@@ -84,3 +84,42 @@ def test_connect_waits_until_the_lock_is_released(tmp_path):
             assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
     finally:
         _release(holder)
+
+
+def _as_an_older_version_wrote_it(path) -> None:
+    """A warehouse from before the view current_run and the column quarantine.sku."""
+    with connect(path) as con:
+        con.execute("DROP VIEW current_recommendations")
+        con.execute("DROP VIEW current_run")
+        con.execute("ALTER TABLE quarantine DROP COLUMN sku")
+
+
+def test_read_only_open_upgrades_a_file_an_older_version_wrote(tmp_path):
+    """`reorder lots` as the first command after an upgrade: "Table with name current_run does
+    not exist!" (read-only opens never added what the new version needs)."""
+    path = tmp_path / "warehouse.duckdb"
+    _as_an_older_version_wrote_it(path)
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM current_run").fetchone() == (0,)
+        assert con.execute("SELECT count(sku) FROM quarantine").fetchone() == (0,)
+
+
+def test_an_older_file_that_cannot_be_upgraded_now_says_why(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    _as_an_older_version_wrote_it(path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.replace("connect(sys.argv[1])",
+                                              "connect(sys.argv[1], read_only=True)"),
+         str(path), "30"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout.readline().strip() == "locked"  # a reader: read-only opens still work
+    try:
+        with (
+            pytest.raises(DatabaseError, match="written by an older version of reorder") as caught,
+            connect(path, read_only=True, wait_seconds=0.3),
+        ):
+            pass
+        assert "opening it for writing once" in str(caught.value) and str(path) in str(caught.value)
+    finally:
+        _release(holder)

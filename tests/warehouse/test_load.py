@@ -878,3 +878,33 @@ def test_a_trailing_delimiter_is_no_unused_column_but_unnamed_data_is(con, tmp_p
         "suppliers.csv: columns not used: an unnamed column 7 (known: supplier_id, name, "
         "lead_time, fixed_cost, on_time_rate, reject_rate)"
     ]
+
+
+def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
+    """A warehouse loaded before order_lines_excluded existed (LINE_RULES 1) held a line a
+    later file had cancelled as demand; that file, unchanged, was skipped by every later load,
+    so the line stayed demand after the upgrade (a fresh warehouse had it cancelled)."""
+    import warehouse.load
+    from warehouse.config import parse_config
+
+    config = parse_config(
+        {"order_lines": {"cancelled_column": "status", "cancelled_values": ["storniert"]}}
+    )
+    header = "order_id,line,order_date,sku,quantity,unit_price,customer,status\n"
+    base = header + "O1,1,2024-03-04,A,10,3.5,C1,ok\nO2,1,2024-03-12,A,5,3.5,C2,ok\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=base)
+    (folder / "order_lines_b.csv").write_text(header + "O2,1,2024-03-12,A,5,3.5,C2,storniert\n")
+    monkeypatch.setattr(warehouse.load, "LINE_RULES", 1)
+    load_folder(con, folder, AS_OF, config)
+    # as the rules before 2026-12-06 left it: the cancelled line kept, no exclusion recorded
+    con.execute("DELETE FROM order_lines_excluded")
+    con.execute(
+        "INSERT INTO order_lines SELECT * REPLACE ('O2' AS order_id, 5.0 AS quantity) "
+        "FROM order_lines WHERE order_id = 'O1'"
+    )
+    (folder / "order_lines.csv").write_text(base + "O3,1,2024-03-13,A,7,3.5,C3,ok\n")
+    monkeypatch.setattr(warehouse.load, "LINE_RULES", 2)
+    report = load_folder(con, folder, AS_OF, config)
+    assert [f.unchanged for f in report.files if f.table == "order_lines"] == [False, False]
+    assert [k for k, *_ in _lines(con)] == ["O1", "O3"]
+    assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
