@@ -111,7 +111,7 @@ def summarize(
         "service_level": params.service_level,
         "solver": params.solver,
         "solver_status": result.solver_status,
-        "gap": result.gap,
+        "solver_gap": result.gap,
         "optimal": result.optimal,
         "relaxed": result.relaxed,
         "infeasible_reason": result.infeasible_reason,
@@ -219,7 +219,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"{summary.get('offers_left_out', 0)} |",
             f"| quarantined | {quarantined_text(summary)} |",
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
-            f" gap {_percent(summary['gap'])} |",
+            f" gap {_percent(summary['solver_gap'])} |",
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
             *[f"\n**{label}:** {text}" for label, text in exception_notes(summary)],

@@ -1,4 +1,4 @@
-"""Prefect tasks: each opens what it needs by path and calls one library function.
+"""Prefect tasks: each opens what it needs by path and makes a few library calls.
 
 DataFrames pass between tasks, so caching is off (NO_CACHE): hashing frames for cache keys is
 slow and pointless for a nightly run whose inputs change every night.

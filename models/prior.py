@@ -18,8 +18,8 @@ like parts did right after their launch. An item without any demand yet may not 
 once: each of its paths starts at a period drawn with the hazard implied by `start_counts`
 (how many of the items without demand h periods ago have had some since).
 
-`category_pools` is the pooled (global) part, computed once; `sample_prior` draws one
-item's paths from its own Generator, so the result does not depend on chunking.
+`category_pools` is the pooled (global) part, computed once; `CategoryPrior.sample` draws
+one item's paths from its own Generator, so the result does not depend on chunking.
 """
 
 from __future__ import annotations
@@ -157,32 +157,3 @@ def _ratios(donors: np.ndarray, donor_groups: np.ndarray, window: int) -> np.nda
     groups = pd.Series(donor_groups, dtype=object)
     median = pd.Series(rate).groupby(groups).transform("median").to_numpy()
     return np.divide(rate, median, out=np.full(rate.shape, np.nan), where=median > 0)
-
-
-def category_prior(
-    donors: np.ndarray,
-    donor_groups: np.ndarray,
-    target_groups: np.ndarray,
-    h: int,
-    n_paths: int,
-    rng: np.random.Generator,
-    window: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Prior forecasts for targets (k items) from donor demand (m, T) left-padded.
-
-    donor_groups (m,), target_groups (k,): category keys. Returns mean (k, h), paths
-    (k, n_paths, h) int32 and found (k,): False where the category has no donor (zeros).
-    """
-    k = target_groups.size
-    mean = np.zeros((k, h))
-    paths = np.zeros((k, n_paths, h), dtype=np.int32)
-    found = np.zeros(k, dtype=bool)
-    pools = category_pools(donors, donor_groups, window)
-    for group in dict.fromkeys(target_groups.tolist()):
-        if group not in pools:
-            continue
-        targets = target_groups == group
-        found[targets] = True
-        mean[targets] = pools[group].mean
-        paths[targets] = pools[group].sample(rng, (int(targets.sum()), n_paths, h))
-    return mean, paths, found

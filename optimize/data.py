@@ -141,6 +141,12 @@ class ItemProblem:
     open_order_ids: tuple[str, ...] = ()
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
+    @property
+    def holding_rate_per_period(self) -> float:
+        """Holding cost per unit of stock value and period (1/period): holding_cost_rate
+        (1/year) × period_years."""
+        return self.holding_cost_rate * self.period_years
+
     def __post_init__(self) -> None:
         where = f"(sku {self.sku})"
         paths = np.asarray(self.scenarios)

@@ -83,7 +83,7 @@ class LotCost:
     leftover_credit: float
     expected_cost: float
     discountable: float
-    expected_short: float
+    expected_lost: float
     expected_replenished: float
     expected_leftover: float
     leftover_value: float
@@ -115,14 +115,16 @@ class LotCosts:
     # purchase cost and the holding of its units, less the purchase's share in the value of
     # its leftover (a discount lowers what the stock is held and credited at, too)
     discountable: np.ndarray
-    expected_short: np.ndarray  # units lost (charged at stockout_cost)
+    expected_lost: np.ndarray  # units lost (charged at stockout_cost)
     expected_replenished: np.ndarray  # units bought by later orders inside the horizon
     expected_leftover: np.ndarray
     leftover_value: np.ndarray  # book value of the expected leftover (units × unit value)
-    stockout_risk: np.ndarray  # P(a unit is lost before a later order can arrive)
-    unavoidable_risk: np.ndarray  # P(stock runs out before any lot ordered now can arrive)
-    decided_risk: np.ndarray  # P(a unit is lost from the earliest arrival on, before a later
-    # order can arrive): the stockout risk the decision changes
+    # share of scenarios in which any unit is lost before a later order can arrive (not a
+    # share of units: that is 1 - fill rate)
+    stockout_risk: np.ndarray
+    unavoidable_risk: np.ndarray  # share where stock runs out before a lot ordered now arrives
+    decided_risk: np.ndarray  # share where any unit is lost from the earliest arrival on,
+    # before a later order can arrive: the stockout risk the decision changes
     replenished_from: np.ndarray  # first period whose demand later orders serve (H: none)
     later_supplier_id: np.ndarray  # object: the offer whose later orders are priced
     # expected share of the demand from the earliest arrival until a later order can arrive
@@ -301,7 +303,7 @@ def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
     13 months bought up to 18 months of demand)."""
     demand_rate = float(item.scenarios.mean()) if item.scenarios.size else 0.0
     if demand_rate > 0:
-        rate = item.holding_cost_rate * item.period_years
+        rate = item.holding_rate_per_period
         _, per_unit = replenishment_cost(offer, demand_rate, rate, item.horizon)
         return min(item.stockout_cost, per_unit)
     lot = offer.smallest_lot
@@ -375,7 +377,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     for name in LATER_NAMES:
         acc[name] = np.take_along_axis(acc[name], later[:, None], axis=1)[:, 0]
     price = flat["price"]
-    holding = p["per_year"][owner] * (
+    holding = p["rate_per_period"][owner] * (
         price * acc["lot_stock"] + p["ref"][owner] * base.stock[owner]
     )
     shortage = p["stockout"][owner] * acc["lost"]
@@ -387,7 +389,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
                       where=flat["expected_usable"] > 0)  # fmt: skip
     discountable = (
         flat["purchase"]
-        + p["per_year"][owner] * price * acc["lot_stock"]
+        + p["rate_per_period"][owner] * price * acc["lot_stock"]
         - _lot_retained(p, owner, share, acc, with_salvage=False)
     )
     columns = {
@@ -403,7 +405,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "leftover_credit": credit,
         "expected_cost": expected,
         "discountable": discountable,
-        "expected_short": acc["lost"],
+        "expected_lost": acc["lost"],
         "expected_replenished": replenished,
         "expected_leftover": base.left_mean[owner] + acc["left"],
         "leftover_value": base.left_mean[owner] * p["ref"][owner] + acc["left"] * price,
@@ -552,7 +554,7 @@ class _Base:
         end = self.walk - np.minimum(self.low, 0)
         self.params = {
             "ref": np.array([i.reference_price for i in items]),
-            "per_year": np.array([i.holding_cost_rate * i.period_years for i in items]),
+            "rate_per_period": np.array([i.holding_rate_per_period for i in items]),
             "stockout": np.array([i.stockout_cost for i in items]),
             "salvage": np.array([i.salvage_value for i in items]),
             "obsolete": np.array([i.obsolescence for i in items]),
@@ -567,7 +569,7 @@ class _Base:
         used = np.minimum(left, cap)
         carry = (used * (used + 1) / 2) * inv
         p = self.params
-        ref, rate = p["ref"][:, None], p["per_year"][:, None]
+        ref, rate = p["ref"][:, None], p["rate_per_period"][:, None]
         kept = used * ref - ref * rate * carry + (left - used) * p["salvage"][:, None]
         obsolete = p["obsolete"][:, None]
         value = (1 - obsolete) * kept + obsolete * left * p["salvage"][:, None]
@@ -742,7 +744,7 @@ def _lot_retained(
 ) -> np.ndarray:
     """Expected value kept by the lot's leftover units (see the module rules); without
     `with_salvage` only the part that scales with the unit value `price`."""
-    rate, obsolete = p["per_year"][owner], p["obsolete"][owner]
+    rate, obsolete = p["rate_per_period"][owner], p["obsolete"][owner]
     salvage = p["salvage"][owner] if with_salvage else np.zeros(len(owner))
     used_value = price * acc["used"] - price * rate * acc["carry"]
     kept = used_value + salvage * (acc["left"] - acc["used"])

@@ -58,10 +58,10 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "open_orders": counted_orders(item),
         "horizon_periods": item.horizon,
         "period": period_word(item),
-        "shortest_lead_time": min(o.lead_time for o in item.offers),  # periods, not clipped
+        "shortest_lead_time_periods": min(o.lead_time for o in item.offers),  # not clipped
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
-        "expected_short": lot.expected_short,
+        "expected_lost": lot.expected_lost,
         "expected_replenished": lot.expected_replenished,
         "expected_leftover": lot.expected_leftover,
         "leftover_value": lot.leftover_value,
@@ -123,8 +123,10 @@ def units(value: float) -> str:
 def periods_short(explanation: dict) -> int:
     """By how many periods the horizon falls short of the item's earliest possible arrival
     (a lot arriving in period L needs L + 1 periods); 0 or less: a lot can arrive within it.
-    From an explanation as `explain` writes it (older ones without the keys: 0)."""
-    return explanation.get("shortest_lead_time", 0) - explanation.get("horizon_periods", 1) + 1
+    From an explanation as `explain` writes it (before 2026-12-06 the lead time's key was
+    `shortest_lead_time`; older ones without the keys: 0)."""
+    lead_time = explanation.get("shortest_lead_time_periods", explanation.get("shortest_lead_time"))
+    return (lead_time or 0) - explanation.get("horizon_periods", 1) + 1
 
 
 def expected_units(value: float) -> str:

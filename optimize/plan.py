@@ -288,7 +288,7 @@ def per_period_costs(item: ItemProblem, lots: LotCosts) -> LotCosts:
 
 def _rates(item: ItemProblem) -> tuple[float, float]:
     """Mean demand per period (units) and holding cost rate per period."""
-    return float(item.scenarios.mean()), item.holding_cost_rate * item.period_years
+    return float(item.scenarios.mean()), item.holding_rate_per_period
 
 
 def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:

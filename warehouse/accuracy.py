@@ -24,9 +24,9 @@ from warehouse.runs import QUANTILES
 LEVELS = tuple(int(name[1:]) / 100 for name in QUANTILES)
 # The WQL's quantiles: the stored ones symmetric about the median (q99 has no q01), so that
 # the zero forecast scores exactly 1.0 as in `models.wql` (over all 8 it would score 1.12).
-WQL_QUANTILES = tuple(q for q in QUANTILES if q != "q99")
-WQL_LEVELS = tuple(int(name[1:]) / 100 for name in WQL_QUANTILES)
-assert abs(sum(WQL_LEVELS) / len(WQL_LEVELS) - 0.5) < 1e-12
+ACCURACY_WQL_QUANTILES = tuple(q for q in QUANTILES if q != "q99")
+ACCURACY_WQL_LEVELS = tuple(int(name[1:]) / 100 for name in ACCURACY_WQL_QUANTILES)
+assert abs(sum(ACCURACY_WQL_LEVELS) / len(ACCURACY_WQL_LEVELS) - 0.5) < 1e-12
 
 
 def _columns(alias: str) -> str:
@@ -35,9 +35,10 @@ def _columns(alias: str) -> str:
 
 # column names come from QUANTILES; the levels are ? parameters
 _PINBALL = " + ".join(
-    f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))" for q in WQL_QUANTILES
+    f"sum(abs((y - {q}) * (CASE WHEN y <= {q} THEN 1 ELSE 0 END - ?)))"
+    for q in ACCURACY_WQL_QUANTILES
 )
-_WQL = f"2 * ({_PINBALL}) / {len(WQL_QUANTILES)} / nullif(sum(y), 0)"
+_WQL = f"2 * ({_PINBALL}) / {len(ACCURACY_WQL_QUANTILES)} / nullif(sum(y), 0)"
 
 
 def _above(columns: tuple[str, ...], prefix: str) -> str:
@@ -178,7 +179,7 @@ def forecast_accuracy(
     item-periods whose demand was above the forecast's 0.5, 0.9 and 0.95 quantiles (ideal at
     most 0.5, 0.1, 0.05: for whole units with many zeros a calibrated forecast stays below
     them), and the weighted quantile loss over the stored quantiles 0.05 ... 0.95
-    (`WQL_QUANTILES`; as `models.wql`: 1.0 = the zero forecast, lower is better).
+    (`ACCURACY_WQL_QUANTILES`; as `models.wql`: 1.0 = the zero forecast, lower is better).
     Empty while no earlier run's forecast periods have passed.
 
     The `total_` columns score each item's demand summed over all the run's periods that
@@ -188,10 +189,10 @@ def forecast_accuracy(
 
     newest: score only the `newest` runs by as_of (None: all; the nightly summary and report
     need 3, and the forecasts table grows by a night's rows every night)."""
-    scores = con.execute(_accuracy_sql(by), [newest, *WQL_LEVELS]).df()
+    scores = con.execute(_accuracy_sql(by), [newest, *ACCURACY_WQL_LEVELS]).df()
     if not _has_table(con, "cumulative_forecasts"):  # a read-only file from before the table
         return scores.assign(**{c: None for c in TOTAL_COLUMNS})
-    totals = con.execute(_totals_sql(by), [newest, *WQL_LEVELS]).df()
+    totals = con.execute(_totals_sql(by), [newest, *ACCURACY_WQL_LEVELS]).df()
     keys = ["run_key", "as_of", *([by] if by else [])]
     out = scores.merge(totals, on=keys, how="left")
     return out.astype({"total_periods": "Int64"})

@@ -154,8 +154,9 @@ _LOT_SQL = (
     "r.unit_price",
     "r.order_value",
     "r.reason",
-    "coalesce(CASE d.action WHEN 'approve' THEN 'approved' WHEN 'override' THEN 'overridden' "
-    "WHEN 'reject' THEN 'rejected' END, 'pending') AS status",
+    "coalesce(CASE d.action "
+    + " ".join(f"WHEN '{action}' THEN '{status}'" for action, status in STATUS.items())
+    + " END, 'pending') AS status",
     "d.supplier_id AS decided_supplier_id",
     "d.quantity AS decided_quantity",
     "d.order_value AS decided_order_value",

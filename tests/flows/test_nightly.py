@@ -462,7 +462,7 @@ def test_run_output_names_the_items_a_budget_too_small_for_any_lot_held_back(
 _SUMMARY = {"as_of": "2026-06-30", "lots": 0, "items_planned": 4, "spend": 0.0,
             "savings": 0.0, "expected_leftover_units": 0.0, "items_at_risk": 0,
             "items_held_back": 3, "items_unplannable": 0, "rows_quarantined": 0,
-            "solver": "highs", "solver_status": "Optimal", "optimal": True, "gap": 0.0,
+            "solver": "highs", "solver_status": "Optimal", "optimal": True, "solver_gap": 0.0,
             "stage_seconds": {}, "run_id": "r", "run_key": "k",
             "db_path": "x.duckdb"}  # fmt: skip
 
@@ -499,7 +499,7 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
         "solver": "highs",
         "solver_status": "Optimal",
         "optimal": True,
-        "gap": 0.0,
+        "solver_gap": 0.0,
         "stage_seconds": {"load": 0.1},
         "run_id": "r",
         "run_key": "k",
@@ -750,7 +750,7 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
 
 
 def test_summary_names_the_items_beyond_the_horizon() -> None:
-    explained = [{"shortest_lead_time": a, "horizon_periods": 6} for a in (2, 6, 5, 9)]
+    explained = [{"shortest_lead_time_periods": a, "horizon_periods": 6} for a in (2, 6, 5, 9)]
     group = beyond_horizon(pd.Series(["A", "B", "C", "D"]), explained, "month")
     assert group == {"items": 2, "skus": ["B", "D"], "periods_short": 4, "period": "month"}
     assert beyond_horizon(pd.Series(["A"]), explained[:1], "week") is None

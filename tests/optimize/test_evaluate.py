@@ -159,7 +159,7 @@ def test_lot_arriving_after_the_horizon_is_all_left_over():
     item = _item(lead_time=5)
     lot = evaluate_plan(item, "S1", 20)
     none = evaluate_plan(item, None, 0)
-    assert lot.expected_short == none.expected_short
+    assert lot.expected_lost == none.expected_lost
     assert lot.expected_leftover == pytest.approx(none.expected_leftover + 20)
 
 

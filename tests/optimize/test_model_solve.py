@@ -271,7 +271,7 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
             "leftover_credit",
             "expected_cost",
             "discountable",
-            "expected_short",
+            "expected_lost",
             "expected_replenished",
             "expected_leftover",
             "leftover_value",

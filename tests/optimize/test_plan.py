@@ -401,7 +401,7 @@ def test_a_large_reject_rate_is_not_rounded_into_a_sure_unit():
     demand[:, 1] = 1
     item = ItemProblem("P", demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 300.0, 0.0)
     one = evaluate_lots(item, np.array([0]), np.array([1]))
-    assert one.stockout_risk[0] == pytest.approx(0.5) and one.expected_short[0] == 0.5
+    assert one.stockout_risk[0] == pytest.approx(0.5) and one.expected_lost[0] == 0.5
     (lot,) = plan(Problem((item,))).lots
     assert lot.quantity == 2  # 2 units: 1 usable, the expectation (a whole number)
 
@@ -594,3 +594,13 @@ def test_a_menu_grows_past_a_small_lot_less_a_tier_discount_it_cannot_reach():
     cost = np.where(lots.decided_fill >= 0.9 - 1e-12, cost, np.inf)
     best = min(_brute_single(dataclasses.replace(item, offers=offers[1:])), float(cost.min()))
     assert result.optimal and result.objective == pytest.approx(best, rel=1e-9)
+
+
+def test_periods_short_reads_explanations_stored_before_the_key_was_renamed():
+    """`shortest_lead_time` (periods) became `shortest_lead_time_periods`: a run stored before
+    still tells by how much its horizon fell short."""
+    from optimize.explain import periods_short
+
+    assert periods_short({"shortest_lead_time_periods": 7, "horizon_periods": 6}) == 2
+    assert periods_short({"shortest_lead_time": 7, "horizon_periods": 6}) == 2
+    assert periods_short({}) == 0

@@ -17,7 +17,7 @@ from warehouse import (
     publish_run,
     start_run,
 )
-from warehouse.accuracy import LEVELS, WQL_LEVELS
+from warehouse.accuracy import ACCURACY_WQL_LEVELS, LEVELS
 from warehouse.runs import QUANTILES
 
 SOLVER = {"solver_status": "Optimal", "solver_gap": 0.0, "objective": 1.0}
@@ -126,7 +126,7 @@ def test_earlier_forecasts_are_scored_against_the_newest_demand(con):
     assert row["above_q90"] == row["above_q95"] == 0.5  # X 6 > 4 and 5, Y 1 > 0
     y = np.array([3.0, 6.0, 0.0, 1.0])
     q = np.array([X_QUANTILES, X_QUANTILES, [0] * 8, [0] * 8], dtype=float)[:, :-1]  # no q99
-    lv = np.asarray(WQL_LEVELS)
+    lv = np.asarray(ACCURACY_WQL_LEVELS)
     wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
     assert row["wql"] == pytest.approx(wql)
     # every period has demand; the weekly run is named as not scored
@@ -230,7 +230,7 @@ def test_totals_over_the_passed_periods_are_scored_against_the_cumulative_foreca
     assert row["total_above_q99"] == 0.0  # X 9 <= 14, Y 1 <= 1
     y = np.array([9.0, 1.0])
     q = np.array([CUMULATIVE["X"][1], CUMULATIVE["Y"][1]], dtype=float)[:, :-1]  # no q99
-    lv = np.asarray(WQL_LEVELS)
+    lv = np.asarray(ACCURACY_WQL_LEVELS)
     wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
     assert row["total_wql"] == pytest.approx(wql)
     assert row["periods"] == 2 and row["wql"] > 0  # the per-period scores are still there
