@@ -85,27 +85,27 @@ class Offer:
         """Smallest feasible order quantity: the first pack multiple >= min_lot (units)."""
         return -(-self.min_lot // self.pack_size) * self.pack_size
 
-    def usable(self, qty: Any) -> Any:
-        """Expected usable units of a lot of `qty` (int or int array): qty × (1 −
+    def usable(self, quantity: Any) -> Any:
+        """Expected usable units of a lot of `quantity` (int or int array): quantity × (1 −
         reject_rate), a float (array)."""
-        usable = np.asarray(qty, dtype=float) * (1.0 - self.reject_rate)
+        usable = np.asarray(quantity, dtype=float) * (1.0 - self.reject_rate)
         return float(usable) if usable.ndim == 0 else usable
 
-    def usable_split(self, qty: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(whole, share): a lot of `qty` (int array) yields whole + 1 usable units with
+    def usable_split(self, quantity: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(whole, share): a lot of `quantity` (int array) yields whole + 1 usable units with
         probability `share` and `whole` otherwise, so that it yields `usable` units on average.
         The evaluation mixes both exactly, as it mixes late deliveries. Why not one whole
         number: rounded down, a 1% reject rate took a whole unit off every lot below 100 (the
         plan bought 2 units where it wanted 1); rounded to the nearest unit, a 1-unit lot with
         50% rejects counted as 1 sure unit."""
-        usable = np.asarray(qty, dtype=float) * (1.0 - self.reject_rate)
+        usable = np.asarray(quantity, dtype=float) * (1.0 - self.reject_rate)
         whole = np.floor(usable + 1e-9)
         share = np.clip(usable - whole, 0.0, 1.0)
         return whole.astype(np.int64), np.where(share < 1e-9, 0.0, share)
 
-    def feasible_at_least(self, qty: Any) -> Any:
-        """Smallest feasible lot >= qty (units; int or int array, like `usable`)."""
-        packs = -(-np.asarray(qty, dtype=np.int64) // self.pack_size) * self.pack_size
+    def feasible_at_least(self, quantity: Any) -> Any:
+        """Smallest feasible lot >= quantity (units; int or int array, like `usable`)."""
+        packs = -(-np.asarray(quantity, dtype=np.int64) // self.pack_size) * self.pack_size
         lots = np.maximum(packs, self.smallest_lot)
         return int(lots) if lots.ndim == 0 else lots
 
@@ -185,13 +185,15 @@ class ItemProblem:
             f"open_order_ids must name every open order or none {where}",
         )
         arrivals = np.zeros(self.horizon, dtype=np.int64)
-        for due, qty in self.open_orders:
-            whole = _is_whole(due) and _is_whole(qty)
-            _check(whole, f"open order (due {due}, quantity {qty}) must be whole numbers {where}")
-            _check(qty > 0, f"open order quantity must be positive {where}")
+        for due, quantity in self.open_orders:
+            whole = _is_whole(due) and _is_whole(quantity)
+            _check(
+                whole, f"open order (due {due}, quantity {quantity}) must be whole numbers {where}"
+            )
+            _check(quantity > 0, f"open order quantity must be positive {where}")
             if due < self.horizon:
-                arrivals[max(int(due), 0)] += int(qty)
-        orders = tuple((int(due), int(qty)) for due, qty in self.open_orders)
+                arrivals[max(int(due), 0)] += int(quantity)
+        orders = tuple((int(due), int(quantity)) for due, quantity in self.open_orders)
         object.__setattr__(self, "open_orders", orders)
         object.__setattr__(self, "base_arrivals", arrivals)
 

@@ -13,16 +13,16 @@ import numpy as np
 from optimize.data import Offer
 
 
-def tier_index(offer: Offer, qty: np.ndarray | int) -> np.ndarray:
-    """Index of the highest break with min_qty <= qty (0 below the first break)."""
+def tier_index(offer: Offer, quantity: np.ndarray | int) -> np.ndarray:
+    """Index of the highest break with min_qty <= quantity (0 below the first break)."""
     mins = np.array([b.min_qty for b in offer.price_breaks], dtype=np.int64)
-    idx = np.searchsorted(mins, np.asarray(qty, dtype=np.int64), side="right") - 1
+    idx = np.searchsorted(mins, np.asarray(quantity, dtype=np.int64), side="right") - 1
     return np.maximum(idx, 0)
 
 
-def purchase_cost(offer: Offer, qty: np.ndarray | int) -> np.ndarray:
-    """Purchase cost of `qty` units (currency), float array shaped like `qty`."""
-    q = np.asarray(qty, dtype=np.int64)
+def purchase_cost(offer: Offer, quantity: np.ndarray | int) -> np.ndarray:
+    """Purchase cost of `quantity` units (currency), float array shaped like `quantity`."""
+    q = np.asarray(quantity, dtype=np.int64)
     prices = np.array([b.unit_price for b in offer.price_breaks], dtype=float)
     if offer.discount_type == "all_units":
         return q * prices[tier_index(offer, q)]
@@ -33,15 +33,15 @@ def purchase_cost(offer: Offer, qty: np.ndarray | int) -> np.ndarray:
     return (in_band * prices).sum(axis=-1)
 
 
-def average_unit_price(offer: Offer, qty: np.ndarray | int) -> np.ndarray:
-    """Purchase cost / qty (currency per unit); the first-tier price at qty 0."""
-    q = np.asarray(qty, dtype=np.int64)
+def average_unit_price(offer: Offer, quantity: np.ndarray | int) -> np.ndarray:
+    """Purchase cost / quantity (currency per unit); the first-tier price at quantity 0."""
+    q = np.asarray(quantity, dtype=np.int64)
     cost = purchase_cost(offer, q)
     first = offer.price_breaks[0].unit_price
     return np.where(q > 0, cost / np.maximum(q, 1), first)
 
 
-def tier_min_qty(offer: Offer, qty: np.ndarray | int) -> np.ndarray:
-    """min_qty of the tier reached by qty (units)."""
+def tier_min_qty(offer: Offer, quantity: np.ndarray | int) -> np.ndarray:
+    """min_qty of the tier reached by quantity (units)."""
     mins = np.array([b.min_qty for b in offer.price_breaks], dtype=np.int64)
-    return mins[tier_index(offer, qty)]
+    return mins[tier_index(offer, quantity)]
