@@ -224,15 +224,16 @@ def forecast_calibration(con: duckdb.DuckDBPyConnection, newest: int | None = No
 
 
 _WINDOW_SQL = """
-WITH latest AS (SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run)
+WITH latest AS (SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run),
+other AS (  -- published runs of all items of earlier nights with another freq
+    SELECT r.as_of, r.parameters->>'freq' AS freq FROM runs AS r, latest AS l
+    WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
+        AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL
+)
 SELECT (SELECT freq FROM latest),
     max(period_start), max(period_start) FILTER (WHERE quantity > 0),
-    (SELECT count(*) FROM runs AS r, latest AS l
-     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
-         AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL),
-    (SELECT string_agg(DISTINCT r.parameters->>'freq', ', ') FROM runs AS r, latest AS l
-     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
-         AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL)
+    (SELECT count(DISTINCT as_of) FROM other),
+    (SELECT string_agg(DISTINCT freq, ', ') FROM other)
 FROM demand WHERE run_id = (SELECT run_id FROM latest)
 """
 
@@ -244,19 +245,19 @@ def accuracy_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     row = con.execute(_WINDOW_SQL).fetchone()
     if row is None or row[0] is None:
         return []
-    freq, history_end, with_demand, other_runs, other_freqs = row
+    freq, history_end, with_demand, other_nights, other_freqs = row
     notes = []
     if history_end is not None and (with_demand is None or with_demand < history_end):
-        after = "in no period" if with_demand is None else f"after the period of {with_demand}"
+        after = "in any period" if with_demand is None else f"after the period of {with_demand}"
         notes.append(
             f"no item has demand {after} in the published run's history (up to the period of "
             f"{history_end}): periods without any order line look like an export that ended "
             "early, not like no demand, so they are not scored"
         )
-    if other_runs:
+    if other_nights:
         notes.append(
-            f"{other_runs} earlier run{'s' if other_runs != 1 else ''} with freq {other_freqs} "
-            f"{'are' if other_runs != 1 else 'is'} not scored: the published run plans with "
-            f"freq {freq}, and a run is scored against the history of a later run of its freq"
+            f"the runs of {other_nights} earlier night{'s' if other_nights != 1 else ''} with "
+            f"freq {other_freqs} are not scored: the published run plans with freq {freq}, and "
+            "a run is scored against the history of a later run of its freq"
         )
     return notes

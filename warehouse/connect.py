@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,17 +38,59 @@ def connect(
     check_path(path, must_exist=read_only or not create)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only, wait_seconds)
+        con = _open(path, read_only, wait_seconds)
+    else:
+        with _UPGRADE_LOCK:  # another thread's read-only connection would block the upgrade
+            con = _open_current(path, wait_seconds)
     try:
         if not read_only:
+            _check_warehouse(con, path, read_only)
             ensure_schema(con)
-        elif not _current_schema(con):
-            con.close()
-            _upgrade(path, wait_seconds)
-            con = _open(path, read_only, wait_seconds)
         yield con
     finally:
         con.close()
+
+
+# tables every warehouse file has had since the first version: a file without either is not one
+_MARKERS = frozenset({"runs", "loads"})
+_UPGRADE_LOCK = threading.Lock()
+
+
+def _open_current(path: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a file with the current schema: a file an older version
+    wrote (a table, view or column missing) is upgraded first by a read-write open."""
+    con = _open(path, True, wait_seconds)
+    try:
+        _check_warehouse(con, path, read_only=True)
+        missing = _schema_columns() - _columns(con)
+    except BaseException:
+        con.close()
+        raise
+    if not missing:
+        return con
+    con.close()
+    _upgrade(path, wait_seconds)
+    con = _open(path, True, wait_seconds)
+    if missing := _schema_columns() - _columns(con):
+        con.close()
+        raise DatabaseError(f"{path}: upgrading its tables left out {sorted(missing)}")
+    return con
+
+
+def _check_warehouse(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+    """Refuse a DuckDB file that is not a warehouse: a read-only command would find nothing
+    (and its upgrade would write the warehouse's tables into it), a read-write one would add
+    them to someone else's database. A file without tables becomes a warehouse read-write."""
+    tables = {table for table, _ in _columns(con)}
+    if tables & _MARKERS or not (tables or read_only):
+        return
+    if not tables:
+        raise DatabaseError(f"{path} holds no warehouse yet (no tables): run a load first")
+    raise DatabaseError(
+        f"{path} is a DuckDB file but not a reorder warehouse (its tables: "
+        f"{', '.join(sorted(tables)[:5])}{' ...' if len(tables) > 5 else ''}): give the "
+        "warehouse's .duckdb file"
+    )
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> frozenset[tuple[str, str]]:
@@ -69,15 +112,11 @@ def _schema_columns() -> frozenset[tuple[str, str]]:
         con.close()
 
 
-def _current_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    return _schema_columns() <= _columns(con)
-
-
 def _upgrade(path: Path, wait_seconds: float) -> None:
     """Add what an older version's file lacks (`ensure_schema`), or say why it cannot be."""
     try:
         con = _open(path, False, wait_seconds)
-    except DatabaseError as error:
+    except (DatabaseError, duckdb.ConnectionException) as error:
         raise DatabaseError(
             f"{path} was written by an older version of reorder and its tables need upgrading, "
             f"which takes opening it for writing once: {error}"

@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS loads (
     table_name VARCHAR NOT NULL,
     file VARCHAR,                         -- NULL: optional table absent from the folder
     sha256 VARCHAR,                       -- of the file's bytes
-    context_sha256 VARCHAR,               -- order_lines: of the items file and the LoadConfig
+    context_sha256 VARCHAR,               -- order_lines: items file, LoadConfig, LINE_RULES
     rows_read BIGINT NOT NULL,
     rows_loaded BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
@@ -318,6 +318,9 @@ ALL_TABLES = (
 
 # Columns added after a table was first created: existing warehouse files get them on open.
 UPGRADES = (
+    # a planner's launch forecast of a new item (2026-11-22, added to CREATE TABLE only until
+    # 2026-12-06: files of the first two versions lacked it)
+    "ALTER TABLE items ADD COLUMN IF NOT EXISTS launch_forecast DOUBLE",
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS relaxed BOOLEAN",  # plan from the relaxed model
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS infeasible_reason VARCHAR",  # why targets failed
     # the item's classification next to its chosen forecast model

@@ -237,7 +237,8 @@ def _accuracy_cli(db: Path, *args: str) -> str:
 
     from flows.cli import main
 
-    return CliRunner().invoke(main, ["accuracy", "--db", str(db), *args]).output
+    result = CliRunner().invoke(main, ["accuracy", "--db", str(db), *args], catch_exceptions=False)
+    return result.output
 
 
 def _two_items(con) -> None:
@@ -286,4 +287,4 @@ def test_accuracy_notes_what_it_does_not_score(tmp_path: Path) -> None:
                  ["2024-05-01"])  # fmt: skip
     out = _accuracy_cli(db)
     assert out.startswith("no forecast to score yet")
-    assert "\nnote: 1 earlier run with freq W is not scored: the published run plans" in out
+    assert "\nnote: the runs of 1 earlier night with freq W are not scored: the published" in out

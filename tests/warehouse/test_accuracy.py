@@ -130,7 +130,9 @@ def test_earlier_forecasts_are_scored_against_the_newest_demand(con):
     wql = (2 * np.abs((y[:, None] - q) * ((y[:, None] <= q) - lv))).sum(axis=0).mean() / y.sum()
     assert row["wql"] == pytest.approx(wql)
     # every period has demand; the weekly run is named as not scored
-    assert [n[:40] for n in accuracy_notes(con)] == ["1 earlier run with freq W is not scored:"]
+    assert [n[:54] for n in accuracy_notes(con)] == [
+        "the runs of 1 earlier night with freq W are not scored"
+    ]
 
 
 def test_the_zero_forecast_scores_a_wql_of_one(con):
@@ -174,7 +176,7 @@ def test_runs_of_another_freq_are_named_in_a_note(con):
              ["2024-05-01"])  # fmt: skip
     assert forecast_accuracy(con).empty
     (note,) = accuracy_notes(con)
-    assert note.startswith("2 earlier runs with freq W are not scored")
+    assert note.startswith("the runs of 2 earlier nights with freq W are not scored")
     assert "the published run plans with freq M" in note
 
 

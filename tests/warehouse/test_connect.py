@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,9 +14,11 @@ import pytest
 from warehouse import DatabaseBusyError, DatabaseError, connect, ensure_schema, table_counts
 from warehouse.schema import ALL_TABLES
 
+connect_module = importlib.import_module("warehouse.connect")  # `connect` is the function
+
 HOLDER = """
 import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[3] == "ro")
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
 """
@@ -46,9 +50,12 @@ def test_read_only_needs_an_existing_file(tmp_path):
         pass
 
 
-def _hold_lock(path, seconds: float) -> subprocess.Popen:
+def _hold_lock(path, seconds: float, read_only: bool = False) -> subprocess.Popen:
+    mode = "ro" if read_only else "rw"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, str(path), str(seconds), mode],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "locked"
     return holder
@@ -107,13 +114,7 @@ def test_read_only_open_upgrades_a_file_an_older_version_wrote(tmp_path):
 def test_an_older_file_that_cannot_be_upgraded_now_says_why(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     _as_an_older_version_wrote_it(path)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER.replace("connect(sys.argv[1])",
-                                              "connect(sys.argv[1], read_only=True)"),
-         str(path), "30"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert holder.stdout.readline().strip() == "locked"  # a reader: read-only opens still work
+    holder = _hold_lock(path, 30, read_only=True)  # a reader: read-only opens still work
     try:
         with (
             pytest.raises(DatabaseError, match="written by an older version of reorder") as caught,
@@ -123,3 +124,59 @@ def test_an_older_file_that_cannot_be_upgraded_now_says_why(tmp_path):
         assert "opening it for writing once" in str(caught.value) and str(path) in str(caught.value)
     finally:
         _release(holder)
+
+
+SCHEMAS = sorted((Path(__file__).parent / "data" / "schemas").glob("*.sql"))
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=[s.stem for s in SCHEMAS])
+def test_every_earlier_schema_upgrades_to_the_current_one(tmp_path, schema):
+    """The schema each earlier version wrote (dumped from git history, 2026-11-21 on): a column
+    added to a CREATE TABLE without its ALTER in UPGRADES (items.launch_forecast) left files
+    of the first two versions short of it, so every read-only open tried to upgrade again."""
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(schema.read_text())
+    with connect(path, read_only=True) as con:  # raises if the upgrade leaves anything out
+        assert con.execute("SELECT count(*) FROM current_run").fetchone() == (0,)
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert connect_module._schema_columns() <= connect_module._columns(con)
+
+
+def test_a_current_file_opens_read_only_beside_another_reader_without_a_write(
+    tmp_path, monkeypatch
+):
+    """Only a file an older version wrote is opened for writing: for a current one that open
+    would fail whenever another process reads the file."""
+    path = tmp_path / "warehouse.duckdb"
+    with connect(path):
+        pass
+    monkeypatch.setattr(connect_module, "_upgrade", lambda *a: pytest.fail("upgraded"))
+    holder = _hold_lock(path, 30, read_only=True)
+    try:
+        with connect(path, read_only=True, wait_seconds=0.3) as con:
+            assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+    finally:
+        _release(holder)
+
+
+def test_a_duckdb_file_that_is_no_warehouse_is_refused_and_left_alone(tmp_path):
+    """`reorder lots --db other.duckdb` wrote the warehouse's 27 tables and views into it."""
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE mydata (x INTEGER)")
+    for read_only in (True, False):
+        with (
+            pytest.raises(DatabaseError, match=r"not a reorder warehouse \(its tables: mydata"),
+            connect(path, read_only=read_only),
+        ):
+            pass
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("mydata",)]
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with (
+        pytest.raises(DatabaseError, match="holds no warehouse yet"),
+        connect(empty, read_only=True),
+    ):
+        pass

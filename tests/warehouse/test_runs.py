@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -252,12 +253,8 @@ def test_publish_without_classification_stores_nulls(con):
 
 def test_an_existing_forecast_models_table_gains_the_classification_columns(tmp_path):
     path = tmp_path / "old.duckdb"
-    with duckdb.connect(str(path)) as old:  # forecast_models as created before the columns
-        old.execute(
-            "CREATE TABLE forecast_models (run_key VARCHAR NOT NULL, run_id VARCHAR NOT NULL, "
-            "sku VARCHAR NOT NULL, model VARCHAR NOT NULL, backtest_score DOUBLE, "
-            "PRIMARY KEY (run_key, sku))"
-        )
+    with duckdb.connect(str(path)) as old:  # the last schema before the columns
+        old.execute((Path(__file__).parent / "data/schemas/2026-11-22_7e1f620.sql").read_text())
     with connect(path) as upgraded:
         run_id = start_run(upgraded, "key", AS_OF, {})
         chosen = pd.DataFrame(
