@@ -41,8 +41,7 @@ STAGES = ("load", "demand", "forecast", "optimize", "publish")
 
 def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
     """One nightly run on `n_items` demo items; its timings, memory and output sizes."""
-    import duckdb
-
+    import warehouse
     from flows.nightly import nightly
     from warehouse.demo import write_demo_data
 
@@ -56,9 +55,10 @@ def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
             as_of=AS_OF, data_dir=str(data), db_path=str(db), horizon=horizon, scenarios=scenarios
         )
         flow_s = time.perf_counter() - start
-        with duckdb.connect(str(db), read_only=True) as con:
-            stages = json.loads(con.execute("SELECT stage_seconds FROM runs").fetchone()[0])
-            rows = sum(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in PUBLISHED)
+        with warehouse.connect(db, read_only=True) as con:
+            stages = json.loads(warehouse.run_history(con, 1)["stage_seconds"].item())
+            counts = warehouse.table_counts(con)
+        rows = sum(counts[t] for t in PUBLISHED)
         db_mb = db.stat().st_size / 2**20
     return {
         "items": n_items,
