@@ -84,6 +84,14 @@ def rmsse(y_true: Any, fc: FcLike, y_train: Any = None, *, seasonality: int = 1)
     return float(np.mean(np.sqrt(errors[ok] / scale[ok]))) if ok.any() else float("nan")
 
 
+def pinball(actual: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Per cell, the mean over levels of 2 |(y - ŷ_q)(1{y <= ŷ_q} - level)| (units):
+    actual (n, ...), quantiles q (n, L, ...) at `levels` (L,); returns actual's shape."""
+    y = actual[:, None]
+    lv = np.asarray(levels, dtype=float).reshape((1, -1) + (1,) * (q.ndim - 2))
+    return (2 * np.abs((y - q) * ((y <= q) - lv))).mean(axis=1)
+
+
 def wql(
     y_true: Any, fc: FcLike, y_train: Any = None, *, levels: Sequence[float] = WQL_LEVELS
 ) -> float:
@@ -91,13 +99,10 @@ def wql(
     sums over all series and periods. The all-zero forecast scores exactly 1.0 on
     non-negative data with levels symmetric around 0.5. NaN if Σ |y| = 0."""
     y = _check(y_true, fc)
-    q = np.asarray(levels, dtype=float)
-    pred = _quantiles(fc, levels)
-    loss = np.abs((y[:, None, :] - pred) * ((y[:, None, :] <= pred) - q[None, :, None]))
     denom = np.abs(y).sum()
     if denom == 0:
         return float("nan")
-    return float(np.mean(2 * loss.sum(axis=(0, 2)) / denom))
+    return float(pinball(y, _quantiles(fc, levels), np.asarray(levels)).sum() / denom)
 
 
 def coverage(y_true: Any, fc: FcLike, y_train: Any = None, *, level: float = 0.8) -> float:

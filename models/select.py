@@ -28,7 +28,7 @@ import pandas as pd
 
 from models.base import Forecaster, path_quantiles
 from models.classify import _adi_cv2, _demand_class
-from models.metrics import WQL_LEVELS
+from models.metrics import WQL_LEVELS, pinball
 
 INACTIVE = "inactive"
 PHASE_OUT = "phase_out"  # the lifecycle stage, and the selection group of its selling items
@@ -57,13 +57,6 @@ def item_groups(
     recent = np.nan_to_num(y[:, -max(1, periods_per_year // 2) :]).sum(axis=1)
     groups[(recent == 0) & (n_demands > 0)] = INACTIVE
     return groups
-
-
-def _pinball(actual: np.ndarray, q: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """2 |(y - q)(1{y <= q} - level)| summed over levels' mean; actual (n, ...), q (n, L, ...)."""
-    y = actual[:, None]
-    lv = levels.reshape((1, -1) + (1,) * (q.ndim - 2))
-    return (2 * np.abs((y - q) * ((y <= q) - lv))).mean(axis=1)
 
 
 @dataclass(frozen=True)
@@ -142,12 +135,12 @@ def backtest(
             # common random numbers: every candidate draws the same stream at an origin, so
             # their scores differ by the models, not by sampling noise
             fc = model.fit(train[ok]).predict(h, n_paths, np.random.default_rng([seed, k]))
-            pl = _pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
+            pl = pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
             totals = fc.totals()
             tq = path_quantiles(totals[:, :, None], ltd_levels)[:, :, 0]
             total = actual[ok].sum(axis=1)
             forecast_total[label][ok, k - 1] = totals.mean(axis=1)
-            tl = _pinball(total, tq, ltd_levels)
+            tl = pinball(total, tq, ltd_levels)
             period_loss[label][ok] += pl.sum(axis=1)
             total_loss[label][ok] += tl
             covered[label][ok] += total[:, None] <= tq[:, cover_cols]
