@@ -23,6 +23,7 @@ from flows.console import (
     elsewhere_notes,
     frame_text,
     held_back_note,
+    item_accuracy_text,
     lots_text,
     models_text,
     prior_notes,
@@ -277,9 +278,31 @@ def models(db_path: Path, per_item: bool) -> None:
     type=click.Choice(warehouse.BY_COLUMNS),
     help="Split the scores by the item's demand class, model, ... in each scored run.",
 )
-def accuracy(db_path: Path, by: str | None) -> None:
+@click.option(
+    "--items",
+    "per_item",
+    is_flag=True,
+    help="One row per item of the newest scored run, largest loss first (the first 20).",
+)
+@click.option("--sku", "skus", multiple=True, help="Only this item, in every scored run (repeat).")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a PNG of the item's (one --sku) newest scored forecast against what came.",
+)
+def accuracy(
+    db_path: Path, by: str | None, per_item: bool, skus: tuple[str, ...], chart: Path | None
+) -> None:
     """Print how earlier runs' forecasts did against the demand that came (newest run's
-    history): bias, demand above the forecast quantiles, weighted quantile loss."""
+    history): bias, demand above the forecast quantiles, weighted quantile loss; per item
+    with --items or --sku."""
+    if chart is not None and len(skus) != 1:
+        raise click.UsageError("--chart draws one item: give exactly one --sku")
+    if by is not None and (per_item or skus):
+        raise click.UsageError("--by splits the run's scores; --items and --sku list items")
+    if per_item or skus:
+        _item_accuracy(db_path, skus, chart)
+        return
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con, by=by)
         notes = warehouse.accuracy_notes(con)
@@ -314,6 +337,32 @@ def accuracy(db_path: Path, by: str | None) -> None:
         f"above it{no_totals}):"
     )
     click.echo(frame_text(scores[totals]))
+    _echo_notes(notes)
+
+
+def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> None:
+    """The items' scores (`--items`: the newest scored run; `--sku`: every scored run) and,
+    with `chart`, the PNG of the one item's newest scored forecast."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        scores = warehouse.item_accuracy(con, skus or None, newest=None if skus else 1)
+        scored = warehouse.scored_item(con, skus[0]) if chart is not None else None
+        notes = warehouse.accuracy_notes(con)
+    if scores.empty:
+        what = f"no scored forecast of {', '.join(skus)}" if skus else "no forecast to score"
+        click.echo(f"{what} yet: it takes a later run whose history covers an earlier run's "
+                   "forecast periods")  # fmt: skip
+    else:
+        click.echo(item_accuracy_text(scores, shown=None if skus else 20))
+        if not skus:
+            click.echo(f"one item: {_prog()} accuracy --db {db_path} --sku SKU [--chart PNG]")
+    if chart is not None and scored is not None:
+        from flows.plots import fan_chart  # matplotlib: only when a chart is asked for
+
+        title = f"{scored.sku}: forecast of run {scored.run_key} against the demand that came"
+        chart.parent.mkdir(parents=True, exist_ok=True)
+        chart.write_bytes(fan_chart(scored.sku, scored.history, scored.forecast, scored.freq,
+                                    title))  # fmt: skip
+        click.echo(f"chart:        {chart}")
     _echo_notes(notes)
 
 

@@ -339,3 +339,31 @@ def models_text(chosen: pd.DataFrame) -> str:
         " backtest's bias of the stage; new items: the stage's scale of the category prior;"
         " 1 = none):\n" + frame_text(factors)
     )
+
+
+ITEM_COLUMNS = ("run_key", "as_of", "sku", "model", "periods", "actual_units",
+                "forecast_units", "loss_share", "total_actual", "total_q50", "total_q95",
+                "total_position")  # fmt: skip
+
+
+def item_accuracy_text(scores: pd.DataFrame, shown: int | None = 20) -> str:
+    """Per scored run the items largest loss first (`shown` per run, None: all), from
+    `warehouse.item_accuracy`, with a header that says what the columns mean."""
+    head = (
+        "Per item, earlier forecasts against the demand that came (loss_share: the item's "
+        "share of the run's weighted quantile loss, where the forecast missed most; "
+        "total_position: where the item's demand summed over the passed periods fell among "
+        "the forecast's quantiles of that sum, 'above q95' about 1 item in 20 if calibrated):"
+    )
+    rows = scores if shown is None else scores.groupby("run_key", sort=False).head(shown)
+    table = rows[list(ITEM_COLUMNS)].assign(loss_share=rows["loss_share"].map(_percent))
+    lines = [head, frame_text(table)]
+    for run_key, n in scores.groupby("run_key", sort=False).size().items():
+        left = n - int((rows["run_key"] == run_key).sum())
+        if left > 0:
+            lines.append(f"... {counted(left, 'more item')} of run {run_key}")
+    return "\n".join(lines)
+
+
+def _percent(share: object) -> str:
+    return "n/a" if pd.isna(share) else f"{100 * float(share):.1f}%"

@@ -44,8 +44,11 @@ def _units_over_dates(ax: plt.Axes, ylabel: str, date_format: str) -> None:
     ax.grid(alpha=0.3)
 
 
-def fan_chart(sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str) -> bytes:
-    """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item."""
+def fan_chart(
+    sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str, title: str | None = None
+) -> bytes:
+    """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item; the
+    history may reach into the forecast's periods (an earlier forecast against what came)."""
     fig, ax = plt.subplots(figsize=SIZE)
     ax.plot(history["ds"], history["y"], color=_GREY, lw=1.2, marker="o", ms=2.5, label="demand")
     ds = pd.to_datetime(forecast["ds"])
@@ -53,7 +56,8 @@ def fan_chart(sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str
     ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
-    ax.set_title(f"{sku}: demand per {'week' if freq == 'W' else 'month'} and forecast")
+    period = "week" if freq == "W" else "month"
+    ax.set_title(title or f"{sku}: demand per {period} and forecast")
     _units_over_dates(ax, "units", "%b %Y")
     ax.legend(loc="upper left", fontsize=7, ncol=5, frameon=False)
     ax.margins(y=0.25)

@@ -9,6 +9,8 @@ from warehouse.accuracy import (
     accuracy_notes,
     forecast_accuracy,
     forecast_calibration,
+    item_accuracy,
+    scored_item,
 )
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import check_path, connect
@@ -110,6 +112,7 @@ __all__ = [
     "forecast_calibration",
     "forget_order_lines",
     "is_published",
+    "item_accuracy",
     "last_complete_start",
     "latest_run",
     "load_config",
@@ -134,6 +137,7 @@ __all__ = [
     "run_lock",
     "run_recommendations",
     "run_status",
+    "scored_item",
     "select_skus",
     "start_run",
     "supplier_terms",

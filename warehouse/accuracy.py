@@ -16,6 +16,10 @@ every stored quantile.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
 import duckdb
 import pandas as pd
 
@@ -196,6 +200,104 @@ def forecast_accuracy(
     keys = ["run_key", "as_of", *([by] if by else [])]
     out = scores.merge(totals, on=keys, how="left")
     return out.astype({"total_periods": "Int64"})
+
+
+# where an item's total fell among the stored quantiles of its cumulative forecast
+_POSITION = (
+    "CASE "
+    + f"WHEN y <= {QUANTILES[0]} THEN 'at or below {QUANTILES[0]}' "
+    + " ".join(f"WHEN y <= {hi} THEN '{lo}-{hi}'" for lo, hi in pairwise(QUANTILES))
+    + f" ELSE 'above {QUANTILES[-1]}' END"
+)
+
+
+def _item_sql() -> str:
+    return f"""{_period_cells("model")}
+SELECT run_key, as_of, sku, model, count(*) AS periods,
+    sum(y) AS actual_units, sum(mean) AS forecast_units,
+    2 * ({_PINBALL}) / {len(ACCURACY_WQL_QUANTILES)} AS loss
+FROM cells
+GROUP BY run_key, as_of, sku, model
+"""
+
+
+def _item_totals_sql() -> str:
+    return f"""{_total_cells()}
+SELECT run_key, as_of, sku, periods AS total_periods, y AS total_actual,
+    q50 AS total_q50, q95 AS total_q95, {_POSITION} AS total_position
+FROM cells
+"""
+
+
+def item_accuracy(
+    con: duckdb.DuckDBPyConnection, skus: Sequence[str] | None = None, newest: int | None = 1
+) -> pd.DataFrame:
+    """Per scored run (as `forecast_accuracy` picks them) and item: the model, periods
+    scored, actual and forecast units, `loss` (the item's weighted quantile loss in units:
+    its part of the run's `wql` numerator) and `loss_share` (of the run's loss over all its
+    items: where the run's forecast missed most), and the item's demand summed over the
+    passed periods against its cumulative forecast: `total_actual`, `total_q50`,
+    `total_q95` and `total_position`, the stored quantiles it fell between ('above q95' is a
+    surprise that a calibrated forecast makes for 1 item in 20). Newest run first, then by
+    loss, largest first.
+
+    skus: only these items (loss_share stays their share of the whole run's loss).
+    newest: as in `forecast_accuracy` (default: the newest scored run only)."""
+    scores = con.execute(_item_sql(), [newest, *ACCURACY_WQL_LEVELS]).df()
+    total = scores.groupby("run_key")["loss"].transform("sum")
+    scores["loss_share"] = scores["loss"] / total.where(total > 0)
+    if skus is not None:
+        scores = scores[scores["sku"].isin([str(s) for s in skus])]
+    if _has_table(con, "cumulative_forecasts"):
+        totals = con.execute(_item_totals_sql(), [newest]).df()
+        scores = scores.merge(totals, on=["run_key", "as_of", "sku"], how="left")
+    else:  # a read-only file from before the table
+        scores = scores.assign(total_periods=None, total_actual=None, total_q50=None,
+                               total_q95=None, total_position=None)  # fmt: skip
+    scores = scores.sort_values(["as_of", "run_key", "loss", "sku"],
+                                ascending=[False, True, False, True])  # fmt: skip
+    return scores.reset_index(drop=True).astype({"total_periods": "Int64"})
+
+
+_ITEM_FORECAST_SQL = f"""{_SCORED}
+SELECT s.run_key, f.period_start AS ds, f.mean, {_columns("f")}
+FROM forecasts AS f JOIN scored AS s ON f.run_id = s.run_id
+WHERE f.sku = ? AND (s.run_key = ? OR ? IS NULL)
+ORDER BY s.as_of DESC, s.run_key, f.period_start
+"""
+_ITEM_DEMAND_SQL = """SELECT period_start AS ds, quantity AS y FROM demand
+WHERE run_id = (SELECT run_id FROM current_run) AND sku = ? ORDER BY period_start"""
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """An item's forecast in an earlier run that has been scored, and the demand that came."""
+
+    sku: str
+    run_key: str
+    freq: str  # "W" or "M", of both frames
+    forecast: pd.DataFrame  # ds, mean, q05 ... q99 (units per period)
+    history: pd.DataFrame  # ds, y: the published run's demand history (units per period)
+
+
+def scored_item(
+    con: duckdb.DuckDBPyConnection, sku: str, run_key: str | None = None, before: int = 52
+) -> ScoredItem | None:
+    """The item's forecast in the newest scored run that forecast it (or in `run_key`) and
+    its demand history in the published run (`before` periods before the forecast, and all
+    after): what a chart of an earlier forecast against the demand that came needs. None if
+    no scored run forecast the item."""
+    forecast = con.execute(_ITEM_FORECAST_SQL, [None, sku, run_key, run_key]).df()
+    if forecast.empty:
+        return None
+    key = str(forecast["run_key"].iloc[0])
+    forecast = forecast[forecast["run_key"] == key].drop(columns="run_key")
+    history = con.execute(_ITEM_DEMAND_SQL, [sku]).df()
+    early = history["ds"] < forecast["ds"].min()
+    history = pd.concat([history[early].tail(before), history[~early]], ignore_index=True)
+    freq = con.execute("SELECT parameters->>'freq' FROM current_run").fetchone()
+    return ScoredItem(sku, key, str(freq[0]) if freq else "M", forecast.reset_index(drop=True),
+                      history)  # fmt: skip
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -288,3 +288,30 @@ def test_accuracy_notes_what_it_does_not_score(tmp_path: Path) -> None:
     out = _accuracy_cli(db)
     assert out.startswith("no forecast to score yet")
     assert "\nnote: the runs of 1 earlier night with freq W are not scored: the published" in out
+
+
+def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
+    import warehouse
+    from tests.warehouse.test_accuracy import APRIL, _cumulative, _demand, _publish
+
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        old = _demand([("X", "2024-02-01", 1.0)])
+        _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+        new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0),
+                       ("Y", "2024-05-01", 1.0)])  # fmt: skip
+        _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    out = _accuracy_cli(db, "--items").splitlines()
+    assert out[0].startswith("Per item, earlier forecasts against the demand that came")
+    rows = [line.split() for line in out if line.lstrip().startswith("april")]
+    assert [row[2] for row in rows] == ["X", "Y"]  # largest loss first
+    assert rows[0][-1] == "q90-q95" and rows[1][-1] == "q95-q99"
+    assert rows[0][7].endswith("%")  # loss_share
+    png = tmp_path / "charts" / "x.png"
+    out = _accuracy_cli(db, "--sku", "X", "--chart", str(png))
+    assert [line.split()[2] for line in out.splitlines() if " april " in line] == ["X"]
+    assert f"chart:        {png}" in out and png.read_bytes()[:4] == b"\x89PNG"
+    assert _accuracy_cli(db, "--sku", "nope").startswith("no scored forecast of nope yet")
+    assert "give exactly one --sku" in _accuracy_cli(db, "--chart", str(png))
+    assert "--items and --sku list items" in _accuracy_cli(db, "--items", "--by", "model")

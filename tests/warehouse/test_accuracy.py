@@ -14,7 +14,9 @@ from warehouse import (
     fail_run,
     forecast_accuracy,
     forecast_calibration,
+    item_accuracy,
     publish_run,
+    scored_item,
     start_run,
 )
 from warehouse.accuracy import ACCURACY_WQL_LEVELS, LEVELS
@@ -343,3 +345,51 @@ def test_actuals_do_not_come_from_a_run_of_some_items(con):
     publish_run(con, run_id, "june-y", only_y, _forecasts(["2024-07-01"]), _lots(), SOLVER)
     got = forecast_accuracy(con)
     assert set(got["run_key"]) == {"april"} and got["actual_units"].sum() == 9.0
+
+
+def test_items_are_scored_one_by_one_largest_loss_first(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "april", date(2024, 3, 31), "M", old, APRIL, _cumulative(APRIL))
+    # X sold 3 + 6 = 9 and Y 0 + 1 = 1 in April and May; June has not passed
+    new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0), ("Y", "2024-05-01", 1.0)])
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    got = item_accuracy(con)
+    assert got["sku"].tolist() == ["X", "Y"] and set(got["run_key"]) == {"april"}
+    lv = np.asarray(ACCURACY_WQL_LEVELS)
+
+    def loss(y, quantiles):
+        q = np.asarray(quantiles, dtype=float)[:-1]  # no q99
+        return sum((2 * np.abs((v - q) * ((v <= q) - lv))).mean() for v in y)
+
+    x, y = got.set_index("sku").loc["X"], got.set_index("sku").loc["Y"]
+    assert x["loss"] == pytest.approx(loss([3.0, 6.0], X_QUANTILES))
+    assert y["loss"] == pytest.approx(loss([0.0, 1.0], [0] * 8))
+    assert (x["actual_units"], x["forecast_units"], x["periods"]) == (9.0, 4.0, 2)
+    assert got["loss_share"].sum() == pytest.approx(1.0)
+    # the items' losses add up to the run's wql numerator
+    run = forecast_accuracy(con).iloc[0]
+    assert got["loss"].sum() / run["actual_units"] == pytest.approx(run["wql"])
+    # totals over 2 periods: X 9 against (0, 1, 2, 4, 6, 8, 9, 14), Y 1 against (0, ..., 0, 1)
+    assert (x["total_actual"], x["total_q50"], x["total_q95"]) == (9.0, 4.0, 9.0)
+    assert x["total_position"] == "q90-q95" and y["total_position"] == "q95-q99"
+    # one item: its share of the whole run's loss, not 1
+    only_y = item_accuracy(con, skus=["Y"])
+    assert only_y["sku"].tolist() == ["Y"]
+    assert only_y["loss_share"].item() == pytest.approx(y["loss_share"])
+
+
+def test_an_items_earlier_forecast_comes_with_the_demand_that_came(con):
+    old = _demand([("X", "2024-02-01", 1.0)])
+    _publish(con, "march", date(2024, 2, 29), "M", old, ["2024-03-01", "2024-04-01"])
+    _publish(con, "april", date(2024, 3, 31), "M", old, APRIL)
+    new = _demand([("X", "2024-01-01", 2.0), ("X", "2024-02-01", 1.0), ("X", "2024-04-01", 3.0),
+                   ("X", "2024-05-01", 6.0)])  # fmt: skip
+    _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    got = scored_item(con, "X", before=1)
+    assert (got.run_key, got.freq) == ("april", "M")  # the newest scored run
+    assert got.forecast["ds"].dt.strftime("%Y-%m-%d").tolist() == APRIL
+    assert got.forecast["q95"].tolist() == [X_QUANTILES[-2]] * 3
+    assert got.history["y"].tolist() == [1.0, 3.0, 6.0]  # 1 period before April, all after
+    assert scored_item(con, "X", run_key="march").run_key == "march"
+    assert scored_item(con, "X", run_key="june") is None  # not scored: nothing passed
+    assert scored_item(con, "nope") is None
