@@ -337,6 +337,7 @@ def accuracy(
         f"above it{no_totals}):"
     )
     click.echo(frame_text(scores[totals]))
+    click.echo(f"per item:     {_prog()} accuracy --db {db_path} --items   (largest miss first)")
     _echo_notes(notes)
 
 

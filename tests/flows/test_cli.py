@@ -302,6 +302,7 @@ def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
         new = _demand([("X", "2024-04-01", 3.0), ("X", "2024-05-01", 6.0),
                        ("Y", "2024-05-01", 1.0)])  # fmt: skip
         _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
+    assert f"per item:     reorder accuracy --db {db} --items" in _accuracy_cli(db)
     out = _accuracy_cli(db, "--items").splitlines()
     assert out[0].startswith("Per item, earlier forecasts against the demand that came")
     rows = [line.split() for line in out if line.lstrip().startswith("april")]
