@@ -359,7 +359,7 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
     if chart is not None and scored is not None:
         from flows.plots import fan_chart  # matplotlib: only when a chart is asked for
 
-        title = f"{scored.sku}: forecast of run {scored.run_key} against the demand that came"
+        title = f"{scored.sku}: forecast of {scored.as_of} and the demand that came"
         chart.parent.mkdir(parents=True, exist_ok=True)
         chart.write_bytes(fan_chart(scored.sku, scored.history, scored.forecast, scored.freq,
                                     title))  # fmt: skip

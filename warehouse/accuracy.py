@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import pairwise
 
 import duckdb
@@ -260,7 +261,7 @@ def item_accuracy(
 
 
 _ITEM_FORECAST_SQL = f"""{_SCORED}
-SELECT s.run_key, f.period_start AS ds, f.mean, {_columns("f")}
+SELECT s.run_key, s.as_of, f.period_start AS ds, f.mean, {_columns("f")}
 FROM forecasts AS f JOIN scored AS s ON f.run_id = s.run_id
 WHERE f.sku = ? AND (s.run_key = ? OR ? IS NULL)
 ORDER BY s.as_of DESC, s.run_key, f.period_start
@@ -275,6 +276,7 @@ class ScoredItem:
 
     sku: str
     run_key: str
+    as_of: date  # of the scored run: the night its forecast was made
     freq: str  # "W" or "M", of both frames
     forecast: pd.DataFrame  # ds, mean, q05 ... q99 (units per period)
     history: pd.DataFrame  # ds, y: the published run's demand history (units per period)
@@ -290,14 +292,14 @@ def scored_item(
     forecast = con.execute(_ITEM_FORECAST_SQL, [None, sku, run_key, run_key]).df()
     if forecast.empty:
         return None
-    key = str(forecast["run_key"].iloc[0])
-    forecast = forecast[forecast["run_key"] == key].drop(columns="run_key")
+    key, as_of = str(forecast["run_key"].iloc[0]), pd.Timestamp(forecast["as_of"].iloc[0]).date()
+    forecast = forecast[forecast["run_key"] == key].drop(columns=["run_key", "as_of"])
     history = con.execute(_ITEM_DEMAND_SQL, [sku]).df()
     early = history["ds"] < forecast["ds"].min()
     history = pd.concat([history[early].tail(before), history[~early]], ignore_index=True)
     freq = con.execute("SELECT parameters->>'freq' FROM current_run").fetchone()
-    return ScoredItem(sku, key, str(freq[0]) if freq else "M", forecast.reset_index(drop=True),
-                      history)  # fmt: skip
+    return ScoredItem(sku, key, as_of, str(freq[0]) if freq else "M",
+                      forecast.reset_index(drop=True), history)  # fmt: skip
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -386,7 +386,8 @@ def test_an_items_earlier_forecast_comes_with_the_demand_that_came(con):
                    ("X", "2024-05-01", 6.0)])  # fmt: skip
     _publish(con, "june", date(2024, 5, 31), "M", new, ["2024-06-01"])
     got = scored_item(con, "X", before=1)
-    assert (got.run_key, got.freq) == ("april", "M")  # the newest scored run
+    # the newest scored run
+    assert (got.run_key, got.as_of, got.freq) == ("april", date(2024, 3, 31), "M")
     assert got.forecast["ds"].dt.strftime("%Y-%m-%d").tolist() == APRIL
     assert got.forecast["q95"].tolist() == [X_QUANTILES[-2]] * 3
     assert got.history["y"].tolist() == [1.0, 3.0, 6.0]  # 1 period before April, all after
