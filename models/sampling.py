@@ -65,10 +65,13 @@ def size_prior(
     own = np.arange(width)[None, :] >= (width - counts)[:, None]  # cells holding sizes
     rel = pool / mean[:, None]
     levels = (np.arange(extra) + 0.5) / extra
-    pseudo = np.stack([
-        np.quantile(rel[own & (reference & (item_bin == b))[:, None]], levels)
-        for b in range(n_bins)
-    ])  # fmt: skip
+    pseudo = np.empty((n_bins, extra))
+    for b in range(n_bins):
+        members = reference & (item_bin == b)
+        # a bin without reference series (above the last edge when many series share the
+        # largest mean size, e.g. every part sold one unit at a time) takes all of them
+        members = members if members.any() else reference
+        pseudo[b] = np.quantile(rel[own & members[:, None]], levels)
     out = np.zeros((n, width + extra))
     out[:, extra:] = pool
     rows = np.flatnonzero(has)

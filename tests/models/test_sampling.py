@@ -50,6 +50,18 @@ def test_prior_when_most_series_share_one_mean_size():
     assert np.isfinite(out).all() and (new_counts == counts + 10).all()
 
 
+def test_prior_when_every_series_has_the_same_mean_size():
+    """Every part sold 5 units at a time (or one at a time): all bin edges collapse to that
+    size, the bin above it held no series, and fitting 200 such items raised IndexError."""
+    for size in (1.0, 5.0):
+        y = np.tile([size, 0, size, 0, 0, size], (200, 1))
+        pool, counts = size_pool(y, None)
+        out, new_counts = size_prior(pool, counts, extra=10)
+        assert _sizes(out, new_counts, 0) == pytest.approx(np.full(13, size))
+    fc = LatentRate().fit(np.tile([5.0, 0, 5, 0, 0, 5], (200, 1))).predict(2, 50, seed=0)
+    assert fc.paths.shape == (200, 50, 2)
+
+
 def test_prior_without_extra_or_reference_series_changes_nothing():
     y = np.array([[0, 2, 0, 5.0], [1, 0, 0, 0]])
     for extra, rows in ((0, y), (3, y[1:])):
