@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -325,7 +326,8 @@ def prepare_forecast(
     if has.any():
         ppy = PERIODS_PER_YEAR[freq]
         groups = item_groups(yh, ppy, stages=stages[has])
-        bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed)
+        group_of = partial(item_groups, periods_per_year=ppy, stages=stages[has])
+        bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed, group_of)
         chosen, table = select(
             bt, groups, default=next(iter(candidates)), incumbent=incumbent, margin=margin
         )

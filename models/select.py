@@ -10,17 +10,20 @@ except `inactive` and `phase_out`, which choose by their own items whenever one 
 
 Groups: the demand class of `models.classify` over the history, `inactive` for items without
 demand in the last half year (dying items behave alike, whatever their class), and
-`phase_out` for the other items the item master says are being phased out. The best candidate
-over all items is what the selling items need (on a small panel, the slowest smoother): it
-kept an item silent for 8 months at 9 units a week, and with no stock it was ordered, and a
-phase-out part whose weekly demand fell from 45 to 4 at 12.8 a week. How fast demand dies is
-only seen on the items that die, so these groups always choose by them.
+`phase_out` for the other items the item master says are being phased out. The models are
+chosen for the items' groups now, but scored on each item in the group it was in at each
+origin (`backtest(group_of=...)`): grouped by the whole history, an item inactive now had no
+demand in the backtest's windows by definition, and its group always chose the fastest death.
+The best candidate over all items is what the selling items need (on a small panel, the
+slowest smoother): it kept an item silent for 8 months at 9 units a week, and with no stock it
+was ordered, and a phase-out part whose weekly demand fell from 45 to 4 at 12.8 a week. How
+fast demand dies is only seen on the items that die, so these groups always choose by them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,20 +64,28 @@ def item_groups(
 
 @dataclass(frozen=True)
 class Backtest:
-    """Per candidate and item: summed per-period and lead-time losses and their denominators."""
+    """Per candidate, item and origin: per-period and lead-time losses (units) and coverage."""
 
-    period_loss: dict[str, np.ndarray]
-    total_loss: dict[str, np.ndarray]
-    covered: dict[str, np.ndarray]  # (n, len(COVER_LEVELS)) origins with total <= quantile
+    period_loss: dict[str, np.ndarray]  # (n, origins), 0 where not scored
+    total_loss: dict[str, np.ndarray]  # (n, origins)
+    covered: dict[str, np.ndarray]  # (n, origins, len(COVER_LEVELS)) 1: total <= quantile
     # (n, origins) h-period totals: actual units and each candidate's mean of its paths (NaN
     # where the item was not scored at that origin; `models.correction` reads them)
     actual_total: np.ndarray
     forecast_total: dict[str, np.ndarray]
+    # (n, origins) each item's selection group from the history before the origin (None:
+    # not computed, the caller's groups of the whole history stand for every origin)
+    groups: np.ndarray | None = None
+
+    @property
+    def scored_cells(self) -> np.ndarray:
+        """(n, origins) the item was scored at that origin."""
+        return ~np.isnan(self.actual_total)
 
     @property
     def n_origins(self) -> np.ndarray:
         """(n,) origins at which the item was scored."""
-        return (~np.isnan(self.actual_total)).sum(axis=1)
+        return self.scored_cells.sum(axis=1)
 
     @property
     def scored(self) -> np.ndarray:
@@ -86,21 +97,25 @@ class Backtest:
         """(n,) units that came over the scored origins' windows."""
         return np.nansum(self.actual_total, axis=1)
 
+    def cells(self, mask: np.ndarray) -> np.ndarray:
+        """(n, origins) scored cells of `mask`: items (n,) at every origin, or cells."""
+        mask = np.asarray(mask, dtype=bool)
+        return (mask[:, None] if mask.ndim == 1 else mask) & self.scored_cells
+
     def group_score(self, label: str, mask: np.ndarray) -> float:
         """(WQL + lead-time WQL) / 2 + CALIBRATION_WEIGHT x mean |coverage - level| of the
-        totals' upper quantiles, over the group's items and origins."""
-        m = mask & self.scored
-        denom = max(self.actual_sum[m].sum(), 1e-9)  # Σ|y| over cells = Σ|Y| over totals
-        loss = self.period_loss[label][m].sum() + self.total_loss[label][m].sum()
-        cover = self.covered[label][m].sum(axis=0) / max(self.n_origins[m].sum(), 1)
+        totals' upper quantiles, over the scored cells of `mask` (items, or item-origins)."""
+        c = self.cells(mask)
+        denom = max(self.actual_total[c].sum(), 1e-9)  # Σ|y| over cells = Σ|Y| over totals
+        loss = self.period_loss[label][c].sum() + self.total_loss[label][c].sum()
+        cover = self.covered[label][c].sum(axis=0) / max(int(c.sum()), 1)
         miss = np.abs(cover - np.asarray(COVER_LEVELS)).mean()
         return float(loss / 2 / denom + CALIBRATION_WEIGHT * miss)
 
     def item_score(self, label: str) -> np.ndarray:
         """Per item: lead-time WQL of its own totals (denominator at least 1 unit)."""
-        return np.where(
-            self.scored, self.total_loss[label] / np.maximum(self.actual_sum, 1.0), np.nan
-        )
+        loss = self.total_loss[label].sum(axis=1)
+        return np.where(self.scored, loss / np.maximum(self.actual_sum, 1.0), np.nan)
 
 
 def backtest(
@@ -110,27 +125,36 @@ def backtest(
     n_origins: int = 2,
     n_paths: int = 100,
     seed: int = 0,
+    group_of: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Backtest:
     """Fit every candidate at origins T - h, T - 2h, ... (up to `n_origins`, keeping at least
-    h periods before each) and accumulate its losses on the h periods after each origin.
-    All candidates sample from the same seeded stream at an origin (common random numbers)."""
+    h periods before each) and record its losses on the h periods after each origin.
+    All candidates sample from the same seeded stream at an origin (common random numbers).
+    group_of: the selection group per item of a history (e.g. `item_groups`), applied to the
+    history before each origin: an item is scored in the group it was in when forecast.
+    Groups of the whole history look ahead: an item silent in the last half year is
+    `inactive` now because it sold nothing in the backtest's windows, so that group always
+    chose the model that dies fastest, and every part that sold again was a surprise."""
     n, t = y.shape
-    zeros = np.zeros(n)
-    period_loss = {label: zeros.copy() for label in candidates}
-    total_loss = {label: zeros.copy() for label in candidates}
-    covered = {label: np.zeros((n, len(COVER_LEVELS))) for label in candidates}
+    cells = np.zeros((n, n_origins))
+    period_loss = {label: cells.copy() for label in candidates}
+    total_loss = {label: cells.copy() for label in candidates}
+    covered = {label: np.zeros((n, n_origins, len(COVER_LEVELS))) for label in candidates}
     actual_total = np.full((n, n_origins), np.nan)
     forecast_total = {label: actual_total.copy() for label in candidates}
+    groups = None if group_of is None else np.full((n, n_origins), None, dtype=object)
     cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
     levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
     for k in range(1, n_origins + 1):
-        cut = t - k * h
+        cut, j = t - k * h, k - 1
         if cut < h:
             break
         train, actual = y[:, :cut], y[:, cut : cut + h]
         ok = (~np.isnan(train)).sum(axis=1) >= 2  # fully observed after the origin too
         actual = np.nan_to_num(actual)
-        actual_total[ok, k - 1] = actual[ok].sum(axis=1)
+        actual_total[ok, j] = actual[ok].sum(axis=1)
+        if groups is not None and group_of is not None:
+            groups[ok, j] = np.asarray(group_of(train), dtype=object)[ok]
         for label, model in candidates.items():
             # common random numbers: every candidate draws the same stream at an origin, so
             # their scores differ by the models, not by sampling noise
@@ -139,12 +163,11 @@ def backtest(
             totals = fc.totals()
             tq = path_quantiles(totals[:, :, None], ltd_levels)[:, :, 0]
             total = actual[ok].sum(axis=1)
-            forecast_total[label][ok, k - 1] = totals.mean(axis=1)
-            tl = pinball(total, tq, ltd_levels)
-            period_loss[label][ok] += pl.sum(axis=1)
-            total_loss[label][ok] += tl
-            covered[label][ok] += total[:, None] <= tq[:, cover_cols]
-    return Backtest(period_loss, total_loss, covered, actual_total, forecast_total)
+            forecast_total[label][ok, j] = totals.mean(axis=1)
+            period_loss[label][ok, j] = pl.sum(axis=1)
+            total_loss[label][ok, j] = pinball(total, tq, ltd_levels)
+            covered[label][ok, j] = total[:, None] <= tq[:, cover_cols]
+    return Backtest(period_loss, total_loss, covered, actual_total, forecast_total, groups)
 
 
 def select(
@@ -155,11 +178,13 @@ def select(
     incumbent: Mapping[str, str] | None = None,
     margin: float = 0.0,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Label per item (n,) and the table group, n_items, model, alone (the group had
+    """Label per item (n,) of `groups` (each item's group now) and the table group, n_items,
+    model, alone (the group had
     `min_group` scored items to choose by, `inactive` and `phase_out` one; else it took the
     choice over all items), kept (an
     incumbent kept over a better score; an equal one is not), then one column per candidate's
-    score. Without any scored item every item gets `default`.
+    score. Without any scored item every item gets `default`. A group's scores come from the
+    items that were in it at each origin when the backtest has `groups`, else from `groups`.
 
     incumbent: group -> the label chosen last time (e.g. last night); a group keeps it while
     its score is within `margin` (relative) of the best, and the groups too small to choose
@@ -171,7 +196,9 @@ def select(
     everyone = np.ones(groups.size, dtype=bool)
     incumbent = incumbent or {}
     names = sorted(set(groups.tolist()))
-    scored = {g: int(((groups == g) & bt.scored).sum()) for g in names}
+    # a group is scored on its items as they were at each origin (`Backtest.groups`)
+    where = {g: bt.cells(groups == g if bt.groups is None else bt.groups == g) for g in names}
+    scored = {g: int(where[g].any(axis=1).sum()) for g in names}
     alone = {g: scored[g] >= (1 if g in OWN_GROUPS else min_group) for g in names}
     fallback, fallback_kept = default, False
     if bt.scored.any():
@@ -190,7 +217,7 @@ def select(
     rows = []
     for group in names:
         mask = groups == group
-        scores = {lab: bt.group_score(lab, mask) for lab in labels}
+        scores = {lab: bt.group_score(lab, where[group]) for lab in labels}
         if alone[group]:
             best = min(scores, key=scores.__getitem__)
             label = _keep(scores, best, incumbent.get(group), margin)

@@ -13,12 +13,11 @@ from models.select import Backtest
 
 
 def _backtest(actual: np.ndarray, forecast_total: np.ndarray) -> Backtest:
-    n = actual.shape[0]
-    zeros = np.zeros(n)
+    zeros = np.zeros(actual.shape)
     return Backtest(
         period_loss={"m": zeros},
         total_loss={"m": zeros},
-        covered={"m": np.zeros((n, 3))},
+        covered={"m": np.zeros((*actual.shape, 3))},
         actual_total=actual,
         forecast_total={"m": forecast_total},
     )

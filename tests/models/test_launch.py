@@ -90,9 +90,9 @@ def test_negative_launch_forecast_raises():
 
 def test_selection_score_penalizes_miscalibrated_upper_quantiles():
     n = 100
-    ones = np.ones(n)
-    honest = np.tile(np.asarray(COVER_LEVELS), (n, 1))  # covered share = nominal level
-    narrow = np.full((n, len(COVER_LEVELS)), 0.7)
+    ones = np.ones((n, 1))
+    honest = np.tile(np.asarray(COVER_LEVELS), (n, 1, 1))  # covered share = nominal level
+    narrow = np.full((n, 1, len(COVER_LEVELS)), 0.7)
     bt = Backtest(
         period_loss={"honest": ones, "narrow": ones * 0.98},
         total_loss={"honest": ones, "narrow": ones * 0.98},
