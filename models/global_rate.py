@@ -151,7 +151,7 @@ def _subagged(
     each is stable and better (docs/design.md). The fits run in threads (the boosting
     releases the GIL); the result does not depend on their number."""
     if bags == 1 or target.size * share < BAG_MIN_ROWS:
-        return _regressor(max_iter, learning_rate, seed).fit(x, target, weight).predict(x_now)
+        return _fit_predict(x, target, weight, x_now, max_iter, learning_rate, seed)
 
     import threadpoolctl
 
@@ -159,13 +159,30 @@ def _subagged(
 
     def one(b: int) -> np.ndarray:
         keep = np.random.default_rng([seed, b]).random(target.size) < share
-        model = _regressor(max_iter, learning_rate, seed)
         # a new thread starts with OpenMP's default (all cores), not this thread's limit
         with threadpoolctl.threadpool_limits(omp, user_api="openmp"):
-            return model.fit(x[keep], target[keep], weight[keep]).predict(x_now)
+            return _fit_predict(x[keep], target[keep], weight[keep], x_now, max_iter,
+                                learning_rate, seed)  # fmt: skip
 
     with ThreadPoolExecutor(_bag_workers(bags, omp)) as pool:
         return np.mean(list(pool.map(one, range(bags))), axis=0)
+
+
+def _fit_predict(
+    x: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray,
+    x_now: np.ndarray,
+    max_iter: int,
+    learning_rate: float,
+    seed: int,
+) -> np.ndarray:
+    """One boosting fit's prediction at x_now; zeros when no training row saw any demand
+    after its origin (the Poisson loss refuses an all-zero target: a panel of parts that all
+    sold once and never again, e.g. a rerun of one dead item, raised ValueError)."""
+    if not (target * weight > 0).any():
+        return np.zeros(x_now.shape[0])
+    return _regressor(max_iter, learning_rate, seed).fit(x, target, weight).predict(x_now)
 
 
 def fit_rates(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from models import GlobalRate, LatentRate, global_rate
+from models import GlobalRate, LatentRate, forecast, global_rate
 from models.features import FEATURES, origin_features
 from models.global_rate import dormant_pool, fit_rates
 
@@ -132,3 +133,18 @@ def test_fits_are_reproducible_and_bag_parameters_are_checked(monkeypatch):
         GlobalRate(bag_share=0.0).fit(y)
     with pytest.raises(ValueError, match="bags"):
         GlobalRate(bags=0).fit(y)
+
+
+@pytest.mark.parametrize("n", [1, 250])
+def test_a_panel_that_never_sold_again_after_its_first_period_forecasts_zero(n):
+    """Every part sold 7 units in its first week and nothing in the 59 after: the boosting's
+    targets were all zero, which its Poisson loss refuses (ValueError), so a rerun of one
+    dead item failed its forecast."""
+    y = np.zeros((n, 60))
+    y[:, 0] = 7
+    fc = GlobalRate(bags=2).fit(y).predict(4, 50, seed=0)
+    assert fc.paths.shape == (n, 50, 4) and fc.paths.max() == 0
+    long = pd.DataFrame({"unique_id": np.repeat([f"i{i}" for i in range(n)], 60),
+                         "ds": np.tile(pd.date_range("2020-01-06", periods=60, freq="W-MON"), n),
+                         "y": y.ravel()})  # fmt: skip
+    assert forecast(long, h=4, freq="W", n_paths=50, seed=0).arrays().paths.max() == 0
