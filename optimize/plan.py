@@ -35,6 +35,9 @@ from optimize.solve import SolveResult
 from optimize.states import solve_models
 
 RELAX_PENALTY = 10.0
+# Seconds the relaxed model gets at least when proving the targets infeasible took the whole
+# time_limit (or the whole limit when it is shorter)
+MIN_RELAXED_SECONDS = 1.0
 # menus of items whose target no lot meets grow up to this many times their largest lot
 TARGET_REACH, TARGET_STEPS = 16.0, 8
 
@@ -116,8 +119,10 @@ def plan(
     max_candidates: int = 64,
 ) -> Plan:
     """Choose one lot per item minimizing total expected cost under the shared limits.
-    time_limit: solver seconds (> 0); gap: relative optimality gap (>= 0) the solver may stop
-    at; max_candidates: lots per offer on the menu (candidates.offer_lots)."""
+    time_limit: solver seconds (> 0), for all solves: a relaxed model solved after the targets
+    were proven infeasible gets the time left (at least MIN_RELAXED_SECONDS); gap: relative
+    optimality gap (>= 0) the solver may stop at; max_candidates: lots per offer on the menu
+    (candidates.offer_lots)."""
     _check_solver_limits(time_limit, gap)
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
@@ -132,18 +137,25 @@ def plan(
     )
     allowed = _allowed(problem.items, menu)
     parts = [] if allowed is None else infeasibility(problem, menu, allowed)
-    models = build_models(scored, problem.limits, problem.items, None if parts else allowed)
-    build_seconds = time.perf_counter() - start
-    result = solve_models(models, solver, time_limit, gap)
-    if allowed is not None and not parts and result.infeasible:
-        parts = [("limits", _combined_reason(problem, allowed))]
+    build_seconds, spent, result = time.perf_counter() - start, 0.0, None
+    if not parts:  # a cause known already: only the relaxed model below is solved
+        start = time.perf_counter()
+        models = build_models(scored, problem.limits, problem.items, allowed)
+        build_seconds += time.perf_counter() - start
+        result = solve_models(models, solver, time_limit, gap)
+        spent = result.seconds
+        if allowed is not None and result.infeasible:
+            parts = [("limits", _combined_reason(problem, allowed))]
     reason = "; ".join(text for _, text in parts) or None
-    if reason is not None:  # relaxed model: targets as penalties
+    if reason is not None:  # relaxed model: targets as penalties, in the time left
         start = time.perf_counter()
         penalized = _penalized(problem.items, scored, allowed)
         models = build_models(penalized, problem.limits, problem.items)
         build_seconds += time.perf_counter() - start
-        result = solve_models(models, solver, time_limit, gap)
+        left = max(time_limit - spent, min(MIN_RELAXED_SECONDS, time_limit))
+        result = solve_models(models, solver, left, gap)
+        result = dataclasses.replace(result, seconds=result.seconds + spent)
+    assert result is not None
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
     lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed)

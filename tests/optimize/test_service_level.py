@@ -237,3 +237,50 @@ def test_a_menu_grows_while_its_cost_falls_among_the_lots_that_meet_the_target()
     assert exact.lots[0].quantity == 54 and exact.objective == pytest.approx(cost.min())
     default = plan(Problem((item,)), gap=1e-9)  # 64 lots per offer: within the grid's step
     assert default.objective <= cost.min() * 1.01
+
+
+def _spy_solves(monkeypatch, seconds: float) -> list[float]:
+    """Record the time limit of every solve of `plan`; each solve reports `seconds` spent."""
+    import dataclasses
+    import sys
+
+    module = sys.modules["optimize.plan"]
+    real = module.solve_models
+    limits: list[float] = []
+
+    def spy(models, solver="highs", time_limit=60.0, gap=1e-4):
+        limits.append(time_limit)
+        return dataclasses.replace(real(models, solver, time_limit, gap), seconds=seconds)
+
+    monkeypatch.setattr(module, "solve_models", spy)
+    return limits
+
+
+def test_a_cause_known_before_solving_solves_only_the_relaxed_model(monkeypatch):
+    # no lot meets Y's target, known before any solve: the model without the penalties was
+    # solved first anyway, its plan thrown away, and the relaxed model got the whole limit
+    # again (a CBC run of 60 items with supplier tiers took 2 x time_limit, and solve_seconds
+    # counted only the second solve)
+    limits = _spy_solves(monkeypatch, seconds=3.0)
+    offer = Offer("S1", 10, 10, "all_units", BREAKS, 15.0, 1, on_time_rate=0.5, sku="Y")
+    late = item("Y", 0.95, offer=offer, demand=np.full((50, 6), 3))  # best 90%, as above
+    result = plan(Problem((item("A", 0.95), late)), time_limit=10.0)
+    assert result.infeasible_reason == "no lot meets the service level of item Y (best 90% of 95%)"
+    assert limits == [10.0]
+    assert result.solve_seconds == pytest.approx(3.0)
+
+
+def test_the_relaxed_model_gets_the_time_left_after_proving_the_targets_infeasible(monkeypatch):
+    limits = _spy_solves(monkeypatch, seconds=4.0)
+
+    def one(sku: str) -> ItemProblem:  # as in the test of limits that together cannot meet
+        offer = Offer("S1", 10, 10, "all_units", (PriceBreak(1, 5.0), PriceBreak(50, 1.0)), 10.0,
+                      0, sku=sku)  # fmt: skip
+        return ItemProblem(sku, np.full((20, 4), 10), 0, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.1,
+                           6.0, 1.0, min_service_level=0.9)  # fmt: skip
+
+    problem = Problem((one("A"), one("B")), Limits(budget=100.0, capacity=80.0))
+    result = plan(problem, time_limit=10.0)
+    assert result.relaxed
+    assert limits == [10.0, pytest.approx(6.0)]  # one time limit for both solves
+    assert result.solve_seconds == pytest.approx(8.0)  # and both counted
