@@ -151,6 +151,8 @@ def backtest(
             break
         train, actual = y[:, :cut], y[:, cut : cut + h]
         ok = (~np.isnan(train)).sum(axis=1) >= 2  # fully observed after the origin too
+        if not ok.any():  # an early origin of a short history: no item to fit there
+            continue
         actual = np.nan_to_num(actual)
         actual_total[ok, j] = actual[ok].sum(axis=1)
         if groups is not None and group_of is not None:

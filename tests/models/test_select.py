@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from models import LatentRate
+from models import LatentRate, forecast
 from models.select import INACTIVE, backtest, item_groups, select
 
 
@@ -181,3 +181,19 @@ def test_items_are_scored_in_the_group_they_were_in_at_each_origin():
     # the look-ahead it replaces: the same backtest without origin groups picks `dies`
     blind = backtest(y, candidates, h=3, n_origins=2, n_paths=200, seed=0)
     assert select(blind, groups, "keeps")[1].set_index("group").loc[INACTIVE, "model"] == "dies"
+
+
+def test_an_origin_without_two_periods_of_any_item_is_skipped():
+    """Three weeks of history and h = 1: the second origin leaves one period before it, no
+    item could be fitted there, and the empty panel raised ValueError in every candidate."""
+    y = np.array([[1.0, 0, 2], [0, 3, 1]])
+    bt = backtest(y, {"a": LatentRate(alpha=0.1)}, h=1, n_origins=2, n_paths=20, seed=0)
+    assert bt.scored_cells.tolist() == [[True, False], [True, False]]
+    long = pd.DataFrame(
+        {
+            "unique_id": np.repeat(["a", "b"], 3),
+            "y": y.ravel(),
+            "ds": np.tile(pd.date_range("2021-01-04", periods=3, freq="W-MON"), 2),
+        }
+    )
+    assert forecast(long, h=1, freq="W", n_paths=5, seed=0).arrays().paths.shape == (2, 5, 1)
