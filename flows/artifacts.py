@@ -313,6 +313,14 @@ def _accuracy_lines(summary: dict[str, Any]) -> list[str]:
             f"| {r['as_of']} | {r['periods']} | {r['items']} | {bias} "
             f"| {r['above_q90']:.0%} of item-periods | {wql} | {total} |"
         )
+    notes = []
+    if any(r["bias"] is None or r["wql"] is None for r in rows):
+        notes.append("no demand came in those periods, and bias and WQL divide by it")
+    if any(r.get("total_above_q90") is None for r in rows):
+        notes.append("that night stored no totals")
+    if notes:
+        lines += ["", f"n/a: {'; '.join(notes)}."]
+    lines += ["", "Per item, largest miss first: `reorder accuracy --db FILE --items`."]
     return lines
 
 

@@ -519,8 +519,12 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     text = summary_markdown({**summary, "forecast_accuracy": [scored, {**scored, "bias": None}]})
     assert "| 2024-01-31 | 4 | 50 | -12% | 8% of item-periods | 0.46 | n/a |" in text
     assert "| 2024-01-31 | 4 | 50 | n/a |" in text
+    assert (
+        "\nn/a: no demand came in those periods, and bias and WQL divide by it; that night " in text
+    )
     text = summary_markdown({**summary, "forecast_accuracy": [{**scored, "total_above_q90": 0.07}]})
-    assert "| 0.46 | 7% of items |" in text
+    assert "| 0.46 | 7% of items |" in text and "n/a" not in text
+    assert "\nPer item, largest miss first: `reorder accuracy --db FILE --items`." in text
     assert "Forecast adjustments" not in text
     moved = ["lifecycle stage phase_out: demand of items with history x0.76 (42 items)"]
     text = summary_markdown({**summary, "forecast_adjustments": moved})
