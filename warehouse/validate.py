@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from warehouse.read import CANCELLED, ROW
-from warehouse.tables import ORDER_LINES, PRICE_BREAKS, SUPPLIER_TIERS, Column, Table
+from warehouse.tables import (
+    ORDER_LINES,
+    PRICE_BREAKS,
+    SUPPLIER_ITEMS,
+    SUPPLIER_TIERS,
+    SUPPLIERS,
+    Column,
+    Table,
+)
 
 PROBLEM_COLUMNS = [ROW, "column_name", "value", "reason"]
 _NUMBER = {
@@ -34,6 +42,10 @@ EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u201
 # exactly (a doubled export line: harmless); `warehouse.planning` matches on both
 DUPLICATE_KEY = "duplicate key "
 SAME_VALUES = ", same values)"
+# tables whose first row of a key does not load when a later row of the key disagrees: which
+# terms are right is not known, so the supplier's offers (or the offer) are left out with the
+# reason, as an item's are when its items or stock rows disagree (`warehouse.planning`)
+_NO_FIRST_WINS = (SUPPLIERS, SUPPLIER_ITEMS)
 SHEET_ERRORS = frozenset(
     {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!"}
     | {"#getting_data", "#field!", "#blocked!"}
@@ -100,7 +112,7 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
         excluded += int(returns.sum())
         gone.append(typed[returns])
         typed = typed[~returns]
-    found += duplicate_keys(typed, raw, table.key)
+    found += duplicate_keys(typed, raw, table.key, first_too=table in _NO_FIRST_WINS)
     if table is PRICE_BREAKS:
         found += rising_prices(typed[~typed[ROW].isin({r[0] for r in found})], raw)
     if table is SUPPLIER_TIERS:
@@ -365,14 +377,20 @@ def rejected_keys(
     return [(column, key, where) for key, where in out.items()]
 
 
-def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...]) -> list:
+def duplicate_keys(
+    typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...], first_too: bool = False
+) -> list:
     """Second and later rows with a key seen before in the same file (the first one loads);
     the reason ends in `SAME_VALUES` when the row repeats the first one (a doubled export
-    line), so that only rows that disagree make an item unknown (`warehouse.planning`)."""
+    line), so that only rows that disagree make an item unknown (`warehouse.planning`).
+    `first_too`: the first row of a key goes to quarantine too when a later row disagrees
+    with it (suppliers, supplier_items: planned on the first row's terms, as if they were
+    right, the offers of that supplier were not even named)."""
     firsts = typed.drop_duplicates(list(key))
     first = pd.Series(firsts.index, index=firsts.set_index(list(key)).index)
     columns = [c for c in typed.columns if c != ROW]
     found = []
+    disputed: set = set()  # first rows quarantined because a later row disagrees
     for index in typed.index[typed.duplicated(list(key))]:
         values = tuple(typed.at[index, k] for k in key)
         shown = ", ".join(f"{k}={raw.at[index, k]!r}" for k in key)
@@ -382,6 +400,18 @@ def duplicate_keys(typed: pd.DataFrame, raw: pd.DataFrame, key: tuple[str, ...])
         reason = f"{DUPLICATE_KEY}{shown} (first at row {int(typed.at[earlier, ROW])}"
         reason += SAME_VALUES if same else ")"
         found.append((int(typed.at[index, ROW]), ",".join(key), shown, reason))
+        if first_too and not same and earlier not in disputed:
+            disputed.add(earlier)
+            named = ", ".join(f"{k}={raw.at[earlier, k]!r}" for k in key)
+            found.append(
+                (
+                    int(typed.at[earlier, ROW]),
+                    ",".join(key),
+                    named,
+                    f"{DUPLICATE_KEY}{named} (row {int(typed.at[index, ROW])} has other values: "
+                    "which row is right is not known)",
+                )
+            )
     return found
 
 

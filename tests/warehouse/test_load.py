@@ -181,6 +181,37 @@ def test_a_doubled_row_is_harmless_and_rows_that_disagree_leave_the_item_unknown
     ]
 
 
+def test_supplier_or_offer_rows_that_disagree_leave_the_offer_out(con, tmp_path):
+    """A second suppliers row of S2 with another lead time, and a second supplier_items row of
+    S1 x A with another moq: the first rows loaded and A was planned on S2's 7 days and S1's
+    moq 100 as if they were right, while the run said only "offer left out" of the doubled row
+    (or nothing at all, for the supplier). A doubled line with the same values stays harmless."""
+    suppliers = BASE["suppliers.csv"] + "S2,Brix,70,30,,\nS1,Acme,14,50,0.95,0.01\n"
+    offers = BASE["supplier_items.csv"] + "S1,A,1000,10,all_units\n"
+    load_folder(
+        con,
+        write_folder(tmp_path / "in", suppliers__csv=suppliers, supplier_items__csv=offers),
+        AS_OF,
+    )
+    assert con.execute("SELECT supplier_id FROM suppliers").fetchall() == [("S1",)]
+    assert quarantined(con, "suppliers") == [
+        (2, "supplier_id", "duplicate key supplier_id='S2' (row 3 has other values: which "
+         "row is right is not known)"),
+        (3, "supplier_id", "duplicate key supplier_id='S2' (first at row 2)"),
+        (4, "supplier_id", "duplicate key supplier_id='S1' (first at row 1, same values)"),
+    ]  # fmt: skip
+    offers = con.execute("SELECT supplier_id, sku, moq FROM supplier_items").fetchall()
+    assert offers == [("S1", "B", 10)]
+    rows = warehouse.read_planning_inputs(con)["quarantined_supplier_items"]
+    assert rows[["sku", "row_number", "reason"]].values.tolist() == [
+        ["A", 1, "duplicate key supplier_id='S1', sku='A' (row 4 has other values: which row "
+         "is right is not known)"],
+        ["A", 2, "supplier_id 'S2' is quarantined in suppliers (suppliers.csv row 2: duplicate "
+         "key supplier_id='S2' (row 3 has other values: which row is right is not known))"],
+        ["A", 4, "duplicate key supplier_id='S1', sku='A' (first at row 1)"],
+    ]  # fmt: skip
+
+
 def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
     """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
     vanished from the plan without a word, neither among the lots nor among the items the
