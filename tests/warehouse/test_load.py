@@ -212,6 +212,16 @@ def test_supplier_or_offer_rows_that_disagree_leave_the_offer_out(con, tmp_path)
     ]  # fmt: skip
 
 
+def test_price_break_rows_of_one_tier_that_disagree_price_neither(con, tmp_path):
+    """Two rows of S1 x A at min_qty 500 (1.80 and 1.50): the first one priced the tier as if
+    it were right. Neither does now; the rest of the offer's tiers still price it."""
+    breaks = BASE["price_breaks.csv"] + "S1,A,500,1.50\n"
+    load_folder(con, write_folder(tmp_path / "in", price_breaks__csv=breaks), AS_OF)
+    tiers = "SELECT supplier_id, sku, min_qty FROM price_breaks ORDER BY ALL"
+    assert con.execute(tiers).fetchall() == [("S1", "A", 100), ("S1", "B", 10), ("S2", "A", 50)]
+    assert [r[0] for r in quarantined(con, "price_breaks")] == [2, 5]
+
+
 def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
     """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
     vanished from the plan without a word, neither among the lots nor among the items the
