@@ -15,6 +15,7 @@ import pandas as pd
 
 from warehouse.read import CANCELLED, ROW
 from warehouse.tables import (
+    ITEMS,
     ORDER_LINES,
     PRICE_BREAKS,
     SUPPLIER_ITEMS,
@@ -33,7 +34,7 @@ ISO_DATE = "%Y-%m-%d"
 MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
 SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
-HISTORY_YEARS = 50  # an order_date further back than this before as_of is a typo (0024-06-05)
+HISTORY_YEARS = 50  # an order_date or end_of_life further back than this before as_of is a typo
 # what spreadsheets and database exports write for "no value" (compared case-insensitively):
 # empty in an optional column, missing in a required one
 EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u2013", "\u2014"})
@@ -243,6 +244,9 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
             )
         found += _bounds(column, values, raw)
     found += _references(table, typed, raw, context)
+    oldest = context.as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
+    if table is ITEMS:  # 1850-01-01 zeroed the forecast of an item still selling, silently
+        found += _too_old(raw, typed, "end_of_life", oldest, context.as_of)
     if table is ORDER_LINES:
         future = typed["order_date"].map(lambda d: d is not None and d > context.as_of)
         found += _rows(
@@ -252,18 +256,22 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
             lambda v: f"order_date {v} is after as_of {context.as_of.isoformat()}",
         )
         found += _rows(raw, typed["quantity"] == 0, "quantity", lambda v: "quantity is 0")
-        oldest = context.as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
-        ancient = typed["order_date"].map(lambda d: d is not None and d < oldest)
-        found += _rows(
-            raw,
-            ancient,
-            "order_date",
-            lambda v: (
-                f"order_date {v} is more than {HISTORY_YEARS} years before as_of "
-                f"{context.as_of.isoformat()}"
-            ),
-        )
+        found += _too_old(raw, typed, "order_date", oldest, context.as_of)
     return found
+
+
+def _too_old(raw: pd.DataFrame, typed: pd.DataFrame, column: str, oldest: date, as_of: date):
+    """Rows whose date in `column` is before `oldest` (HISTORY_YEARS before as_of): a typo."""
+    ancient = typed[column].map(lambda d: d is not None and d < oldest)
+    return _rows(
+        raw,
+        ancient,
+        column,
+        lambda v: (
+            f"{column} {v.strip()} is more than {HISTORY_YEARS} years before as_of "
+            f"{as_of.isoformat()}"
+        ),
+    )
 
 
 def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:

@@ -264,6 +264,19 @@ def test_an_order_date_decades_before_as_of_is_quarantined(con, tmp_path):
     ]
 
 
+def test_an_end_of_life_decades_before_as_of_is_quarantined(con, tmp_path):
+    """end_of_life 1850-01-01 (a typo) loaded: the item's forecast was zero from the first
+    period on, and the plan said 'No order: stock 99 covers the demand' of an item selling
+    every week, without a word of the date."""
+    items = BASE["items.csv"].replace("2026-12-31", "1850-01-01")
+    _load(con, tmp_path, items__csv=items)
+    assert quarantined(con, "items") == [
+        (2, "end_of_life", "end_of_life 1850-01-01 is more than 50 years before as_of 2024-03-31")
+    ]
+    lost = read_planning_inputs(con)["quarantined_items"]
+    assert lost["sku"].tolist() == ["B"]
+
+
 def test_empty_markers_read_as_empty_in_optional_columns_and_missing_in_required(con, tmp_path):
     """A spreadsheet's "N/A" or "-" means no value: optional columns take their default (and
     the load says so), a required column is missing; the item is not lost over it."""
