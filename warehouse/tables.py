@@ -42,7 +42,9 @@ class Table:
 
 
 # units on one order line, either sign: beyond is a typo (an EAN or a date pasted into the
-# quantity), and one such line would stop the forecast of every item (models' limit per period)
+# quantity), and one such line would stop the forecast of every item (models' limit per period);
+# the same bound holds stock on hand and an open order's quantity (an EAN there planned the item
+# as covered for ever: never ordered, the stock blamed)
 MAX_LINE_UNITS = 1e7
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
@@ -99,7 +101,10 @@ PRICE_BREAKS = Table(
 )
 STOCK = Table(
     "stock",
-    (Column("sku", required=True), Column("on_hand", "number", required=True, low=0)),
+    (
+        Column("sku", required=True),
+        Column("on_hand", "number", required=True, low=0, magnitude=MAX_LINE_UNITS),
+    ),
     key=("sku",),
     required=False,
 )
@@ -109,7 +114,7 @@ OPEN_ORDERS = Table(
         Column("po_id", required=True),
         Column("sku", required=True),
         Column("supplier_id", required=True),
-        Column("quantity", "number", required=True, above=0),
+        Column("quantity", "number", required=True, above=0, magnitude=MAX_LINE_UNITS),
         Column("due_date", "date", required=True),
     ),
     key=("po_id", "sku", "due_date"),

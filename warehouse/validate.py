@@ -278,22 +278,27 @@ def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:
     if column.kind not in ("number", "integer"):
         return []
     name = column.name
+    found: list = []
     if column.magnitude is not None:
         limit = column.magnitude
-        return _rows(
+        # a column that cannot be negative says its bound without a sign
+        sign = "" if column.low is not None or column.above is not None else "±"
+        found += _rows(
             raw,
             values.abs() > limit,
             name,
-            lambda v: f"{name} {v} is beyond ±{limit:,.0f}: a typo (an EAN, a date?), not units",
+            lambda v: (
+                f"{name} {v} is beyond {sign}{limit:,.0f}: a typo (an EAN, a date?), not units"
+            ),
         )
+        values = values.where(values.abs() <= limit)  # one reason per value
     if column.above is not None:
-        return _rows(
+        return found + _rows(
             raw,
             values <= column.above,
             name,
             lambda v: f"{name} {v} must be greater than {column.above:g}",
         )
-    found: list = []
     if column.low is not None and column.high is not None:
         outside = (values < column.low) | (values > column.high)
         found += _rows(

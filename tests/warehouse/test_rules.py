@@ -277,6 +277,21 @@ def test_an_end_of_life_decades_before_as_of_is_quarantined(con, tmp_path):
     assert lost["sku"].tolist() == ["B"]
 
 
+def test_stock_or_open_order_units_beyond_ten_million_are_quarantined(con, tmp_path):
+    """An EAN pasted into on_hand or an open order's quantity loaded: the item was planned with
+    4 trillion units on hand or on their way, so never ordered, its reason blaming the stock.
+    An order line with such a quantity was already a typo in quarantine."""
+    stock = "sku,on_hand\nA,4006381333931\nB,10000000\n"
+    opens = BASE["open_orders.csv"] + "PO2,B,S1,4006381333931,2024-04-20\n"
+    _load(con, tmp_path, stock__csv=stock, open_orders__csv=opens)
+    typo = "beyond 10,000,000: a typo (an EAN, a date?), not units"
+    assert quarantined(con, "stock") == [(1, "on_hand", f"on_hand 4006381333931 is {typo}")]
+    assert quarantined(con, "open_orders") == [(2, "quantity", f"quantity 4006381333931 is {typo}")]
+    assert con.execute("SELECT sku, on_hand FROM stock").fetchall() == [("B", 10_000_000)]
+    unknown = read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["sku"].tolist() == ["A", "B"]
+
+
 def test_empty_markers_read_as_empty_in_optional_columns_and_missing_in_required(con, tmp_path):
     """A spreadsheet's "N/A" or "-" means no value: optional columns take their default (and
     the load says so), a required column is missing; the item is not lost over it."""
