@@ -44,10 +44,10 @@ EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u201
 DUPLICATE_KEY = "duplicate key "
 SAME_VALUES = ", same values)"
 # tables whose first row of a key does not load when a later row of the key disagrees: which
-# terms are right is not known, so the supplier's offers (the offer, the price tier) are left
-# out with the reason, as an item's are when its items or stock rows disagree
-# (`warehouse.planning`)
-_NO_FIRST_WINS = (SUPPLIERS, SUPPLIER_ITEMS, PRICE_BREAKS)
+# terms are right is not known, so the supplier's offers (the offer, the price tier, the
+# discount tier) are left out with the reason, as an item's are when its items or stock rows
+# disagree (`warehouse.planning`)
+_NO_FIRST_WINS = (SUPPLIERS, SUPPLIER_ITEMS, PRICE_BREAKS, SUPPLIER_TIERS)
 SHEET_ERRORS = frozenset(
     {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!"}
     | {"#getting_data", "#field!", "#blocked!"}

@@ -215,6 +215,16 @@ S9,spend,100,0.01
     ]
 
 
+def test_supplier_tier_rows_of_one_threshold_that_disagree_discount_neither(con, tmp_path):
+    """S1 at min_total 5000 with 5% and 3%: the first one loaded as if it were right."""
+    tiers = "supplier_id,basis,min_total,discount_rate\n"
+    tiers += "S1,spend,1000,0.02\nS1,spend,5000,0.05\nS1,spend,5000,0.03\n"
+    _load(con, tmp_path, supplier_tiers__csv=tiers)
+    assert [r[0] for r in quarantined(con, "supplier_tiers")] == [2, 3]
+    frames = read_planning_inputs(con, skus=["A"])
+    assert frames["supplier_tiers"]["min_total"].tolist() == [1000.0]
+
+
 def test_absent_supplier_tiers_file_empties_the_table(con, tmp_path):
     tiers = "supplier_id,basis,min_total,discount_rate\nS1,spend,1000,0.02\n"
     _load(con, tmp_path, supplier_tiers__csv=tiers)
