@@ -22,7 +22,7 @@ import optimize
 import warehouse
 from flows import report
 from flows.console import BUYER_FORMATS, beyond_horizon_note, held_back_note, quarantined_text
-from flows.params import RunParameters
+from flows.params import MAX_HORIZON, RunParameters
 from flows.report import totals
 from optimize.explain import periods_short, share
 
@@ -135,15 +135,23 @@ def beyond_horizon(
 ) -> dict | None:
     """Items whose lots cannot arrive within the horizon (shortest lead time at or past its
     end): how many, the first `shown` skus and by how many periods the horizon falls short of
-    the latest one (a lot arriving in period L needs L + 1 periods); None if there are none.
-    Each item's reason says it, but a planner must see it at once: a longer horizon is the
-    only way to plan them."""
-    short = [(str(sku), periods_short(e)) for sku, e in zip(skus, explained, strict=True)]
-    late = [(sku, k) for sku, k in short if k > 0]
+    the latest one a longer horizon can plan (a lot arriving in period L needs L + 1 periods;
+    0 if none can); `beyond_longest`: the first `shown` skus whose lots cannot arrive within
+    the longest horizon (MAX_HORIZON) either (`beyond_longest_items` of them), a lead_time to
+    check (1e20 days, a typo, was advised as a horizon 14285714285714286580 weeks longer);
+    None if there are none. Each item's reason says it, but a planner must see it at once: a
+    longer horizon is the only way to plan them."""
+    late = []
+    for sku, e in zip(skus, explained, strict=True):
+        if (k := periods_short(e)) > 0:
+            late.append((str(sku), k, e.get("horizon_periods", 1) + k > MAX_HORIZON))
     if not late:
         return None
-    return {"items": len(late), "skus": [s for s, _ in late[:shown]],
-            "periods_short": max(k for _, k in late), "period": period}  # fmt: skip
+    reachable = [k for _, k, beyond in late if not beyond]
+    beyond = [s for s, _, far in late if far]
+    return {"items": len(late), "skus": [s for s, _, _ in late[:shown]],
+            "periods_short": max(reachable, default=0), "period": period,
+            "beyond_longest": beyond[:shown], "beyond_longest_items": len(beyond)}  # fmt: skip
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:

@@ -514,9 +514,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     for group in summary.get("held_back", []):
         click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
                    f"--run-id {summary['run_id']} --all)")  # fmt: skip
-    if summary.get("beyond_horizon"):
-        click.echo(f"lead times:   {beyond_horizon_note(summary['beyond_horizon'], shown=10)} "
-                   "(--horizon)")  # fmt: skip
+    if late := summary.get("beyond_horizon"):
+        hint = " (--horizon)" if late.get("periods_short", 1) > 0 else ""  # not when none helps
+        click.echo(f"lead times:   {beyond_horizon_note(late, shown=10)}{hint}")
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip

@@ -7,6 +7,7 @@ import textwrap
 
 import pandas as pd
 
+from flows.params import MAX_HORIZON
 from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, units
 
@@ -102,11 +103,26 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
     """'52 items whose lots cannot arrive within the horizon (...)' for the run summary's
     `beyond_horizon` group."""
     n, period, short = group["items"], group["period"], group["periods_short"]
-    return (
-        f"{n} item{'' if n == 1 else 's'} whose lots cannot arrive within the horizon (a "
-        f"horizon up to {short} {period}{'' if short == 1 else 's'} longer plans them): "
-        f"{_skus(group, shown)}"
-    )
+    beyond = group.get("beyond_longest", [])  # summaries of runs before 2026-12-06: none
+    far = group.get("beyond_longest_items", len(beyond))
+    longest = f"the longest horizon, {MAX_HORIZON} {period}s"
+    if beyond and short <= 0:
+        one = n == 1
+        why = (
+            f"{'it has' if one else 'they have'} a lead time beyond {longest}: check "
+            f"{'its' if one else 'their'} suppliers' lead_time"
+        )
+    else:
+        why = f"a horizon up to {short} {period}{'' if short == 1 else 's'} longer plans "
+        why += f"{n - far} of them" if beyond else "them"
+        if beyond:
+            more = f" and {far - len(beyond)} more" if far > len(beyond) else ""
+            why += (
+                f"; {far} ha{'s' if far == 1 else 've'} a lead time beyond {longest}: check "
+                f"their suppliers' lead_time: {', '.join(beyond)}{more}"
+            )
+    items = f"{n} item{'' if n == 1 else 's'}"
+    return f"{items} whose lots cannot arrive within the horizon ({why}): {_skus(group, shown)}"
 
 
 def _skus(group: dict, shown: int) -> str:

@@ -37,7 +37,10 @@ _NOT_IN_RUN_KEY = frozenset(
 # Constrained types shared by RunParameters and the flow signature: Prefect turns the flow's
 # annotations into the deployment's parameter schema, so the server refuses an out-of-range
 # value when a run is created (before it starts), naming the parameter.
-Horizon = Annotated[int, Field(ge=1, le=104, description="periods of freq to forecast and plan")]
+MAX_HORIZON = 104  # periods: the longest horizon a run takes
+Horizon = Annotated[
+    int, Field(ge=1, le=MAX_HORIZON, description="periods of freq to forecast and plan")
+]
 Scenarios = Annotated[int, Field(ge=10, le=5000, description="demand sample paths per item")]
 Seed = Annotated[int, Field(ge=0, description="seed of the scenario sampling")]
 ServiceLevel = Annotated[float, Field(gt=0.0, lt=1.0, description="soft service target")]

@@ -29,6 +29,7 @@ from flows.artifacts import (
     summary_markdown,
 )
 from flows.cli import _prog, main
+from flows.console import beyond_horizon_note
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -756,7 +757,8 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
 def test_summary_names_the_items_beyond_the_horizon() -> None:
     explained = [{"shortest_lead_time_periods": a, "horizon_periods": 6} for a in (2, 6, 5, 9)]
     group = beyond_horizon(pd.Series(["A", "B", "C", "D"]), explained, "month")
-    assert group == {"items": 2, "skus": ["B", "D"], "periods_short": 4, "period": "month"}
+    assert group == {"items": 2, "skus": ["B", "D"], "periods_short": 4, "period": "month",
+                     "beyond_longest": [], "beyond_longest_items": 0}  # fmt: skip
     assert beyond_horizon(pd.Series(["A"]), explained[:1], "week") is None
     text = summary_markdown({**_SUMMARY, "beyond_horizon": group})
     assert (
@@ -764,6 +766,28 @@ def test_summary_names_the_items_beyond_the_horizon() -> None:
         "months longer plans them): B, D"
     ) in text
     assert "**Lead times:**" not in summary_markdown(_SUMMARY)
+
+
+def test_items_beyond_the_longest_horizon_are_named_as_such() -> None:
+    """A supplier's lead_time of 1e20 days (a typo) loaded, and the run advised 'a horizon up
+    to 14285714285714286580 weeks longer plans them', while --horizon stops at 104."""
+    explained = [
+        {"shortest_lead_time_periods": a, "horizon_periods": 13}
+        for a in (15, 14_285_714_285_714_286_580, 200)
+    ]
+    group = beyond_horizon(pd.Series(["A", "B", "C"]), explained, "week")
+    assert group == {"items": 3, "skus": ["A", "B", "C"], "periods_short": 3, "period": "week",
+                     "beyond_longest": ["B", "C"], "beyond_longest_items": 2}  # fmt: skip
+    assert beyond_horizon_note(group) == (
+        "3 items whose lots cannot arrive within the horizon (a horizon up to 3 weeks longer "
+        "plans 1 of them; 2 have a lead time beyond the longest horizon, 104 weeks: check their "
+        "suppliers' lead_time: B, C): A, B, C"
+    )
+    alone = beyond_horizon(pd.Series(["B"]), explained[1:2], "week")
+    assert beyond_horizon_note(alone) == (
+        "1 item whose lots cannot arrive within the horizon (it has a lead time beyond the "
+        "longest horizon, 104 weeks: check its suppliers' lead_time): B"
+    )
 
 
 def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:
