@@ -949,3 +949,23 @@ def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypa
     assert [f.unchanged for f in report.files if f.table == "order_lines"] == [False, False]
     assert [k for k, *_ in _lines(con)] == ["O1", "O3"]
     assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
+
+
+def test_new_master_rules_load_every_master_file_again(con, tmp_path, monkeypatch):
+    """A warehouse loaded before a supplier row that disagrees quarantined its first row
+    (MASTER_RULES 1) kept S2 on the first row's lead time: the unchanged suppliers file was
+    skipped by every later load, so the new rule never applied to it."""
+    import warehouse.load
+    import warehouse.validate
+
+    suppliers = BASE["suppliers.csv"] + "S2,Brix,70,30,,\n"
+    folder = write_folder(tmp_path / "in", suppliers__csv=suppliers)
+    monkeypatch.setattr(warehouse.load, "MASTER_RULES", 1)
+    monkeypatch.setattr(warehouse.validate, "_NO_FIRST_WINS", ())  # the rules of then
+    load_folder(con, folder, AS_OF)
+    assert ("S2",) in con.execute("SELECT supplier_id FROM suppliers").fetchall()
+    monkeypatch.undo()
+    report = load_folder(con, folder, AS_OF)
+    assert not any(f.unchanged for f in report.files if f.table != "order_lines")
+    assert con.execute("SELECT supplier_id FROM suppliers").fetchall() == [("S1",)]
+    assert all(f.unchanged for f in load_folder(con, folder, AS_OF).files)
