@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from optimize.explain import share
+from warehouse.validate import HISTORY_YEARS
 
 #: Parameters that do not change a run's results and so stay out of its run key.
 _NOT_IN_RUN_KEY = frozenset(
@@ -191,6 +192,12 @@ class RunParameters(BaseModel):
             raise ValueError(
                 f"as_of {value.isoformat()} is after today ({now.isoformat()}{where}): a night "
                 "is planned once its day is over, its order lines known"
+            )
+        oldest = now - timedelta(days=round(365.25 * HISTORY_YEARS))
+        if value < oldest:  # 1899-12-31 quarantined every order line as future-dated
+            raise ValueError(
+                f"as_of {value.isoformat()} is more than {HISTORY_YEARS} years before today "
+                f"({now.isoformat()}): a typo? Every order line would be after it"
             )
         return value
 

@@ -80,6 +80,9 @@ def test_a_night_after_today_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(ValueError, match=rf"as_of: as_of {ahead} is after today"):
         parse_parameters(as_of=ahead.isoformat())
     assert parse_parameters(as_of=date.today() + timedelta(days=1)).as_of  # time zones
+    # 1899-12-31 quarantined every order line as after as_of, and the run failed on the history
+    with pytest.raises(ValueError, match=r"as_of 1899-12-31 is more than 50 years before today"):
+        parse_parameters(as_of="1899-12-31")
 
 
 def test_with_the_schedule_s_time_zone_tomorrow_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
