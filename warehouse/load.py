@@ -35,6 +35,7 @@ from warehouse.load_notes import (
     open_orders_notes,
     overdue_orders,
     read_as_empty,
+    tiers_left_out,
     twin_orders,
     unread_files,
     unused_columns,
@@ -180,7 +181,7 @@ def load_folder(
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
-    notes += overdue_orders(con, as_of) + twin_orders(con, as_of)
+    notes += overdue_orders(con, as_of) + twin_orders(con, as_of) + tiers_left_out(con)
     notes += numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
     notes += absent_overriding(con, [p.name for p in line_paths])
     return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))

@@ -15,7 +15,7 @@ from warehouse.config import LoadConfig
 from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
 from warehouse.tables import MASTER_TABLES, Table
-from warehouse.validate import EMPTY_MARKERS
+from warehouse.validate import EMPTY_MARKERS, SAME_VALUES
 
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
@@ -112,6 +112,29 @@ def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
             f"now: {names}{more}; cancel or re-date them in the ERP if they will not "
             "come"]  # fmt: skip
+
+
+def tiers_left_out(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
+    """A note on the price_breaks rows in quarantine of items that still have price breaks
+    (on every load, like `overdue_orders`): their offers are priced by the other tiers, so a
+    lot's price and smallest tier quietly changed (a first tier with unit_price 0 moved the
+    smallest lot up to the next tier, and nothing named the item). A row that repeats an
+    earlier one (`same values`) changes nothing and is not named."""
+    rows = con.execute(
+        "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) "
+        "FROM quarantine WHERE table_name = 'price_breaks' AND sku IS NOT NULL "
+        "AND sku IN (SELECT sku FROM price_breaks) GROUP BY ALL "
+        "HAVING NOT bool_or(ends_with(reason, ?)) ORDER BY sku, row_number",
+        [SAME_VALUES],
+    ).fetchall()
+    if not rows:
+        return []
+    names = "; ".join(f"{sku} ({file} row {row}: {why})" for sku, file, row, why in rows[:shown])
+    more = (
+        f"; and {len(rows) - shown} more (reorder quarantine --rows)" if len(rows) > shown else ""
+    )
+    return [f"{len(rows)} price break row(s) in quarantine: these items' offers are priced by "
+            f"their other tiers, without that one: {names}{more}"]  # fmt: skip
 
 
 def twin_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:

@@ -222,6 +222,19 @@ def test_price_break_rows_of_one_tier_that_disagree_price_neither(con, tmp_path)
     assert [r[0] for r in quarantined(con, "price_breaks")] == [2, 5]
 
 
+def test_a_tier_in_quarantine_is_named_with_its_item_on_every_load(con, tmp_path):
+    """S1's first tier of A had unit_price 0: only that row went to quarantine, A's offer
+    was then priced from the 500 tier (its smallest lot moved up) and no note named A."""
+    breaks = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0") + "S1,B,10,4.00\n"
+    folder = write_folder(tmp_path / "in", price_breaks__csv=breaks)
+    first = load_folder(con, folder, AS_OF)
+    (note,) = [n for n in first.notes if "price break" in n]
+    assert note.startswith("1 price break row(s) in quarantine: these items' offers are priced")
+    assert "A (price_breaks.csv row 1: unit_price 0" in note  # the doubled B row: not named
+    again = load_folder(con, folder, AS_OF)  # unchanged files are not read again
+    assert [n for n in again.notes if "price break" in n] == [note]
+
+
 def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
     """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
     vanished from the plan without a word, neither among the lots nor among the items the
