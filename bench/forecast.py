@@ -1,7 +1,7 @@
 """Forecast benchmark on real intermittent demand: carparts and RAF, last 12 months held out.
 
     .venv/bin/python bench/forecast.py [--paths 1000] [--reference] [--datasets carparts,raf]
-                                       [--models ...] [--seed 0]
+                                       [--models ...] [--seed 0] [--earlier 12]
 
 Per model (and `pipeline` = what `models.forecast` uses, model="auto"): MASE (seasonality 12),
 RMSSE (seasonality 1), WQL (0.1..0.9), cov80/cov95 (randomized-PIT coverage of the central
@@ -39,13 +39,15 @@ LTD_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.99)
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
-def load(name: str):
-    """(train long frame, y_train (n, T), y_test (n, 12), ids): complete series only."""
+def load(name: str, earlier: int = 0):
+    """(train long frame, y_train (n, T), y_test (n, 12), ids): complete series only; with
+    `earlier`, the last `earlier` months are dropped first (the held-out months end there)."""
     import pandas as pd
 
     long = pd.read_parquet(DATA / FILES[name])
     wide = long.pivot(index="unique_id", columns="ds", values="y")
     wide = wide[~wide.isna().any(axis=1)]
+    wide = wide.iloc[:, : wide.shape[1] - earlier]
     y = wide.to_numpy(dtype=float)
     ds = wide.columns[:-HOLDOUT]
     train = wide.iloc[:, :-HOLDOUT].stack().rename("y").reset_index()
@@ -85,13 +87,13 @@ def scores(y_train: np.ndarray, y_test: np.ndarray, fc) -> dict[str, float]:
     return out
 
 
-def run_one(name: str, model: str, n_paths: int, seed: int = 0) -> dict:
+def run_one(name: str, model: str, n_paths: int, seed: int = 0, earlier: int = 0) -> dict:
     """Fit + predict one model on one dataset in this process; metrics and resources."""
     import pandas as pd
 
     import models
 
-    train, y_train, y_test, ids = load(name)
+    train, y_train, y_test, ids = load(name, earlier)
     start = time.perf_counter()
     extra = {}
     if model == "pipeline":
@@ -112,8 +114,9 @@ COLUMNS = ("mase", "rmsse", "wql", "cov80", "cov95", "icov80", "icov95", "ltd_wq
            "peak_mb")  # fmt: skip
 
 
-def print_table(name: str, rows: list[dict]) -> None:
-    print(f"\n{name}: last {HOLDOUT} months held out")
+def print_table(name: str, rows: list[dict], earlier: int = 0) -> None:
+    before = f", the {earlier} after them left out" if earlier else ""
+    print(f"\n{name}: last {HOLDOUT} months held out{before}")
     width = {c: max(10, len(c) + 1) for c in COLUMNS}
     print(f"{'model':<20}" + "".join(f"{c:>{width[c]}}" for c in COLUMNS))
     for row in rows:
@@ -147,10 +150,19 @@ def main() -> None:
     parser.add_argument("--datasets", default="carparts,raf")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--seed", type=int, default=0, help="seed of paths and backtest")
+    parser.add_argument(
+        "--earlier",
+        type=int,
+        default=0,
+        help="hold out the 12 months before the last N (12: the training-year split, on which "
+        "ideas are tuned before the held-out year is scored)",
+    )
     parser.add_argument("--one", nargs=2, metavar=("DATASET", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.earlier < 0 or (args.earlier and args.reference):
+        parser.error("--earlier takes N >= 0 and runs without --reference")
     if args.one:
-        print(json.dumps(run_one(*args.one, args.paths, args.seed)))
+        print(json.dumps(run_one(*args.one, args.paths, args.seed, args.earlier)))
         return
     summary = []
     for name in args.datasets.split(","):
@@ -160,13 +172,13 @@ def main() -> None:
         rows = []
         for model in args.models.split(","):
             cmd = [sys.executable, __file__, "--one", name, model, "--paths", str(args.paths),
-                   "--seed", str(args.seed)]  # fmt: skip
+                   "--seed", str(args.seed), "--earlier", str(args.earlier)]  # fmt: skip
             out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
             if out.returncode:
                 raise SystemExit(f"{name} {model} failed:\n{out.stderr}")
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         ref = reference(name) if args.reference else []
-        print_table(name, rows + ref)
+        print_table(name, rows + ref, args.earlier)
         pipe = next((r for r in rows if r["model"] == "pipeline"), None)
         if pipe:
             print(f"pipeline chose (top groups): {pipe.get('chosen')}")
@@ -175,7 +187,8 @@ def main() -> None:
                 print(f"time ratio pipeline / statsforecast (5 models): {pipe['seconds'] / sf:.2f}")
             keys = ("mase", "rmsse", "wql", "cov80", "cov95", "ltd_wql", "ltd_cov90",
                     "ltd_cov95", "ltd_cov99", "seconds", "peak_mb")  # fmt: skip
-            summary.append({"dataset": name, **{k: round(pipe[k], 4) for k in keys}})
+            split = {"earlier": args.earlier} if args.earlier else {}
+            summary.append({"dataset": name, **split, **{k: round(pipe[k], 4) for k in keys}})
     print()
     for line in summary:
         print(json.dumps(line))
