@@ -9,7 +9,7 @@ import pandas as pd
 
 from flows.params import MAX_HORIZON
 from models.prepare import ALL_ITEMS
-from optimize.explain import expected_units, price, units
+from optimize.explain import expected_units, price, share, units
 
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
@@ -372,14 +372,11 @@ def item_accuracy_text(scores: pd.DataFrame, shown: int | None = 20) -> str:
         "the forecast's quantiles of that sum, 'above q95' about 1 item in 20 if calibrated):"
     )
     rows = scores if shown is None else scores.groupby("run_key", sort=False).head(shown)
-    table = rows[list(ITEM_COLUMNS)].assign(loss_share=rows["loss_share"].map(_percent))
+    shares = rows["loss_share"].map(lambda v: "n/a" if pd.isna(v) else share(float(v)))
+    table = rows[list(ITEM_COLUMNS)].assign(loss_share=shares)
     lines = [head, frame_text(table)]
     for run_key, n in scores.groupby("run_key", sort=False).size().items():
         left = n - int((rows["run_key"] == run_key).sum())
         if left > 0:
             lines.append(f"... {counted(left, 'more item')} of run {run_key}")
     return "\n".join(lines)
-
-
-def _percent(share: object) -> str:
-    return "n/a" if pd.isna(share) else f"{100 * float(share):.1f}%"

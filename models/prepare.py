@@ -325,8 +325,8 @@ def prepare_forecast(
     stage_factor = np.ones(n)
     if has.any():
         ppy = PERIODS_PER_YEAR[freq]
-        groups = item_groups(yh, ppy, stages=stages[has])
         group_of = partial(item_groups, periods_per_year=ppy, stages=stages[has])
+        groups = group_of(yh)
         bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed, group_of)
         chosen, table = select(
             bt, groups, default=next(iter(candidates)), incumbent=incumbent, margin=margin

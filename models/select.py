@@ -142,7 +142,7 @@ def backtest(
     covered = {label: np.zeros((n, n_origins, len(COVER_LEVELS))) for label in candidates}
     actual_total = np.full((n, n_origins), np.nan)
     forecast_total = {label: actual_total.copy() for label in candidates}
-    groups = None if group_of is None else np.full((n, n_origins), None, dtype=object)
+    groups = np.full((n, n_origins), None, dtype=object)
     cover_cols = [LTD_LEVELS.index(level) for level in COVER_LEVELS]
     levels, ltd_levels = np.asarray(WQL_LEVELS), np.asarray(LTD_LEVELS)
     for k in range(1, n_origins + 1):
@@ -155,7 +155,7 @@ def backtest(
             continue
         actual = np.nan_to_num(actual)
         actual_total[ok, j] = actual[ok].sum(axis=1)
-        if groups is not None and group_of is not None:
+        if group_of is not None:
             groups[ok, j] = np.asarray(group_of(train), dtype=object)[ok]
         for label, model in candidates.items():
             # common random numbers: every candidate draws the same stream at an origin, so
@@ -169,7 +169,8 @@ def backtest(
             period_loss[label][ok, j] = pl.sum(axis=1)
             total_loss[label][ok, j] = pinball(total, tq, ltd_levels)
             covered[label][ok, j] = total[:, None] <= tq[:, cover_cols]
-    return Backtest(period_loss, total_loss, covered, actual_total, forecast_total, groups)
+    return Backtest(period_loss, total_loss, covered, actual_total, forecast_total,
+                    None if group_of is None else groups)  # fmt: skip
 
 
 def select(

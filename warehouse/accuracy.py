@@ -26,11 +26,17 @@ import pandas as pd
 
 from warehouse.runs import QUANTILES
 
-LEVELS = tuple(int(name[1:]) / 100 for name in QUANTILES)
+
+def _level(name: str) -> float:
+    """The level of a stored quantile column ('q05' -> 0.05)."""
+    return int(name[1:]) / 100
+
+
+LEVELS = tuple(map(_level, QUANTILES))
 # The WQL's quantiles: the stored ones symmetric about the median (q99 has no q01), so that
 # the zero forecast scores exactly 1.0 as in `models.wql` (over all 8 it would score 1.12).
 ACCURACY_WQL_QUANTILES = tuple(q for q in QUANTILES if q != "q99")
-ACCURACY_WQL_LEVELS = tuple(int(name[1:]) / 100 for name in ACCURACY_WQL_QUANTILES)
+ACCURACY_WQL_LEVELS = tuple(map(_level, ACCURACY_WQL_QUANTILES))
 assert abs(sum(ACCURACY_WQL_LEVELS) / len(ACCURACY_WQL_LEVELS) - 0.5) < 1e-12
 
 
@@ -261,7 +267,8 @@ def item_accuracy(
 
 
 _ITEM_FORECAST_SQL = f"""{_SCORED}
-SELECT s.run_key, s.as_of, f.period_start AS ds, f.mean, {_columns("f")}
+SELECT s.run_key, s.as_of, (SELECT freq FROM latest) AS freq, f.period_start AS ds, f.mean,
+    {_columns("f")}
 FROM forecasts AS f JOIN scored AS s ON f.run_id = s.run_id
 WHERE f.sku = ? AND (s.run_key = ? OR ? IS NULL)
 ORDER BY s.as_of DESC, s.run_key, f.period_start
@@ -292,14 +299,13 @@ def scored_item(
     forecast = con.execute(_ITEM_FORECAST_SQL, [None, sku, run_key, run_key]).df()
     if forecast.empty:
         return None
-    key, as_of = str(forecast["run_key"].iloc[0]), pd.Timestamp(forecast["as_of"].iloc[0]).date()
-    forecast = forecast[forecast["run_key"] == key].drop(columns=["run_key", "as_of"])
+    first = forecast.iloc[0]
+    key, as_of, freq = str(first["run_key"]), pd.Timestamp(first["as_of"]).date(), first["freq"]
+    forecast = forecast[forecast["run_key"] == key].drop(columns=["run_key", "as_of", "freq"])
     history = con.execute(_ITEM_DEMAND_SQL, [sku]).df()
     early = history["ds"] < forecast["ds"].min()
     history = pd.concat([history[early].tail(before), history[~early]], ignore_index=True)
-    freq = con.execute("SELECT parameters->>'freq' FROM current_run").fetchone()
-    return ScoredItem(sku, key, as_of, str(freq[0]) if freq else "M",
-                      forecast.reset_index(drop=True), history)  # fmt: skip
+    return ScoredItem(sku, key, as_of, str(freq), forecast.reset_index(drop=True), history)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
