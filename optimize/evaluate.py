@@ -88,11 +88,11 @@ class LotCost:
     expected_leftover: float
     leftover_value: float
     stockout_risk: float
-    unavoidable_risk: float
-    decided_risk: float
+    stockout_risk_unavoidable: float
+    stockout_risk_decided: float
     replenished_from: int
     later_supplier_id: str
-    decided_fill: float
+    fill_rate_decided: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,14 +122,16 @@ class LotCosts:
     # share of scenarios in which any unit is lost before a later order can arrive (not a
     # share of units: that is 1 - fill rate)
     stockout_risk: np.ndarray
-    unavoidable_risk: np.ndarray  # share where stock runs out before a lot ordered now arrives
-    decided_risk: np.ndarray  # share where any unit is lost from the earliest arrival on,
-    # before a later order can arrive: the stockout risk the decision changes
+    # share where stock runs out before a lot ordered now arrives
+    stockout_risk_unavoidable: np.ndarray
+    # share where any unit is lost from the earliest arrival on, before a later order can
+    # arrive: the stockout risk the decision changes
+    stockout_risk_decided: np.ndarray
     replenished_from: np.ndarray  # first period whose demand later orders serve (H: none)
     later_supplier_id: np.ndarray  # object: the offer whose later orders are priced
     # expected share of the demand from the earliest arrival until a later order can arrive
     # that stock serves (1 without demand there): the fill rate the decision sets
-    decided_fill: np.ndarray
+    fill_rate_decided: np.ndarray
 
     def __len__(self) -> int:
         return len(self.quantity)
@@ -263,11 +265,11 @@ def _at_cap(
 
 
 def meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:
-    """Per candidate, whether the fill rate it decides (`decided_fill`) meets the item's
+    """Per candidate, whether the fill rate it decides (`fill_rate_decided`) meets the item's
     min_service_level (all: no target)."""
     if item.min_service_level is None:
         return np.ones(len(lots), bool)
-    return lots.decided_fill >= item.min_service_level - 1e-12
+    return lots.fill_rate_decided >= item.min_service_level - 1e-12
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:
@@ -410,10 +412,10 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "expected_leftover": base.left_mean[owner] + acc["left"],
         "leftover_value": base.left_mean[owner] * p["ref"][owner] + acc["left"] * price,
         "stockout_risk": acc["risk"],
-        "unavoidable_risk": base.unavoidable[owner],
-        "decided_risk": acc["decided"],
+        "stockout_risk_unavoidable": base.unavoidable[owner],
+        "stockout_risk_decided": acc["decided"],
         "replenished_from": later_start[owner, later],
-        "decided_fill": base.decided_fill(owner, later_start[owner, later], acc["lost"]),
+        "fill_rate_decided": base.fill_rate_decided(owner, later_start[owner, later], acc["lost"]),
         "later_supplier_id": np.array(
             [items[o].offers[k].supplier_id for o, k in zip(owner, later, strict=True)],
             dtype=object,
@@ -588,7 +590,9 @@ class _Base:
             (np.zeros((len(items), 1)), np.cumsum(demand.mean(axis=1), axis=1)), axis=1
         )
 
-    def decided_fill(self, owner: np.ndarray, start: np.ndarray, lost: np.ndarray) -> np.ndarray:
+    def fill_rate_decided(
+        self, owner: np.ndarray, start: np.ndarray, lost: np.ndarray
+    ) -> np.ndarray:
         """Per candidate: 1 − units lost from the earliest arrival until `start` / the demand
         of those periods (1 without demand)."""
         before = self.demand_before[owner]

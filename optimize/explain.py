@@ -41,7 +41,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     best = lots.lot(int(np.argmin(lots.expected_cost)))
     moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
     blocking = _blocking_limits(item, lot, best, usage) if moved else []
-    unavoidable = lot.unavoidable_risk
+    unavoidable = lot.stockout_risk_unavoidable
     explanation = {
         "supplier_id": lot.supplier_id,
         "quantity": lot.quantity,
@@ -51,8 +51,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "savings": 0.0,
         "stockout_risk": lot.stockout_risk,
         "stockout_risk_unavoidable": unavoidable,
-        "stockout_risk_decided": lot.decided_risk,
-        "fill_rate_decided": lot.decided_fill,
+        "stockout_risk_decided": lot.stockout_risk_decided,
+        "fill_rate_decided": lot.fill_rate_decided,
         "earliest_arrival_period": earliest_arrival(item),
         "on_hand": item.on_hand,
         "open_orders": counted_orders(item),
@@ -228,14 +228,14 @@ def _target_text(item: ItemProblem, lot: LotCost, best: LotCost, blocking: list[
     target = item.min_service_level
     if target is None:
         return ""
-    serves = f"serves {share(lot.decided_fill, short=True)} of the demand it decides"
+    serves = f"serves {share(lot.fill_rate_decided, short=True)} of the demand it decides"
     cheaper = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
-    meets = lot.decided_fill >= target - 1e-12  # a relaxed plan's lot may miss it
-    if meets and cheaper and not blocking and best.decided_fill < target - 1e-12:
+    meets = lot.fill_rate_decided >= target - 1e-12  # a relaxed plan's lot may miss it
+    if meets and cheaper and not blocking and best.fill_rate_decided < target - 1e-12:
         of_all = f"{units(best.quantity)} from {best.supplier_id}" if best.quantity else "no order"
         return (
             f"; the cheapest lot that meets the service level {share(target)} ({serves}; the "
-            f"cheapest of all, {of_all}, serves {share(best.decided_fill, short=True)})"
+            f"cheapest of all, {of_all}, serves {share(best.fill_rate_decided, short=True)})"
         )
     return f"; it {serves} (service level {share(target)})"
 
@@ -262,7 +262,7 @@ def _later_orders(item: ItemProblem) -> str:
 
 def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     """Stockout risk, split into the part no order placed now can avoid and the rest."""
-    unavoidable, decided = lot.unavoidable_risk, lot.decided_risk
+    unavoidable, decided = lot.stockout_risk_unavoidable, lot.stockout_risk_decided
     if unavoidable <= 0:
         return f"stockout risk {percent(lot.stockout_risk)}"
     arrival = earliest_arrival(item)
@@ -306,9 +306,9 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"{money(saving)} less in expectation, within the plan's optimality gap "
             f"({detail})."
         )
-    early = lot.unavoidable_risk > 0.1  # stock runs out before any lot could arrive
+    early = lot.stockout_risk_unavoidable > 0.1  # stock runs out before any lot could arrive
     # "stock covers" only where it does: not when 10% unavoidable and 10% decided add up
-    if lot.decided_risk <= 0.1 and (early or lot.stockout_risk <= 0.1):
+    if lot.stockout_risk_decided <= 0.1 and (early or lot.stockout_risk <= 0.1):
         until = lot.replenished_from
         if _nothing_left(item, lot):  # "stock 0 covers the demand" with a 3% risk, too
             return _little_demand_reason(item, until, risk)
@@ -346,7 +346,7 @@ def _nothing_left(item: ItemProblem, lot: LotCost) -> bool:
     refill = int(item.base_arrivals[1 : min(lot.replenished_from, item.horizon)].sum())
     if item.on_hand + int(item.base_arrivals.sum()) <= 0:
         return True
-    return lot.unavoidable_risk >= 0.5 and not refill
+    return lot.stockout_risk_unavoidable >= 0.5 and not refill
 
 
 def _little_demand_reason(item: ItemProblem, until: int, risk: str) -> str:

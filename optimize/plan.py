@@ -1,7 +1,7 @@
 """The order decision: evaluate candidate lots, build the menu MILP, solve, explain.
 
 Service-level targets (`ItemProblem.min_service_level`): a candidate may be chosen only if its
-decided_fill >= the target (the share of the demand from the earliest arrival of a lot ordered
+fill_rate_decided >= the target (the share of the demand from the earliest arrival of a lot ordered
 now until a later order can arrive that stock serves, see evaluate.py). A fill rate, not the
 chance of no stockout: a part that sells in one month of ten has a 90% chance of no stockout
 in a month with no stock at all, so that target was met by never ordering (RAF simulation,
@@ -355,7 +355,7 @@ def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.nd
 def _service(lots: LotCosts) -> np.ndarray:
     """The fill rate a lot decides (units lost before the earliest arrival of a lot ordered
     now do not count)."""
-    return lots.decided_fill
+    return lots.fill_rate_decided
 
 
 def infeasibility(

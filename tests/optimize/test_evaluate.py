@@ -22,8 +22,8 @@ def test_every_candidate_cost_equals_the_loop_re_simulation(item):
         expected, risk, decided, fill = reference(item, offer, int(menu.quantity[c]))
         assert menu.expected_cost[c] == pytest.approx(expected, rel=1e-9, abs=1e-7)
         assert menu.stockout_risk[c] == pytest.approx(risk, abs=1e-12)
-        assert menu.decided_risk[c] == pytest.approx(decided, abs=1e-12)
-        assert menu.decided_fill[c] == pytest.approx(fill, abs=1e-9)
+        assert menu.stockout_risk_decided[c] == pytest.approx(decided, abs=1e-12)
+        assert menu.fill_rate_decided[c] == pytest.approx(fill, abs=1e-9)
 
 
 @settings(max_examples=60, deadline=None)

@@ -276,13 +276,13 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
             "expected_leftover",
             "leftover_value",
             "stockout_risk",
-            "unavoidable_risk",
-            "decided_risk",
+            "stockout_risk_unavoidable",
+            "stockout_risk_decided",
         )
     }
     supplier = np.array([None] + ["S1"] * 29, dtype=object)
     later = {"replenished_from": np.zeros(30, int), "later_supplier_id": supplier,
-             "decided_fill": np.ones(30)}  # fmt: skip
+             "fill_rate_decided": np.ones(30)}  # fmt: skip
     return LotCosts(
         sku=sku, supplier_id=supplier, quantity=qty, tier_min_qty=qty, **values, **later
     )

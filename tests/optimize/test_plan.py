@@ -521,7 +521,7 @@ def _brute_single(item: ItemProblem, top: int = 200) -> float:
         q = np.arange(offer.min_lot, top + 1)
         q = q[q % offer.pack_size == 0]
         lots = evaluate_lots(item, np.full(q.size, k), q)
-        ok = lots.decided_fill >= (item.min_service_level or 0) - 1e-12
+        ok = lots.fill_rate_decided >= (item.min_service_level or 0) - 1e-12
         best = min(best, float(np.min(lots.expected_cost[ok], initial=np.inf)))
     return best
 
@@ -591,7 +591,7 @@ def test_a_menu_grows_past_a_small_lot_less_a_tier_discount_it_cannot_reach():
     q = np.arange(4, 200, 2)
     lots = evaluate_lots(item, np.zeros(q.size, int), q)
     cost = lots.expected_cost - np.where(q >= 27, 0.3 * lots.discountable, 0.0)
-    cost = np.where(lots.decided_fill >= 0.9 - 1e-12, cost, np.inf)
+    cost = np.where(lots.fill_rate_decided >= 0.9 - 1e-12, cost, np.inf)
     best = min(_brute_single(dataclasses.replace(item, offers=offers[1:])), float(cost.min()))
     assert result.optimal and result.objective == pytest.approx(best, rel=1e-9)
 

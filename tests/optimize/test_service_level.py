@@ -217,7 +217,7 @@ def test_a_target_that_only_a_lot_beyond_the_menu_meets_is_met():
     assert lot.explanation["fill_rate_decided"] >= 0.5 and lot.quantity > 11
     # close to the smallest lot that meets it: 10 units less serve less than the target
     less = evaluate_lots(item, np.array([0]), np.array([lot.quantity - 10]))
-    assert less.decided_fill[0] < 0.5
+    assert less.fill_rate_decided[0] < 0.5
 
 
 def test_a_menu_grows_while_its_cost_falls_among_the_lots_that_meet_the_target():
@@ -231,7 +231,7 @@ def test_a_menu_grows_while_its_cost_falls_among_the_lots_that_meet_the_target()
     )  # fmt: skip
     q = np.arange(1, 300)
     lots = evaluate_lots(item, np.zeros(q.size, int), q)
-    cost = np.where(lots.decided_fill >= 0.9, lots.expected_cost, np.inf)
+    cost = np.where(lots.fill_rate_decided >= 0.9, lots.expected_cost, np.inf)
     assert q[cost.argmin()] == 54
     exact = plan(Problem((item,)), gap=1e-9, max_candidates=1000)
     assert exact.lots[0].quantity == 54 and exact.objective == pytest.approx(cost.min())

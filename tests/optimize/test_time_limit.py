@@ -46,11 +46,11 @@ def hard_menu(seed: int = 0) -> list[LotCosts]:
                 expected_leftover=zero,
                 leftover_value=zero,
                 stockout_risk=zero,
-                unavoidable_risk=zero,
-                decided_risk=zero,
+                stockout_risk_unavoidable=zero,
+                stockout_risk_decided=zero,
                 replenished_from=zero.astype(int),
                 later_supplier_id=np.array(["S"] * (N_LOTS + 1), object),
-                decided_fill=zero + 1.0,
+                fill_rate_decided=zero + 1.0,
             )
         )
     return menu
