@@ -68,7 +68,9 @@ CAP_MARGIN = 0.01  # ... if the cap's cost is within 1% of the cheapest candidat
 
 @dataclass(frozen=True)
 class LotCost:
-    """Expected outcome of one lot of one item (currency, units, probability)."""
+    """Expected outcome of one lot of one item (currency, units, probability); the `_cost`
+    fields are the lot's totals over the horizon (currency), e.g. `stockout_cost` = the item's
+    stockout_cost per unit × expected_lost."""
 
     sku: str
     supplier_id: str | None
@@ -78,7 +80,7 @@ class LotCost:
     purchase_cost: float
     fixed_cost: float
     holding_cost: float
-    shortage_cost: float
+    stockout_cost: float
     replenish_cost: float
     leftover_credit: float
     expected_cost: float
@@ -107,7 +109,7 @@ class LotCosts:
     purchase_cost: np.ndarray
     fixed_cost: np.ndarray
     holding_cost: np.ndarray
-    shortage_cost: np.ndarray  # stockout_cost × units lost before a later order can arrive
+    stockout_cost: np.ndarray  # the item's stockout_cost (per unit) × expected_lost
     replenish_cost: np.ndarray  # units bought by later orders × replenishment cost
     leftover_credit: np.ndarray
     expected_cost: np.ndarray
@@ -115,7 +117,7 @@ class LotCosts:
     # purchase cost and the holding of its units, less the purchase's share in the value of
     # its leftover (a discount lowers what the stock is held and credited at, too)
     discountable: np.ndarray
-    expected_lost: np.ndarray  # units lost (charged at stockout_cost)
+    expected_lost: np.ndarray  # units lost (charged at the item's stockout_cost per unit)
     expected_replenished: np.ndarray  # units bought by later orders inside the horizon
     expected_leftover: np.ndarray
     leftover_value: np.ndarray  # book value of the expected leftover (units × unit value)
@@ -382,11 +384,11 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
     holding = p["rate_per_period"][owner] * (
         price * acc["lot_stock"] + p["ref"][owner] * base.stock[owner]
     )
-    shortage = p["stockout"][owner] * acc["lost"]
+    stockout = p["stockout"][owner] * acc["lost"]
     replenished = acc["short"] - acc["lost"]
     replenish = later_cost[owner, later] * replenished
     credit = base.retained[owner] + _lot_retained(p, owner, flat["unit_cost"], acc)
-    expected = flat["purchase"] + flat["fixed"] + holding + shortage + replenish - credit
+    expected = flat["purchase"] + flat["fixed"] + holding + stockout + replenish - credit
     share = np.divide(flat["purchase"], flat["expected_usable"], out=np.zeros(len(price)),
                       where=flat["expected_usable"] > 0)  # fmt: skip
     discountable = (
@@ -402,7 +404,7 @@ def _evaluate_shape(items: list[ItemProblem], lots: list[tuple]) -> list[LotCost
         "purchase_cost": flat["purchase"],
         "fixed_cost": flat["fixed"],
         "holding_cost": holding,
-        "shortage_cost": shortage,
+        "stockout_cost": stockout,
         "replenish_cost": replenish,
         "leftover_credit": credit,
         "expected_cost": expected,
@@ -518,7 +520,7 @@ def _usable_groups(sel: np.ndarray, extra: np.ndarray, arrival: int, weight: flo
 
 
 def _start(review: int | None, lead_time: int, horizon: int) -> int:
-    """First period whose shortage a later order can replenish (horizon: none)."""
+    """First period whose stockouts a later order can replenish (horizon: none)."""
     return horizon if review is None else review + lead_time
 
 

@@ -69,7 +69,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
             "purchase": lot.purchase_cost,
             "fixed": lot.fixed_cost,
             "holding": lot.holding_cost,
-            "shortage": lot.shortage_cost,
+            "shortage": lot.stockout_cost,
             "replenish": lot.replenish_cost,
             "leftover_credit": -lot.leftover_credit,
             "expected": lot.expected_cost,
@@ -268,7 +268,7 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     arrival = earliest_arrival(item)
     # only the open orders that come before a lot ordered now could (all without such a lot)
     stock, s = _stock(item, before=arrival if arrival < item.horizon else None)
-    # open orders may come after the shortage: they fall short in time, they do not run out
+    # open orders may come after the stockout: they fall short in time, they do not run out
     out = f"run{s} out" if s else "fall short"
     when = f"{period_word(item)} {arrival + 1}"
     if arrival >= item.horizon:  # no lot ordered now arrives: "before week 7" of 6 is wrong

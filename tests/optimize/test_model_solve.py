@@ -266,7 +266,7 @@ def synthetic_menu(sku: str, rng: np.random.Generator) -> LotCosts:
             "purchase_cost",
             "fixed_cost",
             "holding_cost",
-            "shortage_cost",
+            "stockout_cost",
             "replenish_cost",
             "leftover_credit",
             "expected_cost",
