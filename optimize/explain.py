@@ -69,7 +69,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
             "purchase": lot.purchase_cost,
             "fixed": lot.fixed_cost,
             "holding": lot.holding_cost,
-            "shortage": lot.stockout_cost,
+            "stockout": lot.stockout_cost,
             "replenish": lot.replenish_cost,
             "leftover_credit": -lot.leftover_credit,
             "expected": lot.expected_cost,

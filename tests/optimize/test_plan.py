@@ -32,7 +32,7 @@ def test_frame_has_the_recommendation_columns_and_json_explanations():
     assert ordered["reason"].startswith(f"Order {ordered['quantity']} from S-03 at ")
     explanation = json.loads(ordered["explanation"])
     cost = explanation["cost"]
-    parts = cost["purchase"] + cost["fixed"] + cost["holding"] + cost["shortage"]
+    parts = cost["purchase"] + cost["fixed"] + cost["holding"] + cost["stockout"]
     parts += cost["replenish"]
     assert parts + cost["leftover_credit"] == pytest.approx(ordered["expected_cost"])
     versus = explanation["versus_smallest_lot"]
