@@ -96,12 +96,12 @@ def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
         if tier.supplier_id != offer.supplier_id:
             continue
         if tier.basis == "units":
-            alone.append(math.ceil(tier.threshold - 1e-9))
+            alone.append(math.ceil(tier.min_total - 1e-9))
         elif offer.discount_type == "all_units":
-            alone += [max(b.min_qty, math.ceil(tier.threshold / b.unit_price - 1e-9))
+            alone += [max(b.min_qty, math.ceil(tier.min_total / b.unit_price - 1e-9))
                       for b in offer.price_breaks]  # fmt: skip
         else:
-            alone.append(_first_spending(offer, tier.threshold))
+            alone.append(_first_spending(offer, tier.min_total))
     lots = offer.feasible_at_least(np.array([q for q in alone if q <= MAX_TIER_LOT], np.int64))
     # parts of those lots: a tier is mostly reached by several items together, each buying
     # more than its own menu's cap but less than the whole threshold

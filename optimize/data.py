@@ -222,21 +222,24 @@ OBJECTIVES: tuple[str, ...] = ("expected_cost", "cost_per_period")
 
 @dataclass(frozen=True)
 class SupplierTier:
-    """Supplier-wide tier: when the total bought from `supplier_id` in this run reaches
-    `threshold` (currency of purchase cost for basis "spend", units for "units"), `discount`
-    (a fraction) is taken off the whole purchase cost bought from that supplier. Of several
-    tiers of one supplier the highest one reached applies."""
+    """Supplier-wide tier (a row of `supplier_tiers`): when the total bought from
+    `supplier_id` in this run reaches `min_total` (currency of purchase cost for basis
+    "spend", units for "units"), `discount_rate` (a fraction) is taken off the whole purchase
+    cost bought from that supplier. Of several tiers of one supplier the highest one reached
+    applies."""
 
     supplier_id: str
-    threshold: float
-    discount: float
+    min_total: float
+    discount_rate: float
     basis: TierBasis = "spend"
 
     def __post_init__(self) -> None:
         where = f"(supplier {self.supplier_id})"
-        _finite(self, ("threshold", "discount"), where, "supplier tier ")
-        _check(self.threshold > 0, f"supplier tier threshold must be positive {where}")
-        _check(0 < self.discount < 1, f"supplier tier discount must be within 0..1 {where}")
+        _finite(self, ("min_total", "discount_rate"), where, "supplier tier ")
+        _check(self.min_total > 0, f"supplier tier min_total must be positive {where}")
+        _check(
+            0 < self.discount_rate < 1, f"supplier tier discount_rate must be within 0..1 {where}"
+        )
         _check(self.basis in ("spend", "units"), f"basis must be spend or units {where}")
 
 
@@ -265,19 +268,19 @@ class Limits:
                 f"supplier tiers of {supplier} must share one basis",
             )
             _check(
-                len({t.threshold for t in tiers}) == len(tiers),
-                f"supplier tier thresholds of {supplier} repeat",
+                len({t.min_total for t in tiers}) == len(tiers),
+                f"supplier tier min_total values of {supplier} repeat",
             )
             for lo, hi in itertools.pairwise(tiers):
                 _check(
-                    hi.discount > lo.discount,
-                    f"supplier tier discounts of {supplier} must rise with the threshold",
+                    hi.discount_rate > lo.discount_rate,
+                    f"supplier tier discount_rate of {supplier} must rise with min_total",
                 )
 
     def tiers_by_supplier(self) -> dict[str, list[SupplierTier]]:
-        """Tiers per supplier, sorted by threshold."""
+        """Tiers per supplier, sorted by min_total."""
         result: dict[str, list[SupplierTier]] = {}
-        for tier in sorted(self.supplier_tiers, key=lambda t: t.threshold):
+        for tier in sorted(self.supplier_tiers, key=lambda t: t.min_total):
             result.setdefault(tier.supplier_id, []).append(tier)
         return result
 
@@ -359,7 +362,8 @@ def largest_tiers(tiers: tuple[SupplierTier, ...]) -> dict[str, SupplierTier]:
     """Per supplier_id, its tier with the largest discount."""
     best: dict[str, SupplierTier] = {}
     for tier in tiers:
-        if tier.supplier_id not in best or tier.discount > best[tier.supplier_id].discount:
+        top = best.get(tier.supplier_id)
+        if top is None or tier.discount_rate > top.discount_rate:
             best[tier.supplier_id] = tier
     return best
 
@@ -372,7 +376,7 @@ def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> st
     price breaks down to 1.02 bought 109,192 units). Equal is allowed: holding costs still
     bound it."""
     best = largest_tiers(tiers)
-    rate = {s: t.discount for s, t in best.items()}
+    rate = {s: t.discount_rate for s, t in best.items()}
     offer, cheapest = min(
         ((o, b) for o in item.offers for b in o.price_breaks),
         key=lambda ob: ob[1].unit_price * (1 - rate.get(ob[0].supplier_id, 0.0)),
@@ -384,8 +388,8 @@ def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> st
     less = ""
     if tier is not None:
         unit = "units" if tier.basis == "units" else "spent"
-        reached = f"{tier.threshold:g} {unit}"
-        less = f", less its supplier-wide discount of {tier.discount * 100:g}% from {reached}"
+        reached = f"{tier.min_total:g} {unit}"
+        less = f", less its supplier-wide discount of {tier.discount_rate * 100:g}% from {reached}"
     return (
         f"salvage_value {item.salvage_value:g} is above the lowest unit price {paid:g} "
         f"({offer.supplier_id}, min_qty {cheapest.min_qty:g}{less}): a leftover unit would be "

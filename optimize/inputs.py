@@ -14,8 +14,8 @@ period_days after it). Demand scenarios come per calendar period; when the first
 before that day (`first_period`: a nightly run inside a week or month), `plan_demand` moves
 them onto the plan periods: its days up to as_of have been sold already (they are out of the
 stock on hand), so counting that period whole would buy for demand that is gone.
-Supplier-wide tiers come from the optional `supplier_tiers` table (min_total -> threshold,
-discount_rate -> discount). Items with scenarios but without a usable offer, or missing from
+Supplier-wide tiers come from the optional `supplier_tiers` table (`SupplierTier` has its
+columns' names). Items with scenarios but without a usable offer, or missing from
 `items`, or with a value ItemProblem refuses (e.g. a NaN stock), are returned as unplannable
 with a reason, and so are items of `items` without scenarios.
 """
@@ -350,8 +350,8 @@ def _supplier_tiers(frame: pd.DataFrame | None, used: set[str]) -> tuple[Supplie
     return tuple(
         SupplierTier(
             supplier_id=str(r.supplier_id),
-            threshold=float(r.min_total),
-            discount=float(r.discount_rate),
+            min_total=float(r.min_total),
+            discount_rate=float(r.discount_rate),
             basis=str(r.basis),
         )
         for r in frame.itertuples(index=False)

@@ -6,12 +6,12 @@ Rows (named): `one_lot_<sku>` (Σ_c x = 1), `budget` (Σ purchase cost · x <= b
 <= max_orders). Objective: Σ expected cost · x. No order is always feasible without a
 service-level target.
 
-Supplier-wide tiers (a discount on everything bought from a supplier once the total crosses a
-threshold) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
+Supplier-wide tiers (a discount on everything bought from a supplier once the total reaches its
+min_total) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
 tier it must reach (or none). Its model takes the state's discount off the expected cost of
-that supplier's candidates (discount × `discountable`: the purchase cost plus the holding of
+that supplier's candidates (discount_rate × `discountable`: the purchase cost plus the holding of
 the lot's units less the purchase's share in its leftover value: stock is held and credited
-at the price paid) and adds the row `tier_reach_<supplier>` (bought >= threshold).
+at the price paid) and adds the row `tier_reach_<supplier>` (bought >= min_total).
 The best plan over all states is the optimum (a plan that reaches a higher tier than its state
 assumes is counted in the higher state too), and every state's model is a tight menu MILP:
 no big-M rows, whose LP bound was too weak for HiGHS (25 s for 500 items, measured).
@@ -20,7 +20,7 @@ Many tiered suppliers: the states are Π over tiered suppliers of (tiers + 1), 6
 suppliers with one tier each (a 60-item plan took 300 s and was not proven optimal; 0.3 s and
 proven optimal with the compact model). Above MAX_TIER_STATES states one compact model
 replaces them: per supplier s and tier k a binary z_s_k (Σ_k z_s_k <= 1, row `tier_one_<s>`;
-`tier_reach_<s>_<k>`: bought >= threshold × z) and a continuous w_s_k, the discount taken
+`tier_reach_<s>_<k>`: bought >= min_total × z) and a continuous w_s_k, the discount taken
 off, with `tier_discount_<s>_<k>` (w <= rate × discountable bought − L (1 − z)) and
 `tier_discount_cap_<s>_<k>` (w <= U z), L and U the least and greatest rate × discountable
 the items' kept candidates can buy (L <= 0 <= U); the objective subtracts w. Minimizing
@@ -167,7 +167,7 @@ def build_models(
     models = []
     for state in tier_states(limits):
         reach = {s: tiers[s][k] for s, k in state.items() if k >= 0}
-        if any(t.threshold > flat.most_bought(s, t.basis) + 1e-9 for s, t in reach.items()):
+        if any(t.min_total > flat.most_bought(s, t.basis) + 1e-9 for s, t in reach.items()):
             continue
         models.append(flat.model(state))
     return models
@@ -230,12 +230,12 @@ class _Flat:
         reach = {s: tiers[s][k] for s, k in state.items() if k >= 0}
         cost = self.cost.copy()
         for supplier, tier in reach.items():
-            cost -= np.where(self.supplier == supplier, tier.discount * self.discountable, 0.0)
+            cost -= np.where(self.supplier == supplier, tier.discount_rate * self.discountable, 0.0)
         part = self._x_part(cost, reach)
         for supplier, tier in reach.items():
             own = self._bought(supplier, tier.basis)
             done = float(own[part.fixed_flat].sum())
-            part.rows.single(f"tier_reach_{supplier}", own[part.cols], tier.threshold - done, INF)
+            part.rows.single(f"tier_reach_{supplier}", own[part.cols], tier.min_total - done, INF)
         return part.model(self, cost, state=state)
 
     def compact_model(self) -> MenuModel:
@@ -247,7 +247,7 @@ class _Flat:
         top = {s: t[-1] for s, t in tiers.items()}
         rate = np.zeros(len(self.cost))
         for supplier, tier in top.items():
-            rate[self.supplier == supplier] = tier.discount
+            rate[self.supplier == supplier] = tier.discount_rate
         # a candidate dominates only if it is no dearer both without and at the top discount
         part = self._x_part(np.stack([self.cost, self.cost - rate * self.discountable]), top)
         cols, fixed_flat, rows = part.cols, part.fixed_flat, part.rows
@@ -264,20 +264,20 @@ class _Flat:
                 z, w = n_x + len(extra_names), n_x + len(extra_names) + 1
                 z_cols.append(z)
                 # w = 0 (no tier) must lie in [lmin, lmax]
-                lmin, lmax = min(0.0, tier.discount * lo), max(0.0, tier.discount * hi)
+                lmin, lmax = min(0.0, tier.discount_rate * lo), max(0.0, tier.discount_rate * hi)
                 extra_names += [_unique(_clean(f"{v}_{supplier}_{k}"), taken) for v in "zw"]
                 extra_cost += [0.0, -1.0]
                 extra_upper += [1.0, lmax - lmin]
                 extra_int += [True, False]
                 rest += [0.0, -lmin]  # no tier: z = 0, w = 0
                 done = float(bought[fixed_flat].sum())
-                coef = np.append(bought[cols], -tier.threshold)
+                coef = np.append(bought[cols], -tier.min_total)
                 rows.block([_clean(f"tier_reach_{supplier}_{k}")],
                            np.zeros(n_x + 1, np.int64), np.append(np.arange(n_x), z), coef,
                            -done, INF)  # fmt: skip
                 # w <= rate × discountable bought - lmin (1 - z) and w <= lmax z (w - lmin)
-                fixed_disc = tier.discount * float(disc[fixed_flat].sum())
-                coef = np.concatenate((-tier.discount * disc[cols], [-lmin, 1.0]))
+                fixed_disc = tier.discount_rate * float(disc[fixed_flat].sum())
+                coef = np.concatenate((-tier.discount_rate * disc[cols], [-lmin, 1.0]))
                 rows.block([_clean(f"tier_discount_{supplier}_{k}")],
                            np.zeros(n_x + 2, np.int64), np.concatenate((np.arange(n_x), [z, w])),
                            coef, -INF, fixed_disc - 2 * lmin)  # fmt: skip

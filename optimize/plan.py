@@ -127,7 +127,7 @@ def plan(
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
-    largest = {s: t.discount for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
+    largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)
     menu = _reach_targets(problem.items, menu, max_candidates, extra, largest)
     scored = (
@@ -272,7 +272,7 @@ def eoq_lots(item: ItemProblem, limits: Limits) -> dict[str, np.ndarray]:
     for offer in item.offers:
         lots = [eoq_candidates(offer, rate, holding)]
         for tier in tiers.get(offer.supplier_id, []):
-            lots.append(eoq_candidates(discounted(offer, tier.discount), rate, holding))
+            lots.append(eoq_candidates(discounted(offer, tier.discount_rate), rate, holding))
         out[offer.supplier_id] = np.unique(np.concatenate(lots))
     return out
 
@@ -328,15 +328,15 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
                 units_bought += float(m.quantity[c])
                 discountable += float(m.discountable[c])
         basis = spend if tiers[0].basis == "spend" else units_bought
-        reached = [t for t in tiers if basis >= t.threshold - 1e-9]
+        reached = [t for t in tiers if basis >= t.min_total - 1e-9]
         top = reached[-1] if reached else None
         result[supplier] = {
             "spend": spend,
             "units": units_bought,
-            "threshold": None if top is None else float(top.threshold),
-            "discount_rate": 0.0 if top is None else float(top.discount),
-            "discount": 0.0 if top is None else float(top.discount * spend),
-            "expected_saving": 0.0 if top is None else float(top.discount * discountable),
+            "threshold": None if top is None else float(top.min_total),
+            "discount_rate": 0.0 if top is None else float(top.discount_rate),
+            "discount": 0.0 if top is None else float(top.discount_rate * spend),
+            "expected_saving": 0.0 if top is None else float(top.discount_rate * discountable),
         }
     return result
 

@@ -238,7 +238,8 @@ def test_supplier_tiers_and_min_service_level_reach_the_problem():
     )
     # S9 sells nothing in the run: its tier is left out
     assert [
-        (t.supplier_id, t.threshold, t.discount, t.basis) for t in problem.limits.supplier_tiers
+        (t.supplier_id, t.min_total, t.discount_rate, t.basis)
+        for t in problem.limits.supplier_tiers
     ] == [
         ("S1", 500.0, 0.02, "spend"),
         ("S1", 2000.0, 0.05, "spend"),

@@ -52,7 +52,7 @@ def tier_discount(problem: Problem, menu: list[LotCosts], combo) -> float:
         own = [(m, c) for m, c in zip(menu, combo, strict=True) if m.supplier_id[c] == supplier]
         spend = sum(m.purchase_cost[c] for m, c in own)
         bought = spend if tiers[0].basis == "spend" else sum(m.quantity[c] for m, c in own)
-        rates = [t.discount for t in tiers if bought >= t.threshold - 1e-9]
+        rates = [t.discount_rate for t in tiers if bought >= t.min_total - 1e-9]
         total += max(rates, default=0.0) * sum(m.discountable[c] for m, c in own)
     return total
 

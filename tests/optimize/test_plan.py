@@ -199,7 +199,7 @@ def test_supplier_wide_discount_is_reached_named_and_counted():
     plain = plan(Problem(items_))
     spend = sum(lot.order_value for lot in plain.lots)
     # a 10% discount from a spend the plan without it does not reach: worth buying up to it
-    tier = SupplierTier("S-03", threshold=spend + 60.0, discount=0.10)
+    tier = SupplierTier("S-03", min_total=spend + 60.0, discount_rate=0.10)
     result = plan(Problem(items_, Limits(supplier_tiers=(tier,))))
     bought = sum(lot.order_value for lot in result.lots)
     assert result.optimal and bought >= spend + 60.0
