@@ -315,8 +315,9 @@ def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
 
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
-    """Per tiered supplier: bought (purchase cost, units), tier reached, its discount on the
-    invoice and `expected_saving`, what it takes off the expected cost (the discount on the
+    """Per tiered supplier: bought (`spend`: purchase cost, `units`), the tier reached
+    (`min_total`, `discount_rate`; None and 0 for none), its `discount` on the invoice
+    (currency) and `expected_saving`, what it takes off the expected cost (the discount on the
     purchase and on the holding of the lots' units, less what it takes off their leftover
     value)."""
     result = {}
@@ -333,7 +334,7 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
         result[supplier] = {
             "spend": spend,
             "units": units_bought,
-            "threshold": None if top is None else float(top.min_total),
+            "min_total": None if top is None else float(top.min_total),
             "discount_rate": 0.0 if top is None else float(top.discount_rate),
             "discount": 0.0 if top is None else float(top.discount_rate * spend),
             "expected_saving": 0.0 if top is None else float(top.discount_rate * discountable),
