@@ -31,21 +31,21 @@ TIER_PARTS = (0.25, 0.5, 0.75)  # shares of a tier-reaching lot also put on the 
 MAX_TIER_LOT = 10**9  # units: a tier needing more from one item is not put on its menu
 
 
-def cover_need(item: ItemProblem, quantile: float = COVER_QUANTILE) -> float:
-    """Units to cover: the quantile over scenarios of the largest shortfall of stock and open
-    orders arrived so far against demand so far (an open order due after a peak of demand
-    does not cover it), plus EXTRA_PERIODS of mean demand (before rejects)."""
-    return float(cover_needs([item], quantile)[0])
+def cover_need(item: ItemProblem) -> float:
+    """Units to cover: the COVER_QUANTILE over scenarios of the largest shortfall of stock
+    and open orders arrived so far against demand so far (an open order due after a peak of
+    demand does not cover it), plus EXTRA_PERIODS of mean demand (before rejects)."""
+    return float(cover_needs([item])[0])
 
 
-def cover_needs(items: list[ItemProblem], quantile: float = COVER_QUANTILE) -> np.ndarray:
+def cover_needs(items: list[ItemProblem]) -> np.ndarray:
     """cover_need of many items of one shape at once."""
     if not items:
         return np.zeros(0)
     demand = np.cumsum(np.stack([i.scenarios for i in items]), axis=2)  # (m, S, H)
     supply = np.stack([i.on_hand + np.cumsum(i.base_arrivals) for i in items])  # (m, H)
     shortfall = (demand - supply[:, None, :]).max(axis=2)
-    high = np.quantile(shortfall, quantile, axis=1)
+    high = np.quantile(shortfall, COVER_QUANTILE, axis=1)
     mean = demand[:, :, -1].mean(axis=1) / np.array([i.horizon for i in items])
     return high + EXTRA_PERIODS * mean
 

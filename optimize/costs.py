@@ -11,6 +11,7 @@ OBSOLESCENCE_DEFAULTS: dict[str, float] = {
     "series": 0.05,
     "phase_out": 0.5,
 }
+MIN_OVERAGE_SHARE = 0.01  # of unit_price: the least overage cost of a unit bought
 
 
 def stockout_cost_for_service_level(
@@ -20,7 +21,6 @@ def stockout_cost_for_service_level(
     horizon_years: float,
     obsolescence: float,
     salvage_value: float,
-    min_overage_share: float = 0.01,
 ) -> float:
     """Stockout cost (currency per unit short) whose newsvendor critical ratio is service_level.
 
@@ -28,7 +28,7 @@ def stockout_cost_for_service_level(
     + obsolescence × (unit_price − salvage_value). A unit short costs stockout_cost but saves
     its purchase, so the underage cost is c_u = stockout_cost − unit_price; with
     c_u = c_o × SL / (1 − SL), c_u / (c_u + c_o) = SL. Hence stockout_cost = unit_price +
-    c_o × SL / (1 − SL). c_o is at least `min_overage_share` × unit_price, so that an item that
+    c_o × SL / (1 − SL). c_o is at least MIN_OVERAGE_SHARE × unit_price, so that an item that
     is free to hold still gets a stockout cost above its price.
     """
     if not 0 < service_level < 1:
@@ -42,7 +42,7 @@ def stockout_cost_for_service_level(
     overage = unit_price * holding_cost_rate * horizon_years + obsolescence * max(
         unit_price - salvage_value, 0.0
     )
-    overage = max(overage, min_overage_share * unit_price)
+    overage = max(overage, MIN_OVERAGE_SHARE * unit_price)
     return unit_price + overage * service_level / (1 - service_level)
 
 

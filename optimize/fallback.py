@@ -18,7 +18,7 @@ from optimize.model import MenuModel
 TOL = 1e-7
 
 
-def greedy_choices(model: MenuModel, max_steps: int | None = None) -> np.ndarray | None:
+def greedy_choices(model: MenuModel) -> np.ndarray | None:
     """0/1 column values of a feasible plan of `model`, or None if the repair fails."""
     if model.n_columns == 0:
         return np.zeros(0)
@@ -31,8 +31,7 @@ def greedy_choices(model: MenuModel, max_steps: int | None = None) -> np.ndarray
     items = model.x_item
     current = _cheapest(model.cost[:n], items)
     activity = dense[:, current].sum(axis=1)
-    steps = max_steps if max_steps is not None else 4 * len(current) + 10
-    for _ in range(steps):
+    for _ in range(4 * len(current) + 10):  # switches tried before giving up
         violation = _violation(activity, lower, upper, scale)
         if violation.sum() <= TOL:
             x = np.zeros(n)

@@ -59,6 +59,7 @@ from optimize.evaluate import LotCosts
 INF = float("inf")
 # More tier states than this (2^8: eight suppliers with one tier each) get one compact model
 MAX_TIER_STATES = 256
+DOMINANCE_CHUNK = 2000  # items per padded chunk of `undominated`
 
 
 @dataclass(frozen=True, eq=False)
@@ -177,13 +178,11 @@ def build_model(
     menu: Sequence[LotCosts],
     limits: Limits,
     items: Sequence[ItemProblem] | None = None,
-    allowed: Sequence[np.ndarray] | None = None,
     state: dict[str, int] | None = None,
 ) -> MenuModel:
     """Build the menu MILP of one tier state (default: no supplier-wide tier reached).
-    `items` gives unit volumes (needed only with a capacity limit); `allowed[i]` (optional)
-    masks the candidates an item may take (service-level targets)."""
-    return _Flat(menu, limits, items, allowed).model(state or {})
+    `items` gives unit volumes (needed only with a capacity limit)."""
+    return _Flat(menu, limits, items, None).model(state or {})
 
 
 class _Flat:
@@ -439,7 +438,6 @@ def undominated(
     reach: dict[str, SupplierTier],
     allowed: Sequence[np.ndarray] | None = None,
     cost: np.ndarray | None = None,
-    chunk: int = 2000,
 ) -> list[np.ndarray]:
     """Per item, the sorted indices of the candidates no other candidate of the item
     dominates (see the module docstring); items are processed in padded chunks of similar
@@ -450,8 +448,8 @@ def undominated(
     sizes = np.array([len(m) for m in menu], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(sizes)))
     order = np.argsort(sizes, kind="stable")
-    for lo in range(0, len(menu), chunk):
-        idx = order[lo : lo + chunk].tolist()
+    for lo in range(0, len(menu), DOMINANCE_CHUNK):
+        idx = order[lo : lo + DOMINANCE_CHUNK].tolist()
         part = _undominated_chunk(
             [menu[i] for i in idx],
             [volume[i] for i in idx],
