@@ -85,6 +85,26 @@ class Offer:
         """Smallest feasible order quantity: the first pack multiple >= min_lot (units)."""
         return -(-self.min_lot // self.pack_size) * self.pack_size
 
+    def lot_error(self, quantity: float) -> str | None:
+        """Why a lot of `quantity` units is not one the supplier takes, or None: a lot is a
+        positive whole number, at least the moq and the first price break's min_qty
+        (`min_lot`), and a multiple of pack_size. `smallest_lot` and `feasible_at_least` build
+        lots by this rule; warehouse.check_lot says the same of planners' decisions in the same
+        words (it may not import optimize: tests/test_lot_rule.py keeps the two in step)."""
+        if quantity <= 0 or quantity != int(quantity):
+            return f"quantity {quantity:g} must be a positive whole number"
+        if quantity < self.moq:
+            return f"quantity {quantity:g} is below the moq {self.moq:g}"
+        first = self.price_breaks[0].min_qty
+        if quantity < first:
+            return (
+                f"quantity {quantity:g} is below the first price break ({first:g} units): "
+                "the supplier quotes no price for fewer"
+            )
+        if quantity % self.pack_size:
+            return f"quantity {quantity:g} is not a multiple of the pack_size {self.pack_size:g}"
+        return None
+
     def usable(self, quantity: Any) -> Any:
         """Expected usable units of a lot of `quantity` (int or int array): quantity × (1 −
         reject_rate), a float (array)."""

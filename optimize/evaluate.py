@@ -275,12 +275,13 @@ def meeting(item: ItemProblem, lots: LotCosts) -> np.ndarray:
 
 
 def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> LotCost:
-    """Expected cost of one given lot (None or 0: no order); the lot must be feasible."""
+    """Expected cost of one given lot (None or 0: no order); the lot must be feasible
+    (`Offer.lot_error`)."""
     if supplier_id is None or quantity == 0:
         return evaluate_lots(item, np.array([-1]), np.array([0])).lot(0)
     offer = item.offer(supplier_id)
     k = item.offers.index(offer)
-    if quantity < offer.min_lot or quantity % offer.pack_size:
+    if offer.lot_error(quantity) is not None:
         raise ValueError(
             f"lot {quantity} is not feasible: moq {offer.moq}, first price break "
             f"{offer.price_breaks[0].min_qty}, pack_size {offer.pack_size} "

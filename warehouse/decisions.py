@@ -194,7 +194,9 @@ def supplier_terms(con: duckdb.DuckDBPyConnection, sku: str, supplier_id: str) -
 
 
 def check_lot(terms: dict | None, sku: str, supplier_id: str, quantity: float) -> None:
-    """Raise DecisionError naming sku, supplier and the rule a lot breaks."""
+    """Raise DecisionError naming sku, supplier and the rule a lot breaks. The quantity rules
+    are optimize's `Offer.lot_error` in the same words (warehouse/ may not import optimize;
+    tests/test_lot_rule.py keeps the two in step)."""
     where = f"sku {sku}, supplier {supplier_id}"
     if terms is None:
         raise DecisionError(f"{where}: the supplier does not offer this item (supplier_items)")

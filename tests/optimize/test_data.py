@@ -62,6 +62,20 @@ def test_no_lot_is_below_the_first_price_break():
     assert make_offer(moq=7, price_breaks=(PriceBreak(5, 500.0),)).min_lot == 7
 
 
+@pytest.mark.parametrize(
+    ("moq", "pack_size", "first"), [(1, 1, 1), (7, 5, 1), (1, 4, 5), (30, 25, 60)]
+)
+def test_lot_error_refuses_exactly_the_lots_the_offer_does_not_build(moq, pack_size, first):
+    """One rule: the lots `feasible_at_least` builds are the quantities lot_error accepts."""
+    o = make_offer(moq=moq, pack_size=pack_size, price_breaks=(PriceBreak(first, 5.0),))
+    for q in range(-1, 200):
+        assert (o.lot_error(q) is None) == (q > 0 and o.feasible_at_least(q) == q), q
+    assert o.lot_error(o.smallest_lot) is None
+    assert o.lot_error(o.smallest_lot + 0.5) == (
+        f"quantity {o.smallest_lot + 0.5:g} must be a positive whole number"
+    )
+
+
 def test_item_places_open_orders_in_periods():
     item = ItemProblem(
         "P-1",
