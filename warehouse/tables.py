@@ -44,7 +44,8 @@ class Table:
 # units on one order line, either sign: beyond is a typo (an EAN or a date pasted into the
 # quantity), and one such line would stop the forecast of every item (models' limit per period);
 # the same bound holds stock on hand and an open order's quantity (an EAN there planned the item
-# as covered for ever: never ordered, the stock blamed)
+# as covered for ever: never ordered, the stock blamed), and an offer's moq, pack_size and
+# min_qty (the same typo there asks for lots of trillions of units)
 MAX_LINE_UNITS = 1e7
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
@@ -83,8 +84,8 @@ SUPPLIER_ITEMS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("moq", "integer", required=True, above=0),
-        Column("pack_size", "integer", required=True, above=0),
+        Column("moq", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
+        Column("pack_size", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
         Column("discount_type", required=True, allowed=DISCOUNT_TYPES),
     ),
     key=("supplier_id", "sku"),
@@ -94,7 +95,7 @@ PRICE_BREAKS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("min_qty", "integer", required=True, above=0),
+        Column("min_qty", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
         Column("unit_price", "number", required=True, above=0),
     ),
     key=("supplier_id", "sku", "min_qty"),

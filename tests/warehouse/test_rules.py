@@ -302,6 +302,20 @@ def test_stock_or_open_order_units_beyond_ten_million_are_quarantined(con, tmp_p
     assert unknown["sku"].tolist() == ["A", "B"]
 
 
+def test_offer_units_beyond_ten_million_are_quarantined(con, tmp_path):
+    """An EAN pasted into moq, pack_size or min_qty loaded as an offer no lot could ever meet
+    (or a first tier no lot reaches), while on_hand and open order quantities had the bound."""
+    supplier_items = BASE["supplier_items.csv"].replace("S2,A,50,5,", "S2,A,4006381333931,5,")
+    supplier_items = supplier_items.replace("S1,B,10,1,", "S1,B,10,10000000,")
+    breaks = BASE["price_breaks.csv"] + "S1,A,20240315,1.70\n"
+    _load(con, tmp_path, supplier_items__csv=supplier_items, price_breaks__csv=breaks)
+    typo = "beyond 10,000,000: a typo (an EAN, a date?), not units"
+    assert quarantined(con, "supplier_items") == [(2, "moq", f"moq 4006381333931 is {typo}")]
+    assert (5, "min_qty", f"min_qty 20240315 is {typo}") in quarantined(con, "price_breaks")
+    held = "SELECT sku, pack_size FROM supplier_items WHERE supplier_id = 'S1' ORDER BY sku"
+    assert con.execute(held).fetchall() == [("A", 10), ("B", 10_000_000)]
+
+
 def test_empty_markers_read_as_empty_in_optional_columns_and_missing_in_required(con, tmp_path):
     """A spreadsheet's "N/A" or "-" means no value: optional columns take their default (and
     the load says so), a required column is missing; the item is not lost over it."""
