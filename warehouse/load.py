@@ -137,7 +137,9 @@ def load_folder(
     line_paths = _order_line_files(folder, config, files)
     shas = {p: file_sha256(p) for p in [*masters.values(), *line_paths] if p is not None}
     items_sha = shas[masters["items"]]
-    context_sha = hashlib.sha256(f"{items_sha}|{config!r}|{LINE_RULES}".encode()).hexdigest()
+    # order lines are checked against the items the master rules load: new ones reload them too
+    context = f"{items_sha}|{config!r}|{LINE_RULES}|{MASTER_RULES}"
+    context_sha = hashlib.sha256(context.encode()).hexdigest()
 
     # the master files' encoding and MASTER_RULES are part of what they loaded as: a changed one
     # reloads them

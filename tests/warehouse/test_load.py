@@ -982,3 +982,24 @@ def test_new_master_rules_load_every_master_file_again(con, tmp_path, monkeypatc
     assert not any(f.unchanged for f in report.files if f.table != "order_lines")
     assert con.execute("SELECT supplier_id FROM suppliers").fetchall() == [("S1",)]
     assert all(f.unchanged for f in load_folder(con, folder, AS_OF).files)
+
+
+def test_new_master_rules_load_the_order_lines_again(con, tmp_path, monkeypatch):
+    """Order lines are checked against the items the master rules let load: an item the new
+    rules load, whose items file is unchanged, kept its order lines in quarantine as
+    "quarantined in items" (planned without its history) until the order lines file changed."""
+    import warehouse.load
+    import warehouse.validate
+
+    items = BASE["items.csv"].replace("2026-12-31", "1990-01-01")
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    monkeypatch.setattr(warehouse.load, "MASTER_RULES", 1)
+    monkeypatch.setattr(warehouse.validate, "HISTORY_YEARS", 20)  # rules that refuse B's row
+    load_folder(con, folder, AS_OF)
+    assert [r[:2] for r in quarantined(con, "order_lines")] == [(2, "sku")]
+    monkeypatch.undo()
+    report = load_folder(con, folder, AS_OF)
+    assert not any(f.unchanged for f in report.files)
+    assert quarantined(con, "order_lines") == []
+    assert len(_lines(con)) == 3
+    assert all(f.unchanged for f in load_folder(con, folder, AS_OF).files)
