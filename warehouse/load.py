@@ -35,6 +35,7 @@ from warehouse.load_notes import (
     open_orders_notes,
     overdue_orders,
     read_as_empty,
+    recased,
     tiers_left_out,
     twin_orders,
     unread_files,
@@ -64,8 +65,8 @@ LINE_RULES = 2
 # been loaded under, so they all load again once after a change. 2: suppliers, supplier_items,
 # price_breaks and supplier_tiers rows that disagree quarantine the first row of their key too;
 # end_of_life, on_hand and open order quantities have typo bounds (2026-12-06). 3: so do moq,
-# pack_size and min_qty.
-MASTER_RULES = 3
+# pack_size and min_qty. 4: an allowed value in another case ('Series') loads as that value.
+MASTER_RULES = 4
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -176,8 +177,9 @@ def load_folder(
     notes += vanished_stock(con, master_raw.get("stock"), gone)
     raws = [*master_raw.values(), *line_raw.values()]
     notes += [raw.encoding_note for raw in raws if raw.encoding_note]
-    notes += read_as_empty([(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
-                           + [(ORDER_LINES, raw) for raw in line_raw.values()])  # fmt: skip
+    read = [(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
+    read += [(ORDER_LINES, raw) for raw in line_raw.values()]
+    notes += read_as_empty(read) + recased(read)
     loader = _Loader(con, as_of, run_id)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)

@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from warehouse.config import LoadConfig
 from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
 from warehouse.tables import MASTER_TABLES, Table
-from warehouse.validate import EMPTY_MARKERS, SAME_VALUES
+from warehouse.validate import EMPTY_MARKERS, SAME_VALUES, canonical
 
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
@@ -61,16 +62,45 @@ def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
             values = raw.frame[column.name]
             hit = values.map(lambda v: isinstance(v, str) and v.strip().casefold() in EMPTY_MARKERS)
             if hit.any():
-                first = int(raw.frame.loc[hit, ROW].iloc[0])
-                value = values[hit].iloc[0].strip()
-                where = (
-                    f"row {first}" if hit.sum() == 1 else f"{hit.sum():,} rows, first row {first}"
-                )
-                found.append(f"{column.name} {value!r} ({where})")
+                value, rows = values[hit].iloc[0].strip(), raw.frame.loc[hit, ROW].tolist()
+                found.append(f"{column.name} {value!r} ({_where(rows)})")
         if found:
             notes.append(f"{raw.name}: read as empty, so the column's default applies: "
                          f"{', '.join(found)}")  # fmt: skip
     return notes
+
+
+def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
+    """A note per file whose enumerated columns hold an allowed value in another case
+    ('Series', `validate.canonical`): it loads as the allowed value ('series'), and the
+    planner sees how many values were read that way and where."""
+    notes = []
+    for table, raw in raws:
+        count, found = 0, []
+        for column in table.columns:
+            if not column.allowed or column.name not in raw.frame:
+                continue
+            written = raw.frame[column.name].map(lambda v: v.strip() if isinstance(v, str) else v)
+            read = canonical(column, written)
+            hit = written.notna() & (read != written)
+            if not hit.any():
+                continue
+            count += int(hit.sum())
+            pairs = pd.DataFrame({"written": written, "read": read, ROW: raw.frame[ROW]})[hit]
+            shown = [
+                f"{value!r} as {allowed!r} ({_where(group[ROW].tolist())})"
+                for (value, allowed), group in pairs.groupby(["written", "read"], sort=False)
+            ]
+            found.append(f"{column.name} {', '.join(shown)}")
+        if found:
+            notes.append(f"{raw.name}: {count:,} value(s) in another case read as the allowed "
+                         f"value: {'; '.join(found)}")  # fmt: skip
+    return notes
+
+
+def _where(rows: list[int]) -> str:
+    """Where values are, from their rows in file order: 'row 3', or '4 rows, first row 3'."""
+    return f"row {rows[0]}" if len(rows) == 1 else f"{len(rows):,} rows, first row {rows[0]}"
 
 
 def open_orders_notes(

@@ -139,6 +139,39 @@ def test_unknown_lifecycle_stage_and_discount_type_are_quarantined(con, tmp_path
     ]
 
 
+def test_allowed_values_in_another_case_load_as_the_allowed_value_with_a_note(con, tmp_path):
+    """'Series' (a spreadsheet's autocapitalize) quarantined the item: planned as not in items,
+    its order lines quarantined with it, over a letter's case."""
+    items = BASE["items.csv"].replace(",series,", ",Series,").replace(",ramp_up,", ", RAMP_UP ,")
+    items += "C,Washer,fasteners,SERIES,0.1,0.2,,,\nD,Disc,fasteners,Serie,0.1,0.2,,,\n"
+    supplier_items = BASE["supplier_items.csv"].replace(
+        "S1,A,100,10,all_units", "S1,A,100,10,All_Units"
+    )
+    tiers = "supplier_id,basis,min_total,discount_rate\nS1,Spend,1000,0.02\nS1,spend,5000,0.05\n"
+    report = _load(
+        con, tmp_path, items__csv=items, supplier_items__csv=supplier_items,
+        supplier_tiers__csv=tiers,
+    )  # fmt: skip
+    stages = "SELECT sku, lifecycle_stage FROM items ORDER BY sku"
+    assert con.execute(stages).fetchall() == [("A", "series"), ("B", "ramp_up"), ("C", "series")]
+    assert con.execute("SELECT discount_type FROM supplier_items WHERE sku = 'A' AND "
+                       "supplier_id = 'S1'").fetchall() == [("all_units",)]  # fmt: skip
+    assert con.execute("SELECT basis FROM supplier_tiers").fetchall() == [("spend",), ("spend",)]
+    allowed = "pilot, ramp_up, series, phase_out"
+    assert quarantined(con, "items") == [
+        (4, "lifecycle_stage", f"lifecycle_stage 'Serie' is not one of {allowed}")
+    ]
+    assert [n for n in report.notes if "another case" in n] == [
+        "items.csv: 3 value(s) in another case read as the allowed value: lifecycle_stage "
+        "'Series' as 'series' (row 1), 'RAMP_UP' as 'ramp_up' (row 2), 'SERIES' as 'series' "
+        "(row 3)",
+        "supplier_items.csv: 1 value(s) in another case read as the allowed value: "
+        "discount_type 'All_Units' as 'all_units' (row 1)",
+        "supplier_tiers.csv: 1 value(s) in another case read as the allowed value: basis "
+        "'Spend' as 'spend' (row 1)",
+    ]
+
+
 def test_rates_outside_zero_to_one_are_quarantined(con, tmp_path):
     suppliers = BASE["suppliers.csv"] + "S3,Cora,5,20,1.2,\nS4,Dex,5,20,,-0.1\n"
     _load(con, tmp_path, suppliers__csv=suppliers)
