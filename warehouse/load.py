@@ -133,6 +133,7 @@ def load_folder(
     config = config or LoadConfig()
     if not folder.is_dir():
         raise LoadError(f"{folder}: input folder not found")
+    _refuse_directories(folder, config)
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     masters = {t.name: _master_file(folder, t, files) for t in MASTER_TABLES}
     line_paths = _order_line_files(folder, config, files)
@@ -296,6 +297,25 @@ class _Loader:
 
     def _column(self, sql: str) -> list[str]:
         return [r[0] for r in self.con.execute(sql).fetchall()]
+
+
+def _refuse_directories(folder: Path, config: LoadConfig) -> None:
+    """A directory named as an input file (items.csv, order_lines_0621.csv: an export unzipped
+    into a folder of its name) is refused naming it, rather than said to be missing, or for
+    stock.csv and open_orders.csv taken as no stock and no open orders."""
+    masters = {f"{t.name}{s}" for t in MASTER_TABLES for s in SUFFIXES}
+    patterns = [pattern.lower() for pattern in config.files]
+    named = {p for pattern in config.files for p in folder.glob(pattern)}  # as _order_line_files
+    for path in folder.iterdir():
+        name = path.name.lower()
+        if name in masters or any(fnmatch.fnmatchcase(name, x) for x in patterns):
+            named.add(path)
+    for path in sorted(named):
+        if path.is_dir() and path.name.lower().endswith(SUFFIXES) and path.name[:1] != ".":
+            raise LoadError(
+                f"{path}: is a directory, not a file; the load reads a CSV or Parquet file of "
+                "that name (nothing was loaded)"
+            )
 
 
 def _refuse_emptied(

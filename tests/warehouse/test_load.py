@@ -391,6 +391,18 @@ def test_missing_required_table_raises_naming_it(con, tmp_path, missing):
     assert table_counts(con)["items"] == 0
 
 
+@pytest.mark.parametrize("name", ["items.csv", "Stock.CSV", "order_lines_0621.csv"])
+def test_a_directory_named_as_an_input_file_is_refused_naming_it(con, tmp_path, name):
+    """A folder named items.csv (an unzipped export) was reported as "items.csv (or .parquet)
+    is missing"; one named stock.csv was read as no stock at all, without a word."""
+    folder = write_folder(tmp_path / "in", **{name.lower().replace(".", "__"): None})
+    (folder / name).mkdir()
+    with pytest.raises(LoadError) as error:
+        load_folder(con, folder, AS_OF)
+    assert str(error.value).startswith(f"{folder / name}: is a directory, not a file")
+    assert table_counts(con)["loads"] == 0
+
+
 def test_file_that_cannot_be_read_raises_naming_it_and_writes_nothing(con, tmp_path):
     folder = write_folder(tmp_path / "in")
     (folder / "order_lines.csv").write_bytes(b"order_id,line\n\xff\xfe\x00garbage\n")
