@@ -1,7 +1,8 @@
 """Which text encoding a CSV file is read with: the configured one, unless the bytes say
-otherwise. Excel saves CSV in the Windows code page (cp1252 in Western Europe) and ERPs mostly
-write UTF-8, so one folder often holds both; a night should not stop over an umlaut, nor turn
-"für" into "fÃ¼r" in another file, without saying so."""
+otherwise (or that it is no text at all: a workbook, a binary file). Excel saves CSV in the
+Windows code page (cp1252 in Western Europe) and ERPs mostly write UTF-8, so one folder often
+holds both; a night should not stop over an umlaut, nor turn "für" into "fÃ¼r" in another
+file, without saying so."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from pathlib import Path
 
 FALLBACK = "cp1252"  # what Excel's "CSV" writes on Western European Windows
 _BLOCK = 1 << 20
+# how workbooks start, which no text does: a zip archive (.xlsx, .ods) and an OLE2 file (.xls)
+WORKBOOKS = {b"PK\x03\x04": ".xlsx", bytes.fromhex("d0cf11e0a1b11ae1"): ".xls"}
+# byte order marks of the text encodings whose characters hold NUL bytes
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
 def _decodes(path: Path, encoding: str) -> tuple[bool, bool]:
@@ -28,6 +33,31 @@ def _decodes(path: Path, encoding: str) -> tuple[bool, bool]:
         except UnicodeDecodeError:
             return False, True
     return True, non_ascii
+
+
+def workbook(path: Path) -> str | None:
+    """Why `path` is no text CSV when it starts as an Excel workbook does (None otherwise):
+    no encoding reads it, so none is to be suggested."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    for signature, suffix in WORKBOOKS.items():
+        if head.startswith(signature):
+            return (
+                f"not a text CSV file: it starts like an Excel workbook ({suffix}): save it as CSV"
+            )
+    return None
+
+
+def binary(path: Path) -> str | None:
+    """Why `path`, whose text does not decode, is no text CSV at all: a NUL byte in its first
+    block, which text holds only in UTF-16 or UTF-32 (with their byte order mark); None when
+    it may be text in another encoding."""
+    with path.open("rb") as handle:
+        head = handle.read(_BLOCK)
+    nul = head.find(b"\x00")
+    if nul < 0 or head.startswith(_WIDE_BOMS):
+        return None
+    return f"not a text CSV file: byte {nul:,} is a NUL byte, as in binary files"
 
 
 def has_bom(path: Path) -> bool:

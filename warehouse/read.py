@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from warehouse.encoding import binary, has_bom, workbook
 from warehouse.encoding import choose as choose_encoding
-from warehouse.encoding import has_bom
 from warehouse.errors import LoadError
 
 CANCELLED = "_cancelled"
@@ -82,12 +82,14 @@ def read_file(
         elif _blank(path):  # an ERP job with nothing to export writes 0 bytes: no rows
             header, rows, numbers, broken, typed = list(columns.values()), [], [], [], set()
         else:
+            if why := workbook(path):
+                raise LoadError(f"{path.name}: cannot be read: {why}")
             encoding, note = choose_encoding(path, encoding, section)
             header, rows, numbers, broken = _read_csv(path, delimiter, encoding)
             typed = set()
         sha = file_sha256(path)
     except UnicodeDecodeError as error:
-        where = _bad_text(path, encoding, error, section)
+        where = binary(path) or _bad_text(path, encoding, error, section)
         raise LoadError(f"{path.name}: cannot be read: {where}") from error
     except (OSError, UnicodeError, csv.Error, pa.ArrowException, ValueError) as error:
         raise LoadError(f"{path.name}: cannot be read: {error}") from error

@@ -406,9 +406,39 @@ def test_a_directory_named_as_an_input_file_is_refused_naming_it(con, tmp_path, 
 def test_file_that_cannot_be_read_raises_naming_it_and_writes_nothing(con, tmp_path):
     folder = write_folder(tmp_path / "in")
     (folder / "order_lines.csv").write_bytes(b"order_id,line\n\xff\xfe\x00garbage\n")
-    with pytest.raises(LoadError, match=r"order_lines\.csv: cannot be read: .*utf-8"):
+    no_text = r"order_lines\.csv: cannot be read: not a text CSV file: byte 16 is a NUL byte"
+    with pytest.raises(LoadError, match=no_text):
         load_folder(con, folder, AS_OF)
     assert table_counts(con)["items"] == 0
+    assert table_counts(con)["loads"] == 0
+
+
+def test_a_binary_file_named_csv_is_no_text_csv_not_an_encoding_to_set(con, tmp_path):
+    """A workbook saved as stock.csv, or any binary file, was "byte 0x85 ... is not utf-8-sig;
+    set `encoding` ... (e.g. cp1252)": no encoding reads it."""
+    import io
+    import zipfile
+
+    from warehouse.config import parse_config
+
+    workbook = io.BytesIO()
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    folder = write_folder(tmp_path / "in")
+    excel = "not a text CSV file: it starts like an Excel workbook"
+    for config in (None, parse_config({"order_lines": {"encoding": "cp1252"}})):
+        (folder / "order_lines.csv").write_bytes(workbook.getvalue())
+        with pytest.raises(LoadError, match=rf"^order_lines\.csv: cannot be read: {excel} "
+                           r"\(\.xlsx\): save it as CSV$"):  # fmt: skip
+            load_folder(con, folder, AS_OF, config)
+    write_folder(folder)
+    (folder / "stock.csv").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(500))
+    with pytest.raises(LoadError, match=rf"^stock\.csv: cannot be read: {excel} \(\.xls\)"):
+        load_folder(con, folder, AS_OF)
+    (folder / "stock.csv").write_bytes(bytes(range(1, 256)) + bytes(range(256)))
+    with pytest.raises(LoadError, match=r"^stock\.csv: cannot be read: not a text CSV file: byte "
+                       r"255 is a NUL byte"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
     assert table_counts(con)["loads"] == 0
 
 
