@@ -121,7 +121,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             tasks.close_interrupted_runs(params, run_id)
         with _timed(seconds, "load"):
             report = tasks.load(params, run_id)
-        logger.info("load: %s", report.summary())
+        # its notes are in the run summary (console, artifact, report), beside the plan
+        logger.info("load: %s", report.summary(notes=False))
         with _timed(seconds, "demand"):
             inputs = tasks.read_inputs(params)
             demand = tasks.bucket_demand(params, inputs["items"]["sku"].tolist())
@@ -136,6 +137,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
     except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
         why = type(err).__name__ + (f": {err}" if str(err) else "")
         tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded
+        if report is not None and report.notes:  # no run summary prints them now
+            logger.warning("load notes:\n%s", "\n".join(f"note: {n}" for n in report.notes))
         if result is not None:
             _after_interrupted_publish(params, run_id, why, (report, result, unplannable, seconds))
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)

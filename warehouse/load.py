@@ -104,8 +104,9 @@ class LoadReport:
         is planned from today's files; they load again when as_of reaches their date."""
         return sum(f.rows_after_as_of for f in self.files)
 
-    def summary(self) -> str:
-        """A short table for logs and the CLI."""
+    def summary(self, notes: bool = True) -> str:
+        """A short table for logs and the CLI; `notes`: with the `note:` lines (a run prints
+        them in its summary instead)."""
         width = max([len(f.file) for f in self.files] + [4])
         lines = []
         for f in self.files:
@@ -117,7 +118,7 @@ class LoadReport:
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
             lines.append(f"{self.quarantined} row(s) in quarantine: see table quarantine")
-        lines += [f"note: {n}" for n in self.notes]
+        lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from datetime import date, timedelta
 from html import escape
@@ -570,6 +571,34 @@ def test_a_night_weeks_after_the_newest_order_line_is_planned_with_a_note(
         f"{later}: those days count as zero demand (is the export complete?)"
     )
     assert f"note:         {note}" in out.output
+
+
+def test_each_load_note_reaches_the_console_once(
+    first_run, demo_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`reorder run` printed every load note twice: under the logged load table and in the run
+    summary. The summary, beside the plan, has them; the log only when the run fails after
+    its load, so that no summary prints them."""
+    db_path = tmp_path / "reorder.duckdb"
+    shutil.copy(first_run[0], db_path)
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
+    note = "price break row(s) in quarantine: these items' offers are priced by"
+    out = _cli_run(demo_dir, db_path, AS_OF, "--horizon", "8")
+    assert out.output.count(note) == 1
+    logged = [r.getMessage() for r in caplog.records]
+    loads = [m for m in logged if m.startswith("load: ")]
+    assert len(loads) == 1 and "quarantined" in loads[0]  # the table of counts stays
+    assert not any(note in m for m in logged)
+    caplog.clear()
+
+    def solver_crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(optimize, "plan", solver_crash)
+    with pytest.raises(RuntimeError, match="solver crashed"):
+        _run(demo_dir, db_path, seed=5)
+    assert [m.count(note) for m in (r.getMessage() for r in caplog.records) if note in m] == [1]
 
 
 def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
