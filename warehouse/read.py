@@ -195,6 +195,7 @@ def _read_csv(
     error (a stray quote in one description) does not stop the file: it is read again record
     by record from its lines (`_by_record`), and a line whose quote does not close where a row
     would is a broken row, while the rows after it, quoted line breaks included, still load."""
+    delimiter = _delimiter(path, delimiter, encoding)
     try:
         with path.open(newline="", encoding=encoding) as handle:
             return _split(csv.reader(handle, delimiter=delimiter, strict=True), _numbered)
@@ -202,6 +203,15 @@ def _read_csv(
         with path.open(newline="", encoding=encoding) as handle:
             lines = handle.readlines()
         return _split(lines, lambda rows: _by_record(rows, delimiter))
+
+
+def _delimiter(path: Path, delimiter: str, encoding: str) -> str:
+    """`delimiter`, or a tab when the header line holds tabs and not `delimiter`: Excel's
+    "Unicode Text" and "Text (Tab delimited)" separate fields with tabs, and a header without
+    the delimiter is one column, which no table reads."""
+    with path.open(newline="", encoding=encoding) as handle:
+        header = handle.readline()
+    return "\t" if delimiter not in header and "\t" in header else delimiter
 
 
 def _split(

@@ -976,6 +976,26 @@ def test_a_trailing_delimiter_is_no_unused_column_but_unnamed_data_is(con, tmp_p
     ]
 
 
+def test_a_tab_separated_file_loads_as_its_comma_separated_twin(con, tmp_path):
+    """Excel's "Text (Tab delimited)" and "Unicode Text" separate fields with tabs: items.csv
+    so written stopped the load with "missing column(s) sku, ..." (one column)."""
+    from warehouse.config import parse_config
+
+    items = BASE["items.csv"].replace("Bolt M8", '"Bolt M8, zinc"')
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    load_folder(con, folder, AS_OF)
+    want = con.execute("SELECT * FROM items ORDER BY sku").fetchall()
+    assert want[0][1] == "Bolt M8, zinc"
+    tabbed = items.replace(",", "\t").replace('"Bolt M8\t zinc"', "Bolt M8, zinc")
+    (folder / "items.csv").write_text(tabbed)
+    (folder / "order_lines.csv").write_text(BASE["order_lines.csv"].replace(",", "\t"))
+    con.execute("DELETE FROM loads")  # load everything again
+    semicolon = parse_config({"order_lines": {"delimiter": ";"}})
+    report = load_folder(con, folder, AS_OF, semicolon)
+    assert con.execute("SELECT * FROM items ORDER BY sku").fetchall() == want
+    assert table_counts(con)["order_lines"] == 3 and report.quarantined == 0
+
+
 def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
     """A warehouse loaded before order_lines_excluded existed (LINE_RULES 1) held a line a
     later file had cancelled as demand; that file, unchanged, was skipped by every later load,
