@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from warehouse.encoding import binary, has_bom, workbook
+from warehouse.encoding import binary, bom_encoding, marked, shown, workbook
 from warehouse.encoding import choose as choose_encoding
 from warehouse.errors import LoadError
 
@@ -115,26 +115,47 @@ def read_file(
 def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str) -> str:
     """Where the first byte that is not `encoding` is: line and byte offset in the file (the
     decoder's own position counts from the start of a read buffer)."""
+    mark = bom_encoding(path)
+    if mark is not None and mark != "utf-8-sig":  # UTF-16 lines do not split at a b"\n"
+        return _bad_wide(path, mark) or str(error)
     offset = 0
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             try:
                 line.decode(encoding if number == 1 else encoding.replace("-sig", ""))
             except UnicodeDecodeError as bad:
-                byte = line[bad.start : bad.start + 1].hex()
-                where = f"byte 0x{byte} on line {number} (byte {offset + bad.start:,} of the file)"
-                if has_bom(path):  # another encoding would read the mark as part of the header
-                    return (
-                        f"{where} is not UTF-8, though the file starts with UTF-8's byte order "
-                        "mark: it was written as UTF-8 and then damaged (or edited in another "
-                        "encoding); export it again"
-                    )
+                where = _where(line[bad.start : bad.start + 1], number, offset + bad.start)
+                if mark:  # another encoding would read the mark as part of the header
+                    return _damaged(where, mark)
                 return (
                     f"{where} is not {encoding}; set `encoding` under [{section}] in load.toml "
                     "(e.g. cp1252) and pass it with --config"
                 )
             offset += len(line)
     return str(error)
+
+
+def _bad_wide(path: Path, encoding: str) -> str | None:
+    """`_bad_text` of a file in UTF-16 or UTF-32 (`encoding`, from its byte order mark)."""
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as bad:
+        number = data[: bad.start].decode(encoding, errors="replace").count("\n") + 1
+        return _damaged(_where(data[bad.start : bad.start + 1], number, bad.start), encoding)
+    return None
+
+
+def _where(byte: bytes, number: int, offset: int) -> str:
+    return f"byte 0x{byte.hex()} on line {number} (byte {offset:,} of the file)"
+
+
+def _damaged(where: str, encoding: str) -> str:
+    name = shown(encoding)
+    return (
+        f"{where} is not {name}, though the file starts with {name}'s byte order mark: it was "
+        f"written as {name} and then damaged (or edited in another encoding); export it again"
+    )
 
 
 def _text(value: object) -> str | None:
@@ -180,7 +201,8 @@ def _blank(path: Path) -> bool:
     """True for a file of no bytes, or only a byte-order mark and whitespace."""
     with path.open("rb") as handle:
         head = handle.read(4096)
-    return len(head) < 4096 and not head.removeprefix(b"\xef\xbb\xbf").strip()
+    mark = marked(head)
+    return len(head) < 4096 and not (head.decode(mark, errors="replace") if mark else head).strip()
 
 
 def _loose(column: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from datetime import date, timedelta
 
 import pandas as pd
@@ -599,6 +600,83 @@ def test_a_file_in_the_other_encoding_than_configured_is_read_right_with_a_note(
         assert "Schraube M\xfcller" in descriptions
         customers = [r[0] for r in con.execute("SELECT customer FROM order_lines").fetchall()]
         assert "K\xf6ln" in customers
+
+
+def _unicode_text(text: str, codec: str = "utf-16-le") -> bytes:
+    """`text` as Excel's "Unicode Text" writes it: tab-separated, CRLF, UTF-16 with a byte
+    order mark (`codec`: its byte order)."""
+    bom = codecs.BOM_UTF16_LE if codec == "utf-16-le" else codecs.BOM_UTF16_BE
+    return bom + text.replace(",", "\t").replace("\n", "\r\n").encode(codec)
+
+
+def test_a_utf16_file_with_its_byte_order_mark_loads_as_its_utf8_twin(con, tmp_path):
+    """Excel's "Unicode Text" (UTF-16, tab-separated) stopped the load: "byte 0xff on line 1
+    ... is not utf-8-sig; set `encoding` ... (e.g. cp1252)", and with cp1252 set, its header
+    read as 'ÿþs k u ...'. Its byte order mark names the encoding, whatever is configured."""
+    from warehouse.config import parse_config
+
+    items = BASE["items.csv"].replace("Bolt M8", "Schraube M\xfcller \u2300 8")
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    load_folder(con, folder, AS_OF)
+    want = con.execute("SELECT * FROM items ORDER BY sku").fetchall()
+    lines = BASE["order_lines.csv"].replace(",C1\n", ",K\xf6ln\n")
+    semicolon = {"delimiter": ";", "encoding": "cp1252"}
+    cp1252 = parse_config({"master_files": {"encoding": "cp1252"}, "order_lines": semicolon})
+    for config, codec in ((None, "utf-16-le"), (cp1252, "utf-16-be")):
+        (folder / "items.csv").write_bytes(_unicode_text(items, codec))
+        (folder / "order_lines.csv").write_bytes(_unicode_text(lines, codec))
+        con.execute("DELETE FROM loads")  # load everything again
+        report = load_folder(con, folder, AS_OF, config)
+        assert con.execute("SELECT * FROM items ORDER BY sku").fetchall() == want
+        assert con.execute("SELECT customer FROM order_lines ORDER BY order_id, line").fetchall(
+            ) == [("K\xf6ln",), ("K\xf6ln",), ("C2",)]  # fmt: skip
+        shown = "UTF-8" if config is None else "cp1252"
+        assert [n for n in report.notes if "read as" in n] == [
+            f"items.csv: read as UTF-16, not {shown}: it starts with UTF-16's byte order mark "
+            '(as Excel\'s "Unicode Text" writes), which names its encoding',
+            f"order_lines.csv: read as UTF-16, not {shown}: it starts with UTF-16's byte order "
+            'mark (as Excel\'s "Unicode Text" writes), which names its encoding',
+        ]
+    # order lines configured as UTF-16 are read as configured: nothing to note of them
+    utf16 = parse_config({"order_lines": {"encoding": "utf-16-be"}})
+    con.execute("DELETE FROM loads")
+    report = load_folder(con, folder, AS_OF, utf16)
+    assert [n[:30] for n in report.notes if "read as" in n] == ["items.csv: read as UTF-16, not"]
+
+
+def test_a_damaged_or_blank_utf16_file_is_named_as_utf16(con, tmp_path):
+    """A UTF-16 file cut short is named as damaged UTF-16, not as a byte to set an encoding
+    for; one with only its byte order mark and a line break has no rows."""
+    folder = write_folder(tmp_path / "in")
+    data = _unicode_text(BASE["stock.csv"])[:-1]  # an odd number of bytes
+    (folder / "stock.csv").write_bytes(data)
+    with pytest.raises(LoadError, match=rf"^stock\.csv: cannot be read: byte 0x0a on line 3 "
+                       rf"\(byte {len(data) - 1} of the file\) is not UTF-16, though the file "
+                       "starts with UTF-16's byte order mark"):  # fmt: skip
+        load_folder(con, folder, AS_OF)
+    (folder / "stock.csv").write_bytes(_unicode_text("\n"))
+    load_folder(con, folder, AS_OF)
+    assert table_counts(con)["stock"] == 0
+
+
+def test_a_utf8_byte_order_mark_names_its_encoding_whatever_is_configured(con, tmp_path):
+    """With cp1252 configured, a UTF-8 file with its byte order mark and otherwise ASCII was
+    noted as 'its text is UTF-8, which cp1252 would misread ()' with a hint to set the
+    encoding, which does not change how it is read."""
+    from warehouse.config import parse_config
+
+    folder = write_folder(tmp_path / "in")
+    (folder / "items.csv").write_bytes(codecs.BOM_UTF8 + BASE["items.csv"].encode())
+    report = load_folder(con, folder, AS_OF)
+    assert not [n for n in report.notes if "read as" in n]
+    con.execute("DELETE FROM loads")
+    cp1252 = parse_config({"master_files": {"encoding": "cp1252"}})
+    report = load_folder(con, folder, AS_OF, cp1252)
+    assert [n for n in report.notes if "read as" in n] == [
+        "items.csv: read as UTF-8, not cp1252: it starts with UTF-8's byte order mark, which "
+        "names its encoding"
+    ]
+    assert table_counts(con)["items"] == 2
 
 
 def test_a_parquet_duration_column_is_quarantined_not_a_crash(con, tmp_path):
