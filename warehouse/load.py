@@ -36,6 +36,7 @@ from warehouse.load_notes import (
     overdue_orders,
     read_as_empty,
     recased,
+    split_categories,
     tiers_left_out,
     twin_orders,
     unread_files,
@@ -185,6 +186,7 @@ def load_folder(
     loader = _Loader(con, as_of, run_id)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)
+        notes += split_categories(con, master_raw.get("items"))
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)

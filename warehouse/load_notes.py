@@ -98,6 +98,31 @@ def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
     return notes
 
 
+def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
+    """A note when the items file just loaded (`items`; None: not read) gives categories that
+    differ only in case ('Fasteners', 'fasteners'): a category is the planner's own label, so
+    they stay apart, but a new item's category prior then draws on its own spelling's items
+    only (while `--category` takes both). Counts are of loaded items per spelling."""
+    if items is None:
+        return []
+    rows = con.execute(
+        "SELECT category, count(*) FROM items WHERE category IS NOT NULL GROUP BY category"
+    ).fetchall()
+    spellings: dict[str, list[tuple[str, int]]] = {}
+    for category, count in sorted(rows):
+        spellings.setdefault(category.casefold(), []).append((category, count))
+    split = [group for _, group in sorted(spellings.items()) if len(group) > 1]
+    if not split:
+        return []
+    shown = "; ".join(
+        ", ".join(f"{name!r} ({n:,} item{'' if n == 1 else 's'})" for name, n in group)
+        for group in split
+    )
+    return [f"{items.name}: categories that differ only in case count as different "
+            f"categories: {shown} (a new item's category prior draws on its own spelling's "
+            "items only: spell them alike if they are one category)"]  # fmt: skip
+
+
 def _where(rows: list[int]) -> str:
     """Where values are, from their rows in file order: 'row 3', or '4 rows, first row 3'."""
     return f"row {rows[0]}" if len(rows) == 1 else f"{len(rows):,} rows, first row {rows[0]}"

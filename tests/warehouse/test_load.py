@@ -880,6 +880,31 @@ def test_an_unknown_sku_in_other_case_names_the_known_one(con, tmp_path):
     ]
 
 
+def test_categories_that_differ_only_in_case_are_named_with_their_items(con, tmp_path):
+    """'Fasteners' and 'fasteners' were two categories without a word: a new item's category
+    prior drew on its own spelling's items only, while `--category` took both. They stay the
+    planner's labels (not merged); the note counts the loaded items per spelling (a row in
+    quarantine does not count, surrounding spaces are not part of the label)."""
+    items = BASE["items.csv"].replace(",fasteners,ramp_up,", ",fasteners ,ramp_up,") + (
+        "C,Washer,Fasteners,series,0.1,0.2,,,\n"
+        "D,Disc,FASTENERS,series,-1,0.2,,,\n"  # unit_volume < 0: in quarantine
+        "E,Housing,housings,series,0.1,0.2,,,\n"
+        "F,Cover,Housings,series,0.1,0.2,,,\n"
+        "G,Valve,valves,series,0.1,0.2,,,\n"
+    )
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    report = load_folder(con, folder, AS_OF)
+    assert [n for n in report.notes if "categories" in n] == [
+        "items.csv: categories that differ only in case count as different categories: "
+        "'Fasteners' (1 item), 'fasteners' (2 items); 'Housings' (1 item), 'housings' (1 item) "
+        "(a new item's category prior draws on its own spelling's items only: spell them "
+        "alike if they are one category)"
+    ]
+    categories = con.execute("SELECT DISTINCT category FROM items ORDER BY category").fetchall()
+    assert categories == [("Fasteners",), ("Housings",), ("fasteners",), ("housings",),
+                          ("valves",)]  # fmt: skip
+
+
 def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp_path):
     """An EAN pasted into the quantity loaded, then stopped the forecast of every item."""
     lines = (
