@@ -19,6 +19,7 @@ from warehouse.tables import MASTER_TABLES, Table
 from warehouse.validate import EMPTY_MARKERS, SAME_VALUES, canonical
 
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
+TEXT_SUFFIXES = (".txt", ".tsv")  # text exports the load reads once named .csv
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
 
 
@@ -32,10 +33,15 @@ def unread_files(
     if not unread:
         return []
     tables = ", ".join(t.name for t in MASTER_TABLES)
+    # Excel's "Text (Tab delimited)" and "Unicode Text" write .txt: read as CSV once renamed
+    text = next((Path(n) for n in unread if Path(n).suffix.lower() in TEXT_SUFFIXES), None)
+    renamed = (
+        f"; a text export loads renamed to .csv ({text.name} as {text.stem}.csv)" if text else ""
+    )
     return [
         f"files not read: {', '.join(unread)} (the load reads {tables} as .csv or .parquet, "
         f"and order lines matching {', '.join(config.files)}; an Excel file must be saved as "
-        "CSV)"
+        f"CSV{renamed})"
     ]
 
 

@@ -764,6 +764,21 @@ def test_files_named_in_another_case_are_read_and_unread_data_files_are_named(co
     assert "note: files not read: Stock_2024.csv" in report.summary()
 
 
+def test_an_unread_text_export_is_named_with_the_name_that_loads(con, tmp_path):
+    """Excel's "Unicode Text" writes open_orders.txt: the note said only that an Excel file
+    must be saved as CSV, which it is, in all but its name."""
+    folder = write_folder(tmp_path / "in")
+    (folder / "open_orders.csv").rename(folder / "open_orders.txt")
+    report = load_folder(con, folder, AS_OF)
+    assert table_counts(con)["open_orders"] == 0
+    (note,) = [n for n in report.notes if n.startswith("files not read")]
+    assert note.startswith("files not read: open_orders.txt (")
+    assert note.endswith(
+        "an Excel file must be saved as CSV; a text export loads renamed to .csv "
+        "(open_orders.txt as open_orders.csv))"
+    )
+
+
 def test_master_headers_spelled_another_way_are_read_and_unknown_ones_named(con, tmp_path):
     """`End_of_Life`, `salvage value` and `OnTimeRate` were dropped without a word: no end of
     life, no salvage value, every supplier always on time."""
