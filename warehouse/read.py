@@ -228,12 +228,15 @@ def _read_csv(
 
 
 def _delimiter(path: Path, delimiter: str, encoding: str) -> str:
-    """`delimiter`, or a tab when the header line holds tabs and not `delimiter`: Excel's
-    "Unicode Text" and "Text (Tab delimited)" separate fields with tabs, and a header without
-    the delimiter is one column, which no table reads."""
+    """`delimiter`, or a tab, else a semicolon, when the header line holds it and not
+    `delimiter`: Excel's "Unicode Text" and "Text (Tab delimited)" separate fields with tabs,
+    its "CSV" in a German, French or Dutch locale with semicolons, and a header without the
+    delimiter is one column, which no table reads."""
     with path.open(newline="", encoding=encoding) as handle:
         header = handle.readline()
-    return "\t" if delimiter not in header and "\t" in header else delimiter
+    if delimiter in header:
+        return delimiter
+    return next((d for d in ("\t", ";") if d in header), delimiter)
 
 
 def _split(

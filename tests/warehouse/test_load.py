@@ -451,12 +451,12 @@ def test_corrupt_parquet_file_raises_naming_it(con, tmp_path):
 
 
 def test_missing_column_raises_naming_file_and_column(con, tmp_path):
-    folder = write_folder(tmp_path / "in", stock__csv="sku;on_hand\nA;5\n")
+    folder = write_folder(tmp_path / "in", stock__csv="sku|on_hand\nA|5\n")
     with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand") as error:
         load_folder(con, folder, AS_OF)
     # a master file has no delimiter or mapping setting to check: the hint said so anyway
     assert str(error.value).endswith(
-        "(found: sku;on_hand); master files are comma-separated with our column names (see "
+        "(found: sku|on_hand); master files are comma-separated with our column names (see "
         "README, Data formats)"
     )
     lines = "Belegnr,Pos,Datum,Artikel,Menge\nO1,1,2024-03-04,A,1\n"
@@ -1112,6 +1112,21 @@ def test_a_tab_separated_file_loads_as_its_comma_separated_twin(con, tmp_path):
     report = load_folder(con, folder, AS_OF, semicolon)
     assert con.execute("SELECT * FROM items ORDER BY sku").fetchall() == want
     assert table_counts(con)["order_lines"] == 3 and report.quarantined == 0
+
+
+def test_a_semicolon_separated_file_loads_as_its_comma_separated_twin(con, tmp_path):
+    """Excel's "CSV" in a German, French or Dutch locale separates fields with semicolons:
+    items.csv so written stopped the load with "missing column(s) sku, ..." (one column)."""
+    items = BASE["items.csv"].replace("Bolt M8", '"Bolt M8; zinc"')
+    folder = write_folder(tmp_path / "in", items__csv=items)
+    load_folder(con, folder, AS_OF)
+    want = con.execute("SELECT * FROM items ORDER BY sku").fetchall()
+    assert want[0][1] == "Bolt M8; zinc"
+    (folder / "items.csv").write_text(items.replace(",", ";"))
+    (folder / "stock.csv").write_text("sku\ton_hand\tnote; po\nA\t120\t\nB\t5\t\n")  # tabs first
+    report = load_folder(con, folder, AS_OF)
+    assert con.execute("SELECT * FROM items ORDER BY sku").fetchall() == want
+    assert table_counts(con)["stock"] == 2 and report.quarantined == 0
 
 
 def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
