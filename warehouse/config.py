@@ -18,8 +18,11 @@ Example (`load.toml`)::
     sku = "Artikelnr"
     quantity = "Menge"
 
-    [master_files]          # items.csv, suppliers.csv, ...: our columns, only the encoding
+    [master_files]          # items.csv, suppliers.csv, ...: our columns, their dialect
     encoding = "cp1252"
+    delimiter = ";"
+    decimal = ","
+    date_format = "%d.%m.%Y"
 """
 
 from __future__ import annotations
@@ -42,17 +45,26 @@ ORDER_LINE_COLUMNS = (
 )
 RETURNS_RULES = ("net", "ignore")
 _TEXT_KEYS = ("delimiter", "decimal", "date_format", "encoding", "cancelled_column", "returns")
+# [master_files] key -> LoadConfig field
+_MASTER_KEYS = {
+    "encoding": "master_encoding",
+    "delimiter": "master_delimiter",
+    "decimal": "master_decimal",
+    "date_format": "master_date_format",
+}
 _ENCODINGS_HINT = "e.g. utf-8, utf-8-sig, cp1252, latin-1"
 
 
 @dataclass(frozen=True)
 class LoadConfig:
-    """Settings for reading `order_lines` files (master data files use our own CSV format).
+    """Settings for reading `order_lines` files, and the dialect of the master data files.
 
     `columns` maps our column name to the export's column name; unmapped columns keep our
     name. Without a `line` column, lines are numbered within an order in file order.
     `returns`: "net" nets credit lines (negative quantity) against demand; "ignore" drops them.
-    `master_encoding`: the text encoding of the master data CSV files (`[master_files]`).
+    `master_*`: the encoding, delimiter, decimal mark and date format of the master data CSV
+    files (`[master_files]`), read as `encoding`, ... are for order lines; with
+    `decimal = ","` the delimiter defaults to ";".
     """
 
     files: tuple[str, ...] = ("order_lines*.csv", "order_lines*.parquet")
@@ -66,6 +78,9 @@ class LoadConfig:
     exclude_skus: tuple[str, ...] = ()
     returns: str = "net"
     master_encoding: str = "utf-8-sig"
+    master_delimiter: str = ","
+    master_decimal: str = "."
+    master_date_format: str = "%Y-%m-%d"
 
     def source_column(self, column: str) -> str:
         """The export's name of our `column`."""
@@ -88,9 +103,9 @@ def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     """Build a `LoadConfig` from parsed TOML, rejecting unknown keys and bad values."""
     _reject_unknown(data, {"order_lines", "master_files"}, source, "")
     masters = dict(data.get("master_files", {}))
-    _reject_unknown(masters, {"encoding"}, source, "master_files.")
+    _reject_unknown(masters, set(_MASTER_KEYS), source, "master_files.")
     section = dict(data.get("order_lines", {}))
-    known = {f for f in LoadConfig.__dataclass_fields__} - {"master_encoding"}
+    known = {f for f in LoadConfig.__dataclass_fields__} - set(_MASTER_KEYS.values())
     _reject_unknown(section, known, source, "order_lines.")
     columns = section.pop("columns", {})
     _reject_unknown(columns, set(ORDER_LINE_COLUMNS), source, "order_lines.columns.")
@@ -100,11 +115,15 @@ def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     for key, value in section.items():
         if key in _TEXT_KEYS and not isinstance(value, str):
             raise ConfigError(f"{source}: order_lines.{key} must be a string, not {value!r}")
-    encoding = masters.get("encoding", LoadConfig.master_encoding)
-    if not isinstance(encoding, str):
-        raise ConfigError(f"{source}: master_files.encoding must be a string, not {encoding!r}")
+    for key, value in masters.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: master_files.{key} must be a string, not {value!r}")
+    if masters.get("decimal") == "," and "delimiter" not in masters:
+        masters["delimiter"] = ";"  # decimal commas are written with semicolons (Excel)
     config = LoadConfig(
-        **section, columns={k: str(v) for k, v in columns.items()}, master_encoding=encoding
+        **section,
+        columns={k: str(v) for k, v in columns.items()},
+        **{_MASTER_KEYS[k]: v for k, v in masters.items()},
     )
     _check(config, source)
     return config
@@ -128,20 +147,26 @@ def _strings(value: Any, key: str, source: str) -> tuple[str, ...]:
 
 def _check(config: LoadConfig, source: str) -> None:
     problems = []
-    if len(config.delimiter) != 1:
-        problems.append(f"order_lines.delimiter must be one character, not {config.delimiter!r}")
-    if config.decimal not in (".", ","):
-        problems.append(f"order_lines.decimal must be '.' or ',', not {config.decimal!r}")
-    if config.decimal == config.delimiter:
-        problems.append("order_lines.decimal and order_lines.delimiter must differ")
+    dialects = (
+        ("order_lines", config.delimiter, config.decimal, config.date_format),
+        ("master_files", config.master_delimiter, config.master_decimal,
+         config.master_date_format),
+    )  # fmt: skip
+    for key, delimiter, decimal, date_format in dialects:
+        if len(delimiter) != 1:
+            problems.append(f"{key}.delimiter must be one character, not {delimiter!r}")
+        if decimal not in (".", ","):
+            problems.append(f"{key}.decimal must be '.' or ',', not {decimal!r}")
+        if decimal == delimiter:
+            problems.append(f"{key}.decimal and {key}.delimiter must differ")
+        if "%" not in date_format:
+            problems.append(f"{key}.date_format {date_format!r} has no % directive")
     if config.returns not in RETURNS_RULES:
         problems.append(f"order_lines.returns must be 'net' or 'ignore', not {config.returns!r}")
     if config.cancelled_column and not config.cancelled_values:
         problems.append("order_lines.cancelled_values is needed with cancelled_column")
     if not config.files:
         problems.append("order_lines.files must name at least one pattern")
-    if "%" not in config.date_format:
-        problems.append(f"order_lines.date_format {config.date_format!r} has no % directive")
     for key, encoding in (
         ("order_lines", config.encoding),
         ("master_files", config.master_encoding),

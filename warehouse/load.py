@@ -145,9 +145,11 @@ def load_folder(
     context = f"{items_sha}|{config!r}|{LINE_RULES}|{MASTER_RULES}"
     context_sha = hashlib.sha256(context.encode()).hexdigest()
 
-    # the master files' encoding and MASTER_RULES are part of what they loaded as: a changed one
-    # reloads them
-    master_context = hashlib.sha256(f"{config.master_encoding}|{MASTER_RULES}".encode()).hexdigest()
+    # the master files' dialect (encoding, delimiter, decimal, date_format) and MASTER_RULES
+    # are part of what they loaded as: a changed one reloads them
+    dialect = (config.master_encoding, config.master_delimiter, config.master_decimal,
+               config.master_date_format)  # fmt: skip
+    master_context = hashlib.sha256(f"{'|'.join(dialect)}|{MASTER_RULES}".encode()).hexdigest()
     master_changed = any(
         _last_master_load(con, t.name)
         != (_name(masters[t.name]), shas.get(masters[t.name]), master_context)
@@ -158,6 +160,7 @@ def load_folder(
             p,
             {c: c for c in t.names},
             _required(t),
+            delimiter=config.master_delimiter,
             encoding=config.master_encoding,
             section="master_files",
         )
@@ -183,7 +186,7 @@ def load_folder(
     read = [(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
     notes += read_as_empty(read) + recased(read)
-    loader = _Loader(con, as_of, run_id)
+    loader = _Loader(con, as_of, run_id, config)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)
         notes += split_categories(con, master_raw.get("items"))
@@ -199,10 +202,13 @@ def load_folder(
 class _Loader:
     """Validates and writes files, keeping the load ids and the state later tables check."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: date, run_id: str | None) -> None:
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, as_of: date, run_id: str | None, config: LoadConfig
+    ) -> None:
         self.con = con
         self.as_of = as_of
         self.run_id = run_id
+        self.config = config
         self.load_ids: list[str] = []
         self.rejected: list[tuple[str, str, str]] = []  # Context.rejected of this load
 
@@ -230,7 +236,7 @@ class _Loader:
     ) -> None:
         """All master files in one transaction: a file that stops the load leaves every master
         table as it was (later tables are checked against the earlier ones' new rows).
-        `context`: hash of the master files' encoding, kept in their `loads` rows."""
+        `context`: hash of the master files' dialect, kept in their `loads` rows."""
         with store.transaction(self.con):
             self._load_masters(paths, raws, shas, context)
 
@@ -287,8 +293,11 @@ class _Loader:
         store.replace_order_lines(self.con, ORDER_LINES, checked, record)
 
     def context(self, raw: RawFile) -> Context:
+        """The context of a master file (an order lines file replaces the dialect)."""
         return Context(
             as_of=self.as_of,
+            decimal=self.config.master_decimal,
+            date_format=self.config.master_date_format,
             skus=frozenset(self._column("SELECT sku FROM items")),
             suppliers=frozenset(self._column("SELECT supplier_id FROM suppliers")),
             supplier_items=frozenset(

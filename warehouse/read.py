@@ -189,7 +189,8 @@ def _positions(
     if missing:
         found = ", ".join(header) or "nothing"
         hint = (
-            "master files are comma-separated with our column names (see README, Data formats)"
+            "master files have our column names, separated by commas or the delimiter under "
+            "[master_files] in load.toml (see README, Data formats)"
             if section == "master_files"
             else "check the delimiter and the column mapping"
         )

@@ -34,13 +34,31 @@ def test_full_section_is_read(tmp_path):
     assert config.source_column("quantity") == "quantity"
 
 
+def test_master_files_dialect_is_read(tmp_path):
+    """Master files take their own delimiter, decimal and date_format; with a decimal comma
+    the delimiter defaults to a semicolon, as Excel writes them."""
+    config = load_config(
+        _write(tmp_path, '[master_files]\ndecimal = ","\ndate_format = "%d.%m.%Y"\n')
+    )
+    assert (config.master_delimiter, config.master_decimal, config.master_date_format) == (
+        ";",
+        ",",
+        "%d.%m.%Y",
+    )
+    assert (config.delimiter, config.decimal, config.date_format) == (",", ".", "%Y-%m-%d")
+    config = load_config(_write(tmp_path, '[master_files]\ndelimiter = "\\t"\ndecimal = ","\n'))
+    assert (config.master_delimiter, config.master_decimal) == ("\t", ",")
+    defaults = LoadConfig()
+    assert (defaults.master_delimiter, defaults.master_decimal) == (",", ".")
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
         ("[orders]\n", "'orders'"),
         ("[order_lines]\ndelimeter = ';'\n", "'order_lines.delimeter'"),
         ("[order_lines.columns]\nprice = 'Preis'\n", "'order_lines.columns.price'"),
-        ("[master_files]\ndelimiter = ';'\n", "'master_files.delimiter'"),
+        ("[master_files]\nfiles = 'items*.csv'\n", "'master_files.files'"),
     ],
 )
 def test_unknown_key_is_named(tmp_path, text, key):
@@ -58,6 +76,11 @@ def test_unknown_key_is_named(tmp_path, text, key):
         ("[order_lines]\nencoding = 'klingon'\n", "encoding 'klingon' is unknown"),
         ("[master_files]\nencoding = 'klingon'\n", "master_files.encoding 'klingon' is unknown"),
         ("[master_files]\nencoding = 1\n", "master_files.encoding must be a string"),
+        ("[master_files]\ndelimiter = 1\n", "master_files.delimiter must be a string"),
+        ("[master_files]\ndecimal = ';'\n", r"master_files.decimal must be '\.' or ','"),
+        ("[master_files]\ndelimiter = ';;'\n", "master_files.delimiter must be one character"),
+        ("[master_files]\ndecimal = ','\ndelimiter = ','\n", "must differ"),
+        ("[master_files]\ndate_format = 'dd.mm.yyyy'\n", "master_files.date_format 'dd"),
         ("[order_lines\n", "cannot be read"),
     ],
 )

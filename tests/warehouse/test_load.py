@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -454,10 +455,10 @@ def test_missing_column_raises_naming_file_and_column(con, tmp_path):
     folder = write_folder(tmp_path / "in", stock__csv="sku|on_hand\nA|5\n")
     with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand") as error:
         load_folder(con, folder, AS_OF)
-    # a master file has no delimiter or mapping setting to check: the hint said so anyway
+    # a master file has no column mapping, but a delimiter under [master_files]
     assert str(error.value).endswith(
-        "(found: sku|on_hand); master files are comma-separated with our column names (see "
-        "README, Data formats)"
+        "(found: sku|on_hand); master files have our column names, separated by commas or the "
+        "delimiter under [master_files] in load.toml (see README, Data formats)"
     )
     lines = "Belegnr,Pos,Datum,Artikel,Menge\nO1,1,2024-03-04,A,1\n"
     write_folder(folder, stock__csv="sku,on_hand\nA,5\n", order_lines__csv=lines)
@@ -726,7 +727,8 @@ def test_rows_of_an_item_whose_items_row_is_quarantined_name_that_row(con, tmp_p
     supplier item, price break and order line then refer to it: their reason names B's
     quarantined items row, not "unknown sku" as if B were missing from items.csv."""
     items = BASE["items.csv"].replace("2026-12-31", "31.12.2026")
-    folder = write_folder(tmp_path / "in", items__csv=items)
+    orders = BASE["open_orders.csv"].replace("2024-04-10", "10.04.2024")
+    folder = write_folder(tmp_path / "in", items__csv=items, open_orders__csv=orders)
     load_folder(con, folder, AS_OF)
     assert [r[2] for r in quarantined(con, "items")] == [
         "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d"
@@ -1127,6 +1129,58 @@ def test_a_semicolon_separated_file_loads_as_its_comma_separated_twin(con, tmp_p
     report = load_folder(con, folder, AS_OF)
     assert con.execute("SELECT * FROM items ORDER BY sku").fetchall() == want
     assert table_counts(con)["stock"] == 2 and report.quarantined == 0
+
+
+def _german(text: str) -> str:
+    """`text` as German Excel saves it: semicolons, decimal commas, dates as 31.12.2026."""
+    text = re.sub(r"(\d)\.(\d)", r"\1,\2", text.replace(",", ";"))
+    return re.sub(r"(\d{4})-(\d\d)-(\d\d)", r"\3.\2.\1", text)
+
+
+def _contents(con) -> dict[str, list[tuple]]:
+    tables = ["items", "suppliers", "supplier_items", "price_breaks", "stock", "open_orders"]
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+
+def test_master_files_in_german_excel_csv_load_as_the_standard_folder(con, tmp_path):
+    """A planner's German Excel saves "CSV" with ';', '48,25' and 31.12.2026: [master_files]
+    decimal and date_format read it (the delimiter follows decimal = ",")."""
+    from warehouse.config import parse_config
+
+    standard = dict(BASE, **{"items.csv": BASE["items.csv"].replace(",0.5,12", ",0.5,48.25")})
+    folder = write_folder(tmp_path / "in", items__csv=standard["items.csv"])
+    load_folder(con, folder, AS_OF)
+    want = _contents(con)
+    assert 48.25 in want["items"][1] and want["open_orders"]
+    masters = [n for n in standard if n != "order_lines.csv"]
+    german = {n.replace(".", "__"): _german(standard[n]) for n in masters}
+    assert "B;Nut M8;fasteners;ramp_up;0,05;0,2;31.12.2026;0,5;48,25" in german["items__csv"]
+    assert "PO1;A;S1;100;10.04.2024" in german["open_orders__csv"]
+    folder = write_folder(tmp_path / "de", **german)
+    config = parse_config({"master_files": {"decimal": ",", "date_format": "%d.%m.%Y"}})
+    report = load_folder(con, folder, AS_OF, config)
+    assert _contents(con) == want and report.quarantined == 0
+
+
+def test_changing_the_master_files_dialect_reloads_them(con, tmp_path):
+    """Unchanged master files load again under a new date_format, and the order lines
+    checked against their items too."""
+    from warehouse.config import parse_config
+
+    items = BASE["items.csv"].replace("2026-12-31", "31.12.2026")
+    orders = BASE["open_orders.csv"].replace("2024-04-10", "10.04.2024")
+    folder = write_folder(tmp_path / "in", items__csv=items, open_orders__csv=orders)
+    report = load_folder(con, folder, AS_OF)
+    assert quarantined(con, "items") == [
+        (2, "end_of_life", "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d")
+    ]
+    assert table_counts(con)["open_orders"] == 0
+    assert table_counts(con)["order_lines"] == 2  # B's line: an unknown sku
+    config = parse_config({"master_files": {"date_format": "%d.%m.%Y"}})
+    report = load_folder(con, folder, AS_OF, config)
+    assert not any(f.unchanged for f in report.files) and report.quarantined == 0
+    assert table_counts(con)["order_lines"] == 3
+    assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
 
 
 def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
