@@ -287,6 +287,7 @@ class _Loader:
             cancelled_values=config.cancelled_values,
             exclude_skus=config.exclude_skus,
             drop_returns=config.returns == "ignore",
+            section="order_lines",
         )
         checked = _with_sku(_with_broken(check(ORDER_LINES, raw.frame, context), raw), raw.frame)
         record = self.record(ORDER_LINES.name, raw, raw.sha256, context_sha)
@@ -298,6 +299,7 @@ class _Loader:
             as_of=self.as_of,
             decimal=self.config.master_decimal,
             date_format=self.config.master_date_format,
+            section="master_files",
             skus=frozenset(self._column("SELECT sku FROM items")),
             suppliers=frozenset(self._column("SELECT supplier_id FROM suppliers")),
             supplier_items=frozenset(

@@ -7,6 +7,7 @@ can act on; a row with any problem is not loaded. Pure pandas: no database acces
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -68,6 +69,7 @@ class Context:
     cancelled_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     drop_returns: bool = False
+    section: str | None = None  # the load.toml section whose `decimal` a hint names
     # key (sku, supplier_id or a (supplier_id, sku) pair) -> where its row in this load's
     # master file was quarantined: (column(s), key, "items.csv row 3: reason")
     rejected: tuple[tuple[str | tuple[str, ...], str | tuple[str, ...], str], ...] = ()
@@ -206,7 +208,16 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
     if column.kind == "integer":
         whole = numbers.where((np.floor(numbers) == numbers) & (numbers.abs() <= MAX_WHOLE))
         return whole, lambda v: f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
-    return numbers, lambda v: f"{name} {v!r} is not a number (decimal separator {decimal!r})"
+    return numbers, lambda v: f"{name} {v!r} is not a number ({_separator(v, decimal, context)})"
+
+
+def _separator(value: str, decimal: str, context: Context) -> str:
+    """The decimal separator read, and how to read `value` when it has a decimal comma."""
+    said = f"decimal separator {decimal!r}"
+    if decimal != "." or "," not in value or not re.fullmatch(_NUMBER[","], value.strip()):
+        return said
+    where = f" under [{context.section}] in load.toml" if context.section else ""
+    return f'{said}; for decimal commas set decimal = ","{where}'
 
 
 def canonical(column: Column, text: pd.Series) -> pd.Series:

@@ -1183,6 +1183,21 @@ def test_changing_the_master_files_dialect_reloads_them(con, tmp_path):
     assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
 
 
+def test_a_decimal_comma_under_decimal_point_hints_at_the_setting(con, tmp_path):
+    items = BASE["items.csv"].replace(",0.1,", ',"0,1",')
+    lines = BASE["order_lines.csv"].replace(",6.00,", ',"6,00",')
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items, order_lines__csv=lines), AS_OF)
+    hint = 'for decimal commas set decimal = "," under [{}] in load.toml)'
+    assert quarantined(con, "items") == [
+        (1, "unit_volume", "unit_volume '0,1' is not a number (decimal separator '.'; "
+         + hint.format("master_files"))
+    ]  # fmt: skip
+    assert [q for q in quarantined(con, "order_lines") if q[1] == "unit_price"] == [(
+        2, "unit_price", "unit_price '6,00' is not a number (decimal separator '.'; "
+        + hint.format("order_lines")
+    )]  # fmt: skip
+
+
 def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
     """A warehouse loaded before order_lines_excluded existed (LINE_RULES 1) held a line a
     later file had cancelled as demand; that file, unchanged, was skipped by every later load,
