@@ -281,12 +281,9 @@ def evaluate_plan(item: ItemProblem, supplier_id: str | None, quantity: int) -> 
         return evaluate_lots(item, np.array([-1]), np.array([0])).lot(0)
     offer = item.offer(supplier_id)
     k = item.offers.index(offer)
-    if offer.lot_error(quantity) is not None:
-        raise ValueError(
-            f"lot {quantity} is not feasible: moq {offer.moq}, first price break "
-            f"{offer.price_breaks[0].min_qty}, pack_size {offer.pack_size} "
-            f"(sku {item.sku}, supplier {supplier_id})"
-        )
+    if (why := offer.lot_error(quantity)) is not None:
+        raise ValueError(f"lot {quantity} is not feasible: {why} (sku {item.sku}, supplier "
+                         f"{supplier_id})")  # fmt: skip
     return evaluate_lots(item, np.array([k]), np.array([quantity])).lot(0)
 
 

@@ -208,7 +208,9 @@ def _reach_targets(
                                [lots[k] for k in pending], discounts)  # fmt: skip
         still = []
         for k, m in zip(pending, menus, strict=True):
-            rising = float(_service(m).max()) > float(_service(menu[k]).max()) + 1e-6
+            rising = (
+                float(m.fill_rate_decided.max()) > float(menu[k].fill_rate_decided.max()) + 1e-6
+            )
             menu[k] = m
             if _meets(items[k], m):
                 met.append(k)
@@ -353,12 +355,6 @@ def _allowed(items: tuple[ItemProblem, ...], menu: list[LotCosts]) -> list[np.nd
     return [meeting(item, m) for item, m in zip(items, menu, strict=True)]
 
 
-def _service(lots: LotCosts) -> np.ndarray:
-    """The fill rate a lot decides (units lost before the earliest arrival of a lot ordered
-    now do not count)."""
-    return lots.fill_rate_decided
-
-
 def infeasibility(
     problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]
 ) -> list[tuple[str, str]]:
@@ -371,7 +367,7 @@ def infeasibility(
     parts = []
     if hopeless:
         named = _first(
-            [f"{items[k].sku} (best {_share(float(_service(menu[k]).max()), short=True)} "
+            [f"{items[k].sku} (best {_share(float(menu[k].fill_rate_decided.max()), short=True)} "
              f"of {_share(items[k].min_service_level)})" for k in hopeless]
         )  # fmt: skip
         s = "s" if len(hopeless) > 1 else ""
@@ -394,7 +390,7 @@ def _relaxed_why(
     counted, not listed (a planner's RAF night put the same 300 characters naming five other
     items in front of all 335 reasons; the run's infeasible_reason keeps the list)."""
     if item.min_service_level is not None and not allowed[k].any():
-        best = float(_service(costs).max())
+        best = float(costs.fill_rate_decided.max())
         return (f"no lot meets its service level: best {_share(best, short=True)} of "
                 f"{_share(item.min_service_level)}")  # fmt: skip
     n = sum(1 for j, ok in enumerate(allowed) if not ok.any() and j != k)
@@ -460,7 +456,7 @@ def _penalized(
         if item.min_service_level is None:
             result.append(m)
             continue
-        missing = np.maximum(item.min_service_level - _service(m), 0.0)
+        missing = np.maximum(item.min_service_level - m.fill_rate_decided, 0.0)
         scale = RELAX_PENALTY * (1.0 + float(np.abs(m.expected_cost).max()))
         penalty = missing * scale
         if ok.any():
@@ -504,7 +500,7 @@ def _planned_lots(
                 f"{percent(tier['discount_rate'])} on {money(tier['spend'])}."
             )
         if item.min_service_level is not None:
-            explanation["service_level"] = float(_service(costs)[c])
+            explanation["service_level"] = float(costs.fill_rate_decided[c])
             explanation["min_service_level"] = item.min_service_level
         lot = costs.lot(c)
         lots.append(

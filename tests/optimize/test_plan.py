@@ -57,7 +57,10 @@ def test_a_lot_below_the_first_price_break_is_not_bought_at_its_price():
     unit = ItemProblem("P", demand, 0, (), (s3, s4), 0.25, 7 / 365.25, 0.0, 1.0, 5000.0, 1.0)
     lot = plan(Problem((unit,))).lots[0]
     assert (lot.supplier_id, lot.quantity) == ("S3", 1)
-    with pytest.raises(ValueError, match="lot 1 is not feasible: moq 1, first price break 5"):
+    with pytest.raises(
+        ValueError,
+        match=r"lot 1 is not feasible: quantity 1 is below the first price break \(5 units\)",
+    ):
         evaluate_plan(unit, "S4", 1)
 
 
