@@ -21,7 +21,13 @@ import models
 import optimize
 import warehouse
 from flows import report
-from flows.console import BUYER_FORMATS, beyond_horizon_note, held_back_note, quarantined_text
+from flows.console import (
+    BUYER_FORMATS,
+    beyond_horizon_note,
+    held_back_note,
+    quarantined_text,
+    unused_note,
+)
 from flows.params import MAX_HORIZON, RunParameters
 from flows.report import totals
 from optimize.explain import periods_short, share
@@ -251,7 +257,7 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     ones, then how many more)."""
     rows = summary.get("not_planned") or []
     more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
-    unused = [("Not planned", f"{r['sku']}: {r['reason']}") for r in rows]
+    unused = [unused_note(row) for row in rows]
     if more > 0:
         unused.append(("Not planned", f"... and {more} more (reorder lots --all)"))
     return exception_notes(summary) + unused
@@ -285,7 +291,7 @@ def _not_planned_lines(summary: dict[str, Any]) -> list[str]:
         "",
         "## Input the plan could not use",
         "",
-        *(f"- {r['sku']}: {r['reason']}" for r in rows),
+        *(f"- {unused_note(r)[1]}" for r in rows),
         *([f"- ... and {more} more"] if more > 0 else []),
     ]
 

@@ -17,6 +17,7 @@ import pandas as pd
 import warehouse
 from flows import watchdog
 from flows.console import (
+    OFFER_LEFT_OUT,
     beyond_horizon_note,
     changed_notes,
     counted_note,
@@ -29,6 +30,7 @@ from flows.console import (
     prior_notes,
     quarantined_text,
     rejected_notes,
+    unused_note,
 )
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group, warn_failed
@@ -483,7 +485,7 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
         if len(part):
             click.echo(f"\n{title}: {len(part)}")
             for r in part.itertuples(index=False):
-                click.echo(f"  {r.sku}: {r.reason}")
+                click.echo(f"  {r.sku}: {str(r.reason).removeprefix(OFFER_LEFT_OUT)}")
 
 
 def _print_decision_notes(db_path: Path, run_key: str, published: bool = True) -> None:
@@ -536,7 +538,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo("              not_planned, quarantine, loads, decisions)")
     click.echo(f"quarantined:  {quarantined_text(summary)} ({_prog()} quarantine --db {db})")
     for row in summary.get("not_planned", [])[:5]:
-        click.echo(f"not planned:  {row['sku']}: {row['reason']}")
+        label, text = unused_note(row)
+        click.echo(f"{label.lower() + ':':<14}{text}")
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
     if left > 0:
         click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "

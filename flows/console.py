@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 import pandas as pd
 
 from flows.params import MAX_HORIZON
 from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, share, units
+from optimize.inputs import OFFER_LEFT_OUT
 
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
@@ -380,3 +382,14 @@ def item_accuracy_text(scores: pd.DataFrame, shown: int | None = 20) -> str:
         if left > 0:
             lines.append(f"... {counted(left, 'more item')} of run {run_key}")
     return "\n".join(lines)
+
+
+def unused_note(row: dict[str, Any]) -> tuple[str, str]:
+    """(label, text) of one item or offer the plan could not use: ("Not planned", "P-1: why")
+    for an item, ("Left out", "offer of P-2 (planned with its other offers): why") for one
+    offer of an item that is planned all the same."""
+    sku, reason = row["sku"], str(row["reason"])
+    if reason.startswith(OFFER_LEFT_OUT):
+        why = reason.removeprefix(OFFER_LEFT_OUT)
+        return "Left out", f"offer of {sku} (planned with its other offers): {why}"
+    return "Not planned", f"{sku}: {reason}"

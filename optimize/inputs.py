@@ -51,6 +51,7 @@ DAYS_PER_YEAR = 365.25
 # the same day would (they counted from the period their due date fell in: an order due in 6
 # days covered this week's demand, a lot arriving the same day only next week's).
 LEAD_TIME_TOLERANCE = 0.05
+OFFER_LEFT_OUT = "offer left out: "  # an offer of an item planned with its other offers
 
 
 def lead_time_periods(days: float, period_days: float) -> int:
@@ -171,7 +172,7 @@ def build_problem(
     unplannable += [(s, _not_in_items(s, lost_items)) for s in sorted(lost_items) if s not in seen]
     planned_skus = {item.sku for item in planned}
     dropped = [
-        (sku, f"offer left out: {why}")
+        (sku, f"{OFFER_LEFT_OUT}{why}")
         for errors in (offer_errors, quarantined)
         for sku, whys in errors.items()
         if sku in planned_skus

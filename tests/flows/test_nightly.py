@@ -30,7 +30,7 @@ from flows.artifacts import (
     summary_markdown,
 )
 from flows.cli import _prog, main
-from flows.console import beyond_horizon_note
+from flows.console import beyond_horizon_note, unused_note
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
 
@@ -541,7 +541,15 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert "| items that cannot be planned | 1 |" in text
     assert "| offers left out (the item is planned with its others) | 2 |" in text
     assert ("## Input the plan could not use\n\n- P-1: no usable offer: no price breaks (sku P-1, "
-            "supplier S2)\n- P-2: offer left out: moq must be positive") in text  # fmt: skip
+            "supplier S2)\n- offer of P-2 (planned with its other offers): moq must be "
+            "positive") in text  # fmt: skip
+    # the run's summary and the report tell an item left out from an offer left out (the
+    # offer's item has a lot: "not planned: P-2" read as if it had none)
+    assert [unused_note(row) for row in left_out] == [
+        ("Not planned", "P-1: no usable offer: no price breaks (sku P-1, supplier S2)"),
+        ("Left out", "offer of P-2 (planned with its other offers): moq must be positive "
+                     "(sku P-2, supplier S1)"),
+    ]  # fmt: skip
     assert "- ... and 1 more" in text
 
 
@@ -776,8 +784,13 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     listed = ", ".join(late["sku"].head(20)) + (f" and {len(late) - 20} more" * (len(late) > 20))
     note = escape(f"{head}: {listed}")
     assert f"<h2>Exceptions</h2><ul class=notes><li><b>Lead times:</b> {note}</li>" in html
-    unplanned = next(x for x in out.output.splitlines() if x.startswith("not planned:"))
-    assert f"<b>Not planned:</b> {escape(unplanned.removeprefix('not planned:  '))}</li>" in html
+    # each item or offer the run could not use: an offer of a planned item is "left out"
+    unused = [x for x in out.output.splitlines() if x.startswith(("not planned:", "left out:"))]
+    assert unused
+    for line in unused:
+        label, text = line.split(":", 1)
+        assert f"<b>{label.capitalize()}:</b> {escape(text.strip())}</li>" in html
+        assert (label == "left out") == text.strip().startswith("offer of ")
     assert (
         f"items whose lots cannot arrive within the horizon</th><td class=num>{len(late)}<" in html
     )
