@@ -232,6 +232,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| offers left out (the item is planned with its others) | "
             f"{summary.get('offers_left_out', 0)} |",
             f"| quarantined | {quarantined_text(summary)} |",
+            *_scenario_lines(summary),
             f"| solver | {summary['solver']}: {summary['solver_status']}, {proven},"
             f" gap {_percent(summary['solver_gap'])} |",
             f"| stage times | {stages} |",
@@ -271,6 +272,13 @@ def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     if summary.get("beyond_horizon"):
         notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
     return notes + [("Input", note) for note in summary.get("input_notes", [])]
+
+
+def _scenario_lines(summary: dict[str, Any]) -> list[str]:
+    """The demand scenarios per item the plan weighed (summaries before 2026-12-06: none)."""
+    if "scenarios" not in summary:
+        return []
+    return [f"| demand scenarios per item | {summary['scenarios']:,} |"]
 
 
 def _relaxed_lines(summary: dict[str, Any]) -> list[str]:

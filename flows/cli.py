@@ -131,7 +131,11 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 @click.option("--category", help="Plan only this item category.")
 @click.option("--freq", type=click.Choice(["W", "M"]), default="W", show_default=True)
 @click.option("--horizon", type=int, default=13, show_default=True)
-@click.option("--scenarios", type=int, default=200, show_default=True)
+@click.option(
+    "--scenarios",
+    type=int,
+    help="Demand sample paths per item (default: 600,000 / items, within 200..2,000).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--service-level", type=float, default=0.95, show_default=True)
 @click.option("--budget", type=float, help="Spend limit for the run (currency).")
@@ -512,7 +516,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}"
         + (f" (of which supplier-wide tiers {tiers:,.2f})." if tiers else ".")
     )
-    click.echo(f"plan:         {proven}; solver status: {summary['solver_status']}")
+    count = summary.get("scenarios")
+    scenarios = f" over {count:,} demand scenarios per item" if count else ""
+    click.echo(f"plan:         {proven}{scenarios}; solver status: {summary['solver_status']}")
     for group in summary.get("held_back", []):
         click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
                    f"--run-id {summary['run_id']} --all)")  # fmt: skip

@@ -44,7 +44,7 @@ def nightly(
     category: str | None = None,
     freq: Literal["W", "M"] = "W",
     horizon: Horizon = 13,
-    scenarios: Scenarios = 200,
+    scenarios: Scenarios | None = None,
     seed: Seed = 0,
     service_level: ServiceLevel = 0.95,
     min_service_level: MinServiceLevel | None = None,
@@ -73,7 +73,7 @@ def nightly(
         category: Plan only this item category (empty: all); not published either.
         freq: Demand buckets: W = weeks starting Monday, M = calendar months.
         horizon: Periods of freq to forecast and plan (1..104).
-        scenarios: Demand sample paths per item (10..5000).
+        scenarios: Demand sample paths per item (10..5000; empty: 600,000 / items, within 200..2,000).
         seed: Seed of the scenario sampling: same seed, same plan.
         service_level: Service target (0..1), priced as a stockout cost (a soft target).
         min_service_level: Hard fill rate per item (0..1; empty: none), the share of demand served from stock from the earliest possible arrival of a lot until a later order can arrive; if the limits cannot meet it, the run names why and plans with a relaxed model.
@@ -147,6 +147,7 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
         summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
         summary["forecast_adjustments"] = prepared.adjustments()
+        summary["scenarios"] = int(fc.paths.shape[1])  # `scenarios`, or the count for the items
         summary["forecast_accuracy"] = (
             _best_effort("scoring earlier forecasts", tasks.forecast_accuracy, params) or []
         )

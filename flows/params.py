@@ -63,6 +63,13 @@ ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast 
 LockWait = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False, description="minutes")]
 TaskRunner = Literal["threads", "dask"]
 
+# `scenarios` left empty: SCENARIO_BUDGET / items paths per item, within AUTO_SCENARIOS. Lots
+# steady with more paths (300-item demo: 61 / 40 of 300 lots differ between two seeds at 200 /
+# 2,000, 5 / 0 flip between ordering and not) at no extra time there; memory grows with items
+# x paths, and this budget is what 3,000 items at 200 paths take (1.25 GB; bench/README.md).
+SCENARIO_BUDGET = 600_000
+AUTO_SCENARIOS = (200, 2000)
+
 
 # IANA time zone of "today" (the nightly schedule's: prefect.yaml's work pool and `reorder
 # serve` set it); unset: the machine's local date. A worker on UTC with the schedule at 01:30
@@ -115,7 +122,7 @@ class RunParameters(BaseModel):
     category: str | None = None
     freq: Literal["W", "M"] = "W"
     horizon: Horizon = 13
-    scenarios: Scenarios = 200
+    scenarios: Scenarios | None = None
     seed: Seed = 0
     service_level: ServiceLevel = 0.95
     min_service_level: MinServiceLevel | None = None
@@ -228,6 +235,15 @@ class RunParameters(BaseModel):
             if (value := getattr(self, name)) is not None:
                 parts.append(f"{name} {fmt.format(value)}")
         return ", ".join(parts)
+
+    def scenario_count(self, items: int) -> int:
+        """Demand sample paths per item for a run of `items` items: `scenarios`, or when it is
+        empty SCENARIO_BUDGET / items within AUTO_SCENARIOS (300 items: 2,000; 1,000: 600;
+        3,000 or more: 200)."""
+        if self.scenarios is not None:
+            return self.scenarios
+        low, high = AUTO_SCENARIOS
+        return int(min(high, max(low, SCENARIO_BUDGET // max(items, 1))))
 
     def run_key(self) -> str:
         """as_of plus a hash of every parameter that changes results: the same night

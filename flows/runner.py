@@ -67,6 +67,7 @@ def forecast_in_chunks(params: RunParameters, prepared: models.PreparedForecast)
     """Run `forecast-chunk` over chunks of the prepared items on the configured task runner
     and join the chunks in item order."""
     parts = chunks(prepared.unique_id, params.chunk_size) or [[]]
+    n_paths = params.scenario_count(len(prepared.unique_id))
     with make_task_runner(params) as runner:
         futures = runner.map(
             tasks.forecast_chunk,
@@ -74,6 +75,7 @@ def forecast_in_chunks(params: RunParameters, prepared: models.PreparedForecast)
                 "params": unmapped(params),
                 "prepared": unmapped(prepared),
                 "unique_ids": parts,
+                "n_paths": unmapped(n_paths),
             },
         )
         return models.Forecast.concat(futures.result())

@@ -90,13 +90,14 @@ def prepare_forecast(
 
 @task(name="forecast-chunk", **_TASK)
 def forecast_chunk(
-    params: RunParameters, prepared: models.PreparedForecast, unique_ids: list[str]
+    params: RunParameters,
+    prepared: models.PreparedForecast,
+    unique_ids: list[str],
+    n_paths: int,
 ) -> models.Forecast:
-    """Scenarios of one chunk of items (see flows.runner)."""
+    """`n_paths` scenarios per item of one chunk of items (see flows.runner)."""
     with _one_thread():
-        return models.forecast_chunk(
-            prepared, unique_ids, n_paths=params.scenarios, seed=params.seed
-        )
+        return models.forecast_chunk(prepared, unique_ids, n_paths=n_paths, seed=params.seed)
 
 
 def forecast_periods(params: RunParameters) -> int:

@@ -609,6 +609,23 @@ def test_each_load_note_reaches_the_console_once(
     assert [m.count(note) for m in (r.getMessage() for r in caplog.records) if note in m] == [1]
 
 
+def test_a_run_without_scenarios_draws_the_count_for_its_items(
+    first_run, demo_dir: Path, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "reorder.duckdb"
+    shutil.copy(first_run[0], db_path)
+    skus = sorted(_published(first_run[0])["sku"])[:3]
+    summary = _run(demo_dir, db_path, items=skus, scenarios=None)
+    assert summary["scenarios"] == 2000  # 3 items: the most the default gives
+    assert "| demand scenarios per item | 2,000 |" in summary_markdown(summary)
+    out = CliRunner().invoke(main, ["run", "--data-dir", str(demo_dir), "--db", str(db_path),
+                                    "--as-of", str(AS_OF), "--horizon", "8", "--items",
+                                    ",".join(skus)])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "optimal over 2,000 demand scenarios per item; solver status:" in out.output
+    assert _run(demo_dir, db_path, items=skus)["scenarios"] == 60  # as given
+
+
 def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -141,3 +141,14 @@ def test_a_dask_address_needs_the_dask_runner() -> None:
                        r"used with task_runner 'dask' \(it is 'threads'\)$"):  # fmt: skip
         parse_parameters(dask_address="x")
     assert parse_parameters(dask_address="tcp://h:1", task_runner="dask").dask_address
+
+
+def test_scenarios_left_empty_give_a_small_panel_more_paths() -> None:
+    """Lots steady with more paths (bench/README.md): the default spends the paths 3,000 items
+    take at 200 on fewer items, up to 2,000 each."""
+    auto = parse_parameters()
+    assert auto.scenarios is None
+    counts = [auto.scenario_count(n) for n in (0, 1, 300, 1000, 1500, 3000, 10_000)]
+    assert counts == [2000, 2000, 2000, 600, 400, 200, 200]
+    assert parse_parameters(scenarios=60).scenario_count(10) == 60
+    assert auto.run_key() != parse_parameters(scenarios=200).run_key()
