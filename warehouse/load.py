@@ -37,6 +37,7 @@ from warehouse.load_notes import (
     read_as_empty,
     recased,
     split_categories,
+    thousands,
     tiers_left_out,
     twin_orders,
     unread_files,
@@ -185,7 +186,7 @@ def load_folder(
     notes += [raw.encoding_note for raw in raws if raw.encoding_note]
     read = [(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
-    notes += read_as_empty(read) + recased(read)
+    notes += read_as_empty(read) + recased(read) + thousands(read, config)
     loader = _Loader(con, as_of, run_id, config)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)

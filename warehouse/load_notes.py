@@ -15,8 +15,14 @@ import pandas as pd
 from warehouse.config import LoadConfig
 from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
-from warehouse.tables import MASTER_TABLES, Table
-from warehouse.validate import EMPTY_MARKERS, SAME_VALUES, canonical
+from warehouse.tables import MASTER_TABLES, ORDER_LINES, Table
+from warehouse.validate import (
+    EMPTY_MARKERS,
+    SAME_VALUES,
+    THOUSANDS,
+    canonical,
+    thousands_hint,
+)
 
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
 TEXT_SUFFIXES = (".txt", ".tsv")  # text exports the load reads once named .csv
@@ -102,6 +108,51 @@ def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
             notes.append(f"{raw.name}: {count:,} value(s) in another case read as the allowed "
                          f"value: {'; '.join(found)}")  # fmt: skip
     return notes
+
+
+def thousands(raws: list[tuple[Table, RawFile]], config: LoadConfig) -> list[str]:
+    """A note per file and unit column (`Column.units`: quantities, stock, moq, not prices)
+    read under decimal '.' with values that look like thousands grouped with '.' ('1.000',
+    `validate.THOUSANDS`): German Excel's 1000 units loaded as 1, and 12.500 as 12.5, without
+    a word. Such a value a whole-unit column cannot take (a pack size of 12.5) is quarantined
+    with the hint instead; a file that writes a '.' as a decimal point elsewhere ('3.50',
+    '0.500', '1250.000', its own or typed columns aside) is left alone: its '1.000' is one
+    unit with three decimals, as ERPs write them."""
+    notes = []
+    for table, raw in raws:
+        lines = table is ORDER_LINES
+        if (config.decimal if lines else config.master_decimal) != ".":
+            continue
+        written = {
+            c: raw.frame[c.name].map(lambda v: v.strip() if isinstance(v, str) else None)
+            for c in table.columns
+            if c.kind in ("number", "integer") and c.name in raw.frame and c.name not in raw.typed
+        }
+        units = any(c.units for c in written)
+        if not units or any(_decimal_point(values).any() for values in written.values()):
+            continue
+        hint = thousands_hint("order_lines" if lines else "master_files")
+        for column, values in written.items():
+            read = pd.to_numeric(values.where(values.str.count(r"\.") == 1), errors="coerce")
+            hit = values.str.fullmatch(THOUSANDS.pattern, na=False) & read.notna()
+            if column.kind == "integer":
+                hit &= read == read.round()  # 12.500 is quarantined (with the hint)
+            if not column.units or not hit.any():
+                continue
+            first = hit.idxmax()
+            count = int(hit.sum())
+            looks = "value looks" if count == 1 else "values look"
+            notes.append(f"{raw.name} {column.name}: {count:,} {looks} like thousands grouped "
+                         f"with '.' (row {raw.frame.at[first, ROW]}: {values[first]!r} read as "
+                         f"{read[first]:g}); {hint}")  # fmt: skip
+    return notes
+
+
+def _decimal_point(values: pd.Series) -> pd.Series:
+    """Values with a '.' that reads as a decimal point and not as grouped thousands (a credit
+    of '-1.000' may be grouped too)."""
+    point = values.str.fullmatch(r"[+-]?\d*\.\d+", na=False)
+    return point & ~values.str.fullmatch(rf"[+-]?{THOUSANDS.pattern}", na=False)
 
 
 def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:

@@ -25,6 +25,9 @@ class Column:
     default: float | None = None
     allowed: tuple[str, ...] = ()
     magnitude: float | None = None  # |value| at most this
+    # a count of units (not a price or rate): '1.000' there is more likely a thousand units
+    # grouped with '.' than one (`load_notes.thousands`)
+    units: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,10 @@ SUPPLIER_ITEMS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("moq", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
-        Column("pack_size", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
+        Column("moq", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True),
+        Column(
+            "pack_size", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True
+        ),
         Column("discount_type", required=True, allowed=DISCOUNT_TYPES),
     ),
     key=("supplier_id", "sku"),
@@ -95,7 +100,7 @@ PRICE_BREAKS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("min_qty", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS),
+        Column("min_qty", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True),
         Column("unit_price", "number", required=True, above=0),
     ),
     key=("supplier_id", "sku", "min_qty"),
@@ -104,7 +109,7 @@ STOCK = Table(
     "stock",
     (
         Column("sku", required=True),
-        Column("on_hand", "number", required=True, low=0, magnitude=MAX_LINE_UNITS),
+        Column("on_hand", "number", required=True, low=0, magnitude=MAX_LINE_UNITS, units=True),
     ),
     key=("sku",),
     required=False,
@@ -115,7 +120,7 @@ OPEN_ORDERS = Table(
         Column("po_id", required=True),
         Column("sku", required=True),
         Column("supplier_id", required=True),
-        Column("quantity", "number", required=True, above=0, magnitude=MAX_LINE_UNITS),
+        Column("quantity", "number", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True),
         Column("due_date", "date", required=True),
     ),
     key=("po_id", "sku", "due_date"),
@@ -128,7 +133,7 @@ ORDER_LINES = Table(
         Column("line", "integer", required=True),
         Column("order_date", "date", required=True),
         Column("sku", required=True),
-        Column("quantity", "number", required=True, magnitude=MAX_LINE_UNITS),
+        Column("quantity", "number", required=True, magnitude=MAX_LINE_UNITS, units=True),
         Column("unit_price", "number", low=0),
         Column("customer"),
     ),

@@ -31,6 +31,10 @@ _NUMBER = {
     ".": r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?",
     ",": r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?",
 }
+# thousands grouped with '.' as German Excel writes them ('1.000', '12.500', '1.000.000'):
+# under decimal '.' one group reads as a fraction of it (1, 12.5) and more are no number; a
+# group never follows a leading 0 ('0.500' is half a unit)
+THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 ISO_DATE = "%Y-%m-%d"
 MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
@@ -207,17 +211,44 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
     numbers = _numbers(text, decimal)
     if column.kind == "integer":
         whole = numbers.where((np.floor(numbers) == numbers) & (numbers.abs() <= MAX_WHOLE))
-        return whole, lambda v: f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
+        hint = column.units and decimal == "."  # '12.500' units under '.': 12.5, not whole
+        return (
+            whole,
+            lambda v: (
+                f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
+                + (f"; {thousands_hint(context.section, v)}" if hint and grouped(v) else "")
+            ),
+        )
     return numbers, lambda v: f"{name} {v!r} is not a number ({_separator(v, decimal, context)})"
 
 
+def grouped(value: object) -> bool:
+    """True for a value written as thousands grouped with '.' (`THOUSANDS`)."""
+    return isinstance(value, str) and THOUSANDS.fullmatch(value.strip()) is not None
+
+
+def thousands_hint(section: str | None, units: str | None = None) -> str:
+    """How to read thousands grouped with '.' (`THOUSANDS`) in the files of a load.toml
+    `section`; `units`: a value so written, to say how many units it would be ('12.500')."""
+    many = f" ({units.strip().replace('.', '')} units)" if units else ""
+    return f"if '.' groups thousands in this file{many}, set decimal = \",\"{_where(section)}"
+
+
+def _where(section: str | None) -> str:
+    return f" under [{section}] in load.toml" if section else ""
+
+
 def _separator(value: str, decimal: str, context: Context) -> str:
-    """The decimal separator read, and how to read `value` when it has a decimal comma."""
+    """The decimal separator read, and how to read `value` when it has a decimal comma or
+    thousands grouped with '.' ('1.000.000', which is no number under '.')."""
     said = f"decimal separator {decimal!r}"
-    if decimal != "." or "," not in value or not re.fullmatch(_NUMBER[","], value.strip()):
+    if decimal != ".":
         return said
-    where = f" under [{context.section}] in load.toml" if context.section else ""
-    return f'{said}; for decimal commas set decimal = ","{where}'
+    if grouped(value):
+        return f"{said}; {thousands_hint(context.section)}"
+    if "," not in value or not re.fullmatch(_NUMBER[","], value.strip()):
+        return said
+    return f'{said}; for decimal commas set decimal = ","{_where(context.section)}'
 
 
 def canonical(column: Column, text: pd.Series) -> pd.Series:

@@ -1267,3 +1267,69 @@ def test_new_master_rules_load_the_order_lines_again(con, tmp_path, monkeypatch)
     assert quarantined(con, "order_lines") == []
     assert len(_lines(con)) == 3
     assert all(f.unchanged for f in load_folder(con, folder, AS_OF).files)
+
+
+_GROUPS = "if '.' groups thousands in this file, set decimal = \",\" under [{}] in load.toml"
+
+
+def test_unit_quantities_that_look_like_thousands_under_decimal_point_are_named(con, tmp_path):
+    """German Excel writes 1000 units as '1.000': read under decimal '.' that was 1 unit, and
+    12.500 was 12.5, without a word. Unit quantities so written are named in a note (a price
+    1.250 is 1.25, not named); a whole-unit column that cannot take 12.5 quarantines it with
+    the hint, and '1.000.000', no number under '.', says so too."""
+    supplier_items = BASE["supplier_items.csv"].replace("S1,A,100,10,", "S1,A,1.000,10,")
+    supplier_items = supplier_items.replace("S2,A,50,5,", "S2,A,50,12.500,")
+    stock = "sku,on_hand\nA,1.200\nB,5\n"
+    orders = BASE["open_orders.csv"] + "PO2,B,S1,1.000.000,2024-04-20\n"
+    lines = "order_id,line,order_date,sku,quantity,unit_price,customer\n"
+    lines += "O1,1,2024-03-04,A,1.000,,C1\nO1,2,2024-03-05,B,2,,C1\nO2,1,2024-03-12,A,2.500,,C2\n"
+    lines += "O3,1,2024-03-13,A,-1.000,,C2\n"  # a credit: not counted, yet no decimal point
+    breaks = BASE["price_breaks.csv"].replace("S1,B,10,4.00", "S1,B,10,1.250")
+    folder = write_folder(
+        tmp_path / "in", supplier_items__csv=supplier_items, stock__csv=stock,
+        open_orders__csv=orders, order_lines__csv=lines, price_breaks__csv=breaks,
+    )  # fmt: skip
+    report = load_folder(con, folder, AS_OF)
+    masters = _GROUPS.format("master_files")
+    assert [n for n in report.notes if "like thousands" in n] == [
+        "supplier_items.csv moq: 1 value looks like thousands grouped with '.' (row 1: '1.000' "
+        f"read as 1); {masters}",
+        f"stock.csv on_hand: 1 value looks like thousands grouped with '.' (row 1: '1.200' read "
+        f"as 1.2); {masters}",
+        "order_lines.csv quantity: 2 values look like thousands grouped with '.' (row 1: "
+        f"'1.000' read as 1); {_GROUPS.format('order_lines')}",
+    ]
+    assert quarantined(con, "supplier_items") == [(
+        2, "pack_size",
+        "pack_size '12.500' is not a whole number (at most 15 digits); if '.' groups thousands "
+        'in this file (12500 units), set decimal = "," under [master_files] in load.toml',
+    )]  # fmt: skip
+    assert quarantined(con, "open_orders") == [(
+        2, "quantity", f"quantity '1.000.000' is not a number (decimal separator '.'; {masters})"
+    )]  # fmt: skip
+    assert con.execute("SELECT unit_price FROM price_breaks WHERE sku = 'B'").fetchall() == [
+        (1.25,)
+    ]
+
+
+def test_a_file_with_a_decimal_point_or_decimal_comma_setting_has_no_thousands_note(con, tmp_path):
+    """'2.00' in price_breaks.csv shows that its '.' is a decimal point: min_qty '1.000' there
+    is a quantity of one written with three decimals (as ERPs do), and '0.500' is never a
+    thousands group; under decimal = "," '1.000' reads as 1000, as meant."""
+    from warehouse.config import parse_config
+
+    breaks = BASE["price_breaks.csv"].replace("S1,B,10,4.00", "S1,B,1.000,4.00")
+    stock = "sku,on_hand\nA,0.500\nB,5\n"
+    report = load_folder(
+        con, write_folder(tmp_path / "in", price_breaks__csv=breaks, stock__csv=stock), AS_OF
+    )
+    assert not [n for n in report.notes if "like thousands" in n]
+    supplier_items = "supplier_id;sku;moq;pack_size;discount_type\n"
+    supplier_items += "S1;A;1.000;10;all_units\nS2;A;50;5;incremental\nS1;B;10;1;all_units\n"
+    config = parse_config({"master_files": {"decimal": ",", "date_format": "%d.%m.%Y"}})
+    masters = {n.replace(".", "__"): _german(BASE[n]) for n in BASE if n != "order_lines.csv"}
+    masters["supplier_items__csv"] = supplier_items
+    report = load_folder(con, write_folder(tmp_path / "de", **masters), AS_OF, config)
+    assert not [n for n in report.notes if "like thousands" in n] and report.quarantined == 0
+    moq = "SELECT moq FROM supplier_items WHERE supplier_id = 'S1' AND sku = 'A'"
+    assert con.execute(moq).fetchall() == [(1000,)]
