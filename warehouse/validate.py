@@ -36,6 +36,7 @@ _NUMBER = {
 # group never follows a leading 0 ('0.500' is half a unit)
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 ISO_DATE = "%Y-%m-%d"
+ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")  # what ISO_DATE writes; the only ISO a fallback reads
 MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
 SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
@@ -196,12 +197,13 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
             text = canonical(column, text)
         return text.astype(object), lambda v: f"{name} {v!r} cannot be read"
     if column.kind == "date":
-        formats = {context.date_format, ISO_DATE} if typed else {context.date_format}
+        formats = _date_formats(context.date_format, typed)
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-        for fmt in formats:
-            attempt = pd.to_datetime(text, format=fmt, errors="coerce")
-            parsed = parsed.fillna(attempt)
-        shown = " or ".join(sorted(formats))
+        for fmt in formats:  # a later format reads only the values no earlier one read
+            todo = text if fmt == formats[0] else _iso_shaped(text[parsed.isna()].dropna(), fmt)
+            if len(todo):
+                parsed = parsed.fillna(pd.to_datetime(todo, format=fmt, errors="coerce"))
+        shown = " or ".join(formats)
         parsed = parsed.where(parsed.dt.year >= 1)  # year 0 parses, but no Python date holds it
         # astype(object): a column without a single valid date would stay datetime64 (NaT)
         return parsed.dt.date.astype(object).where(parsed.notna(), None), (
@@ -259,10 +261,35 @@ def canonical(column: Column, text: pd.Series) -> pd.Series:
     return text.map(lambda v: lookup.get(v.casefold(), v) if isinstance(v, str) else v)
 
 
-def _no_date(value: str, formats: set[str], shown: str) -> str:
+def _date_formats(date_format: str, typed: bool) -> tuple[str, ...]:
+    """The formats a date column is read in, in order: a typed (Parquet) column's ISO dates,
+    or `date_format`, then ISO dates exactly as YYYY-MM-DD (`ISO_SHAPE`: no other format writes
+    them, so a file in dd.mm.yyyy may hold some, from another export or typed in by hand),
+    unless `date_format` writes dates of that shape itself ("%Y-%d-%m"): its own reading
+    decides what they mean."""
+    if typed:
+        return tuple(dict.fromkeys((ISO_DATE, date_format)))
+    try:
+        shaped = ISO_SHAPE.fullmatch(date(2001, 2, 3).strftime(date_format)) is not None
+    except ValueError:  # a directive strftime does not know: nothing like ISO
+        shaped = False
+    return (date_format,) if shaped else (date_format, ISO_DATE)
+
+
+def _iso_shaped(text: pd.Series, fmt: str) -> pd.Series:
+    """The values of `text` a later format `fmt` may read: of ISO dates only YYYY-MM-DD as ISO
+    writes them ('2024-3-5' reads under "%Y-%m-%d" too, but may be a typo of another format)."""
+    if fmt != ISO_DATE:
+        return text
+    return text[text.str.fullmatch(ISO_SHAPE.pattern, na=False)]
+
+
+def _no_date(value: str, formats: tuple[str, ...], shown: str) -> str:
     """Why `value` is no date: written in a format but past the end of its month
     ('2026-11-31'), or not in the format."""
     for fmt in formats:
+        if fmt != formats[0] and fmt == ISO_DATE and not ISO_SHAPE.fullmatch(value.strip()):
+            continue
         try:
             datetime.strptime(value.strip(), fmt)
         except ValueError as error:

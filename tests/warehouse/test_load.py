@@ -1333,3 +1333,55 @@ def test_a_file_with_a_decimal_point_or_decimal_comma_setting_has_no_thousands_n
     assert not [n for n in report.notes if "like thousands" in n] and report.quarantined == 0
     moq = "SELECT moq FROM supplier_items WHERE supplier_id = 'S1' AND sku = 'A'"
     assert con.execute(moq).fetchall() == [(1000,)]
+
+
+def _dotted(con, tmp_path, date_format: str = "%d.%m.%Y"):
+    """A folder of dd.mm.yyyy dates with some ISO dates among them (another export, a
+    planner's own row), loaded under `date_format` for master files and order lines."""
+    from warehouse.config import parse_config
+
+    orders = BASE["open_orders.csv"].replace("2024-04-10", "10.04.2024")
+    orders += "PO2,B,S1,20,2024-04-20\n"  # items' B keeps its ISO end_of_life 2026-12-31
+    lines = BASE["order_lines.csv"].replace("2024-03-04", "04.03.2024")
+    lines += "O3,1,2024-3-13,A,1,3.50,C3\nO4,1,13/03/2024,A,1,3.50,C3\n"  # not ISO, not dd.mm
+    folder = write_folder(tmp_path / "in", open_orders__csv=orders, order_lines__csv=lines)
+    config = parse_config({
+        "order_lines": {"date_format": date_format},
+        "master_files": {"date_format": date_format},
+    })  # fmt: skip
+    return folder, config
+
+
+def test_a_custom_date_format_also_reads_iso_dates(con, tmp_path):
+    """ISO dates (YYYY-MM-DD) cannot be mistaken for another format's: under date_format
+    "%d.%m.%Y" they went to quarantine (an item's end_of_life quarantined the item)."""
+    folder, config = _dotted(con, tmp_path)
+    load_folder(con, folder, AS_OF, config)
+    assert quarantined(con, "items") == [] and quarantined(con, "open_orders") == []
+    assert con.execute("SELECT end_of_life FROM items WHERE sku = 'B'").fetchall() == [
+        (date(2026, 12, 31),)
+    ]
+    due = con.execute("SELECT po_id, due_date FROM open_orders ORDER BY po_id").fetchall()
+    assert due == [("PO1", date(2024, 4, 10)), ("PO2", date(2024, 4, 20))]
+    dates = con.execute("SELECT order_id, order_date FROM order_lines ORDER BY ALL").fetchall()
+    assert dates == [("O1", date(2024, 3, 4)), ("O1", date(2024, 3, 5)), ("O2", date(2024, 3, 12))]
+    # only exactly YYYY-MM-DD: '2024-3-13' is neither format
+    formats = "is not a date in the format %d.%m.%Y or %Y-%m-%d"
+    assert quarantined(con, "order_lines") == [
+        (4, "order_date", f"order_date '2024-3-13' {formats}"),
+        (5, "order_date", f"order_date '13/03/2024' {formats}"),
+    ]
+
+
+def test_a_date_format_that_writes_iso_shaped_dates_reads_no_iso_fallback(con, tmp_path):
+    """Under "%Y-%d-%m" '2024-04-03' is 4 March, not 3 April (after as_of), and '2024-03-13'
+    is no date, not 13 March read as ISO: the file's own format decides."""
+    folder, config = _dotted(con, tmp_path, "%Y-%d-%m")
+    lines = BASE["order_lines.csv"].replace("2024-03-04", "2024-04-03")
+    lines = lines.replace("2024-03-05,B", "2024-03-13,A").replace("2024-03-12", "2024-12-03")
+    load_folder(con, write_folder(folder, order_lines__csv=lines), AS_OF, config)
+    dates = con.execute("SELECT order_id, order_date FROM order_lines ORDER BY ALL").fetchall()
+    assert dates == [("O1", date(2024, 3, 4)), ("O2", date(2024, 3, 12))]
+    assert quarantined(con, "order_lines") == [
+        (2, "order_date", "order_date '2024-03-13' is not a date in the format %Y-%d-%m")
+    ]
