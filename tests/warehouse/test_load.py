@@ -1385,3 +1385,28 @@ def test_a_date_format_that_writes_iso_shaped_dates_reads_no_iso_fallback(con, t
     assert quarantined(con, "order_lines") == [
         (2, "order_date", "order_date '2024-03-13' is not a date in the format %Y-%d-%m")
     ]
+
+
+def test_iso_dates_under_a_custom_date_format_load_once_the_rules_change(
+    con, tmp_path, monkeypatch
+):
+    """A warehouse loaded before the ISO fallback holds the ISO rows of unchanged files in
+    quarantine: the new rules' versions load every master and order lines file again."""
+    import warehouse.load
+    import warehouse.validate
+
+    folder, config = _dotted(con, tmp_path)
+    monkeypatch.setattr(warehouse.load, "LINE_RULES", 2)
+    monkeypatch.setattr(warehouse.load, "MASTER_RULES", 4)
+    monkeypatch.setattr(
+        warehouse.validate, "_date_formats", lambda fmt, typed: (fmt, "%Y-%m-%d")[: 1 + typed]
+    )  # the rules of then: a text column in date_format only
+    load_folder(con, folder, AS_OF, config)
+    assert [r[:2] for r in quarantined(con, "items")] == [(2, "end_of_life")]
+    assert {r[0] for r in quarantined(con, "open_orders")} == {2}  # PO2: its due_date, item B
+    monkeypatch.undo()
+    report = load_folder(con, folder, AS_OF, config)
+    assert not any(f.unchanged for f in report.files)
+    assert quarantined(con, "items") == [] and quarantined(con, "open_orders") == []
+    assert [r[0] for r in quarantined(con, "order_lines")] == [4, 5]
+    assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
