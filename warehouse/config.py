@@ -118,8 +118,9 @@ def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     for key, value in masters.items():
         if not isinstance(value, str):
             raise ConfigError(f"{source}: master_files.{key} must be a string, not {value!r}")
-    if masters.get("decimal") == "," and "delimiter" not in masters:
-        masters["delimiter"] = ";"  # decimal commas are written with semicolons (Excel)
+    for dialect in (masters, section):  # decimal commas are written with semicolons (Excel)
+        if dialect.get("decimal") == "," and "delimiter" not in dialect:
+            dialect["delimiter"] = ";"
     config = LoadConfig(
         **section,
         columns={k: str(v) for k, v in columns.items()},

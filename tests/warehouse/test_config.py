@@ -50,6 +50,11 @@ def test_master_files_dialect_is_read(tmp_path):
     assert (config.master_delimiter, config.master_decimal) == ("\t", ",")
     defaults = LoadConfig()
     assert (defaults.master_delimiter, defaults.master_decimal) == (",", ".")
+    # order lines too: the quarantine's hint says only 'set decimal = ","' under [order_lines],
+    # and with the delimiter left at ',' that was refused as the same character
+    config = load_config(_write(tmp_path, '[order_lines]\ndecimal = ","\n'))
+    assert (config.delimiter, config.decimal) == (";", ",")
+    assert (config.master_delimiter, config.master_decimal) == (",", ".")
 
 
 @pytest.mark.parametrize(
