@@ -328,15 +328,27 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
         found += _too_old(raw, typed, "end_of_life", oldest, context.as_of)
     if table is ORDER_LINES:
         future = typed["order_date"].map(lambda d: d is not None and d > context.as_of)
+        read = dict(zip(raw["order_date"][future], typed["order_date"][future], strict=True))
         found += _rows(
             raw,
             future,
             "order_date",
-            lambda v: f"order_date {v} is after as_of {context.as_of.isoformat()}",
+            lambda v: (
+                f"order_date {_as_read(v, read[v], context)} is after as_of "
+                f"{context.as_of.isoformat()}"
+            ),
         )
         found += _rows(raw, typed["quantity"] == 0, "quantity", lambda v: "quantity is 0")
         found += _too_old(raw, typed, "order_date", oldest, context.as_of)
     return found
+
+
+def _as_read(value: str, read: date, context: Context) -> str:
+    """A date as written, and as read where that is not the same ISO date: '03/12/2026 (read
+    as 2026-03-12 under date_format %m/%d/%Y)' shows a file in another order than configured."""
+    if value.strip() == read.isoformat():
+        return value
+    return f"{value} (read as {read.isoformat()} under date_format {context.date_format})"
 
 
 def _too_old(raw: pd.DataFrame, typed: pd.DataFrame, column: str, oldest: date, as_of: date):

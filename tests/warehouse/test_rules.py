@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
 from warehouse import load_folder, read_planning_inputs
+from warehouse.config import LoadConfig
 
 
 def _load(con, tmp_path: Path, **files: str):
@@ -121,6 +122,18 @@ def test_order_date_after_as_of_is_quarantined(con, tmp_path):
     assert quarantined(con, "order_lines") == [
         (4, "order_date", "order_date 2024-04-01 is after as_of 2024-03-31")
     ]
+
+
+def test_an_order_date_after_as_of_read_in_another_format_says_how_it_was_read(con, tmp_path):
+    """Under a date_format other than ISO the reason shows the date as read too: a file in
+    month/day order configured as day/month puts 04/03 in April, and said only '04/03/2024'."""
+    lines = BASE["order_lines.csv"] + "O3,1,2024-03-04,A,1,3.50,C3\nO3,2,04/03/2024,A,1,3.50,C3\n"
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    load_folder(con, folder, AS_OF, LoadConfig(date_format="%m/%d/%Y"))
+    assert quarantined(con, "order_lines") == [
+        (5, "order_date", "order_date 04/03/2024 (read as 2024-04-03 under date_format "
+                          "%m/%d/%Y) is after as_of 2024-03-31"),
+    ]  # fmt: skip
 
 
 def test_unknown_lifecycle_stage_and_discount_type_are_quarantined(con, tmp_path):
