@@ -12,6 +12,8 @@ process's max RSS; `db_mb` the DuckDB file after the run; `rows` the rows the ru
     .venv/bin/python bench/nightly.py                       # 300, 1,000, 3,000 items
     .venv/bin/python bench/nightly.py --sizes 300 --scenarios 200 --horizon 13
 
+`--scenarios` left out: the flow's default (600,000 / items, within 200..2,000).
+
 The last line is the JSON of the largest size.
 """
 
@@ -48,7 +50,7 @@ def _generate(data: Path, n_items: int) -> int:
     return write_demo_data(data, AS_OF, seed=7, n_items=n_items).order_lines
 
 
-def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
+def run_case(n_items: int, scenarios: int | None, horizon: int) -> dict:
     """One nightly run on `n_items` demo items; its timings, memory and output sizes."""
     import warehouse
     from flows.nightly import nightly
@@ -79,6 +81,7 @@ def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "db_mb": round(db_mb, 1),
         "rows": rows,
+        "scenarios": summary["scenarios"],
         "lots": summary["lots"],
         "optimal": summary["optimal"],
     }
@@ -87,7 +90,7 @@ def run_case(n_items: int, scenarios: int, horizon: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 1000, 3000])
-    parser.add_argument("--scenarios", type=int, default=200)
+    parser.add_argument("--scenarios", type=int, help="per item (default: the flow's)")
     parser.add_argument("--horizon", type=int, default=13)
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -96,8 +99,8 @@ def main() -> None:
         return
     rows = []
     for n in args.sizes:
-        command = [sys.executable, __file__, "--case", str(n), "--scenarios",
-                   str(args.scenarios), "--horizon", str(args.horizon)]  # fmt: skip
+        command = [sys.executable, __file__, "--case", str(n), "--horizon", str(args.horizon)]
+        command += ["--scenarios", str(args.scenarios)] if args.scenarios else []
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         _print_row(rows[-1], header=len(rows) == 1)
@@ -106,7 +109,7 @@ def main() -> None:
 
 def _print_row(row: dict, header: bool) -> None:
     cols = ("items", "order_lines", *(f"{s}_s" for s in STAGES), "other_s", "flow_s",
-            "peak_mb", "db_mb", "rows", "lots")  # fmt: skip
+            "peak_mb", "db_mb", "rows", "scenarios", "lots")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>11}" for c in cols))
     print(" | ".join(f"{row[c]!s:>11}" for c in cols), flush=True)
