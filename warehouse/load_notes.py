@@ -5,6 +5,7 @@ in the folder that still count). Nothing here changes what is loaded."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -157,7 +158,8 @@ def _decimal_point(values: pd.Series) -> pd.Series:
 
 def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
     """A note when the items file just loaded (`items`; None: not read) gives categories that
-    differ only in case ('Fasteners', 'fasteners'): a category is the planner's own label, so
+    differ only in case, spaces or Unicode form ('Fasteners', 'fasteners', 'Fasteners  M8' /
+    'Fasteners M8', a composed and a decomposed 'é'): a category is the planner's own label, so
     they stay apart, but a new item's category prior then draws on its own spelling's items
     only (while `--category` takes both). Counts are of loaded items per spelling."""
     if items is None:
@@ -167,7 +169,7 @@ def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> l
     ).fetchall()
     spellings: dict[str, list[tuple[str, int]]] = {}
     for category, count in sorted(rows):
-        spellings.setdefault(category.casefold(), []).append((category, count))
+        spellings.setdefault(_spelling(category), []).append((category, count))
     split = [group for _, group in sorted(spellings.items()) if len(group) > 1]
     if not split:
         return []
@@ -175,9 +177,14 @@ def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> l
         ", ".join(f"{name!r} ({n:,} item{'' if n == 1 else 's'})" for name, n in group)
         for group in split
     )
-    return [f"{items.name}: categories that differ only in case count as different "
+    return [f"{items.name}: categories that differ only in case or spaces count as different "
             f"categories: {shown} (a new item's category prior draws on its own spelling's "
             "items only: spell them alike if they are one category)"]  # fmt: skip
+
+
+def _spelling(category: str) -> str:
+    """What two spellings of one category share: Unicode form (NFKC), case, runs of spaces."""
+    return " ".join(unicodedata.normalize("NFKC", category).casefold().split())
 
 
 def _where(rows: list[int]) -> str:

@@ -908,18 +908,22 @@ def test_categories_that_differ_only_in_case_are_named_with_their_items(con, tmp
         "E,Housing,housings,series,0.1,0.2,,,\n"
         "F,Cover,Housings,series,0.1,0.2,,,\n"
         "G,Valve,valves,series,0.1,0.2,,,\n"
+        "H,Nut,Hex  nuts,series,0.1,0.2,,,\n"  # two spaces, one in the next: as alike
+        "I,Nut,hex nuts,series,0.1,0.2,,,\n"
+        "J,Seal,Dichtungen \u00e9,series,0.1,0.2,,,\n"  # composed and decomposed é
+        "K,Seal,Dichtungen e\u0301,series,0.1,0.2,,,\n"
     )
     folder = write_folder(tmp_path / "in", items__csv=items)
     report = load_folder(con, folder, AS_OF)
     assert [n for n in report.notes if "categories" in n] == [
-        "items.csv: categories that differ only in case count as different categories: "
-        "'Fasteners' (1 item), 'fasteners' (2 items); 'Housings' (1 item), 'housings' (1 item) "
-        "(a new item's category prior draws on its own spelling's items only: spell them "
-        "alike if they are one category)"
+        "items.csv: categories that differ only in case or spaces count as different "
+        "categories: 'Dichtungen e\u0301' (1 item), 'Dichtungen \u00e9' (1 item); 'Fasteners' "
+        "(1 item), 'fasteners' (2 items); 'Hex  nuts' (1 item), 'hex nuts' (1 item); 'Housings' "
+        "(1 item), 'housings' (1 item) (a new item's category prior draws on its own spelling's "
+        "items only: spell them alike if they are one category)"
     ]
     categories = con.execute("SELECT DISTINCT category FROM items ORDER BY category").fetchall()
-    assert categories == [("Fasteners",), ("Housings",), ("fasteners",), ("housings",),
-                          ("valves",)]  # fmt: skip
+    assert len(categories) == 9 and ("valves",) in categories
 
 
 def test_an_order_line_quantity_beyond_ten_million_units_is_quarantined(con, tmp_path):
