@@ -30,6 +30,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+# import this checkout's models, not those of the editable install the venv may point at
+# elsewhere (a clone's bench measured the main checkout's code)
+sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 FILES = {"carparts": "carparts/carparts_long.parquet", "raf": "raf/raf_long.parquet"}
 HOLDOUT = 12

@@ -34,9 +34,11 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-# bench/optimize.py is named like the package: import the package, not that script.
+# import this checkout's packages, not those of the editable install the venv may point at
+# elsewhere (a clone's bench measured the main checkout's models), nor bench/optimize.py for
+# the package `optimize`
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+sys.path[:] = [os.path.dirname(_HERE), *(p for p in sys.path if os.path.abspath(p or ".") != _HERE)]
 
 AS_OF = date(2026, 11, 21)
 PUBLISHED = ("demand", "forecasts", "cumulative_forecasts", "forecast_models", "recommendations")

@@ -84,9 +84,11 @@ from statistics import NormalDist
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-# bench/optimize.py is named like the package: import the package, not that script.
+# import this checkout's packages, not those of the editable install the venv may point at
+# elsewhere (a clone's bench measured the main checkout's models), nor bench/optimize.py for
+# the package `optimize`
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+sys.path[:] = [os.path.dirname(_HERE), *(p for p in sys.path if os.path.abspath(p or ".") != _HERE)]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
