@@ -30,6 +30,7 @@ from flows.console import (
     prior_notes,
     quarantined_text,
     rejected_notes,
+    runs_text,
     unused_note,
 )
 from flows.params import default_as_of, parse_parameters
@@ -257,10 +258,17 @@ def lots(db_path: Path, show_all: bool, run_id: str | None, skus: tuple[str, ...
 @main.command()
 @DB_OPTION
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-def runs(db_path: Path, limit: int) -> None:
-    """Print the latest runs with status, solver status and stage times."""
+@click.option("--wide", is_flag=True, help="Every column of the runs table, as stored.")
+def runs(db_path: Path, limit: int, wide: bool) -> None:
+    """Print the latest runs: status (the published run marked), seconds per stage, solver
+    status, and the parameters that made a run a what-if or why it failed."""
     with warehouse.connect(db_path, read_only=True) as con:
-        click.echo(frame_text(warehouse.run_history(con, limit)))
+        history = warehouse.run_history(con, limit)
+        latest = warehouse.latest_run(con)
+    if wide:
+        click.echo(frame_text(history))
+    else:
+        click.echo(runs_text(history, latest[0] if latest else None))
 
 
 @main.command()

@@ -393,3 +393,79 @@ def unused_note(row: dict[str, Any]) -> tuple[str, str]:
         why = reason.removeprefix(OFFER_LEFT_OUT)
         return "Left out", f"offer of {sku} (planned with its other offers): {why}"
     return "Not planned", f"{sku}: {reason}"
+
+
+STAGES = ("load", "demand", "forecast", "optimize", "publish")
+# parameters a run history names when they differ from the defaults (what makes a run a
+# what-if); as_of is its own column, paths and where the work runs never change results
+WHAT_IF = ("items", "category", "freq", "horizon", "scenarios", "seed", "service_level",
+           "min_service_level", "budget", "capacity", "max_orders", "solver", "gap",
+           "config")  # fmt: skip
+
+
+def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> str:
+    """The run history (`warehouse.run_history`) one short line per run: the published run
+    marked, seconds per stage, the solver's status without its explanation, and what made a
+    run other than the nightly (its parameters that differ from the defaults) or why it
+    failed. `published`: run_id of the published run."""
+    from flows.params import RunParameters
+
+    defaults = RunParameters().model_dump(mode="json")
+    rows = []
+    for run in history.itertuples(index=False):
+        stages = _json(run.stage_seconds)
+        status = str(run.solver_status or "").split(" (")[0]
+        if status and (run.solver_gap or 0) > 0:
+            status += f", gap {run.solver_gap:.2%}"
+        note = (
+            run.error
+            or (run.infeasible_reason if run.relaxed else None)
+            or _what_if(json.loads(run.parameters) if run.parameters else {}, defaults)
+        )
+        rows.append({
+            "run_id": run.run_id,
+            "night": str(run.as_of)[:10],
+            "status": run.status + (" (published)" if run.run_id == published else ""),
+            "started (UTC)": f"{pd.Timestamp(run.started_at):%Y-%m-%d %H:%M}",
+            "seconds": "" if pd.isna(run.seconds) else f"{run.seconds:,.0f}",
+            "/".join(STAGES): " / ".join(
+                f"{stages[s]:.1f}" if s in stages else "-" for s in STAGES
+            ),
+            "solver": status,
+            "parameters or error": textwrap.shorten(str(note), width, placeholder=" ..."),
+        })  # fmt: skip
+    return _left_aligned(rows, right=("seconds",)) if rows else "no runs yet"
+
+
+def _left_aligned(rows: list[dict[str, str]], right: tuple[str, ...] = ()) -> str:
+    """Rows of text as a table, columns left-aligned (those in `right` right-aligned), two
+    spaces apart, trailing spaces dropped."""
+    names = list(rows[0])
+    widths = {n: max(len(n), *(len(r[n]) for r in rows)) for n in names}
+    lines = [[n for n in names], *([r[n] for n in names] for r in rows)]
+    return "\n".join(
+        "  ".join(v.rjust(widths[n]) if n in right else v.ljust(widths[n])
+                  for n, v in zip(names, line, strict=True)).rstrip()
+        for line in lines
+    )  # fmt: skip
+
+
+def _json(text: object) -> dict:
+    """A JSON object stored as text; {} for none (NULL reads as None or NaN)."""
+    return json.loads(text) if isinstance(text, str) and text else {}
+
+
+def _what_if(parameters: dict, defaults: dict) -> str:
+    """The parameters of a run that differ from the defaults, e.g. 'items P-1,P-2; budget
+    1,000.00', or 'defaults' (a nightly run)."""
+    changed = []
+    for name in WHAT_IF:
+        value = parameters.get(name, defaults.get(name))
+        if name not in parameters or value == defaults.get(name):
+            continue
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        elif isinstance(value, float) and name in ("budget", "capacity"):
+            value = f"{value:,.2f}"
+        changed.append(f"{name} {value}")
+    return "; ".join(changed) or "defaults"

@@ -362,12 +362,13 @@ def previous_forecast_models(
 
 
 def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
-    """The newest `limit` runs, newest first, with their duration in seconds."""
+    """The newest `limit` runs, newest first, with their duration in seconds and their
+    parameters (JSON text)."""
     return con.execute(
         "SELECT run_id, run_key, as_of, status, started_at, ended_at, "
         "date_diff('millisecond', started_at, ended_at) / 1000.0 AS seconds, "
         "solver_status, solver_gap, objective, relaxed, infeasible_reason, error, flow_run_id, "
-        "stage_seconds FROM runs ORDER BY started_at DESC LIMIT ?",
+        "stage_seconds, parameters FROM runs ORDER BY started_at DESC LIMIT ?",
         [limit],
     ).df()
 

@@ -7,6 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flows.cli import _prog, accuracy_hint
@@ -316,3 +317,47 @@ def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
     assert _accuracy_cli(db, "--sku", "nope").startswith("no scored forecast of nope yet")
     assert "give exactly one --sku" in _accuracy_cli(db, "--chart", str(png))
     assert "--items and --sku list items" in _accuracy_cli(db, "--items", "--by", "model")
+
+
+def test_runs_prints_one_short_line_per_run_and_every_column_with_wide(tmp_path: Path) -> None:
+    """`reorder runs` printed 15 columns, 300 characters a line (the solver's explanation, the
+    stage times' JSON): which run is published and which were what-ifs could not be read."""
+    import json
+
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from flows.console import runs_text
+
+    db = tmp_path / "r.duckdb"
+    nightly = {"items": None, "budget": None, "horizon": 13, "scenarios": None}
+    with warehouse.connect(db) as con:
+        failed = warehouse.start_run(con, "k1", date(2026, 12, 5), nightly, None)
+        warehouse.fail_run(con, failed, "HistoryError: the newest order line is from 2026-08-01")
+        history = warehouse.run_history(con)
+    out = CliRunner().invoke(main, ["runs", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    assert "HistoryError: the newest order line is from 2026-08-01" in out.output
+    assert max(len(line) for line in out.output.splitlines()) < 200
+    wide = CliRunner().invoke(main, ["runs", "--db", str(db), "--wide"]).output
+    assert "flow_run_id" in wide and "stage_seconds" in wide
+    # a published nightly, a what-if, a relaxed plan
+    base = history.iloc[0].to_dict()
+    rows = [
+        {**base, "run_id": "A", "status": "succeeded", "error": None, "seconds": 52.2,
+         "solver_status": "Optimal (each item's best lot; no shared limit binds, no solver run)",
+         "solver_gap": 0.0, "stage_seconds": json.dumps({"load": 2.93, "forecast": 40.27})},
+        {**base, "run_id": "B", "status": "succeeded", "error": None, "solver_gap": 0.0012,
+         "solver_status": "Optimal", "stage_seconds": None,
+         "parameters": json.dumps({**nightly, "items": ["P-1", "P-2"], "budget": 1000.0})},
+        {**base, "run_id": "C", "status": "succeeded", "error": None, "relaxed": True,
+         "solver_status": "Optimal", "infeasible_reason": "budget 1,000.00 is below the 2,400.00 "
+         "needed to meet the service levels of items A, B, C and 12 more items of the run"},
+    ]  # fmt: skip
+    lines = runs_text(pd.DataFrame(rows), published="A").splitlines()
+    assert "succeeded (published)" in lines[1] and "2.9 / - / 40.3 / - / -" in lines[1]
+    assert lines[1].split()[-2:] == ["Optimal", "defaults"]
+    assert "Optimal, gap 0.12%" in lines[2] and lines[2].endswith("items P-1,P-2; budget 1,000.00")
+    assert lines[3].endswith("budget 1,000.00 is below the 2,400.00 needed to meet the ...")
+    assert "(published)" not in lines[2] + lines[3]
