@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.params import MAX_HORIZON
+from flows.params import MAX_HORIZON, RunParameters
 from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
@@ -408,8 +408,6 @@ def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> 
     marked, seconds per stage, the solver's status without its explanation, and what made a
     run other than the nightly (its parameters that differ from the defaults) or why it
     failed. `published`: run_id of the published run."""
-    from flows.params import RunParameters
-
     defaults = RunParameters().model_dump(mode="json")
     rows = []
     for run in history.itertuples(index=False):
@@ -418,9 +416,9 @@ def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> 
         if status and (run.solver_gap or 0) > 0:
             status += f", gap {run.solver_gap:.2%}"
         note = (
-            run.error
-            or (run.infeasible_reason if run.relaxed else None)
-            or _what_if(json.loads(run.parameters) if run.parameters else {}, defaults)
+            _text(run.error)
+            or (_text(run.infeasible_reason) if pd.notna(run.relaxed) and run.relaxed else None)
+            or _what_if(_json(run.parameters), defaults)
         )
         rows.append({
             "run_id": run.run_id,
@@ -448,6 +446,11 @@ def _left_aligned(rows: list[dict[str, str]], right: tuple[str, ...] = ()) -> st
                   for n, v in zip(names, line, strict=True)).rstrip()
         for line in lines
     )  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    """Stored text, None for none (NULL reads as None or NaN)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _json(text: object) -> dict:
