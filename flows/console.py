@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.params import MAX_HORIZON, RunParameters
+from flows.params import MAX_HORIZON, changed_parameters
 from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
@@ -395,12 +395,7 @@ def unused_note(row: dict[str, Any]) -> tuple[str, str]:
     return "Not planned", f"{sku}: {reason}"
 
 
-STAGES = ("load", "demand", "forecast", "optimize", "publish")
-# parameters a run history names when they differ from the defaults (what makes a run a
-# what-if); as_of is its own column, paths and where the work runs never change results
-WHAT_IF = ("items", "category", "freq", "horizon", "scenarios", "seed", "service_level",
-           "min_service_level", "budget", "capacity", "max_orders", "solver", "gap",
-           "config")  # fmt: skip
+STAGES = ("load", "demand", "forecast", "optimize", "publish")  # flows.nightly's, in order
 
 
 def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> str:
@@ -408,7 +403,6 @@ def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> 
     marked, seconds per stage, the solver's status without its explanation, and what made a
     run other than the nightly (its parameters that differ from the defaults) or why it
     failed. `published`: run_id of the published run."""
-    defaults = RunParameters().model_dump(mode="json")
     rows = []
     for run in history.itertuples(index=False):
         stages = _json(run.stage_seconds)
@@ -418,7 +412,7 @@ def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> 
         note = (
             _text(run.error)
             or (_text(run.infeasible_reason) if pd.notna(run.relaxed) and run.relaxed else None)
-            or _what_if(_json(run.parameters), defaults)
+            or _what_if(_json(run.parameters))
         )
         rows.append({
             "run_id": run.run_id,
@@ -458,14 +452,11 @@ def _json(text: object) -> dict:
     return json.loads(text) if isinstance(text, str) and text else {}
 
 
-def _what_if(parameters: dict, defaults: dict) -> str:
-    """The parameters of a run that differ from the defaults, e.g. 'items P-1,P-2; budget
-    1,000.00', or 'defaults' (a nightly run)."""
+def _what_if(parameters: dict) -> str:
+    """The parameters of a run that differ from the defaults (`changed_parameters`), e.g.
+    'items P-1,P-2; budget 1,000.00', or 'defaults' (a nightly run)."""
     changed = []
-    for name in WHAT_IF:
-        value = parameters.get(name, defaults.get(name))
-        if name not in parameters or value == defaults.get(name):
-            continue
+    for name, value in changed_parameters(parameters).items():
         if isinstance(value, list):
             value = ",".join(map(str, value))
         elif isinstance(value, float) and name in ("budget", "capacity"):

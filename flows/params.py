@@ -7,7 +7,7 @@ import json
 import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -252,6 +252,18 @@ class RunParameters(BaseModel):
         payload["data_dir"] = str(Path(payload["data_dir"]).resolve())
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         return f"{self.as_of.isoformat()}-{digest[:10]}"
+
+
+def changed_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Of a run's stored parameters (`model_dump(mode="json")`), those in its run key that
+    differ from the defaults, as_of and data_dir aside: what made a run a what-if."""
+    defaults = RunParameters().model_dump(mode="json")
+    keyed = set(RunParameters.model_fields) - _NOT_IN_RUN_KEY - {"as_of", "data_dir"}
+    return {
+        name: parameters[name]
+        for name in RunParameters.model_fields
+        if name in keyed and name in parameters and parameters[name] != defaults[name]
+    }
 
 
 def parse_parameters(**values: object) -> RunParameters:

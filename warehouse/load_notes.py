@@ -129,16 +129,17 @@ def thousands(raws: list[tuple[Table, RawFile]], config: LoadConfig) -> list[str
             for c in table.columns
             if c.kind in ("number", "integer") and c.name in raw.frame and c.name not in raw.typed
         }
-        units = any(c.units for c in written)
+        units = [c for c in written if c.units]
         if not units or any(_decimal_point(values).any() for values in written.values()):
             continue
         hint = thousands_hint("order_lines" if lines else "master_files")
-        for column, values in written.items():
+        for column in units:
+            values = written[column]
             read = pd.to_numeric(values.where(values.str.count(r"\.") == 1), errors="coerce")
             hit = values.str.fullmatch(THOUSANDS.pattern, na=False) & read.notna()
             if column.kind == "integer":
                 hit &= read == read.round()  # 12.500 is quarantined (with the hint)
-            if not column.units or not hit.any():
+            if not hit.any():
                 continue
             first = hit.idxmax()
             count = int(hit.sum())

@@ -200,7 +200,7 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
         formats = _date_formats(context.date_format, typed)
         parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
         for fmt in formats:  # a later format reads only the values no earlier one read
-            todo = text if fmt == formats[0] else _iso_shaped(text[parsed.isna()].dropna(), fmt)
+            todo = text if fmt == formats[0] else _fallback(text[parsed.isna()].dropna(), fmt)
             if len(todo):
                 parsed = parsed.fillna(pd.to_datetime(todo, format=fmt, errors="coerce"))
         shown = " or ".join(formats)
@@ -276,19 +276,23 @@ def _date_formats(date_format: str, typed: bool) -> tuple[str, ...]:
     return (date_format,) if shaped else (date_format, ISO_DATE)
 
 
-def _iso_shaped(text: pd.Series, fmt: str) -> pd.Series:
-    """The values of `text` a later format `fmt` may read: of ISO dates only YYYY-MM-DD as ISO
-    writes them ('2024-3-5' reads under "%Y-%m-%d" too, but may be a typo of another format)."""
-    if fmt != ISO_DATE:
-        return text
-    return text[text.str.fullmatch(ISO_SHAPE.pattern, na=False)]
+def _fallback(text: pd.Series, fmt: str) -> pd.Series:
+    """The values of `text` a later format `fmt` may read (`_fallback_reads`)."""
+    return text[text.map(lambda v: _fallback_reads(fmt, v))]
+
+
+def _fallback_reads(fmt: str, value: str) -> bool:
+    """Whether a format after the configured one may read `value`: the ISO fallback reads only
+    YYYY-MM-DD as ISO writes it ('2024-3-5' reads under "%Y-%m-%d" too, but may be a typo of
+    another format)."""
+    return fmt != ISO_DATE or ISO_SHAPE.fullmatch(str(value).strip()) is not None
 
 
 def _no_date(value: str, formats: tuple[str, ...], shown: str) -> str:
     """Why `value` is no date: written in a format but past the end of its month
     ('2026-11-31'), or not in the format."""
     for fmt in formats:
-        if fmt != formats[0] and fmt == ISO_DATE and not ISO_SHAPE.fullmatch(value.strip()):
+        if fmt != formats[0] and not _fallback_reads(fmt, value):
             continue
         try:
             datetime.strptime(value.strip(), fmt)

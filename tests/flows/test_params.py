@@ -152,3 +152,12 @@ def test_scenarios_left_empty_give_a_small_panel_more_paths() -> None:
     assert counts == [2000, 2000, 2000, 600, 400, 200, 200]
     assert parse_parameters(scenarios=60).scenario_count(10) == 60
     assert auto.run_key() != parse_parameters(scenarios=200).run_key()
+
+
+def test_changed_parameters_are_those_of_the_run_key_that_differ_from_the_defaults() -> None:
+    from flows.params import changed_parameters
+
+    stored = parse_parameters(as_of="2026-06-30", db_path="x.duckdb", items="P-1", budget=900.0,
+                              time_limit=5.0, chunk_size=7).model_dump(mode="json")  # fmt: skip
+    assert changed_parameters(stored) == {"items": ["P-1"], "budget": 900.0}
+    assert changed_parameters(parse_parameters().model_dump(mode="json")) == {}
