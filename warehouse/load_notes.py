@@ -114,11 +114,11 @@ def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
 def thousands(raws: list[tuple[Table, RawFile]], config: LoadConfig) -> list[str]:
     """A note per file and unit column (`Column.units`: quantities, stock, moq, not prices)
     read under decimal '.' with values that look like thousands grouped with '.' ('1.000',
-    `validate.THOUSANDS`): German Excel's 1000 units loaded as 1, and 12.500 as 12.5, without
-    a word. Such a value a whole-unit column cannot take (a pack size of 12.5) is quarantined
-    with the hint instead; a file that writes a '.' as a decimal point elsewhere ('3.50',
-    '0.500', '1250.000', its own or typed columns aside) is left alone: its '1.000' is one
-    unit with three decimals, as ERPs write them."""
+    a credit '-1.000'; `validate.THOUSANDS`): German Excel's 1000 units loaded as 1, and
+    12.500 as 12.5, without a word. Such a value a whole-unit column cannot take (a pack size
+    of 12.5) is quarantined with the hint instead; a file that writes a '.' as a decimal
+    point elsewhere ('3.50', '0.500', '1250.000', its own or typed columns aside) is left
+    alone: its '1.000' is one unit with three decimals, as ERPs write them."""
     notes = []
     for table, raw in raws:
         lines = table is ORDER_LINES
@@ -136,7 +136,7 @@ def thousands(raws: list[tuple[Table, RawFile]], config: LoadConfig) -> list[str
         for column in units:
             values = written[column]
             read = pd.to_numeric(values.where(values.str.count(r"\.") == 1), errors="coerce")
-            hit = values.str.fullmatch(THOUSANDS.pattern, na=False) & read.notna()
+            hit = values.str.fullmatch(rf"[+-]?{THOUSANDS.pattern}", na=False) & read.notna()
             if column.kind == "integer":
                 hit &= read == read.round()  # 12.500 is quarantined (with the hint)
             if not hit.any():

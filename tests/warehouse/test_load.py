@@ -1287,7 +1287,7 @@ def test_unit_quantities_that_look_like_thousands_under_decimal_point_are_named(
     orders = BASE["open_orders.csv"] + "PO2,B,S1,1.000.000,2024-04-20\n"
     lines = "order_id,line,order_date,sku,quantity,unit_price,customer\n"
     lines += "O1,1,2024-03-04,A,1.000,,C1\nO1,2,2024-03-05,B,2,,C1\nO2,1,2024-03-12,A,2.500,,C2\n"
-    lines += "O3,1,2024-03-13,A,-1.000,,C2\n"  # a credit: not counted, yet no decimal point
+    lines += "O3,1,2024-03-13,A,-1.000,,C2\n"  # a credit of a thousand grouped the same way
     breaks = BASE["price_breaks.csv"].replace("S1,B,10,4.00", "S1,B,10,1.250")
     folder = write_folder(
         tmp_path / "in", supplier_items__csv=supplier_items, stock__csv=stock,
@@ -1300,7 +1300,7 @@ def test_unit_quantities_that_look_like_thousands_under_decimal_point_are_named(
         f"read as 1); {masters}",
         f"stock.csv on_hand: 1 value looks like thousands grouped with '.' (row 1: '1.200' read "
         f"as 1.2); {masters}",
-        "order_lines.csv quantity: 2 values look like thousands grouped with '.' (row 1: "
+        "order_lines.csv quantity: 3 values look like thousands grouped with '.' (row 1: "
         f"'1.000' read as 1); {_GROUPS.format('order_lines')}",
     ]
     assert quarantined(con, "supplier_items") == [(
