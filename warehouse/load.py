@@ -43,6 +43,7 @@ from warehouse.load_notes import (
     unread_files,
     unused_columns,
     vanished_items,
+    vanished_lines,
     vanished_rows,
     vanished_stock,
 )
@@ -189,6 +190,7 @@ def load_folder(
     read = [(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
     notes += read_as_empty(read) + recased(read) + thousands(read, config)
+    notes += [note for raw in line_raw.values() for note in vanished_lines(con, raw)]
     loader = _Loader(con, as_of, run_id, config)
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)

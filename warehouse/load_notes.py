@@ -202,11 +202,7 @@ def open_orders_notes(
     ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
     orders = f"{held:,} open order{'' if held == 1 else 's'}"
     if absent and held:
-        last = con.execute(
-            "SELECT file FROM loads WHERE table_name = 'open_orders' AND file IS NOT NULL "
-            "ORDER BY loaded_at DESC LIMIT 1"
-        ).fetchall()
-        name = last[0][0] if last else "open_orders.csv"
+        name = _last_file(con, "open_orders")
         return [f"{name} is not in the folder, the last load had {orders}: the load "
                 "takes that as no open orders, so if some are still open every item will be "
                 "ordered again"]  # fmt: skip
@@ -215,6 +211,64 @@ def open_orders_notes(
                 "are still open, the export was cut short and every item will be ordered "
                 "again"]  # fmt: skip
     return []
+
+
+def _last_file(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The file the last load of `table` read (`<table>.csv` if none is recorded)."""
+    last = con.execute(
+        "SELECT file FROM loads WHERE table_name = ? AND file IS NOT NULL "
+        "ORDER BY loaded_at DESC LIMIT 1",
+        [table],
+    ).fetchall()
+    return last[0][0] if last else f"{table}.csv"
+
+
+def vanished_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, shown: int = 5) -> list[str]:
+    """A note naming the order lines that a file's last load put into the demand and that the
+    new version of the file no longer holds in any form (as a row, a quarantined row or an
+    excluded one): the file replaces its rows, so they leave the history. Right when the ERP
+    deleted them, wrong when the export was cut short or covers a shorter window, and
+    without a word the demand history shrank. A key an earlier file holds too comes back
+    from that file (`store.replace_order_lines`) and is not named."""
+    held = con.execute(
+        "SELECT o.order_id, o.line, o.order_date FROM order_lines AS o WHERE o.file = ? "
+        "AND NOT EXISTS (SELECT 1 FROM order_lines_overridden AS v WHERE v.order_id = "
+        "o.order_id AND v.line = o.line AND v.file <> o.file) ORDER BY o.order_id, o.line",
+        [raw.name],
+    ).df()
+    if held.empty:
+        return []
+    frame = raw.frame
+    order_id = frame["order_id"].map(lambda v: v.strip() if isinstance(v, str) else v)
+    now = pd.DataFrame({"order_id": order_id, "key": frame["line"].map(_line_key)})
+    now = now.drop_duplicates()
+    held["key"] = held["line"].map(str)
+    merged = held.merge(now, on=["order_id", "key"], how="left", indicator=True)
+    gone = merged[merged["_merge"] == "left_only"]
+    if gone.empty:
+        return []
+    first, last = gone["order_date"].min(), gone["order_date"].max()
+    dated = f"{first:%Y-%m-%d}" + (f" to {last:%Y-%m-%d}" if last != first else "")
+    first_ones = zip(gone["order_id"][:shown], gone["line"][:shown], strict=True)
+    names = ", ".join(f"{order} line {line}" for order, line in first_ones)
+    more = f", and {len(gone) - shown:,} more" if len(gone) > shown else ""
+    return [f"{raw.name}: {len(gone):,} order line(s) of its last load are not in the file now "
+            f"and no longer count as demand: dated {dated} ({names}{more}); if the export was "
+            "cut short, put the whole file back (a file replaces the rows it loaded "
+            "before)"]  # fmt: skip
+
+
+def _line_key(value: object) -> str | None:
+    """An order line's `line` as text the way the warehouse's BIGINT prints it ('1.0', ' 01'
+    are line 1); a value that is no whole number stays as it is (its row is quarantined)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
 
 
 def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:

@@ -850,6 +850,31 @@ def test_an_open_orders_file_gone_from_the_folder_is_named(con, tmp_path):
     assert notes[0].startswith("open_orders.parquet is not in the folder, the last load had 1")
 
 
+def test_order_lines_a_file_no_longer_holds_are_named(con, tmp_path):
+    """An order-lines file exported again without some of its rows (a rolling window, an
+    export cut short at a line end) replaced its rows, and the history they held left the
+    warehouse without a word; edited rows, quarantined rows and rows the file now excludes
+    are still in it and are not named."""
+    folder = write_folder(tmp_path / "in")
+    more = "O3,1,2024-03-13,A,4,3.50,C1\nO3,2,2024-03-14,B,1,6.00,C1\nO4,1,2024-03-20,A,7,3.5,C2\n"
+    load_folder(con, write_folder(folder, order_lines__csv=BASE["order_lines.csv"] + more), AS_OF)
+    header = BASE["order_lines.csv"].splitlines()[0]
+    shorter = f"{header}\nO2,1,2024-03-12,A,6,3.50,C2\nO3,1,2024-03-13,A,x,3.50,C1\n"
+    report = load_folder(con, write_folder(folder, order_lines__csv=shorter), AS_OF)
+    assert _lines(con) == [("O2", 1, 6.0, "order_lines.csv")]
+    assert [n for n in report.notes if "not in the file now" in n] == [
+        "order_lines.csv: 4 order line(s) of its last load are not in the file now and no "
+        "longer count as demand: dated 2024-03-04 to 2024-03-20 (O1 line 1, O1 line 2, O3 "
+        "line 2, O4 line 1); if the export was cut short, put the whole file back (a file "
+        "replaces the rows it loaded before)"
+    ]
+    assert load_folder(con, folder, AS_OF).notes == ()  # said once: the file is unchanged
+    # a file without a line column, numbered by the load: the same rows give the same keys
+    numbered = shorter.replace(",1,2024", ",2024").replace("line,", "")
+    notes = load_folder(con, write_folder(folder, order_lines__csv=numbered), AS_OF).notes
+    assert not [n for n in notes if "not in the file now" in n]
+
+
 def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_path):
     """A purchase order two years overdue counted as arriving now, and an item whose stock
     row left the file was planned with nothing on hand, both without a word."""
