@@ -37,6 +37,7 @@ from warehouse.load_notes import (
     read_as_empty,
     recased,
     split_categories,
+    supplier_tiers_notes,
     thousands,
     tiers_left_out,
     twin_orders,
@@ -182,6 +183,8 @@ def load_folder(
     notes = unread_files(files, masters, line_paths, config) + unused_columns(master_raw)
     notes += open_orders_notes(con, master_raw.get("open_orders"),
                                absent=masters["open_orders"] is None)  # fmt: skip
+    notes += supplier_tiers_notes(con, master_raw.get("supplier_tiers"),
+                                  absent=masters["supplier_tiers"] is None)  # fmt: skip
     gone = vanished_rows(con, master_raw.get("items"))
     notes += vanished_items(master_raw.get("items"), gone)
     notes += vanished_stock(con, master_raw.get("stock"), gone)

@@ -213,6 +213,26 @@ def open_orders_notes(
     return []
 
 
+def supplier_tiers_notes(
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, absent: bool = False
+) -> list:
+    """Notes on a supplier_tiers file that lost every row since the last load, or is no
+    longer in the folder (`absent`) while the last load had rows: the file is optional, so
+    the load takes either as no supplier-wide discounts, which changes what every tiered
+    supplier's lots cost (as `open_orders_notes` does for open orders)."""
+    ((held,),) = con.execute("SELECT count(*) FROM supplier_tiers").fetchall()
+    tiers = f"{held:,} supplier tier{'' if held == 1 else 's'}"
+    if absent and held:
+        return [f"{_last_file(con, 'supplier_tiers')} is not in the folder, the last load had "
+                f"{tiers}: the load takes that as no supplier-wide discounts; put the file back "
+                "if they still hold"]  # fmt: skip
+    if raw is not None and raw.rows_read == 0 and held:
+        return [f"{raw.name} has no rows below the header, the last load had {tiers}: the plan "
+                "counts no supplier-wide discount; if the export was cut short, put the whole "
+                "file back"]  # fmt: skip
+    return []
+
+
 def _last_file(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The file the last load of `table` read (`<table>.csv` if none is recorded)."""
     last = con.execute(

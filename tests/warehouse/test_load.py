@@ -875,6 +875,31 @@ def test_order_lines_a_file_no_longer_holds_are_named(con, tmp_path):
     assert not [n for n in notes if "not in the file now" in n]
 
 
+def test_a_supplier_tiers_file_gone_or_emptied_is_named(con, tmp_path):
+    """Deleting supplier_tiers.csv (or exporting it with its header only) after a load with
+    tiers dropped every supplier-wide discount from the plan without a word."""
+    tiers = "supplier_id,basis,min_total,discount_rate\nS1,spend,5000,0.02\nS1,spend,9000,0.03\n"
+    folder = write_folder(tmp_path / "in", supplier_tiers__csv=tiers)
+    load_folder(con, folder, AS_OF)
+    assert table_counts(con)["supplier_tiers"] == 2
+    header = "supplier_id,basis,min_total,discount_rate\n"
+    report = load_folder(con, write_folder(folder, supplier_tiers__csv=header), AS_OF)
+    assert table_counts(con)["supplier_tiers"] == 0
+    assert report.notes == (
+        "supplier_tiers.csv has no rows below the header, the last load had 2 supplier tiers: "
+        "the plan counts no supplier-wide discount; if the export was cut short, put the "
+        "whole file back",
+    )
+    load_folder(con, write_folder(folder, supplier_tiers__csv=tiers), AS_OF)
+    report = load_folder(con, write_folder(folder, supplier_tiers__csv=None), AS_OF)
+    assert table_counts(con)["supplier_tiers"] == 0
+    assert report.notes == (
+        "supplier_tiers.csv is not in the folder, the last load had 2 supplier tiers: the "
+        "load takes that as no supplier-wide discounts; put the file back if they still hold",
+    )
+    assert load_folder(con, folder, AS_OF).notes == ()  # said once: the table is empty now
+
+
 def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_path):
     """A purchase order two years overdue counted as arriving now, and an item whose stock
     row left the file was planned with nothing on hand, both without a word."""
