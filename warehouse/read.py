@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ from warehouse.errors import LoadError
 
 CANCELLED = "_cancelled"
 ROW = "_row"
+# the line an export meant for Excel may start with, naming its delimiter ("sep=;"): Excel
+# reads it and does not show it, so the header is the line after it
+SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?\s*', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -218,14 +222,25 @@ def _read_csv(
     error (a stray quote in one description) does not stop the file: it is read again record
     by record from its lines (`_by_record`), and a line whose quote does not close where a row
     would is a broken row, while the rows after it, quoted line breaks included, still load."""
-    delimiter = _delimiter(path, delimiter, encoding)
+    sep = _sep_line(path, encoding)
+    delimiter = sep or _delimiter(path, delimiter, encoding)
     try:
         with path.open(newline="", encoding=encoding) as handle:
+            if sep:
+                handle.readline()
             return _split(csv.reader(handle, delimiter=delimiter, strict=True), _numbered)
     except csv.Error:
         with path.open(newline="", encoding=encoding) as handle:
-            lines = handle.readlines()
+            lines = handle.readlines()[1 if sep else 0 :]
         return _split(lines, lambda rows: _by_record(rows, delimiter))
+
+
+def _sep_line(path: Path, encoding: str) -> str | None:
+    """The delimiter a first line `sep=;` names (`SEP_LINE`), None without one: it names the
+    file's own delimiter, whatever load.toml says (as a byte order mark names its encoding)."""
+    with path.open(newline="", encoding=encoding) as handle:
+        match = SEP_LINE.fullmatch(handle.readline())
+    return match.group(1) if match else None
 
 
 def _delimiter(path: Path, delimiter: str, encoding: str) -> str:

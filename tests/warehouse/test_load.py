@@ -1185,6 +1185,28 @@ def test_a_semicolon_separated_file_loads_as_its_comma_separated_twin(con, tmp_p
     assert table_counts(con)["stock"] == 2 and report.quarantined == 0
 
 
+def test_a_file_that_starts_with_excels_sep_line_loads_as_its_twin(con, tmp_path):
+    """Exports meant for Excel start with a line `sep=;` naming the delimiter (Excel reads and
+    hides it): the load took it for the header, "stock.csv: missing column(s) sku, on_hand
+    (found: sep=, )", and the night stopped. Row numbers count from the header below it, as
+    Excel shows the file."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    want = con.execute("SELECT * FROM stock ORDER BY sku").fetchall()
+    stock = "sep=;\r\nsku;on_hand\r\nA;120\r\nB;5\r\nC;1\r\n"
+    lines = "sep=,\n" + BASE["order_lines.csv"]
+    report = load_folder(con, write_folder(folder, stock__csv=stock, order_lines__csv=lines), AS_OF)
+    assert con.execute("SELECT * FROM stock ORDER BY sku").fetchall() == want
+    assert table_counts(con)["order_lines"] == 3
+    assert quarantined(con, "stock") == [(3, "sku", "unknown sku 'C' (not in items)")]
+    assert report.quarantined == 1
+    # a quoting error reads the file again line by line: the sep line is skipped there too
+    broken = 'sep=;\nsku;on_hand\nA;120\n"B;5\nB;5\n'
+    load_folder(con, write_folder(folder, stock__csv=broken), AS_OF)
+    assert con.execute("SELECT * FROM stock ORDER BY sku").fetchall() == want
+    assert [r[0] for r in quarantined(con, "stock")] == [2]
+
+
 def _german(text: str) -> str:
     """`text` as German Excel saves it: semicolons, decimal commas, dates as 31.12.2026."""
     text = re.sub(r"(\d)\.(\d)", r"\1,\2", text.replace(",", ";"))
