@@ -114,14 +114,19 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
     typed, found = parse(table, raw, context)
     found += row_rules(table, typed, raw, context)
     bad = {r[0] for r in found}
+    # a master row in quarantine for a bad value still holds its key: a second row of the key
+    # that loads alone would be planned as if it were right (which row is, is not known)
+    keyed = typed[typed[list(table.key)].notna().all(axis=1)]
     typed = typed[~typed[ROW].isin(bad)]
     gone = [parse(table, dropped, context)[0]]  # order lines excluded on purpose
-    if table is ORDER_LINES and context.drop_returns:
-        returns = typed["quantity"] < 0
-        excluded += int(returns.sum())
-        gone.append(typed[returns])
-        typed = typed[~returns]
-    found += duplicate_keys(typed, raw, table.key, first_too=table in _NO_FIRST_WINS)
+    if table is ORDER_LINES:
+        if context.drop_returns:
+            returns = typed["quantity"] < 0
+            excluded += int(returns.sum())
+            gone.append(typed[returns])
+            typed = typed[~returns]
+        keyed = typed
+    found += duplicate_keys(keyed, raw, table.key, first_too=table in _NO_FIRST_WINS)
     if table is PRICE_BREAKS:
         found += rising_prices(typed[~typed[ROW].isin({r[0] for r in found})], raw)
     if table is SUPPLIER_TIERS:

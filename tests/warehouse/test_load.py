@@ -183,6 +183,36 @@ def test_a_doubled_row_is_harmless_and_rows_that_disagree_leave_the_item_unknown
     ]
 
 
+def test_a_row_of_a_key_in_quarantine_for_a_bad_value_leaves_the_key_unknown(con, tmp_path):
+    """Two items rows of B, the second with another holding cost and an unknown
+    lifecycle_stage: only its stage was quarantined, and B was planned on the first row as if
+    it were right (two rows that disagree leave an item unplanned). With the bad row first,
+    the second loaded as if it were the only one; so did a supplier's."""
+    items = BASE["items.csv"] + "B,Nut M8,fasteners,prototype,0.05,0.9,2026-12-31,0.5,12\n"
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+    assert quarantined(con, "items") == [
+        (3, "lifecycle_stage", "lifecycle_stage 'prototype' is not one of pilot, ramp_up, "
+         "series, phase_out"),
+        (3, "sku", "duplicate key sku='B' (first at row 2)"),
+    ]  # fmt: skip
+    lost = warehouse.read_planning_inputs(con)["quarantined_items"]
+    assert lost[["sku", "row_number"]].values.tolist() == [["B", 3]]
+    header, a, b = BASE["items.csv"].splitlines()
+    first_bad = f"{header}\n{a}\n{b.replace('ramp_up', 'prototype')}\n{b}\n"
+    suppliers = BASE["suppliers.csv"] + "S1,Acme,x,50,0.95,0.01\n"
+    folder = write_folder(tmp_path / "in", items__csv=first_bad, suppliers__csv=suppliers)
+    load_folder(con, folder, AS_OF)
+    assert con.execute("SELECT sku FROM items").fetchall() == [("A",)]
+    assert [r[:2] for r in quarantined(con, "items")] == [(2, "lifecycle_stage"), (3, "sku")]
+    assert con.execute("SELECT supplier_id FROM suppliers").fetchall() == [("S2",)]
+    assert quarantined(con, "suppliers") == [
+        (1, "supplier_id", "duplicate key supplier_id='S1' (row 3 has other values: which "
+         "row is right is not known)"),
+        (3, "lead_time", "lead_time 'x' is not a number (decimal separator '.')"),
+        (3, "supplier_id", "duplicate key supplier_id='S1' (first at row 1)"),
+    ]  # fmt: skip
+
+
 def test_supplier_or_offer_rows_that_disagree_leave_the_offer_out(con, tmp_path):
     """A second suppliers row of S2 with another lead time, and a second supplier_items row of
     S1 x A with another moq: the first rows loaded and A was planned on S2's 7 days and S1's
