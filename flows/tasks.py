@@ -42,7 +42,13 @@ def load(params: RunParameters, run_id: str) -> warehouse.LoadReport:
     config = warehouse.load_config(params.config)
     with warehouse.connect(params.db_path) as con:
         report = warehouse.load_folder(con, params.data_dir, params.as_of, config, run_id=run_id)
-        note = warehouse.check_history(con, params.as_of)
+        try:
+            note = warehouse.check_history(con, params.as_of)
+        except warehouse.HistoryError:
+            # no run summary will print the load's notes, and one often names the cause (a
+            # file not read, lines an order-lines file no longer holds): the log keeps them
+            get_run_logger().warning("load: %s", report.summary())
+            raise
     if note:
         get_run_logger().warning("order history: %s", note)
         report = dataclasses.replace(report, notes=(*report.notes, note))

@@ -393,6 +393,27 @@ def test_a_cancel_or_an_error_after_the_publish_says_the_plan_stands(
     ) in caplog.text
 
 
+def test_a_stale_history_keeps_what_the_load_said_in_the_log(
+    demo_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The load task raised HistoryError right after the load, so the log had neither its
+    table of counts nor its notes: the note that named the cause (a file not read, lines an
+    order-lines file no longer holds) was lost, and the run said only that the history was
+    stale."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    lines = (data / "order_lines.csv").read_text().splitlines()
+    (data / "order_lines.csv").write_text("\n".join(lines[:2000]) + "\n")  # the oldest only
+    (data / "Orderlines_new.csv").write_text(lines[0] + "\n")  # a misnamed newer export
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
+    with pytest.raises(warehouse.HistoryError, match="the order history looks stale"):
+        _run(data, tmp_path / "reorder.duckdb")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "order_lines    read 1999, loaded" in logged
+    assert "note: files not read: Orderlines_new.csv" in logged
+    assert _run_history(tmp_path / "reorder.duckdb")["status"].tolist() == ["failed"]
+
+
 def test_a_missing_input_folder_or_config_is_refused_before_the_run_is_recorded(
     demo_dir: Path, tmp_path: Path
 ) -> None:
