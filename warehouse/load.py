@@ -73,8 +73,9 @@ LINE_RULES = 3
 # pack_size and min_qty. 4: an allowed value in another case ('Series') loads as that value.
 # 5: under a date_format other than ISO, an end_of_life or due_date written as ISO loads.
 # 6: a row in quarantine for a bad value holds its key: another row of that key is a
-# duplicate (it loaded alone, as if it were right).
-MASTER_RULES = 6
+# duplicate (it loaded alone, as if it were right). 7: an open order due more than
+# validate.DUE_YEARS after as_of (9999-12-31) is quarantined.
+MASTER_RULES = 7
 
 SUFFIXES = (".csv", ".parquet")
 

@@ -17,6 +17,7 @@ import pandas as pd
 from warehouse.read import CANCELLED, ROW
 from warehouse.tables import (
     ITEMS,
+    OPEN_ORDERS,
     ORDER_LINES,
     PRICE_BREAKS,
     SUPPLIER_ITEMS,
@@ -41,6 +42,9 @@ MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
 SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
 HISTORY_YEARS = 50  # an order_date or end_of_life further back than this before as_of is a typo
+# an open order due further ahead than this after as_of is an ERP's placeholder for "no date"
+# (9999-12-31) or a typo: it never counted in the plan, so the item was ordered again silently
+DUE_YEARS = 10
 # what spreadsheets and database exports write for "no value" (compared case-insensitively):
 # empty in an optional column, missing in a required one
 EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u2013", "\u2014"})
@@ -335,6 +339,8 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
     oldest = context.as_of - timedelta(days=round(365.25 * HISTORY_YEARS))
     if table is ITEMS:  # 1850-01-01 zeroed the forecast of an item still selling, silently
         found += _too_old(raw, typed, "end_of_life", oldest, context.as_of)
+    if table is OPEN_ORDERS:
+        found += _too_far(raw, typed, context.as_of)
     if table is ORDER_LINES:
         future = typed["order_date"].map(lambda d: d is not None and d > context.as_of)
         read = dict(zip(raw["order_date"][future], typed["order_date"][future], strict=True))
@@ -370,6 +376,22 @@ def _too_old(raw: pd.DataFrame, typed: pd.DataFrame, column: str, oldest: date, 
         lambda v: (
             f"{column} {v.strip()} is more than {HISTORY_YEARS} years before as_of "
             f"{as_of.isoformat()}"
+        ),
+    )
+
+
+def _too_far(raw: pd.DataFrame, typed: pd.DataFrame, as_of: date) -> list:
+    """Open orders due more than DUE_YEARS after as_of: a placeholder date or a typo."""
+    latest = as_of + timedelta(days=round(365.25 * DUE_YEARS))
+    far = typed["due_date"].map(lambda d: d is not None and d > latest)
+    return _rows(
+        raw,
+        far,
+        "due_date",
+        lambda v: (
+            f"due_date {v.strip()} is more than {DUE_YEARS} years after as_of "
+            f"{as_of.isoformat()} (an ERP's placeholder for no date?); write the date the "
+            "order is expected"
         ),
     )
 

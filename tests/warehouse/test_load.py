@@ -133,6 +133,23 @@ def test_items_with_stock_or_open_order_rows_in_quarantine_are_unknown_inputs(co
     ]
 
 
+def test_an_open_order_due_at_a_placeholder_date_leaves_its_item_unknown(con, tmp_path):
+    """An ERP writes 9999-12-31 for an open order without a date: it loaded and never counted
+    in the plan (due after the horizon), so the item was ordered again without a word. A due
+    date more than 10 years after as_of is quarantined; its item is an unknown input."""
+    opens = BASE["open_orders.csv"] + "PO9,B,S1,20,9999-12-31\nPO10,A,S1,5,2034-03-30\n"
+    load_folder(con, write_folder(tmp_path / "in", open_orders__csv=opens), AS_OF)
+    assert quarantined(con, "open_orders") == [(
+        2, "due_date", "due_date 9999-12-31 is more than 10 years after as_of 2024-03-31 (an "
+        "ERP's placeholder for no date?); write the date the order is expected",
+    )]  # fmt: skip
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown["sku"].tolist() == ["B"]
+    assert unknown["reason"].iloc[0].startswith("open_orders.csv row 2 is in quarantine (due_")
+    due = "SELECT po_id, due_date FROM open_orders WHERE po_id = 'PO10'"
+    assert con.execute(due).fetchall() == [("PO10", date(2034, 3, 30))]
+
+
 def test_price_breaks_of_a_quarantined_supplier_item_name_its_row(con, tmp_path):
     """pack_size 0 quarantines S1 × B in supplier_items; its price break said "supplier_id
     'S1' × sku 'B' is not in supplier_items" although the row is in the file."""
