@@ -401,19 +401,19 @@ STAGES = ("load", "demand", "forecast", "optimize", "publish")  # flows.nightly'
 def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> str:
     """The run history (`warehouse.run_history`) one short line per run: the published run
     marked, seconds per stage, the solver's status without its explanation, and what made a
-    run other than the nightly (its parameters that differ from the defaults) or why it
-    failed. `published`: run_id of the published run."""
+    run other than the nightly (its parameters that differ from the defaults; for a relaxed
+    plan, then why it was relaxed) or why it failed. `published`: run_id of the published
+    run."""
     rows = []
     for run in history.itertuples(index=False):
         stages = _json(run.stage_seconds)
-        status = str(run.solver_status or "").split(" (")[0]
+        status = (_text(run.solver_status) or "").split(" (")[0]  # a failed run has none
         if status and (run.solver_gap or 0) > 0:
             status += f", gap {run.solver_gap:.2%}"
-        note = (
-            _text(run.error)
-            or (_text(run.infeasible_reason) if pd.notna(run.relaxed) and run.relaxed else None)
-            or _what_if(_json(run.parameters))
-        )
+        note = _text(run.error) or _what_if(_json(run.parameters))
+        relaxed = _text(run.infeasible_reason) if pd.notna(run.relaxed) and run.relaxed else None
+        if relaxed and not _text(run.error):  # the parameters that asked for it, then why
+            note = f"{note}; relaxed: {relaxed}" if note != "defaults" else f"relaxed: {relaxed}"
         rows.append({
             "run_id": run.run_id,
             "night": str(run.as_of)[:10],

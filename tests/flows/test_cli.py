@@ -359,5 +359,34 @@ def test_runs_prints_one_short_line_per_run_and_every_column_with_wide(tmp_path:
     assert "succeeded (published)" in lines[1] and "2.9 / - / 40.3 / - / -" in lines[1]
     assert lines[1].split()[-2:] == ["Optimal", "defaults"]
     assert "Optimal, gap 0.12%" in lines[2] and lines[2].endswith("items P-1,P-2; budget 1,000.00")
-    assert lines[3].endswith("budget 1,000.00 is below the 2,400.00 needed to meet the ...")
+    assert lines[3].endswith("relaxed: budget 1,000.00 is below the 2,400.00 needed to ...")
     assert "(published)" not in lines[2] + lines[3]
+
+
+def test_runs_says_no_solver_for_a_failed_run_and_the_parameters_of_a_relaxed_one(
+    tmp_path: Path,
+) -> None:
+    """`reorder runs` showed `nan` as the solver status of a failed run (NULL read as NaN next
+    to runs that have one), and a relaxed plan showed only why it was relaxed: the published
+    run of a --min-service-level rerun could not be told from the nightly."""
+    import json
+
+    import warehouse
+    from flows.console import runs_text
+
+    db = tmp_path / "r.duckdb"
+    nightly = {"items": None, "seed": 0, "min_service_level": None}
+    with warehouse.connect(db) as con:
+        ok = warehouse.start_run(con, "k1", date(2026, 12, 5), nightly, None)
+        con.execute("UPDATE runs SET status = 'succeeded', solver_status = 'Optimal'")
+        failed = warehouse.start_run(con, "k2", date(2026, 12, 6), nightly, None)
+        warehouse.fail_run(con, failed, "ValueError: items filter: no item has category 'x'")
+        history = warehouse.run_history(con)
+    lines = runs_text(history, published=ok).splitlines()
+    assert "nan" not in lines[1].split() and "Optimal" in lines[2]
+    relaxed = {**history.iloc[1].to_dict(), "relaxed": True,
+               "parameters": json.dumps({**nightly, "seed": 7, "min_service_level": 0.99}),
+               "infeasible_reason": "no lot meets the service level of items P-1 (best 97% "
+               "of 99%), P-2 (best 95% of 99%) and 65 more"}  # fmt: skip
+    line = runs_text(pd.DataFrame([relaxed]), published=None).splitlines()[1]
+    assert line.endswith("seed 7; min_service_level 0.99; relaxed: no lot meets ...")
