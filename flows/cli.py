@@ -106,7 +106,14 @@ def main() -> None:
 @main.command()
 @click.option("--folder", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
 @click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
-@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Seed of the demo data (the run takes the default seed of `reorder run`, so that "
+    "`reorder run` on the demo's folder and night reruns it).",
+)
 @click.option("--items", "n_items", type=int, default=300, show_default=True)
 def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     """Generate demo data, load it, run the nightly flow and print the lots."""
@@ -120,7 +127,9 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     db_path = folder / "reorder.duckdb"
     # the watchdog stops Prefect's temporary server should this process be killed
     with watchdog.guarded(), _interrupted(db_path):
-        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), seed=seed)
+        # the run's own default seed, not the data's: `reorder run` on this folder and night
+        # is then a rerun of this run (same run_key, same lots), not a what-if of another seed
+        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path))
     _print_lots(db_path)
     _print_summary(summary, data_dir)
     click.echo(accuracy_hint(as_of, data_dir, db_path))

@@ -390,3 +390,29 @@ def test_runs_says_no_solver_for_a_failed_run_and_the_parameters_of_a_relaxed_on
                "of 99%), P-2 (best 95% of 99%) and 65 more"}  # fmt: skip
     line = runs_text(pd.DataFrame([relaxed]), published=None).splitlines()[1]
     assert line.endswith("seed 7; min_service_level 0.99; relaxed: no lot meets ...")
+
+
+def test_demo_plans_its_night_as_reorder_run_does(tmp_path: Path) -> None:
+    """`reorder demo --seed 7` (the data's seed) ran the flow with seed 7 too: `reorder runs`
+    showed the demo's own run as a what-if (`seed 7`), and `reorder run` on the demo's folder
+    and night, a rerun of the same night, planned under another run_key with other lots,
+    replaced the published plan and left the decisions made on the demo's lots on "another
+    run of this night"."""
+    import json
+
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from flows.params import changed_parameters, parse_parameters
+
+    folder = tmp_path / "demo"
+    out = CliRunner().invoke(main, ["demo", "--folder", str(folder), "--items", "20",
+                                    "--as-of", "2026-06-30"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    with warehouse.connect(folder / "reorder.duckdb", read_only=True) as con:
+        runs = warehouse.run_history(con)
+    assert changed_parameters(json.loads(runs["parameters"].iloc[0])) == {}
+    rerun = parse_parameters(as_of=date(2026, 6, 30), data_dir=str(folder / "data"),
+                             db_path=str(folder / "reorder.duckdb"))  # fmt: skip
+    assert runs["run_key"].iloc[0] == rerun.run_key()
