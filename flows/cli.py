@@ -450,6 +450,7 @@ def _print_lots(
         else:
             status = warehouse.run_status(con, run_id)
             frame = warehouse.run_recommendations(con, run_id)
+            night = f" of night {status[3]:%Y-%m-%d}" if status else ""
         models = warehouse.run_forecast_models(con, sorted(set(frame["run_id"])))
     if run_id is not None and status is None:
         raise click.BadParameter(

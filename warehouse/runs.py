@@ -298,13 +298,14 @@ def not_planned(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pd
 
 def run_status(
     con: duckdb.DuckDBPyConnection, run_id: str
-) -> tuple[str, str | None, str | None] | None:
-    """(status, error, replaced_by) of one run, or None when no run has that id; replaced_by
-    = the last later successful run of its run_key, whose results replaced its own."""
+) -> tuple[str, str | None, str | None, date] | None:
+    """(status, error, replaced_by, as_of) of one run, or None when no run has that id;
+    replaced_by = the last later successful run of its run_key, whose results replaced its
+    own; as_of = its night."""
     rows = con.execute(
         "SELECT r.status, r.error, (SELECT l.run_id FROM runs l WHERE l.run_key = r.run_key "
         "AND l.status = 'succeeded' AND l.started_at > r.started_at "
-        "ORDER BY l.started_at DESC LIMIT 1) FROM runs r WHERE r.run_id = ?",
+        "ORDER BY l.started_at DESC LIMIT 1), r.as_of FROM runs r WHERE r.run_id = ?",
         [run_id],
     ).fetchall()
     return rows[0] if rows else None

@@ -392,7 +392,21 @@ def test_runs_says_no_solver_for_a_failed_run_and_the_parameters_of_a_relaxed_on
     assert line.endswith("seed 7; min_service_level 0.99; relaxed: no lot meets ...")
 
 
-def test_demo_plans_its_night_as_reorder_run_does(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`reorder demo` of 20 items as of 2026-06-30 (its folder: data/, reorder.duckdb)."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    folder = tmp_path_factory.mktemp("cli") / "demo"
+    out = CliRunner().invoke(main, ["demo", "--folder", str(folder), "--items", "20",
+                                    "--as-of", "2026-06-30"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    return folder
+
+
+def test_demo_plans_its_night_as_reorder_run_does(demo_folder: Path) -> None:
     """`reorder demo --seed 7` (the data's seed) ran the flow with seed 7 too: `reorder runs`
     showed the demo's own run as a what-if (`seed 7`), and `reorder run` on the demo's folder
     and night, a rerun of the same night, planned under another run_key with other lots,
@@ -400,19 +414,31 @@ def test_demo_plans_its_night_as_reorder_run_does(tmp_path: Path) -> None:
     run of this night"."""
     import json
 
+    import warehouse
+    from flows.params import changed_parameters, parse_parameters
+
+    with warehouse.connect(demo_folder / "reorder.duckdb", read_only=True) as con:
+        runs = warehouse.run_history(con)
+    assert changed_parameters(json.loads(runs["parameters"].iloc[0])) == {}
+    rerun = parse_parameters(as_of=date(2026, 6, 30), data_dir=str(demo_folder / "data"),
+                             db_path=str(demo_folder / "reorder.duckdb"))  # fmt: skip
+    assert runs["run_key"].iloc[0] == rerun.run_key()
+
+
+def test_lots_of_a_run_name_its_night(demo_folder: Path) -> None:
+    """`reorder lots` named the night of the plan it showed, but `lots --run-id R` and the lots
+    `reorder run` prints (of the run it made: an earlier night, a what-if) did not: `reorder
+    run --as-of 2026-10-11` printed 'Recommended order lots (47)' like tonight's."""
     from click.testing import CliRunner
 
     import warehouse
     from flows.cli import main
-    from flows.params import changed_parameters, parse_parameters
 
-    folder = tmp_path / "demo"
-    out = CliRunner().invoke(main, ["demo", "--folder", str(folder), "--items", "20",
-                                    "--as-of", "2026-06-30"])  # fmt: skip
-    assert out.exit_code == 0, out.output
-    with warehouse.connect(folder / "reorder.duckdb", read_only=True) as con:
-        runs = warehouse.run_history(con)
-    assert changed_parameters(json.loads(runs["parameters"].iloc[0])) == {}
-    rerun = parse_parameters(as_of=date(2026, 6, 30), data_dir=str(folder / "data"),
-                             db_path=str(folder / "reorder.duckdb"))  # fmt: skip
-    assert runs["run_key"].iloc[0] == rerun.run_key()
+    db = str(demo_folder / "reorder.duckdb")
+    with warehouse.connect(db, read_only=True) as con:
+        run_id = warehouse.run_history(con)["run_id"].iloc[0]
+    for extra in ([], ["--all"]):
+        out = CliRunner().invoke(main, ["lots", "--db", db, "--run-id", run_id, *extra])
+        assert out.exit_code == 0, out.output
+        title = out.output.strip().splitlines()[0]
+        assert " of night 2026-06-30 " in title, title
