@@ -200,7 +200,8 @@ def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
     unknown = warehouse.unknown_suppliers(con, suppliers)
     if unknown:
         raise click.BadParameter(
-            f"unknown {_names('supplier', unknown)} (not in suppliers.csv)",
+            f"unknown {_names('supplier', unknown)} (not among the suppliers loaded from "
+            "suppliers.csv)",
             param_hint="--supplier",
         )
 

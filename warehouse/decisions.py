@@ -305,7 +305,9 @@ def _row(
     if decision.action not in ACTIONS:
         raise DecisionError(f"sku {decision.sku}: action must be one of {ACTIONS}")
     if decision.sku not in lots.index:
-        raise DecisionError(f"sku {decision.sku}: not among the lots of this run")
+        same = [s for s in lots.index if str(s).casefold() == decision.sku.casefold()]
+        hint = f" ({', '.join(same)} {'is' if len(same) == 1 else 'are'})" if same else ""
+        raise DecisionError(f"sku {decision.sku}: not among the lots of this run{hint}")
     lot = lots.loc[decision.sku]
     recommended = _none(lot["supplier_id"]), float(lot["quantity"]), _none(lot["unit_price"])
     supplier_id, quantity, unit_price = recommended
@@ -315,11 +317,20 @@ def _row(
         supplier_id = decision.supplier_id or supplier_id
         quantity = quantity if decision.quantity is None else float(decision.quantity)
         if supplier_id is None:
-            raise DecisionError(f"sku {decision.sku}: an override needs a supplier")
+            offered = ", ".join(_offered_by(con, decision.sku)) or "no supplier"
+            raise DecisionError(
+                f"sku {decision.sku}: no order was recommended, so an override needs a "
+                f"supplier (offered by {offered})"
+            )
     if decision.action == "reject":
         supplier_id, quantity, unit_price = None, 0.0, None
     due = None
     if supplier_id is not None:
+        if unknown_suppliers(con, [supplier_id]):
+            raise DecisionError(
+                f"sku {decision.sku}, supplier {supplier_id}: unknown supplier (not among the "
+                "suppliers loaded from suppliers.csv)"
+            )
         terms = supplier_terms(con, decision.sku, supplier_id)
         check_lot(terms, decision.sku, supplier_id, quantity)
         due = now.date() + timedelta(days=math.ceil(float(terms["lead_time"])))
@@ -347,6 +358,14 @@ def _row(
         "comment": decision.comment or None,
         "channel": channel,
     }
+
+
+def _offered_by(con: duckdb.DuckDBPyConnection, sku: str) -> list[str]:
+    """The suppliers that offer `sku` (supplier_items), sorted."""
+    rows = con.execute(
+        "SELECT supplier_id FROM supplier_items WHERE sku = ? ORDER BY supplier_id", [sku]
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _run_as_of(con: duckdb.DuckDBPyConnection, run_id: str) -> date:

@@ -454,3 +454,30 @@ def test_a_supplier_wide_tier_the_decisions_no_longer_reach_is_named(con) -> Non
     assert warehouse.missed_supplier_tiers(con).empty  # the newest decision counts
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
     assert warehouse.missed_supplier_tiers(con)["now"].tolist() == [80.0]  # rejected: nothing
+
+
+def test_a_refused_decision_says_what_the_planner_can_do_instead(tmp_path: Path) -> None:
+    """`review override p-55347` said only 'not among the lots of this run' (the lot is
+    P-55347's), an override of an item without a recommended order 'an override needs a
+    supplier' (which supplier offers it?), and a supplier id not in suppliers.csv that the
+    supplier 'does not offer this item'."""
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 0.0)
+        con.execute("UPDATE recommendations SET supplier_id = NULL, unit_price = NULL "
+                    "WHERE sku = 'A'")  # fmt: skip
+        refused = {
+            Decision("b", "approve"): "sku b: not among the lots of this run (B is)",
+            Decision("A", "override", quantity=100, unit_price=2.0): (
+                "sku A: no order was recommended, so an override needs a supplier "
+                "(offered by S1, S2)"
+            ),
+            Decision("B", "override", supplier_id="S9", quantity=20, unit_price=4.0): (
+                "sku B, supplier S9: unknown supplier (not among the suppliers loaded from "
+                "suppliers.csv)"
+            ),
+        }
+        for decision, message in refused.items():
+            with pytest.raises(DecisionError) as error:
+                warehouse.record_decisions(con, [decision], decided_by="anna")
+            assert str(error.value) == f"refused, nothing recorded: {message}"
