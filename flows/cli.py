@@ -369,6 +369,13 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
     with `chart`, the PNG of the one item's newest scored forecast."""
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.item_accuracy(con, skus or None, newest=None if skus else 1)
+        unscored = [s for s in skus if s not in set(scores["sku"])]
+        try:  # a typo is named as one, not as a forecast still to be scored
+            warehouse.select_skus(con, unscored or None)
+        except ValueError as error:
+            raise click.BadParameter(
+                str(error).removeprefix("items filter: "), param_hint="--sku"
+            ) from None
         scored = warehouse.scored_item(con, skus[0]) if chart is not None else None
         notes = warehouse.accuracy_notes(con)
     if scores.empty:
@@ -467,9 +474,12 @@ def _print_lots(
     if skus:
         unknown = sorted(set(skus) - set(frame["sku"]))
         if unknown:
+            folded = {str(s).casefold(): s for s in frame["sku"]}
+            named = [f"{s} ({folded[s.casefold()]} has one)" if s.casefold() in folded else s
+                     for s in unknown]  # fmt: skip
             raise click.UsageError(
-                f"no recommendation for sku {', '.join(unknown)} in that run (an item it could "
-                "not plan is listed by `lots --all`)"
+                f"no recommendation for sku {', '.join(named)} in that run (an item it could "
+                "not plan is listed by `lots --all`; skus match exactly)"
             )
         frame, show_all = frame[frame["sku"].isin(skus)], True
     if not show_all:

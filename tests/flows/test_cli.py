@@ -314,7 +314,7 @@ def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
     out = _accuracy_cli(db, "--sku", "X", "--chart", str(png))
     assert [line.split()[2] for line in out.splitlines() if " april " in line] == ["X"]
     assert f"chart:        {png}" in out and png.read_bytes()[:4] == b"\x89PNG"
-    assert _accuracy_cli(db, "--sku", "nope").startswith("no scored forecast of nope yet")
+    assert "unknown sku(s) nope; skus match exactly" in _accuracy_cli(db, "--sku", "nope")
     assert "give exactly one --sku" in _accuracy_cli(db, "--chart", str(png))
     assert "--items and --sku list items" in _accuracy_cli(db, "--items", "--by", "model")
 
@@ -442,3 +442,25 @@ def test_lots_of_a_run_name_its_night(demo_folder: Path) -> None:
         assert out.exit_code == 0, out.output
         title = out.output.strip().splitlines()[0]
         assert " of night 2026-06-30 " in title, title
+
+
+def test_a_sku_the_items_do_not_hold_is_named_as_such(demo_folder: Path) -> None:
+    """`accuracy --sku NOPE` (or a sku in another case) said 'no scored forecast of NOPE yet:
+    it takes a later run ...', advice to wait for a forecast that never comes; `lots --sku`
+    in another case did not name the sku meant."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+
+    db = str(demo_folder / "reorder.duckdb")
+    with warehouse.connect(db, read_only=True) as con:
+        sku = warehouse.current_recommendations(con)["sku"].iloc[0]
+    typo = sku.lower()
+    out = CliRunner().invoke(main, ["accuracy", "--db", db, "--sku", typo, "--sku", "NOPE"])
+    assert out.exit_code == 2
+    assert f"unknown sku(s) NOPE, {typo} (items has {sku}); skus match exactly" in out.output
+    out = CliRunner().invoke(main, ["accuracy", "--db", db, "--sku", sku])
+    assert out.exit_code == 0 and "it takes a later run" in out.output  # known, not yet scored
+    out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", typo])
+    assert out.exit_code == 2 and f"no recommendation for sku {typo} ({sku} has one)" in out.output
