@@ -160,7 +160,8 @@ def test_accuracy_scores_a_backfilled_night_against_the_latest_history(
     # `reorder run` shows the lots of the run it made, not those of the published plan
     assert summary["published"] is False
     _print_lots(db_path, run_id=summary["run_id"])
-    assert f"Recommended order lots ({summary['lots']})" in capsys.readouterr().out
+    night = (AS_OF - pd.Timedelta(days=35)).strftime("%Y-%m-%d")
+    assert f"Recommended order lots of night {night} ({summary['lots']})" in capsys.readouterr().out
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con)
         latest = warehouse.run_history(con)["as_of"].max()
@@ -676,7 +677,9 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     assert not other["published"]
     printed = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", other["run_id"]])
     assert printed.exit_code == 0, printed.output
-    assert "Recommended order lots (0)" in printed.output and f"  {sku}: {reason}" in printed.output
+    night = f"of night {other['as_of']}"
+    assert f"Recommended order lots {night} (0)" in printed.output
+    assert f"  {sku}: {reason}" in printed.output
     # a mistyped run id printed an empty plan and exit 0
     typo = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", "nope"])
     assert typo.exit_code == 2 and "no run 'nope' (`reorder runs` lists them)" in typo.output
