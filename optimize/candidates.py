@@ -136,10 +136,14 @@ def item_candidates(
     extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(offer index, quantity) per candidate; candidate 0 is no order (offer index -1).
-    `extra` adds feasible lots per supplier_id (e.g. the EOQ lots, eoq.eoq_candidates)."""
+    `extra` adds feasible lots per supplier_id (e.g. the EOQ lots, eoq.eoq_candidates). An
+    offer whose lots arrive after the item's end of life has none (they serve no demand; a
+    supplier-wide tier must not buy them: `ItemProblem.arrives_too_late`)."""
     need = cover_need(item) if need is None else need
     offer_idx, qty = [np.array([-1])], [np.array([0])]
     for k, offer in enumerate(item.offers):
+        if item.arrives_too_late(offer):
+            continue
         lots = offer_lots(item, offer, max_candidates, need)
         if extra and offer.supplier_id in extra:
             lots = np.union1d(lots, np.asarray(extra[offer.supplier_id], np.int64))

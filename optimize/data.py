@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
@@ -142,7 +143,11 @@ class ItemProblem:
     stock) that the lot decides, from its earliest arrival until a later order can arrive; see
     plan.py for what happens when it cannot be met. `open_order_ids`: the po_id of each open
     order, in order (for the explanation, so a planner can check what the plan counted;
-    empty: not known).
+    empty: not known). `end_of_life`: the item's last day with demand (None: none);
+    `end_of_life_periods`: the plan periods that start on or before it (0: it has passed;
+    None: no end of life). A lot arriving after them serves no demand, so the menus hold no
+    lot of an offer that cannot arrive by then (a supplier-wide tier bought 300 units of an
+    item past its end of life); a planner's override can still order one (a last buy).
     """
 
     sku: str
@@ -159,7 +164,15 @@ class ItemProblem:
     review_period: int | None = None
     min_service_level: float | None = None
     open_order_ids: tuple[str, ...] = ()
+    end_of_life: date | None = None
+    end_of_life_periods: int | None = None
     base_arrivals: np.ndarray = field(init=False, repr=False)
+
+    def arrives_too_late(self, offer: Offer) -> bool:
+        """True if a lot of `offer` ordered now arrives (on time) after the item's end of life,
+        where it serves no demand."""
+        ends = self.end_of_life_periods
+        return ends is not None and offer.lead_time >= ends
 
     @property
     def holding_rate_per_period(self) -> float:
@@ -200,6 +213,9 @@ class ItemProblem:
             self.min_service_level is None or 0 <= self.min_service_level < 1,
             f"min_service_level must be within 0..1 (< 1) {where}",
         )
+        if self.end_of_life_periods is not None:
+            _whole(self, ("end_of_life_periods",), where)
+            _check(self.end_of_life_periods >= 0, f"end_of_life_periods must be >= 0 {where}")
         _check(
             not self.open_order_ids or len(self.open_order_ids) == len(self.open_orders),
             f"open_order_ids must name every open order or none {where}",

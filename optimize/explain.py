@@ -293,6 +293,8 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"No order: {' and '.join(blocking)} limit{_s(blocking)} "
             f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
+    if (ended := _ended(item)) is not None:  # whatever the risks: no lot can serve demand
+        return f"No order: {ended} ({risk})."
     if earliest_arrival(item) >= item.horizon:  # whatever the risks: no lot can help
         return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
     stock, s = _stock(item)
@@ -324,6 +326,18 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
         f"an order would cost more than the shortages it avoids{_until(item, lot.replenished_from)}"
     )
     return f"No order: {avoids} ({detail})."
+
+
+def _ended(item: ItemProblem) -> str | None:
+    """Why no lot can serve demand, when the item's end of life has passed or comes before
+    any lot ordered now could arrive (the menus then hold no lot: `ItemProblem.arrives_too_late`);
+    None otherwise."""
+    if item.end_of_life is None or not all(item.arrives_too_late(o) for o in item.offers):
+        return None
+    if item.end_of_life_periods == 0:
+        return (f"its end of life {item.end_of_life.isoformat()} has passed: the plan expects "
+                "no demand after it")  # fmt: skip
+    return f"a lot ordered now would arrive after its end of life {item.end_of_life.isoformat()}"
 
 
 def _until(item: ItemProblem, until: int) -> str:

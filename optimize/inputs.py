@@ -158,6 +158,7 @@ def build_problem(
                     service_level,
                     review_period,
                     min_service_level,
+                    as_of,
                 )
             )
         except ValueError as error:  # ItemProblem names the value; the item is left out
@@ -313,8 +314,13 @@ def _item_problem(
     service_level: float,
     review_period: int | None,
     min_service_level: float | None = None,
+    as_of: date | None = None,
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
+    end_of_life, ends = _date(row.get("end_of_life")), None
+    if end_of_life is not None and as_of is not None:  # plan periods starting by then
+        starts = plan_period_starts(as_of, period_days, paths.shape[1])
+        ends = sum(start <= end_of_life for start in starts)
     salvage = _number(row.get("salvage_value"), 0.0)
     stockout_cost = _number(row.get("stockout_cost"), 0.0)
     if stockout_cost <= 0:
@@ -341,6 +347,8 @@ def _item_problem(
         review_period=review_period,
         min_service_level=min_service_level,
         open_order_ids=tuple(po_id for _, _, po_id in open_orders),
+        end_of_life=end_of_life,
+        end_of_life_periods=ends,
     )
 
 

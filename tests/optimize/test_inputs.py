@@ -398,3 +398,57 @@ def test_an_open_order_counts_from_the_period_a_new_lot_due_that_day_would():
         assert due == [lead_time_periods(max(d, 0), period_days) for d in days]
     assert [p for p, _, _ in _open_orders(orders.iloc[[3, 4, 9, 32]], AS_OF, 7.0)["A"]] == [
         0, 1, 1, 5]  # fmt: skip
+
+
+def _tier_tables(end_of_life: str, lead_time: int):
+    """A (steady seller, 100.00) and DEAD (10.00, salvage 9.00) from S1, whose units tier of
+    400 pays 5% on everything bought from it."""
+    items = pd.DataFrame(
+        {"sku": ["A", "DEAD"], "lifecycle_stage": ["series", "phase_out"],
+         "unit_volume": [1.0, 1.0], "holding_cost_rate": [0.2, 0.2],
+         "end_of_life": [None, end_of_life], "salvage_value": [0.0, 9.0],
+         "stockout_cost": [None, None]}
+    )  # fmt: skip
+    suppliers = pd.DataFrame({"supplier_id": ["S1"], "lead_time": [lead_time],
+                              "fixed_cost": [10.0]})  # fmt: skip
+    supplier_items = pd.DataFrame({"supplier_id": ["S1", "S1"], "sku": ["A", "DEAD"],
+                                   "moq": [1, 1], "pack_size": [1, 1],
+                                   "discount_type": ["all_units"] * 2})  # fmt: skip
+    price_breaks = pd.DataFrame({"supplier_id": ["S1", "S1"], "sku": ["A", "DEAD"],
+                                 "min_qty": [1, 1], "unit_price": [100.0, 10.0]})  # fmt: skip
+    stock = pd.DataFrame({"sku": ["A", "DEAD"], "on_hand": [0, 0]})
+    open_orders = pd.DataFrame(columns=["po_id", "sku", "supplier_id", "quantity", "due_date"])
+    tiers = pd.DataFrame({"supplier_id": ["S1"], "basis": ["units"], "min_total": [400.0],
+                          "discount_rate": [0.05]})  # fmt: skip
+    rng = np.random.default_rng(0)
+    paths = np.stack([rng.poisson(25, (200, 8)), rng.poisson(10, (200, 8))])
+    tables = (items, suppliers, supplier_items, price_breaks, stock, open_orders)
+    return tables, (np.array(["A", "DEAD"]), paths), tiers
+
+
+@pytest.mark.parametrize(
+    ("end_of_life", "lead_time", "why"),
+    [
+        ("2025-02-01", 7, "No order: its end of life 2025-02-01 has passed"),
+        # plan weeks from 03-03: the end of life falls in week 1, a lot arrives in week 3
+        (
+            "2025-03-05",
+            14,
+            "No order: a lot ordered now would arrive after its end of life 2025-03-05",
+        ),
+    ],
+)
+def test_no_lot_is_ordered_for_an_item_that_has_no_demand_left_before_it_could_arrive(
+    end_of_life, lead_time, why
+):
+    """DEAD's end of life is past (or comes before any lot could arrive): the plan bought 300
+    of it (expected leftover 300 units) only to reach S1's supplier-wide tier of 400 units."""
+    from optimize.plan import plan
+
+    tables, scenarios, tiers = _tier_tables(end_of_life, lead_time)
+    problem, unplannable = build_problem(*tables, scenarios, AS_OF, 7.0, supplier_tiers=tiers)
+    assert unplannable.empty
+    frame = plan(problem).frame().set_index("sku")
+    assert frame.loc["DEAD", "quantity"] == 0
+    assert frame.loc["DEAD", "reason"].startswith(why)
+    assert frame.loc["A", "quantity"] > 0
