@@ -148,6 +148,8 @@ class ItemProblem:
     None: no end of life). A lot arriving after them serves no demand, so the menus hold no
     lot of an offer that cannot arrive by then (a supplier-wide tier bought 300 units of an
     item past its end of life); a planner's override can still order one (a last buy).
+    `no_forecast`: why the item's scenarios are zeros for want of a forecast rather than a
+    forecast of no demand (None: they are its forecast); its no-order reason says so.
     """
 
     sku: str
@@ -166,6 +168,7 @@ class ItemProblem:
     open_order_ids: tuple[str, ...] = ()
     end_of_life: date | None = None
     end_of_life_periods: int | None = None
+    no_forecast: str | None = None
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
     def arrives_too_late(self, offer: Offer) -> bool:

@@ -293,10 +293,12 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"No order: {' and '.join(blocking)} limit{_s(blocking)} "
             f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
-    if (ended := _ended(item)) is not None:  # whatever the risks: no lot can serve demand
-        return f"No order: {ended} ({risk})."
     if earliest_arrival(item) >= item.horizon:  # whatever the risks: no lot can help
         return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
+    if (ended := _ended(item)) is not None:  # whatever the risks: no lot can serve demand
+        return f"No order: {ended} ({risk})."
+    if item.no_forecast:  # zeros for want of a forecast: "little demand expected" is untrue
+        return f"No order: no forecast: {item.no_forecast} ({risk})."
     stock, s = _stock(item)
     # the risk text names the stock itself (with the open orders that come before any lot
     # could) when it runs out before any lot could arrive; the later orders are named after it

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import numpy as np
@@ -84,6 +85,7 @@ def build_problem(
     unknown_inputs: pd.DataFrame | None = None,
     quarantined_supplier_items: pd.DataFrame | None = None,
     quarantined_items: pd.DataFrame | None = None,
+    no_forecast: Mapping[str, str] | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios (ids, paths
     (n, S, periods) of demand in units per calendar period, the first starting on `first_period`
@@ -106,7 +108,8 @@ def build_problem(
     optional): items whose own row is in quarantine, left out with it as the reason ("not in
     items: items.csv row 7 is in quarantine (...)"), whether or not they have demand scenarios;
     an item of `items` listed there (a second row that disagrees) is left out too ("items rows
-    disagree: ...")."""
+    disagree: ..."). no_forecast (sku -> why; optional): items whose scenarios are zeros for
+    want of a forecast (`ItemProblem.no_forecast`), not a forecast of no demand."""
     ids, paths = scenarios
     elapsed = _elapsed(first_period, as_of, first_period_days or period_days)
     paths = plan_demand(ids, paths, elapsed, day_shares)
@@ -159,6 +162,7 @@ def build_problem(
                     review_period,
                     min_service_level,
                     as_of,
+                    (no_forecast or {}).get(sku),
                 )
             )
         except ValueError as error:  # ItemProblem names the value; the item is left out
@@ -315,6 +319,7 @@ def _item_problem(
     review_period: int | None,
     min_service_level: float | None = None,
     as_of: date | None = None,
+    no_forecast: str | None = None,
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
     end_of_life, ends = _date(row.get("end_of_life")), None
@@ -349,6 +354,7 @@ def _item_problem(
         open_order_ids=tuple(po_id for _, _, po_id in open_orders),
         end_of_life=end_of_life,
         end_of_life_periods=ends,
+        no_forecast=no_forecast,
     )
 
 

@@ -920,3 +920,41 @@ def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> No
     expected = prior_notes(lots, models)
     printed = [line[14:] for line in out.output.splitlines() if line.startswith("note:")]
     assert len(expected) > 0 and sorted(printed[: len(expected)]) == sorted(expected)
+
+
+def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reason(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """NEW-1 is new in a category of its own (no forecast: label no_history) and OLD-1 sold
+    every week up to its end of life, which has passed. Both got 'No order: little or no
+    demand is expected ...', as if a forecast said so."""
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    items = pd.read_csv(folder / "items.csv", dtype=str)
+    template = items[items["lifecycle_stage"] == "series"].iloc[0]
+    new = template.copy()
+    new[["sku", "category", "end_of_life"]] = ["NEW-1", "brand-new line", None]
+    old = template.copy()
+    old[["sku", "lifecycle_stage", "end_of_life"]] = ["OLD-1", "phase_out", "2026-06-15"]
+    pd.concat([items, pd.DataFrame([new, old])]).to_csv(folder / "items.csv", index=False)
+    for name in ("supplier_items.csv", "price_breaks.csv"):
+        table = pd.read_csv(folder / name, dtype=str)
+        rows = table[table["sku"] == template["sku"]]
+        more = [rows.assign(sku=sku) for sku in ("NEW-1", "OLD-1")]
+        pd.concat([table, *more]).to_csv(folder / name, index=False)
+    weeks = pd.date_range("2026-01-06", "2026-06-23", freq="7D")
+    lines = pd.DataFrame({"order_id": [f"X-{k}" for k in range(len(weeks))], "line": 1,
+                          "order_date": weeks.strftime("%Y-%m-%d"), "sku": "OLD-1",
+                          "quantity": 20})  # fmt: skip
+    lines.to_csv(folder / "order_lines_old.csv", index=False)
+    db_path = tmp_path / "reorder.duckdb"
+    _run(folder, db_path)
+    lots = _published(db_path).set_index("sku")
+    assert lots.loc["NEW-1", "quantity"] == 0 and lots.loc["OLD-1", "quantity"] == 0
+    assert lots.loc["NEW-1", "reason"].startswith(
+        "No order: no forecast: neither the item nor its category (brand-new line) has enough "
+        "demand history; a launch_forecast in items.csv gives it one ("
+    )
+    assert lots.loc["OLD-1", "reason"].startswith(
+        "No order: its end of life 2026-06-15 has passed: the plan expects no demand after it ("
+    )
