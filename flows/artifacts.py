@@ -96,6 +96,8 @@ def summarize(
         "as_of": params.as_of.isoformat(),
         "db_path": str(params.db_path),
         "items_planned": len(frame),
+        # a run of some items (`items`, `category`): its items, of which its notes speak
+        "run_skus": _run_skus(frame, unplannable) if params.some_items else None,
         "items_unplannable": int((~unplannable["planned"]).sum()),
         "offers_left_out": int(unplannable["planned"].sum()),
         "not_planned": _not_planned(unplannable),
@@ -123,6 +125,12 @@ def summarize(
         "infeasible_reason": result.infeasible_reason,
         "stage_seconds": seconds,
     }
+
+
+def _run_skus(frame: pd.DataFrame, unplannable: pd.DataFrame) -> list[str]:
+    """The items of a run, sorted: those it planned and those it could not."""
+    unplanned = unplannable.loc[~unplannable["planned"], "sku"]
+    return sorted({str(s) for s in frame["sku"]} | {str(s) for s in unplanned})
 
 
 def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_SHOWN) -> list:

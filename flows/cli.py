@@ -520,16 +520,20 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
                 click.echo(f"  {r.sku}: {str(r.reason).removeprefix(OFFER_LEFT_OUT)}")
 
 
-def _print_decision_notes(db_path: Path, run_key: str, published: bool = True) -> None:
+def _print_decision_notes(
+    db_path: Path, run_key: str, published: bool = True, skus: list[str] | None = None
+) -> None:
     """Decisions on other runs of the run's night (its own lots start pending, and a planner
     must not approve a night twice without knowing), decisions of a rerun's night made on a
     lot it no longer recommends (they still count), and lots recommended again after an
-    earlier night rejected them."""
+    earlier night rejected them; `skus`: the items of a run of some items (the decisions on
+    other runs of the night of these items only), None: all."""
     with warehouse.connect(db_path, read_only=True) as con:
-        elsewhere = warehouse.decided_elsewhere(con, run_key)
+        elsewhere = warehouse.decided_elsewhere(con, run_key, skus)
         changed = warehouse.changed_decisions(con, run_key)
         rejected = warehouse.earlier_rejections(con, run_key)
-    notes = elsewhere_notes(elsewhere) + changed_notes(changed, published)
+    notes = elsewhere_notes(elsewhere, of_items=skus is not None)
+    notes += changed_notes(changed, published)
     for note in notes + rejected_notes(rejected):
         click.echo(f"note:         {note}")
 
@@ -579,7 +583,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "
                    f"{summary['run_id']}")  # fmt: skip
     published = summary.get("published", True)
-    _print_decision_notes(Path(db), summary["run_key"], published)
+    _print_decision_notes(Path(db), summary["run_key"], published, summary.get("run_skus"))
     if published:
         click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject "
                    "lots)")  # fmt: skip

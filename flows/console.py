@@ -137,24 +137,36 @@ def _skus(group: dict, shown: int) -> str:
 def quarantined_text(summary: dict) -> str:
     """'5,378 input rows, 5,371 of them order lines dated after as_of ...' for the run summary:
     an earlier night planned from today's files quarantines the later lines on purpose (and a
-    typo'd future date is quarantined the same way)."""
+    typo'd future date is quarantined the same way). A run of some items (`run_skus`) loads
+    the whole folder: its count says so."""
     text = f"{summary['rows_quarantined']:,} input rows"
+    if summary.get("run_skus") is not None:
+        text += " of the whole load"
     after = summary.get("rows_after_as_of", 0)
     if after:
         text += f", {after:,} of them order lines dated after as_of (a later night loads them)"
     return text
 
 
-def elsewhere_notes(elsewhere: pd.DataFrame) -> list[str]:
-    """One note per other run of the night with decisions (`warehouse.decided_elsewhere`)."""
+def elsewhere_notes(elsewhere: pd.DataFrame, of_items: bool = False) -> list[str]:
+    """One note per other run of the night with decisions (`warehouse.decided_elsewhere`);
+    `of_items`: the decisions of some items only (a run of some items, a review of some skus),
+    counted as lots of these items and named."""
     notes = []
     for other in elsewhere.itertuples(index=False):
         n = other.lots
-        lots_were = f"{n} lot of this night was" if n == 1 else f"{n} lots of this night were"
+        of = f"these items ({_listed(list(other.skus))})" if of_items else "this night"
+        lots_were = f"{n} lot of {of} was" if n == 1 else f"{n} lots of {of} were"
         notes.append(f"{lots_were} decided on run {other.run_key} (another run of the same "
                      "night); the newest decision per sku counts as an open order and is in "
                      "`reorder export`")  # fmt: skip
     return notes
+
+
+def _listed(skus: list[str], shown: int = 10) -> str:
+    """'A, B, C' or 'A, ..., J and 5 more'."""
+    more = f" and {len(skus) - shown} more" if len(skus) > shown else ""
+    return ", ".join(skus[:shown]) + more
 
 
 def other_run_notes(lots: pd.DataFrame) -> list[str]:

@@ -125,7 +125,10 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         logger.info("load: %s", report.summary(notes=False))
         with _timed(seconds, "demand"):
             inputs = tasks.read_inputs(params)
-            demand = tasks.bucket_demand(params, inputs["items"]["sku"].tolist())
+            skus = inputs["items"]["sku"].tolist()
+            if params.some_items:  # notes and counts of its items, not of the whole night
+                report = tasks.notes_of_items(params, report, skus)
+            demand = tasks.bucket_demand(params, skus)
         with _timed(seconds, "forecast"):
             prepared = tasks.prepare_forecast(params, demand, inputs["items"])
             fc = runner.forecast_in_chunks(params, prepared)

@@ -218,6 +218,12 @@ class RunParameters(BaseModel):
         """'week' or 'month', for messages."""
         return "week" if self.freq == "W" else "month"
 
+    @property
+    def some_items(self) -> bool:
+        """Whether the run plans some items only (`items` or `category`): a what-if, whose
+        notes and counts are of its items, not of the whole night."""
+        return self.items is not None or self.category is not None
+
     def fill_target(self) -> float:
         """The fill rate a lot is judged by in summaries: min_service_level when set (the
         hard target), else service_level."""

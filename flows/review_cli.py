@@ -62,7 +62,7 @@ def list_lots(
         lots = warehouse.review_lots(
             con, status=None if status == "all" else status, suppliers=suppliers, skus=skus
         )
-        elsewhere = warehouse.decided_elsewhere(con)
+        elsewhere = warehouse.decided_elsewhere(con, skus=skus or None)
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
@@ -79,7 +79,8 @@ def list_lots(
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    notes = elsewhere_notes(elsewhere) + other_run_notes(lots[lots["status"] == "pending"])
+    notes = elsewhere_notes(elsewhere, of_items=bool(skus))
+    notes += other_run_notes(lots[lots["status"] == "pending"])
     for note in notes + changed_notes(changed) + rejected_notes(rejected) + tier_notes(missed):
         click.echo(f"note: {note}")
 

@@ -64,6 +64,17 @@ def read_inputs(params: RunParameters) -> dict[str, pd.DataFrame]:
         )
 
 
+@task(name="item-notes", **_TASK)
+def notes_of_items(
+    params: RunParameters, report: warehouse.LoadReport, skus: list[str]
+) -> warehouse.LoadReport:
+    """The load's report as a run of some items (`skus`) tells it: the notes naming items
+    about these items only, the others marked as about the whole load
+    (`warehouse.LoadReport.for_items`)."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return report.for_items(warehouse.item_notes(con, params.as_of, skus))
+
+
 @task(name="bucket-demand", **_TASK)
 def bucket_demand(params: RunParameters, skus: list[str]) -> pd.DataFrame:
     with warehouse.connect(params.db_path, read_only=True) as con:

@@ -51,6 +51,7 @@ from warehouse.errors import (
     LoadError,
 )
 from warehouse.load import FileLoad, LoadReport, load_folder
+from warehouse.load_notes import item_notes
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, run_lock
 from warehouse.runs import (
@@ -113,6 +114,7 @@ __all__ = [
     "forget_order_lines",
     "is_published",
     "item_accuracy",
+    "item_notes",
     "last_complete_start",
     "latest_run",
     "load_config",

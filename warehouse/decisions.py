@@ -438,16 +438,22 @@ def _any_of(values: Sequence[str]) -> list:
     return [not values, list(values)]
 
 
-def decided_elsewhere(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+def decided_elsewhere(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None, skus: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Other runs of the night of `run_key` (default: the published run) with the number of
-    lots decided on them (run_key, lots), newest first: a rerun with other parameters starts
-    pending, and a planner should learn that the night already has decisions."""
+    lots decided on them and their skus, sorted (run_key, lots, skus), newest first: a rerun
+    with other parameters starts pending, and a planner should learn that the night already
+    has decisions. `skus`: only the decisions of these items (a run of some items, a review of
+    some skus), None: all."""
     run_key = _or_published(con, run_key)
+    of_skus = "AND list_contains(?, d.sku) " if skus is not None else ""
     return con.execute(
-        "SELECT d.run_key, count(*) AS lots FROM lot_decisions AS d "
+        "SELECT d.run_key, count(*) AS lots, list(d.sku ORDER BY d.sku) AS skus "
+        "FROM lot_decisions AS d "
         "WHERE d.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) AND d.run_key <> ? "
-        "GROUP BY d.run_key ORDER BY max(d.decided_at) DESC",
-        [run_key, run_key],
+        f"{of_skus}GROUP BY d.run_key ORDER BY max(d.decided_at) DESC",
+        [run_key, run_key, *([list(skus)] if skus is not None else [])],
     ).df()
 
 

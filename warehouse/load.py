@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,16 +32,14 @@ from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
 from warehouse.errors import LoadError
 from warehouse.load_notes import (
     absent_overriding,
+    item_notes,
     numbered_note,
     open_orders_notes,
-    overdue_orders,
     read_as_empty,
     recased,
     split_categories,
     supplier_tiers_notes,
     thousands,
-    tiers_left_out,
-    twin_orders,
     unread_files,
     unused_columns,
     vanished_items,
@@ -78,6 +77,9 @@ LINE_RULES = 3
 MASTER_RULES = 7
 
 SUFFIXES = (".csv", ".parquet")
+# marks a note about the whole load (its files, all items' order history) in the notes of a run
+# of some items (`LoadReport.for_items`)
+WHOLE_LOAD = "whole load: "
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,17 @@ class LoadReport:
     files: tuple[FileLoad, ...]
     load_ids: tuple[str, ...]
     notes: tuple[str, ...] = ()  # what a planner should know (e.g. warehouse.check_history)
+    # those of `notes` that name items of the loaded tables (`load_notes.item_notes`)
+    item_notes: tuple[str, ...] = ()
+
+    def for_items(self, item_notes: Sequence[str]) -> LoadReport:
+        """The report as a run of some items tells it: the notes naming items of the loaded
+        tables replaced by `item_notes`, those of the run's items (`load_notes.item_notes`
+        with their skus), and every other note (about the files, the whole order history)
+        marked WHOLE_LOAD: such a run loads the whole folder, and its files' notes are said
+        once, by the load that read them."""
+        whole = [f"{WHOLE_LOAD}{n}" for n in self.notes if n not in self.item_notes]
+        return replace(self, notes=(*whole, *item_notes), item_notes=tuple(item_notes))
 
     @property
     def quarantined(self) -> int:
@@ -204,10 +217,12 @@ def load_folder(
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)
-    notes += overdue_orders(con, as_of) + twin_orders(con, as_of) + tiers_left_out(con)
+    of_items = item_notes(con, as_of)
+    notes += of_items
     notes += numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
     notes += absent_overriding(con, [p.name for p in line_paths])
-    return replace(_report(con, masters, line_paths, loader.load_ids), notes=tuple(notes))
+    report = _report(con, masters, line_paths, loader.load_ids)
+    return replace(report, notes=tuple(notes), item_notes=tuple(of_items))
 
 
 class _Loader:

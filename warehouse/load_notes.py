@@ -291,13 +291,38 @@ def _line_key(value: object) -> str | None:
     return str(int(number)) if number.is_integer() else text
 
 
-def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
-    """A note on the loaded open orders long overdue on `as_of` (they count as arriving now),
-    on every load: an unchanged file is not read again, and the note must not go with it."""
+def item_notes(
+    con: duckdb.DuckDBPyConnection, as_of: date, skus: Sequence[str] | None = None
+) -> list[str]:
+    """The notes of a load that name items of the loaded tables, worked out on every load
+    (long overdue open orders, ERP orders that look like approved lots, price break rows in
+    quarantine); `skus`: about these items only (a run of some items: a planner who asked
+    about three items is not told of a fourth), None: about all items."""
+    return (
+        overdue_orders(con, as_of, skus)
+        + twin_orders(con, as_of, skus)
+        + tiers_left_out(con, skus=skus)
+    )
+
+
+def _of_skus(skus: Sequence[str] | None, column: str = "sku") -> tuple[str, list]:
+    """A WHERE condition (with its parameters) keeping the rows of `skus` (None: every row)."""
+    if skus is None:
+        return "TRUE", []
+    return f"list_contains(?, {column})", [list(skus)]
+
+
+def overdue_orders(
+    con: duckdb.DuckDBPyConnection, as_of: date, skus: Sequence[str] | None = None
+) -> list[str]:
+    """A note on the loaded open orders (of `skus`, None: all) long overdue on `as_of` (they
+    count as arriving now), on every load: an unchanged file is not read again, and the note
+    must not go with it."""
+    of_skus, params = _of_skus(skus)
     late = con.execute(
-        "SELECT po_id, sku, due_date FROM open_orders WHERE due_date < ? "
+        f"SELECT po_id, sku, due_date FROM open_orders WHERE due_date < ? AND {of_skus} "
         "ORDER BY due_date, po_id, sku",
-        [as_of - timedelta(days=OVERDUE_DAYS)],
+        [as_of - timedelta(days=OVERDUE_DAYS), *params],
     ).fetchall()
     if not late:
         return []
@@ -308,18 +333,21 @@ def overdue_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
             "come"]  # fmt: skip
 
 
-def tiers_left_out(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
-    """A note on the price_breaks rows in quarantine of items that still have price breaks
-    (on every load, like `overdue_orders`): their offers are priced by the other tiers, so a
-    lot's price and smallest tier quietly changed (a first tier with unit_price 0 moved the
-    smallest lot up to the next tier, and nothing named the item). A row that repeats an
-    earlier one (`same values`) changes nothing and is not named."""
+def tiers_left_out(
+    con: duckdb.DuckDBPyConnection, shown: int = 5, skus: Sequence[str] | None = None
+) -> list[str]:
+    """A note on the price_breaks rows in quarantine of items (of `skus`, None: all) that
+    still have price breaks (on every load, like `overdue_orders`): their offers are priced by
+    the other tiers, so a lot's price and smallest tier quietly changed (a first tier with
+    unit_price 0 moved the smallest lot up to the next tier, and nothing named the item). A
+    row that repeats an earlier one (`same values`) changes nothing and is not named."""
+    of_skus, params = _of_skus(skus)
     rows = con.execute(
         "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) "
         "FROM quarantine WHERE table_name = 'price_breaks' AND sku IS NOT NULL "
-        "AND sku IN (SELECT sku FROM price_breaks) GROUP BY ALL "
+        f"AND sku IN (SELECT sku FROM price_breaks) AND {of_skus} GROUP BY ALL "
         "HAVING NOT bool_or(ends_with(reason, ?)) ORDER BY sku, row_number",
-        [SAME_VALUES],
+        [*params, SAME_VALUES],
     ).fetchall()
     if not rows:
         return []
@@ -331,12 +359,14 @@ def tiers_left_out(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
             f"their other tiers, without that one: {names}{more}"]  # fmt: skip
 
 
-def twin_orders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
-    """A note on each ERP open order under the ERP's own po_id with the sku, supplier and
-    quantity of an approved lot that still counts on `as_of`: if the ERP ordered that lot
-    under its own number, both count and the plan under-orders (on every load, like
-    `overdue_orders`)."""
-    planned = planned_orders(con, as_of)
+def twin_orders(
+    con: duckdb.DuckDBPyConnection, as_of: date, skus: Sequence[str] | None = None
+) -> list[str]:
+    """A note on each ERP open order (of `skus`, None: all) under the ERP's own po_id with the
+    sku, supplier and quantity of an approved lot that still counts on `as_of`: if the ERP
+    ordered that lot under its own number, both count and the plan under-orders (on every
+    load, like `overdue_orders`)."""
+    planned = planned_orders(con, as_of, None if skus is None else list(skus))
     if planned.empty:
         return []
     erp = con.execute(

@@ -464,3 +464,39 @@ def test_a_sku_the_items_do_not_hold_is_named_as_such(demo_folder: Path) -> None
     assert out.exit_code == 0 and "it takes a later run" in out.output  # known, not yet scored
     out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", typo])
     assert out.exit_code == 2 and f"no recommendation for sku {typo} ({sku} has one)" in out.output
+
+
+def test_a_what_if_of_some_items_notes_those_items_only(demo_folder: Path, tmp_path: Path) -> None:
+    """`reorder run --items A,B` printed the load's notes about every item (a price break row
+    in quarantine of an item not in the what-if) and '2 lots of this night were decided on run
+    ...' counted over the whole night: the notes naming items are of its items now, the
+    decisions on other runs of the night are those of its items (named), and what is about
+    the whole load (a file not read, the quarantine count) says so."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_folder, folder)
+    (folder / "data" / "stock_old.xlsx").write_bytes(b"")  # a file the load does not read
+    db = str(folder / "reorder.duckdb")
+    with warehouse.connect(db, read_only=True) as con:
+        rows = warehouse.quarantine_rows(con)
+        noted = str(rows.loc[rows["table_name"] == "price_breaks", "sku"].iloc[0])
+        assert any(noted in n for n in warehouse.item_notes(con, date(2026, 6, 30), [noted]))
+        lots = warehouse.current_recommendations(con)
+    ordered = sorted(set(lots.loc[lots["quantity"] > 0, "sku"]) - {noted})
+    a, b, c = ordered[:3]
+    out = CliRunner().invoke(main, ["review", "approve", "--db", db, a, c])
+    assert out.exit_code == 0, out.output
+    out = CliRunner().invoke(main, ["run", "--data-dir", str(folder / "data"), "--db", db,
+                                    "--as-of", "2026-06-30", "--items", f"{a},{b}"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert noted not in out.output  # the price break note is of another item
+    assert "lots of this night were decided" not in out.output
+    assert f"note:         1 lot of these items ({a}) was decided on run " in out.output
+    assert "note:         whole load: files not read: stock_old.xlsx" in out.output
+    assert "quarantined:  8 input rows of the whole load, " in out.output

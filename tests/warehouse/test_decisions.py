@@ -351,7 +351,13 @@ def test_a_lot_approved_on_two_runs_of_one_night_counts_once(con) -> None:
     exported = warehouse.approved_lots(con)
     assert exported[["po_id", "quantity"]].values.tolist() == planned()
     # the published rerun shows its own lots; the night's decisions on the first run are named
-    assert warehouse.decided_elsewhere(con).values.tolist() == [["night-1", 2]]
+    elsewhere = warehouse.decided_elsewhere(con)
+    assert elsewhere[["run_key", "lots"]].values.tolist() == [["night-1", 2]]
+    assert list(elsewhere["skus"].iloc[0]) == ["A", "B"]
+    # of some items (a what-if of B, `review list --sku B`): the decisions of those items only
+    of_b = warehouse.decided_elsewhere(con, skus=["B"])
+    assert of_b[["run_key", "lots"]].values.tolist() == [["night-1", 1]]
+    assert warehouse.decided_elsewhere(con, skus=["C"]).empty
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="ben",
                                now=later + timedelta(hours=1))  # fmt: skip
     assert planned() == [["RV-night-1-B", 20]]
