@@ -225,7 +225,8 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             "",
             "| figure | value |",
             "|---|---|",
-            f"| lots to order | {summary['lots']} of {summary['items_planned']} items |",
+            f"| lots to order | {summary['lots']} of {summary['items_planned']} "
+            f"item{'' if summary['items_planned'] == 1 else 's'} |",
             f"| spend | {summary['spend']:,.2f} |",
             f"| discount savings vs base prices | {summary['savings']:,.2f} |",
             *_supplier_discount_lines(summary),

@@ -478,7 +478,8 @@ def _print_lots(
             named = [f"{s} ({folded[s.casefold()]} has one)" if s.casefold() in folded else s
                      for s in unknown]  # fmt: skip
             raise click.UsageError(
-                f"no recommendation for sku {', '.join(named)} in that run (an item it could "
+                f"no recommendation for sku{'s' if len(named) > 1 else ''} {', '.join(named)} "
+                "in that run (an item it could "
                 "not plan is listed by `lots --all`; skus match exactly)"
             )
         frame, show_all = frame[frame["sku"].isin(skus)], True
@@ -544,7 +545,7 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     tiers = summary.get("supplier_discount")
     click.echo(
         f"\n{summary['lots']} lot{'' if summary['lots'] == 1 else 's'} of "
-        f"{summary['items_planned']} items, spend "
+        f"{summary['items_planned']} item{'' if summary['items_planned'] == 1 else 's'}, spend "
         f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}"
         + (f" (of which supplier-wide tiers {tiers:,.2f})." if tiers else ".")
     )

@@ -172,7 +172,8 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         unknown = warehouse.unknown_suppliers(con, answer.approve_suppliers)
         if unknown:
             raise warehouse.DecisionError(
-                f"approve_suppliers: unknown supplier {', '.join(unknown)} (not among the "
+                f"approve_suppliers: unknown supplier{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(unknown)} (not among the "
                 "suppliers loaded from suppliers.csv)"
             )
         pending = warehouse.review_lots(con, run_key, status="pending")

@@ -426,10 +426,10 @@ def _limit_short(
         need = sum(needs[name])
         if bound is not None and need > bound + 1e-6:
             order = np.argsort(needs[name])[::-1]
-            skus = _first([items[targeted[j]].sku for j in order if needs[name][j] > 0], 3)
+            skus = [items[targeted[j]].sku for j in order if needs[name][j] > 0]
             return (
-                f"{name} {fmt(bound)} is below the {fmt(need)} needed to meet the service "
-                f"levels of items {skus}"
+                f"{name} {fmt(bound)} is below the {fmt(need)} needed to meet the "
+                f"{_levels(skus, 'item', 3)}"
             )
     return None
 
@@ -438,8 +438,16 @@ def _combined_reason(problem: Problem, allowed: list[np.ndarray]) -> str:
     names = [
         n for n in ("budget", "capacity", "max_orders") if getattr(problem.limits, n) is not None
     ]
-    skus = _first([i.sku for i in problem.items if i.min_service_level is not None])
-    return f"{', '.join(names) or 'the limits'} together cannot meet the service levels of {skus}"
+    skus = [i.sku for i in problem.items if i.min_service_level is not None]
+    return f"{', '.join(names) or 'the limits'} together cannot meet the {_levels(skus)}"
+
+
+def _levels(skus: list[str], word: str = "", shown: int = 5) -> str:
+    """'service level of A' or 'service levels of A, B and 3 more' (`word` 'item': 'of item A',
+    'of items A, B'): singular for one sku."""
+    many = len(skus) > 1
+    of = f"{word}{'s' if many else ''} " if word else ""
+    return f"service level{'s' if many else ''} of {of}{_first(skus, shown)}"
 
 
 def _penalized(

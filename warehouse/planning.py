@@ -138,7 +138,8 @@ def select_skus(
         and (wanted is None or (cat is not None and str(cat).casefold() == wanted))
     ]
     if not selected:
-        raise ValueError(
-            f"items filter: none of the skus {', '.join(skus or [])} has category {category!r}"
-        )
+        named = list(skus or [])
+        which = (f"sku {named[0]} does not have" if len(named) == 1
+                 else f"none of the skus {', '.join(named)} has")  # fmt: skip
+        raise ValueError(f"items filter: {which} category {category!r}")
     return selected

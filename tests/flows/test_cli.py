@@ -500,3 +500,27 @@ def test_a_what_if_of_some_items_notes_those_items_only(demo_folder: Path, tmp_p
     assert f"note:         1 lot of these items ({a}) was decided on run " in out.output
     assert "note:         whole load: files not read: stock_old.xlsx" in out.output
     assert "quarantined:  8 input rows of the whole load, " in out.output
+
+
+def test_lists_of_one_sku_or_item_are_worded_in_the_singular(
+    demo_folder: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A what-if of one item printed '1 lot of 1 items'; `lots --sku X --sku Y` said 'no
+    recommendation for sku X, Y'."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import _print_summary, main
+
+    db = str(demo_folder / "reorder.duckdb")
+    out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", "NOPE-1", "--sku", "NOPE-2"])
+    assert out.exit_code == 2 and "no recommendation for skus NOPE-1, NOPE-2 in" in out.output
+    out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", "NOPE-1"])
+    assert out.exit_code == 2 and "no recommendation for sku NOPE-1 in" in out.output
+    with warehouse.connect(db, read_only=True) as con:
+        run = warehouse.run_history(con, 1).iloc[0]
+    summary = {"db_path": db, "run_id": run["run_id"], "run_key": run["run_key"], "lots": 1,
+               "items_planned": 1, "spend": 10.0, "savings": 0.0, "optimal": True,
+               "solver_status": "Optimal", "rows_quarantined": 0}  # fmt: skip
+    _print_summary(summary, demo_folder / "data")
+    assert "\n1 lot of 1 item, spend 10.00" in capsys.readouterr().out

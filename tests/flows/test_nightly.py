@@ -535,6 +535,10 @@ def test_summary_names_a_relaxed_plan_and_the_reason() -> None:
     assert "| spend | 1,234.50 |" in text
     assert "**Relaxed plan**: budget 100.00 is below" in text
     assert "Relaxed" not in summary_markdown({**summary, "relaxed": False})
+    assert "| lots to order | 2 of 5 items |" in summary_markdown({**summary, "lots": 2})
+    # a what-if of one item: '1 of 1 items'
+    one = summary_markdown({**summary, "lots": 1, "items_planned": 1})
+    assert "| lots to order | 1 of 1 item |" in one
     noted = summary_markdown({**summary, "input_notes": ["the newest order line is from X"]})
     assert "**Input:** the newest order line is from X" in noted
     assert "How earlier forecasts did" not in text  # no earlier forecast has passed

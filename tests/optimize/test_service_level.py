@@ -62,6 +62,22 @@ def test_budget_below_what_the_targets_need_is_named_and_the_plan_is_relaxed():
     assert result.objective == pytest.approx(sum(lot.expected_cost for lot in result.lots))
 
 
+def test_a_limit_short_for_one_items_target_names_it_in_the_singular():
+    """'needed to meet the service levels of items A' read as many items, of one."""
+    result = plan(Problem((item("A", 0.95), item("C", None)), Limits(budget=1.0)))
+    assert result.relaxed
+    assert result.infeasible_reason.startswith("budget 1.00 is below the ")
+    assert result.infeasible_reason.endswith("needed to meet the service level of item A")
+
+
+def test_service_levels_of_skus_are_worded_by_their_count():
+    from optimize.plan import _levels
+
+    assert _levels(["A"]) == "service level of A"
+    assert _levels(["A", "B"], "item") == "service levels of items A, B"
+    assert _levels(list("ABCDE"), "item", 3) == "service levels of items A, B, C and 2 more"
+
+
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_limits_that_together_cannot_meet_the_targets_are_named_by_either_solver(solver):
     # each limit alone allows one item's lot, together neither: CBC proves that in its first

@@ -37,3 +37,12 @@ def test_an_item_without_category_matches_no_category(con, tmp_path: Path):
     con.execute("UPDATE items SET category = NULL")
     with pytest.raises(ValueError, match=r"category 'fasteners' \(no item has a category\)"):
         select_skus(con, category="fasteners")
+
+
+def test_a_sku_outside_the_category_is_named_in_the_singular(con, tmp_path: Path):
+    """One sku outside the category read 'none of the skus A has category ...'."""
+    items = BASE["items.csv"].replace("B,Nut M8,fasteners,", "B,Nut M8,nuts,")
+    load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+    with pytest.raises(ValueError, match=r"items filter: sku A does not have category 'nuts'$"):
+        select_skus(con, skus=["A"], category="nuts")
+    assert select_skus(con, skus=["A", "B"], category="nuts") == ["B"]
