@@ -4,6 +4,8 @@ terminal. Decisions apply to the lots of the published run (current_run)."""
 from __future__ import annotations
 
 import getpass
+import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,41 @@ _COMMENT = click.option("--comment", default="", help="Why (stored with the deci
 _SUPPLIER = click.option(
     "--supplier", "suppliers", multiple=True, help="Only this supplier's lots (repeat for more)."
 )
+
+
+class _Units(click.ParamType):
+    """A quantity in whole units: '10.5' (or '1,000', 'ten') is refused naming the parameter
+    and saying why, not as Click's "'10.5' is not a valid integer range"; '1.000' too, a
+    thousand with '.' grouping thousands or 1.0. Zero and negative numbers pass on: the
+    decision refuses them with the lot's terms."""
+
+    name = "units"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        whole = "a quantity is whole units"
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):  # 1.000 or 1.500: '.' grouping thousands?
+            grouped = int(text.replace(".", ""))
+            single = text.count(".") == 1 and float(text).is_integer()
+            one = f", or {float(text):g}" if single else ""
+            self.fail(f"{value!r}: write {grouped} for {grouped:,} units, without a thousands "
+                      f"separator{one}; {whole}", param, ctx)  # fmt: skip
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            grouped = text.replace(",", "").replace("_", "")
+            hint = f" (write {grouped}, without separators)" if grouped.isdigit() else ""
+            self.fail(f"{value!r} is not a number: {whole}, e.g. 10{hint}", param, ctx)
+        if not number.is_integer():
+            near = f" ({math.floor(number):,} or {math.ceil(number):,}?)" if number > 1 else ""
+            self.fail(f"{value!r} is not a whole number: {whole}{near}", param, ctx)
+        if number > MAX_QUANTITY:
+            self.fail(f"{value!r} units is above {MAX_QUANTITY:,}: a typo?", param, ctx)
+        return int(number)
 
 
 @click.group(name="review")
@@ -110,7 +147,7 @@ def approve(**arguments: Any) -> None:
 @review_group.command()
 @DB_OPTION
 @click.argument("sku")
-@click.option("--quantity", type=click.IntRange(max=MAX_QUANTITY), help="New quantity (units).")
+@click.option("--quantity", type=_Units(), help="New quantity (whole units).")
 @click.option("--supplier", "supplier_id", help="Another supplier.")
 @_COMMENT
 @_BY

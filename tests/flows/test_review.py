@@ -400,9 +400,33 @@ def test_cli_list_shows_decisions_and_refuses_nonsense_quantities(db: Path) -> N
     huge = CliRunner().invoke(
         main, ["review", "override", "--db", str(db), sku, "--quantity", "99999999999"]
     )
-    assert huge.exit_code == 2 and "99999999999 is not in the range" in huge.output
+    assert huge.exit_code == 2
+    assert "Invalid value for '--quantity': '99999999999' units is above 1,000,000,000" in (
+        huge.output
+    )
     _cli("review", "approve", "--db", str(db), "--all")
     assert "no pending lots to approve" in _cli("review", "approve", "--db", str(db), "--all")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("10.5", "'10.5' is not a whole number: a quantity is whole units (10 or 11?)"),
+        ("ten", "'ten' is not a number: a quantity is whole units, e.g. 10"),
+        ("1,000", "'1,000' is not a number: a quantity is whole units, e.g. 10 (write 1000, "),
+        ("1.000", "'1.000': write 1000 for 1,000 units, without a thousands separator, or 1; "),
+    ],
+)
+def test_cli_override_says_a_quantity_is_whole_units(db: Path, typed: str, said: str) -> None:
+    """`--quantity 10.5` said "'10.5' is not a valid integer range"; '1.000' (a thousand, '.'
+    grouping thousands in a German locale) is refused rather than read as one unit."""
+    sku = _pending(db)["sku"].iloc[0]
+    out = CliRunner().invoke(main, ["review", "override", "--db", str(db), sku, "--quantity",
+                                    typed])  # fmt: skip
+    assert out.exit_code == 2, out.output
+    assert f"Invalid value for '--quantity': {said}" in " ".join(out.output.split())
+    with warehouse.connect(db) as con:
+        assert warehouse.decision_history(con).empty  # nothing recorded
 
 
 def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: Path) -> None:
