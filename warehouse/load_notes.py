@@ -199,18 +199,7 @@ def open_orders_notes(
     """Notes on an open_orders file that lost every row since the last load, or is no longer
     in the folder (`absent`) while the last load had rows (a cut export or a file moved away
     would order every item again)."""
-    ((held,),) = con.execute("SELECT count(*) FROM open_orders").fetchall()
-    orders = f"{held:,} open order{'' if held == 1 else 's'}"
-    if absent and held:
-        name = _last_file(con, "open_orders")
-        return [f"{name} is not in the folder, the last load had {orders}: the load "
-                "takes that as no open orders, so if some are still open every item will be "
-                "ordered again"]  # fmt: skip
-    if raw is not None and raw.rows_read == 0 and held:
-        return [f"{raw.name} has no rows below the header, the last load had {orders}: if some "
-                "are still open, the export was cut short and every item will be ordered "
-                "again"]  # fmt: skip
-    return []
+    return _emptied(con, "open_orders", raw, absent)
 
 
 def supplier_tiers_notes(
@@ -220,16 +209,42 @@ def supplier_tiers_notes(
     longer in the folder (`absent`) while the last load had rows: the file is optional, so
     the load takes either as no supplier-wide discounts, which changes what every tiered
     supplier's lots cost (as `open_orders_notes` does for open orders)."""
-    ((held,),) = con.execute("SELECT count(*) FROM supplier_tiers").fetchall()
-    tiers = f"{held:,} supplier tier{'' if held == 1 else 's'}"
-    if absent and held:
-        return [f"{_last_file(con, 'supplier_tiers')} is not in the folder, the last load had "
-                f"{tiers}: the load takes that as no supplier-wide discounts; put the file back "
-                "if they still hold"]  # fmt: skip
-    if raw is not None and raw.rows_read == 0 and held:
-        return [f"{raw.name} has no rows below the header, the last load had {tiers}: the plan "
-                "counts no supplier-wide discount; if the export was cut short, put the whole "
-                "file back"]  # fmt: skip
+    return _emptied(con, "supplier_tiers", raw, absent)
+
+
+# per optional table whose file going away or losing its rows changes every plan: the count
+# of its loaded rows, their noun, and what the note says when the file is absent / empty
+_EMPTIED = {
+    "open_orders": (
+        "SELECT count(*) FROM open_orders",
+        "open order",
+        "the load takes that as no open orders, so if some are still open every item will be "
+        "ordered again",
+        "if some are still open, the export was cut short and every item will be ordered again",
+    ),
+    "supplier_tiers": (
+        "SELECT count(*) FROM supplier_tiers",
+        "supplier tier",
+        "the load takes that as no supplier-wide discounts; put the file back if they still hold",
+        "the plan counts no supplier-wide discount; if the export was cut short, put the whole "
+        "file back",
+    ),
+}
+
+
+def _emptied(
+    con: duckdb.DuckDBPyConnection, table: str, raw: RawFile | None, absent: bool
+) -> list[str]:
+    """'open_orders.csv is not in the folder, the last load had 3 open orders: ...'
+    (`absent`) or '... has no rows below the header, ...' (`raw` read with no rows), when the
+    last load of the optional `table` had rows (`_EMPTIED`)."""
+    count, noun, if_absent, if_empty = _EMPTIED[table]
+    ((held,),) = con.execute(count).fetchall()
+    had = f"the last load had {held:,} {noun}{'' if held == 1 else 's'}"
+    if held and absent:
+        return [f"{_last_file(con, table)} is not in the folder, {had}: {if_absent}"]
+    if held and raw is not None and raw.rows_read == 0:
+        return [f"{raw.name} has no rows below the header, {had}: {if_empty}"]
     return []
 
 
