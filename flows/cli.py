@@ -27,7 +27,6 @@ from flows.console import (
     item_accuracy_text,
     lots_text,
     models_text,
-    prior_notes,
     quarantined_text,
     rejected_notes,
     runs_text,
@@ -35,6 +34,7 @@ from flows.console import (
 )
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group, warn_failed
+from flows.sources import prior_notes
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 

@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 
 from flows.params import MAX_HORIZON, changed_parameters
-from models.prepare import ALL_ITEMS
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
 
@@ -285,28 +284,6 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
         f"life {pd.Timestamp(r.end_of_life):%Y-%m-%d} (the plan expects no demand after it)"
         for r in late.itertuples(index=False)
     ]
-
-
-def prior_notes(lots: pd.DataFrame, models: pd.DataFrame) -> list[str]:
-    """One note per lot of an item whose forecast is not its own history (`forecast_models`:
-    the category prior, a planner's launch_forecast, weighed with the one period of demand
-    the item may have): a lot sized on a category's typical item wants a planner's look (an
-    item that sold 12 units in its one period got 360)."""
-    chosen = lots[lots["quantity"] > 0].merge(models, on="sku")
-    notes = []
-    for r in chosen.itertuples(index=False):
-        source = {"category_prior": "its category's typical item",
-                  "launch_forecast": "its launch_forecast (items file)"}.get(r.model)  # fmt: skip
-        if source is None:
-            continue
-        if getattr(r, "group", None) == ALL_ITEMS:
-            source = "all items' typical item (no item of its category has history)"
-        own = int(r.n_demands) if pd.notna(r.n_demands) else 0
-        seen = (f" weighed with its own demand ({own} period{'' if own == 1 else 's'} with "
-                "demand)" if own else ", no demand of its own yet")  # fmt: skip
-        check = ": check the lot" if r.model == "category_prior" else ""
-        notes.append(f"{r.sku}: forecast from {source}{seen}{check}")
-    return notes
 
 
 def tier_notes(missed: pd.DataFrame) -> list[str]:

@@ -894,7 +894,7 @@ def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:
 def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> None:
     """An item that sold 12 units in its one week got a lot of 360 sized on its category's
     typical item, and nothing in `reorder lots` said the forecast was not its own."""
-    from flows.console import prior_notes
+    from flows.sources import prior_notes
 
     lots = pd.DataFrame({"sku": ["N1", "N2", "L1", "S1"], "quantity": [360, 0, 100, 50]})
     models = pd.DataFrame({"sku": ["N1", "N2", "L1", "S1"], "n_demands": [1, 0, 0, 40],
@@ -924,6 +924,33 @@ def test_lots_forecast_without_the_item_s_own_history_are_named(first_run) -> No
     expected = prior_notes(lots, models)
     printed = [line[14:] for line in out.output.splitlines() if line.startswith("note:")]
     assert len(expected) > 0 and sorted(printed[: len(expected)]) == sorted(expected)
+
+
+def test_lots_on_a_forecast_not_their_own_are_counted_by_kind_and_a_no_history_one_named() -> None:
+    """The terminal, the report and the artifacts share these words (flows.sources): a lot of
+    an item without any forecast (no_history) was not named at all, and nothing counted the
+    lots sized on a category's typical item or a launch forecast."""
+    from flows.sources import prior_lots, prior_lots_headline, prior_lots_note, prior_notes
+
+    lots = pd.DataFrame({"sku": ["N1", "Z1", "L1", "S1", "N2"], "quantity": [360, 4, 100, 50, 0],
+                         "order_value": [10.0, 500.0, 30.0, 40.0, 0.0]})  # fmt: skip
+    models = pd.DataFrame({"sku": ["N1", "Z1", "L1", "S1", "N2"], "n_demands": [1, 0, 0, 40, 0],
+                           "model": ["category_prior", "no_history", "launch_forecast",
+                                     "global(shape=8.0)", "category_prior"]})  # fmt: skip
+    assert prior_notes(lots, models)[1] == (
+        "Z1: no forecast: neither the item nor its category has enough demand history (a "
+        "launch_forecast in items.csv gives it one): check the lot"
+    )
+    group = prior_lots(lots, models, shown=2)  # the largest order value first; N2 orders none
+    assert group == {"items": 3, "skus": ["Z1", "L1"],
+                     "kinds": {"category": 1, "launch": 1, "none": 1}}  # fmt: skip
+    assert prior_lots_note(group) == (
+        "3 lots sized on a category's typical item, on a launch forecast or without a forecast: "
+        "check them: Z1, L1 and 1 more"
+    )
+    one = prior_lots(lots.head(1), models)
+    assert prior_lots_headline(one) == "1 lot sized on a category's typical item: check it"
+    assert prior_lots(lots.tail(2), models) == {"items": 0, "skus": [], "kinds": {}}
 
 
 def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reason(

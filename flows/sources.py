@@ -1,0 +1,126 @@
+"""Where a lot's forecast comes from when it is not the item's own history: the wording that
+the terminal (`reorder lots`, `reorder run`), the HTML report and the Prefect artifacts share.
+
+An item with fewer than two periods of history is forecast from its category's typical item
+(`category_prior`; all items' typical item when no item of its category has history, selection
+group `(all items)`), from a planner's `launch_forecast`, or not at all (`no_history`), weighed
+with the one period of demand it may have. A lot sized on such a forecast wants a planner's
+look: an item that sold 12 units in its one week got a lot of 189.
+
+`models` frames are as `warehouse.run_forecast_models` (sku, model, n_demands, group), or
+`models.PreparedForecast.selection()` with unique_id renamed to sku.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from models.prepare import ALL_ITEMS
+from models.result import CATEGORY_PRIOR, LAUNCH_FORECAST, NO_HISTORY
+
+# the kinds of forecast that are not the item's own, in the order a summary names them
+CATEGORY, ALL, LAUNCH, NONE = "category", "all items", "launch", "none"
+_SOURCE = {
+    CATEGORY: "its category's typical item",
+    ALL: "all items' typical item (no item of its category has history)",
+    LAUNCH: "its launch_forecast (items file)",
+}
+_SHORT = {
+    CATEGORY: "category's typical item: check",
+    ALL: "all items' typical item: check",
+    LAUNCH: "launch_forecast (items file)",
+    NONE: "none: check",
+}
+_SIZED = {
+    CATEGORY: "on a category's typical item",
+    ALL: "on all items' typical item",
+    LAUNCH: "on a launch forecast",
+    NONE: "without a forecast",
+}
+
+
+def source_kind(model: object, group: object = None) -> str | None:
+    """CATEGORY, ALL, LAUNCH or NONE for a forecast that is not the item's own history; None
+    for one that is (a model fit on the item's demand)."""
+    if model == CATEGORY_PRIOR:
+        return ALL if group == ALL_ITEMS else CATEGORY
+    if model == LAUNCH_FORECAST:
+        return LAUNCH
+    return NONE if model == NO_HISTORY else None
+
+
+def forecast_source(model: object, group: object = None, n_demands: object = 0) -> str | None:
+    """'forecast from its category's typical item weighed with its own demand (1 period with
+    demand): check the lot' for an item whose forecast is not its own history; None for one
+    whose is."""
+    kind = source_kind(model, group)
+    if kind is None:
+        return None
+    if kind == NONE:
+        return ("no forecast: neither the item nor its category has enough demand history (a "
+                "launch_forecast in items.csv gives it one): check the lot")  # fmt: skip
+    own = int(n_demands) if pd.notna(n_demands) else 0
+    seen = (f" weighed with its own demand ({own} period{'' if own == 1 else 's'} with "
+            "demand)" if own else ", no demand of its own yet")  # fmt: skip
+    check = "" if kind == LAUNCH else ": check the lot"
+    return f"forecast from {_SOURCE[kind]}{seen}{check}"
+
+
+def short_source(model: object, group: object = None) -> str:
+    """The short form for a column of lots: "category's typical item: check", ..., '' for a
+    forecast from the item's own history."""
+    kind = source_kind(model, group)
+    return "" if kind is None else _SHORT[kind]
+
+
+def sources(lots: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """sku, kind, note, short of the lots to order (quantity > 0) whose forecast is not the
+    item's own history, in the lots' order."""
+    columns = [c for c in ("model", "n_demands", "group") if c in models]
+    chosen = lots.loc[lots["quantity"] > 0, ["sku"]].merge(models[["sku", *columns]], on="sku")
+    group = chosen["group"] if "group" in chosen else pd.Series(None, index=chosen.index)
+    own = chosen["n_demands"] if "n_demands" in chosen else pd.Series(0, index=chosen.index)
+    rows = [
+        (sku, source_kind(m, g), forecast_source(m, g, n), short_source(m, g))
+        for sku, m, g, n in zip(chosen["sku"], chosen["model"], group, own, strict=True)
+    ]
+    frame = pd.DataFrame(rows, columns=["sku", "kind", "note", "short"])
+    return frame[frame["kind"].notna()].reset_index(drop=True)
+
+
+def prior_notes(lots: pd.DataFrame, models: pd.DataFrame) -> list[str]:
+    """'N1: forecast from its category's typical item ...: check the lot': one note per lot
+    to order whose forecast is not its item's own history."""
+    return [f"{r.sku}: {r.note}" for r in sources(lots, models).itertuples(index=False)]
+
+
+def prior_lots(lots: pd.DataFrame, models: pd.DataFrame, shown: int = 20) -> dict[str, Any]:
+    """For the run summary (JSON-able): how many lots to order are sized on a forecast that
+    is not their item's own history, how many of each kind and the first `shown` skus, the
+    largest order value first when the lots have one; items 0 if none."""
+    if "order_value" in lots:
+        lots = lots.sort_values(["order_value", "sku"], ascending=[False, True])
+    found = sources(lots, models)
+    kinds = found["kind"].value_counts()
+    return {"items": len(found), "skus": found["sku"].astype(str).head(shown).tolist(),
+            "kinds": {k: int(kinds[k]) for k in _SIZED if k in kinds}}  # fmt: skip
+
+
+def prior_lots_headline(group: dict[str, Any]) -> str:
+    """'12 lots sized on a category's typical item or a launch forecast: check them' for a
+    `prior_lots` group with items."""
+    n, kinds = group["items"], [_SIZED[k] for k in group["kinds"]]
+    named = ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+    it = "it" if n == 1 else "them"
+    return f"{n:,} lot{'' if n == 1 else 's'} sized {named}: check {it}"
+
+
+def prior_lots_note(group: dict[str, Any]) -> str:
+    """prior_lots_headline with the group's skus: '...: check them: N1, N2 and 10 more'."""
+    skus = group["skus"]
+    more = group["items"] - len(skus)
+    return f"{prior_lots_headline(group)}: {', '.join(skus)}" + (
+        f" and {more} more" if more > 0 else ""
+    )
