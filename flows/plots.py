@@ -7,6 +7,7 @@ label, units whole.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -45,10 +46,17 @@ def _units_over_dates(ax: plt.Axes, ylabel: str, date_format: str) -> None:
 
 
 def fan_chart(
-    sku: str, history: pd.DataFrame, forecast: pd.DataFrame, freq: str, title: str | None = None
+    sku: str,
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    freq: str,
+    title: str | None = None,
+    note: str | None = None,
 ) -> bytes:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item; the
-    history may reach into the forecast's periods (an earlier forecast against what came)."""
+    history may reach into the forecast's periods (an earlier forecast against what came).
+    `note`: where the forecast comes from when it is not the item's own history
+    (`flows.sources.forecast_source`), under the chart in orange."""
     fig, ax = plt.subplots(figsize=SIZE)
     ax.plot(history["ds"], history["y"], color=_GREY, lw=1.2, marker="o", ms=2.5, label="demand")
     ds = pd.to_datetime(forecast["ds"])
@@ -61,6 +69,8 @@ def fan_chart(
     _units_over_dates(ax, "units", "%b %Y")
     ax.legend(loc="upper left", fontsize=7, ncol=5, frameon=False)
     ax.margins(y=0.25)
+    if note:
+        ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
     return _png(fig)
 
 

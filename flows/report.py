@@ -29,6 +29,7 @@ import optimize
 import warehouse
 from flows import plots, tasks
 from flows.params import RunParameters
+from flows.sources import prior_lots, prior_lots_headline, sources
 from optimize.evaluate import evaluate_lots
 from optimize.explain import expected_units, periods_short, price, share
 
@@ -59,6 +60,10 @@ class ReportData:
     relaxed: str | None = None  # why the service-level targets could not all be met
     # (label, text) of what a planner must see beside the lots: artifacts.report_notes
     notes: tuple[tuple[str, str], ...] = ()
+    # warehouse.run_forecast_models(): sku, model, n_demands, group; a lot whose forecast is
+    # not its item's own history (flows.sources) is named in its section, on its fan chart, in
+    # the table and counted in the header (None: not named)
+    forecast_models: pd.DataFrame | None = None
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -102,22 +107,51 @@ def render(
         ["order_value", "sku"], ascending=[False, True]
     )
     shown = ordered.head(max_items)
+    found = _sources(data, ordered)
     sections = []
     for i, lot in enumerate(shown.itertuples(index=False), start=1):
-        sections.append(_item_section(data, lot))
+        sections.append(_item_section(data, lot, found.get(lot.sku)))
         if on_item:
             on_item(i, len(shown))
     body = [
         _header(data, ordered),
+        _priors(data, ordered, set(shown["sku"])),
         _notes(data),
         _portfolio(data, ordered),
         _calibration(data),
         f"<h2>Lots in detail (top {len(shown)} by order value)</h2>",
         *sections,
         _rest(ordered.iloc[len(shown) :]),
-        _lots_table(ordered, set(shown["sku"]), data.supplier_names),
+        _lots_table(ordered, set(shown["sku"]), data.supplier_names, found),
     ]
     return _page(data, "\n".join(body)), len(shown)
+
+
+def _sources(data: ReportData, ordered: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """sku -> (note, short) of the lots whose forecast is not their item's own history."""
+    if data.forecast_models is None:
+        return {}
+    found = sources(ordered, data.forecast_models)
+    return {r.sku: (r.note, r.short) for r in found.itertuples(index=False)}
+
+
+def _priors(data: ReportData, ordered: pd.DataFrame, charted: set[str], listed: int = 30) -> str:
+    """A warning under the key figures: how many lots are sized on a forecast that is not
+    their item's own history, with links to the first `listed` (their section, else their row
+    in the table); empty without any."""
+    if data.forecast_models is None:
+        return ""
+    group = prior_lots(ordered, data.forecast_models, shown=listed)
+    if not group["items"]:
+        return ""
+    links = ", ".join(
+        f'<a href="#{"item" if sku in charted else "lot"}-{_e(sku)}">{_e(sku)}</a>'
+        for sku in group["skus"]
+    )
+    more = group["items"] - len(group["skus"])
+    if more > 0:
+        links += f" and {more:,} more (their forecast is named in the table of all lots)"
+    return f"<p class=warning><b>Forecasts:</b> {_e(prior_lots_headline(group))}: {links}</p>"
 
 
 def _notes(data: ReportData) -> str:
@@ -129,8 +163,11 @@ def _notes(data: ReportData) -> str:
     return f"<h2>Exceptions</h2><ul class=notes>{items}</ul>"
 
 
-def _item_section(data: ReportData, lot: object) -> str:
+def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None = None) -> str:
+    """A lot's heading, where its forecast comes from if not its item's own history
+    (`source`: note, short), its reason and its charts."""
     sku = lot.sku
+    note = source[0] if source else None
     history = data.demand[data.demand["unique_id"] == sku].sort_values("ds").tail(52)
     fc = data.forecasts[data.forecasts["unique_id"] == sku].sort_values("ds")
     item = data.items[sku]
@@ -142,7 +179,7 @@ def _item_section(data: ReportData, lot: object) -> str:
     ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
-        plots.fan_chart(sku, history, fc, data.freq),
+        plots.fan_chart(sku, history, fc, data.freq, note=note),
         plots.cost_curve(sku, curves, none, breaks, chosen),
         plots.stock_chart(
             sku,
@@ -153,12 +190,18 @@ def _item_section(data: ReportData, lot: object) -> str:
             data.freq,
         ),
     ]
-    figures = "".join(f'<img alt="{_e(sku)} chart" src="{_data_uri(png)}">' for png in images)
+    alts = [f"{sku} forecast: {note}" if note else f"{sku} chart"] + [f"{sku} chart"] * 2
+    figures = "".join(
+        f'<img alt="{_e(alt)}" src="{_data_uri(png)}">'
+        for alt, png in zip(alts, images, strict=True)
+    )
     return (
         f'<section class="item" id="item-{_e(sku)}"><h3>{_e(sku)}: order '
         f"{_units(lot.quantity)} unit{'' if lot.quantity == 1 else 's'} from "
         f"{_e(_supplier(data, lot.supplier_id))} for "
-        f"{_money(lot.order_value)}</h3><p>{_e(_readable(lot.reason))}</p>"
+        f"{_money(lot.order_value)}</h3>"
+        + (f"<p class=warning>{_e(note[:1].upper() + note[1:])}</p>" if note else "")
+        + f"<p>{_e(_readable(lot.reason))}</p>"
         f'<div class="charts">{figures}</div></section>'
     )
 
@@ -270,10 +313,20 @@ def _calibration(data: ReportData) -> str:
     )
 
 
-def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -> str:
+def _lots_table(
+    ordered: pd.DataFrame,
+    shown: set[str],
+    names: dict[str, str],
+    found: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    """Every lot to order; with `found` (report `_sources`) a column names the forecast of a
+    lot that is not its item's own history."""
+    found = found or {}
     head = (
         "<tr><th>sku</th><th>supplier</th><th>quantity</th><th>unit price</th>"
-        "<th>order value</th><th>savings</th><th>expected leftover</th><th>stockout risk</th></tr>"
+        "<th>order value</th><th>savings</th><th>expected leftover</th><th>stockout risk</th>"
+        + ("<th>forecast from</th>" if found else "")
+        + "</tr>"
     )
     rows = []
     for lot in ordered.itertuples(index=False):
@@ -286,8 +339,9 @@ def _lots_table(ordered: pd.DataFrame, shown: set[str], names: dict[str, str]) -
             f"{price(lot.unit_price)}</td><td class=num>{_money(lot.order_value)}</td>"
             f"<td class=num>{_money(lot.savings)}</td><td class=num>"
             f"{expected_units(lot.expected_leftover)}</td><td class=num>{lot.stockout_risk:.1%}"
-            "</td></tr>"
-        )
+            "</td>" + (f"<td>{_e(found[lot.sku][1] if lot.sku in found else '')}</td>"
+                       if found else "") + "</tr>"
+        )  # fmt: skip
     return f'<h2>All lots ({len(ordered):,})</h2><table class="lots">{head}{"".join(rows)}</table>'
 
 
@@ -379,6 +433,7 @@ def write_report(
         forecasts=fc.frame(),
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
+        forecast_models=_read_models(params.db_path, run_id),
         service_level=params.service_level,
         period_days=params.period_days,
         supplier_discount=result.supplier_discount,
@@ -394,6 +449,12 @@ def write_report(
     with warehouse.connect(params.db_path) as con:
         warehouse.record_report(con, data.run_key, run_id, str(path), shown)
     return str(path)
+
+
+def _read_models(db_path: str | Path, run_id: str) -> pd.DataFrame:
+    """The run's forecast models as `reorder lots` reads them (its notes say the same)."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        return warehouse.run_forecast_models(con, [run_id])
 
 
 def _read_calibration(db_path: str | Path) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -160,3 +161,100 @@ def test_the_leftover_chart_shows_the_value_the_reason_gives(run) -> None:
     # the unit price alone differs (fixed cost): the chart would not match the reasons
     by_price = (ordered["expected_leftover"] * ordered["unit_price"]).to_numpy()
     assert (abs(by_price - values["value"].to_numpy()) > 0.005).any()
+
+
+@pytest.fixture(scope="module")
+def new_items_run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The demo with three new items of a series item's category and offers, no stock:
+    NEW-C sold 12 units in its one week (category_prior), NEW-L has a planner's
+    launch_forecast of 40 a week and NEW-A is the only item of a new category and sold 12
+    in its one week (all items' prior)."""
+    import shutil
+
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("new_items") / "data"
+    shutil.copytree(demo_dir, folder)
+    items = pd.read_csv(folder / "items.csv", dtype=str)
+    template = items[items["lifecycle_stage"] == "series"].iloc[0]
+    new = pd.DataFrame([template] * 3).assign(sku=["NEW-C", "NEW-L", "NEW-A"], end_of_life=None)
+    new["launch_forecast"] = [None, "40", None]
+    new.loc[new["sku"] == "NEW-A", "category"] = "brand-new line"
+    pd.concat([items, new]).to_csv(folder / "items.csv", index=False)
+    for name in ("supplier_items.csv", "price_breaks.csv"):
+        table = pd.read_csv(folder / name, dtype=str)
+        rows = table[table["sku"] == template["sku"]]
+        more = [rows.assign(sku=sku) for sku in new["sku"]]
+        pd.concat([table, *more]).to_csv(folder / name, index=False)
+    lines = pd.DataFrame({"order_id": ["X-1", "X-2"], "line": 1, "sku": ["NEW-C", "NEW-A"],
+                          "order_date": "2026-06-24", "quantity": 12})  # fmt: skip
+    lines.to_csv(folder / "order_lines_new.csv", index=False)
+    db_path = folder.parent / "reorder.duckdb"
+    summary = nightly(
+        as_of=AS_OF, data_dir=str(folder), db_path=str(db_path), horizon=8, scenarios=60
+    )
+    return db_path, summary
+
+
+def _new_items(db_path: Path) -> tuple:
+    """The published lots and forecast models of the new items (they all got a lot)."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+        models = warehouse.run_forecast_models(con, [lots["run_id"].iloc[0]])
+    new = lots[lots["sku"].str.startswith("NEW-")].set_index("sku")
+    assert (new["quantity"] > 0).all(), new["reason"].to_dict()
+    chosen = models.set_index("sku").loc[["NEW-C", "NEW-L", "NEW-A"]]
+    assert chosen["model"].tolist() == ["category_prior", "launch_forecast", "category_prior"]
+    assert chosen["group"].iloc[2] == "(all items)"
+    return lots, models
+
+
+def test_a_lot_sized_on_a_category_prior_or_launch_forecast_says_so_in_the_report(
+    new_items_run,
+) -> None:
+    """An item with one week of demand (12 units) got a lot sized on its category's typical
+    item, and the report said 'order 189 units' with no hint: only `reorder lots` named where
+    its forecast came from. The report names it in the lot's section, on its fan chart and in
+    the table of all lots, with the words of `reorder lots`, and counts such lots in the
+    header."""
+    from flows.sources import prior_notes
+
+    db_path, summary = new_items_run
+    lots, models = _new_items(db_path)
+    text = Path(summary["report"]).read_text(encoding="utf-8")
+    notes = dict(note.split(": ", 1) for note in prior_notes(lots, models))
+    assert notes["NEW-C"] == ("forecast from its category's typical item weighed with its own "
+                              "demand (1 period with demand): check the lot")  # fmt: skip
+    assert (
+        notes["NEW-L"] == "forecast from its launch_forecast (items file), no demand of its own yet"
+    )
+    assert notes["NEW-A"].startswith("forecast from all items' typical item (no item of its ")
+    sections = dict(
+        re.findall(r'<section class="item" id="item-([^"]+)">(.*?)</section>', text, re.S)
+    )
+    ordered = lots[lots["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    assert set(notes) <= set(ordered["sku"].head(MAX_ITEMS))  # 17 lots: all charted
+    for sku, note in notes.items():
+        said = html.escape(note[:1].upper() + note[1:])
+        # under the lot's heading, on its fan chart (the note is drawn under it) and in its row
+        assert f"</h3><p class=warning>{said}</p>" in sections[sku]
+        assert f'alt="{html.escape(sku)} forecast: {html.escape(note)}"' in sections[sku]
+        row = re.search(rf'<tr id="lot-{re.escape(sku)}">(.*?)</tr>', text).group(1)
+        assert row.endswith(f"<td>{html.escape(SHORT[sku])}</td>"), row
+    # lots sized on their item's own history carry none
+    own = [s for s in sections if s not in notes]
+    assert own and not any("<p class=warning>" in sections[s] for s in own)
+    n = len(notes)
+    assert n == 3
+    headline = re.search(r"<b>Forecasts:</b> (.*?)</p>", text).group(1)
+    assert headline.startswith(
+        f"{n} lots sized on a category&#x27;s typical item, on all items&#x27; typical item or "
+        "on a launch forecast: check them: <a href="
+    )
+    assert all(f">{sku}</a>" in headline for sku in notes)
+
+
+SHORT = {"NEW-C": "category's typical item: check", "NEW-L": "launch_forecast (items file)",
+         "NEW-A": "all items' typical item: check"}  # fmt: skip
