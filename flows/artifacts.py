@@ -30,6 +30,7 @@ from flows.console import (
 )
 from flows.params import MAX_HORIZON, RunParameters
 from flows.report import totals
+from flows.sources import prior_lots, prior_lots_note, sources
 from optimize.explain import periods_short, share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
@@ -64,11 +65,19 @@ _LOT_COLUMNS = [
 ]
 
 
-def ordered_lots(result: optimize.Plan) -> pd.DataFrame:
-    """Lots with a positive quantity, biggest order value first."""
+def ordered_lots(result: optimize.Plan, models: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Lots with a positive quantity, biggest order value first; with `models` (sku, model,
+    n_demands, group: `flows.sources`) a `forecast` column before the reason names a forecast
+    that is not the item's own history ("category's typical item: check"; empty otherwise)."""
     frame = result.frame()
     lots = frame[frame["quantity"] > 0]
-    return lots.sort_values(["order_value", "sku"], ascending=[False, True])[_LOT_COLUMNS]
+    lots = lots.sort_values(["order_value", "sku"], ascending=[False, True])[_LOT_COLUMNS]
+    if models is None:
+        return lots
+    short = dict(zip(*sources(lots, models)[["sku", "short"]].T.to_numpy(), strict=True))
+    return lots.assign(forecast=lots["sku"].map(short).fillna("")).reindex(
+        columns=[*_LOT_COLUMNS[:-1], "forecast", "reason"]
+    )
 
 
 def summarize(
@@ -78,8 +87,11 @@ def summarize(
     result: optimize.Plan,
     unplannable: pd.DataFrame,
     seconds: dict[str, float],
+    models: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Key figures of a run as plain JSON-able values (also the flow's return value)."""
+    """Key figures of a run as plain JSON-able values (also the flow's return value).
+    `models`: per item its forecast's model, n_demands and group (`flows.sources`), for the
+    lots sized on a forecast that is not their item's own history (`prior_lots`)."""
     frame = result.frame()
     lots = frame[frame["quantity"] > 0]
     explained = [json.loads(e) for e in frame["explanation"]]
@@ -109,6 +121,7 @@ def summarize(
         "items_held_back": sum(group["items"] for group in held_back),
         "held_back": held_back,
         "beyond_horizon": beyond,
+        "prior_lots": None if models is None else prior_lots(frame, models),
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.fill_target() - 1e-9 for f in fills),
         "fill_target": params.fill_target(),
@@ -175,12 +188,15 @@ def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> l
 
 
 def publish_artifacts(
-    summary: dict[str, Any], result: optimize.Plan, keys: dict[str, str] | None = None
+    summary: dict[str, Any],
+    result: optimize.Plan,
+    keys: dict[str, str] | None = None,
+    models: pd.DataFrame | None = None,
 ) -> None:
     """Table of lots and a markdown summary; the same keys every night version them
-    (`artifact_keys`)."""
+    (`artifact_keys`). `models`: as `ordered_lots`' (the table's `forecast` column)."""
     keys = keys or artifact_keys(True)
-    lots = ordered_lots(result)
+    lots = ordered_lots(result, models)
     create_table_artifact(
         table=buyer_table(lots.head(TABLE_ROWS)),
         key=keys["lots"],
@@ -236,6 +252,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f" {summary['items_at_risk']} |",
             f"| items likely short before any lot can arrive | "
             f"{summary.get('items_short_before_arrival', 0)} |",
+            *_prior_rows(summary),
             f"| items not ordered as wished because of a limit | {summary['items_held_back']} |",
             f"| items that cannot be planned | {summary['items_unplannable']} |",
             f"| offers left out (the item is planned with its others) | "
@@ -247,6 +264,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"| stage times | {stages} |",
             *_relaxed_lines(summary),
             *[f"\n**{label}:** {text}" for label, text in exception_notes(summary)],
+            *_prior_lines(summary),
             *_not_planned_lines(summary),
             *_adjustment_lines(summary),
             *_accuracy_lines(summary),
@@ -255,6 +273,24 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"warehouse `{summary['db_path']}`.",
         ]
     )
+
+
+def _prior_rows(summary: dict[str, Any]) -> list[str]:
+    """The lots sized on a forecast that is not their item's own history (summaries before
+    2026-12-07: none)."""
+    group = summary.get("prior_lots")
+    if group is None:
+        return []
+    return [f"| lots sized on a category's typical item or a launch forecast | {group['items']} |"]
+
+
+def _prior_lines(summary: dict[str, Any]) -> list[str]:
+    """Which lots are sized on a forecast that is not their item's own history, under the
+    table: a planner checks them (the table artifact's `forecast` column marks them)."""
+    group = summary.get("prior_lots")
+    if not group or not group["items"]:
+        return []
+    return [f"\n**Forecasts:** {prior_lots_note(group)}"]
 
 
 def _service(summary: dict[str, Any]) -> str:

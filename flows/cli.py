@@ -34,7 +34,7 @@ from flows.console import (
 )
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_OPTION, export, review_group, warn_failed
-from flows.sources import prior_notes
+from flows.sources import prior_lots_note, prior_notes
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -558,6 +558,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     if late := summary.get("beyond_horizon"):
         hint = " (--horizon)" if late.get("periods_short", 1) > 0 else ""  # not when none helps
         click.echo(f"lead times:   {beyond_horizon_note(late, shown=10)}{hint}")
+    if (priors := summary.get("prior_lots")) and priors["items"]:
+        click.echo(f"forecasts:    {prior_lots_note(priors)}")
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Literal, TypeVar
 
+import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+import models
 import warehouse
 from flows import artifacts, runner, tasks
 from flows.params import (
@@ -143,12 +145,14 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         if report is not None and report.notes:  # no run summary prints them now
             logger.warning("load notes:\n%s", "\n".join(f"note: {n}" for n in report.notes))
         if result is not None:
-            _after_interrupted_publish(params, run_id, why, (report, result, unplannable, seconds))
+            parts = (report, result, unplannable, seconds, _models(prepared))
+            _after_interrupted_publish(params, run_id, why, parts)
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
         raise
     try:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
-        summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds)
+        chosen = _models(prepared)
+        summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds, chosen)
         summary["forecast_adjustments"] = prepared.adjustments()
         summary["scenarios"] = int(fc.paths.shape[1])  # `scenarios`, or the count for the items
         summary["forecast_accuracy"] = (
@@ -161,7 +165,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             logger.info("not the published plan (an earlier night, or some items only): artifacts "
                         "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
         keys = artifacts.artifact_keys(published)
-        _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys)
+        _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys,
+                     chosen)  # fmt: skip
         summary["report"] = _best_effort(
             "writing the report", artifacts.report_with_artifacts,
             params, run_id, inputs, demand, fc, result, keys, summary,
@@ -192,7 +197,13 @@ def _after_interrupted_publish(params: RunParameters, run_id: str, why: str, par
     summary = artifacts.summarize(params, run_id, *parts)
     summary["published"] = published
     _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, parts[1],
-                 artifacts.artifact_keys(published))  # fmt: skip
+                 artifacts.artifact_keys(published), parts[4])  # fmt: skip
+
+
+def _models(prepared: models.PreparedForecast) -> pd.DataFrame:
+    """sku, model, n_demands, group per item: what `flows.sources` names a lot's forecast by
+    (the rows `publish` stores in forecast_models)."""
+    return prepared.selection().rename(columns={"unique_id": "sku"})
 
 
 def _best_effort(what: str, call: Callable[..., T], *args: object) -> T | None:

@@ -247,7 +247,7 @@ def test_a_lot_sized_on_a_category_prior_or_launch_forecast_says_so_in_the_repor
     own = [s for s in sections if s not in notes]
     assert own and not any("<p class=warning>" in sections[s] for s in own)
     n = len(notes)
-    assert n == 3
+    assert n == summary["prior_lots"]["items"] >= 3
     headline = re.search(r"<b>Forecasts:</b> (.*?)</p>", text).group(1)
     assert headline.startswith(
         f"{n} lots sized on a category&#x27;s typical item, on all items&#x27; typical item or "
@@ -258,3 +258,42 @@ def test_a_lot_sized_on_a_category_prior_or_launch_forecast_says_so_in_the_repor
 
 SHORT = {"NEW-C": "category's typical item: check", "NEW-L": "launch_forecast (items file)",
          "NEW-A": "all items' typical item: check"}  # fmt: skip
+
+
+def test_the_run_summary_and_the_lots_artifact_flag_lots_sized_on_a_prior(
+    new_items_run, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The markdown summary counts the lots sized on a category's typical item or a launch
+    forecast and names them, as `reorder run` prints it; the table artifact of lots has a
+    short `forecast` column."""
+    import json
+
+    from flows.artifacts import LOTS_KEY, SUMMARY_KEY
+    from flows.cli import _print_summary
+
+    _, summary = new_items_run
+    _print_summary(summary, Path("data"))
+    printed = [x for x in capsys.readouterr().out.splitlines() if x.startswith("forecasts:")]
+    assert printed == [
+        "forecasts:    3 lots sized on a category's typical item, on all items' typical item or "
+        "on a launch forecast: check them: NEW-C, NEW-L, NEW-A"
+    ]
+    with get_client(sync_client=True) as client:
+        found = {
+            a.key: a
+            for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[LOTS_KEY, SUMMARY_KEY])),
+                sort="CREATED_DESC",
+            )[::-1]
+        }
+    markdown = str(found[SUMMARY_KEY].data)
+    assert summary["run_id"] in markdown  # this run's
+    n = summary["prior_lots"]["items"]
+    assert f"| lots sized on a category's typical item or a launch forecast | {n} |" in markdown
+    line = next(x for x in markdown.splitlines() if x.startswith("**Forecasts:** "))
+    assert line.startswith(f"**Forecasts:** {n} lots sized on a category's typical item, ")
+    assert all(sku in line for sku in SHORT)
+    rows = found[LOTS_KEY].data
+    rows = json.loads(rows) if isinstance(rows, str) else rows
+    flagged = {r["sku"]: r["forecast"] for r in rows if r["forecast"]}
+    assert {sku: flagged[sku] for sku in SHORT} == SHORT and len(flagged) == n
