@@ -74,8 +74,9 @@ def ordered_lots(result: optimize.Plan, models: pd.DataFrame | None = None) -> p
     lots = lots.sort_values(["order_value", "sku"], ascending=[False, True])[_LOT_COLUMNS]
     if models is None:
         return lots
-    short = dict(zip(*sources(lots, models)[["sku", "short"]].T.to_numpy(), strict=True))
-    return lots.assign(forecast=lots["sku"].map(short).fillna("")).reindex(
+    found = sources(lots, models)
+    short = dict(zip(found["sku"], found["short"], strict=True))
+    return lots.assign(forecast=[short.get(sku, "") for sku in lots["sku"]]).reindex(
         columns=[*_LOT_COLUMNS[:-1], "forecast", "reason"]
     )
 
