@@ -33,11 +33,11 @@ _SHORT = {
     LAUNCH: "launch_forecast (items file)",
     NONE: "none: check",
 }
-_SIZED = {
-    CATEGORY: "on a category's typical item",
-    ALL: "on all items' typical item",
-    LAUNCH: "on a launch forecast",
-    NONE: "without a forecast",
+_SIZED = {  # what a lot is sized on
+    CATEGORY: "a category's typical item",
+    ALL: "all items' typical item",
+    LAUNCH: "a launch forecast",
+    NONE: None,  # sized without a forecast
 }
 
 
@@ -111,10 +111,17 @@ def prior_lots(lots: pd.DataFrame, models: pd.DataFrame, shown: int = 20) -> dic
 def prior_lots_headline(group: dict[str, Any]) -> str:
     """'12 lots sized on a category's typical item or a launch forecast: check them' for a
     `prior_lots` group with items."""
-    n, kinds = group["items"], [_SIZED[k] for k in group["kinds"]]
-    named = ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+    n, kinds = group["items"], [_SIZED[k] for k in group["kinds"] if k != NONE]
+    named = "on " + _either(kinds) if kinds else ""
+    if NONE in group["kinds"]:
+        named += (", or " if kinds else "") + "without a forecast"
     it = "it" if n == 1 else "them"
     return f"{n:,} lot{'' if n == 1 else 's'} sized {named}: check {it}"
+
+
+def _either(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
 def prior_lots_note(group: dict[str, Any]) -> str:

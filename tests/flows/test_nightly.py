@@ -945,7 +945,7 @@ def test_lots_on_a_forecast_not_their_own_are_counted_by_kind_and_a_no_history_o
     assert group == {"items": 3, "skus": ["Z1", "L1"],
                      "kinds": {"category": 1, "launch": 1, "none": 1}}  # fmt: skip
     assert prior_lots_note(group) == (
-        "3 lots sized on a category's typical item, on a launch forecast or without a forecast: "
+        "3 lots sized on a category's typical item or a launch forecast, or without a forecast: "
         "check them: Z1, L1 and 1 more"
     )
     one = prior_lots(lots.head(1), models)

@@ -250,8 +250,8 @@ def test_a_lot_sized_on_a_category_prior_or_launch_forecast_says_so_in_the_repor
     assert n == summary["prior_lots"]["items"] >= 3
     headline = re.search(r"<b>Forecasts:</b> (.*?)</p>", text).group(1)
     assert headline.startswith(
-        f"{n} lots sized on a category&#x27;s typical item, on all items&#x27; typical item or "
-        "on a launch forecast: check them: <a href="
+        f"{n} lots sized on a category&#x27;s typical item, all items&#x27; typical item or a "
+        "launch forecast: check them: <a href="
     )
     assert all(f">{sku}</a>" in headline for sku in notes)
 
@@ -275,8 +275,8 @@ def test_the_run_summary_and_the_lots_artifact_flag_lots_sized_on_a_prior(
     _print_summary(summary, Path("data"))
     printed = [x for x in capsys.readouterr().out.splitlines() if x.startswith("forecasts:")]
     assert printed == [
-        "forecasts:    3 lots sized on a category's typical item, on all items' typical item or "
-        "on a launch forecast: check them: NEW-C, NEW-L, NEW-A"
+        "forecasts:    3 lots sized on a category's typical item, all items' typical item or a "
+        "launch forecast: check them: NEW-C, NEW-L, NEW-A"
     ]
     with get_client(sync_client=True) as client:
         found = {
