@@ -99,7 +99,7 @@ def list_lots(
         lots = warehouse.review_lots(
             con, status=None if status == "all" else status, suppliers=suppliers, skus=skus
         )
-        elsewhere = warehouse.decided_elsewhere(con, skus=skus or None)
+        elsewhere = warehouse.decided_elsewhere(con, skus=_items_of(con, suppliers, skus))
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
@@ -116,7 +116,7 @@ def list_lots(
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    notes = elsewhere_notes(elsewhere, of_items=bool(skus))
+    notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers))
     notes += other_run_notes(lots[lots["status"] == "pending"])
     for note in notes + changed_notes(changed) + rejected_notes(rejected) + tier_notes(missed):
         click.echo(f"note: {note}")
@@ -247,6 +247,16 @@ def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
 def _names(word: str, values: Sequence[str]) -> str:
     """'supplier S1' or 'suppliers S1, S2'."""
     return f"{word}{'s' if len(values) > 1 else ''} {', '.join(values)}"
+
+
+def _items_of(con: object, suppliers: Sequence[str], skus: Sequence[str]) -> list[str] | None:
+    """The items whose decisions on the night's other runs a list of `suppliers` and `skus`
+    names: `skus`, or with suppliers the items of their lots (any status; the supplier decided
+    for, else the one recommended) among them; None: all items."""
+    if not suppliers:
+        return list(skus) or None
+    lots = warehouse.review_lots(con, suppliers=suppliers, skus=skus)
+    return lots["sku"].astype(str).tolist()
 
 
 def _only(notes: pd.DataFrame, skus: Sequence[str], suppliers: Sequence[str]) -> pd.DataFrame:

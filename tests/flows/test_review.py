@@ -461,6 +461,40 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
             ["RV-night-1-A", 200], ["RV-night-1-budget-B", 20]]  # fmt: skip
 
 
+def test_review_list_of_a_supplier_names_the_decisions_on_another_run_of_its_items_only(
+    tmp_path: Path,
+) -> None:
+    """`review list --supplier S2` said "2 lots of this night were decided on run night-1"
+    when one of them was an item of S2's lots (and, for a supplier without lots, both): the
+    note counts and names the items of the supplier's lots, as `--sku` does."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        decided = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "approve")]
+        warehouse.record_decisions(con, decided, decided_by="anna")
+        _publish(con, AS_OF, "night-1-budget", 150.0)
+    _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "100")
+    everything = _cli("review", "list", "--db", str(db), "--status", "all")
+    assert "note: 2 lots of this night were decided on run night-1 (another run" in everything
+    of_s2 = _cli("review", "list", "--db", str(db), "--status", "all", "--supplier", "S2")
+    assert of_s2.startswith("1 lot of supplier S2 of run night-1-budget:")
+    notes = [line for line in of_s2.splitlines() if "decided on run night-1 " in line]
+    assert notes == [
+        "note: 1 lot of these items (A) was decided on run night-1 (another run of the same "
+        "night); the newest decision per sku counts as an open order and is in `reorder export`"
+    ]
+    of_s1 = _cli("review", "list", "--db", str(db), "--supplier", "S1")
+    assert "note: 1 lot of these items (B) was decided on run night-1 " in of_s1
+    # a supplier's list with a sku of another supplier's lot: nothing of that item
+    none = _cli("review", "list", "--db", str(db), "--supplier", "S1", "--sku", "A")
+    assert none.startswith("no pending lots of supplier S1 of sku A")
+    assert "decided on run night-1 " not in none
+
+
 def test_the_review_form_leaves_lots_decided_on_another_run_of_the_night_alone() -> None:
     from flows.review import ReviewInput, decisions_from_input
 
