@@ -297,3 +297,51 @@ def test_the_run_summary_and_the_lots_artifact_flag_lots_sized_on_a_prior(
     rows = json.loads(rows) if isinstance(rows, str) else rows
     flagged = {r["sku"]: r["forecast"] for r in rows if r["forecast"]}
     assert {sku: flagged[sku] for sku in SHORT} == SHORT and len(flagged) == n
+
+
+def test_a_lot_sized_on_a_prior_outside_the_top_lots_gets_its_charts_too(
+    new_items_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the top lots by order value had charts, so a lot sized on a category's typical
+    item outside them (the 300-item demo's one such lot) had only its table row: such lots get
+    their section and charts as well, up to MAX_FLAGGED more, and a line names those beyond.
+    Last in the file: its run's artifacts are the newest (the test above reads the newest)."""
+    import flows.report
+    from flows.sources import sources
+
+    db_path, _ = new_items_run
+    monkeypatch.setattr(flows.report, "MAX_ITEMS", 1)  # the 17 lots: most are beyond the top
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+        models = warehouse.run_forecast_models(con, [lots["run_id"].iloc[0]])
+    ordered = lots[lots["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    top = ordered["sku"].iloc[0]
+    flagged = [s for s in sources(ordered, models)["sku"] if s != top]  # by order value
+    assert len(flagged) >= 2
+    monkeypatch.setattr(flows.report, "MAX_FLAGGED", len(flagged) - 1)  # one beyond the cap
+    data_dir, db = db_path.parent / "data", tmp_path / "reorder.duckdb"
+    summary = nightly(as_of=AS_OF, data_dir=str(data_dir), db_path=str(db), horizon=8, scenarios=60)
+    text = Path(summary["report"]).read_text(encoding="utf-8")
+    sections = dict(
+        re.findall(r'<section class="item" id="item-([^"]+)">(.*?)</section>', text, re.S)
+    )
+    assert list(sections) == [top, *flagged[:-1]]  # the top lot, then the flagged ones
+    assert all(body.count('<img alt="') == 3 for body in sections.values())
+    for sku in flagged[:-1]:
+        assert "</h3><p class=warning>" in sections[sku]  # where its forecast comes from
+        assert f'<a href="#item-{sku}">{sku}</a>' in text  # the table's row links its section
+    n = len(flagged) - 1
+    assert f"<h2>More lots to check ({n}): lot{'' if n == 1 else 's'} outside the top " in text
+    last = flagged[-1]
+    assert (
+        f"1 more such lot is beyond these {n}, without charts (their forecast is named in the "
+        f'table of all lots): <a href="#lot-{last}">{last}</a></p>'
+    ) in text
+    assert text.index("Lots in detail (top 1 ") < text.index("More lots to check")
+    other = re.search(r"<h2>Other lots \(([\d,]+), without charts", text).group(1)
+    assert int(other) == summary["lots"] - len(sections)
+    with warehouse.connect(db, read_only=True) as con:
+        shown = con.execute("SELECT items_shown FROM reports").fetchone()[0]
+    assert shown == len(sections)
