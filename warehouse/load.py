@@ -418,13 +418,19 @@ def _with_broken(checked: Checked, raw: RawFile) -> Checked:
 
 
 def _with_sku(checked: Checked, frame: pd.DataFrame) -> Checked:
-    """Problems get the sku text of their row (None: no sku column or a row not split)."""
-    if "sku" not in frame or checked.problems.empty:
+    """Problems get the sku and supplier_id text of their row (None: no such column or a row
+    not split)."""
+    if checked.problems.empty:
         return checked
-    skus = frame.set_index(ROW)["sku"].map(lambda v: v.strip() if isinstance(v, str) else None)
-    sku = checked.problems[ROW].map(skus).astype(object)
-    problems = checked.problems.assign(sku=sku.where(sku.notna(), None))
-    return replace(checked, problems=problems)
+    keys = {}
+    for column in ("sku", "supplier_id"):
+        if column in frame:
+            texts = frame.set_index(ROW)[column].map(
+                lambda v: v.strip() if isinstance(v, str) else None
+            )
+            found = checked.problems[ROW].map(texts).astype(object)
+            keys[column] = found.where(found.notna(), None)
+    return replace(checked, problems=checked.problems.assign(**keys)) if keys else checked
 
 
 def _required(table: Table) -> set[str]:

@@ -19,6 +19,7 @@ from warehouse.read import ROW, RawFile
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, Table
 from warehouse.validate import (
     EMPTY_MARKERS,
+    NO_PRICE_BREAK,
     SAME_VALUES,
     THOUSANDS,
     canonical,
@@ -351,27 +352,53 @@ def overdue_orders(
 def tiers_left_out(
     con: duckdb.DuckDBPyConnection, shown: int = 5, skus: Sequence[str] | None = None
 ) -> list[str]:
-    """A note on the price_breaks rows in quarantine of items (of `skus`, None: all) that
-    still have price breaks (on every load, like `overdue_orders`): their offers are priced by
-    the other tiers, so a lot's price and smallest tier quietly changed (a first tier with
-    unit_price 0 moved the smallest lot up to the next tier, and nothing named the item). A
-    row that repeats an earlier one (`same values`) changes nothing and is not named."""
-    of_skus, params = _of_skus(skus)
+    """Notes on the price_breaks rows in quarantine of items (of `skus`, None: all) that
+    still have price breaks (on every load, like `overdue_orders`). An offer with tiers left
+    is priced by them, so a lot's price and smallest tier quietly changed (a first tier with
+    unit_price 0 moved the smallest lot up to the next tier, and nothing named the item); an
+    offer with none left is left out (its supplier_items row is in quarantine: `no valid price
+    break`), and the item keeps its other offers. A row that repeats an earlier one (`same
+    values`) changes nothing and is not named; a row of an offer that was never loaded (not
+    in supplier_items, or in quarantine for its own terms) prices nothing and is not named
+    either. A row loaded before quarantine kept the supplier_id counts as of an offer with
+    tiers left."""
+    of_skus, params = _of_skus(skus, "q.sku")
     rows = con.execute(
-        "SELECT sku, file, row_number, string_agg(reason, '; ' ORDER BY column_name) "
-        "FROM quarantine WHERE table_name = 'price_breaks' AND sku IS NOT NULL "
-        f"AND sku IN (SELECT sku FROM price_breaks) AND {of_skus} GROUP BY ALL "
-        "HAVING NOT bool_or(ends_with(reason, ?)) ORDER BY sku, row_number",
-        [*params, SAME_VALUES],
+        "SELECT q.sku, q.supplier_id, q.file, q.row_number, "
+        "string_agg(q.reason, '; ' ORDER BY q.column_name), "
+        "q.supplier_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM price_breaks AS p "
+        "WHERE p.supplier_id = q.supplier_id AND p.sku = q.sku) AS left_out "
+        "FROM quarantine AS q WHERE q.table_name = 'price_breaks' AND q.sku IS NOT NULL "
+        f"AND q.sku IN (SELECT sku FROM price_breaks) AND {of_skus} GROUP BY ALL "
+        "HAVING NOT bool_or(ends_with(q.reason, ?)) AND (NOT left_out OR EXISTS (SELECT 1 "
+        "FROM quarantine AS s WHERE s.table_name = 'supplier_items' "
+        "AND s.supplier_id = q.supplier_id AND s.sku = q.sku AND ends_with(s.reason, ?))) "
+        "ORDER BY q.sku, q.supplier_id, q.row_number",
+        [*params, SAME_VALUES, NO_PRICE_BREAK],
     ).fetchall()
-    if not rows:
-        return []
-    names = "; ".join(f"{sku} ({file} row {row}: {why})" for sku, file, row, why in rows[:shown])
-    more = (
-        f"; and {len(rows) - shown} more (reorder quarantine --rows)" if len(rows) > shown else ""
-    )
-    return [f"{len(rows)} price break row(s) in quarantine: these items' offers are priced by "
-            f"their other tiers, without that one: {names}{more}"]  # fmt: skip
+    priced = [(sku, f"{file} row {row}: {why}") for sku, _, file, row, why, out in rows if not out]
+    offers: dict[str, list[str]] = {}
+    for sku, supplier, file, row, why, out in rows:
+        if out:
+            offers.setdefault(f"{supplier}'s offer of {sku}", []).append(f"{file} row {row}: {why}")
+    notes = []
+    if priced:
+        names = "; ".join(f"{sku} ({where})" for sku, where in priced[:shown])
+        notes.append(f"{len(priced)} price break row(s) in quarantine: these items' offers are "
+                     f"priced by their other tiers, without that one: {names}"
+                     f"{_more(len(priced), shown)}")  # fmt: skip
+    if offers:
+        names = "; ".join(
+            f"{offer} ({'; '.join(where)})" for offer, where in list(offers.items())[:shown]
+        )
+        notes.append(f"{len(offers)} offer(s) left out, their price break row(s) all in "
+                     "quarantine (no valid price break; the items keep their other offers): "
+                     f"{names}{_more(len(offers), shown)}")  # fmt: skip
+    return notes
+
+
+def _more(n: int, shown: int) -> str:
+    return f"; and {n - shown} more (reorder quarantine --rows)" if n > shown else ""
 
 
 def twin_orders(

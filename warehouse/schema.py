@@ -334,6 +334,9 @@ UPGRADES = (
     # the sku of a quarantined row (tables with a sku column): a quarantined stock row leaves
     # its item unplanned instead of planned as if nothing were on hand
     "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS sku VARCHAR",
+    # the supplier_id of a quarantined row (tables with one): a price break row in quarantine
+    # names the offer it belonged to, which may have no tier left (`tiers_left_out`)
+    "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS supplier_id VARCHAR",
 )
 
 

@@ -276,18 +276,18 @@ def _insert_problems(
 ) -> None:
     if problems.empty:
         return
-    if "sku" not in problems:
-        problems = problems.assign(sku=None)
-    frame = problems[[ROW, "column_name", "value", "reason", "sku"]].astype(
-        {"column_name": object, "value": object, "reason": object, "sku": object}
-    )
+    problems = problems.assign(**{k: None for k in ("sku", "supplier_id") if k not in problems})
+    frame = problems[[ROW, "column_name", "value", "reason", "sku", "supplier_id"]].astype(
+        {"column_name": object, "value": object, "reason": object, "sku": object,
+         "supplier_id": object}
+    )  # fmt: skip
     con.register(_PROBLEMS, frame)
     try:
         con.execute(
             "INSERT INTO quarantine (load_id, table_name, file, row_number, column_name, value, "
-            "reason, loaded_at, sku) SELECT ?, ?, ?, CAST(_row AS BIGINT), "
+            "reason, loaded_at, sku, supplier_id) SELECT ?, ?, ?, CAST(_row AS BIGINT), "
             "CAST(column_name AS VARCHAR), CAST(value AS VARCHAR), CAST(reason AS VARCHAR), ?, "
-            f"CAST(sku AS VARCHAR) FROM {_PROBLEMS} ORDER BY _row",
+            f"CAST(sku AS VARCHAR), CAST(supplier_id AS VARCHAR) FROM {_PROBLEMS} ORDER BY _row",
             [record.load_id, record.table, record.file, record.loaded_at],
         )
     finally:

@@ -53,6 +53,7 @@ EMPTY_MARKERS = frozenset({"n/a", "na", "null", "none", "nan", "-", "--", "\u201
 # exactly (a doubled export line: harmless); `warehouse.planning` matches on both
 DUPLICATE_KEY = "duplicate key "
 SAME_VALUES = ", same values)"
+NO_PRICE_BREAK = "has no valid price break"  # how a supplier item left without tiers ends
 # tables whose first row of a key does not load when a later row of the key disagrees: which
 # terms are right is not known, so the supplier's offers (the offer, the price tier, the
 # discount tier) are left out with the reason, as an item's are when its items or stock rows
@@ -618,7 +619,7 @@ def unpriced(supplier_items: pd.DataFrame, price_breaks: pd.DataFrame) -> list:
         supplier_items[ROW], supplier_items["supplier_id"], supplier_items["sku"], strict=True
     )
     return [
-        (int(row), "sku", sku, f"supplier_id {supplier!r} × sku {sku!r} has no valid price break")
+        (int(row), "sku", sku, f"supplier_id {supplier!r} × sku {sku!r} {NO_PRICE_BREAK}")
         for row, supplier, sku in rows
         if (supplier, sku) not in priced
     ]

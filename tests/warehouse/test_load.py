@@ -284,6 +284,33 @@ def test_a_tier_in_quarantine_is_named_with_its_item_on_every_load(con, tmp_path
     assert [n for n in again.notes if "price break" in n] == [note]
 
 
+def test_an_offer_whose_only_tier_is_in_quarantine_is_named_as_left_out(con, tmp_path):
+    """S2's only tier of A had unit_price 0: S2's offer of A was left out (no valid price
+    break), and the note said A's offers were priced by their other tiers. It names that offer
+    as left out, apart from S1's offer of A, which its other tier still prices."""
+    breaks = (
+        BASE["price_breaks.csv"]
+        .replace("S1,A,100,2.00", "S1,A,100,0")
+        .replace("S2,A,50,2.20", "S2,A,50,0")
+    )
+    report = load_folder(con, write_folder(tmp_path / "in", price_breaks__csv=breaks), AS_OF)
+    assert quarantined(con, "supplier_items") == [
+        (2, "sku", "supplier_id 'S2' × sku 'A' has no valid price break")
+    ]
+    why = "unit_price 0 must be greater than 0"
+    assert [n for n in report.notes if "price break" in n] == [
+        "1 price break row(s) in quarantine: these items' offers are priced by their other "
+        f"tiers, without that one: A (price_breaks.csv row 1: {why})",
+        "1 offer(s) left out, their price break row(s) all in quarantine (no valid price break; "
+        f"the items keep their other offers): S2's offer of A (price_breaks.csv row 3: {why})",
+    ]
+    # quarantine keeps the row's supplier: the offer is known without the file
+    assert con.execute(
+        "SELECT table_name, row_number, supplier_id, sku FROM quarantine ORDER BY ALL"
+    ).fetchall() == [("price_breaks", 1, "S1", "A"), ("price_breaks", 3, "S2", "A"),
+                     ("supplier_items", 2, "S2", "A")]  # fmt: skip
+
+
 def test_an_item_whose_own_row_is_quarantined_is_named_for_the_plan(con, tmp_path):
     """B's end_of_life '31.12.2026' quarantined its items row (and its order lines): B then
     vanished from the plan without a word, neither among the lots nor among the items the
