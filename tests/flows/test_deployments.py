@@ -30,7 +30,11 @@ def test_nightly_and_rerun_share_one_process_pool_and_run_one_at_a_time() -> Non
     }
     assert pools == {"reorder"}
     assert all(d["concurrency_limit"] == 1 for d in DEPLOYMENTS.values())
-    assert SPEC["pull"][0]["prefect.deployments.steps.set_working_directory"] == {
+    check, chdir = SPEC["pull"]
+    assert check["prefect.deployments.steps.run_shell_script"]["script"].endswith(
+        '"{{ $REORDER_HOME }}"'
+    )
+    assert chdir["prefect.deployments.steps.set_working_directory"] == {
         "directory": "{{ $REORDER_HOME }}"
     }
 

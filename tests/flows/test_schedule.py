@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import yaml
 
 import warehouse
 from flows.nightly import nightly as nightly_flow
@@ -171,7 +172,7 @@ def test_deploying_prefect_yaml_makes_the_scheduler_create_nightly_runs(deployed
     assert not _scheduled_runs(api_url, rerun["id"]), "rerun has no schedule"
     limits = [d["global_concurrency_limit"]["limit"] for d in (nightly, rerun)]
     assert limits == [1, 1], "one run at a time per deployment"
-    assert nightly["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]
+    assert nightly["pull_steps"][-1]["prefect.deployments.steps.set_working_directory"]
 
 
 @pytest.fixture
@@ -263,3 +264,34 @@ def test_review_deployment_suspends_and_a_form_answer_resumes_it(
     assert (lots.drop(index=rejected)["status"] == "approved").all()
     assert (lots["decided_by"] == "anna").all()
     assert rerun["run_key"].iloc[0] != shown and (rerun["status"] == "pending").all()
+
+
+def test_a_worker_without_reorder_home_names_it_when_the_deployment_has_none(
+    deployed, tmp_path: Path
+) -> None:
+    """Deployed from a shell without REORDER_HOME, the pull step keeps the placeholder; a
+    worker started without it resolved it to "" and ran the flow in its temporary folder, so
+    the run crashed with "No such file or directory: '/tmp/tmp...prefect/flows/nightly.py'".
+    The pull step's check says what to set instead (README, "Deploying with Prefect")."""
+    api_url, env = deployed
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    flow = _api("POST", f"{api_url}/flows/", {"name": "nightly"})
+    deployment = _api("POST", f"{api_url}/deployments/", {
+        "name": "no-home", "flow_id": flow["id"], "work_pool_name": "reorder",
+        "entrypoint": "flows/nightly.py:nightly", "path": ".", "pull_steps": spec["pull"],
+    })  # fmt: skip
+    assert "{{ $REORDER_HOME }}" in str(deployment["pull_steps"])  # as `prefect deploy` keeps it
+    run = _api("POST", f"{api_url}/deployments/{deployment['id']}/create_flow_run",
+               {"parameters": {"items": ["P-10335"]}})  # fmt: skip
+    env = {k: v for k, v in env.items() if k != "REORDER_HOME"}
+    env["PREFECT_WORKER_QUERY_SECONDS"] = "1"
+    log = tmp_path / "worker.log"
+    cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", "reorder"]
+    try:
+        with _process(cmd, env, log):
+            _wait_for_state(api_url, run["id"], "Crashed")
+    finally:
+        httpx.delete(f"{api_url}/deployments/{deployment['id']}", timeout=30)
+    said = log.read_text()
+    assert "cannot change into {{ $REORDER_HOME }}: REORDER_HOME is not set" in said, said
+    assert "flows/nightly.py' encountered an exception" not in said
