@@ -98,6 +98,15 @@ def _locked_message(path: Path, db_path: Path, wait_seconds: float) -> str:
     )
 
 
+def busy_message(db_path: str | Path) -> str | None:
+    """The message a run starting now without waiting would stop with (RunLockedError) if a
+    live run holds the lock of `db_path`, else None. Reads the lock file only (live_holder):
+    the run still takes the lock itself."""
+    if live_holder(db_path) is None:
+        return None
+    return _locked_message(lock_path(db_path), Path(db_path), 0)
+
+
 def live_holder(db_path: str | Path) -> dict[str, Any] | None:
     """What the run lock file says about its holder (pid, run_id, since) if that process
     still runs, else None. Reads the file only, never takes the lock (a run starting at that

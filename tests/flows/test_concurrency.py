@@ -156,3 +156,32 @@ def test_a_run_with_lock_wait_waits_for_the_run_before_it(demo_dir: Path, tmp_pa
         held.unlink()
         nightly(**RUN, data_dir=str(demo_dir), db_path=str(db_path))
     holder.wait(timeout=30)
+
+
+def test_reorder_run_while_another_run_writes_says_so_in_one_line(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """`reorder run` during a rerun printed the flow engine's traceback and the message four
+    times; it now stops before Prefect starts with the message of the README, once."""
+    db_path = tmp_path / "reorder.duckdb"
+    ready = tmp_path / "held"
+    holder = _start(_HOLDER, str(db_path), str(ready), "0")
+    try:
+        _wait_for(lambda: _holds_lock(db_path, holder.pid), "the holder taking the run lock")
+        done = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "run", "--data-dir", str(demo_dir),
+             "--db", str(db_path)],
+            cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        ready.unlink(missing_ok=True)
+        holder.communicate(timeout=30)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    message = (
+        f"Error: another run (pid {holder.pid}, run_id holder-run) is writing {db_path} since "
+    )
+    assert message in said, said
+    assert "this run stopped before writing anything. Start it again" in said
+    assert "Traceback" not in said and said.count("another run") == 1, said
+    assert not db_path.exists(), "nothing written"
