@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 import warehouse
 from flows.console import (
     changed_notes,
+    counted,
     end_of_life_notes,
     failed_notes,
     other_run_notes,
@@ -132,6 +133,22 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
     return listed
 
 
+def left_alone_note(pending: pd.DataFrame, answer: ReviewInput) -> str | None:
+    """What approve_all / approve_suppliers left alone, worded as `review approve --all` says
+    it: the lots they chose whose item was decided on another run of the night."""
+    named = {lot.sku for lot in answer.lots}
+    chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
+    skus = pending.loc[chosen & pending["other_run_key"].notna(), "sku"]
+    skus = skus[~skus.isin(named)]
+    if skus.empty:
+        return None
+    more = f" and {len(skus) - 10} more" if len(skus) > 10 else ""
+    return (
+        f"left alone: {counted(len(skus), 'lot')} whose item was decided on another run of this "
+        f"night ({', '.join(skus.head(10))}{more}); name a sku to decide it on this run"
+    )
+
+
 @task(name="read-pending-lots", cache_policy=NO_CACHE)
 def read_pending(db_path: str, run_key: str | None = None) -> pd.DataFrame:
     """Pending lots of the run_key (None: of the published run, current_run); the connection
@@ -180,6 +197,8 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         recorded = decide(
             con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
         )
+        if note := left_alone_note(pending, answer):  # said once the answer is recorded
+            get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
         for note in notes + tier_notes(warehouse.missed_supplier_tiers(con, run_key)):
             get_run_logger().warning(note)

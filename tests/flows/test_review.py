@@ -676,3 +676,28 @@ def test_review_flow_shows_lots_rejected_on_an_earlier_night(tmp_path: Path) -> 
     assert "## Rejected on an earlier night, recommended again\n\n- B: 20 from S1 was rejected" in (
         str(newest.data)
     )
+
+
+def test_the_review_flow_says_which_lots_approve_all_left_alone(tmp_path: Path, caplog) -> None:
+    """The form's approve all left the lots decided on another run of the night pending and
+    logged only '0 decisions recorded ..., 1 lots left pending'; it now says why, as
+    `review approve --all` does (README, Reviewing lots)."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        _publish(con, AS_OF, "night-1-budget", 150.0)
+    with _paused_review(db) as (run_id, result):
+        resume_flow_run(run_id, run_input={"planner": "dora", "approve_all": True})
+    assert result["status"] == "decided" and result["recorded"] == 1
+    assert (
+        "left alone: 1 lot whose item was decided on another run of this night (A); name a sku "
+        "to decide it on this run"
+    ) in caplog.text
+    with warehouse.connect(db, read_only=True) as con:
+        lots = warehouse.review_lots(con).set_index("sku")
+    assert lots.loc["A", "status"] == "pending" and lots.loc["B", "status"] == "approved"
