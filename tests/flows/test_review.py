@@ -429,9 +429,9 @@ def test_cli_override_says_a_quantity_is_whole_units(db: Path, typed: str, said:
         assert warehouse.decision_history(con).empty  # nothing recorded
 
 
-def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: Path) -> None:
-    """A rerun with a budget is published with its lots pending; the planner's approvals on
-    the first run of the night still count, and the list says where they are."""
+def _decided_on_another_run(tmp_path: Path, *skus: str) -> Path:
+    """A warehouse whose night has two runs: `skus` approved by anna on run night-1, then
+    night-1-budget published with its lots pending."""
     from tests.warehouse.conftest import AS_OF, write_folder
     from tests.warehouse.test_decisions import _publish
 
@@ -439,8 +439,16 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
     with warehouse.connect(db) as con:
         warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
         _publish(con, AS_OF, "night-1", 200.0)
-        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        decided = [warehouse.Decision(sku, "approve") for sku in skus]
+        warehouse.record_decisions(con, decided, decided_by="anna")
         _publish(con, AS_OF, "night-1-budget", 150.0)
+    return db
+
+
+def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: Path) -> None:
+    """A rerun with a budget is published with its lots pending; the planner's approvals on
+    the first run of the night still count, and the list says where they are."""
+    db = _decided_on_another_run(tmp_path, "A")
     out = CliRunner().invoke(main, ["review", "list", "--db", str(db)], catch_exceptions=False)
     assert "2 pending lots of run night-1-budget" in out.output
     assert "note: 1 lot of this night was decided on run night-1 (another run" in out.output
@@ -467,16 +475,7 @@ def test_review_list_of_a_supplier_names_the_decisions_on_another_run_of_its_ite
     """`review list --supplier S2` said "2 lots of this night were decided on run night-1"
     when one of them was an item of S2's lots (and, for a supplier without lots, both): the
     note counts and names the items of the supplier's lots, as `--sku` does."""
-    from tests.warehouse.conftest import AS_OF, write_folder
-    from tests.warehouse.test_decisions import _publish
-
-    db = tmp_path / "wh.duckdb"
-    with warehouse.connect(db) as con:
-        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
-        _publish(con, AS_OF, "night-1", 200.0)
-        decided = [warehouse.Decision("A", "approve"), warehouse.Decision("B", "approve")]
-        warehouse.record_decisions(con, decided, decided_by="anna")
-        _publish(con, AS_OF, "night-1-budget", 150.0)
+    db = _decided_on_another_run(tmp_path, "A", "B")
     _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "100")
     everything = _cli("review", "list", "--db", str(db), "--status", "all")
     assert "note: 2 lots of this night were decided on run night-1 (another run" in everything
@@ -682,15 +681,7 @@ def test_the_review_flow_says_which_lots_approve_all_left_alone(tmp_path: Path, 
     """The form's approve all left the lots decided on another run of the night pending and
     logged only '0 decisions recorded ..., 1 lots left pending'; it now says why, as
     `review approve --all` does (README, Reviewing lots)."""
-    from tests.warehouse.conftest import AS_OF, write_folder
-    from tests.warehouse.test_decisions import _publish
-
-    db = tmp_path / "wh.duckdb"
-    with warehouse.connect(db) as con:
-        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
-        _publish(con, AS_OF, "night-1", 200.0)
-        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
-        _publish(con, AS_OF, "night-1-budget", 150.0)
+    db = _decided_on_another_run(tmp_path, "A")
     with _paused_review(db) as (run_id, result):
         resume_flow_run(run_id, run_input={"planner": "dora", "approve_all": True})
     assert result["status"] == "decided" and result["recorded"] == 1
