@@ -1,8 +1,8 @@
 """Purchase proposals: approved and overridden lots per supplier, as Excel and CSV files.
 
 Excel (openpyxl): one sheet per supplier with a header block, one row per lot, number formats
-for units (#,##0) and money (#,##0.00), and a totals row. CSV: one file with every lot, whole
-units and prices rounded (`_csv_ready`).
+for units (#,##0) and money (#,##0.00), and a totals row (a number, not a formula). CSV: one
+file with every lot, whole units and prices rounded (`_csv_ready`).
 """
 
 from __future__ import annotations
@@ -93,8 +93,10 @@ def _sheet(book: Workbook, supplier_id: str, lots: pd.DataFrame, run_key: str) -
         cell.font = Font(bold=True)
     for lot in lots.itertuples(index=False):
         sheet.append([_cell(getattr(lot, column)) for column, *_ in COLUMNS])
-    last = sheet.max_row
-    sheet.append(["Total", None, None, None, None, f"=SUM(F{header + 1}:F{last})"])
+    # a value, not =SUM(...): openpyxl cannot store a formula's result, and readers that do
+    # not recalculate (pandas, previews, Excel's Protected View) would show no total
+    total = round(float(lots["order_value"].sum()), 2)
+    sheet.append(["Total", None, None, None, None, total])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     for i, (_, _, number_format, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width

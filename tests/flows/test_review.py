@@ -293,6 +293,24 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     assert missed in everything
 
 
+def test_export_totals_are_numbers_a_reader_without_excel_sees(db: Path, tmp_path: Path) -> None:
+    """The totals row of a supplier's sheet held the formula =SUM(F5:F6) without a value: a
+    reader that does not recalculate (pandas, openpyxl, mail and file previews, Excel's
+    Protected View) showed no total. It is the sum of the rounded order values shown."""
+    pending = _pending(db)
+    supplier = pending["supplier_id"].value_counts().index[0]
+    _cli("review", "approve", "--db", str(db), "--all", "--supplier", supplier)
+    _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    book = load_workbook(next((tmp_path / "out").glob("*.xlsx")), data_only=True)
+    sheet = book[supplier]
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert rows[-1][0] == "Total" and len(rows) - 1 == (pending["supplier_id"] == supplier).sum()
+    values = [row[5] for row in rows[:-1]]
+    assert all(isinstance(v, float | int) for v in values)
+    assert rows[-1][5] == pytest.approx(round(sum(values), 2), abs=1e-9)
+    assert sheet.cell(sheet.max_row, 6).number_format == "#,##0.00"
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
