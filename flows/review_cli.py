@@ -307,13 +307,34 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
         lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
         missed = warehouse.missed_supplier_tiers(con, latest[1], suppliers)
+        status = warehouse.review_lots(con, latest[1], suppliers=suppliers)["status"]
     for path in write_proposals(lots, out_dir, latest[1], suppliers):
         click.echo(f"wrote {path}")
-    click.echo(
-        f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
-        f"order value {lots['order_value'].sum():,.2f}"
-    )
+    if lots.empty:
+        click.echo(_nothing_to_export(db_path, latest, suppliers, status))
+    else:
+        click.echo(
+            f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
+            f"order value {lots['order_value'].sum():,.2f}"
+        )
     for note in changed_notes(changed[changed["action"] != "reject"]):
         click.echo(f"note: {note}")
     for note in tier_notes(missed):
         click.echo(f"note: {note}")
+
+
+def _nothing_to_export(
+    db_path: Path, latest: tuple, suppliers: tuple[str, ...], status: pd.Series
+) -> str:
+    """'nothing to export: no lot of the night of 2026-12-06 (run ...) is approved or
+    overridden (34 pending, 1 rejected: reorder review list --db ...); the files hold no
+    lots': an export of no lots says why, and where the lots to decide are."""
+    of = f"{_names('supplier', suppliers)} of " if suppliers else ""
+    counts = status.value_counts()
+    shown = [f"{counts[s]:,} {s}" for s in ("pending", "rejected") if counts.get(s, 0)]
+    command = f"reorder review list --db {db_path}" + "".join(f" --supplier {s}" for s in suppliers)
+    return (
+        f"nothing to export: no lot of {of}the night of {latest[2]} (run {latest[1]}) is "
+        f"approved or overridden ({', '.join(shown or ['no lots'])}: {command}); the files "
+        "hold no lots"
+    )

@@ -311,6 +311,32 @@ def test_export_totals_are_numbers_a_reader_without_excel_sees(db: Path, tmp_pat
     assert sheet.cell(sheet.max_row, 6).number_format == "#,##0.00"
 
 
+def test_an_export_with_nothing_approved_says_why_and_what_is_pending(
+    db: Path, tmp_path: Path
+) -> None:
+    """Nothing approved: the export said only "0 lots, 0 suppliers, order value 0.00". It
+    names the night and the pending and rejected lots, so a buyer knows where to go next."""
+    pending = _pending(db)
+    sku = pending["sku"].iloc[0]
+    _cli("review", "reject", "--db", str(db), sku)
+    out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    with warehouse.connect(db) as con:
+        run_key, as_of = warehouse.latest_run(con)[1:]
+    assert (
+        f"nothing to export: no lot of the night of {as_of} (run {run_key}) is approved or "
+        f"overridden ({len(pending) - 1} pending, 1 rejected: reorder review list --db {db}); "
+        "the files hold no lots"
+    ) in out
+    assert "0 lots" not in out
+    # the files are still written: an earlier export of the night must not stay behind
+    assert pd.read_csv(next((tmp_path / "out").glob("*.csv"))).empty
+    supplier = pending["supplier_id"].iloc[1]
+    of_supplier = (pending["supplier_id"] == supplier).sum() - (sku == supplier)
+    one = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"), "--supplier", supplier)
+    assert f"nothing to export: no lot of supplier {supplier} of the night of {as_of}" in one
+    assert f"({of_supplier} pending" in one and f"--supplier {supplier})" in one
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
