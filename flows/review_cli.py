@@ -290,7 +290,7 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 
 @click.command()
 @DB_OPTION
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @_SUPPLIER
 def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
     """Write approved and overridden lots of the published run's night (per sku its newest

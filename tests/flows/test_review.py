@@ -337,6 +337,19 @@ def test_an_export_with_nothing_approved_says_why_and_what_is_pending(
     assert f"({of_supplier} pending" in one and f"--supplier {supplier})" in one
 
 
+def test_export_into_a_file_instead_of_a_folder_is_refused_naming_it(
+    db: Path, tmp_path: Path
+) -> None:
+    """`--out` naming a file ended in "Error: [Errno 17] File exists: ..." (the buyer would
+    think the proposal file was there already); it is refused as a file, not a folder."""
+    taken = tmp_path / "proposals.csv"
+    taken.write_text("kept\n")
+    result = CliRunner().invoke(main, ["export", "--db", str(db), "--out", str(taken)])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--out'" in result.output and "is a file" in result.output
+    assert taken.read_text() == "kept\n"
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
