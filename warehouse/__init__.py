@@ -33,6 +33,7 @@ from warehouse.decisions import (
     report_path,
     review_lots,
     supplier_terms,
+    suppliers_in_other_case,
     unfinished_since_published,
     unknown_suppliers,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "select_skus",
     "start_run",
     "supplier_terms",
+    "suppliers_in_other_case",
     "table_counts",
     "unfinished_since_published",
     "unknown_suppliers",

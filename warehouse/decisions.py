@@ -433,6 +433,21 @@ def unknown_suppliers(con: duckdb.DuckDBPyConnection, suppliers: Sequence[str]) 
     return sorted(set(suppliers) - {row[0] for row in known})
 
 
+def suppliers_in_other_case(
+    con: duckdb.DuckDBPyConnection, suppliers: Sequence[str]
+) -> dict[str, list[str]]:
+    """For each of `suppliers` the suppliers table does not hold as written, the ids it holds
+    that differ only in case (sorted; only ids that have one): `s-113` -> [`S-113`]."""
+    unknown = unknown_suppliers(con, suppliers)
+    rows = con.execute(
+        "SELECT supplier_id FROM suppliers WHERE list_contains(?, lower(supplier_id)) "
+        "ORDER BY supplier_id",
+        [[s.lower() for s in unknown]],
+    ).fetchall()
+    found = {s: [r[0] for r in rows if r[0].lower() == s.lower()] for s in unknown}
+    return {s: ids for s, ids in found.items() if ids}
+
+
 def _any_of(values: Sequence[str]) -> list:
     """Parameters of a `(? OR list_contains(?, column))` filter: no values let every row pass."""
     return [not values, list(values)]

@@ -350,6 +350,24 @@ def test_export_into_a_file_instead_of_a_folder_is_refused_naming_it(
     assert taken.read_text() == "kept\n"
 
 
+def test_export_of_a_supplier_in_another_case_names_the_one_loaded(
+    db: Path, tmp_path: Path
+) -> None:
+    """`--supplier s-103` was refused as unknown without a word that S-103 is loaded (a sku
+    in another case is named: `(P-58715 is)`); the id is taken as written all the same."""
+    supplier = _pending(db)["supplier_id"].iloc[0]
+    typed = supplier.lower() if supplier != supplier.lower() else supplier.upper()
+    args = ["--db", str(db), "--supplier", typed]
+    result = CliRunner().invoke(main, ["export", *args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert (
+        f"unknown supplier {typed} (not among the suppliers loaded from suppliers.csv; "
+        f"{supplier} is)"
+    ) in result.output
+    listed = CliRunner().invoke(main, ["review", "list", *args])
+    assert listed.exit_code == 2 and f"; {supplier} is)" in listed.output
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):

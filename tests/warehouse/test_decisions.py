@@ -107,6 +107,8 @@ def test_lots_filter_by_supplier_recommended_or_decided_and_by_sku(con) -> None:
     assert warehouse.approved_lots(con, suppliers=["S1"]).empty
     assert warehouse.unknown_suppliers(con, ["S2", "S9", "s1"]) == ["S9", "s1"]
     assert warehouse.unknown_suppliers(con, []) == []
+    assert warehouse.suppliers_in_other_case(con, ["S2", "S9", "s1"]) == {"s1": ["S1"]}
+    assert warehouse.suppliers_in_other_case(con, []) == {}
 
 
 def test_failed_runs_since_the_published_one_are_listed_newest_first(con) -> None:
