@@ -184,12 +184,15 @@ def other_run_notes(lots: pd.DataFrame) -> list[str]:
     return notes
 
 
-def changed_notes(changed: pd.DataFrame, published: bool = True) -> list[str]:
+def changed_notes(
+    changed: pd.DataFrame, published: bool = True, todo: str | None = None
+) -> list[str]:
     """One note per decision made on a recommendation the night's latest run no longer gives
     (`warehouse.changed_decisions`): the decision still counts, so the planner must see it.
-    published: whether that run is the published one (review and export act on it only)."""
+    published: whether that run is the published one (review and export act on it only).
+    todo: what to do instead of the default advice (`export --night` of an earlier night)."""
     notes = []
-    todo = (
+    todo = todo or (
         "decide again with `reorder review` if it should change"
         if published
         else "`reorder review` and `export` act on the published plan, not on this night"

@@ -298,35 +298,60 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 @DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @_SUPPLIER
-def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...]) -> None:
-    """Write approved and overridden lots of the published run's night (per sku its newest
-    decision) as purchase proposals per supplier (Excel: one sheet per supplier; CSV: every
-    lot)."""
+@click.option(
+    "--night",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="An earlier night's lots (YYYY-MM-DD; default: the published run's night).",
+)
+def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any) -> None:
+    """Write approved and overridden lots of the published run's night (or of --night; per
+    sku its newest decision) as purchase proposals per supplier (Excel: one sheet per
+    supplier; CSV: every lot)."""
     from flows.proposals import write_proposals
 
     with warehouse.connect(db_path, create=False) as con:
         latest = warehouse.latest_run(con)
         if latest is None:
             raise click.ClickException("no succeeded run yet")
+        run = latest if night is None else warehouse.night_run(con, night.date())
+        if run is None:
+            raise click.BadParameter(
+                f"no succeeded run of the night of {night:%Y-%m-%d}", param_hint="--night"
+            )
         _check_suppliers(con, suppliers)
         warn_failed(con)
-        lots = warehouse.approved_lots(con, latest[1], suppliers=suppliers)
-        changed = _only(warehouse.changed_decisions(con, latest[1]), (), suppliers)
-        missed = warehouse.missed_supplier_tiers(con, latest[1], suppliers)
-        status = warehouse.review_lots(con, latest[1], suppliers=suppliers)["status"]
-    for path in write_proposals(lots, out_dir, latest[1], suppliers):
+        lots = warehouse.approved_lots(con, run[1], suppliers=suppliers)
+        changed = _only(warehouse.changed_decisions(con, run[1]), (), suppliers)
+        missed = warehouse.missed_supplier_tiers(con, run[1], suppliers)
+        status = warehouse.review_lots(con, run[1], suppliers=suppliers)["status"]
+        earlier = warehouse.earlier_proposals(con, run[2])
+    for path in write_proposals(lots, out_dir, run[1], suppliers):
         click.echo(f"wrote {path}")
     if lots.empty:
-        click.echo(_nothing_to_export(db_path, latest, suppliers, status))
+        click.echo(_nothing_to_export(db_path, run, suppliers, status))
     else:
         click.echo(
             f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
             f"order value {lots['order_value'].sum():,.2f}"
         )
-    for note in changed_notes(changed[changed["action"] != "reject"]):
+    todo = None if run == latest else "`reorder review` decides on the published plan only"
+    for note in changed_notes(changed[changed["action"] != "reject"], todo=todo):
         click.echo(f"note: {note}")
     for note in tier_notes(missed):
         click.echo(f"note: {note}")
+    if suppliers:
+        earlier = earlier[earlier["supplier_id"].isin(suppliers)]
+    for when, lots_then in earlier.groupby("night", sort=True):
+        command = f"reorder export --db {db_path} --out {out_dir} --night {when:%Y-%m-%d}"
+        one = len(lots_then) == 1
+        click.echo(
+            f"note: {counted(len(lots_then), 'lot')} approved or overridden on the night of "
+            f"{when:%Y-%m-%d} {'is' if one else 'are'} not in this export "
+            f"({_listed(lots_then['sku'])}): the plan counts {'it' if one else 'them'} as "
+            f"{'an open order' if one else 'open orders'} until the ERP's open_orders carries "
+            f"{'its' if one else 'their'} po_id; not ordered yet? {command}"
+            + "".join(f" --supplier {s}" for s in suppliers)
+        )
 
 
 def _nothing_to_export(

@@ -68,6 +68,18 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str, date] | None:
     return rows[0] if rows else None
 
 
+def night_run(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[str, str, date] | None:
+    """(run_id, run_key, as_of) of the run that was published for the night `as_of` (its
+    newest succeeded run, of all items first, as current_run picks), or None."""
+    rows = con.execute(
+        "SELECT run_id, run_key, as_of FROM runs WHERE status = 'succeeded' AND as_of = ? "
+        "ORDER BY (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) DESC, "
+        "ended_at DESC, started_at DESC LIMIT 1",
+        [as_of],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
 def failed_since_published(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Failed runs of all items that started after the published run (current_run) did, of
     its night or a later one (or every failed run of all items when none is published), newest
@@ -541,6 +553,19 @@ def planned_orders(
         f"{where} ORDER BY p.sku, p.due_date, p.po_id",
         params,
     ).df()
+
+
+def earlier_proposals(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
+    """`planned_orders(con, as_of)` with the night each was decided on (column `night`): the
+    approved lots of earlier nights that a plan as of `as_of` counts as ordered, while the
+    ERP's open_orders does not carry them yet; sorted by night, sku."""
+    orders = planned_orders(con, as_of)
+    nights = con.execute(
+        "SELECT po_id, as_of AS night FROM planned_orders WHERE list_contains(?, po_id)",
+        [orders["po_id"].tolist()],
+    ).df()
+    merged = orders.merge(nights, on="po_id", how="left")
+    return merged.sort_values(["night", "sku"], ignore_index=True)
 
 
 def record_report(

@@ -368,6 +368,41 @@ def test_export_of_a_supplier_in_another_case_names_the_one_loaded(
     assert listed.exit_code == 2 and f"; {supplier} is)" in listed.output
 
 
+def test_export_after_a_later_night_names_the_earlier_lots_and_exports_their_night(
+    tmp_path: Path,
+) -> None:
+    """A lot approved on night 1 and not exported before night 2 was published could not be
+    exported any more (`export` wrote night 2's lots: none), yet night 2's plan counts it as
+    an open order, so nobody might order it. The export names it and `--night` writes it."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db, out = tmp_path / "wh.duckdb", tmp_path / "out"
+    later = AS_OF + timedelta(days=1)
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        _publish(con, later, "night-2", 200.0)
+    exported = _cli("export", "--db", str(db), "--out", str(out))
+    assert f"nothing to export: no lot of the night of {later} (run night-2)" in exported
+    assert (
+        f"note: 1 lot approved or overridden on the night of {AS_OF} is not in this export "
+        f"(A): the plan counts it as an open order until the ERP's open_orders carries its "
+        f"po_id; not ordered yet? reorder export --db {db} --out {out} --night {AS_OF}"
+    ) in exported
+    assert "note: " not in _cli("export", "--db", str(db), "--out", str(out), "--supplier", "S2")
+
+    earlier = _cli("export", "--db", str(db), "--out", str(out), "--night", str(AS_OF))
+    assert f"wrote {out / 'proposals_night-1.csv'}" in earlier
+    assert "1 lot, 1 supplier, order value 400.00" in earlier and "note: 1 lot" not in earlier
+    csv = pd.read_csv(out / "proposals_night-1.csv")
+    assert csv[["po_id", "sku", "quantity"]].values.tolist() == [["RV-night-1-A", "A", 200]]
+    none = CliRunner().invoke(main, ["export", "--db", str(db), "--out", str(out),
+                                     "--night", "2020-01-01"])  # fmt: skip
+    assert none.exit_code == 2 and "no succeeded run of the night of 2020-01-01" in none.output
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
