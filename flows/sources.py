@@ -59,13 +59,29 @@ def forecast_source(model: object, group: object = None, n_demands: object = 0) 
     if kind is None:
         return None
     if kind == NONE:
-        return ("no forecast: neither the item nor its category has enough demand history (a "
-                "launch_forecast in items.csv gives it one): check the lot")  # fmt: skip
+        return f"no forecast: {no_forecast_why()}: check the lot"
     own = int(n_demands) if pd.notna(n_demands) else 0
     seen = (f" weighed with its own demand ({own} period{'' if own == 1 else 's'} with "
             "demand)" if own else ", no demand of its own yet")  # fmt: skip
     check = "" if kind == LAUNCH else ": check the lot"
     return f"forecast from {_SOURCE[kind]}{seen}{check}"
+
+
+def no_forecast_why(category: object = None) -> str:
+    """Why an item forecast `no_history` has none (its scenarios are zeros for want of a
+    forecast, not a forecast of no demand), naming its category when given."""
+    of = f" ({category})" if isinstance(category, str) and category else ""
+    return (f"neither the item nor its category{of} has enough demand history; a "
+            "launch_forecast in items.csv gives it one")  # fmt: skip
+
+
+def no_forecast_reasons(items: pd.DataFrame, fc: Any) -> dict[str, str]:
+    """sku -> `no_forecast_why` for the items of `fc` (a `models.Forecast`) forecast
+    `no_history`, for their no-order reason (`optimize.build_problem(no_forecast=...)`)."""
+    names = items["category"] if "category" in items else pd.Series(None, index=items.index)
+    category = dict(zip(items["sku"].astype(str), names, strict=True))
+    return {str(u): no_forecast_why(category.get(str(u)))
+            for u, m in zip(fc.unique_id, fc.model, strict=True) if m == NO_HISTORY}  # fmt: skip
 
 
 def short_source(model: object, group: object = None) -> str:

@@ -18,8 +18,8 @@ from prefect.cache_policies import NO_CACHE
 import models
 import optimize
 import warehouse
+from flows import sources
 from flows.params import RunParameters
-from models.result import NO_HISTORY
 
 _TASK = {"cache_policy": NO_CACHE}
 
@@ -142,24 +142,8 @@ def build_problem(
         first_period=fc.ds[0].date() if len(fc.ds) else None,
         first_period_days=float(models.period_lengths(fc.ds)[0]) if len(fc.ds) else None,
         day_shares=fc.day_shares,
-        no_forecast=no_forecast(inputs["items"], fc),
+        no_forecast=sources.no_forecast_reasons(inputs["items"], fc),
     )
-
-
-def no_forecast(items: pd.DataFrame, fc: models.Forecast) -> dict[str, str]:
-    """sku -> why it has no forecast, for the items forecast `no_history` (zeros: neither
-    they nor their category have the history for a model or a category prior), so that
-    their no-order reason does not read as a forecast of no demand."""
-    skus = [str(u) for u, m in zip(fc.unique_id, fc.model, strict=True) if m == NO_HISTORY]
-    names = items["category"] if "category" in items else pd.Series(None, index=items.index)
-    category = dict(zip(items["sku"].astype(str), names, strict=True))
-    out = {}
-    for sku in skus:
-        named = category.get(sku)
-        of = f" ({named})" if isinstance(named, str) and named else ""
-        out[sku] = (f"neither the item nor its category{of} has enough demand history; a "
-                    "launch_forecast in items.csv gives it one")  # fmt: skip
-    return out
 
 
 @task(name="optimize", **_TASK)

@@ -938,8 +938,8 @@ def test_lots_on_a_forecast_not_their_own_are_counted_by_kind_and_a_no_history_o
                            "model": ["category_prior", "no_history", "launch_forecast",
                                      "global(shape=8.0)", "category_prior"]})  # fmt: skip
     assert prior_notes(lots, models)[1] == (
-        "Z1: no forecast: neither the item nor its category has enough demand history (a "
-        "launch_forecast in items.csv gives it one): check the lot"
+        "Z1: no forecast: neither the item nor its category has enough demand history; a "
+        "launch_forecast in items.csv gives it one: check the lot"
     )
     group = prior_lots(lots, models, shown=2)  # the largest order value first; N2 orders none
     assert group == {"items": 3, "skus": ["Z1", "L1"],
