@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -154,7 +155,7 @@ def elsewhere_notes(elsewhere: pd.DataFrame, of_items: bool = False) -> list[str
     notes = []
     for other in elsewhere.itertuples(index=False):
         n = other.lots
-        of = f"these items ({_listed(list(other.skus))})" if of_items else "this night"
+        of = f"these items ({listed(other.skus)})" if of_items else "this night"
         lots_were = f"{n} lot of {of} was" if n == 1 else f"{n} lots of {of} were"
         notes.append(f"{lots_were} decided on run {other.run_key} (another run of the same "
                      "night); the newest decision per sku counts as an open order and is in "
@@ -162,10 +163,11 @@ def elsewhere_notes(elsewhere: pd.DataFrame, of_items: bool = False) -> list[str
     return notes
 
 
-def _listed(skus: list[str], shown: int = 10) -> str:
+def listed(skus: Iterable[object], shown: int = 10) -> str:
     """'A, B, C' or 'A, ..., J and 5 more'."""
-    more = f" and {len(skus) - shown} more" if len(skus) > shown else ""
-    return ", ".join(skus[:shown]) + more
+    names = [str(s) for s in skus]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def other_run_notes(lots: pd.DataFrame) -> list[str]:

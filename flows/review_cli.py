@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import math
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,14 @@ from flows.console import (
     elsewhere_notes,
     end_of_life_notes,
     failed_notes,
+    listed,
     lots_text,
     other_run_notes,
     rejected_notes,
     tier_notes,
     unfinished_notes,
 )
+from warehouse.validate import grouped as groups_thousands
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
@@ -52,7 +53,7 @@ class _Units(click.ParamType):
             return value
         text = str(value).strip()
         whole = "a quantity is whole units"
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):  # 1.000 or 1.500: '.' grouping thousands?
+        if groups_thousands(text):  # 1.000 or 1.500: '.' grouping thousands?
             grouped = int(text.replace(".", ""))
             single = text.count(".") == 1 and float(text).is_integer()
             one = f", or {float(text):g}" if single else ""
@@ -209,19 +210,13 @@ def _chosen(
     elsewhere = pending["other_run_key"].notna()
     if elsewhere.any():
         click.echo(f"left alone: {counted(int(elsewhere.sum()), 'lot')} whose item was decided "
-                   f"on another run of this night ({_listed(pending.loc[elsewhere, 'sku'])}); "
+                   f"on another run of this night ({listed(pending.loc[elsewhere, 'sku'])}); "
                    "name a sku to decide it on this run")  # fmt: skip
     skus = tuple(pending.loc[~elsewhere, "sku"])
     if not skus:
         of = f" of {_names('supplier', suppliers)}" if suppliers else ""
         click.echo(f"no pending lots{of} to {action}")
     return skus
-
-
-def _listed(skus: pd.Series, shown: int = 10) -> str:
-    """'A, B, C' or 'A, ..., J and 5 more'."""
-    more = f" and {len(skus) - shown} more" if len(skus) > shown else ""
-    return ", ".join(skus.head(shown)) + more
 
 
 def warn_failed(con: object) -> None:
@@ -347,7 +342,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         click.echo(
             f"note: {counted(len(lots_then), 'lot')} approved or overridden on the night of "
             f"{when:%Y-%m-%d} {'is' if one else 'are'} not in this export "
-            f"({_listed(lots_then['sku'])}): the plan counts {'it' if one else 'them'} as "
+            f"({listed(lots_then['sku'])}): the plan counts {'it' if one else 'them'} as "
             f"{'an open order' if one else 'open orders'} until the ERP's open_orders carries "
             f"{'its' if one else 'their'} po_id; not ordered yet? {command}"
             + "".join(f" --supplier {s}" for s in suppliers)
