@@ -31,13 +31,20 @@ instances, HiGHS): 500 items with 6 states, 68 s against 1.2 s by states; 1,000 
 optimal by states (57.5 s of it building the 125 models). Dominance there requires a
 candidate to be no dearer both without discount and at its supplier's top discount.
 
-Candidates that cannot be in any optimal plan are dropped before the model is built (exact
-dominance): c is dropped if another candidate c' of the same item costs no more in
-expectation and uses no more of every limit in force (purchase cost under a budget, volume
-under a capacity, an order under max_orders) and buys no less from every supplier with a
-reach row (purchase cost or units, the tier's basis); ties keep the first. Without shared
-limits this leaves each item's best lot only. Items left with one candidate are fixed: their
-use of the limits moves to the right-hand sides.
+Candidates that cannot be in any plan are dropped before the model is built (`allowed` masks
+some too): those whose use of a limit in force (the row's: purchase cost before supplier-wide
+discounts under a budget, volume under a capacity, an order under max_orders), with the least
+every other item's candidates use of it (no order: nothing), is above the limit. The menus stay
+whole, so a reason still names the limit that holds an item's best lot back. A tier state that
+only dropped candidates could reach is not built (`build_models`): such a state's model,
+LP-feasible with a share of a lot over the budget and integer-infeasible, crashed the bundled
+CBC 2.10 (exit code -11), and the plan was not proven optimal.
+Candidates that cannot be in any optimal plan are dropped too (exact dominance): c is dropped
+if another candidate c' of the same item costs no more in expectation and uses no more of
+every limit in force and buys no less from every supplier with a reach row (purchase cost or
+units, the tier's basis); ties keep the first. Without shared limits this leaves each item's
+best lot only. Items left with one candidate are fixed: their use of the limits moves to the
+right-hand sides.
 
 The model is kept as arrays (a sparse row matrix): HiGHS gets it directly through highspy,
 `to_pulp()` gives the same model as a PuLP problem (for CBC and for writing an .lp file).
@@ -45,6 +52,7 @@ The model is kept as arrays (a sparse row matrix): HiGHS gets it directly throug
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -60,6 +68,9 @@ INF = float("inf")
 # More tier states than this (2^8: eight suppliers with one tier each) get one compact model
 MAX_TIER_STATES = 256
 DOMINANCE_CHUNK = 2000  # items per padded chunk of `undominated`
+# a candidate using more of a limit than what is left of it for it by more than this is dropped
+# (currency, litres or orders; as plan.py's checks of the limits)
+LIMIT_TOL = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +170,8 @@ def build_models(
     max_states: int = MAX_TIER_STATES,
 ) -> list[MenuModel]:
     """One model per tier state (one model without supplier-wide tiers); states whose tiers
-    cannot be reached even buying every item's largest candidate are left out. More than
+    cannot be reached even buying every item's largest candidate that fits the limits (and is
+    allowed) are left out. More than
     `max_states` tier states: one compact model (`_Flat.compact_model`)."""
     flat = _Flat(menu, limits, items, allowed)
     tiers = limits.tiers_by_supplier()
@@ -192,7 +204,7 @@ class _Flat:
     def __init__(self, menu, limits, items, allowed) -> None:
         if limits.capacity is not None and items is None:
             raise ValueError("a capacity limit needs the items (unit_volume)")
-        self.menu, self.limits, self.allowed = tuple(menu), limits, allowed
+        self.menu, self.limits = tuple(menu), limits
         self.sizes = np.array([len(m) for m in menu], dtype=np.int64)
         self.offset = np.concatenate(([0], np.cumsum(self.sizes)))
         self.item = np.repeat(np.arange(len(menu)), self.sizes)
@@ -213,10 +225,47 @@ class _Flat:
             if unit_volume is not None and len(self.item)
             else np.zeros(len(self.cost))
         )
+        self.orders = (self.quantity > 0).astype(float)
         self.names = [_clean(f"one_lot_{m.sku}") for m in menu]
+        # the candidates that can be in a plan: allowed and within the limits (flat, per item)
+        self.usable = self._fitting(
+            np.concatenate(allowed) if allowed else np.ones(len(self.cost), bool)
+        )
+        self.allowed = [self.usable[a:b] for a, b in itertools.pairwise(self.offset)]
+
+    def limit_uses(self) -> list[tuple[str, float, np.ndarray]]:
+        """(row name, bound, use per candidate (flat)) of every limit in force: purchase cost
+        (currency, before supplier-wide discounts), volume (litres), orders."""
+        limits = self.limits
+        return [
+            (name, float(bound), use)
+            for name, bound, use in (
+                ("budget", limits.budget, self.purchase),
+                ("capacity", limits.capacity, self.volume),
+                ("max_orders", limits.max_orders, self.orders),
+            )
+            if bound is not None
+        ]
+
+    def _fitting(self, ok: np.ndarray) -> np.ndarray:
+        """`ok` (flat) less the candidates that break a limit together with the least the
+        other items' `ok` candidates use of it (limit after limit); `ok` itself if that leaves
+        an item none: no plan meets the limits, and the solver proves it."""
+        fits = ok.copy()
+        for _, bound, use in self.limit_uses():
+            least = np.full(len(self.menu), np.inf)
+            np.minimum.at(least, self.item, np.where(fits, use, np.inf))
+            if not np.isfinite(least).all():
+                return ok
+            fits &= use + (least.sum() - least[self.item]) <= bound + LIMIT_TOL
+        left = np.zeros(len(self.menu), bool)
+        left[self.item[fits]] = True
+        return fits if left.all() else ok
 
     def most_bought(self, supplier: str, basis: str) -> float:
-        own = self._bought(supplier, basis)
+        """Σ over items of the most one usable candidate buys from `supplier` (currency of
+        purchase cost or units, `basis`)."""
+        own = np.where(self.usable, self._bought(supplier, basis), 0.0)
         if not len(own):
             return 0.0
         return float(np.maximum.reduceat(own, self.offset[:-1][self.sizes > 0]).sum())
@@ -333,14 +382,8 @@ class _Flat:
             1.0,
             1.0,
         )
-        orders = (self.quantity > 0).astype(float)
-        for name, bound, use in (
-            ("budget", limits.budget, self.purchase),
-            ("capacity", limits.capacity, self.volume),
-            ("max_orders", limits.max_orders, orders),
-        ):
-            if bound is not None:
-                rows.single(name, use[cols], -INF, bound - float(use[fixed_flat].sum()))
+        for name, bound, use in self.limit_uses():
+            rows.single(name, use[cols], -INF, bound - float(use[fixed_flat].sum()))
         return _XPart(tuple(keep), fixed, cols, fixed_flat, rows)
 
 

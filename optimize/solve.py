@@ -5,8 +5,8 @@ PuLP maps a time-limit stop to "Optimal" (coin-or/pulp #711, #649), so the statu
 solver's own: HiGHS's model status string, CBC's "Result - ..." log line. A plan is optimal
 only if the solver says so and the gap between objective and best bound is within the
 requested relative gap (or within ABS_GAP currency). A model without columns (every item
-decided by dominance, e.g. no shared limit) needs no solver: its status is NO_SOLVER_STATUS
-when it meets every row, "Infeasible" otherwise.
+decided while building it: no shared limit, or one lot left within the limits) needs no
+solver: its status is NO_SOLVER_STATUS when it meets every row, "Infeasible" otherwise.
 
 The time limit holds for CBC too (the bundled CBC 2.10.3 overran 60 s by 20-30 s, coin-or/Cbc
 #605): CBC runs as a subprocess (the command PuLP builds: MPS file, `-sec`, `-timeMode
@@ -66,7 +66,7 @@ GUARD_NONZEROS = 100_000
 ENFORCED = "Time limit enforced"
 FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
-NO_SOLVER_STATUS = "Optimal (each item's best lot; no shared limit binds, no solver run)"
+NO_SOLVER_STATUS = "Optimal (each item's best lot within the limits; no solver run)"
 INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible",
               "problem is infeasible")  # fmt: skip
 # CBC's own line when its initial LP solve proves infeasibility (no "Result -" line then)

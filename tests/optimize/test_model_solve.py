@@ -138,8 +138,10 @@ def test_the_compact_tier_model_equals_brute_force(solver, problem):
 def test_constraints_have_readable_names():
     problem = many_items(3, seed=2)
     menu = [evaluate_item(i, 8) for i in problem.items]
+    # capacity 200: with 50 every lot of P-1 but 18 units (139.00, over the budget) was over
+    # it, so P-1 was fixed at no order and had no one_lot row
     limits = Limits(
-        budget=100, capacity=50, max_orders=2, supplier_tiers=(SupplierTier("S1", 50.0, 0.02),)
+        budget=100, capacity=200, max_orders=2, supplier_tiers=(SupplierTier("S1", 50.0, 0.02),)
     )
     lp, _ = build_model(menu, limits, problem.items, state={"S1": 0}).to_pulp()
     names = ("one_lot_P_0", "one_lot_P_1", "one_lot_P_2", "budget", "capacity", "max_orders")
@@ -410,3 +412,63 @@ def test_a_cbc_crash_gives_the_best_known_plan_marked_unproven_not_an_exception(
         assert not cbc.optimal
     else:  # a CBC that does not crash here proves the plan
         assert cbc.optimal
+
+
+def over_a_limit(limits: Limits, on_hand: int = 2, stockout_cost: float = 0.0) -> Problem:
+    """One item whose only lot, 15 units at 6.50 (97.50, 15 litres), reaches S0's
+    supplier-wide tier of 4 units alone, and `limits` with that tier."""
+    offer = Offer("S0", 2, 3, "all_units", (PriceBreak(14, 6.5),), 0.0, 1, sku="P0")
+    item = ItemProblem("P0", np.full((3, 3), 1), on_hand, (), (offer,), holding_cost_rate=0.25,
+                       period_years=7 / 365.25, salvage_value=0.0, obsolescence=0.0,
+                       stockout_cost=stockout_cost, unit_volume=1.0)  # fmt: skip
+    tier = SupplierTier("S0", 4.0, 0.2, "units")
+    return Problem((item,), dataclasses.replace(limits, supplier_tiers=(tier,)))
+
+
+@pytest.mark.parametrize(
+    "limits", [Limits(budget=27.0), Limits(capacity=10.0), Limits(max_orders=0)]
+)
+def test_a_tier_state_only_a_lot_over_a_limit_reaches_is_not_built(limits):
+    # the state reaching S0's tier held the 15-unit lot over the budget (capacity), LP-feasible
+    # as 0.27 of it and integer-infeasible: the bundled CBC 2.10 crashed on it (exit code -11)
+    problem = over_a_limit(limits)
+    menu = [evaluate_item(i) for i in problem.items]
+    assert 15 in menu[0].quantity.tolist()  # the menu keeps it: the reasons name the limit
+    models = build_models(menu, problem.limits, problem.items)
+    assert [m.state for m in models] == [{"S0": -1}]
+    assert models[0].n_columns == 0 and models[0].choices(None) == [0]
+
+
+def _two_items(budget: float) -> tuple[Problem, list[LotCosts]]:
+    """Items A and B buying at 1.00 a unit, both short of stock, and their menus."""
+    items = []
+    for sku in ("A", "B"):
+        offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 1.0),), 0.0, 0, sku=sku)
+        items.append(ItemProblem(sku, np.full((4, 3), 3), 0, (), (offer,), 0.25, 7 / 365.25,
+                                 0.0, 0.0, 50.0, 1.0))  # fmt: skip
+    problem = Problem(tuple(items), Limits(budget=budget))
+    return problem, [evaluate_item(i) for i in problem.items]
+
+
+def test_a_lot_over_what_the_other_items_leave_of_the_budget_is_no_column():
+    problem, menu = _two_items(10.0)
+    allowed = [menu[0].quantity >= 4, np.ones(len(menu[1]), bool)]  # A must buy 4 (4.00)
+    (model,) = build_models(menu, problem.limits, problem.items, allowed)
+    bought = {sku: [] for sku in ("A", "B")}
+    for i, c in zip(model.x_item, model.x_cand, strict=True):
+        bought[menu[i].sku].append(int(menu[i].quantity[c]))
+    assert max(bought["B"]) == 6 and min(bought["A"]) == 4  # 4 + 6 = the budget
+    assert max(menu[1].quantity) > 6  # dropped, not missing from the menu
+    result = solve(model, "highs", gap=1e-9)
+    assert result.optimal
+    assert sum(m.purchase_cost[c] for m, c in zip(menu, result.choices, strict=True)) <= 10.0
+
+
+def test_limits_that_together_leave_an_item_no_lot_drop_nothing_and_are_proven_infeasible():
+    # A may only buy 4 or more (allowed); B must buy 7 or more: 4 + 7 > 10. Dropping B's lots
+    # left A none and the model could not be built; it is built whole and proven infeasible
+    problem, menu = _two_items(10.0)
+    allowed = [menu[0].quantity >= 4, menu[1].quantity >= 7]
+    models = build_models(menu, problem.limits, problem.items, allowed)
+    for solver in ("highs", "cbc"):
+        assert solve_models(models, solver).infeasible

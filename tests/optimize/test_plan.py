@@ -11,6 +11,7 @@ from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, Suppl
 from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
 from optimize.plan import COLUMNS, _share, plan
 from optimize.solve import NO_SOLVER_STATUS
+from tests.optimize.test_model_solve import over_a_limit
 
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(40, 4.0), PriceBreak(200, 3.0))
 
@@ -607,3 +608,31 @@ def test_periods_short_reads_explanations_stored_before_the_key_was_renamed():
     assert periods_short({"shortest_lead_time_periods": 7, "horizon_periods": 6}) == 2
     assert periods_short({"shortest_lead_time": 7, "horizon_periods": 6}) == 2
     assert periods_short({}) == 0
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize("limits", [Limits(budget=27.0), Limits(capacity=10.0)])
+def test_a_tier_only_a_lot_over_a_limit_reaches_leaves_a_proven_plan(limits, solver):
+    # the tier state's model held that lot: CBC 2.10 crashed on it (exit code -11) and the
+    # plan read "Not proven optimal (CBC failed (exit code -11), no solution): No order: ..."
+    problem = over_a_limit(limits)
+    result = plan(problem, solver=solver)
+    assert result.optimal and result.solver_status == NO_SOLVER_STATUS
+    assert result.lots[0].quantity == 0
+    assert result.lots[0].reason.startswith("No order: an order would cost more than")
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+@pytest.mark.parametrize(
+    ("name", "limits"),
+    [("budget", Limits(budget=27.0)), ("capacity", Limits(capacity=10.0)),
+     ("max_orders", Limits(max_orders=0))],
+)  # fmt: skip
+def test_an_item_whose_every_lot_breaks_a_limit_names_that_limit(name, limits, solver):
+    # every lot of P0 is dropped from the model, not from the menu: its best lot is still named
+    result = plan(over_a_limit(limits, on_hand=0, stockout_cost=60.0), solver=solver)
+    lot = result.lots[0]
+    assert result.optimal and lot.quantity == 0
+    assert lot.reason.startswith(f"No order: {name} limit (best alone: 15 from S0; ")
+    assert lot.explanation["limits"] == [name]
+    assert "no shared limit binds" not in result.solver_status
