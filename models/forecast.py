@@ -6,7 +6,9 @@ history get their selected model; items with less (including new items without r
 `demand`) get the category prior (`models.prior`) or their launch_forecast, weighed with the
 one period they may have (`PreparedForecast.own_rate`), or zeros labelled `no_history` when
 their category has no history either (with a period of their own: all items' prior, group
-`(all items)`). Periods starting after an item's end_of_life get zero demand.
+`(all items)`; when no item has history at all, as on a first night on one month of orders,
+the prior of the items' one period, group `(all items, one period)`,
+`models.prior.one_period_prior`). Periods starting after an item's end_of_life get zero demand.
 """
 
 from __future__ import annotations

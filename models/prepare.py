@@ -33,6 +33,7 @@ from models.panel import PERIODS_PER_YEAR, future_periods, to_panel
 from models.prior import (
     CategoryPrior,
     category_pools,
+    one_period_prior,
     stage_scales,
     start_counts,
     start_paths,
@@ -57,6 +58,8 @@ from models.select import KEEP_MARGIN, backtest, item_groups, select
 AUTO = "auto"
 # The prior key of items with a period of demand in a category without history
 ALL_ITEMS = "(all items)"
+# ... and of items with a period of demand when no item has history (`one_period_prior`)
+ONE_PERIOD = "(all items, one period)"
 # Weight of the category prior (or a planner's launch_forecast) against an item's own demand
 # when it has fewer than MIN_HISTORY periods: worth this many years of the item's own periods.
 # Chosen on carparts and RAF (each item's first demand after 12 periods without, rate over the
@@ -210,14 +213,14 @@ class PreparedForecast:
                              f"best ({row.n_items} items)")  # fmt: skip
         return lines
 
-    def own_rate(self, i: int, prior_rate: float) -> float:
+    def own_rate(self, i: int, prior_rate: float, periods: float | None = None) -> float:
         """Demand per period (units) of item `i` on a prior of `prior_rate` (units per
         period), weighed with its own periods: (a * prior_rate + own units) / (a + own
-        periods), a = `prior_periods` (the Gamma-Poisson posterior mean); the prior's rate
-        without own periods."""
+        periods), a = `periods` (None: `prior_periods`; the Gamma-Poisson posterior mean); the
+        prior's rate without own periods."""
         if self.own_periods is None or self.own_units is None or self.own_periods[i] == 0:
             return prior_rate
-        a = self.prior_periods
+        a = self.prior_periods if periods is None else periods
         own = max(float(self.own_units[i]), 0.0)
         return (a * prior_rate + own) / (a + float(self.own_periods[i]))
 
@@ -359,6 +362,11 @@ def prepare_forecast(
         priors[ALL_ITEMS] = category_pools(yh, pooled, window)[ALL_ITEMS]
         category = np.where(alone, ALL_ITEMS, category)
         label[alone], group[alone] = CATEGORY_PRIOR, ALL_ITEMS
+    elif alone.any():  # no item has history: the items' one period is all there is
+        seen = observed > 0
+        priors[ONE_PERIOD] = one_period_prior(np.nansum(y[seen] / divisors, axis=1), n)
+        category = np.where(alone, ONE_PERIOD, category)
+        label[alone], group[alone] = CATEGORY_PRIOR, ONE_PERIOD
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
     counts = start_counts(y, h)
     short = ~has & (label != NO_HISTORY)
@@ -523,7 +531,7 @@ def forecast_chunk(
                 prior = prepared.priors[prepared.category[pos[i]]]
                 if prepared.stage_factor is not None:
                     prior = prior.scaled(float(prepared.stage_factor[pos[i]]))
-                mean[i] = prepared.own_rate(pos[i], prior.mean)
+                mean[i] = prepared.own_rate(pos[i], prior.mean, prior.periods)
                 paths[i] = launch_paths(float(mean[i, 0]), prior, rngs[i], (n_paths, h))
                 if prepared.waiting is not None and prepared.waiting[pos[i]]:
                     counts = prepared.start_counts

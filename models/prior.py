@@ -18,6 +18,12 @@ like parts did right after their launch. An item without any demand yet may not 
 once: each of its paths starts at a period drawn with the hazard implied by `start_counts`
 (how many of the items without demand h periods ago have had some since).
 
+When no item has two periods of history yet (a first night on one period of order history),
+there is no donor: the items with their one period form the prior instead
+(`one_period_prior`): its rate is their median demand, its shapes their demands over the mean
+(the only spread one period shows: across items), and an item's own period weighs as the share
+p of the planned items that sold in it (`CategoryPrior.periods` = (1 - p) / p).
+
 `category_pools` is the pooled (global) part, computed once; `CategoryPrior.sample` draws
 one item's paths from its own Generator, so the result does not depend on chunking.
 """
@@ -34,10 +40,13 @@ from models.sampling import sample_pool
 
 @dataclass(frozen=True)
 class CategoryPrior:
-    """rate: median donor demand per period, units; pool: donor shapes (mean 1), 1-D."""
+    """rate: median donor demand per period, units; pool: donor shapes (mean 1), 1-D;
+    periods: how many of an item's own periods the prior weighs as against an item's own
+    demand (None: the forecast's `PRIOR_YEARS`)."""
 
     rate: float
     pool: np.ndarray
+    periods: float | None = None
 
     @property
     def mean(self) -> float:
@@ -74,6 +83,26 @@ def category_pools(
         pool = shapes[~np.isnan(shapes)]
         out[group] = CategoryPrior(float(np.median(rate[members])), pool)
     return out
+
+
+def one_period_prior(units: np.ndarray, planned: int) -> CategoryPrior:
+    """The prior when no item has two periods of history: from `units` (m,), the demand of
+    each item with one period in it, among `planned` items (those without a period included).
+
+    rate: their median (zeros included, as `category_pools`); pool: units / their mean, the
+    spread of one period's demand across items (a donor's own shape of one period is 1, no
+    spread at all); periods: (1 - p) / p, p = the share of the planned items that sold in
+    the period, so the forecast rate is p x own units + (1 - p) x rate: an item of a panel
+    where every item sold is forecast at its own demand, one of a panel where a tenth did
+    mostly at the typical item's (an item sells in about one period out of 1 / p there, so
+    one period with demand says little of its rate). bench/README.md: first nights on
+    carparts, RAF and the demo.
+    """
+    sold = float((units > 0).sum())
+    if sold == 0:
+        return CategoryPrior(0.0, np.empty(0), 0.0)
+    share = sold / max(planned, units.size)
+    return CategoryPrior(float(np.median(units)), units / units.mean(), (1 - share) / share)
 
 
 def stage_scales(

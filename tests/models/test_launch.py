@@ -103,3 +103,42 @@ def test_selection_score_penalizes_miscalibrated_upper_quantiles():
     everyone = np.ones(n, dtype=bool)
     assert bt.group_score("honest", everyone) == pytest.approx(0.5)
     assert bt.group_score("narrow", everyone) > bt.group_score("honest", everyone)
+
+
+@pytest.mark.parametrize(("freq", "ds"), [("M", "2026-10-01"), ("W", "2026-10-05")])
+def test_a_first_night_on_one_period_of_orders_forecasts_the_items_that_sold_in_it(freq, ds):
+    """A brand-new deployment with one month of order history: no item had 2 periods, so no
+    category had a donor and every item was forecast zero (no order: a sure stockout for A,
+    which sold 50). The items' one period forms the prior: rate their median, shapes their
+    spread, and an item's own period weighs as the share of the items that sold in it."""
+    from models import prepare_forecast
+    from models.prepare import ONE_PERIOD
+
+    demand = pd.DataFrame({"unique_id": ["A", "B"], "ds": pd.to_datetime([ds] * 2),
+                           "y": [50.0, 3.0]})  # fmt: skip
+    items = pd.DataFrame({"unique_id": ["A", "B", "C"], "category": "x", "end_of_life": pd.NaT})
+    fc = forecast(demand, h=3, freq=freq, n_paths=2000, items=items)
+    assert list(fc.model) == ["category_prior", "category_prior", "no_history"]
+    # 2 of the 3 items sold: own period x 2/3 + the median 26.5 x 1/3
+    np.testing.assert_allclose(fc.mean[:2], [[42.5 - 1 / 3] * 3, [2 + 26.5 / 3] * 3])
+    # wide: each period drawn from the items' spread, {50, 3} / their mean 26.5, times the rate
+    assert set(np.unique(fc.paths[0])) == {4, 5, 79, 80}
+    assert abs(fc.paths[0].mean() - fc.mean[0, 0]) < 2 and fc.paths[0].std() > 30
+    assert (fc.mean[2] == 0).all() and (fc.paths[2] == 0).all()  # C: nothing of its own
+    chosen = prepare_forecast(demand, items, freq=freq, h=3).selection()
+    assert chosen["group"].tolist() == [ONE_PERIOD, ONE_PERIOD, "short"]
+    # without an items master every item sold: each is forecast at its own period
+    np.testing.assert_allclose(forecast(demand, h=3, freq=freq).mean[:, 0], [50.0, 3.0])
+
+
+def test_a_launch_forecast_on_a_first_night_is_weighed_as_before():
+    """On a panel of one period the launch_forecast still weighs as 10 months against the
+    item's one period; its period joins the items' prior of the others."""
+    demand = pd.DataFrame({"unique_id": ["A", "L"], "ds": pd.Timestamp("2026-10-01"),
+                           "y": [10.0, 30.0]})  # fmt: skip
+    items = pd.DataFrame({"unique_id": ["A", "L"], "launch_forecast": [np.nan, 3.0]})
+    fc = forecast(demand, h=2, freq="M", n_paths=400, items=items)
+    assert list(fc.model) == ["category_prior", "launch_forecast"]
+    np.testing.assert_allclose(fc.mean[1], (10 * 3.0 + 30) / 11)
+    np.testing.assert_allclose(fc.mean[0], 10.0)  # both sold: A's own period, median 20
+    assert set(np.unique(fc.paths[0])) == {5, 15}  # shapes 10 / 20 and 30 / 20, times 10

@@ -130,3 +130,15 @@ def test_a_never_ordered_item_starts_late_where_waiting_items_rarely_started():
     new = fc.mean[-1]
     assert np.all(np.diff(new) > 0) and new[-1] < 0.3 * 4.0  # prior rate 4, rarely started
     assert (fc.paths[-1].sum(axis=1) == 0).mean() > 0.6  # most paths never start
+
+
+def test_one_period_prior_weighs_an_item_s_own_period_as_the_share_that_sold():
+    from models.prior import one_period_prior
+
+    prior = one_period_prior(np.array([6.0, 2.0, 0.0, 4.0]), planned=6)
+    assert prior.rate == 3.0 and prior.mean == 3.0  # median with the zero
+    np.testing.assert_allclose(prior.pool, [2.0, 2 / 3, 0.0, 4 / 3])  # units / mean 3
+    assert prior.periods == pytest.approx((1 - 0.5) / 0.5)  # 3 of 6 planned items sold
+    assert prior.scaled(2.0).periods == prior.periods
+    nothing = one_period_prior(np.zeros(2), planned=2)
+    assert nothing.mean == 0.0 and nothing.pool.size == 0 and nothing.periods == 0.0
