@@ -3,9 +3,11 @@ the terminal (`reorder lots`, `reorder run`), the HTML report and the Prefect ar
 
 An item with fewer than two periods of history is forecast from its category's typical item
 (`category_prior`; all items' typical item when no item of its category has history, selection
-group `(all items)`), from a planner's `launch_forecast`, or not at all (`no_history`), weighed
-with the one period of demand it may have. A lot sized on such a forecast wants a planner's
-look: an item that sold 12 units in its one week got a lot of 189.
+group `(all items)`; all items' one period when no item at all has two periods yet, as on a
+first night on one month of orders, group `(all items, one period)`), from a planner's
+`launch_forecast`, or not at all (`no_history`), weighed with the one period of demand it may
+have. A lot sized on such a forecast wants a planner's look: an item that sold 12 units in its
+one week got a lot of 189.
 
 `models` frames are as `warehouse.run_forecast_models` (sku, model, n_demands, group), or
 `models.PreparedForecast.selection()` with unique_id renamed to sku.
@@ -17,35 +19,38 @@ from typing import Any
 
 import pandas as pd
 
-from models.prepare import ALL_ITEMS
+from models.prepare import ALL_ITEMS, ONE_PERIOD
 from models.result import CATEGORY_PRIOR, LAUNCH_FORECAST, NO_HISTORY
 
 # the kinds of forecast that are not the item's own, in the order a summary names them
-CATEGORY, ALL, LAUNCH, NONE = "category", "all items", "launch", "none"
+CATEGORY, ALL, ONE, LAUNCH, NONE = "category", "all items", "one period", "launch", "none"
 _SOURCE = {
     CATEGORY: "its category's typical item",
     ALL: "all items' typical item (no item of its category has history)",
+    ONE: "all items' one period of demand (no item has two periods of history yet)",
     LAUNCH: "its launch_forecast (items file)",
 }
 _SHORT = {
     CATEGORY: "category's typical item: check",
     ALL: "all items' typical item: check",
+    ONE: "all items' one period: check",
     LAUNCH: "launch_forecast (items file)",
     NONE: "none: check",
 }
 _SIZED = {  # what a lot is sized on
     CATEGORY: "a category's typical item",
     ALL: "all items' typical item",
+    ONE: "all items' one period of demand",
     LAUNCH: "a launch forecast",
     NONE: None,  # sized without a forecast
 }
 
 
 def source_kind(model: object, group: object = None) -> str | None:
-    """CATEGORY, ALL, LAUNCH or NONE for a forecast that is not the item's own history; None
-    for one that is (a model fit on the item's demand)."""
+    """CATEGORY, ALL, ONE, LAUNCH or NONE for a forecast that is not the item's own history;
+    None for one that is (a model fit on the item's demand)."""
     if model == CATEGORY_PRIOR:
-        return ALL if group == ALL_ITEMS else CATEGORY
+        return {ALL_ITEMS: ALL, ONE_PERIOD: ONE}.get(group, CATEGORY)
     if model == LAUNCH_FORECAST:
         return LAUNCH
     return NONE if model == NO_HISTORY else None

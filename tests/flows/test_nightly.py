@@ -953,6 +953,26 @@ def test_lots_on_a_forecast_not_their_own_are_counted_by_kind_and_a_no_history_o
     assert prior_lots(lots.tail(2), models) == {"items": 0, "skus": [], "kinds": {}}
 
 
+def test_lots_of_a_first_night_on_one_period_name_all_items_one_period() -> None:
+    """On a first night with one month of orders no item has two periods: the items' one
+    period forms the prior (group '(all items, one period)'); its lots were named as sized on
+    'its category's typical item', which no category had."""
+    from flows.sources import prior_lots, prior_lots_headline, prior_notes, short_source
+
+    lots = pd.DataFrame({"sku": ["A", "C"], "quantity": [120, 0]})
+    one = "(all items, one period)"
+    models = pd.DataFrame({"sku": ["A", "C"], "model": ["category_prior", "no_history"],
+                           "n_demands": [1, 0], "group": [one, "short"]})  # fmt: skip
+    assert prior_notes(lots, models) == [
+        "A: forecast from all items' one period of demand (no item has two periods of history "
+        "yet) weighed with its own demand (1 period with demand): check the lot"
+    ]
+    assert short_source("category_prior", one) == "all items' one period: check"
+    assert prior_lots_headline(prior_lots(lots, models)) == (
+        "1 lot sized on all items' one period of demand: check it"
+    )
+
+
 def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reason(
     demo_dir: Path, tmp_path: Path
 ) -> None:
