@@ -408,9 +408,11 @@ def quarantine_summary(
 
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
-    """Quarantined rows one by one (table, file, 1-based row, sku, column, value, reason)."""
+    """Quarantined rows one by one (table, file, 1-based row, sku, supplier_id, column, value,
+    reason); sku and supplier_id of tables that have them, so a price break row names its offer."""
     return con.execute(
-        "SELECT table_name, file, row_number, sku, column_name, value, reason FROM quarantine "
+        "SELECT table_name, file, row_number, sku, supplier_id, column_name, value, reason "
+        "FROM quarantine "
         "ORDER BY table_name, file, row_number, column_name LIMIT ?",
         [limit],
     ).df()

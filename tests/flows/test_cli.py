@@ -180,6 +180,27 @@ def test_forget_drops_a_files_order_lines_and_names_a_file_it_never_loaded(tmp_p
     )
 
 
+def test_quarantined_rows_name_the_supplier_of_their_offer(tmp_path: Path) -> None:
+    """`reorder quarantine --rows` showed the sku of a price break row in quarantine but not
+    its supplier_id (stored since the quarantine table has one): whose offer lost the tier?"""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+    from tests.warehouse.conftest import write_folder
+
+    breaks = "supplier_id,sku,min_qty,unit_price\nS1,A,100,2.00\nS2,A,50,-2.20\nS1,B,10,4.00\n"
+    folder = write_folder(tmp_path / "in", price_breaks__csv=breaks)
+    db = tmp_path / "w.duckdb"
+    loaded = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                       "--as-of", "2024-03-31"])  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    out = CliRunner().invoke(main, ["quarantine", "--db", str(db), "--rows"])
+    assert out.exit_code == 0, out.output
+    header, row = out.output.splitlines()[:2]
+    assert header.split()[:5] == ["table_name", "file", "row_number", "sku", "supplier_id"]
+    assert row.split()[:5] == ["price_breaks", "price_breaks.csv", "2", "A", "S2"]
+
+
 def test_run_takes_a_load_config(tmp_path: Path) -> None:
     """`reorder run --config load.toml` failed on every call: the flow's parameter is a string
     and the CLI passed a Path (a Prefect ParameterTypeError with a traceback)."""
