@@ -190,8 +190,7 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         if unknown:
             raise warehouse.DecisionError(
                 f"approve_suppliers: unknown supplier{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(unknown)} (not among the "
-                "suppliers loaded from suppliers.csv)"
+                f"{', '.join(unknown)} {warehouse.not_loaded(con, unknown)}"
             )
         pending = warehouse.review_lots(con, run_key, status="pending")
         recorded = decide(

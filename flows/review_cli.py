@@ -232,15 +232,8 @@ def warn_failed(con: object) -> None:
 def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
     unknown = warehouse.unknown_suppliers(con, suppliers)
     if unknown:
-        other_case = warehouse.suppliers_in_other_case(con, unknown)
-        hint = "".join(
-            f"; {typed + ': ' if len(unknown) > 1 else ''}{', '.join(ids)} "
-            f"{'is' if len(ids) == 1 else 'are'}"
-            for typed, ids in other_case.items()
-        )
         raise click.BadParameter(
-            f"unknown {_names('supplier', unknown)} (not among the suppliers loaded from "
-            f"suppliers.csv{hint})",
+            f"unknown {_names('supplier', unknown)} {warehouse.not_loaded(con, unknown)}",
             param_hint="--supplier",
         )
 

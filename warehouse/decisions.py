@@ -340,8 +340,8 @@ def _row(
     if supplier_id is not None:
         if unknown_suppliers(con, [supplier_id]):
             raise DecisionError(
-                f"sku {decision.sku}, supplier {supplier_id}: unknown supplier (not among the "
-                "suppliers loaded from suppliers.csv)"
+                f"sku {decision.sku}, supplier {supplier_id}: unknown supplier "
+                f"{not_loaded(con, [supplier_id])}"
             )
         terms = supplier_terms(con, decision.sku, supplier_id)
         check_lot(terms, decision.sku, supplier_id, quantity)
@@ -458,6 +458,18 @@ def suppliers_in_other_case(
     ).fetchall()
     found = {s: [r[0] for r in rows if r[0].lower() == s.lower()] for s in unknown}
     return {s: ids for s, ids in found.items() if ids}
+
+
+def not_loaded(con: duckdb.DuckDBPyConnection, unknown: Sequence[str]) -> str:
+    """Why the `unknown` supplier ids are refused, naming those loaded in another case:
+    '(not among the suppliers loaded from suppliers.csv; S-113 is)'; with more than one,
+    each is named ('; s-1: S-1 is; s-2: S-2 is')."""
+    hint = "".join(
+        f"; {typed + ': ' if len(unknown) > 1 else ''}{', '.join(ids)} "
+        f"{'is' if len(ids) == 1 else 'are'}"
+        for typed, ids in suppliers_in_other_case(con, unknown).items()
+    )
+    return f"(not among the suppliers loaded from suppliers.csv{hint})"
 
 
 def _any_of(values: Sequence[str]) -> list:

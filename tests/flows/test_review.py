@@ -222,7 +222,8 @@ def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
     markdown = pending_markdown(pending)
     assert f"| {supplier} | {len(theirs)} |" in markdown  # the per-supplier summary
     with _paused_review(db) as (run_id, result):
-        typo = {"planner": "dora", "approve_suppliers": [supplier, "NOPE-1", "NOPE-2"]}
+        typed = supplier.lower() if supplier != supplier.lower() else supplier.upper()
+        typo = {"planner": "dora", "approve_suppliers": [supplier, "NOPE-1", typed]}
         resume_flow_run(run_id, run_input=typo)  # refused: the flow waits again
         assert _paused_run(db, time.monotonic() + 60) == run_id
         resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": [supplier]})
@@ -235,8 +236,11 @@ def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[REFUSED_KEY])),
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
         )
-    # two of them were named as 'unknown supplier NOPE-1, NOPE-2'
-    refused = "approve_suppliers: unknown suppliers NOPE-1, NOPE-2"
+    # two of them were named as 'unknown supplier NOPE-1, ...', without the one loaded
+    refused = (
+        f"approve_suppliers: unknown suppliers {', '.join(sorted(['NOPE-1', typed]))} (not "
+        f"among the suppliers loaded from suppliers.csv; {typed}: {supplier} is)"
+    )
     assert len(found) == 1 and refused in str(found[0].data)
 
 
@@ -366,6 +370,14 @@ def test_export_of_a_supplier_in_another_case_names_the_one_loaded(
     ) in result.output
     listed = CliRunner().invoke(main, ["review", "list", *args])
     assert listed.exit_code == 2 and f"; {supplier} is)" in listed.output
+    # `override --supplier` said only 'unknown supplier (not among the suppliers loaded ...)'
+    sku = _pending(db)["sku"].iloc[0]
+    override = CliRunner().invoke(main, ["review", "override", *args, sku, "--quantity", "10"])
+    assert override.exit_code == 1, override.output
+    assert (
+        f"sku {sku}, supplier {typed}: unknown supplier (not among the suppliers loaded from "
+        f"suppliers.csv; {supplier} is)"
+    ) in override.output
 
 
 def test_export_after_a_later_night_names_the_earlier_lots_and_exports_their_night(

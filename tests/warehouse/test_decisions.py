@@ -484,6 +484,11 @@ def test_a_refused_decision_says_what_the_planner_can_do_instead(tmp_path: Path)
                 "sku B, supplier S9: unknown supplier (not among the suppliers loaded from "
                 "suppliers.csv)"
             ),
+            # as `review --supplier s1` names the supplier loaded in another case
+            Decision("B", "override", supplier_id="s2", quantity=20, unit_price=4.0): (
+                "sku B, supplier s2: unknown supplier (not among the suppliers loaded from "
+                "suppliers.csv; S2 is)"
+            ),
         }
         for decision, message in refused.items():
             with pytest.raises(DecisionError) as error:
