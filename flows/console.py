@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -291,18 +292,24 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
     ]
 
 
-def tier_notes(missed: pd.DataFrame) -> list[str]:
+def tier_notes(missed: pd.DataFrame, night: date | None = None) -> list[str]:
     """One note per supplier-wide tier the plan reached and the decided lots miss
-    (`warehouse.missed_supplier_tiers`)."""
+    (`warehouse.missed_supplier_tiers`). night: of an export of an earlier night than the
+    published one, whose lots `reorder review list` does not show."""
     notes = []
     for r in missed.itertuples(index=False):
         shown = (lambda v: f"{v:,.2f}") if r.basis == "spend" else (lambda v: f"{v:,.0f} units")
+        where = (
+            f"(`reorder review list --status all --supplier {r.supplier_id}`)"
+            if night is None
+            else f"of the night of {night:%Y-%m-%d} (this export; `reorder review` decides on "
+            "the published plan only)"
+        )
         notes.append(
             f"{r.supplier_id}: the lots as decided total {shown(r.now)}, below the "
             f"{shown(r.min_total)} its supplier-wide discount of {r.discount_rate:.0%} needs; the "
             f"plan reached it with {shown(r.planned)} and may have sized lots for it: review "
-            f"{r.supplier_id}'s lots (`reorder review list --status all --supplier "
-            f"{r.supplier_id}`)"
+            f"{r.supplier_id}'s lots {where}"
         )
     return notes
 

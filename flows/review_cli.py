@@ -316,7 +316,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
     for path in write_proposals(lots, out_dir, run[1], suppliers):
         click.echo(f"wrote {path}")
     if lots.empty:
-        click.echo(_nothing_to_export(db_path, run, suppliers, status))
+        click.echo(_nothing_to_export(db_path, run, suppliers, status, run == latest))
     else:
         click.echo(
             f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
@@ -325,7 +325,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
     todo = None if run == latest else "`reorder review` decides on the published plan only"
     for note in changed_notes(changed[changed["action"] != "reject"], todo=todo):
         click.echo(f"note: {note}")
-    for note in tier_notes(missed):
+    for note in tier_notes(missed, night=None if run == latest else run[2]):
         click.echo(f"note: {note}")
     if suppliers:
         earlier = earlier[earlier["supplier_id"].isin(suppliers)]
@@ -343,17 +343,19 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
 
 
 def _nothing_to_export(
-    db_path: Path, latest: tuple, suppliers: tuple[str, ...], status: pd.Series
+    db_path: Path, run: tuple, suppliers: tuple[str, ...], status: pd.Series, published: bool
 ) -> str:
     """'nothing to export: no lot of the night of 2026-12-06 (run ...) is approved or
     overridden (34 pending, 1 rejected: reorder review list --db ...); the files hold no
-    lots': an export of no lots says why, and where the lots to decide are."""
+    lots': an export of no lots says why, and where the lots to decide are (`reorder review`
+    lists the published run's only: an earlier night's export says so instead)."""
     of = f"{_names('supplier', suppliers)} of " if suppliers else ""
     counts = status.value_counts()
     shown = [f"{counts[s]:,} {s}" for s in ("pending", "rejected") if counts.get(s, 0)]
     command = f"reorder review list --db {db_path}" + "".join(f" --supplier {s}" for s in suppliers)
+    where = f": {command}" if published else "; `reorder review` decides on the published plan only"
     return (
-        f"nothing to export: no lot of {of}the night of {latest[2]} (run {latest[1]}) is "
-        f"approved or overridden ({', '.join(shown or ['no lots'])}: {command}); the files "
+        f"nothing to export: no lot of {of}the night of {run[2]} (run {run[1]}) is "
+        f"approved or overridden ({', '.join(shown or ['no lots'])}{where}); the files "
         "hold no lots"
     )

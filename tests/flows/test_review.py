@@ -415,6 +415,38 @@ def test_export_after_a_later_night_names_the_earlier_lots_and_exports_their_nig
     assert none.exit_code == 2 and "no succeeded run of the night of 2020-01-01" in none.output
 
 
+def test_an_export_of_an_earlier_night_points_its_tier_notes_at_that_night(
+    tmp_path: Path,
+) -> None:
+    """`export --night` of an earlier night said of a supplier-wide tier its decided lots
+    miss 'review S1's lots (`reorder review list --status all --supplier S1`)', and of its
+    pending lots '(1 pending: reorder review list --db ...)': that lists the published (later)
+    night's lots, not that night's."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db, out = tmp_path / "wh.duckdb", tmp_path / "out"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)  # S1: A 400.00 + B 80.00 reach 450.00
+        warehouse.record_decisions(con, [warehouse.Decision("B", "reject")], decided_by="anna")
+        _publish(con, AS_OF + timedelta(days=1), "night-2", 200.0)
+    earlier = _cli("export", "--db", str(db), "--out", str(out), "--night", str(AS_OF))
+    assert (
+        "note: S1: the lots as decided total 400.00, below the 450.00 its supplier-wide "
+        "discount of 2% needs; the plan reached it with 480.00 and may have sized lots for it: "
+        f"review S1's lots of the night of {AS_OF} (this export; `reorder review` decides on "
+        "the published plan only)"
+    ) in earlier
+    assert (
+        f"nothing to export: no lot of the night of {AS_OF} (run night-1) is approved or "
+        "overridden (1 pending, 1 rejected; `reorder review` decides on the published plan "
+        "only); the files hold no lots"
+    ) in earlier
+    assert "reorder review list" not in earlier
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
