@@ -33,6 +33,7 @@ from flows.console import (
     tier_notes,
     unfinished_notes,
 )
+from flows.params import today
 from optimize.data import Offer, PriceBreak
 from optimize.explain import price
 from optimize.pricing import average_unit_price
@@ -89,10 +90,11 @@ def decide(
     run_key: str | None = None,
 ) -> pd.DataFrame:
     """Price the overrides and record all decisions in one transaction (or none:
-    warehouse.DecisionError names each sku, supplier and rule that refused)."""
+    warehouse.DecisionError names each sku, supplier and rule that refused); due dates count
+    the lead time from today in REORDER_TIMEZONE (`flows.params.today`)."""
     lots = warehouse.review_lots(con, run_key, with_zero=True).set_index("sku")
     priced = [_priced(con, d, lots) for d in decisions]
-    return warehouse.record_decisions(con, priced, decided_by, channel, run_key)
+    return warehouse.record_decisions(con, priced, decided_by, channel, run_key, day=today())
 
 
 def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> warehouse.Decision:

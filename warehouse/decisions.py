@@ -7,7 +7,8 @@ keyed to the run_key, not to the attempt: a rerun of the same night replaces the
 recommendations but keeps every decision; a lot without a decision stays pending.
 
 Approved and overridden lots are open orders for later nights (view `planned_orders`, po_id
-`RV-<run_key>-<sku>`, due on the decision day + the supplier's lead_time days). They live
+`RV-<run_key>-<sku>`, due on the decision day + the supplier's lead_time days: the day of
+approval in the planner's time zone, as the buyer orders it after approval). They live
 outside `open_orders`, so reloading the open_orders snapshot from files cannot wipe them.
 `planned_orders(con, as_of)` gives those a run as of `as_of` counts: decided on a run of an
 earlier night, not yet due before `as_of`, and never carried by the ERP's open_orders under
@@ -238,11 +239,14 @@ def record_decisions(
     channel: str = "cli",
     run_key: str | None = None,
     now: datetime | None = None,
+    day: date | None = None,
 ) -> pd.DataFrame:
     """Check every decision against the run_key's lots (default: the published run, current_run) and
     insert them in one transaction: all are recorded, or none (DecisionError lists why).
 
-    Returns the inserted rows. `now` (UTC) fixes the decision time, e.g. in tests.
+    Returns the inserted rows. `now` (UTC) fixes the decision time, e.g. in tests. `day` is
+    the decision day in the planner's time zone (flows pass REORDER_TIMEZONE's today): a lot
+    is due the supplier's lead_time days after it; default: `now`'s date in the machine's.
     """
     if channel not in CHANNELS:
         raise DecisionError(f"channel must be one of {CHANNELS}, not {channel!r}")
@@ -252,10 +256,11 @@ def record_decisions(
     if lots.empty:
         raise DecisionError("no published recommendations to decide on")
     now = now or _now()
+    day = day or now.replace(tzinfo=UTC).astimezone().date()
     rows, problems = [], []
     for decision in decisions:
         try:
-            rows.append(_row(con, decision, lots, decided_by, channel, now))
+            rows.append(_row(con, decision, lots, decided_by, channel, now, day))
         except DecisionError as error:
             problems.append(str(error))
     skus = [d.sku for d in decisions]
@@ -313,6 +318,7 @@ def _row(
     decided_by: str,
     channel: str,
     now: datetime,
+    day: date,
 ) -> dict:
     if decision.action not in ACTIONS:
         raise DecisionError(f"sku {decision.sku}: action must be one of {ACTIONS}")
@@ -345,7 +351,7 @@ def _row(
             )
         terms = supplier_terms(con, decision.sku, supplier_id)
         check_lot(terms, decision.sku, supplier_id, quantity)
-        due = now.date() + timedelta(days=math.ceil(float(terms["lead_time"])))
+        due = day + timedelta(days=math.ceil(float(terms["lead_time"])))
     if decision.action == "override":
         if decision.unit_price is None:
             raise DecisionError(f"sku {decision.sku}: an override needs its unit_price")

@@ -271,7 +271,7 @@ CREATE TABLE IF NOT EXISTS decisions (
     quantity DOUBLE NOT NULL,             -- decided units; 0 when rejected
     unit_price DOUBLE,                    -- currency per unit at the decided quantity
     order_value DOUBLE NOT NULL,          -- currency
-    due_date DATE,                        -- decision day + the supplier's lead_time days
+    due_date DATE,                        -- day of approval (planner's zone) + lead_time days
     decided_by VARCHAR NOT NULL,
     decided_at TIMESTAMP NOT NULL,        -- UTC
     comment VARCHAR,

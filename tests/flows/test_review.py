@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -413,6 +413,32 @@ def test_export_after_a_later_night_names_the_earlier_lots_and_exports_their_nig
     none = CliRunner().invoke(main, ["export", "--db", str(db), "--out", str(out),
                                      "--night", "2020-01-01"])  # fmt: skip
     assert none.exit_code == 2 and "no succeeded run of the night of 2020-01-01" in none.output
+
+
+def test_a_lot_is_due_its_lead_time_after_the_day_of_approval_in_the_planners_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exported due date counted the supplier's lead time from the UTC date of the
+    decision: a planner in Berlin approving at 00:30 got a date one day early, one in Chicago
+    approving at 19:00 one day late. It counts from the day of approval in REORDER_TIMEZONE.
+    UTC+14 and UTC-12 are 26 hours apart: at any time one of them is not on UTC's date."""
+    from zoneinfo import ZoneInfo
+
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)  # A and B from S1, lead_time 14 days
+    for sku, zone in (("A", "Etc/GMT-14"), ("B", "Etc/GMT+12")):  # UTC+14, UTC-12
+        monkeypatch.setenv("REORDER_TIMEZONE", zone)
+        before = datetime.now(ZoneInfo(zone)).date()
+        _cli("review", "approve", "--db", str(db), sku)
+        after = datetime.now(ZoneInfo(zone)).date()
+        with warehouse.connect(db) as con:
+            due = warehouse.approved_lots(con).set_index("sku").at[sku, "due_date"]
+        assert due.date() in {before + timedelta(days=14), after + timedelta(days=14)}, zone
 
 
 def test_an_export_of_an_earlier_night_points_its_tier_notes_at_that_night(
