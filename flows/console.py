@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from collections.abc import Iterable
 from datetime import date
@@ -13,6 +14,9 @@ import pandas as pd
 from flows.params import MAX_HORIZON, changed_parameters
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
+
+MAX_QUANTITY = 10**9  # units: a decided quantity beyond is a typo, not a lot
+WHOLE_UNITS = "a quantity is whole units"
 
 BUYER_FORMATS = {
     # how a buyer reads each figure of a lot
@@ -290,6 +294,21 @@ def end_of_life_notes(late: pd.DataFrame) -> list[str]:
         f"life {pd.Timestamp(r.end_of_life):%Y-%m-%d} (the plan expects no demand after it)"
         for r in late.itertuples(index=False)
     ]
+
+
+def units_problem(number: float, typed: object) -> str | None:
+    """Why a decided quantity (`number` units, `typed` as the planner wrote it) is not one, in
+    the same words in the terminal and the review form: "'10.5' is not a whole number: a
+    quantity is whole units (10 or 11?)"; None when it is whole and at most MAX_QUANTITY.
+    Zero and negative numbers pass: the decision refuses them with the lot's terms."""
+    if not math.isfinite(number):
+        return f"{typed!r} is not a number: {WHOLE_UNITS}, e.g. 10"
+    if not number.is_integer():
+        near = f" ({math.floor(number):,} or {math.ceil(number):,}?)" if number > 1 else ""
+        return f"{typed!r} is not a whole number: {WHOLE_UNITS}{near}"
+    if number > MAX_QUANTITY:
+        return f"{typed!r} units is above {MAX_QUANTITY:,}: a typo?"
+    return None
 
 
 def tier_notes(missed: pd.DataFrame, night: date | None = None) -> list[str]:

@@ -12,7 +12,7 @@ flow waits again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from prefect import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
@@ -20,7 +20,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 import warehouse
 from flows.console import (
@@ -32,6 +33,7 @@ from flows.console import (
     rejected_notes,
     tier_notes,
     unfinished_notes,
+    units_problem,
 )
 from flows.params import today
 from optimize.data import Offer, PriceBreak
@@ -43,14 +45,30 @@ SHOWN_KEY = "reviewed-run-key"  # flow run input: the run_key whose lots were sh
 REFUSED_KEY = "review-refused"
 
 
+# The form's JSON schema takes any positive number as a quantity: the server checks an answer
+# against it before the flow sees it, in words of its own ('10.5 is not valid under any of the
+# given schemas'); LotInput then refuses part units in the terminal's words.
+_QUANTITY_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}]}
+
+
 class LotInput(BaseModel):
     """The decision on one lot, as typed in the Prefect UI form."""
 
     sku: str = Field(description="Item of the lot")
     action: Literal["approve", "override", "reject"]
-    quantity: int | None = Field(None, gt=0, description="override: new quantity (units)")
+    quantity: Annotated[int | None, WithJsonSchema(_QUANTITY_SCHEMA)] = Field(
+        None, gt=0, description="override: new quantity in whole units (10, not 10.5)"
+    )
     supplier_id: str | None = Field(None, description="override: another supplier")
     comment: str = ""
+
+    @field_validator("quantity", mode="before")
+    @classmethod
+    def _whole_units(cls, value: Any) -> Any:
+        """10.5 (or 1e20) is refused as `reorder review override --quantity` refuses it."""
+        if isinstance(value, float) and (problem := units_problem(value, value)):
+            raise PydanticCustomError("whole_units", problem)
+        return value
 
 
 class ReviewInput(RunInput):
@@ -255,14 +273,14 @@ def review(
             continue  # refused before this (suspended) run started again from the top
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, key)
+            recorded = record_answer(db_path, run_key, answer)
         except FlowPauseTimeout:
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
             )
             return {"status": "timed out", "pending": len(pending), "recorded": 0} | notes
-        try:
-            recorded = record_answer(db_path, run_key, answer)
-        except warehouse.DecisionError as error:
+        except (warehouse.DecisionError, ValidationError) as refused:
+            error = refused if isinstance(refused, warehouse.DecisionError) else form_error(refused)
             logger.error("answer refused: %s", error)
             create_markdown_artifact(
                 markdown=f"# Review answer refused\n\n{error}", key=REFUSED_KEY
@@ -277,6 +295,17 @@ def review(
     logger.error("giving up after %s refused answers (attempts): %s lots stay pending; start "
                  "the review again to answer", attempts, len(pending))  # fmt: skip
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
+
+
+def form_error(error: ValidationError) -> warehouse.DecisionError:
+    """An answer the form's schema let through and ReviewInput refuses (a quantity of 10.5),
+    refused as one that breaks a rule: 'refused, nothing recorded: lots[0].quantity: 10.5 is
+    not a whole number: ...' (the field named as the server names it)."""
+    problems = []
+    for e in error.errors():
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"])
+        problems.append(f"{field.lstrip('.')}: {e['msg']}")
+    return warehouse.DecisionError("refused, nothing recorded: " + "; ".join(problems))
 
 
 def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:

@@ -14,6 +14,7 @@ import pandas as pd
 
 import warehouse
 from flows.console import (
+    WHOLE_UNITS,
     changed_notes,
     counted,
     elsewhere_notes,
@@ -25,13 +26,13 @@ from flows.console import (
     rejected_notes,
     tier_notes,
     unfinished_notes,
+    units_problem,
 )
 from warehouse.validate import grouped as groups_thousands
 
 # The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
                    "comment")  # fmt: skip
-MAX_QUANTITY = 10**9  # units: an override beyond is a typo, not a lot
 DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
@@ -52,13 +53,12 @@ class _Units(click.ParamType):
         if isinstance(value, int):
             return value
         text = str(value).strip()
-        whole = "a quantity is whole units"
         if groups_thousands(text):  # 1.000 or 1.500: '.' grouping thousands?
             grouped = int(text.replace(".", ""))
             single = text.count(".") == 1 and float(text).is_integer()
             one = f", or {float(text):g}" if single else ""
             self.fail(f"{value!r}: write {grouped} for {grouped:,} units, without a thousands "
-                      f"separator{one}; {whole}", param, ctx)  # fmt: skip
+                      f"separator{one}; {WHOLE_UNITS}", param, ctx)  # fmt: skip
         try:
             number = float(text)
         except ValueError:
@@ -66,12 +66,9 @@ class _Units(click.ParamType):
         if not math.isfinite(number):
             grouped = text.replace(",", "").replace("_", "")
             hint = f" (write {grouped}, without separators)" if grouped.isdigit() else ""
-            self.fail(f"{value!r} is not a number: {whole}, e.g. 10{hint}", param, ctx)
-        if not number.is_integer():
-            near = f" ({math.floor(number):,} or {math.ceil(number):,}?)" if number > 1 else ""
-            self.fail(f"{value!r} is not a whole number: {whole}{near}", param, ctx)
-        if number > MAX_QUANTITY:
-            self.fail(f"{value!r} units is above {MAX_QUANTITY:,}: a typo?", param, ctx)
+            self.fail(f"{value!r} is not a number: {WHOLE_UNITS}, e.g. 10{hint}", param, ctx)
+        if problem := units_problem(number, value):
+            self.fail(problem, param, ctx)
         return int(number)
 
 

@@ -609,6 +609,55 @@ def test_cli_override_says_a_quantity_is_whole_units(db: Path, typed: str, said:
         assert warehouse.decision_history(con).empty  # nothing recorded
 
 
+@pytest.mark.parametrize(
+    ("quantity", "said"),
+    [
+        (10.5, "10.5 is not a whole number: a quantity is whole units (10 or 11?)"),
+        (1e20, "1e+20 units is above 1,000,000,000: a typo?"),
+    ],
+)
+def test_review_form_says_a_quantity_is_whole_units(quantity: float, said: str) -> None:
+    """The form's quantity 10.5 was refused in pydantic's words ('Input should be a valid
+    integer, got a number with a fractional part'), 1e20 as 'Unable to parse input string as
+    an integer, exceeded maximum size'; the terminal says why in the planner's words."""
+    from pydantic import ValidationError
+
+    from flows.review import LotInput, ReviewInput
+
+    with pytest.raises(ValidationError) as error:
+        ReviewInput(planner="dora", lots=[{"sku": "A", "action": "override", "quantity": quantity}])
+    assert [e["msg"] for e in error.value.errors()] == [said]
+    assert LotInput(sku="A", action="override", quantity=10.0).quantity == 10
+
+
+def test_review_flow_refuses_a_quantity_of_part_units_in_the_terminals_words(db: Path) -> None:
+    """Through the form (a real Prefect server), 10.5 was refused as '10.5 is not valid under
+    any of the given schemas' (the server's check of the form's JSON schema), 1e20 passed it
+    and failed the run with pydantic's raw message. Both are refused as an answer that breaks
+    a rule, in the terminal's words, and the flow waits again."""
+    sku = _pending(db)["sku"].iloc[0]
+    with _paused_review(db) as (run_id, result):
+        for quantity in (10.5, 1e20):
+            lot = {"sku": sku, "action": "override", "quantity": quantity}
+            resume_flow_run(run_id, run_input={"planner": "dora", "lots": [lot]})
+            assert _paused_run(db, time.monotonic() + 60) == run_id  # waits again
+        reject = {"sku": sku, "action": "reject"}
+        resume_flow_run(run_id, run_input={"planner": "dora", "lots": [reject]})
+    assert result["status"] == "decided" and result["recorded"] == 1
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[REFUSED_KEY])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    refusals = sorted(str(a.data) for a in found)
+    assert refusals == [
+        "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 10.5 is not "
+        "a whole number: a quantity is whole units (10 or 11?)",
+        "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 1e+20 units "
+        "is above 1,000,000,000: a typo?",
+    ]
+
+
 def _decided_on_another_run(tmp_path: Path, *skus: str) -> Path:
     """A warehouse whose night has two runs: `skus` approved by anna on run night-1, then
     night-1-budget published with its lots pending."""
