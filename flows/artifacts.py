@@ -282,7 +282,7 @@ def _prior_rows(summary: dict[str, Any]) -> list[str]:
     group = summary.get("prior_lots")
     if group is None:
         return []
-    return [f"| lots sized on a category's typical item or a launch forecast | {group['items']} |"]
+    return [f"| lots sized on a forecast that is not their item's own history | {group['items']} |"]
 
 
 def _prior_lines(summary: dict[str, Any]) -> list[str]:

@@ -152,8 +152,9 @@ def _flagged(charted: int, beyond: pd.DataFrame) -> str:
     if not charted:
         return ""
     lots = "lot" if charted == 1 else "lots"
+    their = "its" if charted == 1 else "their"
     text = (f"<h2>More lots to check ({charted:,}): {lots} outside the top by order value "
-            "sized on a forecast that is not their item's own history</h2>")  # fmt: skip
+            f"sized on a forecast that is not {their} item's own history</h2>")  # fmt: skip
     if not beyond.empty:
         links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
         were = "lot is" if len(beyond) == 1 else "lots are"

@@ -402,9 +402,9 @@ def _refuse_lost_stock(
         return
     head = "stock.csv is missing" if path is None else f"{path.name} has no rows below the header"
     raise LoadError(
-        f"{head}, but the stock table holds {held:,} rows: loading it would plan every item "
-        "with nothing on hand (nothing was loaded). Put the stock file back, or list the items "
-        "without stock with on_hand 0"
+        f"{head}, but the stock table holds {held:,} row{'' if held == 1 else 's'}: loading it "
+        "would plan every item with nothing on hand (nothing was loaded). Put the stock file "
+        "back, or list the items without stock with on_hand 0"
     )
 
 

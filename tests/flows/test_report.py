@@ -289,7 +289,7 @@ def test_the_run_summary_and_the_lots_artifact_flag_lots_sized_on_a_prior(
     markdown = str(found[SUMMARY_KEY].data)
     assert summary["run_id"] in markdown  # this run's
     n = summary["prior_lots"]["items"]
-    assert f"| lots sized on a category's typical item or a launch forecast | {n} |" in markdown
+    assert f"| lots sized on a forecast that is not their item's own history | {n} |" in markdown
     line = next(x for x in markdown.splitlines() if x.startswith("**Forecasts:** "))
     assert line.startswith(f"**Forecasts:** {n} lots sized on a category's typical item, ")
     assert all(sku in line for sku in SHORT)
@@ -334,6 +334,8 @@ def test_a_lot_sized_on_a_prior_outside_the_top_lots_gets_its_charts_too(
         assert f'<a href="#item-{sku}">{sku}</a>' in text  # the table's row links its section
     n = len(flagged) - 1
     assert f"<h2>More lots to check ({n}): lot{'' if n == 1 else 's'} outside the top " in text
+    its = "its" if n == 1 else "their"
+    assert f"sized on a forecast that is not {its} item's own history</h2>" in text
     last = flagged[-1]
     assert (
         f"1 more such lot is beyond these {n}, without charts (their forecast is named in the "

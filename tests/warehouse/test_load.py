@@ -370,6 +370,9 @@ def test_a_stock_file_that_loses_all_its_rows_is_refused(con, tmp_path, emptied)
     write_folder(folder, stock__csv="sku,on_hand\nA,0\n")
     load_folder(con, folder, AS_OF)
     assert con.execute("SELECT sku, on_hand FROM stock").fetchall() == [("A", 0.0)]
+    write_folder(folder, stock__csv="sku,on_hand\n")
+    with pytest.raises(LoadError, match=r"the stock table holds 1 row: loading"):
+        load_folder(con, folder, AS_OF)
 
 
 def test_a_line_a_later_file_cancels_stays_cancelled(con, tmp_path):
