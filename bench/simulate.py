@@ -3,6 +3,7 @@ decision beat a planner's textbook reorder-point policy on real intermittent dem
 
     .venv/bin/python bench/simulate.py [--items 200] [--months 12] [--service-levels 0.9 0.95]
                                        [--max-lead 6] [--fixed-cost 20] [--seed 0]
+                                       [--fit-on sample|eligible]
 
 Data: `../shared/data/raf` next to the repository (monthly demand of 5,000 RAF parts, Jan 1996
 to Dec 2002; lead time in months and unit price in GBP per part); skipped with a message when
@@ -33,9 +34,12 @@ Assumptions (all policies, all in GBP and units):
 - pipeline: `models.prepare_forecast` + `forecast_chunk` (model "auto", monthly, 200 paths, the
   same --seed every month, as the nightly flow samples with its seed 0 every night; each group
   keeps last month's model while within --keep-margin of the best, as the nightly flow keeps an
-  earlier night's) on the history of the sampled parts before month t; horizon = max lead time
-  in the sample + 7 months (later orders arrive from L + 1 on, then 6 more months: 13 with
-  --max-lead 6; the nightly flow plans all items over one horizon too), `optimize.build_problem`
+  earlier night's) on the history before month t of the sampled parts (`--fit-on sample`) or
+  of every eligible part the sample is drawn from (`--fit-on eligible`: 1,598 parts, as the
+  nightly flow fits the whole catalogue; 1.5-3 times the forecast time), the sampled parts'
+  paths taken; horizon = max lead time in the sample + 7 months (later orders arrive from
+  L + 1 on, then 6 more months: 13 with --max-lead 6; the nightly flow plans all items over
+  one horizon too), `optimize.build_problem`
   from plain tables (items, suppliers, supplier_items, price_breaks, stock, open_orders; as_of =
   the last day of month t − 1, open orders due mid-month of their arrival month, lead time in
   days = L × 365.25 / 12, review_period 1) and `optimize.plan` (HiGHS). The forecast does not
@@ -142,8 +146,7 @@ def load(n_items: int, months: int, max_lead: int, seed: int) -> Parts | None:
         print(f"skipped: no RAF data at {DATA}")
         return None
     terms = pd.read_csv(items_file, dtype={"unique_id": str})
-    pool = terms[(terms["price_gbp"] > 0) & (terms["lead_time_months"] <= max_lead)]
-    pool = pool.sort_values("unique_id")
+    pool = _eligible(terms, max_lead)
     rng = np.random.default_rng(seed)
     chosen = pool.iloc[np.sort(rng.choice(len(pool), min(n_items, len(pool)), replace=False))]
     chosen = chosen.sort_values("unique_id")
@@ -165,6 +168,33 @@ def load(n_items: int, months: int, max_lead: int, seed: int) -> Parts | None:
     )
 
 
+def _eligible(terms: pd.DataFrame, max_lead: int) -> pd.DataFrame:
+    """The parts a sample is drawn from: unit price > 0, lead time <= max_lead months."""
+    pool = terms[(terms["price_gbp"] > 0) & (terms["lead_time_months"] <= max_lead)]
+    return pool.sort_values("unique_id")
+
+
+def fit_panel(parts: Parts, fit_on: str, max_lead: int) -> pd.DataFrame:
+    """Long monthly demand (unique_id, ds, y units) the forecasts are fitted on: the sampled
+    parts ("sample") or every eligible part ("eligible", see load)."""
+    if fit_on == "sample":
+        ids, demand = parts.ids, parts.demand
+    else:
+        terms = pd.read_csv(DATA / "raf_items.csv", dtype={"unique_id": str})
+        ids = _eligible(terms, max_lead)["unique_id"].to_numpy(dtype=object)
+        long = pd.read_parquet(DATA / "raf_long.parquet")
+        long["unique_id"] = long["unique_id"].astype(str)
+        wide = long.pivot(index="unique_id", columns="ds", values="y").loc[ids, parts.ds]
+        demand = np.nan_to_num(wide.to_numpy(dtype=float)).round().astype(np.int64)
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, len(parts.ds)),
+            "ds": np.tile(parts.ds, len(ids)),
+            "y": demand.ravel().astype(float),
+        }
+    )
+
+
 def stockout_costs(parts: Parts, service_level: float) -> np.ndarray:
     """Penalty per unit lost (GBP/unit), as optimize.build_problem derives it."""
     return np.array(
@@ -178,18 +208,17 @@ def stockout_costs(parts: Parts, service_level: float) -> np.ndarray:
 
 
 def forecasts(
-    parts: Parts, months: int, seed: int, margin: float | None = KEEP_MARGIN
+    parts: Parts,
+    months: int,
+    seed: int,
+    margin: float | None = KEEP_MARGIN,
+    long: pd.DataFrame | None = None,
 ) -> tuple[list[models.Forecast], float]:
-    """One forecast per simulated month on the history before it; wall seconds of all.
-    margin: a group keeps last month's model while within it of the best (None: no
-    incumbent, every month selects afresh)."""
-    long = pd.DataFrame(
-        {
-            "unique_id": np.repeat(parts.ids, len(parts.ds)),
-            "ds": np.tile(parts.ds, len(parts.ids)),
-            "y": parts.demand.ravel().astype(float),
-        }
-    )
+    """One forecast of the sampled parts per simulated month, fitted on the history of `long`
+    (fit_panel; default: the sampled parts) before it; wall seconds of all. margin: a group
+    keeps last month's model while within it of the best (None: no incumbent, every month
+    selects afresh)."""
+    long = fit_panel(parts, "sample", 0) if long is None else long
     out, begin, incumbent = [], time.perf_counter(), None
     for t in range(months):
         history = long[long["ds"] < parts.ds[parts.start + t]]
@@ -197,7 +226,7 @@ def forecasts(
             history, h=parts.horizon, freq="M", seed=seed, incumbent=incumbent,
             margin=margin or 0.0,
         )  # fmt: skip
-        fc = models.forecast_chunk(prepared, prepared.unique_id, N_PATHS, seed)
+        fc = models.forecast_chunk(prepared, parts.ids, N_PATHS, seed)
         incumbent = None if margin is None else prepared.group_models()
         if list(fc.unique_id) != list(parts.ids):
             raise RuntimeError("forecast items are not the sampled parts in order")
@@ -456,6 +485,10 @@ def main() -> None:
         help="a group keeps last month's model while within this relative score of the best "
         "(negative: select afresh every month)",
     )  # fmt: skip
+    parser.add_argument(
+        "--fit-on", choices=("sample", "eligible"), default="sample",
+        help="fit each month's forecast on the sampled parts or on every eligible part",
+    )  # fmt: skip
     args = parser.parse_args()
     wall = time.perf_counter()
     parts = load(args.items, args.months, args.max_lead, args.seed)
@@ -465,7 +498,8 @@ def main() -> None:
     fc, fc_seconds = [], 0.0
     if any(p.startswith("pipeline") for p in args.policies):
         margin = None if args.keep_margin < 0 else args.keep_margin
-        fc, fc_seconds = forecasts(parts, args.months, args.seed, margin)
+        long = fit_panel(parts, args.fit_on, args.max_lead)
+        fc, fc_seconds = forecasts(parts, args.months, args.seed, margin, long)
     rows = []
     for sl in args.service_levels:
         penalty = stockout_costs(parts, sl)
@@ -487,7 +521,8 @@ def _describe(parts: Parts, args) -> None:
     print(
         f"RAF: {len(parts.ids)} parts (seed {args.seed}, lead <= {args.max_lead} months: "
         f"{leads}), window {first:%Y-%m} .. {last:%Y-%m}, horizon {parts.horizon} months, "
-        f"fixed cost {args.fixed_cost:g} GBP/order, median price {np.median(parts.price):.2f}"
+        f"fixed cost {args.fixed_cost:g} GBP/order, median price {np.median(parts.price):.2f}, "
+        f"forecasts fitted on the {args.fit_on} parts"
     )
     share = (parts.demand[:, parts.start :] > 0).mean()
     print(f"part-months with demand in the window: {share:.1%}", flush=True)
