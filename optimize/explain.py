@@ -208,7 +208,7 @@ def _order_reason(
     if blocking:
         limited = f" Held back by the {' and '.join(blocking)} limit{_s(blocking)}"
         limited += f" (best alone: {units(best.quantity)} from {best.supplier_id})."
-    return f"{head}: {versus}; {tail}{limited}"
+    return f"{head}: {versus}; {tail}{_bridge(item, lot)}{limited}"
 
 
 def _arrives(item: ItemProblem, lot: LotCost) -> str:
@@ -218,6 +218,31 @@ def _arrives(item: ItemProblem, lot: LotCost) -> str:
     if lead >= item.horizon:
         return ", arriving after the horizon"
     return f", arriving in {period_word(item)} {lead + 1}"
+
+
+def _bridge(item: ItemProblem, lot: LotCost) -> str:
+    """' Until it arrives, the plan counts on an order from S-106 placed at the next review
+    (arriving in week 4): stock 190 runs out before week 10 in 78% of scenarios.' for a lot
+    that arrives after a later order of another supplier could, when stock runs short before
+    it: its risks are those of the plan with that order, which the planner has to place ('' if
+    not). The reason said only "arriving in week 10 ...; stockout risk this order decides 2%"."""
+    lead = min(o.lead_time for o in item.offers if o.supplier_id == lot.supplier_id)
+    arrival = min(lead, item.horizon)
+    if lot.replenished_from >= arrival:
+        return ""
+    stock_by = item.on_hand + np.cumsum(item.base_arrivals[:arrival])
+    short = float((stock_by < np.cumsum(item.scenarios[:, :arrival], axis=1)).any(axis=1).mean())
+    if short <= 0:
+        return ""
+    stock, s = _stock(item, before=arrival)
+    word = period_word(item)
+    when = f"{word} {arrival + 1}" if lead < item.horizon else "the horizon ends"
+    chance = "" if short >= 0.995 else f" in {percent(short)} of scenarios"
+    return (
+        f" Until it arrives, the plan counts on an order from {lot.later_supplier_id} placed at "
+        f"the next review (arriving in {word} {lot.replenished_from + 1}): {stock} "
+        f"{f'run{s} out' if s else 'fall short'} before {when}{chance}."
+    )
 
 
 def _target_text(item: ItemProblem, lot: LotCost, best: LotCost, blocking: list[str]) -> str:
