@@ -33,7 +33,7 @@ from flows.console import (
     unused_note,
 )
 from flows.params import default_as_of, parse_parameters
-from flows.review_cli import DB_OPTION, export, review_group, warn_failed
+from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import prior_lots_note, prior_notes
 from warehouse.run_lock import busy_message
 
@@ -45,12 +45,16 @@ def _input_options(command: Callable) -> Callable:
     options = (
         click.option(
             "--data-dir",
-            type=click.Path(path_type=Path, exists=True, file_okay=False),
+            type=GivenPath("the input folder", exists=True, file_okay=False),
             required=True,
         ),
         DB_OPTION,
         click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday)."),
-        click.option("--config", type=click.Path(path_type=Path), help="Load config TOML."),
+        click.option(
+            "--config",
+            type=GivenPath("a load.toml file, or leave --config out"),
+            help="Load config TOML.",
+        ),
     )
     for option in reversed(options):
         command = option(command)
@@ -105,7 +109,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--folder", type=click.Path(path_type=Path), default=Path("demo"), show_default=True)
+@click.option(
+    "--folder",
+    type=GivenPath("a folder for the demo"),
+    default=Path("demo"),
+    show_default=True,
+)
 @click.option("--as-of", type=_DATE, help="Last day of data (default: yesterday).")
 @click.option(
     "--seed",
@@ -315,7 +324,7 @@ def models(db_path: Path, per_item: bool) -> None:
 @click.option("--sku", "skus", multiple=True, help="Only this item, in every scored run (repeat).")
 @click.option(
     "--chart",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=GivenPath("a .png file", dir_okay=False),
     help="Write a PNG of the item's (one --sku) newest scored forecast against what came.",
 )
 def accuracy(
@@ -419,8 +428,17 @@ def quarantine(db_path: Path, rows: bool) -> None:
 
 
 @main.command()
-@click.option("--data-dir", help="Input folder (default: as in prefect.yaml).")
-@click.option("--db", "db_path", help="DuckDB file (default: as in prefect.yaml).")
+@click.option(
+    "--data-dir",
+    type=GivenPath("the input folder, or leave --data-dir out", path_type=str),
+    help="Input folder (default: as in prefect.yaml).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=GivenPath(f"{DB_FILE}, or leave --db out", path_type=str),
+    help="DuckDB file (default: as in prefect.yaml).",
+)
 @click.option("--timezone", help="Time zone of the nightly cron (default: as in prefect.yaml).")
 def serve(data_dir: str | None, db_path: str | None, timezone: str | None) -> None:
     """Serve the nightly schedule and the rerun deployment from this process (needs a

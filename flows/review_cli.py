@@ -30,10 +30,28 @@ from flows.console import (
 )
 from warehouse.validate import grouped as groups_thousands
 
-# The warehouse file option of every command that reads or writes one (here and in flows.cli).
 DECIDED_COLUMNS = ("decided_supplier_id", "decided_quantity", "decided_order_value", "decided_by",
                    "comment")  # fmt: skip
-DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), required=True)
+
+
+class GivenPath(click.Path):
+    """A click.Path that refuses an empty value (`--db "$DB"` with DB unset) as a usage error
+    naming the option and what to give: click made '' the working folder, and `--db ''` said
+    ". is a folder: ...", `--config ''` failed the run with a traceback."""
+
+    def __init__(self, what: str, path_type: type = Path, **kwargs: Any) -> None:
+        super().__init__(path_type=path_type, **kwargs)
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"{value!r} is empty: give {self.what}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+DB_FILE = "the path of a DuckDB file (.duckdb)"
+# The warehouse file option of every command that reads or writes one (here and in flows.cli).
+DB_OPTION = click.option("--db", "db_path", type=GivenPath(DB_FILE), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
 _SUPPLIER = click.option(
@@ -281,7 +299,12 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
 
 @click.command()
 @DB_OPTION
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=GivenPath("a folder for the proposal files", file_okay=False),
+    required=True,
+)
 @_SUPPLIER
 @click.option(
     "--night",

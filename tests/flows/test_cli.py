@@ -87,6 +87,44 @@ def test_user_errors_end_in_one_line_without_a_traceback(tmp_path: Path) -> None
     assert error("lots", "--db", str(cut)).startswith(f"Error: cannot open {cut}: IO Error")
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["run", "--data-dir", "data", "--db", ""], "'--db': '' is empty: give the path of a "
+         "DuckDB file (.duckdb)"),
+        (["run", "--data-dir", " ", "--db", "w.duckdb"], "'--data-dir': ' ' is empty: give the "
+         "input folder"),
+        (["run", "--data-dir", "data", "--db", "w.duckdb", "--config", ""], "'--config': '' is "
+         "empty: give a load.toml file, or leave --config out"),
+        (["load", "--data-dir", "data", "--db", ""], "'--db': '' is empty"),
+        (["lots", "--db", ""], "'--db': '' is empty"),
+        (["forget", "--db", "", "x.csv"], "'--db': '' is empty"),
+        (["export", "--db", "w.duckdb", "--out", ""], "'--out': '' is empty: give a folder for "
+         "the proposal files"),
+        (["accuracy", "--db", "w.duckdb", "--sku", "A", "--chart", ""], "'--chart': '' is empty"),
+        (["demo", "--folder", ""], "'--folder': '' is empty: give a folder for the demo"),
+        (["serve", "--db", ""], "'--db': '' is empty: give the path of a DuckDB file (.duckdb), "
+         "or leave --db out"),
+    ],
+)  # fmt: skip
+def test_an_empty_path_option_is_a_usage_error_naming_it(
+    args: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Click made '' the working folder: `run --db ''` said 'Error: . is a folder: ...',
+    `--config ''` failed the run with a traceback, `export --out ''` and `demo --folder ''`
+    wrote into the working folder and `serve --db ''` served prefect.yaml's warehouse."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].startswith(f"Error: Invalid value for {said}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written
+
+
 def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
