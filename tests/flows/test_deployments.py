@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,17 @@ def test_rerun_exposes_every_planning_parameter_in_the_ui() -> None:
     wanted = {"as_of", "items", "category", "horizon", "scenarios", "service_level", "budget"}
     wanted |= {"solver", "time_limit", "seed", "task_runner", "dask_address"}
     assert wanted <= set(_schema(DEPLOYMENTS["rerun"]["entrypoint"])["properties"])
+
+
+def test_readme_and_prefect_yaml_name_every_parameter_of_the_rerun() -> None:
+    """README's `nightly/rerun` row (and the deployment's description) said "every run
+    parameter" and left out data_dir, db_path, reports_dir and config."""
+    taken = set(_schema(DEPLOYMENTS["rerun"]["entrypoint"])["properties"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `nightly/rerun` |"))
+    assert set(re.findall(r"`(\w+)`", row.split("|")[3])) == taken
+    described = " ".join(DEPLOYMENTS["rerun"]["description"].split())
+    assert {name for name in taken if not re.search(rf"\b{name}\b", described)} == set()
 
 
 @pytest.mark.parametrize(
