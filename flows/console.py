@@ -311,18 +311,21 @@ def units_problem(number: float, typed: object) -> str | None:
     return None
 
 
-def tier_notes(missed: pd.DataFrame, night: date | None = None) -> list[str]:
+def tier_notes(
+    missed: pd.DataFrame, night: date | None = None, of: str = "this export"
+) -> list[str]:
     """One note per supplier-wide tier the plan reached and the decided lots miss
-    (`warehouse.missed_supplier_tiers`). night: of an export of an earlier night than the
-    published one, whose lots `reorder review list` does not show."""
+    (`warehouse.missed_supplier_tiers`). night: of lots that are not the published plan's
+    (an export of an earlier night, a review form answered after a later run was published),
+    which `reorder review list` does not show; `of` says whose lots they are."""
     notes = []
     for r in missed.itertuples(index=False):
         shown = (lambda v: f"{v:,.2f}") if r.basis == "spend" else (lambda v: f"{v:,.0f} units")
         where = (
             f"(`reorder review list --status all --supplier {r.supplier_id}`)"
             if night is None
-            else f"of the night of {night:%Y-%m-%d} (this export; `reorder review` decides on "
-            "the published plan only)"
+            else f"of the night of {night:%Y-%m-%d} ({of}; `reorder review` decides on the "
+            "published plan only)"
         )
         notes.append(
             f"{r.supplier_id}: the lots as decided total {shown(r.now)}, below the "

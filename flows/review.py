@@ -219,9 +219,22 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         if note := left_alone_note(pending, answer):  # said once the answer is recorded
             get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
-        for note in notes + tier_notes(warehouse.missed_supplier_tiers(con, run_key)):
+        for note in notes + decided_tier_notes(con, run_key):
             get_run_logger().warning(note)
         return recorded
+
+
+def decided_tier_notes(con: Any, run_key: str) -> list[str]:
+    """The supplier-wide tiers the run_key's lots as decided miss (`console.tier_notes`): of a
+    form answered after a later run was published, they name the form's night and run, not
+    `reorder review list`, which lists the published run's lots."""
+    missed = warehouse.missed_supplier_tiers(con, run_key)
+    latest = warehouse.latest_run(con)
+    if missed.empty or (latest is not None and latest[1] == run_key):
+        return tier_notes(missed)
+    run_id = warehouse.review_lots(con, run_key, with_zero=True)["run_id"].iloc[0]
+    night = warehouse.run_status(con, str(run_id))[3]
+    return tier_notes(missed, night, of=f"run {run_key}, decided by this review form")
 
 
 @flow(name="review", log_prints=True)

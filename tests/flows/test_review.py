@@ -473,6 +473,59 @@ def test_an_export_of_an_earlier_night_points_its_tier_notes_at_that_night(
     assert "reorder review list" not in earlier
 
 
+def test_a_review_form_answered_after_a_later_run_names_its_own_night_in_tier_notes(
+    tmp_path: Path, caplog
+) -> None:
+    """A plan published while the form was open: the answer is recorded on the lots the form
+    showed (night-1), but its supplier-tier note sent the planner to `reorder review list
+    --status all --supplier S1`, which lists the newer run's lots."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)  # S1: A 400.00 + B 80.00 reach 450.00
+    with _paused_review(db) as (run_id, result):
+        with warehouse.connect(db) as con:
+            _publish(con, AS_OF + timedelta(days=1), "night-2", 200.0)
+        answer = {"planner": "dora", "lots": [{"sku": "B", "action": "reject"}]}
+        resume_flow_run(run_id, run_input=answer)
+    assert result["status"] == "decided" and result["recorded"] == 1
+    assert (
+        "S1: the lots as decided total 400.00, below the 450.00 its supplier-wide discount of 2% "
+        "needs; the plan reached it with 480.00 and may have sized lots for it: review S1's "
+        f"lots of the night of {AS_OF} (run night-1, decided by this review form; `reorder "
+        "review` decides on the published plan only)"
+    ) in caplog.text
+    assert "reorder review list" not in caplog.text
+
+
+def test_review_tier_notes_name_the_run_when_a_rerun_of_the_night_was_published(
+    tmp_path: Path,
+) -> None:
+    """A what-if of the same night published meanwhile: the night alone does not tell the
+    two runs apart, the note names the form's run; still published, `reorder review list`."""
+    from flows.review import decided_tier_notes
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.record_decisions(con, [warehouse.Decision("B", "reject")], decided_by="dora")
+        (published,) = decided_tier_notes(con, "night-1")
+        assert published.endswith("(`reorder review list --status all --supplier S1`)")
+        _publish(con, AS_OF, "night-1-budget", 200.0)
+        (earlier,) = decided_tier_notes(con, "night-1")
+    assert earlier.endswith(
+        f"lots of the night of {AS_OF} (run night-1, decided by this review form; `reorder "
+        "review` decides on the published plan only)"
+    )
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
