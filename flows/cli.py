@@ -20,6 +20,7 @@ from flows.console import (
     OFFER_LEFT_OUT,
     beyond_horizon_note,
     changed_notes,
+    counted,
     counted_note,
     elsewhere_notes,
     frame_text,
@@ -124,7 +125,14 @@ def main() -> None:
     help="Seed of the demo data (the run takes the default seed of `reorder run`, so that "
     "`reorder run` on the demo's folder and night reruns it).",
 )
-@click.option("--items", "n_items", type=int, default=300, show_default=True)
+@click.option(
+    "--items",
+    "n_items",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Parts to generate (1 or more; the eight broken rows come on top).",
+)
 def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     """Generate demo data, load it, run the nightly flow and print the lots."""
     from flows.nightly import nightly
@@ -133,7 +141,8 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     as_of = as_of.date() if as_of else default_as_of()
     data_dir = folder / "data"
     made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
-    click.echo(f"demo data: {made.items} items, {made.order_lines} order lines in {data_dir}")
+    lines = counted(made.order_lines, "order line")
+    click.echo(f"demo data: {counted(made.items, 'item')}, {lines} in {data_dir}")
     db_path = folder / "reorder.duckdb"
     # the watchdog stops Prefect's temporary server should this process be killed
     with watchdog.guarded(), _interrupted(db_path):

@@ -125,6 +125,24 @@ def test_an_empty_path_option_is_a_usage_error_naming_it(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing written
 
 
+def test_demo_of_no_items_is_a_usage_error_naming_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`demo --items 0` said 'Error: n_items must be at least 1, not 0' (the generator's
+    argument, exit 1); one item works (`reorder demo --items 1`: 0 or 1 lot, by seed)."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--items", "0"])
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--items': 0 is not in the range x>=1."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
