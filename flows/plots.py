@@ -1,7 +1,10 @@
 """Charts of the run report as PNG bytes (matplotlib, Agg backend: no display needed).
 
 Numbers on axes are formatted for a buyer: thousands separators, money with its currency
-label, units whole.
+label, units whole (decimals only where ticks fall between whole numbers), dates as months or
+days with the year where it starts or changes. The item charts and the bars have a `*_figure`
+function returning the matplotlib Figure (what the tests read) beside the one returning PNG
+bytes.
 """
 
 from __future__ import annotations
@@ -18,12 +21,54 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
 DPI = 100
-_UNITS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 _BLUE, _ORANGE, _GREY = "#1f77b4", "#d95f02", "#7f7f7f"
+
+
+class _Ticks(Formatter):
+    """A formatter that sees all the axis' visible ticks (`ticks`) before it labels one."""
+
+    ticks: np.ndarray = np.array([])
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        locs = np.sort(np.asarray(locs, dtype=float))
+        if self.axis is not None:
+            low, high = sorted(self.axis.get_view_interval())
+            locs = locs[(locs >= low) & (locs <= high)]
+        self.ticks = locs
+
+
+class _Amounts(_Ticks):
+    """Thousands separators and as many decimals as the ticks need (at most 4): whole
+    numbers stay whole, a step of 2.5 reads 117.5 rather than 118, a step of 0.2 over a
+    range of zeros reads 0.2 rather than 0."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        ticks = self.ticks
+        decimals = next(
+            (d for d in range(5) if np.allclose(np.round(ticks, d), ticks, rtol=0, atol=1e-6)),
+            4,
+        )
+        return f"{x:,.{decimals}f}"
+
+
+class _Dates(_Ticks):
+    """Tick dates a planner reads at a glance: months (`Apr`) or days (`15 Dec`) as the
+    ticks' spacing needs, or years, and the year under the first tick and wherever it
+    changes; "%b %Y" on every tick repeated `Jan 2027` when the ticks were two weeks
+    apart."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        step = min(np.diff(self.ticks), default=31.0)  # days
+        day = mdates.num2date(x)
+        if step >= 365:
+            return f"{day:%Y}"
+        text = f"{day:%b}" if step >= 28 else f"{day:%d %b}"
+        earlier = [mdates.num2date(v).year for v in self.ticks if v < x]
+        return f"{text}\n{day:%Y}" if not earlier or earlier[-1] != day.year else text
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -34,14 +79,18 @@ def _png(fig: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _units_over_dates(ax: plt.Axes, ylabel: str, date_format: str) -> None:
-    """Whole units from 0 up against dates: the axes of the per-item time charts."""
+def _units_over_dates(ax: plt.Axes, ylabel: str, headroom: float, min_ticks: int = 3) -> None:
+    """Whole units from 0 against dates, the axes of the per-item time charts: the top at
+    least 1 unit (all zeros read `0 0 0 0` up the axis) and `headroom` (share of the
+    highest value) above the data, where the legend goes (it hid demand drawn at the top)."""
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(_UNITS)
+    top = max(ax.dataLim.y1 if np.isfinite(ax.dataLim.y1) else 0.0, 1.0)
+    # a hair below 0: lines at 0 (no demand, no stock) show above the axis, not in it
+    ax.set_ylim(-0.015 * top, top * (1 + headroom))
+    ax.yaxis.set_major_formatter(_Amounts())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter(date_format))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=min_ticks, maxticks=7))
+    ax.xaxis.set_major_formatter(_Dates())
     ax.grid(alpha=0.3)
 
 
@@ -53,25 +102,56 @@ def fan_chart(
     title: str | None = None,
     note: str | None = None,
 ) -> bytes:
-    """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item; the
-    history may reach into the forecast's periods (an earlier forecast against what came).
-    `note`: where the forecast comes from when it is not the item's own history
-    (`flows.sources.forecast_source`), under the chart in orange."""
+    """PNG of `fan_figure`."""
+    return _png(fan_figure(sku, history, forecast, freq, title, note))
+
+
+def fan_figure(
+    sku: str,
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    freq: str,
+    title: str | None = None,
+    note: str | None = None,
+) -> plt.Figure:
+    """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item, in
+    units per period; the history may reach into the forecast's periods (an earlier forecast
+    against what came). `note`: where the forecast comes from when it is not the item's own
+    history (`flows.sources.forecast_source`), under the chart in orange. Demand in the
+    forecast's periods is drawn black, "demand that came": grey on from the history, it
+    read as more of what the forecast was made from."""
     fig, ax = plt.subplots(figsize=SIZE)
-    ax.plot(history["ds"], history["y"], color=_GREY, lw=1.2, marker="o", ms=2.5, label="demand")
     ds = pd.to_datetime(forecast["ds"])
+    came = pd.to_datetime(history["ds"]) >= ds.min()
+    label = "demand" if len(history) else "demand (none yet)"
+    before = history[~came]
+    ax.plot(before["ds"], before["y"], color=_GREY, lw=1.2, marker="o", ms=2.5, label=label)
+    if came.any():
+        joint = before.tail(1)  # the line joins the history's end, without its marker
+        after = pd.concat([joint, history[came]])
+        ax.plot(
+            after["ds"],
+            after["y"],
+            color="black",
+            lw=1.4,
+            marker="o",
+            ms=3.5,
+            markevery=slice(len(joint), None),
+            label="demand that came",
+            zorder=4,
+        )
     ax.fill_between(ds, forecast["q05"], forecast["q95"], color=_BLUE, alpha=0.15, label="5-95%")
     ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
     period = "week" if freq == "W" else "month"
     ax.set_title(title or f"{sku}: demand per {period} and forecast")
-    _units_over_dates(ax, "units", "%b %Y")
-    ax.legend(loc="upper left", fontsize=7, ncol=5, frameon=False)
-    ax.margins(y=0.25)
+    # one row of legend over the data, two with the demand that came
+    _units_over_dates(ax, f"units per {period}", 0.45 if came.any() else 0.3, min_ticks=4)
+    ax.legend(loc="upper left", fontsize=7, ncol=3 if came.any() else 5, frameon=False)
     if note:
         ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
-    return _png(fig)
+    return fig
 
 
 def cost_curve(
@@ -111,8 +191,8 @@ def cost_curve(
     ax.set_title(f"{sku}: expected cost over the horizon by order quantity")
     ax.set_xlabel("order quantity (units)")
     ax.set_ylabel(f"expected cost ({currency or 'currency'})")
-    ax.xaxis.set_major_formatter(_UNITS)
-    ax.yaxis.set_major_formatter(_UNITS)
+    ax.xaxis.set_major_formatter(_Amounts())
+    ax.yaxis.set_major_formatter(_Amounts())
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False, loc="best")
@@ -127,6 +207,18 @@ def bars(
     decimals: int = 0,
     color: str = _BLUE,
 ) -> bytes:
+    """PNG of `bars_figure`."""
+    return _png(bars_figure(labels, values, title, xlabel, decimals, color))
+
+
+def bars_figure(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    xlabel: str,
+    decimals: int = 0,
+    color: str = _BLUE,
+) -> plt.Figure:
     """Horizontal bars, biggest on top, each labelled with its value."""
     n = len(labels)
     fig, ax = plt.subplots(figsize=(SIZE[0], max(2.2, 0.8 + 0.3 * n)))
@@ -139,10 +231,10 @@ def bars(
     ax.set_xlim(0, top * 1.3 if top > 0 else 1)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_formatter(_UNITS)
+    ax.xaxis.set_major_formatter(_Amounts())
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(axis="x", alpha=0.3)
-    return _png(fig)
+    return fig
 
 
 def calibration_chart(calibration: pd.DataFrame, title: str, ylabel: str, runs: int = 3) -> bytes:
@@ -184,6 +276,18 @@ def stock_chart(
     arrival: int | None,
     freq: str,
 ) -> bytes:
+    """PNG of `stock_figure`."""
+    return _png(stock_figure(sku, ds, with_lot, without, arrival, freq))
+
+
+def stock_figure(
+    sku: str,
+    ds: pd.DatetimeIndex,
+    with_lot: np.ndarray,
+    without: np.ndarray,
+    arrival: int | None,
+    freq: str,
+) -> plt.Figure:
     """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
     5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival."""
     fig, ax = plt.subplots(figsize=SIZE)
@@ -202,7 +306,7 @@ def stock_chart(
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
-    _units_over_dates(ax, "units in stock", "%d %b")
-    ax.legend(loc="best", fontsize=7, ncol=2, framealpha=0.8)
-    ax.margins(y=0.2)
-    return _png(fig)
+    _units_over_dates(ax, "units in stock", headroom=0.45, min_ticks=5)  # 13 weeks: not 3 ticks
+    ax.set_xlim(x[0], x[-1])
+    ax.legend(loc="upper left", fontsize=7, ncol=3, framealpha=0.8)
+    return fig

@@ -1,0 +1,125 @@
+"""The report's charts read right: read off matplotlib's own objects (labels, limits, ticks,
+legend boxes), not compared pixel by pixel."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from flows import plots
+
+WEEKS = pd.date_range("2026-11-30", periods=14, freq="W-MON")
+
+
+def _forecast(values: np.ndarray, spread: float = 0.0) -> pd.DataFrame:
+    frame = {"ds": WEEKS, "mean": values, "q50": values}
+    for level, shift in (("q05", -2), ("q25", -1), ("q75", 1), ("q95", 2)):
+        frame[level] = np.maximum(values + shift * spread, 0)
+    return pd.DataFrame(frame)
+
+
+def _history(values: list[float], end: str = "2026-11-23") -> pd.DataFrame:
+    return pd.DataFrame({"ds": pd.date_range(end=end, periods=len(values), freq="W-MON"),
+                         "y": values})  # fmt: skip
+
+
+def _ticks(fig: plt.Figure, axis: str) -> list[str]:
+    """The tick labels drawn (inside the axis' limits)."""
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = sorted(which.get_view_interval())
+    ticks = zip(which.get_majorticklocs(), which.get_majorticklabels(), strict=True)
+    return [label.get_text() for loc, label in ticks if low <= loc <= high]
+
+
+def _points_under_legend(fig: plt.Figure) -> int:
+    """Data vertices (lines and bands in data coordinates) drawn inside the legend's box."""
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    xy = [line.get_xydata() for line in ax.get_lines() if line.get_transform() is ax.transData]
+    xy += [p.vertices for c in ax.collections for p in c.get_paths()]
+    points = ax.transData.transform(np.concatenate(xy))
+    inside = (points[:, 0] > box.x0) & (points[:, 0] < box.x1) & (points[:, 1] > box.y0)
+    return int((inside & (points[:, 1] < box.y1)).sum())
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_fan_chart_axis_says_units_per_week_or_month() -> None:
+    fig = plots.fan_figure("A-1", _history([3, 5]), _forecast(np.full(14, 4.0), 1), "W")
+    assert fig.axes[0].get_ylabel() == "units per week"
+    fig = plots.fan_figure("A-1", _history([3, 5]), _forecast(np.full(14, 4.0), 1), "M")
+    assert fig.axes[0].get_ylabel() == "units per month"
+    assert fig.axes[0].get_title() == "A-1: demand per month and forecast"
+
+
+def test_fan_chart_date_ticks_name_each_date_once_with_its_year() -> None:
+    # a new item: only the 14 forecast weeks; "%b %Y" read Jan 2027, Jan 2027, Feb 2027, ...
+    fig = plots.fan_figure("A-1", _history([]), _forecast(np.full(14, 0.3), 0.1), "W")
+    labels = [t for t in _ticks(fig, "x") if t]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels)
+    assert labels[0].endswith("2026") and any(t.endswith("2027") for t in labels[1:])
+
+
+def test_an_all_zero_forecast_reads_0_and_1_up_the_axis_not_0_0_0() -> None:
+    fig = plots.fan_figure("A-1", _history([0.0] * 10), _forecast(np.zeros(14)), "W")
+    labels = [t for t in _ticks(fig, "y") if t]
+    assert labels[:2] == ["0", "1"] and len(set(labels)) == len(labels)
+
+
+def test_the_legend_does_not_hide_demand_drawn_at_the_top() -> None:
+    # one period of history, higher than any forecast: it sat under the legend
+    fig = plots.fan_figure("A-1", _history([3.0]), _forecast(np.zeros(14)), "W")
+    assert _points_under_legend(fig) == 0
+    history = _history([5, 9, 2, 8, 12, 4, 3, 11, 7, 6])
+    fig = plots.fan_figure("A-1", history, _forecast(np.full(14, 7.0), 2.5), "W")
+    assert _points_under_legend(fig) == 0
+
+
+def test_a_new_item_without_history_says_so_in_the_legend() -> None:
+    fig = plots.fan_figure("A-1", _history([]), _forecast(np.full(14, 1.0), 0.5), "W")
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texts[0] == "demand (none yet)" and texts[1:3] == ["5-95%", "25-75%"]
+
+
+def test_stock_chart_legend_is_clear_of_the_stock_and_zero_stock_reads() -> None:
+    rng = np.random.default_rng(0)
+    ds = pd.DatetimeIndex(WEEKS[1:])
+    with_lot = np.maximum(180 - np.cumsum(rng.poisson(15, (200, 13)), axis=1), 0) + 0.0
+    with_lot[:, 9:] += 120
+    without = np.maximum(180 - np.cumsum(rng.poisson(15, (200, 13)), axis=1), 0) + 0.0
+    fig = plots.stock_figure("A-1", ds, with_lot, without, 9, "W")
+    assert _points_under_legend(fig) == 0
+    labels = [t for t in _ticks(fig, "x") if t]
+    assert len(set(labels)) == len(labels) and labels[0][-4:] in ("2026", "2027")
+    zeros = np.zeros((50, 13))
+    fig = plots.stock_figure("A-1", ds, zeros, zeros, 3, "W")
+    labels = [t for t in _ticks(fig, "y") if t]
+    assert labels[:2] == ["0", "1"] and len(set(labels)) == len(labels)
+
+
+def test_bars_of_zero_values_read_on_the_axis() -> None:
+    # read 0 0 0 1 1 1 along the axis
+    fig = plots.bars_figure(["A-1", "A-2"], [0.0, 0.0], "Leftover", "value (currency)")
+    labels = [t for t in _ticks(fig, "x") if t]
+    assert len(set(labels)) == len(labels) >= 3
+
+
+def test_an_earlier_forecast_shows_the_demand_that_came_apart_from_its_history() -> None:
+    history = _history([5, 9, 2, 8, 12, 4, 3, 11, 7, 6], end="2026-12-28")
+    fig = plots.fan_figure("A-1", history, _forecast(np.full(14, 7.0), 2.5), "W", "earlier")
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    came = lines["demand that came"].get_xydata()
+    assert len(came) == 6  # the last week of history, then the five weeks since
+    assert mdates.num2date(came[1][0]).date() == WEEKS[0].date()
+    assert len(lines["demand"].get_xydata()) == 5
+    assert _points_under_legend(fig) == 0
