@@ -26,6 +26,8 @@ from matplotlib.ticker import Formatter, MaxNLocator
 SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
 DPI = 100
 _BLUE, _ORANGE, _GREY = "#1f77b4", "#d95f02", "#7f7f7f"
+# the other suppliers' cost curves: Dark2 without its orange (the price breaks' colour)
+_OTHERS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
 
 
 class _Ticks(Formatter):
@@ -162,32 +164,57 @@ def cost_curve(
     chosen: tuple[str | None, int, float],
     currency: str = "",
 ) -> bytes:
-    """Expected cost against order quantity per supplier, the price breaks of the chosen
-    supplier (dotted) and the chosen lot (star); `chosen` = (supplier_id, quantity, cost)."""
+    """PNG of `cost_figure`."""
+    return _png(cost_figure(sku, curves, no_order_cost, breaks, chosen, currency))
+
+
+def cost_figure(
+    sku: str,
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    no_order_cost: float,
+    breaks: Sequence[int],
+    chosen: tuple[str | None, int, float],
+    currency: str = "",
+) -> plt.Figure:
+    """Expected cost against order quantity per supplier (the chosen one thick and blue, the
+    others thin, each its own colour), the price breaks of the chosen supplier (dotted) and
+    the chosen lot (star); `chosen` = (supplier_id, quantity, cost). Quantities from 0: the
+    cost of no order is at 0 units."""
     fig, ax = plt.subplots(figsize=SIZE)
     supplier, quantity, cost = chosen
+    others = iter(_OTHERS * (1 + len(curves) // len(_OTHERS)))
     for supplier_id, (qty, values) in curves.items():
         mine = supplier_id == supplier
         ax.plot(
             qty,
             values,
-            lw=1.8 if mine else 1.0,
-            color=_BLUE if mine else None,
-            alpha=1.0 if mine else 0.7,
+            lw=2.2 if mine else 1.0,
+            color=_BLUE if mine else next(others),
+            zorder=3 if mine else 2,
             label=f"{supplier_id}" + (" (chosen)" if mine else ""),
         )
     ax.axhline(no_order_cost, color=_GREY, ls="--", lw=1, label="no order")
+    which = f" of {supplier}" if supplier else ""
+    label = f"price break{'s' if len(breaks) > 1 else ''}{which}"
     for i, min_qty in enumerate(breaks):
-        ax.axvline(min_qty, color=_ORANGE, ls=":", lw=1, label="price break" if i == 0 else None)
+        ax.axvline(min_qty, color=_ORANGE, ls=":", lw=1, label=label if i == 0 else None)
     if quantity > 0:
         ax.plot([quantity], [cost], marker="*", ms=14, color=_ORANGE, ls="none", zorder=5)
         ax.annotate(
-            f"{quantity:,.0f} units\n{cost:,.2f} {currency}".rstrip(),
+            f"{quantity:,.0f} unit{'' if quantity == 1 else 's'}\n{cost:,.2f} {currency}".rstrip(),
             (quantity, cost),
             textcoords="offset points",
-            xytext=(8, 10),
+            xytext=(0, -12),
+            ha="center",
+            va="top",
             fontsize=8,
         )
+    right = max([quantity, *breaks, *(q.max() for q, _ in curves.values() if len(q))], default=1)
+    ax.set_xlim(0, right * 1.04 + 1)
+    # room under the chosen lot, as a rule the cheapest on the chart, for its label: above it, the
+    # label sat on the rising curve
+    low, high = ax.get_ylim()
+    ax.set_ylim(low - 0.22 * (high - low), high)
     ax.set_title(f"{sku}: expected cost over the horizon by order quantity")
     ax.set_xlabel("order quantity (units)")
     ax.set_ylabel(f"expected cost ({currency or 'currency'})")
@@ -196,7 +223,7 @@ def cost_curve(
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False, loc="best")
-    return _png(fig)
+    return fig
 
 
 def bars(

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 
 from flows import plots
 
@@ -89,6 +90,64 @@ def test_a_new_item_without_history_says_so_in_the_legend() -> None:
     fig = plots.fan_figure("A-1", _history([]), _forecast(np.full(14, 1.0), 0.5), "W")
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert texts[0] == "demand (none yet)" and texts[1:3] == ["5-95%", "25-75%"]
+
+
+def _curves() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    qty = np.arange(10, 200, 10)
+    return {
+        "S-1": (qty, 1000 + (qty - 100.0) ** 2 / 20),
+        "S-2": (qty, 1100 + (qty - 90.0) ** 2 / 20),
+        "S-3": (qty, 1200 + (qty - 80.0) ** 2 / 20),
+    }
+
+
+def test_other_suppliers_curves_have_colours_of_their_own() -> None:
+    # the first unchosen supplier took matplotlib's first colour: the chosen one's blue
+    fig = plots.cost_figure("A-1", _curves(), 1500.0, [50, 100], ("S-2", 90, 1100.0))
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    colours = [to_hex(lines[s].get_color()) for s in ("S-1", "S-2 (chosen)", "S-3")]
+    assert len(set(colours)) == 3
+    assert colours[1] == plots._BLUE
+    assert lines["S-2 (chosen)"].get_linewidth() > lines["S-1"].get_linewidth()
+
+
+def test_cost_chart_marks_the_chosen_suppliers_breaks_and_starts_at_no_order() -> None:
+    fig = plots.cost_figure("A-1", _curves(), 1500.0, [50, 100], ("S-2", 90, 1100.0))
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "price breaks of S-2" in texts
+    assert ax.get_xlim()[0] == 0
+    assert ax.get_xlim()[1] >= 190
+    star = [line for line in ax.get_lines() if line.get_marker() == "*"]
+    assert [tuple(star[0].get_xydata()[0])] == [(90.0, 1100.0)]
+    assert ax.get_ylabel() == "expected cost (currency)"
+
+
+def test_cost_ticks_keep_the_decimals_a_narrow_range_needs() -> None:
+    # one feasible lot, costs 100 and 120: 117.5 read "118", the quantity axis "5 5 5 5"
+    curves = {"S-1": (np.array([5]), np.array([100.0]))}
+    fig = plots.cost_figure("A-1", curves, 120.0, [5], ("S-1", 5, 100.0))
+    for axis in ("x", "y"):
+        labels = [t for t in _ticks(fig, axis) if t]
+        assert len(set(labels)) == len(labels) >= 3
+    fig.axes[0].set_ylim(99, 121)  # ticks 2.5 apart
+    assert "117.5" in _ticks(fig, "y")
+    annotation = [t.get_text() for t in fig.axes[0].texts]
+    assert annotation == ["5 units\n100.00"]
+
+
+def test_the_chosen_lots_label_says_one_unit_and_stays_off_the_curves() -> None:
+    # a steep curve rising from the chosen lot ran through its label
+    curves = {"S-1": (np.arange(1, 4), np.array([10.0, 18.0, 26.0]))}
+    fig = plots.cost_figure("A-1", curves, 17.0, [], ("S-1", 1, 10.0))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["1 unit\n10.00"]
+    fig.canvas.draw()
+    box = ax.texts[0].get_window_extent()
+    x = np.linspace(1, 3, 401)  # along the curve, not only at its points
+    points = ax.transData.transform(np.column_stack([x, np.interp(x, [1, 2, 3], [10, 18, 26])]))
+    assert not any(box.x0 < x < box.x1 and box.y0 < y < box.y1 for x, y in points)
+    assert ax.get_window_extent().y0 < box.y0  # inside the axes, not cut off
 
 
 def test_stock_chart_legend_is_clear_of_the_stock_and_zero_stock_reads() -> None:
