@@ -199,22 +199,12 @@ def cost_figure(
     for i, min_qty in enumerate(breaks):
         ax.axvline(min_qty, color=_ORANGE, ls=":", lw=1, label=label if i == 0 else None)
     if quantity > 0:
-        ax.plot([quantity], [cost], marker="*", ms=14, color=_ORANGE, ls="none", zorder=5)
-        ax.annotate(
-            f"{quantity:,.0f} unit{'' if quantity == 1 else 's'}\n{cost:,.2f} {currency}".rstrip(),
-            (quantity, cost),
-            textcoords="offset points",
-            xytext=(0, -12),
-            ha="center",
-            va="top",
-            fontsize=8,
-        )
+        # named in the legend: a label beside the star ran into the curve or the axis
+        units = f"{quantity:,.0f} unit{'' if quantity == 1 else 's'}"
+        ax.plot([quantity], [cost], marker="*", ms=14, color=_ORANGE, ls="none", zorder=5,
+                label=f"chosen: {units}, {cost:,.2f} {currency}".rstrip())  # fmt: skip
     right = max([quantity, *breaks, *(q.max() for q, _ in curves.values() if len(q))], default=1)
     ax.set_xlim(0, right * 1.04 + 1)
-    # room under the chosen lot, as a rule the cheapest on the chart, for its label: above it, the
-    # label sat on the rising curve
-    low, high = ax.get_ylim()
-    ax.set_ylim(low - 0.22 * (high - low), high)
     ax.set_title(f"{sku}: expected cost over the horizon by order quantity")
     ax.set_xlabel("order quantity (units)")
     ax.set_ylabel(f"expected cost ({currency or 'currency'})")
