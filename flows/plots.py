@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
+from datetime import date
 
 import matplotlib
 
@@ -25,7 +26,7 @@ from matplotlib.ticker import Formatter, MaxNLocator
 
 SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
 DPI = 100
-_BLUE, _ORANGE, _GREY = "#1f77b4", "#d95f02", "#7f7f7f"
+_BLUE, _ORANGE, _GREY, _PURPLE = "#1f77b4", "#d95f02", "#7f7f7f", "#6a3d9a"
 # the other suppliers' cost curves: Dark2 without its orange (the price breaks' colour)
 _OTHERS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
 
@@ -96,6 +97,16 @@ def _units_over_dates(ax: plt.Axes, ylabel: str, headroom: float, min_ticks: int
     ax.grid(alpha=0.3)
 
 
+def _end_of_life(ax: plt.Axes, end_of_life: date | None, first: object, last: object) -> None:
+    """A line at the end of the item's last day with demand, if it falls between the
+    chart's `first` and `last` dates."""
+    if end_of_life is None:
+        return
+    at = pd.Timestamp(end_of_life) + pd.Timedelta(days=1)
+    if pd.Timestamp(first) <= at <= pd.Timestamp(last):
+        ax.axvline(at, color=_PURPLE, ls="-.", lw=1.2, label=f"end of life {end_of_life:%Y-%m-%d}")
+
+
 def fan_chart(
     sku: str,
     history: pd.DataFrame,
@@ -103,9 +114,10 @@ def fan_chart(
     freq: str,
     title: str | None = None,
     note: str | None = None,
+    end_of_life: date | None = None,
 ) -> bytes:
     """PNG of `fan_figure`."""
-    return _png(fan_figure(sku, history, forecast, freq, title, note))
+    return _png(fan_figure(sku, history, forecast, freq, title, note, end_of_life))
 
 
 def fan_figure(
@@ -115,13 +127,15 @@ def fan_figure(
     freq: str,
     title: str | None = None,
     note: str | None = None,
+    end_of_life: date | None = None,
 ) -> plt.Figure:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item, in
     units per period; the history may reach into the forecast's periods (an earlier forecast
     against what came). `note`: where the forecast comes from when it is not the item's own
     history (`flows.sources.forecast_source`), under the chart in orange. Demand in the
     forecast's periods is drawn black, "demand that came": grey on from the history, it
-    read as more of what the forecast was made from."""
+    read as more of what the forecast was made from. `end_of_life`: the item's last day
+    with demand, marked where it falls within the chart."""
     fig, ax = plt.subplots(figsize=SIZE)
     ds = pd.to_datetime(forecast["ds"])
     came = pd.to_datetime(history["ds"]) >= ds.min()
@@ -146,11 +160,12 @@ def fan_figure(
     ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
+    _end_of_life(ax, end_of_life, history["ds"].min() if len(history) else ds.min(), ds.max())
     period = "week" if freq == "W" else "month"
     ax.set_title(title or f"{sku}: demand per {period} and forecast")
-    # one row of legend over the data, two with the demand that came
-    _units_over_dates(ax, f"units per {period}", 0.45 if came.any() else 0.3, min_ticks=4)
-    ax.legend(loc="upper left", fontsize=7, ncol=3 if came.any() else 5, frameon=False)
+    rows = -(-len(ax.get_legend_handles_labels()[1]) // 5)  # legend rows over the data
+    _units_over_dates(ax, f"units per {period}", 0.15 + 0.15 * rows, min_ticks=4)
+    ax.legend(loc="upper left", fontsize=7, ncol=5 if rows == 1 else 3, frameon=False)
     if note:
         ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
     return fig
@@ -292,9 +307,10 @@ def stock_chart(
     without: np.ndarray,
     arrival: int | None,
     freq: str,
+    end_of_life: date | None = None,
 ) -> bytes:
     """PNG of `stock_figure`."""
-    return _png(stock_figure(sku, ds, with_lot, without, arrival, freq))
+    return _png(stock_figure(sku, ds, with_lot, without, arrival, freq, end_of_life))
 
 
 def stock_figure(
@@ -304,9 +320,11 @@ def stock_figure(
     without: np.ndarray,
     arrival: int | None,
     freq: str,
+    end_of_life: date | None = None,
 ) -> plt.Figure:
     """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
-    5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival."""
+    5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival
+    and the item's `end_of_life` (last day with demand) if it falls within the horizon."""
     fig, ax = plt.subplots(figsize=SIZE)
     # each period's stock drawn over the whole period: one more edge at the horizon end
     step = ds[-1] - ds[-2] if len(ds) > 1 else pd.Timedelta(days=7 if freq == "W" else 30)
@@ -321,6 +339,7 @@ def stock_figure(
     ax.step(x, none, where="post", color=_GREY, lw=1.2, ls="--", label="median without it")
     if arrival is not None and arrival < len(ds):
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
+    _end_of_life(ax, end_of_life, x[0], x[-1])
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
     _units_over_dates(ax, "units in stock", headroom=0.45, min_ticks=5)  # 13 weeks: not 3 ticks

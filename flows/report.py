@@ -216,7 +216,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
-        plots.fan_chart(sku, history, fc, data.freq, note=note),
+        plots.fan_chart(sku, history, fc, data.freq, note=note, end_of_life=item.end_of_life),
         plots.cost_curve(sku, curves, none, breaks, chosen),
         plots.stock_chart(
             sku,
@@ -225,6 +225,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
             optimize.projected_stock(item, None, 0),
             arrival,
             data.freq,
+            item.end_of_life,
         ),
     ]
     alts = [f"{sku} forecast: {note}" if note else f"{sku} chart"] + [f"{sku} chart"] * 2

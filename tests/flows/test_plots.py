@@ -179,3 +179,22 @@ def test_an_earlier_forecast_shows_the_demand_that_came_apart_from_its_history()
     assert mdates.num2date(came[1][0]).date() == WEEKS[0].date()
     assert len(lines["demand"].get_xydata()) == 5
     assert _points_under_legend(fig) == 0
+
+
+def test_an_items_end_of_life_is_marked_where_it_falls_within_the_chart() -> None:
+    # the fan dropped to 0 and the stock stayed flat with nothing to say why
+    history = _history([5, 9, 2, 8])
+    forecast = _forecast(np.full(14, 7.0), 2.5)
+    eol = WEEKS[5].date()  # a Monday: the line at the end of that day
+    fig = plots.fan_figure("A-1", history, forecast, "W", end_of_life=eol)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    x = lines[f"end of life {eol:%Y-%m-%d}"].get_xdata()[0]
+    assert mdates.num2date(mdates.date2num(x)).date() == WEEKS[5].date() + pd.Timedelta(days=1)
+    assert _points_under_legend(fig) == 0
+    ds = pd.DatetimeIndex(WEEKS[1:])
+    stock = np.full((20, 13), 5.0)
+    fig = plots.stock_figure("A-1", ds, stock, stock, 3, "W", end_of_life=eol)
+    assert f"end of life {eol:%Y-%m-%d}" in [line.get_label() for line in fig.axes[0].get_lines()]
+    later = (WEEKS[-1] + pd.Timedelta(days=30)).date()
+    fig = plots.stock_figure("A-1", ds, stock, stock, 3, "W", end_of_life=later)
+    assert not any(line.get_label().startswith("end of life") for line in fig.axes[0].get_lines())
