@@ -208,8 +208,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     history = data.demand[data.demand["unique_id"] == sku].sort_values("ds").tail(52)
     fc = data.forecasts[data.forecasts["unique_id"] == sku].sort_values("ds")
     item = data.items[sku]
-    upto = int(max(2.5 * lot.quantity, _last_break(item) * 1.3))
-    curves, none = cost_curves(item, upto)
+    curves, none = cost_curves(item, cost_range(item, lot.supplier_id, int(lot.quantity)))
     breaks = [b.min_qty for b in item.offer(lot.supplier_id).price_breaks if b.min_qty > 1]
     chosen = (lot.supplier_id, int(lot.quantity), float(lot.expected_cost))
     as_of = pd.Timestamp(data.as_of).date()
@@ -244,8 +243,12 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     )
 
 
-def _last_break(item: optimize.ItemProblem) -> int:
-    return max(b.min_qty for o in item.offers for b in o.price_breaks)
+def cost_range(item: optimize.ItemProblem, supplier_id: str, quantity: int) -> int:
+    """The largest order quantity (units) on a lot's cost chart: 2.5 times the lot, or past
+    the chosen supplier's next price break above it (by 30%), whichever is more. Another
+    supplier's far break (4,000 units) squeezed a lot of 85 into the chart's first 2%."""
+    above = [b.min_qty for b in item.offer(supplier_id).price_breaks if b.min_qty > quantity]
+    return int(max(2.5 * quantity, 1.3 * min(above, default=0)))
 
 
 def totals(ordered: pd.DataFrame, supplier_discount: float) -> tuple[float, float]:

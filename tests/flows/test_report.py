@@ -130,6 +130,39 @@ def test_cost_curve_is_optimizes_own_evaluation_of_feasible_lots() -> None:
     assert none == pytest.approx(optimize.evaluate_plan(item, None, 0).expected_cost)
 
 
+def test_cost_chart_spans_the_lot_and_its_suppliers_next_break_not_anothers_far_one() -> None:
+    from flows.report import cost_range
+
+    def offer(supplier_id: str, *breaks: int) -> optimize.Offer:
+        tiers = tuple(optimize.PriceBreak(q, 10.0 - i) for i, q in enumerate(breaks))
+        return optimize.Offer(
+            supplier_id=supplier_id,
+            moq=1,
+            pack_size=1,
+            lead_time=1,
+            discount_type="all_units",
+            price_breaks=tiers,
+            fixed_cost=10.0,
+        )
+
+    item = optimize.ItemProblem(
+        sku="A",
+        scenarios=[[20, 30, 25, 30]] * 5,
+        on_hand=0,
+        open_orders=(),
+        offers=(offer("S-105", 1, 4000), offer("S-106", 1, 40, 200, 1000)),
+        holding_cost_rate=0.2,
+        period_years=7 / 365.25,
+        salvage_value=0.0,
+        obsolescence=0.1,
+        stockout_cost=20.0,
+        unit_volume=1.0,
+    )
+    assert cost_range(item, "S-106", 85) == 260  # its next break 200, by 30%: not 5,200
+    assert cost_range(item, "S-106", 1000) == 2500  # past its last break: 2.5 times the lot
+    assert cost_range(item, "S-106", 100) == 260
+
+
 def test_reports_dir_parameter_moves_the_report(tmp_path: Path) -> None:
     db_path = tmp_path / "wh" / "reorder.duckdb"
     assert default_path(db_path, "2026-06-30-abc") == (
