@@ -218,7 +218,8 @@ def cost_figure(
         units = f"{quantity:,.0f} unit{'' if quantity == 1 else 's'}"
         ax.plot([quantity], [cost], marker="*", ms=14, color=_ORANGE, ls="none", zorder=5,
                 label=f"chosen: {units}, {cost:,.2f} {currency}".rstrip())  # fmt: skip
-    right = max([quantity, *breaks, *(q.max() for q, _ in curves.values() if len(q))], default=1)
+    # the curves set the range: a break beyond them (1,000 units) stretched it past them
+    right = max([quantity, *(q.max() for q, _ in curves.values() if len(q))], default=1)
     ax.set_xlim(0, right * 1.04 + 1)
     ax.set_title(f"{sku}: expected cost over the horizon by order quantity")
     ax.set_xlabel("order quantity (units)")

@@ -198,3 +198,8 @@ def test_an_items_end_of_life_is_marked_where_it_falls_within_the_chart() -> Non
     later = (WEEKS[-1] + pd.Timedelta(days=30)).date()
     fig = plots.stock_figure("A-1", ds, stock, stock, 3, "W", end_of_life=later)
     assert not any(line.get_label().startswith("end of life") for line in fig.axes[0].get_lines())
+
+
+def test_a_price_break_beyond_the_curves_does_not_stretch_the_quantity_axis() -> None:
+    fig = plots.cost_figure("A-1", _curves(), 1500.0, [50, 100, 1000], ("S-2", 90, 1100.0))
+    assert 190 <= fig.axes[0].get_xlim()[1] < 220
