@@ -29,6 +29,7 @@ DPI = 100
 _BLUE, _ORANGE, _GREY, _PURPLE = "#1f77b4", "#d95f02", "#7f7f7f", "#6a3d9a"
 # the other suppliers' cost curves: Dark2 without its orange (the price breaks' colour)
 _OTHERS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
+_MARKERS = ("o", "s", "^", "D", "v", "P")  # and a marker each: the colours alike in greyscale
 
 
 class _Ticks(Formatter):
@@ -192,19 +193,24 @@ def cost_figure(
     currency: str = "",
 ) -> plt.Figure:
     """Expected cost against order quantity per supplier (the chosen one thick and blue, the
-    others thin, each its own colour), the price breaks of the chosen supplier (dotted) and
-    the chosen lot (star); `chosen` = (supplier_id, quantity, cost). Quantities from 0: the
-    cost of no order is at 0 units."""
+    others thin, each its own colour and marker), the price breaks of the chosen supplier
+    (dotted) and the chosen lot (star); `chosen` = (supplier_id, quantity, cost). Quantities
+    from 0: the cost of no order is at 0 units."""
     fig, ax = plt.subplots(figsize=SIZE)
     supplier, quantity, cost = chosen
-    others = iter(_OTHERS * (1 + len(curves) // len(_OTHERS)))
+    others = 0
     for supplier_id, (qty, values) in curves.items():
         mine = supplier_id == supplier
+        k = others % len(_OTHERS)
+        others += 0 if mine else 1
         ax.plot(
             qty,
             values,
             lw=2.2 if mine else 1.0,
-            color=_BLUE if mine else next(others),
+            color=_BLUE if mine else _OTHERS[k],
+            marker=None if mine else _MARKERS[k],
+            ms=3.5,
+            markevery=0.1,  # every tenth of the chart's width along the curve
             zorder=3 if mine else 2,
             label=f"{supplier_id}" + (" (chosen)" if mine else ""),
         )

@@ -108,6 +108,9 @@ def test_other_suppliers_curves_have_colours_of_their_own() -> None:
     colours = [to_hex(lines[s].get_color()) for s in ("S-1", "S-2 (chosen)", "S-3")]
     assert len(set(colours)) == 3
     assert colours[1] == plots._BLUE
+    # and in greyscale print: a marker each on the others, none on the chosen one's
+    markers = [lines[s].get_marker() for s in ("S-1", "S-2 (chosen)", "S-3")]
+    assert markers[1] in (None, "None", "") and len({markers[0], markers[2]}) == 2
     assert lines["S-2 (chosen)"].get_linewidth() > lines["S-1"].get_linewidth()
 
 
