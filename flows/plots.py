@@ -234,7 +234,9 @@ def cost_figure(
     ax.yaxis.set_major_formatter(_Amounts())
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    # under the axes, in rows of three: with several suppliers the legend inside covered a
+    # curve wherever it went
+    ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     return fig
 
 

@@ -206,3 +206,14 @@ def test_an_items_end_of_life_is_marked_where_it_falls_within_the_chart() -> Non
 def test_a_price_break_beyond_the_curves_does_not_stretch_the_quantity_axis() -> None:
     fig = plots.cost_figure("A-1", _curves(), 1500.0, [50, 100, 1000], ("S-2", 90, 1100.0))
     assert 190 <= fig.axes[0].get_xlim()[1] < 220
+
+
+def test_the_cost_charts_legend_sits_under_the_axes_inside_the_figure() -> None:
+    # inside the axes, with three suppliers, it covered a curve wherever it went
+    fig = plots.cost_figure("A-1", _curves(), 1500.0, [50, 100], ("S-2", 90, 1100.0))
+    fig.tight_layout()  # as the PNG is saved
+    assert _points_under_legend(fig) == 0
+    ax = fig.axes[0]
+    legend, frame = ax.get_legend().get_window_extent(), fig.bbox
+    assert legend.y1 < ax.get_window_extent().y0
+    assert frame.x0 <= legend.x0 and legend.x1 <= frame.x1 and frame.y0 <= legend.y0
