@@ -66,7 +66,7 @@ GUARD_NONZEROS = 100_000
 ENFORCED = "Time limit enforced"
 FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
-NO_SOLVER_STATUS = "Optimal (each item's best lot within the limits; no solver run)"
+NO_SOLVER_STATUS = "Optimal (each item's cheapest allowed lot; no solver needed)"
 INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible",
               "problem is infeasible")  # fmt: skip
 # CBC's own line when its initial LP solve proves infeasibility (no "Result -" line then)
