@@ -18,7 +18,7 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +59,9 @@ class ReportData:
     calibration: pd.DataFrame | None = None
     service_level: float = 0.95  # the run's: a lot's stockout risk above 1 - this is counted
     period_days: float = 7.0  # of the plan's periods, which start the day after as_of
-    supplier_discount: float = 0.0  # supplier-wide tier discounts, currency off the invoices
+    # optimize.Plan.supplier_discounts: per tiered supplier its tier reached and `discount`,
+    # the currency a supplier-wide tier takes off its invoices
+    supplier_discounts: dict = field(default_factory=dict)
     fill_target: float | None = None  # min_service_level if set; None: service_level
     settings: str = ""  # RunParameters.settings_text()
     relaxed: str | None = None  # why the service-level targets could not all be met
@@ -69,6 +71,11 @@ class ReportData:
     # not its item's own history (flows.sources) is named in its section, on its fan chart, in
     # the table and counted in the header (None: not named)
     forecast_models: pd.DataFrame | None = None
+
+    @property
+    def supplier_discount(self) -> float:
+        """Currency all supplier-wide tiers take off the invoices."""
+        return float(sum(d["discount"] for d in self.supplier_discounts.values()))
 
 
 def default_path(db_path: str | Path, run_key: str, reports_dir: str | Path | None = None) -> Path:
@@ -304,16 +311,40 @@ def leftover_values(ordered: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"sku": ordered["sku"].to_numpy(), "value": booked})
 
 
+def spend_bars(data: ReportData, ordered: pd.DataFrame) -> dict:
+    """`plots.bars` arguments of the "Spend by supplier" chart: per supplier its lots' order
+    value less its supplier-wide tier discount (currency), the spend of the key figures; a
+    supplier whose tier is reached says so under its name. The bars showed the order value
+    before the discount while the key figures' spend was after it."""
+    value = ordered.groupby("supplier_id")["order_value"].sum()
+    tiers = {s: d for s, d in data.supplier_discounts.items() if d["discount"] and s in value}
+    off = pd.Series({s: d["discount"] for s, d in tiers.items()}, dtype="float64")
+    spend = value.sub(off, fill_value=0.0).sort_values(ascending=False)
+    labels = [
+        _supplier(data, s)
+        + (
+            f"\n{tiers[s]['discount_rate']:.0%} tier: -{tiers[s]['discount']:,.2f}"
+            if s in tiers
+            else ""
+        )
+        for s in spend.index
+    ]
+    after = ", after supplier-wide tier discounts" if tiers else ""
+    return {
+        "labels": labels,
+        "values": spend.tolist(),
+        "title": "Spend by supplier",
+        "xlabel": f"spend{after} (currency)",
+        "decimals": 2,
+    }
+
+
 def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
     if ordered.empty:
         return "<h2>Portfolio</h2><p>No lots to order.</p>"
-    spend = ordered.groupby("supplier_id")["order_value"].sum().sort_values(ascending=False)
-    labels = [_supplier(data, s) for s in spend.index]
     leftover = leftover_values(ordered).nlargest(15, "value")
     images = [
-        plots.bars(
-            labels, spend.tolist(), "Spend by supplier", "order value (currency)", decimals=2
-        ),
+        plots.bars(**spend_bars(data, ordered)),
         plots.bars(
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
@@ -477,7 +508,7 @@ def write_report(
         forecast_models=_read_models(params.db_path, run_id),
         service_level=params.service_level,
         period_days=params.period_days,
-        supplier_discount=result.supplier_discount,
+        supplier_discounts=result.supplier_discounts,
         fill_target=params.fill_target(),
         settings=params.settings_text(),
         relaxed=result.infeasible_reason if result.relaxed else None,

@@ -6,6 +6,7 @@ import html
 import re
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -380,3 +381,48 @@ def test_a_lot_sized_on_a_prior_outside_the_top_lots_gets_its_charts_too(
     with warehouse.connect(db, read_only=True) as con:
         shown = con.execute("SELECT items_shown FROM reports").fetchone()[0]
     assert shown == len(sections)
+
+
+def test_spend_by_supplier_bars_are_after_the_supplier_wide_tier_like_the_key_figures() -> None:
+    """The bars showed each supplier's order value before its supplier-wide tier discount, the
+    key figures' spend was after it: two totals for one night."""
+    import numpy as np
+    import pandas as pd
+
+    from flows import plots
+    from flows.report import ReportData, _header, spend_bars, totals
+
+    breaks = (optimize.PriceBreak(1, 5.0),)
+
+    def item(sku: str, supplier_id: str) -> optimize.ItemProblem:
+        offer = optimize.Offer(supplier_id, 10, 10, "all_units", breaks, 15.0, 1, sku=sku)
+        demand = np.random.default_rng(len(sku)).poisson(4.0, (100, 6))
+        return optimize.ItemProblem(
+            sku, demand, 0, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1, 25.0, 2.0
+        )
+
+    items = (item("P-1", "S-03"), item("P-22", "S-03"), item("P-333", "S-07"))
+    tier = optimize.SupplierTier("S-03", min_total=1.0, discount_rate=0.10)  # any purchase
+    result = optimize.plan(optimize.Problem(items, optimize.Limits(supplier_tiers=(tier,))))
+    lots = result.frame()
+    ordered = lots[lots["quantity"] > 0]
+    assert set(ordered["supplier_id"]) == {"S-03", "S-07"}
+    value = ordered.groupby("supplier_id")["order_value"].sum()
+    discount = result.supplier_discounts["S-03"]["discount"]
+    assert discount == pytest.approx(0.10 * value["S-03"]) and discount > 0
+    empty = pd.DataFrame()
+    names = {"S-03": "Acme", "S-07": "S-07"}
+    data = ReportData("k", "r", "2026-01-01", "W", lots, {}, empty, empty, names,
+                      supplier_discounts=result.supplier_discounts)  # fmt: skip
+    fig = plots.bars_figure(**spend_bars(data, ordered))
+    ax = fig.axes[0]
+    bars = {label.get_text(): bar.get_width()
+            for label, bar in zip(ax.get_yticklabels(), ax.patches, strict=True)}  # fmt: skip
+    acme = f"Acme (S-03)\n10% tier: -{discount:,.2f}"
+    assert bars == pytest.approx({acme: value["S-03"] - discount, "S-07": value["S-07"]})
+    spend, _ = totals(ordered, data.supplier_discount)
+    assert sum(bars.values()) == pytest.approx(spend)
+    assert f"<th>spend</th><td class=num>{spend:,.2f}</td>" in _header(data, ordered)
+    assert ax.get_xlabel() == "spend, after supplier-wide tier discounts (currency)"
+    assert f"{value['S-03'] - discount:,.2f}" in [t.get_text() for t in ax.texts]
+    plt.close(fig)
