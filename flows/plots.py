@@ -75,6 +75,37 @@ class _Dates(_Ticks):
         return f"{text}\n{day:%Y}" if not earlier or earlier[-1] != day.year else text
 
 
+class _NightTicks(mdates.AutoDateLocator):
+    """Date ticks with one more at `start` (the end of the night the plan starts from); the
+    automatic ticks closer to it than 3/4 of their spacing are left out (their labels ran
+    into its)."""
+
+    def __init__(self, start: float, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.start = start
+
+    def __call__(self) -> list[float]:
+        ticks = np.asarray(super().__call__(), dtype=float)
+        gap = np.diff(ticks).min() if len(ticks) > 1 else np.inf
+        return [self.start, *ticks[ticks - self.start >= 0.75 * gap]]
+
+
+class _NightDates(_Dates):
+    """`_Dates`, and `as of`, the night's day and year at its tick; the other ticks are
+    labelled as if it were not there (their year, their spacing)."""
+
+    def __init__(self, start: float, night: date) -> None:
+        self.start, self.night = start, night
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs([v for v in locs if v != self.start])
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if x == self.start:
+            return f"as of\n{self.night:%d %b}\n{self.night:%Y}"
+        return super().__call__(x, pos)
+
+
 def _png(fig: plt.Figure) -> bytes:
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -312,6 +343,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, ylabel: str, runs: 
 def stock_chart(
     sku: str,
     ds: pd.DatetimeIndex,
+    on_hand: float,
     with_lot: np.ndarray,
     without: np.ndarray,
     arrival: int | None,
@@ -319,12 +351,13 @@ def stock_chart(
     end_of_life: date | None = None,
 ) -> bytes:
     """PNG of `stock_figure`."""
-    return _png(stock_figure(sku, ds, with_lot, without, arrival, freq, end_of_life))
+    return _png(stock_figure(sku, ds, on_hand, with_lot, without, arrival, freq, end_of_life))
 
 
 def stock_figure(
     sku: str,
     ds: pd.DatetimeIndex,
+    on_hand: float,
     with_lot: np.ndarray,
     without: np.ndarray,
     arrival: int | None,
@@ -333,25 +366,35 @@ def stock_figure(
 ) -> plt.Figure:
     """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
     5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival
-    and the item's `end_of_life` (last day with demand) if it falls within the horizon."""
+    and the item's `end_of_life` (last day with demand) if it falls within the horizon.
+    `ds`: the periods' starts, the first the day after the night (as_of,
+    `optimize.plan_period_starts`); the chart starts with the `on_hand` units of that night
+    (the stock the periods start from) at the end of it, its tick `as of <night>`, and each
+    period's end stock is drawn over the period."""
     fig, ax = plt.subplots(figsize=SIZE)
-    # each period's stock drawn over the whole period: one more edge at the horizon end
+    # the night's end, then each period's end: one more edge at the horizon end
     step = ds[-1] - ds[-2] if len(ds) > 1 else pd.Timedelta(days=7 if freq == "W" else 30)
     x = ds.append(pd.DatetimeIndex([ds[-1] + step]))
     q = np.quantile(with_lot, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    q = np.concatenate([q, q[:, -1:]], axis=1)
-    none = np.median(without, axis=0)
-    none = np.append(none, none[-1])
-    ax.fill_between(x, q[0], q[4], step="post", color=_BLUE, alpha=0.15, label="5-95%")
-    ax.fill_between(x, q[1], q[3], step="post", color=_BLUE, alpha=0.3, label="25-75%")
-    ax.step(x, q[2], where="post", color=_BLUE, lw=1.4, label="median with the lot")
-    ax.step(x, none, where="post", color=_GREY, lw=1.2, ls="--", label="median without it")
+    q = np.concatenate([np.full((5, 1), float(on_hand)), q], axis=1)
+    none = np.append(float(on_hand), np.median(without, axis=0))
+    ax.fill_between(x, q[0], q[4], step="pre", color=_BLUE, alpha=0.15, label="5-95%")
+    ax.fill_between(x, q[1], q[3], step="pre", color=_BLUE, alpha=0.3, label="25-75%")
+    ax.step(x, q[2], where="pre", color=_BLUE, lw=1.4, label="median with the lot")
+    ax.step(x, none, where="pre", color=_GREY, lw=1.2, ls="--", label="median without it")
+    night = (ds[0] - pd.Timedelta(days=1)).date()
+    ax.plot(x[:1], [on_hand], marker="o", ms=5, color="black", ls="none", zorder=5,
+            label=f"on hand as of {night:%Y-%m-%d}")  # fmt: skip
     if arrival is not None and arrival < len(ds):
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
     _end_of_life(ax, end_of_life, x[0], x[-1])
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
     _units_over_dates(ax, "units in stock", headroom=0.45, min_ticks=5)  # 13 weeks: not 3 ticks
-    ax.set_xlim(x[0], x[-1])
+    # a little room left of the night: its stock and the drop to the first week's show
+    ax.set_xlim(x[0] - (x[-1] - x[0]) * 0.015, x[-1])
+    start = mdates.date2num(x[0])
+    ax.xaxis.set_major_locator(_NightTicks(start, minticks=5, maxticks=7))
+    ax.xaxis.set_major_formatter(_NightDates(start, night))
     ax.legend(loc="upper left", fontsize=7, ncol=3, framealpha=0.8)
     return fig

@@ -227,6 +227,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
         plots.stock_chart(
             sku,
             ds,
+            item.on_hand,
             optimize.projected_stock(item, lot.supplier_id, int(lot.quantity)),
             optimize.projected_stock(item, None, 0),
             arrival,

@@ -156,12 +156,12 @@ def test_stock_chart_legend_is_clear_of_the_stock_and_zero_stock_reads() -> None
     with_lot = np.maximum(180 - np.cumsum(rng.poisson(15, (200, 13)), axis=1), 0) + 0.0
     with_lot[:, 9:] += 120
     without = np.maximum(180 - np.cumsum(rng.poisson(15, (200, 13)), axis=1), 0) + 0.0
-    fig = plots.stock_figure("A-1", ds, with_lot, without, 9, "W")
+    fig = plots.stock_figure("A-1", ds, 180, with_lot, without, 9, "W")
     assert _points_under_legend(fig) == 0
     labels = [t for t in _ticks(fig, "x") if t]
     assert len(set(labels)) == len(labels) and labels[0][-4:] in ("2026", "2027")
     zeros = np.zeros((50, 13))
-    fig = plots.stock_figure("A-1", ds, zeros, zeros, 3, "W")
+    fig = plots.stock_figure("A-1", ds, 0, zeros, zeros, 3, "W")
     labels = [t for t in _ticks(fig, "y") if t]
     assert labels[:2] == ["0", "1"] and len(set(labels)) == len(labels)
 
@@ -196,10 +196,10 @@ def test_an_items_end_of_life_is_marked_where_it_falls_within_the_chart() -> Non
     assert _points_under_legend(fig) == 0
     ds = pd.DatetimeIndex(WEEKS[1:])
     stock = np.full((20, 13), 5.0)
-    fig = plots.stock_figure("A-1", ds, stock, stock, 3, "W", end_of_life=eol)
+    fig = plots.stock_figure("A-1", ds, 5, stock, stock, 3, "W", end_of_life=eol)
     assert f"end of life {eol:%Y-%m-%d}" in [line.get_label() for line in fig.axes[0].get_lines()]
     later = (WEEKS[-1] + pd.Timedelta(days=30)).date()
-    fig = plots.stock_figure("A-1", ds, stock, stock, 3, "W", end_of_life=later)
+    fig = plots.stock_figure("A-1", ds, 5, stock, stock, 3, "W", end_of_life=later)
     assert not any(line.get_label().startswith("end of life") for line in fig.axes[0].get_lines())
 
 
@@ -217,3 +217,33 @@ def test_the_cost_charts_legend_sits_under_the_axes_inside_the_figure() -> None:
     legend, frame = ax.get_legend().get_window_extent(), fig.bbox
     assert legend.y1 < ax.get_window_extent().y0
     assert frame.x0 <= legend.x0 and legend.x1 <= frame.x1 and frame.y0 <= legend.y0
+
+
+def test_the_stock_chart_starts_from_the_stock_on_hand_the_night_of_the_plan() -> None:
+    """The chart began at the stock at the end of the first week: the 40 units a planner
+    starts from, on hand as of the night, were not drawn."""
+    import optimize
+
+    offer = optimize.Offer("S1", 10, 10, "all_units", (optimize.PriceBreak(1, 5.0),), 15.0, 2)
+    demand = np.random.default_rng(0).poisson(6, (200, 8))
+    item = optimize.ItemProblem("A-1", demand, 40, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1,
+                                25.0, 2.0)  # fmt: skip
+    night = WEEKS[0].date()
+    ds = pd.DatetimeIndex(optimize.plan_period_starts(night, 7.0, item.horizon))
+    with_lot = optimize.projected_stock(item, "S1", 30)
+    without = optimize.projected_stock(item, None, 0)
+    fig = plots.stock_figure("A-1", ds, item.on_hand, with_lot, without, 2, "W")
+    ax = fig.axes[0]
+    lines = {line.get_label(): line.get_xydata() for line in ax.get_lines()}
+    start = mdates.date2num(ds[0])  # the end of the night: the first period starts after it
+    for label in ("median with the lot", "median without it"):
+        assert tuple(lines[label][0]) == (start, 40.0)
+    # then each week's end stock over its week, as before
+    assert lines["median with the lot"][-1][1] == np.median(with_lot[:, -1])
+    assert tuple(lines[f"on hand as of {night:%Y-%m-%d}"][0]) == (start, 40.0)
+    assert ax.get_xlim()[0] < start  # the marker whole, not cut by the axis
+    labels = _ticks(fig, "x")
+    assert ax.get_xticks()[0] == start and labels[0] == f"as of\n{night:%d %b}\n{night:%Y}"
+    # the other ticks as before: each date once, the year under the first
+    assert len(set(labels)) == len(labels) >= 3 and labels[1][-4:] in ("2026", "2027")
+    assert _points_under_legend(fig) == 0
