@@ -335,9 +335,10 @@ def pending_markdown(
     limit: int = 100,
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
-    runs that `failed` since they were published), then the decisions made on a lot the
-    night's latest run no longer recommends (`changed`) and the lots recommended again after
-    an earlier night rejected them (`rejected`)."""
+    runs that `failed` since they were published; the first `limit` lots, then where the
+    others are), then the decisions made on a lot the night's latest run no longer recommends
+    (`changed`) and the lots recommended again after an earlier night rejected them
+    (`rejected`)."""
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
@@ -360,7 +361,7 @@ def pending_markdown(
             f"| {lot.order_value:,.2f} | {lot.reason} |"
         )
     if len(pending) > limit:
-        lines.append(f"\n... and {len(pending) - limit} more: `reorder review list`")
+        lines.append(f"\n... and {len(pending) - limit} more: {rest_pointer(pending)}")
     other = other_run_notes(pending) if "other_run_key" in pending else []
     if other:
         lines += ["", "## Decided on another run of this night (approve all leaves them)", ""]
@@ -372,3 +373,14 @@ def pending_markdown(
         lines += ["", "## Rejected on an earlier night, recommended again", ""]
         lines += [f"- {note}" for note in rejected]
     return "\n".join(lines)
+
+
+def rest_pointer(pending: pd.DataFrame) -> str:
+    """Where the lots the form's table leaves out are: the form's run by its run_id, since
+    `reorder review list` lists the published run's, which is another run once a later plan is
+    published while the form is open."""
+    run_key, run_id = pending["run_key"].iloc[0], pending["run_id"].iloc[0]
+    return (
+        f"the lots of run {run_key}, `reorder lots --run-id {run_id}` (`reorder review list` "
+        "lists the pending lots of the published run, this one until a later plan is published)"
+    )

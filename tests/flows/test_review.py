@@ -526,6 +526,31 @@ def test_review_tier_notes_name_the_run_when_a_rerun_of_the_night_was_published(
     )
 
 
+def test_the_review_forms_more_lots_pointer_names_its_run_after_a_later_plan(
+    tmp_path: Path,
+) -> None:
+    """The form's table ended '... and N more: `reorder review list`', which lists the newer
+    run's lots once a plan is published while the form is open; it names the form's run."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        run_id = _publish(con, AS_OF, "night-1", 200.0)
+        pending = warehouse.review_lots(con, "night-1", status="pending")
+        _publish(con, AS_OF + timedelta(days=1), "night-2", 300.0)
+    markdown = pending_markdown(pending, limit=1)
+    assert markdown.endswith(
+        f"... and 1 more: the lots of run night-1, `reorder lots --run-id {run_id}` (`reorder "
+        "review list` lists the pending lots of the published run, this one until a later plan "
+        "is published)"
+    )
+    shown = _cli("lots", "--db", str(db), "--run-id", run_id)
+    assert f"Recommended order lots of night {AS_OF:%Y-%m-%d} (2)" in shown
+    assert re.search(r"\bB\b.*\bS1\b.*\b20\b", shown)
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
