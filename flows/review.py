@@ -335,10 +335,11 @@ def pending_markdown(
     limit: int = 100,
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
-    runs that `failed` since they were published; the first `limit` lots, then where the
-    others are), then the decisions made on a lot the night's latest run no longer recommends
-    (`changed`) and the lots recommended again after an earlier night rejected them
-    (`rejected`)."""
+    runs that `failed` since they were published; the order value per supplier before
+    supplier-wide tier discounts, which come off the invoice: the report's spend by supplier is
+    after them; the first `limit` lots, then where the others are), then the decisions made
+    on a lot the night's latest run no longer recommends (`changed`) and the lots recommended
+    again after an earlier night rejected them (`rejected`)."""
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
@@ -348,7 +349,7 @@ def pending_markdown(
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
         "",
         *(f"> **Warning:** {note}\n" for note in failed),
-        "| supplier | lots | order value |",
+        "| supplier | lots | order value (before supplier-wide tier discounts) |",
         "|---|--:|--:|",
         *(f"| {s} | {n} | {v:,.2f} |" for s, n, v in by_supplier.itertuples()),
         "",

@@ -551,6 +551,27 @@ def test_the_review_forms_more_lots_pointer_names_its_run_after_a_later_plan(
     assert re.search(r"\bB\b.*\bS1\b.*\b20\b", shown)
 
 
+def test_the_review_forms_supplier_totals_say_they_are_before_tier_discounts(
+    tmp_path: Path,
+) -> None:
+    """The report's 'Spend by supplier' is after supplier-wide tier discounts; the form's
+    per-supplier 'order value' (480.00 for S1, past its 2% tier at 450.00) was not labelled
+    and read as a second total for the same supplier."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)
+        pending = warehouse.review_lots(con, status="pending")
+    markdown = pending_markdown(pending)
+    assert (
+        "| supplier | lots | order value (before supplier-wide tier discounts) |\n|---|--:|--:|\n"
+        "| S1 | 2 | 480.00 |"
+    ) in markdown
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
