@@ -410,12 +410,12 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
         if not skus:
             click.echo(f"one item: {_prog()} accuracy --db {db_path} --sku SKU [--chart PNG]")
     if chart is not None and scored is not None:
-        from flows.plots import fan_chart  # matplotlib: only when a chart is asked for
+        from flows.plots import fan_figure, png  # matplotlib: only when a chart is asked for
 
         title = f"{scored.sku}: forecast of {scored.as_of} and the demand that came"
         chart.parent.mkdir(parents=True, exist_ok=True)
-        chart.write_bytes(fan_chart(scored.sku, scored.history, scored.forecast, scored.freq,
-                                    title))  # fmt: skip
+        figure = fan_figure(scored.sku, scored.history, scored.forecast, scored.freq, title)
+        chart.write_bytes(png(figure))
         click.echo(f"chart:        {chart}")
     _echo_notes(notes)
 

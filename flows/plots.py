@@ -1,10 +1,9 @@
-"""Charts of the run report as PNG bytes (matplotlib, Agg backend: no display needed).
+"""Charts of the run report (matplotlib, Agg backend: no display needed).
 
 Numbers on axes are formatted for a buyer: thousands separators, money with its currency
 label, units whole (decimals only where ticks fall between whole numbers), dates as months or
-days with the year where it starts or changes. The item charts and the bars have a `*_figure`
-function returning the matplotlib Figure (what the tests read) beside the one returning PNG
-bytes.
+days with the year where it starts or changes. The `*_figure` functions return the matplotlib
+Figure (what the tests read); `png` turns one into PNG bytes for the report.
 """
 
 from __future__ import annotations
@@ -106,7 +105,8 @@ class _NightDates(_Dates):
         return super().__call__(x, pos)
 
 
-def _png(fig: plt.Figure) -> bytes:
+def png(fig: plt.Figure) -> bytes:
+    """The figure as PNG bytes (closed: matplotlib keeps open figures)."""
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI)
@@ -137,19 +137,6 @@ def _end_of_life(ax: plt.Axes, end_of_life: date | None, first: object, last: ob
     at = pd.Timestamp(end_of_life) + pd.Timedelta(days=1)
     if pd.Timestamp(first) <= at <= pd.Timestamp(last):
         ax.axvline(at, color=_PURPLE, ls="-.", lw=1.2, label=f"end of life {end_of_life:%Y-%m-%d}")
-
-
-def fan_chart(
-    sku: str,
-    history: pd.DataFrame,
-    forecast: pd.DataFrame,
-    freq: str,
-    title: str | None = None,
-    note: str | None = None,
-    end_of_life: date | None = None,
-) -> bytes:
-    """PNG of `fan_figure`."""
-    return _png(fan_figure(sku, history, forecast, freq, title, note, end_of_life))
 
 
 def fan_figure(
@@ -201,18 +188,6 @@ def fan_figure(
     if note:
         ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
     return fig
-
-
-def cost_curve(
-    sku: str,
-    curves: dict[str, tuple[np.ndarray, np.ndarray]],
-    no_order_cost: float,
-    breaks: Sequence[int],
-    chosen: tuple[str | None, int, float],
-    currency: str = "",
-) -> bytes:
-    """PNG of `cost_figure`."""
-    return _png(cost_figure(sku, curves, no_order_cost, breaks, chosen, currency))
 
 
 def cost_figure(
@@ -271,18 +246,6 @@ def cost_figure(
     return fig
 
 
-def bars(
-    labels: Sequence[str],
-    values: Sequence[float],
-    title: str,
-    xlabel: str,
-    decimals: int = 0,
-    color: str = _BLUE,
-) -> bytes:
-    """PNG of `bars_figure`."""
-    return _png(bars_figure(labels, values, title, xlabel, decimals, color))
-
-
 def bars_figure(
     labels: Sequence[str],
     values: Sequence[float],
@@ -337,21 +300,7 @@ def calibration_chart(calibration: pd.DataFrame, title: str, ylabel: str, runs: 
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    return _png(fig)
-
-
-def stock_chart(
-    sku: str,
-    ds: pd.DatetimeIndex,
-    on_hand: float,
-    with_lot: np.ndarray,
-    without: np.ndarray,
-    arrival: int | None,
-    freq: str,
-    end_of_life: date | None = None,
-) -> bytes:
-    """PNG of `stock_figure`."""
-    return _png(stock_figure(sku, ds, on_hand, with_lot, without, arrival, freq, end_of_life))
+    return png(fig)
 
 
 def stock_figure(

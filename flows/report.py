@@ -222,9 +222,9 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
-        plots.fan_chart(sku, history, fc, data.freq, note=note, end_of_life=item.end_of_life),
-        plots.cost_curve(sku, curves, none, breaks, chosen),
-        plots.stock_chart(
+        plots.fan_figure(sku, history, fc, data.freq, note=note, end_of_life=item.end_of_life),
+        plots.cost_figure(sku, curves, none, breaks, chosen),
+        plots.stock_figure(
             sku,
             ds,
             item.on_hand,
@@ -237,8 +237,8 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     ]
     alts = [f"{sku} forecast: {note}" if note else f"{sku} chart"] + [f"{sku} chart"] * 2
     figures = "".join(
-        f'<img alt="{_e(alt)}" src="{_data_uri(png)}">'
-        for alt, png in zip(alts, images, strict=True)
+        f'<img alt="{_e(alt)}" src="{_data_uri(plots.png(figure))}">'
+        for alt, figure in zip(alts, images, strict=True)
     )
     return (
         f'<section class="item" id="item-{_e(sku)}"><h3>{_e(sku)}: order '
@@ -313,7 +313,7 @@ def leftover_values(ordered: pd.DataFrame) -> pd.DataFrame:
 
 
 def spend_bars(data: ReportData, ordered: pd.DataFrame) -> dict:
-    """`plots.bars` arguments of the "Spend by supplier" chart: per supplier its lots' order
+    """`plots.bars_figure` arguments of the "Spend by supplier" chart: per supplier its lots' order
     value less its supplier-wide tier discount (currency), the spend of the key figures; a
     supplier whose tier is reached says so under its name. The bars showed the order value
     before the discount while the key figures' spend was after it."""
@@ -345,8 +345,8 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
         return "<h2>Portfolio</h2><p>No lots to order.</p>"
     leftover = leftover_values(ordered).nlargest(15, "value")
     images = [
-        plots.bars(**spend_bars(data, ordered)),
-        plots.bars(
+        plots.bars_figure(**spend_bars(data, ordered)),
+        plots.bars_figure(
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
             "Leftover risk: expected leftover value at horizon end (top 15)",
@@ -355,7 +355,9 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
             color="#d95f02",
         ),
     ]
-    figures = "".join(f'<img alt="portfolio chart" src="{_data_uri(p)}">' for p in images)
+    figures = "".join(
+        f'<img alt="portfolio chart" src="{_data_uri(plots.png(f))}">' for f in images
+    )
     return f'<h2>Portfolio</h2><div class="charts">{figures}</div>'
 
 

@@ -98,29 +98,35 @@ def test_reason_numbers_get_thousands_separators_but_skus_stay() -> None:
     )
 
 
-def test_cost_curve_is_optimizes_own_evaluation_of_feasible_lots() -> None:
-    item = optimize.ItemProblem(
+def _item(scenarios: list[list[int]], *offers: optimize.Offer) -> optimize.ItemProblem:
+    """Item A of the cost-chart tests: no stock, weekly periods."""
+    return optimize.ItemProblem(
         sku="A",
-        scenarios=[[1, 0, 2, 1]] * 5,
+        scenarios=scenarios,
         on_hand=0,
         open_orders=(),
-        offers=(
-            optimize.Offer(
-                supplier_id="S",
-                moq=2,
-                pack_size=2,
-                discount_type="all_units",
-                price_breaks=(optimize.PriceBreak(1, 5.0), optimize.PriceBreak(10, 4.0)),
-                fixed_cost=10.0,
-                lead_time=1,
-            ),
-        ),
+        offers=offers,
         holding_cost_rate=0.2,
         period_years=7 / 365.25,
         salvage_value=0.0,
         obsolescence=0.1,
         stockout_cost=20.0,
         unit_volume=1.0,
+    )
+
+
+def test_cost_curve_is_optimizes_own_evaluation_of_feasible_lots() -> None:
+    item = _item(
+        [[1, 0, 2, 1]] * 5,
+        optimize.Offer(
+            supplier_id="S",
+            moq=2,
+            pack_size=2,
+            discount_type="all_units",
+            price_breaks=(optimize.PriceBreak(1, 5.0), optimize.PriceBreak(10, 4.0)),
+            fixed_cost=10.0,
+            lead_time=1,
+        ),
     )
     curves, none = cost_curves(item, upto=20)
     qty, cost = curves["S"]
@@ -146,19 +152,7 @@ def test_cost_chart_spans_the_lot_and_its_suppliers_next_break_not_anothers_far_
             fixed_cost=10.0,
         )
 
-    item = optimize.ItemProblem(
-        sku="A",
-        scenarios=[[20, 30, 25, 30]] * 5,
-        on_hand=0,
-        open_orders=(),
-        offers=(offer("S-105", 1, 4000), offer("S-106", 1, 40, 200, 1000)),
-        holding_cost_rate=0.2,
-        period_years=7 / 365.25,
-        salvage_value=0.0,
-        obsolescence=0.1,
-        stockout_cost=20.0,
-        unit_volume=1.0,
-    )
+    item = _item([[20, 30, 25, 30]] * 5, offer("S-105", 1, 4000), offer("S-106", 1, 40, 200, 1000))
     assert cost_range(item, "S-106", 85) == 260  # its next break 200, by 30%: not 5,200
     assert cost_range(item, "S-106", 1000) == 2500  # past its last break: 2.5 times the lot
     assert cost_range(item, "S-106", 100) == 260
