@@ -36,7 +36,6 @@ from flows.console import (
 from flows.params import default_as_of, parse_parameters
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import prior_lots_note, prior_notes
-from warehouse.run_lock import busy_message
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -194,7 +193,7 @@ def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) ->
     warehouse.check_path(db_path)
     # a run writing this warehouse stops this one (no lock_wait here): said in one line
     # before Prefect starts, not after the flow engine's traceback repeating it
-    if busy := busy_message(db_path):
+    if busy := warehouse.busy_message(db_path):
         raise click.ClickException(busy)
     with watchdog.guarded(), _interrupted(db_path):
         summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path), **options)

@@ -175,6 +175,14 @@ def listed(skus: Iterable[object], shown: int = 10) -> str:
     return ", ".join(names[:shown]) + more
 
 
+def left_alone(skus: Iterable[object]) -> str:
+    """What approving all pending lots (terminal `approve --all`, the review form's
+    approve_all) leaves alone: the lots whose item was decided on another run of the night."""
+    names = [str(s) for s in skus]
+    return (f"left alone: {counted(len(names), 'lot')} whose item was decided on another run "
+            f"of this night ({listed(names)}); name a sku to decide it on this run")  # fmt: skip
+
+
 def other_run_notes(lots: pd.DataFrame) -> list[str]:
     """One note per pending lot whose item was decided on another run of the night
     (`warehouse.review_lots`' other_* columns): that decision counts for the night, and

@@ -26,9 +26,9 @@ from pydantic_core import PydanticCustomError
 import warehouse
 from flows.console import (
     changed_notes,
-    counted,
     end_of_life_notes,
     failed_notes,
+    left_alone,
     other_run_notes,
     rejected_notes,
     tier_notes,
@@ -160,13 +160,7 @@ def left_alone_note(pending: pd.DataFrame, answer: ReviewInput) -> str | None:
     chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
     skus = pending.loc[chosen & pending["other_run_key"].notna(), "sku"]
     skus = skus[~skus.isin(named)]
-    if skus.empty:
-        return None
-    more = f" and {len(skus) - 10} more" if len(skus) > 10 else ""
-    return (
-        f"left alone: {counted(len(skus), 'lot')} whose item was decided on another run of this "
-        f"night ({', '.join(skus.head(10))}{more}); name a sku to decide it on this run"
-    )
+    return None if skus.empty else left_alone(skus)
 
 
 @task(name="read-pending-lots", cache_policy=NO_CACHE)

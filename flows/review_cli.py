@@ -20,6 +20,7 @@ from flows.console import (
     elsewhere_notes,
     end_of_life_notes,
     failed_notes,
+    left_alone,
     listed,
     lots_text,
     other_run_notes,
@@ -224,9 +225,7 @@ def _chosen(
     pending = warehouse.review_lots(con, status="pending", suppliers=suppliers)
     elsewhere = pending["other_run_key"].notna()
     if elsewhere.any():
-        click.echo(f"left alone: {counted(int(elsewhere.sum()), 'lot')} whose item was decided "
-                   f"on another run of this night ({listed(pending.loc[elsewhere, 'sku'])}); "
-                   "name a sku to decide it on this run")  # fmt: skip
+        click.echo(left_alone(pending.loc[elsewhere, "sku"]))
     skus = tuple(pending.loc[~elsewhere, "sku"])
     if not skus:
         of = f" of {_names('supplier', suppliers)}" if suppliers else ""
@@ -347,19 +346,30 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         click.echo(f"note: {note}")
     for note in tier_notes(missed, night=None if run == latest else run[2]):
         click.echo(f"note: {note}")
+    for note in _earlier_notes(
+        earlier, f"reorder export --db {db_path} --out {out_dir}", suppliers
+    ):
+        click.echo(f"note: {note}")
+
+
+def _earlier_notes(earlier: pd.DataFrame, command: str, suppliers: tuple[str, ...]) -> list[str]:
+    """One note per earlier night whose approved lots are not exported yet
+    (`warehouse.earlier_proposals`), with the `command` (+ --night) that exports them: the
+    plan counts them as open orders, so a lot never ordered would be forgotten."""
     if suppliers:
         earlier = earlier[earlier["supplier_id"].isin(suppliers)]
+    notes = []
     for when, lots_then in earlier.groupby("night", sort=True):
-        command = f"reorder export --db {db_path} --out {out_dir} --night {when:%Y-%m-%d}"
         one = len(lots_then) == 1
-        click.echo(
-            f"note: {counted(len(lots_then), 'lot')} approved or overridden on the night of "
+        notes.append(
+            f"{counted(len(lots_then), 'lot')} approved or overridden on the night of "
             f"{when:%Y-%m-%d} {'is' if one else 'are'} not in this export "
             f"({listed(lots_then['sku'])}): the plan counts {'it' if one else 'them'} as "
             f"{'an open order' if one else 'open orders'} until the ERP's open_orders carries "
-            f"{'its' if one else 'their'} po_id; not ordered yet? {command}"
-            + "".join(f" --supplier {s}" for s in suppliers)
+            f"{'its' if one else 'their'} po_id; not ordered yet? {command} --night "
+            f"{when:%Y-%m-%d}" + "".join(f" --supplier {s}" for s in suppliers)
         )
+    return notes
 
 
 def _nothing_to_export(

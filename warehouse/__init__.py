@@ -57,7 +57,7 @@ from warehouse.errors import (
 from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.load_notes import item_notes
 from warehouse.planning import read_planning_inputs, select_skus
-from warehouse.run_lock import RunLock, RunLockedError, run_lock
+from warehouse.run_lock import RunLock, RunLockedError, busy_message, run_lock
 from warehouse.runs import (
     close_interrupted_runs,
     current_forecast_models,
@@ -99,6 +99,7 @@ __all__ = [
     "accuracy_notes",
     "approved_lots",
     "bucket_demand",
+    "busy_message",
     "changed_decisions",
     "check_history",
     "check_lot",
