@@ -25,7 +25,7 @@ from warehouse import (
     start_run,
     table_counts,
 )
-from warehouse.decisions import latest_run
+from warehouse.decisions import latest_run, night_run
 from warehouse.runs import DEMAND_NIGHTS_KEPT, QUANTILES
 
 AS_OF = date(2024, 3, 31)
@@ -110,6 +110,33 @@ def test_a_run_of_some_items_does_not_replace_the_published_run_of_all(con):
     assert latest_run(con)[0] == full
     assert is_published(con, full) and not is_published(con, first)
     assert current_recommendations(con)["quantity"].tolist() == [200.0]
+
+
+def _run(con, key: str, as_of: date, quantity: float, **parameters) -> str:
+    run_id = start_run(con, key, as_of, {"horizon": 8, **parameters}, None)
+    publish_run(con, run_id, key, *_frames(quantity), SOLVER)
+    return run_id
+
+
+def test_night_run_of_the_published_night_is_the_published_run(con):
+    """`reorder export --night` (night_run) and the published run (current_run) pick a night's
+    run by one rule: of all items first, then the one that ended last."""
+    earlier = date(2024, 3, 24)
+    _run(con, "earlier-all", earlier, 10.0)
+    _run(con, "earlier-some", earlier, 11.0, items=["A"])  # a partial rerun, ended last
+    _run(con, "all", AS_OF, 20.0)
+    rerun = _run(con, "all-budget", AS_OF, 21.0, items=None, category=None, budget=100)
+    _run(con, "some", AS_OF, 22.0, items=["A"])
+    _run(con, "fasteners", AS_OF, 23.0, category="fasteners")
+    published = latest_run(con)
+    assert published == (rerun, "all-budget", AS_OF)
+    assert night_run(con, AS_OF) == published
+    assert night_run(con, earlier)[1] == "earlier-all"
+    # a later night of some items only has its own run but does not take the plan over
+    later = _run(con, "later-some", date(2024, 4, 7), 30.0, items=["A"])
+    assert night_run(con, date(2024, 4, 7))[0] == later
+    assert latest_run(con) == published == night_run(con, AS_OF)
+    assert night_run(con, date(2024, 3, 17)) is None
 
 
 def test_an_old_warehouse_gets_the_current_view_definition(tmp_path):
