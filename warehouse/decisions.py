@@ -70,13 +70,10 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> tuple[str, str, date] | None:
 
 
 def night_run(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[str, str, date] | None:
-    """(run_id, run_key, as_of) of the run that was published for the night `as_of` (its
-    newest succeeded run, of all items first, as current_run picks), or None."""
+    """(run_id, run_key, as_of) of the run of the night `as_of` (view night_runs: its newest
+    succeeded run, of all items first; current_run is that of the published night), or None."""
     rows = con.execute(
-        "SELECT run_id, run_key, as_of FROM runs WHERE status = 'succeeded' AND as_of = ? "
-        "ORDER BY (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) DESC, "
-        "ended_at DESC, started_at DESC LIMIT 1",
-        [as_of],
+        "SELECT run_id, run_key, as_of FROM night_runs WHERE as_of = ?", [as_of]
     ).fetchall()
     return rows[0] if rows else None
 

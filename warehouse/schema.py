@@ -214,16 +214,25 @@ CREATE TABLE IF NOT EXISTS not_planned (
 );
 """
 
-# The published plan is the succeeded run of the latest night (as_of), not the run that ended
-# last: replanning an earlier night (a backtest, `reorder accuracy`) does not take it over, and
-# neither does a run limited to some items or a category while a run of all items exists.
-# Replaced on every read-write connection, so older warehouses get the same definition.
+# Replaced on every read-write connection, so older warehouses get the same definitions.
 VIEWS_DDL = (
-    """CREATE OR REPLACE VIEW current_run AS
-SELECT * FROM runs
+    # Each night's run (one row per as_of): its succeeded run of all items (no `items` or
+    # `category` limit) if it has one, else its run of some items; of those the one that ended
+    # last. `night_run` reads one night, current_run the published night.
+    """CREATE OR REPLACE VIEW night_runs AS
+SELECT *, (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) AS all_items
+FROM runs
 WHERE status = 'succeeded'
-ORDER BY (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) DESC,
-    as_of DESC, ended_at DESC, started_at DESC
+QUALIFY row_number() OVER (
+    PARTITION BY as_of ORDER BY all_items DESC, ended_at DESC, started_at DESC
+) = 1""",
+    # The published plan is the run of the latest night, not the run that ended last:
+    # replanning an earlier night (a backtest, `reorder accuracy`) does not take it over, and
+    # neither does a run limited to some items or a category while a night of all items exists
+    # (a later night of some items only leaves the plan of the last night of all items).
+    """CREATE OR REPLACE VIEW current_run AS
+SELECT * EXCLUDE (all_items) FROM night_runs
+ORDER BY all_items DESC, as_of DESC
 LIMIT 1""",
     """CREATE OR REPLACE VIEW current_recommendations AS
 SELECT r.*

@@ -139,6 +139,39 @@ def test_night_run_of_the_published_night_is_the_published_run(con):
     assert night_run(con, date(2024, 3, 17)) is None
 
 
+OLD_SCHEMA = Path(__file__).parent / "data" / "schemas" / "2026-12-07_e22d26f.sql"
+
+
+def test_a_warehouse_from_before_the_view_night_runs_picks_the_same_runs(tmp_path):
+    """A file of the version whose current_run and night_run each had their own copy of the
+    rule: a read-only open adds night_runs and the answers stay the same."""
+    path = tmp_path / "old.duckdb"
+    runs = [  # run_key, as_of, parameters, ended at 2024-04-01 + hours
+        ("e-all", "2024-03-24", "{}", 1),
+        ("e-some", "2024-03-24", '{"items": ["A"]}', 2),
+        ("all", "2024-03-31", '{"items": null}', 3),
+        ("all-b", "2024-03-31", "{}", 4),
+        ("cat", "2024-03-31", '{"category": "fasteners"}', 5),
+        ("later-some", "2024-04-07", '{"items": ["A"]}', 6),
+    ]
+    with duckdb.connect(str(path)) as old:
+        old.execute(OLD_SCHEMA.read_text())
+        old.executemany(
+            "INSERT INTO runs (run_id, run_key, as_of, parameters, status, started_at, ended_at) "
+            "VALUES (?, ?, ?, ?, 'succeeded', TIMESTAMP '2024-04-01' + to_hours(? - 1), "
+            "TIMESTAMP '2024-04-01' + to_hours(?))",
+            [
+                (f"id-{key}", key, as_of, parameters, hour, hour)
+                for key, as_of, parameters, hour in runs
+            ],
+        )
+        assert old.execute("SELECT run_key FROM current_run").fetchall() == [("all-b",)]
+    with connect(path, read_only=True) as con:
+        assert latest_run(con)[1] == "all-b"
+        assert [night_run(con, date(2024, 3, d))[1] for d in (24, 31)] == ["e-all", "all-b"]
+        assert night_run(con, date(2024, 4, 7))[1] == "later-some"
+
+
 def test_an_old_warehouse_gets_the_current_view_definition(tmp_path):
     path = tmp_path / "old.duckdb"
     with connect(path) as con:
