@@ -506,16 +506,15 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     quantity decided, recommended_supplier_id and recommended_quantity then, supplier_id_now
     and quantity_now (units; both NULL: the item is not in the plan any more). Only decisions
     that still count: one superseded by a newer decision on another run of the night
-    (`planned_orders`' rule) is left out, and so is a rejection where the rerun recommends no
-    order either: both say order nothing."""
+    (view night_decisions, as `planned_orders`) is left out, and so is a rejection where the
+    rerun recommends no order either: both say order nothing."""
     run_key = _or_published(con, run_key)
     return con.execute(
         "SELECT d.sku, d.action, d.supplier_id, d.quantity, d.recommended_supplier_id, "
         "d.recommended_quantity, r.supplier_id AS supplier_id_now, r.quantity AS quantity_now "
         "FROM lot_decisions AS d LEFT JOIN recommendations AS r USING (run_key, sku) "
-        "WHERE d.run_key = ? AND d.decision_id IN (SELECT decision_id FROM decisions "
-        "QUALIFY row_number() OVER (PARTITION BY as_of, sku "
-        "ORDER BY decided_at DESC, decision_id DESC) = 1) AND (r.sku IS NULL "
+        "WHERE d.run_key = ? AND d.decision_id IN (SELECT decision_id FROM night_decisions) "
+        "AND (r.sku IS NULL "
         "OR coalesce(r.quantity, 0) <> coalesce(d.recommended_quantity, 0) "
         "OR (coalesce(r.quantity, 0) > 0 "
         "AND r.supplier_id IS DISTINCT FROM d.recommended_supplier_id)) "

@@ -238,24 +238,25 @@ LIMIT 1""",
 SELECT r.*
 FROM recommendations AS r
 WHERE r.run_id = (SELECT run_id FROM current_run)""",
-    # Of the decisions on one sku for one night, the newest counts, whichever run_key it was
-    # made on: a rerun with other parameters (a new run_key) re-approved the same lot would
-    # otherwise count twice as an open order, and a later reject would not withdraw it; one
-    # approved on the earlier run only still counts.
+    # the newest decision per run_key and sku: the lot's status on that run
     """CREATE OR REPLACE VIEW lot_decisions AS
 SELECT * FROM decisions
 QUALIFY row_number() OVER (
     PARTITION BY run_key, sku ORDER BY decided_at DESC, decision_id DESC
 ) = 1""",
+    # Of the decisions on one sku for one night, the newest counts, whichever run_key it was
+    # made on: a rerun with other parameters (a new run_key) re-approved the same lot would
+    # otherwise count twice as an open order, and a later reject would not withdraw it; one
+    # approved on the earlier run only still counts.
+    """CREATE OR REPLACE VIEW night_decisions AS
+SELECT * FROM lot_decisions
+QUALIFY row_number() OVER (
+    PARTITION BY as_of, sku ORDER BY decided_at DESC, decision_id DESC
+) = 1""",
     """CREATE OR REPLACE VIEW planned_orders AS
 SELECT 'RV-' || run_key || '-' || sku AS po_id, sku, supplier_id, quantity, due_date,
        run_key, as_of, decided_at
-FROM (
-    SELECT * FROM lot_decisions
-    QUALIFY row_number() OVER (
-        PARTITION BY as_of, sku ORDER BY decided_at DESC, decision_id DESC
-    ) = 1
-)
+FROM night_decisions
 WHERE action IN ('approve', 'override') AND quantity > 0""",
 )
 

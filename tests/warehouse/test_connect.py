@@ -34,6 +34,7 @@ def test_connect_creates_folders_and_schema_and_closes(tmp_path):
             ("current_recommendations",),
             ("current_run",),
             ("lot_decisions",),
+            ("night_decisions",),
             ("night_runs",),
             ("planned_orders",),
         ]
