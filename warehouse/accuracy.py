@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.runs import QUANTILES
+from warehouse.schema import all_items
 
 
 def _level(name: str) -> float:
@@ -57,7 +58,7 @@ def _above(columns: tuple[str, ...], prefix: str) -> str:
     return ", ".join(f"avg(CASE WHEN y > {q} THEN 1 ELSE 0 END) AS {prefix}_{q}" for q in columns)
 
 
-_SCORED = """
+_SCORED = f"""
 WITH latest AS (
     -- the published run: a run of some items or a category holds only their demand
     SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run
@@ -71,7 +72,7 @@ scored AS (
     SELECT r.run_id, r.run_key, r.as_of FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' = l.freq
         -- what-if runs of some items or a category were never published
-        AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL
+        AND {all_items("r")}
         -- an attempt whose rows a rerun of its run_key replaced has none left to score
         AND EXISTS (SELECT 1 FROM forecasts AS f WHERE f.run_id = r.run_id)
     -- the night's published run: its run that ended last (as current_run picks it)
@@ -333,12 +334,12 @@ def forecast_calibration(con: duckdb.DuckDBPyConnection, newest: int | None = No
     return long.reset_index(drop=True)
 
 
-_WINDOW_SQL = """
+_WINDOW_SQL = f"""
 WITH latest AS (SELECT run_id, as_of, parameters->>'freq' AS freq FROM current_run),
 other AS (  -- published runs of all items of earlier nights with another freq
     SELECT r.as_of, r.parameters->>'freq' AS freq FROM runs AS r, latest AS l
     WHERE r.status = 'succeeded' AND r.as_of < l.as_of AND r.parameters->>'freq' <> l.freq
-        AND r.parameters->>'items' IS NULL AND r.parameters->>'category' IS NULL
+        AND {all_items("r")}
 )
 SELECT (SELECT freq FROM latest),
     max(period_start), max(period_start) FILTER (WHERE quantity > 0),

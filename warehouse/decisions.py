@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.run_lock import live_holder
+from warehouse.schema import all_items
 from warehouse.store import transaction
 
 ACTIONS = ("approve", "override", "reject")
@@ -92,8 +93,7 @@ def _since_published(con: duckdb.DuckDBPyConnection, status: str) -> pd.DataFram
     run_id, as_of, run_key, started_at, error."""
     return con.execute(
         "SELECT run_id, as_of, run_key, started_at, error FROM runs AS f "
-        "WHERE status = ? AND parameters->>'items' IS NULL "
-        "AND parameters->>'category' IS NULL AND NOT EXISTS (SELECT 1 FROM current_run AS c "
+        f"WHERE status = ? AND {all_items()} AND NOT EXISTS (SELECT 1 FROM current_run AS c "
         "WHERE f.as_of < c.as_of OR (f.as_of = c.as_of AND f.started_at <= c.started_at)) "
         "ORDER BY started_at DESC",
         [status],

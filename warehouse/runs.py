@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse.schema import ALL_TABLES
+from warehouse.schema import ALL_TABLES, all_items
 from warehouse.store import transaction
 
 QUANTILES = ("q05", "q10", "q25", "q50", "q75", "q90", "q95", "q99")
@@ -353,7 +353,7 @@ def previous_forecast_models(
     return con.execute(
         "SELECT sku, model, selection_group FROM forecast_models WHERE run_key = ("
         "SELECT run_key FROM runs WHERE status = 'succeeded' AND as_of < ? "
-        "AND parameters->>'items' IS NULL AND parameters->>'category' IS NULL "
+        f"AND {all_items()} "
         "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
         "AND started_at < coalesce((SELECT min(started_at) FROM runs WHERE as_of = ?), "
         "'infinity'::TIMESTAMP) "

@@ -214,13 +214,21 @@ CREATE TABLE IF NOT EXISTS not_planned (
 );
 """
 
+
+def all_items(alias: str = "") -> str:
+    """SQL condition: the runs row (table alias `alias`, if any) is a run of all items, not
+    one limited to some `items` or a `category` (a what-if that is never published)."""
+    parameters = f"{alias}.parameters" if alias else "parameters"
+    return f"{parameters}->>'items' IS NULL AND {parameters}->>'category' IS NULL"
+
+
 # Replaced on every read-write connection, so older warehouses get the same definitions.
 VIEWS_DDL = (
     # Each night's run (one row per as_of): its succeeded run of all items (no `items` or
     # `category` limit) if it has one, else its run of some items; of those the one that ended
     # last. `night_run` reads one night, current_run the published night.
-    """CREATE OR REPLACE VIEW night_runs AS
-SELECT *, (parameters->>'items' IS NULL AND parameters->>'category' IS NULL) AS all_items
+    f"""CREATE OR REPLACE VIEW night_runs AS
+SELECT *, ({all_items()}) AS all_items
 FROM runs
 WHERE status = 'succeeded'
 QUALIFY row_number() OVER (
