@@ -306,8 +306,9 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
 
 def leftover_values(ordered: pd.DataFrame) -> pd.DataFrame:
     """sku, value: the book value of each lot's expected leftover, as its reason gives it
-    (what the units cost, fixed cost included; the lot's unit price alone read 237.50 on the
-    chart where the reason said 217.62)."""
+    ("at cost"; the lot's unit price alone read 237.50 on the chart where the reason said
+    217.62). The reason of an item whose leftover is likely never used also gives what the
+    plan values it at (`optimize.explain.leftover_text`)."""
     booked = [json.loads(e)["leftover_value"] for e in ordered["explanation"]]
     return pd.DataFrame({"sku": ordered["sku"].to_numpy(), "value": booked})
 
@@ -349,8 +350,8 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
         plots.bars_figure(
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
-            "Leftover risk: expected leftover value at horizon end (top 15)",
-            "book value of the expected leftover (as in the reason)",
+            "Leftover risk: expected leftover at horizon end, at cost (top 15)",
+            "expected leftover at cost (as in the reasons)",
             decimals=2,
             color="#d95f02",
         ),

@@ -19,6 +19,10 @@ import numpy as np
 from optimize.data import ItemProblem
 from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
 
+# obsolescence (probability that leftover stock is never used) from which a reason gives what
+# the plan values the leftover at, beside its cost: phase_out's 50%, an end of life's 100%
+SALVAGE_NAMED = 0.5
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -202,13 +206,31 @@ def _order_reason(
     versus += _target_text(item, lot, best, blocking)
     tail = (
         f"expected leftover {few_units(lot.expected_leftover)} "
-        f"({money(lot.leftover_value)}); {_risk_text(item, lot)}."
+        f"({leftover_text(item, lot)}); {_risk_text(item, lot)}."
     )
     limited = ""
     if blocking:
         limited = f" Held back by the {' and '.join(blocking)} limit{_s(blocking)}"
         limited += f" (best alone: {units(best.quantity)} from {best.supplier_id})."
     return f"{head}: {versus}; {tail}{_bridge(item, lot)}{limited}"
+
+
+def leftover_text(item: ItemProblem, lot: LotCost) -> str:
+    """'726.42 at cost': the book value of the expected leftover (currency); for an item whose
+    leftover is likely never used (`obsolescence` at least SALVAGE_NAMED: an end of life
+    within the horizon, phase_out) also what the plan values it at, its leftover credit:
+    '726.42 at cost; the plan values it at 178.81: salvage value 46.05/unit after its end of
+    life 2027-01-04'. The reason gave only '(726.42)' where the decision had priced those
+    units at their salvage value."""
+    at_cost = f"{money(lot.leftover_value)} at cost"
+    if item.obsolescence < SALVAGE_NAMED or lot.expected_leftover <= 0:
+        return at_cost
+    salvage = f"salvage value {price(item.salvage_value)}/unit"
+    if item.obsolescence >= 1 and item.end_of_life is not None:
+        why = f"{salvage} after its end of life {item.end_of_life.isoformat()}"
+    else:
+        why = f"{salvage} in the {percent(item.obsolescence)} of cases it is never used"
+    return f"{at_cost}; the plan values it at {money(lot.leftover_credit)}: {why}"
 
 
 def _arrives(item: ItemProblem, lot: LotCost) -> str:

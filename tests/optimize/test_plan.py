@@ -2,6 +2,7 @@ import dataclasses
 import json
 import math
 import re
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -659,3 +660,42 @@ def test_a_lot_arriving_after_a_later_order_could_names_the_order_the_plan_count
     # a lot from the supplier later orders come from arrives first: nothing to name
     (own,) = plan(Problem((dataclasses.replace(item, on_hand=0, offers=(fast,)),))).lots
     assert own.quantity > 0 and "counts on" not in own.reason, own.reason
+
+
+def _leftover_lot(obsolescence: float, end_of_life: date | None = None):
+    """The planned lot of one item (price 10.0, salvage 2.0, 3 a week, lead time 1, fixed
+    cost 20) whose leftover is never used with probability `obsolescence`."""
+    offer = Offer("S1", 1, 1, "all_units", (PriceBreak(1, 10.0),), 20.0, 1)
+    demand = np.random.default_rng(3).poisson(3.0, (300, 13))
+    item = ItemProblem("A", demand, 0, (), (offer,), 0.25, 7 / 365.25, 2.0, obsolescence, 60.0,
+                       1.0, review_period=1, end_of_life=end_of_life,
+                       end_of_life_periods=None if end_of_life is None else 13)  # fmt: skip
+    (lot,) = plan(Problem((item,))).lots
+    assert lot.quantity > 0 and lot.expected_leftover > 0.05
+    return lot
+
+
+def test_a_reason_gives_the_leftover_at_cost_and_at_what_salvage_prices_it():
+    """P-95476, 4 weeks before its end of life: 'expected leftover 3.9 units (726.42)', its
+    units at cost, where the plan had valued them at their salvage value, 178.81. The reason
+    says which figure is which, and for an item whose leftover is likely never used (end of
+    life within the horizon, phase_out) the value the decision used."""
+    from optimize.explain import few_units, money
+
+    ended = _leftover_lot(1.0, date(2027, 1, 4))
+    cost = ended.explanation["leftover_value"]
+    valued = -ended.explanation["cost"]["leftover_credit"]
+    assert valued == pytest.approx(2.0 * ended.expected_leftover)  # all of it at salvage
+    assert (
+        f"expected leftover {few_units(ended.expected_leftover)} ({money(cost)} at cost; the plan "
+        f"values it at {money(valued)}: salvage value 2.00/unit after its end of life "
+        "2027-01-04); "
+    ) in ended.reason, ended.reason
+    phase_out = _leftover_lot(0.5)
+    valued = money(-phase_out.explanation["cost"]["leftover_credit"])
+    assert (
+        f" at cost; the plan values it at {valued}: salvage value 2.00/unit in the 50% of cases "
+        "it is never used); "
+    ) in phase_out.reason, phase_out.reason
+    series = _leftover_lot(0.05)
+    assert f"({money(series.explanation['leftover_value'])} at cost); " in series.reason
