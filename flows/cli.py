@@ -31,6 +31,7 @@ from flows.console import (
     quarantined_text,
     rejected_notes,
     runs_text,
+    tier_value_note,
     unused_note,
 )
 from flows.params import default_as_of, parse_parameters
@@ -490,6 +491,11 @@ def _print_lots(
             frame = warehouse.run_recommendations(con, run_id)
             night = f" of night {status[3]:%Y-%m-%d}" if status else ""
         models = warehouse.run_forecast_models(con, sorted(set(frame["run_id"])))
+        reached = (
+            warehouse.reached_supplier_tiers(con, str(frame["run_key"].iloc[0]))
+            if len(frame)
+            else None
+        )
     if run_id is not None and status is None:
         raise click.BadParameter(
             f"no run {run_id!r} (`reorder runs` lists them)", param_hint="--run-id"
@@ -524,6 +530,9 @@ def _print_lots(
              else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
     click.echo(f"\n{title}, largest order value first:")
     click.echo(lots_text(shown) if len(shown) else "  none")
+    ordering = frame.loc[frame["quantity"] > 0, "supplier_id"]
+    if reached is not None and (tiers := tier_value_note(reached, ordering)):
+        click.echo(f"note:         {tiers}")
     for note in prior_notes(shown, models):
         click.echo(f"note:         {note}")
     if skus:  # the items asked for: what the plan counted on hand and on order

@@ -50,6 +50,26 @@ _DECIDED = {
 }
 
 
+# a lot's order value is before the supplier-wide tier discounts, which come off the invoice:
+# the run summary's and the report's spend are after them (one wording wherever it is shown)
+BEFORE_TIERS = "order value (before supplier-wide tier discounts)"
+
+
+def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str | None:
+    """'order value (before supplier-wide tier discounts): S-103's 2% tier takes 246.91 off
+    its invoice of 12,345.67; the run summary's spend is after it' for the `suppliers` of the
+    lots shown that reach a tier (`warehouse.reached_supplier_tiers`); None: none does, and
+    the order values are what the invoices say."""
+    shown = set(suppliers)
+    rows = [r for r in reached.itertuples(index=False) if r.supplier_id in shown]
+    if not rows:
+        return None
+    each = [f"{r.supplier_id}'s {r.discount_rate:.0%} tier takes {r.discount:,.2f} off its "
+            f"invoice of {r.spend:,.2f}" for r in rows]  # fmt: skip
+    it = "it" if len(rows) == 1 else "them"
+    return f"{BEFORE_TIERS}: {'; '.join(each)}; the run summary's spend is after {it}"
+
+
 def counted(n: int, word: str) -> str:
     """'1 lot', '3 lots'."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -640,6 +640,35 @@ def missed_supplier_tiers(
     return out.reset_index(drop=True)
 
 
+REACHED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "spend", "discount"]
+
+
+def reached_supplier_tiers(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None
+) -> pd.DataFrame:
+    """Per supplier, the best supplier-wide tier (supplier_tiers) that the run_key's
+    recommended lots reach (default: the published run): spend is their order value
+    (currency, before the discount), discount = discount_rate × spend, what comes off the
+    supplier's invoice and what the run summary's spend is after. Suppliers without a tier,
+    or whose lots reach none, have no row."""
+    tiers = con.execute(
+        "SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers"
+    ).df()
+    lots = review_lots(con, run_key, with_zero=True)
+    if tiers.empty or lots.empty:
+        return pd.DataFrame(columns=REACHED_TIER_COLUMNS)
+    totals = _totals(lots.rename(columns={"quantity": "units", "order_value": "spend"}))
+    rows = [
+        (*tier, totals[(tier.supplier_id, "spend")],
+         tier.discount_rate * totals[(tier.supplier_id, "spend")])
+        for tier in tiers.itertuples(index=False)
+        if totals.get((tier.supplier_id, tier.basis), 0.0) >= tier.min_total - 1e-9
+    ]  # fmt: skip
+    out = pd.DataFrame(rows, columns=REACHED_TIER_COLUMNS)
+    out = out.sort_values(["supplier_id", "discount_rate", "min_total"])
+    return out.drop_duplicates("supplier_id", keep="last").reset_index(drop=True)
+
+
 def _totals(lots: pd.DataFrame) -> dict[tuple[str, str], float]:
     """(supplier_id, basis) -> total of lots with a positive quantity."""
     lots = lots[lots["units"].fillna(0) > 0]

@@ -572,6 +572,29 @@ def test_the_review_forms_supplier_totals_say_they_are_before_tier_discounts(
     ) in markdown
 
 
+def test_reorder_lots_says_its_order_values_are_before_a_reached_tier_discount(
+    tmp_path: Path,
+) -> None:
+    """`reorder lots` listed S1's lots at 480.00 in all while the run summary's spend was after
+    S1's 2% supplier-wide tier (470.40), with nothing saying why: it names the tier and what
+    comes off the invoice, in the review form's words; without a tier reached it says nothing."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 500, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)  # 480.00: the tier is not reached
+    assert "supplier-wide" not in _cli("lots", "--db", str(db))
+    with warehouse.connect(db) as con:
+        con.execute("UPDATE supplier_tiers SET min_total = 450")
+    assert (
+        "note:         order value (before supplier-wide tier discounts): S1's 2% tier takes "
+        "9.60 off its invoice of 480.00; the run summary's spend is after it"
+    ) in _cli("lots", "--db", str(db))
+
+
 def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path) -> None:
     later = AS_OF + timedelta(days=100)  # the demo's order lines end at AS_OF: a stale history
     with pytest.raises(warehouse.HistoryError):
