@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 import warehouse
 from flows.console import (
+    BEFORE_TIERS,
     changed_notes,
     end_of_life_notes,
     failed_notes,
@@ -196,6 +197,13 @@ def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
         return rejected_notes(warehouse.earlier_rejections(con, run_key))
 
 
+@task(name="read-reached-tiers", cache_policy=NO_CACHE)
+def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
+    """The supplier-wide tiers the run_key's lots reach (`warehouse.reached_supplier_tiers`)."""
+    with warehouse.connect(db_path, create=False) as con:
+        return warehouse.reached_supplier_tiers(con, run_key)
+
+
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
@@ -271,8 +279,10 @@ def review(
     run_key = str(pending["run_key"].iloc[0])
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
+        reached = read_reached(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, changed, rejected, failed), key=PENDING_KEY
+            markdown=pending_markdown(pending, changed, rejected, failed, reached=reached),
+            key=PENDING_KEY,
         )
     for attempt in range(attempts):
         key = f"review-{attempt}"
@@ -327,25 +337,33 @@ def pending_markdown(
     rejected: Sequence[str] = (),
     failed: Sequence[str] = (),
     limit: int = 100,
+    reached: pd.DataFrame | None = None,
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
-    runs that `failed` since they were published; the order value per supplier before
-    supplier-wide tier discounts, which come off the invoice: the report's spend by supplier is
-    after them; the first `limit` lots, then where the others are), then the decisions made
-    on a lot the night's latest run no longer recommends (`changed`) and the lots recommended
-    again after an earlier night rejected them (`rejected`)."""
+    runs that `failed` since they were published; the order value per supplier, labelled
+    before supplier-wide tier discounts when a supplier's lots reach one (`reached`:
+    `warehouse.reached_supplier_tiers`; the discount comes off the invoice, and the report's
+    spend by supplier is after it); the first `limit` lots, then where the others are), then
+    the decisions made on a lot the night's latest run no longer recommends (`changed`) and
+    the lots recommended again after an earlier night rejected them (`rejected`)."""
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
         .sort_values("sum", ascending=False)
     )
+    reached = pd.DataFrame(columns=["supplier_id"]) if reached is None else reached
+    rates = {r.supplier_id: r.discount_rate for r in reached.itertuples(index=False)
+             if r.supplier_id in by_supplier.index}  # fmt: skip
     lines = [
         f"# {len(pending)} lots waiting for review (run {pending['run_key'].iloc[0]})",
         "",
         *(f"> **Warning:** {note}\n" for note in failed),
-        "| supplier | lots | order value (before supplier-wide tier discounts) |",
+        f"| supplier | lots | {BEFORE_TIERS if rates else 'order value'} |",
         "|---|--:|--:|",
-        *(f"| {s} | {n} | {v:,.2f} |" for s, n, v in by_supplier.itertuples()),
+        *(
+            f"| {s}{f' ({rates[s]:.0%} tier)' if s in rates else ''} | {n} | {v:,.2f} |"
+            for s, n, v in by_supplier.itertuples()
+        ),
         "",
         "| sku | supplier | quantity | unit price | order value | reason |",
         "|---|---|--:|--:|--:|---|",

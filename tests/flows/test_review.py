@@ -565,11 +565,35 @@ def test_the_review_forms_supplier_totals_say_they_are_before_tier_discounts(
         con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
         _publish(con, AS_OF, "night-1", 200.0)
         pending = warehouse.review_lots(con, status="pending")
-    markdown = pending_markdown(pending)
+        reached = warehouse.reached_supplier_tiers(con)
+    markdown = pending_markdown(pending, reached=reached)
     assert (
         "| supplier | lots | order value (before supplier-wide tier discounts) |\n|---|--:|--:|\n"
-        "| S1 | 2 | 480.00 |"
+        "| S1 (2% tier) | 2 | 480.00 |"
     ) in markdown
+
+
+def test_the_review_form_names_no_tier_discount_where_no_supplier_reaches_one(
+    db: Path, tmp_path: Path
+) -> None:
+    """On the demo, without supplier_tiers.csv, the form's table read 'order value (before
+    supplier-wide tier discounts)': a discount that no supplier has. Neither does a tier the
+    lots do not reach."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    plain = "| supplier | lots | order value |\n|---|--:|--:|\n"
+    with warehouse.connect(db) as con:
+        pending = warehouse.review_lots(con, status="pending")
+        reached = warehouse.reached_supplier_tiers(con)
+    assert plain in pending_markdown(pending, reached=reached)
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 500, 0.02)")
+        _publish(con, AS_OF, "night-1", 200.0)  # 480.00 of S1
+        pending = warehouse.review_lots(con, status="pending")
+        reached = warehouse.reached_supplier_tiers(con)
+    assert plain + "| S1 | 2 | 480.00 |" in pending_markdown(pending, reached=reached)
 
 
 def test_reorder_lots_says_its_order_values_are_before_a_reached_tier_discount(
