@@ -306,7 +306,8 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
     unused = [unused_note(row) for row in rows]
     if more > 0:
-        unused.append(("Not planned", f"... and {more} more (reorder lots --all)"))
+        every = f"reorder lots --db {summary['db_path']} --run-id {summary['run_id']} --all"
+        unused.append(("Not planned", f"... and {more} more ({every})"))
     return exception_notes(summary) + unused
 
 

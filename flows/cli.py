@@ -485,7 +485,7 @@ def _print_lots(
             frame = warehouse.current_recommendations(con)
             latest = warehouse.latest_run(con)
             night = f" of night {latest[2]:%Y-%m-%d}" if latest else ""
-            warn_failed(con)
+            warn_failed(con, db_path)
         else:
             status = warehouse.run_status(con, run_id)
             frame = warehouse.run_recommendations(con, run_id)
@@ -498,7 +498,7 @@ def _print_lots(
         )
     if run_id is not None and status is None:
         raise click.BadParameter(
-            f"no run {run_id!r} (`reorder runs` lists them)", param_hint="--run-id"
+            f"no run {run_id!r} (`{_prog()} runs --db {db_path}` lists them)", param_hint="--run-id"
         )
     if run_id is not None and status[0] != "succeeded":
         why = f": {status[1]}" if status[1] else ""
@@ -506,7 +506,8 @@ def _print_lots(
     if run_id is not None and frame.empty and status[2]:
         raise click.UsageError(
             f"run {run_id} has no lots left: a later run of the same night and parameters, "
-            f"{status[2]}, replaced its results (`reorder lots --run-id {status[2]}`)"
+            f"{status[2]}, replaced its results (`{_prog()} lots --db {db_path} --run-id "
+            f"{status[2]}`)"
         )
     if skus:
         unknown = sorted(set(skus) - set(frame["sku"]))

@@ -268,10 +268,12 @@ def rejected_notes(rejected: pd.DataFrame) -> list[str]:
     return notes
 
 
-def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) -> list[str]:
+def failed_notes(
+    failed: pd.DataFrame, published_as_of: object, db_path: object, shown: int = 3
+) -> list[str]:
     """One warning per failed run since the published one (`warehouse.failed_since_published`,
     newest first): the lots a planner reads are then older than the newest night, or not the
-    latest attempt of theirs."""
+    latest attempt of theirs; commands to copy name the warehouse, `db_path`."""
     notes = []
     for f in failed.head(shown).itertuples(index=False):
         night, started = f"{pd.Timestamp(f.as_of):%Y-%m-%d}", pd.Timestamp(f.started_at)
@@ -283,7 +285,7 @@ def failed_notes(failed: pd.DataFrame, published_as_of: object, shown: int = 3) 
             f"{plan}"
         )
     if len(failed) > shown:
-        notes.append(f"{len(failed) - shown} more failed runs since: `reorder runs`")
+        notes.append(f"{len(failed) - shown} more failed runs since: `reorder runs --db {db_path}`")
     return notes
 
 
@@ -340,17 +342,18 @@ def units_problem(number: float, typed: object) -> str | None:
 
 
 def tier_notes(
-    missed: pd.DataFrame, night: date | None = None, of: str = "this export"
+    missed: pd.DataFrame, db_path: object, night: date | None = None, of: str = "this export"
 ) -> list[str]:
     """One note per supplier-wide tier the plan reached and the decided lots miss
-    (`warehouse.missed_supplier_tiers`). night: of lots that are not the published plan's
-    (an export of an earlier night, a review form answered after a later run was published),
-    which `reorder review list` does not show; `of` says whose lots they are."""
+    (`warehouse.missed_supplier_tiers`), pointing at `reorder review list` on the warehouse
+    `db_path`. night: of lots that are not the published plan's (an export of an earlier
+    night, a review form answered after a later run was published), which `reorder review
+    list` does not show; `of` says whose lots they are."""
     notes = []
     for r in missed.itertuples(index=False):
         shown = (lambda v: f"{v:,.2f}") if r.basis == "spend" else (lambda v: f"{v:,.0f} units")
         where = (
-            f"(`reorder review list --status all --supplier {r.supplier_id}`)"
+            f"(`reorder review list --db {db_path} --status all --supplier {r.supplier_id}`)"
             if night is None
             else f"of the night of {night:%Y-%m-%d} ({of}; `reorder review` decides on the "
             "published plan only)"

@@ -187,7 +187,8 @@ def read_failed(db_path: str) -> list[str]:
         latest = warehouse.latest_run(con)
         published = latest and latest[2]
         unfinished = unfinished_notes(warehouse.unfinished_since_published(con), published)
-        return unfinished + failed_notes(warehouse.failed_since_published(con), published)
+        failed = failed_notes(warehouse.failed_since_published(con), published, db_path)
+        return unfinished + failed
 
 
 @task(name="read-earlier-rejections", cache_policy=NO_CACHE)
@@ -221,22 +222,22 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         if note := left_alone_note(pending, answer):  # said once the answer is recorded
             get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
-        for note in notes + decided_tier_notes(con, run_key):
+        for note in notes + decided_tier_notes(con, run_key, db_path):
             get_run_logger().warning(note)
         return recorded
 
 
-def decided_tier_notes(con: Any, run_key: str) -> list[str]:
+def decided_tier_notes(con: Any, run_key: str, db_path: str) -> list[str]:
     """The supplier-wide tiers the run_key's lots as decided miss (`console.tier_notes`): of a
     form answered after a later run was published, they name the form's night and run, not
     `reorder review list`, which lists the published run's lots."""
     missed = warehouse.missed_supplier_tiers(con, run_key)
     latest = warehouse.latest_run(con)
     if missed.empty or (latest is not None and latest[1] == run_key):
-        return tier_notes(missed)
+        return tier_notes(missed, db_path)
     run_id = warehouse.review_lots(con, run_key, with_zero=True)["run_id"].iloc[0]
     night = warehouse.run_status(con, str(run_id))[3]
-    return tier_notes(missed, night, of=f"run {run_key}, decided by this review form")
+    return tier_notes(missed, db_path, night, of=f"run {run_key}, decided by this review form")
 
 
 @flow(name="review", log_prints=True)
@@ -281,7 +282,7 @@ def review(
         create_flow_run_input(SHOWN_KEY, run_key)
         reached = read_reached(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, changed, rejected, failed, reached=reached),
+            markdown=pending_markdown(pending, db_path, changed, rejected, failed, reached=reached),
             key=PENDING_KEY,
         )
     for attempt in range(attempts):
@@ -333,6 +334,7 @@ def _wait(wait: str, timeout: int, poll: int, key: str) -> ReviewInput:
 
 def pending_markdown(
     pending: pd.DataFrame,
+    db_path: str,
     changed: Sequence[str] = (),
     rejected: Sequence[str] = (),
     failed: Sequence[str] = (),
@@ -374,7 +376,7 @@ def pending_markdown(
             f"| {lot.order_value:,.2f} | {lot.reason} |"
         )
     if len(pending) > limit:
-        lines.append(f"\n... and {len(pending) - limit} more: {rest_pointer(pending)}")
+        lines.append(f"\n... and {len(pending) - limit} more: {rest_pointer(pending, db_path)}")
     other = other_run_notes(pending) if "other_run_key" in pending else []
     if other:
         lines += ["", "## Decided on another run of this night (approve all leaves them)", ""]
@@ -388,12 +390,15 @@ def pending_markdown(
     return "\n".join(lines)
 
 
-def rest_pointer(pending: pd.DataFrame) -> str:
+def rest_pointer(pending: pd.DataFrame, db_path: str) -> str:
     """Where the lots the form's table leaves out are: the form's run by its run_id, since
     `reorder review list` lists the published run's, which is another run once a later plan is
-    published while the form is open."""
+    published while the form is open; both commands name the warehouse, `db_path` (the
+    terminal has no default one: without --db a copied command stopped at "Missing option
+    '--db'")."""
     run_key, run_id = pending["run_key"].iloc[0], pending["run_id"].iloc[0]
     return (
-        f"the lots of run {run_key}, `reorder lots --run-id {run_id}` (`reorder review list` "
-        "lists the pending lots of the published run, this one until a later plan is published)"
+        f"the lots of run {run_key}, `reorder lots --db {db_path} --run-id {run_id}` (`reorder "
+        f"review list --db {db_path}` lists the pending lots of the published run, this one "
+        "until a later plan is published)"
     )

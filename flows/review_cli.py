@@ -120,7 +120,7 @@ def list_lots(
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
-        warn_failed(con)
+        warn_failed(con, db_path)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
     of = f" of {_names('supplier', suppliers)}" if suppliers else ""
@@ -135,7 +135,8 @@ def list_lots(
         click.echo(lots_text(lots, extra=extra))
     notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers))
     notes += other_run_notes(lots[lots["status"] == "pending"])
-    for note in notes + changed_notes(changed) + rejected_notes(rejected) + tier_notes(missed):
+    notes += changed_notes(changed) + rejected_notes(rejected)
+    for note in notes + tier_notes(missed, db_path):
         click.echo(f"note: {note}")
 
 
@@ -182,7 +183,7 @@ def override(
         raise click.UsageError("give --quantity and/or --supplier")
     with warehouse.connect(db_path, create=False) as con:
         decision = warehouse.Decision(sku, "override", supplier_id, quantity, comment)
-        _decide(con, [decision], decided_by)
+        _decide(con, db_path, [decision], decided_by)
 
 
 @review_group.command()
@@ -205,7 +206,7 @@ def _decide_many(
         skus = _chosen(con, skus, every, suppliers, action)
         if skus:
             decisions = [warehouse.Decision(sku, action, comment=comment) for sku in skus]
-            _decide(con, decisions, decided_by)
+            _decide(con, db_path, decisions, decided_by)
 
 
 def _chosen(
@@ -233,13 +234,13 @@ def _chosen(
     return skus
 
 
-def warn_failed(con: object) -> None:
-    """Say so when a run failed, was killed or still runs since the published one: its lots
-    are then not the newest."""
+def warn_failed(con: object, db_path: Path) -> None:
+    """Say so when a run failed, was killed or still runs since the published one (of the
+    warehouse `db_path`): its lots are then not the newest."""
     latest = warehouse.latest_run(con)
     published = latest and latest[2]
     notes = unfinished_notes(warehouse.unfinished_since_published(con), published)
-    for note in notes + failed_notes(warehouse.failed_since_published(con), published):
+    for note in notes + failed_notes(warehouse.failed_since_published(con), published, db_path):
         click.echo(f"warning: {note}")
 
 
@@ -280,7 +281,9 @@ def _only(notes: pd.DataFrame, skus: Sequence[str], suppliers: Sequence[str]) ->
     return notes[keep]
 
 
-def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -> None:
+def _decide(
+    con: object, db_path: Path, decisions: list[warehouse.Decision], decided_by: str
+) -> None:
     from flows.review import decide  # imports Prefect: only when deciding
 
     try:
@@ -292,7 +295,7 @@ def _decide(con: object, decisions: list[warehouse.Decision], decided_by: str) -
         click.echo(f"{row.sku}: {row.action} ({what}) by {row.decided_by}")
     for note in end_of_life_notes(warehouse.past_end_of_life(con, rows)):
         click.echo(f"note: {note}")
-    for note in tier_notes(warehouse.missed_supplier_tiers(con)):
+    for note in tier_notes(warehouse.missed_supplier_tiers(con), db_path):
         click.echo(f"note: {note}")
 
 
@@ -326,7 +329,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
                 f"no succeeded run of the night of {night:%Y-%m-%d}", param_hint="--night"
             )
         _check_suppliers(con, suppliers)
-        warn_failed(con)
+        warn_failed(con, db_path)
         lots = warehouse.approved_lots(con, run[1], suppliers=suppliers)
         changed = _only(warehouse.changed_decisions(con, run[1]), (), suppliers)
         missed = warehouse.missed_supplier_tiers(con, run[1], suppliers)
@@ -344,7 +347,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
     todo = None if run == latest else "`reorder review` decides on the published plan only"
     for note in changed_notes(changed[changed["action"] != "reject"], todo=todo):
         click.echo(f"note: {note}")
-    for note in tier_notes(missed, night=None if run == latest else run[2]):
+    for note in tier_notes(missed, db_path, night=None if run == latest else run[2]):
         click.echo(f"note: {note}")
     for note in _earlier_notes(
         earlier, f"reorder export --db {db_path} --out {out_dir}", suppliers

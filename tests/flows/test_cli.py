@@ -601,3 +601,25 @@ def test_lists_of_one_sku_or_item_are_worded_in_the_singular(
                "solver_status": "Optimal", "rows_quarantined": 0}  # fmt: skip
     _print_summary(summary, demo_folder / "data")
     assert "\n1 lot of 1 item, spend 10.00" in capsys.readouterr().out
+
+
+def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
+    """The terminal has no default warehouse (--db is required): notes that said
+    '`reorder runs`' or '(reorder lots --all)' gave a command that stopped at "Missing option
+    '--db'"; they name the warehouse (and the run) they were printed for."""
+    from flows.artifacts import report_notes
+    from flows.console import failed_notes
+
+    failed = pd.DataFrame({
+        "as_of": [date(2026, 12, d) for d in (6, 5, 4, 3)],
+        "started_at": [pd.Timestamp(2026, 12, 7, 1)] * 4,
+        "error": ["HistoryError"] * 4,
+    })  # fmt: skip
+    notes = failed_notes(failed, date(2026, 12, 2), "/srv/wh.duckdb", shown=3)
+    assert notes[-1] == "1 more failed runs since: `reorder runs --db /srv/wh.duckdb`"
+    summary = {"db_path": "/srv/wh.duckdb", "run_id": "r-1", "items_unplannable": 7,
+               "not_planned": [{"sku": "P-1", "reason": "no price break"}]}  # fmt: skip
+    assert report_notes(summary)[-1] == (
+        "Not planned",
+        "... and 6 more (reorder lots --db /srv/wh.duckdb --run-id r-1 --all)",
+    )

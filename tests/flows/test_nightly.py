@@ -686,14 +686,16 @@ def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     assert f"  {sku}: {reason}" in printed.output
     # a mistyped run id printed an empty plan and exit 0
     typo = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", "nope"])
-    assert typo.exit_code == 2 and "no run 'nope' (`reorder runs` lists them)" in typo.output
+    assert typo.exit_code == 2
+    assert f"no run 'nope' (`reorder runs --db {db_path}` lists them)" in typo.output
     # its rerun (same night, same parameters) replaced its rows: no empty plan, exit 0
     again = _run(folder, db_path, items=[sku])
     printed = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--run-id", other["run_id"]])
     assert (
         printed.exit_code == 2
         and (
-            f"a later run of the same night and parameters, {again['run_id']}, replaced its results"
+            f"a later run of the same night and parameters, {again['run_id']}, replaced its "
+            f"results (`reorder lots --db {db_path} --run-id {again['run_id']}`)"
         )
         in printed.output
     )

@@ -219,7 +219,7 @@ def test_review_flow_approves_the_lots_of_named_suppliers(db: Path) -> None:
     supplier = pending["supplier_id"].value_counts().index[0]
     theirs = set(pending.loc[pending["supplier_id"] == supplier, "sku"])
     assert 0 < len(theirs) < len(pending)
-    markdown = pending_markdown(pending)
+    markdown = pending_markdown(pending, str(db))
     assert f"| {supplier} | {len(theirs)} |" in markdown  # the per-supplier summary
     with _paused_review(db) as (run_id, result):
         typed = supplier.lower() if supplier != supplier.lower() else supplier.upper()
@@ -516,10 +516,12 @@ def test_review_tier_notes_name_the_run_when_a_rerun_of_the_night_was_published(
         con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
         _publish(con, AS_OF, "night-1", 200.0)
         warehouse.record_decisions(con, [warehouse.Decision("B", "reject")], decided_by="dora")
-        (published,) = decided_tier_notes(con, "night-1")
-        assert published.endswith("(`reorder review list --status all --supplier S1`)")
+        (published,) = decided_tier_notes(con, "night-1", "wh.duckdb")
+        assert published.endswith(
+            "(`reorder review list --db wh.duckdb --status all --supplier S1`)"
+        )
         _publish(con, AS_OF, "night-1-budget", 200.0)
-        (earlier,) = decided_tier_notes(con, "night-1")
+        (earlier,) = decided_tier_notes(con, "night-1", "wh.duckdb")
     assert earlier.endswith(
         f"lots of the night of {AS_OF} (run night-1, decided by this review form; `reorder "
         "review` decides on the published plan only)"
@@ -540,13 +542,16 @@ def test_the_review_forms_more_lots_pointer_names_its_run_after_a_later_plan(
         run_id = _publish(con, AS_OF, "night-1", 200.0)
         pending = warehouse.review_lots(con, "night-1", status="pending")
         _publish(con, AS_OF + timedelta(days=1), "night-2", 300.0)
-    markdown = pending_markdown(pending, limit=1)
+    markdown = pending_markdown(pending, str(db), limit=1)
     assert markdown.endswith(
-        f"... and 1 more: the lots of run night-1, `reorder lots --run-id {run_id}` (`reorder "
-        "review list` lists the pending lots of the published run, this one until a later plan "
-        "is published)"
+        f"... and 1 more: the lots of run night-1, `reorder lots --db {db} --run-id {run_id}` "
+        f"(`reorder review list --db {db}` lists the pending lots of the published run, this one "
+        "until a later plan is published)"
     )
-    shown = _cli("lots", "--db", str(db), "--run-id", run_id)
+    # the commands as printed, copied: the terminal has no default warehouse
+    lots, listed = re.findall(r"`reorder ([^`]*)`", markdown.splitlines()[-1])
+    _cli(*listed.split())
+    shown = _cli(*lots.split())
     assert f"Recommended order lots of night {AS_OF:%Y-%m-%d} (2)" in shown
     assert re.search(r"\bB\b.*\bS1\b.*\b20\b", shown)
 
@@ -566,7 +571,7 @@ def test_the_review_forms_supplier_totals_say_they_are_before_tier_discounts(
         _publish(con, AS_OF, "night-1", 200.0)
         pending = warehouse.review_lots(con, status="pending")
         reached = warehouse.reached_supplier_tiers(con)
-    markdown = pending_markdown(pending, reached=reached)
+    markdown = pending_markdown(pending, "wh.duckdb", reached=reached)
     assert (
         "| supplier | lots | order value (before supplier-wide tier discounts) |\n|---|--:|--:|\n"
         "| S1 (2% tier) | 2 | 480.00 |"
@@ -586,14 +591,14 @@ def test_the_review_form_names_no_tier_discount_where_no_supplier_reaches_one(
     with warehouse.connect(db) as con:
         pending = warehouse.review_lots(con, status="pending")
         reached = warehouse.reached_supplier_tiers(con)
-    assert plain in pending_markdown(pending, reached=reached)
+    assert plain in pending_markdown(pending, str(db), reached=reached)
     with warehouse.connect(tmp_path / "wh.duckdb") as con:
         warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
         con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 500, 0.02)")
         _publish(con, AS_OF, "night-1", 200.0)  # 480.00 of S1
         pending = warehouse.review_lots(con, status="pending")
         reached = warehouse.reached_supplier_tiers(con)
-    assert plain + "| S1 | 2 | 480.00 |" in pending_markdown(pending, reached=reached)
+    assert plain + "| S1 | 2 | 480.00 |" in pending_markdown(pending, "wh.duckdb", reached=reached)
 
 
 def test_reorder_lots_says_its_order_values_are_before_a_reached_tier_discount(
@@ -885,7 +890,7 @@ def test_the_review_form_leaves_lots_decided_on_another_run_of_the_night_alone()
     assert [d.sku for d in every] == ["B", "C"] and [d.sku for d in by_supplier] == ["B"]
     assert [(d.sku, d.action) for d in decisions_from_input(pending, named)] == [
         ("A", "reject"), ("B", "approve"), ("C", "approve")]  # fmt: skip
-    assert "- A: approved 200 from S1 on run night-1" in pending_markdown(pending)
+    assert "- A: approved 200 from S1 on run night-1" in pending_markdown(pending, "wh.duckdb")
 
 
 def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:
@@ -1026,7 +1031,7 @@ def test_a_lot_rejected_on_an_earlier_night_is_named_when_recommended_again(
     assert f"note: {note}\n" in _cli("review", "list", "--db", str(db))
     _print_decision_notes(db, "night-2")
     assert capsys.readouterr().out == f"note:         {note}\n"
-    markdown = pending_markdown(_pending(db), rejected=[note])
+    markdown = pending_markdown(_pending(db), str(db), rejected=[note])
     assert markdown.endswith(f"## Rejected on an earlier night, recommended again\n\n- {note}")
 
 

@@ -453,10 +453,10 @@ def test_a_supplier_wide_tier_the_decisions_no_longer_reach_is_named(con) -> Non
     missed = warehouse.missed_supplier_tiers(con)
     # S1 keeps B's 80: below both of its tiers, the better one is named; S2 gains a tier
     assert missed.values.tolist() == [["S1", "spend", 450.0, 0.02, 480.0, 80.0]]
-    assert tier_notes(missed) == [
+    assert tier_notes(missed, "wh.duckdb") == [
         "S1: the lots as decided total 80.00, below the 450.00 its supplier-wide discount of 2% "
         "needs; the plan reached it with 480.00 and may have sized lots for it: review S1's "
-        "lots (`reorder review list --status all --supplier S1`)"
+        "lots (`reorder review list --db wh.duckdb --status all --supplier S1`)"
     ]
     warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna")
     assert warehouse.missed_supplier_tiers(con).empty  # the newest decision counts
