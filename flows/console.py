@@ -14,6 +14,7 @@ import pandas as pd
 from flows.params import MAX_HORIZON, changed_parameters
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
+from warehouse.load_notes import counted  # '1 lot', '3 lots': one helper for every layer
 
 MAX_QUANTITY = 10**9  # units: a decided quantity beyond is a typo, not a lot
 WHOLE_UNITS = "a quantity is whole units"
@@ -68,11 +69,6 @@ def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str |
             f"invoice of {r.spend:,.2f}" for r in rows]  # fmt: skip
     it = "it" if len(rows) == 1 else "them"
     return f"{BEFORE_TIERS}: {'; '.join(each)}; the run summary's spend is after {it}"
-
-
-def counted(n: int, word: str) -> str:
-    """'1 lot', '3 lots'."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:
@@ -285,7 +281,8 @@ def failed_notes(
             f"{plan}"
         )
     if len(failed) > shown:
-        notes.append(f"{len(failed) - shown} more failed runs since: `reorder runs --db {db_path}`")
+        more = counted(len(failed) - shown, "more failed run")
+        notes.append(f"{more} since: `reorder runs --db {db_path}`")
     return notes
 
 

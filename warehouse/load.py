@@ -32,6 +32,7 @@ from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
 from warehouse.errors import LoadError
 from warehouse.load_notes import (
     absent_overriding,
+    counted,
     item_notes,
     numbered_note,
     open_orders_notes,
@@ -139,7 +140,7 @@ class LoadReport:
             note = " (unchanged, skipped)" if f.unchanged else ""
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
-            lines.append(f"{self.quarantined} row(s) in quarantine: see table quarantine")
+            lines.append(f"{counted(self.quarantined, 'row')} in quarantine: see table quarantine")
         lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)
 

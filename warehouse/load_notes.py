@@ -384,17 +384,27 @@ def tiers_left_out(
     notes = []
     if priced:
         names = "; ".join(f"{sku} ({where})" for sku, where in priced[:shown])
-        notes.append(f"{len(priced)} price break row(s) in quarantine: these items' offers are "
-                     f"priced by their other tiers, without that one: {names}"
+        one = len(priced) == 1
+        offers_are = "this item's offer is" if one else "these items' offers are"
+        notes.append(f"{counted(len(priced), 'price break row')} in quarantine: {offers_are} "
+                     f"priced by {'its' if one else 'their'} other tiers, without "
+                     f"{'that one' if one else 'those'}: {names}"
                      f"{_more(len(priced), shown)}")  # fmt: skip
     if offers:
         names = "; ".join(
             f"{offer} ({'; '.join(where)})" for offer, where in list(offers.items())[:shown]
         )
-        notes.append(f"{len(offers)} offer(s) left out, their price break row(s) all in "
-                     "quarantine (no valid price break; the items keep their other offers): "
+        one = len(offers) == 1
+        its, item = ("its", "the item keeps its") if one else ("their", "the items keep their")
+        notes.append(f"{counted(len(offers), 'offer')} left out, {its} price break rows all in "
+                     f"quarantine (no valid price break; {item} other offers): "
                      f"{names}{_more(len(offers), shown)}")  # fmt: skip
     return notes
+
+
+def counted(n: int, word: str) -> str:
+    """'1 row', '3 rows', '1,250 rows' (`word` in the singular)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _more(n: int, shown: int) -> str:
@@ -507,5 +517,5 @@ def absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> lis
         [present, present],
     ).fetchall()
     return [f"{file}: no longer in the folder, but its rows stay loaded (delta exports may be "
-            f"archived) and override {n:,} row(s) of files in it; put it back corrected, or "
+            f"archived) and override {counted(n, 'row')} of files in it; put it back corrected, or "
             f"drop its rows with `reorder forget --db ... {file}`" for file, n in rows]  # fmt: skip

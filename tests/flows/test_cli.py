@@ -616,7 +616,7 @@ def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
         "error": ["HistoryError"] * 4,
     })  # fmt: skip
     notes = failed_notes(failed, date(2026, 12, 2), "/srv/wh.duckdb", shown=3)
-    assert notes[-1] == "1 more failed runs since: `reorder runs --db /srv/wh.duckdb`"
+    assert notes[-1] == "1 more failed run since: `reorder runs --db /srv/wh.duckdb`"
     summary = {"db_path": "/srv/wh.duckdb", "run_id": "r-1", "items_unplannable": 7,
                "not_planned": [{"sku": "P-1", "reason": "no price break"}]}  # fmt: skip
     assert report_notes(summary)[-1] == (

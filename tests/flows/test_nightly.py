@@ -617,7 +617,7 @@ def test_each_load_note_reaches_the_console_once(
     db_path = tmp_path / "reorder.duckdb"
     shutil.copy(first_run[0], db_path)
     caplog.set_level(logging.INFO, logger="prefect.flow_runs")
-    note = "price break row(s) in quarantine: these items' offers are priced by"
+    note = "1 price break row in quarantine: this item's offer is priced by its other tiers"
     out = _cli_run(demo_dir, db_path, AS_OF, "--horizon", "8")
     assert out.output.count(note) == 1
     logged = [r.getMessage() for r in caplog.records]

@@ -278,10 +278,31 @@ def test_a_tier_in_quarantine_is_named_with_its_item_on_every_load(con, tmp_path
     folder = write_folder(tmp_path / "in", price_breaks__csv=breaks)
     first = load_folder(con, folder, AS_OF)
     (note,) = [n for n in first.notes if "price break" in n]
-    assert note.startswith("1 price break row(s) in quarantine: these items' offers are priced")
+    assert note.startswith(
+        "1 price break row in quarantine: this item's offer is priced by its other tiers, "
+        "without that one: A (price_breaks.csv row 1: unit_price 0"
+    )
     assert "A (price_breaks.csv row 1: unit_price 0" in note  # the doubled B row: not named
     again = load_folder(con, folder, AS_OF)  # unchanged files are not read again
     assert [n for n in again.notes if "price break" in n] == [note]
+
+
+def test_quarantine_notes_count_one_row_in_the_singular_and_more_in_the_plural(con, tmp_path):
+    """'1 price break row(s) in quarantine: these items' offers are ...' and '1 row(s) in
+    quarantine' for one row of one item: the notes say '1 row' and '2 rows' and agree with it."""
+    one = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0") + "S1,B,20,3.90\n"
+    report = load_folder(con, write_folder(tmp_path / "one", price_breaks__csv=one), AS_OF)
+    assert "1 row in quarantine: see table quarantine" in report.summary()
+    (note,) = [n for n in report.notes if "price break" in n]
+    assert note.startswith("1 price break row in quarantine: this item's offer is priced by its "
+                           "other tiers, without that one: A (")  # fmt: skip
+    two = one.replace("S1,B,10,4.00", "S1,B,10,-4")
+    report = load_folder(con, write_folder(tmp_path / "two", price_breaks__csv=two), AS_OF)
+    assert "2 rows in quarantine: see table quarantine" in report.summary()
+    (note,) = [n for n in report.notes if "price break" in n]
+    assert note.startswith("2 price break rows in quarantine: these items' offers are priced by "
+                           "their other tiers, without those: A (")  # fmt: skip
+    assert "; B (price_breaks.csv row 4: " in note
 
 
 def test_an_offer_whose_only_tier_is_in_quarantine_is_named_as_left_out(con, tmp_path):
@@ -299,10 +320,10 @@ def test_an_offer_whose_only_tier_is_in_quarantine_is_named_as_left_out(con, tmp
     ]
     why = "unit_price 0 must be greater than 0"
     assert [n for n in report.notes if "price break" in n] == [
-        "1 price break row(s) in quarantine: these items' offers are priced by their other "
-        f"tiers, without that one: A (price_breaks.csv row 1: {why})",
-        "1 offer(s) left out, their price break row(s) all in quarantine (no valid price break; "
-        f"the items keep their other offers): S2's offer of A (price_breaks.csv row 3: {why})",
+        "1 price break row in quarantine: this item's offer is priced by its other tiers, "
+        f"without that one: A (price_breaks.csv row 1: {why})",
+        "1 offer left out, its price break rows all in quarantine (no valid price break; "
+        f"the item keeps its other offers): S2's offer of A (price_breaks.csv row 3: {why})",
     ]
     # quarantine keeps the row's supplier: the offer is known without the file
     assert con.execute(
@@ -1104,7 +1125,7 @@ def test_a_removed_copy_that_overrides_is_named_and_can_be_forgotten(con, tmp_pa
     assert _lines(con)[0] == ("O1", 1, 10.0, "order_lines_20240331.csv")
     assert report.notes == (
         "order_lines_20240331.csv: no longer in the folder, but its rows stay loaded (delta "
-        "exports may be archived) and override 3 row(s) of files in it; put it back corrected, "
+        "exports may be archived) and override 3 rows of files in it; put it back corrected, "
         "or drop its rows with `reorder forget --db ... order_lines_20240331.csv`",
     )
     assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (3, 3)
