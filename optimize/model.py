@@ -36,9 +36,9 @@ some too): those whose use of a limit in force (the row's: purchase cost before 
 discounts under a budget, volume under a capacity, an order under max_orders), with the least
 every other item's candidates use of it (no order: nothing), is above the limit. The menus stay
 whole, so a reason still names the limit that holds an item's best lot back. A tier state that
-only dropped candidates could reach is not built (`build_models`): such a state's model,
-LP-feasible with a share of a lot over the budget and integer-infeasible, crashed the bundled
-CBC 2.10 (exit code -11), and the plan was not proven optimal.
+only dropped candidates could reach is not built (`build_models`): it holds no plan (its model
+is LP-feasible with a share of a lot over the budget and integer-infeasible; the bundled CBC
+2.10 proves that and then crashes writing its solution, see `solve.run_cbc`).
 Candidates that cannot be in any optimal plan are dropped too (exact dominance): c is dropped
 if another candidate c' of the same item costs no more in expectation and uses no more of
 every limit in force and buys no less from every supplier with a reach row (purchase cost or

@@ -32,6 +32,11 @@ at 49 s (1.6% dearer than its plan after 628 s). The same rule (`run_highs`) hol
 MIPs of the tier states' models (tier_search: a start solution and fixed columns go to the
 worker with the model); their LP relaxations are solved in this process.
 
+CBC 2.10.3 segfaults writing its solution file after its first bound tightening proved a
+model infeasible (coin-or/Cbc #463); such a failed run is repeated without the solution file,
+and its "Problem is infeasible" counts (`run_cbc`). Any other failure reads "CBC failed (exit
+code ...), no solution".
+
 Whenever the solver ends without a solution and without proving infeasibility, the plan is
 the best one known (fallback.greedy_choices), the status gains FALLBACK_NOTE, and it is not
 optimal.
@@ -263,7 +268,7 @@ def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
             spent = time.perf_counter() - start
             status = f"{ENFORCED}: CBC stopped after {spent:.1f} s, no solution proven"
             return status, None, None, None, None
-        if outcome:  # its exit code: the bundled CBC crashes on some tiny tier-state models
+        if outcome:  # its exit code, no proof of infeasibility before the crash (run_cbc)
             return f"CBC failed (exit code {outcome}), no solution", None, None, None, None
         status, objective, bound = parse_cbc_log(log.read_text())
     if bound is not None:  # CBC's log leaves out the objective's constant
@@ -281,25 +286,29 @@ def run_cbc(
     lp: pulp.LpProblem, folder: Path, time_limit: float, gap: float, log: Path
 ) -> int | None:
     """Run the bundled CBC on `lp` as PuLP does, killed at time_limit + CBC_GRACE wall
-    seconds; the solution goes into `lp`'s variables. 0 when it finished, its exit code when
-    it failed (no solution: CBC 2.10 segfaults on some models with a few equal-cost binaries
-    that are LP-feasible and integer-infeasible), None if it was killed."""
+    seconds; the solution goes into `lp`'s variables, CBC's output into `log`. 0 when it
+    finished, its exit code when it failed (no solution), None if it was killed.
+
+    With its preprocessing off, CBC 2.10.3 proves some models infeasible in its first bound
+    tightening ("Problem is infeasible - tightenPrimalBounds!": a binary bounded strictly
+    between 0 and 1, e.g. a tier state's model that is LP-feasible and integer-infeasible)
+    and then segfaults writing the solution file (coin-or/Cbc #463; exit code -11), its
+    buffered log lost. A failed run is repeated without the solution file in the time left:
+    if that run's log says the model is infeasible, `log` holds it and this gives 0."""
+    start = time.perf_counter()
     with warnings.catch_warnings():  # deprecated for PuLP 4.0; the bundled CBC is this one
         warnings.simplefilter("ignore", DeprecationWarning)
         engine = pulp.PULP_CBC_CMD(msg=False, gapRel=gap)
     mps, sol = folder / "model.mps", folder / "model.sol"
     names = lp.writeMPS(str(mps), rename=1)
-    args = [engine.path, str(mps), "-sec", f"{max(time_limit, 0.01):.3f}", "-timeMode"]
-    # CBC 2.10.3's preprocessing fixed a column wrongly on a small menu model and reported a
-    # worse plan as optimal (coin-or/Cbc #293, #720): it stays off (PREPROCESS)
-    args += ["elapsed", "-ratio", f"{gap}", "-preprocess", PREPROCESS, "-solve"]
-    args += ["-printingOptions", "all"]
-    args += ["-solution", str(sol)]
-    with log.open("w") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
-        code = wait_or_kill(process, time_limit + CBC_GRACE)
-    if code != 0:  # killed (None) or failed
-        return code
+    args = _cbc_args(engine.path, mps, time_limit, gap)
+    args += ["-printingOptions", "all", "-solution", str(sol)]
+    code = _run_logged(args, log, time_limit + CBC_GRACE)
+    if code:  # failed, not killed
+        left = time_limit - (time.perf_counter() - start)
+        return 0 if _infeasible_again(engine.path, mps, gap, log, left) else code
+    if code is None:
+        return None
     if not sol.exists():
         return -1
     vs, variable_names, constraint_names, _ = names
@@ -309,6 +318,38 @@ def run_cbc(
     lp.assignVarsVals(values)
     lp.assignStatus(status, sol_status)
     return 0
+
+
+def _cbc_args(path: str, mps: Path, seconds: float, gap: float) -> list[str]:
+    """CBC's command solving the model in `mps` within `seconds` (wall) to the relative `gap`
+    (no output file)."""
+    # CBC 2.10.3's preprocessing fixed a column wrongly on a small menu model and reported a
+    # worse plan as optimal (coin-or/Cbc #293, #720): it stays off (PREPROCESS)
+    return [path, str(mps), "-sec", f"{max(seconds, 0.01):.3f}", "-timeMode", "elapsed",
+            "-ratio", f"{gap}", "-preprocess", PREPROCESS, "-solve"]  # fmt: skip
+
+
+def _infeasible_again(path: str, mps: Path, gap: float, log: Path, left: float) -> bool:
+    """True if CBC, run again on `mps` without a solution file within `left` seconds,
+    proves the model infeasible; its output then replaces `log`."""
+    if left <= 0:
+        return False
+    again = log.with_name("again.log")
+    if _run_logged(_cbc_args(path, mps, left, gap), again, left + CBC_GRACE) != 0:
+        return False
+    text = again.read_text()
+    if parse_cbc_log(text)[0].strip().lower() not in INFEASIBLE:
+        return False
+    log.write_text(text)
+    return True
+
+
+def _run_logged(args: list[str], log: Path, timeout: float) -> int | None:
+    """Exit code of the command `args` with its output into `log`, None if killed after
+    `timeout` seconds."""
+    with log.open("w") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+        return wait_or_kill(process, timeout)
 
 
 def parse_cbc_log(text: str) -> tuple[str, float | None, float | None]:

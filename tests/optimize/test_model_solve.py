@@ -1,6 +1,5 @@
 import dataclasses
 import itertools
-import re
 
 import numpy as np
 import pytest
@@ -383,9 +382,11 @@ def test_compact_tier_columns_of_suppliers_whose_names_clean_alike_stay_apart():
     assert results[0].objective == pytest.approx(results[1].objective, rel=1e-7, abs=1e-6)
 
 
-def test_a_cbc_crash_gives_the_best_known_plan_marked_unproven_not_an_exception():
+def test_a_tier_state_proven_infeasible_by_cbc_before_its_search_leaves_a_proven_plan():
     # one tier state needs lots from S0 and S1 together: 3 equal-cost binaries, LP-feasible,
-    # integer-infeasible, on which the bundled CBC 2.10 segfaults; plan() raised
+    # integer-infeasible. CBC 2.10.3 proves it in its first bound tightening ("Problem is
+    # infeasible - tightenPrimalBounds!") and segfaults writing the solution file: plan()
+    # raised, then the plan read "CBC failed (exit code -11), no solution" and was unproven
     b = PriceBreak
     offers = (
         Offer("S1", 5, 5, "all_units", (b(1, 7.5), b(9, 4.3)), 0.0, 0, on_time_rate=0.5,
@@ -402,16 +403,37 @@ def test_a_cbc_crash_gives_the_best_known_plan_marked_unproven_not_an_exception(
     tiers = (SupplierTier("S1", 8.0, 0.02, "units"), SupplierTier("S0", 4.0, 0.2, "units"))
     problem = Problem((item,), Limits(supplier_tiers=tiers))
     highs, cbc = plan(problem, solver="highs"), plan(problem, solver="cbc")
-    assert highs.optimal
+    assert highs.optimal and cbc.optimal, cbc.solver_status
     assert [(x.supplier_id, x.quantity) for x in cbc.lots] == [
         (x.supplier_id, x.quantity) for x in highs.lots
     ]
     assert cbc.objective == pytest.approx(highs.objective)
-    if cbc.solver_status.startswith("CBC failed"):  # the crash, reported
-        assert re.fullmatch(r"CBC failed \(exit code -?\d+\), no solution.*", cbc.solver_status)
-        assert not cbc.optimal
-    else:  # a CBC that does not crash here proves the plan
-        assert cbc.optimal
+
+
+def reached_only_together(budget: float = 9.0) -> Problem:
+    """Items A (lots of 10 units at 0.50: 5.00) and B (lots of 3 at 2.00: 6.00) from S, whose
+    supplier-wide tier at 11 units both reach only together (13 units, 11.00); `budget`."""
+    items = []
+    for sku, lot, price in (("A", 10, 0.5), ("B", 3, 2.0)):
+        offer = Offer("S", lot, lot, "all_units", (PriceBreak(1, price),), 0.0, 0, sku=sku)
+        items.append(ItemProblem(sku, np.full((4, 3), 4), 0, (), (offer,), 0.25, 7 / 365.25,
+                                 0.0, 0.0, 40.0, 1.0))  # fmt: skip
+    tier = SupplierTier("S", 11.0, 0.2, "units")
+    return Problem(tuple(items), Limits(budget=budget, supplier_tiers=(tier,)))
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_tier_state_the_budget_forbids_is_proven_infeasible(solver):
+    # each lot fits the budget of 9.00 alone, the tier needs both (11.00): the state's model is
+    # LP-feasible (all of A, a third of B) and integer-infeasible. CBC 2.10.3 proved it in its
+    # first bound tightening (B's share bounded to [1/3, 5/6]) and crashed writing the
+    # solution (exit code -11): the state read "CBC failed (exit code -11), no solution"
+    problem = reached_only_together()
+    menu = [evaluate_item(i) for i in problem.items]
+    (model,) = [m for m in build_models(menu, problem.limits, problem.items) if m.state["S"] == 0]
+    result = solve(model, solver)
+    assert result.infeasible, result.status
+    assert result.choices is None and not result.optimal
 
 
 def over_a_limit(limits: Limits, on_hand: int = 2, stockout_cost: float = 0.0) -> Problem:

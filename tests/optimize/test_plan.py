@@ -12,7 +12,7 @@ from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, Suppl
 from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
 from optimize.plan import COLUMNS, _share, plan
 from optimize.solve import NO_SOLVER_STATUS
-from tests.optimize.test_model_solve import over_a_limit
+from tests.optimize.test_model_solve import over_a_limit, reached_only_together
 
 BREAKS = (PriceBreak(1, 5.0), PriceBreak(40, 4.0), PriceBreak(200, 3.0))
 
@@ -699,3 +699,16 @@ def test_a_reason_gives_the_leftover_at_cost_and_at_what_salvage_prices_it():
     ) in phase_out.reason, phase_out.reason
     series = _leftover_lot(0.05)
     assert f"({money(series.explanation['leftover_value'])} at cost); " in series.reason
+
+
+def test_a_tier_two_items_reach_only_together_over_the_budget_leaves_a_proven_cbc_plan():
+    # the state reaching S's tier crashed CBC 2.10.3 after it proved the state infeasible, and
+    # every reason read "Not proven optimal (CBC failed (exit code -11), no solution): ..."
+    problem = reached_only_together()
+    highs, cbc = plan(problem, solver="highs"), plan(problem, solver="cbc")
+    assert highs.optimal and cbc.optimal, cbc.solver_status
+    assert cbc.solver_status == "Optimal solution found"
+    assert [(x.supplier_id, x.quantity) for x in cbc.lots] == [("S", 10), (None, 0)]
+    assert [(x.supplier_id, x.quantity) for x in highs.lots] == [("S", 10), (None, 0)]
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-9)
+    assert not any(lot.reason.startswith("Not proven optimal") for lot in cbc.lots)
