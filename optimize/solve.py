@@ -72,6 +72,8 @@ ENFORCED = "Time limit enforced"
 FALLBACK_NOTE = "; best plan known: greedy plan repaired to the limits, not optimal"
 SOLVERS = ("highs", "cbc")
 NO_SOLVER_STATUS = "Optimal (each item's cheapest allowed lot; no solver needed)"
+# the best supplier-tier state needed no solver, but the others did (states._solve_states)
+STATES_STATUS = "Optimal (best of {n} supplier-tier states; {solver} solved the others)"
 INFEASIBLE = ("infeasible", "problem proven infeasible", "linear relaxation infeasible",
               "problem is infeasible")  # fmt: skip
 # CBC's own line when its initial LP solve proves infeasibility (no "Result -" line then)

@@ -14,7 +14,14 @@ from dataclasses import replace
 from optimize.fallback import greedy_choices
 from optimize.highs_worker import highs_lp, model_arrays, new_highs
 from optimize.model import MenuModel
-from optimize.solve import FALLBACK_NOTE, SolveResult, relative_gap, solve
+from optimize.solve import (
+    FALLBACK_NOTE,
+    NO_SOLVER_STATUS,
+    STATES_STATUS,
+    SolveResult,
+    relative_gap,
+    solve,
+)
 from optimize.tier_search import search_states
 
 
@@ -57,6 +64,9 @@ def _or_greedy(models: list[MenuModel], result: SolveResult) -> SolveResult:
     )
 
 
+_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
+
+
 def _solve_states(
     models: list[MenuModel], solver: str, time_limit: float, gap: float
 ) -> SolveResult:
@@ -92,6 +102,8 @@ def _solve_states(
     found_gap = relative_gap(best.objective, bound)
     proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
     status = best.status if not unproven else unproven[0]
+    if status == NO_SOLVER_STATUS and any(m.n_columns for m in models):
+        status = STATES_STATUS.format(n=len(models), solver=_NAMES[solver])
     return SolveResult(
         status, proven, best.objective, bound, found_gap, seconds, solver, best.choices
     )
