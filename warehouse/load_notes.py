@@ -107,8 +107,8 @@ def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
             ]
             found.append(f"{column.name} {', '.join(shown)}")
         if found:
-            notes.append(f"{raw.name}: {count:,} value(s) in another case read as the allowed "
-                         f"value: {'; '.join(found)}")  # fmt: skip
+            notes.append(f"{raw.name}: {counted(count, 'value')} in another case read as the "
+                         f"allowed value: {'; '.join(found)}")  # fmt: skip
     return notes
 
 
@@ -288,10 +288,11 @@ def vanished_lines(con: duckdb.DuckDBPyConnection, raw: RawFile, shown: int = 5)
     first_ones = zip(gone["order_id"][:shown], gone["line"][:shown], strict=True)
     names = ", ".join(f"{order} line {line}" for order, line in first_ones)
     more = f", and {len(gone) - shown:,} more" if len(gone) > shown else ""
-    return [f"{raw.name}: {len(gone):,} order line(s) of its last load are not in the file now "
-            f"and no longer count as demand: dated {dated} ({names}{more}); if the export was "
-            "cut short, put the whole file back (a file replaces the rows it loaded "
-            "before)"]  # fmt: skip
+    are, count = ("is", "counts") if len(gone) == 1 else ("are", "count")
+    return [f"{raw.name}: {counted(len(gone), 'order line')} of its last load {are} not in the "
+            f"file now and no longer {count} as demand: dated {dated} ({names}{more}); if the "
+            "export was cut short, put the whole file back (a file replaces the rows it "
+            "loaded before)"]  # fmt: skip
 
 
 def _line_key(value: object) -> str | None:
@@ -344,9 +345,10 @@ def overdue_orders(
         return []
     names = ", ".join(f"{po} ({sku}, due {due:%Y-%m-%d})" for po, sku, due in late[:5])
     more = f" and {len(late) - 5} more" if len(late) > 5 else ""
-    return [f"{len(late)} open order(s) more than {OVERDUE_DAYS} days overdue count as arriving "
-            f"now: {names}{more}; cancel or re-date them in the ERP if they will not "
-            "come"]  # fmt: skip
+    count, them, they = ("counts", "it", "it") if len(late) == 1 else ("count", "them", "they")
+    return [f"{counted(len(late), 'open order')} more than {OVERDUE_DAYS} days overdue {count} "
+            f"as arriving now: {names}{more}; cancel or re-date {them} in the ERP if {they} "
+            "will not come"]  # fmt: skip
 
 
 def tiers_left_out(
@@ -450,8 +452,10 @@ def vanished_stock(
         return []
     names = ", ".join(f"{sku} ({on_hand:,.0f})" for sku, on_hand in gone[:5])
     more = f" and {len(gone) - 5} more" if len(gone) > 5 else ""
-    return [f"{raw.name}: {len(gone)} item(s) with stock at the last load have no row now and "
-            f"are planned with nothing on hand: {names}{more} (on hand then)"]  # fmt: skip
+    has, are = ("has", "is") if len(gone) == 1 else ("have", "are")
+    return [f"{raw.name}: {counted(len(gone), 'item')} with stock at the last load {has} no row "
+            f"now and {are} planned with nothing on hand: {names}{more} (on hand "
+            "then)"]  # fmt: skip
 
 
 def vanished_items(items: RawFile | None, gone: list[str]) -> list[str]:
@@ -462,9 +466,10 @@ def vanished_items(items: RawFile | None, gone: list[str]) -> list[str]:
     if items is None or not gone:
         return []
     names = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
-    return [f"{items.name}: {len(gone)} item(s) of the last load have no row now and are no "
-            f"longer planned: {names}; their order lines, stock and open orders go to "
-            "quarantine as unknown skus"]  # fmt: skip
+    has, are, their = ("has", "is", "its") if len(gone) == 1 else ("have", "are", "their")
+    return [f"{items.name}: {counted(len(gone), 'item')} of the last load {has} no row now and "
+            f"{are} no longer planned: {names}; {their} order lines, stock and open orders go "
+            "to quarantine as unknown skus"]  # fmt: skip
 
 
 def vanished_rows(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
@@ -499,7 +504,7 @@ def numbered_note(con: duckdb.DuckDBPyConnection, files: list[str]) -> list[str]
     ).fetchall()
     if not orders:
         return []
-    return [f"lines numbered by the load (no line column) of {orders:,} order(s) are in "
+    return [f"lines numbered by the load (no line column) of {counted(orders, 'order')} are in "
             f"several files (first: {first}; {', '.join(names)}) under the same numbers: the "
             "file last in name order wins. Right for a re-exported order; for new lines of "
             "an order (a credit) map the export's position column as `line` in "

@@ -961,7 +961,7 @@ def test_order_lines_a_file_no_longer_holds_are_named(con, tmp_path):
     report = load_folder(con, write_folder(folder, order_lines__csv=shorter), AS_OF)
     assert _lines(con) == [("O2", 1, 6.0, "order_lines.csv")]
     assert [n for n in report.notes if "not in the file now" in n] == [
-        "order_lines.csv: 4 order line(s) of its last load are not in the file now and no "
+        "order_lines.csv: 4 order lines of its last load are not in the file now and no "
         "longer count as demand: dated 2024-03-04 to 2024-03-20 (O1 line 1, O1 line 2, O3 "
         "line 2, O4 line 1); if the export was cut short, put the whole file back (a file "
         "replaces the rows it loaded before)"
@@ -1007,16 +1007,45 @@ def test_long_overdue_open_orders_and_vanished_stock_rows_are_named(con, tmp_pat
     write_folder(folder, open_orders__csv=opens, stock__csv="sku,on_hand\nA,120\n")
     report = load_folder(con, folder, AS_OF)
     overdue = (
-        "1 open order(s) more than 30 days overdue count as arriving now: PO9 (B, due "
-        "2022-03-01); cancel or re-date them in the ERP if they will not come"
+        "1 open order more than 30 days overdue counts as arriving now: PO9 (B, due "
+        "2022-03-01); cancel or re-date it in the ERP if it will not come"
     )
     assert report.notes == (
-        "stock.csv: 1 item(s) with stock at the last load have no row now and are planned with "
+        "stock.csv: 1 item with stock at the last load has no row now and is planned with "
         "nothing on hand: B (5) (on hand then)",
         overdue,
     )
     # the next night's load reads no file again (none changed): the order is still overdue
     assert load_folder(con, folder, AS_OF + timedelta(days=1)).notes == (overdue,)
+
+
+def test_notes_on_one_order_or_item_are_singular_and_on_two_plural(con, tmp_path):
+    """'1 open order(s) more than 30 days overdue count ...; cancel or re-date them' and
+    'stock.csv: 1 item(s) with stock at the last load have no row now': each note now agrees
+    with its count, one order or item in the singular and two in the plural."""
+    items = BASE["items.csv"] + "C,Washer M8,fasteners,series,0.01,0.25,,0,\n"
+    late = ["PO9,B,S1,5000,2022-03-01", "PO7,A,S1,10,2022-04-01"]
+
+    def notes(stock: str, overdue: list[str]) -> list[str]:
+        opens = BASE["open_orders.csv"] + "".join(f"{o}\n" for o in overdue)
+        files = {"items__csv": items, "stock__csv": stock, "open_orders__csv": opens}
+        report = load_folder(con, write_folder(tmp_path / "in", **files), AS_OF)
+        return [n for n in report.notes if "no row now" in n or "overdue" in n]
+
+    assert notes(BASE["stock.csv"] + "C,40\n", []) == []
+    assert notes("sku,on_hand\nC,40\n", late) == [
+        "stock.csv: 2 items with stock at the last load have no row now and are planned with "
+        "nothing on hand: A (120), B (5) (on hand then)",
+        "2 open orders more than 30 days overdue count as arriving now: PO9 (B, due "
+        "2022-03-01), PO7 (A, due 2022-04-01); cancel or re-date them in the ERP if they will "
+        "not come",
+    ]
+    assert notes("sku,on_hand\nA,120\n", late[:1]) == [
+        "stock.csv: 1 item with stock at the last load has no row now and is planned with "
+        "nothing on hand: C (40) (on hand then)",
+        "1 open order more than 30 days overdue counts as arriving now: PO9 (B, due "
+        "2022-03-01); cancel or re-date it in the ERP if it will not come",
+    ]
 
 
 def test_an_item_that_left_the_master_is_named_once_not_as_planned_without_stock(con, tmp_path):
@@ -1028,8 +1057,8 @@ def test_an_item_that_left_the_master_is_named_once_not_as_planned_without_stock
     stock = "sku,on_hand\nA,120\n"
     report = load_folder(con, write_folder(folder, items__csv=items, stock__csv=stock), AS_OF)
     assert [n for n in report.notes if "no row now" in n] == [
-        "items.csv: 1 item(s) of the last load have no row now and are no longer planned: B; "
-        "their order lines, stock and open orders go to quarantine as unknown skus"
+        "items.csv: 1 item of the last load has no row now and is no longer planned: B; "
+        "its order lines, stock and open orders go to quarantine as unknown skus"
     ]
     assert (2, "sku", "unknown sku 'B' (not in items)") in quarantined(con, "order_lines")
 
@@ -1104,7 +1133,7 @@ def test_numbered_lines_of_an_order_in_two_files_are_named(con, tmp_path):
     report = load_folder(con, folder, AS_OF)
     assert _lines(con) == [("O1", 1, -3.0, "order_lines_2.csv")]
     assert report.notes == (
-        "lines numbered by the load (no line column) of 1 order(s) are in several files "
+        "lines numbered by the load (no line column) of 1 order are in several files "
         "(first: O1; order_lines.csv, order_lines_2.csv) under the same numbers: the file last "
         "in name order wins. Right for a re-exported order; for new lines of an order (a "
         "credit) map the export's position column as `line` in load.toml",

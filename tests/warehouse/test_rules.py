@@ -175,12 +175,12 @@ def test_allowed_values_in_another_case_load_as_the_allowed_value_with_a_note(co
         (4, "lifecycle_stage", f"lifecycle_stage 'Serie' is not one of {allowed}")
     ]
     assert [n for n in report.notes if "another case" in n] == [
-        "items.csv: 3 value(s) in another case read as the allowed value: lifecycle_stage "
+        "items.csv: 3 values in another case read as the allowed value: lifecycle_stage "
         "'Series' as 'series' (row 1), 'RAMP_UP' as 'ramp_up' (row 2), 'SERIES' as 'series' "
         "(row 3)",
-        "supplier_items.csv: 1 value(s) in another case read as the allowed value: "
+        "supplier_items.csv: 1 value in another case read as the allowed value: "
         "discount_type 'All_Units' as 'all_units' (row 1)",
-        "supplier_tiers.csv: 1 value(s) in another case read as the allowed value: basis "
+        "supplier_tiers.csv: 1 value in another case read as the allowed value: basis "
         "'Spend' as 'spend' (row 1)",
     ]
 
