@@ -263,7 +263,8 @@ def record_decisions(
     skus = [d.sku for d in decisions]
     repeated = sorted({s for s in skus if skus.count(s) > 1})
     if repeated:
-        problems.append(f"sku(s) decided twice in one batch: {', '.join(repeated)}")
+        noun = "sku" if len(repeated) == 1 else "skus"
+        problems.append(f"{noun} {', '.join(repeated)} decided twice in one batch")
     if problems:
         raise DecisionError("refused, nothing recorded: " + "; ".join(problems))
     frame = pd.DataFrame(rows, columns=DECISION_COLUMNS)

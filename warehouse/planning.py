@@ -124,7 +124,8 @@ def select_skus(
                 f"{m} (items has {folded[m.casefold()]})" if m.casefold() in folded else m
                 for m in missing
             ]
-            raise ValueError(f"items filter: unknown sku(s) {', '.join(named)}; skus match exactly")
+            unknown = "unknown sku" if len(named) == 1 else "unknown skus"
+            raise ValueError(f"items filter: {unknown} {', '.join(named)}; skus match exactly")
     wanted = None if category is None else category.strip().casefold()
     named = {str(cat).casefold() for _, cat in items if cat is not None}
     if wanted is not None and wanted not in named:

@@ -177,7 +177,9 @@ def _positions(
         index.setdefault(column, i)
     duplicated = sorted({c for c in header if header.count(c) > 1 and c in columns.values()})
     if duplicated:
-        raise LoadError(f"{name}: column(s) {', '.join(duplicated)} appear more than once")
+        columns = "column" if len(duplicated) == 1 else "columns"
+        appear = "appears" if len(duplicated) == 1 else "appear"
+        raise LoadError(f"{name}: {columns} {', '.join(duplicated)} {appear} more than once")
     # a header spelled another way (End_of_Life, "salvage value", OnTimeRate) is the column it
     # spells when no other header spells it too
     loose: dict[str, list[int]] = {}
@@ -198,7 +200,8 @@ def _positions(
             if section == "master_files"
             else "check the delimiter and the column mapping"
         )
-        raise LoadError(f"{name}: missing column(s) {', '.join(missing)} (found: {found}); {hint}")
+        columns = "column" if len(missing) == 1 else "columns"
+        raise LoadError(f"{name}: missing {columns} {', '.join(missing)} (found: {found}); {hint}")
     return {ours: index.get(theirs) for ours, theirs in columns.items()}
 
 

@@ -391,7 +391,7 @@ def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
     out = _accuracy_cli(db, "--sku", "X", "--chart", str(png))
     assert [line.split()[2] for line in out.splitlines() if " april " in line] == ["X"]
     assert f"chart:        {png}" in out and png.read_bytes()[:4] == b"\x89PNG"
-    assert "unknown sku(s) nope; skus match exactly" in _accuracy_cli(db, "--sku", "nope")
+    assert "unknown sku nope; skus match exactly" in _accuracy_cli(db, "--sku", "nope")
     assert "give exactly one --sku" in _accuracy_cli(db, "--chart", str(png))
     assert "--items and --sku list items" in _accuracy_cli(db, "--items", "--by", "model")
 
@@ -536,7 +536,7 @@ def test_a_sku_the_items_do_not_hold_is_named_as_such(demo_folder: Path) -> None
     typo = sku.lower()
     out = CliRunner().invoke(main, ["accuracy", "--db", db, "--sku", typo, "--sku", "NOPE"])
     assert out.exit_code == 2
-    assert f"unknown sku(s) NOPE, {typo} (items has {sku}); skus match exactly" in out.output
+    assert f"unknown skus NOPE, {typo} (items has {sku}); skus match exactly" in out.output
     out = CliRunner().invoke(main, ["accuracy", "--db", db, "--sku", sku])
     assert out.exit_code == 0 and "it takes a later run" in out.output  # known, not yet scored
     out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", typo])

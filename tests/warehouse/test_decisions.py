@@ -174,6 +174,18 @@ def test_a_bad_decision_is_refused_naming_sku_supplier_and_rule(con, decision, r
     assert warehouse.decision_history(con).empty  # all or nothing: B was not approved either
 
 
+def test_skus_decided_twice_in_one_batch_are_named_in_the_singular_or_plural(con) -> None:
+    """'sku(s) decided twice in one batch: B' for one sku: now 'sku B decided twice in one
+    batch', and 'skus A, B ...' for two."""
+    twice = [Decision("B", "approve"), Decision("B", "reject")]
+    with pytest.raises(DecisionError, match=r": sku B decided twice in one batch$"):
+        warehouse.record_decisions(con, twice, decided_by="anna")
+    twice += [Decision("A", "approve"), Decision("A", "approve")]
+    with pytest.raises(DecisionError, match=r": skus A, B decided twice in one batch$"):
+        warehouse.record_decisions(con, twice, decided_by="anna")
+    assert warehouse.decision_history(con).empty
+
+
 def test_an_override_below_the_first_price_break_is_refused(con) -> None:
     """With moq 1 and the first break at 10, an override of 5 was priced at 4.00 a unit."""
     con.execute("UPDATE supplier_items SET moq = 1 WHERE sku = 'B' AND supplier_id = 'S1'")

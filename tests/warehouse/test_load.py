@@ -551,7 +551,7 @@ def test_corrupt_parquet_file_raises_naming_it(con, tmp_path):
 
 def test_missing_column_raises_naming_file_and_column(con, tmp_path):
     folder = write_folder(tmp_path / "in", stock__csv="sku|on_hand\nA|5\n")
-    with pytest.raises(LoadError, match=r"stock\.csv: missing column\(s\) sku, on_hand") as error:
+    with pytest.raises(LoadError, match=r"stock\.csv: missing columns sku, on_hand \(") as error:
         load_folder(con, folder, AS_OF)
     # a master file has no column mapping, but a delimiter under [master_files]
     assert str(error.value).endswith(
@@ -1275,6 +1275,26 @@ def test_a_trailing_delimiter_is_no_unused_column_but_unnamed_data_is(con, tmp_p
         "suppliers.csv: columns not used: an unnamed column 7 (known: supplier_id, name, "
         "lead_time, fixed_cost, on_time_rate, reject_rate)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("stock", "message"),
+    [
+        ("on_hand\n5\n", "stock.csv: missing column sku (found: on_hand)"),
+        ("sku,on_hand,sku\nA,5,A\n", "stock.csv: column sku appears more than once"),
+        ("sku,on_hand,sku,on_hand\nA,5,A,5\n", "stock.csv: columns on_hand, sku appear more "
+         "than once"),
+    ],
+)  # fmt: skip
+def test_a_missing_or_repeated_column_is_named_in_the_singular_or_plural(
+    con, tmp_path, stock, message
+):
+    """'missing column(s) sku' and 'column(s) sku appear more than once' for one column: the
+    load names one column in the singular and two in the plural."""
+    folder = write_folder(tmp_path / "in", stock__csv=stock)
+    with pytest.raises(LoadError) as error:
+        load_folder(con, folder, AS_OF)
+    assert str(error.value).startswith(message)
 
 
 def test_a_tab_separated_file_loads_as_its_comma_separated_twin(con, tmp_path):
