@@ -235,8 +235,9 @@ class PreparedForecast:
             return None
         ids = [str(u) for u in self.unique_id[unused]]
         more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-        return (f"launch_forecast not used for {len(ids)} item(s) with demand history, "
-                f"forecast by their model: {', '.join(ids[:shown])}{more} (clear it once an "
+        items, their = ("item", "its") if len(ids) == 1 else ("items", "their")
+        return (f"launch_forecast not used for {len(ids):,} {items} with demand history, "
+                f"forecast by {their} model: {', '.join(ids[:shown])}{more} (clear it once an "
                 "item sells)")  # fmt: skip
 
     def calendar_note(self) -> str | None:

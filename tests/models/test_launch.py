@@ -37,19 +37,26 @@ def test_launch_forecast_is_used_for_new_items_with_the_category_spread():
 
 def test_a_launch_forecast_that_history_overrides_is_named():
     """A planner's launch rate of 20 for an item with 3 periods of sales was not used, and
-    nothing said so (its forecast was the fitted model's 5 a week)."""
+    nothing said so (its forecast was the fitted model's 5 a week). The note named one item as
+    '1 item(s) ..., forecast by their model': one reads in the singular, two in the plural."""
     from models import prepare_forecast
 
     items = pd.DataFrame({"unique_id": ["d1", "d2", "new"], "category": "A",
                           "launch_forecast": [50.0, np.nan, 10.0]})  # fmt: skip
     prepared = prepare_forecast(_demand(), items, freq="M", h=4, model="tsb")
     assert prepared.adjustments() == [
-        "launch_forecast not used for 1 item(s) with demand history, forecast by their model: "
+        "launch_forecast not used for 1 item with demand history, forecast by its model: "
         "d1 (clear it once an item sells)"
     ]
     assert (
         prepare_forecast(_demand(), items.iloc[1:], freq="M", h=4, model="tsb").adjustments() == []
     )
+    items.loc[1, "launch_forecast"] = 5.0  # two items: the note in the plural
+    prepared = prepare_forecast(_demand(), items, freq="M", h=4, model="tsb")
+    assert prepared.adjustments() == [
+        "launch_forecast not used for 2 items with demand history, forecast by their model: "
+        "d1, d2 (clear it once an item sells)"
+    ]
 
 
 def test_one_period_of_sales_is_weighed_against_the_launch_forecast_and_the_prior():
