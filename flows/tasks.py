@@ -20,6 +20,7 @@ import optimize
 import warehouse
 from flows import sources
 from flows.params import RunParameters
+from warehouse.load_notes import counted
 
 _TASK = {"cache_policy": NO_CACHE}
 
@@ -210,9 +211,8 @@ def close_interrupted_runs(params: RunParameters, run_id: str) -> None:
     with warehouse.connect(params.db_path) as con:
         stale = warehouse.close_interrupted_runs(con, run_id)
     if stale:
-        get_run_logger().warning(
-            "marked %d interrupted run(s) failed: %s", len(stale), ", ".join(stale)
-        )
+        marked = counted(len(stale), "interrupted run")
+        get_run_logger().warning("marked %s failed: %s", marked, ", ".join(stale))
 
 
 def fail_run(params: RunParameters, run_id: str, error: str) -> None:

@@ -259,7 +259,7 @@ def test_buyer_table_formats_money_units_and_risk() -> None:
 
 
 def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db_path = tmp_path / "reorder.duckdb"
     _run(demo_dir, db_path)
@@ -281,6 +281,8 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     assert list(statuses.values()) == ["succeeded", "succeeded"]
     error = runs.set_index("run_id").loc[killed, "error"]
     assert error.startswith("interrupted: the run ended without finishing (found by run ")
+    # the log said 'marked 1 interrupted run(s) failed'
+    assert f"marked 1 interrupted run failed: {killed}" in caplog.messages
 
 
 def test_failure_inside_optimize_keeps_last_good_lots_and_marks_run_failed(
