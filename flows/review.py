@@ -12,6 +12,7 @@ flow waits again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -250,6 +251,8 @@ def review(
 ) -> dict:
     """Wait for a planner's decisions on the pending lots of the published run (current_run).
 
+    db_path: the warehouse file (a relative path is of the flow's working folder; the
+    commands the form prints name it absolute).
     wait: "suspend" frees the process while waiting (needs a deployment); "pause" keeps it
     (local runs). timeout_seconds: how long to wait before leaving the lots pending.
     attempts: how many refused answers to accept before giving up (lots stay pending).
@@ -259,6 +262,9 @@ def review(
         if value < 1:
             raise ValueError(f"{name} must be at least 1 (got {value})")
     logger = get_run_logger()
+    # the commands the form and its notes print name the warehouse: from the planner's
+    # terminal, in any folder, not the flow's working folder (a deployment's REORDER_HOME)
+    db_path = str(Path(db_path).resolve())
     # A suspended run starts again from the top when resumed: the run_key shown the first time
     # is kept with the flow run, so the answer goes to the lots the planner saw even if another
     # run (a rerun, the next night) has been published meanwhile.

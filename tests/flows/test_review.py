@@ -641,6 +641,31 @@ def test_lots_and_review_warn_that_a_later_night_failed(db: Path, demo_dir: Path
     assert [note.startswith(warning[9:]) for note in result["failed"]] == [True]
 
 
+def test_the_review_forms_commands_name_the_warehouse_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form printed its db_path as given, relative to the flow's working folder (the
+    deployment's `demo/reorder.duckdb`): '`reorder runs --db wh.duckdb`' copied into a terminal
+    in another folder found no warehouse. It prints the path absolute."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        for day in range(1, 5):  # four failed nights: the fourth is pointed at, not shown
+            run_id = warehouse.start_run(con, f"night-{day + 1}", AS_OF + timedelta(days=day), {})
+            warehouse.fail_run(con, run_id, "Boom")
+    monkeypatch.chdir(tmp_path)
+    result = review(db_path="wh.duckdb", wait="pause", timeout_seconds=1, poll_seconds=1)
+    assert result["failed"][-1] == f"1 more failed run since: `reorder runs --db {db}`"
+    monkeypatch.chdir(tmp_path / "in")  # the planner's terminal, in another folder
+    (command,) = re.findall(r"`reorder ([^`]*)`", result["failed"][-1])
+    oldest = re.search(rf"{AS_OF + timedelta(days=1):%Y-%m-%d} +failed", _cli(*command.split()))
+    assert oldest is not None  # the run the form left out, listed
+
+
 def test_lots_and_review_warn_that_a_later_run_was_killed_or_still_runs(db: Path) -> None:
     """A run killed with SIGKILL stays `running` until the next run; lots, review list and
     export showed the published plan without a word, while the killed run had already loaded
