@@ -107,7 +107,8 @@ def summarize(
         "run_id": run_id,
         "run_key": params.run_key(),
         "as_of": params.as_of.isoformat(),
-        "db_path": str(params.db_path),
+        # absolute: the commands the summary and report print work in a terminal in any folder
+        "db_path": str(params.db_path.resolve()),
         "items_planned": len(frame),
         # a run of some items (`items`, `category`): its items, of which its notes speak
         "run_skus": _run_skus(frame, unplannable) if params.some_items else None,

@@ -285,6 +285,19 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     assert f"marked 1 interrupted run failed: {killed}" in caplog.messages
 
 
+def test_the_run_summary_names_the_warehouse_from_any_folder(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run given db_path as the deployment gives it, relative to its working folder, printed
+    'reorder lots --db reorder.duckdb' in the summary artifact and the report: a terminal in
+    another folder found no warehouse. The summary names it absolute."""
+    monkeypatch.chdir(tmp_path)
+    summary = _run(demo_dir, Path("reorder.duckdb"))
+    assert summary["db_path"] == str(tmp_path / "reorder.duckdb")
+    markdown = summary_markdown(summary)
+    assert f"warehouse `{tmp_path / 'reorder.duckdb'}`." in markdown
+
+
 def test_failure_inside_optimize_keeps_last_good_lots_and_marks_run_failed(
     demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
