@@ -127,6 +127,16 @@ def _upgrade(path: Path, wait_seconds: float) -> None:
         con.close()
 
 
+def database_file(con: duckdb.DuckDBPyConnection) -> str:
+    """The warehouse file `con` opened, absolute as DuckDB keeps it ('FILE' in memory): the
+    commands a load note or an error prints name it (the terminal has no default
+    warehouse, and a relative path is of the folder the load ran in)."""
+    (path,) = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return path or "FILE"
+
+
 def check_path(path: str | Path, must_exist: bool = False) -> None:
     """Raise DatabaseError unless `path` can be the warehouse file: not a folder, not another
     kind of file (DuckDB would open e.g. a CSV file as an in-memory database and lose every

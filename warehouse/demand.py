@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from warehouse.connect import database_file
 from warehouse.errors import HistoryError
 
 FREQS = {"W": ("week", "INTERVAL 1 WEEK"), "M": ("month", "INTERVAL 1 MONTH")}
@@ -132,7 +133,7 @@ def _lines_held(con: duckdb.DuckDBPyConnection) -> str:
     if not count:
         return ""
     return (f"; {count:,} rows are in quarantine (first: {file} row {row}: {reason}); "
-            "see `reorder quarantine`")  # fmt: skip
+            f"see `reorder quarantine --db {database_file(con)}`")  # fmt: skip
 
 
 def bucket_demand(

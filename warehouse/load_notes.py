@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.config import LoadConfig
+from warehouse.connect import database_file
 from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, Table
@@ -391,7 +392,7 @@ def tiers_left_out(
         notes.append(f"{counted(len(priced), 'price break row')} in quarantine: {offers_are} "
                      f"priced by {'its' if one else 'their'} other tiers, without "
                      f"{'that one' if one else 'those'}: {names}"
-                     f"{_more(len(priced), shown)}")  # fmt: skip
+                     f"{_more(con, len(priced), shown)}")  # fmt: skip
     if offers:
         names = "; ".join(
             f"{offer} ({'; '.join(where)})" for offer, where in list(offers.items())[:shown]
@@ -400,7 +401,7 @@ def tiers_left_out(
         its, item = ("its", "the item keeps its") if one else ("their", "the items keep their")
         notes.append(f"{counted(len(offers), 'offer')} left out, {its} price break rows all in "
                      f"quarantine (no valid price break; {item} other offers): "
-                     f"{names}{_more(len(offers), shown)}")  # fmt: skip
+                     f"{names}{_more(con, len(offers), shown)}")  # fmt: skip
     return notes
 
 
@@ -409,8 +410,10 @@ def counted(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _more(n: int, shown: int) -> str:
-    return f"; and {n - shown} more (reorder quarantine --rows)" if n > shown else ""
+def _more(con: duckdb.DuckDBPyConnection, n: int, shown: int) -> str:
+    """'; and 3 more (reorder quarantine --db <file> --rows)' past the `shown` first of `n`."""
+    listed = f"reorder quarantine --db {database_file(con)} --rows"
+    return f"; and {n - shown} more ({listed})" if n > shown else ""
 
 
 def twin_orders(
@@ -521,6 +524,8 @@ def absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> lis
         "AND list_contains(?, o.file) GROUP BY l.file ORDER BY l.file",
         [present, present],
     ).fetchall()
+    db = database_file(con)
     return [f"{file}: no longer in the folder, but its rows stay loaded (delta exports may be "
             f"archived) and override {counted(n, 'row')} of files in it; put it back corrected, or "
-            f"drop its rows with `reorder forget --db ... {file}`" for file, n in rows]  # fmt: skip
+            f"drop its rows with `reorder forget --db {db} {file}`"
+            for file, n in rows]  # fmt: skip

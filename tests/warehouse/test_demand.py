@@ -49,6 +49,10 @@ def test_a_history_lost_to_quarantine_says_so(con, tmp_path):
         "(first: order_lines.csv row 1: order_date '30.01.2024' "
     )
     assert "as_of" not in str(error.value)
+    # the command names the warehouse: the terminal has none by default
+    assert str(error.value).endswith(
+        f"; see `reorder quarantine --db {tmp_path / 'db' / 'warehouse.duckdb'}`"
+    )
 
 
 def _rows(frame: pd.DataFrame) -> list[tuple[str, date, float]]:

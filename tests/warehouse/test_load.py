@@ -305,6 +305,20 @@ def test_quarantine_notes_count_one_row_in_the_singular_and_more_in_the_plural(c
     assert "; B (price_breaks.csv row 4: " in note
 
 
+def test_commands_in_load_notes_name_the_warehouse_file(tmp_path, monkeypatch):
+    """'; and 1 more (reorder quarantine --rows)' and '`reorder forget --db ... FILE`' named
+    no warehouse, and the terminal has none by default: a copied command stopped at "Missing
+    option '--db'". They name the file the load wrote, absolute (the load ran elsewhere)."""
+    from warehouse.load_notes import tiers_left_out
+
+    monkeypatch.chdir(tmp_path)
+    breaks = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0")
+    with warehouse.connect("wh.duckdb") as con:
+        load_folder(con, write_folder(tmp_path / "in", price_breaks__csv=breaks), AS_OF)
+        (note,) = tiers_left_out(con, shown=0)
+    assert note.endswith(f"; and 1 more (reorder quarantine --db {tmp_path / 'wh.duckdb'} --rows)")
+
+
 def test_an_offer_whose_only_tier_is_in_quarantine_is_named_as_left_out(con, tmp_path):
     """S2's only tier of A had unit_price 0: S2's offer of A was left out (no valid price
     break), and the note said A's offers were priced by their other tiers. It names that offer
@@ -1155,7 +1169,8 @@ def test_a_removed_copy_that_overrides_is_named_and_can_be_forgotten(con, tmp_pa
     assert report.notes == (
         "order_lines_20240331.csv: no longer in the folder, but its rows stay loaded (delta "
         "exports may be archived) and override 3 rows of files in it; put it back corrected, "
-        "or drop its rows with `reorder forget --db ... order_lines_20240331.csv`",
+        "or drop its rows with `reorder forget --db "
+        f"{tmp_path / 'db' / 'warehouse.duckdb'} order_lines_20240331.csv`",
     )
     assert warehouse.forget_order_lines(con, "order_lines_20240331.csv") == (3, 3)
     assert _lines(con) == [
