@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prefect import serve
+from prefect import get_client, serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 from prefect.utilities.callables import ParameterSchema
 
@@ -77,11 +78,45 @@ def build_deployments(
     return built
 
 
+def worker_deployments() -> dict[str, str]:
+    """The deployments `nightly/nightly` and `nightly/rerun` already on the server with a work
+    pool (made by `prefect deploy`): full name -> work pool."""
+    found = {}
+    with get_client(sync_client=True) as client:
+        for name in ("nightly/nightly", "nightly/rerun"):
+            try:
+                pool = client.read_deployment_by_name(name).work_pool_name
+            except ObjectNotFound:
+                continue
+            if pool:
+                found[name] = pool
+    return found
+
+
+def check_not_deployed_on_a_pool() -> None:
+    """Refuse to serve over the deployments of `prefect deploy`: Prefect 3.8.8 keeps their work
+    pool, so that pool's worker took the served runs and crashed ("No such file or directory:
+    '/tmp/tmp...prefect/flows/nightly.py'") while `serve` said it was serving them."""
+    taken = worker_deployments()
+    if taken:
+        names = " and ".join(taken)
+        pools = ", ".join(sorted(set(taken.values())))
+        deletes = "; ".join(f"prefect deployment delete {name}" for name in taken)
+        raise ValueError(
+            f"{names} {'are' if len(taken) > 1 else 'is'} deployed on the work pool {pools} "
+            f"(prefect deploy): served, {'their' if len(taken) > 1 else 'its'} runs would go to "
+            f"that pool's worker and crash. Use one or the other: delete them first ({deletes}; "
+            "deploy again to go back to the worker), or keep the worker and do not serve"
+        )
+
+
 def serve_deployments(
     data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
 ) -> None:
     """Register both deployments and run their flow runs until interrupted (Ctrl-C). The
-    flow runs (subprocesses) take "today" in the schedule's time zone (REORDER_TIMEZONE)."""
+    flow runs (subprocesses) take "today" in the schedule's time zone (REORDER_TIMEZONE).
+    Refused while `prefect deploy`'s deployments of the same names are on the server."""
+    check_not_deployed_on_a_pool()
     deployments = build_deployments(data_dir, db_path, timezone)
     os.environ[TIMEZONE_ENV] = nightly_schedule(timezone)[1]
     serve(*deployments)

@@ -13,7 +13,12 @@ from prefect.utilities.callables import parameter_schema
 from prefect.utilities.schema_tools import ValidationError, validate
 
 from flows.params import RunParameters, parse_parameters
-from flows.serve import PREFECT_YAML, build_deployments, nightly_schedule
+from flows.serve import (
+    PREFECT_YAML,
+    build_deployments,
+    check_not_deployed_on_a_pool,
+    nightly_schedule,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = yaml.safe_load(PREFECT_YAML.read_text())
@@ -119,6 +124,36 @@ def test_served_deployments_refuse_a_misspelled_parameter_naming_it() -> None:
         run = client.create_flow_run_from_deployment(deployment_id, parameters={"horizon": 8})
         client.delete_flow_run(run.id)  # created, never run
         client.delete_deployment(deployment_id)
+
+
+def test_serve_refuses_while_prefect_deploy_s_deployments_are_on_the_server() -> None:
+    """`reorder serve` after `prefect deploy` said "Your deployments are being served" while
+    the pool's worker took the runs of nightly/rerun and crashed them ("No such file or
+    directory: '/tmp/tmp...prefect/flows/nightly.py'"): it now stops first, naming the fix."""
+    from click.testing import CliRunner
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    from flows.cli import main
+
+    rerun = build_deployments(timezone="UTC")[1]
+    with get_client(sync_client=True) as client:
+        served = rerun.apply()  # a served deployment (no work pool) is no reason to refuse
+        check_not_deployed_on_a_pool()
+        client.delete_deployment(served)
+        client.create_work_pool(WorkPoolCreate(name="reorder-serve-test", type="process"))
+        deployed = rerun.apply(work_pool_name="reorder-serve-test")
+        try:
+            result = CliRunner().invoke(main, ["serve", "--timezone", "UTC"])
+        finally:
+            client.delete_deployment(deployed)
+            client.delete_work_pool("reorder-serve-test")
+    assert result.exit_code == 1, result.output
+    assert (
+        "Error: nightly/rerun is deployed on the work pool reorder-serve-test (prefect deploy)"
+        in result.output
+    )
+    assert "delete them first (prefect deployment delete nightly/rerun;" in result.output
 
 
 def test_the_work_pool_s_today_is_the_nightly_schedule_s_time_zone() -> None:
