@@ -241,26 +241,30 @@ def decided_tier_notes(con: Any, run_key: str, db_path: str) -> list[str]:
     return tier_notes(missed, db_path, night, of=f"run {run_key}, decided by this review form")
 
 
+# At least 1 in the flow's signature: the deployment's parameter schema then refuses 0 when
+# the run is created, naming the parameter, as it does the nightly's (not when it starts).
+AtLeastOne = Annotated[int, Field(ge=1)]
+
+
 @flow(name="review", log_prints=True)
 def review(
     db_path: str = "demo/reorder.duckdb",
     wait: Literal["pause", "suspend"] = "suspend",
-    timeout_seconds: int = 12 * 3600,
-    poll_seconds: int = 10,
-    attempts: int = 3,
+    timeout_seconds: AtLeastOne = 12 * 3600,
+    poll_seconds: AtLeastOne = 10,
+    attempts: AtLeastOne = 3,
 ) -> dict:
     """Wait for a planner's decisions on the pending lots of the published run (current_run).
 
-    db_path: the warehouse file (a relative path is of the flow's working folder; the
-    commands the form prints name it absolute).
-    wait: "suspend" frees the process while waiting (needs a deployment); "pause" keeps it
-    (local runs). timeout_seconds: how long to wait before leaving the lots pending.
-    attempts: how many refused answers to accept before giving up (lots stay pending).
-    """
-    for name, value in (("timeout_seconds", timeout_seconds), ("poll_seconds", poll_seconds),
-                        ("attempts", attempts)):  # fmt: skip
-        if value < 1:
-            raise ValueError(f"{name} must be at least 1 (got {value})")
+    (Google-style Args: Prefect shows each line in the UI's run form.)
+
+    Args:
+        db_path: The DuckDB warehouse file (an existing one: a misspelled path is refused; relative to the flow's working folder, named absolute in the commands the form prints).
+        wait: suspend = the process exits while the planner decides (deployments); pause = it stays (local runs).
+        timeout_seconds: Seconds to wait for an answer; then the lots stay pending (at least 1).
+        poll_seconds: How often a paused run (wait = pause) looks for the answer, seconds (at least 1).
+        attempts: Refused answers to take before giving up; the lots then stay pending (at least 1).
+    """  # noqa: E501
     logger = get_run_logger()
     # the commands the form and its notes print name the warehouse: from the planner's
     # terminal, in any folder, not the flow's working folder (a deployment's REORDER_HOME)

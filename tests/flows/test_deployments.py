@@ -91,6 +91,15 @@ def test_server_schema_refuses_a_bad_value_naming_the_parameter(name: str, value
         validate({name: value}, _schema("flows/nightly.py:nightly"), raise_on_error=True)
 
 
+@pytest.mark.parametrize("name", ["timeout_seconds", "poll_seconds", "attempts"])
+def test_server_schema_refuses_a_review_that_would_not_wait(name: str) -> None:
+    """`prefect deployment run review/review --param timeout_seconds=0` was created and failed
+    when it started ("ValueError: timeout_seconds must be at least 1"): README says all three
+    deployments refuse a bad value when the run is created."""
+    with pytest.raises(ValidationError, match=f"{name}.*0 is less than the minimum of 1"):
+        validate({name: 0}, _schema("flows/review.py:review"), raise_on_error=True)
+
+
 def test_impossible_date_passes_the_schema_so_the_flow_refuses_it() -> None:
     """JSON schema does not check `format: date` (PLATFORM.md): the flow's own check names it."""
     validate({"as_of": "2026-13-45"}, _schema("flows/nightly.py:nightly"), raise_on_error=True)

@@ -29,6 +29,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
+from prefect.exceptions import ParameterTypeError
 from prefect.flow_runs import resume_flow_run
 
 import optimize
@@ -210,7 +211,7 @@ def test_review_flow_refuses_a_misspelled_warehouse_and_bad_numbers(tmp_path: Pa
     with pytest.raises(warehouse.DatabaseError, match=r"no warehouse at .*reoder\.duckdb"):
         review(db_path=str(typo), wait="pause", timeout_seconds=1, poll_seconds=1)
     assert not typo.exists()
-    with pytest.raises(ValueError, match=r"timeout_seconds must be at least 1 \(got -1\)"):
+    with pytest.raises(ParameterTypeError, match=r"timeout_seconds: Input should be greater"):
         review(db_path=str(typo), wait="pause", timeout_seconds=-1)
 
 
