@@ -81,6 +81,14 @@ def test_readme_and_prefect_yaml_name_every_parameter_of_the_rerun() -> None:
     assert {name for name in taken if not re.search(rf"\b{name}\b", described)} == set()
 
 
+def test_readme_names_every_parameter_of_the_review() -> None:
+    """README's `review/review` row left out poll_seconds and attempts."""
+    taken = set(_schema(DEPLOYMENTS["review"]["entrypoint"])["properties"])
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `review/review` |"))
+    assert taken - set(re.findall(r"`(\w+)`", row.split("|")[3])) == set()
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("horizon", 0), ("scenarios", 3), ("service_level", 1.5), ("solver", "gurobi")],
