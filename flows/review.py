@@ -21,6 +21,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
+from prefect.runtime import flow_run
 from pydantic import BaseModel, Field, ValidationError, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -295,6 +296,7 @@ def review(
             markdown=pending_markdown(pending, db_path, changed, rejected, failed, reached=reached),
             key=PENDING_KEY,
         )
+        logger.info(waiting_note(len(pending), run_key, timeout_seconds))
     for attempt in range(attempts):
         key = f"review-{attempt}"
         if read_flow_run_input(f"{key}-refused") is not None:
@@ -309,7 +311,9 @@ def review(
             return {"status": "timed out", "pending": len(pending), "recorded": 0} | notes
         except (warehouse.DecisionError, ValidationError) as refused:
             error = refused if isinstance(refused, warehouse.DecisionError) else form_error(refused)
-            logger.error("answer refused: %s", error)
+            left = attempts - attempt - 1
+            again = f"; answer again ({left} more answer{'s' if left > 1 else ''} taken)"
+            logger.error("answer refused: %s%s", error, again if left else "")
             create_markdown_artifact(
                 markdown=f"# Review answer refused\n\n{error}", key=REFUSED_KEY
             )
@@ -323,6 +327,18 @@ def review(
     logger.error("giving up after %s refused answers (attempts): %s lots stay pending; start "
                  "the review again to answer", attempts, len(pending))  # fmt: skip
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
+
+
+def waiting_note(count: int, run_key: str, timeout_seconds: int) -> str:
+    """What the run waits for, said once when it first waits: Prefect's own log says only
+    "Suspending flow run", and 3.8.8 has no `prefect flow-run resume`."""
+    hours = f"{timeout_seconds / 3600:.3g} h" if timeout_seconds >= 3600 else f"{timeout_seconds} s"
+    return (
+        f"{count} lots of run {run_key} wait for review (artifact {PENDING_KEY}): answer with "
+        f"this run's form (Resume in the UI; from Python: prefect.flow_runs.resume_flow_run("
+        f"'{flow_run.get_id()}', run_input={{'planner': 'anna', 'approve_all': True}})) within "
+        f"{hours}, else they stay pending"
+    )
 
 
 def form_error(error: ValidationError) -> warehouse.DecisionError:

@@ -4,6 +4,7 @@ Prefect `review` flow paused for input and resumed with it."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -203,6 +204,28 @@ def test_review_flow_says_when_it_gives_up_after_refused_answers(db: Path, caplo
         caplog.text
     )
     assert len(_pending(db)) == len(pending)
+
+
+def test_review_flow_says_what_it_waits_for_and_how_many_answers_are_left(db: Path, caplog) -> None:
+    """The run's log said only "Suspending flow run" (Prefect's): nothing of the lots, the
+    artifact, how to answer or how many refused answers it takes."""
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
+    pending = _pending(db)
+    with _paused_review(db, attempts=2) as (run_id, result):
+        resume_flow_run(run_id, run_input={"planner": "dora", "approve_suppliers": ["NOPE-1"]})
+        assert _paused_run(db, time.monotonic() + 60) == run_id  # waits again
+        resume_flow_run(run_id, run_input={"planner": "dora", "lots": []})
+    assert result["status"] == "decided"
+    run_key = pending["run_key"].iloc[0]
+    assert (
+        f"{len(pending)} lots of run {run_key} wait for review (artifact pending-lots): answer "
+        f"with this run's form (Resume in the UI; from Python: prefect.flow_runs."
+        f"resume_flow_run('{run_id}', run_input={{'planner': 'anna', 'approve_all': True}})) "
+        "within 120 s, else they stay pending"
+    ) in caplog.text
+    assert caplog.text.count("wait for review") == 1
+    assert "(not among the suppliers loaded" in caplog.text
+    assert "; answer again (1 more answer taken)" in caplog.text
 
 
 def test_review_flow_refuses_a_misspelled_warehouse_and_bad_numbers(tmp_path: Path) -> None:
