@@ -12,6 +12,7 @@ import pytest
 import warehouse
 from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
 from warehouse import LoadError, load_folder, table_counts
+from warehouse.load import FileLoad, LoadReport
 
 
 def _lines(con) -> list[tuple]:
@@ -601,6 +602,11 @@ def test_parquet_files_load_with_typed_columns(con, tmp_path):
         (3, "order_date", "order_date 2024-04-02 is after as_of 2024-03-31")
     ]
     assert report.quarantined == 1 and report.after_as_of == 1
+    # a past night's rerun quarantines every later line: 14,502 rows read as bad ones
+    assert (
+        "1 row in quarantine, an order line dated after as_of (a later night loads it): "
+        "see table quarantine"
+    ) in report.summary()
     again = load_folder(con, folder, AS_OF)  # skipped, unchanged: counts of its last load
     assert again.files[-1].unchanged and again.after_as_of == 1
     dates = con.execute("SELECT DISTINCT order_date FROM order_lines ORDER BY 1").fetchall()
@@ -1648,3 +1654,24 @@ def test_iso_dates_under_a_custom_date_format_load_once_the_rules_change(
     assert quarantined(con, "items") == [] and quarantined(con, "open_orders") == []
     assert [r[0] for r in quarantined(con, "order_lines")] == [4, 5]
     assert all(f.unchanged for f in load_folder(con, folder, AS_OF, config).files)
+
+
+@pytest.mark.parametrize(
+    ("after", "quarantined", "text"),
+    [
+        (0, 3, "3 rows in quarantine: see"),
+        (2, 2, "2 rows in quarantine, all order lines dated after as_of (a later night loads "
+               "them)"),
+        (1, 8, "8 rows in quarantine, 1 of them an order line dated after as_of (a later night "
+               "loads it)"),
+        (14_495, 14_502, "14,502 rows in quarantine, 14,495 of them order lines dated after as_of"),
+        (21, 30, "30 rows in quarantine, 21 of them order lines dated"),
+    ],
+)  # fmt: skip
+def test_the_quarantine_line_says_how_many_rows_are_only_later_order_lines(
+    after, quarantined, text
+):
+    file = FileLoad("order_lines", "order_lines.csv", quarantined + 5, 5, quarantined, 0, False,
+                    rows_after_as_of=after)  # fmt: skip
+    report = LoadReport((file,), ("L1",))
+    assert text in report.summary()
