@@ -36,6 +36,9 @@ _NUMBER = {
 # under decimal '.' one group reads as a fraction of it (1, 12.5) and more are no number; a
 # group never follows a leading 0 ('0.500' is half a unit)
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
+# thousands grouped with ',' as an English locale writes them ('1,250', '1,090.35'): no number
+# under either decimal setting ('1,250' alone may also be a decimal comma: 1.25)
+COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?")
 ISO_DATE = "%Y-%m-%d"
 ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")  # what ISO_DATE writes; the only ISO a fallback reads
 MAX_DIGITS = 15
@@ -223,12 +226,14 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
     numbers = _numbers(text, decimal)
     if column.kind == "integer":
         whole = numbers.where((np.floor(numbers) == numbers) & (numbers.abs() <= MAX_WHOLE))
-        hint = column.units and decimal == "."  # '12.500' units under '.': 12.5, not whole
+        point = decimal == "."
+        hint = column.units and point  # '12.500' units under '.': 12.5, not whole
         return (
             whole,
             lambda v: (
                 f"{name} {v!r} is not a whole number (at most {MAX_DIGITS} digits)"
                 + (f"; {thousands_hint(context.section, v)}" if hint and grouped(v) else "")
+                + (f"; {_comma_groups(v, context.section)}" if point and commas(v) else "")
             ),
         )
     return numbers, lambda v: f"{name} {v!r} is not a number ({_separator(v, decimal, context)})"
@@ -237,6 +242,11 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
 def grouped(value: object) -> bool:
     """True for a value written as thousands grouped with '.' (`THOUSANDS`)."""
     return isinstance(value, str) and THOUSANDS.fullmatch(value.strip()) is not None
+
+
+def commas(value: object) -> bool:
+    """True for a value written as thousands grouped with ',' (`COMMA_THOUSANDS`)."""
+    return isinstance(value, str) and COMMA_THOUSANDS.fullmatch(value.strip()) is not None
 
 
 def thousands_hint(section: str | None, units: str | None = None) -> str:
@@ -258,9 +268,26 @@ def _separator(value: str, decimal: str, context: Context) -> str:
         return said
     if grouped(value):
         return f"{said}; {thousands_hint(context.section)}"
+    if commas(value):
+        return f"{said}; {_comma_groups(value, context.section)}"
     if "," not in value or not re.fullmatch(_NUMBER[","], value.strip()):
         return said
     return f'{said}; for decimal commas set decimal = ","{_where(context.section)}'
+
+
+def _comma_groups(value: str, section: str | None) -> str:
+    """How to read `value`, thousands grouped with ',' (`COMMA_THOUSANDS`): no setting reads
+    them; one group without a decimal point ('1,250') may be a decimal comma instead."""
+    value = value.strip()
+    grouped_as = value.replace(",", "")
+    export = "export the numbers without it (no setting reads it)"
+    if value.count(",") > 1 or "." in value:
+        return f"',' groups thousands ({grouped_as}): {export}"
+    comma = f"{float(value.replace(',', '.')):g}"
+    return (
+        f"if ',' groups thousands ({grouped_as}), {export}; if it is a decimal comma "
+        f'({comma}), set decimal = ","{_where(section)}'
+    )
 
 
 def canonical(column: Column, text: pd.Series) -> pd.Series:

@@ -1442,6 +1442,38 @@ def test_a_decimal_comma_under_decimal_point_hints_at_the_setting(con, tmp_path)
     )]  # fmt: skip
 
 
+def test_a_comma_grouping_thousands_under_decimal_point_is_not_sent_to_decimal_comma(con, tmp_path):
+    """An export in an English locale writes 1250 as "1,250" and 1090.35 as "1,090.35". Under
+    decimal '.' they are no number; the hint said to set decimal = ",", which reads '1,250'
+    as 1.25 and every '3.50' of the file as no number. A value grouped with ',' names both
+    readings, and one with a decimal point after the groups names only the grouping."""
+    lines = BASE["order_lines.csv"].replace("O1,1,2024-03-04,A,10,", 'O1,1,2024-03-04,A,"1,250",')
+    breaks = BASE["price_breaks.csv"].replace("S1,B,10,4.00", 'S1,B,10,"1,090.35"')
+    offers = BASE["supplier_items.csv"].replace("S1,B,10,1,", 'S1,B,"1,000",1,')
+    folder = write_folder(
+        tmp_path / "in", order_lines__csv=lines, price_breaks__csv=breaks,
+        supplier_items__csv=offers,
+    )  # fmt: skip
+    load_folder(con, folder, AS_OF)
+    assert quarantined(con, "supplier_items") == [(
+        3, "moq",
+        "moq '1,000' is not a whole number (at most 15 digits); if ',' groups thousands (1000), "
+        "export the numbers without it (no setting reads it); if it is a decimal comma (1), set "
+        'decimal = "," under [master_files] in load.toml',
+    )]  # fmt: skip
+    assert quarantined(con, "order_lines") == [(
+        1, "quantity",
+        "quantity '1,250' is not a number (decimal separator '.'; if ',' groups thousands "
+        "(1250), export the numbers without it (no setting reads it); if it is a decimal comma "
+        '(1.25), set decimal = "," under [order_lines] in load.toml)',
+    )]  # fmt: skip
+    assert [q for q in quarantined(con, "price_breaks") if q[1] == "unit_price"] == [(
+        4, "unit_price",
+        "unit_price '1,090.35' is not a number (decimal separator '.'; ',' groups thousands "
+        "(1090.35): export the numbers without it (no setting reads it))",
+    )]  # fmt: skip
+
+
 def test_new_line_rules_load_every_order_line_file_again(con, tmp_path, monkeypatch):
     """A warehouse loaded before order_lines_excluded existed (LINE_RULES 1) held a line a
     later file had cancelled as demand; that file, unchanged, was skipped by every later load,
