@@ -41,6 +41,16 @@ THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?")
 ISO_DATE = "%Y-%m-%d"
 ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")  # what ISO_DATE writes; the only ISO a fallback reads
+# dates an export writes in another shape than the configured date_format ('07.06.2024',
+# '2024-06-07T00:00:00'), with the format that reads them: a quarantined one names the setting
+_DATE_SHAPES = (
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}"), "%d.%m.%Y"),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{2}"), "%d.%m.%y"),
+    (re.compile(r"\d{4}/\d{1,2}/\d{1,2}"), "%Y/%m/%d"),
+    (re.compile(r"\d{8}"), "%Y%m%d"),
+)
+_SLASHED = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")  # day or month first: '13/03/2024' says which
+_TIMED = re.compile(r"(\d{4}-\d{2}-\d{2})([T ])\d{2}:\d{2}(:\d{2})?(\.\d{1,6})?")
 MAX_DIGITS = 15
 MAX_WHOLE = 10**MAX_DIGITS - 1  # whole numbers are stored as BIGINT and counted exactly
 SUPPLIER_ITEM = ("supplier_id", "sku")  # the key of a supplier_items row in Context.rejected
@@ -220,7 +230,7 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
         parsed = parsed.where(parsed.dt.year >= 1)  # year 0 parses, but no Python date holds it
         # astype(object): a column without a single valid date would stay datetime64 (NaT)
         return parsed.dt.date.astype(object).where(parsed.notna(), None), (
-            lambda v: f"{name} {v!r} {_no_date(str(v), formats, shown)}"
+            lambda v: f"{name} {v!r} {_no_date(str(v), formats, shown, context.section)}"
         )
     decimal = "." if typed else context.decimal
     numbers = _numbers(text, decimal)
@@ -325,9 +335,10 @@ def _fallback_reads(fmt: str, value: str) -> bool:
     return fmt != ISO_DATE or ISO_SHAPE.fullmatch(str(value).strip()) is not None
 
 
-def _no_date(value: str, formats: tuple[str, ...], shown: str) -> str:
+def _no_date(value: str, formats: tuple[str, ...], shown: str, section: str | None) -> str:
     """Why `value` is no date: written in a format but past the end of its month
-    ('2026-11-31'), or not in the format."""
+    ('2026-11-31'), or not in the format (and which date_format of load.toml `section`
+    reads it, for a common shape: `_date_hint`)."""
     for fmt in formats:
         if fmt != formats[0] and not _fallback_reads(fmt, value):
             continue
@@ -336,7 +347,33 @@ def _no_date(value: str, formats: tuple[str, ...], shown: str) -> str:
         except ValueError as error:
             if "day is out of range for month" in str(error):
                 return f"is past the end of its month (format {shown})"
-    return f"is not a date in the format {shown}"
+    return f"is not a date in the format {shown}{_date_hint(value.strip(), formats, section)}"
+
+
+def _date_hint(value: str, formats: tuple[str, ...], section: str | None) -> str:
+    """' (for dates written so, set date_format = ...)' when `value` has a common shape
+    (`_DATE_SHAPES`, a date with a time of day, dd/mm/yyyy or mm/dd/yyyy) that a date_format
+    other than `formats` reads; '' when none does."""
+    fits = [fmt for shape, fmt in _DATE_SHAPES if shape.fullmatch(value)]
+    if timed := _TIMED.fullmatch(value):
+        seconds, fraction = timed.group(3), timed.group(4)
+        fits.append(f"%Y-%m-%d{timed.group(2)}%H:%M" + (":%S" if seconds else "")
+                    + (".%f" if fraction else ""))  # fmt: skip
+    if _SLASHED.fullmatch(value):
+        fits += ["%d/%m/%Y", "%m/%d/%Y"]
+    fits = [fmt for fmt in fits if fmt not in formats and _reads(fmt, value)]
+    if not fits:
+        return ""
+    other = f', or "{fits[1]}" if the month comes first' if len(fits) > 1 else ""
+    return f' (for dates written so, set date_format = "{fits[0]}"{_where(section)}{other})'
+
+
+def _reads(fmt: str, value: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
 
 
 def _numbers(text: pd.Series, decimal: str) -> pd.Series:

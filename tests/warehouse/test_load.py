@@ -835,8 +835,11 @@ def test_order_lines_whose_dates_are_all_in_another_format_are_quarantined(con, 
     folder = write_folder(tmp_path / "in", order_lines__csv=lines)
     load_folder(con, folder, AS_OF)  # a column without one valid date crashed the load
     rows = quarantined(con, "order_lines")
+    dotted = 'set date_format = "%d.%m.%Y" under [order_lines] in load.toml'
     assert [r[2] for r in rows] == [
-        f"order_date '{d}.03.2024' is not a date in the format %Y-%m-%d" for d in ("04", "05", "12")
+        f"order_date '{d}.03.2024' is not a date in the format %Y-%m-%d (for dates written so, "
+        f"{dotted})"
+        for d in ("04", "05", "12")
     ]
 
 
@@ -848,10 +851,12 @@ def test_rows_of_an_item_whose_items_row_is_quarantined_name_that_row(con, tmp_p
     orders = BASE["open_orders.csv"].replace("2024-04-10", "10.04.2024")
     folder = write_folder(tmp_path / "in", items__csv=items, open_orders__csv=orders)
     load_folder(con, folder, AS_OF)
-    assert [r[2] for r in quarantined(con, "items")] == [
-        "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d"
-    ]
-    where = "items.csv row 2: end_of_life '31.12.2026' is not a date in the format %Y-%m-%d"
+    why = (
+        "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d (for dates written so, "
+        'set date_format = "%d.%m.%Y" under [master_files] in load.toml)'
+    )
+    assert [r[2] for r in quarantined(con, "items")] == [why]
+    where = f"items.csv row 2: {why}"
     for table in ("stock", "supplier_items", "order_lines"):
         assert [r[2] for r in quarantined(con, table)] == [
             f"sku 'B' is quarantined in items ({where})"
@@ -1415,9 +1420,11 @@ def test_changing_the_master_files_dialect_reloads_them(con, tmp_path):
     orders = BASE["open_orders.csv"].replace("2024-04-10", "10.04.2024")
     folder = write_folder(tmp_path / "in", items__csv=items, open_orders__csv=orders)
     report = load_folder(con, folder, AS_OF)
-    assert quarantined(con, "items") == [
-        (2, "end_of_life", "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d")
-    ]
+    assert quarantined(con, "items") == [(
+        2, "end_of_life",
+        "end_of_life '31.12.2026' is not a date in the format %Y-%m-%d (for dates written so, "
+        'set date_format = "%d.%m.%Y" under [master_files] in load.toml)',
+    )]  # fmt: skip
     assert table_counts(con)["open_orders"] == 0
     assert table_counts(con)["order_lines"] == 2  # B's line: an unknown sku
     config = parse_config({"master_files": {"date_format": "%d.%m.%Y"}})
@@ -1643,9 +1650,12 @@ def test_a_custom_date_format_also_reads_iso_dates(con, tmp_path):
     assert dates == [("O1", date(2024, 3, 4)), ("O1", date(2024, 3, 5)), ("O2", date(2024, 3, 12))]
     # only exactly YYYY-MM-DD: '2024-3-13' is neither format
     formats = "is not a date in the format %d.%m.%Y or %Y-%m-%d"
+    slashed = (
+        '(for dates written so, set date_format = "%d/%m/%Y" under [order_lines] in load.toml)'
+    )
     assert quarantined(con, "order_lines") == [
         (4, "order_date", f"order_date '2024-3-13' {formats}"),
-        (5, "order_date", f"order_date '13/03/2024' {formats}"),
+        (5, "order_date", f"order_date '13/03/2024' {formats} {slashed}"),
     ]
 
 

@@ -45,6 +45,40 @@ def test_unparseable_date_is_quarantined(con, tmp_path):
     assert _count(con, "order_lines") == 3
 
 
+def test_a_date_in_a_common_other_shape_names_the_date_format_that_reads_it(con, tmp_path):
+    """An ERP writes 07.06.2024, 2024-06-07T00:00:00 or 06/13/2024: every order line went to
+    quarantine as 'not a date in the format %Y-%m-%d', and nothing said that load.toml's
+    date_format reads them. Now the reason names the format, for dd/mm/yyyy both readings
+    unless the day says which; a shape no common format reads keeps the plain reason."""
+    lines = "order_id,line,order_date,sku,quantity,unit_price,customer\n"
+    days = ["07.03.2024", "2024-03-07T00:00:00", "2024-03-07 08:15", "07/03/2024"]
+    days += ["03/13/2024", "20240307", "7 March 2024"]
+    for n, day in enumerate(days, 1):
+        lines += f"O{n},1,{day},A,1,3.50,C1\n"
+    items = BASE["items.csv"].replace("2026-12-31", "31.12.26")
+    _load(con, tmp_path, order_lines__csv=lines, items__csv=items)
+    where = " under [order_lines] in load.toml"
+    assert [r[2] for r in quarantined(con, "order_lines")] == [
+        "order_date '07.03.2024' is not a date in the format %Y-%m-%d (for dates written so, "
+        f'set date_format = "%d.%m.%Y"{where})',
+        "order_date '2024-03-07T00:00:00' is not a date in the format %Y-%m-%d (for dates "
+        f'written so, set date_format = "%Y-%m-%dT%H:%M:%S"{where})',
+        "order_date '2024-03-07 08:15' is not a date in the format %Y-%m-%d (for dates written "
+        f'so, set date_format = "%Y-%m-%d %H:%M"{where})',
+        "order_date '07/03/2024' is not a date in the format %Y-%m-%d (for dates written so, "
+        f'set date_format = "%d/%m/%Y"{where}, or "%m/%d/%Y" if the month comes first)',
+        "order_date '03/13/2024' is not a date in the format %Y-%m-%d (for dates written so, "
+        f'set date_format = "%m/%d/%Y"{where})',
+        "order_date '20240307' is not a date in the format %Y-%m-%d (for dates written so, "
+        f'set date_format = "%Y%m%d"{where})',
+        "order_date '7 March 2024' is not a date in the format %Y-%m-%d",
+    ]
+    assert quarantined(con, "items")[0][2] == (
+        "end_of_life '31.12.26' is not a date in the format %Y-%m-%d (for dates written so, "
+        'set date_format = "%d.%m.%y" under [master_files] in load.toml)'
+    )
+
+
 def test_missing_required_value_is_quarantined(con, tmp_path):
     suppliers = BASE["suppliers.csv"] + "S3,Cora,,20,,\n"
     _load(con, tmp_path, suppliers__csv=suppliers)
