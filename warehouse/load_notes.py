@@ -441,15 +441,17 @@ def vanished_stock(
     con: duckdb.DuckDBPyConnection, raw: RawFile | None, gone_items: Sequence[str] = ()
 ) -> list[str]:
     """A note naming the items that had stock at the last load and have no row in the new
-    stock file: they are planned with nothing on hand, right when the export leaves out items
-    without stock, wrong when rows were lost. Items that left the item master too
-    (`gone_items`, `vanished_rows`) are not planned at all: `vanished_items` names them."""
+    stock file (in any case: `_other_case`): they are planned with nothing on hand, right
+    when the export leaves out items without stock, wrong when rows were lost. Items that
+    left the item master too (`gone_items`, `vanished_rows`) are not planned at all:
+    `vanished_items` names them."""
     if raw is None or not raw.rows_read:
         return []
     gone = con.execute(
         "SELECT sku, on_hand FROM stock WHERE on_hand > 0 AND NOT list_contains(?, sku) "
-        "AND NOT list_contains(?, sku) ORDER BY on_hand DESC, sku",
-        [_skus(raw), list(gone_items)],
+        "AND NOT list_contains(?, lower(sku)) AND NOT list_contains(?, sku) "
+        "ORDER BY on_hand DESC, sku",
+        [_skus(raw), _other_case(con, raw), list(gone_items)],
     ).fetchall()
     if not gone:
         return []
@@ -483,6 +485,14 @@ def vanished_rows(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list
         "SELECT sku FROM items WHERE NOT list_contains(?, sku) ORDER BY sku", [_skus(items)]
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def _other_case(con: duckdb.DuckDBPyConnection, raw: RawFile) -> list[str]:
+    """The skus of `raw` no item has as written, lower case: a row of an item in another case
+    ('a' of A) is that item's row in quarantine, which leaves it unplanned
+    (`warehouse.planning`), not planned with nothing on hand."""
+    items = {row[0] for row in con.execute("SELECT sku FROM items").fetchall()}
+    return sorted({sku.lower() for sku in _skus(raw) if sku not in items})
 
 
 def _skus(raw: RawFile) -> list[str]:

@@ -53,18 +53,26 @@ def read_planning_inputs(
     return frames
 
 
+# a quarantined row q of item i: its sku, or that sku in another case when no item has it as
+# written ('p-1' of P-1: an export of another system; "unknown sku 'p-1' (..., which has 'P-1')")
+_ROW_OF_ITEM = (
+    "(q.sku = i.sku OR (lower(q.sku) = lower(i.sku) AND q.sku NOT IN (SELECT sku FROM items)))"
+)
+
+
 def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:
     """sku, reason: items whose stock (a row of theirs in quarantine, e.g. a second row of a
     sku with another on_hand, or no loaded stock row and one without a sku in quarantine) or
-    open orders (a row in quarantine) are not known for sure, with the first such row. The
+    open orders (a row in quarantine) are not known for sure, with the first such row (a row
+    of the sku in another case is theirs: `_ROW_OF_ITEM`). The
     plan leaves them out rather than plan them with nothing on hand, with one of two
     conflicting stock rows, or without an order on its way."""
     return con.execute(
         "SELECT i.sku, first(q.file || ' row ' || q.row_number || ' is in quarantine (' || "
         "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
-        "JOIN quarantine AS q ON (q.sku = i.sku AND (q.table_name = 'open_orders' OR "
+        f"JOIN quarantine AS q ON ({_ROW_OF_ITEM} AND (q.table_name = 'open_orders' OR "
         "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
-        "WHERE (q.table_name = 'open_orders' OR (q.sku = i.sku AND NOT ends_with(q.reason, ?)) "
+        "WHERE (q.table_name = 'open_orders' OR (q.sku IS NOT NULL AND NOT ends_with(q.reason, ?)) "
         "OR i.sku NOT IN (SELECT sku FROM stock)) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
         [SAME_VALUES, skus, skus],

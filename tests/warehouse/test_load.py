@@ -134,6 +134,29 @@ def test_items_with_stock_or_open_order_rows_in_quarantine_are_unknown_inputs(co
     ]
 
 
+def test_a_stock_or_open_order_row_of_a_sku_in_other_case_leaves_its_item_unknown(con, tmp_path):
+    """An export that writes 'a' for item A (a stock or ERP system of its own) quarantined the
+    row as an unknown sku, and the plan counted A with nothing on hand and no order on its
+    way: it ordered A again, and the load's note said A had no stock row now. Such a row is
+    A's row in quarantine; a row of a sku that no item matches in any case leaves nothing
+    unknown."""
+    folder = write_folder(tmp_path / "in")
+    load_folder(con, folder, AS_OF)
+    stock = "sku,on_hand\na,120\nB,5\nZ,3\n"
+    opens = "po_id,sku,supplier_id,quantity,due_date\nPO1,b,S1,100,2024-04-10\n"
+    write_folder(folder, stock__csv=stock, open_orders__csv=opens)
+    report = load_folder(con, folder, AS_OF)
+    # A is not planned at all, not "planned with nothing on hand" as a row lost from the file
+    assert not [n for n in report.notes if "nothing on hand" in n]
+    unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
+    assert unknown.values.tolist() == [
+        ["A", "stock.csv row 1 is in quarantine (unknown sku 'a' (not in items, which has 'A'))"],
+        ["B", "open_orders.csv row 1 is in quarantine (unknown sku 'b' (not in items, which has "
+              "'B'))"],
+    ]  # fmt: skip
+    assert warehouse.read_planning_inputs(con, ["B"])["unknown_inputs"]["sku"].tolist() == ["B"]
+
+
 def test_an_open_order_due_at_a_placeholder_date_leaves_its_item_unknown(con, tmp_path):
     """An ERP writes 9999-12-31 for an open order without a date: it loaded and never counted
     in the plan (due after the horizon), so the item was ordered again without a word. A due
