@@ -74,6 +74,15 @@ class _Dates(_Ticks):
         return f"{text}\n{day:%Y}" if not earlier or earlier[-1] != day.year else text
 
 
+def _monthly_up_to_a_year(locator: mdates.AutoDateLocator) -> mdates.AutoDateLocator:
+    """`locator` with ticks every 12 months among its monthly spacings: a monthly chart of 3
+    to 4 years (too short for yearly ticks at 4 or more) found none of 1..6 months within
+    `maxticks` and matplotlib warned ("AutoDateLocator was unable to pick an appropriate
+    interval") twice per chart, in the terminal of every monthly run."""
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]
+    return locator
+
+
 class _NightTicks(mdates.AutoDateLocator):
     """Date ticks with one more at `start` (the end of the night the plan starts from); the
     automatic ticks closer to it than 3/4 of their spacing are left out (their labels ran
@@ -124,7 +133,8 @@ def _units_over_dates(ax: plt.Axes, ylabel: str, headroom: float, min_ticks: int
     ax.set_ylim(-0.015 * top, top * (1 + headroom))
     ax.yaxis.set_major_formatter(_Amounts())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=min_ticks, maxticks=7))
+    locator = mdates.AutoDateLocator(minticks=min_ticks, maxticks=7)
+    ax.xaxis.set_major_locator(_monthly_up_to_a_year(locator))
     ax.xaxis.set_major_formatter(_Dates())
     ax.grid(alpha=0.3)
 
@@ -343,7 +353,7 @@ def stock_figure(
     # a little room left of the night: its stock and the drop to the first week's show
     ax.set_xlim(x[0] - (x[-1] - x[0]) * 0.015, x[-1])
     start = mdates.date2num(x[0])
-    ax.xaxis.set_major_locator(_NightTicks(start, minticks=5, maxticks=7))
+    ax.xaxis.set_major_locator(_monthly_up_to_a_year(_NightTicks(start, minticks=5, maxticks=7)))
     ax.xaxis.set_major_formatter(_NightDates(start, night))
     ax.legend(loc="upper left", fontsize=7, ncol=3, framealpha=0.8)
     return fig

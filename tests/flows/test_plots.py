@@ -3,6 +3,8 @@ legend boxes), not compared pixel by pixel."""
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -247,3 +249,19 @@ def test_the_stock_chart_starts_from_the_stock_on_hand_the_night_of_the_plan() -
     # the other ticks as before: each date once, the year under the first
     assert len(set(labels)) == len(labels) >= 3 and labels[1][-4:] in ("2026", "2027")
     assert _points_under_legend(fig) == 0
+
+
+def test_a_monthly_fan_chart_draws_without_a_matplotlib_warning() -> None:
+    # the demo's 30 months of history and 14 forecast months (3 to 4 years: too few for
+    # yearly ticks, too many for 6-monthly ones): every monthly run printed "UserWarning:
+    # AutoDateLocator was unable to pick an appropriate interval" twice per fan chart
+    months = pd.date_range("2024-06-01", periods=44, freq="MS")
+    history = pd.DataFrame({"ds": months[:30], "y": np.arange(30.0)})
+    forecast = _forecast(np.full(14, 40.0), 5).assign(ds=months[30:])
+    fig = plots.fan_figure("A-1", history, forecast, "M")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.png(fig)
+    fig = plots.fan_figure("A-1", history, forecast, "M")
+    labels = [t for t in _ticks(fig, "x") if t]
+    assert len(labels) >= 4 and len(set(labels)) == len(labels)
