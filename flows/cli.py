@@ -28,6 +28,7 @@ from flows.console import (
     item_accuracy_text,
     lots_text,
     models_text,
+    plan_periods,
     quarantined_text,
     rejected_notes,
     runs_text,
@@ -491,11 +492,9 @@ def _print_lots(
             frame = warehouse.run_recommendations(con, run_id)
             night = f" of night {status[3]:%Y-%m-%d}" if status else ""
         models = warehouse.run_forecast_models(con, sorted(set(frame["run_id"])))
-        reached = (
-            warehouse.reached_supplier_tiers(con, str(frame["run_key"].iloc[0]))
-            if len(frame)
-            else None
-        )
+        run_key = str(frame["run_key"].iloc[0]) if len(frame) else None
+        reached = warehouse.reached_supplier_tiers(con, run_key) if run_key else None
+        periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
     if run_id is not None and status is None:
         raise click.BadParameter(
             f"no run {run_id!r} (`{_prog()} runs --db {db_path}` lists them)", param_hint="--run-id"
@@ -529,7 +528,8 @@ def _print_lots(
     items = f"{len(frame)} item{'' if len(frame) == 1 else 's'}"
     title = (f"Recommendations{night} for {items} ({ordered} to order)" if show_all
              else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
-    click.echo(f"\n{title}, largest order value first:")
+    planned = f"; planned {periods}" if periods else ""
+    click.echo(f"\n{title}, largest order value first{planned}:")
     click.echo(lots_text(shown) if len(shown) else "  none")
     ordering = frame.loc[frame["quantity"] > 0, "supplier_id"]
     if reached is not None and (tiers := tier_value_note(reached, ordering)):

@@ -88,6 +88,17 @@ def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ())
     return table + "\n\nWhy:\n" + "\n".join(reasons)
 
 
+def plan_periods(parameters: dict[str, Any]) -> str:
+    """'monthly, horizon 13 months': the periods a run planned in, from its stored parameters
+    ('' for a run that stored no freq). Reasons read "arriving in month 2" and nothing else
+    said which: a monthly rerun that replaced the weekly plan of the night looked like it."""
+    word = {"W": "week", "M": "month"}.get(parameters.get("freq", ""))
+    if word is None:
+        return ""
+    horizon = parameters.get("horizon")
+    return f"{word}ly" + ("" if horizon is None else f", horizon {horizon} {word}s")
+
+
 def counted_note(sku: str, explanation: object) -> str | None:
     """'A-1: stock 26; open orders PO-2001 80 (counted from week 2), RV-... 38 (due now)': what
     the plan counted for the item, so a planner can check that an approved lot the ERP

@@ -24,6 +24,7 @@ from flows.console import (
     listed,
     lots_text,
     other_run_notes,
+    plan_periods,
     rejected_notes,
     tier_notes,
     unfinished_notes,
@@ -120,6 +121,8 @@ def list_lots(
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
+        run_key = str(lots["run_key"].iloc[0]) if len(lots) else None
+        periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
         warn_failed(con, db_path)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
@@ -129,7 +132,8 @@ def list_lots(
         click.echo(f"no {'' if status == 'all' else status + ' '}lots{of}")
     else:
         lot = "lot" if status == "all" else f"{status} lot"
-        click.echo(f"{counted(len(lots), lot)}{of} of run {lots['run_key'].iloc[0]}:")
+        planned = f" (planned {periods})" if periods else ""
+        click.echo(f"{counted(len(lots), lot)}{of} of run {run_key}{planned}:")
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))

@@ -362,6 +362,16 @@ def previous_forecast_models(
     ).df()
 
 
+def run_parameters(con: duckdb.DuckDBPyConnection, run_key: str) -> dict[str, Any]:
+    """The parameters of the runs of `run_key` (one run_key, one set of parameters), as
+    stored by `start_run`; {} when no run has that key."""
+    row = con.execute(
+        "SELECT parameters FROM runs WHERE run_key = ? ORDER BY started_at DESC LIMIT 1",
+        [run_key],
+    ).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
 def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
     """The newest `limit` runs, newest first, with their duration in seconds and their
     parameters (JSON text)."""

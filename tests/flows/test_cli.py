@@ -623,3 +623,37 @@ def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
         "Not planned",
         "... and 6 more (reorder lots --db /srv/wh.duckdb --run-id r-1 --all)",
     )
+
+
+def test_lots_and_review_list_say_whether_the_plan_is_weekly_or_monthly(tmp_path: Path) -> None:
+    """A monthly rerun of a night published in place of its weekly plan: `lots` and `review
+    list` printed the same titles as before ('Recommended order lots of night 2024-04-30
+    (1)', '1 pending lot of run monthly:'), and only reasons reading 'arriving in month 2'
+    told a planner that the lots now cover months, not weeks."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+    from tests.warehouse.test_accuracy import SOLVER, _demand, _forecasts, _lots
+
+    db = tmp_path / "w.duckdb"
+    night, lots = date(2024, 4, 30), _lots().assign(quantity=[5.0], order_value=[5.0])
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        run_ids = {}
+        for key, freq in (("weekly", "W"), ("monthly", "M")):
+            run_ids[key] = warehouse.start_run(con, key, night, {"freq": freq, "horizon": 13})
+            warehouse.publish_run(con, run_ids[key], key, _demand([("X", "2024-04-01", 1.0)]),
+                                  _forecasts(["2024-05-01"]), lots, SOLVER)  # fmt: skip
+
+    def first_line(*args: str) -> str:
+        result = CliRunner().invoke(main, [*args, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[0]
+
+    monthly = "planned monthly, horizon 13 months"
+    assert first_line("lots").endswith(f"largest order value first; {monthly}:")
+    assert first_line("lots", "--sku", "X").endswith(f"; {monthly}:")
+    assert first_line("review", "list") == f"1 pending lot of run monthly ({monthly}):"
+    weekly = first_line("lots", "--run-id", run_ids["weekly"])
+    assert weekly.endswith("; planned weekly, horizon 13 weeks:")
