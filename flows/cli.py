@@ -353,6 +353,7 @@ def accuracy(
     with warehouse.connect(db_path, read_only=True) as con:
         scores = warehouse.forecast_accuracy(con, by=by)
         notes = warehouse.accuracy_notes(con)
+        periods = _scored_periods(con)
     if scores.empty:
         click.echo(
             "no forecast to score yet: it takes a later run whose history covers an earlier "
@@ -370,7 +371,8 @@ def accuracy(
                 for v in scores[column]
             ]
     click.echo(
-        "Earlier forecasts against the newest demand history (bias: forecast / actual - 1; "
+        f"Earlier forecasts against the newest demand history ({periods}bias: forecast / "
+        "actual - 1; "
         "above_qXX: share of item-periods with demand above that quantile, ideal at most "
         "1 - XX%; wql: 1.0 = forecasting zero, lower is better"
         + ("; n/a: no demand came there, and bias and wql divide by it" if undefined else "")
@@ -402,12 +404,13 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
             ) from None
         scored = warehouse.scored_item(con, skus[0]) if chart is not None else None
         notes = warehouse.accuracy_notes(con)
+        periods = _scored_periods(con)
     if scores.empty:
         what = f"no scored forecast of {', '.join(skus)}" if skus else "no forecast to score"
         click.echo(f"{what} yet: it takes a later run whose history covers an earlier run's "
                    "forecast periods")  # fmt: skip
     else:
-        click.echo(item_accuracy_text(scores, shown=None if skus else 20))
+        click.echo(item_accuracy_text(scores, shown=None if skus else 20, periods=periods))
         if not skus:
             click.echo(f"one item: {_prog()} accuracy --db {db_path} --sku SKU [--chart PNG]")
     if chart is not None and scored is not None:
@@ -419,6 +422,16 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
         chart.write_bytes(png(figure))
         click.echo(f"chart:        {chart}")
     _echo_notes(notes)
+
+
+def _scored_periods(con: object) -> str:
+    """'periods: months; ' when the published run plans monthly (only runs of its freq are
+    scored), 'periods: weeks; ' when weekly: the scores' `periods` column counted months or
+    weeks without saying which."""
+    latest = warehouse.latest_run(con)
+    freq = warehouse.run_parameters(con, latest[1]).get("freq") if latest else None
+    word = {"W": "weeks", "M": "months"}.get(freq)
+    return f"periods: {word}; " if word else ""
 
 
 def _echo_notes(notes: list[str]) -> None:

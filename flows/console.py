@@ -426,12 +426,13 @@ ITEM_COLUMNS = ("run_key", "as_of", "sku", "model", "periods", "actual_units",
                 "total_position")  # fmt: skip
 
 
-def item_accuracy_text(scores: pd.DataFrame, shown: int | None = 20) -> str:
+def item_accuracy_text(scores: pd.DataFrame, shown: int | None = 20, periods: str = "") -> str:
     """Per scored run the items largest loss first (`shown` per run, None: all), from
-    `warehouse.item_accuracy`, with a header that says what the columns mean."""
+    `warehouse.item_accuracy`, with a header that says what the columns mean (`periods`:
+    e.g. 'periods: months; ')."""
     head = (
-        "Per item, earlier forecasts against the demand that came (loss_share: the item's "
-        "share of the run's weighted quantile loss, where the forecast missed most; "
+        f"Per item, earlier forecasts against the demand that came ({periods}loss_share: the "
+        "item's share of the run's weighted quantile loss, where the forecast missed most; "
         "total_position: where the item's demand summed over the passed periods fell among "
         "the forecast's quantiles of that sum, 'above q95' about 1 item in 20 if calibrated):"
     )

@@ -657,3 +657,21 @@ def test_lots_and_review_list_say_whether_the_plan_is_weekly_or_monthly(tmp_path
     assert first_line("review", "list") == f"1 pending lot of run monthly ({monthly}):"
     weekly = first_line("lots", "--run-id", run_ids["weekly"])
     assert weekly.endswith("; planned weekly, horizon 13 weeks:")
+
+
+def test_accuracy_says_its_periods_are_months_or_weeks(tmp_path: Path) -> None:
+    """A monthly planner read `periods 2` and `total_periods 2` with nothing saying months."""
+    import warehouse
+    from tests.warehouse.test_accuracy import APRIL, _cumulative, _demand, _publish
+
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        _publish(con, "april", date(2024, 3, 31), "M", _demand([("X", "2024-02-01", 1.0)]),
+                 APRIL, _cumulative(APRIL))  # fmt: skip
+        _publish(con, "june", date(2024, 5, 31), "M", _demand([("X", "2024-04-01", 3.0)]),
+                 ["2024-06-01"])  # fmt: skip
+    first = _accuracy_cli(db).splitlines()[0]
+    assert first.startswith("Earlier forecasts against the newest demand history (periods: months;")
+    first = _accuracy_cli(db, "--items").splitlines()[0]
+    assert "demand that came (periods: months; loss_share: " in first
