@@ -107,6 +107,7 @@ def summarize(
         "run_id": run_id,
         "run_key": params.run_key(),
         "as_of": params.as_of.isoformat(),
+        "settings": params.settings_text(),  # 'monthly, horizon 13 months, service level 95%'
         # absolute: the commands the summary and report print work in a terminal in any folder
         "db_path": str(params.db_path.resolve()),
         "items_planned": len(frame),
@@ -240,6 +241,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"# Order recommendations as of {summary['as_of']}",
+            *_settings_lines(summary),
             "",
             "| figure | value |",
             "|---|---|",
@@ -275,6 +277,14 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             f"warehouse `{summary['db_path']}`.",
         ]
     )
+
+
+def _settings_lines(summary: dict[str, Any]) -> list[str]:
+    """'Planned monthly, horizon 13 months, service level 95%.' under the title, as under the
+    report's (summaries before 2026-12-07: none). The summary did not say whether its lots
+    cover weeks or months."""
+    settings = summary.get("settings")
+    return ["", f"Planned {settings}."] if settings else []
 
 
 def _prior_rows(summary: dict[str, Any]) -> list[str]:

@@ -71,6 +71,20 @@ def first_run(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     return db_path, _run(demo_dir, db_path)
 
 
+def test_the_run_summary_says_the_periods_and_horizon_it_planned(first_run) -> None:
+    """The markdown run summary said nothing of weeks or months: a monthly run's summary read
+    like a weekly one's."""
+    summary = first_run[1]
+    assert summary["settings"] == "weekly, horizon 8 weeks, service level 95%"  # _run's
+    head = f"# Order recommendations as of {summary['as_of']}\n\nPlanned {summary['settings']}."
+    assert summary_markdown(summary).startswith(f"{head}\n\n| figure | value |")
+    monthly = summary_markdown(
+        {**summary, "settings": "monthly, horizon 6 months, service level 90%"}
+    )
+    assert "\nPlanned monthly, horizon 6 months, service level 90%.\n" in monthly
+    assert "Planned" not in summary_markdown({**summary, "settings": None})  # older summaries
+
+
 def test_nightly_publishes_feasible_lots_for_every_plannable_item(first_run) -> None:
     db_path, summary = first_run
     lots = _published(db_path)
