@@ -159,8 +159,20 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 @_input_options
 @click.option("--items", help="Comma-separated skus to plan (default: all).")
 @click.option("--category", help="Plan only this item category.")
-@click.option("--freq", type=click.Choice(["W", "M"]), default="W", show_default=True)
-@click.option("--horizon", type=int, default=13, show_default=True)
+@click.option(
+    "--freq",
+    type=click.Choice(["W", "M"]),
+    default="W",
+    show_default=True,
+    help="Periods: W weeks (from Monday), M calendar months.",
+)
+@click.option(
+    "--horizon",
+    type=int,
+    default=13,
+    show_default=True,
+    help="Periods forecast and planned, of --freq: 13 is 13 weeks, with --freq M 13 months.",
+)
 @click.option(
     "--scenarios",
     type=int,

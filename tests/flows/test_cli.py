@@ -675,3 +675,16 @@ def test_accuracy_says_its_periods_are_months_or_weeks(tmp_path: Path) -> None:
     assert first.startswith("Earlier forecasts against the newest demand history (periods: months;")
     first = _accuracy_cli(db, "--items").splitlines()[0]
     assert "demand that came (periods: months; loss_share: " in first
+
+
+def test_run_help_says_the_horizon_counts_periods_of_freq() -> None:
+    """`reorder run --help` read '--horizon INTEGER [default: 13]': 13 what? With --freq M it is
+    13 months, over a year, not the quarter 13 weeks are."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    assert "--horizon INTEGER Periods forecast and planned, of --freq: 13 is 13 weeks, with" in text
+    assert "--freq M 13 months. [default: 13]" in text
+    assert "--freq [W|M] Periods: W weeks (from Monday), M calendar months. [default: W]" in text
