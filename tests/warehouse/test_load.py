@@ -157,6 +157,27 @@ def test_a_stock_or_open_order_row_of_a_sku_in_other_case_leaves_its_item_unknow
     assert warehouse.read_planning_inputs(con, ["B"])["unknown_inputs"]["sku"].tolist() == ["B"]
 
 
+def test_order_lines_of_a_sku_in_other_case_are_named_as_missing_from_its_history(con, tmp_path):
+    """An export that writes 'a' for item A quarantined A's order lines as unknown skus, and
+    the run forecast A from its category's typical item ("check the lot") with only a count
+    of quarantined rows to say why. A note names the item, the spelling and what it means
+    for the forecast; when only some lines are in another case, that its history misses them.
+    A line dated after as_of is not counted; a run of some items hears only of its own."""
+    lines = BASE["order_lines.csv"].replace(",A,", ",a,")
+    lines += "O3,1,2024-03-20,B,4,6.00,C2\nO3,2,2024-03-21,b,3,6.00,C2\n"
+    lines += "O4,1,2024-04-02,a,1,3.50,C1\n"
+    report = load_folder(con, write_folder(tmp_path / "in", order_lines__csv=lines), AS_OF)
+    expected = [
+        "A: its 2 order lines are in quarantine (sku written a; items has A): forecast from its "
+        "category's typical item, not its own history",
+        "B: 1 of its 3 order lines is in quarantine (sku written b; items has B): its demand "
+        "history and forecast miss it",
+    ]
+    assert [n for n in report.notes if "quarantine (sku written" in n] == expected
+    assert [n for n in report.item_notes if "sku written" in n] == expected
+    assert warehouse.item_notes(con, AS_OF, ["B"]) == expected[1:]
+
+
 def test_an_open_order_due_at_a_placeholder_date_leaves_its_item_unknown(con, tmp_path):
     """An ERP writes 9999-12-31 for an open order without a date: it loaded and never counted
     in the plan (due after the horizon), so the item was ordered again without a word. A due
