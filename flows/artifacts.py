@@ -169,19 +169,34 @@ def beyond_horizon(
     0 if none can); `beyond_longest`: the first `shown` skus whose lots cannot arrive within
     the longest horizon (MAX_HORIZON) either (`beyond_longest_items` of them), a lead_time to
     check (1e20 days, a typo, was advised as a horizon 14285714285714286580 weeks longer);
+    `horizon`: its periods; `offers`: per sku named, the offer with its shortest lead time
+    (supplier_id, lead_time in days or None if not known, in periods), the supplier to ask;
     None if there are none. Each item's reason says it, but a planner must see it at once: a
     longer horizon is the only way to plan them."""
     late = []
     for sku, e in zip(skus, explained, strict=True):
         if (k := periods_short(e)) > 0:
-            late.append((str(sku), k, e.get("horizon_periods", 1) + k > MAX_HORIZON))
+            late.append((str(sku), k, e.get("horizon_periods", 1) + k > MAX_HORIZON, e))
     if not late:
         return None
-    reachable = [k for _, k, beyond in late if not beyond]
-    beyond = [s for s, _, far in late if far]
-    return {"items": len(late), "skus": [s for s, _, _ in late[:shown]],
+    reachable = [k for _, k, beyond, _ in late if not beyond]
+    beyond = [s for s, _, far, _ in late if far]
+    named = set(s for s, _, _, _ in late[:shown]) | set(beyond[:shown])
+    offers = {
+        s: _fastest(e) for s, _, _, e in late if s in named and "shortest_lead_time_offer" in e
+    }
+    return {"items": len(late), "skus": [s for s, _, _, _ in late[:shown]],
             "periods_short": max(reachable, default=0), "period": period,
-            "beyond_longest": beyond[:shown], "beyond_longest_items": len(beyond)}  # fmt: skip
+            "beyond_longest": beyond[:shown], "beyond_longest_items": len(beyond),
+            "horizon": late[0][3].get("horizon_periods"), "offers": offers}  # fmt: skip
+
+
+def _fastest(explanation: dict) -> list:
+    """[supplier_id, lead_time in days (None: not known), in periods] of the item's offer with
+    the shortest lead time."""
+    offer = explanation["shortest_lead_time_offer"]
+    periods = explanation["shortest_lead_time_periods"]
+    return [offer["supplier_id"], offer["lead_time_days"], periods]
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:

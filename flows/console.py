@@ -134,11 +134,14 @@ def held_back_note(group: dict, shown: int = 20) -> str:
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:
-    """'52 items whose lots cannot arrive within the horizon (...)' for the run summary's
-    `beyond_horizon` group."""
+    """'52 items whose lots cannot arrive within the 13-week horizon (...): P-7, P-9 (S-113's
+    lead time 400 days); ...' for the run summary's `beyond_horizon` group: the skus by the
+    offer with their shortest lead time, the supplier whose lead_time a planner checks (its
+    `offers`; summaries before 2026-12-07 name only the skus, and not the horizon)."""
     n, period, short = group["items"], group["period"], group["periods_short"]
     beyond = group.get("beyond_longest", [])  # summaries of runs before 2026-12-06: none
     far = group.get("beyond_longest_items", len(beyond))
+    offers = group.get("offers", {})
     longest = f"the longest horizon, {MAX_HORIZON} {period}s"
     if beyond and short <= 0:
         one = n == 1
@@ -153,10 +156,38 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
             more = f" and {far - len(beyond)} more" if far > len(beyond) else ""
             why += (
                 f"; {far} ha{'s' if far == 1 else 've'} a lead time beyond {longest}: check "
-                f"their suppliers' lead_time: {', '.join(beyond)}{more}"
+                f"their suppliers' lead_time: {_by_offer(beyond, offers, period)}{more}"
             )
     items = f"{n} item{'' if n == 1 else 's'}"
-    return f"{items} whose lots cannot arrive within the horizon ({why}): {_skus(group, shown)}"
+    horizon = group.get("horizon")
+    within = "the horizon" if horizon is None else f"the {horizon}-{period} horizon"
+    skus = group["skus"][:shown]
+    more = f" and {n - len(skus)} more" if n > len(skus) else ""
+    return (f"{items} whose lots cannot arrive within {within} ({why}): "
+            f"{_by_offer(skus, offers, period)}{more}")  # fmt: skip
+
+
+def _by_offer(skus: list[str], offers: dict, period: str) -> str:
+    """'P-7, P-9 (S-113's lead time 400 days); P-3 (S-109's lead time 200 days)': `skus` by the
+    offer with their shortest lead time (`offers`: sku -> [supplier_id, days or None,
+    periods]), in the order of their first sku; a sku without one is named alone."""
+    groups: dict[str, list[str]] = {}
+    for sku in skus:
+        groups.setdefault(_slow_offer(offers.get(sku), period), []).append(sku)
+    return "; ".join(
+        ", ".join(names) + (f" ({offer})" if offer else "") for offer, names in groups.items()
+    )
+
+
+def _slow_offer(offer: list | None, period: str) -> str:
+    """ "S-113's lead time 400 days" ("58 weeks" when the days are not known), '' for None."""
+    if offer is None:
+        return ""
+    supplier, days, periods = offer
+    if days is None:
+        return f"{supplier}'s lead time {periods:,} {period}{'' if periods == 1 else 's'}"
+    shown = f"{days:,.0f}" if float(days).is_integer() else f"{days:,g}"
+    return f"{supplier}'s lead time {shown} day{'' if days == 1 else 's'}"
 
 
 def _skus(group: dict, shown: int) -> str:

@@ -43,6 +43,7 @@ class Offer:
     on_time_rate: float = 1.0  # a late delivery arrives LATE_PERIODS (1) period late
     reject_rate: float = 0.0
     sku: str = ""
+    lead_time_days: float | None = None  # as the supplier's row gives it, for notes only
 
     def __post_init__(self) -> None:
         where = f"(sku {self.sku or '?'}, supplier {self.supplier_id})"

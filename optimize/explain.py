@@ -46,6 +46,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
     blocking = _blocking_limits(item, lot, best, usage) if moved else []
     unavoidable = lot.stockout_risk_unavoidable
+    fastest = min(item.offers, key=lambda o: (o.lead_time, o.lead_time_days or 0, o.supplier_id))
     explanation = {
         "supplier_id": lot.supplier_id,
         "quantity": lot.quantity,
@@ -62,7 +63,12 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "open_orders": counted_orders(item),
         "horizon_periods": item.horizon,
         "period": period_word(item),
-        "shortest_lead_time_periods": min(o.lead_time for o in item.offers),  # not clipped
+        "shortest_lead_time_periods": fastest.lead_time,  # not clipped
+        # the offer it is of: a note on items whose lots cannot arrive names the slow supplier
+        "shortest_lead_time_offer": {
+            "supplier_id": fastest.supplier_id,
+            "lead_time_days": fastest.lead_time_days,
+        },
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
         "expected_lost": lot.expected_lost,

@@ -414,6 +414,7 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
         price_breaks=tuple(breaks),
         fixed_cost=float(terms["fixed_cost"]),
         lead_time=lead_time_periods(float(terms["lead_time"]), period_days),
+        lead_time_days=float(terms["lead_time"]),
         on_time_rate=_number(terms.get("on_time_rate"), 1.0),
         reject_rate=_number(terms.get("reject_rate"), 0.0),
         sku=str(row["sku"]),

@@ -818,25 +818,36 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     demo_dir: Path, tmp_path: Path
 ) -> None:
     """A planner's RAF data with 17-month lead times and the default 13-period horizon: 52 of
-    400 items could never be ordered, and only each item's reason said so."""
+    400 items could never be ordered, and only each item's reason said so. The note names
+    them by the supplier and lead time (days) of their fastest offer: whom to ask."""
     db_path = tmp_path / "reorder.duckdb"
     out = _cli_run(demo_dir, db_path, AS_OF, "--horizon", "4")
     lots = _published(db_path)
     late = lots[lots["reason"].str.startswith("No order: a lot ordered now cannot arrive")]
     assert 1 < len(late) < len(lots) and (late["quantity"] == 0).all()
-    shown = ", ".join(late["sku"].head(10)) + (
-        f" and {len(late) - 10} more" if len(late) > 10 else ""
-    )
     # how much longer the horizon must be: from the suppliers' lead times in days
     days = pd.read_csv(demo_dir / "suppliers.csv").set_index("supplier_id")["lead_time"]
     offers = pd.read_csv(demo_dir / "supplier_items.csv")
-    weeks = offers.assign(w=-(-offers["supplier_id"].map(days) // 7)).groupby("sku")["w"].min()
+    offers = offers.assign(days=offers["supplier_id"].map(days))
+    fastest = offers.sort_values(["days", "supplier_id"]).groupby("sku").first()
+    weeks = -(-fastest["days"] // 7)
     horizon = {json.loads(e)["horizon_periods"] for e in lots["explanation"]}.pop()
     short = int(weeks[late["sku"]].max()) - horizon + 1
+
+    def by_offer(skus: pd.Series) -> str:
+        groups: dict[str, list[str]] = {}
+        for sku in skus:
+            offer = fastest.loc[sku]
+            slow = f"{offer['supplier_id']}'s lead time {offer['days']:,.0f} days"
+            groups.setdefault(slow, []).append(sku)
+        listed = "; ".join(f"{', '.join(names)} ({slow})" for slow, names in groups.items())
+        return listed + (f" and {len(late) - len(skus)} more" if len(late) > len(skus) else "")
+
     line = next(x for x in out.output.splitlines() if x.startswith("lead times:"))
     assert line == (
-        f"lead times:   {len(late)} items whose lots cannot arrive within the horizon (a horizon "
-        f"up to {short} weeks longer plans them): {shown} (--horizon)"
+        f"lead times:   {len(late)} items whose lots cannot arrive within the {horizon}-week "
+        f"horizon (a horizon up to {short} weeks longer plans them): "
+        f"{by_offer(late['sku'].head(10))} (--horizon)"
     )
     # `lots --all` lists every item, most with no order: its title says so
     every = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"]).output
@@ -857,8 +868,7 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     # the report lists the exceptions the run printed (a planner at 5,000 parts found the
     # held-back items, the unplanned ones and these skus only in the terminal)
     head = line.removeprefix("lead times:   ").split(": ")[0]  # the CLI shows 10 skus, it 20
-    listed = ", ".join(late["sku"].head(20)) + (f" and {len(late) - 20} more" * (len(late) > 20))
-    note = escape(f"{head}: {listed}")
+    note = escape(f"{head}: {by_offer(late['sku'].head(20))}")
     assert f"<h2>Exceptions</h2><ul class=notes><li><b>Lead times:</b> {note}</li>" in html
     # each item or offer the run could not use: an offer of a planned item is "left out"
     unused = [x for x in out.output.splitlines() if x.startswith(("not planned:", "left out:"))]
@@ -876,12 +886,13 @@ def test_summary_names_the_items_beyond_the_horizon() -> None:
     explained = [{"shortest_lead_time_periods": a, "horizon_periods": 6} for a in (2, 6, 5, 9)]
     group = beyond_horizon(pd.Series(["A", "B", "C", "D"]), explained, "month")
     assert group == {"items": 2, "skus": ["B", "D"], "periods_short": 4, "period": "month",
-                     "beyond_longest": [], "beyond_longest_items": 0}  # fmt: skip
+                     "beyond_longest": [], "beyond_longest_items": 0, "horizon": 6,
+                     "offers": {}}  # fmt: skip
     assert beyond_horizon(pd.Series(["A"]), explained[:1], "week") is None
     text = summary_markdown({**_SUMMARY, "beyond_horizon": group})
     assert (
-        "**Lead times:** 2 items whose lots cannot arrive within the horizon (a horizon up to 4 "
-        "months longer plans them): B, D"
+        "**Lead times:** 2 items whose lots cannot arrive within the 6-month horizon (a horizon "
+        "up to 4 months longer plans them): B, D"
     ) in text
     assert "**Lead times:**" not in summary_markdown(_SUMMARY)
 
@@ -895,17 +906,50 @@ def test_items_beyond_the_longest_horizon_are_named_as_such() -> None:
     ]
     group = beyond_horizon(pd.Series(["A", "B", "C"]), explained, "week")
     assert group == {"items": 3, "skus": ["A", "B", "C"], "periods_short": 3, "period": "week",
-                     "beyond_longest": ["B", "C"], "beyond_longest_items": 2}  # fmt: skip
+                     "beyond_longest": ["B", "C"], "beyond_longest_items": 2, "horizon": 13,
+                     "offers": {}}  # fmt: skip
     assert beyond_horizon_note(group) == (
-        "3 items whose lots cannot arrive within the horizon (a horizon up to 3 weeks longer "
-        "plans 1 of them; 2 have a lead time beyond the longest horizon, 104 weeks: check their "
-        "suppliers' lead_time: B, C): A, B, C"
+        "3 items whose lots cannot arrive within the 13-week horizon (a horizon up to 3 weeks "
+        "longer plans 1 of them; 2 have a lead time beyond the longest horizon, 104 weeks: check "
+        "their suppliers' lead_time: B, C): A, B, C"
     )
     alone = beyond_horizon(pd.Series(["B"]), explained[1:2], "week")
     assert beyond_horizon_note(alone) == (
-        "1 item whose lots cannot arrive within the horizon (it has a lead time beyond the "
-        "longest horizon, 104 weeks: check its suppliers' lead_time): B"
+        "1 item whose lots cannot arrive within the 13-week horizon (it has a lead time beyond "
+        "the longest horizon, 104 weeks: check its suppliers' lead_time): B"
     )
+
+
+def test_items_beyond_the_horizon_are_named_with_their_slow_supplier_and_its_lead_time() -> None:
+    """A supplier's lead_time of 400 days: the run named P-7 and advised a longer --horizon,
+    but not which supplier's lead time it was, nor how long. The skus come by the offer with
+    their shortest lead time; a summary of a run before the offers were stored names skus."""
+    offer = {"S-113": 400.0, "S-109": 200.5, "S-120": 1e20}
+    periods = {"S-113": 58, "S-109": 29, "S-120": 14_285_714_285_714_286_580}
+    explained = [
+        {"shortest_lead_time_periods": periods[s], "horizon_periods": 13,
+         "shortest_lead_time_offer": {"supplier_id": s, "lead_time_days": offer[s]}}
+        for s in ("S-113", "S-109", "S-113", "S-120")
+    ]  # fmt: skip
+    group = beyond_horizon(pd.Series(["P-7", "P-3", "P-9", "P-1"]), explained, "week")
+    assert group["offers"]["P-7"] == ["S-113", 400.0, 58]
+    assert beyond_horizon_note(group) == (
+        "4 items whose lots cannot arrive within the 13-week horizon (a horizon up to 46 weeks "
+        "longer plans 3 of them; 1 has a lead time beyond the longest horizon, 104 weeks: check "
+        "their suppliers' lead_time: P-1 (S-120's lead time 100,000,000,000,000,000,000 days)): "
+        "P-7, P-9 (S-113's lead time 400 days); P-3 (S-109's lead time 200.5 days); "
+        "P-1 (S-120's lead time 100,000,000,000,000,000,000 days)"
+    )
+    assert beyond_horizon_note(group, shown=2).endswith(
+        "P-7 (S-113's lead time 400 days); P-3 (S-109's lead time 200.5 days) and 2 more"
+    )
+    unknown = {**group, "offers": {"P-7": ["S-113", None, 58]}}
+    assert "P-7 (S-113's lead time 58 weeks); P-3, P-9, P-1" in beyond_horizon_note(unknown)
+    older = {k: v for k, v in group.items() if k not in ("offers", "horizon")}
+    assert beyond_horizon_note(older).startswith(
+        "4 items whose lots cannot arrive within the horizon ("
+    )
+    assert beyond_horizon_note(older).endswith("): P-7, P-3, P-9, P-1")
 
 
 def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:

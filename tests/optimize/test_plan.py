@@ -111,6 +111,18 @@ def test_no_order_reason_when_no_lot_can_arrive_within_the_horizon():
     assert "cover" not in lot.reason
 
 
+def test_the_explanation_names_the_offer_with_the_shortest_lead_time():
+    """The run's note on items whose lots cannot arrive named the items, not the supplier
+    whose lead_time (400 days, days as the supplier's row gives them) was too long."""
+    slow = Offer("S1", 1, 1, "all_units", BREAKS, 15.0, 58, sku="P-7", lead_time_days=400.0)
+    slower = Offer("S2", 1, 1, "all_units", BREAKS, 15.0, 60, sku="P-7", lead_time_days=413.0)
+    late = ItemProblem("P-7", np.full((20, 13), 4), 0, (), (slower, slow), 0.25, 7 / 365.25,
+                       0.5, 0.1, 25.0, 2.0)  # fmt: skip
+    explanation = plan(Problem((late,))).lots[0].explanation
+    assert explanation["shortest_lead_time_periods"] == 58
+    assert explanation["shortest_lead_time_offer"] == {"supplier_id": "S1", "lead_time_days": 400}
+
+
 def test_unit_prices_below_a_tenth_keep_three_significant_digits():
     breaks = (PriceBreak(1, 0.004), PriceBreak(50_000, 0.003))
     offer = Offer("S1", 1_000, 1_000, "all_units", breaks, 5.0, 0, sku="P-7")
