@@ -622,7 +622,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
                    f"--run-id {summary['run_id']} --all)")  # fmt: skip
     if late := summary.get("beyond_horizon"):
-        hint = " (--horizon)" if late.get("periods_short", 1) > 0 else ""  # not when none helps
+        # not when no horizon helps (lead times beyond the longest)
+        hint = "; rerun with a longer --horizon" if late.get("periods_short", 1) > 0 else ""
         click.echo(f"lead times:   {beyond_horizon_note(late, shown=10)}{hint}")
     if (priors := summary.get("prior_lots")) and priors["items"]:
         click.echo(f"forecasts:    {prior_lots_note(priors)}")

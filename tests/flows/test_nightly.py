@@ -847,7 +847,7 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     assert line == (
         f"lead times:   {len(late)} items whose lots cannot arrive within the {horizon}-week "
         f"horizon (a horizon up to {short} weeks longer plans them): "
-        f"{by_offer(late['sku'].head(10))} (--horizon)"
+        f"{by_offer(late['sku'].head(10))}; rerun with a longer --horizon"
     )
     # `lots --all` lists every item, most with no order: its title says so
     every = CliRunner().invoke(main, ["lots", "--db", str(db_path), "--all"]).output
