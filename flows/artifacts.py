@@ -26,6 +26,7 @@ from flows.console import (
     beyond_horizon_note,
     held_back_note,
     quarantined_text,
+    replacing_text,
     unused_note,
 )
 from flows.params import MAX_HORIZON, RunParameters
@@ -299,7 +300,10 @@ def _settings_lines(summary: dict[str, Any]) -> list[str]:
     report's (summaries before 2026-12-07: none). The summary did not say whether its lots
     cover weeks or months."""
     settings = summary.get("settings")
-    return ["", f"Planned {settings}."] if settings else []
+    lines = ["", f"Planned {settings}."] if settings else []
+    if replacing := replacing_text(summary.get("replaced_run")):
+        lines += ["", f"Published, {replacing}."]
+    return lines
 
 
 def _prior_rows(summary: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from flows.console import (
     plan_periods,
     quarantined_text,
     rejected_notes,
+    replacing_text,
     runs_text,
     tier_value_note,
     unused_note,
@@ -631,7 +632,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip
     else:
-        click.echo("published:    yes; `lots` and `review` show this plan of the night until a "
+        replacing = replacing_text(summary.get("replaced_run"))
+        click.echo(f"published:    yes{', ' + replacing if replacing else ''}; `lots` and "
+                   "`review` show this plan of the night until a "
                    "later run of all items (other parameters too, e.g. a --budget what-if) "
                    f"replaces it ({_prog()} runs --db {db})")  # fmt: skip
     if summary.get("relaxed"):

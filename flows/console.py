@@ -99,6 +99,25 @@ def plan_periods(parameters: dict[str, Any]) -> str:
     return f"{word}ly" + ("" if horizon is None else f", horizon {horizon} {word}s")
 
 
+def planned_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:
+    """'planned weekly, horizon 13 weeks': how a run with stored parameters `other` planned,
+    when its freq or horizon differ from those of `this` run ('' when the same or not
+    stored). Weekly and monthly lots of one item differ a lot (39 against 290 units)."""
+    periods = plan_periods(other)
+    same = all(other.get(name) == this.get(name) for name in ("freq", "horizon"))
+    return f"planned {periods}" if periods and not same else ""
+
+
+def replacing_text(replaced: dict[str, str] | None) -> str:
+    """'replacing run 2026-12-06-979fe802dc of this night (planned weekly, horizon 13
+    weeks)': the run of the night whose plan a published run replaced, when its parameters
+    differ (the run summary's `replaced_run`); '' for none."""
+    if not replaced:
+        return ""
+    planned = f" ({replaced['planned']})" if replaced.get("planned") else ""
+    return f"replacing run {replaced['run_key']} of this night{planned}"
+
+
 def counted_note(sku: str, explanation: object) -> str | None:
     """'A-1: stock 26; open orders PO-2001 80 (counted from week 2), RV-... 38 (due now)': what
     the plan counted for the item, so a planner can check that an approved lot the ERP

@@ -161,7 +161,11 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         if result.relaxed:
             logger.warning("relaxed plan: %s", result.infeasible_reason)
         summary["published"] = published
-        if not published:
+        if published:  # a rerun of the night with other parameters: which plan it replaced
+            summary["replaced_run"] = _best_effort(
+                "reading the replaced run", tasks.replaced_run, params, run_id
+            )
+        else:
             logger.info("not the published plan (an earlier night, or some items only): artifacts "
                         "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
         keys = artifacts.artifact_keys(published)

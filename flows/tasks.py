@@ -19,6 +19,7 @@ import models
 import optimize
 import warehouse
 from flows import sources
+from flows.console import planned_unlike
 from flows.params import RunParameters
 from warehouse.load_notes import counted
 
@@ -187,6 +188,19 @@ def publish(
             not_planned=unplannable,
         )
         return warehouse.is_published(con, run_id)
+
+
+@task(name="replaced-run", **_TASK)
+def replaced_run(params: RunParameters, run_id: str) -> dict[str, str] | None:
+    """The run of the night whose plan the published run `run_id` replaced, when it had other
+    parameters (another run_key): its run_key and how it planned when its periods differ
+    ('weekly, horizon 13 weeks', `console.planned_unlike`); None for none."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        replaced = warehouse.replaced_run(con, run_id)
+    if replaced is None or replaced[0] == params.run_key():
+        return None
+    planned = planned_unlike(replaced[1], params.model_dump(mode="json"))
+    return {"run_key": replaced[0], "planned": planned}
 
 
 @task(name="forecast-accuracy", **_TASK)

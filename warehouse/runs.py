@@ -372,6 +372,21 @@ def run_parameters(con: duckdb.DuckDBPyConnection, run_key: str) -> dict[str, An
     return json.loads(row[0]) if row and row[0] else {}
 
 
+def replaced_run(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(run_key, parameters) of the run whose plan `run_id`'s publish replaced: of the
+    succeeded runs of all items of its night, the one that ended last before it did (the
+    night's run in view night_runs until then), or None for the first of its night. Read from
+    the run history, it holds after the publish too; call it for a published run only."""
+    row = con.execute(
+        "SELECT p.run_key, p.parameters FROM runs AS r JOIN runs AS p ON p.as_of = r.as_of "
+        f"AND p.run_id <> r.run_id AND p.status = 'succeeded' AND {all_items('p')} "
+        "AND p.ended_at < r.ended_at WHERE r.run_id = ? "
+        "ORDER BY p.ended_at DESC, p.started_at DESC LIMIT 1",
+        [run_id],
+    ).fetchone()
+    return (row[0], json.loads(row[1]) if row[1] else {}) if row else None
+
+
 def run_history(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
     """The newest `limit` runs, newest first, with their duration in seconds and their
     parameters (JSON text)."""

@@ -282,7 +282,8 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
         counts = warehouse.table_counts(con)
         # an attempt whose process was killed (SIGKILL: nothing could mark it) stays running
         killed = warehouse.start_run(con, "killed-key", AS_OF, {}, None)
-    _run(demo_dir, db_path)
+    rerun = _run(demo_dir, db_path)
+    assert rerun.get("replaced_run") is None  # same parameters: it replaced its own results
     with warehouse.connect(db_path, read_only=True) as con:
         again = warehouse.table_counts(con)
         runs = warehouse.run_history(con)
@@ -297,6 +298,40 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     assert error.startswith("interrupted: the run ended without finishing (found by run ")
     # the log said 'marked 1 interrupted run(s) failed'
     assert f"marked 1 interrupted run failed: {killed}" in caplog.messages
+
+
+def test_a_rerun_with_other_parameters_names_the_plan_of_the_night_it_replaced(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """A monthly rerun of a weekly night printed 'published:    yes; `lots` and `review` show
+    this plan of the night ...' and its summary artifact said nothing of the weekly plan it
+    replaced (weekly and monthly lots of one item differ a lot: 39 against 290 units): both
+    name that run, and how it planned when its periods differ."""
+    db_path = tmp_path / "reorder.duckdb"
+    weekly = _run(demo_dir, db_path)
+    assert weekly.get("replaced_run") is None  # the first run of the night
+    out = _cli_run(demo_dir, db_path, AS_OF, "--freq", "M", "--horizon", "4")
+    assert (
+        f"published:    yes, replacing run {weekly['run_key']} of this night (planned weekly, "
+        "horizon 8 weeks); `lots` and `review` show this plan of the night"
+    ) in out.output
+    monthly_key = _run_history(db_path)["run_key"].iloc[0]
+    budget = _run(demo_dir, db_path, budget=1_000_000.0)  # weekly, horizon 8 again
+    assert budget["replaced_run"] == {
+        "run_key": monthly_key,
+        "planned": "planned monthly, horizon 4 months",
+    }
+    assert (
+        "\n\nPlanned weekly, horizon 8 weeks, service level 95%, budget 1,000,000.00.\n\n"
+        f"Published, replacing run {monthly_key} of this night (planned monthly, horizon 4 "
+        "months).\n\n| figure | value |"
+    ) in summary_markdown(budget)
+    nightly_again = _run(demo_dir, db_path)  # same periods: the run named, nothing more
+    assert nightly_again["replaced_run"] == {"run_key": budget["run_key"], "planned": ""}
+    assert (
+        f"\n\nPublished, replacing run {budget['run_key']} of this night.\n\n"
+        in summary_markdown(nightly_again)
+    )
 
 
 def test_the_run_summary_names_the_warehouse_from_any_folder(

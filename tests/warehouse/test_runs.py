@@ -21,6 +21,7 @@ from warehouse import (
     publish_run,
     quarantine_summary,
     record_stage,
+    replaced_run,
     run_history,
     start_run,
     table_counts,
@@ -137,6 +138,20 @@ def test_night_run_of_the_published_night_is_the_published_run(con):
     assert night_run(con, date(2024, 4, 7))[0] == later
     assert latest_run(con) == published == night_run(con, AS_OF)
     assert night_run(con, date(2024, 3, 17)) is None
+
+
+def test_replaced_run_is_the_run_of_all_items_of_the_night_that_ended_before(con):
+    """The plan a published rerun of the night took over, read after its publish: runs of
+    some items, failed runs and runs of other nights are not plans it replaced."""
+    _run(con, "earlier", date(2024, 3, 24), 10.0, freq="M")
+    first = _run(con, "weekly", AS_OF, 20.0, freq="W")
+    assert replaced_run(con, first) is None  # the first run of its night
+    _run(con, "some", AS_OF, 22.0, items=["A"])
+    fail_run(con, start_run(con, "failed", AS_OF, {"freq": "W"}, None), "boom")
+    monthly = _run(con, "monthly", AS_OF, 290.0, freq="M")
+    assert replaced_run(con, monthly) == ("weekly", {"horizon": 8, "freq": "W"})
+    again = _run(con, "weekly", AS_OF, 39.0, freq="W")  # the weekly parameters again
+    assert replaced_run(con, again) == ("monthly", {"horizon": 8, "freq": "M"})
 
 
 OLD_SCHEMA = Path(__file__).parent / "data" / "schemas" / "2026-12-07_e22d26f.sql"
