@@ -600,7 +600,8 @@ def _print_decision_notes(
         elsewhere = warehouse.decided_elsewhere(con, run_key, skus)
         changed = warehouse.changed_decisions(con, run_key)
         rejected = warehouse.earlier_rejections(con, run_key)
-    notes = elsewhere_notes(elsewhere, of_items=skus is not None)
+        parameters = warehouse.run_parameters(con, run_key)
+    notes = elsewhere_notes(elsewhere, of_items=skus is not None, parameters=parameters)
     notes += changed_notes(changed, published)
     for note in notes + rejected_notes(rejected):
         click.echo(f"note:         {note}")

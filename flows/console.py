@@ -230,18 +230,22 @@ def quarantined_text(summary: dict) -> str:
     return text
 
 
-def elsewhere_notes(elsewhere: pd.DataFrame, of_items: bool = False) -> list[str]:
+def elsewhere_notes(
+    elsewhere: pd.DataFrame, of_items: bool = False, parameters: dict[str, Any] | None = None
+) -> list[str]:
     """One note per other run of the night with decisions (`warehouse.decided_elsewhere`);
     `of_items`: the decisions of some items only (a run of some items, a review of some skus),
-    counted as lots of these items and named."""
+    counted as lots of these items and named; `parameters`: those of the run the notes are
+    read beside, to say how another run planned when its freq or horizon differ."""
     notes = []
     for other in elsewhere.itertuples(index=False):
         n = other.lots
         of = f"these items ({listed(other.skus)})" if of_items else "this night"
         lots_were = f"{n} lot of {of} was" if n == 1 else f"{n} lots of {of} were"
+        planned = planned_unlike(_json(getattr(other, "parameters", None)), parameters or {})
         notes.append(f"{lots_were} decided on run {other.run_key} (another run of the same "
-                     "night); the newest decision per sku counts as an open order and is in "
-                     "`reorder export`")  # fmt: skip
+                     f"night{', ' + planned if planned else ''}); the newest decision per sku "
+                     "counts as an open order and is in `reorder export`")  # fmt: skip
     return notes
 
 

@@ -121,8 +121,10 @@ def list_lots(
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
+        published = warehouse.latest_run(con)  # the run whose lots review_lots lists
+        parameters = warehouse.run_parameters(con, published[1]) if published else {}
         run_key = str(lots["run_key"].iloc[0]) if len(lots) else None
-        periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
+        periods = plan_periods(parameters) if run_key else ""
         warn_failed(con, db_path)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
@@ -137,7 +139,7 @@ def list_lots(
         # a decided lot shows what was decided next to what was recommended
         extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
         click.echo(lots_text(lots, extra=extra))
-    notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers))
+    notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers), parameters=parameters)
     notes += other_run_notes(lots[lots["status"] == "pending"])
     notes += changed_notes(changed) + rejected_notes(rejected)
     for note in notes + tier_notes(missed, db_path):

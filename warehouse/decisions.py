@@ -485,15 +485,18 @@ def decided_elsewhere(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None, skus: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Other runs of the night of `run_key` (default: the published run) with the number of
-    lots decided on them and their skus, sorted (run_key, lots, skus), newest first: a rerun
-    with other parameters starts pending, and a planner should learn that the night already
-    has decisions. `skus`: only the decisions of these items (a run of some items, a review of
+    lots decided on them, their skus, sorted, and the run_key's parameters (JSON text, as
+    `run_parameters`): (run_key, lots, skus, parameters), newest first. A rerun with other
+    parameters starts pending, and a planner should learn that the night already has
+    decisions. `skus`: only the decisions of these items (a run of some items, a review of
     some skus), None: all."""
     run_key = _or_published(con, run_key)
     of_skus = "AND list_contains(?, d.sku) " if skus is not None else ""
     return con.execute(
-        "SELECT d.run_key, count(*) AS lots, list(d.sku ORDER BY d.sku) AS skus "
-        "FROM lot_decisions AS d "
+        "SELECT d.run_key, count(*) AS lots, list(d.sku ORDER BY d.sku) AS skus, "
+        "any_value(p.parameters) AS parameters FROM lot_decisions AS d "
+        "LEFT JOIN (SELECT run_key, arg_max(parameters, started_at) AS parameters FROM runs "
+        "GROUP BY run_key) AS p ON p.run_key = d.run_key "
         "WHERE d.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) AND d.run_key <> ? "
         f"{of_skus}GROUP BY d.run_key ORDER BY max(d.decided_at) DESC",
         [run_key, run_key, *([list(skus)] if skus is not None else [])],

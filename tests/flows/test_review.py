@@ -964,6 +964,39 @@ def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, c
     )
 
 
+def test_a_note_of_decisions_on_another_run_says_how_it_planned_when_its_periods_differ(
+    tmp_path: Path, capsys
+) -> None:
+    """After a monthly rerun replaced the weekly plan the planner had decided on, the note read
+    '1 lot of this night was decided on run night-1 (another run of the same night)': nothing
+    said that run planned weekly (its lots differ a lot from monthly ones)."""
+    from flows.cli import _print_decision_notes
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    weekly, monthly = {"freq": "W", "horizon": 13}, {"freq": "M", "horizon": 13}
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0, parameters=weekly)
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
+        _publish(con, AS_OF, "night-1-budget", 150.0, parameters={**weekly, "budget": 900.0})
+        _publish(con, AS_OF, "night-1-monthly", 290.0, parameters=monthly)
+    note = (
+        "1 lot of this night was decided on run night-1 (another run of the same night, planned "
+        "weekly, horizon 13 weeks); the newest decision per sku counts as an open order"
+    )
+    assert f"note: {note}" in _cli("review", "list", "--db", str(db))
+    _print_decision_notes(db, "night-1-monthly")
+    assert capsys.readouterr().out.startswith(f"note:         {note}")
+    # a run in the same periods (a budget what-if): the note as before
+    _print_decision_notes(db, "night-1-budget")
+    assert capsys.readouterr().out.startswith(
+        "note:         1 lot of this night was decided on run night-1 (another run of the same "
+        "night); the newest"
+    )
+
+
 def _rerun_after_decisions(tmp_path: Path, action_b: str, rerun_a: float) -> Path:
     """A warehouse whose night-1 recommended A 200 and B 20, A approved and B decided with
     `action_b`, then rerun (same run_key) with A at `rerun_a` units."""

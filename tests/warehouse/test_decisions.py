@@ -19,10 +19,16 @@ NOON = datetime(2024, 4, 1, 12, 0)
 
 
 def _publish(
-    con: duckdb.DuckDBPyConnection, as_of: date, run_key: str, qty_a: float, qty_b: float = 20.0
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    run_key: str,
+    qty_a: float,
+    qty_b: float = 20.0,
+    parameters: dict | None = None,
 ) -> str:
-    """Publish a run with lots A (S1) and B (S1) and a no-order row for nothing else."""
-    run_id = warehouse.start_run(con, run_key, as_of, {})
+    """Publish a run with lots A (S1) and B (S1) and a no-order row for nothing else;
+    `parameters`: the run's stored parameters (None: none)."""
+    run_id = warehouse.start_run(con, run_key, as_of, parameters or {})
     recs = pd.DataFrame(
         {
             "sku": ["A", "B"],
