@@ -14,7 +14,9 @@ import pandas as pd
 from flows.params import MAX_HORIZON, changed_parameters
 from optimize.explain import expected_units, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
-from warehouse.load_notes import counted  # '1 lot', '3 lots': one helper for every layer
+
+# '1 lot', '3 lots'; later order lines in quarantine: one wording for every layer
+from warehouse.load_notes import counted, later_lines
 
 MAX_QUANTITY = 10**9  # units: a decided quantity beyond is a typo, not a lot
 WHOLE_UNITS = "a quantity is whole units"
@@ -221,13 +223,10 @@ def quarantined_text(summary: dict) -> str:
     an earlier night planned from today's files quarantines the later lines on purpose (and a
     typo'd future date is quarantined the same way). A run of some items (`run_skus`) loads
     the whole folder: its count says so."""
-    text = f"{summary['rows_quarantined']:,} input rows"
+    text = counted(summary["rows_quarantined"], "input row")
     if summary.get("run_skus") is not None:
         text += " of the whole load"
-    after = summary.get("rows_after_as_of", 0)
-    if after:
-        text += f", {after:,} of them order lines dated after as_of (a later night loads them)"
-    return text
+    return text + later_lines(summary.get("rows_after_as_of", 0), summary["rows_quarantined"])
 
 
 def elsewhere_notes(

@@ -34,6 +34,7 @@ from warehouse.load_notes import (
     absent_overriding,
     counted,
     item_notes,
+    later_lines,
     numbered_note,
     open_orders_notes,
     read_as_empty,
@@ -127,19 +128,6 @@ class LoadReport:
         is planned from today's files; they load again when as_of reaches their date."""
         return sum(f.rows_after_as_of for f in self.files)
 
-    def _later(self) -> str:
-        """', 14,495 of them order lines dated after as_of (...)': a past night's rerun from
-        today's files quarantines every later order line, which read as 14,502 bad rows."""
-        after = self.after_as_of
-        if not after:
-            return ""
-        them = "it" if after == 1 else "them"
-        if after == self.quarantined:
-            which = "an order line" if after == 1 else "all order lines"
-        else:
-            which = "1 of them an order line" if after == 1 else f"{after:,} of them order lines"
-        return f", {which} dated after as_of (a later night loads {them})"
-
     def summary(self, notes: bool = True) -> str:
         """A short table for logs and the CLI; `notes`: with the `note:` lines (a run prints
         them in its summary instead)."""
@@ -153,8 +141,9 @@ class LoadReport:
             note = " (unchanged, skipped)" if f.unchanged else ""
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
-            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{self._later()}: "
-                         "see table quarantine")  # fmt: skip
+            later = later_lines(self.after_as_of, self.quarantined)
+            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see table "
+                         "quarantine")  # fmt: skip
         lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)
 

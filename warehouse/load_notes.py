@@ -450,6 +450,20 @@ def tiers_left_out(
     return notes
 
 
+def later_lines(after: int, total: int) -> str:
+    """', 14,495 of them order lines dated after as_of (a later night loads them)' of `total`
+    rows in quarantine ('' when none is such a line): an earlier night planned from today's
+    files quarantines every later order line on purpose, which read as that many bad rows."""
+    if not after:
+        return ""
+    them = "it" if after == 1 else "them"
+    if after == total:
+        which = "an order line" if after == 1 else "all order lines"
+    else:
+        which = "1 of them an order line" if after == 1 else f"{after:,} of them order lines"
+    return f", {which} dated after as_of (a later night loads {them})"
+
+
 def counted(n: int, word: str) -> str:
     """'1 row', '3 rows', '1,250 rows' (`word` in the singular)."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"

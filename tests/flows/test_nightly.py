@@ -847,6 +847,13 @@ def test_the_summary_says_how_many_quarantined_rows_are_order_lines_after_as_of(
     assert quarantined_text({"rows_quarantined": 5378, "rows_after_as_of": 5371}) == (
         "5,378 input rows, 5,371 of them order lines dated after as_of (a later night loads them)"
     )
+    # the demo's own night read '8 input rows, 1 of them order lines dated after as_of ...'
+    assert quarantined_text({"rows_quarantined": 8, "rows_after_as_of": 1}) == (
+        "8 input rows, 1 of them an order line dated after as_of (a later night loads it)"
+    )
+    assert quarantined_text({"rows_quarantined": 1, "rows_after_as_of": 1}) == (
+        "1 input row, an order line dated after as_of (a later night loads it)"
+    )
 
 
 def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
