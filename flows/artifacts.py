@@ -440,7 +440,7 @@ def report_with_artifacts(
     """Write the run's HTML report with a progress artifact (items charted) and a link
     artifact to it; return its path. A failing report is logged, not raised: the lots are
     already published and stay usable without it. `summary`: the run summary, whose
-    exceptions the report lists (report_notes)."""
+    exceptions (report_notes) and replaced run the report names."""
     keys = keys or artifact_keys(True)
     progress = create_progress_artifact(
         0.0, key=keys["progress"], description="Report: items charted"
@@ -451,7 +451,10 @@ def report_with_artifacts(
 
     try:
         notes = tuple(report_notes(summary)) if summary else ()
-        path = report.write_report(params, run_id, inputs, demand, fc, result, on_item, notes)
+        replaced = (summary or {}).get("replaced_run")
+        path = report.write_report(
+            params, run_id, inputs, demand, fc, result, on_item, notes, replaced
+        )
     except Exception as error:
         get_run_logger().error("report failed: %s: %s", type(error).__name__, error)
         return None

@@ -30,6 +30,7 @@ import models
 import optimize
 import warehouse
 from flows import plots, tasks
+from flows.console import replacing_text
 from flows.params import RunParameters
 from flows.sources import prior_lots, prior_lots_headline, sources
 from optimize.evaluate import evaluate_lots
@@ -64,6 +65,8 @@ class ReportData:
     supplier_discounts: dict = field(default_factory=dict)
     fill_target: float | None = None  # min_service_level if set; None: service_level
     settings: str = ""  # RunParameters.settings_text()
+    # console.replacing_text: the run of the night whose plan this published run replaced
+    replacing: str = ""
     relaxed: str | None = None  # why the service-level targets could not all be met
     # (label, text) of what a planner must see beside the lots: artifacts.report_notes
     notes: tuple[tuple[str, str], ...] = ()
@@ -294,6 +297,8 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)
     settings = f"<p class=meta>{_e(data.settings)}</p>" if data.settings else ""
+    if data.replacing:
+        settings += f"<p class=meta>Published, {_e(data.replacing)}.</p>"
     relaxed = (
         f"<p class=warning><b>Relaxed plan:</b> {_e(data.relaxed)}</p>" if data.relaxed else ""
     )
@@ -492,9 +497,11 @@ def write_report(
     result: optimize.Plan,
     on_item: Callable[[int, int], None] | None = None,
     notes: tuple[tuple[str, str], ...] = (),
+    replaced_run: dict[str, str] | None = None,
 ) -> str:
     """Write the run's HTML report, record its path in the warehouse, return the path.
-    `notes`: (label, text) of the run's exceptions (artifacts.report_notes)."""
+    `notes`: (label, text) of the run's exceptions (artifacts.report_notes); `replaced_run`:
+    the run summary's, the run of the night whose plan this one replaced (None: none)."""
     problem, _ = tasks.build_problem(params, inputs, fc)
     suppliers = inputs["suppliers"]
     names = dict(zip(suppliers["supplier_id"], suppliers["name"].fillna(""), strict=True))
@@ -515,6 +522,7 @@ def write_report(
         supplier_discounts=result.supplier_discounts,
         fill_target=params.fill_target(),
         settings=params.settings_text(),
+        replacing=replacing_text(replaced_run),
         relaxed=result.infeasible_reason if result.relaxed else None,
         notes=notes,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -81,6 +82,29 @@ def test_key_figures_count_the_fill_below_the_runs_service_level(run) -> None:
     assert 0 < expected < len(fills)  # the count can tell lots apart
     label = "serves less than 80% of the demand it decides"
     assert f"{label}</th><td class=num>{expected:,}</td>" in text
+
+
+def test_a_rerun_that_replaced_the_nights_plan_names_it_in_the_header(
+    run, demo_dir: Path, tmp_path: Path
+) -> None:
+    """A monthly rerun of a weekly night said 'Published, replacing run ... (planned weekly,
+    horizon 8 weeks).' in `reorder run` and its summary artifact, but its report's header
+    only how it planned itself: a planner opening the report saw nothing of the weekly plan
+    it took over. The first run of the night says nothing."""
+    db_path, weekly = run
+    copy = tmp_path / "reorder.duckdb"
+    shutil.copyfile(db_path, copy)  # the night's weekly run, planned again monthly
+    monthly = nightly(
+        as_of=AS_OF, data_dir=str(demo_dir), db_path=str(copy), freq="M", horizon=4,
+        scenarios=60,
+    )  # fmt: skip
+    header = Path(monthly["report"]).read_text(encoding="utf-8").split("<h2>")[0]
+    assert (
+        "<p class=meta>monthly, horizon 4 months, service level 95%</p>"
+        f"<p class=meta>Published, replacing run {weekly['run_key']} of this night (planned "
+        "weekly, horizon 8 weeks).</p>"
+    ) in header
+    assert "replacing" not in Path(weekly["report"]).read_text(encoding="utf-8")
 
 
 def test_link_artifact_points_to_the_report(run) -> None:
