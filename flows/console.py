@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from flows.params import MAX_HORIZON, changed_parameters
-from optimize.explain import expected_units, price, share, units
+from optimize.explain import expected_units, lead_time_text, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
 
 # '1 lot', '3 lots'; later order lines in quarantine: one wording for every layer
@@ -205,10 +205,7 @@ def _slow_offer(offer: list | None, period: str) -> str:
     if offer is None:
         return ""
     supplier, days, periods = offer
-    if days is None:
-        return f"{supplier}'s lead time {periods:,} {period}{'' if periods == 1 else 's'}"
-    shown = f"{days:,.0f}" if float(days).is_integer() else f"{days:,g}"
-    return f"{supplier}'s lead time {shown} day{'' if days == 1 else 's'}"
+    return f"{supplier}'s lead time {lead_time_text(days, periods, period)}"
 
 
 def _skus(group: dict, shown: int) -> str:

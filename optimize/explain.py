@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimize.data import ItemProblem
+from optimize.data import ItemProblem, Offer
 from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
 
 # obsolescence (probability that leftover stock is never used) from which a reason gives what
@@ -46,7 +46,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
     blocking = _blocking_limits(item, lot, best, usage) if moved else []
     unavoidable = lot.stockout_risk_unavoidable
-    fastest = min(item.offers, key=lambda o: (o.lead_time, o.lead_time_days or 0, o.supplier_id))
+    fastest = fastest_offer(item)
     explanation = {
         "supplier_id": lot.supplier_id,
         "quantity": lot.quantity,
@@ -339,6 +339,32 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
     return f"{lasts} (unavoidable); stockout risk this order decides {percent(decided)}"
 
 
+def fastest_offer(item: ItemProblem) -> Offer:
+    """The item's offer with the shortest lead time (periods, then days, then supplier_id)."""
+    return min(item.offers, key=lambda o: (o.lead_time, o.lead_time_days or 0, o.supplier_id))
+
+
+def lead_time_text(days: float | None, periods: int, period: str) -> str:
+    """'400 days' as the supplier's row gives it; '58 weeks' (of `period`) when the days are
+    not known."""
+    if days is None:
+        return f"{periods:,} {period}{'' if periods == 1 else 's'}"
+    shown = f"{days:,.0f}" if float(days).is_integer() else f"{days:,g}"
+    return f"{shown} day{'' if days == 1 else 's'}"
+
+
+def _beyond_horizon(item: ItemProblem) -> str:
+    """'a lot ordered now cannot arrive within the horizon (13 weeks): the fastest offer,
+    S-111, takes 400 days': the supplier whose lead_time a planner checks."""
+    period, fastest = period_word(item), fastest_offer(item)
+    horizon = f"{item.horizon} {period}{'' if item.horizon == 1 else 's'}"
+    takes = lead_time_text(fastest.lead_time_days, fastest.lead_time, period)
+    return (
+        f"a lot ordered now cannot arrive within the horizon ({horizon}): the fastest offer, "
+        f"{fastest.supplier_id}, takes {takes}"
+    )
+
+
 def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best: LotCost) -> str:
     risk = _risk_text(item, lot)
     if blocking:
@@ -347,7 +373,7 @@ def _no_order_reason(item: ItemProblem, lot: LotCost, blocking: list[str], best:
             f"(best alone: {units(best.quantity)} from {best.supplier_id}; {risk})."
         )
     if earliest_arrival(item) >= item.horizon:  # whatever the risks: no lot can help
-        return f"No order: a lot ordered now cannot arrive within the horizon ({risk})."
+        return f"No order: {_beyond_horizon(item)} ({risk})."
     if (ended := _ended(item)) is not None:  # whatever the risks: no lot can serve demand
         return f"No order: {ended} ({risk})."
     if item.no_forecast:  # zeros for want of a forecast: "little demand expected" is untrue

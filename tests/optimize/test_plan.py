@@ -123,6 +123,31 @@ def test_the_explanation_names_the_offer_with_the_shortest_lead_time():
     assert explanation["shortest_lead_time_offer"] == {"supplier_id": "S1", "lead_time_days": 400}
 
 
+@pytest.mark.parametrize(
+    ("period_days", "days", "lead_time", "takes"),
+    [
+        (7.0, 400.0, 58, "(13 weeks): the fastest offer, S-111, takes 400 days ("),
+        (365.25 / 12, 400.0, 14, "(13 months): the fastest offer, S-111, takes 400 days ("),
+        (365.25 / 12, None, 14, "(13 months): the fastest offer, S-111, takes 14 months ("),
+    ],
+)
+def test_the_reason_of_an_item_whose_lot_cannot_arrive_names_the_fastest_offer(
+    period_days, days, lead_time, takes
+):
+    """'No order: a lot ordered now cannot arrive within the horizon (stock 0 runs out ...'
+    named no supplier while the run's lead-times note said 'S-111's lead time 400 days': the
+    reason names the fastest offer and its lead time, in days as the supplier's row gives
+    them (periods of the run when not known)."""
+    fast = Offer("S-111", 1, 1, "all_units", BREAKS, 15.0, lead_time, sku="P-7",
+                 lead_time_days=days)  # fmt: skip
+    slow = dataclasses.replace(fast, supplier_id="S-112", lead_time=lead_time + 2)
+    late = ItemProblem("P-7", np.full((20, 13), 4), 0, (), (slow, fast), 0.25,
+                       period_days / 365.25, 0.5, 0.1, 25.0, 2.0)  # fmt: skip
+    reason = plan(Problem((late,))).lots[0].reason
+    start = "No order: a lot ordered now cannot arrive within the horizon "
+    assert reason.startswith(start + takes), reason
+
+
 def test_unit_prices_below_a_tenth_keep_three_significant_digits():
     breaks = (PriceBreak(1, 0.004), PriceBreak(50_000, 0.003))
     offer = Offer("S1", 1_000, 1_000, "all_units", breaks, 5.0, 0, sku="P-7")
@@ -247,8 +272,9 @@ def _review_item(on_hand: int, lead_time: int, horizon: int = 13) -> ItemProblem
         (6, 0, 13, "No order: stock 6 covers the demand until an order placed at the next "
          "review can arrive in week 2 (", "horizon"),
         # no lot arrives within 6 weeks: "before week 7" would name a week beyond the plan
-        (2, 8, 6, "No order: a lot ordered now cannot arrive within the horizon (stock 2 runs "
-         "out within the 6-week horizon in 100% of scenarios (unavoidable)", "week 7"),
+        (2, 8, 6, "No order: a lot ordered now cannot arrive within the horizon (6 weeks): the "
+         "fastest offer, S1, takes 8 weeks (stock 2 runs out within the 6-week horizon in "
+         "100% of scenarios (unavoidable)", "week 7"),
     ],
 )  # fmt: skip
 def test_a_no_order_reason_names_the_window_the_stock_really_covers(
