@@ -36,7 +36,7 @@ from flows.console import (
     tier_value_note,
     unused_note,
 )
-from flows.params import default_as_of, parse_parameters
+from flows.params import PERIOD_WORDS, default_as_of, parse_parameters
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import prior_lots_note, prior_notes
 
@@ -443,8 +443,7 @@ def _scored_periods(con: object) -> str:
     weeks without saying which."""
     latest = warehouse.latest_run(con)
     freq = warehouse.run_parameters(con, latest[1]).get("freq") if latest else None
-    word = {"W": "weeks", "M": "months"}.get(freq)
-    return f"periods: {word}; " if word else ""
+    return f"periods: {PERIOD_WORDS[freq]}s; " if freq in PERIOD_WORDS else ""
 
 
 def _echo_notes(notes: list[str]) -> None:

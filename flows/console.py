@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from flows.params import MAX_HORIZON, changed_parameters
+from flows.params import MAX_HORIZON, PERIOD_WORDS, changed_parameters, periods_text
 from optimize.explain import expected_units, lead_time_text, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
 
@@ -94,11 +94,8 @@ def plan_periods(parameters: dict[str, Any]) -> str:
     """'monthly, horizon 13 months': the periods a run planned in, from its stored parameters
     ('' for a run that stored no freq). Reasons read "arriving in month 2" and nothing else
     said which: a monthly rerun that replaced the weekly plan of the night looked like it."""
-    word = {"W": "week", "M": "month"}.get(parameters.get("freq", ""))
-    if word is None:
-        return ""
-    horizon = parameters.get("horizon")
-    return f"{word}ly" + ("" if horizon is None else f", horizon {horizon} {word}s")
+    freq = parameters.get("freq")
+    return periods_text(freq, parameters.get("horizon")) if freq in PERIOD_WORDS else ""
 
 
 def planned_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:

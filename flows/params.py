@@ -100,6 +100,15 @@ def default_as_of() -> date:
     return today() - timedelta(days=1)
 
 
+PERIOD_WORDS = {"W": "week", "M": "month"}  # a run's freq, as messages name its periods
+
+
+def periods_text(freq: str, horizon: int | None) -> str:
+    """'weekly, horizon 13 weeks' (horizon None: 'weekly'), how a run plans, for messages."""
+    word = PERIOD_WORDS[freq]
+    return f"{word}ly" + ("" if horizon is None else f", horizon {horizon} {word}s")
+
+
 class RunParameters(BaseModel):
     """Everything a nightly run or a rerun can be told.
 
@@ -216,7 +225,7 @@ class RunParameters(BaseModel):
     @property
     def period_word(self) -> str:
         """'week' or 'month', for messages."""
-        return "week" if self.freq == "W" else "month"
+        return PERIOD_WORDS[self.freq]
 
     @property
     def some_items(self) -> bool:
@@ -232,9 +241,10 @@ class RunParameters(BaseModel):
     def settings_text(self) -> str:
         """The settings a planner needs beside the numbers, e.g. 'weekly, horizon 13 weeks,
         service level 95%, min service level 90%, budget 15,000.00'."""
-        word = self.period_word
-        parts = [f"{word}ly", f"horizon {self.horizon} {word}s",
-                 f"service level {share(self.service_level)}"]  # fmt: skip
+        parts = [
+            periods_text(self.freq, self.horizon),
+            f"service level {share(self.service_level)}",
+        ]
         if self.min_service_level is not None:
             parts.append(f"min service level {share(self.min_service_level)}")
         for name, fmt in (("budget", "{:,.2f}"), ("capacity", "{:,.0f} l"), ("max_orders", "{}")):

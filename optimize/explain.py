@@ -239,10 +239,15 @@ def leftover_text(item: ItemProblem, lot: LotCost) -> str:
     return f"{at_cost}; the plan values it at {money(lot.leftover_credit)}: {why}"
 
 
+def _lead_time(item: ItemProblem, lot: LotCost) -> int:
+    """The lot's lead time, periods: its supplier's offer for the item."""
+    return min(o.lead_time for o in item.offers if o.supplier_id == lot.supplier_id)
+
+
 def _arrives(item: ItemProblem, lot: LotCost) -> str:
     """', arriving in week 10' (on time): the risk text counts from the earliest arrival of
     any offer, which a slower supplier's lot does not share."""
-    lead = min(o.lead_time for o in item.offers if o.supplier_id == lot.supplier_id)
+    lead = _lead_time(item, lot)
     if lead >= item.horizon:
         return ", arriving after the horizon"
     return f", arriving in {period_word(item)} {lead + 1}"
@@ -254,7 +259,7 @@ def _bridge(item: ItemProblem, lot: LotCost) -> str:
     that arrives after a later order of another supplier could, when stock runs short before
     it: its risks are those of the plan with that order, which the planner has to place ('' if
     not). The reason said only "arriving in week 10 ...; stockout risk this order decides 2%"."""
-    lead = min(o.lead_time for o in item.offers if o.supplier_id == lot.supplier_id)
+    lead = _lead_time(item, lot)
     arrival = min(lead, item.horizon)
     if lot.replenished_from >= arrival:
         return ""

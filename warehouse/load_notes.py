@@ -17,6 +17,7 @@ from warehouse.config import LoadConfig
 from warehouse.connect import database_file
 from warehouse.decisions import planned_orders
 from warehouse.read import ROW, RawFile
+from warehouse.schema import recased_sku
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, Table
 from warehouse.validate import (
     EMPTY_MARKERS,
@@ -345,8 +346,7 @@ def recased_history(
     of_skus, params = _of_skus(skus, "i.sku")
     rows = con.execute(
         "WITH lines AS (SELECT i.sku, q.sku AS written FROM items AS i JOIN quarantine AS q "
-        "ON q.table_name = 'order_lines' AND q.sku <> i.sku AND lower(q.sku) = lower(i.sku) "
-        f"AND q.sku NOT IN (SELECT sku FROM items) WHERE {of_skus} "
+        f"ON q.table_name = 'order_lines' AND {recased_sku('q.sku', 'i.sku')} WHERE {of_skus} "
         "GROUP BY i.sku, q.sku, q.file, q.row_number "
         "HAVING NOT bool_or(q.reason LIKE '% is after as_of %')) "
         "SELECT l.sku, string_agg(DISTINCT l.written, ', ' ORDER BY l.written), count(*), "

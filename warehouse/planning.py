@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.decisions import planned_orders
-from warehouse.schema import INPUT_TABLES
+from warehouse.schema import INPUT_TABLES, recased_sku
 from warehouse.validate import DUPLICATE_KEY, SAME_VALUES
 
 PLANNING_TABLES = tuple(t for t in INPUT_TABLES if t != "order_lines")
@@ -53,11 +53,8 @@ def read_planning_inputs(
     return frames
 
 
-# a quarantined row q of item i: its sku, or that sku in another case when no item has it as
-# written ('p-1' of P-1: an export of another system; "unknown sku 'p-1' (..., which has 'P-1')")
-_ROW_OF_ITEM = (
-    "(q.sku = i.sku OR (lower(q.sku) = lower(i.sku) AND q.sku NOT IN (SELECT sku FROM items)))"
-)
+# a quarantined row q of item i: its sku, or that sku in another case (`schema.recased_sku`)
+_ROW_OF_ITEM = f"(q.sku = i.sku OR {recased_sku('q.sku', 'i.sku')})"
 
 
 def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:

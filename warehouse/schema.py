@@ -222,6 +222,14 @@ def all_items(alias: str = "") -> str:
     return f"{parameters}->>'items' IS NULL AND {parameters}->>'category' IS NULL"
 
 
+def recased_sku(row_sku: str, item_sku: str) -> str:
+    """SQL condition: the row's sku (column `row_sku`, e.g. of a quarantined row) is the item's
+    (`item_sku`) written in another case, and no item has it as written ('p-1' of P-1: an
+    export of another system; its row is quarantined as "unknown sku 'p-1' (..., which has
+    'P-1')"), so it is that item's row, not another item's."""
+    return f"(lower({row_sku}) = lower({item_sku}) AND {row_sku} NOT IN (SELECT sku FROM items))"
+
+
 # Replaced on every read-write connection, so older warehouses get the same definitions.
 VIEWS_DDL = (
     # Each night's run (one row per as_of): its succeeded run of all items (no `items` or
