@@ -239,8 +239,8 @@ def _table_description(summary: dict[str, Any], n: int) -> str:
     text = f"Recommended order lots as of {summary['as_of']} ({n:,} lots"
     if n <= TABLE_ROWS:
         return text + ")"
-    return (f"{text}; the {TABLE_ROWS:,} largest by order value shown, all: "
-            f"reorder lots --db {summary['db_path']})")  # fmt: skip
+    every = warehouse.command_line("reorder", "lots", "--db", summary["db_path"])
+    return f"{text}; the {TABLE_ROWS:,} largest by order value shown, all: {every})"
 
 
 def _supplier_discount_lines(summary: dict[str, Any]) -> list[str]:
@@ -336,7 +336,9 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
     unused = [unused_note(row) for row in rows]
     if more > 0:
-        every = f"reorder lots --db {summary['db_path']} --run-id {summary['run_id']} --all"
+        every = warehouse.command_line(
+            "reorder", "lots", "--db", summary["db_path"], "--run-id", summary["run_id"], "--all"
+        )
         unused.append(("Not planned", f"... and {more} more ({every})"))
     return exception_notes(summary) + unused
 

@@ -229,7 +229,7 @@ def _interrupted(db_path: Path) -> Iterator[None]:
 
 def _interrupt_outcome(db_path: Path, started: datetime) -> str:
     """What an interrupted run left in the warehouse: its status and the published plan."""
-    runs = f"`{_prog()} runs --db {db_path}`"
+    runs = f"`{_command('runs', '--db', db_path)}`"
     if not Path(db_path).is_file():
         return "the run had not started: nothing was planned or published"
     try:
@@ -241,7 +241,7 @@ def _interrupt_outcome(db_path: Path, started: datetime) -> str:
     if newest.empty or pd.Timestamp(newest["started_at"].iloc[0]) < pd.Timestamp(started):
         return "the run had not started: nothing was planned or published"
     run = newest.iloc[0]
-    lots = f"`{_prog()} lots --db {db_path}`"
+    lots = f"`{_command('lots', '--db', db_path)}`"
     if latest and latest[0] == run["run_id"]:
         return f"the run of night {run['as_of']:%Y-%m-%d} had published its plan ({lots})"
     kept = (
@@ -399,7 +399,8 @@ def accuracy(
         f"above it{no_totals}):"
     )
     click.echo(frame_text(scores[totals]))
-    click.echo(f"per item:     {_prog()} accuracy --db {db_path} --items   (largest miss first)")
+    per_item = _command("accuracy", "--db", db_path, "--items")
+    click.echo(f"per item:     {per_item}   (largest miss first)")
     _echo_notes(notes)
 
 
@@ -425,7 +426,8 @@ def _item_accuracy(db_path: Path, skus: tuple[str, ...], chart: Path | None) -> 
     else:
         click.echo(item_accuracy_text(scores, shown=None if skus else 20, periods=periods))
         if not skus:
-            click.echo(f"one item: {_prog()} accuracy --db {db_path} --sku SKU [--chart PNG]")
+            one = _command("accuracy", "--db", db_path, "--sku")
+            click.echo(f"one item: {one} SKU [--chart PNG]")
     if chart is not None and scored is not None:
         from flows.plots import fan_figure, png  # matplotlib: only when a chart is asked for
 
@@ -522,7 +524,8 @@ def _print_lots(
         periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
     if run_id is not None and status is None:
         raise click.BadParameter(
-            f"no run {run_id!r} (`{_prog()} runs --db {db_path}` lists them)", param_hint="--run-id"
+            f"no run {run_id!r} (`{_command('runs', '--db', db_path)}` lists them)",
+            param_hint="--run-id",
         )
     if run_id is not None and status[0] != "succeeded":
         why = f": {status[1]}" if status[1] else ""
@@ -530,8 +533,8 @@ def _print_lots(
     if run_id is not None and frame.empty and status[2]:
         raise click.UsageError(
             f"run {run_id} has no lots left: a later run of the same night and parameters, "
-            f"{status[2]}, replaced its results (`{_prog()} lots --db {db_path} --run-id "
-            f"{status[2]}`)"
+            f"{status[2]}, replaced its results "
+            f"(`{_command('lots', '--db', db_path, '--run-id', status[2])}`)"
         )
     if skus:
         unknown = sorted(set(skus) - set(frame["sku"]))
@@ -566,8 +569,8 @@ def _print_lots(
             if counted := counted_note(sku, explanation):
                 click.echo(f"counted:      {counted}")
     if limit is not None and len(frame) > limit:
-        this = f" --run-id {run_id}" if run_id is not None else ""
-        click.echo(f"  ... {len(frame) - limit} more: {_prog()} lots --db {db_path}{this}")
+        this = ("--run-id", run_id) if run_id is not None else ()
+        click.echo(f"  ... {len(frame) - limit} more: {_command('lots', '--db', db_path, *this)}")
     if limit is None and not skus:
         _print_not_planned(db_path, run_id)
 
@@ -620,8 +623,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     scenarios = f" over {count:,} demand scenarios per item" if count else ""
     click.echo(f"plan:         {proven}{scenarios}; solver status: {summary['solver_status']}")
     for group in summary.get("held_back", []):
-        click.echo(f"limits:       {held_back_note(group, shown=10)} ({_prog()} lots --db {db} "
-                   f"--run-id {summary['run_id']} --all)")  # fmt: skip
+        every = _command("lots", "--db", db, "--run-id", summary["run_id"], "--all")
+        click.echo(f"limits:       {held_back_note(group, shown=10)} ({every})")
     if late := summary.get("beyond_horizon"):
         # not when no horizon helps (lead times beyond the longest)
         hint = "; rerun with a longer --horizon" if late.get("periods_short", 1) > 0 else ""
@@ -630,13 +633,13 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"forecasts:    {prior_lots_note(priors)}")
     if not summary.get("published", True):
         click.echo("published:    no; an earlier night or some items only: the published plan "
-                   f"stays ({_prog()} lots --db {summary['db_path']})")  # fmt: skip
+                   f"stays ({_command('lots', '--db', db)})")  # fmt: skip
     else:
         replacing = replacing_text(summary.get("replaced_run"))
         click.echo(f"published:    yes{', ' + replacing if replacing else ''}; `lots` and "
                    "`review` show this plan of the night until a "
                    "later run of all items (other parameters too, e.g. a --budget what-if) "
-                   f"replaces it ({_prog()} runs --db {db})")  # fmt: skip
+                   f"replaces it ({_command('runs', '--db', db)})")  # fmt: skip
     if summary.get("relaxed"):
         click.echo(f"relaxed plan: {summary['infeasible_reason']}")
     for note in summary.get("input_notes", []):
@@ -647,32 +650,40 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo(f"warehouse:    {db} (DuckDB: inputs, runs, demand, forecasts,")
     click.echo("              cumulative_forecasts, forecast_models, recommendations,")
     click.echo("              not_planned, quarantine, loads, decisions)")
-    click.echo(f"quarantined:  {quarantined_text(summary)} ({_prog()} quarantine --db {db})")
+    click.echo(f"quarantined:  {quarantined_text(summary)} ({_command('quarantine', '--db', db)})")
     for row in summary.get("not_planned", [])[:5]:
         label, text = unused_note(row)
         click.echo(f"{label.lower() + ':':<14}{text}")
     left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
     if left > 0:
-        click.echo(f"              ... {left} more: {_prog()} lots --db {db} --run-id "
-                   f"{summary['run_id']}")  # fmt: skip
+        more = _command("lots", "--db", db, "--run-id", summary["run_id"])
+        click.echo(f"              ... {left} more: {more}")
     published = summary.get("published", True)
     _print_decision_notes(Path(db), summary["run_key"], published, summary.get("run_skus"))
     if published:
-        click.echo(f"next:         {_prog()} review list --db {db}   (approve, override, reject "
-                   "lots)")  # fmt: skip
+        review = _command("review", "list", "--db", db)
+        click.echo(f"next:         {review}   (approve, override, reject lots)")
     else:
-        click.echo(f"next:         `review` and `export` act on the published plan ({_prog()} "
-                   f"lots --db {db}), not on this run's lots")  # fmt: skip
+        click.echo("next:         `review` and `export` act on the published plan "
+                   f"({_command('lots', '--db', db)}), not on this run's lots")  # fmt: skip
 
 
 def accuracy_hint(as_of: date, data_dir: Path, db_path: Path, weeks: int = 8) -> str:
     """How to see forecast accuracy on the demo at once: plan an earlier night from the same
     files (its forecast is then scored against this night's history)."""
     earlier = as_of - timedelta(weeks=weeks)
-    return (
-        f"accuracy:     {_prog()} run --data-dir {data_dir} --db {db_path} --as-of {earlier}"
-        f" && {_prog()} accuracy --db {db_path}   (an earlier night, scored {weeks} weeks on)"
-    )
+    db_path = Path(db_path)
+    plan = _command("run", "--data-dir", Path(data_dir), "--db", db_path, "--as-of", earlier)
+    score = _command("accuracy", "--db", db_path)
+    return f"accuracy:     {plan} && {score}   (an earlier night, scored {weeks} weeks on)"
+
+
+def _command(*words: object) -> str:
+    """`reorder <words>` to paste into a shell, as this program was started (`_prog`), each
+    word quoted where the shell would split it (a warehouse path with a space); a path
+    absolute, as the run summary prints it (the terminal may be in another folder)."""
+    absolute = [Path(w).resolve() if isinstance(w, Path) else w for w in words]
+    return warehouse.command_line(_prog(), *absolute)
 
 
 def _prog() -> str:

@@ -16,6 +16,7 @@ from optimize.explain import expected_units, lead_time_text, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
 
 # '1 lot', '3 lots'; later order lines in quarantine: one wording for every layer
+from warehouse.commands import command_line
 from warehouse.load_notes import counted, later_lines
 
 MAX_QUANTITY = 10**9  # units: a decided quantity beyond is a typo, not a lot
@@ -340,7 +341,7 @@ def failed_notes(
         )
     if len(failed) > shown:
         more = counted(len(failed) - shown, "more failed run")
-        notes.append(f"{more} since: `reorder runs --db {db_path}`")
+        notes.append(f"{more} since: `{command_line('reorder', 'runs', '--db', db_path)}`")
     return notes
 
 
@@ -407,8 +408,9 @@ def tier_notes(
     notes = []
     for r in missed.itertuples(index=False):
         shown = (lambda v: f"{v:,.2f}") if r.basis == "spend" else (lambda v: f"{v:,.0f} units")
+        of_supplier = ("--status", "all", "--supplier", r.supplier_id)
         where = (
-            f"(`reorder review list --db {db_path} --status all --supplier {r.supplier_id}`)"
+            f"(`{command_line('reorder', 'review', 'list', '--db', db_path, *of_supplier)}`)"
             if night is None
             else f"of the night of {night:%Y-%m-%d} ({of}; `reorder review` decides on the "
             "published plan only)"

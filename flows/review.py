@@ -423,8 +423,9 @@ def rest_pointer(pending: pd.DataFrame, db_path: str) -> str:
     terminal has no default one: without --db a copied command stopped at "Missing option
     '--db'")."""
     run_key, run_id = pending["run_key"].iloc[0], pending["run_id"].iloc[0]
+    lots = warehouse.command_line("reorder", "lots", "--db", db_path, "--run-id", run_id)
+    review = warehouse.command_line("reorder", "review", "list", "--db", db_path)
     return (
-        f"the lots of run {run_key}, `reorder lots --db {db_path} --run-id {run_id}` (`reorder "
-        f"review list --db {db_path}` lists the pending lots of the published run, this one "
-        "until a later plan is published)"
+        f"the lots of run {run_key}, `{lots}` (`{review}` lists the pending lots of the "
+        "published run, this one until a later plan is published)"
     )

@@ -356,12 +356,14 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
     for note in tier_notes(missed, db_path, night=None if run == latest else run[2]):
         click.echo(f"note: {note}")
     for note in _earlier_notes(
-        earlier, f"reorder export --db {db_path} --out {out_dir}", suppliers
+        earlier, ("reorder", "export", "--db", db_path, "--out", out_dir), suppliers
     ):
         click.echo(f"note: {note}")
 
 
-def _earlier_notes(earlier: pd.DataFrame, command: str, suppliers: tuple[str, ...]) -> list[str]:
+def _earlier_notes(
+    earlier: pd.DataFrame, command: tuple[object, ...], suppliers: tuple[str, ...]
+) -> list[str]:
     """One note per earlier night whose approved lots are not exported yet
     (`warehouse.earlier_proposals`), with the `command` (+ --night) that exports them: the
     plan counts them as open orders, so a lot never ordered would be forgotten."""
@@ -375,10 +377,15 @@ def _earlier_notes(earlier: pd.DataFrame, command: str, suppliers: tuple[str, ..
             f"{when:%Y-%m-%d} {'is' if one else 'are'} not in this export "
             f"({listed(lots_then['sku'])}): the plan counts {'it' if one else 'them'} as "
             f"{'an open order' if one else 'open orders'} until the ERP's open_orders carries "
-            f"{'its' if one else 'their'} po_id; not ordered yet? {command} --night "
-            f"{when:%Y-%m-%d}" + "".join(f" --supplier {s}" for s in suppliers)
+            f"{'its' if one else 'their'} po_id; not ordered yet? "
+            + warehouse.command_line(*command, "--night", f"{when:%Y-%m-%d}", *_each(suppliers))
         )
     return notes
+
+
+def _each(suppliers: Sequence[str]) -> list[str]:
+    """`--supplier S` per supplier, as words of a command (`warehouse.command_line`)."""
+    return [word for s in suppliers for word in ("--supplier", s)]
 
 
 def _nothing_to_export(
@@ -391,7 +398,9 @@ def _nothing_to_export(
     of = f"{_names('supplier', suppliers)} of " if suppliers else ""
     counts = status.value_counts()
     shown = [f"{counts[s]:,} {s}" for s in ("pending", "rejected") if counts.get(s, 0)]
-    command = f"reorder review list --db {db_path}" + "".join(f" --supplier {s}" for s in suppliers)
+    command = warehouse.command_line(
+        "reorder", "review", "list", "--db", db_path, *_each(suppliers)
+    )
     where = f": {command}" if published else "; `reorder review` decides on the published plan only"
     return (
         f"nothing to export: no lot of {of}the night of {run[2]} (run {run[1]}) is "

@@ -12,6 +12,7 @@ from warehouse.accuracy import (
     item_accuracy,
     scored_item,
 )
+from warehouse.commands import command_line
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import check_path, connect
 from warehouse.decisions import (
@@ -108,6 +109,7 @@ __all__ = [
     "check_lot",
     "check_path",
     "close_interrupted_runs",
+    "command_line",
     "connect",
     "current_forecast_models",
     "current_recommendations",

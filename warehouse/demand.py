@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from warehouse.commands import command_line
 from warehouse.connect import database_file
 from warehouse.errors import HistoryError
 
@@ -132,8 +133,8 @@ def _lines_held(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()
     if not count:
         return ""
-    return (f"; {count:,} rows are in quarantine (first: {file} row {row}: {reason}); "
-            f"see `reorder quarantine --db {database_file(con)}`")  # fmt: skip
+    listed = command_line("reorder", "quarantine", "--db", database_file(con))
+    return f"; {count:,} rows are in quarantine (first: {file} row {row}: {reason}); see `{listed}`"
 
 
 def bucket_demand(

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from warehouse.commands import command_line
 from warehouse.config import LoadConfig
 from warehouse.connect import database_file
 from warehouse.decisions import planned_orders
@@ -371,7 +372,7 @@ def recased_history(
     if len(rows) > shown:
         notes.append(f"and {counted(len(rows) - shown, 'more item')} with order lines in "
                      "quarantine for their sku written in another case than items.csv's "
-                     f"(reorder quarantine --db {database_file(con)} --rows)")  # fmt: skip
+                     f"({_quarantine_rows(con)})")  # fmt: skip
     return notes
 
 
@@ -471,8 +472,12 @@ def counted(n: int, word: str) -> str:
 
 def _more(con: duckdb.DuckDBPyConnection, n: int, shown: int) -> str:
     """'; and 3 more (reorder quarantine --db <file> --rows)' past the `shown` first of `n`."""
-    listed = f"reorder quarantine --db {database_file(con)} --rows"
-    return f"; and {n - shown} more ({listed})" if n > shown else ""
+    return f"; and {n - shown} more ({_quarantine_rows(con)})" if n > shown else ""
+
+
+def _quarantine_rows(con: duckdb.DuckDBPyConnection) -> str:
+    """The command that lists the quarantined rows of the warehouse `con` opened."""
+    return command_line("reorder", "quarantine", "--db", database_file(con), "--rows")
 
 
 def twin_orders(
@@ -596,5 +601,5 @@ def absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> lis
     db = database_file(con)
     return [f"{file}: no longer in the folder, but its rows stay loaded (delta exports may be "
             f"archived) and override {counted(n, 'row')} of files in it; put it back corrected, or "
-            f"drop its rows with `reorder forget --db {db} {file}`"
+            f"drop its rows with `{command_line('reorder', 'forget', '--db', db, file)}`"
             for file, n in rows]  # fmt: skip

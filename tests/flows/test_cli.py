@@ -35,10 +35,10 @@ def test_demo_accuracy_hint_plans_an_earlier_night_then_scores_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "argv", ["reorder"])
-    hint = accuracy_hint(date(2026, 11, 21), Path("demo/data"), Path("demo/reorder.duckdb"))
+    hint = accuracy_hint(date(2026, 11, 21), Path("/srv/demo/data"), Path("/srv/demo/wh.duckdb"))
     assert hint.startswith(
-        "accuracy:     reorder run --data-dir demo/data --db demo/reorder.duckdb "
-        "--as-of 2026-09-26 && reorder accuracy --db demo/reorder.duckdb"
+        "accuracy:     reorder run --data-dir /srv/demo/data --db /srv/demo/wh.duckdb "
+        "--as-of 2026-09-26 && reorder accuracy --db /srv/demo/wh.duckdb"
     )
 
 
@@ -470,17 +470,78 @@ def test_runs_says_no_solver_for_a_failed_run_and_the_parameters_of_a_relaxed_on
 
 
 @pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`reorder demo` of 20 items as of 2026-06-30 (its folder: data/, reorder.duckdb)."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`reorder demo --folder demo` of 20 items as of 2026-06-30, started in a folder with a
+    space in its name: the demo's folder (data/, reorder.duckdb) and what it printed."""
     from click.testing import CliRunner
 
     from flows.cli import main
 
-    folder = tmp_path_factory.mktemp("cli") / "demo"
-    out = CliRunner().invoke(main, ["demo", "--folder", str(folder), "--items", "20",
-                                    "--as-of", "2026-06-30"])  # fmt: skip
+    started_in = tmp_path_factory.mktemp("cli") / "my data"
+    started_in.mkdir()
+    cwd = os.getcwd()
+    os.chdir(started_in)
+    try:
+        out = CliRunner().invoke(main, ["demo", "--folder", "demo", "--items", "20",
+                                        "--as-of", "2026-06-30"])  # fmt: skip
+    finally:
+        os.chdir(cwd)
     assert out.exit_code == 0, out.output
-    return folder
+    return started_in / "demo", out.output
+
+
+@pytest.fixture(scope="module")
+def demo_folder(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
+
+
+def test_commands_the_demo_prints_work_when_pasted_in_another_folder(
+    demo_run: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started in '/tmp/.../my data', the demo printed `reorder quarantine --db /tmp/.../my
+    data/demo/reorder.duckdb`: pasted, --db took '/tmp/.../my'. Every command it prints now
+    names the warehouse as one word, absolute (the lots pointer said `--db demo/...` while the
+    summary said the absolute path), and works from another folder."""
+    import re
+    import shlex
+
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    folder, printed = demo_run
+    db = str(folder / "reorder.duckdb")
+    monkeypatch.chdir(tmp_path)
+    commands = re.findall(r"reorder ((?:[a-z]+ )+--db (?:'[^']*'|[^\s)`']+))", printed)
+    assert {c.split(" --db")[0] for c in commands} >= {"runs", "quarantine", "review list"}
+    for command in commands:
+        words = shlex.split(command)
+        assert words[-1] == db, command
+        out = CliRunner().invoke(main, words)
+        assert out.exit_code == 0, (command, out.output)
+    (accuracy,) = [line for line in printed.splitlines() if line.startswith("accuracy:")]
+    plan, score = accuracy.removeprefix("accuracy:").split("   (")[0].split(" && ")
+    assert shlex.split(plan)[1:6] == ["run", "--data-dir", str(folder / "data"), "--db", db]
+    out = CliRunner().invoke(main, shlex.split(score)[1:])
+    assert out.exit_code == 0, out.output
+
+
+def test_the_lots_pointer_names_the_warehouse_as_the_summary_does(
+    demo_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """`reorder demo` (--folder demo) ended its lots with `... 67 more: reorder lots --db
+    demo/reorder.duckdb` and its summary with `--db /abs/demo/reorder.duckdb`: one path now,
+    the absolute one, quoted when it holds a space."""
+    import shlex
+
+    from flows.cli import _print_lots
+
+    monkeypatch.chdir(demo_folder.parent)
+    _print_lots(Path("demo/reorder.duckdb"), limit=1)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert shlex.split(last.split("more: ")[1]) == [
+        "reorder", "lots", "--db", str(demo_folder / "reorder.duckdb")
+    ]  # fmt: skip
 
 
 def test_demo_plans_its_night_as_reorder_run_does(demo_folder: Path) -> None:
@@ -622,6 +683,32 @@ def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
     assert report_notes(summary)[-1] == (
         "Not planned",
         "... and 6 more (reorder lots --db /srv/wh.duckdb --run-id r-1 --all)",
+    )
+
+
+def test_commands_in_notes_quote_a_path_with_a_space() -> None:
+    """Failed-run warnings, the run summary's and the review form's pointers and the tier
+    notes printed `--db /tmp/my data/wh.duckdb` unquoted: a copied command's --db took
+    '/tmp/my' (and a supplier id with a space split in two)."""
+    from flows.artifacts import report_notes
+    from flows.console import failed_notes, tier_notes
+    from flows.review import rest_pointer
+
+    db = "/tmp/my data/wh.duckdb"
+    failed = pd.DataFrame({"as_of": [date(2026, 12, 6)] * 2, "error": ["HistoryError"] * 2,
+                           "started_at": [pd.Timestamp(2026, 12, 7, 1)] * 2})  # fmt: skip
+    assert failed_notes(failed, None, db, shown=1)[-1].endswith(f"`reorder runs --db '{db}'`")
+    summary = {"db_path": db, "run_id": "r-1", "items_unplannable": 2,
+               "not_planned": [{"sku": "P-1", "reason": "no price break"}]}  # fmt: skip
+    assert report_notes(summary)[-1][1].endswith(f"(reorder lots --db '{db}' --run-id r-1 --all)")
+    missed = pd.DataFrame([{"supplier_id": "ACME GmbH", "basis": "spend", "min_total": 450.0,
+                            "discount_rate": 0.02, "planned": 480.0, "now": 80.0}])  # fmt: skip
+    (note,) = tier_notes(missed, db)
+    assert note.endswith(f"(`reorder review list --db '{db}' --status all --supplier 'ACME GmbH'`)")
+    pending = pd.DataFrame({"run_key": ["night-1"], "run_id": ["r-1"]})
+    assert rest_pointer(pending, db).startswith(
+        f"the lots of run night-1, `reorder lots --db '{db}' --run-id r-1` (`reorder review list "
+        f"--db '{db}'` lists"
     )
 
 

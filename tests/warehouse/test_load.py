@@ -353,15 +353,23 @@ def test_quarantine_notes_count_one_row_in_the_singular_and_more_in_the_plural(c
 def test_commands_in_load_notes_name_the_warehouse_file(tmp_path, monkeypatch):
     """'; and 1 more (reorder quarantine --rows)' and '`reorder forget --db ... FILE`' named
     no warehouse, and the terminal has none by default: a copied command stopped at "Missing
-    option '--db'". They name the file the load wrote, absolute (the load ran elsewhere)."""
+    option '--db'". They name the file the load wrote, absolute (the load ran elsewhere), and
+    a path with a space in quotes: unquoted, the copied command's --db took '/tmp/my'."""
+    import shlex
+
     from warehouse.load_notes import tiers_left_out
 
-    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "my data"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
     breaks = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0")
     with warehouse.connect("wh.duckdb") as con:
         load_folder(con, write_folder(tmp_path / "in", price_breaks__csv=breaks), AS_OF)
         (note,) = tiers_left_out(con, shown=0)
-    assert note.endswith(f"; and 1 more (reorder quarantine --db {tmp_path / 'wh.duckdb'} --rows)")
+    db = folder / "wh.duckdb"
+    assert note.endswith(f"; and 1 more (reorder quarantine --db '{db}' --rows)")
+    command = note.rpartition("(")[2].removesuffix(")")
+    assert shlex.split(command) == ["reorder", "quarantine", "--db", str(db), "--rows"]
 
 
 def test_an_offer_whose_only_tier_is_in_quarantine_is_named_as_left_out(con, tmp_path):
