@@ -14,7 +14,8 @@ Kind = Literal["text", "number", "integer", "date"]
 @dataclass(frozen=True)
 class Column:
     """One input column; `low`/`high` are inclusive bounds, `above` an exclusive lower bound,
-    `magnitude` an inclusive bound on the absolute value."""
+    `magnitude` an inclusive bound on the absolute value; `beyond`: what a value past it is
+    told, after "lead_time 1e20 is beyond " (None: the bound and that it is a typo, not units)."""
 
     name: str
     kind: Kind = "text"
@@ -25,6 +26,7 @@ class Column:
     default: float | None = None
     allowed: tuple[str, ...] = ()
     magnitude: float | None = None  # |value| at most this
+    beyond: str | None = None
     # a count of units (not a price or rate): '1.000' there is more likely a thousand units
     # grouped with '.' than one (`load_notes.thousands`)
     units: bool = False
@@ -50,6 +52,12 @@ class Table:
 # as covered for ever: never ordered, the stock blamed), and an offer's moq, pack_size and
 # min_qty (the same typo there asks for lots of trillions of units)
 MAX_LINE_UNITS = 1e7
+# days: a lead time of 1e20 days (a typo) was planned as one, and printed in full in every
+# reason; lead times of a few years are real (aircraft parts)
+MAX_LEAD_TIME = 3653
+LEAD_TIME_BEYOND = (
+    f"{MAX_LEAD_TIME:,} days (10 years): a typo? lead_time is the days from order to delivery"
+)
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
 TIER_BASES = ("spend", "units")  # supplier_tiers.basis: purchase cost or units bought
@@ -75,7 +83,14 @@ SUPPLIERS = Table(
     (
         Column("supplier_id", required=True),
         Column("name"),
-        Column("lead_time", "number", required=True, low=0),
+        Column(
+            "lead_time",
+            "number",
+            required=True,
+            low=0,
+            magnitude=MAX_LEAD_TIME,
+            beyond=LEAD_TIME_BEYOND,
+        ),
         Column("fixed_cost", "number", required=True, low=0),
         Column("on_time_rate", "number", low=0, high=1, default=1),
         Column("reject_rate", "number", low=0, high=1, default=0),

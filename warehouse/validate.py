@@ -475,7 +475,8 @@ def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:
             values.abs() > limit,
             name,
             lambda v: (
-                f"{name} {v} is beyond {sign}{limit:,.0f}: a typo (an EAN, a date?), not units"
+                f"{name} {v} is beyond "
+                + (column.beyond or f"{sign}{limit:,.0f}: a typo (an EAN, a date?), not units")
             ),
         )
         values = values.where(values.abs() <= limit)  # one reason per value

@@ -432,3 +432,20 @@ def test_spreadsheet_error_values_are_quarantined_not_loaded_as_skus(con, tmp_pa
     ]
     assert quarantined(con, "order_lines") == [(4, "sku", f"sku '#N/A' {reason}")]
     assert sorted(r[0] for r in con.execute("SELECT sku FROM items").fetchall()) == ["A", "B"]
+
+
+def test_a_lead_time_beyond_ten_years_is_quarantined_and_years_long_ones_load(con, tmp_path):
+    """suppliers.csv's lead_time 1e20 loaded: its items were 'No order: ... the fastest offer,
+    S1, takes 100,000,000,000,000,000,000 days', with nothing saying the row is a typo. Beyond
+    ten years it is quarantined naming the row (its offers left out with the reason); a lead
+    time of three years (an aircraft part's) loads."""
+    suppliers = BASE["suppliers.csv"].replace("S1,Acme,14,", "S1,Acme,1e20,")
+    suppliers = suppliers.replace("S2,Brix,7,", "S2,Brix,1095,")
+    _load(con, tmp_path, suppliers__csv=suppliers)
+    assert quarantined(con, "suppliers") == [
+        (1, "lead_time", "lead_time 1e20 is beyond 3,653 days (10 years): a typo? lead_time is "
+         "the days from order to delivery")
+    ]  # fmt: skip
+    assert con.execute("SELECT supplier_id, lead_time FROM suppliers").fetchall() == [
+        ("S2", 1095.0)
+    ]
