@@ -408,6 +408,36 @@ def largest_tiers(tiers: tuple[SupplierTier, ...]) -> dict[str, SupplierTier]:
     return best
 
 
+# currency: the MILP solvers lose exactness on costs far above this (probe of a 20-item plan
+# under a budget: CBC 2.10 called it infeasible once one item's expected costs neared 1e15,
+# losing every lot; HiGHS ended "Unknown" near 1e31); a 500,000 part stays far below it
+MAX_COST = 1e13
+
+
+def cost_error(item: ItemProblem) -> str | None:
+    """Why the item's costs are beyond what the MILP keeps exact (MAX_COST), naming the
+    parameter that makes them so, or None. A lot's costs are about a unit's holding over the
+    horizon, price or stockout cost times its units (the most demanded over the horizon in
+    any scenario, or the smallest lot allowed), plus an order's fixed_cost."""
+    smallest = max(o.min_lot for o in item.offers)
+    units = float(max(1, item.scenarios.sum(axis=1).max(), smallest))
+    price = max(o.price_breaks[0].unit_price for o in item.offers)
+    fixed = max(o.fixed_cost for o in item.offers)
+    held = item.holding_rate_per_period * item.horizon * price
+    for name, value, cost in (  # the price first: holding and stockout costs grow with it
+        ("unit_price", price, price * units),
+        ("holding_cost_rate", item.holding_cost_rate, held * units),
+        ("fixed_cost", fixed, fixed),
+        ("stockout_cost", item.stockout_cost, item.stockout_cost * units),
+    ):
+        if cost > MAX_COST:
+            return (
+                f"{name} {value:g} makes costs of up to {cost:.3g} (over {units:,.0f} units), "
+                f"beyond the {MAX_COST:g} the MILP solvers keep exact: check {name}"
+            )
+    return None
+
+
 def salvage_error(item: ItemProblem, tiers: tuple[SupplierTier, ...] = ()) -> str | None:
     """Why the item's salvage_value cannot be planned with, or None. A leftover unit worth
     more than the cheapest unit price, after the largest supplier-wide discount of `tiers`

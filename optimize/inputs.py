@@ -38,6 +38,7 @@ from optimize.data import (
     PriceBreak,
     Problem,
     SupplierTier,
+    cost_error,
     salvage_error,
 )
 
@@ -169,7 +170,7 @@ def build_problem(
             unplannable.append((sku, f"invalid input: {error}"))
     tiers = _supplier_tiers(supplier_tiers, {o.supplier_id for i in planned for o in i.offers})
     for item in list(planned):
-        if (error := salvage_error(item, tiers)) is not None:
+        if (error := salvage_error(item, tiers) or cost_error(item)) is not None:
             planned.remove(item)
             unplannable.append((item.sku, f"invalid input: {error} (sku {item.sku})"))
     seen = {str(s) for s in ids}

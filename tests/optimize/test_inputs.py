@@ -452,3 +452,38 @@ def test_no_lot_is_ordered_for_an_item_that_has_no_demand_left_before_it_could_a
     assert frame.loc["DEAD", "quantity"] == 0
     assert frame.loc["DEAD", "reason"].startswith(why)
     assert frame.loc["A", "quantity"] > 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("stockout_cost", 1e15, "stockout_cost 1e+15 makes costs of up to 1e+16 (over 10 units)"),
+        ("holding_cost_rate", 1e14, "holding_cost_rate 1e+14 makes costs of up to 3.45e+14"),
+        ("unit_price", 1e12, "unit_price 4.5e+12 makes costs of up to 4.5e+13 (over 10 units)"),
+    ],
+)
+def test_an_item_whose_costs_are_beyond_what_the_solvers_keep_exact_is_left_out(
+    column, value, named
+):
+    """A stockout_cost of 1e15 (or a holding_cost_rate of 1e14) per unit planned: under a
+    budget CBC called the plan infeasible and every item went without a lot ('the solver found
+    no plan'), HiGHS ended 'Unknown' near 1e30. The item is left out naming the parameter (a
+    unit price of trillions, not its holding_cost_rate, which only multiplies it); the others
+    are planned, proven optimal by both solvers."""
+    from optimize.plan import plan
+
+    items, *rest = tables()
+    if column == "unit_price":  # A's price breaks, times value
+        rest[2].loc[rest[2]["sku"] == "A", column] *= value
+    else:
+        items[column] = items[column].astype(float)
+        items.loc[0, column] = value  # A
+    ids = np.array(["A", "B", "C"])
+    scenarios = (ids, np.ones((3, 3, 4), int))
+    problem, unplannable = build_problem(items, *rest, scenarios, AS_OF, 7.0, budget=60.0)
+    assert [i.sku for i in problem.items] == ["B"]  # C: no price break
+    reason = unplannable.set_index("sku").loc["A", "reason"]
+    assert reason.startswith(f"invalid input: {named}"), reason
+    assert reason.endswith(f"beyond the 1e+13 the MILP solvers keep exact: check {column} (sku A)")
+    for solver in ("highs", "cbc"):
+        assert plan(problem, solver=solver).optimal
