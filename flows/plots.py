@@ -26,6 +26,7 @@ from matplotlib.ticker import Formatter, MaxNLocator
 SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
 DPI = 100
 _BLUE, _ORANGE, _GREY, _PURPLE = "#1f77b4", "#d95f02", "#7f7f7f", "#6a3d9a"
+_GREEN = "#1b9e77"  # open orders on the stock chart
 # the other suppliers' cost curves: Dark2 without its orange (the price breaks' colour)
 _OTHERS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
 _MARKERS = ("o", "s", "^", "D", "v", "P")  # and a marker each: the colours alike in greyscale
@@ -147,6 +148,29 @@ def _end_of_life(ax: plt.Axes, end_of_life: date | None, first: object, last: ob
     at = pd.Timestamp(end_of_life) + pd.Timedelta(days=1)
     if pd.Timestamp(first) <= at <= pd.Timestamp(last):
         ax.axvline(at, color=_PURPLE, ls="-.", lw=1.2, label=f"end of life {end_of_life:%Y-%m-%d}")
+
+
+def _open_orders(
+    ax: plt.Axes, ds: pd.DatetimeIndex, open_orders: Sequence[tuple[int, int]]
+) -> None:
+    """A line at the start of each period in which open orders arrive (overdue ones in the
+    first), one legend entry naming their units; stock jumped there with nothing to say why
+    and read as the lot arriving early."""
+    due = sorted(
+        ((max(int(d), 0), int(q)) for d, q in open_orders if d < len(ds)), key=lambda o: o[0]
+    )
+    if not due:
+        return
+    units = " + ".join(f"{q:,}" for _, q in due)
+    if len(due) > 4:  # the legend's width
+        units = f"{len(due)} of them, {sum(q for _, q in due):,}"
+    label = (
+        f"open orders arrive: {units} units"
+        if len(due) > 1
+        else f"open order arrives: {units} units"
+    )
+    for i, period in enumerate(sorted({d for d, _ in due})):
+        ax.axvline(ds[period], color=_GREEN, ls="--", lw=1.2, label=label if i == 0 else None)
 
 
 def fan_figure(
@@ -321,11 +345,14 @@ def stock_figure(
     without: np.ndarray,
     arrival: int | None,
     freq: str,
+    open_orders: Sequence[tuple[int, int]] = (),
     end_of_life: date | None = None,
 ) -> plt.Figure:
     """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
-    5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival
-    and the item's `end_of_life` (last day with demand) if it falls within the horizon.
+    5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival,
+    the `open_orders` the plan counts (`ItemProblem.open_orders`, (due period, units); an
+    overdue one at the first period, one due at or past the horizon end left out) where they
+    arrive, and the item's `end_of_life` (last day with demand) if it falls within the horizon.
     `ds`: the periods' starts, the first the day after the night (as_of,
     `optimize.plan_period_starts`); the chart starts with the `on_hand` units of that night
     (the stock the periods start from) at the end of it, its tick `as of <night>`, and each
@@ -346,10 +373,13 @@ def stock_figure(
             label=f"on hand as of {night:%Y-%m-%d}")  # fmt: skip
     if arrival is not None and arrival < len(ds):
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
+    _open_orders(ax, ds, open_orders)
     _end_of_life(ax, end_of_life, x[0], x[-1])
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")
-    _units_over_dates(ax, "units in stock", headroom=0.45, min_ticks=5)  # 13 weeks: not 3 ticks
+    rows = -(-len(ax.get_legend_handles_labels()[1]) // 3)  # legend rows over the data
+    # 13 weeks: not 3 ticks
+    _units_over_dates(ax, "units in stock", headroom=0.15 + 0.15 * rows, min_ticks=5)
     # a little room left of the night: its stock and the drop to the first week's show
     ax.set_xlim(x[0] - (x[-1] - x[0]) * 0.015, x[-1])
     start = mdates.date2num(x[0])

@@ -235,7 +235,8 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
             optimize.projected_stock(item, None, 0),
             arrival,
             data.freq,
-            item.end_of_life,
+            open_orders=item.open_orders,
+            end_of_life=item.end_of_life,
         ),
     ]
     alts = [f"{sku} forecast: {note}" if note else f"{sku} chart"] + [f"{sku} chart"] * 2

@@ -265,3 +265,30 @@ def test_a_monthly_fan_chart_draws_without_a_matplotlib_warning() -> None:
     fig = plots.fan_figure("A-1", history, forecast, "M")
     labels = [t for t in _ticks(fig, "x") if t]
     assert len(labels) >= 4 and len(set(labels)) == len(labels)
+
+
+def test_the_stock_chart_marks_open_orders_where_they_arrive() -> None:
+    """Stock jumped by an open order's 80 units in week 3 with nothing on the chart to say
+    why: it read as the lot arriving early."""
+    import optimize
+
+    offer = optimize.Offer("S1", 10, 10, "all_units", (optimize.PriceBreak(1, 5.0),), 15.0, 8)
+    demand = np.random.default_rng(0).poisson(15, (200, 12))
+    item = optimize.ItemProblem("A-1", demand, 60, ((2, 80), (2, 20), (5, 30)), (offer,), 0.25,
+                                7 / 365.25, 0.5, 0.1, 25.0, 2.0)  # fmt: skip
+    ds = pd.DatetimeIndex(optimize.plan_period_starts(WEEKS[0].date(), 7.0, item.horizon))
+    with_lot = optimize.projected_stock(item, "S1", 100)
+    without = optimize.projected_stock(item, None, 0)
+    fig = plots.stock_figure("A-1", ds, 60, with_lot, without, 8, "W", item.open_orders)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "open orders arrive: 80 + 20 + 30 units" in labels
+    colour = ax.get_lines()[labels.index("open orders arrive: 80 + 20 + 30 units")].get_color()
+    at = [mdates.date2num(line.get_xdata()[0]) for line in ax.get_lines()
+          if line.get_color() == colour]  # fmt: skip
+    assert at == [mdates.date2num(ds[2]), mdates.date2num(ds[5])]  # one line per week
+    assert _points_under_legend(fig) == 0
+    # overdue: counted now; due at or past the horizon end: not in the plan
+    fig = plots.stock_figure("A-1", ds, 60, with_lot, without, 8, "W", ((-3, 80), (12, 5)))
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert "open order arrives: 80 units" in labels
