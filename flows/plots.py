@@ -21,7 +21,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator, PercentFormatter
 
 SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px page
 DPI = 100
@@ -304,6 +304,79 @@ def bars_figure(
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+def risk_figure(
+    skus: Sequence[str],
+    leftover: Sequence[float],
+    risk: Sequence[float],
+    order_value: Sequence[float],
+    allowed: float,
+    named: int = 4,
+) -> plt.Figure:
+    """One dot per lot: its expected `leftover` at horizon end at cost (currency) against the
+    stockout `risk` its order decides (0..1), dot area by `order_value`; a dashed line at the
+    `allowed` risk (1 - service level). The `named` lots of the highest risk above the line
+    and the `named` of the most leftover carry their sku: where to look first."""
+    fig, ax = plt.subplots(figsize=SIZE)
+    x, y = np.asarray(leftover, dtype=float), np.asarray(risk, dtype=float)
+    value = np.asarray(order_value, dtype=float)
+    area = 12 + 180 * np.sqrt(value / value.max()) if len(value) and value.max() > 0 else 20
+    ax.scatter(x, y, s=area, color=_BLUE, alpha=0.45, edgecolors="white", linewidths=0.5)
+    ax.axhline(allowed, color=_ORANGE, ls="--", lw=1,
+               label=f"{allowed:.0%} = 1 - service level")  # fmt: skip
+    above = np.flatnonzero(y > allowed + 1e-9)
+    marked = set(above[np.argsort(-y[above], kind="stable")][:named])
+    marked |= set(np.argsort(-x, kind="stable")[: min(named, len(x))])
+    ax.set_xlim(0, max(x.max() if len(x) else 0.0, 1.0) * 1.15)
+    ax.set_ylim(0, max(y.max() if len(y) else 0.0, allowed) * 1.2 + 0.01)
+    _name_dots(ax, [(skus[i], x[i], y[i]) for i in sorted(marked)])
+    ax.set_title("Stockout risk and leftover per lot (dot area: order value)")
+    ax.set_xlabel("expected leftover at horizon end, at cost (currency)")
+    ax.set_ylabel("stockout risk the lot decides")
+    ax.xaxis.set_major_formatter(_Amounts())
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    return fig
+
+
+# where a dot's name goes (offset in points, alignment), tried in turn until it overlaps no
+# name placed before: two lots of 11,526 and 12,079 at cost ran into one another
+_NAME_SPOTS = tuple(
+    (dx, dy, "left" if dx > 0 else "right") for dy in (3, -10, 12, -19) for dx in (4, -4)
+)
+
+
+def _name_dots(ax: plt.Axes, dots: Sequence[tuple[str, float, float]]) -> None:
+    """Annotate each (text, x, y) beside its dot, clear of the names placed before it where
+    one of `_NAME_SPOTS` allows (sizes estimated from the font: drawing to measure them
+    doubled the chart's time)."""
+    ax.figure.tight_layout()  # the axes' place in the PNG
+    scale = ax.figure.dpi / 72  # pixels per point
+    height = 7 * scale * 1.2
+    frame = ax.get_window_extent()
+    placed: list[tuple[float, float, float, float]] = []
+    for text, x, y in dots:
+        px, py = ax.transData.transform((x, y))
+        width = 7 * scale * 0.62 * len(text)
+        for dx, dy, align in _NAME_SPOTS:
+            x0 = px + dx * scale - (width if align == "right" else 0)
+            box = (x0, py + dy * scale, x0 + width, py + dy * scale + height)
+            inside = frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1]
+            if inside and box[3] <= frame.y1 and not any(_overlap(box, b) for b in placed):
+                break
+        else:
+            dx, dy, align = _NAME_SPOTS[0]
+            box = (px, py, px + width, py + height)
+        placed.append(box)
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                    ha=align)  # fmt: skip
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def calibration_chart(calibration: pd.DataFrame, title: str, ylabel: str, runs: int = 3) -> bytes:

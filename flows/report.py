@@ -1,7 +1,8 @@
 """The run report: one static HTML file per run_key, charts embedded as base64 PNGs so the
 file stands alone (mail it, open it from a share).
 
-Content: key figures; portfolio charts (spend by supplier, expected leftover value); a table of
+Content: key figures; portfolio charts (spend by supplier, expected leftover value, stockout
+risk against leftover per lot); a table of
 every lot; for the `max_items` lots of the biggest order value, and up to `max_flagged` more
 whose forecast is not their item's own history (flows.sources: a planner must look at those
 whatever their order value), the demand history with the forecast fan (quantiles of the
@@ -347,6 +348,20 @@ def spend_bars(data: ReportData, ordered: pd.DataFrame) -> dict:
     }
 
 
+def risk_dots(data: ReportData, ordered: pd.DataFrame) -> dict:
+    """`plots.risk_figure` arguments of the "Stockout risk and leftover" chart: per lot its
+    expected leftover at cost and the stockout risk its order decides, as its reason gives
+    them, its order value, and the risk the run's service level allows."""
+    explained = [json.loads(e) for e in ordered["explanation"]]
+    return {
+        "skus": ordered["sku"].tolist(),
+        "leftover": leftover_values(ordered)["value"].tolist(),
+        "risk": [e["stockout_risk_decided"] for e in explained],
+        "order_value": ordered["order_value"].tolist(),
+        "allowed": 1 - data.service_level,
+    }
+
+
 def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
     if ordered.empty:
         return "<h2>Portfolio</h2><p>No lots to order.</p>"
@@ -361,6 +376,7 @@ def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
             decimals=2,
             color="#d95f02",
         ),
+        plots.risk_figure(**risk_dots(data, ordered)),
     ]
     figures = "".join(
         f'<img alt="portfolio chart" src="{_data_uri(plots.png(f))}">' for f in images

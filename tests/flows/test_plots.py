@@ -292,3 +292,43 @@ def test_the_stock_chart_marks_open_orders_where_they_arrive() -> None:
     fig = plots.stock_figure("A-1", ds, 60, with_lot, without, 8, "W", ((-3, 80), (12, 5)))
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert "open order arrives: 80 units" in labels
+
+
+def test_the_risk_chart_has_a_dot_per_lot_and_names_the_ones_to_look_at() -> None:
+    """No chart showed which lots are both short and overstocked: the leftover bars gave no
+    risk, the table gave it per row."""
+    skus = ["A-1", "A-2", "A-3", "A-4", "A-5", "A-6"]
+    leftover = [10.0, 4000.0, 250.0, 30.0, 3000.0, 0.0]
+    risk = [0.30, 0.02, 0.05, 0.12, 0.01, 0.0]
+    value = [100.0, 9000.0, 400.0, 50.0, 3000.0, 10.0]
+    fig = plots.risk_figure(skus, leftover, risk, value, allowed=0.05, named=2)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "expected leftover at horizon end, at cost (currency)"
+    assert ax.get_ylabel() == "stockout risk the lot decides"
+    assert len(ax.collections[0].get_offsets()) == 6
+    sizes = ax.collections[0].get_sizes()
+    assert sizes[1] == sizes.max() and sizes[5] == sizes.min()  # area by order value
+    # above the line: A-1 and A-4; the most leftover: A-2 and A-5
+    assert sorted(t.get_text() for t in ax.texts) == ["A-1", "A-2", "A-4", "A-5"]
+    line = [line for line in ax.get_lines() if line.get_label().startswith("5%")]
+    assert line and line[0].get_ydata()[0] == 0.05
+    labels = [t for t in _ticks(fig, "y") if t]
+    assert labels[0] == "0%" and all(t.endswith("%") for t in labels)
+    assert ax.get_xlim()[1] > 4000 and ax.get_ylim()[1] > 0.30
+    plots.png(fig)
+
+
+def test_the_risk_charts_names_stay_apart_and_inside_the_axes() -> None:
+    # lots of 11,526 and 12,079 at cost near the right edge: their names ran into one another
+    skus = ["P-31953", "P-57731", "P-49552", "P-97082", "P-26720"]
+    leftover = [11526.0, 12079.0, 11449.0, 104.0, 5.0]
+    risk = [0.0515, 0.0505, 0.002, 0.259, 0.2465]
+    fig = plots.risk_figure(skus, leftover, risk, [1.0] * 5, allowed=0.05, named=3)
+    plots.png(fig)  # as the report saves it
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert len(boxes) == 5
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    frame = ax.get_window_extent()
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)

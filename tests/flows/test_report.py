@@ -51,7 +51,7 @@ def test_report_has_the_sections_and_one_pair_of_charts_per_shown_item(run) -> N
     assert all(
         "data:image/png;base64," in body for _, body in items
     )  # stands alone: no external files
-    assert text.count('alt="portfolio chart"') == 2
+    assert text.count('alt="portfolio chart"') == 3
     assert "How earlier forecasts did" not in text  # the first night: nothing to score yet
     if summary["lots"] > MAX_ITEMS:
         assert f"Other lots ({summary['lots'] - MAX_ITEMS:,}" in text
@@ -443,4 +443,32 @@ def test_spend_by_supplier_bars_are_after_the_supplier_wide_tier_like_the_key_fi
     assert f"<th>spend</th><td class=num>{spend:,.2f}</td>" in _header(data, ordered)
     assert ax.get_xlabel() == "spend, after supplier-wide tier discounts (currency)"
     assert f"{value['S-03'] - discount:,.2f}" in [t.get_text() for t in ax.texts]
+    plt.close(fig)
+
+
+def test_the_risk_chart_shows_each_lots_risk_and_leftover_as_its_reason_gives_them(run) -> None:
+    """A dot per lot to order: the leftover at cost and the stockout risk its order decides,
+    the figures of its reason, against the risk the run's service level allows."""
+    import json
+
+    import pandas as pd
+
+    from flows import plots
+    from flows.report import ReportData, risk_dots
+    from optimize.explain import money
+
+    db_path, _ = run
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+    ordered = lots[lots["quantity"] > 0]
+    empty = pd.DataFrame()
+    data = ReportData("k", "r", "2026-01-01", "W", lots, {}, empty, empty, {},
+                      service_level=0.9)  # fmt: skip
+    dots = risk_dots(data, ordered)
+    assert dots["skus"] == ordered["sku"].tolist() and dots["allowed"] == pytest.approx(0.1)
+    for value, risk, row in zip(dots["leftover"], dots["risk"], ordered.itertuples(), strict=True):
+        assert f"({money(value)} at cost" in row.reason
+        assert risk == json.loads(row.explanation)["stockout_risk_decided"]
+    fig = plots.risk_figure(**dots)
+    assert len(fig.axes[0].collections[0].get_offsets()) == len(ordered)
     plt.close(fig)
