@@ -181,6 +181,8 @@ def fan_figure(
     title: str | None = None,
     note: str | None = None,
     end_of_life: date | None = None,
+    night: date | None = None,
+    arrives: pd.Timestamp | None = None,
 ) -> plt.Figure:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item, in
     units per period; the history may reach into the forecast's periods (an earlier forecast
@@ -188,7 +190,9 @@ def fan_figure(
     history (`flows.sources.forecast_source`), under the chart in orange. Demand in the
     forecast's periods is drawn black, "demand that came": grey on from the history, it
     read as more of what the forecast was made from. `end_of_life`: the item's last day
-    with demand, marked where it falls within the chart."""
+    with demand, marked where it falls within the chart. `night`: the plan's as_of, a line at
+    its end; `arrives`: the start of the plan period in which the lot arrives (the stock
+    chart's line), so the periods the stock on hand must cover read off the fan."""
     fig, ax = plt.subplots(figsize=SIZE)
     ds = pd.to_datetime(forecast["ds"])
     came = pd.to_datetime(history["ds"]) >= ds.min()
@@ -214,11 +218,18 @@ def fan_figure(
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
     _end_of_life(ax, end_of_life, history["ds"].min() if len(history) else ds.min(), ds.max())
+    if night is not None:
+        end = pd.Timestamp(night) + pd.Timedelta(days=1)
+        ax.axvline(end, color="black", ls="-", lw=0.8, label=f"as of {night:%Y-%m-%d}")
+    if arrives is not None:
+        ax.axvline(pd.Timestamp(arrives), color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
     period = "week" if freq == "W" else "month"
     ax.set_title(title or f"{sku}: demand per {period} and forecast")
-    rows = -(-len(ax.get_legend_handles_labels()[1]) // 5)  # legend rows over the data
+    entries = len(ax.get_legend_handles_labels()[1])
+    ncol = 5 if entries <= 5 else 4
+    rows = -(-entries // ncol)  # legend rows over the data
     _units_over_dates(ax, f"units per {period}", 0.15 + 0.15 * rows, min_ticks=4)
-    ax.legend(loc="upper left", fontsize=7, ncol=5 if rows == 1 else 3, frameon=False)
+    ax.legend(loc="upper left", fontsize=7, ncol=ncol, frameon=False)
     if note:
         ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
     return fig

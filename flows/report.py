@@ -226,7 +226,16 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
     images = [
-        plots.fan_figure(sku, history, fc, data.freq, note=note, end_of_life=item.end_of_life),
+        plots.fan_figure(
+            sku,
+            history,
+            fc,
+            data.freq,
+            note=note,
+            end_of_life=item.end_of_life,
+            night=as_of,
+            arrives=ds[arrival] if arrival < len(ds) else None,
+        ),
         plots.cost_figure(sku, curves, none, breaks, chosen),
         plots.stock_figure(
             sku,

@@ -332,3 +332,22 @@ def test_the_risk_charts_names_stay_apart_and_inside_the_axes() -> None:
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     frame = ax.get_window_extent()
     assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)
+
+
+def test_the_fan_chart_marks_the_night_and_when_the_lot_arrives() -> None:
+    """The fan gave no clue which of its weeks the stock on hand must cover and from which
+    the lot serves: the stock chart beside it marked the lot's arrival, the fan did not."""
+    night = WEEKS[0].date() - pd.Timedelta(days=1)  # a Sunday: the forecast starts Monday
+    arrives = WEEKS[4]
+    for freq in ("W", "M"):
+        fig = plots.fan_figure("A-1", _history([5, 9, 2, 8, 30]), _forecast(np.full(14, 7.0), 2.5),
+                               freq, night=night, arrives=arrives)  # fmt: skip
+        ax = fig.axes[0]
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        at = mdates.date2num(lines[f"as of {night:%Y-%m-%d}"].get_xdata()[0])
+        assert at == mdates.date2num(WEEKS[0])  # the end of the night
+        assert mdates.date2num(lines["lot arrives"].get_xdata()[0]) == mdates.date2num(arrives)
+        assert _points_under_legend(fig) == 0
+    # the accuracy chart (an earlier forecast) has neither
+    fig = plots.fan_figure("A-1", _history([5, 9]), _forecast(np.full(14, 7.0)), "W", "earlier")
+    assert not any(line.get_label() == "lot arrives" for line in fig.axes[0].get_lines())
