@@ -298,23 +298,48 @@ def bars_figure(
     xlabel: str,
     decimals: int = 0,
     color: str = _BLUE,
+    saved: Sequence[float] | None = None,
 ) -> plt.Figure:
-    """Horizontal bars, biggest on top, each labelled with its value."""
+    """Horizontal bars, biggest on top, each labelled with its value; `saved`: a lighter
+    segment after each bar ("discount savings", the bar's "spend"), its value named too."""
     n = len(labels)
     fig, ax = plt.subplots(figsize=(SIZE[0], max(2.2, 0.8 + 0.3 * n)))
     y = np.arange(n)[::-1]
-    ax.barh(y, values, color=color)
+    values = np.asarray(values, dtype=float)
+    extra = np.zeros(n) if saved is None else np.asarray(saved, dtype=float)
+    ax.barh(y, values, color=color, label="spend" if saved is not None else None)
     ax.set_yticks(y, labels, fontsize=8)
-    top = max(values) if n else 1.0
-    for yi, value in zip(y, values, strict=True):
-        ax.text(value + top * 0.01, yi, f"{value:,.{decimals}f}", va="center", fontsize=8)
-    ax.set_xlim(0, top * 1.3 if top > 0 else 1)
+    if saved is not None:
+        ax.barh(y, extra, left=values, color=color, alpha=0.35, label="discount savings")
+    texts = [
+        f"{v:,.{decimals}f}" + (f"\n+ {s:,.{decimals}f} saved" if s > 0 else "")
+        for v, s in zip(values, extra, strict=True)
+    ]
+    ends = values + extra
+    top = float(ends.max()) if n else 1.0
+    for yi, end, text in zip(y, ends, texts, strict=True):
+        ax.text(end + top * 0.01, yi, text, va="center", fontsize=8 if saved is None else 7)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_Amounts())
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.grid(axis="x", alpha=0.3)
+    if saved is not None:
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.set_xlim(0, _room_for(ax, ends, texts) if top > 0 else 1)
     return fig
+
+
+def _room_for(ax: plt.Axes, ends: np.ndarray, texts: Sequence[str]) -> float:
+    """The x limit that leaves room after each bar's end for its text (fontsize 8 at most,
+    its width estimated), at least 1.3 times the longest bar: the savings after the spend
+    ran past the chart's edge."""
+    ax.figure.tight_layout()  # the axes' width in the PNG
+    width = ax.get_window_extent().width
+    chars = 8 * ax.figure.dpi / 72 * 0.6  # pixels per character
+    need = [end * width / max(width - 6 - chars * max(map(len, text.split("\n"))), width / 4)
+            for end, text in zip(ends, texts, strict=True)]  # fmt: skip
+    return max([1.3 * float(ends.max()), *need])
 
 
 def risk_figure(

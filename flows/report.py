@@ -330,10 +330,12 @@ def leftover_values(ordered: pd.DataFrame) -> pd.DataFrame:
 
 
 def spend_bars(data: ReportData, ordered: pd.DataFrame) -> dict:
-    """`plots.bars_figure` arguments of the "Spend by supplier" chart: per supplier its lots' order
-    value less its supplier-wide tier discount (currency), the spend of the key figures; a
-    supplier whose tier is reached says so under its name. The bars showed the order value
-    before the discount while the key figures' spend was after it."""
+    """`plots.bars_figure` arguments of the "Spend and discount savings by supplier" chart:
+    per supplier its lots' order value less its supplier-wide tier discount (currency), the
+    spend of the key figures, and its discount savings (its lots' savings and that discount,
+    which add up to the key figures' savings); a supplier whose tier is reached says so under
+    its name. The bars showed the order value before the discount while the key figures'
+    spend was after it."""
     value = ordered.groupby("supplier_id")["order_value"].sum()
     tiers = {s: d for s, d in data.supplier_discounts.items() if d["discount"] and s in value}
     off = pd.Series({s: d["discount"] for s, d in tiers.items()}, dtype="float64")
@@ -347,13 +349,15 @@ def spend_bars(data: ReportData, ordered: pd.DataFrame) -> dict:
         )
         for s in spend.index
     ]
-    after = ", after supplier-wide tier discounts" if tiers else ""
+    saved = ordered.groupby("supplier_id")["savings"].sum().add(off, fill_value=0.0)
+    after = ", after supplier-wide tier discounts," if tiers else ""
     return {
         "labels": labels,
         "values": spend.tolist(),
-        "title": "Spend by supplier",
-        "xlabel": f"spend{after} (currency)",
+        "title": "Spend and discount savings by supplier",
+        "xlabel": f"spend{after} and discount savings (currency)",
         "decimals": 2,
+        "saved": saved.reindex(spend.index).tolist(),
     }
 
 

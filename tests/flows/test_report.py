@@ -434,15 +434,26 @@ def test_spend_by_supplier_bars_are_after_the_supplier_wide_tier_like_the_key_fi
                       supplier_discounts=result.supplier_discounts)  # fmt: skip
     fig = plots.bars_figure(**spend_bars(data, ordered))
     ax = fig.axes[0]
-    bars = {label.get_text(): bar.get_width()
-            for label, bar in zip(ax.get_yticklabels(), ax.patches, strict=True)}  # fmt: skip
+    names = [label.get_text() for label in ax.get_yticklabels()]
+    bars = {n: bar.get_width() for n, bar in zip(names, ax.containers[0], strict=True)}
     acme = f"Acme (S-03)\n10% tier: -{discount:,.2f}"
     assert bars == pytest.approx({acme: value["S-03"] - discount, "S-07": value["S-07"]})
-    spend, _ = totals(ordered, data.supplier_discount)
+    spend, savings = totals(ordered, data.supplier_discount)
     assert sum(bars.values()) == pytest.approx(spend)
+    # each supplier's discount savings beside its spend: its lots' and its tier's
+    saved = {n: bar.get_width() for n, bar in zip(names, ax.containers[1], strict=True)}
+    lots_saved = ordered.groupby("supplier_id")["savings"].sum()
+    assert saved == pytest.approx({acme: lots_saved["S-03"] + discount, "S-07": lots_saved["S-07"]})
+    assert sum(saved.values()) == pytest.approx(savings)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["spend", "discount savings"]
     assert f"<th>spend</th><td class=num>{spend:,.2f}</td>" in _header(data, ordered)
-    assert ax.get_xlabel() == "spend, after supplier-wide tier discounts (currency)"
-    assert f"{value['S-03'] - discount:,.2f}" in [t.get_text() for t in ax.texts]
+    assert ax.get_xlabel() == (
+        "spend, after supplier-wide tier discounts, and discount savings (currency)"
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert f"{value['S-03'] - discount:,.2f}\n+ {lots_saved['S-03'] + discount:,.2f} saved" in texts
+    fig.canvas.draw()  # the figures inside the axes, not cut at the chart's edge
+    assert all(t.get_window_extent().x1 <= ax.get_window_extent().x1 for t in ax.texts)
     plt.close(fig)
 
 
