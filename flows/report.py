@@ -375,24 +375,30 @@ def risk_dots(data: ReportData, ordered: pd.DataFrame) -> dict:
     }
 
 
-def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
-    if ordered.empty:
-        return "<h2>Portfolio</h2><p>No lots to order.</p>"
+def portfolio_figures(data: ReportData, ordered: pd.DataFrame) -> list:
+    """The portfolio's charts (matplotlib Figures) of the lots to order: spend and savings by
+    supplier, the 15 lots of the most leftover at cost, stockout risk against leftover."""
     leftover = leftover_values(ordered).nlargest(15, "value")
-    images = [
+    return [
         plots.bars_figure(**spend_bars(data, ordered)),
         plots.bars_figure(
             leftover["sku"].tolist(),
             leftover["value"].tolist(),
             "Leftover risk: expected leftover at horizon end, at cost (top 15)",
-            "expected leftover at cost (as in the reasons)",
+            "expected leftover at cost, as in the reasons (currency)",
             decimals=2,
             color="#d95f02",
         ),
         plots.risk_figure(**risk_dots(data, ordered)),
     ]
+
+
+def _portfolio(data: ReportData, ordered: pd.DataFrame) -> str:
+    if ordered.empty:
+        return "<h2>Portfolio</h2><p>No lots to order.</p>"
     figures = "".join(
-        f'<img alt="portfolio chart" src="{_data_uri(plots.png(f))}">' for f in images
+        f'<img alt="portfolio chart" src="{_data_uri(plots.png(f))}">'
+        for f in portfolio_figures(data, ordered)
     )
     return f'<h2>Portfolio</h2><div class="charts">{figures}</div>'
 

@@ -483,3 +483,25 @@ def test_the_risk_chart_shows_each_lots_risk_and_leftover_as_its_reason_gives_th
     fig = plots.risk_figure(**dots)
     assert len(fig.axes[0].collections[0].get_offsets()) == len(ordered)
     plt.close(fig)
+
+
+def test_every_portfolio_chart_names_its_axes_with_their_units(run) -> None:
+    """The leftover chart's axis read 'expected leftover at cost (as in the reasons)' with no
+    unit, where the spend chart beside it said '(currency)'."""
+    import pandas as pd
+
+    from flows.report import ReportData, portfolio_figures
+
+    db_path, _ = run
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+    ordered = lots[lots["quantity"] > 0]
+    empty = pd.DataFrame()
+    data = ReportData("k", "r", "2026-01-01", "W", lots, {}, empty, empty, {})
+    figures = portfolio_figures(data, ordered)
+    assert len(figures) == 3
+    for fig in figures:
+        ax = fig.axes[0]
+        assert ax.get_title() and ax.get_xlabel().endswith("(currency)")
+    assert figures[2].axes[0].get_ylabel() == "stockout risk the lot decides"
+    plt.close("all")
