@@ -317,8 +317,9 @@ def bars_figure(
     ]
     ends = values + extra
     top = float(ends.max()) if n else 1.0
+    size = 8 if saved is None else 7  # two lines a bar
     for yi, end, text in zip(y, ends, texts, strict=True):
-        ax.text(end + top * 0.01, yi, text, va="center", fontsize=8 if saved is None else 7)
+        ax.text(end + top * 0.01, yi, text, va="center", fontsize=size)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_Amounts())
@@ -326,17 +327,17 @@ def bars_figure(
     ax.grid(axis="x", alpha=0.3)
     if saved is not None:
         ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.set_xlim(0, _room_for(ax, ends, texts) if top > 0 else 1)
+    ax.set_xlim(0, _room_for(ax, ends, texts, size) if top > 0 else 1)
     return fig
 
 
-def _room_for(ax: plt.Axes, ends: np.ndarray, texts: Sequence[str]) -> float:
-    """The x limit that leaves room after each bar's end for its text (fontsize 8 at most,
-    its width estimated), at least 1.3 times the longest bar: the savings after the spend
-    ran past the chart's edge."""
+def _room_for(ax: plt.Axes, ends: np.ndarray, texts: Sequence[str], size: float) -> float:
+    """The x limit that leaves room after each bar's end for its text (fontsize `size`, its
+    width estimated), at least 1.3 times the longest bar: the savings after the spend ran
+    past the chart's edge."""
     ax.figure.tight_layout()  # the axes' width in the PNG
     width = ax.get_window_extent().width
-    chars = 8 * ax.figure.dpi / 72 * 0.6  # pixels per character
+    chars = size * ax.figure.dpi / 72 * 0.62  # pixels per character, digits
     need = [end * width / max(width - 6 - chars * max(map(len, text.split("\n"))), width / 4)
             for end, text in zip(ends, texts, strict=True)]  # fmt: skip
     return max([1.3 * float(ends.max()), *need])
