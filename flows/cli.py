@@ -479,7 +479,8 @@ def quarantine(db_path: Path, rows: bool) -> None:
 @click.option("--timezone", help="Time zone of the nightly cron (default: as in prefect.yaml).")
 def serve(data_dir: str | None, db_path: str | None, timezone: str | None) -> None:
     """Serve the nightly schedule and the rerun deployment from this process (needs a
-    Prefect server: PREFECT_API_URL). Ctrl-C stops it and pauses the schedule."""
+    Prefect server: PREFECT_API_URL). Ctrl-C (or SIGTERM) stops it: the runs still going
+    are cancelled and the schedule paused."""
     from prefect.settings import PREFECT_API_URL
 
     from flows.serve import serve_deployments

@@ -1,26 +1,33 @@
 """`reorder serve`: the nightly schedule and the rerun deployment in one local process.
 
-The one-command alternative to a work pool and worker (prefect.yaml): `prefect.serve` registers
-both deployments with the Prefect API and runs their flow runs as subprocesses of this process.
-Stopping it pauses the deployments, so the schedule stops with it.
+The one-command alternative to a work pool and worker (prefect.yaml): a Prefect `Runner`
+registers both deployments with the Prefect API and runs their flow runs as subprocesses of this
+process. Stopping it (Ctrl-C, SIGTERM) cancels the flow runs still going and pauses the
+deployments, so the schedule stops with it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from prefect import get_client, serve
+from prefect import get_client
 from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import ObjectNotFound
+from prefect.logging import get_logger
+from prefect.runner import Runner
 from prefect.schedules import Cron
 from prefect.utilities.callables import ParameterSchema
 
 from flows.nightly import nightly
 from flows.params import TIMEZONE_ENV
 
+STOPPED_MESSAGE = "stopped with reorder serve"
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "prefect.yaml"
 
 
@@ -113,10 +120,57 @@ def check_not_deployed_on_a_pool() -> None:
 def serve_deployments(
     data_dir: str | None = None, db_path: str | None = None, timezone: str | None = None
 ) -> None:
-    """Register both deployments and run their flow runs until interrupted (Ctrl-C). The
+    """Register both deployments and run their flow runs until stopped (Ctrl-C, SIGTERM). The
     flow runs (subprocesses) take "today" in the schedule's time zone (REORDER_TIMEZONE).
     Refused while `prefect deploy`'s deployments of the same names are on the server."""
     check_not_deployed_on_a_pool()
     deployments = build_deployments(data_dir, db_path, timezone)
     os.environ[TIMEZONE_ENV] = nightly_schedule(timezone)[1]
-    serve(*deployments)
+    runner = ServeRunner()
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    names = " and ".join(f"{deployment.flow_name}/{deployment.name}" for deployment in deployments)
+    get_logger("reorder.serve").info(
+        "serving %s; Ctrl-C stops it (runs still going are cancelled)", names
+    )
+    asyncio.run(runner.serve_until_stopped())
+
+
+class ServeRunner(Runner):
+    """Prefect's Runner, stopped by SIGINT and SIGTERM with `Runner.astop`: it kills the flow
+    runs still going, sets them Cancelled (which releases their deployment's concurrency slot)
+    and pauses the schedule. Prefect 3.8.8's `serve()` left such a run Running for good, its
+    slot taken for 5 minutes: on Ctrl-C it only cancelled its own tasks, and its SIGTERM
+    handler never ran astop ("coroutine 'Runner.astop' was never awaited")."""
+
+    _on_sigterm: Callable[[], object] = staticmethod(lambda: None)
+
+    async def serve_until_stopped(self) -> None:
+        """Run until SIGINT or SIGTERM; a second signal stops at once, as Prefect did."""
+        loop = asyncio.get_running_loop()
+        serving = asyncio.current_task()
+        stopping: list[asyncio.Task] = []
+
+        def stop() -> None:
+            if self.started and not stopping:
+                stopping.append(loop.create_task(self.astop()))
+            elif serving is not None:  # starting, or a second signal: stop without waiting
+                serving.cancel()
+
+        loop.add_signal_handler(signal.SIGINT, stop)
+        self._on_sigterm = lambda: loop.call_soon_threadsafe(stop)
+        try:
+            await self.start()
+        except asyncio.CancelledError:
+            return
+        if stopping:
+            await stopping[0]
+
+    def handle_sigterm(self, *args: Any) -> None:
+        """Prefect's SIGTERM handler (`start` sets it): stop as on Ctrl-C."""
+        self._on_sigterm()
+
+    async def cancel_all(self) -> None:
+        """Cancel the flow runs still going, saying why: Prefect's message was "Runner is
+        shutting down." (Runner.cancel_all takes none, its cancellation manager does)."""
+        await self._cancellation_manager.cancel_all(state_msg=STOPPED_MESSAGE)
