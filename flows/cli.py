@@ -262,13 +262,15 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
     warehouse.check_path(db_path)
     with warehouse.run_lock(db_path, command="reorder load"), warehouse.connect(db_path) as con:
         report = warehouse.load_folder(con, data_dir, as_of, warehouse.load_config(config))
+        # the run names these among the items it could not plan; a load alone says it here
+        unplannable = warehouse.items_without_offer(con)
         try:
             note = warehouse.check_history(con, as_of)
         except warehouse.HistoryError as error:
             note = f"{error} (a run as of {as_of} stops here)"
     click.echo(report.summary())
-    if note:
-        click.echo(f"note: {note}")
+    for line in unplannable + ([note] if note else []):
+        click.echo(f"note: {line}")
 
 
 @main.command()

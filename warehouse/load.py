@@ -29,6 +29,7 @@ import pandas as pd
 
 from warehouse import store
 from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
+from warehouse.connect import database_file
 from warehouse.errors import LoadError
 from warehouse.load_notes import (
     absent_overriding,
@@ -107,6 +108,7 @@ class LoadReport:
     notes: tuple[str, ...] = ()  # what a planner should know (e.g. warehouse.check_history)
     # those of `notes` that name items of the loaded tables (`load_notes.item_notes`)
     item_notes: tuple[str, ...] = ()
+    db_file: str = "FILE"  # the warehouse file, absolute: its rows in quarantine are listed by
 
     def for_items(self, item_notes: Sequence[str]) -> LoadReport:
         """The report as a run of some items tells it: the notes naming items of the loaded
@@ -142,8 +144,8 @@ class LoadReport:
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
             later = later_lines(self.after_as_of, self.quarantined)
-            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see table "
-                         "quarantine")  # fmt: skip
+            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see "
+                         f"reorder quarantine --db {self.db_file}")  # fmt: skip
         lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)
 
@@ -226,7 +228,9 @@ def load_folder(
     notes += numbered_note(con, [raw.name for raw in line_raw.values() if raw.numbered])
     notes += absent_overriding(con, [p.name for p in line_paths])
     report = _report(con, masters, line_paths, loader.load_ids)
-    return replace(report, notes=tuple(notes), item_notes=tuple(of_items))
+    return replace(
+        report, notes=tuple(notes), item_notes=tuple(of_items), db_file=database_file(con)
+    )
 
 
 class _Loader:

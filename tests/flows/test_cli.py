@@ -775,3 +775,29 @@ def test_run_help_says_the_horizon_counts_periods_of_freq() -> None:
     assert "--horizon INTEGER Periods forecast and planned, of --freq: 13 is 13 weeks, with" in text
     assert "--freq M 13 months. [default: 13]" in text
     assert "--freq [W|M] Periods: W weeks (from Monday), M calendar months. [default: W]" in text
+
+
+def test_load_names_the_items_it_leaves_without_an_offer(tmp_path: Path) -> None:
+    """B's only price break had unit_price 0, so its only offer went to quarantine, and C had
+    no supplier_items row at all: `reorder load` (load and validate only) said '2 rows in
+    quarantine: see table quarantine' and nothing of B or C, while it names an offer left out
+    of an item that keeps others; the run then left both unplanned. The load names them, and
+    the command that lists the rows in quarantine."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+    from tests.warehouse.conftest import BASE, write_folder
+
+    items = BASE["items.csv"] + "C,Washer M8,fasteners,series,0.01,0.2,,0,\n"
+    breaks = BASE["price_breaks.csv"].replace("S1,B,10,4.00", "S1,B,10,0")
+    folder = write_folder(tmp_path / "in", items__csv=items, price_breaks__csv=breaks)
+    db = tmp_path / "w.duckdb"
+    done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                     "--as-of", "2024-03-31"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert f"2 rows in quarantine: see reorder quarantine --db {db}" in done.output
+    assert (
+        "note: 2 items without a usable offer are not planned: B (supplier_items.csv row 3 is "
+        "in quarantine (supplier_id 'S1' × sku 'B' has no valid price break)); C (no row in "
+        "supplier_items)"
+    ) in done.output

@@ -337,13 +337,13 @@ def test_quarantine_notes_count_one_row_in_the_singular_and_more_in_the_plural(c
     quarantine' for one row of one item: the notes say '1 row' and '2 rows' and agree with it."""
     one = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0") + "S1,B,20,3.90\n"
     report = load_folder(con, write_folder(tmp_path / "one", price_breaks__csv=one), AS_OF)
-    assert "1 row in quarantine: see table quarantine" in report.summary()
+    assert "1 row in quarantine: see reorder quarantine --db " in report.summary()
     (note,) = [n for n in report.notes if "price break" in n]
     assert note.startswith("1 price break row in quarantine: this item's offer is priced by its "
                            "other tiers, without that one: A (")  # fmt: skip
     two = one.replace("S1,B,10,4.00", "S1,B,10,-4")
     report = load_folder(con, write_folder(tmp_path / "two", price_breaks__csv=two), AS_OF)
-    assert "2 rows in quarantine: see table quarantine" in report.summary()
+    assert "2 rows in quarantine: see reorder quarantine --db " in report.summary()
     (note,) = [n for n in report.notes if "price break" in n]
     assert note.startswith("2 price break rows in quarantine: these items' offers are priced by "
                            "their other tiers, without those: A (")  # fmt: skip
@@ -657,7 +657,7 @@ def test_parquet_files_load_with_typed_columns(con, tmp_path):
     # a past night's rerun quarantines every later line: 14,502 rows read as bad ones
     assert (
         "1 row in quarantine, an order line dated after as_of (a later night loads it): "
-        "see table quarantine"
+        "see reorder quarantine --db "
     ) in report.summary()
     again = load_folder(con, folder, AS_OF)  # skipped, unchanged: counts of its last load
     assert again.files[-1].unchanged and again.after_as_of == 1
