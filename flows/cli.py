@@ -64,6 +64,11 @@ def _input_options(command: Callable) -> Callable:
     return command
 
 
+# Prefect's message when the temporary local API a run starts did not answer in time, and
+# the setting of that time: Prefect's 20 s ran out on a busy 2-core machine.
+SLOW_SERVER = "Timed out while attempting to connect to ephemeral Prefect API server"
+SERVER_WAIT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+
 # Errors that say what is wrong with the input, the parameters or the warehouse file: the
 # message is the whole story, a traceback would only hide it (REORDER_DEBUG=1 shows it).
 USER_ERRORS = (warehouse.LoadError, *warehouse.STORAGE_ERRORS, ValueError, OSError)
@@ -86,8 +91,16 @@ class _Commands(click.Group):
             unreachable = isinstance(error, httpx.ConnectError) or str(error).startswith(
                 "Failed to reach API"
             )
-            if not unreachable or os.environ.get("REORDER_DEBUG"):
+            slow = str(error).startswith(SLOW_SERVER)
+            if not (unreachable or slow) or os.environ.get("REORDER_DEBUG"):
                 raise
+            if slow:
+                raise click.ClickException(
+                    f"Prefect's temporary local server did not answer within "
+                    f"{os.environ.get(SERVER_WAIT)} s (a busy machine?): run again with a "
+                    f"longer wait, e.g. {SERVER_WAIT}=300, or start `prefect server start` "
+                    "and set PREFECT_API_URL (see Deploying with Prefect in README.md)"
+                ) from None
             url = os.environ.get("PREFECT_API_URL", "PREFECT_API_URL")
             unset = "" if ctx.invoked_subcommand == "serve" else (
                 "; or unset PREFECT_API_URL: a run then starts a temporary local server itself"
@@ -109,6 +122,7 @@ def main() -> None:
     # The temporary local Prefect API that a run without a server starts would otherwise
     # race its own telemetry writes on its SQLite file and print a scary traceback.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault(SERVER_WAIT, "90")  # seconds; read when Prefect is first imported
 
 
 @main.command()
