@@ -270,7 +270,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             " units |",
             f"| items whose lot serves less than {_service(summary)} of the demand it decides |"
             f" {summary['items_at_risk']} |",
-            f"| items likely short before any lot can arrive | "
+            f"| {report.short_label(summary.get('service_level', 0.95))} | "
             f"{summary.get('items_short_before_arrival', 0)} |",
             *_prior_rows(summary),
             f"| items not ordered as wished because of a limit | {summary['items_held_back']} |",

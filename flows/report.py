@@ -281,6 +281,14 @@ def totals(ordered: pd.DataFrame, supplier_discount: float) -> tuple[float, floa
     return spend, float(ordered["savings"].sum()) + supplier_discount
 
 
+def short_label(service_level: float) -> str:
+    """The key figure's label of the items whose stock runs out before any lot can arrive in
+    more than 1 - service_level of the scenarios: on slow spare parts that is nearly every
+    item, so it names the share rather than calling them likely short."""
+    risk = share(1 - service_level)
+    return f"items short before any lot can arrive in more than {risk} of scenarios"
+
+
 def _header(data: ReportData, ordered: pd.DataFrame) -> str:
     explained = [json.loads(e) for e in data.lots["explanation"]]
     risk = 1 - data.service_level
@@ -303,7 +311,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
             f"items whose lot serves less than {share(target)} of the demand it decides",
             f"{decided:,}",
         ),
-        ("items likely short before any lot can arrive", f"{early:,}"),
+        (short_label(data.service_level), f"{early:,}"),
         *([("items whose lots cannot arrive within the horizon", f"{late:,}")] if late else []),
     ]
     table = "".join(f"<tr><th>{k}</th><td class=num>{v}</td></tr>" for k, v in rows)

@@ -84,6 +84,36 @@ def test_key_figures_count_the_fill_below_the_runs_service_level(run) -> None:
     assert f"{label}</th><td class=num>{expected:,}</td>" in text
 
 
+def test_key_figures_say_what_share_of_scenarios_counts_an_item_as_short(run) -> None:
+    """On a planner's RAF catalogue the key figures read 'items likely short before any lot can
+    arrive: 4,896' of 4,999, while the count is of items short in more than 5% of scenarios
+    (1 - service level) and only 739 were short in more than half: the label says the share,
+    in the report and in the run-summary artifact."""
+    import json
+
+    import pandas as pd
+
+    from flows.artifacts import summary_markdown
+    from flows.report import ReportData, _header
+
+    db_path, summary = run
+    with warehouse.connect(db_path, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+    risks = [json.loads(e).get("stockout_risk_unavoidable", 0) for e in lots["explanation"]]
+    empty = pd.DataFrame()
+    data = ReportData("k", "r", "2026-01-01", "W", lots, {}, empty, empty, {}, service_level=0.8)
+    text = _header(data, lots[lots["quantity"] > 0])
+    expected = sum(r > 0.2 for r in risks)
+    assert 0 < expected < len(risks)
+    label = "items short before any lot can arrive in more than 20% of scenarios"
+    assert f"{label}</th><td class=num>{expected:,}</td>" in text
+    short = summary["items_short_before_arrival"]
+    assert (
+        f"| items short before any lot can arrive in more than 5% of scenarios | {short} |"
+        in summary_markdown(summary)
+    )
+
+
 def test_a_rerun_that_replaced_the_nights_plan_names_it_in_the_header(
     run, demo_dir: Path, tmp_path: Path
 ) -> None:
