@@ -383,11 +383,15 @@ def accuracy(
         scores = warehouse.forecast_accuracy(con, by=by)
         notes = warehouse.accuracy_notes(con)
         periods = _scored_periods(con)
+        published = warehouse.latest_run(con)
+        params = warehouse.run_parameters(con, published[1]) if published else {}
     if scores.empty:
         click.echo(
             "no forecast to score yet: it takes a later run whose history covers an earlier "
             "run's forecast periods"
         )
+        if published and params.get("data_dir"):
+            click.echo(earlier_night_hint(published[2], params, db_path))
         _echo_notes(notes)
         return
     totals = ["run_key", "as_of", *([by] if by else []), "items", *warehouse.TOTAL_COLUMNS]
@@ -701,6 +705,25 @@ def _command(*words: object) -> str:
     absolute, as the run summary prints it (the terminal may be in another folder)."""
     absolute = [Path(w).resolve() if isinstance(w, Path) else w for w in words]
     return warehouse.command_line(_prog(), *absolute)
+
+
+def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
+    """How to score a forecast at once on a planner's own files: plan the night one horizon
+    before the published one (`as_of`), in its periods (`params`: its run parameters), from
+    its input folder; that night's forecast is then scored against the published history."""
+    freq, horizon = params.get("freq", "W"), int(params.get("horizon", 13))
+    if freq == "M":  # month ends stay month ends: 2002-12-31 -> 2001-11-30
+        earlier = (pd.Timestamp(as_of) - pd.DateOffset(months=horizon)).date()
+    else:
+        earlier = as_of - timedelta(weeks=horizon)
+    options = (f" --freq {freq}" if freq != "W" else "") + (
+        f" --horizon {horizon}" if horizon != 13 else ""
+    )
+    return (
+        "to score one now, plan an earlier night from the same files, one horizon back: "
+        f"{_prog()} run --data-dir {params['data_dir']} --db {db_path} --as-of {earlier}"
+        f"{options} && {_prog()} accuracy --db {db_path}"
+    )
 
 
 def _prog() -> str:

@@ -368,6 +368,30 @@ def test_accuracy_notes_what_it_does_not_score(tmp_path: Path) -> None:
     assert "\nnote: the runs of 1 earlier night with freq W are not scored: the published" in out
 
 
+def test_accuracy_with_nothing_to_score_says_how_to_score_an_earlier_night(tmp_path: Path) -> None:
+    """A planner's first monthly night of RAF data (history up to 2002-12-31) read only 'no
+    forecast to score yet: it takes a later run ...': nothing said that planning an earlier
+    night from the same files scores at once (the demo prints that command). It names the
+    command, one horizon back, in the published run's periods and from its input folder."""
+    import warehouse
+    from tests.warehouse.test_accuracy import SOLVER, _demand, _forecasts, _lots
+
+    db = tmp_path / "w.duckdb"
+    params = {"freq": "M", "horizon": 13, "data_dir": "planner/data"}
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        run_id = warehouse.start_run(con, "dec", date(2002, 12, 31), params)
+        warehouse.publish_run(con, run_id, "dec", _demand([("X", "2002-12-01", 1.0)]),
+                              _forecasts(["2003-01-01"]), _lots(), SOLVER)  # fmt: skip
+    out = _accuracy_cli(db)
+    assert out.startswith("no forecast to score yet")
+    assert (
+        "to score one now, plan an earlier night from the same files, one horizon back: "
+        f"reorder run --data-dir planner/data --db {db} --as-of 2001-11-30 --freq M "
+        f"&& reorder accuracy --db {db}"
+    ) in out
+
+
 def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
     import warehouse
     from tests.warehouse.test_accuracy import APRIL, _cumulative, _demand, _publish
