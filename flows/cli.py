@@ -716,14 +716,14 @@ def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
         earlier = (pd.Timestamp(as_of) - pd.DateOffset(months=horizon)).date()
     else:
         earlier = as_of - timedelta(weeks=horizon)
-    options = (f" --freq {freq}" if freq != "W" else "") + (
-        f" --horizon {horizon}" if horizon != 13 else ""
+    options = (["--freq", freq] if freq != "W" else []) + (
+        ["--horizon", horizon] if horizon != 13 else []
     )
-    return (
-        "to score one now, plan an earlier night from the same files, one horizon back: "
-        f"{_prog()} run --data-dir {params['data_dir']} --db {db_path} --as-of {earlier}"
-        f"{options} && {_prog()} accuracy --db {db_path}"
-    )
+    data_dir, db_path = str(params["data_dir"]), Path(db_path)  # as the run was given it
+    plan = _command("run", "--data-dir", data_dir, "--db", db_path, "--as-of", earlier, *options)
+    score = _command("accuracy", "--db", db_path)
+    back = "to score one now, plan an earlier night from the same files, one horizon back"
+    return f"{back}: {plan} && {score}"
 
 
 def _prog() -> str:
