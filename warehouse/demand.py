@@ -112,13 +112,13 @@ def check_history(con: duckdb.DuckDBPyConnection, as_of: date) -> str | None:
     gap = (as_of - last).days
     if gap > STALE_DAYS:
         raise HistoryError(
-            f"the newest order line is from {last.isoformat()}, {gap} days before as_of "
+            f"the newest order line is from {last.isoformat()}, {gap:,} days before as_of "
             f"{as_of.isoformat()}: the order history looks stale (an old export, or as_of too "
-            f"late); a plan would read {gap} days without any demand as zero demand"
+            f"late); a plan would read {gap:,} days without any demand as zero demand"
         )
     if gap > QUIET_DAYS:
         return (
-            f"the newest order line is from {last.isoformat()}, {gap} days before as_of "
+            f"the newest order line is from {last.isoformat()}, {gap:,} days before as_of "
             f"{as_of.isoformat()}: those days count as zero demand (is the export complete?)"
         )
     return None

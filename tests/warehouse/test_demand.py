@@ -124,6 +124,9 @@ def test_history_must_reach_as_of_and_be_recent(loaded):
     with pytest.raises(HistoryError, match=r"the newest order line is from 2024-03-26, 91 days "
                        r"before as_of 2024-06-25: the order history looks stale"):  # fmt: skip
         check_history(loaded, date(2024, 6, 25))
+    # an old export of a planner's catalogue read '8741 days'
+    with pytest.raises(HistoryError, match=r"2024-03-26, 1,376 days before as_of 2028-01-01"):
+        check_history(loaded, date(2028, 1, 1))
     with pytest.raises(HistoryError, match=r"no order line on or before as_of 2024-01-01 \(the "
                        r"loaded ones start on 2024-01-30\): nothing to forecast from"):  # fmt: skip
         check_history(loaded, date(2024, 1, 1))
