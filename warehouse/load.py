@@ -34,6 +34,7 @@ from warehouse.errors import LoadError
 from warehouse.load_notes import (
     absent_overriding,
     counted,
+    defaulted,
     item_notes,
     later_lines,
     numbered_note,
@@ -214,7 +215,7 @@ def load_folder(
     notes += [raw.encoding_note for raw in raws if raw.encoding_note]
     read = [(t, master_raw[t.name]) for t in MASTER_TABLES if t.name in master_raw]
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
-    notes += read_as_empty(read) + recased(read) + thousands(read, config)
+    notes += defaulted(read) + read_as_empty(read) + recased(read) + thousands(read, config)
     notes += [note for raw in line_raw.values() for note in vanished_lines(con, raw)]
     loader = _Loader(con, as_of, run_id, config)
     if master_changed:

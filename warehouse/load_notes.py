@@ -87,6 +87,27 @@ def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
     return notes
 
 
+def defaulted(raws: list[tuple[Table, RawFile]]) -> list[str]:
+    """A note per file that leaves out, or leaves empty, a column whose default the plan acts
+    on (`Column.defaulted`: an item's lifecycle_stage, its unit_volume): what was taken."""
+    notes = []
+    for table, raw in raws:
+        found = []
+        for column in table.columns:
+            if column.defaulted is None:
+                continue
+            if column.name in raw.absent:
+                found.append(f"no {column.name} column: every item {column.defaulted}")
+                continue
+            empty = raw.frame[column.name].map(lambda v: not (isinstance(v, str) and v.strip()))
+            if empty.any():
+                rows = raw.frame.loc[empty, ROW].tolist()
+                found.append(f"{column.name} empty ({_where(rows)}): {column.defaulted}")
+        if found:
+            notes.append(f"{raw.name}: {'; '.join(found)}")
+    return notes
+
+
 def recased(raws: list[tuple[Table, RawFile]]) -> list[str]:
     """A note per file whose enumerated columns hold an allowed value in another case
     ('Series', `validate.canonical`): it loads as the allowed value ('series'), and the

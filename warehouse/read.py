@@ -46,6 +46,7 @@ class RawFile:
     unused: tuple[str, ...] = ()
     numbered: bool = False  # order lines without a line column, numbered within each order
     encoding_note: str | None = None  # read in another encoding than configured (why)
+    absent: frozenset[str] = frozenset()  # our optional columns the file does not have
 
     @property
     def name(self) -> str:
@@ -113,7 +114,10 @@ def read_file(
         for i, c in enumerate(header)
         if i not in used and (c or any(_text(row[i]) for row in rows if i < len(row)))
     )  # a trailing delimiter makes a nameless, empty column: nothing to note
-    return RawFile(path, sha, frame, typed_ours, tuple(broken), unused, encoding_note=note)
+    absent = frozenset(o for o, i in positions.items() if i is None)
+    return RawFile(
+        path, sha, frame, typed_ours, tuple(broken), unused, encoding_note=note, absent=absent
+    )
 
 
 def _bad_text(path: Path, encoding: str, error: UnicodeDecodeError, section: str) -> str:

@@ -23,7 +23,10 @@ class Column:
     low: float | None = None
     above: float | None = None
     high: float | None = None
-    default: float | None = None
+    default: float | str | None = None
+    # what the default means to the plan, for the load's note when a file leaves the column
+    # out or empty (None: no note)
+    defaulted: str | None = None
     allowed: tuple[str, ...] = ()
     magnitude: float | None = None  # |value| at most this
     beyond: str | None = None
@@ -68,8 +71,19 @@ ITEMS = Table(
         Column("sku", required=True),
         Column("description"),
         Column("category"),
-        Column("lifecycle_stage", required=True, allowed=LIFECYCLE_STAGES),
-        Column("unit_volume", "number", required=True, low=0),
+        Column(
+            "lifecycle_stage",
+            allowed=LIFECYCLE_STAGES,
+            default="series",
+            defaulted="planned as series (its obsolescence risk and bias correction)",
+        ),
+        Column(
+            "unit_volume",
+            "number",
+            low=0,
+            default=0,
+            defaulted="0 litres: the item takes no space under a capacity limit",
+        ),
         Column("holding_cost_rate", "number", required=True, low=0),
         Column("end_of_life", "date"),
         Column("salvage_value", "number", low=0, default=0),

@@ -404,10 +404,12 @@ def test_empty_markers_read_as_empty_in_optional_columns_and_missing_in_required
             "A,Bolt M8,fasteners,series,0.1,0.25,,0,",
             "A,Bolt M8,fasteners,series,0.1,0.25,-,n/a,N/A",
         )
-        + "C,Washer,fasteners,series,NULL,0.2,,,\n"
+        + "C,Washer,fasteners,series,0.1,NULL,,,\n"
     )
     report = _load(con, tmp_path, items__csv=items)
-    assert quarantined(con, "items") == [(3, "unit_volume", "unit_volume is missing ('NULL')")]
+    assert quarantined(con, "items") == [
+        (3, "holding_cost_rate", "holding_cost_rate is missing ('NULL')")
+    ]
     row = con.execute(
         "SELECT end_of_life, salvage_value, stockout_cost FROM items WHERE sku = 'A'"
     ).fetchall()
@@ -449,3 +451,32 @@ def test_a_lead_time_beyond_ten_years_is_quarantined_and_years_long_ones_load(co
     assert con.execute("SELECT supplier_id, lead_time FROM suppliers").fetchall() == [
         ("S2", 1095.0)
     ]
+
+
+def test_items_without_lifecycle_stage_or_unit_volume_load_with_their_defaults(con, tmp_path):
+    """A planner's catalogue (the RAF parts) has neither a lifecycle stage nor volumes: both
+    were required, so the file had to be padded with made-up columns, or every item was in
+    quarantine. They load as series and 0 litres, and the load says so once per file."""
+    items = "sku,description,category,holding_cost_rate\nA,Bolt M8,fasteners,0.25\n"
+    items += "B,Nut M8,fasteners,0.2\n"
+    report = _load(con, tmp_path, items__csv=items)
+    assert quarantined(con, "items") == []
+    rows = con.execute("SELECT sku, lifecycle_stage, unit_volume FROM items ORDER BY sku")
+    assert rows.fetchall() == [("A", "series", 0.0), ("B", "series", 0.0)]
+    assert (
+        "items.csv: no lifecycle_stage column: every item planned as series (its obsolescence "
+        "risk and bias correction); no unit_volume column: every item 0 litres: the item takes "
+        "no space under a capacity limit"
+    ) in report.notes
+
+
+def test_an_empty_lifecycle_stage_or_unit_volume_takes_the_default_and_is_named(con, tmp_path):
+    items = BASE["items.csv"].replace("A,Bolt M8,fasteners,series,0.1,", "A,Bolt M8,fasteners,,,")
+    report = _load(con, tmp_path, items__csv=items)
+    rows = con.execute("SELECT sku, lifecycle_stage, unit_volume FROM items ORDER BY sku")
+    assert rows.fetchall() == [("A", "series", 0.0), ("B", "ramp_up", 0.05)]
+    assert (
+        "items.csv: lifecycle_stage empty (row 1): planned as series (its obsolescence risk and "
+        "bias correction); unit_volume empty (row 1): 0 litres: the item takes no space under a "
+        "capacity limit"
+    ) in report.notes
