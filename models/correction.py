@@ -6,8 +6,14 @@ an item's recent level, so it lags behind both. Per stage, the backtest gives at
 the ratio of the demand that came to the chosen models' mean forecast, both summed over the
 stage's scored items (units / units). The correction is the ratio closest to 1 over the
 origins when every origin points the same way (1 otherwise: a bias that flips sign between
-origins is noise), shrunk toward 1 with the weight m / (m + SHRINK_ITEMS) for m scored items
-and kept within [1 / MAX_FACTOR, MAX_FACTOR]; a factor within 1 +- MIN_EFFECT is dropped.
+origins is noise), shrunk toward 1 by how precisely the items measure it: its log b times
+b^2 / (b^2 + v), where v is the sampling variance of a stage's log ratio at one origin (delta
+method of a ratio estimate: the items' residuals around the pooled ratio, Σ(actual - r *
+forecast)^2 / (r * Σ forecast)^2 * m / (m - 1) for m items), averaged over the origins. That
+weight minimizes the expected squared error of the shrunk log factor when the bias is about
+b and its estimate has variance v: a stage whose items agree keeps nearly the whole ratio, a
+stage of few items or items that scatter widely is pulled toward 1. Kept within
+[1 / MAX_FACTOR, MAX_FACTOR]; a factor within 1 +- MIN_EFFECT is dropped.
 
 `rescale_paths` applies it to one item's paths with the item's own Generator: each unit kept
 with probability f (f < 1: binomial thinning, fewer and smaller demands) or each value times
@@ -24,7 +30,6 @@ from models.sampling import stochastic_round
 from models.select import Backtest
 
 MIN_ITEMS = 10  # scored items of a stage at an origin, fewer: no ratio at that origin
-SHRINK_ITEMS = 20
 MAX_FACTOR = 4.0
 MIN_EFFECT = 0.05  # factors within 1 +- this are left out: not worth moving every item for
 
@@ -34,6 +39,17 @@ def _agreeing(log_ratios: np.ndarray) -> float:
     if log_ratios.size == 0 or not ((log_ratios > 0).all() or (log_ratios < 0).all()):
         return 0.0
     return float(log_ratios[np.argmin(np.abs(log_ratios))])
+
+
+def _log_ratio(actual: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
+    """log(Σ actual / Σ expected), the ratio within [1 / MAX_FACTOR, MAX_FACTOR], and its
+    sampling variance over the items (module docstring); actual, expected: units per item
+    (at least 2 items, Σ expected > 0)."""
+    ratio = float(np.clip(actual.sum() / expected.sum(), 1 / MAX_FACTOR, MAX_FACTOR))
+    m = actual.size
+    residual = actual - ratio * expected
+    variance = (residual**2).sum() / (ratio * expected.sum()) ** 2 * m / (m - 1)
+    return float(np.log(ratio)), float(variance)
 
 
 def stage_corrections(bt: Backtest, chosen: np.ndarray, stages: np.ndarray) -> dict[str, float]:
@@ -50,17 +66,19 @@ def stage_corrections(bt: Backtest, chosen: np.ndarray, stages: np.ndarray) -> d
     for stage in sorted({str(s) for s in stages[known]}):
         members = known & (stages.astype(str) == stage) & bt.scored
         scored = ~np.isnan(bt.actual_total[members])  # (m, origins)
-        logs = []
+        logs, variances = [], []
         for j in range(scored.shape[1]):
             if scored[:, j].sum() < MIN_ITEMS:
                 continue
-            actual = bt.actual_total[members, j][scored[:, j]].sum()
-            expected = forecast[members, j][scored[:, j]].sum()
-            if expected > 0:
-                ratio = np.clip(actual / expected, 1 / MAX_FACTOR, MAX_FACTOR)
-                logs.append(np.log(ratio))
-        m = int(members.sum())
-        factor = float(np.exp(_agreeing(np.asarray(logs)) * m / (m + SHRINK_ITEMS)))
+            actual = bt.actual_total[members, j][scored[:, j]]
+            expected = forecast[members, j][scored[:, j]]
+            if expected.sum() > 0:
+                log_ratio, variance = _log_ratio(actual, expected)
+                logs.append(log_ratio)
+                variances.append(variance)
+        bias = _agreeing(np.asarray(logs))
+        weight = bias**2 / (bias**2 + np.mean(variances)) if bias != 0.0 else 0.0
+        factor = float(np.exp(bias * weight))
         if abs(factor - 1.0) > MIN_EFFECT:
             out[stage] = factor
     return out

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models import forecast, prepare_forecast
-from models.correction import MAX_FACTOR, SHRINK_ITEMS, rescale_paths, stage_corrections
+from models.correction import MAX_FACTOR, rescale_paths, stage_corrections
 from models.select import Backtest
 
 
@@ -23,13 +23,30 @@ def _backtest(actual: np.ndarray, forecast_total: np.ndarray) -> Backtest:
     )
 
 
-def test_factor_is_the_ratio_closest_to_one_shrunk_by_the_number_of_items():
+def test_items_that_agree_give_the_stage_the_whole_ratio_closest_to_one():
     m = 20
-    # origin 1: 50 came of 100 forecast per item (0.5); origin 2: 60 of 100 (0.6)
+    # origin 1: 50 came of 100 forecast per item (0.5); origin 2: 60 of 100 (0.6); every item
+    # the same, so the ratio is measured without noise and nothing is shrunk
     actual = np.tile([50.0, 60.0], (m, 1))
     bt = _backtest(actual, np.full((m, 2), 100.0))
     got = stage_corrections(bt, np.full(m, "m", dtype=object), np.full(m, "phase_out", object))
-    assert got == {"phase_out": pytest.approx(0.6 ** (m / (m + SHRINK_ITEMS)))}
+    assert got == {"phase_out": pytest.approx(0.6)}
+
+
+def _scattered(m: int) -> np.ndarray:
+    """m items' demand at two origins, 100 forecast each: half sold 20, half 100 (ratio 0.6)."""
+    return np.repeat([[20.0, 20.0], [100.0, 100.0]], [m // 2, m - m // 2], axis=0)
+
+
+def test_items_that_scatter_shrink_the_factor_by_its_sampling_variance():
+    got = {}
+    for m in (10, 40):
+        bt = _backtest(_scattered(m), np.full((m, 2), 100.0))
+        got[m] = stage_corrections(bt, np.full(m, "m", dtype=object), np.full(m, "ramp_up", object))
+    # b = log 0.6; v = sum (a - 0.6 * 100)^2 / (0.6 * 100 m)^2 * m / (m - 1) = (4 / 9) / (m - 1)
+    b, v = np.log(0.6), 4 / 9 / 9
+    assert got[10]["ramp_up"] == pytest.approx(np.exp(b * b**2 / (b**2 + v)))
+    assert 0.6 < got[40]["ramp_up"] < got[10]["ramp_up"] < 1  # fewer items: nearer to 1
 
 
 def test_no_factor_for_flipping_bias_few_items_unknown_stage_or_a_small_effect():
@@ -49,7 +66,9 @@ def test_items_not_scored_at_an_origin_leave_it_out_and_the_factor_is_capped():
     actual = np.column_stack([np.zeros(m), np.full(m, np.nan)])  # nothing came at origin 1
     bt = _backtest(actual, np.column_stack([np.full(m, 10.0), np.full(m, np.nan)]))
     got = stage_corrections(bt, np.full(m, "m", dtype=object), np.full(m, "phase_out", object))
-    assert got["phase_out"] == pytest.approx((1 / MAX_FACTOR) ** (m / (m + SHRINK_ITEMS)))
+    # every item sold nothing: the ratio 0 is capped at 1 / MAX_FACTOR, v = 1 / (m - 1)
+    b, v = np.log(1 / MAX_FACTOR), 1 / (m - 1)
+    assert got["phase_out"] == pytest.approx(np.exp(b * b**2 / (b**2 + v)))
 
 
 @pytest.mark.parametrize("factor", [0.3, 0.8, 1.0, 1.7, 3.2])
