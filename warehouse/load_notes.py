@@ -97,7 +97,7 @@ def defaulted(raws: list[tuple[Table, RawFile]]) -> list[str]:
             if column.defaulted is None:
                 continue
             if column.name in raw.absent:
-                found.append(f"no {column.name} column: every item {column.defaulted}")
+                found.append(f"no {column.name} column: every {table.row} {column.defaulted}")
                 continue
             empty = raw.frame[column.name].map(lambda v: not (isinstance(v, str) and v.strip()))
             if empty.any():

@@ -43,6 +43,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     required: bool = True
+    row: str = "row"  # what one row is to a planner ("item", "offer"), for the load's notes
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -91,6 +92,7 @@ ITEMS = Table(
         Column("launch_forecast", "number", low=0),
     ),
     key=("sku",),
+    row="item",
 )
 SUPPLIERS = Table(
     "suppliers",
@@ -116,13 +118,33 @@ SUPPLIER_ITEMS = Table(
     (
         Column("supplier_id", required=True),
         Column("sku", required=True),
-        Column("moq", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True),
         Column(
-            "pack_size", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True
+            "moq",
+            "integer",
+            above=0,
+            magnitude=MAX_LINE_UNITS,
+            units=True,
+            default=1,
+            defaulted="ordered without a minimum (moq 1)",
         ),
-        Column("discount_type", required=True, allowed=DISCOUNT_TYPES),
+        Column(
+            "pack_size",
+            "integer",
+            above=0,
+            magnitude=MAX_LINE_UNITS,
+            units=True,
+            default=1,
+            defaulted="ordered in single units (pack_size 1)",
+        ),
+        Column(
+            "discount_type",
+            allowed=DISCOUNT_TYPES,
+            default="all_units",
+            defaulted="priced all_units (a price break's price on every unit of the lot)",
+        ),
     ),
     key=("supplier_id", "sku"),
+    row="offer",
 )
 PRICE_BREAKS = Table(
     "price_breaks",

@@ -480,3 +480,22 @@ def test_an_empty_lifecycle_stage_or_unit_volume_takes_the_default_and_is_named(
         "bias correction); unit_volume empty (row 1): 0 litres: the item takes no space under a "
         "capacity limit"
     ) in report.notes
+
+
+def test_offers_without_moq_pack_size_or_discount_type_load_with_their_defaults(con, tmp_path):
+    """An ERP export of purchasing info records often has no pack size or discount type: the
+    three columns were required, so every offer went to quarantine and no item was planned."""
+    offers = "supplier_id,sku,moq\nS1,A,100\nS2,A,\nS1,B,20\n"
+    report = _load(con, tmp_path, supplier_items__csv=offers)
+    assert quarantined(con, "supplier_items") == []
+    rows = con.execute(
+        "SELECT supplier_id, sku, moq, pack_size, discount_type FROM supplier_items "
+        "ORDER BY supplier_id, sku"
+    ).fetchall()
+    assert rows == [("S1", "A", 100, 1, "all_units"), ("S1", "B", 20, 1, "all_units"),
+                    ("S2", "A", 1, 1, "all_units")]  # fmt: skip
+    assert (
+        "supplier_items.csv: moq empty (row 2): ordered without a minimum (moq 1); no "
+        "pack_size column: every offer ordered in single units (pack_size 1); no discount_type "
+        "column: every offer priced all_units (a price break's price on every unit of the lot)"
+    ) in report.notes
