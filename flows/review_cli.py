@@ -341,6 +341,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         missed = warehouse.missed_supplier_tiers(con, run[1], suppliers)
         status = warehouse.review_lots(con, run[1], suppliers=suppliers)["status"]
         earlier = warehouse.earlier_proposals(con, run[2])
+        taken = _only(warehouse.taken_over_elsewhere(con, run[1]), (), suppliers)
     for path in write_proposals(lots, out_dir, run[1], suppliers):
         click.echo(f"wrote {path}")
     if lots.empty:
@@ -355,10 +356,31 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         click.echo(f"note: {note}")
     for note in tier_notes(missed, db_path, night=None if run == latest else run[2]):
         click.echo(f"note: {note}")
+    for note in taken_notes(taken):
+        click.echo(f"note: {note}")
     for note in _earlier_notes(
         earlier, ("reorder", "export", "--db", db_path, "--out", out_dir), suppliers
     ):
         click.echo(f"note: {note}")
+
+
+def taken_notes(taken: pd.DataFrame) -> list[str]:
+    """One note per exported lot that no plan counts because the ERP took over a proposal of
+    another run of its night for the item (`warehouse.taken_over_elsewhere`): placed as well,
+    the item would have two orders."""
+    notes = []
+    for lot in taken.itertuples():
+        erp = (
+            f"carries {lot.erp_po_id} ({lot.erp_quantity:,.0f})"
+            if pd.notna(lot.erp_quantity)
+            else f"carried {lot.erp_po_id} (received or cancelled since)"
+        )
+        notes.append(
+            f"{lot.sku}: the ERP {erp}, a lot of another run of this night; {lot.po_id} "
+            f"({lot.quantity:,.0f} from {lot.supplier_id}) was decided after and no plan counts "
+            "it as an open order: change the ERP's order rather than placing a second one"
+        )
+    return notes
 
 
 def _earlier_notes(

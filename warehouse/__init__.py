@@ -39,6 +39,7 @@ from warehouse.decisions import (
     review_lots,
     supplier_terms,
     suppliers_in_other_case,
+    taken_over_elsewhere,
     unfinished_since_published,
     unknown_suppliers,
 )
@@ -162,6 +163,7 @@ __all__ = [
     "supplier_terms",
     "suppliers_in_other_case",
     "table_counts",
+    "taken_over_elsewhere",
     "unfinished_since_published",
     "unknown_suppliers",
 ]

@@ -573,6 +573,34 @@ def planned_orders(
     ).df()
 
 
+def taken_over_elsewhere(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None
+) -> pd.DataFrame:
+    """Of `approved_lots(con, run_key)`, those the ERP never carried while it carries (or
+    carried: table `erp_proposals`) a proposal of another run of the same night for the same
+    sku: the lot was decided again on another run after that one was ordered, so no later plan
+    counts it (`planned_orders`); ordered as well, the item would have two orders. Columns:
+    sku, po_id, supplier_id, quantity (units) of the lot; erp_po_id, erp_quantity (units in
+    the ERP's open_orders now; NaN once its row has left the file, received or cancelled)."""
+    con.register("_approved_lots", approved_lots(con, run_key))
+    carried = "(SELECT po_id FROM open_orders UNION SELECT po_id FROM erp_proposals)"
+    try:
+        return con.execute(
+            "SELECT l.sku, l.po_id, l.supplier_id, l.quantity, e.po_id AS erp_po_id, "
+            "(SELECT sum(o.quantity) FROM open_orders AS o "
+            "WHERE upper(o.po_id) = upper(e.po_id)) AS erp_quantity "
+            "FROM _approved_lots AS l JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
+            "ON r.as_of = (SELECT max(as_of) FROM runs WHERE run_key = l.run_key) "
+            f"AND r.run_key <> l.run_key JOIN {carried} AS e "
+            "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || l.sku) "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {carried} AS x "
+            "WHERE upper(x.po_id) = upper(l.po_id)) "
+            "QUALIFY row_number() OVER (PARTITION BY l.sku ORDER BY e.po_id) = 1 ORDER BY l.sku"
+        ).df()
+    finally:
+        con.unregister("_approved_lots")
+
+
 def earlier_proposals(con: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     """`planned_orders(con, as_of)` with the night each was decided on (column `night`): the
     approved lots of earlier nights that a plan as of `as_of` counts as ordered, while the

@@ -898,6 +898,30 @@ def test_review_list_names_the_decisions_on_another_run_of_the_night(tmp_path: P
             ["RV-night-1-A", 200], ["RV-night-1-budget-B", 20]]  # fmt: skip
 
 
+def test_export_names_a_lot_decided_again_after_the_erp_took_the_nights_first_one(
+    tmp_path: Path,
+) -> None:
+    """A approved (200) on run night-1 and ordered (the ERP carries RV-night-1-A); then the
+    planner approved A on the budget rerun (150). The export wrote RV-night-1-budget-A without
+    a word, while no later plan counts it: placed as well, A had two orders (350)."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+
+    db = _decided_on_another_run(tmp_path, "A")
+    _cli("review", "approve", "--db", str(db), "A")
+    erp = "po_id,sku,supplier_id,quantity,due_date\nRV-night-1-A,A,S1,200,2024-04-15\n"
+    with warehouse.connect(db) as con:
+        folder = write_folder(tmp_path / "next", open_orders__csv=erp)
+        warehouse.load_folder(con, folder, AS_OF + timedelta(days=1))
+    exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    assert (
+        "note: A: the ERP carries RV-night-1-A (200), a lot of another run of this night; "
+        "RV-night-1-budget-A (150 from S1) was decided after and no plan counts it as an open "
+        "order: change the ERP's order rather than placing a second one"
+    ) in exported.splitlines()
+    assert "note: A:" not in _cli("export", "--db", str(db), "--out", str(tmp_path / "o2"),
+                                  "--supplier", "S2")  # fmt: skip
+
+
 def test_review_list_of_a_supplier_names_the_decisions_on_another_run_of_its_items_only(
     tmp_path: Path,
 ) -> None:

@@ -512,3 +512,29 @@ def test_a_refused_decision_says_what_the_planner_can_do_instead(tmp_path: Path)
             with pytest.raises(DecisionError) as error:
                 warehouse.record_decisions(con, [decision], decided_by="anna")
             assert str(error.value) == f"refused, nothing recorded: {message}"
+
+
+def test_a_lot_decided_again_after_the_erp_took_another_run_of_the_night_is_named(con, tmp_path):
+    """A approved (200) on night-1 and ordered as RV-night-1-A; the planner then approved
+    A on the budget rerun of the night (250). The export of the night held RV-night-1-budget-A
+    like any other lot, though no later plan counts it while the ERP carries RV-night-1-A:
+    ordered as well, A would have two orders. Now it is named, with the ERP's order."""
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna", now=NOON)
+    _publish(con, AS_OF, "night-1-budget", 250.0)
+    warehouse.record_decisions(con, [Decision("A", "approve"), Decision("B", "approve")],
+                               decided_by="anna", now=NOON + timedelta(hours=1))  # fmt: skip
+    assert warehouse.taken_over_elsewhere(con).empty  # the ERP carries nothing yet
+    next_night = AS_OF + timedelta(days=1)
+    erp = "po_id,sku,supplier_id,quantity,due_date\nRV-night-1-A,A,S1,200,2024-04-15\n"
+    warehouse.load_folder(con, write_folder(tmp_path / "in", open_orders__csv=erp), next_night)
+    exported = warehouse.approved_lots(con)["po_id"].tolist()
+    assert exported == ["RV-night-1-budget-A", "RV-night-1-budget-B"]
+    taken = warehouse.taken_over_elsewhere(con)
+    columns = ["sku", "po_id", "quantity", "erp_po_id", "erp_quantity"]
+    assert taken[columns].values.tolist() == [
+        ["A", "RV-night-1-budget-A", 250, "RV-night-1-A", 200]
+    ]
+    # received since: the ERP's row left the file, the lot still counts nowhere
+    warehouse.load_folder(con, write_folder(tmp_path / "in2"), next_night + timedelta(days=1))
+    taken = warehouse.taken_over_elsewhere(con)
+    assert taken["erp_po_id"].tolist() == ["RV-night-1-A"] and taken["erp_quantity"].isna().all()
