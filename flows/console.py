@@ -303,8 +303,12 @@ def changed_notes(
             decided = f"approved {then}"
         else:
             decided = f"overridden to {_lot(d.quantity, d.supplier_id)} ({then} recommended)"
+        erp = getattr(d, "erp_quantity", None)
+        if pd.notna(erp):  # the ERP's order counts, with its quantity, and changes there
+            holds = f"the ERP carries it ({erp:,.0f} open), which counts as the open order"
+        then_do = "change it in the ERP if it should change" if pd.notna(erp) else todo
         notes.append(
-            f"{d.sku}: {decided}; the latest run of the night recommends {now}; {holds}: {todo}"
+            f"{d.sku}: {decided}; the latest run of the night recommends {now}; {holds}: {then_do}"
         )
     return notes
 

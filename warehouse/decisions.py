@@ -511,13 +511,21 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     and quantity_now (units; both NULL: the item is not in the plan any more). Only decisions
     that still count: one superseded by a newer decision on another run of the night
     (view night_decisions, as `planned_orders`) is left out, and so is a rejection where the
-    rerun recommends no order either: both say order nothing."""
+    rerun recommends no order either: both say order nothing. Column erp_quantity: the units
+    the ERP's open_orders carries under the lot's po_id (NaN: it does not), which count
+    instead of the decision; a lot the ERP carried and has since received or cancelled counts
+    no more and is left out too (a rerun of an old night would otherwise say it counts)."""
     run_key = _or_published(con, run_key)
+    po_id = "upper('RV-' || d.run_key || '-' || d.sku)"
     return con.execute(
         "SELECT d.sku, d.action, d.supplier_id, d.quantity, d.recommended_supplier_id, "
-        "d.recommended_quantity, r.supplier_id AS supplier_id_now, r.quantity AS quantity_now "
+        "d.recommended_quantity, r.supplier_id AS supplier_id_now, r.quantity AS quantity_now, "
+        f"(SELECT sum(o.quantity) FROM open_orders AS o WHERE upper(o.po_id) = {po_id}) "
+        "AS erp_quantity "
         "FROM lot_decisions AS d LEFT JOIN recommendations AS r USING (run_key, sku) "
         "WHERE d.run_key = ? AND d.decision_id IN (SELECT decision_id FROM night_decisions) "
+        f"AND NOT ({po_id} IN (SELECT upper(po_id) FROM erp_proposals) "
+        f"AND {po_id} NOT IN (SELECT upper(po_id) FROM open_orders)) "
         "AND (r.sku IS NULL "
         "OR coalesce(r.quantity, 0) <> coalesce(d.recommended_quantity, 0) "
         "OR (coalesce(r.quantity, 0) > 0 "

@@ -1091,6 +1091,13 @@ def test_changed_notes_word_rejections_overrides_and_items_left_out_of_the_plan(
         "M: overridden to 400 from S2 (500 from S1 recommended); the latest run of the night "
         "recommends no lot (the item is not in the plan); it still counts as an open order"
     )
+    # a rerun of an old night whose lot the ERP took: its order counts, and changes there
+    (carried,) = changed_notes(changed.iloc[[1]].assign(erp_quantity=160.0), published=False)
+    assert carried == (
+        "M: overridden to 400 from S2 (500 from S1 recommended); the latest run of the night "
+        "recommends no lot (the item is not in the plan); the ERP carries it (160 open), which "
+        "counts as the open order: change it in the ERP if it should change"
+    )
 
 
 def test_review_flow_names_decisions_a_rerun_no_longer_recommends(tmp_path: Path) -> None:

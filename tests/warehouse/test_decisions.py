@@ -220,6 +220,7 @@ def test_decisions_on_a_lot_a_rerun_no_longer_recommends_are_listed(con) -> None
     assert warehouse.changed_decisions(con).empty  # decided on what is recommended
     _publish(con, AS_OF, "night-1", 300.0)  # rerun: A 200 -> 300, B unchanged
     changed = warehouse.changed_decisions(con)
+    assert changed.pop("erp_quantity").isna().all()  # the ERP does not carry it
     assert changed.to_dict("records") == [
         {
             "sku": "A", "action": "approve", "supplier_id": "S1", "quantity": 200.0,
@@ -538,3 +539,22 @@ def test_a_lot_decided_again_after_the_erp_took_another_run_of_the_night_is_name
     warehouse.load_folder(con, write_folder(tmp_path / "in2"), next_night + timedelta(days=1))
     taken = warehouse.taken_over_elsewhere(con)
     assert taken["erp_po_id"].tolist() == ["RV-night-1-A"] and taken["erp_quantity"].isna().all()
+
+
+def test_a_rerun_of_a_night_whose_lot_the_erp_took_says_what_the_erp_holds(con, tmp_path):
+    """Night-1's A (200) and B (20) approved; the ERP carried both, received B in full and
+    40 of A. Replanning night-1 from today's files (a rerun of an old night) recommends other
+    lots, and its notes said of both 'it still counts as an open order': B no longer counts
+    at all (received), and of A the ERP's 160 open count, not the 200 approved. B has no note
+    now; A's names the ERP's quantity."""
+    decisions = [Decision("A", "approve"), Decision("B", "approve")]
+    warehouse.record_decisions(con, decisions, decided_by="anna", now=NOON)
+    erp = "po_id,sku,supplier_id,quantity,due_date\n"
+    carried = erp + "RV-night-1-A,A,S1,200,2024-04-15\nRV-night-1-B,B,S1,20,2024-04-15\n"
+    next_night = AS_OF + timedelta(days=1)
+    warehouse.load_folder(con, write_folder(tmp_path / "in", open_orders__csv=carried), next_night)
+    partly = erp + "RV-night-1-A,A,S1,160,2024-04-15\n"
+    warehouse.load_folder(con, write_folder(tmp_path / "in2", open_orders__csv=partly), AS_OF)
+    _publish(con, AS_OF, "night-1", 0.0, qty_b=0.0)  # the rerun counts the ERP's orders
+    changed = warehouse.changed_decisions(con)
+    assert changed[["sku", "quantity_now", "erp_quantity"]].values.tolist() == [["A", 0, 160]]
