@@ -313,6 +313,19 @@ def changed_notes(
     return notes
 
 
+def late_notes(late: pd.DataFrame) -> list[str]:
+    """One note per pending lot whose item an earlier night approved after this plan was made
+    (`warehouse.approved_after_plan`, a review form answered late): the plan did not count
+    that lot, so approving this one as well orders the item twice."""
+    return [
+        f"{r.sku}: {_lot(r.quantity, r.supplier_id)} was approved on the night of "
+        f"{pd.Timestamp(r.night):%Y-%m-%d} ({r.po_id}) after this plan was made, which does "
+        f"not count it: approving this lot ({_lot(r.quantity_now, r.supplier_id_now)}) as well "
+        "orders the item twice; reject it, or rerun the night to plan with that lot"
+        for r in late.itertuples(index=False)
+    ]
+
+
 def rejected_notes(rejected: pd.DataFrame) -> list[str]:
     """One note per lot recommended again after its item's lot was rejected on an earlier
     night (`warehouse.earlier_rejections`), so a rejection does not go unseen."""

@@ -20,6 +20,7 @@ from flows.console import (
     elsewhere_notes,
     end_of_life_notes,
     failed_notes,
+    late_notes,
     left_alone,
     listed,
     lots_text,
@@ -120,6 +121,7 @@ def list_lots(
         elsewhere = warehouse.decided_elsewhere(con, skus=_items_of(con, suppliers, skus))
         changed = warehouse.changed_decisions(con)
         rejected = warehouse.earlier_rejections(con)
+        late = warehouse.approved_after_plan(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
         published = warehouse.latest_run(con)  # the run whose lots review_lots lists
         parameters = warehouse.run_parameters(con, published[1]) if published else {}
@@ -128,6 +130,7 @@ def list_lots(
         warn_failed(con, db_path)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
+        late = _only(late, skus, suppliers)
     of = f" of {_names('supplier', suppliers)}" if suppliers else ""
     of += f" of {_names('sku', skus)}" if skus else ""
     if lots.empty:
@@ -141,7 +144,7 @@ def list_lots(
         click.echo(lots_text(lots, extra=extra))
     notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers), parameters=parameters)
     notes += other_run_notes(lots[lots["status"] == "pending"])
-    notes += changed_notes(changed) + rejected_notes(rejected)
+    notes += changed_notes(changed) + rejected_notes(rejected) + late_notes(late)
     for note in notes + tier_notes(missed, db_path):
         click.echo(f"note: {note}")
 

@@ -18,6 +18,7 @@ from warehouse.connect import check_path, connect
 from warehouse.decisions import (
     Decision,
     DecisionError,
+    approved_after_plan,
     approved_lots,
     changed_decisions,
     check_lot,
@@ -102,6 +103,7 @@ __all__ = [
     "RunLock",
     "RunLockedError",
     "accuracy_notes",
+    "approved_after_plan",
     "approved_lots",
     "bucket_demand",
     "busy_message",

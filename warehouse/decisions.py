@@ -581,6 +581,27 @@ def planned_orders(
     ).df()
 
 
+def approved_after_plan(con: duckdb.DuckDBPyConnection, run_key: str | None = None) -> pd.DataFrame:
+    """Pending lots of a run_key (default: the published run) whose item has a lot of an
+    earlier night approved or overridden after the run started (a review form answered late):
+    the run's plan did not count it as an open order, so approving its lot as well orders the
+    item twice. Columns: sku, night (of the earlier lot), po_id, supplier_id, quantity (units)
+    of the earlier lot; supplier_id_now, quantity_now (units) of this run's lot."""
+    run_key = _or_published(con, run_key)
+    return con.execute(
+        "WITH run AS (SELECT as_of, max(started_at) AS started_at FROM runs "
+        "WHERE run_key = ? AND status = 'succeeded' GROUP BY as_of) "
+        "SELECT p.sku, p.as_of AS night, p.po_id, p.supplier_id, p.quantity, "
+        "r.supplier_id AS supplier_id_now, r.quantity AS quantity_now "
+        "FROM planned_orders AS p JOIN run ON p.as_of < run.as_of "
+        "AND p.decided_at > run.started_at "
+        "JOIN recommendations AS r ON r.run_key = ? AND r.sku = p.sku AND r.quantity > 0 "
+        "WHERE p.sku NOT IN (SELECT sku FROM night_decisions WHERE as_of = run.as_of) "
+        "ORDER BY p.sku, p.as_of",
+        [run_key, run_key],
+    ).df()
+
+
 def taken_over_elsewhere(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None
 ) -> pd.DataFrame:

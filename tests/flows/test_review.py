@@ -922,6 +922,32 @@ def test_export_names_a_lot_decided_again_after_the_erp_took_the_nights_first_on
                                   "--supplier", "S2")  # fmt: skip
 
 
+def test_review_list_names_a_lot_an_earlier_night_approved_after_this_plan_was_made(
+    tmp_path: Path,
+) -> None:
+    """Night-1's review form answered after night-2 was published approved A (200); night-2's
+    plan had not counted it, and `review list` showed night-2's A (180) pending without a
+    word: approved as well, A had two orders."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF + timedelta(days=1))
+        _publish(con, AS_OF + timedelta(days=1), "night-2", 180.0)
+        warehouse.record_decisions(con, [warehouse.Decision("A", "approve")],
+                                   decided_by="anna", run_key="night-1")  # fmt: skip
+    note = (
+        f"note: A: 200 from S1 was approved on the night of {AS_OF} (RV-night-1-A) after this "
+        "plan was made, which does not count it: approving this lot (180 from S1) as well "
+        "orders the item twice; reject it, or rerun the night to plan with that lot"
+    )
+    assert note in _cli("review", "list", "--db", str(db)).splitlines()
+    assert note not in _cli("review", "list", "--db", str(db), "--sku", "B").splitlines()
+
+
 def test_review_list_of_a_supplier_names_the_decisions_on_another_run_of_its_items_only(
     tmp_path: Path,
 ) -> None:

@@ -558,3 +558,22 @@ def test_a_rerun_of_a_night_whose_lot_the_erp_took_says_what_the_erp_holds(con, 
     _publish(con, AS_OF, "night-1", 0.0, qty_b=0.0)  # the rerun counts the ERP's orders
     changed = warehouse.changed_decisions(con)
     assert changed[["sku", "quantity_now", "erp_quantity"]].values.tolist() == [["A", 0, 160]]
+
+
+def test_a_lot_approved_after_a_later_nights_plan_was_made_is_named_on_that_plan(con, tmp_path):
+    """Night-1's review form answered after night-2 was published: A approved (200) on night-1,
+    which night-2's plan did not count, and night-2's A (180) stood pending without a word;
+    approved as well, A had two orders. Now night-2's pending A names the earlier lot."""
+    next_night = AS_OF + timedelta(days=1)
+    warehouse.load_folder(con, write_folder(tmp_path / "in"), next_night)
+    _publish(con, next_night, "night-2", 180.0)
+    assert warehouse.approved_after_plan(con).empty
+    warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna",
+                               run_key="night-1")  # fmt: skip
+    late = warehouse.approved_after_plan(con)
+    columns = ["sku", "po_id", "quantity", "supplier_id_now", "quantity_now"]
+    assert late[columns].values.tolist() == [["A", "RV-night-1-A", 200, "S1", 180]]
+    assert late["night"].tolist() == [pd.Timestamp(AS_OF)]
+    # once night-2 decides on A (here: rejects it), nothing is left to warn about
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
+    assert warehouse.approved_after_plan(con).empty
