@@ -30,7 +30,7 @@ from flows.console import (
     unused_note,
 )
 from flows.params import MAX_HORIZON, RunParameters
-from flows.report import totals
+from flows.report import short_count, totals
 from flows.sources import prior_lots, prior_lots_note, sources
 from optimize.explain import periods_short, share
 
@@ -99,7 +99,6 @@ def summarize(
     explained = [json.loads(e) for e in frame["explanation"]]
     held_back = _held_back(frame["sku"], explained)
     beyond = beyond_horizon(frame["sku"], explained, params.period_word)
-    risk = 1 - params.service_level
     fills = [e["fill_rate_decided"] for e in explained]
     unavoidable = [e.get("stockout_risk_unavoidable", 0.0) for e in explained]
     invoice_discount = result.supplier_discount
@@ -129,7 +128,7 @@ def summarize(
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.fill_target() - 1e-9 for f in fills),
         "fill_target": params.fill_target(),
-        "items_short_before_arrival": sum(r > risk for r in unavoidable),
+        "items_short_before_arrival": short_count(unavoidable, params.service_level),
         "rows_quarantined": report.quarantined,
         "rows_after_as_of": report.after_as_of,
         "input_notes": list(report.notes),
