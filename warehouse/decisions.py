@@ -7,8 +7,9 @@ keyed to the run_key, not to the attempt: a rerun of the same night replaces the
 recommendations but keeps every decision; a lot without a decision stays pending.
 
 Approved and overridden lots are open orders for later nights (view `planned_orders`, po_id
-`RV-<run_key>-<sku>`, due on the decision day + the supplier's lead_time days: the day of
-approval in the planner's time zone, as the buyer orders it after approval). They live
+`RV-<run_key>-<sku>`, due on the decision day + the offer's lead_time days (the supplier
+item's, else the supplier's): the day of approval in the planner's time zone, as the buyer
+orders it after approval). They live
 outside `open_orders`, so reloading the open_orders snapshot from files cannot wipe them.
 `planned_orders(con, as_of)` gives those a run as of `as_of` counts: decided on a run of an
 earlier night, not yet due before `as_of`, and never carried by the ERP's open_orders under
@@ -183,10 +184,12 @@ _LOT_COLUMNS = [c.rsplit(" AS ", 1)[-1].removeprefix("r.").removeprefix("d.") fo
 
 
 def supplier_terms(con: duckdb.DuckDBPyConnection, sku: str, supplier_id: str) -> dict | None:
-    """moq, pack_size, discount_type, lead_time (days), fixed_cost and price_breaks
-    [(min_qty, unit_price)] of one supplier item, or None if the supplier does not offer it."""
+    """moq, pack_size, discount_type, lead_time (days: the supplier item's, else the
+    supplier's), fixed_cost and price_breaks [(min_qty, unit_price)] of one supplier item, or
+    None if the supplier does not offer it."""
     rows = con.execute(
-        "SELECT si.moq, si.pack_size, si.discount_type, s.lead_time, s.fixed_cost "
+        "SELECT si.moq, si.pack_size, si.discount_type, coalesce(si.lead_time, s.lead_time), "
+        "s.fixed_cost "
         "FROM supplier_items AS si JOIN suppliers AS s USING (supplier_id) "
         "WHERE si.sku = ? AND si.supplier_id = ?",
         [sku, supplier_id],
@@ -243,7 +246,8 @@ def record_decisions(
 
     Returns the inserted rows. `now` (UTC) fixes the decision time, e.g. in tests. `day` is
     the decision day in the planner's time zone (flows pass REORDER_TIMEZONE's today): a lot
-    is due the supplier's lead_time days after it; default: `now`'s date in the machine's.
+    is due the offer's lead_time days after it (`supplier_terms`); default: `now`'s date in
+    the machine's.
     """
     if channel not in CHANNELS:
         raise DecisionError(f"channel must be one of {CHANNELS}, not {channel!r}")

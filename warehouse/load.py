@@ -77,8 +77,9 @@ LINE_RULES = 3
 # 5: under a date_format other than ISO, an end_of_life or due_date written as ISO loads.
 # 6: a row in quarantine for a bad value holds its key: another row of that key is a
 # duplicate (it loaded alone, as if it were right). 7: an open order due more than
-# validate.DUE_YEARS after as_of (9999-12-31) is quarantined.
-MASTER_RULES = 7
+# validate.DUE_YEARS after as_of (9999-12-31) is quarantined. 8: supplier_items has an optional
+# lead_time (a file that had one loaded without it).
+MASTER_RULES = 8
 
 SUFFIXES = (".csv", ".parquet")
 # marks a note about the whole load (its files, all items' order history) in the notes of a run

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS supplier_items (
     moq DOUBLE NOT NULL,                  -- units
     pack_size DOUBLE NOT NULL,            -- units
     discount_type VARCHAR NOT NULL,       -- all_units | incremental
+    lead_time DOUBLE,                     -- days; NULL = the supplier's lead_time
     PRIMARY KEY (supplier_id, sku)
 );
 CREATE TABLE IF NOT EXISTS price_breaks (
@@ -363,6 +364,8 @@ UPGRADES = (
     # the supplier_id of a quarantined row (tables with one): a price break row in quarantine
     # names the offer it belonged to, which may have no tier left (`tiers_left_out`)
     "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS supplier_id VARCHAR",
+    # an item's own lead time with its supplier (days; NULL: the supplier's), 2026-12-07
+    "ALTER TABLE supplier_items ADD COLUMN IF NOT EXISTS lead_time DOUBLE",
 )
 
 

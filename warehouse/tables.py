@@ -142,6 +142,9 @@ SUPPLIER_ITEMS = Table(
             default="all_units",
             defaulted="priced all_units (a price break's price on every unit of the lot)",
         ),
+        # this item's own lead time with the supplier (catalogues give one per part); empty:
+        # the supplier's lead_time
+        Column("lead_time", "number", low=0, magnitude=MAX_LEAD_TIME, beyond=LEAD_TIME_BEYOND),
     ),
     key=("supplier_id", "sku"),
     row="offer",

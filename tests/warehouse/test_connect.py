@@ -182,3 +182,24 @@ def test_a_duckdb_file_that_is_no_warehouse_is_refused_and_left_alone(tmp_path):
         connect(empty, read_only=True),
     ):
         pass
+
+
+def test_a_warehouse_from_before_supplier_items_lead_time_opens_with_the_suppliers(tmp_path):
+    """A file of e22d26f (the schema before supplier_items had lead_time) gets the column on
+    open, its offers on their supplier's lead time (NULL), and loads files that give one."""
+    from tests.warehouse.conftest import AS_OF, BASE, write_folder
+    from warehouse import load_folder, read_planning_inputs
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute((Path(__file__).parent / "data/schemas/2026-12-07_e22d26f.sql").read_text())
+        old.execute("INSERT INTO supplier_items VALUES ('S1', 'A', 100, 10, 'all_units')")
+    with connect(path, read_only=True) as con:
+        rows = read_planning_inputs(con)["supplier_items"]
+        assert rows["sku"].tolist() == ["A"] and rows["lead_time"].isna().all()
+    offers = BASE["supplier_items.csv"].replace("\n", ",\n").replace("type,", "type,lead_time")
+    offers = offers.replace("S1,A,100,10,all_units,", "S1,A,100,10,all_units,45")
+    with connect(path) as con:
+        load_folder(con, write_folder(tmp_path / "in", supplier_items__csv=offers), AS_OF)
+        assert con.execute("SELECT lead_time FROM supplier_items WHERE sku = 'A' AND "
+                           "supplier_id = 'S1'").fetchone() == (45.0,)  # fmt: skip

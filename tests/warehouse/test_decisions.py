@@ -577,3 +577,19 @@ def test_a_lot_approved_after_a_later_nights_plan_was_made_is_named_on_that_plan
     # once night-2 decides on A (here: rejects it), nothing is left to warn about
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
     assert warehouse.approved_after_plan(con).empty
+
+
+def test_an_approved_lot_is_due_after_its_supplier_items_lead_time(tmp_path: Path) -> None:
+    """S1 delivers A in 14 days (suppliers.csv) but B in 90 (B's own supplier_items
+    lead_time): an approved lot of B was due 14 days after approval, counted as arriving
+    weeks early by the next nights."""
+    offers = BASE["supplier_items.csv"].replace("\n", ",\n").replace("type,", "type,lead_time")
+    offers = offers.replace("S1,B,10,1,all_units,", "S1,B,10,1,all_units,90")
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in", supplier_items__csv=offers), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        decided = [Decision("A", "approve"), Decision("B", "approve")]
+        warehouse.record_decisions(con, decided, decided_by="anna", now=NOON)
+        due = warehouse.decision_history(con).set_index("sku")["due_date"]
+    assert due["A"] == pd.Timestamp(NOON.date() + timedelta(days=14))  # S1's lead_time
+    assert due["B"] == pd.Timestamp(NOON.date() + timedelta(days=90))  # B's own with S1

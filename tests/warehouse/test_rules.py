@@ -499,3 +499,39 @@ def test_offers_without_moq_pack_size_or_discount_type_load_with_their_defaults(
         "pack_size column: every offer ordered in single units (pack_size 1); no discount_type "
         "column: every offer priced all_units (a price break's price on every unit of the lot)"
     ) in report.notes
+
+
+def test_a_supplier_items_lead_time_loads_and_a_bad_one_is_quarantined_naming_the_row(
+    con, tmp_path
+):
+    """A lead time could only be given per supplier: a catalogue with one per part (RAF spare
+    parts, 0-33 months with the same supplier) had to be split into invented suppliers. The
+    optional supplier_items column loads under suppliers.lead_time's bounds; empty is the
+    supplier's (NULL), and a bad value quarantines its row with the reason."""
+    offers = """\
+supplier_id,sku,moq,pack_size,discount_type,lead_time
+S1,A,100,10,all_units,1000
+S2,A,50,5,incremental,
+S1,B,10,1,all_units,1e20
+"""
+    _load(con, tmp_path, supplier_items__csv=offers)
+    assert quarantined(con, "supplier_items") == [
+        (3, "lead_time", "lead_time 1e20 is beyond 3,653 days (10 years): a typo? lead_time is "
+         "the days from order to delivery")
+    ]  # fmt: skip
+    rows = con.execute("SELECT supplier_id, sku, lead_time FROM supplier_items ORDER BY 1, 2")
+    assert rows.fetchall() == [("S1", "A", 1000.0), ("S2", "A", None)]
+    bad = {"-3": "lead_time -3 must be at least 0",
+           "x": "lead_time 'x' is not a number (decimal separator '.')"}  # fmt: skip
+    for value, reason in bad.items():
+        _load(con, tmp_path, supplier_items__csv=offers.replace("1e20", value))
+        assert quarantined(con, "supplier_items") == [(3, "lead_time", reason)]
+    unplanned = read_planning_inputs(con)["quarantined_supplier_items"]
+    assert unplanned[["sku", "row_number"]].values.tolist() == [["B", 3]]
+
+
+def test_supplier_items_without_a_lead_time_column_load_as_before(con, tmp_path):
+    """Files of before the column (BASE has none) load, every offer on its supplier's."""
+    _load(con, tmp_path)
+    assert quarantined(con, "supplier_items") == []
+    assert con.execute("SELECT count(*), count(lead_time) FROM supplier_items").fetchone() == (3, 0)
