@@ -170,7 +170,8 @@ def beyond_horizon(
     the longest horizon (MAX_HORIZON) either (`beyond_longest_items` of them), a lead_time to
     check (1e20 days, a typo, was advised as a horizon 14285714285714286580 weeks longer);
     `horizon`: its periods; `offers`: per sku named, the offer with its shortest lead time
-    (supplier_id, lead_time in days or None if not known, in periods), the supplier to ask;
+    (supplier_id, lead_time in days or None if not known, in periods, the table of that
+    lead_time: suppliers or supplier_items), the supplier to ask;
     None if there are none. Each item's reason says it, but a planner must see it at once: a
     longer horizon is the only way to plan them."""
     late = []
@@ -192,11 +193,12 @@ def beyond_horizon(
 
 
 def _fastest(explanation: dict) -> list:
-    """[supplier_id, lead_time in days (None: not known), in periods] of the item's offer with
-    the shortest lead time."""
+    """[supplier_id, lead_time in days (None: not known), in periods, the table it comes from
+    (suppliers or supplier_items)] of the item's offer with the shortest lead time."""
     offer = explanation["shortest_lead_time_offer"]
     periods = explanation["shortest_lead_time_periods"]
-    return [offer["supplier_id"], offer["lead_time_days"], periods]
+    table = offer.get("lead_time_table", "suppliers")  # runs before 2026-12-07: suppliers'
+    return [offer["supplier_id"], offer["lead_time_days"], periods, table]
 
 
 def _not_planned(unplannable: pd.DataFrame, limit: int = NOT_PLANNED_SHOWN) -> list[dict]:

@@ -156,7 +156,8 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
     """'52 items whose lots cannot arrive within the 13-week horizon (...): P-7, P-9 (S-113's
     lead time 400 days); ...' for the run summary's `beyond_horizon` group: the skus by the
     offer with their shortest lead time, the supplier whose lead_time a planner checks (its
-    `offers`; summaries before 2026-12-07 name only the skus, and not the horizon)."""
+    `offers`; summaries before 2026-12-07 name only the skus, and not the horizon), in
+    supplier_items when that is where the offer's lead time comes from."""
     n, period, short = group["items"], group["period"], group["periods_short"]
     beyond = group.get("beyond_longest", [])  # summaries of runs before 2026-12-06: none
     far = group.get("beyond_longest_items", len(beyond))
@@ -166,7 +167,7 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
         one = n == 1
         why = (
             f"{'it has' if one else 'they have'} a lead time beyond {longest}: check "
-            f"{'its' if one else 'their'} suppliers' lead_time"
+            f"{_lead_times(beyond, offers, 'its' if one else 'their')}"
         )
     else:
         why = f"a horizon up to {short} {period}{'' if short == 1 else 's'} longer plans "
@@ -175,7 +176,8 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
             more = f" and {far - len(beyond)} more" if far > len(beyond) else ""
             why += (
                 f"; {far} ha{'s' if far == 1 else 've'} a lead time beyond {longest}: check "
-                f"their suppliers' lead_time: {_by_offer(beyond, offers, period)}{more}"
+                f"{_lead_times(beyond, offers, 'their')}: {_by_offer(beyond, offers, period)}"
+                f"{more}"
             )
     items = f"{n} item{'' if n == 1 else 's'}"
     horizon = group.get("horizon")
@@ -184,6 +186,18 @@ def beyond_horizon_note(group: dict, shown: int = 20) -> str:
     more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (f"{items} whose lots cannot arrive within {within} ({why}): "
             f"{_by_offer(skus, offers, period)}{more}")  # fmt: skip
+
+
+def _lead_times(skus: list[str], offers: dict, their: str) -> str:
+    """Which lead_time a planner checks for `skus`: "their suppliers' lead_time", "their
+    lead_time in supplier_items" when their offers' lead times come from there (`offers`' 4th
+    value, absent before 2026-12-07: suppliers), or both tables."""
+    tables = {o[3] if len(o) > 3 else "suppliers" for s in skus if (o := offers.get(s))}
+    if tables == {"supplier_items"}:
+        return f"{their} lead_time in supplier_items"
+    if "supplier_items" in tables:
+        return f"{their} lead_time in supplier_items or suppliers"
+    return f"{their} suppliers' lead_time"
 
 
 def _by_offer(skus: list[str], offers: dict, period: str) -> str:
@@ -199,11 +213,13 @@ def _by_offer(skus: list[str], offers: dict, period: str) -> str:
 
 
 def _slow_offer(offer: list | None, period: str) -> str:
-    """ "S-113's lead time 400 days" ("58 weeks" when the days are not known), '' for None."""
+    """ "S-113's lead time 400 days" ("58 weeks" when the days are not known; "400 days in
+    supplier_items" when the item's own row there gives it), '' for None."""
     if offer is None:
         return ""
-    supplier, days, periods = offer
-    return f"{supplier}'s lead time {lead_time_text(days, periods, period)}"
+    supplier, days, periods = offer[:3]
+    where = "" if len(offer) < 4 or offer[3] == "suppliers" else f" in {offer[3]}"
+    return f"{supplier}'s lead time {lead_time_text(days, periods, period)}{where}"
 
 
 def _skus(group: dict, shown: int) -> str:

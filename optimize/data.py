@@ -43,7 +43,10 @@ class Offer:
     on_time_rate: float = 1.0  # a late delivery arrives LATE_PERIODS (1) period late
     reject_rate: float = 0.0
     sku: str = ""
-    lead_time_days: float | None = None  # as the supplier's row gives it, for notes only
+    lead_time_days: float | None = None  # as the input row gives it, for notes only
+    # the input table the lead time comes from (suppliers, or supplier_items for an item's
+    # own), for notes only: the one a planner checks
+    lead_time_table: str = "suppliers"
 
     def __post_init__(self) -> None:
         where = f"(sku {self.sku or '?'}, supplier {self.supplier_id})"

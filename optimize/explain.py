@@ -68,6 +68,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "shortest_lead_time_offer": {
             "supplier_id": fastest.supplier_id,
             "lead_time_days": fastest.lead_time_days,
+            "lead_time_table": fastest.lead_time_table,  # where a planner checks it
         },
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
@@ -350,7 +351,7 @@ def fastest_offer(item: ItemProblem) -> Offer:
 
 
 def lead_time_text(days: float | None, periods: int, period: str) -> str:
-    """'400 days' as the supplier's row gives it; '58 weeks' (of `period`) when the days are
+    """'400 days' as the input row gives it; '58 weeks' (of `period`) when the days are
     not known."""
     if days is None:
         return f"{periods:,} {period}{'' if periods == 1 else 's'}"
@@ -360,10 +361,13 @@ def lead_time_text(days: float | None, periods: int, period: str) -> str:
 
 def _beyond_horizon(item: ItemProblem) -> str:
     """'a lot ordered now cannot arrive within the horizon (13 weeks): the fastest offer,
-    S-111, takes 400 days': the supplier whose lead_time a planner checks."""
+    S-111, takes 400 days': the supplier whose lead_time a planner checks (' by its lead_time
+    in supplier_items' when the item's row there gives the offer's lead time)."""
     period, fastest = period_word(item), fastest_offer(item)
     horizon = f"{item.horizon} {period}{'' if item.horizon == 1 else 's'}"
     takes = lead_time_text(fastest.lead_time_days, fastest.lead_time, period)
+    if fastest.lead_time_table != "suppliers":
+        takes += f" by its lead_time in {fastest.lead_time_table}"
     return (
         f"a lot ordered now cannot arrive within the horizon ({horizon}): the fastest offer, "
         f"{fastest.supplier_id}, takes {takes}"

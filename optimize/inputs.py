@@ -1,9 +1,9 @@
 """Turn the warehouse tables (design.md) and demand scenarios into a Problem.
 
-Conversions: supplier `lead_time` days -> periods = ceil(days / period_days −
-LEAD_TIME_TOLERANCE); open order `due_date` -> due period by the same rule on
-(due_date − as_of).days (an open order counts from the period a new lot due that day would),
-overdue -> 0;
+Conversions: an offer's `lead_time` days (supplier_items' lead_time of the item if given,
+else the supplier's) -> periods = ceil(days / period_days − LEAD_TIME_TOLERANCE); open order
+`due_date` -> due period by the same rule on (due_date − as_of).days (an open order counts
+from the period a new lot due that day would), overdue -> 0;
 `period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
 (costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
 `service_level` at the item's reference price (cheapest first-tier price). `review_period`
@@ -407,6 +407,7 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
         raise ValueError(f"unknown supplier {where}")
     if not breaks:
         raise ValueError(f"no price breaks {where}")
+    days, table = _lead_time(row, terms)
     return Offer(
         supplier_id=str(row["supplier_id"]),
         moq=row["moq"],
@@ -414,12 +415,22 @@ def _offer(row: dict, terms: dict | None, breaks: list | None, period_days: floa
         discount_type=row["discount_type"],
         price_breaks=tuple(breaks),
         fixed_cost=float(terms["fixed_cost"]),
-        lead_time=lead_time_periods(float(terms["lead_time"]), period_days),
-        lead_time_days=float(terms["lead_time"]),
+        lead_time=lead_time_periods(days, period_days),
+        lead_time_days=days,
+        lead_time_table=table,
         on_time_rate=_number(terms.get("on_time_rate"), 1.0),
         reject_rate=_number(terms.get("reject_rate"), 0.0),
         sku=str(row["sku"]),
     )
+
+
+def _lead_time(row: dict, terms: dict) -> tuple[float, str]:
+    """The offer's lead time, days, and the table it comes from: the supplier item's own
+    (`supplier_items.lead_time`, optional) if given, else the supplier's."""
+    own = row.get("lead_time")
+    if own is None or pd.isna(own):
+        return float(terms["lead_time"]), "suppliers"
+    return float(own), "supplier_items"
 
 
 def _open_orders(

@@ -974,7 +974,7 @@ def test_items_beyond_the_horizon_are_named_with_their_slow_supplier_and_its_lea
         for s in ("S-113", "S-109", "S-113", "S-120")
     ]  # fmt: skip
     group = beyond_horizon(pd.Series(["P-7", "P-3", "P-9", "P-1"]), explained, "week")
-    assert group["offers"]["P-7"] == ["S-113", 400.0, 58]
+    assert group["offers"]["P-7"] == ["S-113", 400.0, 58, "suppliers"]
     assert beyond_horizon_note(group) == (
         "4 items whose lots cannot arrive within the 13-week horizon (a horizon up to 46 weeks "
         "longer plans 3 of them; 1 has a lead time beyond the longest horizon, 104 weeks: check "
@@ -992,6 +992,34 @@ def test_items_beyond_the_horizon_are_named_with_their_slow_supplier_and_its_lea
         "4 items whose lots cannot arrive within the horizon ("
     )
     assert beyond_horizon_note(older).endswith("): P-7, P-3, P-9, P-1")
+
+
+def test_items_whose_own_lead_time_is_beyond_the_horizon_point_at_supplier_items() -> None:
+    """A part's own lead time (supplier_items.lead_time, 1e20 days: a typo) beyond the
+    longest horizon: the note said "check their suppliers' lead_time", where the planner found
+    S-113's 14 days. It names the table the lead time comes from."""
+    explained = [
+        {"shortest_lead_time_periods": periods, "horizon_periods": 13,
+         "shortest_lead_time_offer": {"supplier_id": "S-113", "lead_time_days": days,
+                                      "lead_time_table": table}}
+        for days, periods, table in ((1e20, 14_285_714_285_714_286_580, "supplier_items"),
+                                     (400.0, 58, "supplier_items"), (2000.0, 286, "suppliers"))
+    ]  # fmt: skip
+    group = beyond_horizon(pd.Series(["P-1", "P-7", "P-9"]), explained, "week")
+    assert group["offers"]["P-7"] == ["S-113", 400.0, 58, "supplier_items"]
+    assert beyond_horizon_note(group) == (
+        "3 items whose lots cannot arrive within the 13-week horizon (a horizon up to 46 weeks "
+        "longer plans 1 of them; 2 have a lead time beyond the longest horizon, 104 weeks: check "
+        "their lead_time in supplier_items or suppliers: P-1 (S-113's lead time "
+        "100,000,000,000,000,000,000 days in supplier_items); P-9 (S-113's lead time 2,000 "
+        "days)): P-1 (S-113's lead time 100,000,000,000,000,000,000 days in supplier_items); "
+        "P-7 (S-113's lead time 400 days in supplier_items); P-9 (S-113's lead time 2,000 days)"
+    )
+    alone = beyond_horizon(pd.Series(["P-1"]), explained[:1], "week")
+    assert beyond_horizon_note(alone).startswith(
+        "1 item whose lots cannot arrive within the 13-week horizon (it has a lead time beyond "
+        "the longest horizon, 104 weeks: check its lead_time in supplier_items): P-1 (S-113's"
+    )
 
 
 def test_the_lots_table_artifact_keeps_below_prefects_event_limit() -> None:

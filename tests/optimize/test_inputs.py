@@ -487,3 +487,39 @@ def test_an_item_whose_costs_are_beyond_what_the_solvers_keep_exact_is_left_out(
     assert reason.endswith(f"beyond the 1e+13 the MILP solvers keep exact: check {column} (sku A)")
     for solver in ("highs", "cbc"):
         assert plan(problem, solver=solver).optimal
+
+
+def test_items_of_one_supplier_are_planned_on_their_own_supplier_items_lead_times():
+    """S1 delivers A in 7 days, but B in 28 and C in 100 (their supplier_items lead_time, as a
+    spare parts catalogue gives them): all three were planned on S1's 7 days, C ordered as if
+    it came within the 8-week horizon. Now B's lot arrives in week 5 and C gets no lot, the
+    reason pointing at supplier_items; A (empty) keeps S1's lead time."""
+    from optimize.plan import plan
+
+    skus = ["A", "B", "C"]
+    items = pd.DataFrame({"sku": skus, "lifecycle_stage": ["series"] * 3,
+                          "unit_volume": [1.0] * 3, "holding_cost_rate": [0.2] * 3,
+                          "end_of_life": [None] * 3, "salvage_value": [0.0] * 3,
+                          "stockout_cost": [None] * 3})  # fmt: skip
+    suppliers = pd.DataFrame({"supplier_id": ["S1"], "lead_time": [7], "fixed_cost": [10.0]})
+    supplier_items = pd.DataFrame({"supplier_id": ["S1"] * 3, "sku": skus, "moq": [1] * 3,
+                                   "pack_size": [1] * 3, "discount_type": ["all_units"] * 3,
+                                   "lead_time": [None, 28, 100]})  # fmt: skip
+    price_breaks = pd.DataFrame({"supplier_id": ["S1"] * 3, "sku": skus, "min_qty": [1] * 3,
+                                 "unit_price": [10.0] * 3})  # fmt: skip
+    stock = pd.DataFrame({"sku": skus, "on_hand": [30] * 3})
+    open_orders = pd.DataFrame(columns=["po_id", "sku", "supplier_id", "quantity", "due_date"])
+    paths = np.random.default_rng(0).poisson(10, (3, 200, 8))
+    tables = (items, suppliers, supplier_items, price_breaks, stock, open_orders)
+    problem, _ = build_problem(*tables, (np.array(skus), paths), AS_OF, 7.0)
+    offers = {i.sku: i.offers[0] for i in problem.items}
+    assert [(offers[s].lead_time, offers[s].lead_time_days) for s in skus] == [
+        (1, 7.0), (4, 28.0), (15, 100.0)]  # fmt: skip
+    assert [offers[s].lead_time_table for s in skus] == ["suppliers", *["supplier_items"] * 2]
+    lots = plan(problem).frame().set_index("sku")
+    assert lots.loc["B", "quantity"] > 0 and ", arriving in week 5:" in lots.loc["B", "reason"]
+    assert lots.loc["C", "quantity"] == 0
+    assert lots.loc["C", "reason"].startswith(
+        "No order: a lot ordered now cannot arrive within the horizon (8 weeks): the fastest "
+        "offer, S1, takes 100 days by its lead_time in supplier_items ("
+    )

@@ -120,7 +120,8 @@ def test_the_explanation_names_the_offer_with_the_shortest_lead_time():
                        0.5, 0.1, 25.0, 2.0)  # fmt: skip
     explanation = plan(Problem((late,))).lots[0].explanation
     assert explanation["shortest_lead_time_periods"] == 58
-    assert explanation["shortest_lead_time_offer"] == {"supplier_id": "S1", "lead_time_days": 400}
+    assert explanation["shortest_lead_time_offer"] == {
+        "supplier_id": "S1", "lead_time_days": 400, "lead_time_table": "suppliers"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
