@@ -39,6 +39,7 @@ from warehouse.load_notes import (
     later_lines,
     numbered_note,
     open_orders_notes,
+    percent_rates,
     read_as_empty,
     recased,
     split_categories,
@@ -222,6 +223,7 @@ def load_folder(
     if master_changed:
         loader.load_masters(masters, master_raw, shas, master_context)
         notes += split_categories(con, master_raw.get("items"))
+        notes += percent_rates(con, master_raw.get("items"))
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw[path], config, context_sha)

@@ -208,6 +208,26 @@ def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> l
             "items only: spell them alike if they are one category)"]  # fmt: skip
 
 
+def percent_rates(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:
+    """A note when the items file just loaded (`items`; None: not read) gives holding_cost_rate
+    above 1 (a year's holding dearer than the part): a percent typed for a fraction (25 for
+    0.25) holds every unit at 25 times its price a year, and the plan then buys next to
+    nothing, without a word. Loaded as given; the note names the items."""
+    if items is None:
+        return []
+    rows = con.execute(
+        "SELECT sku, holding_cost_rate FROM items WHERE holding_cost_rate > 1 ORDER BY sku"
+    ).fetchall()
+    if not rows:
+        return []
+    shown = ", ".join(f"{sku} ({rate:g})" for sku, rate in rows[:3])
+    more = f" and {len(rows) - 3:,} more" if len(rows) > 3 else ""
+    return [f"{items.name}: holding_cost_rate above 1 per year for {counted(len(rows), 'item')}: "
+            f"{shown}{more}; the rate is a fraction of the unit price per year (0.25 for "
+            "25%), so a percent typed there holds each unit at that many times its price a "
+            "year and the plan buys little"]  # fmt: skip
+
+
 def _spelling(category: str) -> str:
     """What two spellings of one category share: Unicode form (NFKC), case, runs of spaces."""
     return " ".join(unicodedata.normalize("NFKC", category).casefold().split())

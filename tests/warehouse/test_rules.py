@@ -535,3 +535,23 @@ def test_supplier_items_without_a_lead_time_column_load_as_before(con, tmp_path)
     _load(con, tmp_path)
     assert quarantined(con, "supplier_items") == []
     assert con.execute("SELECT count(*), count(lead_time) FROM supplier_items").fetchone() == (3, 0)
+
+
+def test_a_holding_cost_rate_typed_as_a_percent_is_named(con, tmp_path):
+    """holding_cost_rate 25 (a percent typed for 0.25) loaded without a word, and every unit
+    was held at 25 times its price a year: the plan bought next to nothing."""
+    items = BASE["items.csv"].replace(
+        "A,Bolt M8,fasteners,series,0.1,0.25,", "A,Bolt M8,fasteners,series,0.1,25,"
+    )
+    report = _load(con, tmp_path, items__csv=items)
+    assert con.execute("SELECT holding_cost_rate FROM items WHERE sku = 'A'").fetchall() == [
+        (25.0,)
+    ]
+    assert (
+        "items.csv: holding_cost_rate above 1 per year for 1 item: A (25); the rate is a fraction "
+        "of the unit price per year (0.25 for 25%), so a percent typed there holds each unit at "
+        "that many times its price a year and the plan buys little"
+    ) in report.notes
+    assert not [
+        n for n in _load(con, tmp_path, items__csv=BASE["items.csv"]).notes if "above 1" in n
+    ]
