@@ -3,7 +3,8 @@
 `savings` is the discount saving of the lot: its purchase cost at the supplier's first-tier
 (base) price minus what it costs with the tier reached (0 for no order). The expected-cost
 comparison with the smallest feasible lot of the same supplier (for no order: the best smallest
-lot of any supplier) is kept as `versus_smallest_lot`. Stockout risk is split into the
+lot of any supplier) is kept as `versus_smallest_lot`; an order's comparison with no order as
+`versus_no_order`. Stockout risk is split into the
 unavoidable part (stock runs out before any lot ordered now can arrive) and the part this
 decision changes (a unit lost from the earliest arrival on). The next tier is the smallest
 feasible lot reaching the next price break of the chosen supplier. Numbers in the reason are
@@ -95,8 +96,19 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         explanation["base_unit_price"] = base_price
         explanation["savings"] = base_price * lot.quantity - lot.purchase_cost
         explanation["versus_smallest_lot"] = _versus(smallest, lot)
+        none = lots.lot(int(np.flatnonzero(lots.quantity == 0)[0]))
+        explanation["versus_no_order"] = {
+            "expected_cost": none.expected_cost,
+            "expected_cost_difference": none.expected_cost - lot.expected_cost,
+            "expected_replenished": none.expected_replenished,
+            "later_orders": {
+                "supplier_id": none.later_supplier_id,
+                "from_period": none.replenished_from,
+            },
+        }
         explanation["next_tier"] = _next_tier(item, lots, lot)
-        return _order_reason(item, lot, smallest, blocking, best, explanation), explanation
+        reason = _order_reason(item, lot, smallest, blocking, best, explanation, none)
+        return reason, explanation
     smallest = min(
         (_lot_of(item, lots, o.supplier_id, o.smallest_lot) for o in item.offers),
         key=lambda c: c.expected_cost,
@@ -191,6 +203,7 @@ def _order_reason(
     blocking: list[str],
     best: LotCost,
     explanation: dict,
+    none: LotCost,
 ) -> str:
     head = (
         f"Order {units(lot.quantity)} from {lot.supplier_id} at {price(lot.unit_price)}/unit "
@@ -219,7 +232,7 @@ def _order_reason(
     if blocking:
         limited = f" Held back by the {' and '.join(blocking)} limit{_s(blocking)}"
         limited += f" (best alone: {units(best.quantity)} from {best.supplier_id})."
-    return f"{head}: {versus}; {tail}{_bridge(item, lot)}{limited}"
+    return f"{head}: {versus}; {tail}{_bridge(item, lot, none)}{limited}"
 
 
 def leftover_text(item: ItemProblem, lot: LotCost) -> str:
@@ -254,12 +267,17 @@ def _arrives(item: ItemProblem, lot: LotCost) -> str:
     return f", arriving in {period_word(item)} {lead + 1}"
 
 
-def _bridge(item: ItemProblem, lot: LotCost) -> str:
+def _bridge(item: ItemProblem, lot: LotCost, none: LotCost) -> str:
     """' Until it arrives, the plan counts on an order from S-106 placed at the next review
-    (arriving in week 4): stock 190 runs out before week 10 in 78% of scenarios.' for a lot
-    that arrives after a later order of another supplier could, when stock runs short before
-    it: its risks are those of the plan with that order, which the planner has to place ('' if
-    not). The reason said only "arriving in week 10 ...; stockout risk this order decides 2%"."""
+    (arriving in week 4): stock 258 runs out before week 10 in 61% of scenarios; open orders
+    80 arrive in week 10. Without it, later orders would buy 101 units (from S-106 at
+    168.66/unit), with it 63: expected cost 127.56 below no order.' for a lot that arrives
+    after a later order of another supplier could, when stock runs short before it: its risks
+    are those of the plan with that order, which the planner has to place ('' if not); `none`:
+    the item's no-order candidate. Stock that runs out before the lot arrives leaves nothing
+    for the periods after it, open orders arriving with it do: 258 on hand and 80 on order
+    ordered 80 more where 198 and 140 ordered none, and the reason named neither the open
+    order nor what the lot replaces."""
     lead = _lead_time(item, lot)
     arrival = min(lead, item.horizon)
     if lot.replenished_from >= arrival:
@@ -275,7 +293,38 @@ def _bridge(item: ItemProblem, lot: LotCost) -> str:
     return (
         f" Until it arrives, the plan counts on an order from {lot.later_supplier_id} placed at "
         f"the next review (arriving in {word} {lot.replenished_from + 1}): {stock} "
-        f"{f'run{s} out' if s else 'fall short'} before {when}{chance}."
+        f"{f'run{s} out' if s else 'fall short'} before {when}{chance}"
+        f"{_arriving_from(item, arrival)}.{_replaces(lot, none)}"
+    )
+
+
+def _arriving_from(item: ItemProblem, period: int) -> str:
+    """'; open orders 80 arrive in week 10' ('... from week 10' when they come in several
+    periods): the open orders that arrive in `period` or later within the horizon ('' none)."""
+    later = item.base_arrivals[period:]
+    if not later.sum():
+        return ""
+    first = period + np.flatnonzero(later)
+    when = "in" if len(first) == 1 else "from"
+    return (
+        f"; open orders {units(int(later.sum()))} arrive {when} {period_word(item)} {first[0] + 1}"
+    )
+
+
+def _replaces(lot: LotCost, none: LotCost) -> str:
+    """' Without it, later orders would buy 101 units (from S-106 at 168.66/unit), with it 63:
+    expected cost 127.56 below no order.': what the lot buys instead of later orders ('' when
+    it replaces none of their units)."""
+    if none.expected_replenished - lot.expected_replenished < 0.5:
+        return ""
+    unit_cost = none.replenish_cost / none.expected_replenished
+    diff = none.expected_cost - lot.expected_cost
+    side = "below" if diff >= 0 else "above"
+    return (
+        f" Without it, later orders would buy {expected_units(none.expected_replenished)} units "
+        f"(from {none.later_supplier_id} at {price(unit_cost)}/unit), with it "
+        f"{expected_units(lot.expected_replenished)}: expected cost {money(abs(diff))} {side} "
+        "no order."
     )
 
 

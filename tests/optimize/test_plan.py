@@ -692,13 +692,49 @@ def test_a_lot_arriving_after_a_later_order_could_names_the_order_the_plan_count
     (lot,) = plan(Problem((item,))).lots
     assert lot.supplier_id == "SLOW" and lot.quantity >= 60
     assert lot.explanation["later_orders"] == {"supplier_id": "FAST", "from_period": 2}
-    assert lot.reason.endswith(
+    assert (
         "; stockout risk 0%. Until it arrives, the plan counts on an order from FAST placed at "
-        "the next review (arriving in week 3): stock 30 runs out before week 7."
-    ), lot.reason
+        "the next review (arriving in week 3): stock 30 runs out before week 7. Without it, "
+        "later orders would buy 99 units (from FAST at 10.44/unit), with it 30: "
+    ) in lot.reason, lot.reason
     # a lot from the supplier later orders come from arrives first: nothing to name
     (own,) = plan(Problem((dataclasses.replace(item, on_hand=0, offers=(fast,)),))).lots
     assert own.quantity > 0 and "counts on" not in own.reason, own.reason
+
+
+def test_a_bridged_lot_names_the_open_orders_arriving_with_it_and_what_it_replaces():
+    """P-63734 on the demo (60 of an open order of 140 received early): 258 on hand and 80 on
+    order due with a lot of the slow supplier ordered 80 more, 198 and 140 none, and the reason
+    named neither the open order nor why: stock gone before the slow lot arrives leaves
+    nothing for the periods after it, open orders arriving with it do; there the lot buys at
+    its price break what later orders of the fast supplier would buy at theirs. Each state
+    is the cheapest lot over every lot of both offers (brute force with the evaluation)."""
+    fast = Offer("FAST", 2, 1, "all_units", (PriceBreak(1, 11.0),), 20.0, 2)
+    slow = Offer("SLOW", 20, 5, "all_units", (PriceBreak(20, 12.0), PriceBreak(80, 10.0)), 10.0, 9)
+    demand = np.random.default_rng(0).poisson(33, (200, 13))
+    early = ItemProblem("P", demand, 258, ((9, 80),), (fast, slow), 0.25, 7 / 365.25, 3.0, 0.05,
+                        60.0, 1.0, review_period=1, open_order_ids=("PO-1",))  # fmt: skip
+    late = dataclasses.replace(early, on_hand=198, open_orders=((9, 140),))
+    for state, chosen in ((early, ("SLOW", 80)), (late, (None, 0))):
+        lots = [(None, 0)] + [(o.supplier_id, q) for o in (fast, slow) for q in
+                              range(o.smallest_lot, 301, o.pack_size)]  # fmt: skip
+        best = min(lots, key=lambda lot: evaluate_plan(state, *lot).expected_cost)
+        (lot,) = plan(Problem((state,))).lots
+        assert (lot.supplier_id, lot.quantity) == best == chosen
+    (lot,) = plan(Problem((early,))).lots
+    none, ordered = evaluate_plan(early, None, 0), evaluate_plan(early, "SLOW", 80)
+    assert none.later_supplier_id == "FAST" and ordered.expected_replenished < 40
+    assert lot.reason.endswith(
+        "stock 258 runs out before week 10 in 98% of scenarios; open orders 80 arrive in week "
+        f"10. Without it, later orders would buy {none.expected_replenished:.0f} units (from "
+        f"FAST at {none.replenish_cost / none.expected_replenished:.2f}/unit), with it "
+        f"{ordered.expected_replenished:.0f}: expected cost "
+        f"{none.expected_cost - ordered.expected_cost:.2f} below no order."
+    ), lot.reason
+    versus = lot.explanation["versus_no_order"]
+    assert versus["expected_cost_difference"] == pytest.approx(
+        none.expected_cost - ordered.expected_cost
+    )
 
 
 def _leftover_lot(obsolescence: float, end_of_life: date | None = None):
