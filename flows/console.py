@@ -274,6 +274,18 @@ def left_alone(skus: Iterable[object]) -> str:
             f"of this night ({listed(names)}); name a sku to decide it on this run")  # fmt: skip
 
 
+def late_left_alone(skus: Iterable[object], how: str) -> str:
+    """What approving all pending lots (terminal `approve --all`, the review form's
+    approve_all and approve_suppliers) leaves alone: the lots whose item an earlier night
+    approved after this plan was made (`warehouse.approved_after_plan`); `how` says how to
+    approve one anyway."""
+    names = list(dict.fromkeys(str(s) for s in skus))
+    it = "it" if len(names) == 1 else "them"
+    return (f"left alone: {counted(len(names), 'lot')} whose item an earlier night approved "
+            f"after this plan was made ({listed(names)}): approving {it} as well orders the "
+            f"item twice; reject {it}, or {how}")  # fmt: skip
+
+
 def other_run_notes(lots: pd.DataFrame) -> list[str]:
     """One note per pending lot whose item was decided on another run of the night
     (`warehouse.review_lots`' other_* columns): that decision counts for the night, and

@@ -31,6 +31,8 @@ from flows.console import (
     changed_notes,
     end_of_life_notes,
     failed_notes,
+    late_left_alone,
+    late_notes,
     left_alone,
     other_run_notes,
     rejected_notes,
@@ -135,10 +137,14 @@ def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> wareh
     )
 
 
-def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[warehouse.Decision]:
+def decisions_from_input(
+    pending: pd.DataFrame, answer: ReviewInput, late: Sequence[str] = ()
+) -> list[warehouse.Decision]:
     """Listed lots as decided; with approve_all every other pending lot is approved, with
     approve_suppliers every other pending lot recommended from one of them; neither touches
-    a lot whose item was decided on another run of the night (that decision counts)."""
+    a lot whose item was decided on another run of the night (that decision counts) nor one
+    of the `late` skus, whose item an earlier night approved after this plan was made
+    (`warehouse.approved_after_plan`: approved as well, the item is ordered twice)."""
     listed = [
         warehouse.Decision(
             lot.sku, lot.action, lot.supplier_id, lot.quantity, lot.comment or answer.comment
@@ -148,6 +154,7 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
     named = {lot.sku for lot in answer.lots}
     chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
     chosen &= pending["other_run_key"].isna()  # decided on another run of the night: it counts
+    chosen &= ~pending["sku"].isin(late)
     listed += [
         warehouse.Decision(sku, "approve", comment=answer.comment)
         for sku in pending.loc[chosen, "sku"]
@@ -156,14 +163,22 @@ def decisions_from_input(pending: pd.DataFrame, answer: ReviewInput) -> list[war
     return listed
 
 
-def left_alone_note(pending: pd.DataFrame, answer: ReviewInput) -> str | None:
+def left_alone_notes(
+    pending: pd.DataFrame, answer: ReviewInput, late: Sequence[str] = ()
+) -> list[str]:
     """What approve_all / approve_suppliers left alone, worded as `review approve --all` says
-    it: the lots they chose whose item was decided on another run of the night."""
+    it: the lots they chose whose item was decided on another run of the night, and those of
+    the `late` skus (`decisions_from_input`)."""
     named = {lot.sku for lot in answer.lots}
     chosen = pending["supplier_id"].isin(answer.approve_suppliers) | answer.approve_all
-    skus = pending.loc[chosen & pending["other_run_key"].notna(), "sku"]
-    skus = skus[~skus.isin(named)]
-    return None if skus.empty else left_alone(skus)
+    chosen &= ~pending["sku"].isin(named)
+    elsewhere = pending.loc[chosen & pending["other_run_key"].notna(), "sku"]
+    notes = [] if elsewhere.empty else [left_alone(elsewhere)]
+    late_skus = pending.loc[chosen & pending["other_run_key"].isna() & pending["sku"].isin(late)]
+    if not late_skus.empty:
+        how = "list it in the form with action approve to order both"
+        notes.append(late_left_alone(late_skus["sku"], how))
+    return notes
 
 
 @task(name="read-pending-lots", cache_policy=NO_CACHE)
@@ -200,6 +215,14 @@ def read_rejected(db_path: str, run_key: str | None = None) -> list[str]:
         return rejected_notes(warehouse.earlier_rejections(con, run_key))
 
 
+@task(name="read-approved-after-plan", cache_policy=NO_CACHE)
+def read_late(db_path: str, run_key: str | None = None) -> list[str]:
+    """Notes on the pending lots whose item an earlier night approved after this plan was
+    made (`warehouse.approved_after_plan`): approved as well, the item is ordered twice."""
+    with warehouse.connect(db_path, create=False) as con:
+        return late_notes(warehouse.approved_after_plan(con, run_key))
+
+
 @task(name="read-reached-tiers", cache_policy=NO_CACHE)
 def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
     """The supplier-wide tiers the run_key's lots reach (`warehouse.reached_supplier_tiers`)."""
@@ -218,10 +241,10 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
                 f"{', '.join(unknown)} {warehouse.not_loaded(con, unknown)}"
             )
         pending = warehouse.review_lots(con, run_key, status="pending")
-        recorded = decide(
-            con, decisions_from_input(pending, answer), answer.planner, "prefect", run_key
-        )
-        if note := left_alone_note(pending, answer):  # said once the answer is recorded
+        late = warehouse.approved_after_plan(con, run_key)["sku"].tolist()
+        decisions = decisions_from_input(pending, answer, late)
+        recorded = decide(con, decisions, answer.planner, "prefect", run_key)
+        for note in left_alone_notes(pending, answer, late):  # once the answer is recorded
             get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
         for note in notes + decided_tier_notes(con, run_key, db_path):
@@ -281,10 +304,13 @@ def review(
     rejected = read_rejected(db_path, shown)
     for note in rejected:
         logger.info("rejected on an earlier night: %s", note)
+    late = read_late(db_path, shown)
+    for note in late:
+        logger.warning("approved on an earlier night after this plan was made: %s", note)
     failed = read_failed(db_path)
     for note in failed:
         logger.warning(note)
-    notes = {"changed": changed, "rejected": rejected, "failed": failed}
+    notes = {"changed": changed, "rejected": rejected, "failed": failed, "late": late}
     if pending.empty:
         logger.info("no pending lots to review")
         return {"status": "nothing to review", "pending": 0, "recorded": 0} | notes
@@ -293,7 +319,9 @@ def review(
         create_flow_run_input(SHOWN_KEY, run_key)
         reached = read_reached(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, db_path, changed, rejected, failed, reached=reached),
+            markdown=pending_markdown(
+                pending, db_path, changed, rejected, failed, reached=reached, late=late
+            ),
             key=PENDING_KEY,
         )
         logger.info(waiting_note(len(pending), run_key, timeout_seconds))
@@ -366,6 +394,7 @@ def pending_markdown(
     failed: Sequence[str] = (),
     limit: int = 100,
     reached: pd.DataFrame | None = None,
+    late: Sequence[str] = (),
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
     runs that `failed` since they were published; the order value per supplier, labelled
@@ -373,7 +402,9 @@ def pending_markdown(
     `warehouse.reached_supplier_tiers`; the discount comes off the invoice, and the report's
     spend by supplier is after it); the first `limit` lots, then where the others are), then
     the decisions made on a lot the night's latest run no longer recommends (`changed`) and
-    the lots recommended again after an earlier night rejected them (`rejected`)."""
+    the lots recommended again after an earlier night rejected them (`rejected`) and those
+    whose item an earlier night approved after this plan was made (`late`: approve all and
+    approve suppliers leave them)."""
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
@@ -413,6 +444,10 @@ def pending_markdown(
     if rejected:
         lines += ["", "## Rejected on an earlier night, recommended again", ""]
         lines += [f"- {note}" for note in rejected]
+    if late:
+        lines += ["", "## Approved on an earlier night after this plan was made (approve all "
+                  "leaves them)", ""]  # fmt: skip
+        lines += [f"- {note}" for note in late]
     return "\n".join(lines)
 
 

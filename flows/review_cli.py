@@ -20,6 +20,7 @@ from flows.console import (
     elsewhere_notes,
     end_of_life_notes,
     failed_notes,
+    late_left_alone,
     late_notes,
     left_alone,
     listed,
@@ -191,8 +192,22 @@ def override(
     if quantity is None and supplier_id is None:
         raise click.UsageError("give --quantity and/or --supplier")
     with warehouse.connect(db_path, create=False) as con:
+        if quantity == 0:
+            raise click.ClickException(zero_override(sku, db_path))
         decision = warehouse.Decision(sku, "override", supplier_id, quantity, comment)
         _decide(con, db_path, [decision], decided_by)
+
+
+def zero_override(sku: str, db_path: Path) -> str:
+    """Why `override --quantity 0` is refused, and the command that orders nothing: a reject
+    (it was "quantity 0 must be a positive whole number", naming no way to order nothing)."""
+    reject = warehouse.command_line(
+        "reorder", "review", "reject", "--db", Path(db_path).resolve(), sku
+    )
+    return (
+        f"sku {sku}: an override of 0 units orders nothing; "
+        f"to order nothing, reject the lot: {reject}"
+    )
 
 
 @review_group.command()
@@ -213,6 +228,8 @@ def _decide_many(
 ) -> None:
     with warehouse.connect(db_path, create=False) as con:
         skus = _chosen(con, skus, every, suppliers, action)
+        if every and action == "approve":
+            skus = _not_late(con, db_path, skus)
         if skus:
             decisions = [warehouse.Decision(sku, action, comment=comment) for sku in skus]
             _decide(con, db_path, decisions, decided_by)
@@ -241,6 +258,20 @@ def _chosen(
         of = f" of {_names('supplier', suppliers)}" if suppliers else ""
         click.echo(f"no pending lots{of} to {action}")
     return skus
+
+
+def _not_late(con: object, db_path: Path, skus: tuple[str, ...]) -> tuple[str, ...]:
+    """`skus` (of `approve --all`) without those whose item an earlier night approved after
+    this plan was made (`warehouse.approved_after_plan`), saying which it left alone and the
+    command that approves them by name: approved as well, the item is ordered twice."""
+    late = warehouse.approved_after_plan(con)["sku"]
+    late = [sku for sku in skus if sku in set(late)]
+    if late:
+        command = warehouse.command_line(
+            "reorder", "review", "approve", "--db", Path(db_path).resolve(), *late
+        )
+        click.echo(late_left_alone(late, f"approve by name to order both: {command}"))
+    return tuple(sku for sku in skus if sku not in late)
 
 
 def warn_failed(con: object, db_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_cli_review_and_export_round_trip(db: Path, tmp_path: Path) -> None:
     _cli("review", "override", "--db", str(db), b, "--quantity", str(new_qty), "--by", "ben")
     _cli("review", "reject", "--db", str(db), c, "--comment", "phase out", "--by", "anna")
     bad = CliRunner().invoke(main, ["review", "override", "--db", str(db), a, "--quantity", "0"])
-    assert bad.exit_code != 0 and f"sku {a}" in bad.output and "positive" in bad.output
+    assert bad.exit_code != 0 and f"sku {a}" in bad.output and "reject the lot" in bad.output
 
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con).set_index("sku")
@@ -182,7 +182,7 @@ def test_review_flow_paused_for_input_records_the_planners_decisions(db: Path) -
         resume_flow_run(run_id, run_input=answer)
     assert result == {
         "status": "decided", "pending": len(pending), "recorded": len(pending), "changed": [],
-        "rejected": [], "failed": []
+        "rejected": [], "failed": [], "late": []
     }  # fmt: skip
     with warehouse.connect(db) as con:
         history = warehouse.decision_history(con).set_index("sku")
@@ -922,12 +922,10 @@ def test_export_names_a_lot_decided_again_after_the_erp_took_the_nights_first_on
                                   "--supplier", "S2")  # fmt: skip
 
 
-def test_review_list_names_a_lot_an_earlier_night_approved_after_this_plan_was_made(
-    tmp_path: Path,
-) -> None:
-    """Night-1's review form answered after night-2 was published approved A (200); night-2's
-    plan had not counted it, and `review list` showed night-2's A (180) pending without a
-    word: approved as well, A had two orders."""
+def _approved_after_plan(tmp_path: Path) -> Path:
+    """A warehouse whose night-2 (A 180, B 20 from S1) is published, pending, and whose
+    night-1 A (200) anna then approved: a review form answered late, which night-2's plan
+    does not count."""
     from tests.warehouse.conftest import AS_OF, write_folder
     from tests.warehouse.test_decisions import _publish
 
@@ -939,6 +937,18 @@ def test_review_list_names_a_lot_an_earlier_night_approved_after_this_plan_was_m
         _publish(con, AS_OF + timedelta(days=1), "night-2", 180.0)
         warehouse.record_decisions(con, [warehouse.Decision("A", "approve")],
                                    decided_by="anna", run_key="night-1")  # fmt: skip
+    return db
+
+
+def test_review_list_names_a_lot_an_earlier_night_approved_after_this_plan_was_made(
+    tmp_path: Path,
+) -> None:
+    """Night-1's review form answered after night-2 was published approved A (200); night-2's
+    plan had not counted it, and `review list` showed night-2's A (180) pending without a
+    word: approved as well, A had two orders."""
+    from tests.warehouse.conftest import AS_OF
+
+    db = _approved_after_plan(tmp_path)
     note = (
         f"note: A: 200 from S1 was approved on the night of {AS_OF} (RV-night-1-A) after this "
         "plan was made, which does not count it: approving this lot (180 from S1) as well "
@@ -946,6 +956,80 @@ def test_review_list_names_a_lot_an_earlier_night_approved_after_this_plan_was_m
     )
     assert note in _cli("review", "list", "--db", str(db)).splitlines()
     assert note not in _cli("review", "list", "--db", str(db), "--sku", "B").splitlines()
+
+
+def test_approve_all_leaves_alone_a_lot_an_earlier_night_approved_after_this_plan_was_made(
+    tmp_path: Path,
+) -> None:
+    """`review list` warned that night-2's A (180) orders the item twice beside night-1's A
+    (200), approved after night-2's plan was made, but `approve --all` approved it without a
+    word: two orders. It now leaves A pending, says why and how to approve it by name."""
+    db = _approved_after_plan(tmp_path)
+    out = _cli("review", "approve", "--db", str(db), "--all", "--by", "ben")
+    command = warehouse.command_line("reorder", "review", "approve", "--db", db.resolve(), "A")
+    assert out.splitlines()[0] == (
+        "left alone: 1 lot whose item an earlier night approved after this plan was made (A): "
+        "approving it as well orders the item twice; reject it, or approve by name to order "
+        f"both: {command}"
+    )
+    with warehouse.connect(db) as con:
+        status = warehouse.review_lots(con, status=None).set_index("sku")["status"]
+    assert status.to_dict() == {"A": "pending", "B": "approved"}
+    # the same with --supplier; by name, it is approved as the planner chose
+    again = _cli("review", "approve", "--db", str(db), "--all", "--supplier", "S1")
+    assert again.startswith("left alone: 1 lot") and len(again.splitlines()) == 1
+    assert "A: approve (180 from S1)" in _cli("review", "approve", "--db", str(db), "A")
+
+
+def test_review_flow_shows_and_leaves_alone_a_lot_approved_after_this_plan_was_made(
+    tmp_path: Path, caplog
+) -> None:
+    """The review flow's pending-lots artifact showed night-2's A (180) without the warning
+    `review list` gives, and the form's approve all approved it beside night-1's A (200),
+    approved after night-2's plan was made: two orders. Now the artifact and the log warn,
+    and approve all leaves A pending, saying so."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.review import PENDING_KEY
+
+    db = _approved_after_plan(tmp_path)
+    with _paused_review(db) as (run_id, result):
+        resume_flow_run(run_id, run_input={"planner": "dora", "approve_all": True})
+    assert result["status"] == "decided" and result["recorded"] == 1
+    assert [note.split(" after")[0] for note in result["late"]] == [
+        "A: 200 from S1 was approved on the night of 2024-03-31 (RV-night-1-A)"
+    ]
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[PENDING_KEY]))
+        )
+    newest = max(found, key=lambda a: a.created)
+    assert (
+        "## Approved on an earlier night after this plan was made (approve all leaves them)\n\n"
+        "- A: 200 from S1 was approved on the night of 2024-03-31"
+    ) in str(newest.data)
+    assert (
+        "left alone: 1 lot whose item an earlier night approved after this plan was made (A): "
+        "approving it as well orders the item twice; reject it, or list it in the form with "
+        "action approve to order both"
+    ) in caplog.text
+    with warehouse.connect(db, read_only=True) as con:
+        lots = warehouse.review_lots(con, status=None).set_index("sku")
+    assert lots.loc["A", "status"] == "pending" and lots.loc["B", "status"] == "approved"
+
+
+def test_override_to_zero_units_points_to_reject(tmp_path: Path) -> None:
+    """`override --quantity 0` said only 'quantity 0 must be a positive whole number': the
+    way to order nothing, a reject, was not named."""
+    db = _approved_after_plan(tmp_path)
+    bad = CliRunner().invoke(main, ["review", "override", "--db", str(db), "A", "--quantity", "0"])
+    command = warehouse.command_line("reorder", "review", "reject", "--db", db.resolve(), "A")
+    assert bad.exit_code == 1 and bad.output == (
+        "Error: sku A: an override of 0 units orders nothing; to order nothing, reject the "
+        f"lot: {command}\n"
+    )
+    with warehouse.connect(db) as con:
+        assert warehouse.decision_history(con)["run_key"].tolist() == ["night-1"]
 
 
 def test_review_list_of_a_supplier_names_the_decisions_on_another_run_of_its_items_only(
