@@ -516,7 +516,10 @@ def _last_master_load(
 def _lines_unchanged(
     con: duckdb.DuckDBPyConnection, file: str, sha: str, context_sha: str, as_of: date
 ) -> bool:
-    """Same bytes, same items file and config, and no future-dated rows that as_of now admits."""
+    """Same bytes, same items file and config, no future-dated rows that as_of now admits, and
+    no loaded line dated after as_of: a rerun of an earlier night skipped a later night's
+    daily file, whose lines then stayed loaded and went uncounted in the quarantine's 'dated
+    after as_of' (the rerun of 2026-12-02 said 1 where 6 lines were)."""
     row = con.execute(
         "SELECT load_id, sha256, context_sha256, as_of FROM loads "
         "WHERE table_name = 'order_lines' AND file = ? ORDER BY loaded_at DESC LIMIT 1",
@@ -526,7 +529,18 @@ def _lines_unchanged(
         return False
     if row[3] == as_of:
         return True
-    return _after_as_of(con, row[0]) == 0
+    return _after_as_of(con, row[0]) == 0 and _loaded_after(con, file, as_of) == 0
+
+
+def _loaded_after(con: duckdb.DuckDBPyConnection, file: str, as_of: date) -> int:
+    """Order lines of `file` in the warehouse (counting or overridden) dated after `as_of`:
+    loaded on a later night, they go to quarantine when an earlier night reloads the file."""
+    (later,) = con.execute(
+        "SELECT (SELECT count(*) FROM order_lines WHERE file = $1 AND order_date > $2) "
+        "+ (SELECT count(*) FROM order_lines_overridden WHERE file = $1 AND order_date > $2)",
+        [file, as_of],
+    ).fetchone()
+    return int(later)
 
 
 def _after_as_of(con: duckdb.DuckDBPyConnection, load_id: str) -> int:

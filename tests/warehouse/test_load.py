@@ -519,6 +519,32 @@ def test_later_as_of_admits_lines_quarantined_as_future(con, tmp_path):
     assert [f.unchanged for f in report.files if f.table == "order_lines"] == [False]
 
 
+def test_a_rerun_of_an_earlier_night_counts_the_later_lines_of_unchanged_files(con, tmp_path):
+    """A rerun of an earlier night skipped a daily file loaded on a later night (same bytes,
+    nothing of it in quarantine): its lines dated after as_of stayed loaded, and the load
+    said '1 of them an order line dated after as_of' where 3 were (the demo's rerun of
+    2026-12-02: 1 where 6 were). Now such a file is read again: every later line is in
+    quarantine, counted, and the next later night loads it again."""
+    lines = BASE["order_lines.csv"] + "O9,1,2024-05-01,A,1,3.50,C9\n"  # a typo'd future date
+    folder = write_folder(tmp_path / "in", order_lines__csv=lines)
+    header = BASE["order_lines.csv"].splitlines()[0]
+    daily = f"{header}\nO3,1,2024-04-02,A,1,3.50,C3\nO4,1,2024-04-02,B,2,6.00,C4\n"
+    (folder / "order_lines_0402.csv").write_text(daily, encoding="utf-8")
+    later = AS_OF + timedelta(days=2)
+    assert load_folder(con, folder, later).after_as_of == 1
+    assert len(_lines(con)) == 5
+    rerun = load_folder(con, folder, AS_OF)
+    assert rerun.after_as_of == 3 and rerun.quarantined == 3
+    assert "3 rows in quarantine, all order lines dated after as_of (a later night loads them)" in (
+        rerun.summary()
+    )
+    (newest,) = con.execute("SELECT max(order_date) FROM order_lines").fetchone()
+    assert newest <= AS_OF
+    again = load_folder(con, folder, AS_OF)  # the same night: skipped, the same count
+    assert again.after_as_of == 3 and all(f.unchanged for f in again.files)
+    assert load_folder(con, folder, later).after_as_of == 1 and len(_lines(con)) == 5
+
+
 def test_changed_master_file_reloads_the_master_tables(con, tmp_path):
     folder = write_folder(tmp_path / "in")
     load_folder(con, folder, AS_OF)
