@@ -205,7 +205,14 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 )
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--time-limit", type=float, default=60.0, show_default=True)
-@click.option("--gap", type=float, default=1e-4, show_default=True, help="Relative MILP gap.")
+@click.option(
+    "--gap",
+    type=float,
+    default=1e-4,
+    show_default=True,
+    help="Relative MILP gap, of the cost the lots can avoid (the objective less each item's "
+    "least cost).",
+)
 def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) -> None:
     """Run the nightly flow once, locally (no server needed)."""
     from flows.nightly import nightly

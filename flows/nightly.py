@@ -84,7 +84,8 @@ def nightly(
         max_orders: Most lots in the run (empty: none).
         solver: MILP solver: highs (HiGHS) or cbc (PuLP's bundled CBC).
         time_limit: Solver time limit, seconds.
-        gap: Relative optimality gap the solver may stop at (0.0001 = 0.01%).
+        gap: Relative optimality gap the solver may stop at (0.0001 = 0.01%), of the cost
+            the lots can avoid (the objective less each item's least cost).
         task_runner: Where the forecast chunks run: threads, or dask (a local cluster or dask_address).
         dask_address: Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (empty: local).
         chunk_size: Items per forecast task.

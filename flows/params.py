@@ -58,7 +58,14 @@ Limit = Annotated[
 ]
 MaxOrders = Annotated[int, Field(ge=0, description="most lots in the run; empty means none")]
 TimeLimit = Annotated[float, Field(gt=0.0, le=3600.0, description="solver time limit (seconds)")]
-Gap = Annotated[float, Field(ge=0.0, le=0.5, description="relative optimality gap of the solver")]
+Gap = Annotated[
+    float,
+    Field(
+        ge=0.0,
+        le=0.5,
+        description="relative optimality gap of the solver, of the cost the lots can avoid",
+    ),
+]
 ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast task")]
 LockWait = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False, description="minutes")]
 TaskRunner = Literal["threads", "dask"]

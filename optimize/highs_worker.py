@@ -88,6 +88,7 @@ def model_arrays(model: MenuModel) -> dict[str, np.ndarray]:
     return {
         "cost": np.asarray(model.cost, float),
         "constant": np.asarray(model.constant, float),
+        "floor": np.asarray(model.floor, float),
         "col_lower": np.zeros(model.n_columns),
         "col_upper": np.array(model.col_upper, float),
         "integer": np.asarray(model.integer, bool),
@@ -101,12 +102,14 @@ def model_arrays(model: MenuModel) -> dict[str, np.ndarray]:
 
 
 def highs_lp(arrays: dict[str, np.ndarray]) -> highspy.HighsLp:
-    """The model (`model_arrays`) as a HiGHS LP: row-wise matrix, columns from 0."""
+    """The model (`model_arrays`) as a HiGHS LP: row-wise matrix, columns from 0; its
+    objective is the model's less its floor (`floor`): HiGHS's relative gap is on that (its
+    offset counts in it), and its objective values are the model's less the floor."""
     lp = highspy.HighsLp()
     n, m = len(arrays["cost"]), int(arrays["n_rows"])
     lp.num_col_, lp.num_row_ = n, m
     lp.col_cost_ = arrays["cost"]
-    lp.offset_ = float(arrays["constant"])
+    lp.offset_ = float(arrays["constant"]) - floor(arrays)
     lp.col_lower_ = arrays["col_lower"]
     lp.col_upper_ = _highs_inf(arrays["col_upper"])
     lp.row_lower_ = _highs_inf(arrays["row_lower"])
@@ -119,6 +122,11 @@ def highs_lp(arrays: dict[str, np.ndarray]) -> highspy.HighsLp:
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in arrays["integer"]]
     return lp
+
+
+def floor(arrays: dict[str, np.ndarray]) -> float:
+    """The model's floor (currency): what HiGHS's objective values leave out (`highs_lp`)."""
+    return float(arrays.get("floor", 0.0))
 
 
 def _highs_inf(values: np.ndarray) -> np.ndarray:
@@ -140,17 +148,20 @@ def solve_arrays(
     if improving is not None:
         highs.cbMipImprovingSolution += improving  # Highs() has enabled callbacks already
     highs.run()
-    return outcome(highs)
+    return outcome(highs, floor(arrays))
 
 
-def outcome(highs: highspy.Highs) -> tuple:
+def outcome(highs: highspy.Highs, base: float = 0.0) -> tuple:
     """(status, objective, bound, gap, x) of a finished run: HiGHS's model status string;
-    objective, gap and x None without a feasible solution; bound None if not finite."""
+    objective, gap and x None without a feasible solution; bound None if not finite;
+    objective and bound with `base` (the model's floor, `highs_lp`) added back, the gap
+    HiGHS's own (relative to the objective less the floor)."""
     status = highs.modelStatusToString(highs.getModelStatus())
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    objective = float(info.objective_function_value) if has_solution else None
+    objective = float(info.objective_function_value) + base if has_solution else None
     bound = finite(info.mip_dual_bound)
+    bound = None if bound is None else bound + base
     found_gap = finite(info.mip_gap) if has_solution else None
     x = np.asarray(highs.getSolution().col_value) if has_solution else None
     return status, objective, bound, found_gap, x
@@ -209,18 +220,20 @@ def run(folder: Path, time_limit: float, gap: float) -> None:
     cpu = math.ceil(time_limit + ORPHAN_GRACE)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))  # soft = hard: SIGKILL, no core file
     start = time.perf_counter()
+    arrays = load(folder / MODEL)
+    base = floor(arrays)
 
     def improving(event) -> None:
         out = event.data_out
         save(
             folder / IMPROVING,
             x=np.array(out.mip_solution, float),
-            objective=np.asarray(float(out.objective_function_value)),
-            bound=np.asarray(float(out.mip_dual_bound)),
+            objective=np.asarray(float(out.objective_function_value) + base),
+            bound=np.asarray(float(out.mip_dual_bound) + base),
             seconds=np.asarray(time.perf_counter() - start),
         )
 
-    save_outcome(folder / RESULT, solve_arrays(load(folder / MODEL), time_limit, gap, improving))
+    save_outcome(folder / RESULT, solve_arrays(arrays, time_limit, gap, improving))
 
 
 if __name__ == "__main__":

@@ -84,7 +84,9 @@ class Plan:
     optimal: bool
     objective: float | None
     best_bound: float | None  # None for a relaxed plan (its solver's bound includes penalties)
-    gap: float | None  # a relaxed plan's: of the penalized model
+    # relative to the objective less the least it could be (each item's least cost); a
+    # relaxed plan's: of the penalized model
+    gap: float | None
     solve_seconds: float
     build_seconds: float
     relaxed: bool = False
@@ -121,7 +123,8 @@ def plan(
     """Choose one lot per item minimizing total expected cost under the shared limits.
     time_limit: solver seconds (> 0), for all solves: a relaxed model solved after the targets
     were proven infeasible gets the time left (at least MIN_RELAXED_SECONDS); gap: relative
-    optimality gap (>= 0) the solver may stop at; max_candidates: lots per offer on the menu
+    optimality gap (>= 0) the solver may stop at, of the cost the lots can avoid (the objective
+    less each item's least cost: solve.relative_gap); max_candidates: lots per offer on the menu
     (candidates.offer_lots)."""
     _check_solver_limits(time_limit, gap)
     start = time.perf_counter()

@@ -4,7 +4,10 @@ PuLP), and report what was proven.
 PuLP maps a time-limit stop to "Optimal" (coin-or/pulp #711, #649), so the status here is the
 solver's own: HiGHS's model status string, CBC's "Result - ..." log line. A plan is optimal
 only if the solver says so and the gap between objective and best bound is within the
-requested relative gap (or within ABS_GAP currency). A model without columns (every item
+requested relative gap (or within ABS_GAP currency). The gap is relative to the cost the
+choices can avoid, the objective less the model's floor (MenuModel.floor: each item's least
+cost), and so is the solvers' own: HiGHS gets the objective less the floor, CBC the columns
+without the constant. A model without columns (every item
 decided while building it: no shared limit, or one lot left within the limits) needs no
 solver: its status is NO_SOLVER_STATUS when it meets every row, "Infeasible" otherwise.
 
@@ -113,13 +116,13 @@ def solve(
     else:
         status, objective, bound, found_gap, x = _solve_cbc(model, time_limit, gap)
     if found_gap is None:
-        found_gap = relative_gap(objective, bound)
+        found_gap = relative_gap(objective, bound, model.floor)
     optimal = proven_optimal(status, objective, bound, found_gap, gap)
     if (objective is None or x is None) and status.strip().lower() not in INFEASIBLE:
         x = greedy_choices(model)
         if x is not None:
             status, objective, optimal = status + FALLBACK_NOTE, model.objective(x), False
-            found_gap = relative_gap(objective, bound)
+            found_gap = relative_gap(objective, bound, model.floor)
     seconds = time.perf_counter() - start
     choices = None if objective is None or x is None else tuple(model.choices(x))
     return SolveResult(status, optimal, objective, bound, found_gap, seconds, solver, choices)
@@ -153,14 +156,19 @@ def proven_optimal(
     return gap <= requested_gap + 1e-12 or abs(objective - best_bound) <= ABS_GAP
 
 
-def relative_gap(objective: float | None, best_bound: float | None) -> float | None:
-    """|objective − bound| / |objective| (0 when both are 0), None if either is unknown."""
+def relative_gap(
+    objective: float | None, best_bound: float | None, floor: float = 0.0
+) -> float | None:
+    """|objective − bound| / |objective − floor| (0 when the two are within ABS_GAP), None if
+    either is unknown; `floor`: the part of the objective no choice changes (MenuModel.floor),
+    so the gap is relative to the cost the choices can avoid."""
     if objective is None or best_bound is None:
         return None
     diff = abs(objective - best_bound)
     if diff <= ABS_GAP:
         return 0.0
-    return diff / abs(objective) if objective else math.inf
+    base = abs(objective - floor)
+    return diff / base if base else math.inf
 
 
 def _solve_highs(model: MenuModel, time_limit: float, gap: float) -> tuple:
@@ -243,7 +251,7 @@ def _killed_worker(model: MenuModel, folder: Path, seconds: float) -> tuple:
         return status, None, None, None, None
     when = float(found["seconds"])
     status += f", plan: its last improving solution (found at {when:.1f} s), not proven optimal"
-    return status, objective, finite(found["bound"]), None, x
+    return status, objective, finite(found["bound"]), None, x  # bound: with the floor
 
 
 def meets_rows(model: MenuModel, x: np.ndarray) -> bool:
@@ -281,7 +289,8 @@ def _solve_cbc(model: MenuModel, time_limit: float, gap: float) -> tuple:
         x = np.array([v.value() or 0.0 for v in variables])
     if status.lower().startswith("optimal"):
         bound = objective if bound is None else bound
-    return status, objective, bound, relative_gap(objective, bound), x  # log gap: 2 digits
+    gap_found = relative_gap(objective, bound, model.floor)  # the log's gap has 2 digits
+    return status, objective, bound, gap_found, x
 
 
 def run_cbc(

@@ -33,7 +33,8 @@ def solve_models(
 
     With HiGHS (every state with columns): tier_search.search_states, bounds first. Otherwise
     states are tried from the highest tiers down; with HiGHS, a later state is first bounded
-    by its LP relaxation: if that bound is within `gap` of the best plan so far, the state
+    by its LP relaxation: if that bound is within `gap` of the best plan so far (of its cost
+    above the least floor of the states, MenuModel.floor), the state
     cannot hold a better plan and its MILP is not solved. Proven optimal only if every state
     was solved to optimality, proven infeasible or bounded out; the reported bound is the
     lowest bound over the states."""
@@ -59,7 +60,7 @@ def _or_greedy(models: list[MenuModel], result: SolveResult) -> SolveResult:
         status=result.status + FALLBACK_NOTE,
         optimal=False,
         objective=objective,
-        gap=relative_gap(objective, result.best_bound),
+        gap=relative_gap(objective, result.best_bound, floor(models)),
         choices=tuple(model.choices(x)),
     )
 
@@ -73,6 +74,7 @@ def _solve_states(
     """solve_models without tier_search: the states one after another (see there)."""
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
+    least = floor(models)
     best: SolveResult | None = None
     bounds: list[float | None] = []
     unproven: list[str] = []
@@ -84,7 +86,7 @@ def _solve_states(
             break
         if best is not None and solver == "highs":
             bound = lp_bound(model, left)
-            if bound is not None and bound >= best.objective - gap * abs(best.objective):
+            if bound is not None and bound >= best.objective - gap * (best.objective - least):
                 bounds.append(bound)
                 continue
         result = solve(model, solver, left, gap)
@@ -99,7 +101,7 @@ def _solve_states(
         status = unproven[0] if unproven else "Infeasible"
         return SolveResult(status, False, None, None, None, seconds, solver)
     bound = None if None in bounds else min(bounds)
-    found_gap = relative_gap(best.objective, bound)
+    found_gap = relative_gap(best.objective, bound, least)
     proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
     status = best.status if not unproven else unproven[0]
     if status == NO_SOLVER_STATUS and any(m.n_columns for m in models):
@@ -107,6 +109,12 @@ def _solve_states(
     return SolveResult(
         status, proven, best.objective, bound, found_gap, seconds, solver, best.choices
     )
+
+
+def floor(models: list[MenuModel]) -> float:
+    """The least floor over the states' models: no plan of any state costs less (currency);
+    gaps over the states are relative to the objective less it."""
+    return min(m.floor for m in models)
 
 
 def lp_bound(model: MenuModel, time_limit: float) -> float | None:
@@ -119,4 +127,4 @@ def lp_bound(model: MenuModel, time_limit: float) -> float | None:
     highs.run()
     if highs.modelStatusToString(highs.getModelStatus()) != "Optimal":
         return None
-    return float(highs.getInfo().objective_function_value)
+    return float(highs.getInfo().objective_function_value) + model.floor

@@ -10,7 +10,8 @@ state, super-linear). Instead:
    L(y) = constant + Σ_items min_c (cost_c − y·A_c) + y·b, a valid lower bound for any y of
    the right sign (numpy, milliseconds).
 2. States are taken from the lowest bound up. A state whose bound is within `gap` of the
-   best plan so far is bounded out, and so are all after it. A state known only by its
+   best plan so far (of its cost above the least floor of the states, MenuModel.floor) is
+   bounded out, and so are all after it. A state known only by its
    Lagrangian bound gets its LP solved first (a tighter bound) and goes back in the queue.
 3. A state with an LP solution gets a plan: items with an integral LP choice keep it, a MIP
    over the fractional items and the items nearest to switching (least reduced cost of a
@@ -68,6 +69,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
     first = _lp_state(order[0], time_limit, gap)
+    floor = min(m.floor for m in models)  # no plan of any state costs less
     duals: dict[str, float] = {}
     if not isinstance(first, _State):  # no duals: every state gets its LP in turn
         entries = [_Entry(m, -np.inf) for m in order]
@@ -82,7 +84,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
         if not open_entries:
             break
         entry = min(open_entries, key=lambda e: e.bound)
-        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
+        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap, floor):
             break
         left = time_limit - (time.perf_counter() - start)
         if left <= 0:
@@ -95,7 +97,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
         x0, completing = _completed(entry.lp, left, gap)
         if x0 is not None and (best is None or entry.model.objective(x0) < best[0]):
             best = (entry.model.objective(x0), entry.model, x0, "Optimal")
-        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap):
+        if best is not None and entry.bound >= best[0] - _tolerance(best[0], gap, floor):
             entry.lp = None
             continue
         left = time_limit - (time.perf_counter() - start)
@@ -119,7 +121,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
     if best is None:  # the bound still tells how good a fallback plan is (states._or_greedy)
         status = unproven[0] if unproven else "Infeasible"
         return SolveResult(status, False, None, bound, None, seconds, "highs")
-    found_gap = relative_gap(best[0], bound)
+    found_gap = relative_gap(best[0], bound, floor)
     proven = not unproven and found_gap is not None and found_gap <= gap + 1e-12
     status = best[3] if not unproven else unproven[0]
     choices = tuple(best[1].choices(best[2]))
@@ -179,9 +181,10 @@ def _multipliers(model: MenuModel, duals: dict[str, float]) -> tuple[np.ndarray,
     return y, rows
 
 
-def _tolerance(objective: float, gap: float) -> float:
-    """How far below `objective` a bound may be for the objective to count as proven."""
-    return max(gap * abs(objective), ABS_GAP)
+def _tolerance(objective: float, gap: float, floor: float) -> float:
+    """How far below `objective` a bound may be for the objective to count as proven: `gap`
+    of the objective less the floor (currency)."""
+    return max(gap * abs(objective - floor), ABS_GAP)
 
 
 def _lp_state(
@@ -199,7 +202,8 @@ def _lp_state(
     if status != "Optimal":
         return status
     x = np.asarray(highs.getSolution().col_value)
-    return _State(model, highs, float(highs.getInfo().objective_function_value), x)
+    bound = float(highs.getInfo().objective_function_value) + model.floor  # highs_lp
+    return _State(model, highs, bound, x)
 
 
 def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBasis:
@@ -287,7 +291,7 @@ def _mip_from(state: _State, x0: np.ndarray | None, time_limit: float, gap: floa
         arrays["x0"] = x0
     result = _run_mip(state.model, arrays, time_limit, gap)
     x = result[3]
-    if x is not None and abs(result[1] - state.model.objective(x)) > _tolerance(result[1], 1e-7):
+    if x is not None and abs(result[1] - state.model.objective(x)) > _tolerance(result[1], 1e-7, 0):
         arrays.pop("x0", None)
         left = time_limit - (time.perf_counter() - start)
         result = (
