@@ -43,10 +43,11 @@ import numpy as np  # noqa: E402
 from optimize import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier  # noqa: E402
 from optimize.model import n_tier_states  # noqa: E402
 from optimize.plan import plan  # noqa: E402
+from optimize.solve import DEFAULT_GAP  # noqa: E402
 
 SCENARIOS, HORIZON, SUPPLIERS = 200, 12, ("S1", "S2", "S3")
 TIME_LIMIT = {"highs": 120.0, "cbc": 120.0}
-GAP = 1e-4  # 0.01 % of the cost the lots can avoid (optimize.model.MenuModel.floor)
+GAP = DEFAULT_GAP  # of the cost the lots can avoid (optimize.model.MenuModel.floor)
 
 
 def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int = 0) -> Problem:

@@ -39,6 +39,7 @@ from flows.console import (
 from flows.params import PERIOD_WORDS, default_as_of, parse_parameters
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import prior_lots_note, prior_notes
+from optimize.solve import DEFAULT_GAP
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -208,7 +209,7 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
 @click.option(
     "--gap",
     type=float,
-    default=1e-4,
+    default=DEFAULT_GAP,
     show_default=True,
     help="Relative MILP gap, of the cost the lots can avoid (the objective less each item's "
     "least cost).",

@@ -31,6 +31,7 @@ from flows.params import (
     TimeLimit,
     parse_parameters,
 )
+from optimize.solve import DEFAULT_GAP
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ def nightly(
     max_orders: MaxOrders | None = None,
     solver: Literal["highs", "cbc"] = "highs",
     time_limit: TimeLimit = 60.0,
-    gap: Gap = 1e-4,
+    gap: Gap = DEFAULT_GAP,
     task_runner: TaskRunner = "threads",
     dask_address: str | None = None,
     chunk_size: ChunkSize = 100,
@@ -84,7 +85,7 @@ def nightly(
         max_orders: Most lots in the run (empty: none).
         solver: MILP solver: highs (HiGHS) or cbc (PuLP's bundled CBC).
         time_limit: Solver time limit, seconds.
-        gap: Relative optimality gap the solver may stop at (0.0001 = 0.01%), of the cost
+        gap: Relative optimality gap the solver may stop at (0.01 = 1%), of the cost
             the lots can avoid (the objective less each item's least cost).
         task_runner: Where the forecast chunks run: threads, or dask (a local cluster or dask_address).
         dask_address: Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (empty: local).

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from optimize.explain import share
+from optimize.solve import DEFAULT_GAP
 from warehouse.validate import HISTORY_YEARS
 
 #: Parameters that do not change a run's results and so stay out of its run key.
@@ -147,7 +148,7 @@ class RunParameters(BaseModel):
     max_orders: MaxOrders | None = None
     solver: Literal["highs", "cbc"] = "highs"
     time_limit: TimeLimit = 60.0
-    gap: Gap = 1e-4
+    gap: Gap = DEFAULT_GAP
     task_runner: TaskRunner = "threads"
     dask_address: str | None = None
     chunk_size: ChunkSize = 100

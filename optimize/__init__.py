@@ -15,9 +15,10 @@ from optimize.inputs import build_problem, plan_period_starts
 from optimize.model import MenuModel, build_model
 from optimize.plan import Plan, PlannedLot, plan
 from optimize.projection import projected_stock
-from optimize.solve import SolveResult, solve
+from optimize.solve import DEFAULT_GAP, SolveResult, solve
 
 __all__ = [
+    "DEFAULT_GAP",
     "EOQSolution",
     "ItemProblem",
     "Limits",

@@ -31,7 +31,7 @@ from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models
-from optimize.solve import SolveResult
+from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
 
 RELAX_PENALTY = 10.0
@@ -117,7 +117,7 @@ def plan(
     problem: Problem,
     solver: str = "highs",
     time_limit: float = 60.0,
-    gap: float = 1e-4,
+    gap: float = DEFAULT_GAP,
     max_candidates: int = 64,
 ) -> Plan:
     """Choose one lot per item minimizing total expected cost under the shared limits.

@@ -66,6 +66,11 @@ from optimize.highs_worker import finite, model_arrays
 from optimize.model import MenuModel
 
 ABS_GAP = 1e-6
+# relative to the cost the lots can avoid (MenuModel.floor left out): 1% of it was 0.79 above
+# the optimum on bench/optimize.py's 5,000 items (8.74 with 1e-4 of the whole objective, the
+# default until 2026-12-07), and proving 1e-4 of it took HiGHS 23 s there and 119 s at 20,000
+# items, beyond the run's 60 s time limit (1.1 s and 3.7 s at 1%)
+DEFAULT_GAP = 0.01
 PREPROCESS = "off"
 CBC_GRACE = 2.0  # seconds CBC may run past its time limit before it is killed
 HIGHS_GRACE = 3.0  # seconds the HiGHS worker may run past its time limit before it is killed
@@ -103,7 +108,7 @@ class SolveResult:
 
 
 def solve(
-    model: MenuModel, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4
+    model: MenuModel, solver: str = "highs", time_limit: float = 60.0, gap: float = DEFAULT_GAP
 ) -> SolveResult:
     """Solve the model and return the proven outcome with the chosen candidates."""
     if solver not in SOLVERS:

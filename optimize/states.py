@@ -15,6 +15,7 @@ from optimize.fallback import greedy_choices
 from optimize.highs_worker import highs_lp, model_arrays, new_highs
 from optimize.model import MenuModel
 from optimize.solve import (
+    DEFAULT_GAP,
     FALLBACK_NOTE,
     NO_SOLVER_STATUS,
     STATES_STATUS,
@@ -26,7 +27,10 @@ from optimize.tier_search import search_states
 
 
 def solve_models(
-    models: list[MenuModel], solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4
+    models: list[MenuModel],
+    solver: str = "highs",
+    time_limit: float = 60.0,
+    gap: float = DEFAULT_GAP,
 ) -> SolveResult:
     """Solve the models of every tier state (model.build_models) within one time limit and
     return the best plan.
