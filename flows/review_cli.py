@@ -264,8 +264,8 @@ def _not_late(con: object, db_path: Path, skus: tuple[str, ...]) -> tuple[str, .
     """`skus` (of `approve --all`) without those whose item an earlier night approved after
     this plan was made (`warehouse.approved_after_plan`), saying which it left alone and the
     command that approves them by name: approved as well, the item is ordered twice."""
-    late = warehouse.approved_after_plan(con)["sku"]
-    late = [sku for sku in skus if sku in set(late)]
+    approved = set(warehouse.approved_after_plan(con)["sku"])
+    late = [sku for sku in skus if sku in approved]
     if late:
         command = warehouse.command_line(
             "reorder", "review", "approve", "--db", Path(db_path).resolve(), *late

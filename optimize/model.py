@@ -54,11 +54,8 @@ are shifted by its least one (the compact model: its least at its supplier's top
 the columns cost what the choices can avoid; the shifts and the fixed items' costs are the
 model's `floor`, which is in `constant`. The solvers get the columns without the constant
 (HiGHS with its offset less the floor, PuLP writes no constant into CBC's MPS file), so their
-relative gap is on the cost the choices can avoid. With the whole objective as its base, a gap
-of 1e-4 let HiGHS call a plan optimal that cost 11,853 more than CBC's (the demo night with
-one part at 500,000 and a budget 60,000 below what the plan would spend: the choices could
-avoid 797 of 122,281,507), and on bench/optimize.py's 5,000 items it allowed 117 of the 162
-above the floor.
+relative gap is on the cost the choices can avoid (why, with figures: bench/README.md, "Order
+decision").
 """
 
 from __future__ import annotations
@@ -163,6 +160,12 @@ class MenuModel:
             else:
                 lp.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, name, lo))
         return lp, variables
+
+
+def least_floor(models: list[MenuModel]) -> float:
+    """The least floor over the supplier-tier states' models (currency): no plan of any state
+    costs less, so gaps over the states are relative to the objective less it."""
+    return min(m.floor for m in models)
 
 
 def n_tier_states(limits: Limits) -> int:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from optimize.fallback import greedy_choices
 from optimize.highs_worker import highs_lp, model_arrays, new_highs
-from optimize.model import MenuModel
+from optimize.model import MenuModel, least_floor
 from optimize.solve import (
     DEFAULT_GAP,
     FALLBACK_NOTE,
@@ -64,7 +64,7 @@ def _or_greedy(models: list[MenuModel], result: SolveResult) -> SolveResult:
         status=result.status + FALLBACK_NOTE,
         optimal=False,
         objective=objective,
-        gap=relative_gap(objective, result.best_bound, floor(models)),
+        gap=relative_gap(objective, result.best_bound, least_floor(models)),
         choices=tuple(model.choices(x)),
     )
 
@@ -78,7 +78,7 @@ def _solve_states(
     """solve_models without tier_search: the states one after another (see there)."""
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
-    least = floor(models)
+    least = least_floor(models)
     best: SolveResult | None = None
     bounds: list[float | None] = []
     unproven: list[str] = []
@@ -113,12 +113,6 @@ def _solve_states(
     return SolveResult(
         status, proven, best.objective, bound, found_gap, seconds, solver, best.choices
     )
-
-
-def floor(models: list[MenuModel]) -> float:
-    """The least floor over the states' models: no plan of any state costs less (currency);
-    gaps over the states are relative to the objective less it."""
-    return min(m.floor for m in models)
 
 
 def lp_bound(model: MenuModel, time_limit: float) -> float | None:

@@ -36,7 +36,7 @@ import highspy
 import numpy as np
 
 from optimize.highs_worker import highs_lp, model_arrays, new_highs
-from optimize.model import MenuModel
+from optimize.model import MenuModel, least_floor
 from optimize.solve import ABS_GAP, INFEASIBLE, SolveResult, meets_rows, relative_gap, run_highs
 
 NEIGHBOURS = (64, 512)  # items left to the completing MIP besides the fractional ones, per try
@@ -69,7 +69,7 @@ def search_states(models: list[MenuModel], time_limit: float, gap: float) -> Sol
     start = time.perf_counter()
     order = sorted(models, key=lambda m: -sum(k + 1 for k in m.state.values()))
     first = _lp_state(order[0], time_limit, gap)
-    floor = min(m.floor for m in models)  # no plan of any state costs less
+    floor = least_floor(models)
     duals: dict[str, float] = {}
     if not isinstance(first, _State):  # no duals: every state gets its LP in turn
         entries = [_Entry(m, -np.inf) for m in order]

@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.run_lock import live_holder
-from warehouse.schema import all_items
+from warehouse.schema import all_items, proposal_key
 from warehouse.store import transaction
 
 ACTIONS = ("approve", "override", "reject")
@@ -520,7 +520,7 @@ def changed_decisions(con: duckdb.DuckDBPyConnection, run_key: str | None = None
     instead of the decision; a lot the ERP carried and has since received or cancelled counts
     no more and is left out too (a rerun of an old night would otherwise say it counts)."""
     run_key = _or_published(con, run_key)
-    po_id = "upper('RV-' || d.run_key || '-' || d.sku)"
+    po_id = proposal_key("d.run_key", "d.sku")
     return con.execute(
         "SELECT d.sku, d.action, d.supplier_id, d.quantity, d.recommended_supplier_id, "
         "d.recommended_quantity, r.supplier_id AS supplier_id_now, r.quantity AS quantity_now, "
@@ -576,7 +576,7 @@ def planned_orders(
         "WHERE p.as_of < ? AND p.due_date >= ? AND NOT EXISTS (SELECT 1 FROM ("
         "SELECT po_id FROM open_orders UNION SELECT po_id FROM erp_proposals) AS e "
         "JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
-        "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || p.sku) WHERE r.as_of = p.as_of "
+        f"ON upper(e.po_id) = {proposal_key('r.run_key', 'p.sku')} WHERE r.as_of = p.as_of "
         # the sku part in another case only where no other item's sku differs by case alone
         "AND (ends_with(e.po_id, '-' || p.sku) OR NOT EXISTS (SELECT 1 FROM items AS i "
         "WHERE upper(i.sku) = upper(p.sku) AND i.sku <> p.sku))) "
@@ -625,7 +625,7 @@ def taken_over_elsewhere(
             "FROM _approved_lots AS l JOIN (SELECT DISTINCT run_key, as_of FROM runs) AS r "
             "ON r.as_of = (SELECT max(as_of) FROM runs WHERE run_key = l.run_key) "
             f"AND r.run_key <> l.run_key JOIN {carried} AS e "
-            "ON upper(e.po_id) = upper('RV-' || r.run_key || '-' || l.sku) "
+            f"ON upper(e.po_id) = {proposal_key('r.run_key', 'l.sku')} "
             f"WHERE NOT EXISTS (SELECT 1 FROM {carried} AS x "
             "WHERE upper(x.po_id) = upper(l.po_id)) "
             "QUALIFY row_number() OVER (PARTITION BY l.sku ORDER BY e.po_id) = 1 ORDER BY l.sku"

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import store
+from warehouse.commands import command_line
 from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
 from warehouse.connect import database_file
 from warehouse.errors import LoadError
@@ -147,8 +148,8 @@ class LoadReport:
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
             later = later_lines(self.after_as_of, self.quarantined)
-            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see "
-                         f"reorder quarantine --db {self.db_file}")  # fmt: skip
+            listed = command_line("reorder", "quarantine", "--db", self.db_file)
+            lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see {listed}")
         lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)
 

@@ -231,6 +231,13 @@ def recased_sku(row_sku: str, item_sku: str) -> str:
     return f"(lower({row_sku}) = lower({item_sku}) AND {row_sku} NOT IN (SELECT sku FROM items))"
 
 
+def proposal_key(run_key: str, sku: str) -> str:
+    """SQL expression: the po_id of a decided lot's proposal (`RV-<run_key>-<sku>`, view
+    planned_orders) in upper case, to match the ERP's open_orders, which may write it in
+    another case."""
+    return f"upper('RV-' || {run_key} || '-' || {sku})"
+
+
 # Replaced on every read-write connection, so older warehouses get the same definitions.
 VIEWS_DDL = (
     # Each night's run (one row per as_of): its succeeded run of all items (no `items` or

@@ -1795,3 +1795,14 @@ def test_the_quarantine_line_says_how_many_rows_are_only_later_order_lines(
                     rows_after_as_of=after)  # fmt: skip
     report = LoadReport((file,), ("L1",))
     assert text in report.summary()
+
+
+def test_the_load_summary_quotes_a_warehouse_path_with_a_space(tmp_path):
+    """'see reorder quarantine --db /tmp/my data/w.duckdb' broke when pasted (the shell read
+    --db /tmp/my): the summary's command quotes the path as every other printed command."""
+    db = tmp_path / "my data" / "w.duckdb"
+    db.parent.mkdir()
+    one = BASE["price_breaks.csv"].replace("S1,A,100,2.00", "S1,A,100,0")
+    with warehouse.connect(db) as con:
+        report = load_folder(con, write_folder(tmp_path / "in", price_breaks__csv=one), AS_OF)
+    assert f"1 row in quarantine: see reorder quarantine --db '{db}'" in report.summary()
