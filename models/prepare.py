@@ -315,35 +315,118 @@ def prepare_forecast(
     # the models fit demand without the calendar's dips (a January level is not held down by
     # the New Year weeks); the forecast gets the calendar back per future period
     divisors = history_divisors(profile, panel.ds, freq)
-    yh = y[has] / divisors
-    raw, (yh, caps) = yh, cap_outliers(yh)
-    capped = _capped_notes(ids[has], raw, caps, y[has], panel.ds)
-    n = ids.size
-    label = np.full(n, NO_HISTORY, dtype=object)
-    group = np.full(n, "short", dtype=object)
-    row = np.zeros(n, dtype=np.int64)
-    score = np.full(n, np.nan)
-    fitted: dict[str, Forecaster] = {}
-    table = pd.DataFrame()
+    raw = y[has] / divisors
+    yh, caps = cap_outliers(raw)
     stages = plan["lifecycle_stage"].to_numpy(dtype=object)
-    stage_factor = np.ones(n)
+    chosen = _Chosen.empty(ids.size)
     if has.any():
-        ppy = PERIODS_PER_YEAR[freq]
-        group_of = partial(item_groups, periods_per_year=ppy, stages=stages[has])
-        groups = group_of(yh)
-        bt = backtest(yh, candidates, h, n_origins, backtest_paths, seed, group_of)
-        chosen, table = select(
-            bt, groups, default=next(iter(candidates)), incumbent=incumbent, margin=margin
+        backtest_size = (h, n_origins, backtest_paths, seed)
+        chosen.fit(yh, has, stages, candidates, backtest_size, freq, incumbent, margin)
+    category, priors = _new_items(chosen, plan, y / divisors, yh, has, observed, freq)
+    counts = start_counts(y, h)
+    short = ~has & (chosen.label != NO_HISTORY)
+    waiting = ~(np.nan_to_num(y) > 0).any(axis=1) & (chosen.label == CATEGORY_PRIOR)
+    return PreparedForecast(
+        unique_id=ids,
+        ds=future,
+        freq=freq,
+        label=chosen.label,
+        row=chosen.row,
+        group=chosen.group,
+        category=category,
+        end_of_life=plan["end_of_life"].to_numpy(dtype="datetime64[ns]"),
+        score=chosen.score,
+        fitted=chosen.fitted,
+        priors=priors,
+        table=chosen.table,
+        launch=plan["launch_forecast"].to_numpy(dtype=float),
+        capped=_capped_notes(ids[has], raw, caps, y[has], panel.ds),
+        classes=item_classes(y, stages),
+        stage_factor=chosen.stage_factor,
+        calendar=calendar,
+        start_counts=counts,
+        waiting=waiting if counts is not None else None,
+        selected_h=h,
+        own_periods=np.where(short, observed, 0),
+        own_units=np.where(short, np.nansum(y / divisors, axis=1), 0.0),
+        prior_periods=PRIOR_YEARS * PERIODS_PER_YEAR[freq],
+    )
+
+
+@dataclass
+class _Chosen:
+    """Per item (all items of the panel): the model label, its selection group, its row in the
+    fitted model of its label, its backtest score and its lifecycle stage factor; per label the
+    fitted model, and the selection table."""
+
+    label: np.ndarray
+    group: np.ndarray
+    row: np.ndarray
+    score: np.ndarray
+    stage_factor: np.ndarray
+    fitted: dict[str, Forecaster] = field(default_factory=dict)
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @classmethod
+    def empty(cls, n: int) -> _Chosen:
+        """No item with history: every item NO_HISTORY in the `short` group, factor 1."""
+        return cls(
+            label=np.full(n, NO_HISTORY, dtype=object),
+            group=np.full(n, "short", dtype=object),
+            row=np.zeros(n, dtype=np.int64),
+            score=np.full(n, np.nan),
+            stage_factor=np.ones(n),
         )
+
+    def fit(
+        self,
+        yh: np.ndarray,
+        has: np.ndarray,
+        stages: np.ndarray,
+        candidates: dict[str, Forecaster],
+        backtest_size: tuple[int, int, int, int],
+        freq: str,
+        incumbent: Mapping[str, str] | None,
+        margin: float,
+    ) -> None:
+        """Select a model per group of the items with history (`has`; `yh` their history) by
+        backtest (`backtest_size`: h, origins, paths, seed), fit each chosen model on every
+        item (a global model learns from all) keeping its group's rows, and set their stage
+        factors from the backtest's bias."""
+        group_of = partial(item_groups, periods_per_year=PERIODS_PER_YEAR[freq], stages=stages[has])
+        groups = group_of(yh)
+        bt = backtest(yh, candidates, *backtest_size, group_of)
+        default = next(iter(candidates))
+        chosen, self.table = select(bt, groups, default=default, incumbent=incumbent, margin=margin)
+        where = np.flatnonzero(has)
         for lab in dict.fromkeys(chosen.tolist()):
             members = chosen == lab
-            # fit on every item (a global model learns from all), keep the group's rows
-            fitted[lab] = make_forecaster(candidates[lab]).fit(yh).take(np.flatnonzero(members))
-            row[np.flatnonzero(has)[members]] = np.arange(members.sum())
-            score[np.flatnonzero(has)[members]] = bt.item_score(lab)[members]
-        label[has], group[has] = chosen, groups
+            self.fitted[lab] = (
+                make_forecaster(candidates[lab]).fit(yh).take(np.flatnonzero(members))
+            )
+            self.row[where[members]] = np.arange(members.sum())
+            self.score[where[members]] = bt.item_score(lab)[members]
+        self.label[has], self.group[has] = chosen, groups
         factors = stage_corrections(bt, chosen, stages[has])
-        stage_factor[has] = [factors.get(str(s), 1.0) for s in stages[has]]
+        self.stage_factor[has] = [factors.get(str(s), 1.0) for s in stages[has]]
+
+
+def _new_items(
+    chosen: _Chosen,
+    plan: pd.DataFrame,
+    y: np.ndarray,
+    yh: np.ndarray,
+    has: np.ndarray,
+    observed: np.ndarray,
+    freq: str,
+) -> tuple[np.ndarray, dict]:
+    """Label the items without enough history (in `chosen`): their category's prior (scaled by
+    their stage), a planner's launch_forecast, all items' prior for an item with a period of
+    its own in a category without history, or NO_HISTORY. `y`: every item's history without the
+    calendar's dips, `yh`: the (capped) history of the items with enough. Returns each item's
+    prior key (its category, or ALL_ITEMS / ONE_PERIOD) and the priors by key."""
+    label, group, stage_factor = chosen.label, chosen.group, chosen.stage_factor
+    stages = plan["lifecycle_stage"].to_numpy(dtype=object)
     category = plan["group"].to_numpy(dtype=object)
     priors = {}
     window = PERIODS_PER_YEAR[freq]
@@ -352,10 +435,8 @@ def prepare_forecast(
         scales = stage_scales(yh, category[has], stages[has], window)
         young = young_scale(yh, category[has], window)
         stage_factor[~has] = [_prior_scale(s, scales, young) for s in stages[~has]]
-    new = ~has & np.isin(category, list(priors))
-    label[new] = CATEGORY_PRIOR
-    launch = plan["launch_forecast"].to_numpy(dtype=float)
-    label[~has & ~np.isnan(launch)] = LAUNCH_FORECAST
+    label[~has & np.isin(category, list(priors))] = CATEGORY_PRIOR
+    label[~has & ~np.isnan(plan["launch_forecast"].to_numpy(dtype=float))] = LAUNCH_FORECAST
     # an item with a period of its own in a category without history: all items' prior
     alone = (label == NO_HISTORY) & (observed > 0)
     if alone.any() and has.any():
@@ -365,40 +446,11 @@ def prepare_forecast(
         label[alone], group[alone] = CATEGORY_PRIOR, ALL_ITEMS
     elif alone.any():  # no item has history: the items' one period is all there is
         seen = observed > 0
-        priors[ONE_PERIOD] = one_period_prior(np.nansum(y[seen] / divisors, axis=1), n)
+        priors[ONE_PERIOD] = one_period_prior(np.nansum(y[seen], axis=1), label.size)
         category = np.where(alone, ONE_PERIOD, category)
         label[alone], group[alone] = CATEGORY_PRIOR, ONE_PERIOD
     stage_factor[~has & (label != CATEGORY_PRIOR)] = 1.0  # a planner's launch rate stays
-    counts = start_counts(y, h)
-    short = ~has & (label != NO_HISTORY)
-    own_periods = np.where(short, observed, 0)
-    own_units = np.where(short, np.nansum(y / divisors, axis=1), 0.0)
-    waiting = ~(np.nan_to_num(y) > 0).any(axis=1) & (label == CATEGORY_PRIOR)
-    return PreparedForecast(
-        unique_id=ids,
-        ds=future,
-        freq=freq,
-        label=label,
-        row=row,
-        group=group,
-        category=category,
-        end_of_life=plan["end_of_life"].to_numpy(dtype="datetime64[ns]"),
-        score=score,
-        fitted=fitted,
-        priors=priors,
-        table=table,
-        launch=launch,
-        capped=capped,
-        classes=item_classes(y, stages),
-        stage_factor=stage_factor,
-        calendar=calendar,
-        start_counts=counts,
-        waiting=waiting if counts is not None else None,
-        selected_h=h,
-        own_periods=own_periods,
-        own_units=own_units,
-        prior_periods=PRIOR_YEARS * PERIODS_PER_YEAR[freq],
-    )
+    return category, priors
 
 
 def _prior_scale(stage: Any, scales: dict[str, float], young: float | None) -> float:
