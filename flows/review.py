@@ -298,19 +298,7 @@ def review(
     # run (a rerun, the next night) has been published meanwhile.
     shown = read_flow_run_input(SHOWN_KEY)
     pending = read_pending(db_path, shown)  # no DuckDB connection is open while waiting
-    changed = read_changed(db_path, shown)
-    for note in changed:
-        logger.warning("decided on another recommendation: %s", note)
-    rejected = read_rejected(db_path, shown)
-    for note in rejected:
-        logger.info("rejected on an earlier night: %s", note)
-    late = read_late(db_path, shown)
-    for note in late:
-        logger.warning("approved on an earlier night after this plan was made: %s", note)
-    failed = read_failed(db_path)
-    for note in failed:
-        logger.warning(note)
-    notes = {"changed": changed, "rejected": rejected, "failed": failed, "late": late}
+    notes = _logged_notes(db_path, shown)
     if pending.empty:
         logger.info("no pending lots to review")
         return {"status": "nothing to review", "pending": 0, "recorded": 0} | notes
@@ -319,10 +307,7 @@ def review(
         create_flow_run_input(SHOWN_KEY, run_key)
         reached = read_reached(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(
-                pending, db_path, changed, rejected, failed, reached=reached, late=late
-            ),
-            key=PENDING_KEY,
+            markdown=pending_markdown(pending, db_path, **notes, reached=reached), key=PENDING_KEY
         )
         logger.info(waiting_note(len(pending), run_key, timeout_seconds))
     for attempt in range(attempts):
@@ -355,6 +340,28 @@ def review(
     logger.error("giving up after %s refused answers (attempts): %s lots stay pending; start "
                  "the review again to answer", attempts, len(pending))  # fmt: skip
     return {"status": "refused", "pending": len(pending), "recorded": 0} | notes
+
+
+def _logged_notes(db_path: str, shown: str | None) -> dict[str, list[str]]:
+    """The notes on lots of the run shown (`shown`: its run_key, None: the published run's)
+    that a planner reads before answering, each logged: decided on another recommendation,
+    rejected or approved late on an earlier night, exports that failed."""
+    logger = get_run_logger()
+    notes = {
+        "changed": read_changed(db_path, shown),
+        "rejected": read_rejected(db_path, shown),
+        "failed": read_failed(db_path),
+        "late": read_late(db_path, shown),
+    }
+    for note in notes["changed"]:
+        logger.warning("decided on another recommendation: %s", note)
+    for note in notes["rejected"]:
+        logger.info("rejected on an earlier night: %s", note)
+    for note in notes["late"]:
+        logger.warning("approved on an earlier night after this plan was made: %s", note)
+    for note in notes["failed"]:
+        logger.warning(note)
+    return notes
 
 
 def waiting_note(count: int, run_key: str, timeout_seconds: int) -> str:
