@@ -22,7 +22,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import FlowPauseTimeout
 from prefect.input import RunInput, create_flow_run_input, read_flow_run_input
 from prefect.runtime import flow_run
-from pydantic import BaseModel, Field, ValidationError, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 import warehouse
@@ -48,12 +55,14 @@ from optimize.pricing import average_unit_price
 PENDING_KEY = "pending-lots"
 SHOWN_KEY = "reviewed-run-key"  # flow run input: the run_key whose lots were shown
 REFUSED_KEY = "review-refused"
+ZERO_UNITS = "0 units orders nothing: to order nothing, set the action to reject"
 
 
-# The form's JSON schema takes any positive number as a quantity: the server checks an answer
+# The form's JSON schema takes any number >= 0 as a quantity: the server checks an answer
 # against it before the flow sees it, in words of its own ('10.5 is not valid under any of the
-# given schemas'); LotInput then refuses part units in the terminal's words.
-_QUANTITY_SCHEMA = {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}]}
+# given schemas', '0 is less than or equal to the minimum of 0'); LotInput then refuses part
+# units and an override to 0 in the terminal's words.
+_QUANTITY_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "null"}]}
 
 
 class LotInput(BaseModel):
@@ -62,7 +71,7 @@ class LotInput(BaseModel):
     sku: str = Field(description="Item of the lot")
     action: Literal["approve", "override", "reject"]
     quantity: Annotated[int | None, WithJsonSchema(_QUANTITY_SCHEMA)] = Field(
-        None, gt=0, description="override: new quantity in whole units (10, not 10.5)"
+        None, ge=0, description="override: new quantity in whole units (10, not 10.5)"
     )
     supplier_id: str | None = Field(None, description="override: another supplier")
     comment: str = ""
@@ -74,6 +83,15 @@ class LotInput(BaseModel):
         if isinstance(value, float) and (problem := units_problem(value, value)):
             raise PydanticCustomError("whole_units", problem)
         return value
+
+    @field_validator("quantity")
+    @classmethod
+    def _not_zero(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """0 units orders nothing: a reject says so (a reject's 0 is taken as it); the form
+        refused 0 in the server's words, naming no way to order nothing."""
+        if value != 0 or info.data.get("action") == "reject":
+            return None if value == 0 else value
+        raise PydanticCustomError("zero_units", ZERO_UNITS)
 
 
 class ReviewInput(RunInput):

@@ -830,14 +830,33 @@ def test_review_form_says_a_quantity_is_whole_units(quantity: float, said: str) 
     assert LotInput(sku="A", action="override", quantity=10.0).quantity == 10
 
 
+def test_review_form_refuses_an_override_to_zero_units_naming_reject() -> None:
+    """The form's override to 0 units was refused in the server's words ('0 is less than or
+    equal to the minimum of 0'), naming no way to order nothing; a reject's 0 is taken."""
+    from pydantic import ValidationError
+
+    from flows.review import LotInput, ReviewInput
+
+    for action in ("override", "approve"):
+        with pytest.raises(ValidationError) as error:
+            ReviewInput(planner="dora", lots=[{"sku": "A", "action": action, "quantity": 0}])
+        assert [e["msg"] for e in error.value.errors()] == [
+            "0 units orders nothing: to order nothing, set the action to reject"
+        ]
+    assert LotInput(sku="A", action="reject", quantity=0).quantity is None
+    schema = ReviewInput.model_json_schema()["$defs"]["LotInput"]["properties"]["quantity"]
+    assert {"type": "number", "minimum": 0} in schema["anyOf"]  # the server lets 0 through
+
+
 def test_review_flow_refuses_a_quantity_of_part_units_in_the_terminals_words(db: Path) -> None:
     """Through the form (a real Prefect server), 10.5 was refused as '10.5 is not valid under
     any of the given schemas' (the server's check of the form's JSON schema), 1e20 passed it
-    and failed the run with pydantic's raw message. Both are refused as an answer that breaks
-    a rule, in the terminal's words, and the flow waits again."""
+    and failed the run with pydantic's raw message, 0 as '0 is less than or equal to the
+    minimum of 0'. All are refused as an answer that breaks a rule, in the terminal's words,
+    and the flow waits again."""
     sku = _pending(db)["sku"].iloc[0]
-    with _paused_review(db) as (run_id, result):
-        for quantity in (10.5, 1e20):
+    with _paused_review(db, attempts=4) as (run_id, result):
+        for quantity in (10.5, 1e20, 0):
             lot = {"sku": sku, "action": "override", "quantity": quantity}
             resume_flow_run(run_id, run_input={"planner": "dora", "lots": [lot]})
             assert _paused_run(db, time.monotonic() + 60) == run_id  # waits again
@@ -851,6 +870,8 @@ def test_review_flow_refuses_a_quantity_of_part_units_in_the_terminals_words(db:
         )
     refusals = sorted(str(a.data) for a in found)
     assert refusals == [
+        "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 0 units orders "
+        "nothing: to order nothing, set the action to reject",
         "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 10.5 is not "
         "a whole number: a quantity is whole units (10 or 11?)",
         "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 1e+20 units "
