@@ -536,6 +536,43 @@ def _print_lots(
 ) -> None:
     """The lots of run `run_id` (None: of the published run); `skus`: only these items, with
     or without an order (at 5,000 items `lots --all` printed 20,000 lines)."""
+    run = _run_lots(db_path, run_id)
+    frame = run["frame"]
+    if skus:
+        frame, show_all = _of_skus(frame, skus), True
+    if not show_all:
+        frame = frame[frame["quantity"] > 0]
+    frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
+    shown = frame if limit is None else frame.head(limit)
+    ordered = int((frame["quantity"] > 0).sum())
+    items = f"{len(frame)} item{'' if len(frame) == 1 else 's'}"
+    night = run["night"]
+    title = (f"Recommendations{night} for {items} ({ordered} to order)" if show_all
+             else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
+    planned = f"; planned {run['periods']}" if run["periods"] else ""
+    click.echo(f"\n{title}, largest order value first{planned}:")
+    click.echo(lots_text(shown) if len(shown) else "  none")
+    ordering = frame.loc[frame["quantity"] > 0, "supplier_id"]
+    if run["reached"] is not None and (tiers := tier_value_note(run["reached"], ordering)):
+        click.echo(f"note:         {tiers}")
+    for note in prior_notes(shown, run["models"]):
+        click.echo(f"note:         {note}")
+    if skus:  # the items asked for: what the plan counted on hand and on order
+        for sku, explanation in zip(shown["sku"], shown["explanation"], strict=True):
+            if counted := counted_note(sku, explanation):
+                click.echo(f"counted:      {counted}")
+    if limit is not None and len(frame) > limit:
+        this = ("--run-id", run_id) if run_id is not None else ()
+        click.echo(f"  ... {len(frame) - limit} more: {_command('lots', '--db', db_path, *this)}")
+    if limit is None and not skus:
+        _print_not_planned(db_path, run_id)
+
+
+def _run_lots(db_path: Path, run_id: str | None) -> dict:
+    """The recommendations of run `run_id` (None: the published run's, warning of failed runs
+    since) with what their printout names: ` of night 2026-12-06`, the models per item, the
+    supplier-wide tiers reached and the periods planned. A run that is unknown, did not
+    succeed or was replaced is refused, naming the command that shows what there is."""
     night, status = "", None
     with warehouse.connect(db_path, read_only=True) as con:
         if run_id is None:
@@ -551,57 +588,44 @@ def _print_lots(
         run_key = str(frame["run_key"].iloc[0]) if len(frame) else None
         reached = warehouse.reached_supplier_tiers(con, run_key) if run_key else None
         periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
-    if run_id is not None and status is None:
+    if run_id is not None:
+        _check_run(db_path, run_id, status, frame.empty)
+    return {"frame": frame, "night": night, "models": models, "reached": reached,
+            "periods": periods}  # fmt: skip
+
+
+def _check_run(db_path: Path, run_id: str, status: tuple | None, empty: bool) -> None:
+    """Refuse the lots of a run that does not exist, did not succeed or was replaced."""
+    if status is None:
         raise click.BadParameter(
             f"no run {run_id!r} (`{_command('runs', '--db', db_path)}` lists them)",
             param_hint="--run-id",
         )
-    if run_id is not None and status[0] != "succeeded":
+    if status[0] != "succeeded":
         why = f": {status[1]}" if status[1] else ""
         raise click.UsageError(f"run {run_id} has no lots: its status is {status[0]}{why}")
-    if run_id is not None and frame.empty and status[2]:
+    if empty and status[2]:
         raise click.UsageError(
             f"run {run_id} has no lots left: a later run of the same night and parameters, "
             f"{status[2]}, replaced its results "
             f"(`{_command('lots', '--db', db_path, '--run-id', status[2])}`)"
         )
-    if skus:
-        unknown = sorted(set(skus) - set(frame["sku"]))
-        if unknown:
-            folded = {str(s).casefold(): s for s in frame["sku"]}
-            named = [f"{s} ({folded[s.casefold()]} has one)" if s.casefold() in folded else s
-                     for s in unknown]  # fmt: skip
-            raise click.UsageError(
-                f"no recommendation for sku{'s' if len(named) > 1 else ''} {', '.join(named)} "
-                "in that run (an item it could "
-                "not plan is listed by `lots --all`; skus match exactly)"
-            )
-        frame, show_all = frame[frame["sku"].isin(skus)], True
-    if not show_all:
-        frame = frame[frame["quantity"] > 0]
-    frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
-    shown = frame if limit is None else frame.head(limit)
-    ordered = int((frame["quantity"] > 0).sum())
-    items = f"{len(frame)} item{'' if len(frame) == 1 else 's'}"
-    title = (f"Recommendations{night} for {items} ({ordered} to order)" if show_all
-             else f"Recommended order lots{night} ({len(frame)})")  # fmt: skip
-    planned = f"; planned {periods}" if periods else ""
-    click.echo(f"\n{title}, largest order value first{planned}:")
-    click.echo(lots_text(shown) if len(shown) else "  none")
-    ordering = frame.loc[frame["quantity"] > 0, "supplier_id"]
-    if reached is not None and (tiers := tier_value_note(reached, ordering)):
-        click.echo(f"note:         {tiers}")
-    for note in prior_notes(shown, models):
-        click.echo(f"note:         {note}")
-    if skus:  # the items asked for: what the plan counted on hand and on order
-        for sku, explanation in zip(shown["sku"], shown["explanation"], strict=True):
-            if counted := counted_note(sku, explanation):
-                click.echo(f"counted:      {counted}")
-    if limit is not None and len(frame) > limit:
-        this = ("--run-id", run_id) if run_id is not None else ()
-        click.echo(f"  ... {len(frame) - limit} more: {_command('lots', '--db', db_path, *this)}")
-    if limit is None and not skus:
-        _print_not_planned(db_path, run_id)
+
+
+def _of_skus(frame: pd.DataFrame, skus: tuple[str, ...]) -> pd.DataFrame:
+    """The recommendations of `skus`; an sku without one is refused (named with the sku of
+    another case that has one)."""
+    unknown = sorted(set(skus) - set(frame["sku"]))
+    if unknown:
+        folded = {str(s).casefold(): s for s in frame["sku"]}
+        named = [f"{s} ({folded[s.casefold()]} has one)" if s.casefold() in folded else s
+                 for s in unknown]  # fmt: skip
+        raise click.UsageError(
+            f"no recommendation for sku{'s' if len(named) > 1 else ''} {', '.join(named)} "
+            "in that run (an item it could "
+            "not plan is listed by `lots --all`; skus match exactly)"
+        )
+    return frame[frame["sku"].isin(skus)]
 
 
 def _print_not_planned(db_path: Path, run_id: str | None) -> None:
