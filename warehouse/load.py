@@ -80,8 +80,9 @@ LINE_RULES = 3
 # 6: a row in quarantine for a bad value holds its key: another row of that key is a
 # duplicate (it loaded alone, as if it were right). 7: an open order due more than
 # validate.DUE_YEARS after as_of (9999-12-31) is quarantined. 8: supplier_items has an optional
-# lead_time (a file that had one loaded without it).
-MASTER_RULES = 8
+# lead_time (a file that had one loaded without it). 9: suppliers has an optional order_cost
+# (likewise).
+MASTER_RULES = 9
 
 SUFFIXES = (".csv", ".parquet")
 # marks a note about the whole load (its files, all items' order history) in the notes of a run

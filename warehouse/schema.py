@@ -25,9 +25,10 @@ CREATE TABLE IF NOT EXISTS suppliers (
     supplier_id VARCHAR PRIMARY KEY,
     name VARCHAR,
     lead_time DOUBLE NOT NULL,            -- days
-    fixed_cost DOUBLE NOT NULL,           -- currency per order
+    fixed_cost DOUBLE NOT NULL,           -- currency per lot (each item's order line)
     on_time_rate DOUBLE NOT NULL DEFAULT 1,
-    reject_rate DOUBLE NOT NULL DEFAULT 0
+    reject_rate DOUBLE NOT NULL DEFAULT 0,
+    order_cost DOUBLE NOT NULL DEFAULT 0  -- currency per purchase order (one a night), shared
 );
 CREATE TABLE IF NOT EXISTS supplier_items (
     supplier_id VARCHAR NOT NULL,
@@ -373,6 +374,8 @@ UPGRADES = (
     "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS supplier_id VARCHAR",
     # an item's own lead time with its supplier (days; NULL: the supplier's), 2026-12-07
     "ALTER TABLE supplier_items ADD COLUMN IF NOT EXISTS lead_time DOUBLE",
+    # a supplier's cost per purchase order, shared by the night's lots on it (currency), 2026-12-07
+    "ALTER TABLE suppliers ADD COLUMN IF NOT EXISTS order_cost DOUBLE DEFAULT 0",
 )
 
 

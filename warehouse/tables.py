@@ -62,6 +62,10 @@ MAX_LEAD_TIME = 3653
 LEAD_TIME_BEYOND = (
     f"{MAX_LEAD_TIME:,} days (10 years): a typo? lead_time is the days from order to delivery"
 )
+# currency per purchase order: beyond is a typo (an account number, a total pasted in); the
+# MILP solvers keep costs exact far above it (optimize.data.MAX_COST)
+MAX_ORDER_COST = 1e9
+ORDER_COST_BEYOND = f"{MAX_ORDER_COST:,.0f}: a typo? order_cost is the currency per purchase order"
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
 TIER_BASES = ("spend", "units")  # supplier_tiers.basis: purchase cost or units bought
@@ -107,7 +111,16 @@ SUPPLIERS = Table(
             magnitude=MAX_LEAD_TIME,
             beyond=LEAD_TIME_BEYOND,
         ),
-        Column("fixed_cost", "number", required=True, low=0),
+        Column("fixed_cost", "number", required=True, low=0),  # per lot
+        # per purchase order to the supplier on one night, shared by its lots; empty: none
+        Column(
+            "order_cost",
+            "number",
+            low=0,
+            default=0,
+            magnitude=MAX_ORDER_COST,
+            beyond=ORDER_COST_BEYOND,
+        ),
         Column("on_time_rate", "number", low=0, high=1, default=1),
         Column("reject_rate", "number", low=0, high=1, default=0),
     ),

@@ -555,3 +555,36 @@ def test_a_holding_cost_rate_typed_as_a_percent_is_named(con, tmp_path):
     assert not [
         n for n in _load(con, tmp_path, items__csv=BASE["items.csv"]).notes if "above 1" in n
     ]
+
+
+def test_a_supplier_order_cost_loads_and_a_bad_one_is_quarantined_naming_the_row(con, tmp_path):
+    """order_cost (currency per purchase order to the supplier on one night, shared by its
+    lots) is optional: empty is 0; a negative, unreadable or absurd value quarantines the row
+    with the reason, as fixed_cost's do."""
+    suppliers = """\
+supplier_id,name,lead_time,fixed_cost,on_time_rate,reject_rate,order_cost
+S1,Acme,14,50,0.95,0.01,120
+S2,Brix,7,30,,,
+S3,Crux,7,30,,,1e12
+"""
+    _load(con, tmp_path, suppliers__csv=suppliers)
+    assert quarantined(con, "suppliers") == [
+        (3, "order_cost", "order_cost 1e12 is beyond 1,000,000,000: a typo? order_cost is the "
+         "currency per purchase order")
+    ]  # fmt: skip
+    rows = con.execute("SELECT supplier_id, order_cost FROM suppliers ORDER BY 1").fetchall()
+    assert rows == [("S1", 120.0), ("S2", 0.0)]
+    bad = {"-5": "order_cost -5 must be at least 0",
+           "x": "order_cost 'x' is not a number (decimal separator '.')"}  # fmt: skip
+    for value, reason in bad.items():
+        _load(con, tmp_path, suppliers__csv=suppliers.replace("1e12", value))
+        assert quarantined(con, "suppliers") == [(3, "order_cost", reason)]
+
+
+def test_suppliers_without_an_order_cost_column_load_as_before(con, tmp_path):
+    """Files of before the column (BASE has none) load with no cost per purchase order and
+    no note about it."""
+    report = _load(con, tmp_path)
+    assert quarantined(con, "suppliers") == []
+    assert con.execute("SELECT count(*), sum(order_cost) FROM suppliers").fetchone() == (2, 0.0)
+    assert not [note for note in report.notes if "order_cost" in note]
