@@ -11,6 +11,7 @@ feasible lot has a price; the reported tier is still the first break.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -290,14 +291,22 @@ class SupplierTier:
 class Limits:
     """Shared limits of one run: `budget` on purchase cost before supplier-wide discounts
     (currency), `capacity` on the volume ordered (litres), `max_orders` on the number of items
-    ordered (None = no limit), and supplier-wide tiers."""
+    ordered (None = no limit), supplier-wide tiers, and `order_cost`: supplier_id -> currency
+    per purchase order the plan places with that supplier on this night, shared by every lot
+    on it (absent or 0: none; an offer's fixed_cost is per lot)."""
 
     budget: float | None = None
     capacity: float | None = None
     max_orders: int | None = None
     supplier_tiers: tuple[SupplierTier, ...] = ()
+    order_cost: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for supplier, value in self.order_cost.items():
+            where = f"(supplier {supplier})"
+            _check(_is_finite(value), f"order_cost must be a finite number, got {value!r} {where}")
+            _check(0 <= value <= MAX_COST, f"order_cost must be within 0..{MAX_COST:g} {where}")
+        object.__setattr__(self, "order_cost", {s: float(v) for s, v in self.order_cost.items()})
         for name in ("budget", "capacity", "max_orders"):
             value = getattr(self, name)
             if value is not None:
@@ -335,7 +344,12 @@ class Limits:
             or self.capacity is not None
             or self.max_orders is not None
             or bool(self.supplier_tiers)
+            or bool(self.orders())
         )
+
+    def orders(self) -> dict[str, float]:
+        """The suppliers whose purchase order costs something: supplier_id -> order_cost."""
+        return {s: v for s, v in self.order_cost.items() if v > 0}
 
 
 @dataclass(frozen=True)
@@ -353,7 +367,9 @@ class Problem:
       items bought again and again, where a lot is one of many cycles and the horizon end is
       not an end of demand: with deterministic steady demand the chosen lot is the textbook
       EOQ answer among feasible lots (tests/optimize/test_eoq.py). It ignores variability
-      (no safety stock) and stock on hand; the explanations still show the scenario costs.
+      (no safety stock), stock on hand and the suppliers' order_cost (a cost per purchase
+      order has no share per period of cover); the explanations still show the scenario
+      costs.
     """
 
     items: tuple[ItemProblem, ...]
@@ -394,11 +410,14 @@ def _finite(obj: Any, names: tuple[str, ...], where: str, prefix: str = "") -> N
     """Each attribute must be a finite number (NaN and infinity have no price or volume)."""
     for name in names:
         value = getattr(obj, name)
-        try:
-            ok = bool(np.isfinite(float(value)))
-        except (TypeError, ValueError):
-            ok = False
-        _check(ok, f"{prefix}{name} must be a finite number, got {value!r} {where}")
+        _check(_is_finite(value), f"{prefix}{name} must be a finite number, got {value!r} {where}")
+
+
+def _is_finite(value: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 def largest_tiers(tiers: tuple[SupplierTier, ...]) -> dict[str, SupplierTier]:

@@ -13,7 +13,7 @@ written for a buyer: money with thousands separators and 2 decimals, whole units
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,7 +29,9 @@ SALVAGE_NAMED = 0.5
 class Usage:
     """What the chosen plan uses of each limit, and the limits (None = no limit);
     `short_together`: the limits that could not take every item's best lot alone at once (each
-    cut item may fit in what is left, but not all of them)."""
+    cut item may fit in what is left, but not all of them); `order_cost`: supplier_id -> its
+    cost per purchase order (those above 0), `placed`: the purchase orders the plan places
+    with them (plan.purchase_orders: supplier_id -> order_cost, lots)."""
 
     budget: float
     capacity: float
@@ -38,6 +40,8 @@ class Usage:
     capacity_limit: float | None
     orders_limit: int | None
     short_together: tuple[str, ...] = ()
+    order_cost: dict = field(default_factory=dict)
+    placed: dict = field(default_factory=dict)
 
 
 def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tuple[str, dict]:
@@ -46,6 +50,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     best = lots.lot(int(np.argmin(lots.expected_cost)))
     moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
     blocking = _blocking_limits(item, lot, best, usage) if moved else []
+    # the best lot alone needs a purchase order no other lot of the plan shares
+    alone = moved and not blocking and best.quantity > 0 and _unplaced(best, usage)
     unavoidable = lot.stockout_risk_unavoidable
     fastest = fastest_offer(item)
     explanation = {
@@ -88,6 +94,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         },
         "limits": blocking,
         "best_without_limits": None if not blocking else _brief(best),
+        "order": _order(lot, usage),
+        "best_without_order_cost": _brief(best) if alone else None,
     }
     if lot.quantity:
         offer = item.offer(lot.supplier_id)
@@ -108,6 +116,13 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         }
         explanation["next_tier"] = _next_tier(item, lots, lot)
         reason = _order_reason(item, lot, smallest, blocking, best, explanation, none)
+        reason = reason.rstrip(".") + _shares(explanation["order"]) + "."
+        if alone:
+            reason += (
+                f" Not {units(best.quantity)} from {best.supplier_id}, "
+                f"{money(lot.expected_cost - best.expected_cost)} cheaper in expectation on its "
+                f"own: {_needs(best, usage)}."
+            )
         return reason, explanation
     smallest = min(
         (_lot_of(item, lots, o.supplier_id, o.smallest_lot) for o in item.offers),
@@ -115,7 +130,49 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     )
     explanation["versus_smallest_lot"] = _versus(smallest, lot)
     explanation["next_tier"] = None
+    if alone:
+        reason = (
+            f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
+            f"{money(lot.expected_cost - best.expected_cost)} less in expectation, but "
+            f"{_needs(best, usage)} ({_risk_text(item, lot)})."
+        )
+        return reason, explanation
     return _no_order_reason(item, lot, blocking, best), explanation
+
+
+def _order(lot: LotCost, usage: Usage) -> dict | None:
+    """The purchase order the lot is on, if its supplier has an order_cost: supplier_id,
+    order_cost (currency, once for the order) and the lots on it tonight; None otherwise."""
+    placed = usage.placed.get(lot.supplier_id)
+    if not lot.quantity or placed is None:
+        return None
+    return {"supplier_id": lot.supplier_id} | placed
+
+
+def _shares(order: dict | None) -> str:
+    """'; shares S2's order_cost 120.00 with 3 other lots tonight' ('' without one)."""
+    if order is None:
+        return ""
+    cost = f"{order['supplier_id']}'s order_cost {money(order['order_cost'])}"
+    others = order["lots"] - 1
+    if not others:
+        return f"; pays {cost} alone (no other lot from {order['supplier_id']} tonight)"
+    return f"; shares {cost} with {others} other lot{'s' if others > 1 else ''} tonight"
+
+
+def _unplaced(lot: LotCost, usage: Usage) -> bool:
+    """True if the lot's supplier has an order_cost and the plan places no order with it."""
+    return lot.supplier_id in usage.order_cost and lot.supplier_id not in usage.placed
+
+
+def _needs(lot: LotCost, usage: Usage) -> str:
+    """'that needs a purchase order with S2 (order_cost 120.00) that no other lot shares
+    tonight'."""
+    cost = money(usage.order_cost[lot.supplier_id])
+    return (
+        f"that needs a purchase order with {lot.supplier_id} (order_cost {cost}) that no other "
+        "lot shares tonight"
+    )
 
 
 def counted_orders(item: ItemProblem) -> list[dict]:

@@ -6,7 +6,8 @@ row is violated, switch one item to another of its columns, the switch with the 
 cost per unit of violation removed (violations scaled by the row's bound). Such a plan is
 feasible but never called optimal. With only `<=` rows of non-negative use (budget,
 capacity, max_orders) the repair always succeeds (no order uses nothing); with tier-reach rows
-(`>=`) it may not, and then there is no fallback plan (None).
+(`>=`) it may not, and then there is no fallback plan (None). The purchase orders (po columns)
+are those the chosen lots need; their order costs play no part in the greedy choice.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ def greedy_choices(model: MenuModel) -> np.ndarray | None:
     """0/1 column values of a feasible plan of `model`, or None if the repair fails."""
     if model.n_columns == 0:
         return np.zeros(0)
-    n = len(model.x_item)  # the compact model's tier columns keep their no-tier values
-    skip = ("one_lot", "tier_") if len(model.rest) else ("one_lot",)  # tier rows hold at rest
+    n = len(model.x_item)  # the other columns: `MenuModel.complete` (po, the compact's tiers)
+    compact = any(name.startswith("tier_one_") for name in model.row_names)
+    skip = ("one_lot", "po_", "tier_") if compact else ("one_lot", "po_")  # `complete` keeps
     limit_rows = [r for r, name in enumerate(model.row_names) if not name.startswith(skip)]
     dense = model.rows[limit_rows][:, :n].toarray() if limit_rows else np.zeros((0, n))
     lower, upper = model.row_lower[limit_rows], model.row_upper[limit_rows]
@@ -36,7 +38,7 @@ def greedy_choices(model: MenuModel) -> np.ndarray | None:
         if violation.sum() <= TOL:
             x = np.zeros(n)
             x[current] = 1.0
-            return np.concatenate((x, model.rest))
+            return model.complete(x)
         at = np.searchsorted(np.unique(items), items)  # column -> position in `current`
         was = current[at]
         moved = activity[:, None] + dense - dense[:, was]  # activity if column c is taken

@@ -190,6 +190,7 @@ def build_problem(
         capacity=capacity,
         max_orders=max_orders,
         supplier_tiers=_supplier_tiers(supplier_tiers, used),
+        order_cost=_order_cost(suppliers, used),
     )
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
@@ -357,6 +358,15 @@ def _item_problem(
         end_of_life_periods=ends,
         no_forecast=no_forecast,
     )
+
+
+def _order_cost(suppliers: pd.DataFrame, used: set[str]) -> dict[str, float]:
+    """supplier_id -> order_cost (currency per purchase order) of the suppliers with an offer
+    in the run and an order_cost above 0 (a column missing or empty: none)."""
+    if "order_cost" not in suppliers:
+        return {}
+    costs = zip(suppliers["supplier_id"], suppliers["order_cost"], strict=True)
+    return {str(s): float(v) for s, v in costs if str(s) in used and _number(v, 0.0) > 0}
 
 
 def _supplier_tiers(frame: pd.DataFrame | None, used: set[str]) -> tuple[SupplierTier, ...]:

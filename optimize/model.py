@@ -3,8 +3,9 @@
 Columns: binary x[i, c] per item i and kept candidate lot c (candidate 0: no order).
 Rows (named): `one_lot_<sku>` (Σ_c x = 1), `budget` (Σ purchase cost · x <= budget),
 `capacity` (Σ quantity · unit_volume · x <= capacity, litres), `max_orders` (Σ x of lots > 0
-<= max_orders). Objective: Σ expected cost · x. No order is always feasible without a
-service-level target.
+<= max_orders), and the purchase orders' (`po_...`, "Order costs" below). Objective: Σ
+expected cost · x + Σ order_cost · po. No order is always feasible without a service-level
+target.
 
 Supplier-wide tiers (a discount on everything bought from a supplier once the total reaches its
 min_total) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
@@ -31,6 +32,16 @@ instances, HiGHS): 500 items with 6 states, 68 s against 1.2 s by states; 1,000 
 optimal by states (57.5 s of it building the 125 models). Dominance there requires a
 candidate to be no dearer both without discount and at its supplier's top discount.
 
+Order costs (joint replenishment): a supplier's order_cost (Limits.order_cost, currency per
+purchase order the plan places with it tonight) is shared by every lot on that order, so it is
+in no candidate's expected cost. Each supplier with an order_cost > 0 that a column's lot needs
+gets a binary column `po_<supplier>` costing order_cost, and per item with such lots the row
+`po_<supplier>_<sku>`: Σ x of the item's lots from the supplier − po <= 0 (one row per item,
+not one big-M row per supplier: the LP bound stays tight). A purchase order that a fixed item's
+lot places anyway has no column: its order_cost is in the constant and the floor, and the
+other items' lots on it cost nothing more. The tier states' models and the compact model carry
+the same columns and rows (after the x columns, before the compact model's tier columns).
+
 Candidates that cannot be in any plan are dropped before the model is built (`allowed` masks
 some too): those whose use of a limit in force (the row's: purchase cost before supplier-wide
 discounts under a budget, volume under a capacity, an order under max_orders), with the least
@@ -42,17 +53,22 @@ is LP-feasible with a share of a lot over the budget and integer-infeasible; the
 Candidates that cannot be in any optimal plan are dropped too (exact dominance): c is dropped
 if another candidate c' of the same item costs no more in expectation and uses no more of
 every limit in force and buys no less from every supplier with a reach row (purchase cost or
-units, the tier's basis); ties keep the first. Without shared limits this leaves each item's
-best lot only. Items left with one candidate are fixed: their use of the limits moves to the
-right-hand sides.
+units, the tier's basis) and needs no purchase order c does not (c' needs none, or the one c
+needs: a lot of another supplier dearer by less than an order_cost stays); ties keep the first
+(of equals, one needing no order). A purchase order a fixed item places counts as needed by
+none (`_Flat._kept`). Without shared limits this leaves each item's
+best lot only (with order costs: its best lot needing no order, and its best of each supplier
+with one that is cheaper). Items left with one candidate are fixed: their use of the limits
+moves to the right-hand sides.
 
 The model is kept as arrays (a sparse row matrix): HiGHS gets it directly through highspy,
 `to_pulp()` gives the same model as a PuLP problem (for CBC and for writing an .lp file).
 
 The objective's part no choice changes stays out of the columns: each free item's column costs
 are shifted by its least one (the compact model: its least at its supplier's top discount), so
-the columns cost what the choices can avoid; the shifts and the fixed items' costs are the
-model's `floor`, which is in `constant`. The solvers get the columns without the constant
+the columns cost what the choices can avoid; the shifts, the fixed items' costs and the order
+costs of the purchase orders they place are the model's `floor`, which is in `constant` (the po
+columns cost 0 at least). The solvers get the columns without the constant
 (HiGHS with its offset less the floor, PuLP writes no constant into CBC's MPS file), so their
 relative gap is on the cost the choices can avoid (why, with figures: bench/README.md, "Order
 decision").
@@ -112,8 +128,10 @@ class MenuModel:
     floor: float
     state: dict[str, int] = field(default_factory=dict)  # supplier -> tier reached (index)
     # values of the columns after the x columns in a plan that reaches no supplier-wide tier
-    # (the compact model's tier columns; empty otherwise)
+    # and places no purchase order (the po columns, the compact model's tier columns)
     rest: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # per x column, the po column its lot needs (-1: none; module docstring, "Order costs")
+    po: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n_columns(self) -> int:
@@ -122,6 +140,15 @@ class MenuModel:
     def objective(self, x: np.ndarray) -> float:
         """Objective value of column values x (currency)."""
         return float(self.constant + self.cost @ np.asarray(x, float))
+
+    def complete(self, x: np.ndarray) -> np.ndarray:
+        """Values of every column from 0/1 values of the x columns: the purchase orders their
+        lots need placed, the other columns at `rest`."""
+        full = np.concatenate((np.asarray(x, float), self.rest))
+        if len(self.po):
+            needed = self.po[np.asarray(x) > 0.5]
+            full[needed[needed >= 0]] = 1.0
+        return full
 
     def choices(self, x: np.ndarray | None) -> list[int]:
         """Chosen candidate per item from the x column values (None: fixed items only,
@@ -245,6 +272,11 @@ class _Flat:
             else np.zeros(len(self.cost))
         )
         self.orders = (self.quantity > 0).astype(float)
+        # purchase orders that cost something: per candidate its supplier's index (-1: none)
+        self.po_suppliers = sorted(limits.orders())
+        self.group = np.full(len(self.cost), -1, np.int64)
+        for g, supplier in enumerate(self.po_suppliers):
+            self.group[self.supplier == supplier] = g
         self.names = [_clean(f"one_lot_{m.sku}") for m in menu]
         # the candidates that can be in a plan: allowed and within the limits (flat, per item)
         self.usable = self._fitting(
@@ -318,7 +350,7 @@ class _Flat:
         # a candidate dominates only if it is no dearer both without and at the top discount
         part = self._x_part(np.stack([self.cost, self.cost - rate * self.discountable]), top)
         cols, fixed_flat, rows = part.cols, part.fixed_flat, part.rows
-        n_x = len(cols)
+        n_x = part.n_columns  # the x and po columns
         extra_names, extra_cost, extra_upper, extra_int, rest = [], [], [], [], []
         taken: set[str] = set()
         for supplier, levels in tiers.items():
@@ -340,13 +372,14 @@ class _Flat:
                 done = float(bought[fixed_flat].sum())
                 coef = np.append(bought[cols], -tier.min_total)
                 rows.block([_clean(f"tier_reach_{supplier}_{k}")],
-                           np.zeros(n_x + 1, np.int64), np.append(np.arange(n_x), z), coef,
-                           -done, INF)  # fmt: skip
+                           np.zeros(len(cols) + 1, np.int64), np.append(np.arange(len(cols)), z),
+                           coef, -done, INF)  # fmt: skip
                 # w <= rate × discountable bought - lmin (1 - z) and w <= lmax z (w - lmin)
                 fixed_disc = tier.discount_rate * float(disc[fixed_flat].sum())
                 coef = np.concatenate((-tier.discount_rate * disc[cols], [-lmin, 1.0]))
+                x_cols = np.arange(len(cols))
                 rows.block([_clean(f"tier_discount_{supplier}_{k}")],
-                           np.zeros(n_x + 2, np.int64), np.concatenate((np.arange(n_x), [z, w])),
+                           np.zeros(len(cols) + 2, np.int64), np.concatenate((x_cols, [z, w])),
                            coef, -INF, fixed_disc - 2 * lmin)  # fmt: skip
                 rows.block([_clean(f"tier_discount_cap_{supplier}_{k}")], [0, 0], [z, w],
                            [-lmax, 1.0], -INF, -lmin)  # fmt: skip
@@ -378,9 +411,9 @@ class _Flat:
     def _x_part(self, cost: np.ndarray, reach: dict[str, SupplierTier]) -> _XPart:
         """The candidate columns and the one_lot and limit rows; `cost` (flat, or rows of
         costs that must all be no higher for a candidate to dominate) decides dominance."""
-        limits, menu = self.limits, self.menu
+        menu = self.menu
         volume = [self.volume[self.offset[i] : self.offset[i + 1]] for i in range(len(menu))]
-        keep = undominated(menu, volume, limits, reach, self.allowed, cost)
+        keep = self._kept(volume, reach, cost)
         if any(len(k) == 0 for k in keep):
             raise ValueError("an item has no allowed candidate")
         counts = np.array([len(k) for k in keep], dtype=np.int64)
@@ -404,7 +437,60 @@ class _Flat:
         )
         for name, bound, use in self.limit_uses():
             rows.single(name, use[cols], -INF, bound - float(use[fixed_flat].sum()))
-        return _XPart(tuple(keep), fixed, cols, fixed_flat, rows)
+        part = _XPart(tuple(keep), fixed, cols, fixed_flat, rows)
+        self._po_part(part)
+        return part
+
+    def _kept(self, volume: list[np.ndarray], reach: dict, cost: np.ndarray) -> list[np.ndarray]:
+        """`undominated` candidates per item; a purchase order that a fixed item's lot places
+        anyway costs the others nothing, so their lots needing it are compared again as if
+        they needed none (until no more orders are placed so)."""
+        group = self.group
+        while True:
+            keep = undominated(self.menu, volume, self.limits, reach, self.allowed, cost, group)
+            fixed = [self.offset[i] + k[0] for i, k in enumerate(keep) if len(k) == 1]
+            placed = np.unique(group[fixed])
+            free = np.where(np.isin(group, placed[placed >= 0]), -1, group)
+            if np.array_equal(free, group):
+                return keep
+            group = free
+
+    def _po_part(self, part: _XPart) -> None:
+        """The po columns and rows of `part` (module docstring, "Order costs"): a binary
+        po_<supplier> per supplier with an order_cost that a column's lot needs, unless a
+        fixed item's lot places that order anyway (its cost then goes to `part.placed`), and
+        per item and such supplier the row po_<supplier>_<sku>: Σ x of the item's lots from
+        the supplier − po <= 0."""
+        cols, fixed_flat = part.cols, part.fixed_flat
+        placed = np.unique(self.group[fixed_flat][self.group[fixed_flat] >= 0])
+        part.placed = float(sum(self.limits.order_cost[self.po_suppliers[g]] for g in placed))
+        group = self.group[cols]
+        live = (group >= 0) & ~np.isin(group, placed)
+        suppliers = np.unique(group[live])
+        n_x = len(cols)
+        part.po = np.full(n_x, -1, np.int64)
+        if not len(suppliers):
+            return
+        column = np.full(len(self.po_suppliers), -1, np.int64)
+        column[suppliers] = n_x + np.arange(len(suppliers))
+        part.po[live] = column[group[live]]
+        names = [self.po_suppliers[g] for g in suppliers]
+        part.po_names = [_clean(f"po_{name}") for name in names]
+        part.po_cost = np.array([self.limits.order_cost[name] for name in names])
+        x_cols = np.flatnonzero(live)
+        pairs, row = np.unique(
+            np.stack((group[live], self.item[cols][live])), axis=1, return_inverse=True
+        )
+        row = np.ravel(row)
+        sku = [m.sku for m in self.menu]
+        part.rows.block(
+            [_clean(f"po_{self.po_suppliers[g]}_{sku[i]}") for g, i in pairs.T.tolist()],
+            np.concatenate((row, np.arange(pairs.shape[1]))),
+            np.concatenate((x_cols, column[pairs[0]])),
+            np.concatenate((np.ones(len(x_cols)), -np.ones(pairs.shape[1]))),
+            -INF,
+            0.0,
+        )
 
 
 @dataclass
@@ -416,6 +502,15 @@ class _XPart:
     cols: np.ndarray
     fixed_flat: np.ndarray
     rows: _Rows
+    po: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    po_names: list[str] = field(default_factory=list)
+    po_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    placed: float = 0.0  # order_cost of the purchase orders fixed items place (currency)
+
+    @property
+    def n_columns(self) -> int:
+        """The x and po columns."""
+        return len(self.cols) + len(self.po_names)
 
     def model(
         self,
@@ -427,8 +522,9 @@ class _XPart:
         least: np.ndarray | None = None,
     ) -> MenuModel:
         """The MenuModel of these columns (costs from the flat `cost`, each item's shifted by
-        its least `least` (flat; default `cost`) over its columns) and `extra` columns (names,
-        cost, upper, integer, rest) after them; `constant`: added to the objective."""
+        its least `least` (flat; default `cost`) over its columns), the po columns and `extra`
+        columns (names, cost, upper, integer, rest) after them; `constant`: added to the
+        objective, as are the order costs of the purchase orders fixed items place."""
         cols = self.cols
         x_item, x_cand = flat.item[cols], flat.local[cols]
         names = [f"x_{i}_{c}" for i, c in zip(x_item.tolist(), x_cand.tolist(), strict=True)]
@@ -437,13 +533,15 @@ class _XPart:
         np.minimum.at(floors, x_item, least[cols])
         floors = np.where(np.isfinite(floors), floors, 0.0)
         fixed = self.fixed_flat
-        floor = float(least[fixed].sum() + floors.sum())
-        constant += float(cost[fixed].sum() + floors.sum())
-        col_cost = cost[cols] - floors[x_item]
-        upper, integer = np.ones(len(cols)), np.ones(len(cols), bool)
-        rest = np.zeros(0)
+        floor = float(least[fixed].sum() + floors.sum()) + self.placed
+        constant += float(cost[fixed].sum() + floors.sum()) + self.placed
+        names += self.po_names
+        col_cost = np.concatenate((cost[cols] - floors[x_item], self.po_cost))
+        upper, integer = np.ones(len(col_cost)), np.ones(len(col_cost), bool)
+        rest = np.zeros(len(self.po_names))
         if extra is not None:
-            extra_names, extra_cost, extra_upper, extra_int, rest = extra
+            extra_names, extra_cost, extra_upper, extra_int, extra_rest = extra
+            rest = np.concatenate((rest, extra_rest))
             names += list(extra_names)
             col_cost = np.concatenate((col_cost, extra_cost))
             upper = np.concatenate((upper, extra_upper))
@@ -468,6 +566,7 @@ class _XPart:
             floor=floor,
             state=state or {},
             rest=rest,
+            po=self.po,
         )
 
 
@@ -512,16 +611,21 @@ def undominated(
     reach: dict[str, SupplierTier],
     allowed: Sequence[np.ndarray] | None = None,
     cost: np.ndarray | None = None,
+    group: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     """Per item, the sorted indices of the candidates no other candidate of the item
     dominates (see the module docstring); items are processed in padded chunks of similar
     menu length (padding to a chunk's longest menu costs its length squared per item).
     `cost` (flat, item after item; or rows of such costs, each of which a dominating
-    candidate must not exceed) replaces the menu's expected cost (a tier state's discount)."""
+    candidate must not exceed) replaces the menu's expected cost (a tier state's discount).
+    `group` (flat): the purchase order each candidate needs (-1: none); a candidate that needs
+    one dominates only candidates that need the same."""
     result: list[np.ndarray] = [np.zeros(0, np.int64)] * len(menu)
     sizes = np.array([len(m) for m in menu], dtype=np.int64)
     offset = np.concatenate(([0], np.cumsum(sizes)))
     order = np.argsort(sizes, kind="stable")
+    if group is None:
+        group = np.full(int(offset[-1]), -1, np.int64)
     for lo in range(0, len(menu), DOMINANCE_CHUNK):
         idx = order[lo : lo + DOMINANCE_CHUNK].tolist()
         part = _undominated_chunk(
@@ -533,13 +637,16 @@ def undominated(
             None
             if cost is None
             else np.concatenate([cost[..., offset[i] : offset[i + 1]] for i in idx], axis=-1),
+            np.concatenate(
+                [np.zeros(0, np.int64)] + [group[offset[i] : offset[i + 1]] for i in idx]
+            ),
         )
         for i, keep in zip(idx, part, strict=True):
             result[i] = keep
     return result
 
 
-def _undominated_chunk(menu, volume, limits, reach, allowed, cost) -> list[np.ndarray]:
+def _undominated_chunk(menu, volume, limits, reach, allowed, cost, group) -> list[np.ndarray]:
     sizes = np.array([len(m) for m in menu])
     if not len(sizes):
         return []
@@ -551,15 +658,21 @@ def _undominated_chunk(menu, volume, limits, reach, allowed, cost) -> list[np.nd
     pos = np.arange(len(item)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     values = np.full((len(columns), len(menu), width), np.inf)
     values[:, item, pos] = columns
-    # order candidates of each item by cost then the other columns: dominators come first
-    keys = [values[k] for k in range(len(columns) - 1, -1, -1)]
+    orders = np.full((len(menu), width), -1, np.int64)
+    orders[item, pos] = group
+    # order candidates of each item by cost then the other columns, then those needing no
+    # purchase order first: dominators come first
+    keys = [orders >= 0] + [values[k] for k in range(len(columns) - 1, -1, -1)]
     rank = np.lexsort(keys, axis=-1)
     sorted_values = np.take_along_axis(values, rank[None], axis=2)
+    orders = np.take_along_axis(orders, rank, axis=1)
     tol = 1e-9 * (1 + np.abs(np.where(np.isfinite(sorted_values), sorted_values, 0)))
     dominated = np.broadcast_to(np.tri(width, width, -1, dtype=bool), (len(menu), width, width))
     dominated = dominated.copy()
     for col, tol_col in zip(sorted_values, tol, strict=True):
         dominated &= col[:, None, :] <= (col + tol_col)[:, :, None]
+    # [item, a, b]: b dominates a only if b needs no purchase order or the one a needs
+    dominated &= (orders[:, None, :] < 0) | (orders[:, None, :] == orders[:, :, None])
     drop = dominated.any(axis=2) | ~np.isfinite(sorted_values[0])
     keep_sorted = np.where(drop, -1, rank)
     return [np.sort(k[k >= 0]) for k in keep_sorted]

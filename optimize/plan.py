@@ -92,6 +92,9 @@ class Plan:
     relaxed: bool = False
     infeasible_reason: str | None = None
     supplier_discounts: dict = field(default_factory=dict)
+    # per supplier with an order_cost the plan orders from: its `order_cost` and the `lots`
+    # on its purchase order tonight (`purchase_orders`); objective includes them
+    orders: dict = field(default_factory=dict)
 
     @property
     def supplier_discount(self) -> float:
@@ -129,6 +132,10 @@ def plan(
     _check_solver_limits(time_limit, gap)
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
+    if per_period:  # a cost per purchase order has no per-period share (Problem's docstring)
+        problem = dataclasses.replace(
+            problem, limits=dataclasses.replace(problem.limits, order_cost={})
+        )
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
     largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)
@@ -161,13 +168,15 @@ def plan(
     assert result is not None
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
-    lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed)
+    orders = purchase_orders(problem.limits, menu, choices)
+    lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed, orders)
     if per_period:
         lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, scored, choices, strict=True))
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
         objective = float(sum(m.expected_cost[c] for m, c in zip(scored, choices, strict=True)))
         objective -= _discounts_total(problem.limits, scored, choices)
+        objective += sum(o["order_cost"] for o in orders.values())
     return Plan(
         lots=lots,
         solver_status=result.status,
@@ -180,6 +189,7 @@ def plan(
         relaxed=reason is not None,
         infeasible_reason=reason,
         supplier_discounts=discounts,
+        orders=orders,
     )
 
 
@@ -347,6 +357,17 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
     return result
 
 
+def purchase_orders(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
+    """Per supplier with an order_cost that a chosen lot is from: its `order_cost`
+    (currency, paid once for its purchase order tonight) and the `lots` on that order."""
+    costs = limits.orders()
+    bought = [m.supplier_id[c] for m, c in zip(menu, choices, strict=True) if m.quantity[c] > 0]
+    return {
+        s: {"order_cost": costs[s], "lots": bought.count(s)}
+        for s in sorted(set(bought) & set(costs))
+    }
+
+
 def _discounts_total(limits: Limits, menu: list[LotCosts], choices: list[int]) -> float:
     return sum(v["expected_saving"] for v in supplier_discounts(limits, menu, choices).values())
 
@@ -488,10 +509,13 @@ def _planned_lots(
     relaxed: list[tuple[str, str]],
     discounts: dict,
     allowed: list[np.ndarray] | None,
+    orders: dict,
 ) -> tuple[PlannedLot, ...]:
     """The planned lot per item with its reason; `relaxed`: the `infeasibility` parts of a
-    relaxed plan (empty: not relaxed)."""
-    usage = _usage(problem, menu, choices)
+    relaxed plan (empty: not relaxed); `orders`: `purchase_orders`."""
+    usage = dataclasses.replace(
+        _usage(problem, menu, choices), order_cost=problem.limits.orders(), placed=orders
+    )
     lots = []
     for k, (item, costs, c) in enumerate(zip(problem.items, menu, choices, strict=True)):
         reason, explanation = explain(item, costs, c, usage)

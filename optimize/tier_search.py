@@ -6,9 +6,9 @@ every state's LP relaxation for 20,000 items (the dual simplex needs ~25k iterat
 state, super-linear). Instead:
 
 1. The LP relaxation of the state with the highest tiers is solved; its duals y of the shared
-   rows (budget, capacity, max_orders, tier reach) give every other state a Lagrangian bound
-   L(y) = constant + Σ_items min_c (cost_c − y·A_c) + y·b, a valid lower bound for any y of
-   the right sign (numpy, milliseconds).
+   rows (budget, capacity, max_orders, tier reach, po) give every other state a Lagrangian
+   bound L(y) = constant + Σ_items min_c (cost_c − y·A_c) + Σ_po min(0, cost_po − y·A_po) +
+   y·b, a valid lower bound for any y of the right sign (numpy, milliseconds).
 2. States are taken from the lowest bound up. A state whose bound is within `gap` of the
    best plan so far (of its cost above the least floor of the states, MenuModel.floor) is
    bounded out, and so are all after it. A state known only by its
@@ -164,9 +164,13 @@ def lagrangian_bound(model: MenuModel, duals: dict[str, float]) -> float:
     lower, upper = model.row_lower[rows], model.row_upper[rows]
     rhs = np.where(y < 0, upper, np.where(y > 0, lower, 0.0))
     reduced = model.cost - model.rows[rows].T @ y
+    n_x = len(model.x_item)
     least = np.full(len(model.menu), np.inf)
-    np.minimum.at(least, model.x_item, reduced[: len(model.x_item)])
-    return float(model.constant + least[np.isfinite(least)].sum() + y @ rhs)
+    np.minimum.at(least, model.x_item, reduced[:n_x])
+    # the other columns (po) each at the bound of least cost: 0, or its upper one
+    other = reduced[n_x:]
+    others = np.where(other < 0, other * model.col_upper[n_x:], 0.0).sum()
+    return float(model.constant + least[np.isfinite(least)].sum() + others + y @ rhs)
 
 
 def _multipliers(model: MenuModel, duals: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +216,7 @@ def starting_basis(model: MenuModel, duals: dict[str, float]) -> highspy.HighsBa
     status = highspy.HighsBasisStatus
     shared = [not name.startswith("one_lot") for name in model.row_names]
     reduced = model.cost - model.rows[np.flatnonzero(shared)].T @ _multipliers(model, duals)[0]
-    order = np.lexsort((reduced, model.x_item))
+    order = np.lexsort((reduced[: len(model.x_item)], model.x_item))  # po columns stay at 0
     first = np.ones(len(order), bool)
     first[1:] = model.x_item[order][1:] != model.x_item[order][:-1]
     col = np.full(model.n_columns, status.kLower, dtype=object)
