@@ -1154,3 +1154,31 @@ def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reaso
     assert lots.loc["OLD-1", "reason"].startswith(
         "No order: its end of life 2026-06-15 has passed: the plan expects no demand after it ("
     )
+
+
+def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """suppliers.csv with an order_cost: the run loads it, plans with one purchase order per
+    supplier and publishes each lot with the order it shares named in its reason."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    suppliers = pd.read_csv(data / "suppliers.csv")
+    suppliers["order_cost"] = 40.0
+    suppliers.to_csv(data / "suppliers.csv", index=False)
+    db_path = tmp_path / "reorder.duckdb"
+    _run(data, db_path)
+    lots = _published(db_path)
+    lots = lots[lots["quantity"] > 0]
+    per_supplier = lots.groupby("supplier_id")["sku"].count()
+    assert (per_supplier > 1).any()
+    for lot in lots.itertuples():
+        others = per_supplier[lot.supplier_id] - 1
+        if others:
+            words = f"{others} other lot{'s' if others > 1 else ''} tonight"
+            shared = f"shares {lot.supplier_id}'s order_cost 40.00 with {words}"
+        else:
+            shared = f"pays {lot.supplier_id}'s order_cost 40.00 alone"
+        assert shared in lot.reason, lot.reason
+        order = json.loads(lot.explanation)["order"]
+        assert order == {"supplier_id": lot.supplier_id, "order_cost": 40.0, "lots": others + 1}
