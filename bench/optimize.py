@@ -13,6 +13,7 @@ so it is at least what the planning process held then (a small worker shows the 
     .venv/bin/python bench/optimize.py                  # 500, 5,000, 20,000 × highs, cbc
     .venv/bin/python bench/optimize.py --sizes 500 --solvers highs
     .venv/bin/python bench/optimize.py --sizes 100 1000 --solvers highs --tiers 4   # 125 states
+    .venv/bin/python bench/optimize.py --sizes 500 5000 --order-cost 200   # per purchase order
 
 build_s counts everything before the solver starts (candidate lots evaluated, dominance, the
 model arrays); solve_s is the solver; explain_s writes the reasons. The last line is the JSON
@@ -50,9 +51,12 @@ TIME_LIMIT = {"highs": 120.0, "cbc": 120.0}
 GAP = DEFAULT_GAP  # of the cost the lots can avoid (optimize.model.MenuModel.floor)
 
 
-def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int = 0) -> Problem:
+def instance(
+    n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int = 0, order_cost: float = 0
+) -> Problem:
     """A seeded Problem of n_items with budget, capacity and supplier-wide tiers; `tiers` > 0:
-    each of the three suppliers gets that many spend tiers instead ((tiers + 1)^3 states)."""
+    each of the three suppliers gets that many spend tiers instead ((tiers + 1)^3 states);
+    `order_cost`: every supplier's cost per purchase order (currency)."""
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
     p_active = rng.uniform(0.15, 1.0, n_items)
@@ -80,6 +84,7 @@ def instance(n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int
         budget=0.6 * float(need.sum()),
         capacity=0.6 * float((mean_total * volume).sum()),
         supplier_tiers=many if tiers else standard,
+        order_cost=dict.fromkeys(SUPPLIERS, order_cost),
     )
     return Problem(tuple(items), limits)
 
@@ -129,10 +134,12 @@ def _offer(supplier: str, sku: str, rng, price: float, mean_total: float) -> Off
     )
 
 
-def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int = 0) -> dict:
+def run_case(
+    n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int = 0, order_cost: float = 0
+) -> dict:
     """Generate, plan and measure one case in this process."""
     t0 = time.perf_counter()
-    problem = instance(n_items, scenarios=scenarios, tiers=tiers)
+    problem = instance(n_items, scenarios=scenarios, tiers=tiers, order_cost=order_cost)
     generate = time.perf_counter() - t0
     t1 = time.perf_counter()
     result = plan(problem, solver=solver, time_limit=TIME_LIMIT[solver], gap=GAP, max_candidates=24)
@@ -156,6 +163,8 @@ def run_case(n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int =
         "objective": result.objective,
         "ordered": ordered,
         "supplier_discount": round(discounts, 2),
+        "order_cost": order_cost,
+        "orders": {s: o["lots"] for s, o in result.orders.items()},  # lots per purchase order
     }
 
 
@@ -170,12 +179,15 @@ def main() -> None:
         "--tiers", type=int, default=0, help="spend tiers per supplier (0: the standard tiers)"
     )
     parser.add_argument(
-        "--case", nargs=4, metavar=("ITEMS", "SOLVER", "S", "T"), help=argparse.SUPPRESS
+        "--order-cost", type=float, default=0.0, help="every supplier's order_cost (currency)"
+    )
+    parser.add_argument(
+        "--case", nargs=5, metavar=("ITEMS", "SOLVER", "S", "T", "O"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.case:
-        n, solver, scenarios, tiers = args.case
-        print(json.dumps(run_case(int(n), solver, int(scenarios), int(tiers))))
+        n, solver, scenarios, tiers, order_cost = args.case
+        print(json.dumps(run_case(int(n), solver, int(scenarios), int(tiers), float(order_cost))))
         return
     rows = []
     for n in args.sizes:
@@ -190,6 +202,7 @@ def main() -> None:
                         solver,
                         str(scenarios),
                         str(args.tiers),
+                        str(args.order_cost),
                     ],
                     capture_output=True,
                     text=True,
@@ -210,8 +223,8 @@ def main() -> None:
 
 
 def _print_row(row: dict, header: bool) -> None:
-    cols = ("items", "scenarios", "solver", "states", "build_s", "solve_s", "explain_s",
-            "peak_mb", "child_mb", "gap", "optimal")  # fmt: skip
+    cols = ("items", "scenarios", "solver", "states", "order_cost", "build_s", "solve_s",
+            "explain_s", "peak_mb", "child_mb", "gap", "optimal", "objective")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
     shown = {**row, "gap": "-" if row["gap"] is None else f"{row['gap']:.2e}"}

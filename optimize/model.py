@@ -660,9 +660,10 @@ def _undominated_chunk(menu, volume, limits, reach, allowed, cost, group) -> lis
     values[:, item, pos] = columns
     orders = np.full((len(menu), width), -1, np.int64)
     orders[item, pos] = group
+    needs = bool((group >= 0).any())  # a purchase order with an order_cost
     # order candidates of each item by cost then the other columns, then those needing no
     # purchase order first: dominators come first
-    keys = [orders >= 0] + [values[k] for k in range(len(columns) - 1, -1, -1)]
+    keys = [orders >= 0] * needs + [values[k] for k in range(len(columns) - 1, -1, -1)]
     rank = np.lexsort(keys, axis=-1)
     sorted_values = np.take_along_axis(values, rank[None], axis=2)
     orders = np.take_along_axis(orders, rank, axis=1)
@@ -671,8 +672,8 @@ def _undominated_chunk(menu, volume, limits, reach, allowed, cost, group) -> lis
     dominated = dominated.copy()
     for col, tol_col in zip(sorted_values, tol, strict=True):
         dominated &= col[:, None, :] <= (col + tol_col)[:, :, None]
-    # [item, a, b]: b dominates a only if b needs no purchase order or the one a needs
-    dominated &= (orders[:, None, :] < 0) | (orders[:, None, :] == orders[:, :, None])
+    if needs:  # [item, a, b]: b dominates a only if b needs no order or the one a needs
+        dominated &= (orders[:, None, :] < 0) | (orders[:, None, :] == orders[:, :, None])
     drop = dominated.any(axis=2) | ~np.isfinite(sorted_values[0])
     keep_sorted = np.where(drop, -1, rank)
     return [np.sort(k[k >= 0]) for k in keep_sorted]
