@@ -23,8 +23,10 @@ import warehouse
 from flows import report
 from flows.console import (
     BUYER_FORMATS,
+    ORDER_COSTS,
     beyond_horizon_note,
     held_back_note,
+    order_cost_text,
     quarantined_text,
     replacing_text,
     unused_note,
@@ -120,6 +122,8 @@ def summarize(
         "spend": round(spend, 2),
         "savings": round(savings, 2),
         "supplier_discount": round(invoice_discount, 2),
+        # optimize.Plan.orders: per supplier with an order_cost, its cost and lots tonight
+        "purchase_orders": result.orders,
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": sum(group["items"] for group in held_back),
         "held_back": held_back,
@@ -245,10 +249,13 @@ def _table_description(summary: dict[str, Any], n: int) -> str:
 
 
 def _supplier_discount_lines(summary: dict[str, Any]) -> list[str]:
-    if not summary.get("supplier_discount"):
-        return []
-    return [f"| of which supplier-wide tiers (off the invoices) | "
-            f"{summary['supplier_discount']:,.2f} |"]  # fmt: skip
+    lines = []
+    if summary.get("supplier_discount"):
+        lines.append(f"| of which supplier-wide tiers (off the invoices) | "
+                     f"{summary['supplier_discount']:,.2f} |")  # fmt: skip
+    if orders := order_cost_text(summary.get("purchase_orders") or {}):
+        lines.append(f"| {ORDER_COSTS} | {orders} |")
+    return lines
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:

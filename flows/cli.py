@@ -28,6 +28,7 @@ from flows.console import (
     item_accuracy_text,
     lots_text,
     models_text,
+    order_cost_text,
     plan_periods,
     quarantined_text,
     rejected_notes,
@@ -672,6 +673,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         f"{summary['spend']:,.2f}, discount savings {summary['savings']:,.2f}"
         + (f" (of which supplier-wide tiers {tiers:,.2f})." if tiers else ".")
     )
+    if orders := order_cost_text(summary.get("purchase_orders") or {}):
+        click.echo(f"order costs:  {orders}")
     count = summary.get("scenarios")
     scenarios = f" over {count:,} demand scenarios per item" if count else ""
     click.echo(f"plan:         {proven}{scenarios}; solver status: {summary['solver_status']}")

@@ -57,6 +57,8 @@ _DECIDED = {
 # a lot's order value is before the supplier-wide tier discounts, which come off the invoice:
 # the run summary's and the report's spend are after them (one wording wherever it is shown)
 BEFORE_TIERS = "order value (before supplier-wide tier discounts)"
+# the key figure of the suppliers' order_cost the plan pays, apart from the spend
+ORDER_COSTS = "order costs (per purchase order, apart from the spend)"
 
 
 def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str | None:
@@ -72,6 +74,23 @@ def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str |
             f"invoice of {r.spend:,.2f}" for r in rows]  # fmt: skip
     it = "it" if len(rows) == 1 else "them"
     return f"{BEFORE_TIERS}: {'; '.join(each)}; the run summary's spend is after {it}"
+
+
+def order_cost_text(orders: dict) -> str | None:
+    """'360.00 on 3 purchase orders (S-101 120.00 shared by 4 lots; S-102 120.00 for 1 lot;
+    ...)' for `optimize.Plan.orders` (per supplier its order_cost and the lots on its purchase
+    order tonight); None when the plan places no order with a cost: the suppliers' order_cost
+    is paid once per order, apart from the lots' order values and the spend."""
+    if not orders:
+        return None
+    total = sum(o["order_cost"] for o in orders.values())
+    each = [
+        f"{s} {o['order_cost']:,.2f} "
+        + (f"shared by {o['lots']} lots" if o["lots"] > 1 else "for 1 lot")
+        for s, o in sorted(orders.items())
+    ]
+    n = len(orders)
+    return f"{total:,.2f} on {n} purchase order{'' if n == 1 else 's'} ({'; '.join(each)})"
 
 
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:

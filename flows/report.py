@@ -31,7 +31,7 @@ import models
 import optimize
 import warehouse
 from flows import plots, tasks
-from flows.console import replacing_text
+from flows.console import ORDER_COSTS, order_cost_text, replacing_text
 from flows.params import RunParameters
 from flows.sources import prior_lots, prior_lots_headline, sources
 from optimize.evaluate import evaluate_lots
@@ -64,6 +64,8 @@ class ReportData:
     # optimize.Plan.supplier_discounts: per tiered supplier its tier reached and `discount`,
     # the currency a supplier-wide tier takes off its invoices
     supplier_discounts: dict = field(default_factory=dict)
+    # optimize.Plan.orders: per supplier with an order_cost, its cost and the lots on its order
+    purchase_orders: dict = field(default_factory=dict)
     fill_target: float | None = None  # min_service_level if set; None: service_level
     settings: str = ""  # RunParameters.settings_text()
     # console.replacing_text: the run of the night whose plan this published run replaced
@@ -314,6 +316,7 @@ def _header(data: ReportData, ordered: pd.DataFrame) -> str:
             if data.supplier_discount
             else []
         ),
+        *([(ORDER_COSTS, orders)] if (orders := order_cost_text(data.purchase_orders)) else []),
         ("expected leftover at horizon end", f"{_units(ordered['expected_leftover'].sum())} units"),
         (
             f"items whose lot serves less than {share(target)} of the demand it decides",
@@ -572,6 +575,7 @@ def write_report(
         service_level=params.service_level,
         period_days=params.period_days,
         supplier_discounts=result.supplier_discounts,
+        purchase_orders=result.orders,
         fill_target=params.fill_target(),
         settings=params.settings_text(),
         replacing=replacing_text(replaced_run),

@@ -29,7 +29,7 @@ from flows.artifacts import (
     buyer_table,
     summary_markdown,
 )
-from flows.cli import _prog, main
+from flows.cli import _print_summary, _prog, main
 from flows.console import beyond_horizon_note, unused_note
 from flows.nightly import nightly
 from tests.flows.conftest import AS_OF
@@ -1157,20 +1157,33 @@ def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reaso
 
 
 def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """suppliers.csv with an order_cost: the run loads it, plans with one purchase order per
-    supplier and publishes each lot with the order it shares named in its reason."""
+    supplier and publishes each lot with the order it shares named in its reason; the run
+    summary (console, artifact, report) gives the order costs apart from the spend (they were
+    in no key figure)."""
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
     suppliers = pd.read_csv(data / "suppliers.csv")
     suppliers["order_cost"] = 40.0
     suppliers.to_csv(data / "suppliers.csv", index=False)
     db_path = tmp_path / "reorder.duckdb"
-    _run(data, db_path)
+    summary = _run(data, db_path)
     lots = _published(db_path)
     lots = lots[lots["quantity"] > 0]
     per_supplier = lots.groupby("supplier_id")["sku"].count()
+    assert summary["purchase_orders"] == {
+        s: {"order_cost": 40.0, "lots": int(n)} for s, n in per_supplier.items()
+    }
+    n = len(per_supplier)
+    total = f"{40 * n:,.2f} on {n} purchase orders ("
+    assert f"| order costs (per purchase order, apart from the spend) | {total}" in (
+        summary_markdown(summary)
+    )
+    assert f"{total}{per_supplier.index[0]} 40.00 " in Path(summary["report"]).read_text()
+    _print_summary(summary, data)
+    assert f"order costs:  {total}" in capsys.readouterr().out
     assert (per_supplier > 1).any()
     for lot in lots.itertuples():
         others = per_supplier[lot.supplier_id] - 1
