@@ -56,11 +56,6 @@ class Panel:
     y: np.ndarray
     freq: str
 
-    @property
-    def n_observed(self) -> np.ndarray:
-        """Periods of history per series, (n,)."""
-        return (~np.isnan(self.y)).sum(axis=1)
-
     def frame(self) -> pd.DataFrame:
         """Back to the long format: one row per observed cell, columns unique_id, ds, y."""
         rows, cols = np.nonzero(~np.isnan(self.y))

@@ -24,7 +24,7 @@ there is no donor: the items with their one period form the prior instead
 (the only spread one period shows: across items), and an item's own period weighs as the share
 p of the planned items that sold in it (`CategoryPrior.periods` = (1 - p) / p).
 
-`category_pools` is the pooled (global) part, computed once; `CategoryPrior.sample` draws
+`category_pools` is the pooled (global) part, computed once; `prepare.launch_paths` draws
 one item's paths from its own Generator, so the result does not depend on chunking.
 """
 
@@ -34,8 +34,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-
-from models.sampling import sample_pool
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,6 @@ class CategoryPrior:
     def scaled(self, factor: float) -> CategoryPrior:
         """The same shapes at `factor` times the rate (a lifecycle stage's scale)."""
         return self if factor == 1.0 else replace(self, rate=self.rate * factor)
-
-    def sample(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        """int32 paths of `shape` drawn i.i.d. from the pool times the rate."""
-        if self.rate <= 0:
-            return np.zeros(shape, dtype=np.int32)
-        return sample_pool(rng, self.pool, self.rate, shape)
 
 
 def _recent_rates(donors: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:

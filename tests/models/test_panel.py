@@ -23,7 +23,6 @@ def test_left_padding_sorted_ids_and_zero_filled_gaps():
     assert list(panel.ds) == list(pd.date_range("2024-01-01", periods=4, freq="MS"))
     # a: Mar has no row -> 0 demand; b starts in Mar -> NaN padding before.
     np.testing.assert_array_equal(panel.y, [[2, 0, 0, 5], [np.nan, np.nan, 1, 3]])
-    np.testing.assert_array_equal(panel.n_observed, [4, 2])
 
 
 def test_frame_round_trip():
