@@ -46,7 +46,7 @@ MIN_ROWS = 50  # fewer training rows: each item's own smoothed rates instead
 BAG_MIN_ROWS = 2_000  # fewer rows per bag: one fit on all rows (15 leaves x 40 rows = 600)
 
 
-def _training_origins(y: np.ndarray, horizon: int, min_length: int, max_rows: int) -> np.ndarray:
+def _training_origins(y: np.ndarray, min_length: int, max_rows: int) -> np.ndarray:
     """Origin period indices (latest first, thinned to about max_rows / n per series)."""
     n, t = y.shape
     last = t - min_length
@@ -198,7 +198,7 @@ def fit_rates(
     the `horizon` periods after the history (units, 0..1); zeros without past demand."""
     n, t = y.shape
     min_length = max(1, horizon // 2)
-    origins = _training_origins(y, horizon, min_length, max_rows)
+    origins = _training_origins(y, min_length, max_rows)
     end = np.full((n, 1), t)
     feats_now, scale_now = origin_features(y, end)
     mean = np.zeros(n)

@@ -155,7 +155,7 @@ def plan(
         result = solve_models(models, solver, time_limit, gap)
         spent = result.seconds
         if allowed is not None and result.infeasible:
-            parts = [("limits", _combined_reason(problem, allowed))]
+            parts = [("limits", _combined_reason(problem))]
     reason = "; ".join(text for _, text in parts) or None
     if reason is not None:  # relaxed model: targets as penalties, in the time left
         start = time.perf_counter()
@@ -458,7 +458,7 @@ def _limit_short(
     return None
 
 
-def _combined_reason(problem: Problem, allowed: list[np.ndarray]) -> str:
+def _combined_reason(problem: Problem) -> str:
     names = [
         n for n in ("budget", "capacity", "max_orders") if getattr(problem.limits, n) is not None
     ]
