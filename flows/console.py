@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+import warehouse
 from flows.params import MAX_HORIZON, PERIOD_WORDS, changed_parameters, periods_text
 from optimize.explain import expected_units, lead_time_text, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
@@ -434,6 +435,16 @@ def unfinished_notes(runs: pd.DataFrame, published_as_of: object) -> list[str]:
                          "finish (its process is gone: killed?) and may have loaded newer "
                          f"inputs; {plan}; run the night again")  # fmt: skip
     return notes
+
+
+def run_warnings(con: Any, db_path: object) -> list[str]:
+    """Warnings on the runs that failed, were killed or still run since the published one
+    (`unfinished_notes`, then `failed_notes`): its lots are then not the newest night's, or not
+    the latest attempt; commands to copy name the warehouse, `db_path`."""
+    latest = warehouse.latest_run(con)
+    published = latest and latest[2]
+    unfinished = unfinished_notes(warehouse.unfinished_since_published(con), published)
+    return unfinished + failed_notes(warehouse.failed_since_published(con), published, db_path)
 
 
 def end_of_life_notes(late: pd.DataFrame) -> list[str]:

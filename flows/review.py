@@ -37,14 +37,13 @@ from flows.console import (
     BEFORE_TIERS,
     changed_notes,
     end_of_life_notes,
-    failed_notes,
     late_left_alone,
     late_notes,
     left_alone,
     other_run_notes,
     rejected_notes,
+    run_warnings,
     tier_notes,
-    unfinished_notes,
     units_problem,
 )
 from flows.params import today
@@ -219,11 +218,7 @@ def read_failed(db_path: str) -> list[str]:
     """Warnings on the runs that failed, were killed or still run since the published one
     (its lots are not the newest night's, or not the latest attempt)."""
     with warehouse.connect(db_path, create=False) as con:
-        latest = warehouse.latest_run(con)
-        published = latest and latest[2]
-        unfinished = unfinished_notes(warehouse.unfinished_since_published(con), published)
-        failed = failed_notes(warehouse.failed_since_published(con), published, db_path)
-        return unfinished + failed
+        return run_warnings(con, db_path)
 
 
 @task(name="read-earlier-rejections", cache_policy=NO_CACHE)

@@ -19,7 +19,6 @@ from flows.console import (
     counted,
     elsewhere_notes,
     end_of_life_notes,
-    failed_notes,
     late_left_alone,
     late_notes,
     left_alone,
@@ -28,8 +27,8 @@ from flows.console import (
     other_run_notes,
     plan_periods,
     rejected_notes,
+    run_warnings,
     tier_notes,
-    unfinished_notes,
     units_problem,
 )
 from warehouse.validate import grouped as groups_thousands
@@ -277,10 +276,7 @@ def _not_late(con: object, db_path: Path, skus: tuple[str, ...]) -> tuple[str, .
 def warn_failed(con: object, db_path: Path) -> None:
     """Say so when a run failed, was killed or still runs since the published one (of the
     warehouse `db_path`): its lots are then not the newest."""
-    latest = warehouse.latest_run(con)
-    published = latest and latest[2]
-    notes = unfinished_notes(warehouse.unfinished_since_published(con), published)
-    for note in notes + failed_notes(warehouse.failed_since_published(con), published, db_path):
+    for note in run_warnings(con, db_path):
         click.echo(f"warning: {note}")
 
 
