@@ -5,7 +5,8 @@ Classic model (Harris; with discounts: Hadley & Whitin 1963, Nahmias "Production
 Operations Analysis" §4.7, Snyder & Shen "Fundamentals of Supply Chain Theory" §3.6): demand
 is deterministic at `demand_rate` units per period, no stockouts, lead time known (it does not
 change the cost), each order costs `fixed_cost`, holding one unit for a period costs
-`holding_cost_rate` × its unit price (`holding_cost_rate` per period, the book's i). The
+`holding_cost_rate` × its unit price (the book's i, in the time unit of `demand_rate`; the
+offer-level functions take it per planning period as `holding_rate_per_period`). The
 cost per period of ordering Q units every Q / demand_rate periods is
 
     g(Q) = C(Q) × λ / Q + K × λ / Q + i × (C(Q) / Q) × Q / 2
@@ -101,25 +102,27 @@ def eoq_cost(
 
 
 def best_integer_lot(
-    offer: Offer, demand_rate: float, holding_cost_rate: float
+    offer: Offer, demand_rate: float, holding_rate_per_period: float
 ) -> tuple[int, float]:
     """Cheapest feasible lot of `offer` (a pack multiple >= min_lot) by cost per period of cover,
     and its cost per period: the textbook answer restricted to the lots an order can have.
-    `holding_cost_rate` per period. Exact: the candidates are eoq_candidates(offer, ...)."""
-    lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
-    costs = cost_per_period(offer, lots, demand_rate, holding_cost_rate)
+    `holding_rate_per_period` in 1/period (`ItemProblem.holding_rate_per_period`). Exact: the
+    candidates are eoq_candidates(offer, ...)."""
+    lots = eoq_candidates(offer, demand_rate, holding_rate_per_period)
+    costs = cost_per_period(offer, lots, demand_rate, holding_rate_per_period)
     k = int(np.argmin(costs))
     return int(lots[k]), float(costs[k])
 
 
 def replenishment_cost(
-    offer: Offer, demand_rate: float, holding_cost_rate: float, max_cover: float
+    offer: Offer, demand_rate: float, holding_rate_per_period: float, max_cover: float
 ) -> tuple[int, float]:
     """(lot, cost per unit of demand) of supplying demand at `demand_rate` (units per period)
     by repeated orders of `offer`: the feasible lot with the lowest cost per period of cover
     (`cost_per_period`) among those whose expected usable units cover at most `max_cover`
     periods and the smallest lot, and that cost per period / demand_rate (currency per unit:
-    its price, fixed cost and the holding of its sawtooth). `holding_cost_rate` per period.
+    its price, fixed cost and the holding of its sawtooth). `holding_rate_per_period` in
+    1/period (`ItemProblem.holding_rate_per_period`).
     Exact: g is convex inside each price region (usable units are q × (1 − reject_rate)), so
     the best lot under the cap is one of `eoq_candidates` below it or the largest feasible lot
     below it."""
@@ -128,14 +131,14 @@ def replenishment_cost(
     most = math.floor(max_cover * demand_rate / (1.0 - offer.reject_rate) + 1e-9)
     first, pack = offer.smallest_lot, offer.pack_size
     top = (most // pack) * pack
-    lots = eoq_candidates(offer, demand_rate, holding_cost_rate)
+    lots = eoq_candidates(offer, demand_rate, holding_rate_per_period)
     lots = np.union1d(lots[lots <= top], [first, top] if top >= first else [first])
-    costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_cost_rate)
+    costs = cost_per_period(offer, lots.astype(np.int64), demand_rate, holding_rate_per_period)
     k = int(np.argmin(costs))
     return int(lots[k]), float(costs[k]) / demand_rate
 
 
-def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -> np.ndarray:
+def eoq_candidates(offer: Offer, demand_rate: float, holding_rate_per_period: float) -> np.ndarray:
     """Feasible lots of `offer` among which the one with the lowest cost per period of cover
     is (exactly; with rejects the lots are grossed up by 1 / (1 − reject_rate)): in each
     tier region the two feasible lots around the region's continuous minimizer clipped to the
@@ -147,7 +150,7 @@ def eoq_candidates(offer: Offer, demand_rate: float, holding_cost_rate: float) -
     bounds = np.append(mins, np.inf)
     usable = 1.0 - offer.reject_rate
     lots: set[int] = {offer.smallest_lot}
-    rate = max(holding_cost_rate, 1e-12)
+    rate = max(holding_rate_per_period, 1e-12)
     for j in range(len(prices)):
         lo, hi = max(bounds[j], 1.0), bounds[j + 1]
         offset = _incremental_offset(j, mins, prices) if offer.discount_type == "incremental" else 0
@@ -173,14 +176,15 @@ def cost_per_period(
     offer: Offer,
     qty: np.ndarray,
     demand_rate: float,
-    holding_cost_rate: float,
+    holding_rate_per_period: float,
     fixed_cost: bool = True,
 ) -> np.ndarray:
     """g(Q) of lots `qty` of `offer` (currency per period): purchase and fixed cost per period
     of cover plus holding of the sawtooth (usable units / 2 on average, valued at the lot's
     average unit price). Cover = usable units / demand_rate periods, usable = Q × (1 −
-    reject_rate) on average (Offer.usable). `holding_cost_rate` per period. Lots of 0 usable
-    units cost +inf. Without `fixed_cost`: only the part a supplier-wide discount scales."""
+    reject_rate) on average (Offer.usable). `holding_rate_per_period` in 1/period
+    (`ItemProblem.holding_rate_per_period`). Lots of 0 usable units cost +inf. Without
+    `fixed_cost`: only the part a supplier-wide discount scales."""
     q = np.asarray(qty, dtype=np.int64)
     purchase = purchase_cost(offer, q).astype(float)
     usable = offer.usable(q).astype(float)
@@ -188,7 +192,7 @@ def cost_per_period(
     fixed = offer.fixed_cost if fixed_cost else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         per_cycle = np.where(usable > 0, demand_rate / usable, np.inf)
-        cost = (purchase + fixed) * per_cycle + holding_cost_rate * price * usable / 2
+        cost = (purchase + fixed) * per_cycle + holding_rate_per_period * price * usable / 2
     return np.where(usable > 0, cost, np.inf)
 
 
