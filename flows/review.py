@@ -247,12 +247,8 @@ def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
 def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
     """Record a planner's answer for the run_key (all decisions or none)."""
     with warehouse.connect(db_path, create=False) as con:
-        unknown = warehouse.unknown_suppliers(con, answer.approve_suppliers)
-        if unknown:
-            raise warehouse.DecisionError(
-                f"approve_suppliers: unknown supplier{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(unknown)} {warehouse.not_loaded(con, unknown)}"
-            )
+        if unknown := warehouse.unknown_suppliers_text(con, answer.approve_suppliers):
+            raise warehouse.DecisionError(f"approve_suppliers: {unknown}")
         pending = warehouse.review_lots(con, run_key, status="pending")
         late = warehouse.approved_after_plan(con, run_key)["sku"].tolist()
         decisions = decisions_from_input(pending, answer, late)

@@ -281,12 +281,8 @@ def warn_failed(con: object, db_path: Path) -> None:
 
 
 def _check_suppliers(con: object, suppliers: tuple[str, ...]) -> None:
-    unknown = warehouse.unknown_suppliers(con, suppliers)
-    if unknown:
-        raise click.BadParameter(
-            f"unknown {_names('supplier', unknown)} {warehouse.not_loaded(con, unknown)}",
-            param_hint="--supplier",
-        )
+    if unknown := warehouse.unknown_suppliers_text(con, suppliers):
+        raise click.BadParameter(unknown, param_hint="--supplier")
 
 
 def _names(word: str, values: Sequence[str]) -> str:

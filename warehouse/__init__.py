@@ -30,7 +30,6 @@ from warehouse.decisions import (
     latest_run,
     missed_supplier_tiers,
     night_run,
-    not_loaded,
     past_end_of_life,
     planned_orders,
     reached_supplier_tiers,
@@ -43,6 +42,7 @@ from warehouse.decisions import (
     taken_over_elsewhere,
     unfinished_since_published,
     unknown_suppliers,
+    unknown_suppliers_text,
 )
 from warehouse.demand import (
     bucket_demand,
@@ -136,7 +136,6 @@ __all__ = [
     "load_folder",
     "missed_supplier_tiers",
     "night_run",
-    "not_loaded",
     "not_planned",
     "past_end_of_life",
     "period_start_after",
@@ -168,4 +167,5 @@ __all__ = [
     "taken_over_elsewhere",
     "unfinished_since_published",
     "unknown_suppliers",
+    "unknown_suppliers_text",
 ]

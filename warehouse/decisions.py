@@ -346,11 +346,8 @@ def _row(
         supplier_id, quantity, unit_price = None, 0.0, None
     due = None
     if supplier_id is not None:
-        if unknown_suppliers(con, [supplier_id]):
-            raise DecisionError(
-                f"sku {decision.sku}, supplier {supplier_id}: unknown supplier "
-                f"{not_loaded(con, [supplier_id])}"
-            )
+        if unknown := unknown_suppliers_text(con, [supplier_id]):
+            raise DecisionError(f"sku {decision.sku}: {unknown}")
         terms = supplier_terms(con, decision.sku, supplier_id)
         check_lot(terms, decision.sku, supplier_id, quantity)
         due = day + timedelta(days=math.ceil(float(terms["lead_time"])))
@@ -468,7 +465,19 @@ def suppliers_in_other_case(
     return {s: ids for s, ids in found.items() if ids}
 
 
-def not_loaded(con: duckdb.DuckDBPyConnection, unknown: Sequence[str]) -> str:
+def unknown_suppliers_text(con: duckdb.DuckDBPyConnection, suppliers: Sequence[str]) -> str | None:
+    """'unknown supplier s-113 (not among the suppliers loaded from suppliers.csv; S-113 is)'
+    ('unknown suppliers S-9, S-10 (...)') for those of `suppliers` the suppliers table does not
+    hold; None if it holds them all: one wording for the review's commands, form and decisions."""
+    unknown = unknown_suppliers(con, suppliers)
+    if not unknown:
+        return None
+    return f"unknown supplier{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} " + (
+        _not_loaded(con, unknown)
+    )
+
+
+def _not_loaded(con: duckdb.DuckDBPyConnection, unknown: Sequence[str]) -> str:
     """Why the `unknown` supplier ids are refused, naming those loaded in another case:
     '(not among the suppliers loaded from suppliers.csv; S-113 is)'; with more than one,
     each is named ('; s-1: S-1 is; s-2: S-2 is')."""

@@ -399,7 +399,7 @@ def test_export_of_a_supplier_in_another_case_names_the_one_loaded(
     override = CliRunner().invoke(main, ["review", "override", *args, sku, "--quantity", "10"])
     assert override.exit_code == 1, override.output
     assert (
-        f"sku {sku}, supplier {typed}: unknown supplier (not among the suppliers loaded from "
+        f"sku {sku}: unknown supplier {typed} (not among the suppliers loaded from "
         f"suppliers.csv; {supplier} is)"
     ) in override.output
 
