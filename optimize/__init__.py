@@ -8,7 +8,7 @@ Problem).
 """
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.data import Delivery, ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.eoq import EOQSolution, economic_order_quantity
 from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, evaluate_plan
 from optimize.inputs import build_problem, plan_period_starts
@@ -19,6 +19,7 @@ from optimize.solve import DEFAULT_GAP, SolveResult, solve
 
 __all__ = [
     "DEFAULT_GAP",
+    "Delivery",
     "EOQSolution",
     "ItemProblem",
     "Limits",

@@ -1,13 +1,13 @@
 """Candidate lots per item: 0 (no order) plus feasible lots of every offer.
 
 Feasible lot of an offer: a multiple of `pack_size` that is >= `Offer.min_lot` (the moq, or the
-first price break when higher). Lots run from the smallest feasible lot up to a cap that covers
-a high quantile of the largest shortfall of stock and open orders against demand over the
-horizon (open orders count from their due period) plus some extra periods of mean demand
-(grossed up for rejects), and at least the largest break point; for incremental discounts at
-least INCREMENTAL_REACH times it (there the average price keeps falling past the last break, and
-so can the expected cost when leftover stock is worth that average price: the menu must see the
-fall to extend itself, evaluate._at_cap).
+first price break when higher). Lots run from the smallest feasible lot up to a cap that covers a
+high quantile of the largest shortfall of stock and open orders against demand over the horizon
+(open orders count from the period they arrive in each scenario) plus some extra periods of mean
+demand (grossed up for rejects), and at least the largest break point; for incremental discounts at
+least INCREMENTAL_REACH times it (there the average price keeps falling past the last break, and so
+can the expected cost when leftover stock is worth that average price: the menu must see the fall to
+extend itself, evaluate._at_cap).
 If an offer has at most `max_candidates` feasible lots below the cap, all of them are kept
 (the menu is exhaustive up to the cap). Otherwise the menu keeps the smallest feasible lot,
 every break point rounded up to a feasible lot, and an even grid of feasible lots in between,
@@ -43,8 +43,12 @@ def cover_needs(items: list[ItemProblem]) -> np.ndarray:
     if not items:
         return np.zeros(0)
     demand = np.cumsum(np.stack([i.scenarios for i in items]), axis=2)  # (m, S, H)
-    supply = np.stack([i.on_hand + np.cumsum(i.base_arrivals) for i in items])  # (m, H)
-    shortfall = (demand - supply[:, None, :]).max(axis=2)
+    shape = demand.shape[1:]
+    # (m, S, H): open orders as they arrive in each scenario (`scenario_arrivals`)
+    supply = np.stack([
+        i.on_hand + np.cumsum(np.broadcast_to(i.scenario_arrivals(), shape), axis=1) for i in items
+    ])  # fmt: skip
+    shortfall = (demand - supply).max(axis=2)
     high = np.quantile(shortfall, COVER_QUANTILE, axis=1)
     mean = demand[:, :, -1].mean(axis=1) / np.array([i.horizon for i in items])
     return high + EXTRA_PERIODS * mean

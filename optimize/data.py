@@ -11,6 +11,7 @@ feasible lot has a price; the reported tier is still the first break.
 from __future__ import annotations
 
 import itertools
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,7 @@ import numpy as np
 
 DiscountType = Literal["all_units", "incremental"]
 DISCOUNT_TYPES: tuple[str, ...] = ("all_units", "incremental")
+LATE_PERIODS = 1  # periods a late delivery (a lot or an open order) comes after its due one
 
 
 @dataclass(frozen=True)
@@ -124,10 +126,7 @@ class Offer:
         number: rounded down, a 1% reject rate took a whole unit off every lot below 100 (the
         plan bought 2 units where it wanted 1); rounded to the nearest unit, a 1-unit lot with
         50% rejects counted as 1 sure unit."""
-        usable = np.asarray(quantity, dtype=float) * (1.0 - self.reject_rate)
-        whole = np.floor(usable + 1e-9)
-        share = np.clip(usable - whole, 0.0, 1.0)
-        return whole.astype(np.int64), np.where(share < 1e-9, 0.0, share)
+        return usable_split(quantity, self.reject_rate)
 
     def feasible_at_least(self, quantity: Any) -> Any:
         """Smallest feasible lot >= quantity (units; int or int array, like `usable`)."""
@@ -136,25 +135,60 @@ class Offer:
         return int(lots) if lots.ndim == 0 else lots
 
 
+def usable_split(quantity: Any, reject_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(whole, share) of `Offer.usable_split` for `quantity` units (int or int array) of a
+    supplier with `reject_rate`."""
+    usable = np.asarray(quantity, dtype=float) * (1.0 - reject_rate)
+    whole = np.floor(usable + 1e-9)
+    share = np.clip(usable - whole, 0.0, 1.0)
+    return whole.astype(np.int64), np.where(share < 1e-9, 0.0, share)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a supplier delivers (its suppliers row), for an open order from it: on time with
+    probability `on_time_rate`, else LATE_PERIODS later; `reject_rate` of its units unusable
+    on average. The same rule as a lot ordered now (`Offer`)."""
+
+    supplier_id: str
+    on_time_rate: float = 1.0
+    reject_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        where = f"(supplier {self.supplier_id})"
+        _finite(self, ("on_time_rate", "reject_rate"), where)
+        _check(0 <= self.on_time_rate <= 1, f"on_time_rate must be within 0..1 {where}")
+        _check(0 <= self.reject_rate < 1, f"reject_rate must be within 0..1 (< 1) {where}")
+
+    @property
+    def certain(self) -> bool:
+        """Always on time and nothing rejected."""
+        return self.on_time_rate == 1 and self.reject_rate == 0
+
+
 @dataclass(frozen=True, eq=False)
 class ItemProblem:
     """One item: demand scenarios (S, H), stock, open orders, offers and cost parameters.
 
     `open_orders` are (due_period, quantity); overdue ones arrive in period 0, those due at or
-    after the horizon are outside the decision and ignored. `obsolescence` is the probability
-    that stock left at the horizon end is never used. `review_period`: periods until the next
-    chance to order (None: none before the horizon end); see evaluate.py for the rule.
-    `min_service_level`: optional hard target, the fill rate (share of demand served from
-    stock) that the lot decides, from its earliest arrival until a later order can arrive; see
-    plan.py for what happens when it cannot be met. `open_order_ids`: the po_id of each open
-    order, in order (for the explanation, so a planner can check what the plan counted;
-    empty: not known). `end_of_life`: the item's last day with demand (None: none);
-    `end_of_life_periods`: the plan periods that start on or before it (0: it has passed;
-    None: no end of life). A lot arriving after them serves no demand, so the menus hold no
-    lot of an offer that cannot arrive by then (a supplier-wide tier bought 300 units of an
-    item past its end of life); a planner's override can still order one (a last buy).
-    `no_forecast`: why the item's scenarios are zeros for want of a forecast rather than a
-    forecast of no demand (None: they are its forecast); its no-order reason says so.
+    after the horizon are outside the decision and ignored. `open_order_suppliers`: how the
+    supplier of each open order delivers, in order (None: not known; empty: none known); an
+    order of a known supplier is late and loses rejects as a lot of it would, per demand
+    scenario (`scenario_arrivals`); one of an unknown supplier arrives on its due period, all
+    usable. `base_arrivals` (H,): the open orders per period as due, all usable. `obsolescence`
+    is the probability that stock left at the horizon end is never used. `review_period`:
+    periods until the next chance to order (None: none before the horizon end); see evaluate.py
+    for the rule. `min_service_level`: optional hard target, the fill rate (share of demand
+    served from stock) that the lot decides, from its earliest arrival until a later order can
+    arrive; see plan.py for what happens when it cannot be met. `open_order_ids`: the po_id of
+    each open order, in order (for the explanation, so a planner can check what the plan
+    counted; empty: not known). `end_of_life`: the item's last day with demand (None: none);
+    `end_of_life_periods`: the plan periods that start on or before it (0: it has passed; None:
+    no end of life). A lot arriving after them serves no demand, so the menus hold no lot of an
+    offer that cannot arrive by then (a supplier-wide tier bought 300 units of an item past its
+    end of life); a planner's override can still order one (a last buy). `no_forecast`: why the
+    item's scenarios are zeros for want of a forecast rather than a forecast of no demand (None:
+    they are its forecast); its no-order reason says so.
     """
 
     sku: str
@@ -174,6 +208,7 @@ class ItemProblem:
     end_of_life: date | None = None
     end_of_life_periods: int | None = None
     no_forecast: str | None = None
+    open_order_suppliers: tuple[Delivery | None, ...] = ()
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
     def arrives_too_late(self, offer: Offer) -> bool:
@@ -228,6 +263,11 @@ class ItemProblem:
             not self.open_order_ids or len(self.open_order_ids) == len(self.open_orders),
             f"open_order_ids must name every open order or none {where}",
         )
+        suppliers = self.open_order_suppliers
+        _check(
+            not suppliers or len(suppliers) == len(self.open_orders),
+            f"open_order_suppliers must give every open order's supplier or none {where}",
+        )
         arrivals = np.zeros(self.horizon, dtype=np.int64)
         for due, quantity in self.open_orders:
             whole = _is_whole(due) and _is_whole(quantity)
@@ -245,6 +285,48 @@ class ItemProblem:
     def horizon(self) -> int:
         """Number of planned periods."""
         return int(self.scenarios.shape[1])
+
+    def uncertain_orders(self) -> list[tuple[int, int, Delivery]]:
+        """(due period, quantity, supplier) of the open orders inside the horizon whose arrival
+        or usable units are not certain: of a known supplier that is late or rejects units (an
+        overdue order, due in period 0, only by its rejects: see `scenario_arrivals`)."""
+        suppliers = self.open_order_suppliers or (None,) * len(self.open_orders)
+        return [
+            (max(due, 0), quantity, s)
+            for (due, quantity), s in zip(self.open_orders, suppliers, strict=True)
+            if s is not None and due < self.horizon and (s.reject_rate > 0 or (
+                due > 0 and s.on_time_rate < 1))
+        ]  # fmt: skip
+
+    def scenario_arrivals(self) -> np.ndarray:
+        """Units of open orders arriving per period: `base_arrivals` (H,), shared by every
+        scenario, when no open order is uncertain (`uncertain_orders`); else (S, H), one row
+        per demand scenario, drawn anew on each call (not kept: 2,000 scenarios × 52 periods
+        are 0.8 MB an item). An uncertain order is late (LATE_PERIODS later; at or after the
+        horizon end: not in it) in a share 1 − on_time_rate of the scenarios and yields the
+        usable units of a lot of its quantity (`usable_split`: whole units, one more in a
+        share of the scenarios); an overdue one is not made later still: it arrives now.
+        Each share is spread exactly: floor(S × share) scenarios, one more with the
+        probability of the remainder, chosen at random, independently per order, from a
+        Generator seeded by the sku (crc32), so the same item gets the same arrivals in every
+        run and whichever items are planned with it."""
+        uncertain = self.uncertain_orders()
+        if not uncertain:
+            return self.base_arrivals
+        n, horizon = self.scenarios.shape
+        out = np.tile(self.base_arrivals, (n, 1))
+        rng = np.random.default_rng([zlib.crc32(self.sku.encode()), 1])
+        rows = np.arange(n)
+        for due, quantity, supplier in uncertain:
+            out[:, due] -= quantity
+            whole, share = usable_split(quantity, supplier.reject_rate)
+            units = whole + _spread(rng, n, float(share))
+            arrival = np.full(n, due)
+            if due > 0:
+                arrival += LATE_PERIODS * _spread(rng, n, 1.0 - supplier.on_time_rate)
+            inside = arrival < horizon
+            np.add.at(out, (rows[inside], arrival[inside]), units[inside])
+        return out
 
     @property
     def reference_price(self) -> float:
@@ -383,6 +465,15 @@ class Problem:
         for item in self.items:
             error = salvage_error(item, self.limits.supplier_tiers)
             _check(error is None, f"{error} (sku {item.sku})")
+
+
+def _spread(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """(n,) 0/1, 1 in floor(n × share) entries and in one more with probability the rest, at
+    random: a share of the scenarios exact to one scenario, and exact on average."""
+    count = int(np.floor(n * share + 1e-9))
+    if n * share - count > 1e-9 and rng.random() < n * share - count:
+        count += 1
+    return (rng.permutation(n) < count).astype(np.int64)
 
 
 def _check(condition: bool, message: str) -> None:

@@ -8,7 +8,12 @@ Rules (one item, one lot ordered now, H planned periods):
   the expectation mixes both exactly). A lot arriving at or after the horizon end is all
   left over.
 - Open orders arrive at the start of their due period (overdue: period 0; due at or after the
-  horizon: ignored). Arrivals are usable in the period they arrive.
+  horizon: ignored). Arrivals are usable in the period they arrive. An open order of a known
+  supplier follows the lot's rule: late by LATE_PERIODS with probability 1 − on_time_rate
+  (an overdue order is not made later still: it arrives in period 0) and usable units split
+  as a lot's; these are drawn per demand scenario (`ItemProblem.scenario_arrivals`: exact
+  shares of the scenarios, seeded by the sku), so every expectation below is exact given the
+  scenarios' arrivals.
 - Other stock (on hand, open orders) is issued first, units of the lot last.
 - Later orders (`review_period` R, None = no later order inside the horizon): the next chance
   to order is R periods from now; its lot arrives `lead_time` later, at T = R + lead_time of
@@ -55,12 +60,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from optimize.candidates import cover_needs, item_candidates
-from optimize.data import ItemProblem, Offer
+from optimize.data import LATE_PERIODS, ItemProblem, Offer
 from optimize.eoq import replenishment_cost
 from optimize.pricing import purchase_cost, tier_min_qty
 
 MAX_CARRY_YEARS = 2.0
-LATE_PERIODS = 1
 CHUNK = 256  # items evaluated together
 MAX_CAP_DOUBLINGS = 6  # a menu still falling at its cap grows at most 64-fold
 CAP_MARGIN = 0.01  # ... if the cap's cost is within 1% of the cheapest candidate's
@@ -548,10 +552,7 @@ class _Base:
     def __init__(self, items: list[ItemProblem]) -> None:
         demand = np.stack([i.scenarios for i in items])  # (N, S, H)
         self.n, self.horizon = demand.shape[1], demand.shape[2]
-        start = np.array([[i.on_hand] for i in items]) + np.cumsum(
-            np.stack([i.base_arrivals for i in items]), axis=1
-        )
-        self.walk = start[:, None, :] - np.cumsum(demand, axis=2)
+        self.walk = _stock_before_demand(items, demand.shape[1:]) - np.cumsum(demand, axis=2)
         self.low = np.minimum.accumulate(self.walk, axis=2)
         end = self.walk - np.minimum(self.low, 0)
         self.params = {
@@ -607,6 +608,16 @@ class _Base:
         if period <= 0:
             return np.zeros((len(rows), self.n))
         return -np.minimum(self.low[rows, :, period - 1], 0).astype(float)
+
+
+def _stock_before_demand(items: list[ItemProblem], shape: tuple[int, int]) -> np.ndarray:
+    """(N, 1, H) or (N, S, H): on hand plus the open orders arrived up to each period, per item
+    (and per scenario when an item's open orders are uncertain: `scenario_arrivals`)."""
+    arrivals = [i.scenario_arrivals() for i in items]
+    on_hand = np.array([i.on_hand for i in items])[:, None, None]
+    if all(a.ndim == 1 for a in arrivals):
+        return on_hand + np.cumsum(np.stack(arrivals), axis=1)[:, None, :]
+    return on_hand + np.cumsum(np.stack([np.broadcast_to(a, shape) for a in arrivals]), axis=2)
 
 
 class _RowPrefix:

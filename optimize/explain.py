@@ -123,7 +123,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
                 f"{money(lot.expected_cost - best.expected_cost)} cheaper in expectation on its "
                 f"own: {_needs(best, usage)}."
             )
-        return reason, explanation
+        return reason + open_order_risk(item), explanation
     smallest = min(
         (_lot_of(item, lots, o.supplier_id, o.smallest_lot) for o in item.offers),
         key=lambda c: c.expected_cost,
@@ -136,8 +136,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
             f"{money(lot.expected_cost - best.expected_cost)} less in expectation, but "
             f"{_needs(best, usage)} ({_risk_text(item, lot)})."
         )
-        return reason, explanation
-    return _no_order_reason(item, lot, blocking, best), explanation
+        return reason + open_order_risk(item), explanation
+    return _no_order_reason(item, lot, blocking, best) + open_order_risk(item), explanation
 
 
 def _order(lot: LotCost, usage: Usage) -> dict | None:
@@ -177,10 +177,40 @@ def _needs(lot: LotCost, usage: Usage) -> str:
 
 def counted_orders(item: ItemProblem) -> list[dict]:
     """The open orders the plan counted: po_id (None: not known), due_period (0: now or
-    overdue; at or past the horizon: outside the decision), quantity (units)."""
+    overdue; at or past the horizon: outside the decision), quantity (units); of a supplier
+    known to suppliers also supplier_id, on_time_rate and reject_rate, by which the plan
+    counts the order late or short (`ItemProblem.scenario_arrivals`)."""
     ids = item.open_order_ids or (None,) * len(item.open_orders)
-    return [{"po_id": po_id, "due_period": due, "quantity": qty}
-            for (due, qty), po_id in zip(item.open_orders, ids, strict=True)]  # fmt: skip
+    suppliers = item.open_order_suppliers or (None,) * len(item.open_orders)
+    counted = []
+    for (due, qty), po_id, supplier in zip(item.open_orders, ids, suppliers, strict=True):
+        order = {"po_id": po_id, "due_period": due, "quantity": qty}
+        if supplier is not None:
+            order |= {"supplier_id": supplier.supplier_id, "on_time_rate": supplier.on_time_rate,
+                      "reject_rate": supplier.reject_rate}  # fmt: skip
+        counted.append(order)
+    return counted
+
+
+def open_order_risk(item: ItemProblem) -> str:
+    """' Open orders count as their suppliers deliver: PO-1 from S-3 on time 60%, 5% rejected.'
+    for the open orders inside the horizon that may come late (not overdue) or short ('' for
+    none): the plan counts them so, and a planner reading 'open orders 80' would not know."""
+    ids = item.open_order_ids or (None,) * len(item.open_orders)
+    suppliers = item.open_order_suppliers or (None,) * len(item.open_orders)
+    named = []
+    for (due, _), po_id, s in zip(item.open_orders, ids, suppliers, strict=True):
+        if s is None or due >= item.horizon or s.certain or (due <= 0 and not s.reject_rate):
+            continue
+        terms = [f"on time {percent(s.on_time_rate)}"] if due > 0 and s.on_time_rate < 1 else []
+        terms += [f"{percent(s.reject_rate)} rejected"] if s.reject_rate > 0 else []
+        named.append(f"{po_id or 'one'} from {s.supplier_id} {', '.join(terms)}")
+    if not named:
+        return ""
+    shown = "; ".join(named[:3]) + ("; ..." if len(named) > 3 else "")
+    if len(named) > 1:
+        return f" Open orders count as their suppliers deliver: {shown}."
+    return f" The open order counts as its supplier delivers: {shown}."
 
 
 def money(value: float) -> str:
@@ -339,7 +369,7 @@ def _bridge(item: ItemProblem, lot: LotCost, none: LotCost) -> str:
     arrival = min(lead, item.horizon)
     if lot.replenished_from >= arrival:
         return ""
-    stock_by = item.on_hand + np.cumsum(item.base_arrivals[:arrival])
+    stock_by = item.on_hand + np.cumsum(item.scenario_arrivals()[..., :arrival], axis=-1)
     short = float((stock_by < np.cumsum(item.scenarios[:, :arrival], axis=1)).any(axis=1).mean())
     if short <= 0:
         return ""

@@ -3,7 +3,9 @@
 Conversions: an offer's `lead_time` days (supplier_items' lead_time of the item if given,
 else the supplier's) -> periods = ceil(days / period_days − LEAD_TIME_TOLERANCE); open order
 `due_date` -> due period by the same rule on (due_date − as_of).days (an open order counts
-from the period a new lot due that day would), overdue -> 0;
+from the period a new lot due that day would), overdue -> 0; its supplier's on_time_rate and
+reject_rate (suppliers) -> `ItemProblem.open_order_suppliers` (a supplier_id not in suppliers:
+None, the order counts as on time and all usable);
 `period_years` = period_days / 365.25; obsolescence from lifecycle_stage and end_of_life
 (costs.obsolescence_for); stockout_cost from the item's column when given (> 0), else from
 `service_level` at the item's reference price (cheapest first-tier price). `review_period`
@@ -32,6 +34,7 @@ import pandas as pd
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import (
+    Delivery,
     ItemProblem,
     Limits,
     Offer,
@@ -121,7 +124,7 @@ def build_problem(
     unknown = _unknown(unknown_inputs, open_orders)
     quarantined = _quarantined(quarantined_supplier_items)
     lost_items = {sku: "; ".join(whys) for sku, whys in _quarantined(quarantined_items).items()}
-    incoming = _open_orders(open_orders, as_of, period_days)
+    incoming = _open_orders(open_orders, as_of, period_days, _deliveries(suppliers))
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
     for sku, item_paths in zip(ids, paths, strict=True):
@@ -313,7 +316,7 @@ def _item_problem(
     row: dict,
     paths: np.ndarray,
     on_hand: int,
-    open_orders: tuple[tuple[int, int, str], ...],
+    open_orders: tuple[tuple[int, int, str, Delivery | None], ...],
     offers: tuple[Offer, ...],
     period_days: float,
     obsolescence: float,
@@ -343,7 +346,7 @@ def _item_problem(
         sku=str(row["sku"]),
         scenarios=np.asarray(paths, dtype=np.int64),
         on_hand=on_hand,
-        open_orders=tuple((due, qty) for due, qty, _ in open_orders),
+        open_orders=tuple((due, qty) for due, qty, _, _ in open_orders),
         offers=offers,
         holding_cost_rate=float(row["holding_cost_rate"]),
         period_years=period_years,
@@ -353,7 +356,8 @@ def _item_problem(
         unit_volume=float(row["unit_volume"]),
         review_period=review_period,
         min_service_level=min_service_level,
-        open_order_ids=tuple(po_id for _, _, po_id in open_orders),
+        open_order_ids=tuple(po_id for _, _, po_id, _ in open_orders),
+        open_order_suppliers=tuple(delivery for _, _, _, delivery in open_orders),
         end_of_life=end_of_life,
         end_of_life_periods=ends,
         no_forecast=no_forecast,
@@ -443,24 +447,46 @@ def _lead_time(row: dict, terms: dict) -> tuple[float, str]:
     return float(own), "supplier_items"
 
 
+def _deliveries(suppliers: pd.DataFrame) -> dict[str, Delivery]:
+    """supplier_id -> how it delivers (on_time_rate, reject_rate; missing: 1 and 0, as for
+    its offers)."""
+    return {
+        str(r["supplier_id"]): Delivery(
+            supplier_id=str(r["supplier_id"]),
+            on_time_rate=_number(r.get("on_time_rate"), 1.0),
+            reject_rate=_number(r.get("reject_rate"), 0.0),
+        )
+        for r in suppliers.to_dict("records")
+    }
+
+
 def _open_orders(
-    open_orders: pd.DataFrame, as_of: date, period_days: float
-) -> dict[str, tuple[tuple[int, int, str], ...]]:
-    """(due period, quantity, po_id) per sku: the period a new lot arriving on the due date
-    counts from (`lead_time_periods`); overdue orders are due in period 0."""
+    open_orders: pd.DataFrame,
+    as_of: date,
+    period_days: float,
+    deliveries: Mapping[str, Delivery] | None = None,
+) -> dict[str, tuple[tuple[int, int, str, Delivery | None], ...]]:
+    """(due period, quantity, po_id, supplier's Delivery) per sku: the period a new lot
+    arriving on the due date counts from (`lead_time_periods`); overdue orders are due in
+    period 0; the supplier as `deliveries` (supplier_id -> Delivery) has it, None for one not
+    there (the order counts as on time and all usable)."""
     if open_orders.empty:
         return {}
+    deliveries = deliveries or {}
+    supplier = open_orders.get("supplier_id", pd.Series(None, index=open_orders.index))
     days = (pd.to_datetime(open_orders["due_date"]) - pd.Timestamp(as_of)).dt.days
     # a missing due date stays NaN: ItemProblem refuses it, naming the sku
     period = [
         d if np.isnan(d) else lead_time_periods(max(d, 0.0), period_days)
         for d in days.to_numpy(dtype=float)
     ]
-    result: dict[str, list[tuple[int, int, str]]] = {}
-    for sku, due, qty, po_id in zip(
-        open_orders["sku"], period, open_orders["quantity"], open_orders["po_id"], strict=True
-    ):
-        result.setdefault(str(sku), []).append((due, qty, str(po_id)))
+    result: dict[str, list[tuple[int, int, str, Delivery | None]]] = {}
+    for sku, due, qty, po_id, supplier_id in zip(
+        open_orders["sku"], period, open_orders["quantity"], open_orders["po_id"], supplier,
+        strict=True,
+    ):  # fmt: skip
+        delivery = deliveries.get(str(supplier_id))
+        result.setdefault(str(sku), []).append((due, qty, str(po_id), delivery))
     return {sku: tuple(v) for sku, v in result.items()}
 
 

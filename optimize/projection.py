@@ -1,7 +1,8 @@
 """Projected stock per demand scenario: what a planner reads off before approving a lot.
 
 Same stock rules as `optimize.evaluate` (on hand and open orders first, arrivals usable in the
-period they arrive, demand not met from stock is lost, so stock never goes below 0), for one
+period they arrive, open orders as they arrive in each scenario: `ItemProblem.scenario_arrivals`,
+demand not met from stock is lost, so stock never goes below 0), for one
 lot arriving on time and no later order: the picture of what this lot alone covers.
 """
 
@@ -34,12 +35,12 @@ def projected_stock(item: ItemProblem, supplier_id: str | None, quantity: int) -
 
 def _walk(item: ItemProblem, arrival: int | None, units: int) -> np.ndarray:
     """End-of-period stock per scenario with `units` more arriving in period `arrival`."""
-    arrivals = item.base_arrivals.copy()
+    arrivals = np.broadcast_to(item.scenario_arrivals(), item.scenarios.shape).copy()
     if arrival is not None:
-        arrivals[arrival] += units
+        arrivals[:, arrival] += units
     stock = np.full(item.scenarios.shape[0], item.on_hand, dtype=np.int64)
     out = np.empty_like(item.scenarios)
     for t in range(item.horizon):
-        stock = np.maximum(stock + arrivals[t] - item.scenarios[:, t], 0)
+        stock = np.maximum(stock + arrivals[:, t] - item.scenarios[:, t], 0)
         out[:, t] = stock
     return out

@@ -12,6 +12,7 @@ max_orders.
 
 from __future__ import annotations
 
+import numpy as np
 import pulp
 
 from optimize.data import Problem
@@ -47,13 +48,15 @@ def full_scenario_milp(problem: Problem) -> float:
                 orders.append(z)
                 (late if offer.lead_time >= horizon else arrivals[offer.lead_time]).append(qty)
         lp += pulp.lpSum(chosen) <= 1
+        # open orders as they arrive in each scenario (late or short ones: scenario_arrivals)
+        incoming = np.broadcast_to(item.scenario_arrivals(), item.scenarios.shape)
         for s in range(n_scen):
             stock = item.on_hand
             for t in range(horizon):
                 demand = int(item.scenarios[s, t])
                 sales = lp.add_variable(f"sales_{i}_{s}_{t}", 0, demand)
                 level = lp.add_variable(f"stock_{i}_{s}_{t}", lowBound=0)
-                lp += level == stock + int(item.base_arrivals[t]) + pulp.lpSum(arrivals[t]) - sales
+                lp += level == stock + int(incoming[s, t]) + pulp.lpSum(arrivals[t]) - sales
                 cost.append(item.stockout_cost * (demand - sales) / n_scen)
                 stock = level
             cost.append(-item.salvage_value * (stock + pulp.lpSum(late)) / n_scen)

@@ -1,6 +1,8 @@
 """Independent plain-Python re-simulation of a lot (loops per scenario, period and unit), and
-hypothesis strategies for small items. Written from the rules in optimize/evaluate.py's
-docstring, without numpy vectorization or any optimize/ cost code."""
+hypothesis strategies for small items. Open orders of a supplier that may be late or reject
+units arrive as `ItemProblem.scenario_arrivals` draws them (the costs are re-simulated). Written
+from the rules in optimize/evaluate.py's docstring, without numpy vectorization or any optimize/
+cost code."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 import numpy as np
 from hypothesis import strategies as st
 
-from optimize.data import ItemProblem, Offer, PriceBreak
+from optimize.data import Delivery, ItemProblem, Offer, PriceBreak
 
 CARRY_YEARS = 2.0
 
@@ -129,11 +131,15 @@ def _one_arrival(
     per_period = item.holding_cost_rate * item.period_years
     first = min(min(o.lead_time for o in item.offers), horizon)
     total, lost_any, decided_any, lost_window, demand_window = 0.0, 0, 0, 0, 0
-    for path in item.scenarios.tolist():
+    # open orders whose supplier may be late or reject units: as they arrive in each scenario
+    drawn = item.scenario_arrivals().tolist() if item.uncertain_orders() else None
+    for s, path in enumerate(item.scenarios.tolist()):
         base, lot, penalty, holding = item.on_hand, 0, 0.0, 0.0
         lost = decided = False
         for t in range(horizon):
-            for due, q in item.open_orders:
+            if drawn is not None:
+                base += drawn[s][t]
+            for due, q in item.open_orders if drawn is None else ():
                 if max(due, 0) == t:
                     base += q
             if arrival == t:
@@ -220,14 +226,19 @@ def items(draw, sku: str = "P-1") -> ItemProblem:
     rate = draw(st.sampled_from([0.3, 1.0, 3.0]))
     scenarios = np.random.default_rng(seed).poisson(rate, (n_scen, horizon))
     n_offers = draw(st.integers(1, 2))
+    orders = tuple(
+        (draw(st.integers(-1, horizon + 1)), draw(st.integers(1, 5)))
+        for _ in range(draw(st.integers(0, 2)))
+    )
+    deliveries = st.sampled_from(
+        [None, Delivery("S0"), Delivery("S8", 0.5), Delivery("S9", 0.8, 0.25)]
+    )
     return ItemProblem(
         sku=sku,
         scenarios=scenarios,
         on_hand=draw(st.integers(0, 8)),
-        open_orders=tuple(
-            (draw(st.integers(-1, horizon + 1)), draw(st.integers(1, 5)))
-            for _ in range(draw(st.integers(0, 2)))
-        ),
+        open_orders=orders,
+        open_order_suppliers=tuple(draw(deliveries) for _ in orders),
         offers=tuple(draw(offers(sku, f"S{k}", horizon)) for k in range(n_offers)),
         holding_cost_rate=draw(st.sampled_from([0.0, 0.25, 1.0])),
         period_years=draw(st.sampled_from([7 / 365.25, 0.25, 0.5])),

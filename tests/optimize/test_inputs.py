@@ -375,9 +375,10 @@ def test_the_explanation_names_the_open_orders_and_stock_the_plan_counted():
     assert (a.sku, a.open_order_ids, a.open_orders) == ("A", ("O1", "O2"), ((0, 4), (3, 6)))
     explanation = plan(problem).lots[0].explanation
     assert explanation["on_hand"] == 7
+    s1 = {"supplier_id": "S1", "on_time_rate": 1.0, "reject_rate": 0.1}  # as its lots
     assert explanation["open_orders"] == [
-        {"po_id": "O1", "due_period": 0, "quantity": 4},  # overdue: counted as arriving now
-        {"po_id": "O2", "due_period": 3, "quantity": 6},
+        {"po_id": "O1", "due_period": 0, "quantity": 4, **s1},  # overdue: counted as now
+        {"po_id": "O2", "due_period": 3, "quantity": 6, **s1},
     ]
     with pytest.raises(ValueError, match="open_order_ids must name every open order or none"):
         dataclasses.replace(a, open_order_ids=("O1",))
@@ -394,9 +395,9 @@ def test_an_open_order_counts_from_the_period_a_new_lot_due_that_day_would():
             "sku": "A", "po_id": [f"P{d}" for d in days], "quantity": 1,
             "due_date": [AS_OF + pd.Timedelta(days=d) for d in days],
         })  # fmt: skip
-        due = [p for p, _, _ in _open_orders(orders, AS_OF, period_days)["A"]]
+        due = [p for p, _, _, _ in _open_orders(orders, AS_OF, period_days)["A"]]
         assert due == [lead_time_periods(max(d, 0), period_days) for d in days]
-    assert [p for p, _, _ in _open_orders(orders.iloc[[3, 4, 9, 32]], AS_OF, 7.0)["A"]] == [
+    assert [p for p, *_ in _open_orders(orders.iloc[[3, 4, 9, 32]], AS_OF, 7.0)["A"]] == [
         0, 1, 1, 5]  # fmt: skip
 
 
