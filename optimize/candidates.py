@@ -43,12 +43,11 @@ def cover_needs(items: list[ItemProblem]) -> np.ndarray:
     if not items:
         return np.zeros(0)
     demand = np.cumsum(np.stack([i.scenarios for i in items]), axis=2)  # (m, S, H)
-    shape = demand.shape[1:]
-    # (m, S, H): open orders as they arrive in each scenario (`scenario_arrivals`)
-    supply = np.stack([
-        i.on_hand + np.cumsum(np.broadcast_to(i.scenario_arrivals(), shape), axis=1) for i in items
+    # open orders as they arrive in each scenario (`scenario_arrivals`), one item at a time
+    shortfall = np.stack([
+        (d - i.on_hand - np.cumsum(i.scenario_arrivals(), axis=-1)).max(axis=1)
+        for i, d in zip(items, demand, strict=True)
     ])  # fmt: skip
-    shortfall = (demand - supply).max(axis=2)
     high = np.quantile(shortfall, COVER_QUANTILE, axis=1)
     mean = demand[:, :, -1].mean(axis=1) / np.array([i.horizon for i in items])
     return high + EXTRA_PERIODS * mean

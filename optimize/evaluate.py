@@ -552,7 +552,7 @@ class _Base:
     def __init__(self, items: list[ItemProblem]) -> None:
         demand = np.stack([i.scenarios for i in items])  # (N, S, H)
         self.n, self.horizon = demand.shape[1], demand.shape[2]
-        self.walk = _stock_before_demand(items, demand.shape[1:]) - np.cumsum(demand, axis=2)
+        self.walk = _walk(items, demand)
         self.low = np.minimum.accumulate(self.walk, axis=2)
         end = self.walk - np.minimum(self.low, 0)
         self.params = {
@@ -610,14 +610,16 @@ class _Base:
         return -np.minimum(self.low[rows, :, period - 1], 0).astype(float)
 
 
-def _stock_before_demand(items: list[ItemProblem], shape: tuple[int, int]) -> np.ndarray:
-    """(N, 1, H) or (N, S, H): on hand plus the open orders arrived up to each period, per item
-    (and per scenario when an item's open orders are uncertain: `scenario_arrivals`)."""
-    arrivals = [i.scenario_arrivals() for i in items]
-    on_hand = np.array([i.on_hand for i in items])[:, None, None]
-    if all(a.ndim == 1 for a in arrivals):
-        return on_hand + np.cumsum(np.stack(arrivals), axis=1)[:, None, :]
-    return on_hand + np.cumsum(np.stack([np.broadcast_to(a, shape) for a in arrivals]), axis=2)
+def _walk(items: list[ItemProblem], demand: np.ndarray) -> np.ndarray:
+    """(N, S, H) on hand plus the open orders arrived up to each period (per scenario when an
+    item's open orders are uncertain: `scenario_arrivals`) less the demand up to it; one item's
+    arrivals at a time, so no second (N, S, H) array."""
+    walk = np.cumsum(demand, axis=2)
+    np.negative(walk, out=walk)
+    walk += np.array([i.on_hand for i in items], dtype=walk.dtype)[:, None, None]
+    for n, item in enumerate(items):
+        walk[n] += np.cumsum(item.scenario_arrivals(), axis=-1)
+    return walk
 
 
 class _RowPrefix:
