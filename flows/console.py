@@ -141,7 +141,9 @@ def replacing_text(replaced: dict[str, str] | None) -> str:
 def counted_note(sku: str, explanation: object) -> str | None:
     """'A-1: stock 26; open orders PO-2001 80 (counted from week 2), RV-... 38 (due now)': what
     the plan counted for the item, so a planner can check that an approved lot the ERP
-    carries counts once (an order due at or after the horizon is listed as not counted);
+    carries counts once (an order due at or after the horizon is listed as not counted; one
+    counted late or short by its supplier's record with it: '(counted from week 2; S1 on time
+    60%)');
     None for an explanation without these fields (older runs)."""
     info = json.loads(explanation) if isinstance(explanation, str) else explanation
     if not isinstance(info, dict) or "on_hand" not in info:
@@ -149,10 +151,24 @@ def counted_note(sku: str, explanation: object) -> str | None:
     horizon, word = info.get("horizon_periods"), info.get("period", "period")
     orders = [
         f"{o.get('po_id') or '(no po_id)'} {o['quantity']:,} "
-        f"({_due(o['due_period'], horizon, word)})"
+        f"({_due(o['due_period'], horizon, word)}{_delivery(o, horizon)})"
         for o in info.get("open_orders", [])
     ]
     return f"{sku}: stock {info['on_hand']:,}; open orders " + (", ".join(orders) or "none")
+
+
+def _delivery(order: dict, horizon: int | None) -> str:
+    """'; S1 on time 60%, 5% rejected': the supplier's record by which the plan counted a
+    counted order late or short ('' for an order counted as due and whole: its supplier always
+    on time without rejects, not in suppliers, an overdue order without rejects, or after the
+    horizon)."""
+    late, rejects = 1 - order.get("on_time_rate", 1.0), order.get("reject_rate", 0.0)
+    period = order["due_period"]
+    terms = [f"on time {1 - late:.0%}"] if late > 0 and period > 0 else []
+    terms += [f"{rejects:.0%} rejected"] if rejects > 0 else []
+    if not terms or (horizon is not None and period >= horizon):
+        return ""
+    return f"; {order['supplier_id']} {', '.join(terms)}"
 
 
 def _due(period: int, horizon: int | None, word: str) -> str:
