@@ -164,8 +164,8 @@ def _delivery(order: dict, horizon: int | None) -> str:
     horizon)."""
     late, rejects = 1 - order.get("on_time_rate", 1.0), order.get("reject_rate", 0.0)
     period = order["due_period"]
-    terms = [f"on time {1 - late:.0%}"] if late > 0 and period > 0 else []
-    terms += [f"{rejects:.0%} rejected"] if rejects > 0 else []
+    terms = [f"on time {share(1 - late)}"] if late > 0 and period > 0 else []
+    terms += [f"{share(rejects)} rejected"] if rejects > 0 else []
     if not terms or (horizon is not None and period >= horizon):
         return ""
     return f"; {order['supplier_id']} {', '.join(terms)}"

@@ -193,17 +193,18 @@ def counted_orders(item: ItemProblem) -> list[dict]:
 
 
 def open_order_risk(item: ItemProblem) -> str:
-    """' Open orders count as their suppliers deliver: PO-1 from S-3 on time 60%, 5% rejected.'
-    for the open orders inside the horizon that may come late (not overdue) or short ('' for
-    none): the plan counts them so, and a planner reading 'open orders 80' would not know."""
+    """' Open orders count as their suppliers deliver: PO-1 from S-3 on time 60%, 0.4%
+    rejected.' (one decimal: `share`; '<1%' said nothing of 0.4%) for the open orders inside
+    the horizon that may come late (not overdue) or short ('' for none): the plan counts
+    them so, and a planner reading 'open orders 80' would not know."""
     ids = item.open_order_ids or (None,) * len(item.open_orders)
     suppliers = item.open_order_suppliers or (None,) * len(item.open_orders)
     named = []
     for (due, _), po_id, s in zip(item.open_orders, ids, suppliers, strict=True):
         if s is None or due >= item.horizon or s.certain or (due <= 0 and not s.reject_rate):
             continue
-        terms = [f"on time {percent(s.on_time_rate)}"] if due > 0 and s.on_time_rate < 1 else []
-        terms += [f"{percent(s.reject_rate)} rejected"] if s.reject_rate > 0 else []
+        terms = [f"on time {share(s.on_time_rate)}"] if due > 0 and s.on_time_rate < 1 else []
+        terms += [f"{share(s.reject_rate)} rejected"] if s.reject_rate > 0 else []
         named.append(f"{po_id or 'one'} from {s.supplier_id} {', '.join(terms)}")
     if not named:
         return ""

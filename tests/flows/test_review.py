@@ -756,7 +756,7 @@ def test_the_counted_line_marks_orders_after_the_horizon_as_not_counted() -> Non
 def test_the_counted_line_names_the_record_an_open_order_was_counted_late_or_short_by() -> None:
     from flows.console import counted_note
 
-    late = {"supplier_id": "S1", "on_time_rate": 0.6, "reject_rate": 0.05}
+    late = {"supplier_id": "S1", "on_time_rate": 0.6, "reject_rate": 0.004}
     sure = {"supplier_id": "S2", "on_time_rate": 1.0, "reject_rate": 0.0}
     explanation = {"on_hand": 3, "horizon_periods": 4, "period": "week", "open_orders": [
         {"po_id": "PO-1", "due_period": 0, "quantity": 10, **late},  # overdue: rejects only
@@ -765,8 +765,8 @@ def test_the_counted_line_names_the_record_an_open_order_was_counted_late_or_sho
         {"po_id": "PO-4", "due_period": 9, "quantity": 8, **late},
     ]}  # fmt: skip
     assert counted_note("A", explanation) == (
-        "A: stock 3; open orders PO-1 10 (due now; S1 5% rejected), PO-2 5 (counted from week 2; "
-        "S1 on time 60%, 5% rejected), PO-3 7 (counted from week 3), PO-4 8 (counts from week "
+        "A: stock 3; open orders PO-1 10 (due now; S1 0.4% rejected), PO-2 5 (counted from week "
+        "2; S1 on time 60%, 0.4% rejected), PO-3 7 (counted from week 3), PO-4 8 (counts from week "
         "10, after the 4-week horizon: not counted)"
     )
 

@@ -150,6 +150,9 @@ def test_the_reason_and_explanation_name_the_open_orders_supplier_and_its_record
                                "S-LATE on time 50%.")  # fmt: skip
     assert lot.explanation["open_orders"] == [{"po_id": "PO-1", "due_period": 2, "quantity": 20,
         "supplier_id": "S-LATE", "on_time_rate": 0.5, "reject_rate": 0.0}]  # fmt: skip
+    few = Delivery("S-LATE", on_time_rate=0.875, reject_rate=0.004)  # '<1%' said nothing
+    lot = plan(Problem((known_demand(open_order_suppliers=(few,)),))).lots[0]
+    assert lot.reason.endswith(": PO-1 from S-LATE on time 87.5%, 0.4% rejected.")
     sure = dataclasses.replace(known_demand(), open_order_suppliers=(Delivery("S-LATE"),))
     assert "counts as" not in plan(Problem((sure,))).lots[0].reason
 
