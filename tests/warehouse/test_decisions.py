@@ -500,8 +500,7 @@ def test_a_refused_decision_says_what_the_planner_can_do_instead(tmp_path: Path)
                 "(offered by S1, S2)"
             ),
             Decision("B", "override", supplier_id="S9", quantity=20, unit_price=4.0): (
-                "sku B: unknown supplier S9 (not among the suppliers loaded from "
-                "suppliers.csv)"
+                "sku B: unknown supplier S9 (not among the suppliers loaded from suppliers.csv)"
             ),
             # as `review --supplier s1` names the supplier loaded in another case
             Decision("B", "override", supplier_id="s2", quantity=20, unit_price=4.0): (
