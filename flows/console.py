@@ -515,6 +515,50 @@ def tier_notes(
     return notes
 
 
+def order_notes(orders: pd.DataFrame, suppliers: Iterable[object] | None = None) -> list[str]:
+    """One note per purchase order with an order_cost that the lots as decided change
+    (`warehouse.decided_purchase_orders`; only `suppliers`' orders when given): an order the
+    plan placed that no lot is on any more (its order_cost is not paid), one it did not place
+    that a decision adds, and one the plan shared that now carries one lot alone. The plan
+    ordered those lots weighing the order_cost against what they save together."""
+    notes = []
+    for r in orders.itertuples(index=False):
+        if suppliers is not None and r.supplier_id not in set(suppliers):
+            continue
+        cost = f"order_cost {r.order_cost:,.2f}"
+        planned, now = list(r.planned), list(r.now)
+        if planned and not now:
+            notes.append(
+                f"{r.supplier_id}'s purchase order tonight now has no lot: its {cost} is not "
+                f"paid (the plan put {listed(planned)} on it)"
+            )
+        elif not planned and len(now) == 1:
+            notes.append(
+                f"{now[0]}: this adds a purchase order with {r.supplier_id} ({cost}) that no "
+                "other approved or pending lot of tonight shares (the plan placed none with "
+                f"{r.supplier_id})"
+            )
+        elif not planned and now:
+            notes.append(
+                f"{r.supplier_id}: the plan placed no purchase order with it tonight; "
+                f"{listed(now)} now share one ({cost})"
+            )
+        elif len(planned) > 1 and len(now) == 1:
+            notes.append(
+                f"{now[0]} is now the only lot on {r.supplier_id}'s purchase order tonight and "
+                f"pays its {cost} alone (the plan shared it among {counted(len(planned), 'lot')}: "
+                f"{listed(planned)})"
+            )
+    return notes
+
+
+def decided_suppliers(rows: pd.DataFrame) -> set[str]:
+    """The suppliers whose purchase orders decided rows (`warehouse.record_decisions`' frame)
+    touch: each lot's recommended supplier and the one decided."""
+    ids = pd.concat([rows["recommended_supplier_id"], rows["supplier_id"]]).dropna()
+    return set(ids.astype(str))
+
+
 def _lot(quantity: object, supplier_id: object) -> str:
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"

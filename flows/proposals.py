@@ -86,7 +86,7 @@ def _sheet(book: Workbook, supplier_id: str, lots: pd.DataFrame, run_key: str) -
     sheet.append([f"Purchase proposal for {name or supplier_id} ({supplier_id})"])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([f"Run {run_key}"])
-    sheet.append([])
+    sheet.append([_order_cost_line(lots["order_cost"].iloc[0] if "order_cost" in lots else None)])
     sheet.append([title for _, title, _, _ in COLUMNS])
     header = sheet.max_row
     for cell in sheet[header]:
@@ -104,6 +104,18 @@ def _sheet(book: Workbook, supplier_id: str, lots: pd.DataFrame, run_key: str) -
             if number_format:
                 sheet.cell(row, i).number_format = number_format
     sheet.freeze_panes = sheet.cell(header + 1, 1)
+
+
+def _order_cost_line(order_cost: object) -> str | None:
+    """The header line of a supplier whose purchase order has an order_cost (suppliers.csv,
+    currency once per purchase order: not in the lots' order values or the total below);
+    None (an empty line) otherwise."""
+    if order_cost is None or pd.isna(order_cost) or not float(order_cost) > 0:
+        return None
+    return (
+        f"Order cost {float(order_cost):,.2f} once for this purchase order "
+        "(suppliers.csv order_cost), not in the order values or the total"
+    )
 
 
 def _cell(value: object) -> object:

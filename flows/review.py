@@ -36,10 +36,12 @@ import warehouse
 from flows.console import (
     BEFORE_TIERS,
     changed_notes,
+    decided_suppliers,
     end_of_life_notes,
     late_left_alone,
     late_notes,
     left_alone,
+    order_notes,
     other_run_notes,
     rejected_notes,
     run_warnings,
@@ -256,7 +258,9 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         for note in left_alone_notes(pending, answer, late):  # once the answer is recorded
             get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
-        for note in notes + decided_tier_notes(con, run_key, db_path):
+        notes += decided_tier_notes(con, run_key, db_path)
+        orders = warehouse.decided_purchase_orders(con, run_key)
+        for note in notes + order_notes(orders, decided_suppliers(recorded)):
             get_run_logger().warning(note)
         return recorded
 

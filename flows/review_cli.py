@@ -17,6 +17,7 @@ from flows.console import (
     WHOLE_UNITS,
     changed_notes,
     counted,
+    decided_suppliers,
     elsewhere_notes,
     end_of_life_notes,
     late_left_alone,
@@ -24,6 +25,7 @@ from flows.console import (
     left_alone,
     listed,
     lots_text,
+    order_notes,
     other_run_notes,
     plan_periods,
     rejected_notes,
@@ -123,6 +125,7 @@ def list_lots(
         rejected = warehouse.earlier_rejections(con)
         late = warehouse.approved_after_plan(con)
         missed = warehouse.missed_supplier_tiers(con, suppliers=suppliers)
+        orders = warehouse.decided_purchase_orders(con)
         published = warehouse.latest_run(con)  # the run whose lots review_lots lists
         parameters = warehouse.run_parameters(con, published[1]) if published else {}
         run_key = str(lots["run_key"].iloc[0]) if len(lots) else None
@@ -145,8 +148,21 @@ def list_lots(
     notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers), parameters=parameters)
     notes += other_run_notes(lots[lots["status"] == "pending"])
     notes += changed_notes(changed) + rejected_notes(rejected) + late_notes(late)
-    for note in notes + tier_notes(missed, db_path):
+    notes += tier_notes(missed, db_path)
+    for note in notes + order_notes(orders, _shown_suppliers(lots, suppliers, skus)):
         click.echo(f"note: {note}")
+
+
+def _shown_suppliers(
+    lots: pd.DataFrame, suppliers: tuple[str, ...], skus: tuple[str, ...]
+) -> set[str] | None:
+    """The suppliers a list is about: `suppliers`, else with `skus` those of the lots listed
+    (recommended or decided), else None: all."""
+    if suppliers:
+        return set(suppliers)
+    if skus:
+        return set(pd.concat([lots["supplier_id"], lots["decided_supplier_id"]]).dropna())
+    return None
 
 
 def _many_lots(action: str) -> Callable[[Callable], Callable]:
@@ -329,6 +345,8 @@ def _decide(
         click.echo(f"note: {note}")
     for note in tier_notes(warehouse.missed_supplier_tiers(con), db_path):
         click.echo(f"note: {note}")
+    for note in order_notes(warehouse.decided_purchase_orders(con), decided_suppliers(rows)):
+        click.echo(f"note: {note}")
 
 
 @click.command()
@@ -368,6 +386,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         status = warehouse.review_lots(con, run[1], suppliers=suppliers)["status"]
         earlier = warehouse.earlier_proposals(con, run[2])
         taken = _only(warehouse.taken_over_elsewhere(con, run[1]), (), suppliers)
+        orders = warehouse.decided_purchase_orders(con, run[1])
     for path in write_proposals(lots, out_dir, run[1], suppliers):
         click.echo(f"wrote {path}")
     if lots.empty:
@@ -375,7 +394,7 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
     else:
         click.echo(
             f"{counted(len(lots), 'lot')}, {counted(lots['supplier_id'].nunique(), 'supplier')}, "
-            f"order value {lots['order_value'].sum():,.2f}"
+            f"order value {lots['order_value'].sum():,.2f}{exported_order_costs(lots)}"
         )
     todo = None if run == latest else "`reorder review` decides on the published plan only"
     for note in changed_notes(changed[changed["action"] != "reject"], todo=todo):
@@ -384,10 +403,26 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         click.echo(f"note: {note}")
     for note in taken_notes(taken):
         click.echo(f"note: {note}")
+    for note in order_notes(orders, suppliers or None):
+        click.echo(f"note: {note}")
     for note in _earlier_notes(
         earlier, ("reorder", "export", "--db", db_path, "--out", out_dir), suppliers
     ):
         click.echo(f"note: {note}")
+
+
+def exported_order_costs(lots: pd.DataFrame) -> str:
+    """', order costs 210.00 on 2 purchase orders (once each, apart from the order value)':
+    the order_cost of each supplier with exported lots, counted once per purchase order as
+    the run summary counts the plan's ('' when none has one; each sheet names its own)."""
+    costs = lots.groupby("supplier_id")["order_cost"].first().fillna(0)
+    costs = costs[costs > 0]
+    if costs.empty:
+        return ""
+    return (
+        f", order costs {costs.sum():,.2f} on {counted(len(costs), 'purchase order')} "
+        "(once each, apart from the order value)"
+    )
 
 
 def taken_notes(taken: pd.DataFrame) -> list[str]:

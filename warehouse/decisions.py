@@ -426,10 +426,12 @@ def approved_lots(
     published run, current_run) with supplier name and the proposal id (po_id) the buyer
     quotes on the purchase order: per sku the newest decision of that night, whichever of
     its runs it was made on (the `planned_orders` rule, so the export and the open orders of
-    later nights agree); only those decided for one of `suppliers` when given."""
+    later nights agree); only those decided for one of `suppliers` when given. Column
+    order_cost: the supplier's (currency per purchase order, once for all its lots)."""
     run_key = _or_published(con, run_key)
     return con.execute(
-        "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, d.sku, i.description, "
+        "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, s.order_cost, d.sku, "
+        "i.description, "
         "d.quantity, d.unit_price, d.order_value, d.due_date, d.action, "
         "d.recommended_quantity, d.decided_by, d.decided_at, d.comment, d.run_key "
         "FROM planned_orders AS p JOIN lot_decisions AS d USING (run_key, sku) "
@@ -712,6 +714,44 @@ def missed_supplier_tiers(
     out = out.sort_values(["supplier_id", "discount_rate", "min_total"])
     out = out.drop_duplicates("supplier_id", keep="last")
     return out.reset_index(drop=True)
+
+
+PURCHASE_ORDER_COLUMNS = ["supplier_id", "order_cost", "planned", "now"]
+
+
+def decided_purchase_orders(
+    con: duckdb.DuckDBPyConnection, run_key: str | None = None
+) -> pd.DataFrame:
+    """Per supplier with an order_cost (suppliers, currency per purchase order, paid once a
+    night however many lots are on it) that the run_key's plan (default: the published run)
+    or its lots as decided order from: `planned`, the skus of the plan's lots on its purchase
+    order tonight, and `now`, those of the lots as decided (approved and pending lots as
+    recommended, overridden ones on the supplier decided, rejected ones on none; a pending lot
+    whose item was decided on another run of the night as decided there), sorted lists. The
+    plan weighed each order_cost against what the lots on the order save together: a
+    decision that empties an order, or adds one, changes what the night pays."""
+    lots = review_lots(con, run_key, with_zero=True)
+    if lots.empty:
+        return pd.DataFrame(columns=PURCHASE_ORDER_COLUMNS)
+    planned = lots["supplier_id"].where(lots["quantity"] > 0)
+    other = lots["other_action"].isin(["approve", "override"]) & (lots["other_quantity"] > 0)
+    pending = lots["other_supplier_id"].where(other).where(lots["other_run_key"].notna(), planned)
+    now = (
+        lots["decided_supplier_id"]
+        .where(lots["status"] == "overridden", planned)
+        .where(lots["status"] != "pending", pending)
+        .where(lots["status"] != "rejected")
+    )
+    costs = con.execute(
+        "SELECT supplier_id, order_cost FROM suppliers WHERE order_cost > 0 "
+        "AND list_contains(?, supplier_id) ORDER BY supplier_id",
+        [sorted({*planned.dropna(), *now.dropna()})],
+    ).fetchall()
+    rows = [
+        (s, float(cost), sorted(lots.loc[planned == s, "sku"]), sorted(lots.loc[now == s, "sku"]))
+        for s, cost in costs
+    ]
+    return pd.DataFrame(rows, columns=PURCHASE_ORDER_COLUMNS)
 
 
 REACHED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "spend", "discount"]

@@ -1334,3 +1334,68 @@ def test_the_review_flow_says_which_lots_approve_all_left_alone(tmp_path: Path, 
     with warehouse.connect(db, read_only=True) as con:
         lots = warehouse.review_lots(con).set_index("sku")
     assert lots.loc["A", "status"] == "pending" and lots.loc["B", "status"] == "approved"
+
+
+def _with_order_costs(tmp_path: Path) -> Path:
+    """The small warehouse of test_decisions (lots A and B from S1; S2 offers A) with S1's
+    order_cost 120 and S2's 80: the plan put A and B on S1's purchase order."""
+    from tests.warehouse.conftest import AS_OF, write_folder
+    from tests.warehouse.test_decisions import _publish
+
+    db = tmp_path / "wh.duckdb"
+    with warehouse.connect(db) as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
+        con.execute("UPDATE suppliers SET order_cost = CASE supplier_id WHEN 'S1' THEN 120 "
+                    "ELSE 80 END")  # fmt: skip
+        _publish(con, AS_OF, "night-1", 200.0)
+    return db
+
+
+def test_a_decision_that_adds_or_empties_a_purchase_order_says_so(tmp_path: Path) -> None:
+    """Overriding A to S2 added S2's order_cost 80 to the night and rejecting B emptied S1's
+    order (120 not paid): `review override` / `reject` printed only the decision, and the
+    export gave the order value alone; each now says what it does to the purchase orders,
+    and the export counts each order_cost once, on its supplier's sheet too."""
+    db = _with_order_costs(tmp_path)
+    out = _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "55")
+    assert out.splitlines()[1:] == [
+        "note: B is now the only lot on S1's purchase order tonight and pays its order_cost "
+        "120.00 alone (the plan shared it among 2 lots: A, B)",
+        "note: A: this adds a purchase order with S2 (order_cost 80.00) that no other approved "
+        "or pending lot of tonight shares (the plan placed none with S2)",
+    ]
+    out = _cli("review", "reject", "--db", str(db), "B")
+    assert out.splitlines()[1:] == [
+        "note: S1's purchase order tonight now has no lot: its order_cost 120.00 is not paid "
+        "(the plan put A, B on it)"
+    ]
+    listed = _cli("review", "list", "--db", str(db), "--status", "all", "--supplier", "S2")
+    assert "note: A: this adds a purchase order with S2 (order_cost 80.00)" in listed
+    out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    assert (
+        "1 lot, 1 supplier, order value 121.00, order costs 80.00 on 1 purchase order (once "
+        "each, apart from the order value)"
+    ) in out
+    assert "note: S1's purchase order tonight now has no lot" in out
+    sheet = load_workbook(next((tmp_path / "out").glob("*.xlsx")))["S2"]
+    assert sheet["A3"].value == (
+        "Order cost 80.00 once for this purchase order (suppliers.csv order_cost), not in the "
+        "order values or the total"
+    )
+    assert "order_cost" not in pd.read_csv(next((tmp_path / "out").glob("*.csv"))).columns
+
+
+def test_the_review_form_logs_what_its_decisions_do_to_the_purchase_orders(
+    tmp_path: Path, caplog
+) -> None:
+    """The form records decisions by the same code as the terminal: rejecting both lots of
+    S1's purchase order logs that its order_cost is not paid."""
+    db = _with_order_costs(tmp_path)
+    with _paused_review(db) as (run_id, result):
+        lots = [{"sku": sku, "action": "reject"} for sku in ("A", "B")]
+        resume_flow_run(run_id, run_input={"planner": "dora", "lots": lots})
+    assert result["status"] == "decided" and result["recorded"] == 2
+    assert (
+        "S1's purchase order tonight now has no lot: its order_cost 120.00 is not paid (the plan "
+        "put A, B on it)"
+    ) in caplog.text

@@ -592,3 +592,46 @@ def test_an_approved_lot_is_due_after_its_supplier_items_lead_time(tmp_path: Pat
         due = warehouse.decision_history(con).set_index("sku")["due_date"]
     assert due["A"] == pd.Timestamp(NOON.date() + timedelta(days=14))  # S1's lead_time
     assert due["B"] == pd.Timestamp(NOON.date() + timedelta(days=90))  # B's own with S1
+
+
+def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_lot(con) -> None:
+    """A and B share S1's purchase order (order_cost 120); moving A to S2 (order_cost 80,
+    no lot of the plan) and rejecting B changed what the night pays for purchase orders, and
+    approve, override and reject said nothing about it."""
+    from flows.console import order_notes
+
+    con.execute("UPDATE suppliers SET order_cost = CASE supplier_id WHEN 'S1' THEN 120 "
+                "ELSE 80 END")  # fmt: skip
+    orders = warehouse.decided_purchase_orders(con)
+    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
+    assert order_notes(orders) == []  # pending lots count as recommended
+    warehouse.record_decisions(
+        con, [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)], "anna"
+    )
+    orders = warehouse.decided_purchase_orders(con)
+    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["B"]], ["S2", 80.0, [], ["A"]]]
+    assert order_notes(orders) == [
+        "B is now the only lot on S1's purchase order tonight and pays its order_cost 120.00 "
+        "alone (the plan shared it among 2 lots: A, B)",
+        "A: this adds a purchase order with S2 (order_cost 80.00) that no other approved or "
+        "pending lot of tonight shares (the plan placed none with S2)",
+    ]
+    assert order_notes(orders, {"S2"}) == order_notes(orders)[1:]
+    warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna")
+    assert order_notes(warehouse.decided_purchase_orders(con), {"S1"}) == [
+        "S1's purchase order tonight now has no lot: its order_cost 120.00 is not paid (the "
+        "plan put A, B on it)"
+    ]
+    # an order the plan did not place that two lots share now; back as planned: no note
+    con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S2'")
+    warehouse.record_decisions(con, [Decision("A", "approve"), Decision("B", "approve")], "anna")
+    orders = warehouse.decided_purchase_orders(con)
+    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
+    assert order_notes(orders) == []
+    con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S1'")
+    assert warehouse.decided_purchase_orders(con).empty
+    shared = pd.DataFrame([["S3", 60.0, [], ["A", "B"]]], columns=orders.columns)
+    assert order_notes(shared) == [
+        "S3: the plan placed no purchase order with it tonight; A, B now share one "
+        "(order_cost 60.00)"
+    ]
