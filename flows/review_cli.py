@@ -412,7 +412,8 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
 
 
 def exported_order_costs(lots: pd.DataFrame) -> str:
-    """', order costs 210.00 on 2 purchase orders (once each, apart from the order value)':
+    """', order costs 210.00 of 2 suppliers (once per purchase order, apart from the order
+    value)':
     the order_cost of each supplier with exported lots, counted once per purchase order as
     the run summary counts the plan's ('' when none has one; each sheet names its own)."""
     costs = lots.groupby("supplier_id")["order_cost"].first().fillna(0)
@@ -420,8 +421,8 @@ def exported_order_costs(lots: pd.DataFrame) -> str:
     if costs.empty:
         return ""
     return (
-        f", order costs {costs.sum():,.2f} on {counted(len(costs), 'purchase order')} "
-        "(once each, apart from the order value)"
+        f", order costs {costs.sum():,.2f} of {counted(len(costs), 'supplier')} "
+        "(once per purchase order, apart from the order value)"
     )
 
 

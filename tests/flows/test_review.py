@@ -1373,8 +1373,8 @@ def test_a_decision_that_adds_or_empties_a_purchase_order_says_so(tmp_path: Path
     assert "note: A: this adds a purchase order with S2 (order_cost 80.00)" in listed
     out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
     assert (
-        "1 lot, 1 supplier, order value 121.00, order costs 80.00 on 1 purchase order (once "
-        "each, apart from the order value)"
+        "1 lot, 1 supplier, order value 121.00, order costs 80.00 of 1 supplier (once per "
+        "purchase order, apart from the order value)"
     ) in out
     assert "note: S1's purchase order tonight now has no lot" in out
     sheet = load_workbook(next((tmp_path / "out").glob("*.xlsx")))["S2"]
