@@ -226,3 +226,34 @@ def test_the_compact_tier_model_carries_the_orders_too():
     for solver in SOLVERS:
         result = solve_models([model], solver, 60.0, 1e-9)
         assert result.objective == pytest.approx(_brute_force(menu, limits), abs=1e-6)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_waiting_for_a_later_order_does_not_skip_its_order_cost(solver):
+    """A part out of stock with later orders possible (review_period 1): waiting loses this
+    month's unit (100) and buys the other 3 by later orders, which pay S2's order_cost 100 as
+    well. Later orders were priced without it (3 × 10.x), so waiting looked 89 cheaper than a
+    lot now with its order (41 + 100 > 130) and the part waited every night for a lot to share
+    the order with; with the order cost on the later orders the lot now is cheaper."""
+    part = ItemProblem(
+        sku="P",
+        scenarios=np.ones((4, 4), np.int64),
+        on_hand=0,
+        open_orders=(),
+        offers=(_offer("P", "S2", 10.0),),
+        holding_cost_rate=0.2,
+        period_years=1 / 12,
+        salvage_value=0.0,
+        obsolescence=0.0,
+        stockout_cost=100.0,
+        unit_volume=0.0,
+        review_period=1,
+    )
+    result = plan(Problem((part,), Limits(order_cost={"S2": 100.0})), solver=solver)
+    lot = result.lots[0]
+    assert lot.quantity == 4 and result.orders == {"S2": {"order_cost": 100.0, "lots": 1}}
+    waiting = lot.explanation["versus_no_order"]
+    assert waiting["expected_cost_difference"] > 100, waiting  # more than the order costs
+    assert "pays S2's order_cost 100.00 alone" in lot.reason
+    # the offer keeps its own order_cost: the plan's problem gave it the supplier's
+    assert part.offers[0].order_cost == 0.0
