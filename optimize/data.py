@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -50,16 +50,16 @@ class Offer:
     # the input table the lead time comes from (suppliers, or supplier_items for an item's
     # own), for notes only: the one a planner checks
     lead_time_table: str = "suppliers"
-    # the supplier's order_cost (Limits.order_cost, currency per purchase order): the lot
-    # ordered now does not carry it (the MILP shares it among the night's lots), a later order
-    # of this offer pays it on top of fixed_cost, as the only lot on its purchase order
-    order_cost: float = 0.0
+    # what a later order of this offer pays of its supplier's order_cost (currency per lot, on
+    # top of fixed_cost; `optimize.sharing`); the lot ordered now carries none of it: the MILP
+    # shares the order_cost among the night's lots (Limits.order_cost)
+    order_cost_share: float = 0.0
 
     def __post_init__(self) -> None:
         where = f"(sku {self.sku or '?'}, supplier {self.supplier_id})"
         _whole(self, ("moq", "pack_size", "lead_time"), where)
-        _finite(self, ("fixed_cost", "on_time_rate", "reject_rate", "order_cost"), where)
-        _check(self.order_cost >= 0, f"order_cost must not be negative {where}")
+        _finite(self, ("fixed_cost", "on_time_rate", "reject_rate", "order_cost_share"), where)
+        _check(self.order_cost_share >= 0, f"order_cost_share must not be negative {where}")
         _check(self.moq > 0, f"moq must be positive {where}")
         _check(self.pack_size > 0, f"pack_size must be positive {where}")
         _check(
@@ -470,19 +470,6 @@ class Problem:
         for item in self.items:
             error = salvage_error(item, self.limits.supplier_tiers)
             _check(error is None, f"{error} (sku {item.sku})")
-        costs = self.limits.order_cost
-        object.__setattr__(self, "items", tuple(_with_order_cost(i, costs) for i in self.items))
-
-
-def _with_order_cost(item: ItemProblem, order_cost: Mapping[str, float]) -> ItemProblem:
-    """The item with each offer's order_cost its supplier's in `order_cost` (0 if absent), so
-    later orders are priced with the run's order costs (`Offer.order_cost`)."""
-    offers = tuple(
-        o if o.order_cost == order_cost.get(o.supplier_id, 0.0)
-        else replace(o, order_cost=order_cost.get(o.supplier_id, 0.0))
-        for o in item.offers
-    )  # fmt: skip
-    return item if offers == item.offers else replace(item, offers=offers)
 
 
 def _spread(rng: np.random.Generator, n: int, share: float) -> np.ndarray:

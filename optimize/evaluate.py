@@ -21,8 +21,8 @@ Rules (one item, one lot ordered now, H planned periods):
   `stockout_cost` per unit; demand not met from period T on is bought then at the
   replenishment cost per unit (`replenish_unit_cost`: later orders are the offer's lots with
   the least cost per period of cover at the item's mean demand, at most a horizon's worth:
-  price, fixed cost per unit and the holding of their sawtooth, each paying its supplier's
-  order_cost as the only lot on its purchase order; at most `stockout_cost`). So a
+  price, fixed cost per unit and the holding of their sawtooth, each paying its share of its
+  supplier's order_cost, `optimize.sharing`; at most `stockout_cost`). So a
   small lot is charged for what later orders cost, not for stockouts it could not cause, and a
   large lot pays off only through its price. Later orders may use any offer of the item,
   whichever supplier the lot ordered now comes from: each candidate is priced with the offer
@@ -302,18 +302,18 @@ def replenish_unit_cost(item: ItemProblem, offer: Offer) -> float:
     `stockout_cost`: later orders are lots that cost the least per period of cover at the
     item's mean demand, covering at most the horizon (`eoq.replenishment_cost`: price, fixed
     cost per unit and the holding of the sawtooth; the fixed cost of a later order is the
-    offer's fixed_cost plus its supplier's order_cost). Without demand: the smallest lot's
-    (purchase + fixed cost + order_cost) per usable unit.
+    offer's fixed_cost plus its `order_cost_share`). Without demand: the smallest lot's
+    (purchase + fixed cost) per usable unit.
 
     Why not the smallest lot always: with moq 1 its fixed cost falls on one unit, so every
     unit a later order would bring was priced at price + fixed cost, and a lot covering the
     whole horizon now always looked cheaper: lots grew with the horizon (monthly periods over
     13 months bought up to 18 months of demand)."""
     demand_rate = float(item.scenarios.mean()) if item.scenarios.size else 0.0
-    # a later order pays its supplier's order_cost too, as the only lot on its purchase order:
-    # deferring the lot cannot avoid it (charged nothing, a part out of stock waited every
-    # night for another lot to share the order with)
-    later = replace(offer, fixed_cost=offer.fixed_cost + offer.order_cost, order_cost=0.0)
+    # a later order pays its share of its supplier's order_cost: deferring the lot does not
+    # avoid it (charged nothing, a part out of stock waited every night for another lot to
+    # share the order with)
+    later = replace(offer, fixed_cost=offer.fixed_cost + offer.order_cost_share)
     if demand_rate > 0:
         rate = item.holding_rate_per_period
         _, per_unit = replenishment_cost(later, demand_rate, rate, item.horizon)

@@ -44,6 +44,7 @@ from optimize.data import (
     cost_error,
     salvage_error,
 )
+from optimize.sharing import with_order_cost_shares
 
 DAYS_PER_YEAR = 365.25
 
@@ -197,7 +198,7 @@ def build_problem(
     )
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
-    return Problem(tuple(planned), limits), frame
+    return with_order_cost_shares(Problem(tuple(planned), limits)), frame
 
 
 def _not_in_items(sku: str, lost_items: dict[str, str]) -> str:

@@ -31,6 +31,7 @@ from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models
+from optimize.sharing import with_order_cost_shares
 from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
 
@@ -136,6 +137,7 @@ def plan(
         problem = dataclasses.replace(
             problem, limits=dataclasses.replace(problem.limits, order_cost={})
         )
+    problem = with_order_cost_shares(problem)  # what later orders pay of the order costs
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
     largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)

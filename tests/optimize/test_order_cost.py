@@ -17,6 +17,7 @@ from optimize.evaluate import evaluate_items
 from optimize.fallback import greedy_choices
 from optimize.model import build_models
 from optimize.plan import plan
+from optimize.sharing import later_rate, order_cost_shares, with_order_cost_shares
 from optimize.solve import NO_SOLVER_STATUS, meets_rows
 from optimize.states import solve_models
 from tests.optimize.test_plan_brute_force import random_problem
@@ -232,9 +233,10 @@ def test_the_compact_tier_model_carries_the_orders_too():
 def test_waiting_for_a_later_order_does_not_skip_its_order_cost(solver):
     """A part out of stock with later orders possible (review_period 1): waiting loses this
     month's unit (100) and buys the other 3 by later orders, which pay S2's order_cost 100 as
-    well. Later orders were priced without it (3 × 10.x), so waiting looked 89 cheaper than a
-    lot now with its order (41 + 100 > 130) and the part waited every night for a lot to share
-    the order with; with the order cost on the later orders the lot now is cheaper."""
+    well (the part is S2's only one: the whole of it, `optimize.sharing`). Later orders were
+    priced without it (3 × 10.x), so waiting looked 89 cheaper than a lot now with its order
+    (41 + 100 > 130) and the part waited every night for a lot to share the order with; with
+    the order cost on the later orders the lot now is cheaper."""
     part = ItemProblem(
         sku="P",
         scenarios=np.ones((4, 4), np.int64),
@@ -255,5 +257,35 @@ def test_waiting_for_a_later_order_does_not_skip_its_order_cost(solver):
     waiting = lot.explanation["versus_no_order"]
     assert waiting["expected_cost_difference"] > 100, waiting  # more than the order costs
     assert "pays S2's order_cost 100.00 alone" in lot.reason
-    # the offer keeps its own order_cost: the plan's problem gave it the supplier's
-    assert part.offers[0].order_cost == 0.0
+
+
+def test_a_later_order_pays_its_share_of_the_order_cost_by_the_supplier_s_items():
+    """A supplier's one item: its later orders pay the whole order_cost (each is alone on its
+    order); ten such items: an order carries the lots of those that order in its period, each
+    pays order_cost × p / k (`optimize.sharing`), less than half here; a supplier none of the
+    items orders from later: the whole."""
+
+    def steady(sku, supplier, rate):
+        return ItemProblem(sku=sku, scenarios=np.full((4, 4), rate, np.int64), on_hand=0,
+                           open_orders=(), offers=(_offer(sku, supplier, 10.0),),
+                           holding_cost_rate=0.2, period_years=1 / 12, salvage_value=0.0,
+                           obsolescence=0.0, stockout_cost=100.0, unit_volume=0.0,
+                           review_period=1)  # fmt: skip
+
+    one = steady("A", "S1", 5)
+    offer, rate = later_rate(one)
+    assert offer.supplier_id == "S1" and 0 < rate <= 1
+    costs = {"S1": 120.0, "S9": 50.0}
+    shares = order_cost_shares([one], costs)
+    assert shares == pytest.approx({"S1": 120.0, "S9": 50.0})
+    ten = [steady(f"P{k}", "S1", 5) for k in range(10)]
+    _, r = later_rate(ten[0])
+    expected = 120.0 * (1 - (1 - r) ** 10) / (10 * r)
+    assert order_cost_shares(ten, costs)["S1"] == pytest.approx(expected)
+    assert order_cost_shares(ten, costs)["S1"] < 120.0 / 2
+    problem = with_order_cost_shares(Problem(tuple(ten), Limits(order_cost={"S1": 120.0})))
+    assert [o.order_cost_share for i in problem.items for o in i.offers] == pytest.approx(
+        [expected] * 10
+    )
+    assert with_order_cost_shares(problem).items[0].offers == problem.items[0].offers  # idempotent
+    assert order_cost_shares(ten, {}) == {}
