@@ -91,7 +91,9 @@ from optimize.evaluate import LotCosts
 INF = float("inf")
 # More tier states than this (2^8: eight suppliers with one tier each) get one compact model
 MAX_TIER_STATES = 256
-DOMINANCE_CHUNK = 2000  # items per padded chunk of `undominated`
+# items per padded chunk of `undominated`, fewer for long menus: a chunk's comparisons are
+# (items, longest menu, longest menu) booleans, and 2,000 menus of 369 lots took 635 MB
+DOMINANCE_CHUNK, DOMINANCE_CELLS = 2000, 2**24
 # a candidate using more of a limit than what is left of it for it by more than this is dropped
 # (currency, litres or orders; as plan.py's checks of the limits)
 LIMIT_TOL = 1e-6
@@ -626,8 +628,12 @@ def undominated(
     order = np.argsort(sizes, kind="stable")
     if group is None:
         group = np.full(int(offset[-1]), -1, np.int64)
-    for lo in range(0, len(menu), DOMINANCE_CHUNK):
-        idx = order[lo : lo + DOMINANCE_CHUNK].tolist()
+    lo = 0
+    while lo < len(menu):
+        longest = sizes[order[lo : lo + DOMINANCE_CHUNK]]  # sorted: the k-th pads to it
+        cells = np.arange(1, len(longest) + 1) * longest**2
+        idx = order[lo : lo + max(1, int((cells <= DOMINANCE_CELLS).sum()))].tolist()
+        lo += len(idx)
         part = _undominated_chunk(
             [menu[i] for i in idx],
             [volume[i] for i in idx],

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimize import model as model_module
 from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.evaluate import LotCosts, evaluate_item
 from optimize.model import MenuModel, build_model, build_models
@@ -554,3 +555,25 @@ def test_limits_that_together_leave_an_item_no_lot_drop_nothing_and_are_proven_i
     models = build_models(menu, problem.limits, problem.items, allowed)
     for solver in ("highs", "cbc"):
         assert solve_models(models, solver).infeasible
+
+
+def test_long_menus_are_compared_in_smaller_chunks_with_the_same_candidates_kept(monkeypatch):
+    """The dominance check pads a chunk's menus to its longest and compares every pair, so
+    2,000 menus of 369 lots took 635 MB (bench/nightly.py at 10,000 items): a chunk holds at
+    most DOMINANCE_CELLS padded cells; which candidates survive does not depend on it."""
+    rng = np.random.default_rng(3)
+    menu = [synthetic_menu(f"P-{k}", rng) for k in range(40)]
+    menu = [dataclasses.replace(m, expected_cost=m.expected_cost * (1 + k % 3)) for k, m in
+            enumerate(menu)]  # fmt: skip
+    volume = [m.quantity * 0.5 for m in menu]
+    limits = Limits(budget=100.0, capacity=50.0)
+    whole = model_module.undominated(menu, volume, limits, {})
+    chunks = []
+    monkeypatch.setattr(model_module, "DOMINANCE_CELLS", 7 * 30**2)
+    real = model_module._undominated_chunk
+    monkeypatch.setattr(model_module, "_undominated_chunk",
+                        lambda m, *rest: chunks.append(len(m)) or real(m, *rest))  # fmt: skip
+    assert [list(k) for k in model_module.undominated(menu, volume, limits, {})] == [
+        list(k) for k in whole
+    ]
+    assert chunks == [7] * 5 + [5]
