@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 import models
 import warehouse
 from flows import artifacts, runner, tasks
+from flows.memory import release_memory
 from flows.params import (
     ChunkSize,
     Gap,
@@ -225,8 +226,11 @@ def _best_effort(what: str, call: Callable[..., T], *args: object) -> T | None:
 
 @contextmanager
 def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Time the stage; then give what it freed back to the system, so that the next stage's
+    peak does not stack on this one's garbage (`release_memory`; not in the stage's time)."""
     start = time.perf_counter()
     try:
         yield
     finally:
         seconds[stage] = round(time.perf_counter() - start, 3)
+        release_memory()
