@@ -235,7 +235,8 @@ class ItemProblem:
         _check(paths.shape[0] > 0 and paths.shape[1] > 0, f"scenarios must not be empty {where}")
         _check(np.all(paths >= 0), f"scenarios must not be negative {where}")
         _check(np.all(paths == np.round(paths)), f"scenarios must be integers {where}")
-        object.__setattr__(self, "scenarios", paths.astype(np.int64))
+        # no copy of int64 paths (build_problem's are: 199 MB at 10,000 items)
+        object.__setattr__(self, "scenarios", paths.astype(np.int64, copy=False))
         _whole(self, ("on_hand",), where)
         _finite(self, ("holding_cost_rate", "period_years", "salvage_value", "obsolescence",
                        "stockout_cost", "unit_volume"), where)  # fmt: skip
