@@ -26,6 +26,7 @@ from flows.console import (
     ORDER_COSTS,
     beyond_horizon_note,
     held_back_note,
+    order_cost_held_note,
     order_cost_text,
     quarantined_text,
     replacing_text,
@@ -127,6 +128,7 @@ def summarize(
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": sum(group["items"] for group in held_back),
         "held_back": held_back,
+        "order_cost_held": _order_cost_held(frame["sku"], explained),
         "beyond_horizon": beyond,
         "prior_lots": None if models is None else prior_lots(frame, models),
         # a fill rate below the service level: what a planner setting it would not expect
@@ -162,6 +164,22 @@ def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_
             groups.setdefault(tuple(explanation["limits"]), []).append(str(sku))
     ordered = sorted(groups.items(), key=lambda g: -len(g[1]))
     return [{"limits": list(k), "items": len(v), "skus": v[:shown]} for k, v in ordered]
+
+
+def _order_cost_held(
+    skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_SHOWN
+) -> dict | None:
+    """Items whose best lot was not ordered because it would have been alone on its
+    supplier's purchase order (the explanation's `best_without_order_cost`): how many, and the
+    first `shown` skus with that lot's supplier (`offers`: sku -> supplier_id); None if none.
+    Each item's reason says it, but only `lots --all` listed the items without an order."""
+    held = [(str(sku), e["best_without_order_cost"]["supplier_id"])
+            for sku, e in zip(skus, explained, strict=True)
+            if e.get("best_without_order_cost")]  # fmt: skip
+    if not held:
+        return None
+    return {"items": len(held), "skus": [s for s, _ in held[:shown]],
+            "offers": dict(held[:shown])}  # fmt: skip
 
 
 def beyond_horizon(
@@ -356,6 +374,8 @@ def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     items whose lots cannot arrive within the horizon, notes on the input files. The run
     summary and the HTML report show the same."""
     notes = [("Limits", held_back_note(group)) for group in summary.get("held_back", [])]
+    if summary.get("order_cost_held"):
+        notes.append(("Order costs", order_cost_held_note(summary["order_cost_held"])))
     if summary.get("beyond_horizon"):
         notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
     return notes + [("Input", note) for note in summary.get("input_notes", [])]

@@ -28,6 +28,7 @@ from flows.console import (
     item_accuracy_text,
     lots_text,
     models_text,
+    order_cost_held_note,
     order_cost_text,
     plan_periods,
     quarantined_text,
@@ -678,9 +679,11 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     count = summary.get("scenarios")
     scenarios = f" over {count:,} demand scenarios per item" if count else ""
     click.echo(f"plan:         {proven}{scenarios}; solver status: {summary['solver_status']}")
+    every = _command("lots", "--db", db, "--run-id", summary["run_id"], "--all")
     for group in summary.get("held_back", []):
-        every = _command("lots", "--db", db, "--run-id", summary["run_id"], "--all")
         click.echo(f"limits:       {held_back_note(group, shown=10)} ({every})")
+    if held := summary.get("order_cost_held"):
+        click.echo(f"order costs:  {order_cost_held_note(held, shown=10)} ({every})")
     if late := summary.get("beyond_horizon"):
         # not when no horizon helps (lead times beyond the longest)
         hint = "; rerun with a longer --horizon" if late.get("periods_short", 1) > 0 else ""

@@ -1195,3 +1195,33 @@ def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons
         assert shared in lot.reason, lot.reason
         order = json.loads(lot.explanation)["order"]
         assert order == {"supplier_id": lot.supplier_id, "order_cost": 40.0, "lots": others + 1}
+
+
+def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summary(
+    first_run, capsys
+) -> None:
+    """An item whose best lot was not ordered because it would have paid its supplier's
+    order_cost alone was named only in its own reason (`lots --all`): the run summary, its
+    artifact and the report's notes now list it with that lot's supplier."""
+    from flows.artifacts import _order_cost_held, exception_notes
+    from flows.console import order_cost_held_note
+    from tests.optimize.test_order_cost import _part
+
+    held = optimize.plan(optimize.Problem((_part("A", ("S2", 10.0)),),
+                                          optimize.Limits(order_cost={"S2": 120.0})))  # fmt: skip
+    frame = held.frame()
+    group = _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]])
+    assert group == {"items": 1, "skus": ["A"], "offers": {"A": "S2"}}
+    note = order_cost_held_note(group)
+    assert note == (
+        "1 item whose best lot is not ordered (another lot or none): alone on its supplier's "
+        "purchase order tonight, the order_cost costs more than the lot saves: A (S2)"
+    )
+    assert ("Order costs", note) in exception_notes({"order_cost_held": group})
+    summary = first_run[1] | {"order_cost_held": group}  # a real run's, with the group
+    _print_summary(summary, Path("data"))
+    assert f"order costs:  {note} (" in capsys.readouterr().out
+    both = optimize.plan(optimize.Problem((_part("A", ("S2", 10.0)), _part("B", ("S2", 10.0))),
+                                          optimize.Limits(order_cost={"S2": 120.0})))  # fmt: skip
+    frame = both.frame()
+    assert _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]]) is None
