@@ -479,7 +479,9 @@ def _risk_text(item: ItemProblem, lot: LotCost) -> str:
             f"{stock} {out} before a lot ordered now can arrive in {when} "
             f"in {percent(unavoidable)} of scenarios"
         )
-    return f"{lasts} (unavoidable); stockout risk this order decides {percent(decided)}"
+    # of no order, the risk after the earliest arrival is what ordering nothing leaves
+    what = "this order decides" if lot.quantity else "from then on without an order"
+    return f"{lasts} (unavoidable); stockout risk {what} {percent(decided)}"
 
 
 def fastest_offer(item: ItemProblem) -> Offer:

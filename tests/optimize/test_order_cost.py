@@ -6,6 +6,7 @@ budgets, capacities, targets and supplier-wide tiers); here are the readable cas
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 
@@ -289,3 +290,16 @@ def test_a_later_order_pays_its_share_of_the_order_cost_by_the_supplier_s_items(
     )
     assert with_order_cost_shares(problem).items[0].offers == problem.items[0].offers  # idempotent
     assert order_cost_shares(ten, {}) == {}
+
+
+def test_a_no_order_reason_does_not_speak_of_this_order():
+    """'No order: ... stockout risk this order decides 99%' spoke of an order there is not: the
+    risk after the earliest arrival is what ordering nothing leaves."""
+    part = dataclasses.replace(
+        _part("A", ("S2", 10.0)),
+        offers=(dataclasses.replace(_offer("A", "S2", 10.0), lead_time=1),),
+    )
+    lot = plan(Problem((part,), Limits(order_cost={"S2": 120.0}))).lots[0]
+    assert lot.quantity == 0
+    assert "(unavoidable); stockout risk from then on without an order 100%" in lot.reason
+    assert "this order decides" not in lot.reason
