@@ -81,8 +81,8 @@ LINE_RULES = 3
 # duplicate (it loaded alone, as if it were right). 7: an open order due more than
 # validate.DUE_YEARS after as_of (9999-12-31) is quarantined. 8: supplier_items has an optional
 # lead_time (a file that had one loaded without it). 9: suppliers has an optional order_cost
-# (likewise).
-MASTER_RULES = 9
+# (likewise). 10: suppliers has an optional min_order_value (likewise).
+MASTER_RULES = 10
 
 SUFFIXES = (".csv", ".parquet")
 # marks a note about the whole load (its files, all items' order history) in the notes of a run

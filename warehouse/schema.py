@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS suppliers (
     fixed_cost DOUBLE NOT NULL,           -- currency per lot (each item's order line)
     on_time_rate DOUBLE NOT NULL DEFAULT 1,
     reject_rate DOUBLE NOT NULL DEFAULT 0,
-    order_cost DOUBLE NOT NULL DEFAULT 0  -- currency per purchase order (one a night), shared
+    order_cost DOUBLE NOT NULL DEFAULT 0, -- currency per purchase order (one a night), shared
+    min_order_value DOUBLE NOT NULL DEFAULT 0  -- currency: least purchase value of one order
 );
 CREATE TABLE IF NOT EXISTS supplier_items (
     supplier_id VARCHAR NOT NULL,
@@ -376,6 +377,8 @@ UPGRADES = (
     "ALTER TABLE supplier_items ADD COLUMN IF NOT EXISTS lead_time DOUBLE",
     # a supplier's cost per purchase order, shared by the night's lots on it (currency), 2026-12-07
     "ALTER TABLE suppliers ADD COLUMN IF NOT EXISTS order_cost DOUBLE DEFAULT 0",
+    # a supplier's least purchase value of one purchase order (currency), 2026-12-07
+    "ALTER TABLE suppliers ADD COLUMN IF NOT EXISTS min_order_value DOUBLE DEFAULT 0",
 )
 
 

@@ -66,6 +66,12 @@ LEAD_TIME_BEYOND = (
 # MILP solvers keep costs exact far above it (optimize.data.MAX_COST)
 MAX_ORDER_COST = 1e9
 ORDER_COST_BEYOND = f"{MAX_ORDER_COST:,.0f}: a typo? order_cost is the currency per purchase order"
+# currency of purchase value per purchase order: likewise
+MAX_MIN_ORDER_VALUE = 1e9
+MIN_ORDER_VALUE_BEYOND = (
+    f"{MAX_MIN_ORDER_VALUE:,.0f}: a typo? min_order_value is the least purchase value of one "
+    "purchase order (currency)"
+)
 LIFECYCLE_STAGES = ("pilot", "ramp_up", "series", "phase_out")
 DISCOUNT_TYPES = ("all_units", "incremental")
 TIER_BASES = ("spend", "units")  # supplier_tiers.basis: purchase cost or units bought
@@ -120,6 +126,15 @@ SUPPLIERS = Table(
             default=0,
             magnitude=MAX_ORDER_COST,
             beyond=ORDER_COST_BEYOND,
+        ),
+        # the least purchase value of one purchase order to the supplier; empty: none
+        Column(
+            "min_order_value",
+            "number",
+            low=0,
+            default=0,
+            magnitude=MAX_MIN_ORDER_VALUE,
+            beyond=MIN_ORDER_VALUE_BEYOND,
         ),
         Column("on_time_rate", "number", low=0, high=1, default=1),
         Column("reject_rate", "number", low=0, high=1, default=0),

@@ -224,3 +224,24 @@ def test_a_warehouse_from_before_order_cost_opens_with_none_and_loads_one(tmp_pa
         load_folder(con, write_folder(tmp_path / "in", suppliers__csv=suppliers), AS_OF)
         rows = con.execute("SELECT supplier_id, order_cost FROM suppliers ORDER BY 1").fetchall()
         assert rows == [("S1", 120.0), ("S2", 0.0)]
+
+
+def test_a_warehouse_from_before_min_order_value_opens_with_none_and_loads_one(tmp_path):
+    """A file of 05b6757 (the schema before suppliers had min_order_value) gets the column on
+    open, its suppliers at 0 (no minimum), and loads files that give one."""
+    from tests.warehouse.conftest import AS_OF, BASE, write_folder
+    from warehouse import load_folder, read_planning_inputs
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute((Path(__file__).parent / "data/schemas/2026-12-07_05b6757.sql").read_text())
+        old.execute("INSERT INTO suppliers VALUES ('S1', 'Acme', 14, 50, 1, 0, 120)")
+    with connect(path, read_only=True) as con:
+        rows = read_planning_inputs(con)["suppliers"]
+        assert rows[["order_cost", "min_order_value"]].values.tolist() == [[120.0, 0.0]]
+    suppliers = BASE["suppliers.csv"].replace("reject_rate\n", "reject_rate,min_order_value\n")
+    suppliers = suppliers.replace("0.95,0.01\n", "0.95,0.01,250\n").replace("30,,\n", "30,,,\n")
+    with connect(path) as con:
+        load_folder(con, write_folder(tmp_path / "in", suppliers__csv=suppliers), AS_OF)
+        rows = con.execute("SELECT supplier_id, min_order_value FROM suppliers ORDER BY 1")
+        assert rows.fetchall() == [("S1", 250.0), ("S2", 0.0)]

@@ -1377,7 +1377,7 @@ def test_a_trailing_delimiter_is_no_unused_column_but_unnamed_data_is(con, tmp_p
     report = load_folder(con, write_folder(tmp_path / "b", suppliers__csv=unnamed), AS_OF)
     assert [n for n in report.notes if "not used" in n] == [
         "suppliers.csv: columns not used: an unnamed column 7 (known: supplier_id, name, "
-        "lead_time, fixed_cost, order_cost, on_time_rate, reject_rate)"
+        "lead_time, fixed_cost, order_cost, min_order_value, on_time_rate, reject_rate)"
     ]
 
 

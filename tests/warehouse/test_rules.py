@@ -588,3 +588,37 @@ def test_suppliers_without_an_order_cost_column_load_as_before(con, tmp_path):
     assert quarantined(con, "suppliers") == []
     assert con.execute("SELECT count(*), sum(order_cost) FROM suppliers").fetchone() == (2, 0.0)
     assert not [note for note in report.notes if "order_cost" in note]
+
+
+def test_a_supplier_min_order_value_loads_and_a_bad_one_is_quarantined_naming_the_row(
+    con, tmp_path
+):
+    """min_order_value (the least purchase value of one purchase order to the supplier,
+    currency) is optional: empty is 0 (none); a negative, unreadable or absurd value
+    quarantines the row with the reason, as order_cost's do."""
+    suppliers = """\
+supplier_id,name,lead_time,fixed_cost,on_time_rate,reject_rate,min_order_value
+S1,Acme,14,50,0.95,0.01,250
+S2,Brix,7,30,,,
+S3,Crux,7,30,,,1e12
+"""
+    _load(con, tmp_path, suppliers__csv=suppliers)
+    assert quarantined(con, "suppliers") == [
+        (3, "min_order_value", "min_order_value 1e12 is beyond 1,000,000,000: a typo? "
+         "min_order_value is the least purchase value of one purchase order (currency)")
+    ]  # fmt: skip
+    rows = con.execute("SELECT supplier_id, min_order_value FROM suppliers ORDER BY 1").fetchall()
+    assert rows == [("S1", 250.0), ("S2", 0.0)]
+    bad = {"-5": "min_order_value -5 must be at least 0",
+           "x": "min_order_value 'x' is not a number (decimal separator '.')"}  # fmt: skip
+    for value, reason in bad.items():
+        _load(con, tmp_path, suppliers__csv=suppliers.replace("1e12", value))
+        assert quarantined(con, "suppliers") == [(3, "min_order_value", reason)]
+
+
+def test_suppliers_without_a_min_order_value_column_load_as_before(con, tmp_path):
+    """Files of before the column (BASE has none) load with no minimum and no note about it."""
+    report = _load(con, tmp_path)
+    assert quarantined(con, "suppliers") == []
+    assert con.execute("SELECT count(*), sum(min_order_value) FROM suppliers").fetchone() == (2, 0)
+    assert not [note for note in report.notes if "min_order_value" in note]
