@@ -381,20 +381,25 @@ class Limits:
     (currency), `capacity` on the volume ordered (litres), `max_orders` on the number of items
     ordered (None = no limit), supplier-wide tiers, and `order_cost`: supplier_id -> currency
     per purchase order the plan places with that supplier on this night, shared by every lot
-    on it (absent or 0: none; an offer's fixed_cost is per lot)."""
+    on it (absent or 0: none; an offer's fixed_cost is per lot), and `min_order_value`:
+    supplier_id -> the least purchase value of one purchase order to that supplier (currency,
+    Σ of its lots' purchase cost before supplier-wide discounts; absent or 0: none): the plan
+    orders at least that much from it, or nothing."""
 
     budget: float | None = None
     capacity: float | None = None
     max_orders: int | None = None
     supplier_tiers: tuple[SupplierTier, ...] = ()
     order_cost: Mapping[str, float] = field(default_factory=dict)
+    min_order_value: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for supplier, value in self.order_cost.items():
-            where = f"(supplier {supplier})"
-            _check(_is_finite(value), f"order_cost must be a finite number, got {value!r} {where}")
-            _check(0 <= value <= MAX_COST, f"order_cost must be within 0..{MAX_COST:g} {where}")
-        object.__setattr__(self, "order_cost", {s: float(v) for s, v in self.order_cost.items()})
+        for name in ("order_cost", "min_order_value"):
+            for supplier, value in getattr(self, name).items():
+                where = f"(supplier {supplier})"
+                _check(_is_finite(value), f"{name} must be a finite number, got {value!r} {where}")
+                _check(0 <= value <= MAX_COST, f"{name} must be within 0..{MAX_COST:g} {where}")
+            object.__setattr__(self, name, {s: float(v) for s, v in getattr(self, name).items()})
         for name in ("budget", "capacity", "max_orders"):
             value = getattr(self, name)
             if value is not None:
@@ -433,11 +438,21 @@ class Limits:
             or self.max_orders is not None
             or bool(self.supplier_tiers)
             or bool(self.orders())
+            or bool(self.minimums())
         )
 
     def orders(self) -> dict[str, float]:
         """The suppliers whose purchase order costs something: supplier_id -> order_cost."""
         return {s: v for s, v in self.order_cost.items() if v > 0}
+
+    def minimums(self) -> dict[str, float]:
+        """The suppliers with a minimum order value: supplier_id -> min_order_value."""
+        return {s: v for s, v in self.min_order_value.items() if v > 0}
+
+    def po_suppliers(self) -> list[str]:
+        """The suppliers whose purchase order is a column of the MILP (optimize.model): those
+        with an order_cost or a min_order_value, sorted."""
+        return sorted(set(self.orders()) | set(self.minimums()))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,10 @@ class Usage:
     `short_together`: the limits that could not take every item's best lot alone at once (each
     cut item may fit in what is left, but not all of them); `order_cost`: supplier_id -> its
     cost per purchase order (those above 0), `placed`: the purchase orders the plan places
-    with them (plan.purchase_orders: supplier_id -> order_cost, lots)."""
+    with them (plan.purchase_orders: supplier_id -> order_cost, lots; with a min_order_value
+    also it and the order's purchase value); `minimum`: supplier_id -> its min_order_value
+    (those above 0), `worth`: per such supplier, the purchase cost of the items' best lots
+    alone (least expected cost) that are from it."""
 
     budget: float
     capacity: float
@@ -42,6 +45,8 @@ class Usage:
     short_together: tuple[str, ...] = ()
     order_cost: dict = field(default_factory=dict)
     placed: dict = field(default_factory=dict)
+    minimum: dict = field(default_factory=dict)
+    worth: dict = field(default_factory=dict)
 
 
 def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tuple[str, dict]:
@@ -116,7 +121,8 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         }
         explanation["next_tier"] = _next_tier(item, lots, lot)
         reason = _order_reason(item, lot, smallest, blocking, best, explanation, none)
-        reason = reason.rstrip(".") + _shares(explanation["order"]) + "."
+        reason = reason.rstrip(".") + _shares(explanation["order"]) + _raised(lot, best, usage)
+        reason += "."
         if alone:
             reason += (
                 f" Not {units(best.quantity)} from {best.supplier_id}, "
@@ -130,6 +136,13 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     )
     explanation["versus_smallest_lot"] = _versus(smallest, lot)
     explanation["next_tier"] = None
+    if alone and best.supplier_id in usage.minimum:
+        reason = (
+            f"No order: {_needs(best, usage)} (ordering {units(best.quantity)} from "
+            f"{best.supplier_id} alone would cost {money(lot.expected_cost - best.expected_cost)}"
+            f" less in expectation; {_risk_text(item, lot)})."
+        )
+        return reason, explanation
     if alone:
         reason = (
             f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
@@ -151,7 +164,7 @@ def _order(lot: LotCost, usage: Usage) -> dict | None:
 
 def _shares(order: dict | None) -> str:
     """'; shares S2's order_cost 120.00 with 3 other lots tonight' ('' without one)."""
-    if order is None:
+    if order is None or not order["order_cost"]:
         return ""
     cost = f"{order['supplier_id']}'s order_cost {money(order['order_cost'])}"
     others = order["lots"] - 1
@@ -160,14 +173,53 @@ def _shares(order: dict | None) -> str:
     return f"; shares {cost} with {others} other lot{'s' if others > 1 else ''} tonight"
 
 
+def _raised(lot: LotCost, best: LotCost, usage: Usage) -> str:
+    """'; raised from its best lot alone (no order) to reach S2's min_order_value 250.00 per
+    purchase order (the lots from S2 tonight add up to 262.00)' if the lot is from a supplier
+    with a min_order_value whose order would stay below it with the item's best lot alone
+    instead ('' otherwise)."""
+    order = usage.placed.get(lot.supplier_id) or {}
+    if "min_order_value" not in order or (best.supplier_id, best.quantity) == (
+        lot.supplier_id,
+        lot.quantity,
+    ):
+        return ""
+    instead = best.purchase_cost if best.supplier_id == lot.supplier_id else 0.0
+    if order["purchase"] - lot.purchase_cost + instead >= order["min_order_value"] - 1e-6:
+        return ""
+    alone = "no order" if not best.quantity else f"{units(best.quantity)} from {best.supplier_id}"
+    return (
+        f"; raised from its best lot alone ({alone}) to reach {lot.supplier_id}'s "
+        f"min_order_value {money(order['min_order_value'])} per purchase order (the lots from "
+        f"{lot.supplier_id} tonight add up to {money(order['purchase'])})"
+    )
+
+
 def _unplaced(lot: LotCost, usage: Usage) -> bool:
-    """True if the lot's supplier has an order_cost and the plan places no order with it."""
-    return lot.supplier_id in usage.order_cost and lot.supplier_id not in usage.placed
+    """True if the lot's supplier has an order_cost or a min_order_value and the plan places
+    no order with it."""
+    supplier = lot.supplier_id
+    return (supplier in usage.order_cost or supplier in usage.minimum) and (
+        supplier not in usage.placed
+    )
 
 
 def _needs(lot: LotCost, usage: Usage) -> str:
     """'that needs a purchase order with S2 (order_cost 120.00) that no other lot shares
-    tonight'."""
+    tonight'; for a supplier with a min_order_value "S2's min_order_value 250.00 per purchase
+    order; the lots worth ordering from S2 tonight add up to 84.00"."""
+    supplier = lot.supplier_id
+    if supplier in usage.minimum:
+        minimum, worth = usage.minimum[supplier], usage.worth.get(supplier, 0.0)
+        cost = usage.order_cost.get(supplier)
+        also = f" (and its order_cost {money(cost)})" if cost else ""
+        why = (
+            f"the lots worth ordering from {supplier} tonight add up to {money(worth)}"
+            if worth < minimum - 1e-6
+            else f"the lots worth ordering from {supplier} tonight ({money(worth)}) do not pay "
+            "for it together"
+        )
+        return f"{supplier}'s min_order_value {money(minimum)} per purchase order{also}; {why}"
     cost = money(usage.order_cost[lot.supplier_id])
     return (
         f"that needs a purchase order with {lot.supplier_id} (order_cost {cost}) that no other "

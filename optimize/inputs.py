@@ -194,7 +194,8 @@ def build_problem(
         capacity=capacity,
         max_orders=max_orders,
         supplier_tiers=_supplier_tiers(supplier_tiers, used),
-        order_cost=_order_cost(suppliers, used),
+        order_cost=_supplier_amount(suppliers, used, "order_cost"),
+        min_order_value=_supplier_amount(suppliers, used, "min_order_value"),
     )
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
@@ -365,12 +366,13 @@ def _item_problem(
     )
 
 
-def _order_cost(suppliers: pd.DataFrame, used: set[str]) -> dict[str, float]:
-    """supplier_id -> order_cost (currency per purchase order) of the suppliers with an offer
-    in the run and an order_cost above 0 (a column missing or empty: none)."""
-    if "order_cost" not in suppliers:
+def _supplier_amount(suppliers: pd.DataFrame, used: set[str], column: str) -> dict[str, float]:
+    """supplier_id -> `column` (order_cost: currency per purchase order; min_order_value:
+    least purchase value of one, currency) of the suppliers with an offer in the run and a
+    value above 0 (a column missing or empty: none)."""
+    if column not in suppliers:
         return {}
-    costs = zip(suppliers["supplier_id"], suppliers["order_cost"], strict=True)
+    costs = zip(suppliers["supplier_id"], suppliers[column], strict=True)
     return {str(s): float(v) for s, v in costs if str(s) in used and _number(v, 0.0) > 0}
 
 

@@ -5,7 +5,7 @@ Rows (named): `one_lot_<sku>` (Σ_c x = 1), `budget` (Σ purchase cost · x <= b
 `capacity` (Σ quantity · unit_volume · x <= capacity, litres), `max_orders` (Σ x of lots > 0
 <= max_orders), and the purchase orders' (`po_...`, "Order costs" below). Objective: Σ
 expected cost · x + Σ order_cost · po. No order is always feasible without a service-level
-target.
+target; a min_order_value adds `min_order_value_<supplier>` rows ("Minimum order values").
 
 Supplier-wide tiers (a discount on everything bought from a supplier once the total reaches its
 min_total) are solved by tier states (`tier_states`): a state fixes, per tiered supplier, the
@@ -42,6 +42,17 @@ lot places anyway has no column: its order_cost is in the constant and the floor
 other items' lots on it cost nothing more. The tier states' models and the compact model carry
 the same columns and rows (after the x columns, before the compact model's tier columns).
 
+Minimum order values: a supplier's min_order_value (Limits.min_order_value, currency) is the
+least purchase value of one purchase order to it (Σ of its lots' purchase cost before
+supplier-wide discounts, as the budget counts them). Such a supplier gets the po column and
+rows above even with no order_cost (the column then costs 0), and the row
+`min_order_value_<supplier>`: Σ purchase cost · x of its lots − min_order_value · po >= 0, so
+the plan orders at least the minimum from it or nothing. Fixed items' purchases from it count
+on the right-hand side: when their lots place the order, the row is Σ purchase cost · x >=
+min_order_value less their purchases (none once they reach it). No order from the supplier
+always meets the row; only a fixed item (a service-level target only its lots meet) can make
+it unmeetable.
+
 Candidates that cannot be in any plan are dropped before the model is built (`allowed` masks
 some too): those whose use of a limit in force (the row's: purchase cost before supplier-wide
 discounts under a budget, volume under a capacity, an order under max_orders), with the least
@@ -53,7 +64,9 @@ is LP-feasible with a share of a lot over the budget and integer-infeasible; the
 Candidates that cannot be in any optimal plan are dropped too (exact dominance): c is dropped
 if another candidate c' of the same item costs no more in expectation and uses no more of
 every limit in force and buys no less from every supplier with a reach row (purchase cost or
-units, the tier's basis) and needs no purchase order c does not (c' needs none, or the one c
+units, the tier's basis) or a min_order_value (purchase cost up to the minimum: a dearer lot
+may be what reaches it, a lot reaching it alone needs no more) and needs no purchase order c
+does not (c' needs none, or the one c
 needs: a lot of another supplier dearer by less than an order_cost stays); ties keep the first
 (of equals, one needing no order). A purchase order a fixed item places counts as needed by
 none (`_Flat._kept`). Without shared limits this leaves each item's
@@ -274,12 +287,13 @@ class _Flat:
             else np.zeros(len(self.cost))
         )
         self.orders = (self.quantity > 0).astype(float)
-        # purchase orders that cost something: per candidate its supplier's index (-1: none)
-        self.po_suppliers = sorted(limits.orders())
+        # purchase orders with an order_cost or a min_order_value: per candidate its supplier's
+        # index in po_suppliers (-1: none)
+        self.po_suppliers = limits.po_suppliers()
         self.group = np.full(len(self.cost), -1, np.int64)
         for g, supplier in enumerate(self.po_suppliers):
             self.group[self.supplier == supplier] = g
-        self.names = [_clean(f"one_lot_{m.sku}") for m in menu]
+        self.names = [clean_name(f"one_lot_{m.sku}") for m in menu]
         # the candidates that can be in a plan: allowed and within the limits (flat, per item)
         self.usable = self._fitting(
             np.concatenate(allowed) if allowed else np.ones(len(self.cost), bool)
@@ -366,26 +380,26 @@ class _Flat:
                 z_cols.append(z)
                 # w = 0 (no tier) must lie in [lmin, lmax]
                 lmin, lmax = min(0.0, tier.discount_rate * lo), max(0.0, tier.discount_rate * hi)
-                extra_names += [_unique(_clean(f"{v}_{supplier}_{k}"), taken) for v in "zw"]
+                extra_names += [_unique(clean_name(f"{v}_{supplier}_{k}"), taken) for v in "zw"]
                 extra_cost += [0.0, -1.0]
                 extra_upper += [1.0, lmax - lmin]
                 extra_int += [True, False]
                 rest += [0.0, -lmin]  # no tier: z = 0, w = 0
                 done = float(bought[fixed_flat].sum())
                 coef = np.append(bought[cols], -tier.min_total)
-                rows.block([_clean(f"tier_reach_{supplier}_{k}")],
+                rows.block([clean_name(f"tier_reach_{supplier}_{k}")],
                            np.zeros(len(cols) + 1, np.int64), np.append(np.arange(len(cols)), z),
                            coef, -done, INF)  # fmt: skip
                 # w <= rate × discountable bought - lmin (1 - z) and w <= lmax z (w - lmin)
                 fixed_disc = tier.discount_rate * float(disc[fixed_flat].sum())
                 coef = np.concatenate((-tier.discount_rate * disc[cols], [-lmin, 1.0]))
                 x_cols = np.arange(len(cols))
-                rows.block([_clean(f"tier_discount_{supplier}_{k}")],
+                rows.block([clean_name(f"tier_discount_{supplier}_{k}")],
                            np.zeros(len(cols) + 2, np.int64), np.concatenate((x_cols, [z, w])),
                            coef, -INF, fixed_disc - 2 * lmin)  # fmt: skip
-                rows.block([_clean(f"tier_discount_cap_{supplier}_{k}")], [0, 0], [z, w],
+                rows.block([clean_name(f"tier_discount_cap_{supplier}_{k}")], [0, 0], [z, w],
                            [-lmax, 1.0], -INF, -lmin)  # fmt: skip
-            rows.block([_clean(f"tier_one_{supplier}")], np.zeros(len(z_cols), np.int64),
+            rows.block([clean_name(f"tier_one_{supplier}")], np.zeros(len(z_cols), np.int64),
                        z_cols, np.ones(len(z_cols)), -INF, 1.0)  # fmt: skip
         shift = float(sum(rest))  # objective −w = −w' − lmin, and rest = −lmin
         return part.model(
@@ -462,23 +476,26 @@ class _Flat:
         po_<supplier> per supplier with an order_cost that a column's lot needs, unless a
         fixed item's lot places that order anyway (its cost then goes to `part.placed`), and
         per item and such supplier the row po_<supplier>_<sku>: Σ x of the item's lots from
-        the supplier − po <= 0."""
+        the supplier − po <= 0; then the min_order_value rows (`_minimum_rows`). A supplier
+        with only a min_order_value gets its po column at cost 0."""
         cols, fixed_flat = part.cols, part.fixed_flat
+        order_cost = self.limits.order_cost
         placed = np.unique(self.group[fixed_flat][self.group[fixed_flat] >= 0])
-        part.placed = float(sum(self.limits.order_cost[self.po_suppliers[g]] for g in placed))
+        part.placed = float(sum(order_cost.get(self.po_suppliers[g], 0.0) for g in placed))
         group = self.group[cols]
         live = (group >= 0) & ~np.isin(group, placed)
         suppliers = np.unique(group[live])
         n_x = len(cols)
         part.po = np.full(n_x, -1, np.int64)
         if not len(suppliers):
+            self._minimum_rows(part, placed, {})
             return
         column = np.full(len(self.po_suppliers), -1, np.int64)
         column[suppliers] = n_x + np.arange(len(suppliers))
         part.po[live] = column[group[live]]
         names = [self.po_suppliers[g] for g in suppliers]
-        part.po_names = [_clean(f"po_{name}") for name in names]
-        part.po_cost = np.array([self.limits.order_cost[name] for name in names])
+        part.po_names = [clean_name(f"po_{name}") for name in names]
+        part.po_cost = np.array([order_cost.get(name, 0.0) for name in names])
         x_cols = np.flatnonzero(live)
         pairs, row = np.unique(
             np.stack((group[live], self.item[cols][live])), axis=1, return_inverse=True
@@ -486,13 +503,39 @@ class _Flat:
         row = np.ravel(row)
         sku = [m.sku for m in self.menu]
         part.rows.block(
-            [_clean(f"po_{self.po_suppliers[g]}_{sku[i]}") for g, i in pairs.T.tolist()],
+            [clean_name(f"po_{self.po_suppliers[g]}_{sku[i]}") for g, i in pairs.T.tolist()],
             np.concatenate((row, np.arange(pairs.shape[1]))),
             np.concatenate((x_cols, column[pairs[0]])),
             np.concatenate((np.ones(len(x_cols)), -np.ones(pairs.shape[1]))),
             -INF,
             0.0,
         )
+        po_column = dict(zip(suppliers.tolist(), column[suppliers].tolist(), strict=True))
+        self._minimum_rows(part, placed, po_column)
+
+    def _minimum_rows(self, part: _XPart, placed: np.ndarray, po_column: dict[int, int]) -> None:
+        """The row min_order_value_<supplier> per supplier with a min_order_value (module
+        docstring, "Minimum order values"): Σ purchase cost · x of its lots − min_order_value
+        · po >= 0 with a po column (`po_column`: supplier index -> column); when a fixed
+        item's lot places the order, Σ purchase cost · x >= what the fixed items' lots leave
+        of the minimum (no row once they reach it; an empty row if nothing can: no plan)."""
+        cols, fixed_flat = part.cols, part.fixed_flat
+        for g, supplier in enumerate(self.po_suppliers):
+            minimum = self.limits.min_order_value.get(supplier, 0.0)
+            if minimum <= 0:
+                continue
+            own = np.where(self.group == g, self.purchase, 0.0)
+            name = clean_name(f"min_order_value_{supplier}")
+            if g in placed:
+                left = minimum - float(own[fixed_flat].sum())
+                if left > LIMIT_TOL:
+                    part.rows.single(name, own[cols], left, INF)
+            elif g in po_column:
+                coef = np.append(own[cols], -minimum)
+                index = np.append(np.arange(len(cols)), po_column[g])
+                nz = coef != 0
+                part.rows.block([name], np.zeros(int(nz.sum()), np.int64), index[nz], coef[nz],
+                                0.0, INF)  # fmt: skip
 
 
 @dataclass
@@ -595,7 +638,7 @@ class _Rows:
 
     def single(self, name, coef, lower, upper) -> None:
         nz = np.flatnonzero(coef)
-        self.block([_clean(name)], np.zeros(len(nz), np.int64), nz, coef[nz], lower, upper)
+        self.block([clean_name(name)], np.zeros(len(nz), np.int64), nz, coef[nz], lower, upper)
 
     def matrix(self, n_cols: int) -> sparse.csr_matrix:
         if not self.parts:
@@ -703,10 +746,15 @@ def _usage_columns(menu, volume, limits, reach, cost) -> np.ndarray:
         for name, tier in reach.items():
             amount = purchase if tier.basis == "spend" else quantity
             rows.append(-np.where(supplier == name, amount, 0.0))
+    if minimums := limits.minimums():  # a lot buying more may be needed to reach the minimum
+        supplier = np.concatenate([m.supplier_id for m in menu])
+        purchase = np.concatenate([m.purchase_cost for m in menu])
+        for name, minimum in minimums.items():  # a lot reaching it alone needs no more
+            rows.append(-np.where(supplier == name, np.minimum(purchase, minimum), 0.0))
     return np.stack(rows).astype(float)
 
 
-def _clean(name: str) -> str:
+def clean_name(name: str) -> str:
     """Row name with the characters PuLP rejects replaced."""
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 

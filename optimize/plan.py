@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from optimize.candidates import tier_lots
-from optimize.data import ItemProblem, Limits, Problem, largest_tiers
+from optimize.data import ItemProblem, Limits, Problem, SupplierTier, largest_tiers
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
-from optimize.model import build_models
+from optimize.model import build_models, clean_name
 from optimize.sharing import with_order_cost_shares
 from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
@@ -157,7 +157,7 @@ def plan(
         result = solve_models(models, solver, time_limit, gap)
         spent = result.seconds
         if allowed is not None and result.infeasible:
-            parts = [("limits", _combined_reason(problem))]
+            parts = [("limits", _combined_reason(problem, menu, allowed))]
     reason = "; ".join(text for _, text in parts) or None
     if reason is not None:  # relaxed model: targets as penalties, in the time left
         start = time.perf_counter()
@@ -267,12 +267,16 @@ def _with_lots(
 
 
 def _extra_lots(item: ItemProblem, limits: Limits, per_period: bool) -> dict[str, np.ndarray]:
-    """Lots added to the item's menus per supplier: those reaching a supplier-wide tier alone
-    (candidates.tier_lots) and, for the cost-per-period objective, the EOQ lots."""
+    """Lots added to the item's menus per supplier: those reaching a supplier-wide tier or
+    the supplier's min_order_value alone (candidates.tier_lots; a minimum as a stand-in tier on
+    spend, whose rate is not used) and, for the cost-per-period objective, the EOQ lots."""
     eoq = eoq_lots(item, limits) if per_period else {}
+    minimums = limits.minimums()
     out = {}
     for offer in item.offers:
-        lots = tier_lots(offer, limits.supplier_tiers)
+        s = offer.supplier_id
+        stand_in = (SupplierTier(s, minimums[s], 0.5),) if s in minimums else ()
+        lots = tier_lots(offer, limits.supplier_tiers + stand_in)
         if offer.supplier_id in eoq:
             lots = np.union1d(lots, eoq[offer.supplier_id])
         out[offer.supplier_id] = lots
@@ -360,14 +364,31 @@ def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int])
 
 
 def purchase_orders(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:
-    """Per supplier with an order_cost that a chosen lot is from: its `order_cost`
-    (currency, paid once for its purchase order tonight) and the `lots` on that order."""
-    costs = limits.orders()
-    bought = [m.supplier_id[c] for m, c in zip(menu, choices, strict=True) if m.quantity[c] > 0]
-    return {
-        s: {"order_cost": costs[s], "lots": bought.count(s)}
-        for s in sorted(set(bought) & set(costs))
-    }
+    """Per supplier with an order_cost or a min_order_value that a chosen lot is from: its
+    `order_cost` (currency, paid once for its purchase order tonight; 0: none) and the `lots`
+    on that order; with a min_order_value also it and the order's `purchase` value (Σ of its
+    lots' purchase cost before supplier-wide discounts, currency)."""
+    costs, minimums = limits.orders(), limits.minimums()
+    lots = [(m.supplier_id[c], float(m.purchase_cost[c]))
+            for m, c in zip(menu, choices, strict=True) if m.quantity[c] > 0]  # fmt: skip
+    result = {}
+    for s in sorted({s for s, _ in lots} & set(limits.po_suppliers())):
+        result[s] = {"order_cost": costs.get(s, 0.0), "lots": sum(1 for o, _ in lots if o == s)}
+        if s in minimums:
+            purchase = sum(v for o, v in lots if o == s)
+            result[s] |= {"min_order_value": minimums[s], "purchase": purchase}
+    return result
+
+
+def worth_ordering(limits: Limits, menu: list[LotCosts]) -> dict[str, float]:
+    """Per supplier with a min_order_value: the purchase cost of the items' best lots alone
+    (least expected cost) that are from it (currency)."""
+    result = dict.fromkeys(limits.minimums(), 0.0)
+    for m in menu:
+        best = int(np.argmin(m.expected_cost))
+        if m.quantity[best] > 0 and m.supplier_id[best] in result:
+            result[m.supplier_id[best]] += float(m.purchase_cost[best])
+    return result
 
 
 def _discounts_total(limits: Limits, menu: list[LotCosts], choices: list[int]) -> float:
@@ -460,9 +481,18 @@ def _limit_short(
     return None
 
 
-def _combined_reason(problem: Problem) -> str:
+def _combined_reason(problem: Problem, menu: list[LotCosts], allowed: list[np.ndarray]) -> str:
+    """'budget, min_order_value_S2 together cannot meet the service levels of A, B': the
+    limits in force and the min_order_value rows of the suppliers some targeted item has an
+    allowed lot from (no order from them is then not always possible)."""
     names = [
         n for n in ("budget", "capacity", "max_orders") if getattr(problem.limits, n) is not None
+    ]
+    targeted = [k for k, i in enumerate(problem.items) if i.min_service_level is not None]
+    names += [
+        clean_name(f"min_order_value_{s}")
+        for s in sorted(problem.limits.minimums())
+        if any((menu[k].supplier_id[allowed[k]] == s).any() for k in targeted)
     ]
     skus = [i.sku for i in problem.items if i.min_service_level is not None]
     return f"{', '.join(names) or 'the limits'} together cannot meet the {_levels(skus)}"
@@ -516,7 +546,11 @@ def _planned_lots(
     """The planned lot per item with its reason; `relaxed`: the `infeasibility` parts of a
     relaxed plan (empty: not relaxed); `orders`: `purchase_orders`."""
     usage = dataclasses.replace(
-        _usage(problem, menu, choices), order_cost=problem.limits.orders(), placed=orders
+        _usage(problem, menu, choices),
+        order_cost=problem.limits.orders(),
+        placed=orders,
+        minimum=problem.limits.minimums(),
+        worth=worth_ordering(problem.limits, menu),
     )
     lots = []
     for k, (item, costs, c) in enumerate(zip(problem.items, menu, choices, strict=True)):

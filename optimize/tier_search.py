@@ -6,9 +6,11 @@ every state's LP relaxation for 20,000 items (the dual simplex needs ~25k iterat
 state, super-linear). Instead:
 
 1. The LP relaxation of the state with the highest tiers is solved; its duals y of the shared
-   rows (budget, capacity, max_orders, tier reach, po) give every other state a Lagrangian
-   bound L(y) = constant + Σ_items min_c (cost_c − y·A_c) + Σ_po min(0, cost_po − y·A_po) +
-   y·b, a valid lower bound for any y of the right sign (numpy, milliseconds).
+   rows (budget, capacity, max_orders, tier reach, po, min_order_value) give every other
+   state a Lagrangian bound L(y) = constant + Σ_items min_c (cost_c − y·A_c) + Σ_po min(0,
+   cost_po − y·A_po) + y·b, a valid lower bound for any y of the right sign (numpy,
+   milliseconds; a po column's A_po has −1 in its po rows and −min_order_value in its
+   min_order_value row, so its 0 <= po <= 1 bound is all the bound needs).
 2. States are taken from the lowest bound up. A state whose bound is within `gap` of the
    best plan so far (of its cost above the least floor of the states, MenuModel.floor) is
    bounded out, and so are all after it. A state known only by its

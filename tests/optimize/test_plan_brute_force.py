@@ -29,6 +29,8 @@ SUPPLIERS = ("S0", "S1", "S2")
 SEEDS = {"highs": range(40), "cbc": range(24)}
 # with order costs: more, as few instances order two lots from one supplier
 ORDER_SEEDS = {"highs": range(100), "cbc": range(60)}
+# with minimum order values (and order costs): likewise
+MINIMUM_SEEDS = {"highs": range(100), "cbc": range(50)}
 
 
 def _offer(rng: np.random.Generator, sku: str, supplier: str, horizon: int) -> Offer:
@@ -98,9 +100,10 @@ def _tiers(rng: np.random.Generator) -> tuple[SupplierTier, ...]:
     return tuple(tiers)
 
 
-def random_problem(seed: int, orders: bool = False) -> Problem:
-    """A seeded instance; `orders`: with an order_cost on two or three of the suppliers (drawn
-    apart, so the instance is otherwise the seed's without them)."""
+def random_problem(seed: int, orders: bool = False, minimums: bool = False) -> Problem:
+    """A seeded instance; `orders`: with an order_cost on two or three of the suppliers,
+    `minimums`: a min_order_value on one to three (each drawn apart, so the instance is
+    otherwise the seed's without them)."""
     rng = np.random.default_rng(seed)
     shape = (int(rng.integers(3, 9)), int(rng.integers(2, 5)))  # scenarios, horizon
     targets = rng.random() < 0.5
@@ -112,8 +115,15 @@ def random_problem(seed: int, orders: bool = False) -> Problem:
         max_orders=None if rng.random() < 0.5 else int(rng.integers(0, n + 1)),
         supplier_tiers=_tiers(rng),
         order_cost=_order_cost(np.random.default_rng(10_000 + seed)) if orders else {},
+        min_order_value=_min_order_value(np.random.default_rng(20_000 + seed)) if minimums else {},
     )
     return Problem(items, limits)
+
+
+def _min_order_value(rng: np.random.Generator) -> dict[str, float]:
+    """Minimums about one to three lots' purchase cost (a lot here costs 1-150)."""
+    chosen = rng.choice(SUPPLIERS, int(rng.integers(1, 4)), replace=False).tolist()
+    return {s: float(rng.choice([10, 25, 50, 100, 150])) for s in chosen}
 
 
 def _order_cost(rng: np.random.Generator) -> dict[str, float]:
@@ -138,7 +148,8 @@ def combinations(problem: Problem, menu: list[LotCosts], cost: list[np.ndarray])
     README's rules: a supplier's highest tier whose min_total the spend (purchase cost before
     the discount) or units bought from it reach takes its rate off the `discountable` part of
     every lot bought from it; a supplier's order_cost is paid once if any lot is bought from
-    it."""
+    it; the lots bought from a supplier with a min_order_value add up to at least it in
+    purchase cost, or there are none."""
     limits, tol = problem.limits, 1e-6
     total = _grid(cost)
     ok = np.ones(total.shape, bool)
@@ -163,6 +174,10 @@ def combinations(problem: Problem, menu: list[LotCosts], cost: list[np.ndarray])
     for supplier, cost in limits.order_cost.items():
         lots = [(m.supplier_id == supplier) & (m.quantity > 0) for m in menu]
         total = total + cost * (_grid(lots) > 0)
+    for supplier, minimum in limits.min_order_value.items():
+        lots = [(m.supplier_id == supplier) & (m.quantity > 0) for m in menu]
+        bought = _grid([np.where(o, m.purchase_cost, 0.0) for m, o in zip(menu, lots, strict=True)])
+        ok &= (_grid(lots) == 0) | (bought >= minimum - tol)
     return total, ok
 
 
@@ -196,15 +211,23 @@ def planned_with_menus(problem: Problem, solver: str, monkeypatch) -> tuple:
     return result, seen["menu"]
 
 
-@pytest.mark.parametrize("orders", [False, True], ids=["", "order_cost"])
+@pytest.mark.parametrize(
+    ("orders", "minimums"),
+    [(False, False), (True, False), (False, True), (True, True)],
+    ids=["", "order_cost", "min_order_value", "order_cost+min_order_value"],
+)
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
-def test_plan_is_the_cheapest_combination_of_its_candidates(solver, orders, monkeypatch):
-    """With `orders`, two or three suppliers have an order_cost (shared by their lots)."""
+def test_plan_is_the_cheapest_combination_of_its_candidates(solver, orders, minimums, monkeypatch):
+    """With `orders`, two or three suppliers have an order_cost (shared by their lots); with
+    `minimums`, one to three a min_order_value (their lots add up to it, or there are none)."""
     covered = {"tier": 0, "relaxed": 0, "limit": 0, "target": 0, "end_of_life": 0}
     if orders:
         covered |= {"shared": 0, "alone": 0}
-    for seed in (ORDER_SEEDS if orders else SEEDS)[solver]:
-        problem = random_problem(seed, orders)
+    if minimums:
+        covered |= {"raised": 0, "not_reached": 0}
+    seeds = MINIMUM_SEEDS if minimums else ORDER_SEEDS if orders else SEEDS
+    for seed in seeds[solver]:
+        problem = random_problem(seed, orders, minimums)
         result, menu = planned_with_menus(problem, solver, monkeypatch)
         where = f"seed {seed}, {solver}"
         assert result.optimal, where
@@ -246,4 +269,8 @@ def test_plan_is_the_cheapest_combination_of_its_candidates(solver, orders, monk
             covered["shared"] += any(o["lots"] > 1 for o in result.orders.values())
             covered["alone"] += any("no other lot shares tonight" in lot.reason
                                     for lot in result.lots)  # fmt: skip
+        if minimums:  # a lot raised to reach a minimum; a lot whose minimum was not reached
+            covered["raised"] += any("to reach" in lot.reason for lot in result.lots)
+            covered["not_reached"] += any("worth ordering from" in lot.reason
+                                          for lot in result.lots)  # fmt: skip
     assert all(n >= 3 for n in covered.values()), str(covered)

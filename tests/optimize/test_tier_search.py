@@ -172,3 +172,30 @@ def test_a_claimed_objective_that_is_not_the_plan_s_cost_is_solved_again_without
     assert runs == [True, False]
     assert status == "Optimal" and objective == pytest.approx(model.objective(x))
     assert objective == pytest.approx(solve(model, "highs", 30.0, 1e-9).objective)
+
+
+def test_lagrangian_bound_stays_below_the_optimum_with_min_order_values():
+    """The min_order_value rows (and po columns of suppliers without an order_cost) move into
+    the objective with the other shared rows: the bound is exact at the LP's duals and below
+    each state's optimum at other multipliers of the right sign."""
+    problem = many_items(60, seed=8, tight=True)
+    menu = [evaluate_item(i, 16) for i in problem.items]
+    # the minimum is above what the items' best lots buy: it binds in the LP
+    limits = Limits(capacity=9000, supplier_tiers=TIERS, order_cost={"S1": 50.0},
+                    min_order_value={"S1": 9000.0})  # fmt: skip
+    models = build_models(menu, limits, problem.items)
+    assert len(models) == 3
+    used = 0.0
+    for model in models:
+        lp = _lp_state(model, 30.0, 1e-9)
+        duals = _row_duals(lp)
+        assert any(name.startswith("min_order_value_") for name in duals)
+        used += sum(abs(y) for n, y in duals.items() if n.startswith("min_order_value_"))
+        assert lagrangian_bound(model, duals) == pytest.approx(lp.bound, rel=1e-7)
+        optimum = solve(model, "highs", 30.0, 1e-9).objective
+        for scale in (0.0, 0.5, 2.0, 10.0):
+            shifted = {name: scale * y for name, y in duals.items()}
+            assert lagrangian_bound(model, shifted) <= optimum + 1e-6
+        other = lagrangian_bound(models[0], duals)  # another state's duals, as search_states
+        assert other <= solve(models[0], "highs", 30.0, 1e-9).objective + 1e-6
+    assert used > 0  # a minimum binds in the LP somewhere
