@@ -80,18 +80,29 @@ def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str |
 def order_cost_text(orders: dict) -> str | None:
     """'360.00 on 3 purchase orders (S-101 120.00 shared by 4 lots; S-102 120.00 for 1 lot;
     ...)' for `optimize.Plan.orders` (per supplier its order_cost and the lots on its purchase
-    order tonight); None when the plan places no order with a cost: the suppliers' order_cost
-    is paid once per order, apart from the lots' order values and the spend."""
-    if not orders:
-        return None
-    total = sum(o["order_cost"] for o in orders.values())
-    each = [
-        f"{s} {o['order_cost']:,.2f} "
-        + (f"shared by {o['lots']} lots" if o["lots"] > 1 else "for 1 lot")
+    order tonight), then the minimums the orders reach ('; min_order_value reached: S-103
+    262.00 of 250.00'); None when the plan places no order with a cost or a minimum: the
+    suppliers' order_cost is paid once per order, apart from the lots' order values and the
+    spend."""
+    costly = {s: o for s, o in sorted(orders.items()) if o["order_cost"] > 0}
+    parts = []
+    if costly:
+        total = sum(o["order_cost"] for o in costly.values())
+        each = [
+            f"{s} {o['order_cost']:,.2f} "
+            + (f"shared by {o['lots']} lots" if o["lots"] > 1 else "for 1 lot")
+            for s, o in costly.items()
+        ]
+        n = len(costly)
+        orders_word = f"purchase order{'' if n == 1 else 's'}"
+        parts.append(f"{total:,.2f} on {n} {orders_word} ({'; '.join(each)})")
+    if reached := [
+        f"{s} {o['purchase']:,.2f} of {o['min_order_value']:,.2f}"
         for s, o in sorted(orders.items())
-    ]
-    n = len(orders)
-    return f"{total:,.2f} on {n} purchase order{'' if n == 1 else 's'} ({'; '.join(each)})"
+        if "min_order_value" in o
+    ]:
+        parts.append(f"min_order_value reached: {'; '.join(reached)}")
+    return "; ".join(parts) or None
 
 
 def lots_text(lots: pd.DataFrame, width: int = 110, extra: tuple[str, ...] = ()) -> str:

@@ -1156,6 +1156,32 @@ def test_an_item_without_a_forecast_or_past_its_end_of_life_says_so_in_its_reaso
     )
 
 
+def test_every_published_suppliers_lots_add_up_to_its_min_order_value(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """suppliers.csv with a min_order_value: the run loads it and publishes, per supplier,
+    lots whose order values add up to at least it (or none); the run summary says which
+    minimums the orders reach."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    suppliers = pd.read_csv(data / "suppliers.csv")
+    suppliers["min_order_value"] = 400.0
+    suppliers.to_csv(data / "suppliers.csv", index=False)
+    db_path = tmp_path / "reorder.duckdb"
+    summary = _run(data, db_path)
+    lots = _published(db_path)
+    per_supplier = lots[lots["quantity"] > 0].groupby("supplier_id")["order_value"].sum()
+    assert len(per_supplier) and (per_supplier >= 400.0 - 1e-6).all(), per_supplier
+    assert summary["purchase_orders"].keys() == set(per_supplier.index)
+    for s, order in summary["purchase_orders"].items():
+        assert order["purchase"] == pytest.approx(per_supplier[s])
+    _print_summary(summary, data)
+    first = per_supplier.index[0]
+    assert f"min_order_value reached: {first} {per_supplier[first]:,.2f} of 400.00" in (
+        capsys.readouterr().out
+    )
+
+
 def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons(
     demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -535,3 +535,20 @@ def test_every_portfolio_chart_names_its_axes_with_their_units(run) -> None:
         assert ax.get_title() and ax.get_xlabel().endswith("(currency)")
     assert figures[2].axes[0].get_ylabel() == "stockout risk the lot decides"
     plt.close("all")
+
+
+def test_the_order_costs_key_figure_says_which_minimums_the_orders_reach():
+    """optimize.Plan.orders with a supplier that has only a min_order_value (order_cost 0):
+    no 0.00 order cost is listed; the minimum its order reaches is."""
+    from flows.console import order_cost_text
+
+    orders = {
+        "S1": {"order_cost": 120.0, "lots": 2},
+        "S2": {"order_cost": 0.0, "lots": 3, "min_order_value": 250.0, "purchase": 262.0},
+    }
+    assert order_cost_text(orders) == (
+        "120.00 on 1 purchase order (S1 120.00 shared by 2 lots); "
+        "min_order_value reached: S2 262.00 of 250.00"
+    )
+    assert order_cost_text({"S2": orders["S2"]}) == "min_order_value reached: S2 262.00 of 250.00"
+    assert order_cost_text({}) is None
