@@ -123,7 +123,7 @@ def summarize(
         "spend": round(spend, 2),
         "savings": round(savings, 2),
         "supplier_discount": round(invoice_discount, 2),
-        # optimize.Plan.orders: per supplier with an order_cost, its cost and lots tonight
+        # optimize.Plan.orders: per supplier with an order_cost or a minimum, its order tonight
         "purchase_orders": result.orders,
         "expected_leftover_units": round(float(lots["expected_leftover"].sum()), 1),
         "items_held_back": sum(group["items"] for group in held_back),

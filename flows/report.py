@@ -64,7 +64,7 @@ class ReportData:
     # optimize.Plan.supplier_discounts: per tiered supplier its tier reached and `discount`,
     # the currency a supplier-wide tier takes off its invoices
     supplier_discounts: dict = field(default_factory=dict)
-    # optimize.Plan.orders: per supplier with an order_cost, its cost and the lots on its order
+    # optimize.Plan.orders: per supplier with an order_cost or a minimum, its order tonight
     purchase_orders: dict = field(default_factory=dict)
     fill_target: float | None = None  # min_service_level if set; None: service_level
     settings: str = ""  # RunParameters.settings_text()

@@ -93,8 +93,9 @@ class Plan:
     relaxed: bool = False
     infeasible_reason: str | None = None
     supplier_discounts: dict = field(default_factory=dict)
-    # per supplier with an order_cost the plan orders from: its `order_cost` and the `lots`
-    # on its purchase order tonight (`purchase_orders`); objective includes them
+    # per supplier with an order_cost or a min_order_value the plan orders from
+    # (`purchase_orders`): its `order_cost`, the `lots` on its purchase order tonight and, with
+    # a minimum, `min_order_value` and the order's `purchase` value; objective includes the costs
     orders: dict = field(default_factory=dict)
 
     @property
