@@ -52,11 +52,17 @@ GAP = DEFAULT_GAP  # of the cost the lots can avoid (optimize.model.MenuModel.fl
 
 
 def instance(
-    n_items: int, seed: int = 7, scenarios: int = SCENARIOS, tiers: int = 0, order_cost: float = 0
+    n_items: int,
+    seed: int = 7,
+    scenarios: int = SCENARIOS,
+    tiers: int = 0,
+    order_cost: float = 0,
+    min_order_value: float = 0,
 ) -> Problem:
     """A seeded Problem of n_items with budget, capacity and supplier-wide tiers; `tiers` > 0:
     each of the three suppliers gets that many spend tiers instead ((tiers + 1)^3 states);
-    `order_cost`: every supplier's cost per purchase order (currency)."""
+    `order_cost`: every supplier's cost per purchase order (currency); `min_order_value`:
+    every supplier's least purchase value of one (currency)."""
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
     p_active = rng.uniform(0.15, 1.0, n_items)
@@ -85,6 +91,7 @@ def instance(
         capacity=0.6 * float((mean_total * volume).sum()),
         supplier_tiers=many if tiers else standard,
         order_cost=dict.fromkeys(SUPPLIERS, order_cost),
+        min_order_value=dict.fromkeys(SUPPLIERS, min_order_value),
     )
     return Problem(tuple(items), limits)
 
@@ -135,11 +142,17 @@ def _offer(supplier: str, sku: str, rng, price: float, mean_total: float) -> Off
 
 
 def run_case(
-    n_items: int, solver: str, scenarios: int = SCENARIOS, tiers: int = 0, order_cost: float = 0
+    n_items: int,
+    solver: str,
+    scenarios: int = SCENARIOS,
+    tiers: int = 0,
+    order_cost: float = 0,
+    min_order_value: float = 0,
 ) -> dict:
     """Generate, plan and measure one case in this process."""
     t0 = time.perf_counter()
-    problem = instance(n_items, scenarios=scenarios, tiers=tiers, order_cost=order_cost)
+    problem = instance(n_items, scenarios=scenarios, tiers=tiers, order_cost=order_cost,
+                       min_order_value=min_order_value)  # fmt: skip
     generate = time.perf_counter() - t0
     t1 = time.perf_counter()
     result = plan(problem, solver=solver, time_limit=TIME_LIMIT[solver], gap=GAP, max_candidates=24)
@@ -165,6 +178,11 @@ def run_case(
         "supplier_discount": round(discounts, 2),
         "order_cost": order_cost,
         "orders": {s: o["lots"] for s, o in result.orders.items()},  # lots per purchase order
+        "min_order_value": min_order_value,
+        # per supplier with a minimum: the purchase value of its order tonight
+        "purchase": {
+            s: round(o["purchase"], 2) for s, o in result.orders.items() if "purchase" in o
+        },
     }
 
 
@@ -182,12 +200,19 @@ def main() -> None:
         "--order-cost", type=float, default=0.0, help="every supplier's order_cost (currency)"
     )
     parser.add_argument(
-        "--case", nargs=5, metavar=("ITEMS", "SOLVER", "S", "T", "O"), help=argparse.SUPPRESS
+        "--min-order-value",
+        type=float,
+        default=0.0,
+        help="every supplier's min_order_value (currency per purchase order)",
+    )
+    parser.add_argument(
+        "--case", nargs=6, metavar=("ITEMS", "SOLVER", "S", "T", "O", "M"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.case:
-        n, solver, scenarios, tiers, order_cost = args.case
-        print(json.dumps(run_case(int(n), solver, int(scenarios), int(tiers), float(order_cost))))
+        n, solver, scenarios, tiers, order_cost, minimum = args.case
+        case = (int(n), solver, int(scenarios), int(tiers), float(order_cost), float(minimum))
+        print(json.dumps(run_case(*case)))
         return
     rows = []
     for n in args.sizes:
@@ -203,6 +228,7 @@ def main() -> None:
                         str(scenarios),
                         str(args.tiers),
                         str(args.order_cost),
+                        str(args.min_order_value),
                     ],
                     capture_output=True,
                     text=True,
@@ -223,7 +249,8 @@ def main() -> None:
 
 
 def _print_row(row: dict, header: bool) -> None:
-    cols = ("items", "scenarios", "solver", "states", "order_cost", "build_s", "solve_s",
+    cols = ("items", "scenarios", "solver", "states", "order_cost", "min_order_value", "build_s",
+            "solve_s",
             "explain_s", "peak_mb", "child_mb", "gap", "optimal", "objective")  # fmt: skip
     if header:
         print(" | ".join(f"{c:>9}" for c in cols) + " | status")
