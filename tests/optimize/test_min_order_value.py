@@ -21,7 +21,7 @@ from optimize.evaluate import evaluate_items
 from optimize.fallback import greedy_choices
 from optimize.model import build_models
 from optimize.plan import plan
-from optimize.solve import meets_rows
+from optimize.solve import NO_SOLVER_STATUS, meets_rows
 from optimize.states import solve_models
 from tests.optimize.test_order_cost import _four_items, _part
 from tests.optimize.test_plan_brute_force import random_problem
@@ -223,3 +223,8 @@ def test_a_fixed_items_lot_places_the_order_and_counts_toward_the_minimum(solver
     (alone,) = build_models(menu[:1], MINIMUM, (A,), allowed[:1])
     assert alone.n_columns == 0 and alone.row_names == ["min_order_value_S2"]
     assert solve_models([alone], solver, 60.0, 1e-9).infeasible
+    # a fixed lot of 6 (126.00) reaches a minimum of 120.00 alone: no row, no solver needed
+    lower = Limits(min_order_value={"S2": 120.0})
+    (reached,) = build_models(menu[:1], lower, (A,), [menu[0].quantity == 6])
+    assert reached.n_columns == 0 and reached.row_names == []
+    assert solve_models([reached], solver, 60.0, 1e-9).status == NO_SOLVER_STATUS
