@@ -200,16 +200,16 @@ def held_back_note(group: dict, shown: int = 20) -> str:
 
 
 def order_cost_held_note(group: dict, shown: int = 20) -> str:
-    """'2 items whose best lot is not ordered (another lot or none): alone on its supplier's
-    purchase order tonight, the order_cost costs more than the lot saves: P-71472 (S-109),
-    ...' for the run summary's `order_cost_held` group (items, skus, offers: sku -> the
-    supplier of that lot)."""
+    """'2 items whose best lot is not ordered (another lot or none) for its supplier's
+    order_cost or min_order_value, no other lot sharing that purchase order tonight: P-71472
+    (S-109), ...' for the run summary's `order_cost_held` group (items, skus, offers: sku ->
+    the supplier of that lot)."""
     n, offers, skus = group["items"], group["offers"], group["skus"][:shown]
     named = ", ".join(f"{s} ({offers[s]})" if s in offers else s for s in skus)
     more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (f"{n} item{'' if n == 1 else 's'} whose best lot is not ordered (another lot or "
-            "none): alone on its supplier's purchase order tonight, the order_cost costs more "
-            f"than the lot saves: {named}{more}")  # fmt: skip
+            "none) for its supplier's order_cost or min_order_value, no other lot sharing that "
+            f"purchase order tonight: {named}{more}")  # fmt: skip
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:

@@ -1240,8 +1240,8 @@ def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summ
     assert group == {"items": 1, "skus": ["A"], "offers": {"A": "S2"}}
     note = order_cost_held_note(group)
     assert note == (
-        "1 item whose best lot is not ordered (another lot or none): alone on its supplier's "
-        "purchase order tonight, the order_cost costs more than the lot saves: A (S2)"
+        "1 item whose best lot is not ordered (another lot or none) for its supplier's "
+        "order_cost or min_order_value, no other lot sharing that purchase order tonight: A (S2)"
     )
     assert ("Order costs", note) in exception_notes({"order_cost_held": group})
     summary = first_run[1] | {"order_cost_held": group}  # a real run's, with the group
