@@ -543,11 +543,21 @@ def order_notes(orders: pd.DataFrame, suppliers: Iterable[object] | None = None)
     """One note per purchase order with an order_cost that the lots as decided change
     (`warehouse.decided_purchase_orders`; only `suppliers`' orders when given): an order the
     plan placed that no lot is on any more (its order_cost is not paid), one it did not place
-    that a decision adds, and one the plan shared that now carries one lot alone. The plan
-    ordered those lots weighing the order_cost against what they save together."""
+    that a decision adds, and one the plan shared that now carries one lot alone; and one per
+    order whose lots as decided fall below its supplier's min_order_value. The plan ordered
+    those lots weighing the order_cost against what they save together, at or above each
+    minimum."""
     notes = []
     for r in orders.itertuples(index=False):
         if suppliers is not None and r.supplier_id not in set(suppliers):
+            continue
+        if r.now and r.value < r.min_order_value - 1e-6:
+            notes.append(
+                f"{r.supplier_id}'s lots as decided tonight add up to {r.value:,.2f}, below its "
+                f"min_order_value {r.min_order_value:,.2f} per purchase order: it may refuse "
+                f"the order ({listed(list(r.now))}); add to it or reject them"
+            )
+        if not r.order_cost:
             continue
         cost = f"order_cost {r.order_cost:,.2f}"
         planned, now = list(r.planned), list(r.now)

@@ -127,8 +127,8 @@ def review_lots(
     """Recommendations of a run_key (default: the published run, current_run) with their status
     (pending | approved | overridden | rejected) and the effective decision's columns; a
     pending lot whose item was decided on another run of the night has that run's newest
-    decision in other_run_key, other_action, other_quantity and other_supplier_id (it counts
-    for the night until this run's lot is decided).
+    decision in other_run_key, other_action, other_quantity, other_supplier_id and
+    other_order_value (it counts for the night until this run's lot is decided).
 
     Only lots with a positive recommended quantity unless `with_zero` (an override may order
     an item the plan left out); only lots of one of `suppliers` (the supplier decided for,
@@ -179,6 +179,7 @@ _LOT_SQL = (
     "o.action AS other_action",
     "o.quantity AS other_quantity",
     "o.supplier_id AS other_supplier_id",
+    "o.order_value AS other_order_value",
 )
 _LOT_COLUMNS = [c.rsplit(" AS ", 1)[-1].removeprefix("r.").removeprefix("d.") for c in _LOT_SQL]
 
@@ -716,20 +717,23 @@ def missed_supplier_tiers(
     return out.reset_index(drop=True)
 
 
-PURCHASE_ORDER_COLUMNS = ["supplier_id", "order_cost", "planned", "now"]
+PURCHASE_ORDER_COLUMNS = ["supplier_id", "order_cost", "planned", "now", "min_order_value", "value"]
 
 
 def decided_purchase_orders(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None
 ) -> pd.DataFrame:
     """Per supplier with an order_cost (suppliers, currency per purchase order, paid once a
-    night however many lots are on it) that the run_key's plan (default: the published run)
-    or its lots as decided order from: `planned`, the skus of the plan's lots on its purchase
-    order tonight, and `now`, those of the lots as decided (approved and pending lots as
-    recommended, overridden ones on the supplier decided, rejected ones on none; a pending lot
-    whose item was decided on another run of the night as decided there), sorted lists. The
-    plan weighed each order_cost against what the lots on the order save together: a
-    decision that empties an order, or adds one, changes what the night pays."""
+    night however many lots are on it) or a min_order_value that the run_key's plan (default:
+    the published run) or its lots as decided order from: `planned`, the skus of the plan's
+    lots on its purchase order tonight, and `now`, those of the lots as decided (approved and
+    pending lots as recommended, overridden ones on the supplier decided, rejected ones on
+    none; a pending lot whose item was decided on another run of the night as decided there),
+    sorted lists; its `min_order_value` and `value`, the order value of the lots as decided
+    (currency, before supplier-wide tier discounts, as the minimum counts it). The plan
+    weighed each order_cost against what the lots on the order save together and kept each
+    order at or above its minimum: a decision that empties an order, adds one or takes it
+    below the minimum changes what the night pays or what the supplier accepts."""
     lots = review_lots(con, run_key, with_zero=True)
     if lots.empty:
         return pd.DataFrame(columns=PURCHASE_ORDER_COLUMNS)
@@ -742,15 +746,24 @@ def decided_purchase_orders(
         .where(lots["status"] != "pending", pending)
         .where(lots["status"] != "rejected")
     )
-    costs = con.execute(
-        "SELECT supplier_id, order_cost FROM suppliers WHERE order_cost > 0 "
-        "AND list_contains(?, supplier_id) ORDER BY supplier_id",
+    elsewhere = (lots["status"] == "pending") & lots["other_run_key"].notna()
+    value = (
+        lots["decided_order_value"]
+        .where(lots["status"] == "overridden", lots["order_value"])
+        .where(~elsewhere, lots["other_order_value"])
+        .fillna(0.0)
+    )
+    terms = con.execute(
+        "SELECT supplier_id, order_cost, min_order_value FROM suppliers "
+        "WHERE (order_cost > 0 OR min_order_value > 0) AND list_contains(?, supplier_id) "
+        "ORDER BY supplier_id",
         [sorted({*planned.dropna(), *now.dropna()})],
     ).fetchall()
     rows = [
-        (s, float(cost), sorted(lots.loc[planned == s, "sku"]), sorted(lots.loc[now == s, "sku"]))
-        for s, cost in costs
-    ]
+        (s, float(cost), sorted(lots.loc[planned == s, "sku"]), sorted(lots.loc[now == s, "sku"]),
+         float(minimum), float(value[now == s].sum()))
+        for s, cost, minimum in terms
+    ]  # fmt: skip
     return pd.DataFrame(rows, columns=PURCHASE_ORDER_COLUMNS)
 
 

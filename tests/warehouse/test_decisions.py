@@ -594,6 +594,9 @@ def test_an_approved_lot_is_due_after_its_supplier_items_lead_time(tmp_path: Pat
     assert due["B"] == pd.Timestamp(NOON.date() + timedelta(days=90))  # B's own with S1
 
 
+ORDER_KEYS = ["supplier_id", "order_cost", "planned", "now"]
+
+
 def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_lot(con) -> None:
     """A and B share S1's purchase order (order_cost 120); moving A to S2 (order_cost 80,
     no lot of the plan) and rejecting B changed what the night pays for purchase orders, and
@@ -603,13 +606,16 @@ def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_l
     con.execute("UPDATE suppliers SET order_cost = CASE supplier_id WHEN 'S1' THEN 120 "
                 "ELSE 80 END")  # fmt: skip
     orders = warehouse.decided_purchase_orders(con)
-    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
+    assert orders[ORDER_KEYS].values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
     assert order_notes(orders) == []  # pending lots count as recommended
     warehouse.record_decisions(
         con, [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)], "anna"
     )
     orders = warehouse.decided_purchase_orders(con)
-    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["B"]], ["S2", 80.0, [], ["A"]]]
+    assert orders[ORDER_KEYS].values.tolist() == [
+        ["S1", 120.0, ["A", "B"], ["B"]],
+        ["S2", 80.0, [], ["A"]],
+    ]
     assert order_notes(orders) == [
         "B is now the only lot on S1's purchase order tonight and pays its order_cost 120.00 "
         "alone (the plan shared it among 2 lots: A, B)",
@@ -626,12 +632,33 @@ def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_l
     con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S2'")
     warehouse.record_decisions(con, [Decision("A", "approve"), Decision("B", "approve")], "anna")
     orders = warehouse.decided_purchase_orders(con)
-    assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
+    assert orders[ORDER_KEYS].values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
     assert order_notes(orders) == []
     con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S1'")
     assert warehouse.decided_purchase_orders(con).empty
-    shared = pd.DataFrame([["S3", 60.0, [], ["A", "B"]]], columns=orders.columns)
+    shared = pd.DataFrame([["S3", 60.0, [], ["A", "B"], 0.0, 300.0]], columns=orders.columns)
     assert order_notes(shared) == [
         "S3: the plan placed no purchase order with it tonight; A, B now share one "
         "(order_cost 60.00)"
     ]
+
+
+def test_lots_as_decided_below_a_suppliers_min_order_value_are_named(con) -> None:
+    """S1 refuses orders below 450 (min_order_value): the plan's A and B (480 together) reach
+    it; rejecting B left A alone below it and nothing said so; now the note names the order,
+    its value as decided and the lots on it."""
+    from flows.console import order_notes
+
+    con.execute("UPDATE suppliers SET min_order_value = 450 WHERE supplier_id = 'S1'")
+    orders = warehouse.decided_purchase_orders(con)
+    assert orders.values.tolist() == [["S1", 0.0, ["A", "B"], ["A", "B"], 450.0, 480.0]]
+    assert order_notes(orders) == []
+    warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna")
+    orders = warehouse.decided_purchase_orders(con)
+    assert orders["value"].tolist() == [400.0]
+    assert order_notes(orders) == [
+        "S1's lots as decided tonight add up to 400.00, below its min_order_value 450.00 per "
+        "purchase order: it may refuse the order (A); add to it or reject them"
+    ]
+    warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
+    assert order_notes(warehouse.decided_purchase_orders(con)) == []  # no order: no minimum
