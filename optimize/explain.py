@@ -142,7 +142,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
             f"{best.supplier_id} alone would cost {money(lot.expected_cost - best.expected_cost)}"
             f" less in expectation; {_risk_text(item, lot)})."
         )
-        return reason, explanation
+        return reason + open_order_risk(item), explanation
     if alone:
         reason = (
             f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pytest
 
-from optimize.data import Limits, Problem, SupplierTier
+from optimize.data import Delivery, Limits, Problem, SupplierTier
 from optimize.evaluate import evaluate_items
 from optimize.fallback import greedy_choices
 from optimize.model import build_models
@@ -228,3 +228,14 @@ def test_a_fixed_items_lot_places_the_order_and_counts_toward_the_minimum(solver
     (reached,) = build_models(menu[:1], lower, (A,), [menu[0].quantity == 6])
     assert reached.n_columns == 0 and reached.row_names == []
     assert solve_models([reached], solver, 60.0, 1e-9).status == NO_SOLVER_STATUS
+
+
+def test_a_no_order_for_a_minimum_names_the_open_orders_counted_late():
+    """The no-order reason of a minimum ends, as every other reason, with the open orders the
+    plan counted late or short by their supplier's record (it said nothing of them)."""
+    a = dataclasses.replace(A, open_orders=((1, 1),), open_order_ids=("PO-1",),
+                            open_order_suppliers=(Delivery("S2", on_time_rate=0.6),))  # fmt: skip
+    (lot,) = plan(Problem((a,), MINIMUM)).lots
+    assert lot.quantity == 0 and lot.reason.startswith("No order: S2's min_order_value")
+    assert lot.reason.endswith(" The open order counts as its supplier delivers: PO-1 from S2 "
+                               "on time 60%.")  # fmt: skip
