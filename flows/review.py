@@ -358,7 +358,8 @@ def review(
 def _logged_notes(db_path: str, shown: str | None) -> dict[str, list[str]]:
     """The notes on lots of the run shown (`shown`: its run_key, None: the published run's)
     that a planner reads before answering, each logged: decided on another recommendation,
-    rejected or approved late on an earlier night, exports that failed."""
+    rejected or approved late on an earlier night, runs that failed, were killed or still run
+    since the published one (`read_failed`)."""
     logger = get_run_logger()
     notes = {
         "changed": read_changed(db_path, shown),
