@@ -169,13 +169,14 @@ def _held_back(skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_
 def _order_cost_held(
     skus: pd.Series, explained: list[dict], shown: int = NOT_PLANNED_SHOWN
 ) -> dict | None:
-    """Items whose best lot was not ordered because it would have been alone on its
-    supplier's purchase order (the explanation's `best_without_order_cost`): how many, and the
-    first `shown` skus with that lot's supplier (`offers`: sku -> supplier_id); None if none.
-    Each item's reason says it, but only `lots --all` listed the items without an order."""
-    held = [(str(sku), e["best_without_order_cost"]["supplier_id"])
+    """Items whose best lot a purchase order kept back (the explanation's
+    `best_without_order_cost`): how many, and the first `shown` skus with that lot's supplier
+    and what held it (`offers`: sku -> [supplier_id, order_cost or min_order_value; runs
+    before 2026-12-07: order_cost]); None if none. Each item's reason says it, but only
+    `lots --all` listed the items without an order."""
+    held = [(str(sku), [b["supplier_id"], b.get("held_by", "order_cost")])
             for sku, e in zip(skus, explained, strict=True)
-            if e.get("best_without_order_cost")]  # fmt: skip
+            if (b := e.get("best_without_order_cost"))]  # fmt: skip
     if not held:
         return None
     return {"items": len(held), "skus": [s for s, _ in held[:shown]],

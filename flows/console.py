@@ -200,16 +200,19 @@ def held_back_note(group: dict, shown: int = 20) -> str:
 
 
 def order_cost_held_note(group: dict, shown: int = 20) -> str:
-    """'2 items whose best lot is not ordered (another lot or none) for its supplier's
-    order_cost or min_order_value, no other lot sharing that purchase order tonight: P-71472
-    (S-109), ...' for the run summary's `order_cost_held` group (items, skus, offers: sku ->
-    the supplier of that lot)."""
+    """'2 items whose best lot is not ordered (another lot or none) for its supplier's purchase
+    order: P-71472 (S-109's order_cost: no other lot shares the order tonight), P-12 (S-2's
+    min_order_value: the lots worth ordering do not reach it)' for the run summary's
+    `order_cost_held` group (items, skus, offers: sku -> [supplier, what held the lot])."""
     n, offers, skus = group["items"], group["offers"], group["skus"][:shown]
-    named = ", ".join(f"{s} ({offers[s]})" if s in offers else s for s in skus)
+    why = {
+        "order_cost": "order_cost: no other lot shares the order tonight",
+        "min_order_value": "min_order_value: the lots worth ordering do not reach it",
+    }
+    named = ", ".join(f"{s} ({offers[s][0]}'s {why[offers[s][1]]})" for s in skus)
     more = f" and {n - len(skus)} more" if n > len(skus) else ""
     return (f"{n} item{'' if n == 1 else 's'} whose best lot is not ordered (another lot or "
-            "none) for its supplier's order_cost or min_order_value, no other lot sharing that "
-            f"purchase order tonight: {named}{more}")  # fmt: skip
+            f"none) for its supplier's purchase order: {named}{more}")  # fmt: skip
 
 
 def beyond_horizon_note(group: dict, shown: int = 20) -> str:

@@ -100,7 +100,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "limits": blocking,
         "best_without_limits": None if not blocking else _brief(best),
         "order": _order(lot, usage),
-        "best_without_order_cost": _brief(best) if alone else None,
+        "best_without_order_cost": _held(best, usage) if alone else None,
     }
     if lot.quantity:
         offer = item.offer(lot.supplier_id)
@@ -193,6 +193,14 @@ def _raised(lot: LotCost, best: LotCost, usage: Usage) -> str:
         f"min_order_value {money(order['min_order_value'])} per purchase order (the lots from "
         f"{lot.supplier_id} tonight add up to {money(order['purchase'])})"
     )
+
+
+def _held(best: LotCost, usage: Usage) -> dict:
+    """The best lot a purchase order kept back, with `held_by`: min_order_value if its
+    supplier has one (the lots worth ordering do not reach or pay for it), else order_cost (no
+    other lot shares the order)."""
+    cause = "min_order_value" if best.supplier_id in usage.minimum else "order_cost"
+    return _brief(best) | {"held_by": cause}
 
 
 def _unplaced(lot: LotCost, usage: Usage) -> bool:

@@ -1237,11 +1237,18 @@ def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summ
                                           optimize.Limits(order_cost={"S2": 120.0})))  # fmt: skip
     frame = held.frame()
     group = _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]])
-    assert group == {"items": 1, "skus": ["A"], "offers": {"A": "S2"}}
+    assert group == {"items": 1, "skus": ["A"], "offers": {"A": ["S2", "order_cost"]}}
     note = order_cost_held_note(group)
     assert note == (
-        "1 item whose best lot is not ordered (another lot or none) for its supplier's "
-        "order_cost or min_order_value, no other lot sharing that purchase order tonight: A (S2)"
+        "1 item whose best lot is not ordered (another lot or none) for its supplier's purchase "
+        "order: A (S2's order_cost: no other lot shares the order tonight)"
+    )
+    limits = optimize.Limits(min_order_value={"S2": 1000.0})  # 100 units for a need of 4
+    minimum = optimize.plan(optimize.Problem((_part("A", ("S2", 10.0)),), limits))
+    frame = minimum.frame()
+    held = _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]])
+    assert order_cost_held_note(held).endswith(
+        "A (S2's min_order_value: the lots worth ordering do not reach it)"
     )
     assert ("Order costs", note) in exception_notes({"order_cost_held": group})
     summary = first_run[1] | {"order_cost_held": group}  # a real run's, with the group
