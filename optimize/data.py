@@ -292,17 +292,24 @@ class ItemProblem:
         """Number of planned periods."""
         return int(self.scenarios.shape[1])
 
-    def uncertain_orders(self) -> list[tuple[int, int, Delivery]]:
-        """(due period, quantity, supplier) of the open orders inside the horizon whose arrival
-        or usable units are not certain: of a known supplier that is late or rejects units (an
-        overdue order, due in period 0, only by its rejects: see `scenario_arrivals`)."""
+    def uncertain_order_indices(self) -> list[int]:
+        """Positions in `open_orders` of the orders inside the horizon whose arrival or usable
+        units are not certain: of a known supplier that is late or rejects units (an overdue
+        order, due in period 0, only by its rejects: see `scenario_arrivals`)."""
         suppliers = self.open_order_suppliers or (None,) * len(self.open_orders)
         return [
-            (max(due, 0), quantity, s)
-            for (due, quantity), s in zip(self.open_orders, suppliers, strict=True)
+            k for k, ((due, _), s) in enumerate(zip(self.open_orders, suppliers, strict=True))
             if s is not None and due < self.horizon and (s.reject_rate > 0 or (
                 due > 0 and s.on_time_rate < 1))
         ]  # fmt: skip
+
+    def uncertain_orders(self) -> list[tuple[int, int, Delivery]]:
+        """(due period, quantity, supplier) of the `uncertain_order_indices` orders."""
+        orders, suppliers = self.open_orders, self.open_order_suppliers
+        return [
+            (max(orders[k][0], 0), orders[k][1], suppliers[k])
+            for k in self.uncertain_order_indices()
+        ]
 
     def scenario_arrivals(self) -> np.ndarray:
         """Units of open orders arriving per period: `base_arrivals` (H,), shared by every

@@ -258,11 +258,10 @@ def open_order_risk(item: ItemProblem) -> str:
     the horizon that may come late (not overdue) or short ('' for none): the plan counts
     them so, and a planner reading 'open orders 80' would not know."""
     ids = item.open_order_ids or (None,) * len(item.open_orders)
-    suppliers = item.open_order_suppliers or (None,) * len(item.open_orders)
     named = []
-    for (due, _), po_id, s in zip(item.open_orders, ids, suppliers, strict=True):
-        if s is None or due >= item.horizon or s.certain or (due <= 0 and not s.reject_rate):
-            continue
+    for k in item.uncertain_order_indices():
+        due, po_id, s = item.open_orders[k][0], ids[k], item.open_order_suppliers[k]
+        assert s is not None  # an order of an unknown supplier is certain
         terms = [f"on time {share(s.on_time_rate)}"] if due > 0 and s.on_time_rate < 1 else []
         terms += [f"{share(s.reject_rate)} rejected"] if s.reject_rate > 0 else []
         named.append(f"{po_id or 'one'} from {s.supplier_id} {', '.join(terms)}")
