@@ -57,9 +57,20 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     blocking = _blocking_limits(item, lot, best, usage) if moved else []
     # the best lot alone needs a purchase order no other lot of the plan shares
     alone = moved and not blocking and best.quantity > 0 and _unplaced(best, usage)
-    unavoidable = lot.stockout_risk_unavoidable
+    explanation = _explanation(item, lot, best, blocking, usage, alone)
+    if lot.quantity:
+        reason = _ordered(item, lots, lot, best, blocking, usage, alone, explanation)
+    else:
+        reason = _not_ordered(item, lots, lot, best, blocking, usage, alone, explanation)
+    return reason + open_order_risk(item), explanation
+
+
+def _explanation(
+    item: ItemProblem, lot: LotCost, best: LotCost, blocking: list, usage: Usage, alone: bool
+) -> dict:
+    """The figures of the lot that every explanation holds (JSON-able)."""
     fastest = fastest_offer(item)
-    explanation = {
+    return {
         "supplier_id": lot.supplier_id,
         "quantity": lot.quantity,
         "unit_price": lot.unit_price if lot.quantity else None,
@@ -67,7 +78,7 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "base_unit_price": None,
         "savings": 0.0,
         "stockout_risk": lot.stockout_risk,
-        "stockout_risk_unavoidable": unavoidable,
+        "stockout_risk_unavoidable": lot.stockout_risk_unavoidable,
         "stockout_risk_decided": lot.stockout_risk_decided,
         "fill_rate_decided": lot.fill_rate_decided,
         "earliest_arrival_period": earliest_arrival(item),
@@ -102,34 +113,58 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
         "order": _order(lot, usage),
         "best_without_order_cost": _held(best, usage) if alone else None,
     }
-    if lot.quantity:
-        offer = item.offer(lot.supplier_id)
-        smallest = _lot_of(item, lots, lot.supplier_id, offer.smallest_lot)
-        base_price = offer.price_breaks[0].unit_price
-        explanation["base_unit_price"] = base_price
-        explanation["savings"] = base_price * lot.quantity - lot.purchase_cost
-        explanation["versus_smallest_lot"] = _versus(smallest, lot)
-        none = lots.lot(int(np.flatnonzero(lots.quantity == 0)[0]))
-        explanation["versus_no_order"] = {
-            "expected_cost": none.expected_cost,
-            "expected_cost_difference": none.expected_cost - lot.expected_cost,
-            "expected_replenished": none.expected_replenished,
-            "later_orders": {
-                "supplier_id": none.later_supplier_id,
-                "from_period": none.replenished_from,
-            },
-        }
-        explanation["next_tier"] = _next_tier(item, lots, lot)
-        reason = _order_reason(item, lot, smallest, blocking, best, explanation, none)
-        reason = reason.rstrip(".") + _shares(explanation["order"]) + _raised(lot, best, usage)
-        reason += "."
-        if alone:
-            reason += (
-                f" Not {units(best.quantity)} from {best.supplier_id}, "
-                f"{money(lot.expected_cost - best.expected_cost)} cheaper in expectation on its "
-                f"own: {_needs(best, usage)}."
-            )
-        return reason + open_order_risk(item), explanation
+
+
+def _ordered(
+    item: ItemProblem,
+    lots: LotCosts,
+    lot: LotCost,
+    best: LotCost,
+    blocking: list,
+    usage: Usage,
+    alone: bool,
+    explanation: dict,
+) -> str:
+    """The reason of a lot to order; adds its comparisons to `explanation`."""
+    offer = item.offer(lot.supplier_id)
+    smallest = _lot_of(item, lots, lot.supplier_id, offer.smallest_lot)
+    base_price = offer.price_breaks[0].unit_price
+    explanation["base_unit_price"] = base_price
+    explanation["savings"] = base_price * lot.quantity - lot.purchase_cost
+    explanation["versus_smallest_lot"] = _versus(smallest, lot)
+    none = lots.lot(int(np.flatnonzero(lots.quantity == 0)[0]))
+    explanation["versus_no_order"] = {
+        "expected_cost": none.expected_cost,
+        "expected_cost_difference": none.expected_cost - lot.expected_cost,
+        "expected_replenished": none.expected_replenished,
+        "later_orders": {
+            "supplier_id": none.later_supplier_id,
+            "from_period": none.replenished_from,
+        },
+    }
+    explanation["next_tier"] = _next_tier(item, lots, lot)
+    reason = _order_reason(item, lot, smallest, blocking, best, explanation, none)
+    reason = reason.rstrip(".") + _shares(explanation["order"]) + _raised(lot, best, usage) + "."
+    if alone:
+        reason += (
+            f" Not {units(best.quantity)} from {best.supplier_id}, "
+            f"{money(lot.expected_cost - best.expected_cost)} cheaper in expectation on its "
+            f"own: {_needs(best, usage)}."
+        )
+    return reason
+
+
+def _not_ordered(
+    item: ItemProblem,
+    lots: LotCosts,
+    lot: LotCost,
+    best: LotCost,
+    blocking: list,
+    usage: Usage,
+    alone: bool,
+    explanation: dict,
+) -> str:
+    """The reason of no order; adds its comparison to `explanation`."""
     smallest = min(
         (_lot_of(item, lots, o.supplier_id, o.smallest_lot) for o in item.offers),
         key=lambda c: c.expected_cost,
@@ -137,20 +172,18 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     explanation["versus_smallest_lot"] = _versus(smallest, lot)
     explanation["next_tier"] = None
     if alone and best.supplier_id in usage.minimum:
-        reason = (
+        return (
             f"No order: {_needs(best, usage)} (ordering {units(best.quantity)} from "
             f"{best.supplier_id} alone would cost {money(lot.expected_cost - best.expected_cost)}"
             f" less in expectation; {_risk_text(item, lot)})."
         )
-        return reason + open_order_risk(item), explanation
     if alone:
-        reason = (
+        return (
             f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
             f"{money(lot.expected_cost - best.expected_cost)} less in expectation, but "
             f"{_needs(best, usage)} ({_risk_text(item, lot)})."
         )
-        return reason + open_order_risk(item), explanation
-    return _no_order_reason(item, lot, blocking, best) + open_order_risk(item), explanation
+    return _no_order_reason(item, lot, blocking, best)
 
 
 def _order(lot: LotCost, usage: Usage) -> dict | None:
