@@ -60,6 +60,8 @@ _DECIDED = {
 BEFORE_TIERS = "order value (before supplier-wide tier discounts)"
 # the key figure of the suppliers' order_cost the plan pays, apart from the spend
 ORDER_COSTS = "order costs (per purchase order, apart from the spend)"
+# an order below this many times its supplier's min_order_value is named as near it
+NEAR_MINIMUM = 1.2
 
 
 def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str | None:
@@ -80,10 +82,11 @@ def tier_value_note(reached: pd.DataFrame, suppliers: Iterable[object]) -> str |
 def order_cost_text(orders: dict) -> str | None:
     """'360.00 on 3 purchase orders (S-101 120.00 shared by 4 lots; S-102 120.00 for 1 lot;
     ...)' for `optimize.Plan.orders` (per supplier its order_cost and the lots on its purchase
-    order tonight), then the minimums the orders reach ('; min_order_value reached: S-103
-    262.00 of 250.00'); None when the plan places no order with a cost or a minimum: the
-    suppliers' order_cost is paid once per order, apart from the lots' order values and the
-    spend."""
+    order tonight), then the minimums the orders reach, naming those within NEAR_MINIMUM of
+    theirs ('; min_order_value reached by 14 orders, near it: S-103 262.00 of 250.00': every
+    order with a minimum reaches it, 14 of them listed said nothing); None when the plan
+    places no order with a cost or a minimum: the suppliers' order_cost is paid once per
+    order, apart from the lots' order values and the spend."""
     costly = {s: o for s, o in sorted(orders.items()) if o["order_cost"] > 0}
     parts = []
     if costly:
@@ -96,12 +99,17 @@ def order_cost_text(orders: dict) -> str | None:
         n = len(costly)
         orders_word = f"purchase order{'' if n == 1 else 's'}"
         parts.append(f"{total:,.2f} on {n} {orders_word} ({'; '.join(each)})")
-    if reached := [
-        f"{s} {o['purchase']:,.2f} of {o['min_order_value']:,.2f}"
-        for s, o in sorted(orders.items())
-        if "min_order_value" in o
-    ]:
-        parts.append(f"min_order_value reached: {'; '.join(reached)}")
+    if reached := {s: o for s, o in sorted(orders.items()) if "min_order_value" in o}:
+        n = len(reached)
+        near = [
+            f"{s} {o['purchase']:,.2f} of {o['min_order_value']:,.2f}"
+            for s, o in reached.items()
+            if o["purchase"] < NEAR_MINIMUM * o["min_order_value"]
+        ]
+        parts.append(
+            f"min_order_value reached by {n} order{'' if n == 1 else 's'}"
+            + (f", near it: {'; '.join(near)}" if near else "")
+        )
     return "; ".join(parts) or None
 
 

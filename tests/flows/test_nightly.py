@@ -1176,10 +1176,8 @@ def test_every_published_suppliers_lots_add_up_to_its_min_order_value(
     for s, order in summary["purchase_orders"].items():
         assert order["purchase"] == pytest.approx(per_supplier[s])
     _print_summary(summary, data)
-    first = per_supplier.index[0]
-    assert f"min_order_value reached: {first} {per_supplier[first]:,.2f} of 400.00" in (
-        capsys.readouterr().out
-    )
+    n = len(per_supplier)
+    assert f"min_order_value reached by {n} order{'s' if n > 1 else ''}" in capsys.readouterr().out
 
 
 def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons(

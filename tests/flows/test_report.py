@@ -548,7 +548,11 @@ def test_the_order_costs_key_figure_says_which_minimums_the_orders_reach():
     }
     assert order_cost_text(orders) == (
         "120.00 on 1 purchase order (S1 120.00 shared by 2 lots); "
-        "min_order_value reached: S2 262.00 of 250.00"
+        "min_order_value reached by 1 order, near it: S2 262.00 of 250.00"
     )
-    assert order_cost_text({"S2": orders["S2"]}) == "min_order_value reached: S2 262.00 of 250.00"
+    far = {"S3": {"order_cost": 0.0, "lots": 9, "min_order_value": 250.0, "purchase": 9000.0}}
+    assert order_cost_text({"S2": orders["S2"]} | far) == (
+        "min_order_value reached by 2 orders, near it: S2 262.00 of 250.00"
+    )
+    assert order_cost_text(far) == "min_order_value reached by 1 order"  # none near: no list
     assert order_cost_text({}) is None
