@@ -156,6 +156,28 @@ def _priced(con: Any, decision: warehouse.Decision, lots: pd.DataFrame) -> wareh
     )
 
 
+def slower_notes(con: Any, rows: pd.DataFrame) -> list[str]:
+    """One note per override to a supplier with a longer lead time than the recommended one
+    (`warehouse.record_decisions`' rows): the lot comes that much later than the plan's stock
+    and stockout risk assumed. 'P-26720: S-112 delivers in 44 days (due 2027-01-20), 31 days
+    after S-106's recommended lot (13 days): the plan's stockout risk assumed S-106's'."""
+    notes = []
+    for r in rows.itertuples(index=False):
+        new, old = r.supplier_id, r.recommended_supplier_id
+        if r.action != "override" or pd.isna(new) or pd.isna(old) or new == old:
+            continue
+        now, then = (warehouse.supplier_terms(con, r.sku, str(s)) for s in (new, old))
+        if now is None or then is None or now["lead_time"] <= then["lead_time"]:
+            continue
+        due = f" (due {pd.Timestamp(r.due_date):%Y-%m-%d})" if pd.notna(r.due_date) else ""
+        notes.append(
+            f"{r.sku}: {new} delivers in {now['lead_time']:,.0f} days{due}, "
+            f"{now['lead_time'] - then['lead_time']:,.0f} days after {old}'s recommended lot "
+            f"({then['lead_time']:,.0f} days): the plan's stockout risk assumed {old}'s"
+        )
+    return notes
+
+
 def decisions_from_input(
     pending: pd.DataFrame, answer: ReviewInput, late: Sequence[str] = ()
 ) -> list[warehouse.Decision]:
@@ -258,6 +280,7 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         for note in left_alone_notes(pending, answer, late):  # once the answer is recorded
             get_run_logger().warning(note)
         notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
+        notes += slower_notes(con, recorded)
         notes += decided_tier_notes(con, run_key, db_path)
         orders = warehouse.decided_purchase_orders(con, run_key)
         for note in notes + order_notes(orders, decided_suppliers(recorded)):

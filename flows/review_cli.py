@@ -332,7 +332,7 @@ def _only(notes: pd.DataFrame, skus: Sequence[str], suppliers: Sequence[str]) ->
 def _decide(
     con: object, db_path: Path, decisions: list[warehouse.Decision], decided_by: str
 ) -> None:
-    from flows.review import decide  # imports Prefect: only when deciding
+    from flows.review import decide, slower_notes  # imports Prefect: only when deciding
 
     try:
         rows = decide(con, decisions, decided_by, "cli")
@@ -341,7 +341,7 @@ def _decide(
     for row in rows.itertuples(index=False):
         what = f"{row.quantity:,.0f} from {row.supplier_id}" if row.quantity else "nothing"
         click.echo(f"{row.sku}: {row.action} ({what}) by {row.decided_by}")
-    for note in end_of_life_notes(warehouse.past_end_of_life(con, rows)):
+    for note in end_of_life_notes(warehouse.past_end_of_life(con, rows)) + slower_notes(con, rows):
         click.echo(f"note: {note}")
     for note in tier_notes(warehouse.missed_supplier_tiers(con), db_path):
         click.echo(f"note: {note}")

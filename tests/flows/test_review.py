@@ -1399,3 +1399,24 @@ def test_the_review_form_logs_what_its_decisions_do_to_the_purchase_orders(
         "S1's purchase order tonight now has no lot: its order_cost 120.00 is not paid (the plan "
         "put A, B on it)"
     ) in caplog.text
+
+
+def test_an_override_to_a_slower_supplier_says_how_much_later_the_lot_comes(tmp_path: Path) -> None:
+    """Overriding A from S1 (14 days) to S2 (60 days here) printed only the decision: a lot
+    46 days later than the one the plan's stock and stockout risk assumed went by without a
+    word. An override to a supplier no slower says nothing."""
+    db = _with_order_costs(tmp_path)
+    with warehouse.connect(db) as con:
+        con.execute("UPDATE suppliers SET lead_time = 60 WHERE supplier_id = 'S2'")
+        s1 = warehouse.supplier_terms(con, "A", "S1")["lead_time"]
+    out = _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "55")
+    with warehouse.connect(db, read_only=True) as con:
+        due = warehouse.decision_history(con)["due_date"].iloc[0]
+    assert (
+        f"note: A: S2 delivers in 60 days (due {due:%Y-%m-%d}), {60 - s1:,.0f} days after S1's "
+        f"recommended lot ({s1:,.0f} days): the plan's stockout risk assumed S1's"
+    ) in out.splitlines()
+    with warehouse.connect(db) as con:
+        con.execute("UPDATE suppliers SET lead_time = ? WHERE supplier_id = 'S2'", [s1])
+    again = _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "60")
+    assert "delivers in" not in again
