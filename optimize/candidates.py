@@ -85,26 +85,28 @@ def offer_lots(
     return np.unique(np.concatenate([np.array(keep, dtype=np.int64), grid]))
 
 
-def tier_lots(offer: Offer, tiers: Sequence[SupplierTier]) -> np.ndarray:
+def tier_lots(
+    offer: Offer, tiers: Sequence[SupplierTier], spends: Sequence[float] = ()
+) -> np.ndarray:
     """Feasible lots of `offer` that reach a supplier-wide tier on their own: for each tier of
     the offer's supplier, the smallest feasible lot at or above its threshold in units, or
     whose purchase cost is at or above its threshold in spend (for all-units prices one lot
     per price region, as the purchase cost drops at a break; incremental purchase cost only
-    rises, so one lot); and `TIER_PARTS` of each of them. The menus stop near what demand
-    can use; without these lots a tier above that is never reached, and a plan that ignores
-    it is called optimal. Parts help several items reach it together; a tier reached only by
+    rises, so one lot); and `TIER_PARTS` of each of them. `spends`: more thresholds in spend
+    of the offer's supplier (its min_order_value). The menus stop near what demand can use;
+    without these lots a tier above that is never reached, and a plan that ignores it is
+    called optimal. Parts help several items reach it together; a tier reached only by
     shares other than these can still be missed. Lots above MAX_TIER_LOT units are left out."""
+    thresholds = [(t.basis, t.min_total) for t in tiers if t.supplier_id == offer.supplier_id]
     alone: list[int] = []
-    for tier in tiers:
-        if tier.supplier_id != offer.supplier_id:
-            continue
-        if tier.basis == "units":
-            alone.append(math.ceil(tier.min_total - 1e-9))
+    for basis, total in thresholds + [("spend", v) for v in spends]:
+        if basis == "units":
+            alone.append(math.ceil(total - 1e-9))
         elif offer.discount_type == "all_units":
-            alone += [max(b.min_qty, math.ceil(tier.min_total / b.unit_price - 1e-9))
+            alone += [max(b.min_qty, math.ceil(total / b.unit_price - 1e-9))
                       for b in offer.price_breaks]  # fmt: skip
         else:
-            alone.append(_first_spending(offer, tier.min_total))
+            alone.append(_first_spending(offer, total))
     lots = offer.feasible_at_least(np.array([q for q in alone if q <= MAX_TIER_LOT], np.int64))
     # parts of those lots: a tier is mostly reached by several items together, each buying
     # more than its own menu's cap but less than the whole threshold

@@ -165,11 +165,6 @@ class Delivery:
         _check(0 <= self.on_time_rate <= 1, f"on_time_rate must be within 0..1 {where}")
         _check(0 <= self.reject_rate < 1, f"reject_rate must be within 0..1 (< 1) {where}")
 
-    @property
-    def certain(self) -> bool:
-        """Always on time and nothing rejected."""
-        return self.on_time_rate == 1 and self.reject_rate == 0
-
 
 @dataclass(frozen=True, eq=False)
 class ItemProblem:

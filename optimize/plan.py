@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.candidates import tier_lots
-from optimize.data import ItemProblem, Limits, Problem, SupplierTier, largest_tiers
+from optimize.data import ItemProblem, Limits, Problem, largest_tiers
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
@@ -269,15 +269,14 @@ def _with_lots(
 
 def _extra_lots(item: ItemProblem, limits: Limits, per_period: bool) -> dict[str, np.ndarray]:
     """Lots added to the item's menus per supplier: those reaching a supplier-wide tier or
-    the supplier's min_order_value alone (candidates.tier_lots; a minimum as a stand-in tier on
-    spend, whose rate is not used) and, for the cost-per-period objective, the EOQ lots."""
+    the supplier's min_order_value alone (candidates.tier_lots) and, for the cost-per-period
+    objective, the EOQ lots."""
     eoq = eoq_lots(item, limits) if per_period else {}
     minimums = limits.minimums()
     out = {}
     for offer in item.offers:
-        s = offer.supplier_id
-        stand_in = (SupplierTier(s, minimums[s], 0.5),) if s in minimums else ()
-        lots = tier_lots(offer, limits.supplier_tiers + stand_in)
+        spends = [minimums[offer.supplier_id]] if offer.supplier_id in minimums else []
+        lots = tier_lots(offer, limits.supplier_tiers, spends)
         if offer.supplier_id in eoq:
             lots = np.union1d(lots, eoq[offer.supplier_id])
         out[offer.supplier_id] = lots
