@@ -9,7 +9,13 @@ from scipy.stats import poisson
 from optimize.candidates import lot_cap
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import ItemProblem, Offer, PriceBreak
-from optimize.evaluate import after_horizon_rate, evaluate_item, evaluate_lots, evaluate_plan
+from optimize.evaluate import (
+    after_horizon_rate,
+    evaluate_item,
+    evaluate_lots,
+    evaluate_plan,
+    replenish_unit_cost,
+)
 from tests.optimize.reference import items, reference, reference_cost
 
 
@@ -277,3 +283,40 @@ def test_a_slow_movers_leftover_unit_keeps_most_of_its_value():
     left = lot.expected_leftover
     assert 0.2 < left < 0.35
     assert lot.leftover_credit > 0.75 * 10.0 * left
+
+
+def _horizon_item(horizon: int) -> ItemProblem:
+    """100 units every week for sure, 300 on hand (3 weeks), lead time 2, weekly review; the
+    2,000-unit break (0.80 instead of 1.00) is more than 13 weeks of demand."""
+    offer = Offer("S1", 100, 100, "all_units", (PriceBreak(1, 1.0), PriceBreak(2000, 0.8)),
+                  50.0, 2, sku="P-1")  # fmt: skip
+    demand = np.full((20, horizon), 100)
+    return ItemProblem("P-1", demand, 300, (), (offer,), 0.25, 7 / 365.25, 0.0, 0.05, 3.0, 0.0, 1)
+
+
+def test_later_orders_are_priced_at_most_a_horizon_of_demand():
+    """Why a longer horizon can lower a lot: later orders cover at most the horizon's demand
+    (`replenish_unit_cost`), so at 13 weeks (1,300 units) they miss the 2,000 break that 26
+    weeks reach. Per unit: price + fixed cost / lot + price × holding per week × lot / 2 /
+    demand per week."""
+    item = _horizon_item(13)
+    week = item.holding_rate_per_period
+    short = replenish_unit_cost(item, item.offers[0])
+    assert short == pytest.approx(1.0 + 50 / 1300 + 1.0 * week * 650 / 100)
+    long = replenish_unit_cost(_horizon_item(26), item.offers[0])
+    assert long == pytest.approx(0.8 + 50 / 2000 + 0.8 * week * 1000 / 100)
+
+
+@pytest.mark.xfail(strict=True, reason="known: later orders are capped at the horizon's demand")
+def test_the_night_decision_does_not_depend_on_the_horizon_when_demand_is_certain():
+    """By hand: the 2,000 lot ordered next week arrives in week 3, when the 300 on hand run
+    out; ordered tonight it arrives in week 2 and is held a week longer (2,000 × 0.80 × 0.25
+    × 7 / 365.25 = 7.67 more), so tonight's best is no order at any horizon. At 26 weeks the
+    plan sees that (no order 1,987.10, 2,000 now 1,990.93); at 13 weeks later orders cannot
+    reach the break (1.0696 per unit instead of 0.8633) and it orders 2,000 tonight (949.73
+    against 1,071.04)."""
+    lots = {}
+    for horizon in (13, 26):
+        menu = evaluate_item(_horizon_item(horizon))
+        lots[horizon] = int(menu.quantity[np.argmin(menu.expected_cost)])
+    assert lots == {13: 0, 26: 0}
