@@ -73,19 +73,20 @@ def _stage_seconds(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, flo
     return json.loads(row[0] or "{}")
 
 
-def close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
-    """Mark every other `running` attempt failed ("interrupted ...") and return their run_ids.
+def close_interrupted_runs(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str | None]:
+    """Mark every other `running` attempt failed ("interrupted ...") and return their run_ids,
+    oldest first, each with the Prefect flow_run_id it ran in (None: not recorded).
 
     Call it holding the run lock (`warehouse.run_lock`, one writing run per file): another
     attempt still `running` then belongs to a process that ended without finishing (killed,
     or its machine went down), and would otherwise show as running for ever."""
-    stale = [
-        r[0]
-        for r in con.execute(
-            "SELECT run_id FROM runs WHERE status = 'running' AND run_id <> ? ORDER BY started_at",
+    stale = dict(
+        con.execute(
+            "SELECT run_id, flow_run_id FROM runs WHERE status = 'running' AND run_id <> ? "
+            "ORDER BY started_at",
             [run_id],
         ).fetchall()
-    ]
+    )
     for old in stale:
         fail_run(con, old, f"interrupted: the run ended without finishing (found by run {run_id})")
     return stale

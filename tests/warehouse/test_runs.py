@@ -343,11 +343,13 @@ def test_an_existing_forecast_models_table_gains_the_classification_columns(tmp_
 def test_close_interrupted_runs_fails_every_other_running_attempt(con):
     done = _publish(con, "2024-03-31-abc", 200.0)
     killed = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, None)
-    current = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, None)
-    assert close_interrupted_runs(con, current) == [killed]
+    gone = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, "flow-run-of-gone")
+    current = start_run(con, "2024-03-31-abc", AS_OF, {"horizon": 8}, "flow-run-now")
+    # with the flow run each ran in: the flow sets those Prefect still shows running Crashed
+    assert close_interrupted_runs(con, current) == {killed: None, gone: "flow-run-of-gone"}
     status = dict(con.execute("SELECT run_id, status FROM runs").fetchall())
-    assert status == {done: "succeeded", killed: "failed", current: "running"}
-    assert close_interrupted_runs(con, current) == []
+    assert status == {done: "succeeded", killed: "failed", gone: "failed", current: "running"}
+    assert close_interrupted_runs(con, current) == {}
 
 
 def test_an_error_that_ended_the_transaction_is_not_hidden_by_the_rollback(con):
