@@ -14,12 +14,14 @@ import pandas as pd
 import threadpoolctl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 import models
 import optimize
 import warehouse
 from flows import sources
 from flows.console import planned_unlike
+from flows.flow_runs import crash_flow_runs
 from flows.params import RunParameters
 from warehouse.load_notes import counted
 
@@ -221,12 +223,16 @@ def record_stages(params: RunParameters, run_id: str, seconds: dict[str, float])
 
 @task(name="close-interrupted-runs", **_TASK)
 def close_interrupted_runs(params: RunParameters, run_id: str) -> None:
-    """Mark attempts left `running` by a process that died failed (call under the run lock)."""
+    """Mark attempts left `running` by a process that died failed (call under the run lock),
+    and set their Prefect flow runs still going (other than this one) Crashed."""
     with warehouse.connect(params.db_path) as con:
         stale = warehouse.close_interrupted_runs(con, run_id)
-    if stale:
-        marked = counted(len(stale), "interrupted run")
-        get_run_logger().warning("marked %s failed: %s", marked, ", ".join(stale))
+    if not stale:
+        return
+    logger = get_run_logger()
+    logger.warning("marked %s failed: %s", counted(len(stale), "interrupted run"), ", ".join(stale))
+    ids = {old: id_ for old, id_ in stale.items() if id_ and id_ != flow_run.get_id()}
+    crash_flow_runs(ids, f"run {run_id} on {params.as_of}", logger)
 
 
 def fail_run(params: RunParameters, run_id: str, error: str) -> None:

@@ -8,7 +8,7 @@ import shutil
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pandas as pd
 import pytest
@@ -19,6 +19,8 @@ from prefect.client.schemas.filters import (
     ArtifactFilterFlowRunId,
     ArtifactFilterKey,
 )
+from prefect.client.schemas.objects import StateType
+from prefect.states import Cancelling, Completed, Running, State
 
 import optimize
 import warehouse
@@ -298,6 +300,49 @@ def test_rerun_of_the_same_night_gives_identical_lots_and_no_duplicates(
     assert error.startswith("interrupted: the run ended without finishing (found by run ")
     # the log said 'marked 1 interrupted run(s) failed'
     assert f"marked 1 interrupted run failed: {killed}" in caplog.messages
+
+
+def _flow_run_in(*states: State) -> str:
+    """A flow run of `nightly` on the test server, taken through `states`; its id."""
+    with get_client(sync_client=True) as client:
+        created = client.create_flow_run(nightly, parameters={"as_of": str(AS_OF)})
+        for state in states:
+            client.set_flow_run_state(created.id, state, force=True)
+    return str(created.id)
+
+
+def test_the_next_run_sets_the_flow_runs_of_interrupted_runs_crashed(
+    demo_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run whose machine went down stayed `Running` (or `Cancelling`, cancelled from the UI)
+    in Prefect for good, although the next run marked its warehouse row failed."""
+    caplog.set_level(logging.INFO, logger="prefect.task_runs")
+    db_path = tmp_path / "reorder.duckdb"
+    gone = {
+        "running": _flow_run_in(Running()),
+        "cancelling": _flow_run_in(Running(), Cancelling()),
+        "completed": _flow_run_in(Running(), Completed()),  # finished after its row was written
+        "unknown": str(uuid4()),  # a run of another Prefect server, or deleted
+    }
+    with warehouse.connect(db_path) as con:
+        killed = {
+            name: warehouse.start_run(con, "killed-key", AS_OF, {}, flow_run_id)
+            for name, flow_run_id in gone.items()
+        }
+    run_id = _run(demo_dir, db_path)["run_id"]  # the unknown flow run does not fail it
+    with get_client(sync_client=True) as client:
+        states = {name: client.read_flow_run(UUID(id_)).state for name, id_ in gone.items()
+                  if name != "unknown"}  # fmt: skip
+    why = f"interrupted: its process ended without finishing (found by run {run_id} on {AS_OF})"
+    for name in ("running", "cancelling"):
+        assert (states[name].type, states[name].message) == (StateType.CRASHED, why)
+        assert f"of interrupted run {killed[name]} Crashed: it was " in caplog.text
+    assert states["completed"].type == StateType.COMPLETED
+    assert f"flow run {gone['unknown']} of interrupted run {killed['unknown']}: not on this" in (
+        caplog.text
+    )
+    runs = _run_history(db_path).set_index("run_id")["status"]
+    assert runs[list(killed.values())].eq("failed").all() and runs[run_id] == "succeeded"
 
 
 def test_a_rerun_with_other_parameters_names_the_plan_of_the_night_it_replaced(
