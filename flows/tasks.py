@@ -170,12 +170,14 @@ def publish(
     result: optimize.Plan,
     selection: pd.DataFrame,
     unplannable: pd.DataFrame | None = None,
+    suppliers: pd.DataFrame | None = None,
 ) -> bool:
     """Store the run's results; `selection`: per item the chosen model, its backtest score
     and the item's classification (`models.PreparedForecast.selection()`); `unplannable`: the
-    items and offers the plan could not use (`optimize.build_problem`). True if the run is
-    now the published one (`current_run`), False for a run of an earlier night or of some
-    items only."""
+    items and offers the plan could not use (`optimize.build_problem`); `suppliers`: the
+    suppliers frame the plan was made with (its order terms, which review and export read).
+    True if the run is now the published one (`current_run`), False for a run of an earlier
+    night or of some items only."""
     with warehouse.connect(params.db_path) as con:
         warehouse.publish_run(
             con,
@@ -188,6 +190,7 @@ def publish(
             forecast_models=selection,
             cumulative=fc.cumulative_frame(),
             not_planned=unplannable,
+            suppliers=suppliers,
         )
         return warehouse.is_published(con, run_id)
 

@@ -420,6 +420,16 @@ def _or_published(con: duckdb.DuckDBPyConnection, run_key: str | None) -> str:
     return latest[1] if latest else ""
 
 
+# The suppliers' order terms of a run_key (SQL; parameters: the run_key twice): those the run
+# planned with (run_suppliers), and for a supplier it did not plan with (every supplier of a
+# run published before runs stored their terms, one loaded after the run) its terms now.
+_ORDER_TERMS = (
+    "(SELECT supplier_id, order_cost, min_order_value FROM run_suppliers WHERE run_key = ? "
+    "UNION ALL SELECT supplier_id, order_cost, min_order_value FROM suppliers WHERE "
+    "supplier_id NOT IN (SELECT supplier_id FROM run_suppliers WHERE run_key = ?))"
+)
+
+
 def approved_lots(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None, suppliers: Sequence[str] = ()
 ) -> pd.DataFrame:
@@ -428,20 +438,22 @@ def approved_lots(
     quotes on the purchase order: per sku the newest decision of that night, whichever of
     its runs it was made on (the `planned_orders` rule, so the export and the open orders of
     later nights agree); only those decided for one of `suppliers` when given. Column
-    order_cost: the supplier's (currency per purchase order, once for all its lots)."""
+    order_cost: the supplier's (currency per purchase order, once for all its lots) as the
+    run_key planned with it; supplier_name: as loaded now."""
     run_key = _or_published(con, run_key)
     return con.execute(
-        "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, s.order_cost, d.sku, "
+        "SELECT p.po_id, d.supplier_id, s.name AS supplier_name, t.order_cost, d.sku, "
         "i.description, "
         "d.quantity, d.unit_price, d.order_value, d.due_date, d.action, "
         "d.recommended_quantity, d.decided_by, d.decided_at, d.comment, d.run_key "
         "FROM planned_orders AS p JOIN lot_decisions AS d USING (run_key, sku) "
         "LEFT JOIN suppliers AS s ON s.supplier_id = d.supplier_id "
+        f"LEFT JOIN {_ORDER_TERMS} AS t ON t.supplier_id = d.supplier_id "
         "LEFT JOIN items AS i ON i.sku = d.sku "
         "WHERE p.as_of = (SELECT max(as_of) FROM runs WHERE run_key = ?) "
         "AND (? OR list_contains(?, d.supplier_id)) "
         "ORDER BY d.supplier_id, d.sku",
-        [run_key, *_any_of(suppliers)],
+        [run_key] * 3 + _any_of(suppliers),
     ).df()
 
 
@@ -723,8 +735,9 @@ PURCHASE_ORDER_COLUMNS = ["supplier_id", "order_cost", "planned", "now", "min_or
 def decided_purchase_orders(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None
 ) -> pd.DataFrame:
-    """Per supplier with an order_cost (suppliers, currency per purchase order, paid once a
-    night however many lots are on it) or a min_order_value that the run_key's plan (default:
+    """Per supplier with an order_cost (currency per purchase order, paid once a night however
+    many lots are on it) or a min_order_value, as the run_key planned with them (run_suppliers;
+    suppliers for a supplier it did not plan with), that the run_key's plan (default:
     the published run) or its lots as decided order from: `planned`, the skus of the plan's
     lots on its purchase order tonight, and `now`, those of the lots as decided (approved and
     pending lots as recommended, overridden ones on the supplier decided, rejected ones on
@@ -734,6 +747,7 @@ def decided_purchase_orders(
     weighed each order_cost against what the lots on the order save together and kept each
     order at or above its minimum: a decision that empties an order, adds one or takes it
     below the minimum changes what the night pays or what the supplier accepts."""
+    run_key = _or_published(con, run_key)
     lots = review_lots(con, run_key, with_zero=True)
     if lots.empty:
         return pd.DataFrame(columns=PURCHASE_ORDER_COLUMNS)
@@ -754,10 +768,10 @@ def decided_purchase_orders(
         .fillna(0.0)
     )
     terms = con.execute(
-        "SELECT supplier_id, order_cost, min_order_value FROM suppliers "
+        f"SELECT supplier_id, order_cost, min_order_value FROM {_ORDER_TERMS} "
         "WHERE (order_cost > 0 OR min_order_value > 0) AND list_contains(?, supplier_id) "
         "ORDER BY supplier_id",
-        [sorted({*planned.dropna(), *now.dropna()})],
+        [run_key, run_key, sorted({*planned.dropna(), *now.dropna()})],
     ).fetchall()
     rows = [
         (s, float(cost), sorted(lots.loc[planned == s, "sku"]), sorted(lots.loc[now == s, "sku"]),

@@ -33,7 +33,10 @@ _RECOMMENDATIONS = "_publish_recommendations"
 _MODELS = "_publish_forecast_models"
 _CUMULATIVE = "_publish_cumulative_forecasts"
 _NOT_PLANNED = "_publish_not_planned"
+_SUPPLIERS = "_publish_suppliers"
 DEMAND_NIGHTS_KEPT = 7
+# the suppliers' terms a run stores as it planned with them (table run_suppliers)
+_SUPPLIER_TERMS = ("supplier_id", "order_cost", "min_order_value")
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
@@ -115,9 +118,10 @@ def publish_run(
     forecast_models: pd.DataFrame | None = None,
     cumulative: pd.DataFrame | None = None,
     not_planned: pd.DataFrame | None = None,
+    suppliers: pd.DataFrame | None = None,
 ) -> None:
-    """Replace the run_key's demand, forecasts, forecast models, recommendations and
-    not_planned rows and mark the run succeeded.
+    """Replace the run_key's demand, forecasts, forecast models, recommendations,
+    not_planned and run_suppliers rows and mark the run succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
@@ -127,7 +131,10 @@ def publish_run(
     the item's classification `MODEL_CLASS_COLUMNS` (`models.PreparedForecast.selection()`;
     missing columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
     quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows);
-    `not_planned` has sku, reason, planned (`optimize.build_problem`'s unplannable; None: none).
+    `not_planned` has sku, reason, planned (`optimize.build_problem`'s unplannable; None: none);
+    `suppliers` has supplier_id, order_cost, min_order_value (currency), the terms the plan was
+    made with (the `suppliers` frame of `read_planning_inputs`; None: the suppliers table now,
+    which the run loaded: a run holds the run lock from its load to its publish).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
@@ -140,6 +147,9 @@ def publish_run(
         cumulative = pd.DataFrame(columns=["unique_id", "periods", "last_ds", "mean", *QUANTILES])
     if not_planned is None:
         not_planned = pd.DataFrame(columns=["sku", "reason", "planned"])
+    if suppliers is None:
+        suppliers = con.execute("SELECT * FROM suppliers").df()
+    suppliers = suppliers.reindex(columns=list(_SUPPLIER_TERMS))
     frames = {
         _NOT_PLANNED: not_planned,
         _DEMAND: demand,
@@ -147,6 +157,7 @@ def publish_run(
         _CUMULATIVE: cumulative,
         _MODELS: forecast_models,
         _RECOMMENDATIONS: recommendations,
+        _SUPPLIERS: suppliers,
     }
     for name, frame in frames.items():
         con.register(name, frame)
@@ -204,8 +215,15 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         "forecast_models",
         "recommendations",
         "not_planned",
+        "run_suppliers",
     ):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
+    con.execute(
+        "INSERT INTO run_suppliers (run_key, run_id, supplier_id, order_cost, min_order_value) "
+        "SELECT ?, ?, CAST(supplier_id AS VARCHAR), coalesce(CAST(order_cost AS DOUBLE), 0), "
+        f"coalesce(CAST(min_order_value AS DOUBLE), 0) FROM {_SUPPLIERS}",
+        keys,
+    )
     con.execute(
         "INSERT INTO not_planned (run_key, run_id, sku, reason, planned) SELECT ?, ?, CAST(sku "
         f"AS VARCHAR), CAST(reason AS VARCHAR), CAST(planned AS BOOLEAN) FROM {_NOT_PLANNED}",

@@ -215,6 +215,16 @@ CREATE TABLE IF NOT EXISTS not_planned (
     reason VARCHAR NOT NULL,
     planned BOOLEAN NOT NULL
 );
+-- per run_key: every supplier's purchase-order terms as the run planned with them (its load of
+-- suppliers.csv): review and export judge the plan's orders by these, not by a later load
+CREATE TABLE IF NOT EXISTS run_suppliers (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    supplier_id VARCHAR NOT NULL,
+    order_cost DOUBLE NOT NULL,           -- currency per purchase order (one a night), shared
+    min_order_value DOUBLE NOT NULL,      -- currency: least purchase value of one order
+    PRIMARY KEY (run_key, supplier_id)
+);
 """
 
 
@@ -340,6 +350,7 @@ OUTPUT_TABLES = (
     "forecast_models",
     "recommendations",
     "not_planned",
+    "run_suppliers",
 )
 REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
 ALL_TABLES = (

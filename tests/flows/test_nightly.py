@@ -1264,6 +1264,19 @@ def test_a_suppliers_order_cost_is_shared_by_its_lots_and_named_in_their_reasons
         assert shared in lot.reason, lot.reason
         order = json.loads(lot.explanation)["order"]
         assert order == {"supplier_id": lot.supplier_id, "order_cost": 40.0, "lots": others + 1}
+    # suppliers.csv loaded again with other terms before the review: the review and the
+    # export said order_cost 0 of the plan's orders (they read the suppliers table now)
+    suppliers["order_cost"] = 0.0
+    suppliers.to_csv(data / "suppliers.csv", index=False)
+    db = ["--db", str(db_path)]
+    for command in (["load", "--data-dir", str(data), "--as-of", str(AS_OF)],
+                    ["review", "approve", lots["sku"].iloc[0]],
+                    ["export", "--out", str(tmp_path / "out")]):  # fmt: skip
+        out = CliRunner().invoke(main, [*command, *db], catch_exceptions=False)
+        assert out.exit_code == 0, out.output
+    assert ", order costs 40.00 of 1 supplier (once per purchase order" in out.output
+    with warehouse.connect(db_path, read_only=True) as con:
+        assert set(warehouse.decided_purchase_orders(con)["order_cost"]) == {40.0}
 
 
 def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summary(

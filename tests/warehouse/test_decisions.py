@@ -605,6 +605,7 @@ def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_l
 
     con.execute("UPDATE suppliers SET order_cost = CASE supplier_id WHEN 'S1' THEN 120 "
                 "ELSE 80 END")  # fmt: skip
+    _publish(con, AS_OF, "night-1", 200.0)  # a rerun of the night plans with them
     orders = warehouse.decided_purchase_orders(con)
     assert orders[ORDER_KEYS].values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
     assert order_notes(orders) == []  # pending lots count as recommended
@@ -629,12 +630,12 @@ def test_purchase_orders_as_decided_name_an_order_emptied_added_or_left_to_one_l
         "plan put A, B on it)"
     ]
     # an order the plan did not place that two lots share now; back as planned: no note
-    con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S2'")
     warehouse.record_decisions(con, [Decision("A", "approve"), Decision("B", "approve")], "anna")
     orders = warehouse.decided_purchase_orders(con)
     assert orders[ORDER_KEYS].values.tolist() == [["S1", 120.0, ["A", "B"], ["A", "B"]]]
     assert order_notes(orders) == []
     con.execute("UPDATE suppliers SET order_cost = 0 WHERE supplier_id = 'S1'")
+    _publish(con, AS_OF, "night-1", 200.0)  # a rerun planned without an order_cost
     assert warehouse.decided_purchase_orders(con).empty
     shared = pd.DataFrame([["S3", 60.0, [], ["A", "B"], 0.0, 300.0]], columns=orders.columns)
     assert order_notes(shared) == [
@@ -650,6 +651,7 @@ def test_lots_as_decided_below_a_suppliers_min_order_value_are_named(con) -> Non
     from flows.console import order_notes
 
     con.execute("UPDATE suppliers SET min_order_value = 450 WHERE supplier_id = 'S1'")
+    _publish(con, AS_OF, "night-1", 200.0)  # a rerun of the night plans with it
     orders = warehouse.decided_purchase_orders(con)
     assert orders.values.tolist() == [["S1", 0.0, ["A", "B"], ["A", "B"], 450.0, 480.0]]
     assert order_notes(orders) == []
@@ -662,3 +664,102 @@ def test_lots_as_decided_below_a_suppliers_min_order_value_are_named(con) -> Non
     ]
     warehouse.record_decisions(con, [Decision("A", "reject")], decided_by="anna")
     assert order_notes(warehouse.decided_purchase_orders(con)) == []  # no order: no minimum
+
+
+def _suppliers(s1: str, s2: str = "0,0") -> str:
+    """suppliers.csv of BASE with order_cost,min_order_value `s1` for S1 and `s2` for S2."""
+    return (
+        "supplier_id,name,lead_time,fixed_cost,on_time_rate,reject_rate,order_cost,"
+        f"min_order_value\nS1,Acme,14,50,0.95,0.01,{s1}\nS2,Brix,7,30,,,{s2}\n"
+    )
+
+
+def test_review_and_export_use_the_order_terms_the_run_planned_with(tmp_path: Path) -> None:
+    """Night 1 planned with S1's order_cost 120 and min_order_value 450; a later load of
+    suppliers.csv (200 and 100) changed what review and export said of that plan: the notes
+    named order_cost 200.00, no minimum note, and the export's order costs 200.00, none of
+    which the plan weighed. They keep the terms the run planned with."""
+    from flows.console import order_notes
+    from flows.review_cli import exported_order_costs
+
+    folder = tmp_path / "in"
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        write_folder(folder, suppliers__csv=_suppliers("120,450"))
+        warehouse.load_folder(con, folder, AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)  # S1: A 400.00 + B 80.00
+        write_folder(folder, suppliers__csv=_suppliers("200,100", "80,0"))
+        warehouse.load_folder(con, folder, AS_OF + timedelta(days=1))  # not planned yet
+        now = "SELECT order_cost FROM suppliers ORDER BY supplier_id"
+        assert con.execute(now).fetchall() == [(200.0,), (80.0,)]
+        warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna")
+        orders = warehouse.decided_purchase_orders(con)
+        assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A"], 450.0, 400.0]]
+        assert order_notes(orders) == [
+            "S1's lots as decided tonight add up to 400.00, below its min_order_value 450.00 "
+            "per purchase order: it may refuse the order (A); add to it or reject them",
+            "A is now the only lot on S1's purchase order tonight and pays its order_cost 120.00 "
+            "alone (the plan shared it among 2 lots: A, B)",
+        ]
+        warehouse.record_decisions(con, [Decision("A", "approve")], decided_by="anna")
+        lots = warehouse.approved_lots(con)
+        assert lots[["sku", "supplier_name", "order_cost"]].values.tolist() == [
+            ["A", "Acme", 120.0]]  # fmt: skip
+        assert exported_order_costs(lots).startswith(", order costs 120.00 of 1 supplier ")
+        # S2 (80 now, 0 then): the plan paid no order_cost there, an override there adds none
+        warehouse.record_decisions(
+            con, [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)], "anna"
+        )
+        assert warehouse.decided_purchase_orders(con)["supplier_id"].tolist() == ["S1"]
+        assert warehouse.approved_lots(con)["order_cost"].tolist() == [0.0]
+
+
+def test_a_rerun_of_the_night_replaces_the_terms_it_planned_with(tmp_path: Path) -> None:
+    """A rerun of the same run_key stores its own terms in place of the earlier attempt's:
+    one row per supplier, not one per attempt."""
+    folder = tmp_path / "in"
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        write_folder(folder, suppliers__csv=_suppliers("120,450"))
+        warehouse.load_folder(con, folder, AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        _publish(con, AS_OF, "night-1", 200.0)
+        stored = "SELECT run_key, supplier_id, order_cost, min_order_value FROM run_suppliers "
+        assert con.execute(stored + "ORDER BY ALL").fetchall() == [
+            ("night-1", "S1", 120.0, 450.0), ("night-1", "S2", 0.0, 0.0)]  # fmt: skip
+        write_folder(folder, suppliers__csv=_suppliers("200,100"))
+        warehouse.load_folder(con, folder, AS_OF)
+        run_id = _publish(con, AS_OF, "night-1", 200.0)
+        assert con.execute(stored + "ORDER BY ALL").fetchall() == [
+            ("night-1", "S1", 200.0, 100.0), ("night-1", "S2", 0.0, 0.0)]  # fmt: skip
+        assert con.execute("SELECT DISTINCT run_id FROM run_suppliers").fetchall() == [(run_id,)]
+        assert warehouse.decided_purchase_orders(con)["order_cost"].tolist() == [200.0]
+
+
+def test_a_run_published_before_terms_were_stored_reads_the_suppliers_table(
+    tmp_path: Path,
+) -> None:
+    """A warehouse of b1acff6 (no run_suppliers) with a published run: its review and export
+    keep working, on the suppliers' terms as loaded now (the only ones there are)."""
+    path = tmp_path / "old.duckdb"
+    schema = Path(__file__).parent / "data/schemas/2026-12-07_b1acff6.sql"
+    with duckdb.connect(str(path)) as old:
+        old.execute(schema.read_text())
+        old.execute("INSERT INTO suppliers VALUES ('S1', 'Acme', 14, 50, 1, 0, 120, 450), "
+                    "('S2', 'Brix', 7, 30, 1, 0, 0, 0)")  # fmt: skip
+        old.execute("INSERT INTO supplier_items VALUES ('S1', 'A', 100, 10, 'all_units', NULL), "
+                    "('S1', 'B', 10, 1, 'all_units', NULL)")  # fmt: skip
+        old.execute("INSERT INTO price_breaks VALUES ('S1', 'A', 100, 2), ('S1', 'B', 10, 4)")
+        old.execute("INSERT INTO runs (run_id, run_key, as_of, parameters, status, started_at, "
+                    "ended_at) VALUES ('r-1', 'night-1', ?, '{}', 'succeeded', ?, ?)",
+                    [AS_OF, NOON, NOON])  # fmt: skip
+        old.execute("INSERT INTO recommendations (run_key, run_id, sku, supplier_id, quantity, "
+                    "unit_price, order_value) VALUES ('night-1', 'r-1', 'A', 'S1', 200, 2, 400), "
+                    "('night-1', 'r-1', 'B', 'S1', 20, 4, 80)")  # fmt: skip
+    with warehouse.connect(path) as con:
+        warehouse.record_decisions(con, [Decision("B", "reject"), Decision("A", "approve")],
+                                   decided_by="anna")  # fmt: skip
+        orders = warehouse.decided_purchase_orders(con)
+        assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A"], 450.0, 400.0]]
+        assert warehouse.approved_lots(con)["order_cost"].tolist() == [120.0]
+        con.execute("UPDATE suppliers SET order_cost = 200 WHERE supplier_id = 'S1'")
+        assert warehouse.decided_purchase_orders(con)["order_cost"].tolist() == [200.0]
+        assert warehouse.approved_lots(con)["order_cost"].tolist() == [200.0]
