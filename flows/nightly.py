@@ -141,7 +141,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             result, unplannable = tasks.plan_orders(params, inputs, fc)
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
-                                      unplannable, inputs["suppliers"])  # fmt: skip
+                                      unplannable, inputs["suppliers"],
+                                      inputs["supplier_tiers"])  # fmt: skip
     except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
         why = type(err).__name__ + (f": {err}" if str(err) else "")
         tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded

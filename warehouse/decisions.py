@@ -428,6 +428,14 @@ _ORDER_TERMS = (
     "UNION ALL SELECT supplier_id, order_cost, min_order_value FROM suppliers WHERE "
     "supplier_id NOT IN (SELECT supplier_id FROM run_suppliers WHERE run_key = ?))"
 )
+# The supplier-wide tiers of a run_key (SQL; parameters: the run_key twice), as _ORDER_TERMS:
+# a supplier the run planned with has the tiers it had then (none: no row), another its tiers now.
+_TIERS = (
+    "(SELECT supplier_id, basis, min_total, discount_rate FROM run_supplier_tiers "
+    "WHERE run_key = ? UNION ALL SELECT supplier_id, basis, min_total, discount_rate "
+    "FROM supplier_tiers WHERE "
+    "supplier_id NOT IN (SELECT supplier_id FROM run_suppliers WHERE run_key = ?))"
+)
 
 
 def approved_lots(
@@ -695,16 +703,18 @@ MISSED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "pl
 def missed_supplier_tiers(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None, suppliers: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """Per supplier, the best supplier-wide tier (supplier_tiers) that the run_key's plan
-    reached (default: the published run) and its lots as decided no longer reach: planned =
+    """Per supplier, the best supplier-wide tier (as the run_key planned with it:
+    run_supplier_tiers; supplier_tiers for a supplier it did not plan with) that the run_key's
+    plan reached (default: the published run) and its lots as decided no longer reach: planned =
     the recommended lots' total, now = approved and pending lots as recommended, overridden as
     decided, rejected ones not at all (spend in currency before the tier's discount, or
     units). The plan may have sized lots to reach the tier; after an override they can cost
     more than they save. Only `suppliers`' tiers, when given."""
+    run_key = _or_published(con, run_key)
     tiers = con.execute(
-        "SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers "
+        f"SELECT supplier_id, basis, min_total, discount_rate FROM {_TIERS} "
         "WHERE ? OR list_contains(?, supplier_id)",
-        _any_of(suppliers),
+        [run_key, run_key, *_any_of(suppliers)],
     ).df()
     lots = review_lots(con, run_key, with_zero=True)
     if tiers.empty or lots.empty:
@@ -787,13 +797,15 @@ REACHED_TIER_COLUMNS = ["supplier_id", "basis", "min_total", "discount_rate", "s
 def reached_supplier_tiers(
     con: duckdb.DuckDBPyConnection, run_key: str | None = None
 ) -> pd.DataFrame:
-    """Per supplier, the best supplier-wide tier (supplier_tiers) that the run_key's
-    recommended lots reach (default: the published run): spend is their order value
+    """Per supplier, the best supplier-wide tier (as the run_key planned with it, see
+    `missed_supplier_tiers`) that the run_key's recommended lots reach (default: the published
+    run): spend is their order value
     (currency, before the discount), discount = discount_rate × spend, what comes off the
     supplier's invoice and what the run summary's spend is after. Suppliers without a tier,
     or whose lots reach none, have no row."""
+    run_key = _or_published(con, run_key)
     tiers = con.execute(
-        "SELECT supplier_id, basis, min_total, discount_rate FROM supplier_tiers"
+        f"SELECT supplier_id, basis, min_total, discount_rate FROM {_TIERS}", [run_key, run_key]
     ).df()
     lots = review_lots(con, run_key, with_zero=True)
     if tiers.empty or lots.empty:

@@ -34,9 +34,11 @@ _MODELS = "_publish_forecast_models"
 _CUMULATIVE = "_publish_cumulative_forecasts"
 _NOT_PLANNED = "_publish_not_planned"
 _SUPPLIERS = "_publish_suppliers"
+_TIERS = "_publish_supplier_tiers"
 DEMAND_NIGHTS_KEPT = 7
 # the suppliers' terms a run stores as it planned with them (table run_suppliers)
 _SUPPLIER_TERMS = ("supplier_id", "order_cost", "min_order_value")
+_TIER_TERMS = ("supplier_id", "basis", "min_total", "discount_rate")  # run_supplier_tiers
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
@@ -119,9 +121,10 @@ def publish_run(
     cumulative: pd.DataFrame | None = None,
     not_planned: pd.DataFrame | None = None,
     suppliers: pd.DataFrame | None = None,
+    supplier_tiers: pd.DataFrame | None = None,
 ) -> None:
     """Replace the run_key's demand, forecasts, forecast models, recommendations,
-    not_planned and run_suppliers rows and mark the run succeeded.
+    not_planned, run_suppliers and run_supplier_tiers rows and mark the run succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
@@ -132,9 +135,10 @@ def publish_run(
     missing columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
     quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows);
     `not_planned` has sku, reason, planned (`optimize.build_problem`'s unplannable; None: none);
-    `suppliers` has supplier_id, order_cost, min_order_value (currency), the terms the plan was
-    made with (the `suppliers` frame of `read_planning_inputs`; None: the suppliers table now,
-    which the run loaded: a run holds the run lock from its load to its publish).
+    `suppliers` has supplier_id, order_cost, min_order_value (currency) and `supplier_tiers`
+    supplier_id, basis, min_total, discount_rate: the terms the plan was made with (the frames
+    of `read_planning_inputs`; None: the table now, which the run loaded: a run holds the run
+    lock from its load to its publish).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
@@ -150,6 +154,9 @@ def publish_run(
     if suppliers is None:
         suppliers = con.execute("SELECT * FROM suppliers").df()
     suppliers = suppliers.reindex(columns=list(_SUPPLIER_TERMS))
+    if supplier_tiers is None:
+        supplier_tiers = con.execute("SELECT * FROM supplier_tiers").df()
+    supplier_tiers = supplier_tiers.reindex(columns=list(_TIER_TERMS))
     frames = {
         _NOT_PLANNED: not_planned,
         _DEMAND: demand,
@@ -158,6 +165,7 @@ def publish_run(
         _MODELS: forecast_models,
         _RECOMMENDATIONS: recommendations,
         _SUPPLIERS: suppliers,
+        _TIERS: supplier_tiers,
     }
     for name, frame in frames.items():
         con.register(name, frame)
@@ -216,12 +224,19 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         "recommendations",
         "not_planned",
         "run_suppliers",
+        "run_supplier_tiers",
     ):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
     con.execute(
         "INSERT INTO run_suppliers (run_key, run_id, supplier_id, order_cost, min_order_value) "
         "SELECT ?, ?, CAST(supplier_id AS VARCHAR), coalesce(CAST(order_cost AS DOUBLE), 0), "
         f"coalesce(CAST(min_order_value AS DOUBLE), 0) FROM {_SUPPLIERS}",
+        keys,
+    )
+    con.execute(
+        "INSERT INTO run_supplier_tiers (run_key, run_id, supplier_id, basis, min_total, "
+        "discount_rate) SELECT ?, ?, CAST(supplier_id AS VARCHAR), CAST(basis AS VARCHAR), "
+        f"CAST(min_total AS DOUBLE), CAST(discount_rate AS DOUBLE) FROM {_TIERS}",
         keys,
     )
     con.execute(

@@ -225,6 +225,17 @@ CREATE TABLE IF NOT EXISTS run_suppliers (
     min_order_value DOUBLE NOT NULL,      -- currency: least purchase value of one order
     PRIMARY KEY (run_key, supplier_id)
 );
+-- per run_key: the supplier-wide tiers the run planned with (its load of supplier_tiers.csv),
+-- kept like run_suppliers: a supplier with a run_suppliers row and none here had no tier
+CREATE TABLE IF NOT EXISTS run_supplier_tiers (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    supplier_id VARCHAR NOT NULL,
+    basis VARCHAR NOT NULL,               -- spend (currency bought) | units (units bought)
+    min_total DOUBLE NOT NULL,            -- threshold in the basis' unit, per run
+    discount_rate DOUBLE NOT NULL,        -- fraction off everything bought from the supplier
+    PRIMARY KEY (run_key, supplier_id, min_total)
+);
 """
 
 
@@ -351,6 +362,7 @@ OUTPUT_TABLES = (
     "recommendations",
     "not_planned",
     "run_suppliers",
+    "run_supplier_tiers",
 )
 REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
 ALL_TABLES = (

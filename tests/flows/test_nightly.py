@@ -827,6 +827,15 @@ def test_supplier_wide_tiers_count_in_spend_and_savings(demo_dir: Path, tmp_path
         lots["savings"].sum() + summary["supplier_discount"], abs=0.01
     )
     assert "| of which supplier-wide tiers (off the invoices) |" in summary_markdown(summary)
+    # supplier_tiers.csv gone by the next load: `lots` and the review read the plan's tiers
+    (data / "supplier_tiers.csv").unlink()
+    out = CliRunner().invoke(main, ["load", "--data-dir", str(data), "--db", str(db_path),
+                                    "--as-of", str(AS_OF)], catch_exceptions=False)  # fmt: skip
+    assert out.exit_code == 0, out.output
+    with warehouse.connect(db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM supplier_tiers").fetchone() == (0,)
+        reached = warehouse.reached_supplier_tiers(con)
+    assert reached["discount"].sum() == pytest.approx(summary["supplier_discount"], abs=0.01)
 
 
 def test_a_night_keeps_an_earlier_nights_model_while_it_is_nearly_as_good(

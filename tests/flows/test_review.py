@@ -294,10 +294,15 @@ def test_cli_review_and_export_by_supplier(db: Path, tmp_path: Path) -> None:
     assert set(status.drop(index=[*of_first, *of_second])) == {"pending"}
     again = _cli("review", "approve", "--db", str(db), "--all", "--supplier", first)
     assert again.strip() == f"no pending lots of supplier {first} to approve"
-    # a supplier-wide tier the plan's lots reached and the rejections miss is named
+    # a supplier-wide tier the plan's lots reached and the rejections miss is named; one
+    # loaded after the run (the demo has none) is not the plan's: not named
     spend = pending.loc[pending["supplier_id"] == second, "order_value"].sum()
     with warehouse.connect(db) as con:
         con.execute("INSERT INTO supplier_tiers VALUES (?, 'spend', ?, 0.03)", [second, spend])
+    assert "supplier-wide" not in _cli("review", "list", "--db", str(db))
+    with warehouse.connect(db) as con:  # as if the run had planned with it
+        con.execute("INSERT INTO run_supplier_tiers SELECT run_key, run_id, ?, 'spend', ?, 0.03 "
+                    "FROM current_run", [second, spend])  # fmt: skip
     missed = (
         f"note: {second}: the lots as decided total 0.00, below the {spend:,.2f} its "
         "supplier-wide discount of 3% needs; the plan reached it with "
@@ -642,6 +647,10 @@ def test_reorder_lots_says_its_order_values_are_before_a_reached_tier_discount(
     assert "supplier-wide" not in _cli("lots", "--db", str(db))
     with warehouse.connect(db) as con:
         con.execute("UPDATE supplier_tiers SET min_total = 450")
+    assert "supplier-wide" not in _cli("lots", "--db", str(db))  # the plan's tier was at 500
+    with warehouse.connect(db) as con:
+        _publish(con, AS_OF, "night-1", 200.0)  # a rerun plans with the tier at 450
+        con.execute("UPDATE supplier_tiers SET min_total = 500")  # a later load: not the plan's
     assert (
         "note:         order value (before supplier-wide tier discounts): S1's 2% tier takes "
         "9.60 off its invoice of 480.00; the run summary's spend is after it"

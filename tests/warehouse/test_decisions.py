@@ -464,6 +464,7 @@ def test_a_supplier_wide_tier_the_decisions_no_longer_reach_is_named(con) -> Non
 
     con.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02), "
                 "('S1', 'spend', 100, 0.01), ('S2', 'units', 10, 0.05)")  # fmt: skip
+    _publish(con, AS_OF, "night-1", 200.0)  # a rerun of the night plans with them
     warehouse.record_decisions(con, [Decision("B", "approve")], decided_by="anna")
     assert warehouse.missed_supplier_tiers(con).empty  # as recommended: 480 reach 450
     warehouse.record_decisions(
@@ -734,11 +735,42 @@ def test_a_rerun_of_the_night_replaces_the_terms_it_planned_with(tmp_path: Path)
         assert warehouse.decided_purchase_orders(con)["order_cost"].tolist() == [200.0]
 
 
+def test_tiers_reached_and_missed_are_those_the_run_planned_with(tmp_path: Path) -> None:
+    """Night 1 planned with S1's 2% from a spend of 450 (A 400 + B 80 reach it); a later load
+    of supplier_tiers.csv (5% from 1,000; S2 2% from 10 units) made `lots` and the review form
+    say no tier was reached, and review and export no longer named the tier a rejection of B
+    misses. A supplier the run planned with keeps its tiers then, none included."""
+    folder = tmp_path / "in"
+    tiers = "supplier_id,basis,min_total,discount_rate\n"
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        write_folder(folder, supplier_tiers__csv=tiers + "S1,spend,450,0.02\n")
+        warehouse.load_folder(con, folder, AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        write_folder(folder, supplier_tiers__csv=tiers + "S1,spend,1000,0.05\nS2,units,10,0.02\n")
+        warehouse.load_folder(con, folder, AS_OF + timedelta(days=1))
+        reached = warehouse.reached_supplier_tiers(con)
+        assert reached.values.tolist() == [["S1", "spend", 450.0, 0.02, 480.0, 9.6]]
+        warehouse.record_decisions(con, [Decision("B", "reject")], decided_by="anna")
+        missed = warehouse.missed_supplier_tiers(con)
+        assert missed.values.tolist() == [["S1", "spend", 450.0, 0.02, 480.0, 400.0]]
+        # S2 had no tier when the run planned: 55 units of A there reach none
+        warehouse.record_decisions(
+            con, [Decision("A", "override", supplier_id="S2", quantity=55, unit_price=2.2)], "anna"
+        )
+        assert warehouse.missed_supplier_tiers(con)["now"].tolist() == [0.0]
+        stored = con.execute("SELECT supplier_id, min_total FROM run_supplier_tiers").fetchall()
+        assert stored == [("S1", 450.0)]
+        _publish(con, AS_OF, "night-1", 200.0)  # a rerun plans with the tiers loaded now
+        assert con.execute("SELECT supplier_id, min_total FROM run_supplier_tiers "
+                           "ORDER BY ALL").fetchall() == [("S1", 1000.0), ("S2", 10.0)]  # fmt: skip
+        assert warehouse.reached_supplier_tiers(con).empty
+
+
 def test_a_run_published_before_terms_were_stored_reads_the_suppliers_table(
     tmp_path: Path,
 ) -> None:
     """A warehouse of b1acff6 (no run_suppliers) with a published run: its review and export
-    keep working, on the suppliers' terms as loaded now (the only ones there are)."""
+    keep working, on the suppliers' terms and tiers as loaded now (the only ones there are)."""
     path = tmp_path / "old.duckdb"
     schema = Path(__file__).parent / "data/schemas/2026-12-07_b1acff6.sql"
     with duckdb.connect(str(path)) as old:
@@ -748,6 +780,7 @@ def test_a_run_published_before_terms_were_stored_reads_the_suppliers_table(
         old.execute("INSERT INTO supplier_items VALUES ('S1', 'A', 100, 10, 'all_units', NULL), "
                     "('S1', 'B', 10, 1, 'all_units', NULL)")  # fmt: skip
         old.execute("INSERT INTO price_breaks VALUES ('S1', 'A', 100, 2), ('S1', 'B', 10, 4)")
+        old.execute("INSERT INTO supplier_tiers VALUES ('S1', 'spend', 450, 0.02)")
         old.execute("INSERT INTO runs (run_id, run_key, as_of, parameters, status, started_at, "
                     "ended_at) VALUES ('r-1', 'night-1', ?, '{}', 'succeeded', ?, ?)",
                     [AS_OF, NOON, NOON])  # fmt: skip
@@ -760,6 +793,8 @@ def test_a_run_published_before_terms_were_stored_reads_the_suppliers_table(
         orders = warehouse.decided_purchase_orders(con)
         assert orders.values.tolist() == [["S1", 120.0, ["A", "B"], ["A"], 450.0, 400.0]]
         assert warehouse.approved_lots(con)["order_cost"].tolist() == [120.0]
+        assert warehouse.reached_supplier_tiers(con)["min_total"].tolist() == [450.0]
+        assert warehouse.missed_supplier_tiers(con)["now"].tolist() == [400.0]
         con.execute("UPDATE suppliers SET order_cost = 200 WHERE supplier_id = 'S1'")
         assert warehouse.decided_purchase_orders(con)["order_cost"].tolist() == [200.0]
         assert warehouse.approved_lots(con)["order_cost"].tolist() == [200.0]
