@@ -53,7 +53,7 @@ class ReportData:
     as_of: str
     freq: str
     lots: pd.DataFrame  # optimize.Plan.frame()
-    items: dict[str, optimize.ItemProblem]
+    items: dict[str, optimize.ItemProblem]  # of the charted lots at least (`charted_skus`)
     demand: pd.DataFrame  # unique_id, ds, y
     forecasts: pd.DataFrame  # unique_id, ds, model, mean, q05 ... q99
     supplier_names: dict[str, str]
@@ -126,16 +126,9 @@ def render(
     """(HTML text, number of items with charts); `on_item(done, total)` reports progress.
     Charted: the `max_items` lots of the biggest order value (default MAX_ITEMS) and up to
     `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history."""
-    max_items = MAX_ITEMS if max_items is None else max_items
-    max_flagged = MAX_FLAGGED if max_flagged is None else max_flagged
-    ordered = data.lots[data.lots["quantity"] > 0].sort_values(
-        ["order_value", "sku"], ascending=[False, True]
+    ordered, top, found, flagged, more = _charted(
+        data.lots, data.forecast_models, max_items, max_flagged
     )
-    top = ordered.head(max_items)
-    found = _sources(data, ordered)
-    flagged = ordered.iloc[len(top) :]
-    flagged = flagged[flagged["sku"].isin(list(found))]
-    more = flagged.head(max_flagged)
     shown = pd.concat([top, more])
     sections = []
     for i, lot in enumerate(shown.itertuples(index=False), start=1):
@@ -159,6 +152,38 @@ def render(
     return _page(data, "\n".join(body)), len(shown)
 
 
+def charted_skus(
+    lots: pd.DataFrame,
+    forecast_models: pd.DataFrame | None,
+    max_items: int | None = None,
+    max_flagged: int | None = None,
+) -> list[str]:
+    """The skus `render` charts (`ReportData.items` needs their problems only)."""
+    _, top, _, _, more = _charted(lots, forecast_models, max_items, max_flagged)
+    return [*top["sku"], *more["sku"]]
+
+
+def _charted(
+    lots: pd.DataFrame,
+    forecast_models: pd.DataFrame | None,
+    max_items: int | None,
+    max_flagged: int | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, tuple[str, str]], pd.DataFrame, pd.DataFrame]:
+    """(ordered, top, found, flagged, more): the lots to order by order value, the
+    `max_items` first, `_sources` of the ordered, those after the top whose forecast is not
+    their item's own history, and the first `max_flagged` of these."""
+    max_items = MAX_ITEMS if max_items is None else max_items
+    max_flagged = MAX_FLAGGED if max_flagged is None else max_flagged
+    ordered = lots[lots["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    top = ordered.head(max_items)
+    found = _sources(forecast_models, ordered)
+    flagged = ordered.iloc[len(top) :]
+    flagged = flagged[flagged["sku"].isin(list(found))]
+    return ordered, top, found, flagged, flagged.head(max_flagged)
+
+
 def _flagged(charted: int, beyond: pd.DataFrame) -> str:
     """The heading over the `charted` lots outside the top ones whose forecast is not their
     item's own history, and a line naming those `beyond` the cap; empty without any."""
@@ -177,11 +202,13 @@ def _flagged(charted: int, beyond: pd.DataFrame) -> str:
     return text
 
 
-def _sources(data: ReportData, ordered: pd.DataFrame) -> dict[str, tuple[str, str]]:
+def _sources(
+    forecast_models: pd.DataFrame | None, ordered: pd.DataFrame
+) -> dict[str, tuple[str, str]]:
     """sku -> (note, short) of the lots whose forecast is not their item's own history."""
-    if data.forecast_models is None:
+    if forecast_models is None:
         return {}
-    found = sources(ordered, data.forecast_models)
+    found = sources(ordered, forecast_models)
     return {r.sku: (r.note, r.short) for r in found.itertuples(index=False)}
 
 
@@ -557,21 +584,47 @@ def write_report(
     """Write the run's HTML report, record its path in the warehouse, return the path.
     `notes`: (label, text) of the run's exceptions (artifacts.report_notes); `replaced_run`:
     the run summary's, the run of the night whose plan this one replaced (None: none)."""
-    problem, _ = tasks.build_problem(params, inputs, fc)
+    data = report_data(params, run_id, inputs, demand, fc, result, notes, replaced_run)
+    text, shown = render(data, on_item=on_item)
+    path = default_path(params.db_path, data.run_key, params.reports_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    with warehouse.connect(params.db_path) as con:
+        warehouse.record_report(con, data.run_key, run_id, str(path), shown)
+    return str(path)
+
+
+def report_data(
+    params: RunParameters,
+    run_id: str,
+    inputs: dict[str, pd.DataFrame],
+    demand: pd.DataFrame,
+    fc: models.Forecast,
+    result: optimize.Plan,
+    notes: tuple[tuple[str, str], ...] = (),
+    replaced_run: dict[str, str] | None = None,
+) -> ReportData:
+    """What the run's report shows (`write_report`), with the problems of the items `render`
+    charts by default (`charted_skus`)."""
+    lots = result.frame()
+    forecast_models = _read_models(params.db_path, run_id)
+    # the charted items' problems alone: all items' (10,000) held every scenario again
+    skus = charted_skus(lots, forecast_models)
+    problem, _ = tasks.build_problem(params, inputs, fc, skus, result.order_cost_shares)
     suppliers = inputs["suppliers"]
     names = dict(zip(suppliers["supplier_id"], suppliers["name"].fillna(""), strict=True))
-    data = ReportData(
+    return ReportData(
         run_key=params.run_key(),
         run_id=run_id,
         as_of=params.as_of.isoformat(),
         freq=params.freq,
-        lots=result.frame(),
+        lots=lots,
         items={item.sku: item for item in problem.items},
         demand=demand,
         forecasts=fc.frame(),
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
-        forecast_models=_read_models(params.db_path, run_id),
+        forecast_models=forecast_models,
         service_level=params.service_level,
         period_days=params.period_days,
         supplier_discounts=result.supplier_discounts,
@@ -582,13 +635,6 @@ def write_report(
         relaxed=result.infeasible_reason if result.relaxed else None,
         notes=notes,
     )
-    text, shown = render(data, on_item=on_item)
-    path = default_path(params.db_path, data.run_key, params.reports_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    with warehouse.connect(params.db_path) as con:
-        warehouse.record_report(con, data.run_key, run_id, str(path), shown)
-    return str(path)
 
 
 def _read_models(db_path: str | Path, run_id: str) -> pd.DataFrame:

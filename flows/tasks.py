@@ -130,9 +130,15 @@ def forecast_periods(params: RunParameters) -> int:
 
 
 def build_problem(
-    params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
+    params: RunParameters,
+    inputs: dict[str, pd.DataFrame],
+    fc: models.Forecast,
+    skus: list[str] | None = None,
+    order_cost_shares: dict[str, float] | None = None,
 ) -> tuple[optimize.Problem, pd.DataFrame]:
-    """The run's order problem (`optimize.build_problem`) from its inputs and forecast."""
+    """The run's order problem (`optimize.build_problem`) from its inputs and forecast; with
+    `skus`, of these items alone, their later orders paying `order_cost_shares` (the run's
+    `optimize.Plan.order_cost_shares`)."""
     return optimize.build_problem(
         **inputs,
         scenarios=(fc.unique_id, fc.paths),
@@ -147,6 +153,8 @@ def build_problem(
         first_period_days=float(models.period_lengths(fc.ds)[0]) if len(fc.ds) else None,
         day_shares=fc.day_shares,
         no_forecast=sources.no_forecast_reasons(inputs["items"], fc),
+        skus=skus,
+        order_cost_shares=order_cost_shares,
     )
 
 

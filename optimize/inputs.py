@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 
 import numpy as np
@@ -91,6 +91,8 @@ def build_problem(
     quarantined_supplier_items: pd.DataFrame | None = None,
     quarantined_items: pd.DataFrame | None = None,
     no_forecast: Mapping[str, str] | None = None,
+    skus: Collection[str] | None = None,
+    order_cost_shares: Mapping[str, float] | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios (ids, paths
     (n, S, periods) of demand in units per calendar period, the first starting on `first_period`
@@ -114,8 +116,19 @@ def build_problem(
     items: items.csv row 7 is in quarantine (...)"), whether or not they have demand scenarios;
     an item of `items` listed there (a second row that disagrees) is left out too ("items rows
     disagree: ..."). no_forecast (sku -> why; optional): items whose scenarios are zeros for
-    want of a forecast (`ItemProblem.no_forecast`), not a forecast of no demand."""
+    want of a forecast (`ItemProblem.no_forecast`), not a forecast of no demand.
+    skus (optional): build these items only, each as in the Problem of all of them (the
+    others are neither planned nor in unplannable); an item's later orders then pay the
+    `order_cost_shares` (supplier_id -> currency; `Plan.order_cost_shares` of the run's
+    Problem; None: the shares of the items built)."""
     ids, paths = scenarios
+    if skus is not None:
+        keep = np.isin(np.asarray(ids).astype(str), list(map(str, skus)))
+        ids, paths = ids[keep], paths[keep]
+        day_shares = None if day_shares is None else day_shares[keep]
+        items, supplier_items, price_breaks, quarantined_items = (
+            _of_skus(t, skus) for t in (items, supplier_items, price_breaks, quarantined_items)
+        )
     elapsed = _elapsed(first_period, as_of, first_period_days or period_days)
     paths = plan_demand(ids, paths, elapsed, day_shares)
     horizon = int(paths.shape[2])
@@ -199,7 +212,13 @@ def build_problem(
     )
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
-    return with_order_cost_shares(Problem(tuple(planned), limits)), frame
+    problem = with_order_cost_shares(Problem(tuple(planned), limits), order_cost_shares)
+    return problem, frame
+
+
+def _of_skus(table: pd.DataFrame | None, skus: Collection[str]) -> pd.DataFrame | None:
+    """The rows of `skus` (by the table's sku column); None stays None."""
+    return None if table is None else table[table["sku"].astype(str).isin(list(map(str, skus)))]
 
 
 def _not_in_items(sku: str, lost_items: dict[str, str]) -> str:

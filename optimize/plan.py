@@ -31,7 +31,7 @@ from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models, clean_name
-from optimize.sharing import with_order_cost_shares
+from optimize.sharing import order_cost_shares, with_order_cost_shares
 from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
 
@@ -97,6 +97,9 @@ class Plan:
     # (`purchase_orders`): its `order_cost`, the `lots` on its purchase order tonight and, with
     # a minimum, `min_order_value` and the order's `purchase` value; objective includes the costs
     orders: dict = field(default_factory=dict)
+    # supplier_id -> what a later order pays of its order_cost (`Offer.order_cost_share`,
+    # currency): the report rebuilds the problem of its charted items alone with these
+    order_cost_shares: dict = field(default_factory=dict)
 
     @property
     def supplier_discount(self) -> float:
@@ -138,7 +141,8 @@ def plan(
         problem = dataclasses.replace(
             problem, limits=dataclasses.replace(problem.limits, order_cost={})
         )
-    problem = with_order_cost_shares(problem)  # what later orders pay of the order costs
+    shares = order_cost_shares(problem.items, problem.limits.orders())
+    problem = with_order_cost_shares(problem, shares)  # what later orders pay of order costs
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
     largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)
@@ -193,6 +197,7 @@ def plan(
         infeasible_reason=reason,
         supplier_discounts=discounts,
         orders=orders,
+        order_cost_shares=shares,
     )
 
 

@@ -24,11 +24,14 @@ from optimize.data import ItemProblem, Offer, Problem
 from optimize.eoq import replenishment_cost
 
 
-def with_order_cost_shares(problem: Problem) -> Problem:
+def with_order_cost_shares(problem: Problem, shares: Mapping[str, float] | None = None) -> Problem:
     """The problem with each offer's `order_cost_share` set from its supplier's order_cost
     (Limits.order_cost) and the run's items (`order_cost_shares`); 0 for suppliers without
-    one. Idempotent: the shares do not depend on the offers' current ones."""
-    shares = order_cost_shares(problem.items, problem.limits.orders())
+    one. Idempotent: the shares do not depend on the offers' current ones. `shares`
+    (supplier_id -> currency; None: computed from the problem's items): those of a problem
+    of more items (`Plan.order_cost_shares`), for a problem of some of its items."""
+    if shares is None:
+        shares = order_cost_shares(problem.items, problem.limits.orders())
     items = tuple(_with_shares(item, shares) for item in problem.items)
     return replace(problem, items=items)
 

@@ -556,3 +556,71 @@ def test_the_order_costs_key_figure_says_which_minimums_the_orders_reach():
     )
     assert order_cost_text(far) == "min_order_value reached by 1 order"  # none near: no list
     assert order_cost_text({}) is None
+
+
+@pytest.fixture(scope="module")
+def order_cost_plan(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """The demo with an order_cost and a min_order_value on every supplier, loaded, forecast,
+    planned and published by the nightly flow's own tasks: (params, run_id, inputs, demand,
+    fc, result)."""
+    import pandas as pd
+    from prefect import flow
+
+    from flows import runner, tasks
+    from flows.params import parse_parameters
+
+    folder = tmp_path_factory.mktemp("order_costs") / "data"
+    shutil.copytree(demo_dir, folder)
+    suppliers = pd.read_csv(folder / "suppliers.csv")
+    suppliers.assign(order_cost=100, min_order_value=250).to_csv(
+        folder / "suppliers.csv", index=False
+    )
+    params = parse_parameters(as_of=AS_OF, data_dir=str(folder),
+                              db_path=str(folder.parent / "reorder.duckdb"), horizon=8,
+                              scenarios=60)  # fmt: skip
+
+    @flow
+    def planned() -> tuple:
+        run_id = tasks.start_run(params, None)
+        tasks.load(params, run_id)
+        inputs = tasks.read_inputs(params)
+        demand = tasks.bucket_demand(params, inputs["items"]["sku"].tolist())
+        prepared = tasks.prepare_forecast(params, demand, inputs["items"])
+        fc = runner.forecast_in_chunks(params, prepared)
+        result, _ = tasks.plan_orders(params, inputs, fc)
+        tasks.publish(params, run_id, demand, fc, result, prepared.selection())
+        return run_id, inputs, demand, fc, result
+
+    return (params, *planned())
+
+
+def test_the_report_builds_the_problems_of_its_charted_items_alone(order_cost_plan) -> None:
+    """The report rebuilt the whole problem (every item's scenarios again: the rise of the
+    10,000-item run's memory after publish) to chart 30 lots. It builds the charted items'
+    alone, their later orders paying the plan's shares of the order costs (which depend on
+    all items), and renders byte for byte the report of the whole problem."""
+    import dataclasses
+
+    from flows import tasks
+    from flows.report import charted_skus, render, report_data
+
+    params, run_id, inputs, demand, fc, result = order_cost_plan
+    assert result.order_cost_shares  # every supplier has an order_cost
+    whole, _ = tasks.build_problem(params, inputs, fc)
+    everything = {item.sku: item for item in whole.items}
+    data = report_data(params, run_id, inputs, demand, fc, result)
+    assert set(data.items) == set(charted_skus(data.lots, data.forecast_models))
+    assert len(data.items) < len(everything)
+    assert render(data) == render(dataclasses.replace(data, items=everything))
+    # five charted lots: the shares of the items built alone would differ from the plan's
+    skus = charted_skus(data.lots, data.forecast_models, max_items=5, max_flagged=0)
+    some, _ = tasks.build_problem(params, inputs, fc, skus, result.order_cost_shares)
+    alone, _ = tasks.build_problem(params, inputs, fc, skus)
+    shares = {o.supplier_id: o.order_cost_share for i in some.items for o in i.offers}
+    assert shares != {o.supplier_id: o.order_cost_share for i in alone.items for o in i.offers}
+    assert shares == {s: result.order_cost_shares[s] for s in shares}
+    five = dataclasses.replace(data, items={item.sku: item for item in some.items})
+    whole_five = dataclasses.replace(data, items=everything)
+    assert render(five, max_items=5, max_flagged=0) == render(
+        whole_five, max_items=5, max_flagged=0
+    )
