@@ -53,6 +53,7 @@ from warehouse.load_notes import (
     vanished_rows,
     vanished_stock,
 )
+from warehouse.memory import release_memory
 from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, PRICE_BREAKS, SUPPLIER_ITEMS, Table
 from warehouse.validate import (
@@ -85,6 +86,9 @@ LINE_RULES = 3
 MASTER_RULES = 10
 
 SUFFIXES = (".csv", ".parquet")
+# order lines of a file from which on the C heap is trimmed before DuckDB copies them
+# (`_Loader.load_order_lines`): a daily file of a few hundred lines is not worth a collection
+TRIM_ROWS = 100_000
 # marks a note about the whole load (its files, all items' order history) in the notes of a run
 # of some items (`LoadReport.for_items`)
 WHOLE_LOAD = "whole load: "
@@ -326,7 +330,10 @@ class _Loader:
     ) -> None:
         """Check and store the file `path`, taking it out of `files`: its text rows are let go
         once checked, before DuckDB copies the typed ones (at 2.7 million lines the text held
-        about 850 MB through the copy)."""
+        about 850 MB through the copy), and what the read and the check freed is given back
+        to the system first: DuckDB allocates its own, and the copy's 650 MB came on top of
+        the 250 MB left in the C heap (the load's peak at 10,000 items: 2,023 MB, now about
+        1,850); from TRIM_ROWS lines on."""
         raw = files.pop(path)
         context = replace(
             self.context(raw),
@@ -340,6 +347,8 @@ class _Loader:
         checked = _with_sku(_with_broken(check(ORDER_LINES, raw.frame, context), raw), raw.frame)
         record = self.record(ORDER_LINES.name, raw, raw.sha256, context_sha)
         del raw
+        if record.rows_read >= TRIM_ROWS:
+            release_memory()
         store.replace_order_lines(self.con, ORDER_LINES, checked, record)
 
     def context(self, raw: RawFile) -> Context:
