@@ -184,8 +184,7 @@ def parse(table: Table, raw: pd.DataFrame, context: Context) -> tuple[pd.DataFra
     for column in table.columns:
         values = raw[column.name]
         text = values.map(lambda v: v.strip() if isinstance(v, str) else None)
-        folded = text.map(lambda v: v.casefold() if isinstance(v, str) else None)
-        marker, broken = folded.isin(EMPTY_MARKERS), folded.isin(SHEET_ERRORS)
+        marker, broken = _among(text, EMPTY_MARKERS), _among(text, SHEET_ERRORS)
         text = text.where(~marker & ~broken, None)
         parsed, reason = _parse_column(column, text, context)
         empty = text.isna() & ~marker & ~broken
@@ -210,6 +209,15 @@ def parse(table: Table, raw: pd.DataFrame, context: Context) -> tuple[pd.DataFra
             parsed = parsed.where(~empty, column.default)
         typed[column.name] = parsed
     return typed, found
+
+
+def _among(text: pd.Series, words: frozenset[str]) -> pd.Series:
+    """True where the text, case folded, is one of `words` (short ones): a folded copy of
+    every value (2.7 million order ids) raised the check's peak by about 60 MB."""
+    longest = max(map(len, words))  # folding never shortens a text
+    return text.map(
+        lambda v: isinstance(v, str) and len(v) <= longest and v.casefold() in words
+    ).astype(bool)
 
 
 def _parse_column(column: Column, text: pd.Series, context: Context):

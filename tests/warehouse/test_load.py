@@ -1869,3 +1869,26 @@ def test_what_the_check_freed_is_given_back_before_duckdb_copies_a_big_file(
     )
     load_folder(con, folder, AS_OF)
     assert calls == ["release", "store"]
+
+
+def test_empty_markers_and_sheet_errors_are_found_without_a_folded_copy_of_every_value():
+    """The check folded the case of every value to find 'N/A' or '#REF!': at 2.7 million
+    order ids a copy of each that raised the load's peak by about 60 MB. It folds only texts
+    as short as the longest marker; the same rows are found."""
+    import tracemalloc
+
+    from warehouse.validate import EMPTY_MARKERS, SHEET_ERRORS, _among
+
+    text = pd.Series(["N/A", " x", None, "#Ref!", "NULL", "n/a-ish", "\u2013", "A" * 40],
+                     dtype=object)  # fmt: skip
+    assert _among(text, EMPTY_MARKERS).tolist() == [1, 0, 0, 0, 1, 0, 1, 0]
+    assert _among(text, SHEET_ERRORS).tolist() == [0, 0, 0, 1, 0, 0, 0, 0]
+    ids = pd.Series([f"SO-2024-{i:012d}-REFERENCE" for i in range(100_000)], dtype=object)
+    tracemalloc.start()
+    try:
+        found = _among(ids, EMPTY_MARKERS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not found.any()
+    assert peak < 8 * 2**20  # with a folded copy of the 100,000 texts: 12.6 MB, now 4.9
