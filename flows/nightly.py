@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Literal, TypeVar
 
 import pandas as pd
@@ -17,6 +16,7 @@ import warehouse
 from flows import artifacts, runner, tasks
 from flows.memory import release_memory
 from flows.params import (
+    AsOf,
     ChunkSize,
     Gap,
     Horizon,
@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 @flow(name="nightly", log_prints=True)
 def nightly(
-    as_of: date | None = None,
+    as_of: AsOf = None,
     data_dir: str = "demo/data",
     db_path: str = "demo/reorder.duckdb",
     reports_dir: str | None = None,

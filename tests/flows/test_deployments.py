@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from prefect.exceptions import ParameterTypeError
 from prefect.flows import load_flow_from_entrypoint
 from prefect.utilities.callables import parameter_schema
 from prefect.utilities.schema_tools import ValidationError, validate
 
+from flows.nightly import nightly
 from flows.params import RunParameters, parse_parameters
 from flows.serve import (
     PREFECT_YAML,
@@ -108,11 +110,21 @@ def test_server_schema_refuses_a_review_that_would_not_wait(name: str) -> None:
         validate({name: 0}, _schema("flows/review.py:review"), raise_on_error=True)
 
 
-def test_impossible_date_passes_the_schema_so_the_flow_refuses_it() -> None:
-    """JSON schema does not check `format: date` (PLATFORM.md): the flow's own check names it."""
-    validate({"as_of": "2026-13-45"}, _schema("flows/nightly.py:nightly"), raise_on_error=True)
-    with pytest.raises(ValueError, match="as_of '2026-13-45' is not a date"):
-        parse_parameters(as_of="2026-13-45")
+@pytest.mark.parametrize("typed", ["2026-13-45", "06/30/2026"])
+def test_a_date_the_schema_lets_through_is_refused_by_the_flow_naming_the_form(
+    typed: str, tmp_path: Path
+) -> None:
+    """JSON schema does not check `format: date` (PLATFORM.md), so a run of the rerun
+    deployment with as_of=06/30/2026 was created and failed when it started with pydantic's
+    'as_of: Input should be a valid date or datetime, invalid character in year': the flow's
+    signature refused it before RunParameters could say which form a date takes."""
+    validate({"as_of": typed}, _schema("flows/nightly.py:nightly"), raise_on_error=True)
+    said = f"as_of {typed!r} is not a date of the form YYYY-MM-DD"
+    with pytest.raises(ValueError, match=said):
+        parse_parameters(as_of=typed)
+    with pytest.raises(ParameterTypeError, match=rf"as_of: .*{re.escape(said)}"):
+        nightly(as_of=typed, data_dir=str(tmp_path), db_path=str(tmp_path / "reorder.duckdb"))
+    assert not (tmp_path / "reorder.duckdb").exists()
 
 
 def test_serve_builds_the_same_deployments_as_prefect_yaml() -> None:
