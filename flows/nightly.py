@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Literal, TypeVar
 
 import pandas as pd
@@ -107,10 +108,19 @@ def _check_inputs(params: RunParameters) -> None:
     answer before the run is recorded: found later, they failed a recorded run, and `lots`,
     `review` and `export` warned of it until the next night."""
     if not params.data_dir.is_dir():
-        raise warehouse.LoadError(f"data_dir {params.data_dir}: input folder not found")
-    warehouse.load_config(params.config)
+        raise warehouse.LoadError(
+            f"data_dir {params.data_dir}: input folder not found{_looked_in(params.data_dir)}"
+        )
+    # a relative path named as resolved: a deployment's worker takes it from REORDER_HOME
+    warehouse.load_config(params.config and params.config.resolve())
     if params.task_runner == "dask" and params.dask_address:
         runner.check_scheduler(params.dask_address)
+
+
+def _looked_in(path: Path) -> str:
+    """' (/srv/reorder/demo/dta)' for a relative path: a deployment's worker takes it from its
+    working folder (REORDER_HOME), which the path as typed does not say."""
+    return "" if path.is_absolute() else f" ({path.resolve()})"
 
 
 def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -> dict:

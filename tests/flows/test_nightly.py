@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from datetime import date, timedelta
 from html import escape
@@ -534,6 +535,23 @@ def test_a_missing_input_folder_or_config_is_refused_before_the_run_is_recorded(
         _run(demo_dir, db_path, data_dir=str(tmp_path / "nope"))
     with pytest.raises(warehouse.ConfigError, match=r"nope\.toml: cannot be read"):
         _run(demo_dir, db_path, config=str(tmp_path / "nope.toml"))
+    assert not db_path.exists()
+
+
+def test_a_missing_relative_input_folder_or_config_is_named_where_it_was_looked_for(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployed rerun with data_dir=demo/dta failed with 'data_dir demo/dta: input folder not
+    found', not saying that the worker took it from its working folder (REORDER_HOME)."""
+    monkeypatch.chdir(tmp_path)
+    db_path = tmp_path / "reorder.duckdb"
+    where = re.escape(str(tmp_path / "demo" / "dta"))
+    with pytest.raises(
+        warehouse.LoadError, match=rf"^data_dir demo/dta: input folder not found \({where}\)$"
+    ):
+        _run(demo_dir, db_path, data_dir="demo/dta")
+    with pytest.raises(warehouse.ConfigError, match=re.escape(f"{tmp_path / 'load.toml'}: cannot")):
+        _run(demo_dir, db_path, config="load.toml")
     assert not db_path.exists()
 
 
