@@ -56,6 +56,7 @@ from optimize.pricing import average_unit_price
 PENDING_KEY = "pending-lots"
 SHOWN_KEY = "reviewed-run-key"  # flow run input: the run_key whose lots were shown
 REFUSED_KEY = "review-refused"
+DECIDED_KEY = "review-decided"
 ZERO_UNITS = "0 units orders nothing: to order nothing, set the action to reject"
 
 
@@ -372,6 +373,10 @@ def review(
         left = len(set(pending["sku"]) - set(recorded["sku"]))
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
+        create_markdown_artifact(
+            markdown=decided_markdown(recorded, run_key, answer.planner, left, refused=attempt),
+            key=DECIDED_KEY,
+        )
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
     logger.error("giving up after %s refused answers (attempts): %s lots stay pending; start "
                  "the review again to answer", attempts, len(pending))  # fmt: skip
@@ -399,6 +404,26 @@ def _logged_notes(db_path: str, shown: str | None) -> dict[str, list[str]]:
     for note in notes["failed"]:
         logger.warning(note)
     return notes
+
+
+def decided_markdown(
+    recorded: pd.DataFrame, run_key: str, planner: str, left: int, refused: int
+) -> str:
+    """The artifact of a recorded answer: beside a refused one (`refused` answers before it)
+    the run's artifacts showed the refusal as its last word."""
+    counts = recorded["action"].value_counts()
+    actions = ", ".join(
+        f"{counts[a]} {a}" for a in ("approve", "override", "reject") if a in counts
+    )
+    n = len(recorded)
+    text = (
+        f"# Review answer recorded\n\n{n} decision{'s' * (n != 1)} on run {run_key} recorded "
+        f"by {planner} ({actions or 'none'}); {left} lot{'s' * (left != 1)} left pending."
+    )
+    if refused:
+        earlier = "An earlier answer was" if refused == 1 else f"{refused} earlier answers were"
+        text += f" {earlier} refused (artifact {REFUSED_KEY}): nothing of it was recorded."
+    return text
 
 
 def waiting_note(count: int, run_key: str, timeout_seconds: int) -> str:

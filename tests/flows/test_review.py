@@ -37,7 +37,7 @@ import optimize
 import warehouse
 from flows.cli import main
 from flows.nightly import nightly
-from flows.review import REFUSED_KEY, pending_markdown, review
+from flows.review import DECIDED_KEY, REFUSED_KEY, pending_markdown, review
 from optimize.inputs import lead_time_periods
 from tests.flows.conftest import AS_OF
 from warehouse.run_lock import lock_path, run_lock
@@ -903,6 +903,31 @@ def test_review_flow_refuses_a_quantity_of_part_units_in_the_terminals_words(db:
         "a whole number: a quantity is whole units (10 or 11?)",
         "# Review answer refused\n\nrefused, nothing recorded: lots[0].quantity: 1e+20 units "
         "is above 1,000,000,000: a typo?",
+    ]
+
+
+def test_a_review_answered_after_a_refusal_shows_the_recorded_answer(db: Path) -> None:
+    """A run whose first answer was refused and whose second was recorded showed the artifacts
+    pending-lots and review-refused only: its refusal looked like the last word (the recorded
+    decisions were in the log alone)."""
+    pending = _pending(db)
+    sku, run_key = pending["sku"].iloc[0], pending["run_key"].iloc[0]
+    with _paused_review(db, attempts=2) as (run_id, result):
+        lot = {"sku": sku, "action": "override", "quantity": 10.5}
+        resume_flow_run(run_id, run_input={"planner": "dora", "lots": [lot]})
+        assert _paused_run(db, time.monotonic() + 60) == run_id  # waits again
+        reject = {"sku": sku, "action": "reject"}
+        resume_flow_run(run_id, run_input={"planner": "dora", "lots": [reject]})
+    assert result["status"] == "decided"
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[DECIDED_KEY])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    assert [str(a.data) for a in found] == [
+        f"# Review answer recorded\n\n1 decision on run {run_key} recorded by dora (1 reject); "
+        f"{len(pending) - 1} lots left pending. An earlier answer was refused (artifact "
+        "review-refused): nothing of it was recorded."
     ]
 
 
