@@ -15,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -74,14 +75,22 @@ TaskRunner = Literal["threads", "dask"]
 
 
 def _iso_date(value: object) -> object:
-    """A date typed as text, parsed as YYYY-MM-DD, with a message that names the form:
-    pydantic's own said 'invalid character in year' of 06/30/2026."""
+    """A date typed as text, parsed as YYYY-MM-DD (or as pydantic takes a date: a datetime at
+    midnight, 2026-06-30T00:00:00Z), with a message that names the form: pydantic's own said
+    'invalid character in year' of 06/30/2026."""
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)
         except ValueError:
+            pass
+        try:
+            return _DATE.validate_python(value)
+        except ValidationError:
             raise ValueError(f"as_of {value!r} is not a date of the form YYYY-MM-DD") from None
     return value
+
+
+_DATE = TypeAdapter(date)
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]

@@ -3,8 +3,9 @@
 from datetime import date
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from flows.params import parse_parameters
+from flows.params import AsOf, parse_parameters
 
 
 def test_defaults_are_valid_and_as_of_is_yesterday() -> None:
@@ -161,3 +162,14 @@ def test_changed_parameters_are_those_of_the_run_key_that_differ_from_the_defaul
                               time_limit=5.0, chunk_size=7).model_dump(mode="json")  # fmt: skip
     assert changed_parameters(stored) == {"items": ["P-1"], "budget": 900.0}
     assert changed_parameters(parse_parameters().model_dump(mode="json")) == {}
+
+
+def test_the_flows_as_of_takes_what_pydantic_took_and_names_the_form_otherwise() -> None:
+    """The flow's as_of took a datetime at midnight before it named the form of a bad date:
+    a form sending 2026-06-30T00:00:00.000Z must still plan 2026-06-30."""
+    as_of = TypeAdapter(AsOf)
+    assert as_of.validate_python("2026-06-30T00:00:00.000Z") == date(2026, 6, 30)
+    assert as_of.validate_python("2026-06-30") == date(2026, 6, 30)
+    assert as_of.validate_python(None) is None
+    with pytest.raises(ValidationError, match="as_of '06/30/2026' is not a date of the form"):
+        as_of.validate_python("06/30/2026")
