@@ -357,10 +357,16 @@ def late_left_alone(skus: Iterable[object], how: str) -> str:
             f"item twice; reject {it}, or {how}")  # fmt: skip
 
 
-def other_run_notes(lots: pd.DataFrame) -> list[str]:
+def other_run_notes(lots: pd.DataFrame, form: bool = False) -> list[str]:
     """One note per pending lot whose item was decided on another run of the night
     (`warehouse.review_lots`' other_* columns): that decision counts for the night, and
-    `--all` leaves the lot alone rather than order the item twice."""
+    `--all` leaves the lot alone rather than order the item twice; `form`: in the words of the
+    review flow's form (approve all, its list of lots), which has no --all."""
+    how = (
+        "approve all leaves this lot alone: list its sku under lots"
+        if form
+        else "`--all` leaves this lot alone: name the sku"
+    )
     notes = []
     for r in lots[lots["other_run_key"].notna()].itertuples(index=False):
         lot = _lot(r.other_quantity, r.other_supplier_id)
@@ -368,8 +374,7 @@ def other_run_notes(lots: pd.DataFrame) -> list[str]:
             r.other_action, "rejected"
         )
         notes.append(f"{r.sku}: {decided} on run {r.other_run_key} (another run of this night), "
-                     "which counts for the night; `--all` leaves this lot alone: name the sku "
-                     "to decide it on this run")  # fmt: skip
+                     f"which counts for the night; {how} to decide it on this run")  # fmt: skip
     return notes
 
 

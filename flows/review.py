@@ -503,7 +503,7 @@ def pending_markdown(
         )
     if len(pending) > limit:
         lines.append(f"\n... and {len(pending) - limit} more: {rest_pointer(pending, db_path)}")
-    other = other_run_notes(pending) if "other_run_key" in pending else []
+    other = other_run_notes(pending, form=True) if "other_run_key" in pending else []
     if other:
         lines += ["", "## Decided on another run of this night (approve all leaves them)", ""]
         lines += [f"- {note}" for note in other]

@@ -1146,7 +1146,14 @@ def test_the_review_form_leaves_lots_decided_on_another_run_of_the_night_alone()
     assert [d.sku for d in every] == ["B", "C"] and [d.sku for d in by_supplier] == ["B"]
     assert [(d.sku, d.action) for d in decisions_from_input(pending, named)] == [
         ("A", "reject"), ("B", "approve"), ("C", "approve")]  # fmt: skip
-    assert "- A: approved 200 from S1 on run night-1" in pending_markdown(pending, "wh.duckdb")
+    form = pending_markdown(pending, "wh.duckdb")
+    # the form has no --all: it said "`--all` leaves this lot alone: name the sku"
+    assert (
+        "- A: approved 200 from S1 on run night-1 (another run of this night), which counts for "
+        "the night; approve all leaves this lot alone: list its sku under lots to decide it on "
+        "this run"
+    ) in form
+    assert "--all" not in form
 
 
 def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:
