@@ -372,13 +372,15 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, text) of what a planner must see beside the lots: items held back per limit,
-    items whose lots cannot arrive within the horizon, notes on the input files. The run
-    summary and the HTML report show the same."""
+    items whose lots cannot arrive within the horizon, decisions of the night made on other
+    runs or on lots this run no longer recommends, notes on the input files. The run summary
+    and the HTML report show the same."""
     notes = [("Limits", held_back_note(group)) for group in summary.get("held_back", [])]
     if summary.get("order_cost_held"):
         notes.append(("Order costs", order_cost_held_note(summary["order_cost_held"])))
     if summary.get("beyond_horizon"):
         notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
+    notes += [("Decisions", note) for note in summary.get("decision_notes", [])]
     return notes + [("Input", note) for note in summary.get("input_notes", [])]
 
 

@@ -19,10 +19,8 @@ from flows import watchdog
 from flows.console import (
     OFFER_LEFT_OUT,
     beyond_horizon_note,
-    changed_notes,
     counted,
     counted_note,
-    elsewhere_notes,
     frame_text,
     held_back_note,
     item_accuracy_text,
@@ -32,7 +30,6 @@ from flows.console import (
     order_cost_text,
     plan_periods,
     quarantined_text,
-    rejected_notes,
     replacing_text,
     runs_text,
     tier_value_note,
@@ -645,25 +642,6 @@ def _print_not_planned(db_path: Path, run_id: str | None) -> None:
                 click.echo(f"  {r.sku}: {str(r.reason).removeprefix(OFFER_LEFT_OUT)}")
 
 
-def _print_decision_notes(
-    db_path: Path, run_key: str, published: bool = True, skus: list[str] | None = None
-) -> None:
-    """Decisions on other runs of the run's night (its own lots start pending, and a planner
-    must not approve a night twice without knowing), decisions of a rerun's night made on a
-    lot it no longer recommends (they still count), and lots recommended again after an
-    earlier night rejected them; `skus`: the items of a run of some items (the decisions on
-    other runs of the night of these items only), None: all."""
-    with warehouse.connect(db_path, read_only=True) as con:
-        elsewhere = warehouse.decided_elsewhere(con, run_key, skus)
-        changed = warehouse.changed_decisions(con, run_key)
-        rejected = warehouse.earlier_rejections(con, run_key)
-        parameters = warehouse.run_parameters(con, run_key)
-    notes = elsewhere_notes(elsewhere, of_items=skus is not None, parameters=parameters)
-    notes += changed_notes(changed, published)
-    for note in notes + rejected_notes(rejected):
-        click.echo(f"note:         {note}")
-
-
 def _print_summary(summary: dict, data_dir: Path) -> None:
     db = summary["db_path"]
     proven = "proven optimal" if summary["optimal"] else "NOT proven optimal"
@@ -718,7 +696,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         more = _command("lots", "--db", db, "--run-id", summary["run_id"])
         click.echo(f"              ... {left} more: {more}")
     published = summary.get("published", True)
-    _print_decision_notes(Path(db), summary["run_key"], published, summary.get("run_skus"))
+    for note in summary.get("decision_notes", []):
+        click.echo(f"note:         {note}")
     if published:
         review = _command("review", "list", "--db", db)
         click.echo(f"next:         {review}   (approve, override, reject lots)")

@@ -430,6 +430,21 @@ def late_notes(late: pd.DataFrame) -> list[str]:
     ]
 
 
+def decision_notes(
+    con: Any, run_key: str, published: bool = True, skus: list[str] | None = None
+) -> list[str]:
+    """Decisions on other runs of the run_key's night (its own lots start pending, and a
+    planner must not approve a night twice without knowing), decisions of a rerun's night made
+    on a lot it no longer recommends (they still count), and lots recommended again after an
+    earlier night rejected them; `skus`: the items of a run of some items (the decisions on
+    other runs of the night of these items only), None: all."""
+    elsewhere = warehouse.decided_elsewhere(con, run_key, skus)
+    parameters = warehouse.run_parameters(con, run_key)
+    notes = elsewhere_notes(elsewhere, of_items=skus is not None, parameters=parameters)
+    notes += changed_notes(warehouse.changed_decisions(con, run_key), published)
+    return notes + rejected_notes(warehouse.earlier_rejections(con, run_key))
+
+
 def rejected_notes(rejected: pd.DataFrame) -> list[str]:
     """One note per lot recommended again after its item's lot was rejected on an earlier
     night (`warehouse.earlier_rejections`), so a rejection does not go unseen."""

@@ -182,6 +182,12 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
         else:
             logger.info("not the published plan (an earlier night, or some items only): artifacts "
                         "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip
+        summary["decision_notes"] = _best_effort(
+            "reading the night's decisions", tasks.decision_notes,
+            params, published, summary.get("run_skus"),
+        ) or []  # fmt: skip
+        for note in summary["decision_notes"]:
+            logger.warning("note: %s", note)
         keys = artifacts.artifact_keys(published)
         _best_effort("writing the artifacts", artifacts.publish_artifacts, summary, result, keys,
                      chosen)  # fmt: skip

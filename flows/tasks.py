@@ -20,6 +20,7 @@ import models
 import optimize
 import warehouse
 from flows import sources
+from flows.console import decision_notes as _decision_notes
 from flows.console import planned_unlike
 from flows.flow_runs import crash_flow_runs
 from flows.params import RunParameters
@@ -217,6 +218,14 @@ def replaced_run(params: RunParameters, run_id: str) -> dict[str, str] | None:
         return None
     planned = planned_unlike(replaced[1], params.model_dump(mode="json"))
     return {"run_key": replaced[0], "planned": planned}
+
+
+@task(name="decision-notes", **_TASK)
+def decision_notes(params: RunParameters, published: bool, skus: list[str] | None) -> list[str]:
+    """Notes on the decisions of the run's night that concern its lots
+    (`console.decision_notes`); `skus`: the items of a run of some items, None: all."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return _decision_notes(con, params.run_key(), published, skus)
 
 
 @task(name="forecast-accuracy", **_TASK)

@@ -356,11 +356,20 @@ def test_a_rerun_with_other_parameters_names_the_plan_of_the_night_it_replaced(
     db_path = tmp_path / "reorder.duckdb"
     weekly = _run(demo_dir, db_path)
     assert weekly.get("replaced_run") is None  # the first run of the night
+    assert weekly["decision_notes"] == []
+    with warehouse.connect(db_path) as con:  # a planner approves one lot of the weekly plan
+        sku = warehouse.review_lots(con)["sku"].iloc[0]
+        warehouse.record_decisions(con, [warehouse.Decision(sku, "approve")], decided_by="anna")
     out = _cli_run(demo_dir, db_path, AS_OF, "--freq", "M", "--horizon", "4")
     assert (
         f"published:    yes, replacing run {weekly['run_key']} of this night (planned weekly, "
         "horizon 8 weeks); `lots` and `review` show this plan of the night"
     ) in out.output
+    decided = (
+        f"1 lot of this night was decided on run {weekly['run_key']} (another run of the same "
+        "night, planned weekly, horizon 8 weeks)"
+    )
+    assert f"note:         {decided}" in out.output
     monthly_key = _run_history(db_path)["run_key"].iloc[0]
     budget = _run(demo_dir, db_path, budget=1_000_000.0)  # weekly, horizon 8 again
     assert budget["replaced_run"] == {
@@ -372,6 +381,13 @@ def test_a_rerun_with_other_parameters_names_the_plan_of_the_night_it_replaced(
         f"Published, replacing run {monthly_key} of this night (planned monthly, horizon 4 "
         "months).\n\n| figure | value |"
     ) in summary_markdown(budget)
+    # a rerun from the Prefect UI prints nothing: its summary artifact and log name the decision
+    # (they said nothing of it; only `reorder run` printed it)
+    assert budget["decision_notes"] == [
+        f"1 lot of this night was decided on run {weekly['run_key']} (another run of the same "
+        "night); the newest decision per sku counts as an open order and is in `reorder export`"
+    ]
+    assert f"\n**Decisions:** {budget['decision_notes'][0]}" in summary_markdown(budget)
     nightly_again = _run(demo_dir, db_path)  # same periods: the run named, nothing more
     assert nightly_again["replaced_run"] == {"run_key": budget["run_key"], "planned": ""}
     assert (

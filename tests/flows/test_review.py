@@ -1156,9 +1156,9 @@ def test_the_review_form_leaves_lots_decided_on_another_run_of_the_night_alone()
     assert "--all" not in form
 
 
-def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, capsys) -> None:
-    """`reorder run` prints the same note under its summary: its own lots start pending."""
-    from flows.cli import _print_decision_notes
+def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path) -> None:
+    """`reorder run` prints the same note under its summary (the flow's summary
+    `decision_notes`): its own lots start pending."""
     from tests.warehouse.conftest import AS_OF, write_folder
     from tests.warehouse.test_decisions import _publish
 
@@ -1166,25 +1166,21 @@ def test_a_run_names_the_decisions_on_another_run_of_its_night(tmp_path: Path, c
     with warehouse.connect(db) as con:
         warehouse.load_folder(con, write_folder(tmp_path / "in"), AS_OF)
         _publish(con, AS_OF, "night-1", 200.0)
-    _print_decision_notes(db, "night-1")
-    assert capsys.readouterr().out == ""
+    assert _decision_notes(db, "night-1") == []
     with warehouse.connect(db) as con:
         warehouse.record_decisions(con, [warehouse.Decision("A", "approve")], decided_by="anna")
         _publish(con, AS_OF, "night-1-budget", 150.0)
-    _print_decision_notes(db, "night-1-budget")
-    assert capsys.readouterr().out.startswith(
-        "note:         1 lot of this night was decided on run night-1 (another run of the same "
-        "night)"
+    assert _decision_notes(db, "night-1-budget")[0].startswith(
+        "1 lot of this night was decided on run night-1 (another run of the same night)"
     )
 
 
 def test_a_note_of_decisions_on_another_run_says_how_it_planned_when_its_periods_differ(
-    tmp_path: Path, capsys
+    tmp_path: Path,
 ) -> None:
     """After a monthly rerun replaced the weekly plan the planner had decided on, the note read
     '1 lot of this night was decided on run night-1 (another run of the same night)': nothing
     said that run planned weekly (its lots differ a lot from monthly ones)."""
-    from flows.cli import _print_decision_notes
     from tests.warehouse.conftest import AS_OF, write_folder
     from tests.warehouse.test_decisions import _publish
 
@@ -1201,14 +1197,20 @@ def test_a_note_of_decisions_on_another_run_says_how_it_planned_when_its_periods
         "weekly, horizon 13 weeks); the newest decision per sku counts as an open order"
     )
     assert f"note: {note}" in _cli("review", "list", "--db", str(db))
-    _print_decision_notes(db, "night-1-monthly")
-    assert capsys.readouterr().out.startswith(f"note:         {note}")
+    assert _decision_notes(db, "night-1-monthly")[0].startswith(note)
     # a run in the same periods (a budget what-if): the note as before
-    _print_decision_notes(db, "night-1-budget")
-    assert capsys.readouterr().out.startswith(
-        "note:         1 lot of this night was decided on run night-1 (another run of the same "
-        "night); the newest"
+    assert _decision_notes(db, "night-1-budget")[0].startswith(
+        "1 lot of this night was decided on run night-1 (another run of the same night); the newest"
     )
+
+
+def _decision_notes(db: Path, run_key: str, published: bool = True) -> list[str]:
+    """The notes a run of run_key shows on its night's decisions (`reorder run`, the run
+    summary artifact, the report)."""
+    from flows.console import decision_notes
+
+    with warehouse.connect(db, read_only=True) as con:
+        return decision_notes(con, run_key, published)
 
 
 def _rerun_after_decisions(tmp_path: Path, action_b: str, rerun_a: float) -> Path:
@@ -1227,14 +1229,11 @@ def _rerun_after_decisions(tmp_path: Path, action_b: str, rerun_a: float) -> Pat
     return db
 
 
-def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
-    tmp_path: Path, capsys
-) -> None:
+def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(tmp_path: Path) -> None:
     """A rerun of the night (corrected stock) no longer recommends the approved lot: the
     approval still counts (nothing a planner decided is dropped), and the run, the list and
     the export say which decision was made on another recommendation (a probe exported 780.00
     for a lot the plan no longer wanted, labelled as an approval, without a word)."""
-    from flows.cli import _print_decision_notes
 
     db = _rerun_after_decisions(tmp_path, "reject", 0.0)  # no order of A any more
     note = (
@@ -1242,15 +1241,13 @@ def test_a_rerun_that_changes_a_decided_lot_says_so_in_run_list_and_export(
         "counts as an open order and is in `reorder export`: decide again with `reorder review` "
         "if it should change"
     )
-    _print_decision_notes(db, "night-1", published=True)
-    assert capsys.readouterr().out == f"note:         {note}\n"  # B is unchanged: no note
+    assert _decision_notes(db, "night-1", published=True) == [note]  # B is unchanged: no note
     # a run that is not the published one (an earlier night): review and export cannot act
-    _print_decision_notes(db, "night-1", published=False)
-    assert capsys.readouterr().out == (
-        "note:         A: approved 200 from S1; the latest run of the night recommends no "
-        "order; it still counts as an open order: `reorder review` and `export` act on the "
-        "published plan, not on this night\n"
-    )
+    assert _decision_notes(db, "night-1", published=False) == [
+        "A: approved 200 from S1; the latest run of the night recommends no order; it still "
+        "counts as an open order: `reorder review` and `export` act on the published plan, not "
+        "on this night"
+    ]
     listed = _cli("review", "list", "--db", str(db), "--status", "all")
     assert f"note: {note}" in listed and listed.startswith("2 lots of run ")  # not "2 all lots"
     exported = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
@@ -1318,12 +1315,9 @@ def _rejected_then_recommended_again(tmp_path: Path) -> Path:
     return db
 
 
-def test_a_lot_rejected_on_an_earlier_night_is_named_when_recommended_again(
-    tmp_path: Path, capsys
-) -> None:
+def test_a_lot_rejected_on_an_earlier_night_is_named_when_recommended_again(tmp_path: Path) -> None:
     """A planner rejected a 330-unit lot on night 1; night 2 recommended it again, pending,
     and neither `review list` nor the run said it had been rejected."""
-    from flows.cli import _print_decision_notes
     from tests.warehouse.conftest import AS_OF
 
     db = _rejected_then_recommended_again(tmp_path)
@@ -1332,8 +1326,7 @@ def test_a_lot_rejected_on_an_earlier_night_is_named_when_recommended_again(
         "tonight's plan recommends 30 from S1"
     )
     assert f"note: {note}\n" in _cli("review", "list", "--db", str(db))
-    _print_decision_notes(db, "night-2")
-    assert capsys.readouterr().out == f"note:         {note}\n"
+    assert _decision_notes(db, "night-2") == [note]
     markdown = pending_markdown(_pending(db), str(db), rejected=[note])
     assert markdown.endswith(f"## Rejected on an earlier night, recommended again\n\n- {note}")
 
