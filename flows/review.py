@@ -269,8 +269,12 @@ def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
 
 
 @task(name="record-decisions", cache_policy=NO_CACHE)
-def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFrame:
-    """Record a planner's answer for the run_key (all decisions or none)."""
+def record_answer(
+    db_path: str, run_key: str, answer: ReviewInput
+) -> tuple[pd.DataFrame, list[str]]:
+    """Record a planner's answer for the run_key (all decisions or none); (the decisions
+    recorded, the notes on them, each also logged as a warning: lots approve all left alone,
+    past end of life, a slower supplier, tiers missed, purchase orders emptied or added)."""
     with warehouse.connect(db_path, create=False) as con:
         if unknown := warehouse.unknown_suppliers_text(con, answer.approve_suppliers):
             raise warehouse.DecisionError(f"approve_suppliers: {unknown}")
@@ -278,15 +282,15 @@ def record_answer(db_path: str, run_key: str, answer: ReviewInput) -> pd.DataFra
         late = warehouse.approved_after_plan(con, run_key)["sku"].tolist()
         decisions = decisions_from_input(pending, answer, late)
         recorded = decide(con, decisions, answer.planner, "prefect", run_key)
-        for note in left_alone_notes(pending, answer, late):  # once the answer is recorded
-            get_run_logger().warning(note)
-        notes = end_of_life_notes(warehouse.past_end_of_life(con, recorded))
+        notes = left_alone_notes(pending, answer, late)  # once the answer is recorded
+        notes += end_of_life_notes(warehouse.past_end_of_life(con, recorded))
         notes += slower_notes(con, recorded)
         notes += decided_tier_notes(con, run_key, db_path)
         orders = warehouse.decided_purchase_orders(con, run_key)
-        for note in notes + order_notes(orders, decided_suppliers(recorded)):
-            get_run_logger().warning(note)
-        return recorded
+        notes += order_notes(orders, decided_suppliers(recorded))
+    for note in notes:
+        get_run_logger().warning(note)
+    return recorded, notes
 
 
 def decided_tier_notes(con: Any, run_key: str, db_path: str) -> list[str]:
@@ -353,7 +357,7 @@ def review(
             continue  # refused before this (suspended) run started again from the top
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, key)
-            recorded = record_answer(db_path, run_key, answer)
+            recorded, decided_notes = record_answer(db_path, run_key, answer)
         except FlowPauseTimeout:
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
@@ -374,7 +378,9 @@ def review(
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
         create_markdown_artifact(
-            markdown=decided_markdown(recorded, run_key, answer.planner, left, refused=attempt),
+            markdown=decided_markdown(
+                recorded, run_key, answer.planner, left, attempt, decided_notes
+            ),
             key=DECIDED_KEY,
         )
         return {"status": "decided", "pending": len(pending), "recorded": len(recorded)} | notes
@@ -407,10 +413,16 @@ def _logged_notes(db_path: str, shown: str | None) -> dict[str, list[str]]:
 
 
 def decided_markdown(
-    recorded: pd.DataFrame, run_key: str, planner: str, left: int, refused: int
+    recorded: pd.DataFrame,
+    run_key: str,
+    planner: str,
+    left: int,
+    refused: int,
+    notes: Sequence[str] = (),
 ) -> str:
     """The artifact of a recorded answer: beside a refused one (`refused` answers before it)
-    the run's artifacts showed the refusal as its last word."""
+    the run's artifacts showed the refusal as its last word; `notes` (`record_answer`'s) were
+    in the log alone, where a planner answering in the UI does not look."""
     counts = recorded["action"].value_counts()
     actions = ", ".join(
         f"{counts[a]} {a}" for a in ("approve", "override", "reject") if a in counts
@@ -423,6 +435,8 @@ def decided_markdown(
     if refused:
         earlier = "An earlier answer was" if refused == 1 else f"{refused} earlier answers were"
         text += f" {earlier} refused (artifact {REFUSED_KEY}): nothing of it was recorded."
+    if notes:
+        text += "\n\n## Notes\n\n" + "\n".join(f"- {note}" for note in notes)
     return text
 
 

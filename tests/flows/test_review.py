@@ -1086,6 +1086,15 @@ def test_review_flow_shows_and_leaves_alone_a_lot_approved_after_this_plan_was_m
         "approving it as well orders the item twice; reject it, or list it in the form with "
         "action approve to order both"
     ) in caplog.text
+    # the review-decided artifact says why a lot stayed pending (it was in the log alone)
+    with get_client(sync_client=True) as client:
+        decided = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[DECIDED_KEY])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    assert "1 lot left pending.\n\n## Notes\n\n- left alone: 1 lot whose item an earlier " in (
+        str(decided[0].data)
+    )
     with warehouse.connect(db, read_only=True) as con:
         lots = warehouse.review_lots(con, status=None).set_index("sku")
     assert lots.loc["A", "status"] == "pending" and lots.loc["B", "status"] == "approved"
