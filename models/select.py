@@ -32,6 +32,7 @@ import pandas as pd
 from models.base import Forecaster, path_quantiles
 from models.classify import _adi_cv2, _demand_class
 from models.metrics import WQL_LEVELS, pinball
+from models.registry import make_forecaster
 
 INACTIVE = "inactive"
 PHASE_OUT = "phase_out"  # the lifecycle stage, and the selection group of its selling items
@@ -129,7 +130,8 @@ def backtest(
 ) -> Backtest:
     """Fit every candidate at origins T - h, T - 2h, ... (up to `n_origins`, keeping at least
     h periods before each) and record its losses on the h periods after each origin.
-    All candidates sample from the same seeded stream at an origin (common random numbers).
+    All candidates sample from the same seeded stream at an origin (common random numbers);
+    each is fitted as a fresh copy, so `candidates` stay unfitted.
     group_of: the selection group per item of a history (e.g. `item_groups`), applied to the
     history before each origin: an item is scored in the group it was in when forecast.
     Groups of the whole history look ahead: an item silent in the last half year is
@@ -159,8 +161,11 @@ def backtest(
             groups[ok, j] = np.asarray(group_of(train), dtype=object)[ok]
         for label, model in candidates.items():
             # common random numbers: every candidate draws the same stream at an origin, so
-            # their scores differ by the models, not by sampling noise
-            fc = model.fit(train[ok]).predict(h, n_paths, np.random.default_rng([seed, k]))
+            # their scores differ by the models, not by sampling noise. A fresh copy is fitted
+            # and dropped: fitted in place, each of 75 candidates kept its per-item state
+            # (size pools) to the end, 1.1 GB at 10,000 items.
+            fitted = make_forecaster(model).fit(train[ok])
+            fc = fitted.predict(h, n_paths, np.random.default_rng([seed, k]))
             pl = pinball(actual[ok], path_quantiles(fc.paths, levels), levels)
             totals = fc.totals()
             tq = path_quantiles(totals[:, :, None], ltd_levels)[:, :, 0]

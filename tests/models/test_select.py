@@ -197,3 +197,17 @@ def test_an_origin_without_two_periods_of_any_item_is_skipped():
         }
     )
     assert forecast(long, h=1, freq="W", n_paths=5, seed=0).arrays().paths.shape == (2, 5, 1)
+
+
+def test_the_backtest_leaves_its_candidates_unfitted():
+    """Each candidate was fitted in place and kept its last origin's per-item state (size
+    pools): 75 candidates held 1.1 GB to the end of `prepare_forecast` at 10,000 items. The
+    scores are those of fresh copies, the same as before."""
+    rng = np.random.default_rng(3)
+    y = ((rng.random((30, 40)) < 0.4) * rng.poisson(3.0, (30, 40))).astype(float)
+    candidates = {"a": LatentRate(alpha=0.1), "b": LatentRate(alpha=0.3, shape=4.0)}
+    bt = backtest(y, candidates, h=6, n_origins=2, n_paths=50, seed=2)
+    assert not any(vars(model).keys() - model.get_params().keys() for model in candidates.values())
+    again = backtest(y, candidates, h=6, n_origins=2, n_paths=50, seed=2)
+    for label in candidates:
+        np.testing.assert_array_equal(bt.total_loss[label], again.total_loss[label])
