@@ -8,6 +8,7 @@ the same for any chunking and any task runner.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Sequence
 
@@ -27,12 +28,16 @@ LOCAL_CLUSTER = {
     "host": "127.0.0.1",
     "dashboard_address": None,
 }
+#: Forecast chunks at once in the thread pool: one per core. Prefect's default pool has no
+#: bound, so all 100 chunks of 10,000 items ran at once, each holding its draws: 435 MB above
+#: the prepared forecast, against 120-140 MB with 2 or 4 threads, in the same 2.5-2.9 s.
+CHUNK_THREADS = os.cpu_count() or 1
 
 
 def make_task_runner(params: RunParameters) -> TaskRunner:
     """The task runner of the forecast chunks for `params.task_runner` and `dask_address`."""
     if params.task_runner == "threads":
-        return ThreadPoolTaskRunner()
+        return ThreadPoolTaskRunner(max_workers=CHUNK_THREADS)
     from prefect_dask import DaskTaskRunner  # imported only when asked for: dask is heavy
 
     if params.dask_address:
