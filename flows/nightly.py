@@ -33,6 +33,7 @@ from flows.params import (
     TimeLimit,
     parse_parameters,
 )
+from flows.signals import as_signal, noted_signals
 from optimize.solve import DEFAULT_GAP
 
 T = TypeVar("T")
@@ -125,6 +126,14 @@ def _looked_in(path: Path) -> str:
 
 def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -> dict:
     """Run every stage; on failure mark the run failed and keep the last good results."""
+    with noted_signals() as received:
+        return _run_pipeline(params, lock, received)
+
+
+def _run_pipeline(
+    params: RunParameters, lock: warehouse.RunLock | None, received: list[int]
+) -> dict:
+    """`run_pipeline`; `received`: the stop signals so far (`signals.noted_signals`)."""
     logger = get_run_logger()
     run_id = tasks.start_run(params, flow_run.get_id())
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
@@ -153,7 +162,8 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
                                       unplannable, inputs["suppliers"],
                                       inputs["supplier_tiers"])  # fmt: skip
-    except BaseException as err:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
+    except BaseException as caught:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
+        err = as_signal(caught, received)  # a stop inside a DuckDB query: the stop
         why = type(err).__name__ + (f": {err}" if str(err) else "")
         tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded
         if report is not None and report.notes:  # no run summary prints them now
@@ -162,7 +172,9 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
             parts = (report, result, unplannable, seconds, _models(prepared))
             _after_interrupted_publish(params, run_id, why, parts)
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
-        raise
+        if err is caught:
+            raise
+        raise err from caught
     try:
         _best_effort("recording the stage times", tasks.record_stages, params, run_id, seconds)
         chosen = _models(prepared)
