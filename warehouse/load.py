@@ -33,6 +33,7 @@ from warehouse.config import ORDER_LINE_COLUMNS, LoadConfig
 from warehouse.connect import database_file
 from warehouse.errors import LoadError
 from warehouse.load_notes import (
+    DATA_SUFFIXES,
     absent_overriding,
     counted,
     defaulted,
@@ -174,7 +175,7 @@ def load_folder(
     _refuse_directories(folder, config)
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     masters = {t.name: _master_file(folder, t, files) for t in MASTER_TABLES}
-    line_paths = _order_line_files(folder, config, files)
+    line_paths = _order_line_files(folder, config, files, masters)
     shas = {p: file_sha256(p) for p in [*masters.values(), *line_paths] if p is not None}
     items_sha = shas[masters["items"]]
     # order lines are checked against the items the master rules load: new ones reload them too
@@ -485,16 +486,40 @@ def _master_file(folder: Path, table: Table, files: list[Path]) -> Path | None:
     return found[0] if found else None
 
 
-def _order_line_files(folder: Path, config: LoadConfig, files: list[Path]) -> list[Path]:
+def _order_line_files(
+    folder: Path, config: LoadConfig, files: list[Path], masters: dict[str, Path | None]
+) -> list[Path]:
     """Files matching a pattern of `config.files`, in name order; a file of the folder itself
-    matches in any case (order_lines_0621.CSV)."""
+    matches in any case (order_lines_0621.CSV). None: a LoadError naming the folder's data
+    files that no table reads (`masters`: the master tables' files), the ERP export it holds."""
     patterns = [pattern.lower() for pattern in config.files]
     paths = {p for pattern in config.files for p in folder.glob(pattern) if p.is_file()}
     paths |= {p for p in files if any(fnmatch.fnmatchcase(p.name.lower(), x) for x in patterns)}
     paths = sorted(paths, key=lambda p: (p.name.lower(), p.name))  # as store._named
     if not paths:
-        raise LoadError(f"{folder}: no order_lines file matching {', '.join(config.files)}")
+        raise LoadError(_no_order_lines(folder, config, files, masters))
     return paths
+
+
+def _no_order_lines(
+    folder: Path, config: LoadConfig, files: list[Path], masters: dict[str, Path | None]
+) -> str:
+    """Why no order_lines file: the patterns, and the data files no table reads (an ERP export
+    of its own name needs a load.toml; one the load.toml's `files` miss, another pattern)."""
+    read = set(masters.values())
+    unread = [p.name for p in files if p.suffix.lower() in DATA_SUFFIXES and p not in read]
+    default = config.files == LoadConfig().files
+    where = "" if default else " (files under [order_lines] in the load.toml)"
+    text = f"{folder}: no order_lines file matching {', '.join(config.files)}{where}"
+    if unread:
+        text += f"; files no table reads: {', '.join(unread)}"
+        if default:
+            text += (
+                ": an ERP export of another name and columns loads when a load.toml lists it "
+                "under [order_lines] files, with its columns and dialect (README, ERP exports: "
+                "load.toml), passed with --config"
+            )
+    return text
 
 
 def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:

@@ -584,6 +584,33 @@ def test_missing_required_table_raises_naming_it(con, tmp_path, missing):
     assert table_counts(con)["items"] == 0
 
 
+def test_no_order_lines_file_names_the_files_not_read_and_load_toml(con, tmp_path):
+    """A first ERP export in the folder (Auftragspositionen_2025.csv) and no --config: the load
+    said only "no order_lines file matching order_lines*.csv, order_lines*.parquet", not which
+    files it saw nor that load.toml maps an export of another name."""
+    from warehouse.config import parse_config
+
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    (folder / "Auftragspositionen_2025.csv").write_text("Belegnr;Pos\nRE-1;1\n")
+    (folder / "load.toml").write_text("")
+    with pytest.raises(LoadError) as error:
+        load_folder(con, folder, AS_OF)
+    assert str(error.value) == (
+        f"{folder}: no order_lines file matching order_lines*.csv, order_lines*.parquet; "
+        "files no table reads: Auftragspositionen_2025.csv: an ERP export of another name "
+        "and columns loads when a load.toml lists it under [order_lines] files, with its "
+        "columns and dialect (README, ERP exports: load.toml), passed with --config"
+    )
+    config = parse_config({"order_lines": {"files": ["Auftrag_*.csv"]}}, "load.toml")
+    with pytest.raises(LoadError) as error:
+        load_folder(con, folder, AS_OF, config)
+    assert str(error.value) == (
+        f"{folder}: no order_lines file matching Auftrag_*.csv (files under [order_lines] in "
+        "the load.toml); files no table reads: Auftragspositionen_2025.csv"
+    )
+    assert table_counts(con)["loads"] == 0
+
+
 @pytest.mark.parametrize("name", ["items.csv", "Stock.CSV", "order_lines_0621.csv"])
 def test_a_directory_named_as_an_input_file_is_refused_naming_it(con, tmp_path, name):
     """A folder named items.csv (an unzipped export) was reported as "items.csv (or .parquet)
