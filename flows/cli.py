@@ -745,15 +745,17 @@ def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
 
 def _prog() -> str:
     """How to call this command again: `reorder` if that is on PATH and is this program, else
-    the path it was started by (e.g. .venv/bin/reorder from a fresh clone)."""
+    the path it was started by, relative to the working folder when within it (e.g.
+    .venv/bin/reorder from a fresh clone), else absolute, as the hints name the warehouse."""
     started = Path(sys.argv[0])
     found = shutil.which("reorder")
     if started.name != "reorder" or (found and Path(found).resolve() == started.resolve()):
         return "reorder"
     try:
-        return os.path.relpath(started)
-    except ValueError:
-        return str(started)
+        relative = os.path.relpath(started)
+    except ValueError:  # another drive on Windows
+        return os.path.abspath(started)
+    return os.path.abspath(started) if relative.split(os.sep)[0] == os.pardir else relative
 
 
 if __name__ == "__main__":

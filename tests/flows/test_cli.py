@@ -31,6 +31,24 @@ def test_hints_name_the_command_as_it_was_started(
     assert _prog() == "reorder"
 
 
+def test_hints_name_a_command_outside_the_working_folder_by_its_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/srv/reorder/.venv/bin/reorder run from the data folder printed its hints as
+    ../../srv/reorder/.venv/bin/reorder: a path that breaks once pasted anywhere else,
+    beside the warehouse's absolute path."""
+    script = tmp_path / "app" / ".venv" / "bin" / "reorder"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.chdir(data)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    assert _prog() == str(script)
+
+
 def test_demo_accuracy_hint_plans_an_earlier_night_then_scores_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
