@@ -488,7 +488,14 @@ def quarantine(db_path: Path, rows: bool) -> None:
     """Print the quarantined input rows (counts by file and reason, or every row)."""
     with warehouse.connect(db_path, read_only=True) as con:
         frame = warehouse.quarantine_rows(con) if rows else warehouse.quarantine_summary(con)
-    click.echo(frame_text(frame) if len(frame) else "no quarantined rows")
+    if not len(frame):
+        click.echo("no quarantined rows")
+        return
+    click.echo(frame_text(frame))
+    click.echo(
+        "row numbers count the data rows: row 1 is the first row under the header (the "
+        "file's line 2 in a text editor or Excel)"
+    )
 
 
 @main.command()

@@ -273,6 +273,14 @@ def test_quarantined_rows_name_the_supplier_of_their_offer(tmp_path: Path) -> No
     header, row = out.output.splitlines()[:2]
     assert header.split()[:5] == ["table_name", "file", "row_number", "sku", "supplier_id"]
     assert row.split()[:5] == ["price_breaks", "price_breaks.csv", "2", "A", "S2"]
+    # row 2 is the file's line 3: a planner editing line 2 changed S1's right price instead
+    footer = (
+        "row numbers count the data rows: row 1 is the first row under the header (the "
+        "file's line 2 in a text editor or Excel)"
+    )
+    assert out.output.splitlines()[-1] == footer
+    summary = CliRunner().invoke(main, ["quarantine", "--db", str(db)])
+    assert summary.exit_code == 0 and summary.output.splitlines()[-1] == footer
 
 
 def test_run_takes_a_load_config(tmp_path: Path) -> None:
