@@ -289,7 +289,7 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
             note = warehouse.check_history(con, as_of)
         except warehouse.HistoryError as error:
             note = f"{error} (a run as of {as_of} stops here)"
-    click.echo(report.summary())
+    click.echo(report.summary(prog=_prog()))
     for line in unplannable + ([note] if note else []):
         click.echo(f"note: {line}")
 

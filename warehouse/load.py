@@ -140,9 +140,9 @@ class LoadReport:
         is planned from today's files; they load again when as_of reaches their date."""
         return sum(f.rows_after_as_of for f in self.files)
 
-    def summary(self, notes: bool = True) -> str:
+    def summary(self, notes: bool = True, prog: str = "reorder") -> str:
         """A short table for logs and the CLI; `notes`: with the `note:` lines (a run prints
-        them in its summary instead)."""
+        them in its summary instead); `prog`: the command its hint names (as started)."""
         width = max([len(f.file) for f in self.files] + [4])
         lines = []
         for f in self.files:
@@ -154,7 +154,7 @@ class LoadReport:
             lines.append(f"{f.file:<{width}}  {f.table:<14} {counts}{note}")
         if self.quarantined:
             later = later_lines(self.after_as_of, self.quarantined)
-            listed = command_line("reorder", "quarantine", "--db", self.db_file)
+            listed = command_line(prog, "quarantine", "--db", self.db_file)
             lines.append(f"{counted(self.quarantined, 'row')} in quarantine{later}: see {listed}")
         lines += [f"note: {n}" for n in self.notes] if notes else []
         return "\n".join(lines)

@@ -49,6 +49,32 @@ def test_hints_name_a_command_outside_the_working_folder_by_its_absolute_path(
     assert _prog() == str(script)
 
 
+def test_load_names_the_quarantine_command_as_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reorder load` said 'see reorder quarantine --db ...' from .venv/bin/reorder, where
+    `reorder` is no command, while the run's summary named .venv/bin/reorder quarantine."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+    from tests.warehouse.conftest import write_folder
+
+    breaks = "supplier_id,sku,min_qty,unit_price\nS1,A,100,2.00\nS2,A,50,-2.20\nS1,B,10,4.00\n"
+    folder = write_folder(tmp_path / "in", price_breaks__csv=breaks)
+    script = tmp_path / ".venv" / "bin" / "reorder"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    db = tmp_path / "w.duckdb"
+    loaded = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                       "--as-of", "2024-03-31"])  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    listed = os.path.join(".venv", "bin", "reorder")
+    assert f"2 rows in quarantine: see {listed} quarantine --db {db}" in loaded.output
+
+
 def test_demo_accuracy_hint_plans_an_earlier_night_then_scores_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
