@@ -71,16 +71,17 @@ def replace_order_lines(
         con.register(_ROWS, checked.valid.assign(_pos=range(len(checked.valid))))
         con.register(_GONE, gone)
         try:
-            _set_aside(con, "SELECT order_id, line, o.file FROM (SELECT order_id, line FROM "
-                       f"{_ROWS} UNION SELECT order_id, line FROM {_GONE}) JOIN order_lines "
-                       f"AS o USING (order_id, line) WHERE {_named('o.file')} < {_named('?')}",
+            _set_aside(con, "SELECT DISTINCT o.order_id, o.line, o.file FROM order_lines AS o "
+                       f"JOIN (SELECT order_id, line FROM {_ROWS} UNION ALL SELECT order_id, "
+                       f"line FROM {_GONE}) AS k ON k.order_id = o.order_id AND k.line = "
+                       f"o.line WHERE {_named('o.file')} < {_named('?')}",
                        [file, file])  # fmt: skip
             ((shadowed,),) = con.execute(
-                f"SELECT list(n._pos) FROM {_ROWS} AS n WHERE EXISTS (SELECT 1 FROM "
-                "order_lines AS o WHERE o.order_id = n.order_id AND o.line = n.line AND "
-                f"{_named('o.file')} > {_named('$1')}) OR EXISTS (SELECT 1 FROM "
-                "order_lines_excluded AS e WHERE e.order_id = n.order_id AND e.line = n.line "
-                f"AND {_named('e.file')} > {_named('$1')})",
+                f"SELECT list(n._pos ORDER BY n._pos) FROM {_ROWS} AS n SEMI JOIN (SELECT "
+                f"order_id, line FROM order_lines AS o WHERE {_named('o.file')} > "
+                f"{_named('$1')} UNION ALL SELECT order_id, line FROM order_lines_excluded AS e "
+                f"WHERE {_named('e.file')} > {_named('$1')}) AS later ON later.order_id = "
+                "n.order_id AND later.line = n.line",
                 [file],
             ).fetchall()
             con.execute(
