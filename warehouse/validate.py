@@ -630,6 +630,8 @@ def rising_prices(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
 
     Within one supplier × sku sorted by min_qty, a row is quarantined if its unit_price is above
     the lowest price of the rows before it (so one bad row does not condemn the rows after it).
+    Which of the two is wrong is not known: the reason names the kept row too, since a typo
+    there (0.059 for 0.59) quarantines the right tiers after it and prices the offer too low.
     """
     found = []
     ordered = typed.sort_values(["supplier_id", "sku", "min_qty"])
@@ -641,9 +643,11 @@ def rising_prices(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
                 continue
             price, qty = raw.at[index, "unit_price"], raw.at[index, "min_qty"]
             best_price, best_qty = raw.at[best, "unit_price"], raw.at[best, "min_qty"]
+            kept = int(group.at[best, ROW])
             reason = (
-                f"unit_price {price} at min_qty {qty} is higher than "
-                f"{best_price} at min_qty {best_qty}"
+                f"unit_price {price} at min_qty {qty} is higher than {best_price} at min_qty "
+                f"{best_qty} (row {kept}, which prices the offer now: if its price is the typo, "
+                f"fix row {kept})"
             )
             found.append((int(group.at[index, ROW]), "unit_price", price, reason))
     return found

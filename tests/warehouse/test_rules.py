@@ -103,9 +103,11 @@ def test_price_break_rising_with_quantity_is_quarantined(con, tmp_path):
         "S1,A,50,3.90\nS1,A,100,4.20\nS1,A,200,3.80\nS1,B,10,4\n"
     )
     _load(con, tmp_path, price_breaks__csv=breaks)
-    assert quarantined(con, "price_breaks") == [
-        (2, "unit_price", "unit_price 4.20 at min_qty 100 is higher than 3.90 at min_qty 50")
-    ]
+    reason = (
+        "unit_price 4.20 at min_qty 100 is higher than 3.90 at min_qty 50 (row 1, which prices "
+        "the offer now: if its price is the typo, fix row 1)"
+    )
+    assert quarantined(con, "price_breaks") == [(2, "unit_price", reason)]
     tiers = con.execute("SELECT min_qty FROM price_breaks WHERE sku = 'A' ORDER BY 1").fetchall()
     assert tiers == [(50.0,), (200.0,)]
 
