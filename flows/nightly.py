@@ -15,7 +15,6 @@ from prefect.runtime import flow_run
 import models
 import warehouse
 from flows import artifacts, runner, tasks
-from flows.memory import release_memory
 from flows.params import (
     AsOf,
     ChunkSize,
@@ -35,6 +34,7 @@ from flows.params import (
 )
 from flows.signals import as_signal, noted_signals
 from optimize.solve import DEFAULT_GAP
+from warehouse.memory import release_memory
 
 T = TypeVar("T")
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, pause_flow_run, suspend_flow_run, task
 from prefect.artifacts import create_markdown_artifact
@@ -541,7 +540,7 @@ def _to_decide_first(pending: pd.DataFrame) -> pd.DataFrame:
     ahead of the few left to decide."""
     if "other_run_key" not in pending:
         return pending
-    return pending.iloc[np.argsort(pending["other_run_key"].notna().to_numpy(), kind="stable")]
+    return pending.sort_values("other_run_key", key=lambda s: s.notna(), kind="stable")
 
 
 def rest_pointer(pending: pd.DataFrame, db_path: str) -> str:

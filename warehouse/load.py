@@ -330,11 +330,9 @@ class _Loader:
         self, files: dict[Path, RawFile], path: Path, config: LoadConfig, context_sha: str
     ) -> None:
         """Check and store the file `path`, taking it out of `files`: its text rows are let go
-        once checked, before DuckDB copies the typed ones (at 2.7 million lines the text held
-        about 850 MB through the copy), and what the read and the check freed is given back
-        to the system first: DuckDB allocates its own, and the copy's 650 MB (now 260) came
-        on top of the 250 MB left in the C heap (the load's peak at 10,000 items: 2,023 MB,
-        then about 1,850, now the check's 1,570); from TRIM_ROWS lines on."""
+        once checked, before DuckDB copies the typed ones, and from TRIM_ROWS lines on what the
+        read and the check freed is given back to the system first (DuckDB allocates its own
+        memory on top of what stays in the C heap; figures in bench/README, nightly)."""
         raw = files.pop(path)
         context = replace(
             self.context(raw),

@@ -3,7 +3,7 @@ import sys
 import numpy as np
 import pytest
 
-from flows.memory import release_memory
+from warehouse.memory import release_memory
 
 
 def _rss_mb() -> float:
