@@ -7,6 +7,7 @@ can act on; a row with any problem is not loaded. Pure pandas: no database acces
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -626,31 +627,80 @@ def duplicate_keys(
 
 
 def rising_prices(typed: pd.DataFrame, raw: pd.DataFrame) -> list:
-    """Price breaks whose unit price is higher than at a smaller min_qty of the same offer.
+    """Price breaks whose unit price rises with min_qty against the other tiers of the offer.
 
-    Within one supplier × sku sorted by min_qty, a row is quarantined if its unit_price is above
-    the lowest price of the rows before it (so one bad row does not condemn the rows after it).
-    Which of the two is wrong is not known: the reason names the kept row too, since a typo
-    there (0.059 for 0.59) quarantines the right tiers after it and prices the offer too low.
+    Within one supplier × sku sorted by min_qty, the longest run of rows whose price does not
+    rise loads (`falling_run`) and the rows off it are quarantined: the fewest rows. Which of
+    two contradicting rows is wrong is not known, so the reason names the rows kept against
+    it: a row above the kept row before it names that row (it prices the offer there now); a
+    row below kept rows after it (0.059 typed for 0.59 at min_qty 1, then 0.55 at 50 and 0.50
+    at 100) names those.
     """
     found = []
     ordered = typed.sort_values(["supplier_id", "sku", "min_qty"])
     for _, group in ordered.groupby(["supplier_id", "sku"], sort=False):
-        best = None
-        for index in group.index:
-            if best is None or group.at[index, "unit_price"] <= group.at[best, "unit_price"]:
-                best = index
-                continue
-            price, qty = raw.at[index, "unit_price"], raw.at[index, "min_qty"]
-            best_price, best_qty = raw.at[best, "unit_price"], raw.at[best, "min_qty"]
-            kept = int(group.at[best, ROW])
-            reason = (
-                f"unit_price {price} at min_qty {qty} is higher than {best_price} at min_qty "
-                f"{best_qty} (row {kept}, which prices the offer now: if its price is the typo, "
-                f"fix row {kept})"
+        kept = falling_run(group["unit_price"].tolist())
+        for at in sorted(set(range(len(group))) - set(kept)):
+            index = group.index[at]
+            reason = _rising_reason(group, raw, at, kept)
+            found.append(
+                (int(group.at[index, ROW]), "unit_price", raw.at[index, "unit_price"], reason)
             )
-            found.append((int(group.at[index, ROW]), "unit_price", price, reason))
     return found
+
+
+def falling_run(prices: list[float]) -> list[int]:
+    """Positions of the longest run of `prices` (in min_qty order) that never rises; of runs
+    as long, the one holding most rows that the rule "above the lowest price before it"
+    keeps, so that where that rule keeps a longest run (one later row rising) it is kept."""
+    greedy, lowest = [], math.inf
+    for price in prices:
+        greedy.append(price <= lowest)
+        lowest = min(lowest, price)
+    # best[i]: (length, greedy rows) of the best run ending at i, and the row before i in it
+    best: list[tuple[tuple[int, int], int | None]] = []
+    for i, price in enumerate(prices):
+        score, before = (0, 0), None
+        for j in range(i):
+            if prices[j] >= price and best[j][0] > score:
+                score, before = best[j][0], j
+        best.append(((score[0] + 1, score[1] + greedy[i]), before))
+    run, at = [], max(range(len(prices)), key=lambda i: best[i][0], default=None)
+    while at is not None:
+        run.append(at)
+        at = best[at][1]
+    return run[::-1]
+
+
+def _rising_reason(group: pd.DataFrame, raw: pd.DataFrame, at: int, kept: list[int]) -> str:
+    """Why row `at` (a position in `group`, one offer's rows by min_qty) is off the falling
+    run `kept`: above the kept row before it, or below the kept rows after it."""
+    index = group.index
+
+    def tier(i: int) -> str:
+        return f"{raw.at[index[i], 'unit_price']} at min_qty {raw.at[index[i], 'min_qty']}"
+
+    def row(i: int) -> int:
+        return int(group.at[index[i], ROW])
+
+    price = group.at[index[at], "unit_price"]
+    before = [k for k in kept if k < at]
+    if before and group.at[index[before[-1]], "unit_price"] < price:
+        kept_row = row(before[-1])
+        return (
+            f"unit_price {tier(at)} is higher than {tier(before[-1])} (row {kept_row}, which "
+            f"prices the offer now: if its price is the typo, fix row {kept_row})"
+        )
+    # below kept rows after it: two or more (with one, the run through this row is as long,
+    # and `falling_run` prefers it)
+    above = [k for k in kept if k > at and group.at[index[k], "unit_price"] > price]
+    tiers = [tier(k) for k in above]
+    listed = f"{', '.join(tiers[:-1])} and {tiers[-1]}" if len(tiers) > 1 else tiers[0]
+    rows = ", ".join(str(row(k)) for k in above)
+    return (
+        f"unit_price {tier(at)} is lower than {listed} (rows {rows}), whose prices fall with the "
+        f"quantity: if those are right, fix row {row(at)}"
+    )
 
 
 def tier_rules(typed: pd.DataFrame, raw: pd.DataFrame) -> list:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
+import numpy as np
+
+import optimize
+from optimize.pricing import purchase_cost
 from tests.warehouse.conftest import AS_OF, BASE, quarantined, write_folder
 from warehouse import load_folder, read_planning_inputs
 from warehouse.config import LoadConfig
+from warehouse.validate import falling_run
 
 
 def _load(con, tmp_path: Path, **files: str):
@@ -110,6 +116,92 @@ def test_price_break_rising_with_quantity_is_quarantined(con, tmp_path):
     assert quarantined(con, "price_breaks") == [(2, "unit_price", reason)]
     tiers = con.execute("SELECT min_qty FROM price_breaks WHERE sku = 'A' ORDER BY 1").fetchall()
     assert tiers == [(50.0,), (200.0,)]
+
+
+def test_a_typo_in_the_first_tier_quarantines_that_tier_not_the_right_tiers_after_it(con, tmp_path):
+    """0,059 typed for 0,59 at min_qty 1, then 0,55 at 50 and 0,50 at 100 (an ERP import): a
+    row above the lowest price before it went to quarantine, so both right tiers did and the
+    offer was priced at 0.059 a unit. The load now keeps the longest run of tiers whose price
+    does not rise and quarantines the typo, naming the rows it contradicts; the plan prices the
+    offer by the right tiers, and its smallest lot is the first of them (50): no price is
+    quoted for fewer."""
+    masters = {n: t.replace(",", ";").replace(".", ",") for n, t in BASE.items()}
+    del masters["order_lines.csv"]
+    masters["supplier_items.csv"] = masters["supplier_items.csv"].replace("S1;B;10;", "S1;B;1;")
+    masters["price_breaks.csv"] = (
+        "supplier_id;sku;min_qty;unit_price\n"
+        "S1;A;100;2,00\nS1;B;1;0,059\nS1;B;50;0,55\nS1;B;100;0,50\n"
+    )
+    folder = write_folder(tmp_path / "in", **{n.replace(".", "__"): t for n, t in masters.items()})
+    load_folder(con, folder, AS_OF, LoadConfig(master_delimiter=";", master_decimal=","))
+    reason = (
+        "unit_price 0,059 at min_qty 1 is lower than 0,55 at min_qty 50 and 0,50 at min_qty 100 "
+        "(rows 3, 4), whose prices fall with the quantity: if those are right, fix row 2"
+    )
+    assert quarantined(con, "price_breaks") == [(2, "unit_price", reason)]
+    inputs = read_planning_inputs(con, as_of=AS_OF)
+    skus = inputs["items"]["sku"].to_numpy()
+    paths = np.ones((len(skus), 20, 8), dtype=np.int64)
+    problem, _ = optimize.build_problem(
+        **inputs, scenarios=(skus, paths), as_of=AS_OF, period_days=7.0
+    )
+    item = next(i for i in problem.items if i.sku == "B")
+    (offer,) = item.offers
+    assert [(b.min_qty, b.unit_price) for b in offer.price_breaks] == [(50, 0.55), (100, 0.50)]
+    assert offer.smallest_lot == 50
+    assert "below the first price break (50 units)" in offer.lot_error(10)
+    assert purchase_cost(offer, 60) == 60 * 0.55
+
+
+def test_a_typo_in_a_middle_tier_quarantines_that_tier(con, tmp_path):
+    """A tier typed too low between right ones (0.059 at 50 for 0.59) put every tier after it
+    in quarantine; now only the typo goes, and the tier before it is not named: it agrees."""
+    breaks = "supplier_id,sku,min_qty,unit_price\nS1,B,10,0.60\nS1,B,50,0.059\nS1,B,100,0.55\n"
+    breaks += "S1,B,200,0.50\n"
+    _load(con, tmp_path, price_breaks__csv=breaks)
+    assert quarantined(con, "price_breaks") == [
+        (
+            2,
+            "unit_price",
+            "unit_price 0.059 at min_qty 50 is lower than 0.55 at min_qty 100 and 0.50 at "
+            "min_qty 200 (rows 3, 4), whose prices fall with the quantity: if those are right, "
+            "fix row 2",
+        )
+    ]
+    tiers = con.execute("SELECT min_qty FROM price_breaks WHERE sku = 'B' ORDER BY 1").fetchall()
+    assert tiers == [(10.0,), (100.0,), (200.0,)]
+
+
+def _greedy(prices: list[float]) -> list[int]:
+    """The rule before: a row is kept unless its price is above the lowest price before it."""
+    kept: list[int] = []
+    for i, price in enumerate(prices):
+        if not kept or price <= prices[kept[-1]]:
+            kept.append(i)
+    return kept
+
+
+def test_the_falling_run_is_the_longest_and_the_old_rule_s_where_that_one_is():
+    """Brute force over every price list of up to 6 tiers from 4 prices: the kept rows never
+    rise, no run is longer, and where the old rule kept a longest run (a single row rising,
+    say), the same rows are kept as before."""
+    for n in range(7):
+        for prices in itertools.product([1.0, 2.0, 3.0, 4.0], repeat=n):
+            kept = falling_run(list(prices))
+            assert all(prices[a] >= prices[b] for a, b in itertools.pairwise(kept))
+            longest = max(
+                (k for k in range(n + 1) for run in itertools.combinations(prices, k)
+                 if all(a >= b for a, b in itertools.pairwise(run))),
+                default=0,
+            )  # fmt: skip
+            assert len(kept) == longest
+            greedy = _greedy(list(prices))
+            if len(greedy) == longest:
+                assert kept == greedy
+            for at in set(range(n)) - set(kept):  # what the reason can name
+                before = [prices[k] for k in kept if k < at]
+                after = [k for k in kept if k > at and prices[k] > prices[at]]
+                assert (before and before[-1] < prices[at]) != (len(after) >= 2)
 
 
 def test_moq_or_pack_size_not_positive_is_quarantined(con, tmp_path):
