@@ -45,6 +45,7 @@ from warehouse.load_notes import (
     read_as_empty,
     recased,
     split_categories,
+    steep_tiers,
     supplier_tiers_notes,
     thousands,
     unread_files,
@@ -233,6 +234,7 @@ def load_folder(
         loader.load_masters(masters, master_raw, shas, master_context)
         notes += split_categories(con, master_raw.get("items"))
         notes += percent_rates(con, master_raw.get("items"))
+        notes += loader.notes
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw, path, config, context_sha)
@@ -258,6 +260,7 @@ class _Loader:
         self.config = config
         self.load_ids: list[str] = []
         self.rejected: list[tuple[str, str, str]] = []  # Context.rejected of this load
+        self.notes: list[str] = []  # of the files just loaded (`load_notes.steep_tiers`)
 
     def record(self, table: str, raw: RawFile | None, sha: str | None, context: str | None):
         load_id = str(uuid.uuid4())
@@ -318,6 +321,7 @@ class _Loader:
             kept[table.name] = (checked, record)
             if table is PRICE_BREAKS:
                 self.quarantine_unpriced(*kept[SUPPLIER_ITEMS.name], checked)
+                self.notes += steep_tiers(raw.name, checked.valid, raw.frame)
 
     def quarantine_unpriced(
         self, items: Checked, record: store.LoadRecord, breaks: Checked

@@ -1,7 +1,8 @@
 """Notes a load gives beside its counts: what it read differently from what a planner may
 think (files and columns it did not use, open orders and stock rows that vanished or are long
-overdue, order lines numbered by the load that collide across files, rows of files no longer
-in the folder that still count). Nothing here changes what is loaded."""
+overdue, neighbouring price breaks far apart, order lines numbered by the load that collide
+across files, rows of files no longer in the folder that still count). Nothing here changes
+what is loaded."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from warehouse.validate import (
 DATA_SUFFIXES = (".csv", ".parquet", ".txt", ".tsv", ".xlsx", ".xls")
 TEXT_SUFFIXES = (".txt", ".tsv")  # text exports the load reads once named .csv
 OVERDUE_DAYS = 30  # an open order this late is worth a look: it counts as arriving now
+STEEP_TIERS = 5  # neighbouring price breaks this many times apart: a 10x typo, or small series
 
 
 def unread_files(
@@ -226,6 +228,42 @@ def percent_rates(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list
             f"{shown}{more}; the rate is a fraction of the unit price per year (0.25 for "
             "25%), so a percent typed there holds each unit at that many times its price a "
             "year and the plan buys little"]  # fmt: skip
+
+
+def steep_tiers(name: str, valid: pd.DataFrame, raw: pd.DataFrame, shown: int = 3) -> list[str]:
+    """A note when the price_breaks file `name` just loaded (`valid`: its loaded rows, typed,
+    with `_row`; `raw`: its text) has neighbouring tiers of one offer STEEP_TIERS or more times
+    apart in price. 5,00 at min_qty 1 before 0,45 at 50 falls with the quantity and loads, but
+    may be 0,50 typed 10 times too high (or 0,045 too low); in small series a 1-piece price
+    that many times the lot price is real too, so the rows load as given and the note names
+    them with their prices as written."""
+    tiers = valid.sort_values(["supplier_id", "sku", "min_qty"])
+    prior = tiers.shift()
+    same = (tiers["supplier_id"] == prior["supplier_id"]) & (tiers["sku"] == prior["sku"])
+    steep = tiers[same & (prior["unit_price"] >= STEEP_TIERS * tiers["unit_price"])]
+    if steep.empty:
+        return []
+    text = raw.set_index(ROW)
+
+    def tier(row: int) -> str:
+        price, qty = (str(text.at[row, c]).strip() for c in ("unit_price", "min_qty"))
+        return f"{price} at min_qty {qty} (row {row})"
+
+    offers: dict[str, list[str]] = {}
+    for supplier, sku, row, before in zip(
+        steep["supplier_id"], steep["sku"], steep[ROW], prior.loc[steep.index, ROW], strict=True
+    ):
+        offers.setdefault(f"{supplier}'s offer of {sku}", []).append(
+            f"{tier(int(before))} to {tier(int(row))}"
+        )
+    names = "; ".join(
+        f"{offer}: {' and '.join(pairs)}" for offer, pairs in list(offers.items())[:shown]
+    )
+    more = f"; and {counted(len(offers) - shown, 'more offer')}" if len(offers) > shown else ""
+    return [f"{name}: neighbouring price breaks {STEEP_TIERS} or more times apart in "
+            f"{counted(len(offers), 'offer')}: {names}{more}; loaded as given (in small series a "
+            "1-piece price can be that many times the lot price), but a price typed 10 times "
+            "too high or low looks the same: check those rows"]  # fmt: skip
 
 
 def _spelling(category: str) -> str:

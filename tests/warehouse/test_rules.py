@@ -651,6 +651,31 @@ def test_a_holding_cost_rate_typed_as_a_percent_is_named(con, tmp_path):
     ]
 
 
+def test_neighbouring_price_breaks_five_times_apart_are_named(con, tmp_path):
+    """5,00 at min_qty 1, then 0,45 at 50: a price typed 10 times too high that still falls
+    with the quantity loaded without a word. It loads as given (in small series a 1-piece
+    price several times the lot price is real), and the load names the offer, rows and
+    prices; tiers less than 5 times apart (B's 0.60 and 0.13) are not named."""
+    breaks = (
+        "supplier_id,sku,min_qty,unit_price\n"
+        "S1,A,1,5.00\nS1,A,50,0.45\nS1,A,100,0.43\nS1,A,500,0.08\n"
+        "S2,A,50,2.20\nS1,B,10,0.60\nS1,B,20,0.13\n"
+    )
+    report = _load(con, tmp_path, price_breaks__csv=breaks)
+    assert quarantined(con, "price_breaks") == []
+    note = (
+        "price_breaks.csv: neighbouring price breaks 5 or more times apart in 1 offer: S1's "
+        "offer of A: 5.00 at min_qty 1 (row 1) to 0.45 at min_qty 50 (row 2) and 0.43 at "
+        "min_qty 100 (row 3) to 0.08 at min_qty 500 (row 4); loaded as given (in small series "
+        "a 1-piece price can be that many times the lot price), but a price typed 10 times too "
+        "high or low looks the same: check those rows"
+    )
+    assert note in report.notes
+    assert f"note: {note}" in report.summary()
+    breaks = breaks.replace("S1,A,1,5.00", "S1,A,1,2.20").replace("500,0.08", "500,0.09")
+    assert not [n for n in _load(con, tmp_path, price_breaks__csv=breaks).notes if "apart" in n]
+
+
 def test_a_supplier_order_cost_loads_and_a_bad_one_is_quarantined_naming_the_row(con, tmp_path):
     """order_cost (currency per purchase order to the supplier on one night, shared by its
     lots) is optional: empty is 0; a negative, unreadable or absurd value quarantines the row
