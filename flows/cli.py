@@ -14,6 +14,7 @@ import click
 import httpx
 import pandas as pd
 
+import optimize
 import warehouse
 from flows import watchdog
 from flows.console import (
@@ -283,15 +284,42 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
     warehouse.check_path(db_path)
     with warehouse.run_lock(db_path, command="reorder load"), warehouse.connect(db_path) as con:
         report = warehouse.load_folder(con, data_dir, as_of, warehouse.load_config(config))
-        # the run names these among the items it could not plan; a load alone says it here
-        unplannable = warehouse.items_without_offer(con)
+        left_out = _left_out_by_inputs(con, as_of)
         try:
             note = warehouse.check_history(con, as_of)
         except warehouse.HistoryError as error:
             note = f"{error} (a run as of {as_of} stops here)"
     click.echo(report.summary(prog=_prog()))
-    for line in unplannable + ([note] if note else []):
-        click.echo(f"note: {line}")
+    if note:
+        click.echo(f"note: {note}")
+    rows = left_out.to_dict("records")
+    more = f"a run lists them all ({_command('lots', '--db', db_path)} after it)"
+    for line in not_planned_lines(rows, len(rows), more):
+        click.echo(line)
+
+
+def _left_out_by_inputs(con: object, as_of: date) -> pd.DataFrame:
+    """The items (and offers) a run of `as_of` leaves out whatever its forecast, with the
+    reasons its summary gives (`optimize.left_out_by_inputs`): a load names them first."""
+    inputs = warehouse.read_planning_inputs(con, as_of=as_of)
+    return optimize.left_out_by_inputs(
+        **{k: inputs[k] for k in ("items", "suppliers", "supplier_items", "price_breaks",
+                                  "open_orders", "unknown_inputs", "quarantined_supplier_items",
+                                  "quarantined_items")}
+    )  # fmt: skip
+
+
+def not_planned_lines(rows: list[dict], total: int, more: str, shown: int = 5) -> list[str]:
+    """'not planned:  P-1: why' / 'left out:     offer of P-2 ...' of the first `shown` of
+    `rows` (sku, reason: items or offers the plan cannot use, `console.unused_note`), then how
+    many more of `total` and `more` (where they are listed)."""
+    lines = []
+    for row in rows[:shown]:
+        label, text = unused_note(row)
+        lines.append(f"{label.lower() + ':':<14}{text}")
+    if total > shown:
+        lines.append(f"{'':<14}... {total - shown} more: {more}")
+    return lines
 
 
 @main.command()
@@ -695,13 +723,10 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo("              cumulative_forecasts, forecast_models, recommendations,")
     click.echo("              not_planned, quarantine, loads, decisions)")
     click.echo(f"quarantined:  {quarantined_text(summary)} ({_command('quarantine', '--db', db)})")
-    for row in summary.get("not_planned", [])[:5]:
-        label, text = unused_note(row)
-        click.echo(f"{label.lower() + ':':<14}{text}")
-    left = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - 5
-    if left > 0:
-        more = _command("lots", "--db", db, "--run-id", summary["run_id"])
-        click.echo(f"              ... {left} more: {more}")
+    total = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0)
+    more = _command("lots", "--db", db, "--run-id", summary["run_id"])
+    for line in not_planned_lines(summary.get("not_planned", []), total, more):
+        click.echo(line)
     published = summary.get("published", True)
     for note in summary.get("decision_notes", []):
         click.echo(f"note:         {note}")

@@ -11,7 +11,7 @@ from optimize.costs import obsolescence_for, stockout_cost_for_service_level
 from optimize.data import Delivery, ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
 from optimize.eoq import EOQSolution, economic_order_quantity
 from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, evaluate_plan
-from optimize.inputs import build_problem, plan_period_starts
+from optimize.inputs import build_problem, left_out_by_inputs, plan_period_starts
 from optimize.model import MenuModel, build_model
 from optimize.plan import Plan, PlannedLot, plan
 from optimize.projection import projected_stock
@@ -39,6 +39,7 @@ __all__ = [
     "evaluate_item",
     "evaluate_items",
     "evaluate_plan",
+    "left_out_by_inputs",
     "obsolescence_for",
     "plan",
     "plan_period_starts",

@@ -143,19 +143,9 @@ def build_problem(
     planned, unplannable = [], []
     for sku, item_paths in zip(ids, paths, strict=True):
         sku = str(sku)
-        if sku not in rows:
-            unplannable.append((sku, _not_in_items(sku, lost_items)))
-            continue
-        if sku in lost_items:  # a second items row disagrees with the loaded one
-            unplannable.append((sku, f"items rows disagree: {lost_items[sku]}"))
-            continue
-        if not offers.get(sku):
-            whys = offer_errors.get(sku, []) + quarantined.get(sku, [])
-            why = "; ".join(whys) or "no supplier offer with price breaks"
-            unplannable.append((sku, f"no usable offer: {why}"))
-            continue
-        if sku in unknown:
-            unplannable.append((sku, f"stock or open orders unknown: {unknown[sku]}"))
+        why = _left_out(sku, rows, lost_items, offers, offer_errors, quarantined, unknown)
+        if why is not None:
+            unplannable.append((sku, why))
             continue
         row = rows[sku]
         try:
@@ -193,14 +183,7 @@ def build_problem(
     seen = {str(s) for s in ids}
     unplannable += [(s, "no demand scenarios") for s in rows if s not in seen]
     unplannable += [(s, _not_in_items(s, lost_items)) for s in sorted(lost_items) if s not in seen]
-    planned_skus = {item.sku for item in planned}
-    dropped = [
-        (sku, f"{OFFER_LEFT_OUT}{why}")
-        for errors in (offer_errors, quarantined)
-        for sku, whys in errors.items()
-        if sku in planned_skus
-        for why in whys
-    ]
+    dropped = _offers_left_out({item.sku for item in planned}, offer_errors, quarantined)
     used = {o.supplier_id for item in planned for o in item.offers}
     limits = Limits(
         budget=budget,
@@ -210,10 +193,85 @@ def build_problem(
         order_cost=_supplier_amount(suppliers, used, "order_cost"),
         min_order_value=_supplier_amount(suppliers, used, "min_order_value"),
     )
-    left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
-    frame = pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
     problem = with_order_cost_shares(Problem(tuple(planned), limits), order_cost_shares)
-    return problem, frame
+    return problem, _left_out_frame(unplannable, dropped)
+
+
+def left_out_by_inputs(
+    items: pd.DataFrame,
+    suppliers: pd.DataFrame,
+    supplier_items: pd.DataFrame,
+    price_breaks: pd.DataFrame,
+    open_orders: pd.DataFrame,
+    unknown_inputs: pd.DataFrame | None = None,
+    quarantined_supplier_items: pd.DataFrame | None = None,
+    quarantined_items: pd.DataFrame | None = None,
+    period_days: float = 7.0,
+) -> pd.DataFrame:
+    """sku, reason, planned: what `build_problem` leaves out whatever the forecast, with its
+    words: the items its input tables cannot plan (not in items, items rows that disagree, no
+    usable offer, stock or open orders unknown; planned False, in `items` order, then the skus
+    of `quarantined_items` not in it), then the offers left out of the other items (planned
+    True). Arguments as `build_problem`'s; `period_days` only turns lead times into periods.
+    What only a run knows is not here: items without demand scenarios, and values checked
+    against the forecast and horizon ("invalid input: ...")."""
+    offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
+    unknown = _unknown(unknown_inputs, open_orders)
+    quarantined = _quarantined(quarantined_supplier_items)
+    lost_items = {sku: "; ".join(whys) for sku, whys in _quarantined(quarantined_items).items()}
+    rows = {str(sku): None for sku in items["sku"]}
+    skus = [*rows, *sorted(s for s in lost_items if s not in rows)]
+    whys = {s: _left_out(s, rows, lost_items, offers, offer_errors, quarantined, unknown)
+            for s in skus}  # fmt: skip
+    unplannable = [(sku, why) for sku, why in whys.items() if why is not None]
+    planned = {sku for sku, why in whys.items() if why is None}
+    return _left_out_frame(unplannable, _offers_left_out(planned, offer_errors, quarantined))
+
+
+def _left_out(
+    sku: str,
+    rows: Mapping[str, object],
+    lost_items: Mapping[str, str],
+    offers: Mapping[str, list[Offer]],
+    offer_errors: Mapping[str, list[str]],
+    quarantined: Mapping[str, list[str]],
+    unknown: Mapping[str, str],
+) -> str | None:
+    """Why the input tables cannot plan the item `sku` (None: they can): `rows` its items
+    rows by sku, the others as `build_problem` computes them."""
+    if sku not in rows:
+        return _not_in_items(sku, lost_items)
+    if sku in lost_items:  # a second items row disagrees with the loaded one
+        return f"items rows disagree: {lost_items[sku]}"
+    if not offers.get(sku):
+        whys = offer_errors.get(sku, []) + quarantined.get(sku, [])
+        return f"no usable offer: {'; '.join(whys) or 'no supplier offer with price breaks'}"
+    if sku in unknown:
+        return f"stock or open orders unknown: {unknown[sku]}"
+    return None
+
+
+def _offers_left_out(
+    planned: Collection[str],
+    offer_errors: Mapping[str, list[str]],
+    quarantined: Mapping[str, list[str]],
+) -> list[tuple[str, str]]:
+    """(sku, "offer left out: why") of each offer dropped from a `planned` item."""
+    return [
+        (sku, f"{OFFER_LEFT_OUT}{why}")
+        for errors in (offer_errors, quarantined)
+        for sku, whys in errors.items()
+        if sku in planned
+        for why in whys
+    ]
+
+
+def _left_out_frame(
+    unplannable: list[tuple[str, str]], dropped: list[tuple[str, str]]
+) -> pd.DataFrame:
+    """sku, reason, planned: the items left out (False), then the offers left out (True)."""
+    left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
+    return pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
 
 
 def _of_skus(table: pd.DataFrame | None, skus: Collection[str]) -> pd.DataFrame | None:
@@ -221,7 +279,7 @@ def _of_skus(table: pd.DataFrame | None, skus: Collection[str]) -> pd.DataFrame 
     return None if table is None else table[table["sku"].astype(str).isin(list(map(str, skus)))]
 
 
-def _not_in_items(sku: str, lost_items: dict[str, str]) -> str:
+def _not_in_items(sku: str, lost_items: Mapping[str, str]) -> str:
     """Why an item is not in `items`: its row is in quarantine, or there is none."""
     if sku in lost_items:
         return f"not in items: {lost_items[sku]}"

@@ -60,7 +60,7 @@ from warehouse.errors import (
     LoadError,
 )
 from warehouse.load import FileLoad, LoadReport, load_folder
-from warehouse.load_notes import item_notes, items_without_offer
+from warehouse.load_notes import item_notes
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, busy_message, run_lock
 from warehouse.runs import (
@@ -131,7 +131,6 @@ __all__ = [
     "is_published",
     "item_accuracy",
     "item_notes",
-    "items_without_offer",
     "last_complete_start",
     "latest_run",
     "load_config",

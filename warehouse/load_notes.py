@@ -530,25 +530,6 @@ def tiers_left_out(
     return notes
 
 
-def items_without_offer(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
-    """A note naming the items that have no loaded supplier_items row, so no offer to plan
-    them with, and the supplier_items rows of theirs in quarantine (e.g. `no valid price
-    break`): `reorder load` validates the inputs, and the run leaves these items unplanned
-    (`no usable offer`), while `tiers_left_out` names only offers of items that keep others."""
-    rows = con.execute(
-        "SELECT i.sku, string_agg(q.file || ' row ' || q.row_number || ' is in quarantine (' "
-        "|| q.reason || ')', '; ' ORDER BY q.row_number, q.column_name) FROM items AS i "
-        "LEFT JOIN quarantine AS q ON q.table_name = 'supplier_items' AND q.sku = i.sku "
-        "WHERE i.sku NOT IN (SELECT sku FROM supplier_items) GROUP BY i.sku ORDER BY i.sku"
-    ).fetchall()
-    if not rows:
-        return []
-    names = "; ".join(f"{sku} ({why or 'no row in supplier_items'})" for sku, why in rows[:shown])
-    are = "item without a usable offer is" if len(rows) == 1 else "items without a usable offer are"
-    more = f"; and {len(rows) - shown} more" if len(rows) > shown else ""
-    return [f"{len(rows):,} {are} not planned: {names}{more}"]
-
-
 def later_lines(after: int, total: int) -> str:
     """', 14,495 of them order lines dated after as_of (a later night loads them)' of `total`
     rows in quarantine ('' when none is such a line): an earlier night planned from today's

@@ -873,9 +873,9 @@ def test_load_names_the_items_it_leaves_without_an_offer(tmp_path: Path) -> None
     assert done.exit_code == 0, done.output
     assert f"2 rows in quarantine: see reorder quarantine --db {db}" in done.output
     assert (
-        "note: 2 items without a usable offer are not planned: B (supplier_items.csv row 3 is "
-        "in quarantine (supplier_id 'S1' × sku 'B' has no valid price break)); C (no row in "
-        "supplier_items)"
+        "not planned:  B: no usable offer: supplier_items.csv row 3 is in quarantine "
+        "(supplier_id 'S1' × sku 'B' has no valid price break)\n"
+        "not planned:  C: no usable offer: no supplier offer with price breaks\n"
     ) in done.output
 
 

@@ -795,6 +795,43 @@ def test_a_run_without_scenarios_draws_the_count_for_its_items(
     assert _run(demo_dir, db_path, items=skus)["scenarios"] == 60  # as given
 
 
+def test_the_load_names_the_items_and_offers_the_run_leaves_out_in_its_words(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """`reorder load` named only items without an offer ('note: 1 item without a usable offer
+    is not planned: ...'), and on the demo with a stock row in quarantine it named none of the
+    run's: an item whose stock is unknown, one whose own items row is in quarantine, an offer
+    left out of an item planned with its others. The load now names what the run's summary
+    lists under `not planned:` and `left out:`, line for line."""
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    stock = pd.read_csv(folder / "stock.csv", dtype=str)
+    stock.loc[0, "on_hand"] = "-3"
+    stock.to_csv(folder / "stock.csv", index=False)
+    offers = pd.read_csv(folder / "supplier_items.csv", dtype=str)
+    alone = offers["sku"].value_counts()
+    sku = sorted(set(alone[alone == 1].index) - {stock.loc[0, "sku"]})[0]
+    offers[offers["sku"] != sku].to_csv(folder / "supplier_items.csv", index=False)
+    db = tmp_path / "reorder.duckdb"
+    loaded = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                       "--as-of", str(AS_OF)])  # fmt: skip
+    assert loaded.exit_code == 0, loaded.output
+    ran = _cli_run(folder, db, AS_OF, "--horizon", "8")
+
+    def left_out(output: str) -> list[str]:
+        return [line for line in output.splitlines()
+                if line.startswith(("not planned:", "left out:"))]  # fmt: skip
+
+    assert left_out(loaded.output) == left_out(ran.output)
+    assert len(left_out(ran.output)) == 4
+    assert f"not planned:  {sku}: no usable offer: no supplier offer with price breaks" in (
+        loaded.output
+    )
+    assert "not planned:  P-82069: not in items: items.csv row 52 is in quarantine" in (
+        loaded.output
+    )
+
+
 def test_items_the_plan_cannot_use_are_stored_and_listed_with_lots(
     demo_dir: Path, tmp_path: Path
 ) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from optimize.costs import stockout_cost_for_service_level
-from optimize.inputs import build_problem
+from optimize.inputs import build_problem, left_out_by_inputs
 
 AS_OF = date(2025, 3, 2)
 
@@ -524,3 +524,22 @@ def test_items_of_one_supplier_are_planned_on_their_own_supplier_items_lead_time
         "No order: a lot ordered now cannot arrive within the horizon (8 weeks): the fastest "
         "offer, S1, takes 100 days by its lead_time in supplier_items ("
     )
+
+
+def test_what_the_inputs_leave_out_is_what_the_run_leaves_out_whatever_the_forecast():
+    """`reorder load` names the items and offers a run leaves out (`left_out_by_inputs`):
+    the same rows and words as `build_problem` over a forecast of every item."""
+    items, suppliers, supplier_items, price_breaks, _stock, open_orders = tables()
+    lost = pd.DataFrame({"sku": ["Q"], "file": ["items.csv"], "row_number": [4],
+                         "reason": ["end_of_life '31.12.2026' is not a date"]})  # fmt: skip
+    offers = pd.DataFrame({"sku": ["A"], "file": ["supplier_items.csv"], "row_number": [4],
+                           "reason": ["moq 0 must be greater than 0"]})  # fmt: skip
+    unknown = pd.DataFrame({"sku": ["B"], "reason": ["stock.csv row 2 is in quarantine (x)"]})
+    given = {"unknown_inputs": unknown, "quarantined_supplier_items": offers,
+             "quarantined_items": lost}  # fmt: skip
+    ids = np.array(["A", "B", "C", "D"])
+    _, run = build_problem(*tables(), (ids, np.ones((4, 3, 4), dtype=np.int32)), AS_OF, 7.0,
+                           **given)  # fmt: skip
+    load = left_out_by_inputs(items, suppliers, supplier_items, price_breaks, open_orders, **given)
+    assert load.to_dict("records") == run.to_dict("records")
+    assert load["sku"].tolist() == ["B", "C", "D", "Q", "A"]
