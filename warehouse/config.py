@@ -9,6 +9,8 @@ Example (`load.toml`)::
     date_format = "%d.%m.%Y"
     cancelled_column = "Status"
     cancelled_values = ["storniert"]
+    credit_column = "Belegart"
+    credit_values = ["Gutschrift", "GS"]
     exclude_skus = ["FRACHT*", "VERP-*"]
     returns = "net"
 
@@ -44,7 +46,15 @@ ORDER_LINE_COLUMNS = (
     "customer",
 )
 RETURNS_RULES = ("net", "ignore")
-_TEXT_KEYS = ("delimiter", "decimal", "date_format", "encoding", "cancelled_column", "returns")
+_TEXT_KEYS = (
+    "delimiter",
+    "decimal",
+    "date_format",
+    "encoding",
+    "cancelled_column",
+    "credit_column",
+    "returns",
+)
 # [master_files] key -> LoadConfig field
 _MASTER_KEYS = {
     "encoding": "master_encoding",
@@ -62,6 +72,9 @@ class LoadConfig:
     `columns` maps our column name to the export's column name; unmapped columns keep our
     name. Without a `line` column, lines are numbered within an order in file order.
     `returns`: "net" nets credit lines (negative quantity) against demand; "ignore" drops them.
+    `credit_column` / `credit_values`: lines whose column holds one of the values (a document
+    type such as "Gutschrift") are credits whatever the sign of their quantity: a positive one
+    is stored negated.
     `master_*`: the encoding, delimiter, decimal mark and date format of the master data CSV
     files (`[master_files]`), read as `encoding`, ... are for order lines; with
     `decimal = ","` the delimiter defaults to ";".
@@ -75,6 +88,8 @@ class LoadConfig:
     columns: dict[str, str] = field(default_factory=dict)
     cancelled_column: str | None = None
     cancelled_values: tuple[str, ...] = ()
+    credit_column: str | None = None
+    credit_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     returns: str = "net"
     master_encoding: str = "utf-8-sig"
@@ -109,7 +124,7 @@ def parse_config(data: dict[str, Any], source: str = "config") -> LoadConfig:
     _reject_unknown(section, known, source, "order_lines.")
     columns = section.pop("columns", {})
     _reject_unknown(columns, set(ORDER_LINE_COLUMNS), source, "order_lines.columns.")
-    for key in ("files", "cancelled_values", "exclude_skus"):
+    for key in ("files", "cancelled_values", "credit_values", "exclude_skus"):
         if key in section:
             section[key] = _strings(section[key], f"order_lines.{key}", source)
     for key, value in section.items():
@@ -166,6 +181,8 @@ def _check(config: LoadConfig, source: str) -> None:
         problems.append(f"order_lines.returns must be 'net' or 'ignore', not {config.returns!r}")
     if config.cancelled_column and not config.cancelled_values:
         problems.append("order_lines.cancelled_values is needed with cancelled_column")
+    if config.credit_column and not config.credit_values:
+        problems.append("order_lines.credit_values is needed with credit_column")
     if not config.files:
         problems.append("order_lines.files must name at least one pattern")
     for key, encoding in (

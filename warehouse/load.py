@@ -36,6 +36,7 @@ from warehouse.load_notes import (
     DATA_SUFFIXES,
     absent_overriding,
     counted,
+    credit_lines,
     defaulted,
     item_notes,
     later_lines,
@@ -56,7 +57,7 @@ from warehouse.load_notes import (
     vanished_stock,
 )
 from warehouse.memory import release_memory
-from warehouse.read import CANCELLED, ROW, RawFile, file_sha256, read_file
+from warehouse.read import CANCELLED, CREDIT, ROW, RawFile, file_sha256, read_file
 from warehouse.tables import MASTER_TABLES, ORDER_LINES, PRICE_BREAKS, SUPPLIER_ITEMS, Table
 from warehouse.validate import (
     SUPPLIER_ITEM,
@@ -227,6 +228,7 @@ def load_folder(
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
     notes += defaulted(read) + read_as_empty(read) + recased(read) + thousands(read, config)
     notes += [note for raw in line_raw.values() for note in vanished_lines(con, raw)]
+    notes += credit_lines(list(line_raw.values()), config)
     numbered = [raw.name for raw in line_raw.values() if raw.numbered]
     del raws, read  # each file's rows go as it is stored (`_Loader.load_order_lines`)
     loader = _Loader(con, as_of, run_id, config)
@@ -343,6 +345,7 @@ class _Loader:
             decimal=config.decimal,
             date_format=config.date_format,
             cancelled_values=config.cancelled_values,
+            credit_values=config.credit_values,
             exclude_skus=config.exclude_skus,
             drop_returns=config.returns == "ignore",
             section="order_lines",
@@ -530,9 +533,10 @@ def _read_order_lines(path: Path, config: LoadConfig) -> RawFile:
     Without a `line` column, lines are numbered 1, 2, ... within each order_id in file order.
     """
     columns = {c: config.source_column(c) for c in ORDER_LINE_COLUMNS}
-    if config.cancelled_column:
-        columns[CANCELLED] = config.cancelled_column
-    required = _required(ORDER_LINES) | ({CANCELLED} if config.cancelled_column else set())
+    extra = {CANCELLED: config.cancelled_column, CREDIT: config.credit_column}
+    extra = {ours: theirs for ours, theirs in extra.items() if theirs}
+    columns |= extra
+    required = _required(ORDER_LINES) | set(extra)
     numbered = "line" not in config.columns
     raw = read_file(
         path,

@@ -26,7 +26,10 @@ from warehouse.validate import (
     NO_PRICE_BREAK,
     SAME_VALUES,
     THOUSANDS,
+    Context,
     canonical,
+    credits,
+    exclude,
     thousands_hint,
 )
 
@@ -182,6 +185,32 @@ def _decimal_point(values: pd.Series) -> pd.Series:
     of '-1.000' may be grouped too)."""
     point = values.str.fullmatch(r"[+-]?\d*\.\d+", na=False)
     return point & ~values.str.fullmatch(rf"[+-]?{THOUSANDS.pattern}", na=False)
+
+
+def credit_lines(raws: Sequence[RawFile], config: LoadConfig) -> list[str]:
+    """A note per order lines file with credits by document type (`credit_column`): how many
+    lines (not cancelled or excluded otherwise), how many of them were written positive and
+    stored negated, and whether they net against demand or are dropped (`returns`)."""
+    if not config.credit_column:
+        return []
+    others = Context(date.min, cancelled_values=config.cancelled_values,
+                     exclude_skus=config.exclude_skus)  # fmt: skip
+    values = ", ".join(config.credit_values)
+    notes = []
+    for raw in raws:
+        credit = credits(raw.frame, config.credit_values) & exclude(raw.frame, others)
+        if not credit.any():
+            continue
+        written = raw.frame.loc[credit, "quantity"].map(lambda v: (v or "").strip())
+        positive = int((written != "").sum() - written.str.startswith("-").sum())
+        head = (f"{raw.name}: {counted(int(credit.sum()), 'line')} credited by "
+                f"{config.credit_column} ({values})")  # fmt: skip
+        if config.returns == "ignore":
+            notes.append(f'{head}: excluded, as returns = "ignore" drops credits')
+        else:
+            notes.append(f"{head}: stored with a negative quantity ({positive:,} written "
+                         "positive), netted against demand as returns")  # fmt: skip
+    return notes
 
 
 def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:

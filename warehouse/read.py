@@ -24,6 +24,7 @@ from warehouse.encoding import choose as choose_encoding
 from warehouse.errors import LoadError
 
 CANCELLED = "_cancelled"
+CREDIT = "_credit"  # the document type column of `credit_column` (load.toml)
 ROW = "_row"
 # the line an export meant for Excel may start with, naming its delimiter ("sep=;"): Excel
 # reads it and does not show it, so the header is the line after it

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from warehouse.read import CANCELLED, ROW
+from warehouse.read import CANCELLED, CREDIT, ROW
 from warehouse.tables import (
     ITEMS,
     OPEN_ORDERS,
@@ -91,6 +91,7 @@ class Context:
     supplier_items: frozenset[tuple[str, str]] = frozenset()
     typed: frozenset[str] = frozenset()
     cancelled_values: tuple[str, ...] = ()
+    credit_values: tuple[str, ...] = ()
     exclude_skus: tuple[str, ...] = ()
     drop_returns: bool = False
     section: str | None = None  # the load.toml section whose `decimal` a hint names
@@ -131,6 +132,8 @@ def check(table: Table, raw: pd.DataFrame, context: Context) -> Checked:
         raw, dropped = raw[kept], raw[~kept]
     excluded = len(dropped)
     typed, found = parse(table, raw, context)
+    if table is ORDER_LINES:
+        typed = credited(typed, raw, context)
     found += row_rules(table, typed, raw, context)
     bad = {r[0] for r in found}
     # a master row in quarantine for a bad value still holds its key: a second row of the key
@@ -161,6 +164,26 @@ def _keys(typed: pd.DataFrame) -> pd.DataFrame:
     """Distinct (order_id, line) of typed order lines whose key parsed."""
     ok = typed["order_id"].notna() & typed["line"].notna()
     return typed.loc[ok, ["order_id", "line"]].drop_duplicates(ignore_index=True)
+
+
+def credits(raw: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
+    """True for the order lines whose `credit_column` (CREDIT) holds one of `values` (case and
+    surrounding spaces aside)."""
+    if CREDIT not in raw or not values:
+        return pd.Series(False, index=raw.index)
+    wanted = {v.strip().casefold() for v in values}
+    return raw[CREDIT].map(lambda v: (v or "").strip().casefold() in wanted).astype(bool)
+
+
+def credited(typed: pd.DataFrame, raw: pd.DataFrame, context: Context) -> pd.DataFrame:
+    """Typed order lines with the quantity of each credit (`credits`) negative: an ERP that
+    tells a credit note by its document type writes its quantity positive, and it must net
+    out (or be dropped by returns = "ignore") as a negative line does."""
+    credit = credits(raw, context.credit_values)
+    if not credit.any():
+        return typed
+    quantity = typed["quantity"]
+    return typed.assign(quantity=quantity.where(~credit, -quantity.abs()))
 
 
 def exclude(raw: pd.DataFrame, context: Context) -> pd.Series:

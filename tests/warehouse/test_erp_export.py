@@ -6,9 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.warehouse.conftest import AS_OF, quarantined, write_folder
-from warehouse import bucket_demand, load_config, load_folder
+from warehouse import LoadError, bucket_demand, load_config, load_folder
 
 EXPORT = """\
 Belegnr;Pos;Belegdatum;Artikelnr;Menge;Einzelpreis;Kunde;Status
@@ -102,3 +103,75 @@ def test_erp_export_without_line_column_numbers_lines_within_the_order(con, tmp_
         "SELECT line, quantity FROM order_lines WHERE order_id = 'RE-1001' ORDER BY line"
     ).fetchall()
     assert lines == [(1, 10.0), (3, -3.0)]  # line 2 was freight, numbered but excluded
+
+
+CREDIT_EXPORT = """\
+Belegnr;Pos;Belegart;Belegdatum;Artikelnr;Menge;Status
+RE-1001;1;Rechnung;04.03.2024;A;10;gebucht
+GS-2001;1;Gutschrift;06.03.2024;A;3;gebucht
+GS-2002;1; gs ;27.03.2024;B;-1;gebucht
+GS-2003;1;GS;27.03.2024;B;2;storniert
+RE-1002;1;Rechnung;27.03.2024;B;4;gebucht
+"""
+
+CREDIT_CONFIG = """\
+[order_lines]
+files = "Auftragspositionen*.csv"
+delimiter = ";"
+date_format = "%d.%m.%Y"
+cancelled_column = "Status"
+cancelled_values = ["storniert"]
+credit_column = "{column}"
+credit_values = ["Gutschrift", "GS"]
+returns = "{returns}"
+
+[order_lines.columns]
+order_id = "Belegnr"
+line = "Pos"
+order_date = "Belegdatum"
+sku = "Artikelnr"
+quantity = "Menge"
+"""
+
+
+def _credit_folder(tmp_path: Path, returns: str = "net", column: str = "Belegart"):
+    folder = write_folder(tmp_path / "in", order_lines__csv=None)
+    (folder / "Auftragspositionen_2024-03.csv").write_text(CREDIT_EXPORT, encoding="utf-8")
+    (tmp_path / "load.toml").write_text(CREDIT_CONFIG.format(returns=returns, column=column))
+    return folder, load_config(tmp_path / "load.toml")
+
+
+def test_a_credit_note_by_document_type_is_stored_negative_and_nets_out(con, tmp_path):
+    """GS-2001 is a credit note (Belegart 'Gutschrift') of 3 units written positive, as many
+    ERPs export them: it loaded as a sale of 3, and the month's demand of A was 13, not 7. A
+    credit written negative stays negative; a cancelled one is excluded as before."""
+    folder, config = _credit_folder(tmp_path)
+    report = load_folder(con, folder, AS_OF, config)
+    (entry,) = [f for f in report.files if f.table == "order_lines"]
+    assert (entry.rows_loaded, entry.rows_excluded, entry.rows_quarantined) == (4, 1, 0)
+    rows = con.execute("SELECT order_id, quantity FROM order_lines ORDER BY order_id").fetchall()
+    assert rows == [("GS-2001", -3.0), ("GS-2002", -1.0), ("RE-1001", 10.0), ("RE-1002", 4.0)]
+    assert _demand(con, "M") == [("A", date(2024, 3, 1), 7.0), ("B", date(2024, 3, 1), 3.0)]
+    assert (
+        "Auftragspositionen_2024-03.csv: 2 lines credited by Belegart (Gutschrift, GS): stored "
+        "with a negative quantity (1 written positive), netted against demand as returns"
+    ) in report.notes
+
+
+def test_credit_notes_by_document_type_are_dropped_when_returns_are_ignored(con, tmp_path):
+    folder, config = _credit_folder(tmp_path, returns="ignore")
+    report = load_folder(con, folder, AS_OF, config)
+    (entry,) = [f for f in report.files if f.table == "order_lines"]
+    assert (entry.rows_loaded, entry.rows_excluded) == (2, 3)  # 2 credits, 1 cancelled
+    assert _demand(con, "M") == [("A", date(2024, 3, 1), 10.0), ("B", date(2024, 3, 1), 4.0)]
+    assert (
+        "Auftragspositionen_2024-03.csv: 2 lines credited by Belegart (Gutschrift, GS): "
+        'excluded, as returns = "ignore" drops credits'
+    ) in report.notes
+
+
+def test_a_credit_column_the_export_does_not_have_is_named(con, tmp_path):
+    folder, config = _credit_folder(tmp_path, column="Dokumentart")
+    named = r"Auftragspositionen_2024-03.csv: missing column Dokumentart \(found: Belegnr, Pos"
+    with pytest.raises(LoadError, match=named):
+        load_folder(con, folder, AS_OF, config)
