@@ -34,6 +34,7 @@ from warehouse.connect import database_file
 from warehouse.errors import LoadError
 from warehouse.load_notes import (
     DATA_SUFFIXES,
+    absent_mapped,
     absent_overriding,
     counted,
     credit_lines,
@@ -211,6 +212,7 @@ def load_folder(
     ]
     line_raw = {p: _read_order_lines(p, config) for p in stale}
     _refuse_emptied(con, master_raw, line_raw)
+    _refuse_unmapped(line_raw, line_paths, config)
     if master_changed:
         _refuse_lost_stock(con, masters["stock"], master_raw.get("stock"))
 
@@ -228,6 +230,7 @@ def load_folder(
     read += [(ORDER_LINES, raw) for raw in line_raw.values()]
     notes += defaulted(read) + read_as_empty(read) + recased(read) + thousands(read, config)
     notes += [note for raw in line_raw.values() for note in vanished_lines(con, raw)]
+    notes += absent_mapped(list(line_raw.values()), config)
     notes += credit_lines(list(line_raw.values()), config)
     numbered = [raw.name for raw in line_raw.values() if raw.numbered]
     del raws, read  # each file's rows go as it is stored (`_Loader.load_order_lines`)
@@ -424,6 +427,26 @@ def _refuse_emptied(
                 "its rows; "
                 "loading it would delete them (nothing was loaded). Remove the file from the "
                 "folder to keep its rows"
+            )
+
+
+def _refuse_unmapped(lines: dict[Path, RawFile], paths: list[Path], config: LoadConfig) -> None:
+    """A column that [order_lines.columns] maps and no order lines file has (every one read:
+    the mapping, or the config, changed) is a typo in the mapping, not an export without it:
+    refuse it before anything is written, naming the file, our column and the export's name
+    (a file without it while others have it, or are not read again, loads with a note:
+    `load_notes.absent_mapped`). A required column is refused by `read_file`."""
+    if not lines or len(lines) < len(paths):
+        return
+    for ours, theirs in config.columns.items():
+        if all(ours in raw.absent for raw in lines.values()):
+            raw = next(iter(lines.values()))
+            others = ", and no other order lines file has it" if len(lines) > 1 else ""
+            unused = f" (columns no setting reads: {', '.join(raw.unused)})" if raw.unused else ""
+            raise LoadError(
+                f"{raw.name}: missing column {theirs}{unused}, mapped as {ours} = {theirs!r} "
+                f"under [order_lines.columns] in load.toml{others}: check the spelling, or "
+                "remove the mapping if the export has no such column (nothing was loaded)"
             )
 
 

@@ -71,6 +71,26 @@ def unused_columns(raws: dict[str, RawFile]) -> list[str]:
     ]
 
 
+def absent_mapped(raws: Sequence[RawFile], config: LoadConfig) -> list[str]:
+    """A note per order lines file without a column that [order_lines.columns] maps (an
+    optional one: customer, unit_price; a required one stops the load), which loaded as
+    empty without a word: a file may lack it while others have it, a typo in the mapping
+    stops the load (`load._refuse_unmapped`)."""
+    notes = []
+    for raw in raws:
+        for ours, theirs in config.columns.items():
+            if ours in raw.absent:
+                notes.append(f"{raw.name}: no column {theirs} ({ours} = {theirs!r} under "
+                             f"[order_lines.columns] in load.toml): its lines load without "
+                             f"{ours}{_not_read(raw)}")  # fmt: skip
+    return notes
+
+
+def _not_read(raw: RawFile) -> str:
+    """'; columns no setting reads: Kunde_Nr, Status' of a file ('' when none)."""
+    return f"; columns no setting reads: {', '.join(raw.unused)}" if raw.unused else ""
+
+
 def read_as_empty(raws: list[tuple[Table, RawFile]]) -> list[str]:
     """A note per file whose optional columns hold "N/A", "-" or the like: they read as empty
     (the column's default), which is what a spreadsheet means by them, but a planner who

@@ -175,3 +175,43 @@ def test_a_credit_column_the_export_does_not_have_is_named(con, tmp_path):
     named = r"Auftragspositionen_2024-03.csv: missing column Dokumentart \(found: Belegnr, Pos"
     with pytest.raises(LoadError, match=named):
         load_folder(con, folder, AS_OF, config)
+
+
+def test_a_mapped_column_no_export_has_stops_the_load_naming_it(con, tmp_path):
+    """customer mapped to 'Kundennr' while the export's column is 'Kunde': every line loaded
+    without a customer and nothing said so (a required column is refused by name)."""
+    folder, _ = _erp_folder(tmp_path)
+    text = CONFIG.format(returns="net", line='line = "Pos"\n').replace('"Kunde"', '"Kundennr"')
+    (tmp_path / "load.toml").write_text(text)
+    with pytest.raises(LoadError) as error:
+        load_folder(con, folder, AS_OF, load_config(tmp_path / "load.toml"))
+    assert str(error.value) == (
+        "Auftragspositionen_2024-03.csv: missing column Kundennr (columns no setting reads: "
+        "Kunde), mapped as customer = 'Kundennr' under [order_lines.columns] in load.toml: "
+        "check the spelling, or remove the mapping if the export has no such column (nothing "
+        "was loaded)"
+    )
+    assert con.execute("SELECT count(*) FROM loads").fetchone() == (0,)
+
+
+def test_an_export_without_a_mapped_column_others_have_loads_with_a_note(con, tmp_path):
+    """A later export without the customer column (others have it) loads, its lines without
+    a customer, and the load names the file, our column and the export's."""
+    folder, config = _erp_folder(tmp_path)
+    later = "Belegnr;Pos;Belegdatum;Artikelnr;Menge;Einzelpreis;Status\n"
+    later += "RE-1005;1;28.03.2024;A;2;3,50;gebucht\n"
+    (folder / "Auftragspositionen_2024-04.csv").write_text(later, encoding="utf-8")
+    note = (
+        "Auftragspositionen_2024-04.csv: no column Kunde (customer = 'Kunde' under "
+        "[order_lines.columns] in load.toml): its lines load without customer"
+    )
+    report = load_folder(con, folder, AS_OF, config)
+    assert note in report.notes
+    assert not any("Auftragspositionen_2024-03.csv: no column" in n for n in report.notes)
+    row = con.execute("SELECT customer FROM order_lines WHERE order_id = 'RE-1005'").fetchone()
+    assert row == (None,)
+    # the next night reads only the new file: it lacks the column, and others have it
+    (folder / "Auftragspositionen_2024-04.csv").unlink()
+    (folder / "Auftragspositionen_2024-05.csv").write_text(later, encoding="utf-8")
+    report = load_folder(con, folder, AS_OF, config)
+    assert note.replace("2024-04", "2024-05") in report.notes
