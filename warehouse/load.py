@@ -11,7 +11,9 @@ written: an unreadable file changes nothing.
 Returns rule ("net", the default): an order line with a negative quantity is a credit/return and is
 stored as it is; `bucket_demand` nets it against the period of the original line (same order_id
 and sku, positive quantity) or else against its own period, and floors net demand at 0.
-With `returns = "ignore"` credit lines are excluded at load (counted in rows_excluded).
+With `returns = "ignore"` credit lines are excluded at load (counted in rows_excluded). A line
+that `credit_column` marks as a credit (load.toml) is one whatever its sign: a positive quantity
+is stored negated (`validate.credited`).
 """
 
 from __future__ import annotations
