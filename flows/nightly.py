@@ -161,7 +161,8 @@ def _run_pipeline(
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
                                       unplannable, inputs["suppliers"],
-                                      inputs["supplier_tiers"])  # fmt: skip
+                                      inputs["supplier_tiers"],
+                                      inputs["supplier_items"])  # fmt: skip
     except BaseException as caught:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
         err = as_signal(caught, received)  # a stop inside a DuckDB query: the stop
         why = type(err).__name__ + (f": {err}" if str(err) else "")

@@ -161,20 +161,23 @@ def slower_notes(con: Any, rows: pd.DataFrame) -> list[str]:
     """One note per override to a supplier with a longer lead time than the recommended one
     (`warehouse.record_decisions`' rows): the lot comes that much later than the plan's stock
     and stockout risk assumed. 'P-26720: S-112 delivers in 44 days (due 2027-01-20), 31 days
-    after S-106's recommended lot (13 days): the plan's stockout risk assumed S-106's'."""
+    after S-106's recommended lot (13 days): the plan's stockout risk assumed S-106's'. The
+    decided supplier's lead time is its offer's now (the due date's); the recommended one's
+    is the one the run planned with (`warehouse.planned_lead_time`), not a later load's."""
     notes = []
     for r in rows.itertuples(index=False):
         new, old = r.supplier_id, r.recommended_supplier_id
         if r.action != "override" or pd.isna(new) or pd.isna(old) or new == old:
             continue
-        now, then = (warehouse.supplier_terms(con, r.sku, str(s)) for s in (new, old))
-        if now is None or then is None or now["lead_time"] <= then["lead_time"]:
+        now = warehouse.supplier_terms(con, r.sku, str(new))
+        then = warehouse.planned_lead_time(con, r.run_key, r.sku)
+        if now is None or then is None or now["lead_time"] <= then:
             continue
         due = f" (due {pd.Timestamp(r.due_date):%Y-%m-%d})" if pd.notna(r.due_date) else ""
         notes.append(
             f"{r.sku}: {new} delivers in {now['lead_time']:,.0f} days{due}, "
-            f"{now['lead_time'] - then['lead_time']:,.0f} days after {old}'s recommended lot "
-            f"({then['lead_time']:,.0f} days): the plan's stockout risk assumed {old}'s"
+            f"{now['lead_time'] - then:,.0f} days after {old}'s recommended lot "
+            f"({then:,.0f} days): the plan's stockout risk assumed {old}'s"
         )
     return notes
 

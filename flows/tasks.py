@@ -181,12 +181,13 @@ def publish(
     unplannable: pd.DataFrame | None = None,
     suppliers: pd.DataFrame | None = None,
     supplier_tiers: pd.DataFrame | None = None,
+    supplier_items: pd.DataFrame | None = None,
 ) -> bool:
     """Store the run's results; `selection`: per item the chosen model, its backtest score
     and the item's classification (`models.PreparedForecast.selection()`); `unplannable`: the
     items and offers the plan could not use (`optimize.build_problem`); `suppliers`,
-    `supplier_tiers`: the frames the plan was made with (the order terms and supplier-wide
-    tiers that review and export judge its lots by).
+    `supplier_tiers`, `supplier_items`: the frames the plan was made with (the order terms,
+    supplier-wide tiers and lead times that review and export judge its lots by).
     True if the run is now the published one (`current_run`), False for a run of an earlier
     night or of some items only."""
     with warehouse.connect(params.db_path) as con:
@@ -203,6 +204,7 @@ def publish(
             not_planned=unplannable,
             suppliers=suppliers,
             supplier_tiers=supplier_tiers,
+            supplier_items=supplier_items,
         )
         return warehouse.is_published(con, run_id)
 

@@ -207,6 +207,26 @@ def supplier_terms(con: duckdb.DuckDBPyConnection, sku: str, supplier_id: str) -
     return dict(zip(keys, row, strict=True)) | {"price_breaks": breaks}
 
 
+def planned_lead_time(con: duckdb.DuckDBPyConnection, run_key: str, sku: str) -> float | None:
+    """The lead time (days) of the run_key's recommended lot of `sku` as the run planned with
+    it (run_lead_times, stored at publish); for a run that stored none (published before
+    2026-12-07) that of the recommended offer now (`supplier_terms`); None without a
+    recommended supplier or, then, an offer."""
+    rows = con.execute(
+        "SELECT supplier_id, (SELECT lead_time FROM run_lead_times AS t WHERE t.run_key = "
+        "r.run_key AND t.sku = r.sku AND t.supplier_id = r.supplier_id) FROM recommendations "
+        "AS r WHERE run_key = ? AND sku = ? AND supplier_id IS NOT NULL",
+        [run_key, sku],
+    ).fetchall()
+    if not rows:
+        return None
+    supplier_id, planned = rows[0]
+    if planned is not None:
+        return float(planned)
+    terms = supplier_terms(con, sku, supplier_id)
+    return None if terms is None else float(terms["lead_time"])
+
+
 def check_lot(terms: dict | None, sku: str, supplier_id: str, quantity: float) -> None:
     """Raise DecisionError naming sku, supplier and the rule a lot breaks. The quantity rules
     are optimize's `Offer.lot_error` in the same words (warehouse/ may not import optimize;

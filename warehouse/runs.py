@@ -35,10 +35,12 @@ _CUMULATIVE = "_publish_cumulative_forecasts"
 _NOT_PLANNED = "_publish_not_planned"
 _SUPPLIERS = "_publish_suppliers"
 _TIERS = "_publish_supplier_tiers"
+_SUPPLIER_ITEMS = "_publish_supplier_items"
 DEMAND_NIGHTS_KEPT = 7
 # the suppliers' terms a run stores as it planned with them (table run_suppliers)
 _SUPPLIER_TERMS = ("supplier_id", "order_cost", "min_order_value")
 _TIER_TERMS = ("supplier_id", "basis", "min_total", "discount_rate")  # run_supplier_tiers
+_ITEM_TERMS = ("supplier_id", "sku", "lead_time")  # with the suppliers', run_lead_times
 # the classification columns of `models.PreparedForecast.selection()` stored per item
 MODEL_CLASS_COLUMNS = ("group", "demand_class", "adi", "cv2", "n_demands", "lifecycle_stage")
 
@@ -122,9 +124,11 @@ def publish_run(
     not_planned: pd.DataFrame | None = None,
     suppliers: pd.DataFrame | None = None,
     supplier_tiers: pd.DataFrame | None = None,
+    supplier_items: pd.DataFrame | None = None,
 ) -> None:
     """Replace the run_key's demand, forecasts, forecast models, recommendations,
-    not_planned, run_suppliers and run_supplier_tiers rows and mark the run succeeded.
+    not_planned, run_suppliers, run_supplier_tiers and run_lead_times rows and mark the run
+    succeeded.
 
     One transaction: on any error (e.g. a missing column) it is rolled back and re-raised, and
     the previously published rows stay. `solver` has solver_status, solver_gap, objective and
@@ -135,10 +139,11 @@ def publish_run(
     missing columns are stored as NULL); `cumulative` has unique_id, periods, last_ds, mean and the
     quantile columns (`models.Forecast.cumulative_frame()`; None: no cumulative rows);
     `not_planned` has sku, reason, planned (`optimize.build_problem`'s unplannable; None: none);
-    `suppliers` has supplier_id, order_cost, min_order_value (currency) and `supplier_tiers`
-    supplier_id, basis, min_total, discount_rate: the terms the plan was made with (the frames
-    of `read_planning_inputs`; None: the table now, which the run loaded: a run holds the run
-    lock from its load to its publish).
+    `suppliers` has supplier_id, order_cost, min_order_value (currency), lead_time (days),
+    `supplier_tiers` supplier_id, basis, min_total, discount_rate and `supplier_items`
+    supplier_id, sku, lead_time (days; NULL: the supplier's): the terms the plan was made with
+    (the frames of `read_planning_inputs`; None: the table now, which the run loaded: a run
+    holds the run lock from its load to its publish).
     """
     recommendations = _with_json(recommendations, "explanation")
     if forecast_models is None:
@@ -153,10 +158,13 @@ def publish_run(
         not_planned = pd.DataFrame(columns=["sku", "reason", "planned"])
     if suppliers is None:
         suppliers = con.execute("SELECT * FROM suppliers").df()
-    suppliers = suppliers.reindex(columns=list(_SUPPLIER_TERMS))
+    suppliers = suppliers.reindex(columns=[*_SUPPLIER_TERMS, "lead_time"])
     if supplier_tiers is None:
         supplier_tiers = con.execute("SELECT * FROM supplier_tiers").df()
     supplier_tiers = supplier_tiers.reindex(columns=list(_TIER_TERMS))
+    if supplier_items is None:
+        supplier_items = con.execute("SELECT * FROM supplier_items").df()
+    supplier_items = supplier_items.reindex(columns=list(_ITEM_TERMS))
     frames = {
         _NOT_PLANNED: not_planned,
         _DEMAND: demand,
@@ -166,6 +174,7 @@ def publish_run(
         _RECOMMENDATIONS: recommendations,
         _SUPPLIERS: suppliers,
         _TIERS: supplier_tiers,
+        _SUPPLIER_ITEMS: supplier_items,
     }
     for name, frame in frames.items():
         con.register(name, frame)
@@ -225,6 +234,7 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
         "not_planned",
         "run_suppliers",
         "run_supplier_tiers",
+        "run_lead_times",
     ):
         con.execute(f"DELETE FROM {table} WHERE run_key = ?", [run_key])
     con.execute(
@@ -274,6 +284,20 @@ def _replace_results(con: duckdb.DuckDBPyConnection, run_id: str, run_key: str) 
     con.execute(
         f"INSERT INTO recommendations (run_key, run_id, {columns}) "
         f"SELECT ?, ?, {columns} FROM {_RECOMMENDATIONS}",
+        keys,
+    )
+    _insert_lead_times(con, keys)
+
+
+def _insert_lead_times(con: duckdb.DuckDBPyConnection, keys: list[str]) -> None:
+    """run_lead_times: per recommended lot the lead time (days) of its offer in the frames
+    the plan was made with (the supplier item's, else the supplier's; none if they lack it)."""
+    con.execute(
+        "INSERT INTO run_lead_times (run_key, run_id, sku, supplier_id, lead_time) "
+        "SELECT ?, ?, r.sku, r.supplier_id, coalesce(i.lead_time, s.lead_time) "
+        f"FROM {_RECOMMENDATIONS} AS r JOIN {_SUPPLIER_ITEMS} AS i USING (sku, supplier_id) "
+        f"JOIN {_SUPPLIERS} AS s USING (supplier_id) "
+        "WHERE coalesce(i.lead_time, s.lead_time) IS NOT NULL",
         keys,
     )
 

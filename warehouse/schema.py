@@ -236,6 +236,16 @@ CREATE TABLE IF NOT EXISTS run_supplier_tiers (
     discount_rate DOUBLE NOT NULL,        -- fraction off everything bought from the supplier
     PRIMARY KEY (run_key, supplier_id, min_total)
 );
+-- per run_key: the lead time of each recommended lot's offer as the run planned with it (its
+-- load of supplier_items.csv and suppliers.csv): review's notes on an override compare with it
+CREATE TABLE IF NOT EXISTS run_lead_times (
+    run_key VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    supplier_id VARCHAR NOT NULL,         -- the recommended supplier
+    lead_time DOUBLE NOT NULL,            -- days: the supplier item's, else the supplier's
+    PRIMARY KEY (run_key, sku)
+);
 """
 
 
@@ -363,6 +373,7 @@ OUTPUT_TABLES = (
     "not_planned",
     "run_suppliers",
     "run_supplier_tiers",
+    "run_lead_times",
 )
 REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
 ALL_TABLES = (

@@ -998,6 +998,12 @@ def test_run_output_names_the_items_whose_lots_cannot_arrive_within_the_horizon(
     offers = offers.assign(days=offers["supplier_id"].map(days))
     fastest = offers.sort_values(["days", "supplier_id"]).groupby("sku").first()
     weeks = -(-fastest["days"] // 7)
+    # each lot's lead time as planned, which review's notes on an override compare with
+    with warehouse.connect(db_path, read_only=True) as con:
+        stored = con.execute("SELECT sku, supplier_id, lead_time FROM run_lead_times").df()
+    chosen = lots[lots["supplier_id"].notna()][["sku", "supplier_id"]]
+    expected = chosen.assign(lead_time=chosen["supplier_id"].map(days).astype(float))
+    assert stored.sort_values("sku").values.tolist() == expected.values.tolist()
     horizon = {json.loads(e)["horizon_periods"] for e in lots["explanation"]}.pop()
     short = int(weeks[late["sku"]].max()) - horizon + 1
 

@@ -1468,3 +1468,25 @@ def test_an_override_to_a_slower_supplier_says_how_much_later_the_lot_comes(tmp_
         con.execute("UPDATE suppliers SET lead_time = ? WHERE supplier_id = 'S2'", [s1])
     again = _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "60")
     assert "delivers in" not in again
+
+
+def test_a_slower_supplier_note_compares_with_the_lead_time_the_plan_used(tmp_path: Path) -> None:
+    """The plan recommended A from S1 at 14 days; a later load of suppliers.csv (S1 50 days,
+    S2 44) made the override to S2 say nothing (44 is not above 50), though S2's lot comes 30
+    days after the one the plan's stockout risk assumed. The note compares with the 14 days
+    the run planned with; S2's 44 are its offer's now, which the due date counts."""
+    from tests.warehouse import conftest
+
+    db = _with_order_costs(tmp_path)
+    slower = "supplier_id,name,lead_time,fixed_cost\nS1,Acme,50,50\nS2,Brix,44,30\n"
+    with warehouse.connect(db) as con:
+        folder = conftest.write_folder(tmp_path / "in", suppliers__csv=slower)
+        warehouse.load_folder(con, folder, conftest.AS_OF + timedelta(days=1))
+        assert warehouse.supplier_terms(con, "A", "S1")["lead_time"] == 50.0
+    out = _cli("review", "override", "--db", str(db), "A", "--supplier", "S2", "--quantity", "55")
+    with warehouse.connect(db, read_only=True) as con:
+        due = warehouse.decision_history(con)["due_date"].iloc[0]
+    assert (
+        f"note: A: S2 delivers in 44 days (due {due:%Y-%m-%d}), 30 days after S1's recommended "
+        "lot (14 days): the plan's stockout risk assumed S1's"
+    ) in out.splitlines()

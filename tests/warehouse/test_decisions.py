@@ -798,3 +798,47 @@ def test_a_run_published_before_terms_were_stored_reads_the_suppliers_table(
         con.execute("UPDATE suppliers SET order_cost = 200 WHERE supplier_id = 'S1'")
         assert warehouse.decided_purchase_orders(con)["order_cost"].tolist() == [200.0]
         assert warehouse.approved_lots(con)["order_cost"].tolist() == [200.0]
+
+
+def test_a_run_keeps_the_lead_times_it_planned_its_lots_with(tmp_path: Path) -> None:
+    """Publish stores each recommended lot's lead time (A: S1's own 20 days for the item in
+    supplier_items, B: S1's 14): a later load (A's own gone, S1 at 50) leaves them, a rerun
+    of the night replaces them with those it planned with, and an item the plan ordered
+    nothing of has none."""
+    items = "supplier_id,sku,moq,pack_size,discount_type,lead_time\nS1,A,100,10,all_units,20\n"
+    items += "S2,A,50,5,incremental,\nS1,B,10,1,all_units,\n"
+    later = BASE["suppliers.csv"].replace("S1,Acme,14,", "S1,Acme,50,")
+    folder = tmp_path / "in"
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(folder, supplier_items__csv=items), AS_OF)
+        _publish(con, AS_OF, "night-1", 200.0)
+        warehouse.load_folder(con, write_folder(folder, suppliers__csv=later), AS_OF)
+        assert warehouse.supplier_terms(con, "A", "S1")["lead_time"] == 50.0
+        lead_times = [warehouse.planned_lead_time(con, "night-1", s) for s in ("A", "B", "C")]
+        assert lead_times == [20.0, 14.0, None]
+        _publish(con, AS_OF, "night-1", 200.0)
+        stored = "SELECT sku, supplier_id, lead_time FROM run_lead_times ORDER BY ALL"
+        assert con.execute(stored).fetchall() == [("A", "S1", 50.0), ("B", "S1", 50.0)]
+
+
+def test_a_run_published_before_lead_times_were_stored_reads_the_offers_now(
+    tmp_path: Path,
+) -> None:
+    """A warehouse of f059346 (no run_lead_times) with a published run: the recommended
+    lot's lead time is its offer's as loaded now (the only one there is), none for an offer
+    gone since."""
+    path = tmp_path / "old.duckdb"
+    schema = Path(__file__).parent / "data/schemas/2026-12-07_f059346.sql"
+    with duckdb.connect(str(path)) as old:
+        old.execute(schema.read_text())
+        old.execute("INSERT INTO suppliers VALUES ('S1', 'Acme', 14, 50, 1, 0, 0, 0)")
+        old.execute("INSERT INTO supplier_items VALUES ('S1', 'A', 100, 10, 'all_units', 20)")
+        old.execute("INSERT INTO runs (run_id, run_key, as_of, parameters, status, started_at, "
+                    "ended_at) VALUES ('r-1', 'night-1', ?, '{}', 'succeeded', ?, ?)",
+                    [AS_OF, NOON, NOON])  # fmt: skip
+        old.execute("INSERT INTO recommendations (run_key, run_id, sku, supplier_id, quantity) "
+                    "VALUES ('night-1', 'r-1', 'A', 'S1', 200), ('night-1', 'r-1', 'B', 'S1', "
+                    "20)")  # fmt: skip
+    with warehouse.connect(path) as con:
+        assert warehouse.planned_lead_time(con, "night-1", "A") == 20.0
+        assert warehouse.planned_lead_time(con, "night-1", "B") is None
