@@ -44,6 +44,7 @@ import numpy as np  # noqa: E402
 from optimize import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier  # noqa: E402
 from optimize.model import n_tier_states  # noqa: E402
 from optimize.plan import plan  # noqa: E402
+from optimize.sharing import with_order_cost_shares  # noqa: E402
 from optimize.solve import DEFAULT_GAP  # noqa: E402
 
 SCENARIOS, HORIZON, SUPPLIERS = 200, 12, ("S1", "S2", "S3")
@@ -62,7 +63,8 @@ def instance(
     """A seeded Problem of n_items with budget, capacity and supplier-wide tiers; `tiers` > 0:
     each of the three suppliers gets that many spend tiers instead ((tiers + 1)^3 states);
     `order_cost`: every supplier's cost per purchase order (currency); `min_order_value`:
-    every supplier's least purchase value of one (currency)."""
+    every supplier's least purchase value of one (currency). Its offers carry their
+    order_cost_share, as `optimize.build_problem` leaves them (generate_s counts it)."""
     rng = np.random.default_rng(seed)
     rate = rng.lognormal(0.5, 1.0, n_items)  # mean units per active week
     p_active = rng.uniform(0.15, 1.0, n_items)
@@ -93,7 +95,7 @@ def instance(
         order_cost=dict.fromkeys(SUPPLIERS, order_cost),
         min_order_value=dict.fromkeys(SUPPLIERS, min_order_value),
     )
-    return Problem(tuple(items), limits)
+    return with_order_cost_shares(Problem(tuple(items), limits))
 
 
 def _has(item: ItemProblem, supplier: str) -> bool:

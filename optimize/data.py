@@ -457,6 +457,18 @@ class Limits:
         return sorted(set(self.orders()) | set(self.minimums()))
 
 
+@dataclass(frozen=True, eq=False)
+class OrderCostShares:
+    """What a later order pays of each supplier's order_cost (`shares`, supplier_id ->
+    currency: `sharing.order_cost_shares`) as computed from the items tuple `items` and the
+    order costs `orders` (Limits.orders()): true of a Problem with these very items and order
+    costs (`sharing.problem_shares`)."""
+
+    items: tuple[ItemProblem, ...]
+    orders: Mapping[str, float]
+    shares: Mapping[str, float]
+
+
 @dataclass(frozen=True)
 class Problem:
     """All items of one run plus the limits they share.
@@ -480,6 +492,9 @@ class Problem:
     items: tuple[ItemProblem, ...]
     limits: Limits = field(default_factory=Limits)
     objective: Objective = "expected_cost"
+    # the shares its offers' order_cost_share came from (`sharing.with_order_cost_shares`;
+    # None: not known), so that a plan need not compute them again (1-2 s at 5,000 items)
+    order_cost_shares: OrderCostShares | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         skus = [i.sku for i in self.items]

@@ -31,7 +31,7 @@ from optimize.evaluate import LotCosts, evaluate_items, meeting
 from optimize.explain import Usage, explain, money, percent, units
 from optimize.explain import share as _share
 from optimize.model import build_models, clean_name
-from optimize.sharing import order_cost_shares, with_order_cost_shares
+from optimize.sharing import problem_shares, with_order_cost_shares
 from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
 
@@ -141,7 +141,7 @@ def plan(
         problem = dataclasses.replace(
             problem, limits=dataclasses.replace(problem.limits, order_cost={})
         )
-    shares = order_cost_shares(problem.items, problem.limits.orders())
+    shares = problem_shares(problem)  # those build_problem computed for the same items
     problem = with_order_cost_shares(problem, shares)  # what later orders pay of order costs
     extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
     largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimize.data import ItemProblem, Offer, Problem
+from optimize.data import ItemProblem, Offer, OrderCostShares, Problem
 from optimize.eoq import replenishment_cost
 
 
@@ -28,12 +28,25 @@ def with_order_cost_shares(problem: Problem, shares: Mapping[str, float] | None 
     """The problem with each offer's `order_cost_share` set from its supplier's order_cost
     (Limits.order_cost) and the run's items (`order_cost_shares`); 0 for suppliers without
     one. Idempotent: the shares do not depend on the offers' current ones. `shares`
-    (supplier_id -> currency; None: computed from the problem's items): those of a problem
-    of more items (`Plan.order_cost_shares`), for a problem of some of its items."""
+    (supplier_id -> currency; None: computed from the problem's items, and kept on the result
+    for `problem_shares`): those of a problem of more items (`Plan.order_cost_shares`), for a
+    problem of some of its items."""
+    orders, computed = problem.limits.orders(), shares is None
     if shares is None:
-        shares = order_cost_shares(problem.items, problem.limits.orders())
+        shares = order_cost_shares(problem.items, orders)
     items = tuple(_with_shares(item, shares) for item in problem.items)
-    return replace(problem, items=items)
+    known = OrderCostShares(items, orders, dict(shares)) if computed else None
+    return replace(problem, items=items, order_cost_shares=known)
+
+
+def problem_shares(problem: Problem) -> dict[str, float]:
+    """`order_cost_shares` of the problem's items and order costs: those
+    `with_order_cost_shares` computed and kept on it when its items are still the same tuple
+    and its order costs the same (a problem from `build_problem`), else computed now."""
+    known, orders = problem.order_cost_shares, problem.limits.orders()
+    if known is not None and known.items is problem.items and dict(known.orders) == orders:
+        return dict(known.shares)
+    return order_cost_shares(problem.items, orders)
 
 
 def order_cost_shares(

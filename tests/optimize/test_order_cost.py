@@ -18,7 +18,12 @@ from optimize.evaluate import evaluate_items
 from optimize.fallback import greedy_choices
 from optimize.model import build_models
 from optimize.plan import plan
-from optimize.sharing import later_rate, order_cost_shares, with_order_cost_shares
+from optimize.sharing import (
+    later_rate,
+    order_cost_shares,
+    problem_shares,
+    with_order_cost_shares,
+)
 from optimize.solve import NO_SOLVER_STATUS, meets_rows
 from optimize.states import solve_models
 from tests.optimize.test_plan_brute_force import random_problem
@@ -303,3 +308,35 @@ def test_a_no_order_reason_does_not_speak_of_this_order():
     assert lot.quantity == 0
     assert "(unavoidable); stockout risk from then on without an order 100%" in lot.reason
     assert "this order decides" not in lot.reason
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_plan_reuses_the_shares_its_problem_was_built_with_and_plans_the_same(seed):
+    """build_problem and plan each computed the order cost shares (1.1-1.7 s apiece at 5,000
+    items): plan reuses those `with_order_cost_shares` kept on the problem while its items and
+    order costs are the same, and the plan is the same as with the shares computed again."""
+    built = with_order_cost_shares(random_problem(seed, orders=True))
+    assert built.order_cost_shares is not None
+    assert problem_shares(built) == order_cost_shares(built.items, built.limits.orders())
+    again = dataclasses.replace(built, order_cost_shares=None)  # computed in plan, as before
+    for objective in ("expected_cost", "cost_per_period"):
+        kept, computed = (plan(dataclasses.replace(p, objective=objective)) for p in (built, again))
+        assert kept.frame().equals(computed.frame())
+        assert (kept.objective, kept.orders, kept.order_cost_shares) == (
+            computed.objective, computed.orders, computed.order_cost_shares)  # fmt: skip
+
+
+def test_shares_kept_on_a_problem_are_not_reused_once_its_items_or_order_costs_change():
+    """A problem changed after its shares were computed (fewer items, another order_cost, a
+    problem of some items given a larger one's shares) has its shares computed anew."""
+    built = with_order_cost_shares(random_problem(3, orders=True))
+    fewer = dataclasses.replace(built, items=built.items[:1])
+    assert fewer.order_cost_shares is built.order_cost_shares  # carried over by replace
+    assert problem_shares(fewer) == order_cost_shares(fewer.items, fewer.limits.orders())
+    assert problem_shares(fewer) != problem_shares(built)
+    costs = {s: 2 * c for s, c in built.limits.orders().items()}
+    dearer = dataclasses.replace(built, limits=dataclasses.replace(built.limits, order_cost=costs))
+    assert problem_shares(dearer) == order_cost_shares(dearer.items, costs)
+    assert problem_shares(dearer) != problem_shares(built)
+    some = with_order_cost_shares(fewer, problem_shares(built))  # a larger problem's shares
+    assert some.order_cost_shares is None
