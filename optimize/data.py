@@ -493,7 +493,7 @@ class Problem:
     limits: Limits = field(default_factory=Limits)
     objective: Objective = "expected_cost"
     # the shares its offers' order_cost_share came from (`sharing.with_order_cost_shares`;
-    # None: not known), so that a plan need not compute them again (1-2 s at 5,000 items)
+    # None: not known), so that a plan need not compute them again (about 1 s at 5,000 items)
     order_cost_shares: OrderCostShares | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:

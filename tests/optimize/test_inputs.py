@@ -543,3 +543,21 @@ def test_what_the_inputs_leave_out_is_what_the_run_leaves_out_whatever_the_forec
     load = left_out_by_inputs(items, suppliers, supplier_items, price_breaks, open_orders, **given)
     assert load.to_dict("records") == run.to_dict("records")
     assert load["sku"].tolist() == ["B", "C", "D", "Q", "A"]
+
+
+def test_a_built_problem_keeps_its_order_cost_shares_for_the_plan():
+    """build_problem computes the order cost shares its offers carry; plan reuses them (the
+    same plan as with them computed again) instead of computing them a second time."""
+    from optimize.plan import plan
+    from optimize.sharing import order_cost_shares, problem_shares
+
+    items, suppliers, *rest = tables()
+    suppliers = suppliers.assign(order_cost=[40.0, 15.0])
+    paths = np.random.default_rng(1).poisson(2.0, (3, 20, 6))
+    problem, _ = build_problem(items, suppliers, *rest, (np.array(["A", "B", "C"]), paths),
+                               AS_OF, 7.0)  # fmt: skip
+    kept = problem.order_cost_shares
+    assert kept is not None and kept.items is problem.items
+    assert problem_shares(problem) == order_cost_shares(problem.items, {"S1": 40.0, "S2": 15.0})
+    again = plan(dataclasses.replace(problem, order_cost_shares=None))
+    assert plan(problem).frame().equals(again.frame())
