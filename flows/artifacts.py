@@ -25,6 +25,7 @@ from flows.console import (
     BUYER_FORMATS,
     ORDER_COSTS,
     beyond_horizon_note,
+    changes_headline,
     held_back_note,
     order_cost_held_note,
     order_cost_text,
@@ -312,6 +313,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             *_relaxed_lines(summary),
             *[f"\n**{label}:** {text}" for label, text in exception_notes(summary)],
             *_prior_lines(summary),
+            *_changes_lines(summary),
             *_not_planned_lines(summary),
             *_adjustment_lines(summary),
             *_accuracy_lines(summary),
@@ -398,6 +400,28 @@ def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
     return ["", f"**Relaxed plan**: {summary['infeasible_reason']}"]
 
 
+def _changes_lines(summary: dict[str, Any]) -> list[str]:
+    """What changed in the lots since the night before: the counts and the largest changes
+    with their drivers (`console.change_summary`; summaries before 2026-12-07 and runs that
+    are not the published plan: none)."""
+    changes = summary.get("changes")
+    if not changes:
+        return []
+    lines = ["", "## Changes since the night before", "", changes_headline(changes) + "."]
+    if rows := changes["largest"]:
+        lines += ["", f"| {' | '.join(rows[0])} |", "|---|---|---|---|---:|---|"]
+        lines += ["| " + " | ".join(_cell(v) for v in row.values()) + " |" for row in rows]
+    if changes["since"]:
+        every = warehouse.command_line("reorder", "changes", "--db", summary["db_path"])
+        lines += ["", f"Every change, largest in order value first: `{every}`."]
+    return lines
+
+
+def _cell(text: str) -> str:
+    """Text in a markdown table cell: a '|' of its own does not end the cell."""
+    return text.replace("|", "\\|")
+
+
 def _not_planned_lines(summary: dict[str, Any]) -> list[str]:
     """Which items (or offers) the plan could not use, and why."""
     rows = summary.get("not_planned") or []
@@ -473,7 +497,8 @@ def report_with_artifacts(
     """Write the run's HTML report with a progress artifact (items charted) and a link
     artifact to it; return its path. A failing report is logged, not raised: the lots are
     already published and stay usable without it. `summary`: the run summary, whose
-    exceptions (report_notes) and replaced run the report names."""
+    exceptions (report_notes), replaced run and changes since the night before the report
+    names."""
     keys = keys or artifact_keys(True)
     progress = create_progress_artifact(
         0.0, key=keys["progress"], description="Report: items charted"
@@ -484,9 +509,9 @@ def report_with_artifacts(
 
     try:
         notes = tuple(report_notes(summary)) if summary else ()
-        replaced = (summary or {}).get("replaced_run")
+        replaced, changes = (summary or {}).get("replaced_run"), (summary or {}).get("changes")
         path = report.write_report(
-            params, run_id, inputs, demand, fc, result, on_item, notes, replaced
+            params, run_id, inputs, demand, fc, result, on_item, notes, replaced, changes
         )
     except Exception as error:
         get_run_logger().error("report failed: %s: %s", type(error).__name__, error)

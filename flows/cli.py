@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,9 @@ from flows import watchdog
 from flows.console import (
     OFFER_LEFT_OUT,
     beyond_horizon_note,
+    change_counts,
+    changes_headline,
+    changes_text,
     counted,
     counted_note,
     frame_text,
@@ -30,6 +34,7 @@ from flows.console import (
     order_cost_held_note,
     order_cost_text,
     plan_periods,
+    planned_unlike,
     quarantined_text,
     replacing_text,
     runs_text,
@@ -350,6 +355,63 @@ def forget(db_path: Path, file: str) -> None:
 def lots(db_path: Path, show_all: bool, run_id: str | None, skus: tuple[str, ...]) -> None:
     """Print the currently published recommendations, then the items the plan could not use."""
     _print_lots(db_path, show_all=show_all, limit=None, run_id=run_id, skus=skus)
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--since",
+    type=_DATE,
+    help="Compare with this night (default: the latest earlier night with a plan of all items).",
+)
+@click.option("--sku", "skus", multiple=True, help="Only this item, changed or not (repeat).")
+def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> None:
+    """Print what changed in the published lots since the night before, and why: each new,
+    dropped, larger, smaller or other supplier's lot with the drivers each night's plan
+    counted (forecast, on hand, on order, price, lead time), largest change in order value
+    first."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        try:
+            warehouse.select_skus(con, list(skus) or None)
+            found = warehouse.lot_changes(con, since=since.date() if since else None)
+        except ValueError as error:
+            option = "--sku" if str(error).startswith("items filter") else "--since"
+            raise click.BadParameter(str(error).split(": ", 1)[1], param_hint=option) from None
+        unlike = found and found.previous_run_key and planned_unlike(
+            warehouse.run_parameters(con, found.previous_run_key),
+            warehouse.run_parameters(con, found.run_key),
+        )  # fmt: skip
+        warn_failed(con, db_path)
+    if found is None:
+        click.echo("no published run yet")
+    elif found.previous_night is None:
+        click.echo(f"the night of {found.night:%Y-%m-%d} has no earlier night with a plan of all "
+                   "items to compare its lots with")  # fmt: skip
+    else:
+        _print_changes(found, skus, unlike)
+
+
+def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], unlike: str) -> None:
+    """The counts of a `warehouse.LotChanges`, then its changed lots (with `skus`: those
+    items' lots, unchanged too) and what the columns mean; `unlike`: how the earlier night
+    planned when its periods differ."""
+    since = f"{found.previous_night:%Y-%m-%d}"
+    click.echo(f"Lots of night {found.night:%Y-%m-%d} since the night of {since}: "
+               f"{change_counts(found.counts)}")  # fmt: skip
+    if unlike:
+        click.echo(f"note: the night of {since} was {unlike}: its lots cover other periods")
+    lots = found.lots[found.lots["sku"].isin(skus)] if skus else found.changed
+    click.echo("\nLargest change in order value first:" if len(lots) else "")
+    click.echo(changes_text(lots))
+    for sku in sorted(set(skus) - set(found.lots["sku"])):
+        click.echo(f"  {sku}: no lot on either night")
+    legend = (
+        "why: the drivers of the lot as each night's plan counted them, before -> after "
+        "(forecast: units over the horizon; on order: open orders due within it); "
+        "'drivers the same': the lot moved with the plan's shared limits, order costs or "
+        "demand scenarios"
+    )
+    click.echo("\n" + textwrap.fill(legend, width=100, subsequent_indent="     "))
 
 
 @main.command()
@@ -703,7 +765,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"lead times:   {beyond_horizon_note(late, shown=10)}{hint}")
     if (priors := summary.get("prior_lots")) and priors["items"]:
         click.echo(f"forecasts:    {prior_lots_note(priors)}")
-    if not summary.get("published", True):
+    published = summary.get("published", True)
+    if not published:
         click.echo("published:    no; an earlier night or some items only: the published plan "
                    f"stays ({_command('lots', '--db', db)})")  # fmt: skip
     else:
@@ -712,6 +775,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
                    "`review` show this plan of the night until a "
                    "later run of all items (other parameters too, e.g. a --budget what-if) "
                    f"replaces it ({_command('runs', '--db', db)})")  # fmt: skip
+    if published and (changes := summary.get("changes")):
+        command = f" ({_command('changes', '--db', db)})" if changes["since"] else ""
+        click.echo(f"changes:      {changes_headline(changes)}{command}")
     if summary.get("relaxed"):
         click.echo(f"relaxed plan: {summary['infeasible_reason']}")
     for note in summary.get("input_notes", []):
@@ -727,7 +793,6 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     more = _command("lots", "--db", db, "--run-id", summary["run_id"])
     for line in not_planned_lines(summary.get("not_planned", []), total, more):
         click.echo(line)
-    published = summary.get("published", True)
     for note in summary.get("decision_notes", []):
         click.echo(f"note:         {note}")
     if published:

@@ -775,3 +775,90 @@ def _what_if(parameters: dict) -> str:
             value = f"{value:,.2f}"
         changed.append(f"{name} {value}")
     return "; ".join(changed) or "defaults"
+
+
+CHANGES_SHOWN = 10  # largest lot changes in the run summary and the report
+# what the drivers of a changed lot say when none of them moved
+SAME_DRIVERS = "drivers the same"
+
+
+def change_counts(counts: dict[str, int]) -> str:
+    """'4 new lots, 2 dropped, 3 more, 1 fewer, 1 other supplier; 83 unchanged' of
+    `warehouse.LotChanges.counts`."""
+    kinds = [f"{counts['new']:,} new lot{'' if counts['new'] == 1 else 's'}"]
+    kinds += [f"{counts[kind]:,} {kind}" for kind in warehouse.CHANGE_KINDS[1:]]
+    return f"{', '.join(kinds)}; {counts['unchanged']:,} unchanged"
+
+
+def change_drivers(row: dict[str, Any]) -> str:
+    """'forecast 120 -> 180; on hand 40 -> 0': the drivers of one lot (a row of
+    `warehouse.LotChanges.lots`) that differ between the nights, as shown; 'drivers the same
+    (forecast 120, on hand 40, on order 0)' when none does (the lot moved with the plan's
+    shared limits, order costs or its demand scenarios); why a night could not plan the item."""
+    moved, same = [], []
+    for label, column, fmt in _DRIVERS:
+        before, after = row[f"{column}_before"], row[f"{column}_after"]
+        if pd.isna(before) or pd.isna(after):
+            continue
+        then, now = fmt(before), fmt(after)
+        if then != now:
+            moved.append(f"{label} {then} -> {now}")
+        elif label in _SAME_SHOWN:
+            same.append(f"{label} {now}")
+    for side, night in (("before", "then"), ("after", "now")):
+        if isinstance(reason := row.get(f"not_planned_{side}"), str):
+            moved.append(f"not planned {night}: {reason}")
+    if moved:
+        return "; ".join(moved)
+    return f"{SAME_DRIVERS} ({', '.join(same)})" if same else SAME_DRIVERS
+
+
+def _days(value: float) -> str:
+    return f"{value:,.0f} days"
+
+
+_DRIVERS = (  # label, LotChanges column, format: each compared as shown
+    ("forecast", "forecast", expected_units),
+    ("on hand", "on_hand", units),
+    ("on order", "on_order", units),
+    ("price", "unit_price", price),
+    ("lead time", "lead_time", _days),
+)
+_SAME_SHOWN = ("forecast", "on hand", "on order")  # named when no driver moved
+
+
+def change_rows(changed: pd.DataFrame) -> list[dict[str, str]]:
+    """The changed lots (`warehouse.LotChanges.changed`) as rows of text: sku, change, before,
+    after, order value (the change, signed), why (`change_drivers`)."""
+    return [{
+        "sku": str(r["sku"]),
+        "change": str(r["kind"]),
+        "before": _lot(r["quantity_before"], r["supplier_id_before"]),
+        "after": _lot(r["quantity_after"], r["supplier_id_after"]),
+        "order value": f"{r['value_change']:+,.2f}",
+        "why": change_drivers(r),
+    } for r in changed.to_dict("records")]  # fmt: skip
+
+
+def changes_text(changed: pd.DataFrame) -> str:
+    """The changed lots as a table (`change_rows`), largest change in order value first."""
+    rows = change_rows(changed)
+    return _left_aligned(rows, right=("order value",)) if rows else "  no lot changed"
+
+
+def change_summary(changes: Any, shown: int = CHANGES_SHOWN) -> dict[str, Any]:
+    """The run summary's `changes` (JSON-able): since (the night compared with, ISO; None:
+    none), counts per kind and the `shown` largest changes as rows of text (`change_rows`),
+    of a `warehouse.LotChanges`."""
+    if changes.previous_night is None:
+        return {"since": None, "counts": None, "largest": []}
+    return {"since": changes.previous_night.isoformat(), "counts": changes.counts,
+            "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
+
+
+def changes_headline(changes: dict[str, Any]) -> str:
+    """'since the night of 2026-12-05: 4 new lots, ...; 83 unchanged' of the run summary's
+    `changes`, or that no earlier night has a plan to compare with."""
+    if changes["since"] is None:
+        return "none to show: no earlier night has a plan of all items to compare with"
+    return f"since the night of {changes['since']}: {change_counts(changes['counts'])}"

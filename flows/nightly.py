@@ -192,6 +192,9 @@ def _run_pipeline(
             summary["replaced_run"] = _best_effort(
                 "reading the replaced run", tasks.replaced_run, params, run_id
             )
+            summary["changes"] = _best_effort(
+                "comparing the lots with the night before", tasks.lot_changes, params
+            )
         else:
             logger.info("not the published plan (an earlier night, or some items only): artifacts "
                         "under the keys ending in %s", artifacts.RERUN_SUFFIX)  # fmt: skip

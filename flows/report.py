@@ -15,6 +15,7 @@ Default place: `<folder of the DuckDB file>/reports/<run_key>.html`; recorded in
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 import re
@@ -31,7 +32,7 @@ import models
 import optimize
 import warehouse
 from flows import plots, tasks
-from flows.console import ORDER_COSTS, order_cost_text, replacing_text
+from flows.console import ORDER_COSTS, changes_headline, order_cost_text, replacing_text
 from flows.params import RunParameters
 from flows.sources import prior_lots, prior_lots_headline, sources
 from optimize.evaluate import evaluate_lots
@@ -77,6 +78,8 @@ class ReportData:
     # not its item's own history (flows.sources) is named in its section, on its fan chart, in
     # the table and counted in the header (None: not named)
     forecast_models: pd.DataFrame | None = None
+    # console.change_summary: the lots' changes since the night before (None: not shown)
+    changes: dict | None = None
 
     @property
     def supplier_discount(self) -> float:
@@ -140,6 +143,7 @@ def render(
         _header(data, ordered),
         _priors(data, ordered, charted),
         _notes(data),
+        _changes(data),
         _portfolio(data, ordered),
         _calibration(data),
         f"<h2>Lots in detail (top {len(top)} by order value)</h2>",
@@ -238,6 +242,21 @@ def _notes(data: ReportData) -> str:
         return ""
     items = "".join(f"<li><b>{_e(label)}:</b> {_e(text)}</li>" for label, text in data.notes)
     return f"<h2>Exceptions</h2><ul class=notes>{items}</ul>"
+
+
+def _changes(data: ReportData) -> str:
+    """The counts of the lots' changes since the night before and the largest of them with
+    their drivers (`console.change_summary`); empty without it."""
+    if not data.changes:
+        return ""
+    text = f"<h2>Changes since the night before</h2><p>{_e(changes_headline(data.changes))}</p>"
+    if rows := data.changes["largest"]:
+        head = "".join(f"<th>{_e(name)}</th>" for name in rows[0])
+        body = "".join(
+            "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row.values()) + "</tr>" for row in rows
+        )
+        text += f"<table class=lots><tr>{head}</tr>{body}</table>"
+    return text
 
 
 def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None = None) -> str:
@@ -580,11 +599,14 @@ def write_report(
     on_item: Callable[[int, int], None] | None = None,
     notes: tuple[tuple[str, str], ...] = (),
     replaced_run: dict[str, str] | None = None,
+    changes: dict | None = None,
 ) -> str:
     """Write the run's HTML report, record its path in the warehouse, return the path.
     `notes`: (label, text) of the run's exceptions (artifacts.report_notes); `replaced_run`:
-    the run summary's, the run of the night whose plan this one replaced (None: none)."""
+    the run summary's, the run of the night whose plan this one replaced (None: none);
+    `changes`: the run summary's, the lots' changes since the night before (None: none)."""
     data = report_data(params, run_id, inputs, demand, fc, result, notes, replaced_run)
+    data = dataclasses.replace(data, changes=changes)
     text, shown = render(data, on_item=on_item)
     path = default_path(params.db_path, data.run_key, params.reports_dir)
     path.parent.mkdir(parents=True, exist_ok=True)

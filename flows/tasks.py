@@ -20,8 +20,8 @@ import models
 import optimize
 import warehouse
 from flows import sources
+from flows.console import change_summary, planned_unlike
 from flows.console import decision_notes as _decision_notes
-from flows.console import planned_unlike
 from flows.flow_runs import crash_flow_runs
 from flows.params import RunParameters
 from warehouse.load_notes import counted
@@ -220,6 +220,15 @@ def replaced_run(params: RunParameters, run_id: str) -> dict[str, str] | None:
         return None
     planned = planned_unlike(replaced[1], params.model_dump(mode="json"))
     return {"run_key": replaced[0], "planned": planned}
+
+
+@task(name="lot-changes", **_TASK)
+def lot_changes(params: RunParameters) -> dict[str, Any] | None:
+    """What changed in the run's lots since the night before (`warehouse.lot_changes`), as
+    the run summary keeps it (`console.change_summary`)."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        changes = warehouse.lot_changes(con, params.run_key())
+    return None if changes is None else change_summary(changes)
 
 
 @task(name="decision-notes", **_TASK)

@@ -12,6 +12,7 @@ from warehouse.accuracy import (
     item_accuracy,
     scored_item,
 )
+from warehouse.changes import CHANGE_KINDS, LotChanges, lot_changes
 from warehouse.commands import command_line
 from warehouse.config import LoadConfig, load_config
 from warehouse.connect import check_path, connect
@@ -90,6 +91,7 @@ from warehouse.store import forget_order_lines
 
 __all__ = [
     "BY_COLUMNS",
+    "CHANGE_KINDS",
     "STORAGE_ERRORS",
     "TOTAL_COLUMNS",
     "ConfigError",
@@ -102,6 +104,7 @@ __all__ = [
     "LoadConfig",
     "LoadError",
     "LoadReport",
+    "LotChanges",
     "RunLock",
     "RunLockedError",
     "accuracy_notes",
@@ -136,6 +139,7 @@ __all__ = [
     "latest_run",
     "load_config",
     "load_folder",
+    "lot_changes",
     "missed_supplier_tiers",
     "night_run",
     "not_planned",

@@ -1,0 +1,246 @@
+"""What changed in the lots since the night before: two real nights of the demo (real Prefect,
+DuckDB and HiGHS), the second with stock and prices moved so that known items change."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import warehouse
+from flows.artifacts import summary_markdown
+from flows.cli import main
+from tests.flows.conftest import AS_OF
+
+NIGHT_1, NIGHT_2 = AS_OF - timedelta(days=1), AS_OF
+HELD = 100_000  # units on hand: no lot for this item
+
+
+def _cli(*args: str) -> str:
+    out = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def _run(data: Path, db: Path, night: date) -> str:
+    """`reorder run` of the night, small (8 weeks, 60 scenarios): what it printed."""
+    return _cli("run", "--data-dir", str(data), "--db", str(db), "--as-of", str(night),
+                "--horizon", "8", "--scenarios", "60")  # fmt: skip
+
+
+def _new_item(data: Path) -> str:
+    """The item without stock that sold most in the 8 weeks before night 1: planned with
+    nothing on hand, it gets a lot."""
+    stock = pd.read_csv(data / "stock.csv")
+    lines = pd.read_csv(data / "order_lines.csv")  # its broken rows: no date, no number
+    dates = pd.to_datetime(lines["order_date"], errors="coerce", format="%Y-%m-%d")
+    lines["quantity"] = pd.to_numeric(lines["quantity"], errors="coerce")
+    recent = lines[dates > pd.Timestamp(NIGHT_1 - timedelta(weeks=8))]
+    sold = recent.groupby("sku")["quantity"].sum()
+    empty = stock.loc[stock["on_hand"] == 0, "sku"]
+    return str(sold.reindex(empty).sort_values(ascending=False).index[0])
+
+
+def _pick(lots: pd.DataFrame, offers: pd.DataFrame) -> dict[str, str]:
+    """Of night 1's lots (largest order value first), the items whose inputs night 2 moves:
+    'other supplier' (its supplier's prices tripled; another offer as fast at most half as
+    dear again), 'more' (its stock gone), 'fewer' (half its lot on hand more), 'dropped' (a
+    large stock). `offers`: sku, supplier_id, moq, pack_size, lead_time (days), price (its
+    lowest unit price)."""
+    per_item = offers.groupby("sku")
+    picked: dict[str, str] = {}
+
+    def first(rule: object) -> str:
+        sku = next(r.sku for r in lots.itertuples() if r.sku not in picked.values() and rule(r))
+        return str(sku)
+
+    def other_offer(r: object) -> bool:
+        mine = per_item.get_group(r.sku)
+        days = mine.loc[mine["supplier_id"] == r.supplier_id, "lead_time"].iloc[0]
+        others = mine[(mine["supplier_id"] != r.supplier_id) & (mine["lead_time"] <= days)]
+        return bool(((others["price"] <= 1.5 * r.unit_price) & (others["moq"] <= r.quantity)).any())
+
+    picked["other supplier"] = first(other_offer)
+    picked["more"] = first(lambda r: r.on_hand > 0)
+    small = offers.groupby("sku")[["moq", "pack_size"]].max().max(axis=1)
+    picked["fewer"] = first(lambda r: r.quantity >= 4 * small.get(r.sku, 1) and r.quantity >= 8)
+    picked["dropped"] = first(lambda r: True)
+    return picked
+
+
+_OFFERS = """SELECT i.sku, i.supplier_id, i.moq, i.pack_size,
+    coalesce(i.lead_time, s.lead_time) AS lead_time,
+    (SELECT min(p.unit_price) FROM price_breaks AS p
+     WHERE p.sku = i.sku AND p.supplier_id = i.supplier_id) AS price
+FROM supplier_items AS i JOIN suppliers AS s USING (supplier_id)"""
+
+
+@pytest.fixture(scope="module")
+def nights(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Night 1 with one item held back by a large stock, then night 2 with its stock back and
+    other items' stock and prices moved; what `run` and `changes` printed after each."""
+    folder = tmp_path_factory.mktemp("changes")
+    data, db = folder / "data", folder / "reorder.duckdb"
+    shutil.copytree(demo_dir, data)
+    stock = pd.read_csv(data / "stock.csv")
+    new = _new_item(data)
+    stock.assign(on_hand=stock["on_hand"].where(stock["sku"] != new, HELD)).to_csv(
+        data / "stock.csv", index=False
+    )
+    run_1 = _run(data, db, NIGHT_1)
+    first = _cli("changes", "--db", str(db))
+    with warehouse.connect(db, read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+        offers = con.execute(_OFFERS).df()
+    lots = lots[lots["quantity"] > 0].sort_values("order_value", ascending=False)
+    lots["on_hand"] = lots["sku"].map(dict(zip(stock["sku"], stock["on_hand"], strict=True)))
+    picked = {"new": new, **_pick(lots, offers)}
+    quantity = dict(zip(lots["sku"], lots["quantity"], strict=True))
+    moved = {picked["more"]: 0, picked["dropped"]: HELD}
+    fewer = picked["fewer"]
+    moved[fewer] = float(stock.set_index("sku").at[fewer, "on_hand"]) + quantity[fewer] // 2
+    stock.assign(on_hand=[moved.get(s, h) for s, h in zip(stock["sku"], stock["on_hand"],
+                                                          strict=True)]).to_csv(
+        data / "stock.csv", index=False
+    )  # fmt: skip
+    breaks = pd.read_csv(data / "price_breaks.csv")
+    supplier = lots.set_index("sku").at[picked["other supplier"], "supplier_id"]
+    dear = (breaks["sku"] == picked["other supplier"]) & (breaks["supplier_id"] == supplier)
+    breaks.loc[dear, "unit_price"] *= 3
+    breaks.to_csv(data / "price_breaks.csv", index=False)
+    run_2 = _run(data, db, NIGHT_2)
+    return {"db": db, "picked": picked, "run_1": run_1, "first": first, "run_2": run_2,
+            "changes": _cli("changes", "--db", str(db))}  # fmt: skip
+
+
+def _changes(db: Path, **kwargs: object) -> warehouse.LotChanges:
+    with warehouse.connect(db, read_only=True) as con:
+        return warehouse.lot_changes(con, **kwargs)
+
+
+def test_each_kind_of_change_is_found_with_the_driver_that_moved(nights: dict) -> None:
+    """Nothing said what changed since yesterday's plan: a planner compared two printouts.
+    Each moved input gives its kind of change, with both nights' figures."""
+    found = _changes(nights["db"])
+    assert (found.night, found.previous_night) == (NIGHT_2, NIGHT_1)
+    lots = found.lots.set_index("sku")
+    picked = nights["picked"]
+    assert {kind: lots.at[sku, "kind"] for kind, sku in picked.items()} == {
+        kind: kind for kind in picked
+    }
+    new, dropped = lots.loc[picked["new"]], lots.loc[picked["dropped"]]
+    assert (new["on_hand_before"], new["on_hand_after"]) == (HELD, 0)
+    assert new["quantity_before"] == 0 and new["quantity_after"] > 0
+    assert pd.isna(new["supplier_id_before"]) and new["value_change"] == new["order_value_after"]
+    assert (dropped["on_hand_after"], dropped["quantity_after"]) == (HELD, 0)
+    assert dropped["value_change"] == -dropped["order_value_before"]
+    more, fewer = lots.loc[picked["more"]], lots.loc[picked["fewer"]]
+    assert more["on_hand_before"] > 0 and more["on_hand_after"] == 0
+    assert fewer["on_hand_after"] > fewer["on_hand_before"]
+    other = lots.loc[picked["other supplier"]]
+    assert other["supplier_id_after"] != other["supplier_id_before"]
+    # the drivers stored per run: forecast over the horizon, lead times of the lots
+    assert found.lots["forecast_after"].notna().all() and (found.lots["forecast_after"] > 0).any()
+    assert lots.loc[picked["more"], ["lead_time_before", "lead_time_after"]].notna().all()
+    # counts: every kind, unchanged lots counted, not listed, largest change first
+    assert sum(found.counts.values()) == len(found.lots)
+    assert all(found.counts[k] >= 1 for k in warehouse.CHANGE_KINDS)
+    assert "unchanged" not in set(found.changed["kind"])
+    sizes = found.changed["value_change"].abs().tolist()
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_changes_prints_the_counts_and_each_change_with_its_drivers(nights: dict) -> None:
+    out, picked = nights["changes"], nights["picked"]
+    found = _changes(nights["db"])
+    counts = found.counts
+    assert out.startswith(
+        f"Lots of night {NIGHT_2} since the night of {NIGHT_1}: {counts['new']} new "
+        f"lot{'' if counts['new'] == 1 else 's'}, {counts['dropped']} dropped, "
+        f"{counts['more']} more, {counts['fewer']} fewer, {counts['other supplier']} other "
+        f"supplier; {counts['unchanged']} unchanged\n"
+    )
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("P-")}
+    assert set(rows) == set(found.changed["sku"])
+    assert f"on hand {HELD:,} -> 0" in rows[picked["new"]]
+    assert f" -> {HELD:,}" in rows[picked["dropped"]].split("on hand ")[1]
+    assert "-> 0" in rows[picked["more"]].split("on hand ")[1]
+    assert "price " in rows[picked["other supplier"]]
+    assert " no order " in rows[picked["new"]] and " no order " in rows[picked["dropped"]]
+    order = [line.split()[0] for line in out.splitlines() if line.startswith("P-")]
+    assert order == found.changed["sku"].tolist()
+    # --sku: the items asked for, an unchanged one too, and one without a lot on either night
+    unchanged = found.lots.loc[found.lots["kind"] == "unchanged", "sku"].iloc[0]
+    with warehouse.connect(nights["db"], read_only=True) as con:
+        items = con.execute("SELECT sku FROM items ORDER BY sku").df()["sku"]
+    idle = next(s for s in items if s not in set(found.lots["sku"]))
+    some = _cli("changes", "--db", str(nights["db"]), "--sku", picked["new"], "--sku", unchanged,
+                "--sku", idle)  # fmt: skip
+    shown = [line.split()[0] for line in some.splitlines() if line.startswith("P-")]
+    assert sorted(shown) == sorted([picked["new"], unchanged])
+    assert "drivers the same (forecast " in some
+    assert f"  {idle}: no lot on either night" in some
+
+
+def test_the_run_prints_the_changes_line_and_its_summary_a_section(nights: dict) -> None:
+    found = _changes(nights["db"])
+    (line,) = [x for x in nights["run_2"].splitlines() if x.startswith("changes:")]
+    assert line.startswith(f"changes:      since the night of {NIGHT_1}: ")
+    assert line.endswith(f" (reorder changes --db {nights['db']})")
+    (report,) = [x for x in nights["run_2"].splitlines() if x.startswith("report:")]
+    html = Path(report.split()[1]).read_text(encoding="utf-8")
+    assert "<h2>Changes since the night before</h2>" in html
+    assert f"<td>{found.changed['sku'].iloc[0]}</td>" in html
+    with warehouse.connect(nights["db"], read_only=True) as con:
+        run_id = warehouse.latest_run(con)[0]
+    changes = {"since": str(NIGHT_1), "counts": found.counts,
+               "largest": [{"sku": "P-1", "change": "new", "before": "no order",
+                            "after": "5 from S-1", "order value": "+10.00",
+                            "why": "on hand 9 -> 0; not planned then: a|b"}]}  # fmt: skip
+    markdown = summary_markdown(_summary(run_id, nights["db"], changes))
+    assert "\n## Changes since the night before\n\nsince the night of " in markdown
+    assert (
+        "| P-1 | new | no order | 5 from S-1 | +10.00 | on hand 9 -> 0; not planned then: a\\|b |"
+        in markdown
+    )
+    assert f"`reorder changes --db {nights['db']}`" in markdown
+
+
+def _summary(run_id: str, db: Path, changes: dict) -> dict:
+    """A run summary with `changes` and the least else `summary_markdown` reads."""
+    return {"as_of": str(NIGHT_2), "run_id": run_id, "run_key": "k", "db_path": str(db),
+            "optimal": True, "stage_seconds": {}, "lots": 1, "items_planned": 1, "spend": 0.0,
+            "savings": 0.0, "expected_leftover_units": 0.0, "items_at_risk": 0,
+            "items_held_back": 0, "items_unplannable": 0, "rows_quarantined": 0,
+            "solver": "highs", "solver_status": "Optimal", "solver_gap": 0.0,
+            "changes": changes}  # fmt: skip
+
+
+def test_a_night_without_an_earlier_one_says_so(nights: dict) -> None:
+    """The first night has nothing to compare with: said, no error."""
+    assert nights["first"].strip() == (
+        f"the night of {NIGHT_1} has no earlier night with a plan of all items to compare "
+        "its lots with"
+    )
+    (line,) = [x for x in nights["run_1"].splitlines() if x.startswith("changes:")]
+    assert line == (
+        "changes:      none to show: no earlier night has a plan of all items to compare with"
+    )
+    first = _changes(nights["db"], run_key=_changes(nights["db"]).previous_run_key)
+    assert first.previous_night is None and first.lots.empty and first.counts["new"] == 0
+
+
+def test_since_names_the_night_compared_with_and_refuses_one_without_a_plan(
+    nights: dict,
+) -> None:
+    found = _changes(nights["db"], since=NIGHT_1)
+    assert found.previous_night == NIGHT_1
+    for night, said in ((AS_OF - timedelta(days=30), "has no succeeded run"),
+                        (NIGHT_2, "is not before the night compared")):  # fmt: skip
+        out = CliRunner().invoke(main, ["changes", "--db", str(nights["db"]), "--since",
+                                        str(night)])  # fmt: skip
+        assert out.exit_code == 2 and said in out.output, out.output
