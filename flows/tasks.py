@@ -163,9 +163,17 @@ def build_problem(
 def plan_orders(
     params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
 ) -> tuple[optimize.Plan, pd.DataFrame]:
+    """The night's plan; each item keeps the night before's lot still pending while it is
+    nearly as good (`warehouse.previous_lots`, `optimize.plan(previous=...)`)."""
     problem, unplannable = build_problem(params, inputs, fc)
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        previous = warehouse.previous_lots(con, params.as_of, params.freq, params.horizon)
     result = optimize.plan(
-        problem, solver=params.solver, time_limit=params.time_limit, gap=params.gap
+        problem,
+        solver=params.solver,
+        time_limit=params.time_limit,
+        gap=params.gap,
+        previous=previous,
     )
     return result, unplannable
 

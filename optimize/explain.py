@@ -49,8 +49,11 @@ class Usage:
     worth: dict = field(default_factory=dict)
 
 
-def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tuple[str, dict]:
-    """(reason, explanation) for candidate `chosen` of the item."""
+def explain(
+    item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage, kept: float | None = None
+) -> tuple[str, dict]:
+    """(reason, explanation) for candidate `chosen` of the item; `kept`: the keep margin when
+    `chosen` is the night before's lot, kept while nearly as good (`plan(previous=...)`)."""
     lot = lots.lot(chosen)
     best = lots.lot(int(np.argmin(lots.expected_cost)))
     moved = (best.supplier_id, best.quantity) != (lot.supplier_id, lot.quantity)
@@ -58,11 +61,29 @@ def explain(item: ItemProblem, lots: LotCosts, chosen: int, usage: Usage) -> tup
     # the best lot alone needs a purchase order no other lot of the plan shares
     alone = moved and not blocking and best.quantity > 0 and _unplaced(best, usage)
     explanation = _explanation(item, lot, best, blocking, usage, alone)
+    if kept is not None and moved and not blocking and not alone:
+        explanation["kept"] = _brief(best) | {
+            "expected_cost_difference": lot.expected_cost - best.expected_cost,
+            "margin": kept,
+        }
     if lot.quantity:
         reason = _ordered(item, lots, lot, best, blocking, usage, alone, explanation)
     else:
         reason = _not_ordered(item, lots, lot, best, blocking, usage, alone, explanation)
     return reason + open_order_risk(item), explanation
+
+
+def _kept_text(explanation: dict) -> str:
+    """'85 from S-106 would cost 0.61 less in expectation, within 0.2% of the item's expected
+    cost' of a lot kept from the night before (explanation["kept"])."""
+    kept = explanation["kept"]
+    other = f"{units(kept['quantity'])} from {kept['supplier_id']}" if kept["quantity"] else (
+        "no order"
+    )  # fmt: skip
+    return (
+        f"{other} would cost {money(kept['expected_cost_difference'])} less in expectation, "
+        f"within {kept['margin']:.1%} of the item's expected cost"
+    )
 
 
 def _explanation(
@@ -151,6 +172,8 @@ def _ordered(
             f"{money(lot.expected_cost - best.expected_cost)} cheaper in expectation on its "
             f"own: {_needs(best, usage)}."
         )
+    if "kept" in explanation:
+        reason += f" Kept from the night before: {_kept_text(explanation)}."
     return reason
 
 
@@ -182,6 +205,11 @@ def _not_ordered(
             f"No order: ordering {units(best.quantity)} from {best.supplier_id} would cost "
             f"{money(lot.expected_cost - best.expected_cost)} less in expectation, but "
             f"{_needs(best, usage)} ({_risk_text(item, lot)})."
+        )
+    if "kept" in explanation:
+        return (
+            f"No order, kept from the night before: ordering {_kept_text(explanation)} "
+            f"({_risk_text(item, lot)})."
         )
     return _no_order_reason(item, lot, blocking, best)
 

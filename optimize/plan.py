@@ -19,6 +19,7 @@ import dataclasses
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +37,11 @@ from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
 
 RELAX_PENALTY = 10.0
+# A night keeps the item's lot of the night before (`plan(previous=...)`) while its expected
+# cost tonight is within this share of the item's cheapest lot's |expected cost|: on the demo
+# the same night planned with another scenario seed changed 41 of 101 lots, 37 of them by
+# less than 0.1% of the item's expected cost and 39 by less than 0.2% (bench/nervousness.py)
+KEEP_LOT_MARGIN = 0.002
 # Seconds the relaxed model gets at least when proving the targets infeasible took the whole
 # time_limit (or the whole limit when it is shorter)
 MIN_RELAXED_SECONDS = 1.0
@@ -127,14 +133,26 @@ def plan(
     time_limit: float = 60.0,
     gap: float = DEFAULT_GAP,
     max_candidates: int = 64,
+    previous: Mapping[str, tuple[str | None, int]] | None = None,
+    keep_margin: float | None = None,
 ) -> Plan:
     """Choose one lot per item minimizing total expected cost under the shared limits.
     time_limit: solver seconds (> 0), for all solves: a relaxed model solved after the targets
     were proven infeasible gets the time left (at least MIN_RELAXED_SECONDS); gap: relative
     optimality gap (>= 0) the solver may stop at, of the cost the lots can avoid (the objective
     less each item's least cost: solve.relative_gap); max_candidates: lots per offer on the menu
-    (candidates.offer_lots)."""
+    (candidates.offer_lots).
+    previous: sku -> (supplier_id, quantity) of the night before's lot still pending ((None,
+    0): no order); an item keeps it while it is a feasible lot tonight whose expected cost is
+    within `keep_margin` (relative; None: KEEP_LOT_MARGIN) of |its cheapest lot's|: the lot's
+    cost counts that much less in the objective (`keep_credits`), so shared limits still hold
+    and a lot whose stock or forecast moved enough to cost more moves. Plan's costs and
+    objective are without the credit."""
     _check_solver_limits(time_limit, gap)
+    margin = KEEP_LOT_MARGIN if keep_margin is None else float(keep_margin)
+    if not (math.isfinite(margin) and margin >= 0):
+        raise ValueError(f"keep_margin must be a number >= 0, got {keep_margin!r}")
+    previous = (previous or {}) if margin > 0 else {}
     start = time.perf_counter()
     per_period = problem.objective == "cost_per_period"
     if per_period:  # a cost per purchase order has no per-period share (Problem's docstring)
@@ -143,7 +161,10 @@ def plan(
         )
     shares = problem_shares(problem)  # those build_problem computed for the same items
     problem = with_order_cost_shares(problem, shares)  # what later orders pay of order costs
-    extra = [_extra_lots(i, problem.limits, per_period) for i in problem.items]
+    extra = [
+        _with_previous(i, _extra_lots(i, problem.limits, per_period), previous.get(i.sku))
+        for i in problem.items
+    ]
     largest = {s: t.discount_rate for s, t in largest_tiers(problem.limits.supplier_tiers).items()}
     menu = evaluate_items(problem.items, max_candidates, extra, largest)
     menu = _reach_targets(problem.items, menu, max_candidates, extra, largest)
@@ -152,6 +173,8 @@ def plan(
         if per_period
         else menu
     )
+    credits = keep_credits(problem.items, scored, previous, margin)
+    plain, scored = scored, [_credited(m, c) for m, c in zip(scored, credits, strict=True)]
     allowed = _allowed(problem.items, menu)
     parts = [] if allowed is None else infeasibility(problem, menu, allowed)
     build_seconds, spent, result = time.perf_counter() - start, 0.0, None
@@ -176,14 +199,17 @@ def plan(
     choices = list(result.choices) if result.choices is not None else [0] * len(menu)
     discounts = supplier_discounts(problem.limits, menu, choices)
     orders = purchase_orders(problem.limits, menu, choices)
-    lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed, orders)
+    kept = [margin if credit[c] else None for credit, c in zip(credits, choices, strict=True)]
+    lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed, orders, kept)
     if per_period:
-        lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, scored, choices, strict=True))
+        lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, plain, choices, strict=True))
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
-        objective = float(sum(m.expected_cost[c] for m, c in zip(scored, choices, strict=True)))
-        objective -= _discounts_total(problem.limits, scored, choices)
+        objective = float(sum(m.expected_cost[c] for m, c in zip(plain, choices, strict=True)))
+        objective -= _discounts_total(problem.limits, plain, choices)
         objective += sum(o["order_cost"] for o in orders.values())
+    elif objective is not None and result.choices is not None:  # ... and without the credits
+        objective += sum(credit[c] for credit, c in zip(credits, choices, strict=True))
     return Plan(
         lots=lots,
         solver_status=result.status,
@@ -199,6 +225,50 @@ def plan(
         orders=orders,
         order_cost_shares=shares,
     )
+
+
+def _with_previous(
+    item: ItemProblem, extra: dict[str, np.ndarray], lot: tuple[str | None, int] | None
+) -> dict[str, np.ndarray]:
+    """`extra` with the item's lot of the night before added to its supplier's lots, when it
+    is still a feasible lot of an offer whose lots can arrive in time."""
+    if lot is None or lot[0] is None or lot[1] <= 0:
+        return extra
+    offer = next((o for o in item.offers if o.supplier_id == lot[0]), None)
+    if offer is None or item.arrives_too_late(offer) or offer.lot_error(lot[1]) is not None:
+        return extra
+    lots = np.union1d(extra.get(offer.supplier_id, []), [lot[1]]).astype(np.int64)
+    return extra | {offer.supplier_id: lots}
+
+
+def keep_credits(
+    items: tuple[ItemProblem, ...],
+    menu: list[LotCosts],
+    previous: Mapping[str, tuple[str | None, int]],
+    margin: float,
+) -> list[np.ndarray]:
+    """Per item, per candidate what the objective takes off its cost for being the night
+    before's lot (`plan(previous=...)`): `margin` × |the menu's least expected cost| on that
+    lot, 0 elsewhere (currency)."""
+    credits = []
+    for item, lots in zip(items, menu, strict=True):
+        credit = np.zeros(len(lots))
+        lot = previous.get(item.sku)
+        if lot is not None and margin > 0:
+            supplier, quantity = lot if lot[1] > 0 else (None, 0)
+            same = (lots.quantity == quantity) & np.array(
+                [s == supplier for s in lots.supplier_id], dtype=bool
+            )
+            credit[same] = margin * abs(float(lots.expected_cost.min()))
+        credits.append(credit)
+    return credits
+
+
+def _credited(lots: LotCosts, credit: np.ndarray) -> LotCosts:
+    """The menu with each candidate's cost less its keep credit."""
+    if not credit.any():
+        return lots
+    return dataclasses.replace(lots, expected_cost=lots.expected_cost - credit)
 
 
 def _reach_targets(
@@ -547,9 +617,11 @@ def _planned_lots(
     discounts: dict,
     allowed: list[np.ndarray] | None,
     orders: dict,
+    kept: list[float | None] | None = None,
 ) -> tuple[PlannedLot, ...]:
     """The planned lot per item with its reason; `relaxed`: the `infeasibility` parts of a
-    relaxed plan (empty: not relaxed); `orders`: `purchase_orders`."""
+    relaxed plan (empty: not relaxed); `orders`: `purchase_orders`; `kept`: per item the keep
+    margin when its lot is the night before's, kept (None: not)."""
     usage = dataclasses.replace(
         _usage(problem, menu, choices),
         order_cost=problem.limits.orders(),
@@ -559,7 +631,7 @@ def _planned_lots(
     )
     lots = []
     for k, (item, costs, c) in enumerate(zip(problem.items, menu, choices, strict=True)):
-        reason, explanation = explain(item, costs, c, usage)
+        reason, explanation = explain(item, costs, c, usage, None if kept is None else kept[k])
         if result.choices is None:
             reason = f"No order: the solver found no plan ({result.status})."
         elif relaxed and allowed is not None:

@@ -406,18 +406,46 @@ def previous_forecast_models(
     run of the night `as_of`: the models a night keeps while they are nearly as good
     (models.group_incumbents). Reruns of a night read the same run_key, so they choose the same
     models, even after an earlier night was replanned (e.g. for `reorder accuracy`)."""
-    # by run_key: a replan of that night with the same parameters (same run_key) replaces its
-    # rows, and the run_id that this night's first run read then has none left
     return con.execute(
-        "SELECT sku, model, selection_group FROM forecast_models WHERE run_key = ("
-        "SELECT run_key FROM runs WHERE status = 'succeeded' AND as_of < ? "
-        f"AND {all_items()} "
-        "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
-        "AND started_at < coalesce((SELECT min(started_at) FROM runs WHERE as_of = ?), "
-        "'infinity'::TIMESTAMP) "
-        "GROUP BY run_key, as_of ORDER BY as_of DESC, max(ended_at) DESC LIMIT 1) ORDER BY sku",
+        "SELECT sku, model, selection_group FROM forecast_models "
+        f"WHERE run_key = ({_PREVIOUS_NIGHT}) ORDER BY sku",
         [as_of, freq, horizon, as_of],
     ).df()
+
+
+# The run_key of the latest succeeded run of all items of a night before ? (as_of) with freq ?
+# and horizon ? that started before the first run of the night ? (as_of): by run_key, as a
+# replan of that night with the same parameters (same run_key) replaces its rows, and the
+# run_id that this night's first run read then has none left
+_PREVIOUS_NIGHT = (
+    "SELECT run_key FROM runs WHERE status = 'succeeded' AND as_of < ? "
+    f"AND {all_items()} "
+    "AND parameters->>'freq' = ? AND CAST(parameters->>'horizon' AS INTEGER) = ? "
+    "AND started_at < coalesce((SELECT min(started_at) FROM runs WHERE as_of = ?), "
+    "'infinity'::TIMESTAMP) "
+    "GROUP BY run_key, as_of ORDER BY as_of DESC, max(ended_at) DESC LIMIT 1"
+)
+
+
+def previous_lots(
+    con: duckdb.DuckDBPyConnection, as_of: date, freq: str, horizon: int
+) -> dict[str, tuple[str | None, int]]:
+    """sku -> (supplier_id, quantity) of the lots still pending of the run whose models the
+    night `as_of` keeps (`previous_forecast_models`: the latest earlier night's run of all
+    items with the same freq and horizon, the same run for every rerun of the night), no
+    order as (None, 0); a lot with a decision of its night (approved, overridden, rejected) is
+    left out: it is no longer pending (an approved lot is an open order now). What
+    `optimize.plan(previous=...)` keeps while it is nearly as good."""
+    rows = con.execute(
+        "SELECT r.sku, r.supplier_id, r.quantity FROM recommendations AS r "
+        f"WHERE r.run_key = ({_PREVIOUS_NIGHT}) AND NOT EXISTS (SELECT 1 FROM night_decisions "
+        "AS d WHERE d.sku = r.sku AND d.as_of = (SELECT max(as_of) FROM runs AS u "
+        "WHERE u.run_key = r.run_key)) ORDER BY r.sku",
+        [as_of, freq, horizon, as_of],
+    ).fetchall()
+    return {
+        sku: (supplier if quantity > 0 else None, int(quantity)) for sku, supplier, quantity in rows
+    }
 
 
 def run_parameters(con: duckdb.DuckDBPyConnection, run_key: str) -> dict[str, Any]:
