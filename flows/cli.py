@@ -397,7 +397,7 @@ def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], unlike: s
     planned when its periods differ."""
     since = f"{found.previous_night:%Y-%m-%d}"
     click.echo(f"Lots of night {found.night:%Y-%m-%d} since the night of {since}: "
-               f"{change_counts(found.counts)}")  # fmt: skip
+               f"{change_counts(found.counts, found.kept)}")  # fmt: skip
     if unlike:
         click.echo(f"note: the night of {since} was {unlike}: its lots cover other periods")
     lots = found.lots[found.lots["sku"].isin(skus)] if skus else found.changed
@@ -409,7 +409,9 @@ def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], unlike: s
         "why: the drivers of the lot as each night's plan counted them, before -> after "
         "(forecast: units over the horizon; on order: open orders due within it); "
         "'drivers the same': the lot moved with the plan's shared limits, order costs or "
-        "demand scenarios"
+        "demand scenarios; kept: the night before's lot, kept while nearly as good. A lot "
+        "approved or overridden the night before is on order now (ordered) and one rejected "
+        "is not wanted (rejected): a lot of the item tonight is new beside it"
     )
     click.echo("\n" + textwrap.fill(legend, width=100, subsequent_indent="     "))
 

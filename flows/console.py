@@ -13,8 +13,9 @@ import pandas as pd
 
 import warehouse
 from flows.params import MAX_HORIZON, PERIOD_WORDS, changed_parameters, periods_text
-from optimize.explain import expected_units, lead_time_text, price, share, units
+from optimize.explain import expected_units, lead_time_text, money, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
+from optimize.plan import KEEP_LOT_MARGIN
 
 # '1 lot', '3 lots'; later order lines in quarantine: one wording for every layer
 from warehouse.commands import command_line
@@ -782,12 +783,18 @@ CHANGES_SHOWN = 10  # largest lot changes in the run summary and the report
 SAME_DRIVERS = "drivers the same"
 
 
-def change_counts(counts: dict[str, int]) -> str:
-    """'4 new lots, 2 dropped, 3 more, 1 fewer, 1 other supplier; 83 unchanged' of
-    `warehouse.LotChanges.counts`."""
+def change_counts(counts: dict[str, int], kept: int | None = None) -> str:
+    """'4 new lots, 2 dropped, 3 more, 1 fewer, 1 other supplier; 83 unchanged (20 kept over a
+    lot up to 0.2% cheaper); 5 ordered, 1 rejected the night before' of
+    `warehouse.LotChanges.counts` and `.kept` (None: not known, a summary before 2026-12-07);
+    ordered and rejected only when there are any."""
     kinds = [f"{counts['new']:,} new lot{'' if counts['new'] == 1 else 's'}"]
     kinds += [f"{counts[kind]:,} {kind}" for kind in warehouse.CHANGE_KINDS[1:]]
-    return f"{', '.join(kinds)}; {counts['unchanged']:,} unchanged"
+    text = f"{', '.join(kinds)}; {counts['unchanged']:,} unchanged"
+    if kept:
+        text += f" ({kept:,} kept over a lot up to {KEEP_LOT_MARGIN:.1%} cheaper)"
+    decided = [f"{counts[k]:,} {k}" for k in ("ordered", "rejected") if counts.get(k)]
+    return text + (f"; {', '.join(decided)} the night before" if decided else "")
 
 
 def change_drivers(row: dict[str, Any]) -> str:
@@ -808,9 +815,37 @@ def change_drivers(row: dict[str, Any]) -> str:
     for side, night in (("before", "then"), ("after", "now")):
         if isinstance(reason := row.get(f"not_planned_{side}"), str):
             moved.append(f"not planned {night}: {reason}")
+    kept = _kept(row.get("kept_after")) if row.get("kind") == "unchanged" else ""
     if moved:
-        return "; ".join(moved)
-    return f"{SAME_DRIVERS} ({', '.join(same)})" if same else SAME_DRIVERS
+        return "; ".join(moved) + kept
+    return (f"{SAME_DRIVERS} ({', '.join(same)})" if same else SAME_DRIVERS) + kept
+
+
+def _kept(kept: object) -> str:
+    """'; kept from the night before: 65 from S-107 would cost 18.27 less' of a lot's
+    explanation.kept (JSON text; not a str: not kept)."""
+    if not isinstance(kept, str):
+        return ""
+    other = json.loads(kept)
+    return (f"; kept from the night before: {_lot(other['quantity'], other['supplier_id'])} "
+            f"would cost {money(other['expected_cost_difference'])} less")  # fmt: skip
+
+
+def _before(row: dict[str, Any]) -> str:
+    """The night before's lot, and what was decided on it: '155 from S-103 approved',
+    '80 from S-108 overridden (67 recommended)', '100 from S-105 rejected'."""
+    lot = _lot(row["quantity_before"], row["supplier_id_before"])
+    decision = row.get("decision_before")
+    if decision == "approve":
+        return f"{lot} approved"
+    if decision == "reject":
+        return f"{lot} rejected"
+    if decision == "override":
+        decided = _lot(row["decided_quantity_before"], row["decided_supplier_id_before"])
+        same = row["decided_supplier_id_before"] == row["supplier_id_before"]
+        recommended = units(float(row["quantity_before"])) if same else lot
+        return f"{decided} overridden ({recommended} recommended)"
+    return lot
 
 
 def _days(value: float) -> str:
@@ -833,7 +868,7 @@ def change_rows(changed: pd.DataFrame) -> list[dict[str, str]]:
     return [{
         "sku": str(r["sku"]),
         "change": str(r["kind"]),
-        "before": _lot(r["quantity_before"], r["supplier_id_before"]),
+        "before": _before(r),
         "after": _lot(r["quantity_after"], r["supplier_id_after"]),
         "order value": f"{r['value_change']:+,.2f}",
         "why": change_drivers(r),
@@ -853,7 +888,7 @@ def change_summary(changes: Any, shown: int = CHANGES_SHOWN) -> dict[str, Any]:
     if changes.previous_night is None:
         return {"since": None, "counts": None, "largest": []}
     return {"since": changes.previous_night.isoformat(), "counts": changes.counts,
-            "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
+            "kept": changes.kept, "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
 
 
 def changes_headline(changes: dict[str, Any]) -> str:
@@ -861,4 +896,5 @@ def changes_headline(changes: dict[str, Any]) -> str:
     `changes`, or that no earlier night has a plan to compare with."""
     if changes["since"] is None:
         return "none to show: no earlier night has a plan of all items to compare with"
-    return f"since the night of {changes['since']}: {change_counts(changes['counts'])}"
+    counts = change_counts(changes["counts"], changes.get("kept"))
+    return f"since the night of {changes['since']}: {counts}"

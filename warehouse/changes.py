@@ -16,6 +16,10 @@ import pandas as pd
 
 CHANGE_KINDS = ("new", "dropped", "more", "fewer", "other supplier")  # of a changed lot
 UNCHANGED = "unchanged"  # same supplier and quantity: counted, not listed
+# the night before's lot was decided on (approved or overridden: an open order now; rejected)
+# and tonight has no lot: counted, not listed; with a lot tonight, that lot is "new"
+ORDERED, REJECTED = "ordered", "rejected"
+COUNTED_KINDS = (UNCHANGED, ORDERED, REJECTED)  # counted, not listed
 
 
 @dataclass(frozen=True)
@@ -24,13 +28,19 @@ class LotChanges:
     no earlier night has a run of all items, and `lots` is empty).
 
     `lots`: one row per item with a lot (quantity > 0) on either night, largest change in
-    order value first: sku, kind (CHANGE_KINDS or UNCHANGED), then per night (suffix _before,
-    _after): supplier_id and quantity of the lot (None and 0 without one), order_value
+    order value first: sku, kind (CHANGE_KINDS or COUNTED_KINDS), then per night (suffix
+    _before, _after): supplier_id and quantity of the lot (None and 0 without one), order_value
     (currency), unit_price (currency per unit), lead_time (days: run_lead_times), on_hand
     and on_order (units the plan counted: on_order sums the open orders due within the
     horizon), forecast (units: mean demand over the horizon, cumulative_forecasts at its last
-    period), not_planned (why the run could not plan the item; None: it did); and
-    value_change (order value after less before, currency)."""
+    period), not_planned (why the run could not plan the item; None: it did), kept (JSON of
+    the cheaper lot when the night kept the night before's over it: explanation.kept; None:
+    not kept), decision (the newest decision of that night on the item: approve, override,
+    reject; None: pending), decided_supplier_id and decided_quantity (of the decision); and
+    value_change (order value after less before, currency). A lot decided on the night before
+    is no longer pending: approved or overridden it is an open order now, rejected it is not
+    wanted; so the item's lot tonight is compared with none (kind "new", value_change its
+    order value), and without one tonight it is ORDERED or REJECTED."""
 
     run_key: str
     night: date
@@ -40,14 +50,19 @@ class LotChanges:
 
     @property
     def changed(self) -> pd.DataFrame:
-        """The rows of lots that changed (every kind but UNCHANGED)."""
-        return self.lots[self.lots["kind"] != UNCHANGED]
+        """The rows of lots that changed (CHANGE_KINDS: not COUNTED_KINDS)."""
+        return self.lots[~self.lots["kind"].isin(COUNTED_KINDS)]
 
     @property
     def counts(self) -> dict[str, int]:
-        """Lots per kind, CHANGE_KINDS then UNCHANGED, zeros included."""
+        """Lots per kind, CHANGE_KINDS then COUNTED_KINDS, zeros included."""
         found = self.lots["kind"].value_counts()
-        return {kind: int(found.get(kind, 0)) for kind in (*CHANGE_KINDS, UNCHANGED)}
+        return {kind: int(found.get(kind, 0)) for kind in (*CHANGE_KINDS, *COUNTED_KINDS)}
+
+    @property
+    def kept(self) -> int:
+        """Unchanged lots the night kept from the night before over a slightly cheaper lot."""
+        return int((self.lots["kind"].eq(UNCHANGED) & self.lots["kept_after"].notna()).sum())
 
 
 def lot_changes(
@@ -118,14 +133,19 @@ _NIGHT = """SELECT l.sku,
     (SELECT arg_max(c.mean, c.periods) FROM cumulative_forecasts AS c
      WHERE c.run_key = k.run_key AND c.sku = l.sku) AS forecast,
     (SELECT string_agg(n.reason, '; ' ORDER BY n.reason) FROM not_planned AS n
-     WHERE n.run_key = k.run_key AND n.sku = l.sku AND NOT n.planned) AS not_planned
+     WHERE n.run_key = k.run_key AND n.sku = l.sku AND NOT n.planned) AS not_planned,
+    CAST(r.explanation->'kept' AS VARCHAR) AS kept,
+    d.action AS decision, d.supplier_id AS decided_supplier_id, d.quantity AS decided_quantity
 FROM lotted AS l CROSS JOIN (SELECT CAST(? AS VARCHAR) AS run_key) AS k
 LEFT JOIN recommendations AS r ON r.run_key = k.run_key AND r.sku = l.sku
 LEFT JOIN run_lead_times AS t ON t.run_key = k.run_key AND t.sku = l.sku
-    AND t.supplier_id = r.supplier_id"""
+    AND t.supplier_id = r.supplier_id
+LEFT JOIN night_decisions AS d ON d.sku = l.sku
+    AND d.as_of = (SELECT max(u.as_of) FROM runs AS u WHERE u.run_key = k.run_key)"""
 
 _FIGURES = ("supplier_id", "quantity", "order_value", "unit_price", "lead_time", "on_hand",
-            "on_order", "forecast", "not_planned")  # fmt: skip
+            "on_order", "forecast", "not_planned", "kept", "decision", "decided_supplier_id",
+            "decided_quantity")  # fmt: skip
 
 
 def _compare(con: duckdb.DuckDBPyConnection, run_key: str, previous: str | None) -> pd.DataFrame:
@@ -141,8 +161,10 @@ def _compare(con: duckdb.DuckDBPyConnection, run_key: str, previous: str | None)
         frame = frame.iloc[0:0]
     frame.insert(1, "kind", [_kind(*r) for r in zip(
         frame["supplier_id_before"], frame["quantity_before"],
-        frame["supplier_id_after"], frame["quantity_after"], strict=True)])  # fmt: skip
-    frame["value_change"] = frame["order_value_after"] - frame["order_value_before"]
+        frame["supplier_id_after"], frame["quantity_after"], frame["decision_before"],
+        strict=True)])  # fmt: skip
+    pending = frame["order_value_before"].where(frame["decision_before"].isna(), 0.0)
+    frame["value_change"] = frame["order_value_after"] - pending
     return _by_change(frame)
 
 
@@ -157,9 +179,14 @@ def _by_change(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _kind(supplier_before: object, before: float, supplier_after: object, after: float) -> str:
+def _kind(
+    supplier_before: object, before: float, supplier_after: object, after: float, decision: object
+) -> str:
     """new, dropped, more, fewer, other supplier or unchanged, of a lot of `before` units
-    (0: none) and `after` units."""
+    (0: none) and `after` units; of a lot the night before decided on (`decision`: approve,
+    override, reject), new when tonight has a lot, else ordered or rejected."""
+    if isinstance(decision, str):
+        return "new" if after > 0 else REJECTED if decision == "reject" else ORDERED
     if before <= 0:
         return "new"
     if after <= 0:

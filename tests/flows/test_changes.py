@@ -163,7 +163,8 @@ def test_changes_prints_the_counts_and_each_change_with_its_drivers(nights: dict
         f"Lots of night {NIGHT_2} since the night of {NIGHT_1}: {counts['new']} new "
         f"lot{'' if counts['new'] == 1 else 's'}, {counts['dropped']} dropped, "
         f"{counts['more']} more, {counts['fewer']} fewer, {counts['other supplier']} other "
-        f"supplier; {counts['unchanged']} unchanged\n"
+        f"supplier; {counts['unchanged']} unchanged ({found.kept} kept over a lot up to 0.2% "
+        "cheaper)\n"
     )
     rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("P-")}
     assert set(rows) == set(found.changed["sku"])
@@ -284,3 +285,49 @@ def test_a_night_keeps_the_pending_lots_of_the_night_before_and_a_rerun_the_same
         warehouse.record_decisions(con, [warehouse.Decision(sku, "reject")], "test",
                                    run_key=run_key_1)  # fmt: skip
         assert sku not in warehouse.previous_lots(con, NIGHT_2, "W", 8)
+
+
+def test_lots_decided_the_night_before_are_compared_as_decided_and_kept_lots_named(
+    nights: dict, tmp_path: Path
+) -> None:
+    """A lot approved the night before is on order tonight: changes called it 'dropped' (or
+    'fewer' when tonight adds a smaller lot beside it: the item gets both), and the
+    approvals filled the top of the list; a rejected lot recommended again was 'unchanged',
+    not listed; a kept lot looked like any unchanged one. Now: ordered (counted, not listed),
+    new beside an approved or rejected lot (its whole order value), the decision in 'before',
+    the kept lots counted and explained."""
+    db = tmp_path / "decided.duckdb"
+    shutil.copy(nights["db"], db)
+    found = _changes(db)
+    lots = found.lots.set_index("sku")
+    dropped = lots.index[lots["kind"] == "dropped"][0]
+    both = lots.index[lots["quantity_before"].gt(0) & lots["quantity_after"].gt(0)]
+    approved, rejected, overridden = both[0], both[1], dropped
+    plus = lots.at[overridden, "quantity_before"] + 100  # a multiple of any pack size
+    decisions = [warehouse.Decision(approved, "approve"), warehouse.Decision(rejected, "reject")]
+    price = float(lots.at[overridden, "unit_price_before"])
+    decisions.append(warehouse.Decision(overridden, "override", quantity=plus, unit_price=price))
+    with warehouse.connect(db) as con:
+        run_key_1 = warehouse.night_run(con, NIGHT_1)[1]
+        warehouse.record_decisions(con, decisions, "anna", run_key=run_key_1)
+    decided = _changes(db)
+    kinds = decided.lots.set_index("sku")["kind"]
+    assert (kinds[approved], kinds[rejected], kinds[overridden]) == ("new", "new", "ordered")
+    rows = decided.lots.set_index("sku")
+    assert rows.at[approved, "value_change"] == rows.at[approved, "order_value_after"]
+    assert decided.counts["ordered"] == 1 and overridden not in set(decided.changed["sku"])
+    out = _cli("changes", "--db", str(db), "--sku", approved, "--sku", rejected,
+               "--sku", overridden)  # fmt: skip
+    assert "; 1 ordered the night before\n" in out.splitlines(keepends=True)[0]
+    line = {x.split()[0]: x for x in out.splitlines() if x.startswith("P-")}
+    assert f" {lots.at[approved, 'quantity_before']:,.0f} from " in line[approved]
+    assert " approved " in line[approved] and " rejected " in line[rejected]
+    supplier = lots.at[overridden, "supplier_id_before"]
+    assert f"{plus:,.0f} from {supplier} overridden (" in line[overridden]
+    assert " ordered " in line[overridden]
+    # kept lots: counted in the headline, and --sku says what was kept over what
+    assert found.kept >= 1
+    kept = found.lots.loc[found.lots["kept_after"].notna(), "sku"].iloc[0]
+    one = _cli("changes", "--db", str(db), "--sku", kept)
+    assert f" unchanged ({found.kept} kept over a lot up to 0.2% cheaper)" in one
+    assert "; kept from the night before: " in one and " would cost " in one
