@@ -32,15 +32,17 @@ class LotChanges:
     _before, _after): supplier_id and quantity of the lot (None and 0 without one), order_value
     (currency), unit_price (currency per unit), lead_time (days: run_lead_times), on_hand
     and on_order (units the plan counted: on_order sums the open orders due within the
-    horizon), forecast (units: mean demand over the horizon, cumulative_forecasts at its last
-    period), not_planned (why the run could not plan the item; None: it did), kept (JSON of
-    the cheaper lot when the night kept the night before's over it: explanation.kept; None:
-    not kept), decision (the newest decision of that night on the item: approve, override,
-    reject; None: pending), decided_supplier_id and decided_quantity (of the decision); and
-    value_change (order value after less before, currency). A lot decided on the night before
-    is no longer pending: approved or overridden it is an open order now, rejected it is not
-    wanted; so the item's lot tonight is compared with none (kind "new", value_change its
-    order value), and without one tonight it is ORDERED or REJECTED."""
+    horizon), forecast (units: mean demand over the horizon's periods, cumulative_forecasts
+    at the horizon: a night inside a period forecasts one period more, which would read as a
+    jump of one period's demand at each period's turn), not_planned (why the run could not
+    plan the item; None: it did), kept (JSON of the cheaper lot when the night kept the night
+    before's over it: explanation.kept; None: not kept), decision (the newest decision of
+    that night on the item: approve, override, reject; None: pending), decided_supplier_id
+    and decided_quantity (of the decision); and value_change (order value after less before,
+    currency). A lot decided on the night before is no longer pending: approved or
+    overridden it is an open order now, rejected it is not wanted; so the item's lot tonight
+    is compared with none (kind "new", value_change its whole order value), and without one
+    tonight it is ORDERED or REJECTED."""
 
     run_key: str
     night: date
@@ -131,7 +133,9 @@ _NIGHT = """SELECT l.sku,
          < coalesce(CAST(r.explanation->>'horizon_periods' AS BIGINT), 9223372036854775807)
     ) AS on_order,
     (SELECT arg_max(c.mean, c.periods) FROM cumulative_forecasts AS c
-     WHERE c.run_key = k.run_key AND c.sku = l.sku) AS forecast,
+     WHERE c.run_key = k.run_key AND c.sku = l.sku AND c.periods
+         <= coalesce(CAST(r.explanation->>'horizon_periods' AS BIGINT), 9223372036854775807)
+    ) AS forecast,
     (SELECT string_agg(n.reason, '; ' ORDER BY n.reason) FROM not_planned AS n
      WHERE n.run_key = k.run_key AND n.sku = l.sku AND NOT n.planned) AS not_planned,
     CAST(r.explanation->'kept' AS VARCHAR) AS kept,

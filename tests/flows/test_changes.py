@@ -331,3 +331,24 @@ def test_lots_decided_the_night_before_are_compared_as_decided_and_kept_lots_nam
     one = _cli("changes", "--db", str(db), "--sku", kept)
     assert f" unchanged ({found.kept} kept over a lot up to 0.2% cheaper)" in one
     assert "; kept from the night before: " in one and " would cost " in one
+
+
+def test_the_forecast_compared_is_over_the_horizon_whatever_the_night_s_weekday(
+    nights: dict,
+) -> None:
+    """A night inside a week forecasts one week more than the horizon (the running one): the
+    forecast driver took the last period, so on the demo every item's forecast fell 8% from a
+    Saturday to a Sunday night and rose 8% to the Monday (P-31953: 269 -> 256 -> 278; at 13
+    weeks 248 -> 256 -> 256). It is the mean over the horizon's periods (8 here)."""
+    found = _changes(nights["db"])
+    with warehouse.connect(nights["db"], read_only=True) as con:
+        at = con.execute(
+            "SELECT run_key, sku, periods, mean FROM cumulative_forecasts WHERE run_key IN (?, ?)",
+            [found.run_key, found.previous_run_key],
+        ).df()
+    assert at["periods"].max() == 9  # the nights fall inside a week: horizon 8 + 1
+    horizon = at[at["periods"] == 8].set_index(["run_key", "sku"])["mean"]
+    lots = found.lots.set_index("sku")
+    for sku in lots.index[lots["forecast_after"].notna()]:
+        assert lots.at[sku, "forecast_after"] == horizon[(found.run_key, sku)]
+        assert lots.at[sku, "forecast_before"] == horizon[(found.previous_run_key, sku)]
