@@ -29,6 +29,7 @@ from flows.console import (
     frame_text,
     held_back_note,
     item_accuracy_text,
+    limits_unlike,
     lots_text,
     models_text,
     order_cost_held_note,
@@ -377,10 +378,7 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
         except ValueError as error:
             option = "--sku" if str(error).startswith("items filter") else "--since"
             raise click.BadParameter(str(error).split(": ", 1)[1], param_hint=option) from None
-        unlike = found and found.previous_run_key and planned_unlike(
-            warehouse.run_parameters(con, found.previous_run_key),
-            warehouse.run_parameters(con, found.run_key),
-        )  # fmt: skip
+        notes = _comparison_notes(con, found)
         warn_failed(con, db_path)
     if found is None:
         click.echo("no published run yet")
@@ -388,18 +386,32 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
         click.echo(f"the night of {found.night:%Y-%m-%d} has no earlier night with a plan of all "
                    "items to compare its lots with")  # fmt: skip
     else:
-        _print_changes(found, skus, unlike)
+        _print_changes(found, skus, notes)
 
 
-def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], unlike: str) -> None:
+def _comparison_notes(con: object, found: warehouse.LotChanges | None) -> list[str]:
+    """Notes on how the night compared with planned otherwise: other periods (its lots cover
+    other weeks), other limits or service levels (a --budget what-if's lots were cut to fit)."""
+    if found is None or found.previous_run_key is None:
+        return []
+    other = warehouse.run_parameters(con, found.previous_run_key)
+    this = warehouse.run_parameters(con, found.run_key)
+    since, notes = f"the night of {found.previous_night:%Y-%m-%d}", []
+    if unlike := planned_unlike(other, this):
+        notes.append(f"{since} was {unlike}: its lots cover other periods")
+    if limits := limits_unlike(other, this):
+        notes.append(f"{since} was planned with {limits}: lots also move with the limits")
+    return notes
+
+
+def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], notes: list[str]) -> None:
     """The counts of a `warehouse.LotChanges`, then its changed lots (with `skus`: those
-    items' lots, unchanged too) and what the columns mean; `unlike`: how the earlier night
-    planned when its periods differ."""
+    items' lots, unchanged too) and what the columns mean; `notes`: `_comparison_notes`."""
     since = f"{found.previous_night:%Y-%m-%d}"
     click.echo(f"Lots of night {found.night:%Y-%m-%d} since the night of {since}: "
                f"{change_counts(found.counts, found.kept)}")  # fmt: skip
-    if unlike:
-        click.echo(f"note: the night of {since} was {unlike}: its lots cover other periods")
+    for note in notes:
+        click.echo(f"note: {note}")
     lots = found.lots[found.lots["sku"].isin(skus)] if skus else found.changed
     click.echo("\nLargest change in order value first:" if len(lots) else "")
     click.echo(changes_text(lots))

@@ -148,6 +148,27 @@ def planned_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:
     return f"planned {periods}" if periods and not same else ""
 
 
+PLAN_LIMITS = ("budget", "capacity", "max_orders", "service_level", "min_service_level")
+
+
+def limits_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:
+    """'budget 150,000 (this night: none)': the limits and service levels a run with stored
+    parameters `other` planned with where they differ from those of `this` run ('' when the
+    same or not stored; a name only one of them stores is not compared): a night after a
+    --budget what-if compares with lots cut to fit."""
+    if not other or not this:
+        return ""
+
+    def shown(value: Any) -> str:
+        return "none" if value is None else f"{value:,.10g}"
+
+    return "; ".join(
+        f"{name} {shown(other.get(name))} (this night: {shown(this.get(name))})"
+        for name in PLAN_LIMITS
+        if name in other and name in this and other[name] != this[name]
+    )
+
+
 def replacing_text(replaced: dict[str, str] | None) -> str:
     """'replacing run 2026-12-06-979fe802dc of this night (planned weekly, horizon 13
     weeks)': the run of the night whose plan a published run replaced, when its parameters
@@ -881,14 +902,16 @@ def changes_text(changed: pd.DataFrame) -> str:
     return _left_aligned(rows, right=("order value",)) if rows else "  no lot changed"
 
 
-def change_summary(changes: Any, shown: int = CHANGES_SHOWN) -> dict[str, Any]:
+def change_summary(changes: Any, shown: int = CHANGES_SHOWN, limits: str = "") -> dict[str, Any]:
     """The run summary's `changes` (JSON-able): since (the night compared with, ISO; None:
     none), counts per kind and the `shown` largest changes as rows of text (`change_rows`),
-    of a `warehouse.LotChanges`."""
+    of a `warehouse.LotChanges`; `limits`: how the night compared with planned otherwise
+    (`limits_unlike`)."""
     if changes.previous_night is None:
         return {"since": None, "counts": None, "largest": []}
     return {"since": changes.previous_night.isoformat(), "counts": changes.counts,
-            "kept": changes.kept, "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
+            "kept": changes.kept, "limits": limits,
+            "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
 
 
 def changes_headline(changes: dict[str, Any]) -> str:
@@ -897,4 +920,5 @@ def changes_headline(changes: dict[str, Any]) -> str:
     if changes["since"] is None:
         return "none to show: no earlier night has a plan of all items to compare with"
     counts = change_counts(changes["counts"], changes.get("kept"))
-    return f"since the night of {changes['since']}: {counts}"
+    limits = f" (planned with {changes['limits']})" if changes.get("limits") else ""
+    return f"since the night of {changes['since']}{limits}: {counts}"

@@ -20,7 +20,7 @@ import models
 import optimize
 import warehouse
 from flows import sources
-from flows.console import change_summary, planned_unlike
+from flows.console import change_summary, limits_unlike, planned_unlike
 from flows.console import decision_notes as _decision_notes
 from flows.flow_runs import crash_flow_runs
 from flows.params import RunParameters
@@ -236,7 +236,10 @@ def lot_changes(params: RunParameters) -> dict[str, Any] | None:
     the run summary keeps it (`console.change_summary`)."""
     with warehouse.connect(params.db_path, read_only=True) as con:
         changes = warehouse.lot_changes(con, params.run_key())
-    return None if changes is None else change_summary(changes)
+        before = changes and changes.previous_run_key
+        other = warehouse.run_parameters(con, before) if before else {}
+    limits = limits_unlike(other, params.model_dump(mode="json"))
+    return None if changes is None else change_summary(changes, limits=limits)
 
 
 @task(name="decision-notes", **_TASK)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import warehouse
 from flows.artifacts import summary_markdown
 from flows.cli import main
-from flows.console import SAME_DRIVERS, change_drivers
+from flows.console import SAME_DRIVERS, change_drivers, changes_headline, limits_unlike
 from tests.flows.conftest import AS_OF
 
 NIGHT_1, NIGHT_2 = AS_OF - timedelta(days=1), AS_OF
@@ -248,6 +248,39 @@ def test_since_names_the_night_compared_with_and_refuses_one_without_a_plan(
         out = CliRunner().invoke(main, ["changes", "--db", str(nights["db"]), "--since",
                                         str(night)])  # fmt: skip
         assert out.exit_code == 2 and said in out.output, out.output
+
+
+def test_a_night_before_planned_with_other_limits_is_named(nights: dict, tmp_path: Path) -> None:
+    """After a --budget what-if of the night before, `changes` compares with lots cut to fit
+    the budget: it says so (helper h152's walk: the lots moved, no driver said why)."""
+    folder = nights["db"].parent
+    data, db = tmp_path / "data", tmp_path / "reorder.duckdb"
+    shutil.copytree(folder / "data", data)
+    shutil.copy(nights["db"], db)
+    _cli("run", "--data-dir", str(data), "--db", str(db), "--as-of", str(NIGHT_1),
+         "--horizon", "8", "--scenarios", "60", "--budget", "10000")  # fmt: skip
+    assert "note: the night of" not in nights["changes"]
+    out = _cli("changes", "--db", str(db))
+    assert (
+        f"note: the night of {NIGHT_1} was planned with budget 10,000 (this night: none): lots "
+        "also move with the limits"
+    ) in out, out
+    summary = {"since": str(NIGHT_1), "counts": _changes(db).counts, "kept": 0,
+               "limits": "budget 10,000 (this night: none)"}  # fmt: skip
+    assert changes_headline(summary).startswith(
+        f"since the night of {NIGHT_1} (planned with budget 10,000 (this night: none)): "
+    )
+
+
+def test_limits_unlike_names_each_limit_that_differs() -> None:
+    this = {"budget": None, "capacity": 500.0, "service_level": 0.95, "max_orders": None}
+    assert limits_unlike(dict(this), this) == ""
+    assert limits_unlike({}, this) == ""  # parameters not stored
+    assert limits_unlike({"budget": None}, this) == ""  # ... or only some of them
+    other = this | {"budget": 150000.0, "service_level": 0.9}
+    assert limits_unlike(other, this) == (
+        "budget 150,000 (this night: none); service_level 0.9 (this night: 0.95)"
+    )
 
 
 def _lots(db: Path, night: date) -> pd.DataFrame:
