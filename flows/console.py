@@ -922,3 +922,35 @@ def changes_headline(changes: dict[str, Any]) -> str:
     counts = change_counts(changes["counts"], changes.get("kept"))
     limits = f" (planned with {changes['limits']})" if changes.get("limits") else ""
     return f"since the night of {changes['since']}{limits}: {counts}"
+
+
+def since_texts(changes: Any) -> dict[str, str]:
+    """Per sku the `since_text` of its lot, of a `warehouse.LotChanges` (None, or no earlier
+    night: {}, and the review tables' `since` column is empty)."""
+    if changes is None or changes.previous_night is None:
+        return {}
+    return {str(r["sku"]): since_text(r) for r in changes.lots.to_dict("records")}
+
+
+def since_text(row: dict[str, Any]) -> str:
+    """How a lot (a row of `warehouse.LotChanges.lots`) relates to the night before, short
+    for the review tables: 'new', 'more (was 67)', 'fewer (was 220)', 'was 50 from S-108'
+    (another supplier's lot), 'same', 'same (kept)' (kept over a slightly cheaper lot); beside
+    a lot decided on the night before 'new (155 approved)', 'new (80 overridden)', 'new (100
+    rejected)'."""
+    kind, before = row["kind"], units(float(row["quantity_before"] or 0))
+    decision = row.get("decision_before")
+    if kind == "new" and isinstance(decision, str):
+        if decision == "override":
+            before = units(float(row["decided_quantity_before"]))
+        return f"new ({before} {_DECIDED_WORDS[decision]})"
+    if kind in ("more", "fewer", "dropped"):
+        return f"{kind} (was {before})"
+    if kind == "other supplier":  # the kind is in the supplier column: the table stays narrow
+        return f"was {_lot(row['quantity_before'], row['supplier_id_before'])}"
+    if kind == "unchanged":
+        return "same (kept)" if isinstance(row.get("kept_after"), str) else "same"
+    return f"{kind} before" if kind in ("ordered", "rejected") else str(kind)
+
+
+_DECIDED_WORDS = {"approve": "approved", "override": "overridden", "reject": "rejected"}

@@ -45,6 +45,7 @@ from flows.console import (
     other_run_notes,
     rejected_notes,
     run_warnings,
+    since_texts,
     tier_notes,
     units_problem,
 )
@@ -271,6 +272,13 @@ def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
         return warehouse.reached_supplier_tiers(con, run_key)
 
 
+@task(name="read-lot-changes", cache_policy=NO_CACHE)
+def read_since(db_path: str, run_key: str) -> dict[str, str]:
+    """Per sku how the run_key's lot relates to the night before (`console.since_texts`)."""
+    with warehouse.connect(db_path, create=False) as con:
+        return since_texts(warehouse.lot_changes(con, run_key))
+
+
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(
     db_path: str, run_key: str, answer: ReviewInput
@@ -349,9 +357,10 @@ def review(
     run_key = str(pending["run_key"].iloc[0])
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
-        reached = read_reached(db_path, run_key)
+        reached, since = read_reached(db_path, run_key), read_since(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, db_path, **notes, reached=reached), key=PENDING_KEY
+            markdown=pending_markdown(pending, db_path, **notes, reached=reached, since=since),
+            key=PENDING_KEY,
         )
         logger.info(waiting_note(len(pending), run_key, timeout_seconds))
     for attempt in range(attempts):
@@ -481,6 +490,7 @@ def pending_markdown(
     limit: int = 100,
     reached: pd.DataFrame | None = None,
     late: Sequence[str] = (),
+    since: dict[str, str] | None = None,
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
     runs that `failed` since they were published; the order value per supplier, labelled
@@ -490,7 +500,9 @@ def pending_markdown(
     the decisions made on a lot the night's latest run no longer recommends (`changed`) and
     the lots recommended again after an earlier night rejected them (`rejected`) and those
     whose item an earlier night approved after this plan was made (`late`: approve all and
-    approve suppliers leave them)."""
+    approve suppliers leave them); `since`: per sku how its lot relates to the night before
+    (`console.since_texts`; none: the column is empty)."""
+    since = since or {}
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
         .agg(["size", "sum"])
@@ -510,13 +522,13 @@ def pending_markdown(
             for s, n, v in by_supplier.itertuples()
         ),
         "",
-        "| sku | supplier | quantity | unit price | order value | reason |",
-        "|---|---|--:|--:|--:|---|",
+        "| sku | supplier | quantity | unit price | order value | since | reason |",
+        "|---|---|--:|--:|--:|---|---|",
     ]
     for lot in _to_decide_first(pending).head(limit).itertuples():
         lines.append(
             f"| {lot.sku} | {lot.supplier_id} | {lot.quantity:,.0f} | {price(lot.unit_price)} "
-            f"| {lot.order_value:,.2f} | {lot.reason} |"
+            f"| {lot.order_value:,.2f} | {since.get(lot.sku, '')} | {lot.reason} |"
         )
     if len(pending) > limit:
         lines.append(f"\n... and {len(pending) - limit} more: {rest_pointer(pending, db_path)}")

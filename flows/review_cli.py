@@ -30,6 +30,7 @@ from flows.console import (
     plan_periods,
     rejected_notes,
     run_warnings,
+    since_texts,
     tier_notes,
     units_problem,
 )
@@ -130,6 +131,7 @@ def list_lots(
         parameters = warehouse.run_parameters(con, published[1]) if published else {}
         run_key = str(lots["run_key"].iloc[0]) if len(lots) else None
         periods = plan_periods(parameters) if run_key else ""
+        since = since_texts(warehouse.lot_changes(con, published[1])) if published else {}
         warn_failed(con, db_path)
     if skus or suppliers:
         changed, rejected = _only(changed, skus, suppliers), _only(rejected, skus, suppliers)
@@ -143,8 +145,10 @@ def list_lots(
         planned = f" (planned {periods})" if periods else ""
         click.echo(f"{counted(len(lots), lot)}{of} of run {run_key}{planned}:")
         # a decided lot shows what was decided next to what was recommended
-        extra = ("status",) if status == "pending" else ("status", *DECIDED_COLUMNS)
-        click.echo(lots_text(lots, extra=extra))
+        extra = ("status", "since")
+        extra += () if status == "pending" else DECIDED_COLUMNS
+        shown = lots.assign(since=[since.get(sku, "") for sku in lots["sku"]])
+        click.echo(lots_text(shown, extra=extra))
     notes = elsewhere_notes(elsewhere, of_items=bool(skus or suppliers), parameters=parameters)
     notes += other_run_notes(lots[lots["status"] == "pending"])
     notes += changed_notes(changed) + rejected_notes(rejected) + late_notes(late)

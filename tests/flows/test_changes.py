@@ -14,7 +14,13 @@ from click.testing import CliRunner
 import warehouse
 from flows.artifacts import summary_markdown
 from flows.cli import main
-from flows.console import SAME_DRIVERS, change_drivers, changes_headline, limits_unlike
+from flows.console import (
+    SAME_DRIVERS,
+    change_drivers,
+    changes_headline,
+    limits_unlike,
+    since_texts,
+)
 from tests.flows.conftest import AS_OF
 
 NIGHT_1, NIGHT_2 = AS_OF - timedelta(days=1), AS_OF
@@ -94,6 +100,7 @@ def nights(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     run_1 = _run(data, db, NIGHT_1)
     first = _cli("changes", "--db", str(db))
+    review_1 = _cli("review", "list", "--db", str(db))
     with warehouse.connect(db, read_only=True) as con:
         lots = warehouse.current_recommendations(con)
         offers = con.execute(_OFFERS).df()
@@ -115,7 +122,7 @@ def nights(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     breaks.to_csv(data / "price_breaks.csv", index=False)
     run_2 = _run(data, db, NIGHT_2)
     return {"db": db, "picked": picked, "run_1": run_1, "first": first, "run_2": run_2,
-            "changes": _cli("changes", "--db", str(db))}  # fmt: skip
+            "changes": _cli("changes", "--db", str(db)), "review_1": review_1}  # fmt: skip
 
 
 def _changes(db: Path, **kwargs: object) -> warehouse.LotChanges:
@@ -349,6 +356,9 @@ def test_lots_decided_the_night_before_are_compared_as_decided_and_kept_lots_nam
     rows = decided.lots.set_index("sku")
     assert rows.at[approved, "value_change"] == rows.at[approved, "order_value_after"]
     assert decided.counts["ordered"] == 1 and overridden not in set(decided.changed["sku"])
+    since = since_texts(decided)  # review list's column beside a lot decided the night before
+    assert since[approved] == f"new ({lots.at[approved, 'quantity_before']:,.0f} approved)"
+    assert since[rejected] == f"new ({lots.at[rejected, 'quantity_before']:,.0f} rejected)"
     out = _cli("changes", "--db", str(db), "--sku", approved, "--sku", rejected,
                "--sku", overridden)  # fmt: skip
     assert "; 1 ordered the night before\n" in out.splitlines(keepends=True)[0]
@@ -385,3 +395,56 @@ def test_the_forecast_compared_is_over_the_horizon_whatever_the_night_s_weekday(
     for sku in lots.index[lots["forecast_after"].notna()]:
         assert lots.at[sku, "forecast_after"] == horizon[(found.run_key, sku)]
         assert lots.at[sku, "forecast_before"] == horizon[(found.previous_run_key, sku)]
+
+
+def _table(out: str) -> tuple[str, dict[str, str]]:
+    """The header line of `review list`'s table and its rows by sku."""
+    lines = out.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("sku "))
+    return header, {x.split()[0]: x for x in lines if x.startswith("P-") and ": " not in x}
+
+
+def test_review_list_says_how_each_lot_relates_to_the_night_before(nights: dict) -> None:
+    """`review list` (and the form) showed tonight's lots with nothing of the night before: a
+    planner saw 120 units, not that yesterday's plan had 67. Its `since` column says it."""
+    found = _changes(nights["db"])
+    lots, picked = found.lots.set_index("sku"), nights["picked"]
+    out = _cli("review", "list", "--db", str(nights["db"]))
+    header, rows = _table(out)
+    assert header.split()[-2:] == ["status", "since"], header
+    assert max(len(line) for line in out.splitlines() if line.startswith("P-")) <= 110
+    for kind in ("more", "fewer"):
+        was = f"{lots.at[picked[kind], 'quantity_before']:,.0f}"
+        assert rows[picked[kind]].rstrip().endswith(f" {kind} (was {was})"), out
+    assert rows[picked["new"]].split("pending")[1].strip() == "new"
+    other = lots.loc[picked["other supplier"]]
+    was = f"{other['quantity_before']:,.0f} from {other['supplier_id_before']}"
+    assert rows[picked["other supplier"]].rstrip().endswith(f" was {was}")
+    unchanged = lots[lots["kind"] == "unchanged"]["kept_after"].notna()
+    for kept, same in ((True, "same (kept)"), (False, "same")):
+        assert rows[unchanged.index[unchanged == kept][0]].split("pending")[1].strip() == same
+    # the first night has none before it: the column is there, empty
+    header, rows = _table(nights["review_1"])
+    assert header.split()[-2:] == ["status", "since"]
+    assert rows and all(row.rstrip().endswith(" pending") for row in rows.values())
+
+
+def test_the_review_form_says_how_each_lot_relates_to_the_night_before(nights: dict) -> None:
+    """The review flow's pending-lots artifact: its table's `since` column, as review list."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.review import PENDING_KEY, review
+
+    found = _changes(nights["db"])
+    lots, more = found.lots.set_index("sku"), nights["picked"]["more"]
+    result = review(db_path=str(nights["db"]), wait="pause", timeout_seconds=2, poll_seconds=1)
+    assert result["status"] == "timed out"
+    with get_client(sync_client=True) as client:
+        found_artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[PENDING_KEY]))
+        )
+    table = str(max(found_artifacts, key=lambda a: a.created).data)
+    assert "| sku | supplier | quantity | unit price | order value | since | reason |" in table
+    (row,) = [line for line in table.splitlines() if line.startswith(f"| {more} |")]
+    assert f" | more (was {lots.at[more, 'quantity_before']:,.0f}) | " in row
