@@ -4,20 +4,15 @@ A signal handler's exception (Prefect's `TerminationSignal` for a cancel's SIGTE
 `KeyboardInterrupt` for Ctrl-C) that fires while DuckDB runs a query does not reach the run:
 DuckDB stops the query and raises `RuntimeError('Query interrupted')` in its place. The run
 was then recorded as failed by that error, and Prefect saw a failure, not a stop.
-
-The signals are read from a wakeup fd (`signal.set_wakeup_fd`), not from handlers of our own:
-Prefect acknowledges a cancel only while its own SIGTERM handler is installed, and with ours
-in its place a worker's `prefect flow-run cancel` ended the run `Crashed` ("Execution was
-aborted by a termination signal"), not `Cancelled`.
 """
 
 from __future__ import annotations
 
 import signal
-import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 from prefect.exceptions import TerminationSignal
 
@@ -26,38 +21,32 @@ INTERRUPTED_QUERY = "Query interrupted"  # DuckDB's message
 
 
 @contextmanager
-def noted_signals() -> Iterator[Callable[[], list[int]]]:
-    """A function giving the stop signals received inside the block so far, in order. The
-    handlers stay as they are; a signal counts when it has a Python handler (Prefect's, Ctrl-C's
-    KeyboardInterrupt), not when ignored or left to the default. Main thread only, and only
-    where no wakeup fd is set already (an asyncio loop in the main thread holds one): elsewhere
-    the list stays empty."""
+def noted_signals() -> Iterator[list[int]]:
+    """The stop signals received inside the block (a list that fills as they come), each
+    still handled by the handler installed before. Main thread only (elsewhere Python takes no
+    handlers: the list stays empty); a signal whose handler is not a Python function (the
+    default, ignored) is left as it is."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield lambda: received
+        yield received
         return
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    if previous != -1:
-        signal.set_wakeup_fd(previous)
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
 
-    def read() -> list[int]:
-        try:
-            while data := reader.recv(256):  # one byte per signal: its number
-                received.extend(signal.Signals(b) for b in data if b in STOP_SIGNALS)
-        except BlockingIOError:
-            pass
-        return received
+    def note(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, frame)
 
+    noted = [s for s, handler in previous.items() if callable(handler)]
+    for s in noted:
+        signal.signal(s, note)
     try:
-        yield read if previous == -1 else (lambda: received)
+        yield received
     finally:
-        if previous == -1 and (current := signal.set_wakeup_fd(-1)) != writer.fileno():
-            signal.set_wakeup_fd(current)  # set by someone else inside the block: theirs now
-        reader.close()
-        writer.close()
+        for s in noted:
+            if signal.getsignal(s) is note:
+                signal.signal(s, previous[s])
 
 
 def as_signal(error: BaseException, received: list[int]) -> BaseException:

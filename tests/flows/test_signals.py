@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from prefect.exceptions import TerminationSignal
-from prefect.utilities.engine import can_ack_control_intent, capture_sigterm
 
 import warehouse
 from flows.signals import as_signal, noted_signals
@@ -30,7 +29,7 @@ def _query_stopped_by(signum: int, db: Path) -> tuple[BaseException, list[int]]:
         try:
             con.execute(LONG_QUERY).fetchall()
         except BaseException as error:
-            return error, received()
+            return error, received
         finally:
             timer.cancel()
     raise AssertionError("the query was not stopped")
@@ -53,22 +52,6 @@ def test_a_sigterm_inside_a_duckdb_query_is_a_termination_signal(tmp_path: Path)
     assert signal.getsignal(signal.SIGTERM) is previous  # the block put the handler back
 
 
-def test_prefects_sigterm_handler_stays_so_a_cancel_is_acknowledged(tmp_path: Path) -> None:
-    """A worker's `prefect flow-run cancel` ended the run Crashed ("Execution was aborted by a
-    termination signal"), not Cancelled: Prefect acknowledges the cancel only while its own
-    SIGTERM handler is installed, and noted_signals had put its own in place."""
-    # capture_sigterm: Prefect's handler, as the flow engine runs a flow
-    with capture_sigterm(), noted_signals() as received:
-        assert can_ack_control_intent()
-        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
-        with warehouse.connect(tmp_path / "wh.duckdb") as con:
-            timer.start()
-            with pytest.raises(RuntimeError, match="Query interrupted") as stopped:
-                con.execute(LONG_QUERY).fetchall()
-        assert isinstance(as_signal(stopped.value, received()), TerminationSignal)
-    assert signal.set_wakeup_fd(-1) == -1  # the block put the wakeup fd back
-
-
 def test_ctrl_c_inside_a_duckdb_query_is_a_keyboard_interrupt(tmp_path: Path) -> None:
     error, received = _query_stopped_by(signal.SIGINT, tmp_path / "wh.duckdb")
     assert isinstance(as_signal(error, received), KeyboardInterrupt)
@@ -86,7 +69,7 @@ def test_outside_the_main_thread_nothing_is_installed() -> None:
 
     def worker() -> None:
         with noted_signals() as received:
-            seen.append(received())
+            seen.append(received)
 
     before = signal.getsignal(signal.SIGTERM)
     thread = threading.Thread(target=worker)
