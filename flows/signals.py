@@ -18,6 +18,17 @@ from prefect.exceptions import TerminationSignal
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 INTERRUPTED_QUERY = "Query interrupted"  # DuckDB's message
+# a handler's exception raised inside DuckDB's scan of Python data comes back as
+# duckdb.Error('Traceback ... TerminationSignal: '): its text names the stop
+STOP_NAMES = ("TerminationSignal", "KeyboardInterrupt")
+_STOPS: list[int] = []  # the stop signals noted in the latest `noted_signals` block
+
+
+def stop_received() -> bool:
+    """Whether a stop signal came inside the latest `noted_signals` block: a task failed by
+    it must not be retried (the load's retry took a cancel for a passing failure, and the
+    stopped run went on and published)."""
+    return bool(_STOPS)
 
 
 @contextmanager
@@ -27,6 +38,7 @@ def noted_signals() -> Iterator[list[int]]:
     handlers: the list stays empty); a signal whose handler is not a Python function (the
     default, ignored) is left as it is."""
     received: list[int] = []
+    _STOPS.clear()  # the stops of this block (one run) only
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
@@ -34,6 +46,7 @@ def noted_signals() -> Iterator[list[int]]:
 
     def note(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
+        _STOPS.append(signum)
         handler = previous[signum]
         if callable(handler):
             handler(signum, frame)
@@ -50,10 +63,11 @@ def noted_signals() -> Iterator[list[int]]:
 
 
 def as_signal(error: BaseException, received: list[int]) -> BaseException:
-    """The stop a DuckDB query's `RuntimeError('Query interrupted')` stands for when a stop
-    signal came (`TerminationSignal` for SIGTERM, `KeyboardInterrupt` for SIGINT); any other
-    error as it is."""
-    if not received or not isinstance(error, RuntimeError) or INTERRUPTED_QUERY not in str(error):
+    """The stop a DuckDB query's `RuntimeError('Query interrupted')`, or an error naming the
+    stop's exception (`STOP_NAMES`), stands for when a stop signal came (`TerminationSignal`
+    for SIGTERM, `KeyboardInterrupt` for SIGINT); any other error as it is."""
+    interrupted = isinstance(error, RuntimeError) and INTERRUPTED_QUERY in str(error)
+    if not received or not (interrupted or any(name in str(error) for name in STOP_NAMES)):
         return error
     if received[-1] == signal.SIGINT:
         return KeyboardInterrupt()

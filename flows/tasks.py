@@ -19,7 +19,7 @@ from prefect.runtime import flow_run
 import models
 import optimize
 import warehouse
-from flows import sources
+from flows import signals, sources
 from flows.console import change_summary, limits_unlike, planned_unlike
 from flows.console import decision_notes as _decision_notes
 from flows.flow_runs import crash_flow_runs
@@ -39,7 +39,10 @@ def start_run(params: RunParameters, flow_run_id: str | None) -> str:
 
 def _may_pass(task: Any, task_run: Any, state: Any) -> bool:
     """Retry a failed load only if the failure may pass by itself (a file still being
-    written, a busy disk): a bad input file (LoadError) fails the same way again."""
+    written, a busy disk): a bad input file (LoadError) fails the same way again, and a run
+    told to stop (a cancel's SIGTERM, Ctrl-C: `signals.stop_received`) stops."""
+    if signals.stop_received():
+        return False
     return not isinstance(getattr(state, "data", None), warehouse.LoadError)
 
 

@@ -119,9 +119,7 @@ def test_stopping_serve_cancels_its_runs_and_frees_their_concurrency_slot(
     the run ends Cancelled, the slot is free and the warehouse marks the run failed."""
     planned, held = tmp_path / "planned.duckdb", tmp_path / "held.duckdb"
     with _serving(demo_dir, planned, tmp_path / "serve-int.log") as serve:
-        # a run long enough to outlast the stop (one of 60 scenarios over 8 weeks is done in
-        # seconds, about as long as serve's stop takes on a loaded machine)
-        planning = _start_run("nightly/rerun", as_of=str(AS_OF), horizon=26, scenarios=2000)
+        planning = _start_run("nightly/rerun", as_of=str(AS_OF), horizon=8, scenarios=60)
         run_id = _wait_for(lambda: (live_holder(planned) or {}).get("run_id"), "a started run")
         _stop(serve, signal.SIGINT, planning)  # the run has its forecast ahead (seconds)
     with warehouse.connect(planned, read_only=True) as con:

@@ -11,7 +11,7 @@ import pytest
 from prefect.exceptions import TerminationSignal
 
 import warehouse
-from flows.signals import as_signal, noted_signals
+from flows.signals import as_signal, noted_signals, stop_received
 
 LONG_QUERY = "SELECT count(*) FROM range(300000000) a, range(10) b WHERE a.range % 7 = b.range"
 
@@ -84,3 +84,25 @@ def _default_int_handler():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+def test_an_error_naming_the_stop_is_the_stop_and_a_stopped_load_is_not_retried(
+    tmp_path: Path,
+) -> None:
+    """A stop inside DuckDB's scan of Python data comes back as duckdb.Error naming
+    TerminationSignal; the load task retried it as a passing failure and the stopped run went
+    on and published (test_serve, now and then)."""
+    from flows.tasks import _may_pass
+
+    wrapped = Exception(
+        "Traceback (most recent call last): ... TerminationSignal: "
+    )  # duckdb.Error
+    assert isinstance(as_signal(wrapped, [signal.SIGTERM]), TerminationSignal)
+    assert as_signal(wrapped, []) is wrapped
+    previous = signal.signal(signal.SIGTERM, _raise_termination)
+    try:
+        _query_stopped_by(signal.SIGTERM, tmp_path / "wh.duckdb")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stop_received()
+    assert _may_pass(None, None, None) is False
