@@ -857,16 +857,12 @@ def _before(row: dict[str, Any]) -> str:
     '80 from S-108 overridden (67 recommended)', '100 from S-105 rejected'."""
     lot = _lot(row["quantity_before"], row["supplier_id_before"])
     decision = row.get("decision_before")
-    if decision == "approve":
-        return f"{lot} approved"
-    if decision == "reject":
-        return f"{lot} rejected"
     if decision == "override":
         decided = _lot(row["decided_quantity_before"], row["decided_supplier_id_before"])
         same = row["decided_supplier_id_before"] == row["supplier_id_before"]
         recommended = units(float(row["quantity_before"])) if same else lot
         return f"{decided} overridden ({recommended} recommended)"
-    return lot
+    return f"{lot} {_DECIDED_WORDS[decision]}" if isinstance(decision, str) else lot
 
 
 def _days(value: float) -> str:
@@ -902,7 +898,9 @@ def changes_text(changed: pd.DataFrame) -> str:
     return _left_aligned(rows, right=("order value",)) if rows else "  no lot changed"
 
 
-def change_summary(changes: Any, shown: int = CHANGES_SHOWN, limits: str = "") -> dict[str, Any]:
+def change_summary(
+    changes: warehouse.LotChanges, shown: int = CHANGES_SHOWN, limits: str = ""
+) -> dict[str, Any]:
     """The run summary's `changes` (JSON-able): since (the night compared with, ISO; None:
     none), counts per kind and the `shown` largest changes as rows of text (`change_rows`),
     of a `warehouse.LotChanges`; `limits`: how the night compared with planned otherwise
@@ -924,7 +922,7 @@ def changes_headline(changes: dict[str, Any]) -> str:
     return f"since the night of {changes['since']}{limits}: {counts}"
 
 
-def since_texts(changes: Any) -> dict[str, str]:
+def since_texts(changes: warehouse.LotChanges | None) -> dict[str, str]:
     """Per sku the `since_text` of its lot, of a `warehouse.LotChanges` (None, or no earlier
     night: {}, and the review tables' `since` column is empty)."""
     if changes is None or changes.previous_night is None:
