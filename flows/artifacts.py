@@ -21,11 +21,11 @@ import models
 import optimize
 import warehouse
 from flows import report
+from flows.change_text import changes_headline
 from flows.console import (
     BUYER_FORMATS,
     ORDER_COSTS,
     beyond_horizon_note,
-    changes_headline,
     held_back_note,
     order_cost_held_note,
     order_cost_text,
@@ -402,7 +402,7 @@ def _relaxed_lines(summary: dict[str, Any]) -> list[str]:
 
 def _changes_lines(summary: dict[str, Any]) -> list[str]:
     """What changed in the lots since the night before: the counts and the largest changes
-    with their drivers (`console.change_summary`; summaries before 2026-12-07 and runs that
+    with their drivers (`change_text.change_summary`; summaries before 2026-12-07 and runs that
     are not the published plan: none)."""
     changes = summary.get("changes")
     if not changes:

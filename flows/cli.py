@@ -18,12 +18,10 @@ import pandas as pd
 import optimize
 import warehouse
 from flows import watchdog
+from flows.change_text import change_counts, changes_headline, changes_text
 from flows.console import (
     OFFER_LEFT_OUT,
     beyond_horizon_note,
-    change_counts,
-    changes_headline,
-    changes_text,
     counted,
     counted_note,
     frame_text,

@@ -13,9 +13,8 @@ import pandas as pd
 
 import warehouse
 from flows.params import MAX_HORIZON, PERIOD_WORDS, changed_parameters, periods_text
-from optimize.explain import expected_units, lead_time_text, money, price, share, units
+from optimize.explain import expected_units, lead_time_text, price, share, units
 from optimize.inputs import OFFER_LEFT_OUT
-from optimize.plan import KEEP_LOT_MARGIN
 
 # '1 lot', '3 lots'; later order lines in quarantine: one wording for every layer
 from warehouse.commands import command_line
@@ -391,7 +390,7 @@ def other_run_notes(lots: pd.DataFrame, form: bool = False) -> list[str]:
     )
     notes = []
     for r in lots[lots["other_run_key"].notna()].itertuples(index=False):
-        lot = _lot(r.other_quantity, r.other_supplier_id)
+        lot = lot_text(r.other_quantity, r.other_supplier_id)
         decided = {"approve": f"approved {lot}", "override": f"overridden to {lot}"}.get(
             r.other_action, "rejected"
         )
@@ -414,11 +413,11 @@ def changed_notes(
         else "`reorder review` and `export` act on the published plan, not on this night"
     )
     for d in changed.itertuples(index=False):
-        then = _lot(d.recommended_quantity, d.recommended_supplier_id)
+        then = lot_text(d.recommended_quantity, d.recommended_supplier_id)
         now = (
             "no lot (the item is not in the plan)"
             if pd.isna(d.quantity_now)
-            else _lot(d.quantity_now, d.supplier_id_now)
+            else lot_text(d.quantity_now, d.supplier_id_now)
         )
         holds = "it still counts as an open order" + (
             " and is in `reorder export`" if published else ""
@@ -428,7 +427,7 @@ def changed_notes(
         elif d.action == "approve":
             decided = f"approved {then}"
         else:
-            decided = f"overridden to {_lot(d.quantity, d.supplier_id)} ({then} recommended)"
+            decided = f"overridden to {lot_text(d.quantity, d.supplier_id)} ({then} recommended)"
         erp = getattr(d, "erp_quantity", None)
         if pd.notna(erp):  # the ERP's order counts, with its quantity, and changes there
             holds = f"the ERP carries it ({erp:,.0f} open), which counts as the open order"
@@ -444,9 +443,9 @@ def late_notes(late: pd.DataFrame) -> list[str]:
     (`warehouse.approved_after_plan`, a review form answered late): the plan did not count
     that lot, so approving this one as well orders the item twice."""
     return [
-        f"{r.sku}: {_lot(r.quantity, r.supplier_id)} was approved on the night of "
+        f"{r.sku}: {lot_text(r.quantity, r.supplier_id)} was approved on the night of "
         f"{pd.Timestamp(r.night):%Y-%m-%d} ({r.po_id}) after this plan was made, which does "
-        f"not count it: approving this lot ({_lot(r.quantity_now, r.supplier_id_now)}) as well "
+        f"not count it: approving this lot ({lot_text(r.quantity_now, r.supplier_id_now)}) as well "
         "orders the item twice; reject it, or rerun the night to plan with that lot"
         for r in late.itertuples(index=False)
     ]
@@ -474,9 +473,9 @@ def rejected_notes(rejected: pd.DataFrame) -> list[str]:
     for r in rejected.itertuples(index=False):
         said = f": '{r.comment}'" if isinstance(r.comment, str) and r.comment else ""
         notes.append(
-            f"{r.sku}: {_lot(r.recommended_quantity, r.recommended_supplier_id)} was rejected "
+            f"{r.sku}: {lot_text(r.recommended_quantity, r.recommended_supplier_id)} was rejected "
             f"on the night of {pd.Timestamp(r.rejected_as_of):%Y-%m-%d} (by {r.decided_by}"
-            f"{said}); tonight's plan recommends {_lot(r.quantity_now, r.supplier_id_now)}"
+            f"{said}); tonight's plan recommends {lot_text(r.quantity_now, r.supplier_id_now)}"
         )
     return notes
 
@@ -646,7 +645,8 @@ def decided_suppliers(rows: pd.DataFrame) -> set[str]:
     return set(ids.astype(str))
 
 
-def _lot(quantity: object, supplier_id: object) -> str:
+def lot_text(quantity: object, supplier_id: object) -> str:
+    """'85 from S-106', or 'no order' for none."""
     if pd.isna(quantity) or float(quantity) <= 0:
         return "no order"
     return f"{units(float(quantity))} from {supplier_id}"
@@ -760,10 +760,10 @@ def runs_text(history: pd.DataFrame, published: str | None, width: int = 60) -> 
             "solver": status,
             "parameters or error": textwrap.shorten(str(note), width, placeholder=" ..."),
         })  # fmt: skip
-    return _left_aligned(rows, right=("seconds",)) if rows else "no runs yet"
+    return left_aligned(rows, right=("seconds",)) if rows else "no runs yet"
 
 
-def _left_aligned(rows: list[dict[str, str]], right: tuple[str, ...] = ()) -> str:
+def left_aligned(rows: list[dict[str, str]], right: tuple[str, ...] = ()) -> str:
     """Rows of text as a table, columns left-aligned (those in `right` right-aligned), two
     spaces apart, trailing spaces dropped."""
     names = list(rows[0])
@@ -797,158 +797,3 @@ def _what_if(parameters: dict) -> str:
             value = f"{value:,.2f}"
         changed.append(f"{name} {value}")
     return "; ".join(changed) or "defaults"
-
-
-CHANGES_SHOWN = 10  # largest lot changes in the run summary and the report
-# what the drivers of a changed lot say when none of them moved
-SAME_DRIVERS = "drivers the same"
-
-
-def change_counts(counts: dict[str, int], kept: int | None = None) -> str:
-    """'4 new lots, 2 dropped, 3 more, 1 fewer, 1 other supplier; 83 unchanged (20 kept over a
-    lot up to 0.2% cheaper); 5 ordered, 1 rejected the night before' of
-    `warehouse.LotChanges.counts` and `.kept` (None: not known, a summary before 2026-12-07);
-    ordered and rejected only when there are any."""
-    kinds = [f"{counts['new']:,} new lot{'' if counts['new'] == 1 else 's'}"]
-    kinds += [f"{counts[kind]:,} {kind}" for kind in warehouse.CHANGE_KINDS[1:]]
-    text = f"{', '.join(kinds)}; {counts['unchanged']:,} unchanged"
-    if kept:
-        text += f" ({kept:,} kept over a lot up to {KEEP_LOT_MARGIN:.1%} cheaper)"
-    decided = [f"{counts[k]:,} {k}" for k in ("ordered", "rejected") if counts.get(k)]
-    return text + (f"; {', '.join(decided)} the night before" if decided else "")
-
-
-def change_drivers(row: dict[str, Any]) -> str:
-    """'forecast 120 -> 180; on hand 40 -> 0': the drivers of one lot (a row of
-    `warehouse.LotChanges.lots`) that differ between the nights, as shown; 'drivers the same
-    (forecast 120, on hand 40, on order 0)' when none does (the lot moved with the plan's
-    shared limits, order costs or its demand scenarios); why a night could not plan the item."""
-    moved, same = [], []
-    for label, column, fmt in _DRIVERS:
-        before, after = row[f"{column}_before"], row[f"{column}_after"]
-        if pd.isna(before) or pd.isna(after):
-            continue
-        then, now = fmt(before), fmt(after)
-        if then != now:
-            moved.append(f"{label} {then} -> {now}")
-        elif label in _SAME_SHOWN:
-            same.append(f"{label} {now}")
-    for side, night in (("before", "then"), ("after", "now")):
-        if isinstance(reason := row.get(f"not_planned_{side}"), str):
-            moved.append(f"not planned {night}: {reason}")
-    kept = _kept(row.get("kept_after")) if row.get("kind") == "unchanged" else ""
-    if moved:
-        return "; ".join(moved) + kept
-    return (f"{SAME_DRIVERS} ({', '.join(same)})" if same else SAME_DRIVERS) + kept
-
-
-def _kept(kept: object) -> str:
-    """'; kept from the night before: 65 from S-107 would cost 18.27 less' of a lot's
-    explanation.kept (JSON text; not a str: not kept)."""
-    if not isinstance(kept, str):
-        return ""
-    other = json.loads(kept)
-    return (f"; kept from the night before: {_lot(other['quantity'], other['supplier_id'])} "
-            f"would cost {money(other['expected_cost_difference'])} less")  # fmt: skip
-
-
-def _before(row: dict[str, Any]) -> str:
-    """The night before's lot, and what was decided on it: '155 from S-103 approved',
-    '80 from S-108 overridden (67 recommended)', '100 from S-105 rejected'."""
-    lot = _lot(row["quantity_before"], row["supplier_id_before"])
-    decision = row.get("decision_before")
-    if decision == "override":
-        decided = _lot(row["decided_quantity_before"], row["decided_supplier_id_before"])
-        same = row["decided_supplier_id_before"] == row["supplier_id_before"]
-        recommended = units(float(row["quantity_before"])) if same else lot
-        return f"{decided} overridden ({recommended} recommended)"
-    return f"{lot} {_DECIDED_WORDS[decision]}" if isinstance(decision, str) else lot
-
-
-def _days(value: float) -> str:
-    return f"{value:,.0f} days"
-
-
-_DRIVERS = (  # label, LotChanges column, format: each compared as shown
-    ("forecast", "forecast", expected_units),
-    ("on hand", "on_hand", units),
-    ("on order", "on_order", units),
-    ("price", "unit_price", price),
-    ("lead time", "lead_time", _days),
-)
-_SAME_SHOWN = ("forecast", "on hand", "on order")  # named when no driver moved
-
-
-def change_rows(changed: pd.DataFrame) -> list[dict[str, str]]:
-    """The changed lots (`warehouse.LotChanges.changed`) as rows of text: sku, change, before,
-    after, order value (the change, signed), why (`change_drivers`)."""
-    return [{
-        "sku": str(r["sku"]),
-        "change": str(r["kind"]),
-        "before": _before(r),
-        "after": _lot(r["quantity_after"], r["supplier_id_after"]),
-        "order value": f"{r['value_change']:+,.2f}",
-        "why": change_drivers(r),
-    } for r in changed.to_dict("records")]  # fmt: skip
-
-
-def changes_text(changed: pd.DataFrame) -> str:
-    """The changed lots as a table (`change_rows`), largest change in order value first."""
-    rows = change_rows(changed)
-    return _left_aligned(rows, right=("order value",)) if rows else "  no lot changed"
-
-
-def change_summary(
-    changes: warehouse.LotChanges, shown: int = CHANGES_SHOWN, limits: str = ""
-) -> dict[str, Any]:
-    """The run summary's `changes` (JSON-able): since (the night compared with, ISO; None:
-    none), counts per kind and the `shown` largest changes as rows of text (`change_rows`),
-    of a `warehouse.LotChanges`; `limits`: how the night compared with planned otherwise
-    (`limits_unlike`)."""
-    if changes.previous_night is None:
-        return {"since": None, "counts": None, "largest": []}
-    return {"since": changes.previous_night.isoformat(), "counts": changes.counts,
-            "kept": changes.kept, "limits": limits,
-            "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
-
-
-def changes_headline(changes: dict[str, Any]) -> str:
-    """'since the night of 2026-12-05: 4 new lots, ...; 83 unchanged' of the run summary's
-    `changes`, or that no earlier night has a plan to compare with."""
-    if changes["since"] is None:
-        return "none to show: no earlier night has a plan of all items to compare with"
-    counts = change_counts(changes["counts"], changes.get("kept"))
-    limits = f" (planned with {changes['limits']})" if changes.get("limits") else ""
-    return f"since the night of {changes['since']}{limits}: {counts}"
-
-
-def since_texts(changes: warehouse.LotChanges | None) -> dict[str, str]:
-    """Per sku the `since_text` of its lot, of a `warehouse.LotChanges` (None, or no earlier
-    night: {}, and the review tables' `since` column is empty)."""
-    if changes is None or changes.previous_night is None:
-        return {}
-    return {str(r["sku"]): since_text(r) for r in changes.lots.to_dict("records")}
-
-
-def since_text(row: dict[str, Any]) -> str:
-    """How a lot (a row of `warehouse.LotChanges.lots`) relates to the night before, short
-    for the review tables: 'new', 'more (was 67)', 'fewer (was 220)', 'was 50 from S-108'
-    (another supplier's lot), 'same', 'same (kept)' (kept over a slightly cheaper lot); beside
-    a lot decided on the night before 'new (155 approved)', 'new (80 overridden)', 'new (100
-    rejected)'."""
-    kind, before = row["kind"], units(float(row["quantity_before"] or 0))
-    decision = row.get("decision_before")
-    if kind == "new" and isinstance(decision, str):
-        if decision == "override":
-            before = units(float(row["decided_quantity_before"]))
-        return f"new ({before} {_DECIDED_WORDS[decision]})"
-    if kind in ("more", "fewer", "dropped"):
-        return f"{kind} (was {before})"
-    if kind == "other supplier":  # the kind is in the supplier column: the table stays narrow
-        return f"was {_lot(row['quantity_before'], row['supplier_id_before'])}"
-    if kind == "unchanged":
-        return "same (kept)" if isinstance(row.get("kept_after"), str) else "same"
-    return f"{kind} before" if kind in ("ordered", "rejected") else str(kind)
-
-
-_DECIDED_WORDS = {"approve": "approved", "override": "overridden", "reject": "rejected"}

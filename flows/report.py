@@ -32,7 +32,8 @@ import models
 import optimize
 import warehouse
 from flows import plots, tasks
-from flows.console import ORDER_COSTS, changes_headline, order_cost_text, replacing_text
+from flows.change_text import changes_headline
+from flows.console import ORDER_COSTS, order_cost_text, replacing_text
 from flows.params import RunParameters
 from flows.sources import prior_lots, prior_lots_headline, sources
 from optimize.evaluate import evaluate_lots
@@ -78,7 +79,7 @@ class ReportData:
     # not its item's own history (flows.sources) is named in its section, on its fan chart, in
     # the table and counted in the header (None: not named)
     forecast_models: pd.DataFrame | None = None
-    # console.change_summary: the lots' changes since the night before (None: not shown)
+    # change_text.change_summary: the lots' changes since the night before (None: not shown)
     changes: dict | None = None
 
     @property
@@ -246,7 +247,7 @@ def _notes(data: ReportData) -> str:
 
 def _changes(data: ReportData) -> str:
     """The counts of the lots' changes since the night before and the largest of them with
-    their drivers (`console.change_summary`); empty without it."""
+    their drivers (`change_text.change_summary`); empty without it."""
     if not data.changes:
         return ""
     text = f"<h2>Changes since the night before</h2><p>{_e(changes_headline(data.changes))}</p>"

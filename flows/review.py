@@ -33,6 +33,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 import warehouse
+from flows.change_text import since_texts
 from flows.console import (
     BEFORE_TIERS,
     changed_notes,
@@ -45,7 +46,6 @@ from flows.console import (
     other_run_notes,
     rejected_notes,
     run_warnings,
-    since_texts,
     tier_notes,
     units_problem,
 )
@@ -274,7 +274,7 @@ def read_reached(db_path: str, run_key: str) -> pd.DataFrame:
 
 @task(name="read-lot-changes", cache_policy=NO_CACHE)
 def read_since(db_path: str, run_key: str) -> dict[str, str]:
-    """Per sku how the run_key's lot relates to the night before (`console.since_texts`)."""
+    """Per sku how the run_key's lot relates to the night before (`change_text.since_texts`)."""
     with warehouse.connect(db_path, create=False) as con:
         return since_texts(warehouse.lot_changes(con, run_key))
 
@@ -501,7 +501,7 @@ def pending_markdown(
     the lots recommended again after an earlier night rejected them (`rejected`) and those
     whose item an earlier night approved after this plan was made (`late`: approve all and
     approve suppliers leave them); `since`: per sku how its lot relates to the night before
-    (`console.since_texts`; none: the column is empty)."""
+    (`change_text.since_texts`; none: the column is empty)."""
     since = since or {}
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]

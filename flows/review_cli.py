@@ -13,6 +13,7 @@ import click
 import pandas as pd
 
 import warehouse
+from flows.change_text import since_texts
 from flows.console import (
     WHOLE_UNITS,
     changed_notes,
@@ -30,7 +31,6 @@ from flows.console import (
     plan_periods,
     rejected_notes,
     run_warnings,
-    since_texts,
     tier_notes,
     units_problem,
 )

@@ -20,8 +20,9 @@ import models
 import optimize
 import warehouse
 from flows import signals, sources
-from flows.console import change_summary, limits_unlike, planned_unlike
+from flows.change_text import change_summary
 from flows.console import decision_notes as _decision_notes
+from flows.console import limits_unlike, planned_unlike
 from flows.flow_runs import crash_flow_runs
 from flows.params import RunParameters
 from warehouse.load_notes import counted
@@ -236,7 +237,7 @@ def replaced_run(params: RunParameters, run_id: str) -> dict[str, str] | None:
 @task(name="lot-changes", **_TASK)
 def lot_changes(params: RunParameters) -> dict[str, Any] | None:
     """What changed in the run's lots since the night before (`warehouse.lot_changes`), as
-    the run summary keeps it (`console.change_summary`)."""
+    the run summary keeps it (`change_text.change_summary`)."""
     with warehouse.connect(params.db_path, read_only=True) as con:
         changes = warehouse.lot_changes(con, params.run_key())
         before = changes and changes.previous_run_key

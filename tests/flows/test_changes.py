@@ -13,14 +13,9 @@ from click.testing import CliRunner
 
 import warehouse
 from flows.artifacts import summary_markdown
+from flows.change_text import SAME_DRIVERS, change_drivers, changes_headline, since_texts
 from flows.cli import main
-from flows.console import (
-    SAME_DRIVERS,
-    change_drivers,
-    changes_headline,
-    limits_unlike,
-    since_texts,
-)
+from flows.console import limits_unlike
 from tests.flows.conftest import AS_OF
 
 NIGHT_1, NIGHT_2 = AS_OF - timedelta(days=1), AS_OF
