@@ -131,9 +131,9 @@ def run_pipeline(params: RunParameters, lock: warehouse.RunLock | None = None) -
 
 
 def _run_pipeline(
-    params: RunParameters, lock: warehouse.RunLock | None, received: list[int]
+    params: RunParameters, lock: warehouse.RunLock | None, received: Callable[[], list[int]]
 ) -> dict:
-    """`run_pipeline`; `received`: the stop signals so far (`signals.noted_signals`)."""
+    """`run_pipeline`; `received()`: the stop signals so far (`signals.noted_signals`)."""
     logger = get_run_logger()
     run_id = tasks.start_run(params, flow_run.get_id())
     logger.info("run %s (key %s) as of %s", run_id, params.run_key(), params.as_of)
@@ -164,7 +164,7 @@ def _run_pipeline(
                                       inputs["supplier_tiers"],
                                       inputs["supplier_items"])  # fmt: skip
     except BaseException as caught:  # an interrupt (Ctrl-C, a cancel's SIGTERM) fails it too
-        err = as_signal(caught, received)  # a stop inside a DuckDB query: the stop
+        err = as_signal(caught, received())  # a stop inside a DuckDB query: the stop
         why = type(err).__name__ + (f": {err}" if str(err) else "")
         tasks.fail_run(params, run_id, why)  # a run whose publish committed stays succeeded
         if report is not None and report.notes:  # no run summary prints them now

@@ -4,15 +4,20 @@ A signal handler's exception (Prefect's `TerminationSignal` for a cancel's SIGTE
 `KeyboardInterrupt` for Ctrl-C) that fires while DuckDB runs a query does not reach the run:
 DuckDB stops the query and raises `RuntimeError('Query interrupted')` in its place. The run
 was then recorded as failed by that error, and Prefect saw a failure, not a stop.
+
+The signals are read from a wakeup fd (`signal.set_wakeup_fd`), not from handlers of our own:
+Prefect acknowledges a cancel only while its own SIGTERM handler is installed, and with ours
+in its place a worker's `prefect flow-run cancel` ended the run `Crashed` ("Execution was
+aborted by a termination signal"), not `Cancelled`.
 """
 
 from __future__ import annotations
 
 import signal
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 from prefect.exceptions import TerminationSignal
 
@@ -21,45 +26,60 @@ INTERRUPTED_QUERY = "Query interrupted"  # DuckDB's message
 # a handler's exception raised inside DuckDB's scan of Python data comes back as
 # duckdb.Error('Traceback ... TerminationSignal: '): its text names the stop
 STOP_NAMES = ("TerminationSignal", "KeyboardInterrupt")
-_STOPS: list[int] = []  # the stop signals noted in the latest `noted_signals` block
+_STOPS: list[int] = []  # the stop signals of the latest `noted_signals` block, in order
+_LOCK = threading.Lock()  # one reader of the wakeup fd at a time (a task's thread, the run's)
+_reader: socket.socket | None = None  # the latest block's end of its wakeup fd, while open
 
 
 def stop_received() -> bool:
     """Whether a stop signal came inside the latest `noted_signals` block: a task failed by
     it must not be retried (the load's retry took a cancel for a passing failure, and the
     stopped run went on and published)."""
-    return bool(_STOPS)
+    return bool(_read())
+
+
+def _read() -> list[int]:
+    """`_STOPS` with the stop signals the wakeup fd holds now (one byte per signal: its
+    number) added."""
+    with _LOCK:
+        try:
+            while _reader is not None and (data := _reader.recv(256)):
+                _STOPS.extend(signal.Signals(b) for b in data if b in STOP_SIGNALS)
+        except BlockingIOError:
+            pass
+        return list(_STOPS)
 
 
 @contextmanager
-def noted_signals() -> Iterator[list[int]]:
-    """The stop signals received inside the block (a list that fills as they come), each
-    still handled by the handler installed before. Main thread only (elsewhere Python takes no
-    handlers: the list stays empty); a signal whose handler is not a Python function (the
-    default, ignored) is left as it is."""
-    received: list[int] = []
+def noted_signals() -> Iterator[Callable[[], list[int]]]:
+    """A function giving the stop signals received inside the block so far, in order; they
+    also answer `stop_received` until the next block. The handlers stay as they are; a signal
+    counts when it has a Python handler (Prefect's, Ctrl-C's KeyboardInterrupt), not when
+    ignored or left to the default. Main thread only, and only where no wakeup fd is set
+    already (an asyncio loop in the main thread holds one): elsewhere the list stays empty."""
+    global _reader
     _STOPS.clear()  # the stops of this block (one run) only
     if threading.current_thread() is not threading.main_thread():
-        yield received
+        yield lambda: []
         return
-    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
-
-    def note(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        _STOPS.append(signum)
-        handler = previous[signum]
-        if callable(handler):
-            handler(signum, frame)
-
-    noted = [s for s, handler in previous.items() if callable(handler)]
-    for s in noted:
-        signal.signal(s, note)
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+    else:
+        _reader = reader
     try:
-        yield received
+        yield _read
     finally:
-        for s in noted:
-            if signal.getsignal(s) is note:
-                signal.signal(s, previous[s])
+        if previous == -1 and (current := signal.set_wakeup_fd(-1)) != writer.fileno():
+            signal.set_wakeup_fd(current)  # set by someone else inside the block: theirs now
+        _read()  # the signals of the block stay in _STOPS
+        with _LOCK:
+            _reader = None
+        reader.close()
+        writer.close()
 
 
 def as_signal(error: BaseException, received: list[int]) -> BaseException:

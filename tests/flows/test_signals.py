@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from prefect.exceptions import TerminationSignal
+from prefect.utilities.engine import can_ack_control_intent, capture_sigterm
 
 import warehouse
 from flows.signals import as_signal, noted_signals, stop_received
@@ -29,7 +30,7 @@ def _query_stopped_by(signum: int, db: Path) -> tuple[BaseException, list[int]]:
         try:
             con.execute(LONG_QUERY).fetchall()
         except BaseException as error:
-            return error, received
+            return error, received()
         finally:
             timer.cancel()
     raise AssertionError("the query was not stopped")
@@ -52,6 +53,22 @@ def test_a_sigterm_inside_a_duckdb_query_is_a_termination_signal(tmp_path: Path)
     assert signal.getsignal(signal.SIGTERM) is previous  # the block put the handler back
 
 
+def test_prefects_sigterm_handler_stays_so_a_cancel_is_acknowledged(tmp_path: Path) -> None:
+    """A worker's `prefect flow-run cancel` ended the run Crashed ("Execution was aborted by a
+    termination signal"), not Cancelled: Prefect acknowledges the cancel only while its own
+    SIGTERM handler is installed, and noted_signals had put its own in place."""
+    # capture_sigterm: Prefect's handler, as the flow engine runs a flow
+    with capture_sigterm(), noted_signals() as received:
+        assert can_ack_control_intent()
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+        with warehouse.connect(tmp_path / "wh.duckdb") as con:
+            timer.start()
+            with pytest.raises(RuntimeError, match="Query interrupted") as stopped:
+                con.execute(LONG_QUERY).fetchall()
+        assert isinstance(as_signal(stopped.value, received()), TerminationSignal)
+    assert signal.set_wakeup_fd(-1) == -1  # the block put the wakeup fd back
+
+
 def test_ctrl_c_inside_a_duckdb_query_is_a_keyboard_interrupt(tmp_path: Path) -> None:
     error, received = _query_stopped_by(signal.SIGINT, tmp_path / "wh.duckdb")
     assert isinstance(as_signal(error, received), KeyboardInterrupt)
@@ -69,7 +86,7 @@ def test_outside_the_main_thread_nothing_is_installed() -> None:
 
     def worker() -> None:
         with noted_signals() as received:
-            seen.append(received)
+            seen.append(received())
 
     before = signal.getsignal(signal.SIGTERM)
     thread = threading.Thread(target=worker)
@@ -106,3 +123,37 @@ def test_an_error_naming_the_stop_is_the_stop_and_a_stopped_load_is_not_retried(
         signal.signal(signal.SIGTERM, previous)
     assert stop_received()
     assert _may_pass(None, None, None) is False
+
+
+def test_a_load_stopped_inside_a_run_is_not_retried(tmp_path: Path) -> None:
+    """The load's retry asks `stop_received` while the run's block is still open, before the
+    run reads its signals: with the signals read from a wakeup fd, the question itself must
+    read them, or the cancelled run's load runs again (and the run goes on to publish)."""
+    from prefect import flow, task
+
+    from flows.tasks import _may_pass
+
+    stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    attempts: list[int] = []
+
+    @task(retries=1, retry_delay_seconds=0, retry_condition_fn=_may_pass)
+    def load() -> None:
+        attempts.append(1)
+        with warehouse.connect(tmp_path / "wh.duckdb") as con:
+            if len(attempts) == 1:
+                stop.start()  # the first attempt's query is stopped
+            con.execute(LONG_QUERY).fetchall()
+
+    @flow
+    def run() -> None:
+        with noted_signals():
+            load()
+
+    previous = signal.signal(signal.SIGTERM, _raise_termination)  # outside Prefect's handler
+    try:
+        with pytest.raises(RuntimeError, match="Query interrupted"):
+            run()
+    finally:
+        stop.cancel()
+        signal.signal(signal.SIGTERM, previous)
+    assert attempts == [1]  # not retried
