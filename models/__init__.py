@@ -3,7 +3,7 @@
 Public surface: the `Forecaster` contract and its models, the registry, `forecast` (long
 frames in, `Forecast` out) and its two halves `prepare_forecast` (pooled fit and selection)
 and `forecast_chunk` (per-item paths), the panel conversion, demand classification and the
-metrics.
+metrics, and `recent_spikes` (a recent demand far above an item's usual size).
 """
 
 from models.base import ForecastArrays, Forecaster, NotFittedError, path_quantiles
@@ -15,6 +15,7 @@ from models.global_rate import GlobalRate
 from models.intermittent import SBA, TSB, Croston
 from models.latent import LatentRate
 from models.metrics import bias, coverage, mase, randomized_pit, rmsse, wql
+from models.outliers import recent_spikes
 from models.panel import Panel, future_periods, to_panel
 from models.prepare import (
     PreparedForecast,
@@ -60,6 +61,7 @@ __all__ = [
     "prepare_forecast",
     "quantile_names",
     "randomized_pit",
+    "recent_spikes",
     "rmsse",
     "to_panel",
     "wql",
