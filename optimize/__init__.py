@@ -8,7 +8,16 @@ Problem).
 """
 
 from optimize.costs import obsolescence_for, stockout_cost_for_service_level
-from optimize.data import Delivery, ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.data import (
+    Delivery,
+    ItemProblem,
+    Limits,
+    Offer,
+    PriceBreak,
+    Problem,
+    RecentSpike,
+    SupplierTier,
+)
 from optimize.eoq import EOQSolution, economic_order_quantity
 from optimize.evaluate import LotCost, LotCosts, evaluate_item, evaluate_items, evaluate_plan
 from optimize.inputs import build_problem, left_out_by_inputs, plan_period_starts
@@ -31,6 +40,7 @@ __all__ = [
     "PlannedLot",
     "PriceBreak",
     "Problem",
+    "RecentSpike",
     "SolveResult",
     "SupplierTier",
     "build_model",

@@ -166,6 +166,20 @@ class Delivery:
         _check(0 <= self.reject_rate < 1, f"reject_rate must be within 0..1 (< 1) {where}")
 
 
+@dataclass(frozen=True)
+class RecentSpike:
+    """One recent period of an item's history with demand far above its usual size
+    (`models.recent_spikes`): the forecast rests on it, and a planner checks it is not a
+    one-off before approving the lot. period_start: the period's first day; quantity: its
+    units; usual: the median of the item's other periods with demand (units); other_demands:
+    how many other periods had demand."""
+
+    period_start: date
+    quantity: float
+    usual: float
+    other_demands: int
+
+
 @dataclass(frozen=True, eq=False)
 class ItemProblem:
     """One item: demand scenarios (S, H), stock, open orders, offers and cost parameters.
@@ -188,7 +202,9 @@ class ItemProblem:
     offer that cannot arrive by then (a supplier-wide tier bought 300 units of an item past its
     end of life); a planner's override can still order one (a last buy). `no_forecast`: why the
     item's scenarios are zeros for want of a forecast rather than a forecast of no demand (None:
-    they are its forecast); its no-order reason says so.
+    they are its forecast); its no-order reason says so. `recent_spike`: a recent period of
+    demand far above the item's usual size that its forecast rests on (None: none); the reason
+    of a lot to order ends by naming it.
     """
 
     sku: str
@@ -208,6 +224,7 @@ class ItemProblem:
     end_of_life: date | None = None
     end_of_life_periods: int | None = None
     no_forecast: str | None = None
+    recent_spike: RecentSpike | None = None
     open_order_suppliers: tuple[Delivery | None, ...] = ()
     base_arrivals: np.ndarray = field(init=False, repr=False)
 

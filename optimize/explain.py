@@ -116,6 +116,7 @@ def _explanation(
         },
         # the offer later orders are priced with and the first period they can serve
         "later_orders": {"supplier_id": lot.later_supplier_id, "from_period": lot.replenished_from},
+        "recent_spike": _spike(item),
         "expected_lost": lot.expected_lost,
         "expected_replenished": lot.expected_replenished,
         "expected_leftover": lot.expected_leftover,
@@ -332,6 +333,38 @@ def open_order_risk(item: ItemProblem) -> str:
     if len(named) > 1:
         return f" Open orders count as their suppliers deliver: {shown}."
     return f" The open order counts as its supplier delivers: {shown}."
+
+
+def _spike(item: ItemProblem) -> dict | None:
+    """The item's `recent_spike` as JSON-able figures (None: none)."""
+    spike = item.recent_spike
+    if spike is None:
+        return None
+    return {
+        "period_start": spike.period_start.isoformat(),
+        "quantity": spike.quantity,
+        "usual": spike.usual,
+        "other_demands": spike.other_demands,
+    }
+
+
+def recent_spike_text(item: ItemProblem) -> str:
+    """'The forecast rests on one recent week of 161 units (starting 2026-11-30), 36x the
+    item's usual 4.5 (the median of its 20 other weeks with demand): check it is not a one-off
+    before approving.' for an item with a `recent_spike` ('' without one): its lot went from
+    none to 79 units on that one week, and the reason said nothing of it."""
+    spike = item.recent_spike
+    if spike is None:
+        return ""
+    word = period_word(item)
+    usual = f"{spike.usual:,.1f}".removesuffix(".0")
+    others = f"{spike.other_demands:,} other {word}{'' if spike.other_demands == 1 else 's'}"
+    return (
+        f"The forecast rests on one recent {word} of {units(spike.quantity)} units (starting "
+        f"{spike.period_start.isoformat()}), {spike.quantity / spike.usual:,.0f}x the item's "
+        f"usual {usual} (the median of its {others} with demand): check it is not a one-off "
+        "before approving."
+    )
 
 
 def money(value: float) -> str:

@@ -40,6 +40,7 @@ from optimize.data import (
     Offer,
     PriceBreak,
     Problem,
+    RecentSpike,
     SupplierTier,
     cost_error,
     salvage_error,
@@ -91,6 +92,7 @@ def build_problem(
     quarantined_supplier_items: pd.DataFrame | None = None,
     quarantined_items: pd.DataFrame | None = None,
     no_forecast: Mapping[str, str] | None = None,
+    recent_spikes: pd.DataFrame | None = None,
     skus: Collection[str] | None = None,
     order_cost_shares: Mapping[str, float] | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
@@ -117,6 +119,9 @@ def build_problem(
     an item of `items` listed there (a second row that disagrees) is left out too ("items rows
     disagree: ..."). no_forecast (sku -> why; optional): items whose scenarios are zeros for
     want of a forecast (`ItemProblem.no_forecast`), not a forecast of no demand.
+    recent_spikes (sku, ds, quantity, usual, other_demands; optional: `models.recent_spikes`
+    with unique_id as sku): items whose forecast rests on one recent demand far above their
+    usual size (`ItemProblem.recent_spike`).
     skus (optional): build these items only, each as in the Problem of all of them (the
     others are neither planned nor in unplannable); an item's later orders then pay the
     `order_cost_shares` (supplier_id -> currency; `Plan.order_cost_shares` of the run's
@@ -139,6 +144,7 @@ def build_problem(
     quarantined = _quarantined(quarantined_supplier_items)
     lost_items = {sku: "; ".join(whys) for sku, whys in _quarantined(quarantined_items).items()}
     incoming = _open_orders(open_orders, as_of, period_days, _deliveries(suppliers))
+    spikes = _recent_spikes(recent_spikes)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
     for sku, item_paths in zip(ids, paths, strict=True):
@@ -171,6 +177,7 @@ def build_problem(
                     min_service_level,
                     as_of,
                     (no_forecast or {}).get(sku),
+                    spikes.get(sku),
                 )
             )
         except ValueError as error:  # ItemProblem names the value; the item is left out
@@ -404,6 +411,7 @@ def _item_problem(
     min_service_level: float | None = None,
     as_of: date | None = None,
     no_forecast: str | None = None,
+    recent_spike: RecentSpike | None = None,
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
     end_of_life, ends = _date(row.get("end_of_life")), None
@@ -440,7 +448,22 @@ def _item_problem(
         end_of_life=end_of_life,
         end_of_life_periods=ends,
         no_forecast=no_forecast,
+        recent_spike=recent_spike,
     )
+
+
+def _recent_spikes(frame: pd.DataFrame | None) -> dict[str, RecentSpike]:
+    """sku -> RecentSpike of the rows of `recent_spikes` (sku, ds, quantity, usual,
+    other_demands)."""
+    if frame is None or frame.empty:
+        return {}
+    rows = frame.itertuples(index=False)
+    return {
+        str(r.sku): RecentSpike(
+            pd.Timestamp(r.ds).date(), float(r.quantity), float(r.usual), int(r.other_demands)
+        )
+        for r in rows
+    }
 
 
 def _supplier_amount(suppliers: pd.DataFrame, used: set[str], column: str) -> dict[str, float]:

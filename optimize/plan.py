@@ -29,7 +29,7 @@ from optimize.candidates import tier_lots
 from optimize.data import ItemProblem, Limits, Problem, largest_tiers
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items, meeting
-from optimize.explain import Usage, explain, money, percent, units
+from optimize.explain import Usage, explain, money, percent, recent_spike_text, units
 from optimize.explain import share as _share
 from optimize.model import build_models, clean_name
 from optimize.sharing import problem_shares, with_order_cost_shares
@@ -203,6 +203,7 @@ def plan(
     lots = _planned_lots(problem, menu, choices, result, parts, discounts, allowed, orders, kept)
     if per_period:
         lots = tuple(_with_rate(lot, m, c) for lot, m, c in zip(lots, plain, choices, strict=True))
+    lots = tuple(_with_spike(lot, i) for lot, i in zip(lots, problem.items, strict=True))
     objective = result.objective
     if reason is not None and result.choices is not None:  # report cost without penalties
         objective = float(sum(m.expected_cost[c] for m, c in zip(plain, choices, strict=True)))
@@ -408,6 +409,14 @@ def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
         f"; cost per period of cover {money(float(scored.expected_cost[choice]))}."
     )
     return dataclasses.replace(lot, explanation=explanation, reason=reason)
+
+
+def _with_spike(lot: PlannedLot, item: ItemProblem) -> PlannedLot:
+    """A lot to order whose item has a `recent_spike`, its reason ending with
+    `recent_spike_text`: the last thing a planner reads before approving."""
+    if not lot.quantity or item.recent_spike is None:
+        return lot
+    return dataclasses.replace(lot, reason=f"{lot.reason.rstrip()} {recent_spike_text(item)}")
 
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from optimize.costs import stockout_cost_for_service_level
+from optimize.data import RecentSpike
 from optimize.inputs import build_problem, left_out_by_inputs
 
 AS_OF = date(2025, 3, 2)
@@ -561,3 +562,15 @@ def test_a_built_problem_keeps_its_order_cost_shares_for_the_plan():
     assert problem_shares(problem) == order_cost_shares(problem.items, {"S1": 40.0, "S2": 15.0})
     again = plan(dataclasses.replace(problem, order_cost_shares=None))
     assert plan(problem).frame().equals(again.frame())
+
+
+def test_a_recent_spike_reaches_its_item():
+    ids = np.array(["A", "B"])
+    spikes = pd.DataFrame({"sku": ["B"], "ds": [pd.Timestamp("2025-02-24")], "quantity": [161.0],
+                           "usual": [4.5], "other_demands": [20]})  # fmt: skip
+    problem, _ = build_problem(
+        *tables(), (ids, np.ones((2, 3, 4), int)), AS_OF, 7.0, recent_spikes=spikes
+    )
+    a, b = problem.items
+    assert a.recent_spike is None
+    assert b.recent_spike == RecentSpike(date(2025, 2, 24), 161.0, 4.5, 20)

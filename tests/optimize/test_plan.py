@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimize.data import ItemProblem, Limits, Offer, PriceBreak, Problem, SupplierTier
+from optimize.data import (
+    ItemProblem,
+    Limits,
+    Offer,
+    PriceBreak,
+    Problem,
+    RecentSpike,
+    SupplierTier,
+)
 from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
 from optimize.plan import COLUMNS, _share, plan
 from optimize.solve import NO_SOLVER_STATUS
@@ -790,3 +798,41 @@ def test_a_tier_two_items_reach_only_together_over_the_budget_leaves_a_proven_cb
     assert [(x.supplier_id, x.quantity) for x in highs.lots] == [("S", 10), (None, 0)]
     assert cbc.objective == pytest.approx(highs.objective, rel=1e-9)
     assert not any(lot.reason.startswith("Not proven optimal") for lot in cbc.lots)
+
+
+SPIKE = RecentSpike(date(2026, 11, 30), 161.0, 4.5, 20)
+
+
+def test_a_lot_resting_on_one_recent_large_demand_says_so_last():
+    spiked = dataclasses.replace(item("P-84518", 0, rate=10.0), recent_spike=SPIKE)
+    lot = plan(Problem((spiked,))).lots[0]
+    assert lot.quantity > 0
+    assert lot.reason.endswith(
+        ". The forecast rests on one recent week of 161 units (starting 2026-11-30), 36x the "
+        "item's usual 4.5 (the median of its 20 other weeks with demand): check it is not a "
+        "one-off before approving."
+    )
+    assert lot.explanation["recent_spike"] == {
+        "period_start": "2026-11-30", "quantity": 161.0, "usual": 4.5, "other_demands": 20
+    }  # fmt: skip
+
+
+def test_no_order_and_an_item_without_a_spike_say_nothing_of_one():
+    covered = dataclasses.replace(item("P-1", 500), recent_spike=SPIKE)
+    lots = plan(Problem((covered, item("P-2", 0, rate=10.0)))).lots
+    assert lots[0].quantity == 0 and lots[1].quantity > 0
+    assert not any("one-off" in lot.reason for lot in lots)
+    assert lots[1].explanation["recent_spike"] is None
+
+
+def test_a_monthly_plan_names_a_recent_month():
+    monthly = dataclasses.replace(
+        item("P-3", 0, rate=10.0),
+        period_years=1 / 12,
+        recent_spike=RecentSpike(date(2026, 11, 1), 70.0, 7.0, 1),
+    )
+    lot = plan(Problem((monthly,))).lots[0]
+    assert lot.reason.endswith(
+        " one recent month of 70 units (starting 2026-11-01), 10x the item's usual 7 (the "
+        "median of its 1 other month with demand): check it is not a one-off before approving."
+    )
