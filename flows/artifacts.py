@@ -35,7 +35,7 @@ from flows.console import (
 )
 from flows.params import MAX_HORIZON, RunParameters
 from flows.report import short_count, totals
-from flows.sources import prior_lots, prior_lots_note, sources
+from flows.sources import prior_lots, prior_lots_note, sources, spike_lots, spike_lots_note
 from optimize.explain import periods_short, share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
@@ -132,6 +132,9 @@ def summarize(
         "order_cost_held": _order_cost_held(frame["sku"], explained),
         "beyond_horizon": beyond,
         "prior_lots": None if models is None else prior_lots(frame, models),
+        # lots resting on one recent demand far above their item's usual size (their reasons
+        # end by naming it)
+        "spike_lots": spike_lots(frame),
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.fill_target() - 1e-9 for f in fills),
         "fill_target": params.fill_target(),
@@ -374,7 +377,8 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
 
 def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, text) of what a planner must see beside the lots: items held back per limit,
-    items whose lots cannot arrive within the horizon, decisions of the night made on other
+    items whose lots cannot arrive within the horizon, lots resting on one recent demand far
+    above their item's usual size, decisions of the night made on other
     runs or on lots this run no longer recommends, notes on the input files. The run summary
     and the HTML report show the same."""
     notes = [("Limits", held_back_note(group)) for group in summary.get("held_back", [])]
@@ -382,6 +386,8 @@ def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
         notes.append(("Order costs", order_cost_held_note(summary["order_cost_held"])))
     if summary.get("beyond_horizon"):
         notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
+    if (spikes := summary.get("spike_lots")) and spikes["items"]:
+        notes.append(("Recent demand", spike_lots_note(spikes)))
     notes += [("Decisions", note) for note in summary.get("decision_notes", [])]
     return notes + [("Input", note) for note in summary.get("input_notes", [])]
 

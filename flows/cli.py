@@ -42,7 +42,7 @@ from flows.console import (
 )
 from flows.params import PERIOD_WORDS, default_as_of, parse_parameters
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
-from flows.sources import prior_lots_note, prior_notes
+from flows.sources import prior_lots_note, prior_notes, spike_lots_note
 from optimize.solve import DEFAULT_GAP
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -777,6 +777,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"lead times:   {beyond_horizon_note(late, shown=10)}{hint}")
     if (priors := summary.get("prior_lots")) and priors["items"]:
         click.echo(f"forecasts:    {prior_lots_note(priors)}")
+    if (spikes := summary.get("spike_lots")) and spikes["items"]:
+        click.echo(f"forecasts:    {spike_lots_note(spikes)}")
     published = summary.get("published", True)
     if not published:
         click.echo("published:    no; an earlier night or some items only: the published plan "

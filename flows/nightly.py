@@ -156,8 +156,9 @@ def _run_pipeline(
         with _timed(seconds, "forecast"):
             prepared = tasks.prepare_forecast(params, demand, inputs["items"])
             fc = runner.forecast_in_chunks(params, prepared)
+            spikes = tasks.recent_spikes(params, demand)
         with _timed(seconds, "optimize"):
-            result, unplannable = tasks.plan_orders(params, inputs, fc)
+            result, unplannable = tasks.plan_orders(params, inputs, fc, spikes)
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
                                       unplannable, inputs["suppliers"],

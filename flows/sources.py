@@ -9,12 +9,16 @@ first night on one month of orders, group `(all items, one period)`), from a pla
 have. A lot sized on such a forecast wants a planner's look: an item that sold 12 units in its
 one week got a lot of 189.
 
+A lot whose forecast rests on one recent demand far above its item's usual size
+(`models.recent_spikes`; its reason ends by naming it) wants the same look: `spike_lots`.
+
 `models` frames are as `warehouse.run_forecast_models` (sku, model, n_demands, group), or
 `models.PreparedForecast.selection()` with unique_id renamed to sku.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -152,3 +156,46 @@ def prior_lots_note(group: dict[str, Any]) -> str:
     return f"{prior_lots_headline(group)}: {', '.join(skus)}" + (
         f" and {more} more" if more > 0 else ""
     )
+
+
+def spike_lots(lots: pd.DataFrame, shown: int = 10) -> dict[str, Any]:
+    """For the run summary (JSON-able): how many lots to order rest on one recent demand far
+    above their item's usual size (the explanation's `recent_spike`), and the first `shown`,
+    the largest order value first: sku, quantity (units of that period), ratio (to the usual
+    size), usual (units). `lots`: `optimize.Plan.frame()` (explanation as JSON text)."""
+    ordered = lots[lots["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    found = []
+    for sku, text in zip(ordered["sku"], ordered["explanation"], strict=True):
+        spike = json.loads(text).get("recent_spike")
+        if spike:
+            found.append({"sku": str(sku), "quantity": spike["quantity"], "usual": spike["usual"],
+                          "ratio": spike["quantity"] / spike["usual"]})  # fmt: skip
+    return {"items": len(found), "lots": found[:shown]}
+
+
+def spike_lots_note(group: dict[str, Any]) -> str:
+    """'1 lot rests on one recent demand far above its item's usual size: check it is not a
+    one-off before approving: P-84518 (161 units, 36x its usual 4.5)' for a `spike_lots`
+    group with items."""
+    n = group["items"]
+    named = ", ".join(
+        f"{lot['sku']} ({lot['quantity']:,.0f} units, {lot['ratio']:,.0f}x its usual "
+        f"{_size(lot['usual'])})"
+        for lot in group["lots"]
+    )
+    more = n - len(group["lots"])
+    if n == 1:
+        head = "1 lot rests on one recent demand far above its item's usual size: check it is"
+    else:
+        head = (f"{n:,} lots rest on one recent demand far above their items' usual size: check "
+                "they are")  # fmt: skip
+    return f"{head} not a one-off before approving: {named}" + (
+        f" and {more} more" if more > 0 else ""
+    )
+
+
+def _size(units: float) -> str:
+    """4.5, 7 (a usual size: one decimal, none when whole)."""
+    return f"{units:,.1f}".removesuffix(".0")

@@ -115,6 +115,15 @@ def prepare_forecast(
     return prepared
 
 
+@task(name="recent-spikes", **_TASK)
+def recent_spikes(params: RunParameters, demand: pd.DataFrame) -> pd.DataFrame:
+    """The items whose last weeks (or month) of history hold one demand far above their
+    usual size (`models.recent_spikes`), unique_id as sku: their lots' reasons say so."""
+    last = warehouse.last_complete_start(params.as_of, params.freq)
+    spikes = models.recent_spikes(models.to_panel(demand, params.freq, last))
+    return spikes.rename(columns={"unique_id": "sku"})
+
+
 @task(name="forecast-chunk", **_TASK)
 def forecast_chunk(
     params: RunParameters,
@@ -140,10 +149,11 @@ def build_problem(
     fc: models.Forecast,
     skus: list[str] | None = None,
     order_cost_shares: dict[str, float] | None = None,
+    recent_spikes: pd.DataFrame | None = None,
 ) -> tuple[optimize.Problem, pd.DataFrame]:
     """The run's order problem (`optimize.build_problem`) from its inputs and forecast; with
     `skus`, of these items alone, their later orders paying `order_cost_shares` (the run's
-    `optimize.Plan.order_cost_shares`)."""
+    `optimize.Plan.order_cost_shares`); `recent_spikes`: as the task `recent_spikes`."""
     return optimize.build_problem(
         **inputs,
         scenarios=(fc.unique_id, fc.paths),
@@ -158,6 +168,7 @@ def build_problem(
         first_period_days=float(models.period_lengths(fc.ds)[0]) if len(fc.ds) else None,
         day_shares=fc.day_shares,
         no_forecast=sources.no_forecast_reasons(inputs["items"], fc),
+        recent_spikes=recent_spikes,
         skus=skus,
         order_cost_shares=order_cost_shares,
     )
@@ -165,11 +176,15 @@ def build_problem(
 
 @task(name="optimize", **_TASK)
 def plan_orders(
-    params: RunParameters, inputs: dict[str, pd.DataFrame], fc: models.Forecast
+    params: RunParameters,
+    inputs: dict[str, pd.DataFrame],
+    fc: models.Forecast,
+    spikes: pd.DataFrame | None = None,
 ) -> tuple[optimize.Plan, pd.DataFrame]:
     """The night's plan; each item keeps the night before's lot still pending while it is
-    nearly as good (`warehouse.previous_lots`, `optimize.plan(previous=...)`)."""
-    problem, unplannable = build_problem(params, inputs, fc)
+    nearly as good (`warehouse.previous_lots`, `optimize.plan(previous=...)`); `spikes`: the
+    task `recent_spikes`, named in the reasons of their lots."""
+    problem, unplannable = build_problem(params, inputs, fc, recent_spikes=spikes)
     with warehouse.connect(params.db_path, read_only=True) as con:
         previous = warehouse.previous_lots(con, params.as_of, params.freq, params.horizon)
     result = optimize.plan(

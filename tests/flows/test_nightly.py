@@ -30,11 +30,13 @@ from flows.artifacts import (
     _held_back,
     beyond_horizon,
     buyer_table,
+    exception_notes,
     summary_markdown,
 )
 from flows.cli import _print_summary, _prog, main
 from flows.console import beyond_horizon_note, unused_note
 from flows.nightly import nightly
+from flows.sources import spike_lots_note
 from tests.flows.conftest import AS_OF
 
 SMALL = {"horizon": 8, "scenarios": 60}
@@ -1400,3 +1402,54 @@ def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summ
                                           optimize.Limits(order_cost={"S2": 120.0})))  # fmt: skip
     frame = both.frame()
     assert _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]]) is None
+
+
+def test_a_lot_resting_on_one_recent_large_demand_asks_for_a_check(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """SPIKE-1 sold 4 to 6 units every other week for a year and a half, then 161 in the
+    last week before the night: its lot rests on that week (demo P-84518's forecast went
+    from 7.3 to 139 units on such a week, and the lot's reason said nothing of it)."""
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    items = pd.read_csv(folder / "items.csv", dtype=str)
+    template = items[items["lifecycle_stage"] == "series"].iloc[0]
+    spiked = template.copy()
+    spiked["sku"] = "SPIKE-1"
+    pd.concat([items, pd.DataFrame([spiked])]).to_csv(folder / "items.csv", index=False)
+    for name in ("supplier_items.csv", "price_breaks.csv"):
+        table = pd.read_csv(folder / name, dtype=str)
+        rows = table[table["sku"] == template["sku"]].assign(sku="SPIKE-1")
+        pd.concat([table, rows]).to_csv(folder / name, index=False)
+    days = [*pd.date_range("2025-01-08", "2026-06-10", freq="14D"), pd.Timestamp("2026-06-24")]
+    sizes = [4 + k % 3 for k in range(len(days) - 1)] + [161]
+    lines = pd.DataFrame({"order_id": [f"Y-{k}" for k in range(len(days))], "line": 1,
+                          "order_date": [d.strftime("%Y-%m-%d") for d in days],
+                          "sku": "SPIKE-1", "quantity": sizes})  # fmt: skip
+    lines.to_csv(folder / "order_lines_spike.csv", index=False)
+    db_path = tmp_path / "reorder.duckdb"
+    summary = _run(folder, db_path)
+    lot = _published(db_path).set_index("sku").loc["SPIKE-1"]
+    assert lot["quantity"] > 0
+    assert lot["reason"].endswith(
+        " The forecast rests on one recent week of 161 units (starting 2026-06-22), 32x the "
+        "item's usual 5 (the median of its 38 other weeks with demand): check it is not a "
+        "one-off before approving."
+    )
+    spikes = summary["spike_lots"]
+    assert "SPIKE-1" in [row["sku"] for row in spikes["lots"]]
+    assert any(label == "Recent demand" and "SPIKE-1 (161 units, 32x its usual 5)" in text
+               for label, text in exception_notes(summary))  # fmt: skip
+
+
+def test_the_lots_resting_on_a_recent_large_demand_are_counted_and_named() -> None:
+    row = {"sku": "P-84518", "quantity": 161.0, "usual": 4.5, "ratio": 35.8}
+    assert spike_lots_note({"items": 1, "lots": [row]}) == (
+        "1 lot rests on one recent demand far above its item's usual size: check it is not a "
+        "one-off before approving: P-84518 (161 units, 36x its usual 4.5)"
+    )
+    other = {"sku": "P-1", "quantity": 1200.0, "usual": 100.0, "ratio": 12.0}
+    assert spike_lots_note({"items": 3, "lots": [row, other]}).endswith(
+        "above their items' usual size: check they are not a one-off before approving: "
+        "P-84518 (161 units, 36x its usual 4.5), P-1 (1,200 units, 12x its usual 100) and 1 more"
+    )
