@@ -7,7 +7,7 @@ does: each night uses the latest earlier night's models and lots). Per night: th
 since the night before by kind (`warehouse.lot_changes`), the plan's expected cost (`objective`
 of the run, currency, without the keep credits), the lots kept over a cheaper one
 (`explanation.kept`) and what they cost more in expectation (`kept_cost`, currency). The keep
-margin is `optimize.plan.KEEP_LOT_MARGIN` of this process (0: no lot kept).
+margin is the run parameter `keep_margin` (0: no lot kept; at most 0.05).
 
     .venv/bin/python bench/nervousness.py                          # margins 0 and the default
     .venv/bin/python bench/nervousness.py --keep-margins 0 0.001 0.002 0.005 --items 300
@@ -18,7 +18,6 @@ Figures in bench/README.md ("Plan nervousness").
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -49,10 +48,10 @@ def plan_nights(data: Path, db: Path, margin: float, start: date, end: date) -> 
     import warehouse
     from flows.nightly import nightly
 
-    importlib.import_module("optimize.plan").KEEP_LOT_MARGIN = margin
     rows = []
     for night in nights(start, end):
-        nightly(as_of=night, data_dir=str(data), db_path=str(db), reports_dir=str(db.parent))
+        nightly(as_of=night, data_dir=str(data), db_path=str(db), reports_dir=str(db.parent),
+                keep_margin=margin)  # fmt: skip
         with warehouse.connect(db, read_only=True) as con:
             run_id, run_key, _ = warehouse.night_run(con, night)
             history = warehouse.run_history(con, 1)

@@ -11,7 +11,7 @@ import pandas as pd
 
 import warehouse
 from flows.console import left_aligned, lot_text
-from optimize.explain import expected_units, money, price, units
+from optimize.explain import expected_units, margin_share, money, price, units
 from optimize.plan import KEEP_LOT_MARGIN
 
 CHANGES_SHOWN = 10  # largest lot changes in the run summary and the report
@@ -19,18 +19,26 @@ CHANGES_SHOWN = 10  # largest lot changes in the run summary and the report
 SAME_DRIVERS = "drivers the same"
 
 
-def change_counts(counts: dict[str, int], kept: int | None = None) -> str:
+def change_counts(
+    counts: dict[str, int], kept: int | None = None, margin: float = KEEP_LOT_MARGIN
+) -> str:
     """'4 new lots, 2 dropped, 3 more, 1 fewer, 1 other supplier; 83 unchanged (20 kept over a
     lot up to 0.2% cheaper); 5 ordered, 1 rejected the night before' of
     `warehouse.LotChanges.counts` and `.kept` (None: not known, a summary before 2026-12-07);
-    ordered and rejected only when there are any."""
+    `margin`: the night's keep_margin; ordered and rejected only when there are any."""
     kinds = [f"{counts['new']:,} new lot{'' if counts['new'] == 1 else 's'}"]
     kinds += [f"{counts[kind]:,} {kind}" for kind in warehouse.CHANGE_KINDS[1:]]
     text = f"{', '.join(kinds)}; {counts['unchanged']:,} unchanged"
     if kept:
-        text += f" ({kept:,} kept over a lot up to {KEEP_LOT_MARGIN:.1%} cheaper)"
+        text += f" ({kept:,} kept over a lot up to {margin_share(margin)} cheaper)"
     decided = [f"{counts[k]:,} {k}" for k in ("ordered", "rejected") if counts.get(k)]
     return text + (f"; {', '.join(decided)} the night before" if decided else "")
+
+
+def keep_margin(parameters: dict[str, Any]) -> float:
+    """The keep_margin of a run's stored parameters (`warehouse.run_parameters`); a run stored
+    before it was a parameter kept with KEEP_LOT_MARGIN."""
+    return float(parameters.get("keep_margin", KEEP_LOT_MARGIN))
 
 
 def change_drivers(row: dict[str, Any]) -> str:
@@ -114,16 +122,19 @@ def changes_text(changed: pd.DataFrame) -> str:
 
 
 def change_summary(
-    changes: warehouse.LotChanges, shown: int = CHANGES_SHOWN, limits: str = ""
+    changes: warehouse.LotChanges,
+    shown: int = CHANGES_SHOWN,
+    limits: str = "",
+    keep_margin: float = KEEP_LOT_MARGIN,
 ) -> dict[str, Any]:
     """The run summary's `changes` (JSON-able): since (the night compared with, ISO; None:
     none), counts per kind and the `shown` largest changes as rows of text (`change_rows`),
     of a `warehouse.LotChanges`; `limits`: how the night compared with planned otherwise
-    (`limits_unlike`)."""
+    (`limits_unlike`); `keep_margin`: the run's."""
     if changes.previous_night is None:
         return {"since": None, "counts": None, "largest": []}
     return {"since": changes.previous_night.isoformat(), "counts": changes.counts,
-            "kept": changes.kept, "limits": limits,
+            "kept": changes.kept, "keep_margin": keep_margin, "limits": limits,
             "largest": change_rows(changes.changed.head(shown))}  # fmt: skip
 
 
@@ -132,7 +143,8 @@ def changes_headline(changes: dict[str, Any]) -> str:
     `changes`, or that no earlier night has a plan to compare with."""
     if changes["since"] is None:
         return "none to show: no earlier night has a plan of all items to compare with"
-    counts = change_counts(changes["counts"], changes.get("kept"))
+    margin = changes.get("keep_margin", KEEP_LOT_MARGIN)  # a summary before 2026-12-07: none
+    counts = change_counts(changes["counts"], changes.get("kept"), margin)
     limits = f" (planned with {changes['limits']})" if changes.get("limits") else ""
     return f"since the night of {changes['since']}{limits}: {counts}"
 

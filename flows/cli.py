@@ -18,7 +18,7 @@ import pandas as pd
 import optimize
 import warehouse
 from flows import watchdog
-from flows.change_text import change_counts, changes_headline, changes_text
+from flows.change_text import change_counts, changes_headline, changes_text, keep_margin
 from flows.console import (
     OFFER_LEFT_OUT,
     beyond_horizon_note,
@@ -40,9 +40,10 @@ from flows.console import (
     tier_value_note,
     unused_note,
 )
-from flows.params import PERIOD_WORDS, default_as_of, parse_parameters
+from flows.params import MAX_KEEP_MARGIN, PERIOD_WORDS, default_as_of, parse_parameters
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import prior_lots_note, prior_notes, spike_lots_note
+from optimize.plan import KEEP_LOT_MARGIN
 from optimize.solve import DEFAULT_GAP
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -218,6 +219,14 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     help="Relative MILP gap, of the cost the lots can avoid (the objective less each item's "
     "least cost).",
 )
+@click.option(
+    "--keep-margin",
+    type=float,
+    default=KEEP_LOT_MARGIN,
+    show_default=True,
+    help="Keep an item's pending lot of the night before while it costs at most this share of "
+    f"the item's least expected cost more (0..{MAX_KEEP_MARGIN}; 0: follow every change).",
+)
 def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) -> None:
     """Run the nightly flow once, locally (no server needed)."""
     from flows.nightly import nightly
@@ -377,6 +386,7 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
             option = "--sku" if str(error).startswith("items filter") else "--since"
             raise click.BadParameter(str(error).split(": ", 1)[1], param_hint=option) from None
         notes = _comparison_notes(con, found)
+        margin = keep_margin(warehouse.run_parameters(con, found.run_key) if found else {})
         warn_failed(con, db_path)
     if found is None:
         click.echo("no published run yet")
@@ -384,7 +394,7 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
         click.echo(f"the night of {found.night:%Y-%m-%d} has no earlier night with a plan of all "
                    "items to compare its lots with")  # fmt: skip
     else:
-        _print_changes(found, skus, notes)
+        _print_changes(found, skus, notes, margin)
 
 
 def _comparison_notes(con: object, found: warehouse.LotChanges | None) -> list[str]:
@@ -402,12 +412,15 @@ def _comparison_notes(con: object, found: warehouse.LotChanges | None) -> list[s
     return notes
 
 
-def _print_changes(found: warehouse.LotChanges, skus: tuple[str, ...], notes: list[str]) -> None:
+def _print_changes(
+    found: warehouse.LotChanges, skus: tuple[str, ...], notes: list[str], margin: float
+) -> None:
     """The counts of a `warehouse.LotChanges`, then its changed lots (with `skus`: those
-    items' lots, unchanged too) and what the columns mean; `notes`: `_comparison_notes`."""
+    items' lots, unchanged too) and what the columns mean; `notes`: `_comparison_notes`;
+    `margin`: the night's keep_margin."""
     since = f"{found.previous_night:%Y-%m-%d}"
     click.echo(f"Lots of night {found.night:%Y-%m-%d} since the night of {since}: "
-               f"{change_counts(found.counts, found.kept)}")  # fmt: skip
+               f"{change_counts(found.counts, found.kept, margin)}")  # fmt: skip
     for note in notes:
         click.echo(f"note: {note}")
     lots = found.lots[found.lots["sku"].isin(skus)] if skus else found.changed

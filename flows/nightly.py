@@ -20,6 +20,7 @@ from flows.params import (
     ChunkSize,
     Gap,
     Horizon,
+    KeepMargin,
     Limit,
     LockWait,
     MaxOrders,
@@ -33,6 +34,7 @@ from flows.params import (
     parse_parameters,
 )
 from flows.signals import as_signal, noted_signals
+from optimize.plan import KEEP_LOT_MARGIN
 from optimize.solve import DEFAULT_GAP
 from warehouse.memory import release_memory
 
@@ -60,6 +62,7 @@ def nightly(
     solver: Literal["highs", "cbc"] = "highs",
     time_limit: TimeLimit = 60.0,
     gap: Gap = DEFAULT_GAP,
+    keep_margin: KeepMargin = KEEP_LOT_MARGIN,
     task_runner: TaskRunner = "threads",
     dask_address: str | None = None,
     chunk_size: ChunkSize = 100,
@@ -90,6 +93,7 @@ def nightly(
         time_limit: Solver time limit, seconds.
         gap: Relative optimality gap the solver may stop at (0.01 = 1%), of the cost
             the lots can avoid (the objective less each item's least cost).
+        keep_margin: An item keeps its pending lot of the night before while it costs at most this share of the item's least expected cost more (0..0.05; 0.002 = 0.2%; 0: follow every change).
         task_runner: Where the forecast chunks run: threads, or dask (a local cluster or dask_address).
         dask_address: Scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (empty: local).
         chunk_size: Items per forecast task.

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from optimize.explain import share
+from optimize.plan import KEEP_LOT_MARGIN
 from optimize.solve import DEFAULT_GAP
 from warehouse.validate import HISTORY_YEARS
 
@@ -37,6 +38,10 @@ _NOT_IN_RUN_KEY = frozenset(
         "lock_wait",
     }
 )
+#: Parameters added after runs were stored: in the run key only when they differ from their
+#: default, so a rerun of a night with the default keeps the key its first run had (and
+#: replaces its results instead of adding a what-if beside them).
+_IN_RUN_KEY_WHEN_SET = frozenset({"keep_margin"})
 
 # Constrained types shared by RunParameters and the flow signature: Prefect turns the flow's
 # annotations into the deployment's parameter schema, so the server refuses an out-of-range
@@ -67,6 +72,17 @@ Gap = Annotated[
         ge=0.0,
         le=0.5,
         description="relative optimality gap of the solver, of the cost the lots can avoid",
+    ),
+]
+MAX_KEEP_MARGIN = 0.05  # a lot 5% dearer is not "nearly as good": news, not noise
+KeepMargin = Annotated[
+    float,
+    Field(
+        ge=0.0,
+        le=MAX_KEEP_MARGIN,
+        allow_inf_nan=False,
+        description="share of an item's least expected cost its lot of the night before may "
+        "cost more and still be kept (0: follow every change)",
     ),
 ]
 ChunkSize = Annotated[int, Field(ge=1, le=5000, description="items per forecast task")]
@@ -149,9 +165,11 @@ class RunParameters(BaseModel):
     """Everything a nightly run or a rerun can be told.
 
     Units: horizon in periods of `freq`; budget in currency; capacity in litres;
-    time_limit in seconds. service_level prices stockouts (a soft target); min_service_level
-    is a hard target per item: when the limits cannot meet it the run says why and plans with
-    a relaxed model (runs.relaxed, runs.infeasible_reason). task_runner, dask_address and
+    time_limit in seconds; keep_margin a share of an item's least expected cost (the night
+    before's pending lot is kept while it costs at most that much more, `optimize.plan`).
+    service_level prices stockouts (a soft target); min_service_level is a hard target per
+    item: when the limits cannot meet it the run says why and plans with a relaxed model
+    (runs.relaxed, runs.infeasible_reason). task_runner, dask_address and
     chunk_size say where the forecast chunks run (threads, a local Dask cluster or a Dask
     scheduler); they never change results.
     """
@@ -177,6 +195,7 @@ class RunParameters(BaseModel):
     solver: Literal["highs", "cbc"] = "highs"
     time_limit: TimeLimit = 60.0
     gap: Gap = DEFAULT_GAP
+    keep_margin: KeepMargin = KEEP_LOT_MARGIN
     task_runner: TaskRunner = "threads"
     dask_address: str | None = None
     chunk_size: ChunkSize = 100
@@ -288,8 +307,12 @@ class RunParameters(BaseModel):
 
     def run_key(self) -> str:
         """as_of plus a hash of every parameter that changes results: the same night
-        rerun with the same parameters gets the same key and replaces its results."""
-        payload = self.model_dump(mode="json", exclude=set(_NOT_IN_RUN_KEY))
+        rerun with the same parameters gets the same key and replaces its results. A
+        parameter of _IN_RUN_KEY_WHEN_SET is hashed only when it is not its default, so the
+        keys of runs stored before it existed stay the same."""
+        defaults = type(self).model_fields
+        unset = {n for n in _IN_RUN_KEY_WHEN_SET if getattr(self, n) == defaults[n].default}
+        payload = self.model_dump(mode="json", exclude=set(_NOT_IN_RUN_KEY) | unset)
         payload["data_dir"] = str(Path(payload["data_dir"]).resolve())
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         return f"{self.as_of.isoformat()}-{digest[:10]}"

@@ -181,9 +181,9 @@ def plan_orders(
     fc: models.Forecast,
     spikes: pd.DataFrame | None = None,
 ) -> tuple[optimize.Plan, pd.DataFrame]:
-    """The night's plan; each item keeps the night before's lot still pending while it is
-    nearly as good (`warehouse.previous_lots`, `optimize.plan(previous=...)`); `spikes`: the
-    task `recent_spikes`, named in the reasons of their lots."""
+    """The night's plan; each item keeps the night before's lot still pending while it costs
+    at most `keep_margin` more (`warehouse.previous_lots`, `optimize.plan(previous=...)`);
+    `spikes`: the task `recent_spikes`, named in the reasons of their lots."""
     problem, unplannable = build_problem(params, inputs, fc, recent_spikes=spikes)
     with warehouse.connect(params.db_path, read_only=True) as con:
         previous = warehouse.previous_lots(con, params.as_of, params.freq, params.horizon)
@@ -193,6 +193,7 @@ def plan_orders(
         time_limit=params.time_limit,
         gap=params.gap,
         previous=previous,
+        keep_margin=params.keep_margin,
     )
     return result, unplannable
 
@@ -258,7 +259,9 @@ def lot_changes(params: RunParameters) -> dict[str, Any] | None:
         before = changes and changes.previous_run_key
         other = warehouse.run_parameters(con, before) if before else {}
     limits = limits_unlike(other, params.model_dump(mode="json"))
-    return None if changes is None else change_summary(changes, limits=limits)
+    if changes is None:
+        return None
+    return change_summary(changes, limits=limits, keep_margin=params.keep_margin)
 
 
 @task(name="decision-notes", **_TASK)

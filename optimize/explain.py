@@ -82,7 +82,7 @@ def _kept_text(explanation: dict) -> str:
     )  # fmt: skip
     return (
         f"{other} would cost {money(kept['expected_cost_difference'])} less in expectation, "
-        f"within {kept['margin']:.1%} of the item's expected cost"
+        f"within {margin_share(kept['margin'])} of the item's expected cost"
     )
 
 
@@ -409,6 +409,12 @@ def share(value: float, short: bool = False) -> str:
     a level that falls short of a target, rounded down so 98.96% does not read as 99%."""
     percent = math.floor(1000 * value + 1e-9) / 10 if short else round(100 * value, 1)
     return f"{percent:.1f}".removesuffix(".0") + "%"
+
+
+def margin_share(value: float) -> str:
+    """A keep margin as a percent, as exact as it was set: 0.002 '0.2%', 0.0005 '0.05%', 0.05
+    '5%' (one decimal read 0.0005 as '0.1%' and 0.0001 as '0.0%')."""
+    return f"{round(100 * value, 4):g}%"
 
 
 def percent(value: float) -> str:

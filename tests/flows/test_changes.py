@@ -3,6 +3,7 @@ DuckDB and HiGHS), the second with stock and prices moved so that known items ch
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,10 +29,11 @@ def _cli(*args: str) -> str:
     return out.output
 
 
-def _run(data: Path, db: Path, night: date) -> str:
-    """`reorder run` of the night, small (8 weeks, 60 scenarios): what it printed."""
+def _run(data: Path, db: Path, night: date, *options: str) -> str:
+    """`reorder run` of the night, small (8 weeks, 60 scenarios), with `options`: what it
+    printed."""
     return _cli("run", "--data-dir", str(data), "--db", str(db), "--as-of", str(night),
-                "--horizon", "8", "--scenarios", "60")  # fmt: skip
+                "--horizon", "8", "--scenarios", "60", *options)  # fmt: skip
 
 
 def _new_item(data: Path) -> str:
@@ -443,3 +445,41 @@ def test_the_review_form_says_how_each_lot_relates_to_the_night_before(nights: d
     assert "| sku | supplier | quantity | unit price | order value | since | reason |" in table
     (row,) = [line for line in table.splitlines() if line.startswith(f"| {more} |")]
     assert f" | more (was {lots.at[more, 'quantity_before']:,.0f}) | " in row
+
+
+def test_a_night_planned_with_keep_margin_0_follows_every_change_and_a_wider_one_keeps_more(
+    nights: dict, tmp_path: Path
+) -> None:
+    """The keep margin was a library constant (0.2%): a planner could neither turn the rule
+    off nor widen it for a run. Night 2 again with --keep-margin 0: no lot kept, each lot the
+    default kept over a cheaper one moves to that one; with 0.05: at least those kept, the
+    reasons and the counts naming 5%; each a what-if of its own run key."""
+    db = tmp_path / "margins.duckdb"
+    shutil.copy(nights["db"], db)
+    data = nights["db"].parent / "data"
+    default = _changes(db)
+    kept = default.lots[default.lots["kept_after"].notna()].set_index("sku")
+    assert len(kept) >= 1
+    runs = {}
+    for margin in ("0", "0.05"):
+        printed = _run(data, db, NIGHT_2, "--keep-margin", margin)
+        with warehouse.connect(db, read_only=True) as con:
+            run_id, run_key = warehouse.run_history(con, 1).iloc[0][["run_id", "run_key"]]
+            lots = warehouse.run_recommendations(con, run_id).set_index("sku")
+            runs[margin] = (printed, run_key, lots, warehouse.lot_changes(con, run_key))
+    keys = {run_key for _, run_key, _, _ in runs.values()} | {default.run_key}
+    assert len(keys) == 3
+    printed, _, lots, changes = runs["0"]
+    assert not lots["reason"].str.contains("kept from the night before", case=False).any()
+    assert changes.kept == 0 and " kept over a lot " not in printed
+    for sku, row in kept.iterrows():  # tonight's cheaper lot, not the night before's
+        other = json.loads(row["kept_after"])
+        assert (lots.at[sku, "supplier_id"], lots.at[sku, "quantity"]) == (
+            other["supplier_id"], other["quantity"])  # fmt: skip
+    printed, _, lots, changes = runs["0.05"]
+    wide = lots[lots["reason"].str.contains("kept from the night before", case=False)]
+    assert set(kept.index) <= set(wide.index) and changes.kept >= len(kept)
+    assert wide["reason"].str.contains("within 5% of the item's expected cost").all()
+    assert f" ({changes.kept} kept over a lot up to 5% cheaper)" in printed
+    assert f" ({changes.kept} kept over a lot up to 5% cheaper)" in _cli("changes", "--db", str(db))
+    assert "keep_margin 0.05" in _cli("runs", "--db", str(db))

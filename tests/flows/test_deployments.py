@@ -93,7 +93,14 @@ def test_readme_names_every_parameter_of_the_review() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("horizon", 0), ("scenarios", 3), ("service_level", 1.5), ("solver", "gurobi")],
+    [
+        ("horizon", 0),
+        ("scenarios", 3),
+        ("service_level", 1.5),
+        ("solver", "gurobi"),
+        ("keep_margin", 0.5),
+        ("keep_margin", -0.01),
+    ],
 )
 def test_server_schema_refuses_a_bad_value_naming_the_parameter(name: str, value: object) -> None:
     """What the Prefect server checks when a run is created (enforce_parameter_schema)."""

@@ -173,3 +173,38 @@ def test_the_flows_as_of_takes_what_pydantic_took_and_names_the_form_otherwise()
     assert as_of.validate_python(None) is None
     with pytest.raises(ValidationError, match="as_of '06/30/2026' is not a date of the form"):
         as_of.validate_python("06/30/2026")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-0.001, "greater than or equal to 0"),
+        (0.06, "less than or equal to 0.05"),
+        (float("nan"), "a finite number"),
+        ("inf", "a finite number"),
+    ],
+)
+def test_a_bad_keep_margin_is_refused_before_work_starts(value: object, message: str) -> None:
+    """The margin of the keep rule was a library constant: a planner could neither turn it off
+    nor widen it for a run."""
+    with pytest.raises(ValueError, match=f"^invalid run parameters: keep_margin: Input should be "
+                       f"{message}$"):  # fmt: skip
+        parse_parameters(keep_margin=value)
+
+
+def test_a_default_run_keeps_the_run_key_it_had_before_keep_margin_was_a_parameter() -> None:
+    """Keys of 2026-12-07, before keep_margin: a rerun of a stored night with the default
+    replaces its results (another key would add a second run of the night beside them); a
+    run with another margin plans other lots, so it has another key, and says so."""
+    from flows.params import changed_parameters
+
+    night = {"as_of": "2026-06-30", "data_dir": "/srv/reorder/data"}
+    what_if = night | {"freq": "M", "horizon": 6, "budget": 1000, "items": "P-1,P-2"}
+    assert parse_parameters(**night).run_key() == "2026-06-30-6ab4d5fd2a"
+    assert parse_parameters(**what_if).run_key() == "2026-06-30-fa1b20a821"
+    assert parse_parameters(**night, keep_margin=0.002).run_key() == "2026-06-30-6ab4d5fd2a"
+    keys = {parse_parameters(**night, keep_margin=m).run_key() for m in (0, 0.001, 0.005)}
+    assert len(keys) == 3 and "2026-06-30-6ab4d5fd2a" not in keys
+    stored = parse_parameters(**night, keep_margin=0).model_dump(mode="json")
+    assert changed_parameters(stored) == {"keep_margin": 0.0}
+    assert changed_parameters(parse_parameters(**night).model_dump(mode="json")) == {}

@@ -115,3 +115,13 @@ def test_the_same_inputs_give_the_same_plan():
 def test_a_negative_margin_is_refused():
     with pytest.raises(ValueError, match="keep_margin must be a number >= 0"):
         plan(Problem((item("P-1", 0),)), keep_margin=-0.1)
+
+
+@pytest.mark.parametrize(("margin", "text"), [(KEEP_LOT_MARGIN, "0.2%"), (0.0025, "0.25%")])
+def test_the_reason_names_the_margin_the_lot_was_kept_with(margin: float, text: str):
+    """A run's keep_margin of 0.25% read "within 0.2%" (one decimal), as if the default."""
+    unit = item("P-1", 0)
+    before, _ = _near_tie(unit)
+    lot = plan(Problem((unit,)), previous={"P-1": before}, keep_margin=margin).lots[0]
+    assert lot.explanation["kept"]["margin"] == margin
+    assert lot.reason.endswith(f", within {text} of the item's expected cost.")
