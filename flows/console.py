@@ -147,14 +147,16 @@ def planned_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:
     return f"planned {periods}" if periods and not same else ""
 
 
-PLAN_LIMITS = ("budget", "capacity", "max_orders", "service_level", "min_service_level")
+# what a plan is made with besides the data: a night planned otherwise moves lots for that alone
+PLAN_LIMITS = ("budget", "capacity", "max_orders", "service_level", "min_service_level",
+               "keep_margin")  # fmt: skip
 
 
 def limits_unlike(other: dict[str, Any], this: dict[str, Any]) -> str:
-    """'budget 150,000 (this night: none)': the limits and service levels a run with stored
-    parameters `other` planned with where they differ from those of `this` run ('' when the
-    same or not stored; a name only one of them stores is not compared): a night after a
-    --budget what-if compares with lots cut to fit."""
+    """'budget 150,000 (this night: none)': the limits, service levels and keep_margin a run
+    with stored parameters `other` planned with where they differ from those of `this` run
+    ('' when the same or not stored; a name only one of them stores is not compared): a night
+    after a --budget what-if compares with lots cut to fit."""
     if not other or not this:
         return ""
 

@@ -285,6 +285,10 @@ def test_limits_unlike_names_each_limit_that_differs() -> None:
     assert limits_unlike(other, this) == (
         "budget 150,000 (this night: none); service_level 0.9 (this night: 0.95)"
     )
+    # a night planned with another keep_margin keeps other lots: named too
+    assert limits_unlike({"keep_margin": 0.0}, {"keep_margin": 0.002}) == (
+        "keep_margin 0 (this night: 0.002)"
+    )
 
 
 def _lots(db: Path, night: date) -> pd.DataFrame:
