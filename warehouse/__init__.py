@@ -63,6 +63,15 @@ from warehouse.errors import (
 )
 from warehouse.load import FileLoad, LoadReport, load_folder
 from warehouse.load_notes import item_notes
+from warehouse.one_offs import (
+    Marked,
+    OneOffError,
+    excluded_one_offs,
+    largest_day,
+    mark_one_off,
+    one_offs,
+    unmark_one_off,
+)
 from warehouse.planning import read_planning_inputs, select_skus
 from warehouse.run_lock import RunLock, RunLockedError, busy_message, run_lock
 from warehouse.runs import (
@@ -106,6 +115,8 @@ __all__ = [
     "LoadError",
     "LoadReport",
     "LotChanges",
+    "Marked",
+    "OneOffError",
     "RunLock",
     "RunLockedError",
     "accuracy_notes",
@@ -128,6 +139,7 @@ __all__ = [
     "earlier_proposals",
     "earlier_rejections",
     "ensure_schema",
+    "excluded_one_offs",
     "fail_run",
     "failed_since_published",
     "forecast_accuracy",
@@ -136,14 +148,17 @@ __all__ = [
     "is_published",
     "item_accuracy",
     "item_notes",
+    "largest_day",
     "last_complete_start",
     "latest_run",
     "load_config",
     "load_folder",
     "lot_changes",
+    "mark_one_off",
     "missed_supplier_tiers",
     "night_run",
     "not_planned",
+    "one_offs",
     "past_end_of_life",
     "period_start_after",
     "planned_lead_time",
@@ -177,4 +192,5 @@ __all__ = [
     "unfinished_since_published",
     "unknown_suppliers",
     "unknown_suppliers_text",
+    "unmark_one_off",
 ]

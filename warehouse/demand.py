@@ -3,7 +3,9 @@
 Periods: `W` weeks starting Monday, `M` calendar months; only complete periods (last day on or
 before as_of) count. Returns are netted: a credit line (negative quantity) counts in the period of
 the original line (same order_id and sku, positive quantity, earliest such line), or in its own
-period if there is none; net demand per item and period is floored at 0.
+period if there is none; net demand per item and period is floored at 0. The order lines of a
+day a planner marked as a one-off for the item (`one_offs`, `warehouse.mark_one_off`) do not
+count, nor do credits netted against them (counted on that day as the original line's).
 """
 
 from __future__ import annotations
@@ -34,13 +36,20 @@ originals AS (
     FROM lines WHERE quantity > 0
     GROUP BY order_id, sku
 ),
-dated AS (
+counted AS (
     SELECT l.sku, l.quantity,
-        CAST(date_trunc('{unit}', CASE WHEN l.quantity < 0
-            THEN coalesce(o.order_date, l.order_date) ELSE l.order_date END) AS DATE) AS ds
+        CASE WHEN l.quantity < 0 THEN coalesce(o.order_date, l.order_date)
+            ELSE l.order_date END AS day
     FROM lines AS l
     LEFT JOIN originals AS o
         ON l.quantity < 0 AND o.order_id = l.order_id AND o.sku = l.sku
+),
+-- a planner's one-offs (`one_offs`): the lines of a marked day, and credits netted against them
+dated AS (
+    SELECT c.sku, c.quantity, CAST(date_trunc('{unit}', c.day) AS DATE) AS ds
+    FROM counted AS c
+    LEFT JOIN one_offs AS m ON m.sku = c.sku AND m.order_date = c.day
+    WHERE m.sku IS NULL
 ),
 buckets AS (
     SELECT sku, ds, greatest(sum(quantity), 0) AS y
@@ -79,11 +88,12 @@ def last_complete_start(as_of: date, freq: str) -> date:
 def period_start_after(as_of: date, freq: str) -> date:
     """Start of the first period not complete at `as_of`: the first period to forecast."""
     start = period_start(as_of, freq)
-    end = _next_start(start, freq) - timedelta(days=1)
-    return _next_start(start, freq) if end <= as_of else start
+    end = next_start(start, freq) - timedelta(days=1)
+    return next_start(start, freq) if end <= as_of else start
 
 
-def _next_start(start: date, freq: str) -> date:
+def next_start(start: date, freq: str) -> date:
+    """Start of the period after the one starting `start`."""
     if freq == "W":
         return start + timedelta(days=7)
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -146,7 +156,8 @@ def bucket_demand(
     """Demand per item and complete period up to `as_of`: columns unique_id, ds, y (float units).
 
     Each item's series runs from its first period with demand to the last complete period,
-    periods without demand filled with 0. `skus` limits the items (None: all).
+    periods without demand filled with 0. `skus` limits the items (None: all). The lines of
+    the days marked as one-offs are left out (`excluded_one_offs` names them).
     """
     _check_freq(freq)
     unit, step = FREQS[freq]

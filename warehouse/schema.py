@@ -344,6 +344,16 @@ CREATE TABLE IF NOT EXISTS decisions (
     comment VARCHAR,
     channel VARCHAR NOT NULL              -- cli | prefect
 );
+-- an item's order lines of one day a planner marked as a one-off (a project order, a typo the
+-- ERP let through): the demand forecasts are fitted on leaves them out (`reorder review one-off`)
+CREATE TABLE IF NOT EXISTS one_offs (
+    sku VARCHAR NOT NULL,
+    order_date DATE NOT NULL,             -- the day of the order lines (order_lines.order_date)
+    note VARCHAR,                         -- why, in the planner's words
+    marked_by VARCHAR NOT NULL,
+    marked_at TIMESTAMP NOT NULL,         -- UTC
+    PRIMARY KEY (sku, order_date)
+);
 CREATE TABLE IF NOT EXISTS reports (
     run_key VARCHAR PRIMARY KEY,          -- a rerun replaces the night's report
     run_id VARCHAR NOT NULL,
@@ -375,7 +385,7 @@ OUTPUT_TABLES = (
     "run_supplier_tiers",
     "run_lead_times",
 )
-REVIEW_TABLES = ("decisions", "erp_proposals", "reports")
+REVIEW_TABLES = ("decisions", "erp_proposals", "one_offs", "reports")
 ALL_TABLES = (
     *INPUT_TABLES,
     "order_lines_overridden",
