@@ -35,7 +35,14 @@ from flows.console import (
 )
 from flows.params import MAX_HORIZON, RunParameters
 from flows.report import short_count, totals
-from flows.sources import prior_lots, prior_lots_note, sources, spike_lots, spike_lots_note
+from flows.sources import (
+    one_offs_note,
+    prior_lots,
+    prior_lots_note,
+    sources,
+    spike_lots,
+    spike_lots_note,
+)
 from optimize.explain import periods_short, share
 
 NOT_PLANNED_SHOWN = 20  # items or offers listed in the run summary
@@ -378,8 +385,9 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
 def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, text) of what a planner must see beside the lots: items held back per limit,
     items whose lots cannot arrive within the horizon, lots resting on one recent demand far
-    above their item's usual size, decisions of the night made on other
-    runs or on lots this run no longer recommends, notes on the input files. The run summary
+    above their item's usual size, the one-offs planners marked that the forecasts left out,
+    decisions of the night made on other runs or on lots this run no longer recommends, notes
+    on the input files. The run summary
     and the HTML report show the same."""
     notes = [("Limits", held_back_note(group)) for group in summary.get("held_back", [])]
     if summary.get("order_cost_held"):
@@ -388,6 +396,8 @@ def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
         notes.append(("Lead times", beyond_horizon_note(summary["beyond_horizon"])))
     if (spikes := summary.get("spike_lots")) and spikes["items"]:
         notes.append(("Recent demand", spike_lots_note(spikes)))
+    if (marked := summary.get("one_offs")) and marked["marks"]:
+        notes.append(("One-offs", one_offs_note(marked)))
     notes += [("Decisions", note) for note in summary.get("decision_notes", [])]
     return notes + [("Input", note) for note in summary.get("input_notes", [])]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -41,8 +40,9 @@ from flows.console import (
     unused_note,
 )
 from flows.params import MAX_KEEP_MARGIN, PERIOD_WORDS, default_as_of, parse_parameters
+from flows.program import prog as _prog
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
-from flows.sources import prior_lots_note, prior_notes, spike_lots_note
+from flows.sources import one_offs_note, prior_lots_note, prior_notes, spike_lots_note
 from optimize.plan import KEEP_LOT_MARGIN
 from optimize.solve import DEFAULT_GAP
 
@@ -792,6 +792,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
         click.echo(f"forecasts:    {prior_lots_note(priors)}")
     if (spikes := summary.get("spike_lots")) and spikes["items"]:
         click.echo(f"forecasts:    {spike_lots_note(spikes)}")
+    if (marked := summary.get("one_offs")) and marked["marks"]:
+        listed = _command("review", "one-off", "--db", Path(summary["db_path"]), "--list")
+        click.echo(f"forecasts:    {one_offs_note(marked, listed)}")
     published = summary.get("published", True)
     if not published:
         click.echo("published:    no; an earlier night or some items only: the published plan "
@@ -865,21 +868,6 @@ def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
     score = _command("accuracy", "--db", db_path)
     back = "to score one now, plan an earlier night from the same files, one horizon back"
     return f"{back}: {plan} && {score}"
-
-
-def _prog() -> str:
-    """How to call this command again: `reorder` if that is on PATH and is this program, else
-    the path it was started by, relative to the working folder when within it (e.g.
-    .venv/bin/reorder from a fresh clone), else absolute, as the hints name the warehouse."""
-    started = Path(sys.argv[0])
-    found = shutil.which("reorder")
-    if started.name != "reorder" or (found and Path(found).resolve() == started.resolve()):
-        return "reorder"
-    try:
-        relative = os.path.relpath(started)
-    except ValueError:  # another drive on Windows
-        return os.path.abspath(started)
-    return os.path.abspath(started) if relative.split(os.sep)[0] == os.pardir else relative
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 import models
 import warehouse
-from flows import artifacts, runner, tasks
+from flows import artifacts, runner, sources, tasks
 from flows.params import (
     AsOf,
     ChunkSize,
@@ -157,6 +157,7 @@ def _run_pipeline(
             if params.some_items:  # notes and counts of its items, not of the whole night
                 report = tasks.notes_of_items(params, report, skus)
             demand = tasks.bucket_demand(params, skus)
+            one_offs = tasks.one_offs(params, skus)
         with _timed(seconds, "forecast"):
             prepared = tasks.prepare_forecast(params, demand, inputs["items"])
             fc = runner.forecast_in_chunks(params, prepared)
@@ -186,6 +187,7 @@ def _run_pipeline(
         chosen = _models(prepared)
         summary = artifacts.summarize(params, run_id, report, result, unplannable, seconds, chosen)
         summary["forecast_adjustments"] = prepared.adjustments()
+        summary["one_offs"] = sources.one_offs_summary(one_offs)
         summary["scenarios"] = int(fc.paths.shape[1])  # `scenarios`, or the count for the items
         summary["forecast_accuracy"] = (
             _best_effort("scoring earlier forecasts", tasks.forecast_accuracy, params) or []

@@ -183,6 +183,7 @@ def fan_figure(
     end_of_life: date | None = None,
     night: date | None = None,
     arrives: pd.Timestamp | None = None,
+    one_offs: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item, in
     units per period; the history may reach into the forecast's periods (an earlier forecast
@@ -192,7 +193,10 @@ def fan_figure(
     read as more of what the forecast was made from. `end_of_life`: the item's last day
     with demand, marked where it falls within the chart. `night`: the plan's as_of, a line at
     its end; `arrives`: the start of the plan period in which the lot arrives (the stock
-    chart's line), so the periods the stock on hand must cover read off the fan."""
+    chart's line), so the periods the stock on hand must cover read off the fan. `one_offs`
+    (ds, units): demand a planner marked as a one-off, which the history (and the forecast)
+    leaves out, drawn as a hollow grey marker at what the period held with it, on a dotted
+    stem from the history."""
     fig, ax = plt.subplots(figsize=SIZE)
     ds = pd.to_datetime(forecast["ds"])
     came = pd.to_datetime(history["ds"]) >= ds.min()
@@ -213,6 +217,8 @@ def fan_figure(
             label="demand that came",
             zorder=4,
         )
+    if one_offs is not None and len(one_offs) and len(history):
+        _one_offs(ax, history, one_offs)
     ax.fill_between(ds, forecast["q05"], forecast["q95"], color=_BLUE, alpha=0.15, label="5-95%")
     ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
@@ -233,6 +239,19 @@ def fan_figure(
     if note:
         ax.set_xlabel(textwrap.fill(note[:1].upper() + note[1:], 90), color=_ORANGE, fontsize=8)
     return fig
+
+
+def _one_offs(ax: plt.Axes, history: pd.DataFrame, one_offs: pd.DataFrame) -> None:
+    """The marked one-offs (ds, units) of the periods the history shows, on top of it."""
+    held = history.assign(ds=pd.to_datetime(history["ds"])).set_index("ds")["y"]
+    marks = one_offs.assign(ds=pd.to_datetime(one_offs["ds"])).groupby("ds")["units"].sum()
+    marks = marks[marks.index.isin(held.index)]
+    if marks.empty:
+        return
+    base = held.reindex(marks.index).to_numpy()
+    ax.vlines(marks.index, base, base + marks.to_numpy(), color=_GREY, ls=":", lw=1.0)
+    ax.scatter(marks.index, base + marks.to_numpy(), s=22, facecolors="none",
+               edgecolors=_GREY, label="one-off, left out", zorder=3)  # fmt: skip
 
 
 def cost_figure(

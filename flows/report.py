@@ -81,6 +81,9 @@ class ReportData:
     forecast_models: pd.DataFrame | None = None
     # change_text.change_summary: the lots' changes since the night before (None: not shown)
     changes: dict | None = None
+    # warehouse.excluded_one_offs(): sku, order_date, ds, units of the one-offs planners marked,
+    # which the demand left out: drawn on the items' demand charts (None: none)
+    one_offs: pd.DataFrame | None = None
 
     @property
     def supplier_discount(self) -> float:
@@ -284,6 +287,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
             end_of_life=item.end_of_life,
             night=as_of,
             arrives=ds[arrival] if arrival < len(ds) else None,
+            one_offs=None if data.one_offs is None else data.one_offs[data.one_offs["sku"] == sku],
         ),
         plots.cost_figure(sku, curves, none, breaks, chosen),
         plots.stock_figure(
@@ -647,6 +651,7 @@ def report_data(
         forecasts=fc.frame(),
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
+        one_offs=_read_one_offs(params, skus),
         forecast_models=forecast_models,
         service_level=params.service_level,
         period_days=params.period_days,
@@ -664,6 +669,12 @@ def _read_models(db_path: str | Path, run_id: str) -> pd.DataFrame:
     """The run's forecast models as `reorder lots` reads them (its notes say the same)."""
     with warehouse.connect(db_path, read_only=True) as con:
         return warehouse.run_forecast_models(con, [run_id])
+
+
+def _read_one_offs(params: RunParameters, skus: list[str]) -> pd.DataFrame:
+    """The marked one-offs the run's demand left out, of the charted items `skus`."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return warehouse.excluded_one_offs(con, params.as_of, params.freq, skus)
 
 
 def _read_calibration(db_path: str | Path) -> pd.DataFrame:

@@ -60,6 +60,7 @@ DB_FILE = "the path of a DuckDB file (.duckdb)"
 DB_OPTION = click.option("--db", "db_path", type=GivenPath(DB_FILE), required=True)
 _BY = click.option("--by", "decided_by", default=getpass.getuser, show_default="the OS user")
 _COMMENT = click.option("--comment", default="", help="Why (stored with the decision).")
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
 _SUPPLIER = click.option(
     "--supplier", "suppliers", multiple=True, help="Only this supplier's lots (repeat for more)."
 )
@@ -98,7 +99,8 @@ class _Units(click.ParamType):
 
 @click.group(name="review")
 def review_group() -> None:
-    """List, approve, override or reject the recommended lots of the published run."""
+    """List, approve, override or reject the recommended lots of the published run; mark an
+    item's demand of one day as a one-off that forecasts leave out."""
 
 
 @review_group.command(name="list")
@@ -167,6 +169,69 @@ def _shown_suppliers(
     if skus:
         return set(pd.concat([lots["supplier_id"], lots["decided_supplier_id"]]).dropna())
     return None
+
+
+@review_group.command(name="one-off")
+@DB_OPTION
+@click.argument("sku", required=False)
+@click.argument("day", metavar="[DATE]", type=_DAY, required=False)
+@click.option("--note", default="", help="Why it is a one-off (a project order, a typo).")
+@click.option("--list", "listing", is_flag=True, help="List the marked one-offs.")
+@click.option("--remove", is_flag=True, help="Unmark SKU DATE: forecasts count it again.")
+@_BY
+def one_off(
+    db_path: Path,
+    sku: str | None,
+    day: Any,
+    note: str,
+    listing: bool,
+    remove: bool,
+    decided_by: str,
+) -> None:
+    """Mark the order lines of SKU on DATE (YYYY-MM-DD) as a one-off (a project order, a typo
+    the ERP let through): from the next run on, forecasts leave their units out. --list: the
+    marks; --remove SKU DATE: unmark."""
+    if listing and (sku or remove or note):
+        raise click.UsageError("--list takes no SKU, DATE, --remove or --note")
+    if not listing and (sku is None or day is None):
+        raise click.UsageError("name SKU and DATE (YYYY-MM-DD), or give --list")
+    if remove and note:
+        raise click.UsageError("--note goes with a mark, not with --remove")
+    with warehouse.connect(db_path, create=False) as con:
+        if listing:
+            click.echo(one_offs_text(warehouse.one_offs(con)))
+            return
+        try:
+            if remove:
+                warehouse.unmark_one_off(con, sku, day.date())
+            else:
+                marked = warehouse.mark_one_off(con, sku, day.date(), note, decided_by)
+        except warehouse.OneOffError as error:
+            raise click.ClickException(str(error)) from None
+    if remove:
+        click.echo(f"{sku} {day:%Y-%m-%d}: no longer a one-off: the next run's forecast counts "
+                   "its order lines again")  # fmt: skip
+        return
+    lines = counted(marked.lines, "order line")
+    what = "marked as a one-off" if marked.new else "already marked as a one-off"
+    click.echo(f"{sku} {day:%Y-%m-%d}: {what} ({lines}, {marked.units:,.0f} units)"
+               f"{'' if marked.new else ', note kept' if not note else ', note replaced'}: the "
+               "next run's forecast leaves them out")  # fmt: skip
+
+
+def one_offs_text(marks: pd.DataFrame) -> str:
+    """The marks of `warehouse.one_offs` as a table for the terminal, or 'no one-offs
+    marked'."""
+    if marks.empty:
+        return "no one-offs marked"
+    shown = marks.assign(
+        order_date=[f"{d:%Y-%m-%d}" for d in pd.to_datetime(marks["order_date"])],
+        units=[f"{u:,.0f}" for u in marks["units"]],
+        note=marks["note"].fillna(""),
+        marked_at=[f"{t:%Y-%m-%d %H:%M} UTC" for t in pd.to_datetime(marks["marked_at"])],
+    )
+    head = f"{counted(len(marks), 'one-off')} marked (units: what the day's lines hold now):"
+    return head + "\n" + shown.to_string(index=False)
 
 
 def _many_lots(action: str) -> Callable[[Callable], Callable]:

@@ -10,7 +10,9 @@ have. A lot sized on such a forecast wants a planner's look: an item that sold 1
 one week got a lot of 189.
 
 A lot whose forecast rests on one recent demand far above its item's usual size
-(`models.recent_spikes`; its reason ends by naming it) wants the same look: `spike_lots`.
+(`models.recent_spikes`; its reason ends by naming it, and with the command that marks it as a
+one-off: `with_mark_commands`) wants the same look: `spike_lots`. The one-offs a planner marked
+that the run's demand left out are named too: `one_offs_summary`.
 
 `models` frames are as `warehouse.run_forecast_models` (sku, model, n_demands, group), or
 `models.PreparedForecast.selection()` with unique_id renamed to sku.
@@ -19,10 +21,13 @@ A lot whose forecast rests on one recent demand far above its item's usual size
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+import warehouse
+from flows.program import prog
 from models.prepare import ALL_ITEMS, ONE_PERIOD
 from models.result import CATEGORY_PRIOR, LAUNCH_FORECAST, NO_HISTORY
 
@@ -199,3 +204,44 @@ def spike_lots_note(group: dict[str, Any]) -> str:
 def _size(units: float) -> str:
     """4.5, 7 (a usual size: one decimal, none when whole)."""
     return f"{units:,.1f}".removesuffix(".0")
+
+
+def with_mark_commands(
+    spikes: pd.DataFrame, days: list[tuple[Any, float] | None], db_file: str | Path
+) -> pd.DataFrame:
+    """`spikes` (sku, ds, ...: `models.recent_spikes`, unique_id as sku) with, per row, the
+    day of its period whose order lines hold the most units (`days`: as
+    `warehouse.largest_day`, one per row), those units and the command that marks them as a
+    one-off (`reorder review one-off --db FILE SKU DAY`): its lot's reason ends with it."""
+    program, db = prog(absolute=True), Path(db_file).resolve()
+    order_date, day_units, mark = [], [], []
+    for sku, day in zip(spikes["sku"], days, strict=True):
+        order_date.append(day and day[0])
+        day_units.append(day and day[1])
+        when = day and f"{day[0]:%Y-%m-%d}"
+        command = (program, "review", "one-off", "--db", db, sku, when)
+        mark.append(warehouse.command_line(*command) if day else "")
+    return spikes.assign(order_date=order_date, day_units=day_units, mark_command=mark)
+
+
+def one_offs_summary(excluded: pd.DataFrame, shown: int = 10) -> dict[str, Any]:
+    """For the run summary (JSON-able): the one-offs a planner marked that the run's demand
+    left out (`warehouse.excluded_one_offs`): how many, their units, and the first `shown`,
+    the largest first: sku, order_date, units."""
+    ordered = excluded.sort_values(["units", "sku"], ascending=[False, True])
+    rows = [{"sku": str(r.sku), "order_date": f"{r.order_date:%Y-%m-%d}", "units": float(r.units)}
+            for r in ordered.itertuples(index=False)]  # fmt: skip
+    return {"marks": len(rows), "units": float(ordered["units"].sum()), "shown": rows[:shown]}
+
+
+def one_offs_note(group: dict[str, Any], listed: str = "") -> str:
+    """'1 one-off marked by a planner left out of the forecasts: P-84518 (161 units of
+    2026-12-01)' for a `one_offs_summary` with marks; `listed`: the command that lists them,
+    added in brackets."""
+    n = group["marks"]
+    named = ", ".join(f"{m['sku']} ({m['units']:,.0f} units of {m['order_date']})"
+                      for m in group["shown"])  # fmt: skip
+    more = n - len(group["shown"])
+    head = f"{n:,} one-off{'' if n == 1 else 's'} marked by a planner left out of the forecasts"
+    tail = f" and {more} more" if more > 0 else ""
+    return f"{head}: {named}{tail}" + (f" ({listed})" if listed else "")

@@ -115,13 +115,26 @@ def prepare_forecast(
     return prepared
 
 
+@task(name="one-offs", **_TASK)
+def one_offs(params: RunParameters, skus: list[str]) -> pd.DataFrame:
+    """The one-offs planners marked that the run's demand leaves out
+    (`warehouse.excluded_one_offs`): sku, order_date, ds, units."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return warehouse.excluded_one_offs(con, params.as_of, params.freq, skus)
+
+
 @task(name="recent-spikes", **_TASK)
 def recent_spikes(params: RunParameters, demand: pd.DataFrame) -> pd.DataFrame:
     """The items whose last weeks (or month) of history hold one demand far above their
-    usual size (`models.recent_spikes`), unique_id as sku: their lots' reasons say so."""
+    usual size (`models.recent_spikes`), unique_id as sku, with the day to mark as a one-off
+    and its command (`sources.with_mark_commands`): their lots' reasons say so."""
     last = warehouse.last_complete_start(params.as_of, params.freq)
     spikes = models.recent_spikes(models.to_panel(demand, params.freq, last))
-    return spikes.rename(columns={"unique_id": "sku"})
+    spikes = spikes.rename(columns={"unique_id": "sku"})
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        days = [warehouse.largest_day(con, str(sku), pd.Timestamp(ds).date(), params.freq)
+                for sku, ds in zip(spikes["sku"], spikes["ds"], strict=True)]  # fmt: skip
+    return sources.with_mark_commands(spikes, days, params.db_path)
 
 
 @task(name="forecast-chunk", **_TASK)

@@ -172,12 +172,18 @@ class RecentSpike:
     (`models.recent_spikes`): the forecast rests on it, and a planner checks it is not a
     one-off before approving the lot. period_start: the period's first day; quantity: its
     units; usual: the median of the item's other periods with demand (units); other_demands:
-    how many other periods had demand."""
+    how many other periods had demand; order_date, day_units: the day of the period whose
+    order lines hold the most of it, and their units (None: not known); mark_command: the
+    command that marks that day's lines as a one-off, which forecasts then leave out ('':
+    none)."""
 
     period_start: date
     quantity: float
     usual: float
     other_demands: int
+    order_date: date | None = None
+    day_units: float | None = None
+    mark_command: str = ""
 
 
 @dataclass(frozen=True, eq=False)

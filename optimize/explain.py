@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimize.data import ItemProblem, Offer
+from optimize.data import ItemProblem, Offer, RecentSpike
 from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
 
 # obsolescence (probability that leftover stock is never used) from which a reason gives what
@@ -345,6 +345,8 @@ def _spike(item: ItemProblem) -> dict | None:
         "quantity": spike.quantity,
         "usual": spike.usual,
         "other_demands": spike.other_demands,
+        "order_date": spike.order_date and spike.order_date.isoformat(),
+        "day_units": spike.day_units,
     }
 
 
@@ -352,7 +354,10 @@ def recent_spike_text(item: ItemProblem) -> str:
     """'The forecast rests on one recent week of 161 units (starting 2026-11-30), 36x the
     item's usual 4.5 (the median of its 20 other weeks with demand): check it is not a one-off
     before approving.' for an item with a `recent_spike` ('' without one): its lot went from
-    none to 79 units on that one week, and the reason said nothing of it."""
+    none to 79 units on that one week, and the reason said nothing of it. With the spike's
+    `mark_command` it goes on with how to leave it out: '...: check it is not a one-off before
+    approving; if it is, leave the 161 units ordered on 2026-12-01 out of the forecasts: reorder
+    review one-off --db /srv/wh.duckdb P-84518 2026-12-01'."""
     spike = item.recent_spike
     if spike is None:
         return ""
@@ -363,7 +368,18 @@ def recent_spike_text(item: ItemProblem) -> str:
         f"The forecast rests on one recent {word} of {units(spike.quantity)} units (starting "
         f"{spike.period_start.isoformat()}), {spike.quantity / spike.usual:,.0f}x the item's "
         f"usual {usual} (the median of its {others} with demand): check it is not a one-off "
-        "before approving."
+        f"before approving{_mark_text(spike)}"
+    )
+
+
+def _mark_text(spike: RecentSpike) -> str:
+    """'; if it is, leave the 161 units ordered on 2026-12-01 out of the forecasts: <command>'
+    for a spike with a `mark_command`, else '.' (the end of `recent_spike_text`)."""
+    if not spike.mark_command or spike.order_date is None or spike.day_units is None:
+        return "."
+    return (
+        f"; if it is, leave the {units(spike.day_units)} units ordered on "
+        f"{spike.order_date.isoformat()} out of the forecasts: {spike.mark_command}"
     )
 
 

@@ -119,7 +119,8 @@ def build_problem(
     an item of `items` listed there (a second row that disagrees) is left out too ("items rows
     disagree: ..."). no_forecast (sku -> why; optional): items whose scenarios are zeros for
     want of a forecast (`ItemProblem.no_forecast`), not a forecast of no demand.
-    recent_spikes (sku, ds, quantity, usual, other_demands; optional: `models.recent_spikes`
+    recent_spikes (sku, ds, quantity, usual, other_demands, optionally order_date, day_units,
+    mark_command; optional: `models.recent_spikes`
     with unique_id as sku): items whose forecast rests on one recent demand far above their
     usual size (`ItemProblem.recent_spike`).
     skus (optional): build these items only, each as in the Problem of all of them (the
@@ -454,16 +455,23 @@ def _item_problem(
 
 def _recent_spikes(frame: pd.DataFrame | None) -> dict[str, RecentSpike]:
     """sku -> RecentSpike of the rows of `recent_spikes` (sku, ds, quantity, usual,
-    other_demands)."""
+    other_demands; optional: order_date, day_units, mark_command)."""
     if frame is None or frame.empty:
         return {}
-    rows = frame.itertuples(index=False)
-    return {
-        str(r.sku): RecentSpike(
-            pd.Timestamp(r.ds).date(), float(r.quantity), float(r.usual), int(r.other_demands)
+    spikes = {}
+    for r in frame.itertuples(index=False):
+        day = getattr(r, "order_date", None)
+        units = getattr(r, "day_units", None)
+        spikes[str(r.sku)] = RecentSpike(
+            pd.Timestamp(r.ds).date(),
+            float(r.quantity),
+            float(r.usual),
+            int(r.other_demands),
+            order_date=None if day is None or pd.isna(day) else pd.Timestamp(day).date(),
+            day_units=None if units is None or pd.isna(units) else float(units),
+            mark_command=str(getattr(r, "mark_command", "") or ""),
         )
-        for r in rows
-    }
+    return spikes
 
 
 def _supplier_amount(suppliers: pd.DataFrame, used: set[str], column: str) -> dict[str, float]:

@@ -1404,12 +1404,9 @@ def test_items_whose_best_lot_would_pay_an_order_alone_are_named_in_the_run_summ
     assert _order_cost_held(frame["sku"], [json.loads(e) for e in frame["explanation"]]) is None
 
 
-def test_a_lot_resting_on_one_recent_large_demand_asks_for_a_check(
-    demo_dir: Path, tmp_path: Path
-) -> None:
-    """SPIKE-1 sold 4 to 6 units every other week for a year and a half, then 161 in the
-    last week before the night: its lot rests on that week (demo P-84518's forecast went
-    from 7.3 to 139 units on such a week, and the lot's reason said nothing of it)."""
+def _spiked_folder(demo_dir: Path, tmp_path: Path) -> Path:
+    """The demo files with SPIKE-1, which sold 4 to 6 units every other week for a year and a
+    half, then 161 on 2026-06-24, in the last week before the night."""
     folder = tmp_path / "data"
     shutil.copytree(demo_dir, folder)
     items = pd.read_csv(folder / "items.csv", dtype=str)
@@ -1427,19 +1424,73 @@ def test_a_lot_resting_on_one_recent_large_demand_asks_for_a_check(
                           "order_date": [d.strftime("%Y-%m-%d") for d in days],
                           "sku": "SPIKE-1", "quantity": sizes})  # fmt: skip
     lines.to_csv(folder / "order_lines_spike.csv", index=False)
+    return folder
+
+
+SPIKE_TEXT = (
+    " The forecast rests on one recent week of 161 units (starting 2026-06-22), 32x the "
+    "item's usual 5 (the median of its 38 other weeks with demand): check it is not a "
+    "one-off before approving"
+)
+
+
+def _spike_forecast(db_path: Path) -> float:
+    """SPIKE-1's forecast of the published run, units over its horizon (mean)."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        (mean,) = con.execute(
+            "SELECT c.mean FROM cumulative_forecasts AS c JOIN current_run USING (run_id) "
+            "WHERE c.sku = 'SPIKE-1' ORDER BY c.periods DESC LIMIT 1"
+        ).fetchone()
+    return float(mean)
+
+
+def test_a_lot_resting_on_one_recent_large_demand_asks_for_a_check_and_a_mark_drops_it(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """SPIKE-1's lot rests on its week of 161 (demo P-84518's forecast went from 7.3 to 139
+    units on such a week, and the lot's reason said nothing of it); its reason ends with the
+    command that marks that day as a one-off. Marked (a project order), the rerun of the
+    night forecasts without it: no spike sentence, a smaller forecast and lot, and the run
+    names the one-off it left out. Before, a planner could only reject the lot, and the next
+    night's lot rested on the same week again."""
+    folder = _spiked_folder(demo_dir, tmp_path)
     db_path = tmp_path / "reorder.duckdb"
     summary = _run(folder, db_path)
     lot = _published(db_path).set_index("sku").loc["SPIKE-1"]
     assert lot["quantity"] > 0
+    mark = f"reorder review one-off --db {db_path} SPIKE-1 2026-06-24"
     assert lot["reason"].endswith(
-        " The forecast rests on one recent week of 161 units (starting 2026-06-22), 32x the "
-        "item's usual 5 (the median of its 38 other weeks with demand): check it is not a "
-        "one-off before approving."
+        f"{SPIKE_TEXT}; if it is, leave the 161 units ordered on 2026-06-24 out of the "
+        f"forecasts: {mark}"
     )
     spikes = summary["spike_lots"]
     assert "SPIKE-1" in [row["sku"] for row in spikes["lots"]]
     assert any(label == "Recent demand" and "SPIKE-1 (161 units, 32x its usual 5)" in text
                for label, text in exception_notes(summary))  # fmt: skip
+    assert summary["one_offs"] == {"marks": 0, "units": 0.0, "shown": []}
+    before = _spike_forecast(db_path)
+
+    out = CliRunner().invoke(main, [*mark.split()[1:], "--note", "project order"])
+    assert out.exit_code == 0, out.output
+    marked = _run(folder, db_path)
+    after = _published(db_path).set_index("sku").loc["SPIKE-1"]
+    assert "rests on one recent" not in after["reason"]
+    assert "SPIKE-1" not in [row["sku"] for row in marked["spike_lots"]["lots"]]
+    assert after["quantity"] < lot["quantity"]
+    assert _spike_forecast(db_path) < before / 3
+    assert marked["one_offs"] == {
+        "marks": 1, "units": 161.0,
+        "shown": [{"sku": "SPIKE-1", "order_date": "2026-06-24", "units": 161.0}],
+    }  # fmt: skip
+    assert ("One-offs", "1 one-off marked by a planner left out of the forecasts: SPIKE-1 "
+            "(161 units of 2026-06-24)") in exception_notes(marked)  # fmt: skip
+    assert marked["report"] is not None  # the report charts it
+    with warehouse.connect(db_path, read_only=True) as con:
+        stored = con.execute(
+            "SELECT quantity FROM demand JOIN current_run USING (run_id) "
+            "WHERE sku = 'SPIKE-1' AND period_start = '2026-06-22'"
+        ).fetchone()
+    assert stored == (0.0,)  # the demand stored (accuracy's actuals) leaves it out too
 
 
 def test_the_lots_resting_on_a_recent_large_demand_are_counted_and_named() -> None:

@@ -351,3 +351,19 @@ def test_the_fan_chart_marks_the_night_and_when_the_lot_arrives() -> None:
     # the accuracy chart (an earlier forecast) has neither
     fig = plots.fan_figure("A-1", _history([5, 9]), _forecast(np.full(14, 7.0)), "W", "earlier")
     assert not any(line.get_label() == "lot arrives" for line in fig.axes[0].get_lines())
+
+
+def test_a_marked_one_off_shows_on_the_history_it_was_left_out_of() -> None:
+    """P-84518's week of 161 units, marked as a one-off: the history (and the forecast) leave
+    it out, and the chart shows it apart, a hollow grey marker at 161 above the week's 0."""
+    history = _history([4.0, 0.0, 5.0, 0.0])
+    marked = pd.DataFrame({"ds": [history["ds"].iloc[3]], "units": [161.0]})
+    fig = plots.fan_figure("A-1", history, _forecast(np.full(14, 0.5), 0.2), "W", one_offs=marked)
+    ax = fig.axes[0]
+    assert "one-off, left out" in ax.get_legend_handles_labels()[1]
+    (dots,) = [c for c in ax.collections if c.get_label() == "one-off, left out"]
+    assert dots.get_offsets()[0][1] == 161.0
+    assert ax.get_ylim()[1] > 161  # on the chart, not cut off
+    other = pd.DataFrame({"ds": [pd.Timestamp("2025-01-06")], "units": [50.0]})  # off the chart
+    fig = plots.fan_figure("A-1", history, _forecast(np.full(14, 0.5), 0.2), "W", one_offs=other)
+    assert "one-off, left out" not in fig.axes[0].get_legend_handles_labels()[1]

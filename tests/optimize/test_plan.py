@@ -813,8 +813,27 @@ def test_a_lot_resting_on_one_recent_large_demand_says_so_last():
         "one-off before approving."
     )
     assert lot.explanation["recent_spike"] == {
-        "period_start": "2026-11-30", "quantity": 161.0, "usual": 4.5, "other_demands": 20
+        "period_start": "2026-11-30", "quantity": 161.0, "usual": 4.5, "other_demands": 20,
+        "order_date": None, "day_units": None,
     }  # fmt: skip
+
+
+def test_a_lot_resting_on_a_recent_large_demand_ends_with_the_command_that_marks_it():
+    """A planner who finds it a one-off could only reject the lot, and the next night's lot
+    rested on the same demand again: the reason now ends with the command that marks it."""
+    command = "reorder review one-off --db /srv/wh.duckdb P-84518 2026-12-01"
+    spike = dataclasses.replace(
+        SPIKE, order_date=date(2026, 12, 1), day_units=150.0, mark_command=command
+    )
+    spiked = dataclasses.replace(item("P-84518", 0, rate=10.0), recent_spike=spike)
+    lot = plan(Problem((spiked,))).lots[0]
+    assert lot.reason.endswith(
+        "(the median of its 20 other weeks with demand): check it is not a one-off before "
+        "approving; if it is, leave the 150 units ordered on 2026-12-01 out of the forecasts: "
+        + command
+    )
+    assert lot.explanation["recent_spike"]["order_date"] == "2026-12-01"
+    assert lot.explanation["recent_spike"]["day_units"] == 150.0
 
 
 def test_no_order_and_an_item_without_a_spike_say_nothing_of_one():
