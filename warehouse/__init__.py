@@ -69,7 +69,9 @@ from warehouse.one_offs import (
     excluded_one_offs,
     largest_day,
     mark_one_off,
+    mark_one_offs,
     one_offs,
+    spike_days,
     unmark_one_off,
 )
 from warehouse.planning import read_planning_inputs, select_skus
@@ -97,7 +99,7 @@ from warehouse.runs import (
     table_counts,
 )
 from warehouse.schema import ensure_schema
-from warehouse.store import forget_order_lines
+from warehouse.store import forget_order_lines, transaction
 
 __all__ = [
     "BY_COLUMNS",
@@ -155,6 +157,7 @@ __all__ = [
     "load_folder",
     "lot_changes",
     "mark_one_off",
+    "mark_one_offs",
     "missed_supplier_tiers",
     "night_run",
     "not_planned",
@@ -184,11 +187,13 @@ __all__ = [
     "run_status",
     "scored_item",
     "select_skus",
+    "spike_days",
     "start_run",
     "supplier_terms",
     "suppliers_in_other_case",
     "table_counts",
     "taken_over_elsewhere",
+    "transaction",
     "unfinished_since_published",
     "unknown_suppliers",
     "unknown_suppliers_text",

@@ -9,6 +9,7 @@ netted against them. The lines stay loaded: unmarking brings them back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.demand import last_complete_start, next_start, period_start
+from warehouse.store import transaction
 
 ONE_OFF_COLUMNS = ["sku", "order_date", "units", "lines", "note", "marked_by", "marked_at"]
 
@@ -27,14 +29,15 @@ class OneOffError(ValueError):
 
 @dataclass(frozen=True)
 class Marked:
-    """What `mark_one_off` did: the item's lines of the day (count, units) and whether the
-    mark is new (False: it was there, its note replaced if one was given)."""
+    """What `mark_one_off` did: the item's lines of the day (count, units), whether the
+    mark is new (False: it was there) and whether a mark that was there got another note."""
 
     sku: str
     order_date: date
     lines: int
     units: float
     new: bool
+    note_replaced: bool = False
 
 
 def mark_one_off(
@@ -49,18 +52,45 @@ def mark_one_off(
     Marking again keeps one row (and its first marked_at), replacing the note when one is
     given. Raises OneOffError for a sku the items do not hold or a day without its lines."""
     _check_item(con, sku)
-    lines, units = _day_lines(con, sku, order_date)
-    if not lines:
-        near = _near(con, sku, order_date)
-        raise OneOffError(f"sku {sku}: no order line on {order_date.isoformat()}{near}")
+    lines, units = _check_day(con, sku, order_date)
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    new = _marked(con, sku, order_date) is None
+    before = _marked(con, sku, order_date)
+    replaced = before is not None and bool(note.strip()) and note.strip() != before[0]
     con.execute(
         "INSERT INTO one_offs (sku, order_date, note, marked_by, marked_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (sku, order_date) DO UPDATE SET note = coalesce(excluded.note, one_offs.note)",
         [sku, order_date, note.strip() or None, marked_by or "unknown", now],
     )
-    return Marked(sku, order_date, lines, units, new)
+    return Marked(sku, order_date, lines, units, before is None, replaced)
+
+
+def mark_one_offs(
+    con: duckdb.DuckDBPyConnection,
+    marks: Sequence[tuple[str, date, str]],
+    marked_by: str = "",
+    now: datetime | None = None,
+) -> list[Marked]:
+    """Mark each (sku, order_date, note) of `marks` as `mark_one_off` does, all in one
+    transaction (joining one open on `con`: with a planner's decisions), or none: raises
+    OneOffError naming every mark refused ('sku Z-9: not in the items; sku A: no order line
+    on ...') and a sku and day listed twice."""
+    problems = []
+    for sku, order_date, _note in marks:
+        try:
+            _check_item(con, sku)
+            _check_day(con, sku, order_date)
+        except OneOffError as error:
+            problems.append(str(error))
+    days = [(sku, order_date) for sku, order_date, _note in marks]
+    problems += [
+        f"sku {sku}: {day.isoformat()} listed twice"
+        for sku, day in sorted(set(days))
+        if days.count((sku, day)) > 1
+    ]
+    if problems:
+        raise OneOffError("; ".join(problems))
+    with transaction(con):
+        return [mark_one_off(con, *mark, marked_by=marked_by, now=now) for mark in marks]
 
 
 def unmark_one_off(con: duckdb.DuckDBPyConnection, sku: str, order_date: date) -> None:
@@ -128,6 +158,27 @@ LIMIT 1
 """
 
 
+_SPIKE_SQL = """
+SELECT r.sku, CAST(r.explanation->'recent_spike'->>'order_date' AS DATE) AS order_date,
+       CAST(r.explanation->'recent_spike'->>'day_units' AS DOUBLE) AS units
+FROM recommendations AS r
+WHERE r.run_key = ? AND r.quantity > 0
+  AND r.explanation->'recent_spike'->>'order_date' IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM one_offs AS m WHERE m.sku = r.sku
+                  AND m.order_date = CAST(r.explanation->'recent_spike'->>'order_date' AS DATE))
+ORDER BY r.order_value DESC NULLS LAST, r.sku
+"""
+
+
+def spike_days(con: duckdb.DuckDBPyConnection, run_key: str) -> pd.DataFrame:
+    """The run_key's lots resting on one recent demand far above their item's usual size
+    (their explanation's `recent_spike`) whose day is not marked as a one-off: sku,
+    order_date (the day of that period holding most units) and units (of that day's lines,
+    as the run saw them); the largest order value first."""
+    frame = con.execute(_SPIKE_SQL, [run_key]).df()
+    return frame.assign(order_date=[d.date() for d in pd.to_datetime(frame["order_date"])])
+
+
 def largest_day(
     con: duckdb.DuckDBPyConnection, sku: str, start: date, freq: str = "W"
 ) -> tuple[date, float] | None:
@@ -159,6 +210,15 @@ def _day_lines(con: duckdb.DuckDBPyConnection, sku: str, day: date) -> tuple[int
         [sku, day],
     ).fetchone()
     return int(count), float(units)
+
+
+def _check_day(con: duckdb.DuckDBPyConnection, sku: str, day: date) -> tuple[int, float]:
+    """(count, units) of `sku`'s order lines on `day`; OneOffError naming the item's order
+    days near it when there are none."""
+    lines, units = _day_lines(con, sku, day)
+    if not lines:
+        raise OneOffError(f"sku {sku}: no order line on {day.isoformat()}{_near(con, sku, day)}")
+    return lines, units
 
 
 def _near(con: duckdb.DuckDBPyConnection, sku: str, day: date) -> str:

@@ -19,7 +19,9 @@ from warehouse import (
     largest_day,
     load_folder,
     mark_one_off,
+    mark_one_offs,
     one_offs,
+    transaction,
     unmark_one_off,
 )
 
@@ -47,12 +49,13 @@ def test_marking_a_day_again_keeps_one_row_and_its_first_time(loaded):
     first = datetime(2026, 12, 7, 9, 30)
     mark_one_off(loaded, "A", date(2024, 3, 26), "project order", "anna", now=first)
     again = mark_one_off(loaded, "A", date(2024, 3, 26), "", "ben", now=datetime(2026, 12, 8))
-    assert not again.new
+    assert (again.new, again.note_replaced) == (False, False)
     rows = one_offs(loaded)
     assert len(rows) == 1  # no duplicate row
     assert (rows.loc[0, "note"], rows.loc[0, "marked_at"]) == ("project order", pd.Timestamp(first))
-    mark_one_off(loaded, "A", date(2024, 3, 26), "typo: 0.9", "ben")
+    assert mark_one_off(loaded, "A", date(2024, 3, 26), "typo: 0.9", "ben").note_replaced
     assert one_offs(loaded)["note"].tolist() == ["typo: 0.9"]  # a new note replaces the old
+    assert not mark_one_off(loaded, "A", date(2024, 3, 26), "typo: 0.9", "ben").note_replaced
 
 
 def test_a_sku_the_items_do_not_hold_is_refused_by_name(loaded):
@@ -78,6 +81,32 @@ def test_a_day_without_order_lines_of_the_sku_is_refused_naming_its_days_near_it
         mark_one_off(loaded, "A", date(2024, 2, 6), "", "anna")
     assert str(error.value).startswith("sku A: no order line on 2024-02-06 (its order days")
     assert one_offs(loaded).empty
+
+
+def test_marks_in_one_batch_are_all_recorded_or_none_naming_each_refused(loaded):
+    """The review form's one-offs: one bad sku or day refuses the whole batch, naming every
+    bad one; inside a transaction already open (the form's decisions) a later error undoes
+    them."""
+    good = ("A", date(2024, 3, 26), "project order")
+    with pytest.raises(OneOffError) as error:
+        mark_one_offs(loaded, [good, ("Z-9", date(2024, 3, 26), ""),
+                               ("A", date(2024, 3, 25), ""), good], "anna")  # fmt: skip
+    assert str(error.value) == (
+        "sku Z-9: not in the items; sku A: no order line on 2024-03-25 (its order days within "
+        "a week: 2024-03-19 (5 units), 2024-03-26 (9 units)); sku A: 2024-03-26 listed twice"
+    )
+    assert one_offs(loaded).empty
+    with pytest.raises(RuntimeError, match="later step"), transaction(loaded):
+        mark_one_offs(loaded, [good], "anna")
+        raise RuntimeError("a later step of the same write")
+    assert one_offs(loaded).empty
+    marked = mark_one_offs(loaded, [good, ("A", date(2024, 3, 19), "")], "anna")
+    assert [(m.sku, m.order_date, m.lines, m.units, m.new) for m in marked] == [
+        ("A", date(2024, 3, 26), 1, 9.0, True), ("A", date(2024, 3, 19), 1, 5.0, True)
+    ]  # fmt: skip
+    assert set(one_offs(loaded)["marked_by"]) == {"anna"}
+    assert not mark_one_offs(loaded, [good], "ben")[0].new  # again: still one row
+    assert len(one_offs(loaded)) == 2
 
 
 def test_unmarking_a_day_not_marked_is_refused_naming_the_marked_days(loaded):
