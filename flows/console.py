@@ -799,3 +799,17 @@ def _what_if(parameters: dict) -> str:
             value = f"{value:,.2f}"
         changed.append(f"{name} {value}")
     return "; ".join(changed) or "defaults"
+
+
+def marked_text(marked: warehouse.Marked) -> str:
+    """What marking a one-off did, said alike by `reorder review one-off` and the review form:
+    'P-84518 2026-12-01: marked as a one-off (1 order line, 161 units): the next run's
+    forecast leaves them out' (a day marked before: 'already marked ..., note kept' or 'note
+    replaced')."""
+    lines = counted(marked.lines, "order line")
+    what = "marked as a one-off" if marked.new else "already marked as a one-off"
+    kept = "" if marked.new else ", note replaced" if marked.note_replaced else ", note kept"
+    return (
+        f"{marked.sku} {marked.order_date:%Y-%m-%d}: {what} ({lines}, {marked.units:,.0f} "
+        f"units){kept}: the next run's forecast leaves them out"
+    )

@@ -6,12 +6,15 @@ process exit and re-runs the flow from the top when resumed; `wait="pause"` (loc
 the process and polls every `poll_seconds`. A timeout leaves the lots pending. Input that
 breaks a rule (unknown sku, quantity below moq or the first price break or off the
 pack_size, ...) is refused as a whole, the reasons go to the log and to an artifact, and the
-flow waits again.
+flow waits again. The form also marks one-offs (`one_offs`: an item's order lines of one day
+that later forecasts leave out, as `reorder review one-off` marks them), in the same write as
+the decisions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -42,6 +45,7 @@ from flows.console import (
     late_left_alone,
     late_notes,
     left_alone,
+    marked_text,
     order_notes,
     other_run_notes,
     rejected_notes,
@@ -97,8 +101,18 @@ class LotInput(BaseModel):
         raise PydanticCustomError("zero_units", ZERO_UNITS)
 
 
+class OneOffInput(BaseModel):
+    """An item's order lines of one day to leave out of later forecasts, as typed in the form
+    (`reorder review one-off SKU DATE --note` in the terminal)."""
+
+    sku: str = Field(description="Item whose order lines of the day are a one-off")
+    order_date: date = Field(description="Day of those order lines (YYYY-MM-DD)")
+    note: str = Field("", description="Why: a project order, a typo the ERP let through, ...")
+
+
 class ReviewInput(RunInput):
-    """What a planner answers: approve all pending lots, and/or decide single lots."""
+    """What a planner answers: approve all pending lots, and/or decide single lots, and/or
+    mark one-offs."""
 
     planner: str = Field(min_length=1, description="Who decides (stored with each decision)")
     approve_all: bool = Field(False, description="Approve every pending lot not listed below")
@@ -108,6 +122,11 @@ class ReviewInput(RunInput):
     )
     comment: str = Field("", description="Comment for lots without their own comment")
     lots: list[LotInput] = Field(default_factory=list)
+    one_offs: list[OneOffInput] = Field(
+        default_factory=list,
+        description="Order lines of one day that the next runs' forecasts leave out (a lot "
+        "resting on one recent demand names its day: artifact pending-lots)",
+    )
 
 
 def unit_price(terms: dict, sku: str, supplier_id: str, quantity: int) -> float:
@@ -279,21 +298,49 @@ def read_since(db_path: str, run_key: str) -> dict[str, str]:
         return since_texts(warehouse.lot_changes(con, run_key))
 
 
+@task(name="read-spike-days", cache_policy=NO_CACHE)
+def read_spike_days(db_path: str, run_key: str) -> list[str]:
+    """How to mark, in the form, the days of the run_key's pending lots resting on one recent
+    demand that are not marked yet (`one_off_hints`)."""
+    with warehouse.connect(db_path, create=False) as con:
+        spikes = warehouse.spike_days(con, run_key)
+        pending = warehouse.review_lots(con, run_key, status="pending")["sku"]
+    return one_off_hints(spikes[spikes["sku"].isin(pending)])
+
+
+def one_off_hints(spikes: pd.DataFrame) -> list[str]:
+    """Per lot resting on one recent demand (`warehouse.spike_days`), how a planner in the UI
+    marks its day: its reason ends with the terminal's command ('P-84518: if the 161 units
+    ordered on 2026-12-01 are a one-off, list them under one_offs in this form (sku P-84518,
+    order_date 2026-12-01): from the next run on the forecast leaves them out; this run's
+    lot was planned with them, approve all approves it as it is')."""
+    return [
+        f"{r.sku}: if the {r.units:,.0f} units ordered on {r.order_date:%Y-%m-%d} are a "
+        f"one-off, list them under one_offs in this form (sku {r.sku}, order_date "
+        f"{r.order_date:%Y-%m-%d}): from the next run on the forecast leaves them out; this "
+        "run's lot was planned with them, approve all approves it as it is"
+        for r in spikes.itertuples(index=False)
+    ]
+
+
 @task(name="record-decisions", cache_policy=NO_CACHE)
 def record_answer(
     db_path: str, run_key: str, answer: ReviewInput
-) -> tuple[pd.DataFrame, list[str]]:
-    """Record a planner's answer for the run_key (all decisions or none); (the decisions
-    recorded, the notes on them, each also logged as a warning: lots approve all left alone,
-    past end of life, a slower supplier, tiers missed, purchase orders emptied or added)."""
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Record a planner's answer for the run_key (all decisions and one-offs or none); (the
+    decisions recorded, the notes on them, each also logged as a warning: lots approve all
+    left alone, past end of life, a slower supplier, tiers missed, purchase orders emptied or
+    added, a lot approved as planned with a one-off just marked; what each one-off mark
+    did)."""
     with warehouse.connect(db_path, create=False) as con:
         if unknown := warehouse.unknown_suppliers_text(con, answer.approve_suppliers):
             raise warehouse.DecisionError(f"approve_suppliers: {unknown}")
         pending = warehouse.review_lots(con, run_key, status="pending")
         late = warehouse.approved_after_plan(con, run_key)["sku"].tolist()
         decisions = decisions_from_input(pending, answer, late)
-        recorded = decide(con, decisions, answer.planner, "prefect", run_key)
+        recorded, marked = decide_and_mark(con, decisions, answer, run_key)
         notes = left_alone_notes(pending, answer, late)  # once the answer is recorded
+        notes += approved_one_off_notes(recorded, marked)
         notes += end_of_life_notes(warehouse.past_end_of_life(con, recorded))
         notes += slower_notes(con, recorded)
         notes += decided_tier_notes(con, run_key, db_path)
@@ -301,7 +348,47 @@ def record_answer(
         notes += order_notes(orders, decided_suppliers(recorded))
     for note in notes:
         get_run_logger().warning(note)
-    return recorded, notes
+    return recorded, notes, [marked_text(m) for m in marked]
+
+
+def decide_and_mark(
+    con: Any, decisions: list[warehouse.Decision], answer: ReviewInput, run_key: str
+) -> tuple[pd.DataFrame, list[warehouse.Marked]]:
+    """The answer's decisions (`decide`) and one-offs (`warehouse.mark_one_offs`, marked_by
+    the planner) in one transaction: all recorded, or none (DecisionError naming every lot
+    and one-off refused: 'refused, nothing recorded: one_offs: sku P-1: no order line on
+    ...')."""
+    marks = [(m.sku, m.order_date, m.note) for m in answer.one_offs]
+    with warehouse.transaction(con):
+        try:
+            marked, refused = warehouse.mark_one_offs(con, marks, answer.planner), ""
+        except warehouse.OneOffError as error:
+            marked, refused = [], f"one_offs: {error}"
+        try:
+            recorded = decide(con, decisions, answer.planner, "prefect", run_key)
+        except warehouse.DecisionError as error:
+            raise warehouse.DecisionError("; ".join(filter(None, [str(error), refused]))) from None
+        if refused:
+            raise warehouse.DecisionError(f"refused, nothing recorded: {refused}")
+    return recorded, marked
+
+
+def approved_one_off_notes(recorded: pd.DataFrame, marked: Sequence[warehouse.Marked]) -> list[str]:
+    """One note per lot the answer approved whose item's one-off it marked: the lot was
+    planned with those units ('P-84518: its lot of 79 units, approved, was planned with the 161
+    units of 2026-12-01 just marked as a one-off: the next run plans without them; reject or
+    override the lot if it is too large')."""
+    days = {m.sku: m for m in marked}
+    notes = []
+    for r in recorded[recorded["action"] == "approve"].itertuples(index=False):
+        if (mark := days.get(r.sku)) is not None:
+            notes.append(
+                f"{r.sku}: its lot of {r.quantity:,.0f} units, approved, was planned with the "
+                f"{mark.units:,.0f} units of {mark.order_date:%Y-%m-%d} just marked as a "
+                "one-off: the next run plans without them; reject or override the lot if it "
+                "is too large"
+            )
+    return notes
 
 
 def decided_tier_notes(con: Any, run_key: str, db_path: str) -> list[str]:
@@ -358,10 +445,15 @@ def review(
     if shown is None:
         create_flow_run_input(SHOWN_KEY, run_key)
         reached, since = read_reached(db_path, run_key), read_since(db_path, run_key)
+        hints = read_spike_days(db_path, run_key)
         create_markdown_artifact(
-            markdown=pending_markdown(pending, db_path, **notes, reached=reached, since=since),
+            markdown=pending_markdown(
+                pending, db_path, **notes, reached=reached, since=since, one_offs=hints
+            ),
             key=PENDING_KEY,
         )
+        for hint in hints:
+            logger.warning("one recent demand: %s", hint)
         logger.info(waiting_note(len(pending), run_key, timeout_seconds))
     for attempt in range(attempts):
         key = f"review-{attempt}"
@@ -369,7 +461,7 @@ def review(
             continue  # refused before this (suspended) run started again from the top
         try:
             answer = _wait(wait, timeout_seconds, poll_seconds, key)
-            recorded, decided_notes = record_answer(db_path, run_key, answer)
+            recorded, decided_notes, marks = record_answer(db_path, run_key, answer)
         except FlowPauseTimeout:
             logger.warning(
                 "no answer within %s s: %s lots stay pending", timeout_seconds, len(pending)
@@ -389,9 +481,11 @@ def review(
         left = len(set(pending["sku"]) - set(recorded["sku"]))
         logger.info("%s decisions recorded by %s, %s lots left pending", len(recorded),
                     answer.planner, left)  # fmt: skip
+        for mark in marks:
+            logger.info(mark)
         create_markdown_artifact(
             markdown=decided_markdown(
-                recorded, run_key, answer.planner, left, attempt, decided_notes
+                recorded, run_key, answer.planner, left, attempt, decided_notes, marks
             ),
             key=DECIDED_KEY,
         )
@@ -431,10 +525,12 @@ def decided_markdown(
     left: int,
     refused: int,
     notes: Sequence[str] = (),
+    marks: Sequence[str] = (),
 ) -> str:
     """The artifact of a recorded answer: beside a refused one (`refused` answers before it)
     the run's artifacts showed the refusal as its last word; `notes` (`record_answer`'s) were
-    in the log alone, where a planner answering in the UI does not look."""
+    in the log alone, where a planner answering in the UI does not look; `marks`: what each
+    of its one-offs did (`console.marked_text`)."""
     counts = recorded["action"].value_counts()
     actions = ", ".join(
         f"{counts[a]} {a}" for a in ("approve", "override", "reject") if a in counts
@@ -447,6 +543,8 @@ def decided_markdown(
     if refused:
         earlier = "An earlier answer was" if refused == 1 else f"{refused} earlier answers were"
         text += f" {earlier} refused (artifact {REFUSED_KEY}): nothing of it was recorded."
+    if marks:
+        text += "\n\n## One-offs\n\n" + "\n".join(f"- {mark}" for mark in marks)
     if notes:
         text += "\n\n## Notes\n\n" + "\n".join(f"- {note}" for note in notes)
     return text
@@ -491,6 +589,7 @@ def pending_markdown(
     reached: pd.DataFrame | None = None,
     late: Sequence[str] = (),
     since: dict[str, str] | None = None,
+    one_offs: Sequence[str] = (),
 ) -> str:
     """The pending lots as a markdown table for the planner who fills in the form (below the
     runs that `failed` since they were published; the order value per supplier, labelled
@@ -501,7 +600,8 @@ def pending_markdown(
     the lots recommended again after an earlier night rejected them (`rejected`) and those
     whose item an earlier night approved after this plan was made (`late`: approve all and
     approve suppliers leave them); `since`: per sku how its lot relates to the night before
-    (`change_text.since_texts`; none: the column is empty)."""
+    (`change_text.since_texts`; none: the column is empty); `one_offs`: how to mark in the form
+    the day a lot rests on (`one_off_hints`: its reason names the terminal's command)."""
     since = since or {}
     by_supplier = (
         pending.groupby("supplier_id")["order_value"]
@@ -546,6 +646,9 @@ def pending_markdown(
         lines += ["", "## Approved on an earlier night after this plan was made (approve all "
                   "leaves them)", ""]  # fmt: skip
         lines += [f"- {note}" for note in late]
+    if one_offs:
+        lines += ["", "## Resting on one recent demand: a one-off?", ""]
+        lines += [f"- {hint}" for hint in one_offs]
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from flows.console import (
     left_alone,
     listed,
     lots_text,
+    marked_text,
     order_notes,
     other_run_notes,
     plan_periods,
@@ -212,11 +213,7 @@ def one_off(
         click.echo(f"{sku} {day:%Y-%m-%d}: no longer a one-off: the next run's forecast counts "
                    "its order lines again")  # fmt: skip
         return
-    lines = counted(marked.lines, "order line")
-    what = "marked as a one-off" if marked.new else "already marked as a one-off"
-    click.echo(f"{sku} {day:%Y-%m-%d}: {what} ({lines}, {marked.units:,.0f} units)"
-               f"{'' if marked.new else ', note kept' if not note else ', note replaced'}: the "
-               "next run's forecast leaves them out")  # fmt: skip
+    click.echo(marked_text(marked))
 
 
 def one_offs_text(marks: pd.DataFrame) -> str:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +37,17 @@ import optimize
 import warehouse
 from flows.cli import main
 from flows.nightly import nightly
-from flows.review import DECIDED_KEY, REFUSED_KEY, pending_markdown, review
+from flows.review import (
+    DECIDED_KEY,
+    PENDING_KEY,
+    REFUSED_KEY,
+    approved_one_off_notes,
+    pending_markdown,
+    review,
+)
 from optimize.inputs import lead_time_periods
 from tests.flows.conftest import AS_OF
+from tests.flows.test_nightly import _spiked_folder
 from warehouse.run_lock import lock_path, run_lock
 
 
@@ -1490,3 +1498,123 @@ def test_a_slower_supplier_note_compares_with_the_lead_time_the_plan_used(tmp_pa
         f"note: A: S2 delivers in 44 days (due {due:%Y-%m-%d}), 30 days after S1's recommended "
         "lot (14 days): the plan's stockout risk assumed S1's"
     ) in out.splitlines()
+
+
+def _artifact_texts(run_id: str, key: str) -> list[str]:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])),
+        )
+    return [str(a.data) for a in found]
+
+
+def test_the_review_form_marks_a_one_off_its_pending_lots_rest_on(
+    demo_dir: Path, tmp_path: Path, caplog
+) -> None:
+    """A lot resting on one recent demand named the terminal's `reorder review one-off` in its
+    reason: a planner reviewing in the Prefect UI could not mark the day. The pending-lots
+    artifact now says how to list it under one_offs; the form marks it with the planner as
+    marked_by, beside the decisions, and the decided artifact says what it marked. The same
+    answer again keeps one mark."""
+    caplog.set_level(logging.INFO, logger="prefect.flow_runs")
+    db = tmp_path / "reorder.duckdb"
+    nightly(as_of=AS_OF, data_dir=str(_spiked_folder(demo_dir, tmp_path)), db_path=str(db),
+            horizon=8, scenarios=60)  # fmt: skip
+    reason = _pending(db).set_index("sku").loc["SPIKE-1", "reason"]
+    assert reason.endswith(f"reorder review one-off --db {db} SPIKE-1 2026-06-24")
+    hint = (
+        "SPIKE-1: if the 161 units ordered on 2026-06-24 are a one-off, list them under one_offs "
+        "in this form (sku SPIKE-1, order_date 2026-06-24): from the next run on the forecast "
+        "leaves them out; this run's lot was planned with them, approve all approves it as it is"
+    )
+    answer = {
+        "planner": "erik",
+        "lots": [{"sku": "SPIKE-1", "action": "reject", "comment": "project order"}],
+        "one_offs": [{"sku": "SPIKE-1", "order_date": "2026-06-24", "note": "project order"}],
+    }
+    with _paused_review(db) as (run_id, result):
+        (pending_text,) = _artifact_texts(run_id, PENDING_KEY)
+        assert f"## Resting on one recent demand: a one-off?\n\n- {hint}" in pending_text
+        assert reason in pending_text  # the stored reason is shown as it is
+        resume_flow_run(run_id, run_input=answer)
+    assert result["status"] == "decided" and result["recorded"] == 1
+    assert f"one recent demand: {hint}" in caplog.text
+    marked = (
+        "SPIKE-1 2026-06-24: marked as a one-off (1 order line, 161 units): the next run's "
+        "forecast leaves them out"
+    )
+    (decided,) = _artifact_texts(run_id, DECIDED_KEY)
+    assert f"## One-offs\n\n- {marked}" in decided
+    assert marked in caplog.text
+    with warehouse.connect(db, read_only=True) as con:
+        marks = warehouse.one_offs(con)
+        history = warehouse.decision_history(con)
+    assert marks[["sku", "order_date", "units", "note", "marked_by"]].to_dict("records") == [
+        {"sku": "SPIKE-1", "order_date": pd.Timestamp("2026-06-24"), "units": 161.0,
+         "note": "project order", "marked_by": "erik"}
+    ]  # fmt: skip
+    assert history[["sku", "action", "decided_by"]].values.tolist() == [
+        ["SPIKE-1", "reject", "erik"]
+    ]
+    with _paused_review(db) as (run_id, result):  # the same answer on a second review
+        assert "a one-off?" not in _artifact_texts(run_id, PENDING_KEY)[0]  # marked: no hint
+        resume_flow_run(run_id, run_input=answer)
+    assert result["status"] == "decided"
+    with warehouse.connect(db, read_only=True) as con:
+        assert len(warehouse.one_offs(con)) == 1
+    assert (
+        "SPIKE-1 2026-06-24: already marked as a one-off (1 order line, 161 units), note kept"
+    ) in _artifact_texts(run_id, DECIDED_KEY)[0]
+
+
+def _order_day(db: Path) -> tuple[str, str, float]:
+    """An item's latest order day in `db`: sku, day (YYYY-MM-DD), units."""
+    with warehouse.connect(db, read_only=True) as con:
+        sku, day, units = con.execute(
+            "SELECT sku, order_date, sum(quantity) FROM order_lines GROUP BY ALL "
+            "ORDER BY order_date DESC, sku LIMIT 1"
+        ).fetchone()
+    return sku, f"{day:%Y-%m-%d}", float(units)
+
+
+def test_a_review_form_with_a_bad_one_off_day_is_refused_whole_naming_it(db: Path) -> None:
+    """A one-off on a day without the item's order lines refuses the whole answer, its
+    approve all and its good one-off with it, naming the day beside a lot refused (log and
+    artifact review-refused); the flow waits again, and an answer without them is recorded."""
+    pending = _pending(db)
+    sku, day, units = _order_day(db)
+    good = {"sku": sku, "order_date": day, "note": "typo"}
+    bad = {"sku": sku, "order_date": "2020-01-01"}
+    answer = {"planner": "erik", "approve_all": True, "one_offs": [good]}
+    with _paused_review(db, attempts=2) as (run_id, result):
+        nope = {"sku": "NOPE-1", "action": "reject"}
+        resume_flow_run(run_id, run_input={**answer, "lots": [nope], "one_offs": [good, bad]})
+        assert _paused_run(db, time.monotonic() + 60) == run_id  # waits again
+        with warehouse.connect(db, read_only=True) as con:
+            assert warehouse.one_offs(con).empty and warehouse.decision_history(con).empty
+        (refused,) = _artifact_texts(run_id, REFUSED_KEY)
+        assert refused == (
+            "# Review answer refused\n\nrefused, nothing recorded: sku NOPE-1: not among the "
+            f"lots of this run; one_offs: sku {sku}: no order line on 2020-01-01 (none within a "
+            "week of it either)"
+        )
+        resume_flow_run(run_id, run_input=answer)
+    assert result["status"] == "decided" and result["recorded"] == len(pending)
+    with warehouse.connect(db, read_only=True) as con:
+        marks = warehouse.one_offs(con)
+    assert marks[["sku", "units", "marked_by"]].values.tolist() == [[sku, units, "erik"]]
+
+
+def test_a_lot_approved_with_the_one_off_the_same_answer_marks_gets_a_note() -> None:
+    """Approve all beside a one-off of the lot's item approved the lot planned with it, and
+    said nothing; a reject or another item's lot gets no note."""
+    recorded = pd.DataFrame({"sku": ["P-84518", "P-1", "P-2"], "quantity": [79.0, 5.0, 0.0],
+                             "action": ["approve", "approve", "reject"]})  # fmt: skip
+    marked = [warehouse.Marked("P-84518", date(2026, 12, 1), 1, 161.0, True),
+              warehouse.Marked("P-2", date(2026, 12, 2), 1, 40.0, True)]  # fmt: skip
+    assert approved_one_off_notes(recorded, marked) == [
+        "P-84518: its lot of 79 units, approved, was planned with the 161 units of 2026-12-01 "
+        "just marked as a one-off: the next run plans without them; reject or override the lot "
+        "if it is too large"
+    ]
