@@ -45,7 +45,10 @@ def change_drivers(row: dict[str, Any]) -> str:
     """'forecast 120 -> 180; on hand 40 -> 0': the drivers of one lot (a row of
     `warehouse.LotChanges.lots`) that differ between the nights, as shown; 'drivers the same
     (forecast 120, on hand 40, on order 0)' when none does (the lot moved with the plan's
-    shared limits, order costs or its demand scenarios); why a night could not plan the item."""
+    shared limits, order costs or its demand scenarios); why a night could not plan the item.
+    A moved forecast says what is new behind it: 'forecast 7.3 -> 139 (one week of 161 units,
+    36x usual)' (tonight's lot rests on a recent spike the night before's did not), 'forecast
+    139 -> 6.8 (161 units of 2026-12-01 left out as a one-off)' (marked since)."""
     moved, same = [], []
     for label, column, fmt in _DRIVERS:
         before, after = row[f"{column}_before"], row[f"{column}_after"]
@@ -53,7 +56,8 @@ def change_drivers(row: dict[str, Any]) -> str:
             continue
         then, now = fmt(before), fmt(after)
         if then != now:
-            moved.append(f"{label} {then} -> {now}")
+            why = _forecast_why(row) if column == "forecast" else ""
+            moved.append(f"{label} {then} -> {now}{why}")
         elif label in _SAME_SHOWN:
             same.append(f"{label} {now}")
     for side, night in (("before", "then"), ("after", "now")):
@@ -63,6 +67,26 @@ def change_drivers(row: dict[str, Any]) -> str:
     if moved:
         return "; ".join(moved) + kept
     return (f"{SAME_DRIVERS} ({', '.join(same)})" if same else SAME_DRIVERS) + kept
+
+
+def _forecast_why(row: dict[str, Any]) -> str:
+    """' (one week of 161 units, 36x usual)' when tonight's lot rests on a recent spike
+    (spike_after: JSON) the night before's did not, ' (161 units of 2026-12-01 left out as a
+    one-off)' for the one-offs tonight's demand left out (left_out); both, or ''."""
+    notes = []
+    spike, before = row.get("spike_after"), row.get("spike_before")
+    if isinstance(spike, str) and row["quantity_after"] > 0:
+        figures = json.loads(spike)
+        then = json.loads(before) if isinstance(before, str) else {}
+        if then.get("period_start") != figures["period_start"]:
+            notes.append(f"one {figures.get('period') or 'period'} of "
+                         f"{units(figures['quantity'])} units, "
+                         f"{figures['quantity'] / figures['usual']:,.0f}x usual")  # fmt: skip
+    if left_out := row.get("left_out"):
+        days = [f"{units(n)} units of {day.isoformat()}" for day, n in left_out]
+        one = "a one-off" if len(days) == 1 else "one-offs"
+        notes.append(f"{', '.join(days)} left out as {one}")
+    return "".join(f" ({note})" for note in notes)
 
 
 def _kept(kept: object) -> str:

@@ -14,6 +14,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.one_offs import excluded_one_offs
+from warehouse.runs import run_parameters
+
 CHANGE_KINDS = ("new", "dropped", "more", "fewer", "other supplier")  # of a changed lot
 UNCHANGED = "unchanged"  # same supplier and quantity: counted, not listed
 # the night before's lot was decided on (approved or overridden: an open order now; rejected)
@@ -36,10 +39,14 @@ class LotChanges:
     at the horizon: a night inside a period forecasts one period more, which would read as a
     jump of one period's demand at each period's turn), not_planned (why the run could not
     plan the item; None: it did), kept (JSON of the cheaper lot when the night kept the night
-    before's over it: explanation.kept; None: not kept), decision (the newest decision of
+    before's over it: explanation.kept; None: not kept), spike (JSON of explanation.recent_spike
+    with the explanation's period word as `period`; None: the forecast rests on no recent spike),
+    decision (the newest decision of
     that night on the item: approve, override, reject; None: pending), decided_supplier_id
     and decided_quantity (of the decision); and value_change (order value after less before,
-    currency). A lot decided on the night before is no longer pending: approved or
+    currency), and left_out: the one-offs of the item tonight's demand left out and the night
+    before's counted, [(order_date, units)] (marked between the two nights' runs' starts: see
+    `_left_out`; None: none). A lot decided on the night before is no longer pending: approved or
     overridden it is an open order now, rejected it is not wanted; so the item's lot tonight
     is compared with none (kind "new", value_change its whole order value), and without one
     tonight it is ORDERED or REJECTED."""
@@ -139,6 +146,9 @@ _NIGHT = """SELECT l.sku,
     (SELECT string_agg(n.reason, '; ' ORDER BY n.reason) FROM not_planned AS n
      WHERE n.run_key = k.run_key AND n.sku = l.sku AND NOT n.planned) AS not_planned,
     CAST(r.explanation->'kept' AS VARCHAR) AS kept,
+    CASE WHEN json_type(r.explanation->'recent_spike') = 'OBJECT' THEN CAST(json_merge_patch(
+        r.explanation->'recent_spike', json_object('period', r.explanation->>'period')) AS VARCHAR)
+    END AS spike,
     d.action AS decision, d.supplier_id AS decided_supplier_id, d.quantity AS decided_quantity
 FROM lotted AS l CROSS JOIN (SELECT CAST(? AS VARCHAR) AS run_key) AS k
 LEFT JOIN recommendations AS r ON r.run_key = k.run_key AND r.sku = l.sku
@@ -148,8 +158,8 @@ LEFT JOIN night_decisions AS d ON d.sku = l.sku
     AND d.as_of = (SELECT max(u.as_of) FROM runs AS u WHERE u.run_key = k.run_key)"""
 
 _FIGURES = ("supplier_id", "quantity", "order_value", "unit_price", "lead_time", "on_hand",
-            "on_order", "forecast", "not_planned", "kept", "decision", "decided_supplier_id",
-            "decided_quantity")  # fmt: skip
+            "on_order", "forecast", "not_planned", "kept", "spike", "decision",
+            "decided_supplier_id", "decided_quantity")  # fmt: skip
 
 
 def _compare(con: duckdb.DuckDBPyConnection, run_key: str, previous: str | None) -> pd.DataFrame:
@@ -169,7 +179,33 @@ def _compare(con: duckdb.DuckDBPyConnection, run_key: str, previous: str | None)
         strict=True)])  # fmt: skip
     pending = frame["order_value_before"].where(frame["decision_before"].isna(), 0.0)
     frame["value_change"] = frame["order_value_after"] - pending
+    left_out = _left_out(con, run_key, previous) if previous is not None else {}
+    frame["left_out"] = [left_out.get(sku) for sku in frame["sku"]]
     return _by_change(frame)
+
+
+# the start of the newest succeeded run of a run_key (the one whose rows are stored)
+_STARTED_SQL = "SELECT max(started_at) FROM runs WHERE run_key = ? AND status = 'succeeded'"
+_MARKED_SQL = "SELECT sku, order_date FROM one_offs WHERE marked_at >= ? AND marked_at < ?"
+
+
+def _left_out(
+    con: duckdb.DuckDBPyConnection, run_key: str, previous: str
+) -> dict[str, list[tuple[date, float]]]:
+    """Per sku the one-offs (order_date, units) run_key's demand left out that the run of
+    `previous` counted: marked after that run started and before run_key's did, on a day
+    within run_key's complete periods (`excluded_one_offs`)."""
+    start, end = (con.execute(_STARTED_SQL, [key]).fetchone()[0] for key in (previous, run_key))
+    if start is None or end is None:
+        return {}
+    marked = {(sku, day) for sku, day in con.execute(_MARKED_SQL, [start, end]).fetchall()}
+    night = con.execute("SELECT as_of FROM runs WHERE run_key = ? LIMIT 1", [run_key]).fetchone()
+    freq = run_parameters(con, run_key).get("freq", "W")
+    found: dict[str, list[tuple[date, float]]] = {}
+    for r in excluded_one_offs(con, night[0], freq).itertuples():
+        if (r.sku, r.order_date) in marked:
+            found.setdefault(r.sku, []).append((r.order_date, float(r.units)))
+    return found
 
 
 def _by_change(frame: pd.DataFrame) -> pd.DataFrame:

@@ -487,3 +487,88 @@ def test_a_night_planned_with_keep_margin_0_follows_every_change_and_a_wider_one
     assert f" ({changes.kept} kept over a lot up to 5% cheaper)" in printed
     assert f" ({changes.kept} kept over a lot up to 5% cheaper)" in _cli("changes", "--db", str(db))
     assert "keep_margin 0.05" in _cli("runs", "--db", str(db))
+
+
+def _row(**after: object) -> dict:
+    """A changed lot's row (`warehouse.LotChanges.lots`): P-84518's forecast 7.3 -> 139,
+    nothing else moved; `after` replaces fields."""
+    figures = {"forecast": (7.3, 139.0), "on_hand": (0.0, 0.0), "on_order": (0.0, 0.0),
+               "unit_price": (None, 4.2), "lead_time": (None, 14.0), "quantity": (0, 79),
+               "spike": (None, None), "not_planned": (None, None),
+               "kept": (None, None)}  # fmt: skip
+    row = {"sku": "P-84518", "kind": "new", "left_out": None}
+    for column, (before, now) in figures.items():
+        row |= {f"{column}_before": before, f"{column}_after": now}
+    return row | after
+
+
+SPIKE = json.dumps({"period_start": "2026-11-30", "quantity": 161.0, "usual": 4.5,
+                    "other_demands": 20, "order_date": "2026-12-01", "day_units": 161.0,
+                    "period": "week"})  # fmt: skip
+
+
+def test_a_moved_forecast_names_the_new_spike_or_the_one_off_left_out_behind_it() -> None:
+    """P-84518's why read 'forecast 7.3 -> 139' the night of a spike and 'forecast 139 ->
+    6.8' after a planner marked it a one-off, without saying why. The forecast driver now
+    names the spike tonight's lot rests on, or the one-off the demand left out since."""
+    assert change_drivers(_row(spike_after=SPIKE)) == (
+        "forecast 7.3 -> 139 (one week of 161 units, 36x usual)"
+    )
+    assert change_drivers(_row()) == "forecast 7.3 -> 139"
+    # the same spike the night before: not what moved it
+    assert change_drivers(_row(spike_before=SPIKE, spike_after=SPIKE)) == "forecast 7.3 -> 139"
+    marked = _row(forecast_before=139.0, forecast_after=6.8, quantity_before=79, quantity_after=0,
+                  spike_before=SPIKE, left_out=[(date(2026, 12, 1), 161.0)])  # fmt: skip
+    assert change_drivers(marked) == (
+        "forecast 139 -> 6.8 (161 units of 2026-12-01 left out as a one-off)"
+    )
+    two = marked | {"left_out": [(date(2026, 11, 3), 40.0), (date(2026, 12, 1), 161.0)]}
+    assert change_drivers(two) == ("forecast 139 -> 6.8 (40 units of 2026-11-03, 161 units of "
+                                   "2026-12-01 left out as one-offs)")  # fmt: skip
+    # a forecast that did not move says nothing of them
+    still = _row(forecast_before=139.0, spike_after=SPIKE, on_hand_after=5.0)
+    assert change_drivers(still) == "on hand 0 -> 5"
+
+
+def test_the_changes_carry_tonight_s_new_spike_and_the_one_offs_marked_between_the_nights(
+    nights: dict, tmp_path: Path
+) -> None:
+    """Of the stored runs: a lot's recent_spike per night, and the one-offs tonight's demand
+    left out that the night before's counted (marked between the two runs' starts, on a day of
+    tonight's complete weeks); a mark older than the night before, or a day tonight did not
+    count yet, is no change."""
+    db = tmp_path / "marked.duckdb"
+    shutil.copy(nights["db"], db)
+    found = _changes(db)
+    sku = str(found.changed["sku"].iloc[0])
+    assert found.lots["spike_after"].isna().all() and found.lots["left_out"].isna().all()
+    with warehouse.connect(db) as con:
+        start = dict(con.execute("SELECT run_key, max(started_at) FROM runs GROUP BY run_key")
+                     .fetchall())  # fmt: skip
+        between = (
+            start[found.previous_run_key]
+            + (start[found.run_key] - start[found.previous_run_key]) / 2
+        )
+        days = [d for (d,) in con.execute(
+            "SELECT DISTINCT order_date FROM order_lines WHERE sku = ? AND quantity > 0 "
+            "ORDER BY order_date DESC", [sku]).fetchall()]  # fmt: skip
+        late = [d for d in days if d >= date(2026, 6, 29)]  # the week tonight has not counted
+        counted = [d for d in days if d < date(2026, 6, 29)]
+        warehouse.mark_one_off(con, sku, counted[0], now=between)
+        warehouse.mark_one_off(con, sku, counted[1], now=start[found.previous_run_key]
+                               - timedelta(hours=1))  # fmt: skip
+        for day in late:
+            warehouse.mark_one_off(con, sku, day, now=between)
+        units = con.execute("SELECT sum(quantity) FROM order_lines WHERE sku = ? AND "
+                            "order_date = ?", [sku, counted[0]]).fetchone()[0]  # fmt: skip
+        con.execute(
+            "UPDATE recommendations SET explanation = json_merge_patch(explanation, "
+            "json_object('recent_spike', json(?))) WHERE run_key = ? AND sku = ?",
+            [SPIKE, found.run_key, sku],
+        )
+    lots = _changes(db).lots.set_index("sku")
+    assert lots.at[sku, "left_out"] == [(counted[0], float(units))]
+    assert json.loads(lots.at[sku, "spike_after"])["day_units"] == 161
+    assert json.loads(lots.at[sku, "spike_after"])["period"] == "week"
+    assert pd.isna(lots.at[sku, "spike_before"])
+    assert lots.drop(index=sku)["left_out"].isna().all()
