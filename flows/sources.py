@@ -30,6 +30,7 @@ import warehouse
 from flows.program import prog
 from models.prepare import ALL_ITEMS, ONE_PERIOD
 from models.result import CATEGORY_PRIOR, LAUNCH_FORECAST, NO_HISTORY
+from optimize.explain import size_text
 
 # the kinds of forecast that are not the item's own, in the order a summary names them
 CATEGORY, ALL, ONE, LAUNCH, NONE = "category", "all items", "one period", "launch", "none"
@@ -187,7 +188,7 @@ def spike_lots_note(group: dict[str, Any]) -> str:
     n = group["items"]
     named = ", ".join(
         f"{lot['sku']} ({lot['quantity']:,.0f} units, {lot['ratio']:,.0f}x its usual "
-        f"{_size(lot['usual'])})"
+        f"{size_text(lot['usual'])})"
         for lot in group["lots"]
     )
     more = n - len(group["lots"])
@@ -201,17 +202,12 @@ def spike_lots_note(group: dict[str, Any]) -> str:
     )
 
 
-def _size(units: float) -> str:
-    """4.5, 7 (a usual size: one decimal, none when whole)."""
-    return f"{units:,.1f}".removesuffix(".0")
-
-
 def with_mark_commands(
     spikes: pd.DataFrame, days: list[tuple[Any, float] | None], db_file: str | Path
 ) -> pd.DataFrame:
     """`spikes` (sku, ds, ...: `models.recent_spikes`, unique_id as sku) with, per row, the
     day of its period whose order lines hold the most units (`days`: as
-    `warehouse.largest_day`, one per row), those units and the command that marks them as a
+    `warehouse.largest_days`, one per row), those units and the command that marks them as a
     one-off (`reorder review one-off --db FILE SKU DAY`): its lot's reason ends with it."""
     program, db = prog(absolute=True), Path(db_file).resolve()
     order_date, day_units, mark = [], [], []

@@ -132,8 +132,7 @@ def recent_spikes(params: RunParameters, demand: pd.DataFrame) -> pd.DataFrame:
     spikes = models.recent_spikes(models.to_panel(demand, params.freq, last))
     spikes = spikes.rename(columns={"unique_id": "sku"})
     with warehouse.connect(params.db_path, read_only=True) as con:
-        days = [warehouse.largest_day(con, str(sku), pd.Timestamp(ds).date(), params.freq)
-                for sku, ds in zip(spikes["sku"], spikes["ds"], strict=True)]  # fmt: skip
+        days = warehouse.largest_days(con, spikes, params.freq)
     return sources.with_mark_commands(spikes, days, params.db_path)
 
 

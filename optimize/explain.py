@@ -362,7 +362,7 @@ def recent_spike_text(item: ItemProblem) -> str:
     if spike is None:
         return ""
     word = period_word(item)
-    usual = f"{spike.usual:,.1f}".removesuffix(".0")
+    usual = size_text(spike.usual)
     others = f"{spike.other_demands:,} other {word}{'' if spike.other_demands == 1 else 's'}"
     return (
         f"The forecast rests on one recent {word} of {units(spike.quantity)} units (starting "
@@ -370,6 +370,11 @@ def recent_spike_text(item: ItemProblem) -> str:
         f"usual {usual} (the median of its {others} with demand): check it is not a one-off "
         f"before approving{_mark_text(spike)}"
     )
+
+
+def size_text(units: float) -> str:
+    """4.5, 7: a demand size (units) to one decimal, none when whole."""
+    return f"{units:,.1f}".removesuffix(".0")
 
 
 def _mark_text(spike: RecentSpike) -> str:

@@ -189,6 +189,17 @@ def largest_day(
     return None if row is None else (row[0], float(row[1]))
 
 
+def largest_days(
+    con: duckdb.DuckDBPyConnection, periods: pd.DataFrame, freq: str = "W"
+) -> list[tuple[date, float] | None]:
+    """`largest_day` of each row of `periods` (sku, ds: the period's start), in order: the
+    days a run's recent spikes (`models.recent_spikes`) name for a planner to mark."""
+    return [
+        largest_day(con, str(sku), pd.Timestamp(ds).date(), freq)
+        for sku, ds in zip(periods["sku"], periods["ds"], strict=True)
+    ]
+
+
 def _check_item(con: duckdb.DuckDBPyConnection, sku: str) -> None:
     """Raise OneOffError unless the items hold `sku` (naming the item it matches in another
     case)."""

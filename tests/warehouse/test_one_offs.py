@@ -17,6 +17,7 @@ from warehouse import (
     connect,
     excluded_one_offs,
     largest_day,
+    largest_days,
     load_folder,
     mark_one_off,
     mark_one_offs,
@@ -153,6 +154,8 @@ def test_the_day_to_mark_is_the_one_holding_most_of_a_period(loaded):
     assert largest_day(loaded, "A", date(2024, 3, 1), "M") == (date(2024, 3, 26), 9.0)
     assert largest_day(loaded, "A", date(2024, 3, 18), "W") == (date(2024, 3, 19), 5.0)
     assert largest_day(loaded, "B", date(2024, 3, 11), "W") is None  # a credit only
+    periods = pd.DataFrame({"sku": ["A", "B"], "ds": pd.to_datetime(["2024-03-18", "2024-03-11"])})
+    assert largest_days(loaded, periods, "W") == [(date(2024, 3, 19), 5.0), None]
 
 
 def test_an_existing_warehouse_file_gets_the_table_on_open(tmp_path):
