@@ -233,7 +233,6 @@ def load_folder(
     notes += defaulted(read) + read_as_empty(read) + recased(read) + thousands(read, config)
     notes += [note for raw in line_raw.values() for note in vanished_lines(con, raw)]
     notes += absent_mapped(list(line_raw.values()), config)
-    notes += credit_lines(list(line_raw.values()), config)
     numbered = [raw.name for raw in line_raw.values() if raw.numbered]
     del raws, read  # each file's rows go as it is stored (`_Loader.load_order_lines`)
     loader = _Loader(con, as_of, run_id, config)
@@ -245,6 +244,7 @@ def load_folder(
     for path in line_paths:
         if path in line_raw:
             loader.load_order_lines(line_raw, path, config, context_sha)
+    notes += loader.line_notes
     of_items = item_notes(con, as_of)
     notes += of_items
     notes += numbered_note(con, numbered)
@@ -268,6 +268,7 @@ class _Loader:
         self.load_ids: list[str] = []
         self.rejected: list[tuple[str, str, str]] = []  # Context.rejected of this load
         self.notes: list[str] = []  # of the files just loaded (`load_notes.steep_tiers`)
+        self.line_notes: list[str] = []  # of the order lines files (`load_notes.credit_lines`)
 
     def record(self, table: str, raw: RawFile | None, sha: str | None, context: str | None):
         load_id = str(uuid.uuid4())
@@ -357,6 +358,7 @@ class _Loader:
         )
         checked = _with_sku(_with_broken(check(ORDER_LINES, raw.frame, context), raw), raw.frame)
         record = self.record(ORDER_LINES.name, raw, raw.sha256, context_sha)
+        self.line_notes += credit_lines(raw, checked, config)
         del raw
         if record.rows_read >= TRIM_ROWS:
             release_memory()

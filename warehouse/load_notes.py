@@ -26,6 +26,7 @@ from warehouse.validate import (
     NO_PRICE_BREAK,
     SAME_VALUES,
     THOUSANDS,
+    Checked,
     Context,
     canonical,
     credits,
@@ -207,30 +208,36 @@ def _decimal_point(values: pd.Series) -> pd.Series:
     return point & ~values.str.fullmatch(rf"[+-]?{THOUSANDS.pattern}", na=False)
 
 
-def credit_lines(raws: Sequence[RawFile], config: LoadConfig) -> list[str]:
-    """A note per order lines file with credits by document type (`credit_column`): how many
-    lines (not cancelled or excluded otherwise), how many of them were written positive and
-    stored negated, and whether they net against demand or are dropped (`returns`)."""
+def credit_lines(raw: RawFile, checked: Checked, config: LoadConfig) -> list[str]:
+    """A note on an order lines file with credits by document type (`credit_column`), once
+    `checked`: how many lines (not cancelled or excluded otherwise, nor in quarantine), how
+    many of them were written positive and stored negated, whether they net against demand or
+    are dropped (`returns`), and how many more credits are in quarantine (not netted)."""
     if not config.credit_column:
         return []
     others = Context(date.min, cancelled_values=config.cancelled_values,
                      exclude_skus=config.exclude_skus)  # fmt: skip
-    values = ", ".join(config.credit_values)
-    notes = []
-    for raw in raws:
-        credit = credits(raw.frame, config.credit_values) & exclude(raw.frame, others)
-        if not credit.any():
-            continue
-        written = raw.frame.loc[credit, "quantity"].map(lambda v: (v or "").strip())
+    credit = credits(raw.frame, config.credit_values) & exclude(raw.frame, others)
+    if not credit.any():
+        return []
+    held = credit & raw.frame[ROW].isin(checked.problems[ROW])
+    kept = credit & ~held
+    head = (f"{raw.name}: {counted(int(kept.sum() or held.sum()), 'line')} credited by "
+            f"{config.credit_column} ({', '.join(config.credit_values)})")  # fmt: skip
+    if not kept.any():
+        none = ": none is netted against demand" if config.returns != "ignore" else ""
+        return [f"{head}, all in quarantine{none}"]
+    if config.returns == "ignore":
+        note = f'{head}: excluded, as returns = "ignore" drops credits'
+    else:
+        written = raw.frame.loc[kept, "quantity"].map(lambda v: (v or "").strip())
         positive = int((written != "").sum() - written.str.startswith("-").sum())
-        head = (f"{raw.name}: {counted(int(credit.sum()), 'line')} credited by "
-                f"{config.credit_column} ({values})")  # fmt: skip
-        if config.returns == "ignore":
-            notes.append(f'{head}: excluded, as returns = "ignore" drops credits')
-        else:
-            notes.append(f"{head}: stored with a negative quantity ({positive:,} written "
-                         "positive), netted against demand as returns")  # fmt: skip
-    return notes
+        note = (f"{head}: stored with a negative quantity ({positive:,} written positive), "
+                "netted against demand as returns")  # fmt: skip
+    if held.any():
+        more = counted(int(held.sum()), "more credit line")
+        note += f"; {more} {'is' if held.sum() == 1 else 'are'} in quarantine"
+    return [note]
 
 
 def split_categories(con: duckdb.DuckDBPyConnection, items: RawFile | None) -> list[str]:

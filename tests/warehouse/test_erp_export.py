@@ -170,6 +170,50 @@ def test_credit_notes_by_document_type_are_dropped_when_returns_are_ignored(con,
     ) in report.notes
 
 
+QUARANTINED_CREDITS = (
+    CREDIT_EXPORT
+    + """\
+GS-2004;1;Gutschrift;31.02.2024;A;2;gebucht
+GS-2005;1;GS;28.03.2024;ZZ;1;gebucht
+"""
+)
+
+
+@pytest.mark.parametrize(
+    "returns, done",
+    [
+        ("net", "stored with a negative quantity (1 written positive), netted against demand "
+                "as returns"),
+        ("ignore", 'excluded, as returns = "ignore" drops credits'),
+    ],
+)  # fmt: skip
+def test_credit_notes_in_quarantine_are_not_counted_as_netted(con, tmp_path, returns, done):
+    """GS-2004 (31 February) and GS-2005 (unknown sku ZZ) are credit notes the load sends to
+    quarantine: the note said 4 lines were netted (or dropped) while 2 of them were not."""
+    folder, config = _credit_folder(tmp_path, returns=returns)
+    path = folder / "Auftragspositionen_2024-03.csv"
+    path.write_text(QUARANTINED_CREDITS, encoding="utf-8")
+    report = load_folder(con, folder, AS_OF, config)
+    (entry,) = [f for f in report.files if f.table == "order_lines"]
+    assert entry.rows_quarantined == 2
+    assert (
+        "Auftragspositionen_2024-03.csv: 2 lines credited by Belegart (Gutschrift, GS): "
+        f"{done}; 2 more credit lines are in quarantine"
+    ) in report.notes
+
+
+def test_credit_notes_all_in_quarantine_are_said_so(con, tmp_path):
+    folder, config = _credit_folder(tmp_path)
+    path = folder / "Auftragspositionen_2024-03.csv"
+    path.write_text(QUARANTINED_CREDITS.replace(";Gutschrift;06", ";Rechnung;06").replace(
+        "; gs ;", ";Rechnung;"), encoding="utf-8")  # fmt: skip
+    report = load_folder(con, folder, AS_OF, config)
+    assert (
+        "Auftragspositionen_2024-03.csv: 2 lines credited by Belegart (Gutschrift, GS), all "
+        "in quarantine: none is netted against demand"
+    ) in report.notes
+
+
 def test_a_credit_column_the_export_does_not_have_is_named(con, tmp_path):
     folder, config = _credit_folder(tmp_path, column="Dokumentart")
     named = r"Auftragspositionen_2024-03.csv: missing column Dokumentart \(found: Belegnr, Pos"
