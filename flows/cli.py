@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
@@ -385,8 +386,9 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
         except ValueError as error:
             option = "--sku" if str(error).startswith("items filter") else "--since"
             raise click.BadParameter(str(error).split(": ", 1)[1], param_hint=option) from None
-        notes = _comparison_notes(con, found)
-        margin = keep_margin(warehouse.run_parameters(con, found.run_key) if found else {})
+        parameters = warehouse.run_parameters(con, found.run_key) if found else {}
+        notes = _comparison_notes(con, found, parameters)
+        margin = keep_margin(parameters)
         warn_failed(con, db_path)
     if found is None:
         click.echo("no published run yet")
@@ -397,13 +399,15 @@ def changes(db_path: Path, since: datetime | None, skus: tuple[str, ...]) -> Non
         _print_changes(found, skus, notes, margin)
 
 
-def _comparison_notes(con: object, found: warehouse.LotChanges | None) -> list[str]:
+def _comparison_notes(
+    con: object, found: warehouse.LotChanges | None, this: dict[str, Any]
+) -> list[str]:
     """Notes on how the night compared with planned otherwise: other periods (its lots cover
-    other weeks), other limits or service levels (a --budget what-if's lots were cut to fit)."""
+    other weeks), other limits or service levels (a --budget what-if's lots were cut to fit);
+    `this`: the night's run parameters (`warehouse.run_parameters` of found.run_key)."""
     if found is None or found.previous_run_key is None:
         return []
     other = warehouse.run_parameters(con, found.previous_run_key)
-    this = warehouse.run_parameters(con, found.run_key)
     since, notes = f"the night of {found.previous_night:%Y-%m-%d}", []
     if unlike := planned_unlike(other, this):
         notes.append(f"{since} was {unlike}: its lots cover other periods")
