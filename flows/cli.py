@@ -50,6 +50,16 @@ from optimize.solve import DEFAULT_GAP
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
+KEEP_MARGIN_OPTION = click.option(
+    "--keep-margin",
+    type=float,
+    default=KEEP_LOT_MARGIN,
+    show_default=True,
+    help="Keep an item's pending lot of the night before while it costs at most this share of "
+    f"the item's least expected cost more (0..{MAX_KEEP_MARGIN}; 0: follow every change).",
+)
+
+
 def _input_options(command: Callable) -> Callable:
     """--data-dir, --db, --as-of and --config: what a command that loads input files takes."""
     options = (
@@ -156,22 +166,27 @@ def main() -> None:
     show_default=True,
     help="Parts to generate (1 or more; the eight broken rows come on top).",
 )
-def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
+@KEEP_MARGIN_OPTION
+def demo(folder: Path, as_of: date | None, seed: int, n_items: int, keep_margin: float) -> None:
     """Generate demo data, load it, run the nightly flow and print the lots."""
     from flows.nightly import nightly
     from warehouse.demo import write_demo_data
 
     as_of = as_of.date() if as_of else default_as_of()
     data_dir = folder / "data"
+    db_path = folder / "reorder.duckdb"
+    # checked as `reorder run` checks it, before the demo writes anything
+    parse_parameters(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path),
+                     keep_margin=keep_margin)  # fmt: skip
     made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
     lines = counted(made.order_lines, "order line")
     click.echo(f"demo data: {counted(made.items, 'item')}, {lines} in {data_dir}")
-    db_path = folder / "reorder.duckdb"
     # the watchdog stops Prefect's temporary server should this process be killed
     with watchdog.guarded(), _interrupted(db_path):
         # the run's own default seed, not the data's: `reorder run` on this folder and night
         # is then a rerun of this run (same run_key, same lots), not a what-if of another seed
-        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path))
+        summary = nightly(as_of=as_of, data_dir=str(data_dir), db_path=str(db_path),
+                          keep_margin=keep_margin)  # fmt: skip
     _print_lots(db_path)
     _print_summary(summary, data_dir)
     click.echo(accuracy_hint(as_of, data_dir, db_path))
@@ -220,14 +235,7 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int) -> None:
     help="Relative MILP gap, of the cost the lots can avoid (the objective less each item's "
     "least cost).",
 )
-@click.option(
-    "--keep-margin",
-    type=float,
-    default=KEEP_LOT_MARGIN,
-    show_default=True,
-    help="Keep an item's pending lot of the night before while it costs at most this share of "
-    f"the item's least expected cost more (0..{MAX_KEEP_MARGIN}; 0: follow every change).",
-)
+@KEEP_MARGIN_OPTION
 def run(as_of: date | None, data_dir: Path, db_path: Path, **options: object) -> None:
     """Run the nightly flow once, locally (no server needed)."""
     from flows.nightly import nightly

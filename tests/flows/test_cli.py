@@ -187,6 +187,25 @@ def test_demo_of_no_items_is_a_usage_error_naming_items(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_demo_keep_margin_out_of_range_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`reorder demo` had no --keep-margin (`reorder run` has): a demo could not show the rule
+    off or wider. It takes it now, checked as run checks it, before the demo writes data."""
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--keep-margin", "0.5"])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: invalid run parameters: keep_margin: Input should be less than or equal to 0.05"
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert "--keep-margin FLOAT" in CliRunner().invoke(main, ["demo", "--help"]).output
+
+
 def test_load_waits_for_no_run_on_the_same_warehouse(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -547,7 +566,8 @@ def test_runs_says_no_solver_for_a_failed_run_and_the_parameters_of_a_relaxed_on
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """`reorder demo --folder demo` of 20 items as of 2026-06-30, started in a folder with a
+    """`reorder demo --folder demo` of 20 items as of 2026-06-30 with --keep-margin 0.01 (one
+    night: no lot to keep, the lots are those of the default), started in a folder with a
     space in its name: the demo's folder (data/, reorder.duckdb) and what it printed."""
     from click.testing import CliRunner
 
@@ -558,8 +578,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     cwd = os.getcwd()
     os.chdir(started_in)
     try:
-        out = CliRunner().invoke(main, ["demo", "--folder", "demo", "--items", "20",
-                                        "--as-of", "2026-06-30"])  # fmt: skip
+        out = CliRunner().invoke(main, ["demo", "--folder", "demo", "--items", "20", "--as-of",
+                                        "2026-06-30", "--keep-margin", "0.01"])  # fmt: skip
     finally:
         os.chdir(cwd)
     assert out.exit_code == 0, out.output
@@ -633,9 +653,11 @@ def test_demo_plans_its_night_as_reorder_run_does(demo_folder: Path) -> None:
 
     with warehouse.connect(demo_folder / "reorder.duckdb", read_only=True) as con:
         runs = warehouse.run_history(con)
-    assert changed_parameters(json.loads(runs["parameters"].iloc[0])) == {}
+    # the demo's --keep-margin 0.01 reached the run (the only parameter given)
+    assert changed_parameters(json.loads(runs["parameters"].iloc[0])) == {"keep_margin": 0.01}
     rerun = parse_parameters(as_of=date(2026, 6, 30), data_dir=str(demo_folder / "data"),
-                             db_path=str(demo_folder / "reorder.duckdb"))  # fmt: skip
+                             db_path=str(demo_folder / "reorder.duckdb"),
+                             keep_margin=0.01)  # fmt: skip
     assert runs["run_key"].iloc[0] == rerun.run_key()
 
 
