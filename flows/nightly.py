@@ -163,7 +163,8 @@ def _run_pipeline(
             fc = runner.forecast_in_chunks(params, prepared)
             spikes = tasks.recent_spikes(params, demand)
         with _timed(seconds, "optimize"):
-            result, unplannable = tasks.plan_orders(params, inputs, fc, spikes)
+            previous = tasks.previous_lots(params)
+            result, unplannable = tasks.plan_orders(params, inputs, fc, spikes, previous)
         with _timed(seconds, "publish"):
             published = tasks.publish(params, run_id, demand, fc, result, prepared.selection(),
                                       unplannable, inputs["suppliers"],

@@ -186,19 +186,26 @@ def build_problem(
     )
 
 
+@task(name="previous-lots", **_TASK)
+def previous_lots(params: RunParameters) -> dict[str, tuple[str | None, int]]:
+    """The night before's lots still pending, which the plan keeps while nearly as good
+    (`warehouse.previous_lots`)."""
+    with warehouse.connect(params.db_path, read_only=True) as con:
+        return warehouse.previous_lots(con, params.as_of, params.freq, params.horizon)
+
+
 @task(name="optimize", **_TASK)
 def plan_orders(
     params: RunParameters,
     inputs: dict[str, pd.DataFrame],
     fc: models.Forecast,
     spikes: pd.DataFrame | None = None,
+    previous: dict[str, tuple[str | None, int]] | None = None,
 ) -> tuple[optimize.Plan, pd.DataFrame]:
-    """The night's plan; each item keeps the night before's lot still pending while it costs
-    at most `keep_margin` more (`warehouse.previous_lots`, `optimize.plan(previous=...)`);
-    `spikes`: the task `recent_spikes`, named in the reasons of their lots."""
+    """The night's plan; each item keeps its lot in `previous` (the task `previous_lots`)
+    while that costs at most `keep_margin` more (`optimize.plan(previous=...)`); `spikes`: the
+    task `recent_spikes`, named in the reasons of their lots."""
     problem, unplannable = build_problem(params, inputs, fc, recent_spikes=spikes)
-    with warehouse.connect(params.db_path, read_only=True) as con:
-        previous = warehouse.previous_lots(con, params.as_of, params.freq, params.horizon)
     result = optimize.plan(
         problem,
         solver=params.solver,
