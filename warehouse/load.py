@@ -52,6 +52,7 @@ from warehouse.load_notes import (
     steep_tiers,
     supplier_tiers_notes,
     thousands,
+    unloaded_lines,
     unread_files,
     unused_columns,
     vanished_items,
@@ -249,6 +250,7 @@ def load_folder(
     notes += of_items
     notes += numbered_note(con, numbered)
     notes += absent_overriding(con, [p.name for p in line_paths])
+    notes += unloaded_lines(con, [p.name for p in line_paths])
     report = _report(con, masters, line_paths, loader.load_ids)
     return replace(
         report, notes=tuple(notes), item_notes=tuple(of_items), db_file=database_file(con)

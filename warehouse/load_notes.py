@@ -738,3 +738,34 @@ def absent_overriding(con: duckdb.DuckDBPyConnection, present: list[str]) -> lis
             f"archived) and override {counted(n, 'row')} of files in it; put it back corrected, or "
             f"drop its rows with `{command_line('reorder', 'forget', '--db', db, file)}`"
             for file, n in rows]  # fmt: skip
+
+
+def unloaded_lines(con: duckdb.DuckDBPyConnection, present: list[str]) -> list[str]:
+    """A note per order-lines file in the folder (`present`) of whose lines none loaded while
+    some are in quarantine for more than a date after as_of (a new export in another date
+    format, a column of another meaning): without it, the newest week's demand could be
+    missing with only the load's counts saying so. Worked out on every load, as the nightly
+    run skips the unchanged file; lines only dated after as_of (an earlier night) or
+    excluded (cancelled) are no such file."""
+    rows = con.execute(
+        "WITH latest AS (SELECT file, load_id, rows_read, rows_loaded, row_number() OVER "
+        "(PARTITION BY file ORDER BY loaded_at DESC) AS n FROM loads WHERE table_name = ? "
+        "AND list_contains(?, file)) "
+        "SELECT l.file, l.rows_read, count(*), min_by(q.row_number, q.row_number), "
+        "min_by(q.reason, q.row_number) FROM latest AS l JOIN quarantine AS q "
+        "USING (load_id) WHERE l.n = 1 AND l.rows_loaded = 0 "
+        "AND q.reason NOT LIKE '% is after as_of %' GROUP BY ALL ORDER BY l.file",
+        [ORDER_LINES.name, present],
+    ).fetchall()
+    return [f"{file}: {_none_loaded(read, n)} (row {row}: {reason}): the demand history "
+            "misses them; fix the file, or load.toml, and load again"
+            for file, read, n, row, reason in rows]  # fmt: skip
+
+
+def _none_loaded(read: int, quarantined: int) -> str:
+    """'none of its 3 order lines loaded, 3 are in quarantine' ('its 1 order line did not
+    load: it is in quarantine')."""
+    if read == 1:
+        return "its 1 order line did not load: it is in quarantine"
+    are = "is" if quarantined == 1 else "are"
+    return f"none of its {read:,} order lines loaded, {quarantined:,} {are} in quarantine"

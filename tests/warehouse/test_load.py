@@ -1919,3 +1919,33 @@ def test_empty_markers_and_sheet_errors_are_found_without_a_folded_copy_of_every
         tracemalloc.stop()
     assert not found.any()
     assert peak < 8 * 2**20  # with a folded copy of the 100,000 texts: 12.6 MB, now 4.9
+
+
+def test_an_order_lines_file_none_of_whose_lines_loaded_is_named_on_every_load(con, tmp_path):
+    """An ERP's new delta file written with US dates (12/01/2026) went to quarantine whole:
+    the load's table said 'read 3, loaded 0, quarantined 3' among files of 84,000 lines, no
+    note named it, and the night was planned without the newest week's demand. A note names
+    the file with its first row's reason, on every load while it stands (the nightly run
+    skips the unchanged file); lines only dated after as_of (an earlier night) are no such
+    file, nor is one whose lines are all excluded."""
+    folder = write_folder(tmp_path / "in")
+    header = BASE["order_lines.csv"].splitlines()[0]
+    delta = f"{header}\nO3,1,04/01/2024,A,1,3.50,C3\nO4,1,04/02/2024,B,2,6.00,C4\n"
+    (folder / "order_lines_0402.csv").write_text(delta, encoding="utf-8")
+    note = (
+        "order_lines_0402.csv: none of its 2 order lines loaded, 2 are in quarantine (row 1: "
+        "order_date '04/01/2024' is not a date in the format %Y-%m-%d (for dates written so, "
+        'set date_format = "%d/%m/%Y" under [order_lines] in load.toml, or "%m/%d/%Y" if the '
+        "month comes first)): the demand history misses them; fix the file, or load.toml, "
+        "and load again"
+    )
+    later = AS_OF + timedelta(days=7)
+    assert note in load_folder(con, folder, later).notes
+    assert note in load_folder(con, folder, later).notes  # skipped, still named
+    assert all(f.unchanged for f in load_folder(con, folder, later).files)
+    fine = f"{header}\nO3,1,2024-04-01,A,1,3.50,C3\nO4,1,2024-04-02,B,2,6.00,C4\n"
+    (folder / "order_lines_0402.csv").write_text(fine, encoding="utf-8")
+    assert not [n for n in load_folder(con, folder, later).notes if "none of its" in n]
+    earlier = load_folder(con, folder, AS_OF)  # an earlier night: all its lines come later
+    assert earlier.after_as_of == 2
+    assert not [n for n in earlier.notes if "none of its" in n]
