@@ -866,7 +866,8 @@ def _command(*words: object) -> str:
 def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
     """How to score a forecast at once on a planner's own files: plan the night one horizon
     before the published one (`as_of`), in its periods (`params`: its run parameters), from
-    its input folder; that night's forecast is then scored against the published history."""
+    its input folder read through its load.toml; that night's forecast is then scored against
+    the published history."""
     freq, horizon = params.get("freq", "W"), int(params.get("horizon", 13))
     if freq == "M":  # month ends stay month ends: 2002-12-31 -> 2001-11-30
         earlier = (pd.Timestamp(as_of) - pd.DateOffset(months=horizon)).date()
@@ -875,6 +876,8 @@ def earlier_night_hint(as_of: date, params: dict, db_path: Path) -> str:
     options = (["--freq", freq] if freq != "W" else []) + (
         ["--horizon", horizon] if horizon != 13 else []
     )
+    if params.get("config"):  # as the run was given it: an ERP export reads only through it
+        options += ["--config", str(params["config"])]
     data_dir, db_path = str(params["data_dir"]), Path(db_path)  # as the run was given it
     plan = _command("run", "--data-dir", data_dir, "--db", db_path, "--as-of", earlier, *options)
     score = _command("accuracy", "--db", db_path)

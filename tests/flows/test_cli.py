@@ -463,6 +463,30 @@ def test_accuracy_with_nothing_to_score_says_how_to_score_an_earlier_night(tmp_p
     ) in out
 
 
+def test_the_earlier_night_to_score_is_loaded_with_the_published_runs_load_toml(
+    tmp_path: Path,
+) -> None:
+    """A planner's warehouse loaded from an ERP export through `--config erp/load.toml` was
+    told to paste `reorder run --data-dir erp --db ... --as-of ...` without it: the pasted
+    run stopped ('no order_lines file matching order_lines*.csv') or, with [master_files]
+    alone in the toml, read the master files without their decimal comma. The command names
+    the published run's config."""
+    import warehouse
+    from tests.warehouse.test_accuracy import SOLVER, _demand, _forecasts, _lots
+
+    db = tmp_path / "w.duckdb"
+    params = {"freq": "W", "horizon": 13, "data_dir": "erp", "config": "erp/load.toml"}
+    with warehouse.connect(db) as con:
+        _two_items(con)
+        run_id = warehouse.start_run(con, "dec", date(2026, 12, 6), params)
+        warehouse.publish_run(con, run_id, "dec", _demand([("X", "2026-11-30", 1.0)]),
+                              _forecasts(["2026-12-07"]), _lots(), SOLVER)  # fmt: skip
+    assert (
+        f"reorder run --data-dir erp --db {db} --as-of 2026-09-06 --config erp/load.toml "
+        f"&& reorder accuracy --db {db}"
+    ) in _accuracy_cli(db)
+
+
 def test_accuracy_per_item_and_an_items_chart(tmp_path: Path) -> None:
     import warehouse
     from tests.warehouse.test_accuracy import APRIL, _cumulative, _demand, _publish
