@@ -670,9 +670,10 @@ def _print_lots(
     """The lots of run `run_id` (None: of the published run); `skus`: only these items, with
     or without an order (at 5,000 items `lots --all` printed 20,000 lines)."""
     run = _run_lots(db_path, run_id)
-    frame = run["frame"]
-    if skus:
-        frame, show_all = _of_skus(frame, skus), True
+    frame, unused = run["frame"], run["unused"].iloc[0:0]
+    if skus:  # an item the run could not plan is asked about too: said why
+        unused = run["unused"][run["unused"]["sku"].isin(skus)]
+        frame, show_all = _of_skus(frame, skus, set(unused["sku"])), True
     if not show_all:
         frame = frame[frame["quantity"] > 0]
     frame = frame.sort_values(["order_value", "sku"], ascending=[False, True])
@@ -697,6 +698,8 @@ def _print_lots(
     if limit is not None and len(frame) > limit:
         this = ("--run-id", run_id) if run_id is not None else ()
         click.echo(f"  ... {len(frame) - limit} more: {_command('lots', '--db', db_path, *this)}")
+    for line in not_planned_lines(unused.to_dict("records"), len(unused), "", len(unused)):
+        click.echo(line)
     if limit is None and not skus:
         _print_not_planned(db_path, run_id)
 
@@ -704,7 +707,8 @@ def _print_lots(
 def _run_lots(db_path: Path, run_id: str | None) -> dict:
     """The recommendations of run `run_id` (None: the published run's, warning of failed runs
     since) with what their printout names: ` of night 2026-12-06`, the models per item, the
-    supplier-wide tiers reached and the periods planned. A run that is unknown, did not
+    supplier-wide tiers reached, the periods planned and the items and offers it could not
+    use (`unused`: `warehouse.not_planned`). A run that is unknown, did not
     succeed or was replaced is refused, naming the command that shows what there is."""
     night, status = "", None
     with warehouse.connect(db_path, read_only=True) as con:
@@ -721,10 +725,11 @@ def _run_lots(db_path: Path, run_id: str | None) -> dict:
         run_key = str(frame["run_key"].iloc[0]) if len(frame) else None
         reached = warehouse.reached_supplier_tiers(con, run_key) if run_key else None
         periods = plan_periods(warehouse.run_parameters(con, run_key)) if run_key else ""
+        unused = warehouse.not_planned(con, run_id)
     if run_id is not None:
         _check_run(db_path, run_id, status, frame.empty)
     return {"frame": frame, "night": night, "models": models, "reached": reached,
-            "periods": periods}  # fmt: skip
+            "periods": periods, "unused": unused}  # fmt: skip
 
 
 def _check_run(db_path: Path, run_id: str, status: tuple | None, empty: bool) -> None:
@@ -745,18 +750,20 @@ def _check_run(db_path: Path, run_id: str, status: tuple | None, empty: bool) ->
         )
 
 
-def _of_skus(frame: pd.DataFrame, skus: tuple[str, ...]) -> pd.DataFrame:
-    """The recommendations of `skus`; an sku without one is refused (named with the sku of
-    another case that has one)."""
-    unknown = sorted(set(skus) - set(frame["sku"]))
+def _of_skus(
+    frame: pd.DataFrame, skus: tuple[str, ...], unplanned: set[str] = frozenset()
+) -> pd.DataFrame:
+    """The recommendations of `skus`; an sku without one that is not among the `unplanned`
+    (the items the run could not plan, said with their reason) is refused (named with the
+    sku of another case that has one)."""
+    unknown = sorted(set(skus) - set(frame["sku"]) - unplanned)
     if unknown:
         folded = {str(s).casefold(): s for s in frame["sku"]}
         named = [f"{s} ({folded[s.casefold()]} has one)" if s.casefold() in folded else s
                  for s in unknown]  # fmt: skip
         raise click.UsageError(
             f"no recommendation for sku{'s' if len(named) > 1 else ''} {', '.join(named)} "
-            "in that run (an item it could "
-            "not plan is listed by `lots --all`; skus match exactly)"
+            "in that run, nor among the items it could not plan (skus match exactly)"
         )
     return frame[frame["sku"].isin(skus)]
 

@@ -726,6 +726,35 @@ def test_a_sku_the_items_do_not_hold_is_named_as_such(demo_folder: Path) -> None
     assert out.exit_code == 2 and f"no recommendation for sku {typo} ({sku} has one)" in out.output
 
 
+def test_lots_of_an_item_the_run_could_not_plan_say_why(demo_folder: Path) -> None:
+    """`lots --sku P-10472 --sku P-17104` of an item whose items row was in quarantine
+    ('25%' for holding_cost_rate) ended in a usage error, 'no recommendation for skus P-10472
+    in that run (an item it could not plan is listed by `lots --all`)', without the lot of the
+    other sku: the planner asked of one item got 1,200 lines to search. Each asked item the
+    run could not plan is said with its reason, and an offer left out of a planned one too."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+
+    db = str(demo_folder / "reorder.duckdb")
+    with warehouse.connect(db, read_only=True) as con:
+        unused = warehouse.not_planned(con)
+        lots = warehouse.current_recommendations(con)
+    item = unused.loc[~unused["planned"], "sku"].iloc[0]
+    offer = unused.loc[unused["planned"], "sku"].iloc[0]
+    ordered = lots.loc[(lots["quantity"] > 0) & (lots["sku"] != offer), "sku"].iloc[0]
+    out = CliRunner().invoke(main, ["lots", "--db", db, "--sku", item, "--sku", ordered,
+                                    "--sku", offer])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "for 2 items (" in out.output and f"\n{ordered} " in out.output
+    assert f"\nnot planned:  {item}: not in items: items.csv row " in out.output
+    assert f"\nleft out:     offer of {offer} (planned with its other offers): " in out.output
+    assert "Offers left out" not in out.output  # only the items asked about
+    bad = CliRunner().invoke(main, ["lots", "--db", db, "--sku", "NOPE"])
+    assert bad.exit_code == 2 and "nor among the items it could not plan" in bad.output
+
+
 def test_a_what_if_of_some_items_notes_those_items_only(demo_folder: Path, tmp_path: Path) -> None:
     """`reorder run --items A,B` printed the load's notes about every item (a price break row
     in quarantine of an item not in the what-if) and '2 lots of this night were decided on run
