@@ -16,6 +16,7 @@ from optimize.data import (
     PriceBreak,
     Problem,
     RecentSpike,
+    Requirement,
     SupplierTier,
 )
 from optimize.eoq import EOQSolution, economic_order_quantity
@@ -41,6 +42,7 @@ __all__ = [
     "PriceBreak",
     "Problem",
     "RecentSpike",
+    "Requirement",
     "SolveResult",
     "SupplierTier",
     "build_model",

@@ -186,6 +186,20 @@ class RecentSpike:
     mark_command: str = ""
 
 
+@dataclass(frozen=True)
+class Requirement:
+    """Demand a planner knows ahead with a date (requirements.csv), which the order lines and
+    so the forecast cannot know: `quantity` units needed on `due_date`, planned as certain
+    demand in plan period `period` of every scenario (0: due now or overdue; at or past the
+    horizon: outside the plan, not counted); `note`: the planner's words ('' for none)."""
+
+    requirement_id: str
+    due_date: date
+    quantity: int
+    period: int
+    note: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ItemProblem:
     """One item: demand scenarios (S, H), stock, open orders, offers and cost parameters.
@@ -232,6 +246,7 @@ class ItemProblem:
     no_forecast: str | None = None
     recent_spike: RecentSpike | None = None
     open_order_suppliers: tuple[Delivery | None, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
     base_arrivals: np.ndarray = field(init=False, repr=False)
 
     def arrives_too_late(self, offer: Offer) -> bool:

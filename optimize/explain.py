@@ -19,6 +19,7 @@ import numpy as np
 
 from optimize.data import ItemProblem, Offer, RecentSpike
 from optimize.evaluate import LotCost, LotCosts, earliest_arrival, evaluate_plan
+from optimize.requirement_text import counted_requirements, requirements_text
 
 # obsolescence (probability that leftover stock is never used) from which a reason gives what
 # the plan values the leftover at, beside its cost: phase_out's 50%, an end of life's 100%
@@ -70,7 +71,8 @@ def explain(
         reason = _ordered(item, lots, lot, best, blocking, usage, alone, explanation)
     else:
         reason = _not_ordered(item, lots, lot, best, blocking, usage, alone, explanation)
-    return reason + open_order_risk(item), explanation
+    reason += open_order_risk(item) + requirements_text(item, lot, period_word(item))
+    return reason, explanation
 
 
 def _kept_text(explanation: dict) -> str:
@@ -105,6 +107,7 @@ def _explanation(
         "earliest_arrival_period": earliest_arrival(item),
         "on_hand": item.on_hand,
         "open_orders": counted_orders(item),
+        "requirements": counted_requirements(item),
         "horizon_periods": item.horizon,
         "period": period_word(item),
         "shortest_lead_time_periods": fastest.lead_time,  # not clipped

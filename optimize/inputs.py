@@ -41,6 +41,7 @@ from optimize.data import (
     PriceBreak,
     Problem,
     RecentSpike,
+    Requirement,
     SupplierTier,
     cost_error,
     salvage_error,
@@ -95,6 +96,7 @@ def build_problem(
     recent_spikes: pd.DataFrame | None = None,
     skus: Collection[str] | None = None,
     order_cost_shares: Mapping[str, float] | None = None,
+    requirements: pd.DataFrame | None = None,
 ) -> tuple[Problem, pd.DataFrame]:
     """(Problem, unplannable[sku, reason, planned]) from the input tables and scenarios (ids, paths
     (n, S, periods) of demand in units per calendar period, the first starting on `first_period`
@@ -126,7 +128,11 @@ def build_problem(
     skus (optional): build these items only, each as in the Problem of all of them (the
     others are neither planned nor in unplannable); an item's later orders then pay the
     `order_cost_shares` (supplier_id -> currency; `Plan.order_cost_shares` of the run's
-    Problem; None: the shares of the items built)."""
+    Problem; None: the shares of the items built).
+    requirements (requirement_id, sku, due_date, quantity, note; optional): planners' dated
+    known demand, added to every scenario of the item in the plan period its due_date falls
+    in (`requirement_period`), after the split onto plan periods and the end-of-life zeroing
+    (`ItemProblem.requirements`)."""
     ids, paths = scenarios
     if skus is not None:
         keep = np.isin(np.asarray(ids).astype(str), list(map(str, skus)))
@@ -146,6 +152,7 @@ def build_problem(
     lost_items = {sku: "; ".join(whys) for sku, whys in _quarantined(quarantined_items).items()}
     incoming = _open_orders(open_orders, as_of, period_days, _deliveries(suppliers))
     spikes = _recent_spikes(recent_spikes)
+    known = _requirements(requirements, as_of, period_days, horizon)
     rows = {r["sku"]: r for r in items.to_dict("records")}
     planned, unplannable = [], []
     for sku, item_paths in zip(ids, paths, strict=True):
@@ -162,12 +169,13 @@ def build_problem(
                 horizon_end,
                 obsolescence_defaults,
             )
+            ended = _until_end_of_life(
+                item_paths, _date(row.get("end_of_life")), as_of, period_days
+            )
             planned.append(
                 _item_problem(
                     row,
-                    _until_end_of_life(
-                        item_paths, _date(row.get("end_of_life")), as_of, period_days
-                    ),
+                    with_requirements(ended, known.get(sku, ())),
                     on_hand.get(sku, 0),
                     incoming.get(sku, ()),
                     tuple(offers[sku]),
@@ -179,6 +187,7 @@ def build_problem(
                     as_of,
                     (no_forecast or {}).get(sku),
                     spikes.get(sku),
+                    known.get(sku, ()),
                 )
             )
         except ValueError as error:  # ItemProblem names the value; the item is left out
@@ -254,9 +263,7 @@ def _left_out(
     if not offers.get(sku):
         whys = offer_errors.get(sku, []) + quarantined.get(sku, [])
         return f"no usable offer: {'; '.join(whys) or 'no supplier offer with price breaks'}"
-    if sku in unknown:
-        return f"stock or open orders unknown: {unknown[sku]}"
-    return None
+    return unknown.get(sku)
 
 
 def _offers_left_out(
@@ -307,11 +314,15 @@ def _quarantined(rows: pd.DataFrame | None) -> dict[str, list[str]]:
 
 
 def _unknown(unknown_inputs: pd.DataFrame | None, open_orders: pd.DataFrame) -> dict[str, str]:
-    """sku -> why its stock or open orders are not known for sure: `unknown_inputs` (sku,
-    reason), then open orders without a due date or whose quantity is not a whole number > 0."""
+    """sku -> why its stock, open orders or requirements are not known for sure:
+    `unknown_inputs` (sku, reason, optionally table_name), then open orders without a due date
+    or whose quantity is not a whole number > 0."""
     out = {}
     if unknown_inputs is not None:
-        out = dict(zip(unknown_inputs["sku"].astype(str), unknown_inputs["reason"], strict=True))
+        tables = unknown_inputs.get("table_name", pd.Series(None, index=unknown_inputs.index))
+        for sku, why, table in zip(unknown_inputs["sku"], unknown_inputs["reason"], tables,
+                                   strict=True):  # fmt: skip
+            out[str(sku)] = f"{_UNKNOWN.get(table, _UNKNOWN[None])}{why}"
     if open_orders.empty:
         return out
     qty = pd.to_numeric(open_orders["quantity"], errors="coerce").to_numpy(dtype=float)
@@ -324,8 +335,15 @@ def _unknown(unknown_inputs: pd.DataFrame | None, open_orders: pd.DataFrame) -> 
             why = f"open order {name} has no due date"
         else:
             why = f"open order {name} due {day.date()}: quantity {q:g} is not a whole number > 0"
-        out.setdefault(str(sku), why)
+        out.setdefault(str(sku), f"{_UNKNOWN[None]}{why}")
     return out
+
+
+# how the reason of an item left out for a row in quarantine begins, by the row's table
+_UNKNOWN = {
+    None: "stock or open orders unknown: ",
+    "requirements": "requirements unknown: ",
+}
 
 
 def plan_demand(
@@ -413,6 +431,7 @@ def _item_problem(
     as_of: date | None = None,
     no_forecast: str | None = None,
     recent_spike: RecentSpike | None = None,
+    requirements: tuple[Requirement, ...] = (),
 ) -> ItemProblem:
     period_years = period_days / DAYS_PER_YEAR
     end_of_life, ends = _date(row.get("end_of_life")), None
@@ -450,7 +469,50 @@ def _item_problem(
         end_of_life_periods=ends,
         no_forecast=no_forecast,
         recent_spike=recent_spike,
+        requirements=requirements,
     )
+
+
+def requirement_period(due_date: date, as_of: date, period_days: float, horizon: int) -> int:
+    """The plan period `due_date` falls in, by the plan's own days (`plan_period_starts`): 0
+    for a day on or before as_of (overdue: needed now), `horizon` for a day after the plan's
+    last one (outside the plan)."""
+    starts = plan_period_starts(as_of, period_days, horizon + 1)
+    return max(sum(start <= due_date for start in starts) - 1, 0)
+
+
+def with_requirements(paths: np.ndarray, requirements: tuple[Requirement, ...]) -> np.ndarray:
+    """Scenarios (S, H) with each requirement's units added to its period in every scenario
+    (those outside the horizon left out): certain demand on top of the forecast."""
+    inside = [r for r in requirements if r.period < paths.shape[-1]]
+    if not inside:
+        return paths
+    extra = np.zeros(paths.shape[-1], dtype=np.int64)
+    for r in inside:
+        extra[r.period] += r.quantity
+    return paths + extra
+
+
+def _requirements(
+    frame: pd.DataFrame | None, as_of: date, period_days: float, horizon: int
+) -> dict[str, tuple[Requirement, ...]]:
+    """sku -> its Requirements by due_date (`requirement_period` of each)."""
+    if frame is None or frame.empty:
+        return {}
+    out: dict[str, list[Requirement]] = {}
+    for r in frame.sort_values(["due_date", "requirement_id"]).itertuples(index=False):
+        due = pd.Timestamp(r.due_date).date()
+        note = getattr(r, "note", None)
+        out.setdefault(str(r.sku), []).append(
+            Requirement(
+                requirement_id=str(r.requirement_id),
+                due_date=due,
+                quantity=int(r.quantity),
+                period=requirement_period(due, as_of, period_days, horizon),
+                note="" if note is None or pd.isna(note) else str(note),
+            )
+        )
+    return {sku: tuple(v) for sku, v in out.items()}
 
 
 def _recent_spikes(frame: pd.DataFrame | None) -> dict[str, RecentSpike]:

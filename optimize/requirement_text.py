@@ -1,0 +1,75 @@
+"""What a lot's reason says of the item's requirements (planners' dated known demand,
+`Requirement`), and the figures its explanation keeps of them."""
+
+from __future__ import annotations
+
+from optimize.data import ItemProblem, Requirement
+from optimize.evaluate import LotCost
+
+SHOWN = 3  # requirements named in one sentence; then how many more
+
+
+def counted_requirements(item: ItemProblem) -> list[dict]:
+    """The item's requirements as JSON-able figures: requirement_id, due_date (ISO),
+    quantity (units), due_period (0: now or overdue; at or past the horizon: not counted) and
+    note."""
+    return [
+        {"requirement_id": r.requirement_id, "due_date": r.due_date.isoformat(),
+         "quantity": r.quantity, "due_period": r.period, "note": r.note}
+        for r in item.requirements
+    ]  # fmt: skip
+
+
+def requirements_text(item: ItemProblem, lot: LotCost, period: str) -> str:
+    """' It includes 200 units required by PB-17 on 2027-03-01 (pilot build).' for a lot
+    (the requirements due from its arrival on); those due before it arrives, or all of them
+    for no order, with what covers them: ' 50 units required by SC-3 on 2026-12-10: stock 80
+    and open orders 0 due by week 1 hold enough for them.'; then those after the horizon
+    (not counted). '' for an item without requirements. `period`: 'week', 'month'."""
+    inside = [r for r in item.requirements if r.period < item.horizon]
+    arrival = item.offer(lot.supplier_id).lead_time if lot.quantity else item.horizon
+    after = [r for r in inside if r.period >= arrival]
+    before = [r for r in inside if r.period < arrival]
+    text = f" It includes {_named(after)}." if after else ""
+    if before:
+        text += f" {_capital(_named(before))}: {_cover(item, before, period)}."
+    return text + _outside(item, period)
+
+
+def _named(requirements: list[Requirement]) -> str:
+    """'200 units required by PB-17 on 2027-03-01 (pilot build) and 50 ...' (SHOWN of them)."""
+    named = [
+        f"{r.quantity:,} units required by {r.requirement_id} on {r.due_date.isoformat()}"
+        + (f" ({r.note})" if r.note else "")
+        for r in requirements[:SHOWN]
+    ]
+    more = len(requirements) - SHOWN
+    named += [f"{more} more requirement{'s' if more > 1 else ''}"] if more > 0 else []
+    return ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]
+
+
+def _cover(item: ItemProblem, requirements: list[Requirement], period: str) -> str:
+    """Whether the stock and the open orders due by the last of `requirements` hold their
+    units (the forecast demand of those periods aside)."""
+    last = max(r.period for r in requirements)
+    incoming = int(item.base_arrivals[: last + 1].sum())
+    needed = sum(r.quantity for r in requirements)
+    held = f"stock {item.on_hand:,} and open orders {incoming:,} due by {period} {last + 1}"
+    if item.on_hand + incoming >= needed:
+        return f"{held} hold enough for them"
+    return f"{held} fall {needed - item.on_hand - incoming:,} units short of them"
+
+
+def _outside(item: ItemProblem, period: str) -> str:
+    """' Not counted: PB-30 (200 units on 2027-09-01), due after the 13-week horizon.'"""
+    late = [r for r in item.requirements if r.period >= item.horizon]
+    if not late:
+        return ""
+    named = ", ".join(
+        f"{r.requirement_id} ({r.quantity:,} units on {r.due_date.isoformat()})" for r in late
+    )
+    return f" Not counted: {named}, due after the {item.horizon}-{period} horizon."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
