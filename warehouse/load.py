@@ -1,6 +1,7 @@
 """Load a folder of input files into the warehouse, quarantining bad rows (see docs/design.md).
 
-Master data files (items, suppliers, supplier_items, price_breaks, stock, open_orders) are
+Master data files (items, suppliers, supplier_items, price_breaks, stock, open_orders,
+supplier_tiers, requirements) are
 snapshots: if any of them changed since the last load, all of them are loaded again in table
 order, so that references are checked against the new data. Order line files are incremental and
 loaded one by one; a file whose bytes, items file and config are unchanged since its last load is
@@ -48,6 +49,7 @@ from warehouse.load_notes import (
     percent_rates,
     read_as_empty,
     recased,
+    requirements_notes,
     split_categories,
     steep_tiers,
     supplier_tiers_notes,
@@ -89,8 +91,9 @@ LINE_RULES = 3
 # duplicate (it loaded alone, as if it were right). 7: an open order due more than
 # validate.DUE_YEARS after as_of (9999-12-31) is quarantined. 8: supplier_items has an optional
 # lead_time (a file that had one loaded without it). 9: suppliers has an optional order_cost
-# (likewise). 10: suppliers has an optional min_order_value (likewise).
-MASTER_RULES = 10
+# (likewise). 10: suppliers has an optional min_order_value (likewise). 11: the optional
+# requirements file (planners' dated known demand) is a master file.
+MASTER_RULES = 11
 
 SUFFIXES = (".csv", ".parquet")
 # order lines of a file from which on the C heap is trimmed before DuckDB copies them
@@ -224,6 +227,8 @@ def load_folder(
                                absent=masters["open_orders"] is None)  # fmt: skip
     notes += supplier_tiers_notes(con, master_raw.get("supplier_tiers"),
                                   absent=masters["supplier_tiers"] is None)  # fmt: skip
+    notes += requirements_notes(con, master_raw.get("requirements"),
+                                absent=masters["requirements"] is None)  # fmt: skip
     gone = vanished_rows(con, master_raw.get("items"))
     notes += vanished_items(master_raw.get("items"), gone)
     notes += vanished_stock(con, master_raw.get("stock"), gone)
@@ -380,6 +385,11 @@ class _Loader:
             ),
             typed=raw.typed,
             rejected=tuple(self.rejected),
+            end_of_life=tuple(
+                self.con.execute(
+                    "SELECT sku, end_of_life FROM items WHERE end_of_life IS NOT NULL"
+                ).fetchall()
+            ),
         )
 
     def _column(self, sql: str) -> list[str]:

@@ -351,6 +351,16 @@ def supplier_tiers_notes(
     return _emptied(con, "supplier_tiers", raw, absent)
 
 
+def requirements_notes(
+    con: duckdb.DuckDBPyConnection, raw: RawFile | None, absent: bool = False
+) -> list:
+    """Notes on a requirements file that lost every row since the last load, or is no longer
+    in the folder (`absent`) while the last load had rows: taken as no requirements (as
+    `open_orders_notes` does for open orders), which is right once they were all met and
+    dropped, and under-buys every item that still has one if the file was cut or moved."""
+    return _emptied(con, "requirements", raw, absent)
+
+
 # per optional table whose file going away or losing its rows changes every plan: the count
 # of its loaded rows, their noun, and what the note says when the file is absent / empty
 _EMPTIED = {
@@ -360,6 +370,12 @@ _EMPTIED = {
         "the load takes that as no open orders, so if some are still open every item will be "
         "ordered again",
         "if some are still open, the export was cut short and every item will be ordered again",
+    ),
+    "requirements": (
+        "SELECT count(*) FROM requirements",
+        "requirement",
+        "the load takes that as no requirements; put the file back if some are still to come",
+        "the plan counts no requirement; if the file was cut short, put the whole file back",
     ),
     "supplier_tiers": (
         "SELECT count(*) FROM supplier_tiers",
@@ -457,6 +473,7 @@ def item_notes(
     return (
         recased_history(con, skus)
         + overdue_orders(con, as_of, skus)
+        + overdue_requirements(con, as_of, skus)
         + twin_orders(con, as_of, skus)
         + tiers_left_out(con, skus=skus)
     )
@@ -531,6 +548,28 @@ def overdue_orders(
     return [f"{counted(len(late), 'open order')} more than {OVERDUE_DAYS} days overdue {count} "
             f"as arriving now: {names}{more}; cancel or re-date {them} in the ERP if {they} "
             "will not come"]  # fmt: skip
+
+
+def overdue_requirements(
+    con: duckdb.DuckDBPyConnection, as_of: date, skus: Sequence[str] | None = None
+) -> list[str]:
+    """A note on the loaded requirements (of `skus`, None: all) more than OVERDUE_DAYS
+    overdue on `as_of` (they count in the first plan period), on every load, as
+    `overdue_orders`."""
+    of_skus, params = _of_skus(skus)
+    late = con.execute(
+        "SELECT requirement_id, sku, due_date FROM requirements WHERE due_date < ? AND "
+        f"{of_skus} ORDER BY due_date, requirement_id, sku",
+        [as_of - timedelta(days=OVERDUE_DAYS), *params],
+    ).fetchall()
+    if not late:
+        return []
+    names = ", ".join(f"{r} ({sku}, due {due:%Y-%m-%d})" for r, sku, due in late[:5])
+    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
+    count, them = ("counts", "it") if len(late) == 1 else ("count", "them")
+    return [f"{counted(len(late), 'requirement')} more than {OVERDUE_DAYS} days overdue {count} "
+            f"in the first plan period: {names}{more}; drop {them} from requirements.csv once "
+            "met, or re-date"]  # fmt: skip
 
 
 def tiers_left_out(

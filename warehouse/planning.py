@@ -20,6 +20,7 @@ _ORDER = {
     "stock": "sku",
     "open_orders": "sku, due_date, po_id",
     "supplier_tiers": "supplier_id, min_total",
+    "requirements": "sku, due_date, requirement_id",
 }
 _NO_SKU = ("suppliers", "supplier_tiers")
 
@@ -27,8 +28,8 @@ _NO_SKU = ("suppliers", "supplier_tiers")
 def read_planning_inputs(
     con: duckdb.DuckDBPyConnection, skus: list[str] | None = None, as_of: date | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Frames of items, suppliers, supplier_items, price_breaks, stock, open_orders and
-    supplier_tiers (empty when the optional file was absent).
+    """Frames of items, suppliers, supplier_items, price_breaks, stock, open_orders,
+    supplier_tiers and requirements (empty when the optional file was absent).
 
     `skus` limits every table with a sku column to those items (None: all); suppliers and
     supplier_tiers are all returned. Rows are sorted by their key so that results are
@@ -58,19 +59,21 @@ _ROW_OF_ITEM = f"(q.sku = i.sku OR {recased_sku('q.sku', 'i.sku')})"
 
 
 def _unknown_inputs(con: duckdb.DuckDBPyConnection, skus: list[str] | None) -> pd.DataFrame:
-    """sku, reason: items whose stock (a row of theirs in quarantine, e.g. a second row of a
-    sku with another on_hand, or no loaded stock row and one without a sku in quarantine) or
-    open orders (a row in quarantine) are not known for sure, with the first such row (a row
-    of the sku in another case is theirs: `_ROW_OF_ITEM`). The
+    """sku, reason, table_name: items whose stock (a row of theirs in quarantine, e.g. a second
+    row of a sku with another on_hand, or no loaded stock row and one without a sku in
+    quarantine), open orders (a row in quarantine) or requirements (a row in quarantine, but a
+    repeat of a loaded row) are not known for sure, with the first such row and its table (a
+    row of the sku in another case is theirs: `_ROW_OF_ITEM`). The
     plan leaves them out rather than plan them with nothing on hand, with one of two
-    conflicting stock rows, or without an order on its way."""
+    conflicting stock rows, without an order on its way or a known demand."""
     return con.execute(
         "SELECT i.sku, first(q.file || ' row ' || q.row_number || ' is in quarantine (' || "
-        "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason FROM items AS i "
-        f"JOIN quarantine AS q ON ({_ROW_OF_ITEM} AND (q.table_name = 'open_orders' OR "
-        "q.table_name = 'stock')) OR (q.sku IS NULL AND q.table_name = 'stock') "
+        "q.reason || ')' ORDER BY q.table_name DESC, q.row_number) AS reason, "
+        "first(q.table_name ORDER BY q.table_name DESC, q.row_number) AS table_name "
+        f"FROM items AS i JOIN quarantine AS q ON ({_ROW_OF_ITEM} AND q.table_name IN "
+        "('open_orders', 'stock', 'requirements')) OR (q.sku IS NULL AND q.table_name = 'stock') "
         "WHERE (q.table_name = 'open_orders' OR (q.sku IS NOT NULL AND NOT ends_with(q.reason, ?)) "
-        "OR i.sku NOT IN (SELECT sku FROM stock)) "
+        "OR (q.table_name = 'stock' AND i.sku NOT IN (SELECT sku FROM stock))) "
         "AND (? IS NULL OR list_contains(?, i.sku)) GROUP BY i.sku ORDER BY i.sku",
         [SAME_VALUES, skus, skus],
     ).df()

@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS supplier_tiers (
     discount_rate DOUBLE NOT NULL,        -- fraction off everything bought from the supplier
     PRIMARY KEY (supplier_id, min_total)
 );
+CREATE TABLE IF NOT EXISTS requirements (
+    requirement_id VARCHAR NOT NULL,
+    sku VARCHAR NOT NULL,
+    due_date DATE NOT NULL,               -- the day the units are needed
+    quantity DOUBLE NOT NULL,             -- units, whole
+    note VARCHAR,                         -- free text, shown in the lot's reason
+    PRIMARY KEY (requirement_id, sku)
+);
 CREATE TABLE IF NOT EXISTS order_lines (
     order_id VARCHAR NOT NULL,
     line BIGINT NOT NULL,
@@ -371,6 +379,7 @@ INPUT_TABLES = (
     "stock",
     "open_orders",
     "supplier_tiers",
+    "requirements",
     "order_lines",
 )
 OUTPUT_TABLES = (

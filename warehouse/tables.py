@@ -208,6 +208,22 @@ OPEN_ORDERS = Table(
     key=("po_id", "sku", "due_date"),
     required=False,
 )
+# demand a planner knows ahead with a date (a pilot build, a service campaign, a project
+# announced but not booked): not in the order lines, so the forecast cannot know it; planned
+# as certain demand on top of every scenario (`optimize.inputs`)
+REQUIREMENTS = Table(
+    "requirements",
+    (
+        Column("requirement_id", required=True),
+        Column("sku", required=True),
+        Column("due_date", "date", required=True),
+        Column("quantity", "integer", required=True, above=0, magnitude=MAX_LINE_UNITS, units=True),
+        Column("note"),
+    ),
+    key=("requirement_id", "sku"),
+    required=False,
+    row="requirement",
+)
 ORDER_LINES = Table(
     "order_lines",
     (
@@ -242,5 +258,6 @@ MASTER_TABLES = (
     STOCK,
     OPEN_ORDERS,
     SUPPLIER_TIERS,
+    REQUIREMENTS,
 )
 TABLES = {t.name: t for t in (*MASTER_TABLES, ORDER_LINES)}

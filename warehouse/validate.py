@@ -21,6 +21,7 @@ from warehouse.tables import (
     OPEN_ORDERS,
     ORDER_LINES,
     PRICE_BREAKS,
+    REQUIREMENTS,
     SUPPLIER_ITEMS,
     SUPPLIER_TIERS,
     SUPPLIERS,
@@ -98,6 +99,8 @@ class Context:
     # key (sku, supplier_id or a (supplier_id, sku) pair) -> where its row in this load's
     # master file was quarantined: (column(s), key, "items.csv row 3: reason")
     rejected: tuple[tuple[str | tuple[str, ...], str | tuple[str, ...], str], ...] = ()
+    # (sku, end_of_life) of the loaded items that have one: a requirement due after it
+    end_of_life: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,10 @@ def row_rules(table: Table, typed: pd.DataFrame, raw: pd.DataFrame, context: Con
     if table is ITEMS:  # 1850-01-01 zeroed the forecast of an item still selling, silently
         found += _too_old(raw, typed, "end_of_life", oldest, context.as_of)
     if table is OPEN_ORDERS:
-        found += _too_far(raw, typed, context.as_of)
+        found += _too_far(raw, typed, context.as_of, "order is expected")
+    if table is REQUIREMENTS:
+        found += _too_far(raw, typed, context.as_of, "units are needed")
+        found += _after_end_of_life(raw, typed, dict(context.end_of_life))
     if table is ORDER_LINES:
         future = typed["order_date"].map(lambda d: d is not None and d > context.as_of)
         read = dict(zip(raw["order_date"][future], typed["order_date"][future], strict=True))
@@ -477,8 +483,9 @@ def _too_old(raw: pd.DataFrame, typed: pd.DataFrame, column: str, oldest: date, 
     )
 
 
-def _too_far(raw: pd.DataFrame, typed: pd.DataFrame, as_of: date) -> list:
-    """Open orders due more than DUE_YEARS after as_of: a placeholder date or a typo."""
+def _too_far(raw: pd.DataFrame, typed: pd.DataFrame, as_of: date, expected: str) -> list:
+    """Open orders (requirements) due more than DUE_YEARS after as_of: a placeholder date or a
+    typo; `expected`: what the date should say ('order is expected')."""
     latest = as_of + timedelta(days=round(365.25 * DUE_YEARS))
     far = typed["due_date"].map(lambda d: d is not None and d > latest)
     return _rows(
@@ -488,9 +495,25 @@ def _too_far(raw: pd.DataFrame, typed: pd.DataFrame, as_of: date) -> list:
         lambda v: (
             f"due_date {v.strip()} is more than {DUE_YEARS} years after as_of "
             f"{as_of.isoformat()} (an ERP's placeholder for no date?); write the date the "
-            "order is expected"
+            f"{expected}"
         ),
     )
+
+
+def _after_end_of_life(raw: pd.DataFrame, typed: pd.DataFrame, ends: dict[str, date]) -> list:
+    """Requirements due after their item's end_of_life (`ends`: sku -> end_of_life): no lot
+    is planned to arrive after it, so the plan could not cover them."""
+    found = []
+    for index, sku, due in zip(typed.index, typed["sku"], typed["due_date"], strict=True):
+        end = ends.get(sku)
+        if due is None or end is None or due <= end:
+            continue
+        value = raw.at[index, "due_date"]
+        found.append((int(raw.at[index, ROW]), "due_date", value,
+                      f"due_date {value.strip()} is after the item's end_of_life "
+                      f"{end.isoformat()} (items): the plan buys nothing that arrives after "
+                      "it; fix the date or the item's end_of_life"))  # fmt: skip
+    return found
 
 
 def _bounds(column: Column, values: pd.Series, raw: pd.DataFrame) -> list:

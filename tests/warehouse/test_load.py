@@ -149,7 +149,7 @@ def test_a_stock_or_open_order_row_of_a_sku_in_other_case_leaves_its_item_unknow
     # A is not planned at all, not "planned with nothing on hand" as a row lost from the file
     assert not [n for n in report.notes if "nothing on hand" in n]
     unknown = warehouse.read_planning_inputs(con)["unknown_inputs"]
-    assert unknown.values.tolist() == [
+    assert unknown[["sku", "reason"]].values.tolist() == [
         ["A", "stock.csv row 1 is in quarantine (unknown sku 'a' (not in items, which has 'A'))"],
         ["B", "open_orders.csv row 1 is in quarantine (unknown sku 'b' (not in items, which has "
               "'B'))"],
@@ -987,7 +987,8 @@ def test_files_named_in_another_case_are_read_and_unread_data_files_are_named(co
     assert (counts["stock"], counts["open_orders"], counts["order_lines"]) == (2, 1, 4)
     assert report.notes == (
         "files not read: Stock_2024.csv, items.xlsx (the load reads items, suppliers, "
-        "supplier_items, price_breaks, stock, open_orders, supplier_tiers as .csv or .parquet, "
+        "supplier_items, price_breaks, stock, open_orders, supplier_tiers, requirements as .csv or "
+        ".parquet, "
         "and order lines matching order_lines*.csv, order_lines*.parquet; an Excel file must "
         "be saved as CSV)",
     )

@@ -23,8 +23,9 @@ from warehouse.demo.stock import draw_open_orders, draw_stock, weekly_rate
 from warehouse.demo.streams import stream
 from warehouse.schema import INPUT_TABLES
 
-# Every input table but the optional supplier_tiers (the demo has no supplier-wide tiers).
-TABLES = tuple(t for t in INPUT_TABLES if t != "supplier_tiers")
+# Every input table but the optional supplier_tiers and requirements (the demo has no
+# supplier-wide tiers and no planner's known demand).
+TABLES = tuple(t for t in INPUT_TABLES if t not in ("supplier_tiers", "requirements"))
 
 
 @dataclass(frozen=True)
