@@ -35,6 +35,7 @@ from flows.console import (
 )
 from flows.params import MAX_HORIZON, RunParameters
 from flows.report import short_count, totals
+from flows.requirements import requirements_note, requirements_summary
 from flows.sources import (
     one_offs_note,
     prior_lots,
@@ -142,6 +143,10 @@ def summarize(
         # lots resting on one recent demand far above their item's usual size (their reasons
         # end by naming it)
         "spike_lots": spike_lots(frame),
+        # planners' dated known demand (requirements.csv): counted, overdue, after the horizon
+        "requirements": requirements_summary(
+            list(frame["sku"]), explained, params.as_of.isoformat()
+        ),
         # a fill rate below the service level: what a planner setting it would not expect
         "items_at_risk": sum(f < params.fill_target() - 1e-9 for f in fills),
         "fill_target": params.fill_target(),
@@ -398,6 +403,8 @@ def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
         notes.append(("Recent demand", spike_lots_note(spikes)))
     if (marked := summary.get("one_offs")) and marked["marks"]:
         notes.append(("One-offs", one_offs_note(marked)))
+    if required := summary.get("requirements"):
+        notes.append(("Requirements", requirements_note(required)))
     notes += [("Decisions", note) for note in summary.get("decision_notes", [])]
     return notes + [("Input", note) for note in summary.get("input_notes", [])]
 

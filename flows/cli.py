@@ -42,6 +42,7 @@ from flows.console import (
 )
 from flows.params import MAX_KEEP_MARGIN, PERIOD_WORDS, default_as_of, parse_parameters
 from flows.program import prog as _prog
+from flows.requirements import requirements_note
 from flows.review_cli import DB_FILE, DB_OPTION, GivenPath, export, review_group, warn_failed
 from flows.sources import one_offs_note, prior_lots_note, prior_notes, spike_lots_note
 from optimize.plan import KEEP_LOT_MARGIN
@@ -814,6 +815,8 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     if (marked := summary.get("one_offs")) and marked["marks"]:
         listed = _command("review", "one-off", "--db", Path(summary["db_path"]), "--list")
         click.echo(f"forecasts:    {one_offs_note(marked, listed)}")
+    if required := summary.get("requirements"):
+        click.echo(f"requirements: {requirements_note(required)}")
     published = summary.get("published", True)
     if not published:
         click.echo("published:    no; an earlier night or some items only: the published plan "

@@ -196,7 +196,22 @@ def counted_note(sku: str, explanation: object) -> str | None:
         f"({_due(o['due_period'], horizon, word)}{_delivery(o, horizon)})"
         for o in info.get("open_orders", [])
     ]
-    return f"{sku}: stock {info['on_hand']:,}; open orders " + (", ".join(orders) or "none")
+    text = f"{sku}: stock {info['on_hand']:,}; open orders " + (", ".join(orders) or "none")
+    return text + _requirements(info.get("requirements", []), horizon, word)
+
+
+def _requirements(rows: list[dict], horizon: int | None, word: str) -> str:
+    """'; requirements PB-17 200 (due 2027-03-01, counted in week 13)' ('' for none)."""
+    if not rows:
+        return ""
+    named = [
+        f"{r['requirement_id']} {r['quantity']:,} (due {r['due_date']}, "
+        + (f"after the {horizon}-{word} horizon: not counted)"
+           if horizon is not None and r["due_period"] >= horizon
+           else f"counted in {word} {r['due_period'] + 1})")
+        for r in rows
+    ]  # fmt: skip
+    return "; requirements " + ", ".join(named)
 
 
 def _delivery(order: dict, horizon: int | None) -> str:
