@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import warehouse
 from tests.warehouse.conftest import AS_OF, quarantined, write_folder
 from warehouse import load_folder, table_counts
+from warehouse.tables import MASTER_TABLES
 
 GOOD = "requirement_id,sku,due_date,quantity,note\nPB-17,A,2024-05-02,200,pilot build\n"
 
@@ -80,3 +83,16 @@ def test_a_requirement_long_overdue_is_named_on_every_load(con, tmp_path):
     )
     assert note in report.notes
     assert note in load_folder(con, folder, AS_OF).notes  # unchanged files: said again
+
+
+def test_readme_describes_every_master_file_with_its_columns():
+    """README's Data formats has a section per master file naming each column, the required
+    ones in bold (requirements.csv had none)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for table in MASTER_TABLES:
+        head = f"### {table.name}.csv ("
+        assert head in readme, head
+        section = readme.split(head, 1)[1].split("\n### ", 1)[0]
+        for column in table.columns:
+            shown = f"**{column.name}**" if column.required else column.name
+            assert shown in section, (table.name, shown)
