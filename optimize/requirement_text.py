@@ -21,19 +21,44 @@ def counted_requirements(item: ItemProblem) -> list[dict]:
 
 
 def requirements_text(item: ItemProblem, lot: LotCost, period: str) -> str:
-    """' It includes 200 units required by PB-17 on 2027-03-01 (pilot build).' for a lot
-    (the requirements due from its arrival on); those due before it arrives, or all of them
-    for no order, with what covers them: ' 50 units required by SC-3 on 2026-12-10: stock 80
-    and open orders 0 due by week 1 hold enough for them.'; then those after the horizon
-    (not counted). '' for an item without requirements. `period`: 'week', 'month'."""
+    """' It includes 200 units required by PB-17 on 2027-03-01 (pilot build).' for a lot:
+    the requirements due from its arrival on, in due order, as far as its quantity goes; those
+    after them with the later orders the plan counts on; those due before it arrives, or all
+    of them for no order, with what covers them (' 50 units required by SC-3 on 2026-12-10:
+    stock 80 and open orders 0 due by week 1 hold enough for them.'); then those after the
+    horizon (not counted). '' for an item without requirements. `period`: 'week', 'month'."""
     inside = [r for r in item.requirements if r.period < item.horizon]
     arrival = item.offer(lot.supplier_id).lead_time if lot.quantity else item.horizon
     after = [r for r in inside if r.period >= arrival]
     before = [r for r in inside if r.period < arrival]
-    text = f" It includes {_named(after)}." if after else ""
+    held = _within(after, lot.quantity)
+    text = f" It includes {_named(held)}." if held else ""
+    if rest := after[len(held) :]:
+        text += f" {_capital(_named(rest))}: {_later(item, lot, period)}."
     if before:
-        text += f" {_capital(_named(before))}: {_cover(item, before, period)}."
+        text += f" {_capital(_named(before))}: {_cover(item, lot, before, period)}."
     return text + _outside(item, period)
+
+
+def _within(requirements: list[Requirement], units: int) -> list[Requirement]:
+    """The first of `requirements` whose units add up to at most `units`."""
+    held, total = [], 0
+    for r in requirements:
+        total += r.quantity
+        if total > units:
+            break
+        held.append(r)
+    return held
+
+
+def _later(item: ItemProblem, lot: LotCost, period: str) -> str:
+    """Who covers requirements after the lot's units: the later orders the plan counts on."""
+    if lot.replenished_from < item.horizon:
+        return (
+            f"beyond the lot, the plan counts on later orders from {lot.later_supplier_id} "
+            f"(from {period} {lot.replenished_from + 1})"
+        )
+    return "beyond the lot's own units: the stock left with it counts for them"
 
 
 def _named(requirements: list[Requirement]) -> str:
@@ -48,16 +73,23 @@ def _named(requirements: list[Requirement]) -> str:
     return ", ".join(named[:-1]) + (" and " if len(named) > 1 else "") + named[-1]
 
 
-def _cover(item: ItemProblem, requirements: list[Requirement], period: str) -> str:
+def _cover(item: ItemProblem, lot: LotCost, requirements: list[Requirement], period: str) -> str:
     """Whether the stock and the open orders due by the last of `requirements` hold their
-    units (the forecast demand of those periods aside)."""
+    units (the forecast demand of those periods aside), and if not, whether the order the
+    plan counts on at the next review arrives by then."""
     last = max(r.period for r in requirements)
     incoming = int(item.base_arrivals[: last + 1].sum())
     needed = sum(r.quantity for r in requirements)
     held = f"stock {item.on_hand:,} and open orders {incoming:,} due by {period} {last + 1}"
     if item.on_hand + incoming >= needed:
         return f"{held} hold enough for them"
-    return f"{held} fall {needed - item.on_hand - incoming:,} units short of them"
+    short = f"{held} fall {needed - item.on_hand - incoming:,} units short of them"
+    if lot.replenished_from > last:
+        return short
+    return (
+        f"{short}; the plan counts on an order from {lot.later_supplier_id} placed at the next "
+        f"review (arriving in {period} {lot.replenished_from + 1}) for the rest"
+    )
 
 
 def _outside(item: ItemProblem, period: str) -> str:

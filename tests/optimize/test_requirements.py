@@ -90,3 +90,42 @@ def test_a_requirement_falls_in_the_plan_period_of_its_day():
     assert requirement_period(date(2025, 3, 10), AS_OF, 7.0, 8) == 1  # day 8
     assert requirement_period(date(2025, 4, 27), AS_OF, 7.0, 8) == 7  # day 56: the last
     assert requirement_period(date(2025, 4, 28), AS_OF, 7.0, 8) == 8  # day 57: outside
+
+
+def test_requirements_left_to_the_next_review_s_order_say_so():
+    """P-49552 read 'stock 105 ... fall 95 units short of them' of a requirement that the
+    order the plan counts on at the next review arrives in time for."""
+    wanted = requirements(("PB-17", "2025-04-08", 200, None), ("PB-40", "2025-05-20", 100, None))
+    problem, _ = build_problem(**tables(lead_time=7), scenarios=zero_forecast(12), as_of=AS_OF,
+                               period_days=7.0, requirements=wanted)  # fmt: skip
+    lot = plan(problem).lots[0]
+    assert lot.quantity == 0  # next week's order arrives in time, and holds nothing before
+    assert lot.reason.endswith(
+        " 200 units required by PB-17 on 2025-04-08 and 100 units required by PB-40 on "
+        "2025-05-20: stock 0 and open orders 0 due by week 12 fall 300 units short of them; the "
+        "plan counts on an order from S1 placed at the next review (arriving in week 3) for the "
+        "rest."
+    ), lot.reason
+
+
+def test_a_lot_includes_the_requirements_its_units_reach_and_names_who_covers_the_rest():
+    """A lot of 200 read 'It includes 200 units required by PB-17 ... and 100 units required
+    by PB-40 ...': 300 units it does not hold."""
+    inputs = tables() | {
+        "suppliers": pd.DataFrame({"supplier_id": ["S1", "S2"], "lead_time": [70.0, 7.0],
+                                   "fixed_cost": [20.0, 20.0]}),
+        "supplier_items": pd.DataFrame({"supplier_id": ["S1", "S2"], "sku": ["P", "P"],
+                                        "moq": [1, 1], "pack_size": [1, 1],
+                                        "discount_type": ["all_units"] * 2}),
+        "price_breaks": pd.DataFrame({"supplier_id": ["S1", "S2"], "sku": ["P", "P"],
+                                      "min_qty": [1, 1], "unit_price": [1.0, 5.0]}),
+    }  # fmt: skip
+    wanted = requirements(("PB-17", "2025-04-08", 200, None), ("PB-40", "2025-05-20", 100, None))
+    problem, _ = build_problem(**inputs, scenarios=zero_forecast(12), as_of=AS_OF,
+                               period_days=7.0, requirements=wanted)  # fmt: skip
+    lot = plan(problem).lots[0]
+    assert (lot.supplier_id, lot.quantity) == ("S2", 200)  # PB-40 left to S1's cheaper lots
+    assert lot.reason.endswith(
+        " It includes 200 units required by PB-17 on 2025-04-08. 100 units required by PB-40 "
+        "on 2025-05-20: beyond the lot, the plan counts on later orders from S1 (from week 12)."
+    ), lot.reason
