@@ -5,6 +5,7 @@ column of the review tables; of `warehouse.LotChanges`."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -48,7 +49,8 @@ def change_drivers(row: dict[str, Any]) -> str:
     shared limits, order costs or its demand scenarios); why a night could not plan the item.
     A moved forecast says what is new behind it: 'forecast 7.3 -> 139 (one week of 161 units,
     36x usual)' (tonight's lot rests on a recent spike the night before's did not), 'forecast
-    139 -> 6.8 (161 units of 2026-12-01 left out as a one-off)' (marked since)."""
+    139 -> 6.8 (161 units of 2026-12-01 left out as a one-off)' (marked since), 'forecast 6.8
+    -> 139 (161 units of 2026-12-01 back in: one-off mark removed)' (unmarked since)."""
     moved, same = [], []
     for label, column, fmt in _DRIVERS:
         before, after = row[f"{column}_before"], row[f"{column}_after"]
@@ -72,7 +74,9 @@ def change_drivers(row: dict[str, Any]) -> str:
 def _forecast_why(row: dict[str, Any]) -> str:
     """' (one week of 161 units, 36x usual)' when tonight's lot rests on a recent spike
     (spike_after: JSON) the night before's did not, ' (161 units of 2026-12-01 left out as a
-    one-off)' for the one-offs tonight's demand left out (left_out); both, or ''."""
+    one-off)' for the one-offs tonight's demand left out (left_out), ' (161 units of 2026-12-01
+    back in: one-off mark removed)' for those it counted again (back_in); those that apply, or
+    ''."""
     notes = []
     spike, before = row.get("spike_after"), row.get("spike_before")
     if isinstance(spike, str) and row["quantity_after"] > 0:
@@ -83,10 +87,17 @@ def _forecast_why(row: dict[str, Any]) -> str:
                          f"{units(figures['quantity'])} units, "
                          f"{figures['quantity'] / figures['usual']:,.0f}x usual")  # fmt: skip
     if left_out := row.get("left_out"):
-        days = [f"{units(n)} units of {day.isoformat()}" for day, n in left_out]
-        one = "a one-off" if len(days) == 1 else "one-offs"
-        notes.append(f"{', '.join(days)} left out as {one}")
+        one = "a one-off" if len(left_out) == 1 else "one-offs"
+        notes.append(f"{_one_off_days(left_out)} left out as {one}")
+    if back_in := row.get("back_in"):
+        marks = "mark" if len(back_in) == 1 else "marks"
+        notes.append(f"{_one_off_days(back_in)} back in: one-off {marks} removed")
     return "".join(f" ({note})" for note in notes)
+
+
+def _one_off_days(days: list[tuple[date, float]]) -> str:
+    """'40 units of 2026-11-03, 161 units of 2026-12-01' of [(order_date, units)]."""
+    return ", ".join(f"{units(n)} units of {day.isoformat()}" for day, n in days)
 
 
 def _kept(kept: object) -> str:

@@ -204,7 +204,7 @@ def one_off(
             return
         try:
             if remove:
-                warehouse.unmark_one_off(con, sku, day.date())
+                warehouse.unmark_one_off(con, sku, day.date(), decided_by)
             else:
                 marked = warehouse.mark_one_off(con, sku, day.date(), note, decided_by)
         except warehouse.OneOffError as error:

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from warehouse.one_offs import excluded_one_offs
+from warehouse.one_offs import counted_days, marks_at
 from warehouse.runs import run_parameters
 
 CHANGE_KINDS = ("new", "dropped", "more", "fewer", "other supplier")  # of a changed lot
@@ -46,10 +46,11 @@ class LotChanges:
     and decided_quantity (of the decision); and value_change (order value after less before,
     currency), and left_out: the one-offs of the item tonight's demand left out and the night
     before's counted, [(order_date, units)] (marked between the two nights' runs' starts: see
-    `_left_out`; None: none). A lot decided on the night before is no longer pending: approved or
-    overridden it is an open order now, rejected it is not wanted; so the item's lot tonight
-    is compared with none (kind "new", value_change its whole order value), and without one
-    tonight it is ORDERED or REJECTED."""
+    `_one_offs`; None: none), and back_in: those tonight's demand counted again that the night
+    before's left out (their mark removed between the runs' starts; None: none). A lot decided
+    on the night before is no longer pending: approved or overridden it is an open order now,
+    rejected it is not wanted; so the item's lot tonight is compared with none (kind "new",
+    value_change its whole order value), and without one tonight it is ORDERED or REJECTED."""
 
     run_key: str
     night: date
@@ -179,32 +180,45 @@ def _compare(con: duckdb.DuckDBPyConnection, run_key: str, previous: str | None)
         strict=True)])  # fmt: skip
     pending = frame["order_value_before"].where(frame["decision_before"].isna(), 0.0)
     frame["value_change"] = frame["order_value_after"] - pending
-    left_out = _left_out(con, run_key, previous) if previous is not None else {}
+    left_out, back_in = _one_offs(con, run_key, previous) if previous is not None else ({}, {})
     frame["left_out"] = [left_out.get(sku) for sku in frame["sku"]]
+    frame["back_in"] = [back_in.get(sku) for sku in frame["sku"]]
     return _by_change(frame)
 
 
 # the start of the newest succeeded run of a run_key (the one whose rows are stored)
 _STARTED_SQL = "SELECT max(started_at) FROM runs WHERE run_key = ? AND status = 'succeeded'"
-_MARKED_SQL = "SELECT sku, order_date FROM one_offs WHERE marked_at >= ? AND marked_at < ?"
+
+OneOffDays = dict[str, list[tuple[date, float]]]  # per sku: (order_date, units)
 
 
-def _left_out(
+def _one_offs(
     con: duckdb.DuckDBPyConnection, run_key: str, previous: str
-) -> dict[str, list[tuple[date, float]]]:
-    """Per sku the one-offs (order_date, units) run_key's demand left out that the run of
-    `previous` counted: marked after that run started and before run_key's did, on a day
-    within run_key's complete periods (`excluded_one_offs`)."""
+) -> tuple[OneOffDays, OneOffDays]:
+    """(left_out, back_in): per sku the one-offs run_key's demand left out that the run of
+    `previous` counted (marked when run_key started, not when `previous` did: `marks_at`), on
+    a day of run_key's complete periods; and those it counted again that `previous` left out
+    (marked when `previous` started, removed by run_key's start), on a day of `previous`'s
+    complete periods."""
     start, end = (con.execute(_STARTED_SQL, [key]).fetchone()[0] for key in (previous, run_key))
     if start is None or end is None:
-        return {}
-    marked = {(sku, day) for sku, day in con.execute(_MARKED_SQL, [start, end]).fetchall()}
-    night = con.execute("SELECT as_of FROM runs WHERE run_key = ? LIMIT 1", [run_key]).fetchone()
+        return {}, {}
+    then, now = marks_at(con, start), marks_at(con, end)
     freq = run_parameters(con, run_key).get("freq", "W")
-    found: dict[str, list[tuple[date, float]]] = {}
-    for r in excluded_one_offs(con, night[0], freq).itertuples():
-        if (r.sku, r.order_date) in marked:
-            found.setdefault(r.sku, []).append((r.order_date, float(r.units)))
+    left_out = counted_days(con, now - then, _night(con, run_key), freq)
+    back_in = counted_days(con, then - now, _night(con, previous), freq)
+    return _per_sku(left_out), _per_sku(back_in)
+
+
+def _night(con: duckdb.DuckDBPyConnection, run_key: str) -> date:
+    return con.execute("SELECT as_of FROM runs WHERE run_key = ? LIMIT 1", [run_key]).fetchone()[0]
+
+
+def _per_sku(days: pd.DataFrame) -> OneOffDays:
+    """{sku: [(order_date, units)]} of `counted_days` rows."""
+    found: OneOffDays = {}
+    for r in days.itertuples():
+        found.setdefault(r.sku, []).append((r.order_date, float(r.units)))
     return found
 
 

@@ -4,12 +4,13 @@ A project order ("Sonderbedarf"), a quantity typed with an extra zero that the E
 once a planner has checked such a demand, `reorder review one-off` marks the item's order lines
 of that day (table `one_offs`, one row per sku and day), and from then on the demand the
 forecast is fitted on (`warehouse.bucket_demand`) leaves their units out, with the credits
-netted against them. The lines stay loaded: unmarking brings them back.
+netted against them. The lines stay loaded: unmarking brings them back, and the removed mark is
+kept (table `one_off_removals`) for `reorder changes` to say why a forecast took them back in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -93,15 +94,43 @@ def mark_one_offs(
         return [mark_one_off(con, *mark, marked_by=marked_by, now=now) for mark in marks]
 
 
-def unmark_one_off(con: duckdb.DuckDBPyConnection, sku: str, order_date: date) -> None:
-    """Remove the mark of `sku`'s order lines on `order_date`: forecasts count them again.
-    Raises OneOffError naming the mark when it is not there."""
+def unmark_one_off(
+    con: duckdb.DuckDBPyConnection,
+    sku: str,
+    order_date: date,
+    removed_by: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Remove the mark of `sku`'s order lines on `order_date`: forecasts count them again. The
+    mark is kept in `one_off_removals` with `removed_by` and `now` (UTC; default: now), for
+    `reorder changes` to name the units a night took back in (`marks_at`); the day can be
+    marked again. Raises OneOffError naming the mark when it is not there."""
     if _marked(con, sku, order_date) is None:
         _check_item(con, sku)
         marked = [d.isoformat() for d in _marked_days(con, sku)]
         held = f" (its marked days: {', '.join(marked)})" if marked else " (it has none)"
         raise OneOffError(f"sku {sku}: {order_date.isoformat()} is not marked as a one-off{held}")
-    con.execute("DELETE FROM one_offs WHERE sku = ? AND order_date = ?", [sku, order_date])
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    with transaction(con):
+        con.execute(
+            "INSERT INTO one_off_removals SELECT sku, order_date, note, marked_by, marked_at, "
+            "?, ? FROM one_offs WHERE sku = ? AND order_date = ?",
+            [removed_by or "unknown", now, sku, order_date],
+        )
+        con.execute("DELETE FROM one_offs WHERE sku = ? AND order_date = ?", [sku, order_date])
+
+
+_MARKS_AT_SQL = """
+SELECT sku, order_date FROM one_offs WHERE marked_at < ?
+UNION
+SELECT sku, order_date FROM one_off_removals WHERE marked_at < ? AND removed_at >= ?
+"""
+
+
+def marks_at(con: duckdb.DuckDBPyConnection, when: datetime) -> set[tuple[str, date]]:
+    """The (sku, order_date) marked as one-offs at `when` (UTC): marked before it and not
+    removed by then (`one_off_removals`): what a run started at `when` left out."""
+    return {(sku, day) for sku, day in con.execute(_MARKS_AT_SQL, [when] * 3).fetchall()}
 
 
 _LIST_SQL = """
@@ -141,6 +170,38 @@ def excluded_one_offs(
     that hold order lines."""
     sql = _EXCLUDED_SQL.format(sku_filter="AND list_contains(?, m.sku)" if skus is not None else "")
     frame = con.execute(sql, [as_of, *([list(skus)] if skus is not None else [])]).df()
+    return _complete(frame, as_of, freq)
+
+
+_DAYS_SQL = """
+SELECT l.sku, l.order_date, sum(l.quantity) AS units
+FROM order_lines AS l
+JOIN (SELECT unnest(?) AS sku, unnest(?) AS order_date) AS d
+    ON d.sku = l.sku AND CAST(d.order_date AS DATE) = l.order_date
+WHERE l.order_date <= ?
+GROUP BY ALL
+ORDER BY l.sku, l.order_date
+"""
+
+
+def counted_days(
+    con: duckdb.DuckDBPyConnection,
+    days: Collection[tuple[str, date]],
+    as_of: date,
+    freq: str = "W",
+) -> pd.DataFrame:
+    """Of `days` (sku, order_date), those whose order lines `bucket_demand(con, as_of, freq)`
+    would count unmarked: sku, order_date, ds (the start of its period) and units (of the
+    day's lines), of the days in its complete periods that hold order lines."""
+    pairs = sorted(days)
+    if not pairs:
+        return pd.DataFrame(columns=["sku", "order_date", "ds", "units"])
+    frame = con.execute(_DAYS_SQL, [[s for s, _ in pairs], [d for _, d in pairs], as_of]).df()
+    return _complete(frame, as_of, freq)
+
+
+def _complete(frame: pd.DataFrame, as_of: date, freq: str) -> pd.DataFrame:
+    """The rows (sku, order_date, units) of `frame` in as_of's complete periods, with ds."""
     last = last_complete_start(as_of, freq)
     days = [d.date() if hasattr(d, "date") else d for d in frame["order_date"]]
     frame = frame.assign(order_date=days, ds=[period_start(d, freq) for d in days])

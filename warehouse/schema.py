@@ -362,6 +362,18 @@ CREATE TABLE IF NOT EXISTS one_offs (
     marked_at TIMESTAMP NOT NULL,         -- UTC
     PRIMARY KEY (sku, order_date)
 );
+-- marks a planner removed (`reorder review one-off --remove`), as they were, and who removed them
+-- when: `reorder changes` names the units a night's demand took back in (a day may be marked
+-- and removed again: one row per removal)
+CREATE TABLE IF NOT EXISTS one_off_removals (
+    sku VARCHAR NOT NULL,
+    order_date DATE NOT NULL,
+    note VARCHAR,
+    marked_by VARCHAR NOT NULL,
+    marked_at TIMESTAMP NOT NULL,         -- UTC
+    removed_by VARCHAR NOT NULL,
+    removed_at TIMESTAMP NOT NULL         -- UTC
+);
 CREATE TABLE IF NOT EXISTS reports (
     run_key VARCHAR PRIMARY KEY,          -- a rerun replaces the night's report
     run_id VARCHAR NOT NULL,
@@ -394,7 +406,7 @@ OUTPUT_TABLES = (
     "run_supplier_tiers",
     "run_lead_times",
 )
-REVIEW_TABLES = ("decisions", "erp_proposals", "one_offs", "reports")
+REVIEW_TABLES = ("decisions", "erp_proposals", "one_offs", "one_off_removals", "reports")
 ALL_TABLES = (
     *INPUT_TABLES,
     "order_lines_overridden",

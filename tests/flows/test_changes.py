@@ -496,7 +496,7 @@ def _row(**after: object) -> dict:
                "unit_price": (None, 4.2), "lead_time": (None, 14.0), "quantity": (0, 79),
                "spike": (None, None), "not_planned": (None, None),
                "kept": (None, None)}  # fmt: skip
-    row = {"sku": "P-84518", "kind": "new", "left_out": None}
+    row = {"sku": "P-84518", "kind": "new", "left_out": None, "back_in": None}
     for column, (before, now) in figures.items():
         row |= {f"{column}_before": before, f"{column}_after": now}
     return row | after
@@ -525,6 +525,15 @@ def test_a_moved_forecast_names_the_new_spike_or_the_one_off_left_out_behind_it(
     two = marked | {"left_out": [(date(2026, 11, 3), 40.0), (date(2026, 12, 1), 161.0)]}
     assert change_drivers(two) == ("forecast 139 -> 6.8 (40 units of 2026-11-03, 161 units of "
                                    "2026-12-01 left out as one-offs)")  # fmt: skip
+    # a mark removed since: the units the forecast took back in
+    removed = _row(forecast_before=6.8, back_in=[(date(2026, 12, 1), 161.0)])
+    assert change_drivers(removed) == (
+        "forecast 6.8 -> 139 (161 units of 2026-12-01 back in: one-off mark removed)"
+    )
+    assert change_drivers(two | {"left_out": None, "back_in": two["left_out"]}) == (
+        "forecast 139 -> 6.8 (40 units of 2026-11-03, 161 units of 2026-12-01 back in: "
+        "one-off marks removed)"
+    )
     # a forecast that did not move says nothing of them
     still = _row(forecast_before=139.0, spike_after=SPIKE, on_hand_after=5.0)
     assert change_drivers(still) == "on hand 0 -> 5"
@@ -572,3 +581,39 @@ def test_the_changes_carry_tonight_s_new_spike_and_the_one_offs_marked_between_t
     assert json.loads(lots.at[sku, "spike_after"])["period"] == "week"
     assert pd.isna(lots.at[sku, "spike_before"])
     assert lots.drop(index=sku)["left_out"].isna().all()
+    assert lots["back_in"].isna().all()
+
+
+def test_the_changes_carry_the_one_offs_unmarked_between_the_nights(
+    nights: dict, tmp_path: Path
+) -> None:
+    """A mark removed between the two runs' starts (`reorder review one-off --remove`) was
+    deleted: tonight's forecast took its units back in and the lot moved without a why. The
+    removed mark is kept, and the changes name the units back in; a mark removed before the
+    night before's run, or removed and marked again between the runs, is no change."""
+    db = tmp_path / "unmarked.duckdb"
+    shutil.copy(nights["db"], db)
+    found = _changes(db)
+    sku = str(found.changed["sku"].iloc[0])
+    with warehouse.connect(db) as con:
+        start = dict(con.execute("SELECT run_key, max(started_at) FROM runs GROUP BY run_key")
+                     .fetchall())  # fmt: skip
+        before, after = start[found.previous_run_key], start[found.run_key]
+        between = before + (after - before) / 2
+        days = [d for (d,) in con.execute(
+            "SELECT DISTINCT order_date FROM order_lines WHERE sku = ? AND quantity > 0 "
+            "AND order_date < ? ORDER BY order_date DESC", [sku, date(2026, 6, 22)]
+        ).fetchall()]  # fmt: skip
+        early = before - timedelta(hours=2)
+        for day in days[:3]:
+            warehouse.mark_one_off(con, sku, day, now=early)
+        warehouse.unmark_one_off(con, sku, days[0], "anna", now=between)
+        warehouse.unmark_one_off(con, sku, days[1], "anna", now=before - timedelta(hours=1))
+        warehouse.unmark_one_off(con, sku, days[2], "anna", now=between)
+        warehouse.mark_one_off(con, sku, days[2], now=between + timedelta(seconds=1))
+        units = con.execute("SELECT sum(quantity) FROM order_lines WHERE sku = ? AND "
+                            "order_date = ?", [sku, days[0]]).fetchone()[0]  # fmt: skip
+    lots = _changes(db).lots.set_index("sku")
+    assert lots.at[sku, "back_in"] == [(days[0], float(units))]
+    assert lots["left_out"].isna().all()
+    assert lots.drop(index=sku)["back_in"].isna().all()

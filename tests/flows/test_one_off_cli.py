@@ -42,10 +42,19 @@ def test_a_planner_marks_lists_and_unmarks_a_one_off(db: Path) -> None:
                                  "marked_at"]  # fmt: skip
     assert listed[2].split()[:7] == ["A", "2024-03-04", "10", "1", "project", "order", "anna"]
     assert len(listed) == 3  # one row: marking again added none
-    out = _one_off(db, "--remove", "A", "2024-03-04")
+    out = _one_off(db, "--remove", "A", "2024-03-04", "--by", "ben")
     assert out.exit_code == 0, out.output
     assert out.output.startswith("A 2024-03-04: no longer a one-off")
     assert _one_off(db, "--list").output == "no one-offs marked\n"
+    with warehouse.connect(db, read_only=True) as con:  # kept for `reorder changes`
+        assert con.execute("SELECT sku, order_date, note, marked_by, removed_by FROM "
+                           "one_off_removals").fetchall() == [
+            ("A", date(2024, 3, 4), "project order", "anna", "ben")
+        ]  # fmt: skip
+    out = _one_off(db, "A", "2024-03-04", "--by", "carl")  # marked again after the removal
+    assert out.output.startswith("A 2024-03-04: marked as a one-off"), out.output
+    again = _one_off(db, "--list").output.splitlines()[2].split()
+    assert again[:5] == ["A", "2024-03-04", "10", "1", "carl"]
 
 
 def test_a_bad_sku_or_day_is_refused_naming_it(db: Path) -> None:

@@ -25,6 +25,7 @@ from warehouse import (
     transaction,
     unmark_one_off,
 )
+from warehouse.one_offs import marks_at
 
 
 @pytest.fixture
@@ -110,6 +111,30 @@ def test_marks_in_one_batch_are_all_recorded_or_none_naming_each_refused(loaded)
     assert len(one_offs(loaded)) == 2
 
 
+def test_a_removed_mark_is_kept_with_who_removed_it_and_the_day_can_be_marked_again(loaded):
+    """Unmarking deleted the mark: nothing told `reorder changes` that a night took its units
+    back in. The removed mark is kept in one_off_removals; the marks in effect at a time read
+    it, and marking the day again works."""
+    day, marked, removed = date(2024, 3, 26), datetime(2026, 12, 6, 9), datetime(2026, 12, 7, 9)
+    mark_one_off(loaded, "A", day, "project order", "anna", now=marked)
+    unmark_one_off(loaded, "A", day, "ben", now=removed)
+    assert one_offs(loaded).empty
+    assert loaded.execute("SELECT * FROM one_off_removals").fetchall() == [
+        ("A", day, "project order", "anna", marked, "ben", removed)
+    ]
+    assert marks_at(loaded, marked - timedelta(hours=1)) == set()
+    assert marks_at(loaded, marked + timedelta(hours=1)) == {("A", day)}
+    assert marks_at(loaded, removed + timedelta(hours=1)) == set()
+    again = mark_one_off(loaded, "A", day, "", "carl", now=datetime(2026, 12, 8, 9))
+    assert again.new
+    assert one_offs(loaded)["marked_by"].tolist() == ["carl"]
+    assert marks_at(loaded, marked + timedelta(hours=1)) == {("A", day)}  # the first mark
+    assert marks_at(loaded, datetime(2026, 12, 8, 10)) == {("A", day)}
+    assert excluded_one_offs(loaded, SUNDAY + timedelta(days=7), "W")["order_date"].tolist() == [
+        day
+    ]
+
+
 def test_unmarking_a_day_not_marked_is_refused_naming_the_marked_days(loaded):
     mark_one_off(loaded, "A", date(2024, 3, 26), "", "anna")
     with pytest.raises(OneOffError) as error:
@@ -118,6 +143,7 @@ def test_unmarking_a_day_not_marked_is_refused_naming_the_marked_days(loaded):
         "sku A: 2024-03-19 is not marked as a one-off (its marked days: 2024-03-26)"
     )
     assert len(one_offs(loaded)) == 1
+    assert loaded.execute("SELECT count(*) FROM one_off_removals").fetchone() == (0,)
 
 
 def test_the_demand_leaves_out_the_marked_lines_and_the_credits_netted_against_them(loaded):
@@ -162,5 +188,7 @@ def test_an_existing_warehouse_file_gets_the_table_on_open(tmp_path):
     path = tmp_path / "old.duckdb"
     with connect(path) as con:
         con.execute("DROP TABLE one_offs")
+        con.execute("DROP TABLE one_off_removals")  # a file of before 2026-12-07
     with connect(path, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM one_offs").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM one_off_removals").fetchone() == (0,)
