@@ -7,7 +7,9 @@ every lot; for the `max_items` lots of the biggest order value, and up to `max_f
 whose forecast is not their item's own history (flows.sources: a planner must look at those
 whatever their order value), the demand history with the forecast fan (quantiles of the
 forecasts) and the expected cost against order quantity, with the price breaks and the chosen
-lot marked. The cost curves come from optimize's own
+lot marked; for up to `max_one_offs` more items whose marked one-offs the run left out (without a
+lot, or a lot without charts), the demand history with the one-offs drawn. The cost curves come
+from optimize's own
 `evaluate_lots` on the run's problem, so they are the numbers the optimizer chose from.
 Default place: `<folder of the DuckDB file>/reports/<run_key>.html`; recorded in `reports`.
 """
@@ -44,6 +46,9 @@ MAX_ITEMS = 30  # lots of the biggest order value with charts
 # adds about 0.25 s and 160 kB to the report; 300-item demo: 8 s and 5 MB for 30 lots)
 MAX_FLAGGED = 20
 MAX_POINTS = 120  # quantities evaluated per supplier curve
+# items without a chart above whose marked one-offs the run left out, charted in their own
+# section (a demand chart each, about 0.1 s and 50 kB); the rest are named
+MAX_ONE_OFFS = 10
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,8 @@ class ReportData:
     # change_text.change_summary: the lots' changes since the night before (None: not shown)
     changes: dict | None = None
     # warehouse.excluded_one_offs(): sku, order_date, ds, units of the one-offs planners marked,
-    # which the demand left out: drawn on the items' demand charts (None: none)
+    # which the demand left out, of the lots' items: drawn on the items' demand charts, those
+    # of items without a chart there in a section of their own (None: none)
     one_offs: pd.DataFrame | None = None
 
     @property
@@ -129,10 +135,13 @@ def render(
     max_items: int | None = None,
     on_item: Callable[[int, int], None] | None = None,
     max_flagged: int | None = None,
+    max_one_offs: int | None = None,
 ) -> tuple[str, int]:
     """(HTML text, number of items with charts); `on_item(done, total)` reports progress.
     Charted: the `max_items` lots of the biggest order value (default MAX_ITEMS) and up to
-    `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history."""
+    `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history; of the
+    other items whose marked one-offs the run left out (no lot tonight, or one without a
+    chart) up to `max_one_offs` (MAX_ONE_OFFS) get a demand chart (`_one_offs`)."""
     ordered, top, found, flagged, more = _charted(
         data.lots, data.forecast_models, max_items, max_flagged
     )
@@ -154,6 +163,7 @@ def render(
         *sections[: len(top)],
         _flagged(len(more), flagged.iloc[len(more) :]),
         *sections[len(top) :],
+        _one_offs(data, charted, MAX_ONE_OFFS if max_one_offs is None else max_one_offs),
         _rest(ordered[~ordered["sku"].isin(charted)]),
         _lots_table(ordered, charted, data.supplier_names, found),
     ]
@@ -261,6 +271,60 @@ def _changes(data: ReportData) -> str:
         )
         text += f"<table class=lots><tr>{head}</tr>{body}</table>"
     return text
+
+
+def _one_offs(data: ReportData, charted: set[str], shown: int) -> str:
+    """A demand chart each for the first `shown` items not `charted` whose marked one-offs the
+    run left out (most units left out first), under what their lot is (their reason: 'No
+    order: ...'), and a line naming the rest; empty without any. A planner who marked a day
+    and saw the item's lot go had nothing in the report to say why."""
+    if data.one_offs is None:
+        return ""
+    marks = data.one_offs[
+        data.one_offs["sku"].isin(data.lots["sku"]) & ~data.one_offs["sku"].isin(charted)
+    ]
+    if marks.empty:
+        return ""
+    per_item = marks.groupby("sku")["units"].sum().reset_index()
+    order = per_item.sort_values(["units", "sku"], ascending=[False, True])["sku"].tolist()
+    lots = data.lots.set_index("sku")
+    items = "".join(_one_off_section(data, sku, marks, lots.loc[sku]) for sku in order[:shown])
+    beyond = order[shown:]
+    rest = ""
+    if beyond:
+        lotted = set(data.lots.loc[data.lots["quantity"] > 0, "sku"])  # a row in the table
+        links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' if s in lotted else _e(s)
+                          for s in beyond)  # fmt: skip
+        were = "item is" if len(beyond) == 1 else "items are"
+        rest = (f"<p class=warning>{len(beyond):,} more such {were} beyond these "
+                f"{len(order) - len(beyond):,}, without charts: {links}</p>")  # fmt: skip
+    return (
+        f"<h2>One-offs left out of items without a chart above ({len(order):,})</h2>"
+        "<p>Demand planners marked as one-offs that this run's forecasts left out, of items "
+        "without a lot tonight or whose lot has no chart above: the hollow grey marker is the "
+        f"demand left out, above the history the forecast was made from.</p>{items}{rest}"
+    )
+
+
+def _one_off_section(data: ReportData, sku: str, marks: pd.DataFrame, lot: pd.Series) -> str:
+    """One item's heading (its lot, the one-offs left out), its lot's reason and its demand
+    chart with the one-offs drawn (`plots.fan_figure`)."""
+    own = marks[marks["sku"] == sku].sort_values("order_date")
+    days = ", ".join(f"{_units(u)} units of {d:%Y-%m-%d}" for d, u in
+                     zip(pd.to_datetime(own["order_date"]), own["units"], strict=True))  # fmt: skip
+    one = "a one-off" if len(own) == 1 else "one-offs"
+    quantity = float(lot["quantity"])
+    ordered = f"order {_units(quantity)} (in the table)" if quantity > 0 else "no order"
+    history = data.demand[data.demand["unique_id"] == sku].sort_values("ds").tail(52)
+    fc = data.forecasts[data.forecasts["unique_id"] == sku].sort_values("ds")
+    figure = plots.fan_figure(sku, history, fc, data.freq, night=pd.Timestamp(data.as_of).date(),
+                              one_offs=own)  # fmt: skip
+    return (
+        f'<section class="one-off" id="one-off-{_e(sku)}"><h3>{_e(sku)}: {ordered}; {days} '
+        f"left out as {one}</h3><p>{_e(_readable(str(lot['reason'])))}</p>"
+        f'<div class="charts"><img alt="{_e(sku)} demand chart" '
+        f'src="{_data_uri(plots.png(figure))}"></div></section>'
+    )
 
 
 def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None = None) -> str:
@@ -555,7 +619,7 @@ h3{font-size:15px;margin-bottom:2px} .meta{color:#666;font-size:12px;margin-top:
 table{border-collapse:collapse;font-size:13px} th,td{padding:3px 10px;border-bottom:1px solid #eee}
 th{text-align:left;background:#f5f5f5} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:12px} .charts img{max-width:100%;border:1px solid #eee}
-.item p{font-size:13px;color:#444;margin:2px 0 6px}
+.item p,.one-off p{font-size:13px;color:#444;margin:2px 0 6px}
 .warning{background:#fff4e5;border-left:4px solid #d95f02;padding:6px 10px;font-size:13px}
 """
 
@@ -651,7 +715,7 @@ def report_data(
         forecasts=fc.frame(),
         supplier_names=names,
         calibration=_read_calibration(params.db_path),
-        one_offs=_read_one_offs(params, skus),
+        one_offs=_read_one_offs(params, lots["sku"].tolist()),
         forecast_models=forecast_models,
         service_level=params.service_level,
         period_days=params.period_days,
@@ -672,7 +736,7 @@ def _read_models(db_path: str | Path, run_id: str) -> pd.DataFrame:
 
 
 def _read_one_offs(params: RunParameters, skus: list[str]) -> pd.DataFrame:
-    """The marked one-offs the run's demand left out, of the charted items `skus`."""
+    """The marked one-offs the run's demand left out, of the items `skus` (the lots')."""
     with warehouse.connect(params.db_path, read_only=True) as con:
         return warehouse.excluded_one_offs(con, params.as_of, params.freq, skus)
 

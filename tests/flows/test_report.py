@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -624,3 +625,51 @@ def test_the_report_builds_the_problems_of_its_charted_items_alone(order_cost_pl
     assert render(five, max_items=5, max_flagged=0) == render(
         whole_five, max_items=5, max_flagged=0
     )
+
+
+@pytest.fixture(scope="module")
+def marked_run(
+    run, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict, list]:
+    """The night rerun after a planner marked the largest day of two items without a lot as
+    a one-off (at most one charted in their section): the rerun's summary and the marks
+    (sku, order_date, units), most units first."""
+    db_path = tmp_path_factory.mktemp("one-offs") / "reorder.duckdb"
+    shutil.copy(run[0], db_path)
+    with warehouse.connect(db_path) as con:
+        marks = con.execute(
+            "SELECT l.sku, l.order_date, sum(l.quantity) AS units FROM order_lines AS l "
+            "JOIN current_recommendations AS r ON r.sku = l.sku AND r.quantity = 0 "
+            "WHERE l.order_date < ? GROUP BY l.sku, l.order_date HAVING units > 0 "
+            "QUALIFY row_number() OVER (PARTITION BY l.sku ORDER BY units DESC) = 1 "
+            "ORDER BY units DESC, l.sku LIMIT 2",
+            [AS_OF - timedelta(days=8)],  # a day of the complete weeks
+        ).fetchall()
+        for sku, day, _ in marks:
+            warehouse.mark_one_off(con, sku, day, "project order", "anna")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("flows.report.MAX_ONE_OFFS", 1)
+        summary = nightly(
+            as_of=AS_OF, data_dir=str(demo_dir), db_path=str(db_path), horizon=8, scenarios=60
+        )
+    return db_path, summary, marks
+
+
+def test_a_one_off_of_an_item_without_a_lot_is_charted_in_the_report(marked_run) -> None:
+    """The report drew a marked one-off on the demand charts of lots only: a planner who
+    marked a day and saw the item's lot go had nothing to see why. Items without a chart
+    above whose one-offs the run left out get a demand chart with the one-off drawn (up to
+    MAX_ONE_OFFS, here 1); the rest are named."""
+    _, summary, marks = marked_run
+    text = Path(summary["report"]).read_text(encoding="utf-8")
+    assert "<h2>One-offs left out of items without a chart above (2)</h2>" in text
+    (first, day, units), (second, _, _) = marks
+    sections = re.findall(r'<section class="one-off" id="one-off-([^"]+)">(.*?)</section>',
+                          text, re.S)  # fmt: skip
+    assert [sku for sku, _ in sections] == [first]
+    body = sections[0][1]
+    assert f"<h3>{first}: no order; {units:,.0f} units of {day:%Y-%m-%d} left out as" in body
+    assert "<p>No order: " in body
+    assert body.count('<img alt="') == 1 and "data:image/png;base64," in body
+    assert f"1 more such item is beyond these 1, without charts: {second}</p>" in text
+    assert f'id="item-{first}"' not in text and f'id="item-{second}"' not in text
