@@ -2,19 +2,24 @@
 
 Excel (openpyxl): one sheet per supplier with a header block, one row per lot, number formats
 for units (#,##0) and money (#,##0.00), and a totals row (a number, not a formula). CSV: one
-file with every lot, whole units and prices rounded (`_csv_ready`).
+file with every lot, whole units and prices rounded (`_csv_ready`), in the dialect of the
+run's load.toml when it had one (`csv_dialect`: an ERP that exports with `;` and decimal `,`
+imports so too), else comma-separated with `.` decimals, UTF-8 with a byte-order mark.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+import warehouse
 
 COLUMNS = (
     ("po_id", "Proposal", None, 34),
@@ -29,15 +34,99 @@ COLUMNS = (
     ("comment", "Comment", None, 30),
 )
 
+CSV_COLUMNS = ("supplier_id", "supplier_name", *(column for column, *_ in COLUMNS))
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How the proposal CSV is written: field `delimiter`, `decimal` mark and text `encoding`
+    (the default's byte-order mark makes Excel read names like "Müller" as UTF-8)."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8-sig"
+
+    def describe(self) -> str:
+        """The line's words for it: `';' and decimal ',' (cp1252)`."""
+        encoding = "UTF-8 with BOM" if self.encoding == "utf-8-sig" else self.encoding
+        return f"{self.delimiter!r} and decimal {self.decimal!r} ({encoding})"
+
+
+STANDARD_CSV = CsvDialect()
+
+
+def csv_dialect(config: str | None) -> tuple[CsvDialect, str | None]:
+    """The dialect of the run's load.toml (`config`, the path as the run was given it; None:
+    no load.toml) and a line saying which dialect the CSV is written in (None: the default,
+    unsaid). Its [master_files] dialect (our columns in the ERP's format, as a proposal is)
+    unless only [order_lines] sets one. A load.toml gone or broken since the run gives the
+    default, with a note saying so."""
+    if not config:
+        return STANDARD_CSV, None
+    path = Path(config)
+    if not path.is_file():
+        where = "" if path.is_absolute() else f" from {Path.cwd()}"
+        return STANDARD_CSV, (
+            f"note: the run's load.toml {config} is not found{where}: CSV written with "
+            f"{STANDARD_CSV.describe()}, not in the ERP's dialect"
+        )
+    try:
+        loaded = warehouse.load_config(path)
+    except warehouse.ConfigError as error:
+        return STANDARD_CSV, (
+            f"note: the run's load.toml cannot be read now ({error}): CSV written with "
+            f"{STANDARD_CSV.describe()}, not in the ERP's dialect"
+        )
+    masters = CsvDialect(loaded.master_delimiter, loaded.master_decimal, loaded.master_encoding)
+    lines = CsvDialect(loaded.delimiter, loaded.decimal, loaded.encoding)
+    section, dialect = (
+        ("[order_lines]", lines) if masters == STANDARD_CSV else ("[master_files]", masters)
+    )
+    if dialect == STANDARD_CSV:
+        return dialect, None
+    return dialect, (
+        f"CSV written with {dialect.describe()} as load.toml reads the ERP's files "
+        f"({section} of {config})"
+    )
+
+
+def unwritable_notes(lots: pd.DataFrame, dialect: CsvDialect) -> list[str]:
+    """One note per text column with values the dialect's encoding cannot hold (a supplier
+    name in Polish in cp1252): the CSV holds '?' for those characters, the Excel file all."""
+    notes = []
+    for column in CSV_COLUMNS:
+        values = lots[column].dropna()
+        bad = sorted({v for v in values if isinstance(v, str) and not _encodes(v, dialect)})
+        if bad:
+            shown = ", ".join(repr(v) for v in bad[:3]) + (", ..." if len(bad) > 3 else "")
+            notes.append(
+                f"{column} {shown}: {dialect.encoding} cannot write some of its characters, "
+                "the CSV holds '?' for them (the Excel file holds them all)"
+            )
+    return notes
+
+
+def _encodes(text: str, dialect: CsvDialect) -> bool:
+    try:
+        text.encode(dialect.encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def write_proposals(
-    lots: pd.DataFrame, out_dir: str | Path, run_key: str, suppliers: tuple[str, ...] = ()
+    lots: pd.DataFrame,
+    out_dir: str | Path,
+    run_key: str,
+    suppliers: tuple[str, ...] = (),
+    dialect: CsvDialect = STANDARD_CSV,
 ) -> list[Path]:
     """Write `proposals_<run_key>.xlsx` and `.csv` into out_dir; return both paths.
 
     `lots`: warehouse.approved_lots(...) rows (po_id, supplier_id, supplier_name, sku, ...).
     `suppliers`: the export was limited to these; their ids go into the file names, so that
     one supplier's proposal never overwrites the full one (or another supplier's).
+    `dialect`: the CSV's (`csv_dialect`); characters its encoding cannot hold are written '?'.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -51,9 +140,14 @@ def write_proposals(
     if not book.sheetnames:
         book.create_sheet("no lots").append(["No approved lots for run", run_key])
     book.save(xlsx)
-    keep = ["supplier_id", "supplier_name"] + [c for c, *_ in COLUMNS]
-    # with a byte-order mark, so that Excel reads names like "Müller" as UTF-8
-    _csv_ready(lots[keep]).to_csv(csv, index=False, encoding="utf-8-sig")
+    _csv_ready(lots[list(CSV_COLUMNS)]).to_csv(
+        csv,
+        index=False,
+        sep=dialect.delimiter,
+        decimal=dialect.decimal,
+        encoding=dialect.encoding,
+        errors="replace",
+    )
     return [xlsx, csv]
 
 

@@ -432,8 +432,8 @@ def _decide(
 def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any) -> None:
     """Write approved and overridden lots of the published run's night (or of --night; per
     sku its newest decision) as purchase proposals per supplier (Excel: one sheet per
-    supplier; CSV: every lot)."""
-    from flows.proposals import write_proposals
+    supplier; CSV: every lot, in the dialect of the run's load.toml if it had one)."""
+    from flows.proposals import csv_dialect, unwritable_notes, write_proposals
 
     with warehouse.connect(db_path, create=False) as con:
         latest = warehouse.latest_run(con)
@@ -453,8 +453,14 @@ def export(db_path: Path, out_dir: Path, suppliers: tuple[str, ...], night: Any)
         earlier = warehouse.earlier_proposals(con, run[2])
         taken = _only(warehouse.taken_over_elsewhere(con, run[1]), (), suppliers)
         orders = warehouse.decided_purchase_orders(con, run[1])
-    for path in write_proposals(lots, out_dir, run[1], suppliers):
+        config = warehouse.run_parameters(con, run[1]).get("config")
+    dialect, dialect_line = csv_dialect(config)
+    for path in write_proposals(lots, out_dir, run[1], suppliers, dialect):
         click.echo(f"wrote {path}")
+    if dialect_line:
+        click.echo(dialect_line)
+    for note in unwritable_notes(lots, dialect):
+        click.echo(f"note: {note}")
     if lots.empty:
         click.echo(_nothing_to_export(db_path, run, suppliers, status, run == latest))
     else:

@@ -37,6 +37,7 @@ import optimize
 import warehouse
 from flows.cli import main
 from flows.nightly import nightly
+from flows.proposals import CSV_COLUMNS, STANDARD_CSV, CsvDialect, _csv_ready, csv_dialect
 from flows.review import (
     DECIDED_KEY,
     PENDING_KEY,
@@ -124,6 +125,12 @@ def test_cli_review_and_export_round_trip(db: Path, tmp_path: Path) -> None:
     assert (
         next((tmp_path / "out").glob("*.csv")).read_bytes().startswith(b"\xef\xbb\xbfsupplier_id,")
     )
+    # a run without load.toml: comma, '.' decimals, UTF-8 with BOM, as before, unsaid
+    with warehouse.connect(db) as con:
+        approved = warehouse.approved_lots(con)[list(CSV_COLUMNS)]
+    standard = _csv_ready(approved).to_csv(index=False).encode("utf-8-sig")
+    assert next((tmp_path / "out").glob("*.csv")).read_bytes() == standard
+    assert "CSV written" not in out and "load.toml" not in out
 
 
 def test_next_night_counts_approved_lots_as_open_orders(db: Path) -> None:
@@ -376,6 +383,129 @@ def test_an_export_with_nothing_approved_says_why_and_what_is_pending(
     one = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"), "--supplier", supplier)
     assert f"nothing to export: no lot of supplier {supplier} of the night of {as_of}" in one
     assert f"({of_supplier} pending" in one and f"--supplier {supplier})" in one
+
+
+ERP_TOML = """\
+[order_lines]
+delimiter = ";"
+decimal = ","
+encoding = "cp1252"
+
+[master_files]
+decimal = ","
+encoding = "cp1252"
+"""
+
+
+@pytest.fixture(scope="module")
+def erp_published(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's files as a German ERP writes them (`;`, decimal `,`, cp1252), published by
+    a real run that read them through `--config erp/load.toml`."""
+    erp = tmp_path_factory.mktemp("erp")
+    for path in demo_dir.glob("*.csv"):
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        frame.to_csv(erp / path.name, sep=";", decimal=",", index=False, encoding="cp1252")
+    (erp / "load.toml").write_text(ERP_TOML, encoding="utf-8")
+    db_path = erp / "reorder.duckdb"
+    nightly(as_of=AS_OF, data_dir=str(erp), db_path=str(db_path), config=str(erp / "load.toml"),
+            horizon=8, scenarios=60)  # fmt: skip
+    return db_path
+
+
+def _approved_export(db: Path, out: Path) -> tuple[str, pd.DataFrame]:
+    """Approve every lot of `db` and export them into `out`: (the output, the lots)."""
+    _cli("review", "approve", "--db", str(db), "--all")
+    with warehouse.connect(db) as con:
+        lots = warehouse.approved_lots(con)
+    return _cli("export", "--db", str(db), "--out", str(out)), lots
+
+
+def test_export_writes_the_csv_in_the_dialect_of_the_runs_load_toml(
+    erp_published: Path, tmp_path: Path
+) -> None:
+    """A planner whose ERP export was read through a load.toml with `;` and decimal `,` got
+    the proposal CSV with `,` and `.`: German Excel put each line in one cell and an ERP
+    import read 3650.46 as 365046. The CSV is written as load.toml reads the ERP's files
+    (its [master_files] dialect, cp1252 too), and the export says so."""
+    db = Path(shutil.copy(erp_published, tmp_path / "reorder.duckdb"))
+    out, lots = _approved_export(db, tmp_path / "out")
+    assert len(lots) >= 3 and (lots["order_value"] % 1 != 0).any()
+    assert (
+        "CSV written with ';' and decimal ',' (cp1252) as load.toml reads the ERP's files "
+        f"([master_files] of {erp_published.parent / 'load.toml'})"
+    ) in out
+    path = next((tmp_path / "out").glob("*.csv"))
+    assert path.read_bytes().startswith(b"supplier_id;supplier_name;po_id;sku;")  # no BOM
+    csv = pd.read_csv(path, sep=";", decimal=",", encoding="cp1252")
+    csv, lots = csv.set_index("sku").sort_index(), lots.set_index("sku").sort_index()
+    assert csv.index.tolist() == lots.index.tolist()
+    assert csv["quantity"].tolist() == lots["quantity"].round().astype(int).tolist()
+    assert csv["unit_price"].tolist() == lots["unit_price"].round(5).tolist()
+    assert csv["order_value"].tolist() == lots["order_value"].round(2).tolist()
+    assert csv["supplier_name"].tolist() == lots["supplier_name"].tolist()
+
+
+def test_export_of_a_run_whose_load_toml_is_gone_writes_the_standard_csv_with_a_note(
+    erp_published: Path, tmp_path: Path
+) -> None:
+    """The load.toml moved away since the run: the export does not fail, it writes the
+    standard CSV and says why it is not in the ERP's dialect."""
+    erp = tmp_path / "erp"
+    shutil.copytree(erp_published.parent, erp)
+    db = erp / "reorder.duckdb"
+    with warehouse.connect(db) as con:  # the run as if it had read this copy's load.toml
+        con.execute("UPDATE runs SET parameters = replace(parameters, ?, ?)",
+                    [str(erp_published.parent), str(erp)])  # fmt: skip
+    (erp / "load.toml").rename(erp / "load.toml.old")
+    out, lots = _approved_export(db, tmp_path / "out")
+    assert (
+        f"note: the run's load.toml {erp / 'load.toml'} is not found: CSV written with ',' "
+        "and decimal '.' (UTF-8 with BOM), not in the ERP's dialect"
+    ) in out
+    path = next((tmp_path / "out").glob("*.csv"))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfsupplier_id,supplier_name,")
+    assert pd.read_csv(path)["order_value"].sum() == pytest.approx(lots["order_value"].sum())
+
+
+def test_a_name_the_load_tomls_encoding_cannot_write_is_noted(
+    erp_published: Path, tmp_path: Path
+) -> None:
+    """cp1252 has no 'Ł': the CSV holds '?' for it, and the export names the value."""
+    db = Path(shutil.copy(erp_published, tmp_path / "reorder.duckdb"))
+    _cli("review", "approve", "--db", str(db), "--all")
+    with warehouse.connect(db) as con:
+        supplier = warehouse.approved_lots(con)["supplier_id"].iloc[0]
+        con.execute("UPDATE suppliers SET name = 'Łódź Zakłady' WHERE supplier_id = ?",
+                    [supplier])  # fmt: skip
+    out = _cli("export", "--db", str(db), "--out", str(tmp_path / "out"))
+    assert (
+        "note: supplier_name 'Łódź Zakłady': cp1252 cannot write some of its characters, the "
+        "CSV holds '?' for them (the Excel file holds them all)"
+    ) in out
+    csv = pd.read_csv(next((tmp_path / "out").glob("*.csv")), sep=";", encoding="cp1252")
+    assert "?ód? Zak?ady" in set(csv["supplier_name"])
+
+
+@pytest.mark.parametrize(
+    ("toml", "dialect", "section"),
+    [
+        ('[order_lines]\ndelimiter = ";"\ndecimal = ","\nencoding = "cp1252"\n',
+         CsvDialect(";", ",", "cp1252"), "[order_lines]"),
+        ('[order_lines]\ndecimal = ","\n[master_files]\ndelimiter = "\\t"\n',
+         CsvDialect("\t", ".", "utf-8-sig"), "[master_files]"),
+        ('[order_lines]\nfiles = ["Auftrag*.csv"]\n', STANDARD_CSV, None),
+    ],
+)  # fmt: skip
+def test_the_proposal_csv_takes_the_master_files_dialect_else_the_order_lines_one(
+    tmp_path: Path, toml: str, dialect: CsvDialect, section: str | None
+) -> None:
+    """A proposal is our columns in the ERP's format, as [master_files] describes; a
+    load.toml that sets only [order_lines]' dialect gives that one; none: the standard CSV,
+    unsaid."""
+    (tmp_path / "load.toml").write_text(toml, encoding="utf-8")
+    got, line = csv_dialect(str(tmp_path / "load.toml"))
+    assert got == dialect
+    assert (line is None) if section is None else (f"({section} of " in line)
 
 
 def test_export_into_a_file_instead_of_a_folder_is_refused_naming_it(
