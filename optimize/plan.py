@@ -29,9 +29,18 @@ from optimize.candidates import tier_lots
 from optimize.data import ItemProblem, Limits, Problem, largest_tiers
 from optimize.eoq import cost_per_period, discounted, eoq_candidates
 from optimize.evaluate import LotCosts, evaluate_items, meeting
-from optimize.explain import Usage, explain, money, percent, recent_spike_text, units
+from optimize.explain import (
+    Usage,
+    explain,
+    money,
+    percent,
+    period_word,
+    recent_spike_text,
+    units,
+)
 from optimize.explain import share as _share
 from optimize.model import build_models, clean_name
+from optimize.requirement_text import met_requirement_text
 from optimize.sharing import problem_shares, with_order_cost_shares
 from optimize.solve import DEFAULT_GAP, SolveResult
 from optimize.states import solve_models
@@ -413,10 +422,12 @@ def _with_rate(lot: PlannedLot, scored: LotCosts, choice: int) -> PlannedLot:
 
 def _with_spike(lot: PlannedLot, item: ItemProblem) -> PlannedLot:
     """A lot to order whose item has a `recent_spike`, its reason ending with
-    `recent_spike_text`: the last thing a planner reads before approving."""
+    `recent_spike_text`: the last thing a planner reads before approving; before it, a
+    requirement needed now that the spike may have met (`met_requirement_text`)."""
     if not lot.quantity or item.recent_spike is None:
         return lot
-    return dataclasses.replace(lot, reason=f"{lot.reason.rstrip()} {recent_spike_text(item)}")
+    met = met_requirement_text(item, period_word(item))
+    return dataclasses.replace(lot, reason=f"{lot.reason.rstrip()}{met} {recent_spike_text(item)}")
 
 
 def supplier_discounts(limits: Limits, menu: list[LotCosts], choices: list[int]) -> dict:

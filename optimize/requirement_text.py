@@ -7,6 +7,9 @@ from optimize.data import ItemProblem, Requirement
 from optimize.evaluate import LotCost
 
 SHOWN = 3  # requirements named in one sentence; then how many more
+# a requirement needed now, due within this many days of a recent spike's day and of about its
+# units, may be what the spike's order lines fulfilled: then both count the same units
+MET_DAYS = 28
 
 
 def counted_requirements(item: ItemProblem) -> list[dict]:
@@ -101,6 +104,34 @@ def _outside(item: ItemProblem, period: str) -> str:
         f"{r.requirement_id} ({r.quantity:,} units on {r.due_date.isoformat()})" for r in late
     )
     return f" Not counted: {named}, due after the {item.horizon}-{period} horizon."
+
+
+def met_requirement_text(item: ItemProblem, period: str) -> str:
+    """' Requirement PB-17 (150 units due 2026-12-01) counts as needed now, but the recent
+    week of 161 units may be it, met: ...' for an item with a `recent_spike` and a requirement
+    needed now (period 0) due within MET_DAYS of the spike's day, of half to twice its units
+    ('' otherwise; `period`: 'week', 'month'): a met requirement left in requirements.csv is
+    bought a second time, on top of a forecast that learns its order lines."""
+    spike = item.recent_spike
+    if spike is None:
+        return ""
+    day, size = spike.order_date or spike.period_start, spike.day_units or spike.quantity
+    near = [
+        r
+        for r in item.requirements
+        if r.period == 0
+        and abs((r.due_date - day).days) <= MET_DAYS
+        and size / 2 <= r.quantity <= 2 * size
+    ]
+    if not near:
+        return ""
+    r = min(near, key=lambda r: (abs(r.quantity - size), r.due_date, r.requirement_id))
+    return (
+        f" Requirement {r.requirement_id} ({r.quantity:,} units due {r.due_date.isoformat()}) "
+        f"counts as needed now, but the recent {period} of {spike.quantity:,.0f} "
+        f"units may be it, met: if so, drop {r.requirement_id} from requirements.csv (or its "
+        "units are bought a second time) and mark the day as a one-off."
+    )
 
 
 def _capital(text: str) -> str:

@@ -15,6 +15,7 @@ from optimize.data import (
     PriceBreak,
     Problem,
     RecentSpike,
+    Requirement,
     SupplierTier,
 )
 from optimize.evaluate import evaluate_item, evaluate_lots, evaluate_plan
@@ -834,6 +835,27 @@ def test_a_lot_resting_on_a_recent_large_demand_ends_with_the_command_that_marks
     )
     assert lot.explanation["recent_spike"]["order_date"] == "2026-12-01"
     assert lot.explanation["recent_spike"]["day_units"] == 150.0
+
+
+def test_a_spike_near_a_requirement_needed_now_asks_whether_it_was_met():
+    """A met requirement left in requirements.csv counted its units twice (as needed now and
+    in the forecast learning its order lines), and neither sentence said so."""
+    spike = dataclasses.replace(SPIKE, order_date=date(2026, 12, 1), day_units=150.0)
+    met = Requirement("PB-17", date(2026, 12, 1), 150, period=0, note="pilot build")
+    later = Requirement("PB-18", date(2027, 1, 20), 150, period=7)
+    small = Requirement("SC-3", date(2026, 11, 30), 20, period=0)
+    spiked = dataclasses.replace(
+        item("P-84518", 0, rate=10.0), recent_spike=spike, requirements=(small, met, later)
+    )
+    lot = plan(Problem((spiked,))).lots[0]
+    assert (
+        " Requirement PB-17 (150 units due 2026-12-01) counts as needed now, but the recent "
+        "week of 161 units may be it, met: if so, drop PB-17 from requirements.csv (or its "
+        "units are bought a second time) and mark the day as a one-off. The forecast rests on "
+    ) in lot.reason
+    far = dataclasses.replace(met, due_date=date(2026, 10, 1))  # 61 days before: not it
+    spiked = dataclasses.replace(spiked, requirements=(small, far, later))
+    assert "may be it, met" not in plan(Problem((spiked,))).lots[0].reason
 
 
 def test_no_order_and_an_item_without_a_spike_say_nothing_of_one():
