@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.run_lock import live_holder
+from warehouse.runs import quarantined_keys
 from warehouse.schema import all_items, proposal_key
 from warehouse.store import transaction
 
@@ -346,6 +347,8 @@ def _row(
     if decision.action not in ACTIONS:
         raise DecisionError(f"sku {decision.sku}: action must be one of {ACTIONS}")
     if decision.sku not in lots.index:
+        if quarantined := quarantined_keys(con, "sku", [decision.sku]):
+            raise DecisionError(quarantined[decision.sku])
         same = [s for s in lots.index if str(s).casefold() == decision.sku.casefold()]
         hint = f" ({', '.join(same)} {'is' if len(same) == 1 else 'are'})" if same else ""
         raise DecisionError(f"sku {decision.sku}: not among the lots of this run{hint}")
@@ -511,13 +514,18 @@ def suppliers_in_other_case(
 def unknown_suppliers_text(con: duckdb.DuckDBPyConnection, suppliers: Sequence[str]) -> str | None:
     """'unknown supplier s-113 (not among the suppliers loaded from suppliers.csv; S-113 is)'
     ('unknown suppliers S-9, S-10 (...)') for those of `suppliers` the suppliers table does not
-    hold; None if it holds them all: one wording for the review's commands, form and decisions."""
-    unknown = unknown_suppliers(con, suppliers)
-    if not unknown:
+    hold; None if it holds them all: one wording for the review's commands, form and decisions.
+    One whose suppliers row is in quarantine is named with that row and its reason instead
+    ('supplier S-102 is not in the suppliers: suppliers.csv row 2 is in quarantine (...)')."""
+    missing = unknown_suppliers(con, suppliers)
+    if not missing:
         return None
-    return f"unknown supplier{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} " + (
-        _not_loaded(con, unknown)
-    )
+    quarantined = quarantined_keys(con, "supplier_id", missing)
+    texts = list(quarantined.values())
+    if unknown := [s for s in missing if s not in quarantined]:
+        plural = "s" if len(unknown) > 1 else ""
+        texts.append(f"unknown supplier{plural} {', '.join(unknown)} {_not_loaded(con, unknown)}")
+    return "; ".join(texts)
 
 
 def _not_loaded(con: duckdb.DuckDBPyConnection, unknown: Sequence[str]) -> str:

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.decisions import planned_orders
+from warehouse.runs import quarantined_keys
 from warehouse.schema import INPUT_TABLES, recased_sku
 from warehouse.validate import DUPLICATE_KEY, SAME_VALUES
 
@@ -98,6 +99,22 @@ def _quarantined_rows(
     ).df()
 
 
+def _missing_text(con: duckdb.DuckDBPyConnection, missing: list[str], items: list) -> str:
+    """Why the `missing` skus are not among the `items` (sku, category): the quarantined row
+    of each that has one, then the others as unknown (named with an item's sku in another
+    case)."""
+    quarantined = quarantined_keys(con, "sku", missing)
+    folded = {sku.casefold(): sku for sku, _ in items}
+    named = [
+        f"{m} (items has {folded[m.casefold()]})" if m.casefold() in folded else m
+        for m in missing
+        if m not in quarantined
+    ]
+    unknown = "unknown sku" if len(named) == 1 else "unknown skus"
+    unknown = f"{unknown} {', '.join(named)}; skus match exactly" if named else ""
+    return "; ".join([*quarantined.values(), *([unknown] if unknown else [])])
+
+
 def _with_planned(
     open_orders: pd.DataFrame,
     con: duckdb.DuckDBPyConnection,
@@ -119,7 +136,8 @@ def select_skus(
     """The skus a run plans: the given ones and/or one category; None means every item.
 
     Raises ValueError naming skus that are not in `items`, so that a typo in a rerun's item
-    filter is not silently an empty plan.
+    filter is not silently an empty plan; one whose items row is in quarantine is named with
+    that row and its reason (`runs.quarantined_keys`).
     """
     if skus is None and category is None:
         return None
@@ -127,13 +145,7 @@ def select_skus(
     if skus is not None:
         missing = sorted(set(skus) - {sku for sku, _ in items})
         if missing:
-            folded = {sku.casefold(): sku for sku, _ in items}
-            named = [
-                f"{m} (items has {folded[m.casefold()]})" if m.casefold() in folded else m
-                for m in missing
-            ]
-            unknown = "unknown sku" if len(named) == 1 else "unknown skus"
-            raise ValueError(f"items filter: {unknown} {', '.join(named)}; skus match exactly")
+            raise ValueError(f"items filter: {_missing_text(con, missing, items)}")
     wanted = None if category is None else category.strip().casefold()
     named = {str(cat).casefold() for _, cat in items if cat is not None}
     if wanted is not None and wanted not in named:

@@ -527,3 +527,27 @@ def quarantine_rows(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.Dat
         "ORDER BY table_name, file, row_number, column_name LIMIT ?",
         [limit],
     ).df()
+
+
+_MASTER = {"sku": ("sku", "items"), "supplier_id": ("supplier", "suppliers")}
+
+
+def quarantined_keys(
+    con: duckdb.DuckDBPyConnection, column: str, values: Sequence[str]
+) -> dict[str, str]:
+    """value -> "sku P-1 is not in the items: items.csv row 3 is in quarantine (reason)" for
+    each of `values` (column "sku": skus; "supplier_id": supplier ids) that its master table
+    (items, suppliers) does not hold while a quarantined row of that table does (its first
+    such row, the row's problems joined by '; '); values in neither are left out. A refusal
+    of a key the planner asked for names the row to fix rather than an unknown key."""
+    word, table = _MASTER[column]
+    rows = con.execute(
+        f"WITH q AS (SELECT {column} AS key, file, row_number, "
+        "string_agg(reason, '; ' ORDER BY column_name) AS reason FROM quarantine "
+        f"WHERE table_name = ? AND list_contains(?, {column}) "
+        f"AND {column} NOT IN (SELECT {column} FROM {table}) GROUP BY ALL) "
+        "SELECT key, arg_min(file || ' row ' || row_number || ' is in quarantine (' || reason "
+        "|| ')', row_number) FROM q GROUP BY key ORDER BY key",
+        [table, list(values)],
+    ).fetchall()
+    return {key: f"{word} {key} is not in the {table}: {where}" for key, where in rows}

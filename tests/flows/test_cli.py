@@ -755,6 +755,45 @@ def test_lots_of_an_item_the_run_could_not_plan_say_why(demo_folder: Path) -> No
     assert bad.exit_code == 2 and "nor among the items it could not plan" in bad.output
 
 
+def test_refusals_of_a_sku_or_supplier_in_quarantine_name_its_row(
+    demo_folder: Path, tmp_path: Path
+) -> None:
+    """`changes --sku P-10472` and `accuracy --sku P-10472` of an item whose items row was in
+    quarantine ('25%' for holding_cost_rate) said 'unknown sku P-10472', `review approve` only
+    'not among the lots of this run', and `export`/`review override --supplier S-102` of a
+    supplier whose row was in quarantine 'unknown supplier S-102': the planner looked for a
+    typo. Each refusal names the quarantined row and its reason now; exit codes unchanged."""
+    from click.testing import CliRunner
+
+    import warehouse
+    from flows.cli import main
+
+    db = str(demo_folder / "reorder.duckdb")
+    with warehouse.connect(db, read_only=True) as con:
+        rows = warehouse.quarantine_rows(con)
+        lots = warehouse.current_recommendations(con)
+    item = rows[rows["table_name"] == "items"].iloc[0]
+    supplier = rows[rows["table_name"] == "suppliers"].iloc[0]
+    sku, supplier_id, ordered = item["sku"], supplier["supplier_id"], lots["sku"].iloc[0]
+    said = f"sku {sku} is not in the items: items.csv row {item['row_number']} is in quarantine ("
+    runs = {
+        ("changes", "--db", db, "--sku", sku): (2, said),
+        ("accuracy", "--db", db, "--sku", sku, "--sku", "NOPE"): (2, said),
+        ("review", "approve", "--db", db, sku): (1, said),
+        ("review", "override", "--db", db, ordered, "--supplier", supplier_id): (
+            1, f"supplier {supplier_id} is not in the suppliers: suppliers.csv row "
+            f"{supplier['row_number']} is in quarantine ({supplier['reason']})"),
+        ("export", "--db", db, "--supplier", supplier_id, "--out", str(tmp_path)): (
+            2, f"supplier {supplier_id} is not in the suppliers: suppliers.csv row "),
+    }  # fmt: skip
+    for words, (code, text) in runs.items():
+        out = CliRunner().invoke(main, list(words))
+        flat = " ".join(out.output.split())
+        assert (out.exit_code, text in flat) == (code, True), (words, out.output)
+    nope = CliRunner().invoke(main, ["accuracy", "--db", db, "--sku", "NOPE"])
+    assert nope.exit_code == 2 and "unknown sku NOPE; skus match exactly" in nope.output
+
+
 def test_a_what_if_of_some_items_notes_those_items_only(demo_folder: Path, tmp_path: Path) -> None:
     """`reorder run --items A,B` printed the load's notes about every item (a price break row
     in quarantine of an item not in the what-if) and '2 lots of this night were decided on run
