@@ -33,6 +33,8 @@ class Column:
     # a count of units (not a price or rate): '1.000' there is more likely a thousand units
     # grouped with '.' than one (`load_notes.thousands`)
     units: bool = False
+    # a rate or share written as a fraction (0.25 for 25%): a value with a % sign is told so
+    fraction: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ ITEMS = Table(
             default=0,
             defaulted="0 litres: the item takes no space under a capacity limit",
         ),
-        Column("holding_cost_rate", "number", required=True, low=0),
+        Column("holding_cost_rate", "number", required=True, low=0, fraction=True),
         Column("end_of_life", "date"),
         Column("salvage_value", "number", low=0, default=0),
         Column("stockout_cost", "number", above=0),
@@ -136,8 +138,8 @@ SUPPLIERS = Table(
             magnitude=MAX_MIN_ORDER_VALUE,
             beyond=MIN_ORDER_VALUE_BEYOND,
         ),
-        Column("on_time_rate", "number", low=0, high=1, default=1),
-        Column("reject_rate", "number", low=0, high=1, default=0),
+        Column("on_time_rate", "number", low=0, high=1, default=1, fraction=True),
+        Column("reject_rate", "number", low=0, high=1, default=0, fraction=True),
     ),
     key=("supplier_id",),
 )
@@ -244,7 +246,7 @@ SUPPLIER_TIERS = Table(
         Column("supplier_id", required=True),
         Column("basis", required=True, allowed=TIER_BASES),
         Column("min_total", "number", required=True, above=0),
-        Column("discount_rate", "number", required=True, above=0),
+        Column("discount_rate", "number", required=True, above=0, fraction=True),
     ),
     key=("supplier_id", "min_total"),
     required=False,

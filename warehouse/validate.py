@@ -281,7 +281,28 @@ def _parse_column(column: Column, text: pd.Series, context: Context):
                 + (f"; {_comma_groups(v, context.section)}" if point and commas(v) else "")
             ),
         )
-    return numbers, lambda v: f"{name} {v!r} is not a number ({_separator(v, decimal, context)})"
+    percent = column.fraction
+
+    def reason(v: str) -> str:
+        if percent and (fraction := _as_fraction(v, decimal)) is not None:
+            return (
+                f"{name} {v!r} is not a number: write the rate as a fraction ({fraction} for {v})"
+            )
+        return f"{name} {v!r} is not a number ({_separator(v, decimal, context)})"
+
+    return numbers, reason
+
+
+def _as_fraction(value: str, decimal: str) -> str | None:
+    """A percentage ('25%', '12,5 %') as the fraction it means, written with `decimal`
+    ('0,25'); None for a value that is not a number followed by a % sign."""
+    number = value.strip().removesuffix("%")
+    if number == value.strip():
+        return None
+    parsed = _numbers(pd.Series([number.strip()]), decimal).iloc[0]
+    if pd.isna(parsed):
+        return None
+    return f"{parsed / 100:.10g}".replace(".", decimal)
 
 
 def grouped(value: object) -> bool:

@@ -118,6 +118,36 @@ def test_price_break_rising_with_quantity_is_quarantined(con, tmp_path):
     assert tiers == [(50.0,), (200.0,)]
 
 
+def test_a_rate_written_as_a_percentage_is_told_to_be_written_as_a_fraction(con, tmp_path):
+    """An ERP export with '25%' for holding_cost_rate put its items row in quarantine as
+    "holding_cost_rate '25%' is not a number (decimal separator ',')": nothing said how to
+    write it. A rate or fraction column (holding_cost_rate, on_time_rate, reject_rate,
+    discount_rate) with a % sign says so, in the decimal separator configured; the value is
+    not read as 0.25 silently, and a % sign elsewhere keeps the plain reason."""
+    masters = {n: t.replace(",", ";").replace(".", ",") for n, t in BASE.items()}
+    del masters["order_lines.csv"]
+    masters["items.csv"] += "C;Washer;fasteners;series;12,5%;25%;;0;\n"
+    masters["suppliers.csv"] += "S3;Cargo;5;20;95 %;1%\n"
+    masters["supplier_tiers.csv"] = (
+        "supplier_id;basis;min_total;discount_rate\nS1;spend;500;0,02\nS1;spend;1000;3%\n"
+    )
+    folder = write_folder(tmp_path / "in", **{n.replace(".", "__"): t for n, t in masters.items()})
+    load_folder(con, folder, AS_OF, LoadConfig(master_delimiter=";", master_decimal=","))
+    fraction = "is not a number: write the rate as a fraction"
+    assert quarantined(con, "items") == [
+        (3, "holding_cost_rate", f"holding_cost_rate '25%' {fraction} (0,25 for 25%)"),
+        (3, "unit_volume", "unit_volume '12,5%' is not a number (decimal separator ',')"),
+    ]
+    assert quarantined(con, "suppliers") == [
+        (3, "on_time_rate", f"on_time_rate '95 %' {fraction} (0,95 for 95 %)"),
+        (3, "reject_rate", f"reject_rate '1%' {fraction} (0,01 for 1%)"),
+    ]
+    assert quarantined(con, "supplier_tiers") == [
+        (2, "discount_rate", f"discount_rate '3%' {fraction} (0,03 for 3%)")
+    ]
+    assert con.execute("SELECT count(*) FROM items WHERE sku = 'C'").fetchone() == (0,)
+
+
 def test_a_typo_in_the_first_tier_quarantines_that_tier_not_the_right_tiers_after_it(con, tmp_path):
     """0,059 typed for 0,59 at min_qty 1, then 0,55 at 50 and 0,50 at 100 (an ERP import): a
     row above the lowest price before it went to quarantine, so both right tiers did and the
