@@ -374,8 +374,9 @@ def _service(summary: dict[str, Any]) -> str:
 
 
 def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    """exception_notes and the items or offers the plan could not use (the summary's first
-    ones, then how many more)."""
+    """exception_notes, the input rows in quarantine (a report read alone says rows were
+    rejected, with the command that lists them) and the items or offers the plan could not
+    use (the summary's first ones, then how many more)."""
     rows = summary.get("not_planned") or []
     more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
     unused = [unused_note(row) for row in rows]
@@ -384,7 +385,16 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
             "reorder", "lots", "--db", summary["db_path"], "--run-id", summary["run_id"], "--all"
         )
         unused.append(("Not planned", f"... and {more} more ({every})"))
-    return exception_notes(summary) + unused
+    return exception_notes(summary) + _quarantine_note(summary) + unused
+
+
+def _quarantine_note(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """("Quarantine", "8 input rows, ... (reorder quarantine --db ...)") when rows were
+    quarantined (`console.quarantined_text`); none otherwise."""
+    if not summary.get("rows_quarantined"):
+        return []
+    listed = warehouse.command_line("reorder", "quarantine", "--db", summary["db_path"])
+    return [("Quarantine", f"{quarantined_text(summary)} ({listed})")]
 
 
 def exception_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:

@@ -876,6 +876,30 @@ def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
     )
 
 
+def test_the_report_gives_the_quarantine_count_with_the_command_that_lists_it(
+    demo_folder: Path,
+) -> None:
+    """The run summary said 'quarantined: 8 input rows (reorder quarantine --db ...)'; the
+    HTML report, which a planner may read alone (mailed), never said rows were rejected. Its
+    Exceptions give the count with the command that lists them."""
+    import html
+    import re
+
+    from flows.artifacts import report_notes
+
+    (page,) = (demo_folder / "reports").glob("*.html")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    db = demo_folder / "reorder.duckdb"
+    assert "Quarantine: 8 input rows, 1 of them an order line dated after as_of" in text
+    assert f"(reorder quarantine --db '{db}')" in text
+    summary = {"db_path": "/srv/wh.duckdb", "run_id": "r-1", "rows_quarantined": 1,
+               "items_unplannable": 0, "not_planned": []}  # fmt: skip
+    assert report_notes(summary) == [
+        ("Quarantine", "1 input row (reorder quarantine --db /srv/wh.duckdb)")
+    ]
+    assert report_notes({**summary, "rows_quarantined": 0}) == []
+
+
 def test_commands_in_notes_quote_a_path_with_a_space() -> None:
     """Failed-run warnings, the run summary's and the review form's pointers and the tier
     notes printed `--db /tmp/my data/wh.duckdb` unquoted: a copied command's --db took
