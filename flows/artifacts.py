@@ -27,6 +27,7 @@ from flows.console import (
     ORDER_COSTS,
     beyond_horizon_note,
     held_back_note,
+    more_unused_text,
     order_cost_held_note,
     order_cost_text,
     quarantined_text,
@@ -378,13 +379,12 @@ def report_notes(summary: dict[str, Any]) -> list[tuple[str, str]]:
     rejected, with the command that lists them) and the items or offers the plan could not
     use (the summary's first ones, then how many more)."""
     rows = summary.get("not_planned") or []
-    more = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0) - len(rows)
     unused = [unused_note(row) for row in rows]
-    if more > 0:
+    if more := _more_unused(summary):
         every = warehouse.command_line(
             "reorder", "lots", "--db", summary["db_path"], "--run-id", summary["run_id"], "--all"
         )
-        unused.append(("Not planned", f"... and {more} more ({every})"))
+        unused.append(("Not planned", f"... and {more} ({every})"))
     return exception_notes(summary) + _quarantine_note(summary) + unused
 
 
@@ -460,15 +460,22 @@ def _not_planned_lines(summary: dict[str, Any]) -> list[str]:
     rows = summary.get("not_planned") or []
     if not rows:
         return []
-    total = summary["items_unplannable"] + summary.get("offers_left_out", 0)
-    more = total - len(rows)
+    more = _more_unused(summary)
     return [
         "",
         "## Input the plan could not use",
         "",
         *(f"- {unused_note(r)[1]}" for r in rows),
-        *([f"- ... and {more} more"] if more > 0 else []),
+        *([f"- ... and {more}"] if more else []),
     ]
+
+
+def _more_unused(summary: dict[str, Any]) -> str | None:
+    """'2 more items not planned, 20 more offers left out' than the summary lists
+    (`console.more_unused_text`); None when it lists them all."""
+    rows = summary.get("not_planned") or []
+    counts = summary.get("items_unplannable", 0), summary.get("offers_left_out", 0)
+    return more_unused_text(rows, *counts)
 
 
 def _adjustment_lines(summary: dict[str, Any]) -> list[str]:

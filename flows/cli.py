@@ -30,6 +30,7 @@ from flows.console import (
     limits_unlike,
     lots_text,
     models_text,
+    more_unused_text,
     order_cost_held_note,
     order_cost_text,
     plan_periods,
@@ -317,7 +318,7 @@ def load(data_dir: Path, db_path: Path, as_of: date | None, config: Path | None)
         click.echo(f"note: {note}")
     rows = left_out.to_dict("records")
     more = f"a run lists them all ({_command('lots', '--db', db_path)} after it)"
-    for line in not_planned_lines(rows, len(rows), more):
+    for line in not_planned_lines(rows, _unused_counts(left_out), more):
         click.echo(line)
 
 
@@ -332,17 +333,25 @@ def _left_out_by_inputs(con: object, as_of: date) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def not_planned_lines(rows: list[dict], total: int, more: str, shown: int = 5) -> list[str]:
+def not_planned_lines(
+    rows: list[dict], counts: tuple[int, int], more: str, shown: int = 5
+) -> list[str]:
     """'not planned:  P-1: why' / 'left out:     offer of P-2 ...' of the first `shown` of
-    `rows` (sku, reason: items or offers the plan cannot use, `console.unused_note`), then how
-    many more of `total` and `more` (where they are listed)."""
+    `rows` (sku, reason: items or offers the plan cannot use, items first,
+    `console.unused_note`), then how many more of the `counts` (items not planned, offers
+    left out) each and `more` (where they are listed)."""
     lines = []
     for row in rows[:shown]:
         label, text = unused_note(row)
         lines.append(f"{label.lower() + ':':<14}{text}")
-    if total > shown:
-        lines.append(f"{'':<14}... {total - shown} more: {more}")
+    if rest := more_unused_text(rows[:shown], *counts):
+        lines.append(f"{'':<14}... {rest}: {more}")
     return lines
+
+
+def _unused_counts(left_out: pd.DataFrame) -> tuple[int, int]:
+    """(items not planned, offers left out) of a `warehouse.not_planned`-shaped frame."""
+    return int((~left_out["planned"]).sum()), int(left_out["planned"].sum())
 
 
 @main.command()
@@ -699,7 +708,9 @@ def _print_lots(
     if limit is not None and len(frame) > limit:
         this = ("--run-id", run_id) if run_id is not None else ()
         click.echo(f"  ... {len(frame) - limit} more: {_command('lots', '--db', db_path, *this)}")
-    for line in not_planned_lines(unused.to_dict("records"), len(unused), "", len(unused)):
+    for line in not_planned_lines(
+        unused.to_dict("records"), _unused_counts(unused), "", len(unused)
+    ):
         click.echo(line)
     if limit is None and not skus:
         _print_not_planned(db_path, run_id)
@@ -841,9 +852,9 @@ def _print_summary(summary: dict, data_dir: Path) -> None:
     click.echo("              cumulative_forecasts, forecast_models, recommendations,")
     click.echo("              not_planned, quarantine, loads, decisions)")
     click.echo(f"quarantined:  {quarantined_text(summary)} ({_command('quarantine', '--db', db)})")
-    total = summary.get("items_unplannable", 0) + summary.get("offers_left_out", 0)
+    counts = summary.get("items_unplannable", 0), summary.get("offers_left_out", 0)
     more = _command("lots", "--db", db, "--run-id", summary["run_id"])
-    for line in not_planned_lines(summary.get("not_planned", []), total, more):
+    for line in not_planned_lines(summary.get("not_planned", []), counts, more):
         click.echo(line)
     for note in summary.get("decision_notes", []):
         click.echo(f"note:         {note}")

@@ -746,6 +746,21 @@ def unused_note(row: dict[str, Any]) -> tuple[str, str]:
     return "Not planned", f"{sku}: {reason}"
 
 
+def more_unused_text(rows: list[dict], items: int, offers: int) -> str | None:
+    """'2 more items not planned, 20 more offers left out': of the `items` not planned and
+    `offers` left out in all, those not among the `rows` listed (`unused_note`), each counted
+    on its own (a list cut short hid an item not planned among offers); None when all are
+    listed."""
+    offers_listed = sum(unused_note(row)[0] == "Left out" for row in rows)
+    items_more, offers_more = items - (len(rows) - offers_listed), offers - offers_listed
+    parts = []
+    if items_more > 0:
+        parts.append(f"{counted(items_more, 'more item')} not planned")
+    if offers_more > 0:
+        parts.append(f"{counted(offers_more, 'more offer')} left out")
+    return ", ".join(parts) or None
+
+
 STAGES = ("load", "demand", "forecast", "optimize", "publish")  # flows.nightly's, in order
 
 

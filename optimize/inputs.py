@@ -60,6 +60,7 @@ DAYS_PER_YEAR = 365.25
 # days covered this week's demand, a lot arriving the same day only next week's).
 LEAD_TIME_TOLERANCE = 0.05
 OFFER_LEFT_OUT = "offer left out: "  # an offer of an item planned with its other offers
+NOT_IN_ITEMS = "not in items: "  # an item whose items row is in quarantine
 
 
 def lead_time_periods(days: float, period_days: float) -> int:
@@ -227,11 +228,12 @@ def left_out_by_inputs(
 ) -> pd.DataFrame:
     """sku, reason, planned: what `build_problem` leaves out whatever the forecast, with its
     words: the items its input tables cannot plan (not in items, items rows that disagree, no
-    usable offer, stock or open orders unknown; planned False, in `items` order, then the skus
-    of `quarantined_items` not in it), then the offers left out of the other items (planned
-    True). Arguments as `build_problem`'s; `period_days` only turns lead times into periods.
-    What only a run knows is not here: items without demand scenarios, and values checked
-    against the forecast and horizon ("invalid input: ...")."""
+    usable offer, stock or open orders unknown; planned False: the skus of
+    `quarantined_items` not in `items` first, then the others in `items` order), then the
+    offers left out of the other items (planned True). Arguments as `build_problem`'s;
+    `period_days` only turns lead times into periods. What only a run knows is not here:
+    items without demand scenarios, and values checked against the forecast and horizon
+    ("invalid input: ...")."""
     offers, offer_errors = _offers(suppliers, supplier_items, price_breaks, period_days)
     unknown = _unknown(unknown_inputs, open_orders)
     quarantined = _quarantined(quarantined_supplier_items)
@@ -284,7 +286,10 @@ def _offers_left_out(
 def _left_out_frame(
     unplannable: list[tuple[str, str]], dropped: list[tuple[str, str]]
 ) -> pd.DataFrame:
-    """sku, reason, planned: the items left out (False), then the offers left out (True)."""
+    """sku, reason, planned: the items left out (False; first those whose items row is in
+    quarantine, the row a planner fixes to plan them at all), then the offers left out
+    (True)."""
+    unplannable = sorted(unplannable, key=lambda r: not r[1].startswith(NOT_IN_ITEMS))
     left_out = [(*r, False) for r in unplannable] + [(*r, True) for r in dropped]
     return pd.DataFrame(left_out, columns=["sku", "reason", "planned"]).astype({"planned": bool})
 
@@ -297,7 +302,7 @@ def _of_skus(table: pd.DataFrame | None, skus: Collection[str]) -> pd.DataFrame 
 def _not_in_items(sku: str, lost_items: Mapping[str, str]) -> str:
     """Why an item is not in `items`: its row is in quarantine, or there is none."""
     if sku in lost_items:
-        return f"not in items: {lost_items[sku]}"
+        return f"{NOT_IN_ITEMS}{lost_items[sku]}"
     return "unknown sku: not in items"
 
 

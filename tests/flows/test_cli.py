@@ -872,7 +872,7 @@ def test_commands_in_notes_name_the_warehouse_they_are_about() -> None:
                "not_planned": [{"sku": "P-1", "reason": "no price break"}]}  # fmt: skip
     assert report_notes(summary)[-1] == (
         "Not planned",
-        "... and 6 more (reorder lots --db /srv/wh.duckdb --run-id r-1 --all)",
+        "... and 6 more items not planned (reorder lots --db /srv/wh.duckdb --run-id r-1 --all)",
     )
 
 
@@ -1015,6 +1015,43 @@ def test_load_names_the_items_it_leaves_without_an_offer(tmp_path: Path) -> None
         "(supplier_id 'S1' × sku 'B' has no valid price break)\n"
         "not planned:  C: no usable offer: no supplier offer with price breaks\n"
     ) in done.output
+
+
+def test_load_lists_an_item_whose_row_is_in_quarantine_first_and_counts_items_and_offers(
+    tmp_path: Path, demo_dir: Path
+) -> None:
+    """An ERP copy of the demo ('25%' for holding_cost_rate in items.csv row 3, suppliers
+    without a lead_time): `reorder load` listed five items without a usable offer, then
+    '... 22 more', the item whose own items row was in quarantine among them and items mixed
+    with offers. Items whose items row is in quarantine come first, and the rest is counted
+    as items not planned and offers left out, each."""
+    import re
+    import shutil
+
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    folder = shutil.copytree(demo_dir, tmp_path / "in")
+    items = pd.read_csv(folder / "items.csv", dtype=str, keep_default_na=False)
+    items.loc[2, "holding_cost_rate"] = "25%"
+    items.to_csv(folder / "items.csv", index=False)
+    suppliers = pd.read_csv(folder / "suppliers.csv", dtype=str, keep_default_na=False)
+    suppliers.loc[:2, "lead_time"] = ""
+    suppliers.to_csv(folder / "suppliers.csv", index=False)
+    db = tmp_path / "w.duckdb"
+    done = CliRunner().invoke(main, ["load", "--data-dir", str(folder), "--db", str(db),
+                                     "--as-of", "2026-06-30"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    listed = [line for line in lines if line.startswith(("not planned:", "left out:"))]
+    assert listed[0].startswith(f"not planned:  {items.loc[2, 'sku']}: not in items: items.csv "
+                                "row 3 is in quarantine (holding_cost_rate '25%' ")  # fmt: skip
+    items_listed = sum(line.startswith("not planned:") for line in listed)
+    offers_listed = len(listed) - items_listed
+    assert items_listed > offers_listed == 0  # items first: the five shown are items here
+    (more,) = [line.strip() for line in lines if line.strip().startswith("... ")]
+    assert re.fullmatch(r"\.\.\. \d+ more items? not planned, \d+ more offers? left out: .*", more)
 
 
 def test_a_temporary_server_that_starts_slowly_is_waited_for_then_named(
