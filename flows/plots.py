@@ -27,6 +27,7 @@ SIZE = (6.4, 3.6)  # inches; at DPI 100 two charts fit side by side on a 1400 px
 DPI = 100
 _BLUE, _ORANGE, _GREY, _PURPLE = "#1f77b4", "#d95f02", "#7f7f7f", "#6a3d9a"
 _GREEN = "#1b9e77"  # open orders on the stock chart
+_RED = "#e7298a"  # requirements (planners' dated known demand) on the fan and stock charts
 # the other suppliers' cost curves: Dark2 without its orange (the price breaks' colour)
 _OTHERS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666")
 _MARKERS = ("o", "s", "^", "D", "v", "P")  # and a marker each: the colours alike in greyscale
@@ -184,6 +185,7 @@ def fan_figure(
     night: date | None = None,
     arrives: pd.Timestamp | None = None,
     one_offs: pd.DataFrame | None = None,
+    requirements: pd.DataFrame | None = None,
 ) -> plt.Figure:
     """Demand history (ds, y) and the forecast fan (ds, mean, q05 ... q95) of one item, in
     units per period; the history may reach into the forecast's periods (an earlier forecast
@@ -196,7 +198,9 @@ def fan_figure(
     chart's line), so the periods the stock on hand must cover read off the fan. `one_offs`
     (ds, units): demand a planner marked as a one-off, which the history (and the forecast)
     leaves out, drawn as a hollow grey marker at what the period held with it, on a dotted
-    stem from the history."""
+    stem from the history. `requirements` (ds, units, requirement_id): planners' dated known
+    demand the plan adds to the forecast (`ItemProblem.requirements`), at the start of the plan
+    period it is counted in: a bar from the forecast mean up by its units, named at its top."""
     fig, ax = plt.subplots(figsize=SIZE)
     ds = pd.to_datetime(forecast["ds"])
     came = pd.to_datetime(history["ds"]) >= ds.min()
@@ -223,6 +227,8 @@ def fan_figure(
     ax.fill_between(ds, forecast["q25"], forecast["q75"], color=_BLUE, alpha=0.3, label="25-75%")
     ax.plot(ds, forecast["q50"], color=_BLUE, lw=1.2, label="median")
     ax.plot(ds, forecast["mean"], color=_BLUE, lw=1.2, ls="--", label="mean")
+    if requirements is not None and len(requirements):
+        _requirements_on_forecast(ax, ds, forecast["mean"], requirements)
     _end_of_life(ax, end_of_life, history["ds"].min() if len(history) else ds.min(), ds.max())
     if night is not None:
         end = pd.Timestamp(night) + pd.Timedelta(days=1)
@@ -252,6 +258,56 @@ def _one_offs(ax: plt.Axes, history: pd.DataFrame, one_offs: pd.DataFrame) -> No
     ax.vlines(marks.index, base, base + marks.to_numpy(), color=_GREY, ls=":", lw=1.0)
     ax.scatter(marks.index, base + marks.to_numpy(), s=22, facecolors="none",
                edgecolors=_GREY, label="one-off, left out", zorder=3)  # fmt: skip
+
+
+def _requirements_on_forecast(
+    ax: plt.Axes, ds: pd.Series, mean: pd.Series, requirements: pd.DataFrame
+) -> None:
+    """Each plan period's requirements (ds, units, requirement_id; optional due_date) as a
+    bar on top of the forecast mean there, named ('PB-17: 200'; 'SC-3: 30 overdue' for one
+    due before its period starts) at its top: the plan's demand of that period is the
+    forecast and these units."""
+    days = mdates.date2num(pd.to_datetime(ds))
+    per = requirements.assign(ds=pd.to_datetime(requirements["ds"])).groupby("ds", sort=True)
+    for i, (at, group) in enumerate(per):
+        base = float(np.interp(mdates.date2num(at), days, mean.to_numpy(dtype=float)))
+        units = float(group["units"].sum())
+        label = "requirement (planned on top of the forecast)" if i == 0 else None
+        ax.vlines(at, base, base + units, color=_RED, lw=3.5, alpha=0.75, zorder=4, label=label)
+        ax.scatter([at], [base + units], marker="D", s=18, color=_RED, zorder=5)
+        names = [f"{r.requirement_id}: {r.units:,.0f}" + (" overdue" if _overdue(r, at) else "")
+                 for r in group.itertuples(index=False)]  # fmt: skip
+        ax.annotate(" + ".join(names), (at, base + units), xytext=(5, 0),
+                    textcoords="offset points", fontsize=7, color=_RED, va="center")  # fmt: skip
+
+
+def _overdue(requirement: object, at: pd.Timestamp) -> bool:
+    due = getattr(requirement, "due_date", None)
+    return due is not None and pd.Timestamp(due) < at
+
+
+def _requirements_in_stock(
+    ax: plt.Axes,
+    ds: pd.DatetimeIndex,
+    median: np.ndarray,
+    requirements: Sequence[tuple[int, int, str]],
+) -> None:
+    """Each plan period's requirements (period, units, requirement_id; those at or past the
+    horizon end left out) as a bar down from the `median` stock the period starts with (H + 1:
+    the night's, then each period's end) by their units (to 0 at most), one legend entry
+    naming them: the scenarios hold their units, so the stock drops by them there."""
+    due = sorted((max(int(p), 0), int(q), str(r)) for p, q, r in requirements if p < len(ds))
+    if not due:
+        return
+    named = " + ".join(f"{r} {q:,}" for _, q, r in due)
+    if len(due) > 3:  # the legend's width
+        named = f"{len(due)} of them, {sum(q for _, q, _ in due):,}"
+    label = f"{'requirements' if len(due) > 1 else 'requirement'} taken: {named} units"
+    for i, period in enumerate(sorted({p for p, _, _ in due})):
+        start = float(median[period])
+        units = sum(q for p, q, _ in due if p == period)
+        ax.vlines(ds[period], max(start - units, 0.0), start, color=_RED, lw=3.5, alpha=0.75,
+                  zorder=4, label=label if i == 0 else None)  # fmt: skip
 
 
 def cost_figure(
@@ -476,12 +532,15 @@ def stock_figure(
     freq: str,
     open_orders: Sequence[tuple[int, int]] = (),
     end_of_life: date | None = None,
+    requirements: Sequence[tuple[int, int, str]] = (),
 ) -> plt.Figure:
     """Projected end-of-period stock over the scenarios (`optimize.projected_stock`, (S, H)):
     5-95% and 25-75% bands and median with the lot, median without it, the lot's arrival,
     the `open_orders` the plan counts (`ItemProblem.open_orders`, (due period, units); an
     overdue one at the first period, one due at or past the horizon end left out) where they
-    arrive, and the item's `end_of_life` (last day with demand) if it falls within the horizon.
+    arrive, the `requirements` (period, units, requirement_id) the scenarios hold where they
+    are taken, and the item's `end_of_life` (last day with demand) if it falls within the
+    horizon.
     `ds`: the periods' starts, the first the day after the night (as_of,
     `optimize.plan_period_starts`); the chart starts with the `on_hand` units of that night
     (the stock the periods start from) at the end of it, its tick `as of <night>`, and each
@@ -503,6 +562,7 @@ def stock_figure(
     if arrival is not None and arrival < len(ds):
         ax.axvline(ds[arrival], color=_ORANGE, ls=":", lw=1.2, label="lot arrives")
     _open_orders(ax, ds, open_orders)
+    _requirements_in_stock(ax, ds, q[2], requirements)
     _end_of_life(ax, end_of_life, x[0], x[-1])
     per = "week" if freq == "W" else "month"
     ax.set_title(f"{sku}: projected stock at the end of each {per}, no later order")

@@ -2,15 +2,16 @@
 file stands alone (mail it, open it from a share).
 
 Content: key figures; portfolio charts (spend by supplier, expected leftover value, stockout
-risk against leftover per lot); a table of
-every lot; for the `max_items` lots of the biggest order value, and up to `max_flagged` more
-whose forecast is not their item's own history (flows.sources: a planner must look at those
-whatever their order value), the demand history with the forecast fan (quantiles of the
-forecasts) and the expected cost against order quantity, with the price breaks and the chosen
-lot marked; for up to `max_one_offs` more items whose marked one-offs the run left out (without a
-lot, or a lot without charts), the demand history with the one-offs drawn. The cost curves come
-from optimize's own
-`evaluate_lots` on the run's problem, so they are the numbers the optimizer chose from.
+risk against leftover per lot); a table of every lot; for the `max_items` lots of the biggest
+order value, up to `max_flagged` more whose forecast is not their item's own history
+(flows.sources: a planner must look at those whatever their order value) and up to
+`max_required` more whose reason names a requirement (drawn on the demand chart on top of the
+forecast), the demand history with the forecast fan (quantiles of the forecasts) and the
+expected cost against order quantity, with the price breaks and the chosen lot marked; for up
+to `max_one_offs` more items whose marked one-offs the run left out (without a lot, or a lot
+without charts), the demand history with the one-offs drawn. The cost curves come from
+optimize's own `evaluate_lots` on the run's problem, so they are the numbers the optimizer
+chose from.
 Default place: `<folder of the DuckDB file>/reports/<run_key>.html`; recorded in `reports`.
 """
 
@@ -49,6 +50,9 @@ MAX_POINTS = 120  # quantities evaluated per supplier curve
 # items without a chart above whose marked one-offs the run left out, charted in their own
 # section (a demand chart each, about 0.1 s and 50 kB); the rest are named
 MAX_ONE_OFFS = 10
+# lots beyond those whose reason names a requirement (planners' dated known demand, which the
+# fan chart draws on top of the forecast), also with charts; the rest are named
+MAX_REQUIRED = 20
 
 
 @dataclass(frozen=True)
@@ -136,16 +140,20 @@ def render(
     on_item: Callable[[int, int], None] | None = None,
     max_flagged: int | None = None,
     max_one_offs: int | None = None,
+    max_required: int | None = None,
 ) -> tuple[str, int]:
     """(HTML text, number of items with charts); `on_item(done, total)` reports progress.
-    Charted: the `max_items` lots of the biggest order value (default MAX_ITEMS) and up to
-    `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history; of the
+    Charted: the `max_items` lots of the biggest order value (default MAX_ITEMS), up to
+    `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history and up to
+    `max_required` (MAX_REQUIRED) more whose reason names a requirement; of the
     other items whose marked one-offs the run left out (no lot tonight, or one without a
     chart) up to `max_one_offs` (MAX_ONE_OFFS) get a demand chart (`_one_offs`)."""
     ordered, top, found, flagged, more = _charted(
         data.lots, data.forecast_models, max_items, max_flagged
     )
-    shown = pd.concat([top, more])
+    required, extra = _required(ordered, {*top["sku"], *more["sku"]}, max_required)
+    shown = pd.concat([top, more, extra])
+    beyond = flagged.iloc[len(more) :]
     sections = []
     for i, lot in enumerate(shown.itertuples(index=False), start=1):
         sections.append(_item_section(data, lot, found.get(lot.sku)))
@@ -161,8 +169,10 @@ def render(
         _calibration(data),
         f"<h2>Lots in detail (top {len(top)} by order value)</h2>",
         *sections[: len(top)],
-        _flagged(len(more), flagged.iloc[len(more) :]),
-        *sections[len(top) :],
+        _flagged(len(more), beyond[~beyond["sku"].isin(extra["sku"])]),
+        *sections[len(top) : len(top) + len(more)],
+        _required_heading(len(extra), required.iloc[len(extra) :]),
+        *sections[len(top) + len(more) :],
         _one_offs(data, charted, MAX_ONE_OFFS if max_one_offs is None else max_one_offs),
         _rest(ordered[~ordered["sku"].isin(charted)]),
         _lots_table(ordered, charted, data.supplier_names, found),
@@ -175,10 +185,12 @@ def charted_skus(
     forecast_models: pd.DataFrame | None,
     max_items: int | None = None,
     max_flagged: int | None = None,
+    max_required: int | None = None,
 ) -> list[str]:
     """The skus `render` charts (`ReportData.items` needs their problems only)."""
-    _, top, _, _, more = _charted(lots, forecast_models, max_items, max_flagged)
-    return [*top["sku"], *more["sku"]]
+    ordered, top, _, _, more = _charted(lots, forecast_models, max_items, max_flagged)
+    _, extra = _required(ordered, {*top["sku"], *more["sku"]}, max_required)
+    return [*top["sku"], *more["sku"], *extra["sku"]]
 
 
 def _charted(
@@ -200,6 +212,36 @@ def _charted(
     flagged = ordered.iloc[len(top) :]
     flagged = flagged[flagged["sku"].isin(list(found))]
     return ordered, top, found, flagged, flagged.head(max_flagged)
+
+
+def _required(
+    ordered: pd.DataFrame, charted: set[str], max_required: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(required, more): the lots to order (`ordered`) not `charted` whose reason names a
+    requirement (their explanation lists one), and the first `max_required` (MAX_REQUIRED) of
+    these: a lot bought for a pilot build whose order value kept it out of the top had no
+    chart to show the pilot build."""
+    max_required = MAX_REQUIRED if max_required is None else max_required
+    named = np.array([bool(json.loads(e).get("requirements")) for e in ordered["explanation"]],
+                     dtype=bool)  # fmt: skip
+    required = ordered[named & ~ordered["sku"].isin(list(charted)).to_numpy()]
+    return required, required.head(max_required)
+
+
+def _required_heading(charted: int, beyond: pd.DataFrame) -> str:
+    """The heading over the `charted` lots outside those above whose reason names a
+    requirement, and a line naming those `beyond` the cap; empty without any."""
+    if not charted:
+        return ""
+    lots, names = ("lot", "names") if charted == 1 else ("lots", "name")
+    text = (f"<h2>Lots for requirements ({charted:,}): {lots} outside those above whose "
+            f"reason {names} a requirement (drawn on the demand chart)</h2>")  # fmt: skip
+    if not beyond.empty:
+        links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
+        were = "lot is" if len(beyond) == 1 else "lots are"
+        text += (f"<p class=warning>{len(beyond):,} more such {were} beyond these {charted:,}, "
+                 f"without charts: {links}</p>")  # fmt: skip
+    return text
 
 
 def _flagged(charted: int, beyond: pd.DataFrame) -> str:
@@ -341,6 +383,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
     as_of = pd.Timestamp(data.as_of).date()
     ds = pd.DatetimeIndex(optimize.plan_period_starts(as_of, data.period_days, item.horizon))
     arrival = item.offer(lot.supplier_id).lead_time
+    required = requirement_bars(item, ds)
     images = [
         plots.fan_figure(
             sku,
@@ -352,6 +395,7 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
             night=as_of,
             arrives=ds[arrival] if arrival < len(ds) else None,
             one_offs=None if data.one_offs is None else data.one_offs[data.one_offs["sku"] == sku],
+            requirements=required,
         ),
         plots.cost_figure(sku, curves, none, breaks, chosen),
         plots.stock_figure(
@@ -364,9 +408,11 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
             data.freq,
             open_orders=item.open_orders,
             end_of_life=item.end_of_life,
+            requirements=[(r.period, r.quantity, r.requirement_id) for r in item.requirements],
         ),
     ]
     alts = [f"{sku} forecast: {note}" if note else f"{sku} chart"] + [f"{sku} chart"] * 2
+    alts[0] += _requirements_alt(required)
     figures = "".join(
         f'<img alt="{_e(alt)}" src="{_data_uri(plots.png(figure))}">'
         for alt, figure in zip(alts, images, strict=True)
@@ -380,6 +426,25 @@ def _item_section(data: ReportData, lot: object, source: tuple[str, str] | None 
         + f"<p>{_e(_readable(lot.reason))}</p>"
         f'<div class="charts">{figures}</div></section>'
     )
+
+
+def requirement_bars(item: optimize.ItemProblem, ds: pd.DatetimeIndex) -> pd.DataFrame:
+    """ds, units, requirement_id, due_date of the item's requirements the plan counts (due
+    before the horizon end), ds the start of the plan period each is counted in (`ds`: the
+    periods' starts; an overdue one in the first): where the fan chart draws them."""
+    inside = [r for r in item.requirements if r.period < len(ds)]
+    rows = [(ds[r.period], r.quantity, r.requirement_id, r.due_date) for r in inside]
+    return pd.DataFrame(rows, columns=["ds", "units", "requirement_id", "due_date"])
+
+
+def _requirements_alt(required: pd.DataFrame) -> str:
+    """'; requirement (planned on top of the forecast): PB-17 200 units due 2027-01-20' for
+    the fan chart's alt text ('' for none): the chart's legend and labels are in its image."""
+    if required.empty:
+        return ""
+    rows = required[["requirement_id", "units", "due_date"]].itertuples(index=False)
+    named = ", ".join(f"{r} {u:,} units due {d:%Y-%m-%d}" for r, u, d in rows)
+    return f"; requirement (planned on top of the forecast): {named}"
 
 
 def cost_range(item: optimize.ItemProblem, supplier_id: str, quantity: int) -> int:

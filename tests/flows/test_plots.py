@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 
 from flows import plots
@@ -367,3 +368,40 @@ def test_a_marked_one_off_shows_on_the_history_it_was_left_out_of() -> None:
     other = pd.DataFrame({"ds": [pd.Timestamp("2025-01-06")], "units": [50.0]})  # off the chart
     fig = plots.fan_figure("A-1", history, _forecast(np.full(14, 0.5), 0.2), "W", one_offs=other)
     assert "one-off, left out" not in fig.axes[0].get_legend_handles_labels()[1]
+
+
+def test_a_requirement_is_drawn_on_top_of_the_forecast_and_taken_from_the_stock() -> None:
+    """A lot bought for a pilot build (PB-17, 200 units) showed a fan of 7 a week and a stock
+    that fell to 0 with nothing to say why: the fan draws the requirement's units on top of
+    the forecast mean in the period the plan counts it in, named; the stock chart its drop."""
+    import optimize
+
+    night = WEEKS[0].date() - pd.Timedelta(days=1)
+    ds = pd.DatetimeIndex(optimize.plan_period_starts(night, 7.0, 12))
+    overdue = night - pd.Timedelta(days=40)
+    required = pd.DataFrame({"ds": [ds[0], ds[5]], "units": [30, 200],
+                             "requirement_id": ["SC-3", "PB-17"],
+                             "due_date": [overdue, ds[5].date()]})  # fmt: skip
+    fig = plots.fan_figure("A-1", _history([5, 9, 2, 8]), _forecast(np.full(14, 7.0), 2.5), "W",
+                           night=night, requirements=required)  # fmt: skip
+    ax = fig.axes[0]
+    assert "requirement (planned on top of the forecast)" in ax.get_legend_handles_labels()[1]
+    bars = [c for c in ax.collections
+            if isinstance(c, LineCollection) and to_hex(c.get_color()[0]) == "#e7298a"]  # fmt: skip
+    tops = sorted(c.get_paths()[0].vertices[:, 1].max() for c in bars)
+    assert tops == [37.0, 207.0]  # the mean 7 and the units
+    assert {t.get_text() for t in ax.texts} == {"SC-3: 30 overdue", "PB-17: 200"}
+    assert ax.get_ylim()[1] > 207 and _points_under_legend(fig) == 0
+    offer = optimize.Offer("S1", 10, 10, "all_units", (optimize.PriceBreak(1, 5.0),), 15.0, 8)
+    demand = np.full((50, 12), 5) + np.eye(12, dtype=int)[5] * 200
+    item = optimize.ItemProblem("A-1", demand, 260, (), (offer,), 0.25, 7 / 365.25, 0.5, 0.1,
+                                25.0, 2.0)  # fmt: skip
+    with_lot = optimize.projected_stock(item, "S1", 100)
+    without = optimize.projected_stock(item, None, 0)
+    fig = plots.stock_figure("A-1", ds, 260, with_lot, without, 8, "W",
+                             requirements=[(5, 200, "PB-17"), (12, 50, "PB-30")])  # fmt: skip
+    ax = fig.axes[0]
+    (bar,) = [c for c in ax.collections if c.get_label() == "requirement taken: PB-17 200 units"]
+    ((x, low), (_, high)) = bar.get_paths()[0].vertices
+    assert x == mdates.date2num(ds[5]) and (low, high) == (35.0, 235.0)  # 260 - 5 weeks of 5
+    assert _points_under_legend(fig) == 0

@@ -673,3 +673,47 @@ def test_a_one_off_of_an_item_without_a_lot_is_charted_in_the_report(marked_run)
     assert body.count('<img alt="') == 1 and "data:image/png;base64," in body
     assert f"1 more such item is beyond these 1, without charts: {second}</p>" in text
     assert f'id="item-{first}"' not in text and f'id="item-{second}"' not in text
+
+
+def test_a_lot_whose_reason_names_a_requirement_is_charted_with_it(
+    run, demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lot bought for a pilot build had no chart unless its order value put it in the top,
+    and no chart showed the requirement: lots whose reason names one get their charts (up to
+    MAX_REQUIRED, here 1; the rest named), the demand chart drawing it on the forecast."""
+    import flows.report
+
+    with warehouse.connect(run[0], read_only=True) as con:
+        lots = warehouse.current_recommendations(con)
+    small = lots[lots["quantity"] > 0].sort_values(["order_value", "sku"])["sku"].head(2).tolist()
+    folder = tmp_path / "data"
+    shutil.copytree(demo_dir, folder)
+    due = AS_OF + timedelta(days=20)
+    (folder / "requirements.csv").write_text(
+        "requirement_id,sku,due_date,quantity,note\n"
+        f"PB-17,{small[0]},{due},5,pilot build\nPB-18,{small[1]},{due},5,\n",
+        encoding="utf-8",
+    )
+    for name, value in (("MAX_ITEMS", 1), ("MAX_FLAGGED", 0), ("MAX_REQUIRED", 1)):
+        monkeypatch.setattr(flows.report, name, value)
+    db = tmp_path / "reorder.duckdb"
+    summary = nightly(as_of=AS_OF, data_dir=str(folder), db_path=str(db), horizon=8, scenarios=60)
+    with warehouse.connect(db, read_only=True) as con:
+        after = warehouse.current_recommendations(con)
+    ordered = after[after["quantity"] > 0].sort_values(
+        ["order_value", "sku"], ascending=[False, True]
+    )
+    first, second = [s for s in ordered["sku"] if s in small]  # by order value
+    assert ordered["sku"].iloc[0] not in small  # neither is the top lot
+    text = Path(summary["report"]).read_text(encoding="utf-8")
+    sections = dict(
+        re.findall(r'<section class="item" id="item-([^"]+)">(.*?)</section>', text, re.S)
+    )
+    assert list(sections) == [ordered["sku"].iloc[0], first]
+    body = sections[first]
+    name = "PB-17" if first == small[0] else "PB-18"
+    assert f"5 units required by {name} on " in body  # its reason
+    assert f'; requirement (planned on top of the forecast): {name} 5 units due {due}"' in body
+    assert body.count('<img alt="') == 3
+    assert "<h2>Lots for requirements (1): lot outside those above whose reason names a " in text
+    assert f'1 more such lot is beyond these 1, without charts: <a href="#lot-{second}">' in text
