@@ -694,11 +694,13 @@ def _supplier(data: ReportData, supplier_id: str) -> str:
     return f"{name} ({supplier_id})" if name and name != supplier_id else str(supplier_id)
 
 
-_LONG_NUMBER = re.compile(r"(?<![\w.-])\d{4,}(?:\.\d+)?")
+# not a sku's digits (P-99047), nor a date's year (2027-01-20): 'on 2,027-01-20'
+_LONG_NUMBER = re.compile(r"(?<![\w.-])\d{4,}(?:\.\d+)?(?![\d-])")
 
 
 def _readable(text: str) -> str:
-    """Thousands separators in the numbers of a reason sentence (7913.77 -> 7,913.77)."""
+    """Thousands separators in the numbers of a reason sentence (7913.77 -> 7,913.77); dates
+    stay as they are."""
     return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):,.{_decimals(m.group())}f}", text)
 
 

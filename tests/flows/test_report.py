@@ -153,6 +153,14 @@ def test_reason_numbers_get_thousands_separators_but_skus_stay() -> None:
     )
 
 
+def test_dates_in_a_reason_keep_their_year_whole() -> None:
+    """'200 units required by PB-17 on 2027-01-20' read 'on 2,027-01-20' in the report."""
+    text = "12000 units required by PB-17 on 2027-01-20 (pilot build), end of life 2026-12-31."
+    assert _readable(text) == (
+        "12,000 units required by PB-17 on 2027-01-20 (pilot build), end of life 2026-12-31."
+    )
+
+
 def _item(scenarios: list[list[int]], *offers: optimize.Offer) -> optimize.ItemProblem:
     """Item A of the cost-chart tests: no stock, weekly periods."""
     return optimize.ItemProblem(
