@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.run_lock import live_holder
-from warehouse.runs import quarantined_keys
+from warehouse.runs import not_planned, quarantined_keys
 from warehouse.schema import all_items, proposal_key
 from warehouse.store import transaction
 
@@ -349,6 +349,10 @@ def _row(
     if decision.sku not in lots.index:
         if quarantined := quarantined_keys(con, "sku", [decision.sku]):
             raise DecisionError(quarantined[decision.sku])
+        if why := _not_planned_reason(con, lots["run_id"].iloc[0], decision.sku):
+            raise DecisionError(
+                f"sku {decision.sku}: not planned by this run: {why} (nothing to {decision.action})"
+            )
         same = [s for s in lots.index if str(s).casefold() == decision.sku.casefold()]
         hint = f" ({', '.join(same)} {'is' if len(same) == 1 else 'are'})" if same else ""
         raise DecisionError(f"sku {decision.sku}: not among the lots of this run{hint}")
@@ -399,6 +403,13 @@ def _row(
         "comment": decision.comment or None,
         "channel": channel,
     }
+
+
+def _not_planned_reason(con: duckdb.DuckDBPyConnection, run_id: str, sku: str) -> str:
+    """Why run `run_id` could not plan the item `sku` (its not_planned reasons joined by '; '),
+    or "" when it did not say it could not."""
+    rows = not_planned(con, run_id)
+    return "; ".join(rows.loc[(rows["sku"] == sku) & ~rows["planned"], "reason"])
 
 
 def _offered_by(con: duckdb.DuckDBPyConnection, sku: str) -> list[str]:

@@ -515,6 +515,56 @@ def test_a_refused_decision_says_what_the_planner_can_do_instead(tmp_path: Path)
             assert str(error.value) == f"refused, nothing recorded: {message}"
 
 
+def test_a_decision_on_an_item_the_run_could_not_plan_gives_the_run_s_reason(
+    tmp_path: Path,
+) -> None:
+    """`review approve C` of an item in items that the run left unplanned (its only offer's
+    supplier row in quarantine, its stock unknown) said only 'not among the lots of this
+    run': the planner looked for a typo. The refusal gives the run's reason from not_planned;
+    an item the run did not name still gets 'not among the lots'."""
+    items = BASE["items.csv"] + "C,Washer M8,fasteners,series,0.01,0.2,,0,\n"
+    items += "D,Washer M6,fasteners,series,0.01,0.2,,0,\n"
+    with warehouse.connect(tmp_path / "wh.duckdb") as con:
+        warehouse.load_folder(con, write_folder(tmp_path / "in", items__csv=items), AS_OF)
+        run_id = warehouse.start_run(con, "night-1", AS_OF, {})
+        no_offer = "no usable offer: suppliers.csv row 4 is in quarantine (lead_time '' ...)"
+        not_planned = pd.DataFrame({
+            "sku": ["C", "D", "D", "A"],
+            "reason": [no_offer, "stock unknown: stock.csv has no row",
+                       "open orders unknown: open_orders.csv row 2 is in quarantine",
+                       "offer left out: supplier_items.csv row 9 is in quarantine"],
+            "planned": [False, False, False, True],
+        })  # fmt: skip
+        lots = pd.DataFrame({
+            "sku": ["A"], "supplier_id": ["S1"], "quantity": [100.0], "unit_price": [2.0],
+            "order_value": [200.0], "tier_min_qty": [100.0], "expected_cost": [1.0],
+            "savings": [0.0], "expected_leftover": [1.0], "stockout_risk": [0.1],
+            "reason": ["r"], "explanation": ["{}"],
+        })  # fmt: skip
+        empty = pd.DataFrame(columns=["unique_id", "ds", "y"])
+        forecasts = pd.DataFrame(columns=["unique_id", "ds", "model", "mean", *QUANTILES])
+        warehouse.publish_run(con, run_id, "night-1", empty, forecasts, lots, SOLVER,
+                              not_planned=not_planned)  # fmt: skip
+        refused = {
+            Decision("C", "approve"): (
+                f"sku C: not planned by this run: {no_offer} (nothing to approve)"
+            ),
+            Decision("D", "override", supplier_id="S1", quantity=100, unit_price=2.0): (
+                "sku D: not planned by this run: open orders unknown: open_orders.csv row 2 is "
+                "in quarantine; stock unknown: stock.csv has no row (nothing to override)"
+            ),
+            Decision("C", "reject"): (
+                f"sku C: not planned by this run: {no_offer} (nothing to reject)"
+            ),
+            Decision("B", "approve"): "sku B: not among the lots of this run",
+        }
+        for decision, message in refused.items():
+            with pytest.raises(DecisionError) as error:
+                warehouse.record_decisions(con, [decision], decided_by="anna")
+            assert str(error.value) == f"refused, nothing recorded: {message}"
+        assert warehouse.decision_history(con).empty
+
+
 def test_a_lot_decided_again_after_the_erp_took_another_run_of_the_night_is_named(con, tmp_path):
     """A approved (200) on night-1 and ordered as RV-night-1-A; the planner then approved
     A on the budget rerun of the night (250). The export of the night held RV-night-1-budget-A
