@@ -196,18 +196,32 @@ def _one_offs(
     con: duckdb.DuckDBPyConnection, run_key: str, previous: str
 ) -> tuple[OneOffDays, OneOffDays]:
     """(left_out, back_in): per sku the one-offs run_key's demand left out that the run of
-    `previous` counted (marked when run_key started, not when `previous` did: `marks_at`), on
-    a day of run_key's complete periods; and those it counted again that `previous` left out
-    (marked when `previous` started, removed by run_key's start), on a day of `previous`'s
-    complete periods."""
+    `previous` counted (marked when run_key started, not when `previous` did: `marks_at`); and
+    those it counted again that `previous` left out (marked when `previous` started, removed by
+    run_key's start); each on a day of both runs' complete periods (a day after the night
+    before's last one was in neither of its demands, so nothing changed for it)."""
     start, end = (con.execute(_STARTED_SQL, [key]).fetchone()[0] for key in (previous, run_key))
     if start is None or end is None:
         return {}, {}
     then, now = marks_at(con, start), marks_at(con, end)
     freq = run_parameters(con, run_key).get("freq", "W")
-    left_out = counted_days(con, now - then, _night(con, run_key), freq)
-    back_in = counted_days(con, then - now, _night(con, previous), freq)
-    return _per_sku(left_out), _per_sku(back_in)
+    nights = [_night(con, key) for key in (run_key, previous)]
+    return (
+        _per_sku(_in_both(con, now - then, nights, freq)),
+        _per_sku(_in_both(con, then - now, nights, freq)),
+    )
+
+
+def _in_both(
+    con: duckdb.DuckDBPyConnection, days: set[tuple[str, date]], nights: list[date], freq: str
+) -> pd.DataFrame:
+    """`counted_days` rows of `days` (units as of the first of `nights`) on a day of every
+    night's complete periods."""
+    tonight = counted_days(con, days, nights[0], freq)
+    for night in nights[1:]:
+        held = counted_days(con, days, night, freq)[["sku", "order_date"]]
+        tonight = tonight.merge(held, on=["sku", "order_date"])
+    return tonight
 
 
 def _night(con: duckdb.DuckDBPyConnection, run_key: str) -> date:

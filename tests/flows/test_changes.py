@@ -584,6 +584,47 @@ def test_the_changes_carry_tonight_s_new_spike_and_the_one_offs_marked_between_t
     assert lots["back_in"].isna().all()
 
 
+def test_a_one_off_on_a_day_the_night_before_did_not_count_is_not_left_out(
+    nights: dict, tmp_path: Path
+) -> None:
+    """With the night before a week earlier (its night set to Sunday 2026-06-21: complete weeks
+    up to 06-15..06-21), a day of 06-22..06-28 marked between the runs was said 'left out as a
+    one-off', though the night before's demand never held it: nothing was left out relative to
+    it. Only a day of both nights' complete weeks is; the same for one unmarked between them."""
+    db = tmp_path / "week.duckdb"
+    shutil.copy(nights["db"], db)
+    found = _changes(db)
+    sku = str(found.changed["sku"].iloc[0])
+    with warehouse.connect(db) as con:
+        con.execute("UPDATE runs SET as_of = ? WHERE run_key = ?",
+                    [date(2026, 6, 21), found.previous_run_key])  # fmt: skip
+        start = dict(con.execute("SELECT run_key, max(started_at) FROM runs GROUP BY run_key")
+                     .fetchall())  # fmt: skip
+        before, after = start[found.previous_run_key], start[found.run_key]
+        between = before + (after - before) / 2
+        days = [
+            d
+            for (d,) in con.execute(
+                "SELECT DISTINCT order_date FROM order_lines WHERE sku = ? AND quantity > 0 "
+                "AND order_date < ? ORDER BY order_date DESC",
+                [sku, date(2026, 6, 29)],
+            ).fetchall()
+        ]
+        late = [d for d in days if d >= date(2026, 6, 22)]  # only tonight's weeks hold these
+        both = [d for d in days if d < date(2026, 6, 22)]
+        assert late and len(both) >= 3
+        for day in [*late, both[0]]:
+            warehouse.mark_one_off(con, sku, day, now=between)
+        for day in both[1:3]:
+            warehouse.mark_one_off(con, sku, day, now=before - timedelta(hours=2))
+        warehouse.unmark_one_off(con, sku, both[1], "anna", now=between)
+        units = dict(con.execute("SELECT order_date, sum(quantity) FROM order_lines WHERE "
+                                 "sku = ? GROUP BY ALL", [sku]).fetchall())  # fmt: skip
+    lots = _changes(db).lots.set_index("sku")
+    assert lots.at[sku, "left_out"] == [(both[0], float(units[both[0]]))]
+    assert lots.at[sku, "back_in"] == [(both[1], float(units[both[1]]))]
+
+
 def test_the_changes_carry_the_one_offs_unmarked_between_the_nights(
     nights: dict, tmp_path: Path
 ) -> None:
