@@ -7,7 +7,9 @@ order value, up to `max_flagged` more whose forecast is not their item's own his
 (flows.sources: a planner must look at those whatever their order value) and up to
 `max_required` more whose reason names a requirement (drawn on the demand chart on top of the
 forecast), the demand history with the forecast fan (quantiles of the forecasts) and the
-expected cost against order quantity, with the price breaks and the chosen lot marked; for up
+expected cost against order quantity, with the price breaks and the chosen lot marked; up to
+`max_required` items without a lot tonight whose reason names a requirement, one line each
+with the reason (what covers it); for up
 to `max_one_offs` more items whose marked one-offs the run left out (without a lot, or a lot
 without charts), the demand history with the one-offs drawn. The cost curves come from
 optimize's own `evaluate_lots` on the run's problem, so they are the numbers the optimizer
@@ -145,13 +147,16 @@ def render(
     """(HTML text, number of items with charts); `on_item(done, total)` reports progress.
     Charted: the `max_items` lots of the biggest order value (default MAX_ITEMS), up to
     `max_flagged` (MAX_FLAGGED) more whose forecast is not their item's own history and up to
-    `max_required` (MAX_REQUIRED) more whose reason names a requirement; of the
+    `max_required` (MAX_REQUIRED) more whose reason names a requirement, and up to
+    `max_required` items without a lot whose reason names one get a line (`_covered`); of the
     other items whose marked one-offs the run left out (no lot tonight, or one without a
     chart) up to `max_one_offs` (MAX_ONE_OFFS) get a demand chart (`_one_offs`)."""
     ordered, top, found, flagged, more = _charted(
         data.lots, data.forecast_models, max_items, max_flagged
     )
     required, extra = _required(ordered, {*top["sku"], *more["sku"]}, max_required)
+    unordered = data.lots[data.lots["quantity"] <= 0].sort_values("sku")
+    covered, listed = _required(unordered, set(), max_required)
     shown = pd.concat([top, more, extra])
     beyond = flagged.iloc[len(more) :]
     sections = []
@@ -173,6 +178,7 @@ def render(
         *sections[len(top) : len(top) + len(more)],
         _required_heading(len(extra), required.iloc[len(extra) :]),
         *sections[len(top) + len(more) :],
+        _covered(listed, covered.iloc[len(listed) :]),
         _one_offs(data, charted, MAX_ONE_OFFS if max_one_offs is None else max_one_offs),
         _rest(ordered[~ordered["sku"].isin(charted)]),
         _lots_table(ordered, charted, data.supplier_names, found),
@@ -215,17 +221,39 @@ def _charted(
 
 
 def _required(
-    ordered: pd.DataFrame, charted: set[str], max_required: int | None
+    lots: pd.DataFrame, charted: set[str], max_required: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(required, more): the lots to order (`ordered`) not `charted` whose reason names a
-    requirement (their explanation lists one), and the first `max_required` (MAX_REQUIRED) of
-    these: a lot bought for a pilot build whose order value kept it out of the top had no
-    chart to show the pilot build."""
+    """(required, more): the `lots` not `charted` whose reason names a requirement (their
+    explanation lists one), and the first `max_required` (MAX_REQUIRED) of these: a lot bought
+    for a pilot build whose order value kept it out of the top had no chart to show the pilot
+    build, and an item whose pilot build stock covers had no word in the report at all."""
     max_required = MAX_REQUIRED if max_required is None else max_required
-    named = np.array([bool(json.loads(e).get("requirements")) for e in ordered["explanation"]],
-                     dtype=bool)  # fmt: skip
-    required = ordered[named & ~ordered["sku"].isin(list(charted)).to_numpy()]
+    named = np.array(
+        [isinstance(e, str) and bool(json.loads(e).get("requirements"))
+         for e in lots["explanation"]],
+        dtype=bool,
+    )  # fmt: skip
+    required = lots[named & ~lots["sku"].isin(list(charted)).to_numpy()]
     return required, required.head(max_required)
+
+
+def _covered(listed: pd.DataFrame, beyond: pd.DataFrame) -> str:
+    """One line each for the `listed` items without a lot tonight whose reason names a
+    requirement (what covers it, or who orders it later), and a line naming those `beyond`
+    the cap; empty without any."""
+    if listed.empty:
+        return ""
+    rows = "".join(
+        f'<li id="required-{_e(lot.sku)}"><b>{_e(lot.sku)}:</b> {_e(_readable(lot.reason))}</li>'
+        for lot in listed.itertuples(index=False)
+    )
+    text = (f"<h2>Requirements of items without a lot tonight ({len(listed):,})</h2>"
+            f"<ul class=notes>{rows}</ul>")  # fmt: skip
+    if not beyond.empty:
+        were = "item is" if len(beyond) == 1 else "items are"
+        text += (f"<p class=warning>{len(beyond):,} more such {were} beyond these "
+                 f"{len(listed):,}: {_e(', '.join(beyond['sku']))}</p>")  # fmt: skip
+    return text
 
 
 def _required_heading(charted: int, beyond: pd.DataFrame) -> str:

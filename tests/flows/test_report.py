@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -688,7 +689,9 @@ def test_a_lot_whose_reason_names_a_requirement_is_charted_with_it(
 ) -> None:
     """A lot bought for a pilot build had no chart unless its order value put it in the top,
     and no chart showed the requirement: lots whose reason names one get their charts (up to
-    MAX_REQUIRED, here 1; the rest named), the demand chart drawing it on the forecast."""
+    MAX_REQUIRED, here 1; the rest named), the demand chart drawing it on the forecast. An
+    item without a lot whose requirement its stock covers was not in the report at all: such
+    items get a line with their reason (up to MAX_REQUIRED; the rest named)."""
     import flows.report
 
     with warehouse.connect(run[0], read_only=True) as con:
@@ -696,10 +699,13 @@ def test_a_lot_whose_reason_names_a_requirement_is_charted_with_it(
     small = lots[lots["quantity"] > 0].sort_values(["order_value", "sku"])["sku"].head(2).tolist()
     folder = tmp_path / "data"
     shutil.copytree(demo_dir, folder)
+    stock = pd.read_csv(folder / "stock.csv").set_index("sku")["on_hand"]
+    held = sorted(s for s in lots.loc[lots["quantity"] == 0, "sku"] if stock.get(s, 0) >= 50)
     due = AS_OF + timedelta(days=20)
     (folder / "requirements.csv").write_text(
         "requirement_id,sku,due_date,quantity,note\n"
-        f"PB-17,{small[0]},{due},5,pilot build\nPB-18,{small[1]},{due},5,\n",
+        f"PB-17,{small[0]},{due},5,pilot build\nPB-18,{small[1]},{due},5,\n"
+        f"PB-19,{held[0]},{due},2,pilot build\nPB-20,{held[1]},{due},2,\n",
         encoding="utf-8",
     )
     for name, value in (("MAX_ITEMS", 1), ("MAX_FLAGGED", 0), ("MAX_REQUIRED", 1)):
@@ -725,3 +731,8 @@ def test_a_lot_whose_reason_names_a_requirement_is_charted_with_it(
     assert body.count('<img alt="') == 3
     assert "<h2>Lots for requirements (1): lot outside those above whose reason names a " in text
     assert f'1 more such lot is beyond these 1, without charts: <a href="#lot-{second}">' in text
+    assert after.set_index("sku").loc[held[:2], "quantity"].tolist() == [0, 0]
+    assert "<h2>Requirements of items without a lot tonight (1)</h2>" in text
+    line = re.search(rf'<li id="required-{held[0]}"><b>{held[0]}:</b> (.*?)</li>', text)
+    assert line and line[1].startswith("No order") and "2 units required by PB-19 on " in line[1]
+    assert f"1 more such item is beyond these 1: {held[1]}</p>" in text
