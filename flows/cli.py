@@ -182,7 +182,8 @@ def demo(folder: Path, as_of: date | None, seed: int, n_items: int, keep_margin:
                      keep_margin=keep_margin)  # fmt: skip
     made = write_demo_data(data_dir, as_of, seed=seed, n_items=n_items)
     lines = counted(made.order_lines, "order line")
-    click.echo(f"demo data: {counted(made.items, 'item')}, {lines} in {data_dir}")
+    required = counted(made.rows["requirements"], "requirement")
+    click.echo(f"demo data: {counted(made.items, 'item')}, {lines}, {required} in {data_dir}")
     # the watchdog stops Prefect's temporary server should this process be killed
     with watchdog.guarded(), _interrupted(db_path):
         # the run's own default seed, not the data's: `reorder run` on this folder and night

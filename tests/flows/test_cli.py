@@ -646,6 +646,34 @@ def test_commands_the_demo_prints_work_when_pasted_in_another_folder(
     assert out.exit_code == 0, out.output
 
 
+def test_the_demo_plans_its_requirements_and_counts_them_in_the_summary(
+    demo_run: tuple[Path, str],
+) -> None:
+    """The demo wrote no requirements.csv: a new user never saw a lot bought for a planner's
+    dated demand. Its pilot build (due in about 6 weeks) is now bought and named in the lot's
+    reason, its overdue service campaign counted in the first week, its series start after
+    the horizon named as not counted, on the summary's `requirements:` line."""
+    import warehouse
+
+    folder, printed = demo_run
+    assert printed.splitlines()[0].endswith(", 3 requirements in demo/data")
+    rows = pd.read_csv(folder / "data" / "requirements.csv", dtype=str).set_index("note")
+    build, campaign, start = (rows.loc[n] for n in ("pilot build", "service campaign",
+                                                    "series start"))  # fmt: skip
+    (line,) = [line for line in printed.splitlines() if line.startswith("requirements:")]
+    assert line == (
+        "requirements: 2 planned on top of the forecast (1 overdue, counted in the first week: "
+        f"{campaign.requirement_id} of {campaign.sku} due {campaign.due_date}); 1 after the "
+        f"13-week horizon, not counted: {start.requirement_id} of {start.sku} due "
+        f"{start.due_date}"
+    )
+    with warehouse.connect(folder / "reorder.duckdb", read_only=True) as con:
+        lots = warehouse.current_recommendations(con).set_index("sku")
+    assert lots.loc[build.sku, "quantity"] >= int(build.quantity)
+    assert (f"It includes {int(build.quantity):,} units required by {build.requirement_id} on "
+            f"{build.due_date} (pilot build).") in lots.loc[build.sku, "reason"]  # fmt: skip
+
+
 def test_the_lots_pointer_names_the_warehouse_as_the_summary_does(
     demo_folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.warehouse.conftest import quarantined
+from warehouse import load_folder, table_counts
 from warehouse.demo import (
     PATTERNS,
     REASON_BAD_DATE,
@@ -165,6 +167,17 @@ def _invalid_rows(raw: dict[str, pd.DataFrame], as_of: date) -> set[tuple[str, i
     )
     _number_rules(found, "open_orders", orders, {"quantity": ">0"})
     _flag(found, "open_orders", _date(orders.due_date).isna() | orders.po_id.duplicated(), OTHER)
+
+    required_units = raw["requirements"]
+    due = _date(required_units.due_date)
+    end_of_life = _date(
+        required_units.sku.map(dict(zip(items.sku, items.end_of_life, strict=True)))
+    )
+    _flag(found, "requirements", ~required_units.sku.isin(skus) | due.isna(), OTHER)
+    _flag(found, "requirements", due > end_of_life, OTHER)
+    units = _number(required_units.quantity)
+    _flag(found, "requirements", ~((units > 0) & (units == units.round())), OTHER)
+    _flag(found, "requirements", required_units[["requirement_id", "sku"]].duplicated(), OTHER)
 
     lines = raw["order_lines"]
     required = ["order_id", "line", "order_date", "sku", "quantity"]
@@ -476,3 +489,20 @@ def test_erp_config_is_accepted_by_the_loader_config(tmp_path: Path) -> None:
     config = load_config(erp.config)
     assert config.delimiter == ";" and config.decimal == ","
     assert config.source_column("sku") == "Artikelnr"
+
+
+@pytest.mark.parametrize("n_items", [300, 20, 1])
+def test_requirements_show_a_pilot_build_an_overdue_campaign_and_one_after_the_horizon(
+    con, tmp_path: Path, n_items: int
+) -> None:
+    made = write_demo_data(tmp_path / "in", AS_OF, n_items=n_items, years=1.0)
+    load_folder(con, made.folder, AS_OF)
+    assert quarantined(con, "requirements") == []
+    assert table_counts(con)["requirements"] == made.rows["requirements"] == 3
+    required = _read_text(made.paths["requirements"]).set_index("note")
+    days = (pd.to_datetime(required.due_date) - pd.Timestamp(AS_OF)).dt.days
+    assert 40 <= days["pilot build"] <= 44 and -6 <= days["service campaign"] <= -3
+    assert days["series start"] > 13 * 7  # after the default horizon
+    assert required.sku["pilot build"] == required.sku["series start"]
+    if n_items > 1:
+        assert required.sku["service campaign"] != required.sku["pilot build"]

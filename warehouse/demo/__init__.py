@@ -1,4 +1,4 @@
-"""Seeded demo data: the seven input files of docs/design.md, with realistic demand shapes.
+"""Seeded demo data: the eight input files of docs/design.md, with realistic demand shapes.
 
 Plain CSV written with pandas/numpy (no DuckDB). The same arguments give byte-identical files:
 every part draws from its own numpy stream (`streams.stream`), rows are sorted before writing
@@ -7,8 +7,9 @@ the quarantine at work; every other row is valid under the Quarantine rules of d
 
 Modules by topic: `catalog` (patterns, categories, item master), `offers` (suppliers, pack
 sizes, price tiers), `demand` (order lines, credit lines), `stock` (stock, open orders),
-`broken` (bad rows and their reasons), `files` (text formats, CSV), `generate`
-(`write_demo_data`), `erp` (ERP export example). The public names are those listed here.
+`requirements` (planners' dated known demand), `broken` (bad rows and their reasons), `files`
+(text formats, CSV), `generate` (`write_demo_data`), `erp` (ERP export example). The public
+names are those listed here.
 """
 
 from warehouse.demo.broken import (

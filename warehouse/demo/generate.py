@@ -1,4 +1,4 @@
-"""`write_demo_data`: draws every part, mixes in the bad rows and writes the seven files."""
+"""`write_demo_data`: draws every part, mixes in the bad rows and writes the eight files."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from warehouse.demo.catalog import ITEM_COLUMNS, draw_items
 from warehouse.demo.demand import draw_order_lines
 from warehouse.demo.files import as_text, write_csv
 from warehouse.demo.offers import draw_offers, draw_suppliers
+from warehouse.demo.requirements import draw_requirements
 from warehouse.demo.stock import draw_open_orders, draw_stock, weekly_rate
 from warehouse.demo.streams import stream
 from warehouse.schema import INPUT_TABLES
 
-# Every input table but the optional supplier_tiers and requirements (the demo has no
-# supplier-wide tiers and no planner's known demand).
-TABLES = tuple(t for t in INPUT_TABLES if t not in ("supplier_tiers", "requirements"))
+# Every input table but the optional supplier_tiers (the demo has no supplier-wide tiers).
+TABLES = tuple(t for t in INPUT_TABLES if t != "supplier_tiers")
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,12 @@ def write_demo_data(
     years: float = 2.5,
     bad_rows: bool = True,
 ) -> DemoSummary:
-    """Write the seven input files of docs/design.md into `folder` (created if missing).
+    """Write the eight input files of docs/design.md into `folder` (created if missing).
 
-    Order lines cover `years` of daily history ending at `as_of`. With `bad_rows`, 8 broken
-    rows (listed in the summary with the quarantine reason to expect) are mixed in.
+    Order lines cover `years` of daily history ending at `as_of`; requirements.csv holds a
+    pilot build, its series start after the 13-week horizon and an overdue service campaign
+    (`requirements.draw_requirements`). With `bad_rows`, 8 broken rows (listed in the summary
+    with the quarantine reason to expect) are mixed in.
     """
     if n_items < 1:
         raise ValueError(f"n_items must be at least 1, not {n_items}")
@@ -73,13 +75,15 @@ def write_demo_data(
     days = pd.date_range(end=pd.Timestamp(as_of), periods=max(28, round(years * 365.25)), freq="D")
     lines = draw_order_lines(seed, items, days)
     weekly = weekly_rate(items, lines, len(days))
+    stock = draw_stock(seed, items, weekly)
     tables = {
         "items": items[ITEM_COLUMNS],
         "suppliers": suppliers,
         "supplier_items": offers,
         "price_breaks": breaks,
-        "stock": draw_stock(seed, items, weekly),
+        "stock": stock,
         "open_orders": draw_open_orders(seed, items, offers, weekly, as_of),
+        "requirements": draw_requirements(seed, items, suppliers, offers, stock, weekly, as_of),
         "order_lines": lines,
     }
     broken: dict[str, list[Broken]] = {}

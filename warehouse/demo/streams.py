@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-_PARTS = ("items", "suppliers", "offers", "demand", "orders", "stock", "purchase", "bad", "erp")
+_PARTS = ("items", "suppliers", "offers", "demand", "orders", "stock", "purchase", "bad", "erp",
+          "requirements")  # fmt: skip
 
 
 def stream(seed: int, part: str) -> np.random.Generator:
