@@ -264,12 +264,17 @@ def _required_heading(charted: int, beyond: pd.DataFrame) -> str:
     lots, names = ("lot", "names") if charted == 1 else ("lots", "name")
     text = (f"<h2>Lots for requirements ({charted:,}): {lots} outside those above whose "
             f"reason {names} a requirement (drawn on the demand chart)</h2>")  # fmt: skip
-    if not beyond.empty:
-        links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
-        were = "lot is" if len(beyond) == 1 else "lots are"
-        text += (f"<p class=warning>{len(beyond):,} more such {were} beyond these {charted:,}, "
-                 f"without charts: {links}</p>")  # fmt: skip
-    return text
+    return text + _beyond_line(charted, beyond)
+
+
+def _beyond_line(charted: int, beyond: pd.DataFrame, why: str = "") -> str:
+    """'N more such lots are beyond these M, without charts{why}: <links>' ('' for none)."""
+    if beyond.empty:
+        return ""
+    links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
+    were = "lot is" if len(beyond) == 1 else "lots are"
+    return (f"<p class=warning>{len(beyond):,} more such {were} beyond these {charted:,}, "
+            f"without charts{why}: {links}</p>")  # fmt: skip
 
 
 def _flagged(charted: int, beyond: pd.DataFrame) -> str:
@@ -281,13 +286,8 @@ def _flagged(charted: int, beyond: pd.DataFrame) -> str:
     their = "its" if charted == 1 else "their"
     text = (f"<h2>More lots to check ({charted:,}): {lots} outside the top by order value "
             f"sized on a forecast that is not {their} item's own history</h2>")  # fmt: skip
-    if not beyond.empty:
-        links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
-        were = "lot is" if len(beyond) == 1 else "lots are"
-        text += (f"<p class=warning>{len(beyond):,} more such {were} beyond these {charted:,}, "
-                 f"without charts (their forecast is named in the table of all lots): "
-                 f"{links}</p>")  # fmt: skip
-    return text
+    why = " (their forecast is named in the table of all lots)"
+    return text + _beyond_line(charted, beyond, why)
 
 
 def _sources(

@@ -534,20 +534,13 @@ def overdue_orders(
     """A note on the loaded open orders (of `skus`, None: all) long overdue on `as_of` (they
     count as arriving now), on every load: an unchanged file is not read again, and the note
     must not go with it."""
-    of_skus, params = _of_skus(skus)
-    late = con.execute(
-        f"SELECT po_id, sku, due_date FROM open_orders WHERE due_date < ? AND {of_skus} "
-        "ORDER BY due_date, po_id, sku",
-        [as_of - timedelta(days=OVERDUE_DAYS), *params],
-    ).fetchall()
+    late = _overdue(con, "open_orders", as_of, skus)
     if not late:
         return []
-    names = ", ".join(f"{po} ({sku}, due {due:%Y-%m-%d})" for po, sku, due in late[:5])
-    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
     count, them, they = ("counts", "it", "it") if len(late) == 1 else ("count", "them", "they")
     return [f"{counted(len(late), 'open order')} more than {OVERDUE_DAYS} days overdue {count} "
-            f"as arriving now: {names}{more}; cancel or re-date {them} in the ERP if {they} "
-            "will not come"]  # fmt: skip
+            f"as arriving now: {_overdue_names(late)}; cancel or re-date {them} in the ERP if "
+            f"{they} will not come"]  # fmt: skip
 
 
 def overdue_requirements(
@@ -556,20 +549,36 @@ def overdue_requirements(
     """A note on the loaded requirements (of `skus`, None: all) more than OVERDUE_DAYS
     overdue on `as_of` (they count in the first plan period), on every load, as
     `overdue_orders`."""
-    of_skus, params = _of_skus(skus)
-    late = con.execute(
-        "SELECT requirement_id, sku, due_date FROM requirements WHERE due_date < ? AND "
-        f"{of_skus} ORDER BY due_date, requirement_id, sku",
-        [as_of - timedelta(days=OVERDUE_DAYS), *params],
-    ).fetchall()
+    late = _overdue(con, "requirements", as_of, skus)
     if not late:
         return []
-    names = ", ".join(f"{r} ({sku}, due {due:%Y-%m-%d})" for r, sku, due in late[:5])
-    more = f" and {len(late) - 5} more" if len(late) > 5 else ""
     count, them = ("counts", "it") if len(late) == 1 else ("count", "them")
     return [f"{counted(len(late), 'requirement')} more than {OVERDUE_DAYS} days overdue {count} "
-            f"in the first plan period: {names}{more}; drop {them} from requirements.csv once "
-            "met, or re-date"]  # fmt: skip
+            f"in the first plan period: {_overdue_names(late)}; drop {them} from "
+            "requirements.csv once met, or re-date"]  # fmt: skip
+
+
+_OVERDUE_SQL = {  # table -> the query of its rows due before a day, by due_date
+    table: f"SELECT {key}, sku, due_date FROM {table} WHERE due_date < ? AND {{of_skus}} "
+    f"ORDER BY due_date, {key}, sku"
+    for key, table in (("po_id", "open_orders"), ("requirement_id", "requirements"))
+}
+
+
+def _overdue(
+    con: duckdb.DuckDBPyConnection, table: str, as_of: date, skus: Sequence[str] | None
+) -> list[tuple]:
+    """(id, sku, due_date) of `table`'s rows (of `skus`) due more than OVERDUE_DAYS before
+    as_of, by due_date."""
+    of_skus, params = _of_skus(skus)
+    sql = _OVERDUE_SQL[table].format(of_skus=of_skus)
+    return con.execute(sql, [as_of - timedelta(days=OVERDUE_DAYS), *params]).fetchall()
+
+
+def _overdue_names(late: list[tuple]) -> str:
+    """'PO-9 (A-100, due 2024-03-01), ...' of the first 5, and how many more."""
+    names = ", ".join(f"{key} ({sku}, due {due:%Y-%m-%d})" for key, sku, due in late[:5])
+    return names + (f" and {len(late) - 5} more" if len(late) > 5 else "")
 
 
 def tiers_left_out(
