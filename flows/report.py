@@ -24,7 +24,7 @@ import dataclasses
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,11 +249,7 @@ def _covered(listed: pd.DataFrame, beyond: pd.DataFrame) -> str:
     )
     text = (f"<h2>Requirements of items without a lot tonight ({len(listed):,})</h2>"
             f"<ul class=notes>{rows}</ul>")  # fmt: skip
-    if not beyond.empty:
-        were = "item is" if len(beyond) == 1 else "items are"
-        text += (f"<p class=warning>{len(beyond):,} more such {were} beyond these "
-                 f"{len(listed):,}: {_e(', '.join(beyond['sku']))}</p>")  # fmt: skip
-    return text
+    return text + _beyond_line(len(listed), list(beyond["sku"]), "item", why="", linked=())
 
 
 def _required_heading(charted: int, beyond: pd.DataFrame) -> str:
@@ -264,17 +260,28 @@ def _required_heading(charted: int, beyond: pd.DataFrame) -> str:
     lots, names = ("lot", "names") if charted == 1 else ("lots", "name")
     text = (f"<h2>Lots for requirements ({charted:,}): {lots} outside those above whose "
             f"reason {names} a requirement (drawn on the demand chart)</h2>")  # fmt: skip
-    return text + _beyond_line(charted, beyond)
+    return text + _beyond_line(charted, list(beyond["sku"]))
 
 
-def _beyond_line(charted: int, beyond: pd.DataFrame, why: str = "") -> str:
-    """'N more such lots are beyond these M, without charts{why}: <links>' ('' for none)."""
-    if beyond.empty:
+def _beyond_line(
+    shown: int,
+    skus: Sequence[str],
+    noun: str = "lot",
+    why: str = ", without charts",
+    linked: Collection[str] | None = None,
+) -> str:
+    """'N more such lots are beyond these M, without charts: <names>' ('' for no `skus`): the
+    line under a capped section naming what it left out, each name a link to its row in the
+    table of all lots when `linked` holds it (None: all of them)."""
+    if not len(skus):
         return ""
-    links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' for s in beyond["sku"])
-    were = "lot is" if len(beyond) == 1 else "lots are"
-    return (f"<p class=warning>{len(beyond):,} more such {were} beyond these {charted:,}, "
-            f"without charts{why}: {links}</p>")  # fmt: skip
+    names = ", ".join(
+        f'<a href="#lot-{_e(s)}">{_e(s)}</a>' if linked is None or s in linked else _e(s)
+        for s in skus
+    )
+    were = f"{noun} is" if len(skus) == 1 else f"{noun}s are"
+    return (f"<p class=warning>{len(skus):,} more such {were} beyond these {shown:,}{why}: "
+            f"{names}</p>")  # fmt: skip
 
 
 def _flagged(charted: int, beyond: pd.DataFrame) -> str:
@@ -286,8 +293,8 @@ def _flagged(charted: int, beyond: pd.DataFrame) -> str:
     their = "its" if charted == 1 else "their"
     text = (f"<h2>More lots to check ({charted:,}): {lots} outside the top by order value "
             f"sized on a forecast that is not {their} item's own history</h2>")  # fmt: skip
-    why = " (their forecast is named in the table of all lots)"
-    return text + _beyond_line(charted, beyond, why)
+    why = ", without charts (their forecast is named in the table of all lots)"
+    return text + _beyond_line(charted, list(beyond["sku"]), why=why)
 
 
 def _sources(
@@ -360,14 +367,8 @@ def _one_offs(data: ReportData, charted: set[str], shown: int) -> str:
     lots = data.lots.set_index("sku")
     items = "".join(_one_off_section(data, sku, marks, lots.loc[sku]) for sku in order[:shown])
     beyond = order[shown:]
-    rest = ""
-    if beyond:
-        lotted = set(data.lots.loc[data.lots["quantity"] > 0, "sku"])  # a row in the table
-        links = ", ".join(f'<a href="#lot-{_e(s)}">{_e(s)}</a>' if s in lotted else _e(s)
-                          for s in beyond)  # fmt: skip
-        were = "item is" if len(beyond) == 1 else "items are"
-        rest = (f"<p class=warning>{len(beyond):,} more such {were} beyond these "
-                f"{len(order) - len(beyond):,}, without charts: {links}</p>")  # fmt: skip
+    lotted = set(data.lots.loc[data.lots["quantity"] > 0, "sku"])  # a row in the table
+    rest = _beyond_line(len(order) - len(beyond), beyond, "item", linked=lotted)
     return (
         f"<h2>One-offs left out of items without a chart above ({len(order):,})</h2>"
         "<p>Demand planners marked as one-offs that this run's forecasts left out, of items "
